@@ -1,0 +1,96 @@
+"""`tritonize verify|bench|env` — a stable contract (see docs/CONTRACT.md).
+
+Exit codes: 0 correct, 1 any other verdict, 2 usage or environment error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        sys.stderr.write(f"tritonize: {message}\n")
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="tritonize", description="Verify and benchmark Triton candidates against KernelBench-style problems.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name, help_ in (("verify", "check a candidate (no timing)"), ("bench", "verify, then benchmark vs eager and Inductor")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("problem", type=Path)
+        p.add_argument("candidate", type=Path)
+        p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+        p.add_argument("--timeout", type=float, default=None, help="seconds for the candidate (default 60 cuda, 300 cpu)")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        p.add_argument("--precision", choices=["strict", "allow_tf32", "dtype"], default="strict")
+        p.add_argument("--factor", type=float, default=8.0, help="allowed multiple of the reference's own fp64 error")
+        p.add_argument("--seed", type=int, default=42)
+        p.add_argument("--no-shape-variation", action="store_true")
+        p.add_argument("--inductor-mode", choices=["default", "max-autotune"], default="default")
+        p.add_argument("--no-inductor", action="store_true")
+        p.add_argument("--budget", type=float, default=None, help="benchmark time budget in seconds")
+    e = sub.add_parser("env", help="versions and devices")
+    e.add_argument("--json", action="store_true")
+    return ap
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"tritonize: {message.splitlines()[0] if message else 'error'}\n")
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.cmd == "env":
+        from .env import environment
+
+        info = environment()
+        print(json.dumps(info, indent=None if args.json else 2))
+        return 2 if info.get("error") else 0
+    for p in (args.problem, args.candidate):
+        if not p.is_file():
+            return _fail(f"cannot read {p}: no such file")
+    try:
+        import torch  # noqa: F401
+        import triton  # noqa: F401
+    except ImportError as exc:
+        return _fail(f"{exc.name or exc} is not installed in {sys.executable}")
+    from .env import resolve_device
+    from .verify.run import Cancelled, ProblemError, verify
+
+    try:
+        device = resolve_device(args.device)
+    except RuntimeError as exc:
+        return _fail(str(exc))
+    timeout = args.timeout or (60.0 if device == "cuda" else 300.0)
+    options: dict[str, Any] = {"precision": args.precision, "factor": args.factor, "seed": args.seed,
+                               "shape_variation": not args.no_shape_variation,
+                               "inductor_mode": None if args.inductor_mode == "default" else args.inductor_mode}
+    if args.no_inductor:
+        options["inductor"] = False
+    if args.budget:
+        options["bench_budget_s"] = args.budget
+    try:
+        report = verify(args.problem, args.candidate, device=device, timeout=timeout,
+                        benchmark=args.cmd == "bench", options=options)
+    except ProblemError as exc:
+        return _fail(f"problem: {exc.message}")
+    except (Cancelled, KeyboardInterrupt):
+        return _fail("cancelled")
+    if args.json:
+        print(json.dumps(report))
+    else:
+        from .report_text import render
+
+        print(render(report))
+    return 0 if report["verdict"] == "correct" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Numerical comparison of a candidate's outputs against the reference, in the trusted parent.
+
+Closeness is judged against a float64 ground truth (the reference run with inputs and parameters
+upcast): the candidate's error must be at most `factor` times the reference implementation's own
+error at its dtype, plus a few ulps of the output's scale. A legitimate change of summation order
+therefore passes, while a precision downgrade (fp16/TF32 inside an fp32 op) or an approximated
+transcendental fails, and the report names which tolerance it would still have passed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+KERNELBENCH_TOL = 1e-2  # KernelBench's atol = rtol for its correctness check
+# torch.testing.assert_close defaults by dtype (rtol, atol), used where float64 is impossible.
+_DTYPE_TOL = {
+    torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5), torch.float32: (1.3e-6, 1e-5),
+    torch.float64: (1e-7, 1e-7),
+}
+_TF32_EPS = 2.0**-10
+
+
+@dataclass(frozen=True)
+class Policy:
+    precision: str = "strict"  # strict | allow_tf32 | dtype
+    factor: float = 8.0        # candidate error may be this many times the reference's own error
+    ulps: float = 4.0          # plus this many eps of the output's magnitude
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"precision": self.precision, "factor": self.factor, "ulps": self.ulps}
+
+
+def _f(x: float) -> float | None:
+    return None if x is None or math.isnan(x) else float(x)
+
+
+def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor | None, policy: Policy) -> dict[str, Any]:
+    """One output tensor. `truth` is the float64 ground truth, or None where it couldn't be made."""
+    out: dict[str, Any] = {"index": index, "shape": list(ref.shape), "dtype": str(ref.dtype).replace("torch.", ""),
+                           "ok": False, "reason": None, "first_mismatch": None}
+    if not isinstance(cand, torch.Tensor):
+        out["reason"] = f"output {index} is {type(cand).__name__}, expected a tensor"
+        return out
+    if tuple(cand.shape) != tuple(ref.shape):
+        out["reason"] = f"output {index} has shape {list(cand.shape)}, expected {list(ref.shape)}"
+        return out
+    if cand.dtype != ref.dtype:
+        out["reason"] = f"output {index} has dtype {str(cand.dtype).replace('torch.', '')}, expected {out['dtype']}"
+        return out
+    if not ref.dtype.is_floating_point and not ref.dtype.is_complex:
+        diff = (cand != ref)
+        out["ok"] = not bool(diff.any())
+        if not out["ok"]:
+            idx = diff.nonzero()[0].tolist()
+            out.update(first_mismatch=idx, candidate_value=cand[tuple(idx)].item(), expected_value=ref[tuple(idx)].item(),
+                       reason=f"{int(diff.sum())} of {ref.numel()} integer values differ")
+        out["passes_kernelbench_tol"] = out["ok"]
+        return out
+
+    c, r = cand.double(), ref.double()
+    t = truth.double() if truth is not None and policy.precision != "dtype" else None
+    # Non-finite values must match exactly where the answer is non-finite, and be absent elsewhere.
+    basis = t if t is not None else r
+    c_nf, b_nf = ~torch.isfinite(c), ~torch.isfinite(basis)
+    nf_bad = (c_nf != b_nf) | (c_nf & b_nf & ~((torch.isnan(c) & torch.isnan(basis)) | (c == basis)))
+    finite = ~(c_nf | b_nf)
+
+    diff_ref = (c - r).abs().where(finite, torch.zeros_like(c))
+    out["max_abs_err"] = _f(diff_ref.max().item()) if c.numel() else 0.0
+    out["max_rel_err"] = _f((diff_ref / r.abs().clamp_min(1e-12)).where(finite, torch.zeros_like(c)).max().item()) if c.numel() else 0.0
+    # Smallest atol = rtol at which torch.allclose(cand, ref) would pass.
+    out["min_tol_to_pass"] = _f((diff_ref / (1 + r.abs())).max().item()) if c.numel() else 0.0
+    out["passes_kernelbench_tol"] = bool(torch.allclose(c, r, atol=KERNELBENCH_TOL, rtol=KERNELBENCH_TOL, equal_nan=True))
+
+    if t is not None:
+        eps = torch.finfo(ref.dtype).eps
+        if policy.precision == "allow_tf32" and ref.dtype == torch.float32:
+            eps = _TF32_EPS
+        scale = t.abs().where(finite, torch.zeros_like(t)).max().item() if t.numel() else 0.0
+        cand_err_el = (c - t).abs().where(finite, torch.zeros_like(c))
+        ref_err = (r - t).abs().where(finite, torch.zeros_like(r)).max().item() if t.numel() else 0.0
+        cand_err = cand_err_el.max().item() if t.numel() else 0.0
+        allowed = policy.factor * ref_err + policy.ulps * eps * scale
+        out.update(cand_err_vs_fp64=_f(cand_err), ref_err_vs_fp64=_f(ref_err), allowed_err=_f(allowed),
+                   tolerance=f"|cand - fp64| <= {policy.factor:g} x reference error + {policy.ulps:g} eps x max|fp64|")
+        bad = (cand_err_el > allowed) | nf_bad
+    else:
+        rtol, atol = _DTYPE_TOL.get(ref.dtype, (1e-5, 1e-8))
+        if policy.precision == "allow_tf32" and ref.dtype == torch.float32:
+            rtol, atol = 5e-3, 1e-4
+        bad = ((c - r).abs() > atol + rtol * r.abs()).where(finite, torch.zeros_like(c, dtype=torch.bool)) | nf_bad
+        out.update(cand_err_vs_fp64=None, ref_err_vs_fp64=None, allowed_err=None,
+                   tolerance=f"no float64 ground truth: rtol={rtol:g}, atol={atol:g} against the reference")
+    if bool(bad.any()):
+        idx = bad.nonzero()[0].tolist()
+        exp = (t if t is not None else r)[tuple(idx)].item()
+        out.update(first_mismatch=idx, candidate_value=_f(c[tuple(idx)].item()), expected_value=_f(exp))
+        n_bad = int(bad.sum())
+        where = f"first at index {idx}: got {c[tuple(idx)].item():.6g}, expected {exp:.6g}"
+        if bool(nf_bad.any()):
+            out["reason"] = f"{n_bad} of {c.numel()} values wrong incl. NaN/inf mismatches; {where}"
+        else:
+            kb = "would pass" if out["passes_kernelbench_tol"] else "fails"
+            out["reason"] = (f"{n_bad} of {c.numel()} values outside tolerance; {where}; max abs err "
+                             f"{out['max_abs_err']:.3g} vs reference (smallest passing atol=rtol {out['min_tol_to_pass']:.3g}; "
+                             f"{kb} KernelBench's 1e-2)")
+    else:
+        out["ok"] = True
+    return out
+
+
+def degenerate(cands: list[Any], truths: list[torch.Tensor]) -> str | None:
+    """A check that an all-zero or constant output can pass proves little: say so."""
+    for c, t in zip(cands, truths):
+        if not isinstance(c, torch.Tensor) or c.numel() < 2 or not c.dtype.is_floating_point:
+            continue
+        t64 = t.double()
+        if float(t64.abs().max()) == 0.0:
+            return "the expected output is all zeros: a kernel that writes nothing would pass; strengthen get_inputs"
+        if float(t64.std()) <= 1e-12 * max(1.0, float(t64.abs().max())):
+            return "the expected output is constant: the check cannot tell a real kernel from a fill"
+        c64 = c.double()
+        if bool((c64 == 0).all()):
+            return "the candidate's output is all zeros"
+    return None

@@ -1,0 +1,82 @@
+"""Turning an exception into evidence a person can act on: kind, message and candidate line."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def is_triton_compile_error(exc: BaseException) -> bool:
+    try:
+        from triton.compiler.errors import CompilationError
+    except ImportError:  # pragma: no cover - triton always present in a worker
+        return False
+    return any(isinstance(e, CompilationError) for e in _chain(exc))
+
+
+def line_in(exc: BaseException, path: str) -> int:
+    """1-based line in `path` where `exc` arose (0 if the file is not involved)."""
+    target = str(Path(path).resolve())
+    for e in _chain(exc):
+        if isinstance(e, SyntaxError) and e.filename and str(Path(e.filename).resolve()) == target:
+            return int(e.lineno or 0)
+        node = getattr(e, "node", None)
+        kernel = getattr(e, "_tritonize_kernel", None)
+        if node is not None and hasattr(node, "lineno"):
+            fn = getattr(kernel, "fn", kernel)
+            def_line = getattr(fn, "def_file_line_number", None) or getattr(kernel, "def_file_line_number", None)
+            if def_line is None:
+                def_line = _def_line(fn)
+            if def_line:
+                return int(def_line) + int(node.lineno) - 1
+    for e in _chain(exc):
+        best = 0
+        for frame in traceback.extract_tb(e.__traceback__):
+            if frame.filename and str(Path(frame.filename).resolve()) == target:
+                best = frame.lineno or best
+        if best:
+            return best
+    return 0
+
+
+def _def_line(fn: Any) -> int | None:
+    import inspect
+
+    raw = getattr(fn, "fn", fn)
+    try:
+        lines, start = inspect.getsourcelines(raw)
+    except (OSError, TypeError):
+        return None
+    for i, text in enumerate(lines):
+        if text.strip().startswith("def "):
+            return start + i
+    return start
+
+
+def describe(exc: BaseException, path: str) -> dict[str, Any]:
+    message = f"{type(exc).__name__}: {exc}".strip()
+    if is_triton_compile_error(exc):
+        for e in _chain(exc):
+            if getattr(e, "error_message", None):
+                message = f"Triton compilation failed: {e.error_message}"
+                break
+    lines = message.splitlines()
+    short = lines[0][:500] if lines else type(exc).__name__
+    if len(lines) > 1 and is_triton_compile_error(exc):
+        short = " ".join(s.strip() for s in lines if s.strip())[:500]
+    return {
+        "exc_type": type(exc).__name__,
+        "message": short,
+        "line": line_in(exc, path),
+        "traceback": "".join(traceback.format_exception(exc))[-4000:],
+        "compile": is_triton_compile_error(exc) or isinstance(exc, SyntaxError),
+    }

@@ -1,0 +1,439 @@
+"""Verify (and optionally benchmark) one candidate against one problem: the trusted parent.
+
+Flow: static rules -> reference worker (inputs, expected outputs, float64 truth) -> candidate
+worker (raw outputs, launches, ops) -> comparison HERE -> on `correct`, the same candidate worker
+benchmarks eager / Inductor / candidate -> timing checks HERE. The parent never imports the
+candidate, so nothing the candidate patches or prints reaches the verdict.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from .. import __version__
+from ..worker.process import Worker, WorkerDied, WorkerTimeout
+from .compare import Policy, compare_output, degenerate
+
+VERDICTS = ("correct", "incorrect", "rejected", "compile_error", "runtime_error", "timeout")
+
+
+class ProblemError(Exception):
+    """The problem itself (not the candidate) is broken or unusable: a usage error."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+class Cancelled(Exception):
+    pass
+
+
+def _spawn(device: str, pool: Any | None) -> Worker:
+    return pool.acquire() if pool is not None else Worker(device)
+
+
+class _Report:
+    def __init__(self, problem: Path, candidate: Path, device: str):
+        self.r: dict[str, Any] = {
+            "schema": 1, "verdict": None, "summary": "", "problem": str(problem), "candidate": str(candidate),
+            "device": {"type": "cuda" if device.startswith("cuda") else "cpu", "name": None,
+                       "interpreter": not device.startswith("cuda"), "capability": None},
+            "diagnostics": [], "elapsed_s": None, "versions": {"tritonize": __version__},
+        }
+
+    def diag(self, line: int, message: str, rule: str, severity: str = "error", file: str = "candidate") -> None:
+        self.r["diagnostics"].append({"file": file, "line": int(line or 0), "message": message, "rule": rule,
+                                      "severity": severity})
+
+    def end(self, verdict: str, summary: str) -> dict[str, Any]:
+        assert verdict in VERDICTS
+        if self.r["verdict"] is None:
+            self.r["verdict"], self.r["summary"] = verdict, summary
+        return self.r
+
+
+def _source_lines(path: Path) -> tuple[dict[str, int], int]:
+    """`def name` lines of kernels/functions, and the line of `class ModelNew`."""
+    try:
+        tree = ast.parse(path.read_text())
+    except SyntaxError:
+        return {}, 0
+    defs, model_line = {}, 0
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs.setdefault(node.name, node.lineno)
+        elif isinstance(node, ast.ClassDef) and node.name == "ModelNew":
+            model_line = node.lineno
+            for sub in node.body:
+                if isinstance(sub, ast.FunctionDef) and sub.name == "forward":
+                    defs["ModelNew.forward"] = sub.lineno
+    return defs, model_line
+
+
+def problem_key(problem: Path, device: str, options: dict[str, Any]) -> str:
+    h = hashlib.sha256(problem.read_bytes())
+    h.update(repr((device, options.get("seed", 42), options.get("random_trials", 3), options.get("shape_variation", True))).encode())
+    return h.hexdigest()
+
+
+def _reference(problem: Path, device: str, options: dict[str, Any], timeout: float, pool: Any,
+               cancel: threading.Event | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Runs (or reuses) the reference job. Returns (reference result, worker ready info)."""
+    cache: dict[str, Any] | None = options.get("reference_cache")
+    key = problem_key(problem, device, options)
+    if cache is not None and key in cache and Path(cache[key][0]["inputs_file"]).exists():
+        return cache[key]
+    workdir = tempfile.mkdtemp(prefix="tritonize-ref-")
+    w = _spawn(device, pool)
+    try:
+        ready = w.wait_ready(timeout=120)
+        w.send({"role": "reference", "problem": str(problem), "device": device, "seed": options.get("seed", 42),
+                "random_trials": options.get("random_trials", 3), "heavy_tailed": True,
+                "shape_variation": options.get("shape_variation", True), "bench_sets": options.get("bench_sets", 3),
+                "workdir": workdir})
+        msg = w.recv(timeout, cancel)
+    except InterruptedError as exc:
+        raise Cancelled() from exc
+    except WorkerTimeout as exc:
+        raise ProblemError(f"the reference did not finish within {timeout:.0f} s") from exc
+    except WorkerDied as exc:
+        raise ProblemError(f"the reference crashed: {exc}\n{w.log_tail()}") from exc
+    finally:
+        w.kill()
+    if msg.get("type") == "error":
+        raise ProblemError(f"{problem.name}:{msg.get('line', 0)}: {msg.get('message')}", int(msg.get("line") or 0))
+    if msg.get("type") != "reference":
+        raise ProblemError(f"reference worker: {msg.get('message', msg.get('type'))}")
+    if cache is not None:
+        cache[key] = (msg, ready)
+    return msg, ready
+
+
+def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", timeout: float = 120.0,
+           benchmark: bool = False, options: dict[str, Any] | None = None,
+           on_stage: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
+           pool: Any | None = None) -> dict[str, Any]:
+    """See docs/CONTRACT.md. Raises ProblemError for a broken problem, Cancelled on cancel."""
+    t_start = time.monotonic()
+    options = dict(options or {})
+    problem, candidate = Path(problem).resolve(), Path(candidate).resolve()
+    rep = _Report(problem, candidate, device)
+    policy = Policy(precision=options.get("precision", "strict"), factor=float(options.get("factor", 8.0)))
+    stage = on_stage or (lambda s: None)
+    stage("starting")
+    try:
+        _verify(problem, candidate, device, timeout, benchmark, options, stage, cancel, pool, rep, policy)
+    finally:
+        rep.r["elapsed_s"] = round(time.monotonic() - t_start, 3)
+        stage("done")
+    return strip_private(rep.r)
+
+
+def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool, options: dict[str, Any],
+            stage: Callable[[str], None], cancel: threading.Event | None, pool: Any, rep: _Report,
+            policy: Policy) -> dict[str, Any]:
+    src = candidate.read_text()
+    try:
+        compile(src, str(candidate), "exec")
+    except SyntaxError as exc:
+        rep.diag(exc.lineno or 0, f"SyntaxError: {exc.msg}", "compile_error")
+        return rep.end("compile_error", f"syntax error at line {exc.lineno}: {exc.msg}")
+
+    # Static rules first: they are cheap and name the line.
+    try:
+        from . import static_rules
+    except ImportError:  # pragma: no cover - only while the module is being written
+        static_rules = None
+    dims = set()
+    try:
+        from .loader import size_globals
+
+        dims = set(size_globals(problem).values())
+    except Exception:
+        pass
+    static = static_rules.check_source(src, str(candidate), problem_dims=dims) if static_rules else []
+    blocking = [d for d in static if d.get("severity") == "error"]
+    for d in static:
+        rep.diag(d.get("line", 0), d["message"], d["rule"], d.get("severity", "warning"))
+    if blocking:
+        first = blocking[0]
+        return rep.end("rejected", f"rule {first['rule']} at line {first.get('line', 0)}: {first['message']}")
+
+    ref, ready = _reference(problem, device, options, max(timeout, 60.0), pool, cancel)
+    _device_info(rep, ready)
+    stage("compiling")
+    w = _spawn(device, pool)
+    try:
+        return _candidate(problem, candidate, device, timeout, benchmark, options, stage, cancel, w, rep, policy, ref)
+    finally:
+        w.kill()
+        if options.get("reference_cache") is None:
+            cleanup_reference(ref)
+
+
+def _device_info(rep: _Report, ready: dict[str, Any]) -> None:
+    rep.r["versions"].update(ready.get("versions", {}))
+    devs = ready.get("devices") or []
+    if rep.r["device"]["type"] == "cuda" and devs:
+        rep.r["device"].update(name=devs[0]["name"], capability=devs[0]["capability"])
+        rep.r["_device_props"] = devs[0]
+    elif rep.r["device"]["type"] == "cpu":
+        rep.r["device"]["name"] = "CPU (Triton interpreter)"
+
+
+def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool, options: dict[str, Any],
+               stage: Callable[[str], None], cancel: threading.Event | None, w: Worker, rep: _Report, policy: Policy,
+               ref: dict[str, Any]) -> dict[str, Any]:
+    defs, model_line = _source_lines(candidate)
+    forward_line = defs.get("ModelNew.forward", model_line)
+    deadline = time.monotonic() + timeout
+    correctness: dict[str, Any] = {"trials": [], "policy": policy.as_dict(), "flags": [], "params": None}
+    anticheat: dict[str, Any] = {"triton_kernels": [], "triton_launches": 0, "torch_compute_ops": [],
+                                 "data_movement_ops": [], "time_coverage": None}
+    rep.r["correctness"], rep.r["anticheat"] = correctness, anticheat
+    if ref.get("truth_error"):
+        correctness["flags"].append({"rule": "no_fp64_truth", "message": ref["truth_error"] + "; dtype tolerances used"})
+    if ref.get("variation_note"):
+        correctness["flags"].append({"rule": "shape_variation_skipped", "message": ref["variation_note"]})
+    expected = {t["name"]: t for t in ref["trials"]}
+    if ref.get("variation"):
+        expected["shape-variation"] = ref["variation"]
+
+    def left() -> float:
+        return max(0.1, deadline - time.monotonic())
+
+    try:
+        w.wait_ready(timeout=left() + 60)  # start-up (imports) is not the candidate's time
+        w.send({"role": "candidate", "candidate": str(candidate), "problem": str(problem), "device": device,
+                "inputs_file": ref["inputs_file"]})
+        failures: list[tuple[str, dict[str, Any]]] = []
+        while True:
+            msg = w.recv(left(), cancel)
+            kind = msg.get("type")
+            if kind == "stage":
+                if msg.get("params"):
+                    correctness["params"] = msg["params"]
+                stage(msg["stage"])
+            elif kind == "trial":
+                exp = expected.get(msg["name"])
+                if exp is None:
+                    continue
+                trial = _judge_trial(msg, exp, policy, ref, forward_line, defs, rep, anticheat, correctness)
+                correctness["trials"].append(trial)
+                if not trial["passed"]:
+                    failures.append((msg["name"], trial))
+            elif kind == "error":
+                return _error(msg, rep, candidate)
+            elif kind == "tamper":
+                for name in msg["changed"]:
+                    rep.diag(forward_line, f"the candidate replaced {name}", "monkeypatch")
+                return rep.end("rejected", f"rule monkeypatch: the candidate replaced {', '.join(msg['changed'][:4])} "
+                                           f"(during {msg['stage']})")
+            elif kind == "fatal":
+                return rep.end("runtime_error", f"worker failure: {msg.get('message')}")
+            elif kind == "verified":
+                cov = msg.get("coverage") or {}
+                anticheat["time_coverage"] = cov.get("time_coverage")
+                if cov.get("other_kernels"):
+                    anticheat["other_kernels"] = cov["other_kernels"]
+                break
+    except WorkerTimeout:
+        rep.diag(forward_line, f"the candidate did not finish within {timeout:.0f} s (hang or infinite loop?)", "timeout")
+        return rep.end("timeout", f"no result within {timeout:.0f} s; the worker and its children were killed")
+    except WorkerDied as exc:
+        rep.diag(forward_line, str(exc), "runtime_error")
+        return rep.end("runtime_error", str(exc))
+    except InterruptedError as exc:
+        raise Cancelled() from exc
+
+    verdict = _correctness_verdict(rep, anticheat, correctness, failures, forward_line, ref)
+    if verdict is not None:
+        return verdict
+    if not benchmark:
+        return rep.end("correct", _correct_summary(correctness))
+    stage("benchmarking")
+    return _benchmark(w, rep, device, options, ref, policy, cancel, timeout)
+
+
+def _judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: dict[str, Any], forward_line: int,
+                 defs: dict[str, int], rep: _Report, anticheat: dict[str, Any], correctness: dict[str, Any]) -> dict[str, Any]:
+    outs, refs, truths = msg["outputs"], exp["outputs"], exp.get("truth")
+    results = []
+    if len(outs) != len(refs):
+        results.append({"index": 0, "ok": False, "reason": f"forward returned {len(outs)} outputs, expected {len(refs)}"})
+    else:
+        for i, (c, r) in enumerate(zip(outs, refs)):
+            results.append(compare_output(i, c, r, truths[i] if truths else None, policy))
+    passed = all(o["ok"] for o in results)
+    for k, n in msg.get("launches", {}).items():
+        if k not in anticheat["triton_kernels"]:
+            anticheat["triton_kernels"].append(k)
+        anticheat["triton_launches"] += n
+    for op in msg.get("compute_ops", {}):
+        if op not in anticheat["torch_compute_ops"]:
+            anticheat["torch_compute_ops"].append(op)
+            anticheat.setdefault("op_lines", {})[op] = msg.get("op_lines", {}).get(op, 0)
+    for op in msg.get("movement_ops", {}):
+        if op not in anticheat["data_movement_ops"]:
+            anticheat["data_movement_ops"].append(op)
+    trial = {"name": msg["name"], "passed": passed, "outputs": results, "launches": msg.get("launches", {})}
+    if msg.get("mutated_inputs") and not exp.get("mutated"):
+        trial["passed"] = False
+        trial["mutated_inputs"] = msg["mutated_inputs"]
+    if passed and msg["name"] == "random-0":
+        why = degenerate(outs, truths or refs)
+        if why:
+            correctness["flags"].append({"rule": "degenerate_output", "message": why})
+    return trial
+
+
+def _error(msg: dict[str, Any], rep: _Report, candidate: Path) -> dict[str, Any]:
+    line = int(msg.get("line") or 0)
+    kind = "compile_error" if msg.get("compile") or msg.get("stage") == "import" and msg.get("exc_type") in (
+        "SyntaxError", "ImportError", "ModuleNotFoundError", "LoadError", "NameError", "IndentationError") else "runtime_error"
+    where = f" (trial {msg['trial']})" if msg.get("trial") else ""
+    rep.diag(line, msg.get("message", "error"), kind)
+    rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
+                      "traceback": msg.get("traceback")}
+    at = f" at {candidate.name}:{line}" if line else ""
+    return rep.end(kind, f"{msg.get('stage')} failed{where}{at}: {msg.get('message')}")
+
+
+def _correctness_verdict(rep: _Report, anticheat: dict[str, Any], correctness: dict[str, Any],
+                         failures: list[tuple[str, dict[str, Any]]], forward_line: int, ref: dict[str, Any]) -> dict[str, Any] | None:
+    trials = correctness["trials"]
+    no_launch = [t["name"] for t in trials if not t["launches"]]
+    if anticheat["torch_compute_ops"]:
+        ops = anticheat["torch_compute_ops"]
+        for op in ops:
+            rep.diag(anticheat.get("op_lines", {}).get(op) or forward_line,
+                     f"PyTorch computes part of the answer: {op} runs in forward outside any Triton kernel",
+                     "pytorch_fallback")
+        return rep.end("rejected", f"rule pytorch_fallback: forward runs PyTorch compute ops {', '.join(ops[:5])}"
+                                   + (" next to its Triton launches" if anticheat["triton_launches"] else ""))
+    if no_launch:
+        rep.diag(forward_line, f"forward launched no Triton kernel (trials: {', '.join(no_launch)})", "no_triton_launch")
+        return rep.end("rejected", "rule no_triton_launch: forward launched no @triton.jit kernel")
+    default_fail = [(n, t) for n, t in failures if n != "shape-variation"]
+    if default_fail:
+        name, t = default_fail[0]
+        if t.get("mutated_inputs") and all(o["ok"] for o in t["outputs"]):
+            msg = f"forward modified its input(s) {t['mutated_inputs']} in place; the reference does not"
+            correctness["flags"].append({"rule": "input_mutated", "message": msg})
+            rep.diag(forward_line, msg, "input_mutated")
+            return rep.end("incorrect", msg)
+        bad = next(o for o in t["outputs"] if not o["ok"])
+        kernels = anticheat["triton_kernels"]
+        line = (_kernel_line(rep, kernels[0]) if kernels else 0) or forward_line
+        rep.diag(line, f"trial {name}: {bad['reason']}", "mismatch")
+        return rep.end("incorrect", f"trial {name}: {bad['reason']}")
+    var = [t for n, t in failures if n == "shape-variation"]
+    if var:
+        bad = next((o for o in var[0]["outputs"] if not o["ok"]), {"reason": "wrong result"})
+        msg = (f"correct at the problem's sizes but wrong at {ref.get('variation_overrides')}: {bad['reason']} "
+               "(hard-coded sizes or missing masks)")
+        rep.diag(forward_line, msg, "shape_specialization")
+        return rep.end("rejected", f"rule shape_specialization: {msg}")
+    return None
+
+
+def _kernel_line(rep: _Report, name: str) -> int:
+    defs, _ = _source_lines(Path(rep.r["candidate"]))
+    return defs.get(name, 0)
+
+
+def _correct_summary(correctness: dict[str, Any]) -> str:
+    names = [t["name"] for t in correctness["trials"]]
+    worst = max((o.get("cand_err_vs_fp64") or 0.0 for t in correctness["trials"] for o in t["outputs"]), default=0.0)
+    flags = "; flagged: " + ", ".join(f["rule"] for f in correctness["flags"]) if correctness["flags"] else ""
+    return f"matches the reference on {len(names)} trials ({', '.join(names)}); worst error vs fp64 {worst:.3g}{flags}"
+
+
+def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], ref: dict[str, Any], policy: Policy,
+               cancel: threading.Event | None, timeout: float) -> dict[str, Any]:
+    from ..bench.analyze import analyze
+
+    cuda = device.startswith("cuda")
+    budget = float(options.get("bench_budget_s", 10.0 if cuda else 3.0))
+    inductor = options.get("inductor", cuda)
+    t0 = time.monotonic()
+    try:
+        w.send({"cmd": "bench", "inductor": inductor, "inductor_mode": options.get("inductor_mode"), "budget_s": budget})
+        while True:
+            msg = w.recv(timeout + budget + 300, cancel)  # Inductor's first compile can take minutes
+            if msg.get("type") != "stage":
+                break
+    except WorkerTimeout:
+        return rep.end("timeout", "benchmark did not finish in time")
+    except WorkerDied as exc:
+        rep.diag(0, f"during benchmark: {exc}", "runtime_error")
+        return rep.end("runtime_error", f"during benchmark: {exc}")
+    except InterruptedError as exc:
+        raise Cancelled() from exc
+    elapsed = time.monotonic() - t0
+    if msg.get("type") == "error":
+        return _error(msg, rep, Path(rep.r["candidate"]))
+    if msg.get("type") == "tamper":
+        return rep.end("rejected", f"rule monkeypatch: the candidate replaced {', '.join(msg['changed'][:4])} during the benchmark")
+    if msg.get("type") != "bench":
+        return rep.end("runtime_error", f"benchmark failed: {msg.get('message')}")
+    # The output of a timed call must still be right: a kernel that behaves under the checker and
+    # cuts corners under the timer is incorrect.
+    check = msg.get("check_outputs")
+    bc = ref.get("bench_check")
+    if check is not None and bc is not None:
+        for i, (c, r) in enumerate(zip(check, bc["outputs"])):
+            res = compare_output(i, c, r, bc["truth"][i] if bc.get("truth") else None, policy)
+            if not res["ok"]:
+                rep.diag(0, f"output of a timed call is wrong: {res['reason']}", "bench_output_mismatch")
+                return rep.end("incorrect", f"rule bench_output_mismatch: the output of a timed call is wrong: {res['reason']}")
+    rep.r["timings"] = analyze(msg, ref, rep.r.get("_device_props"), cuda, elapsed, policy)
+    t = rep.r["timings"]
+    if t.get("forged"):
+        return rep.end("rejected", f"rule timing_forged: {t['forged']}")
+    summary = _correct_summary(rep.r["correctness"])
+    if not cuda:
+        summary += "; timings from the CPU interpreter are not meaningful"
+    elif t.get("speedup_vs_eager") is not None:
+        s = f"; {t['candidate']['median_ms']:.4g} ms, {t['speedup_vs_eager']:.2f}x vs eager"
+        if t.get("speedup_vs_inductor") is not None:
+            s += f", {t['speedup_vs_inductor']:.2f}x vs Inductor"
+        summary += s
+    else:
+        summary += "; timing flagged: " + ", ".join(f["rule"] for f in t["flags"])
+    return rep.end("correct", summary)
+
+
+def validate_problem(problem: str | Path, *, device: str = "cpu", timeout: float = 120.0, pool: Any | None = None) -> dict[str, Any]:
+    problem = Path(problem).resolve()
+    if not problem.exists():
+        return {"ok": False, "error": {"message": f"{problem} does not exist", "line": 0}}
+    w = _spawn(device, pool)
+    try:
+        w.wait_ready(timeout=120)
+        w.send({"role": "validate", "problem": str(problem), "device": device})
+        msg = w.recv(timeout)
+    except WorkerTimeout:
+        return {"ok": False, "error": {"message": f"the reference did not finish within {timeout:.0f} s", "line": 0}}
+    except WorkerDied as exc:
+        return {"ok": False, "error": {"message": f"the reference crashed: {exc}", "line": 0}}
+    finally:
+        w.kill()
+    msg.pop("type", None)
+    return msg
+
+
+def strip_private(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if not k.startswith("_")}
+
+
+def cleanup_reference(ref: dict[str, Any]) -> None:
+    shutil.rmtree(Path(ref["inputs_file"]).parent, ignore_errors=True)

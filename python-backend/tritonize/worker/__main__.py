@@ -1,0 +1,82 @@
+"""Worker process: `python -m tritonize.worker --in-fd R --out-fd W`.
+
+Starts, imports torch and triton, installs the launch hooks, says `ready`, then waits for ONE job
+on its private channel, runs it and exits. A warm pool keeps such processes waiting, so a job
+pays no import or CUDA start-up; isolation is unchanged because no worker ever runs two jobs.
+stdout/stderr are a log file chosen by the parent; nothing printed there is ever parsed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--in-fd", type=int, required=True)
+    ap.add_argument("--out-fd", type=int, required=True)
+    args = ap.parse_args()
+    # Keep our channel fds away from code that looks for "fd 3": dup them high and close the originals.
+    in_fd, out_fd = os.dup(args.in_fd), os.dup(args.out_fd)
+    for fd in (args.in_fd, args.out_fd):
+        os.close(fd)
+    os.set_inheritable(in_fd, False)
+    os.set_inheritable(out_fd, False)
+
+    from . import channel
+
+    try:
+        import torch  # noqa: F401
+        import triton  # noqa: F401
+
+        from ..verify import hooks
+
+        hooks.install_launch_hooks()
+        if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
+            torch.cuda.init()
+    except Exception as exc:  # missing torch/triton or a broken CUDA: the parent reports it
+        channel.send(out_fd, {"type": "fatal", "message": f"{type(exc).__name__}: {exc}",
+                              "traceback": traceback.format_exc()[-3000:]})
+        return 3
+    from ..devices import cuda_devices
+
+    devs = cuda_devices() if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda") else []
+    channel.send(out_fd, {"type": "ready", "pid": os.getpid(), "devices": devs,
+                          "versions": {"python": sys.version.split()[0], "torch": str(torch.__version__),
+                                       "triton": str(triton.__version__)}})
+    try:
+        job = channel.recv(in_fd)
+    except channel.ChannelClosed:
+        return 0
+    role = job.get("role")
+    if role == "reference":
+        from .reference_job import run as run_job
+    elif role == "candidate":
+        from .candidate_job import run as run_job
+    elif role == "validate":
+        from .reference_job import validate as run_job
+    else:
+        channel.send(out_fd, {"type": "fatal", "message": f"unknown role {role!r}"})
+        return 3
+    try:
+        run_job(job, in_fd, out_fd)
+    except channel.ChannelClosed:
+        return 0
+    except Exception as exc:
+        channel.send(out_fd, {"type": "fatal", "message": f"{type(exc).__name__}: {exc}",
+                              "traceback": traceback.format_exc()[-3000:]})
+        return 3
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: a candidate's atexit handlers or broken CUDA state must not
+    # turn a finished job into a crash report.
+    os._exit(code)

@@ -1,0 +1,37 @@
+"""Warm worker pool: processes that have already imported torch and triton wait for a job.
+
+Each worker still runs exactly one job and is then thrown away (a replacement starts in the
+background), so the isolation is the same as a cold start; only the start-up cost is hidden.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+from .process import Worker
+
+
+class WorkerPool:
+    def __init__(self, device: str, size: int = 2, python: str | None = None):
+        self.device, self.size, self.python = device, size, python
+        self._idle: deque[Worker] = deque()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(size):
+            self._idle.append(Worker(device, python))
+
+    def acquire(self) -> Worker:
+        with self._lock:
+            worker = self._idle.popleft() if self._idle else None
+            if not self._closed:
+                self._idle.append(Worker(self.device, self.python))
+        if worker is None or worker.proc.poll() is not None:
+            worker = Worker(self.device, self.python)
+        return worker
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            while self._idle:
+                self._idle.popleft().kill()
