@@ -1,0 +1,826 @@
+"""Static (AST) checks on a candidate's source, before anything runs.
+
+`check_source(text)` returns diagnostics `{"line", "col", "end_line", "end_col", "message", "rule",
+"severity", "file"}`; `line` is 1-based, `col` 0-based (as in `ast` and LSP). Severity "error" is
+grounds for a `rejected` verdict; "warning" and "info" are only shown.
+
+These rules are hints and a first line of defence: the dynamic checks in the worker (launch
+counting, the aten-op recorder, the integrity snapshot, fresh-trial comparison against float64)
+are what actually decide. The rules therefore aim at patterns with no legitimate use in a kernel
+candidate (errors) and at patterns worth a look (warnings), and every message says what to change.
+
+Pure and fast: stdlib only (no torch import), one parse, a handful of walks.
+
+Rule families:
+  no_triton_kernel      error    no @triton.jit function at all
+  try_except_compute    error    try/except (or contextlib.suppress) in ModelNew.forward or code it calls
+  threads               error    threading / multiprocessing / concurrent.futures / asyncio / os.fork
+  side_stream           error    CUDA side stream with no synchronize/wait_stream (warning with one)
+  reads_reference       error    reaching for the problem's Model / inputs / caller frames / sys.modules / gc
+  monkeypatch           error    assigning to / setattr on torch, triton, time, numpy, builtins, ... members
+  dynamic_code          error    exec / eval / compile / __import__ / importlib: hides everything above
+  io_escape             error    sys.exit / os._exit / kill / subprocess / socket / writing files or raw fds
+                        warning  print / sys.stdout.write / reading files / ctypes / os.environ writes
+  precision_downgrade   warning  .half(), .to(float16/bfloat16), TF32 switches, tl.dot(input_precision="tf32")
+  shape_hardcoding      warning  literal equal to a problem dimension in a grid, allocation, launch or kernel
+  caching               warning  state kept on self / globals / lru_cache inside forward
+  unmasked_access       warning  tl.load / tl.store without mask= (or boundary_check=) in a kernel
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Iterable
+
+__all__ = ["check_source", "problem_facts", "RULES"]
+
+RULES = {
+    "no_triton_kernel": "error",
+    "try_except_compute": "error",
+    "threads": "error",
+    "side_stream": "error",
+    "reads_reference": "error",
+    "monkeypatch": "error",
+    "dynamic_code": "error",
+    "io_escape": "error",
+    "precision_downgrade": "warning",
+    "shape_hardcoding": "warning",
+    "caching": "warning",
+    "unmasked_access": "warning",
+}
+
+# Roots whose attributes a candidate must never rebind: the verifier, timer and comparison use them.
+_PROTECTED_ROOTS = {
+    "torch", "triton", "time", "numpy", "builtins", "math", "random", "sys", "os", "gc", "importlib",
+    "tritonize", "timeit", "operator", "functools", "inspect", "io", "json", "pickle", "copy", "ctypes",
+    "traceback", "threading", "signal", "atexit", "__main__",
+}
+# Settings a candidate may legitimately assign (their precision effects are reported separately).
+_SETTINGS_PREFIXES = ("torch.backends.", "torch._inductor.config.", "torch._dynamo.config.",
+                      "torch._functorch.config.")
+_TF32_SETTINGS = {"allow_tf32", "allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction",
+                  "fp32_precision"}
+
+_THREAD_MODULES = {"threading", "_thread", "multiprocessing", "concurrent", "concurrent.futures", "asyncio",
+                   "torch.multiprocessing", "queue", "sched"}
+_THREAD_CALLS = {"os.fork", "os.forkpty", "os.register_at_fork", "torch.jit.fork", "torch.jit._fork",
+                 "torch.futures.Future"}
+
+_EXIT_CALLS = {"sys.exit", "os._exit", "os.abort", "os.kill", "os.killpg", "os.raise_signal", "signal.raise_signal",
+               "signal.signal", "signal.alarm", "signal.setitimer", "builtins.exit", "builtins.quit",
+               "atexit.register", "faulthandler.enable", "os.setsid"}
+_PROCESS_CALLS = {"os.system", "os.popen", "os.spawnl", "os.spawnle", "os.spawnlp", "os.spawnlpe", "os.spawnv",
+                  "os.spawnve", "os.spawnvp", "os.spawnvpe", "os.execl", "os.execle", "os.execlp", "os.execlpe",
+                  "os.execv", "os.execve", "os.execvp", "os.execvpe", "os.posix_spawn", "os.posix_spawnp",
+                  "pty.spawn"}
+_PROCESS_MODULES = {"subprocess", "socket", "http", "urllib", "requests", "ssl", "pty", "multiprocessing.connection",
+                    "xmlrpc", "ftplib", "smtplib", "telnetlib", "shutil"}
+_FD_CALLS = {"os.dup", "os.dup2", "os.fdopen", "os.pipe", "os.open", "os.close", "os.closerange", "os.replace",
+             "os.remove", "os.unlink", "os.rename", "os.truncate", "os.ftruncate", "os.mkfifo", "os.symlink", "os.link",
+             "os.chmod", "os.makedirs", "os.mkdir", "os.rmdir", "tempfile.mkstemp", "tempfile.NamedTemporaryFile"}
+_DYNAMIC_CALLS = {"builtins.exec", "builtins.eval", "builtins.compile", "builtins.__import__",
+                  "importlib.import_module", "importlib.__import__", "importlib.reload", "importlib.util.spec_from_file_location",
+                  "importlib.util.module_from_spec", "importlib.machinery.SourceFileLoader", "runpy.run_path",
+                  "runpy.run_module", "marshal.loads", "pickle.loads", "types.FunctionType", "types.CodeType",
+                  "builtins.breakpoint"}
+_FRAME_CALLS = {"sys._getframe", "sys._current_frames", "sys.exc_info", "sys.settrace", "sys.setprofile",
+                "sys.gettrace", "inspect.currentframe", "inspect.stack", "inspect.trace", "inspect.getouterframes",
+                "inspect.getframeinfo", "inspect.getmembers", "inspect.getmodule", "inspect.getsource",
+                "inspect.getsourcefile", "inspect.getfile", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+                "threading.settrace", "threading.setprofile", "builtins.globals"}
+_FRAME_ATTRS = {"f_back", "f_globals", "f_locals", "f_builtins", "tb_frame", "gi_frame", "cr_frame", "ag_frame",
+                "__subclasses__", "__globals__", "__closure__", "__code__", "__builtins__", "co_consts"}
+_REFERENCE_NAMES = {"Model", "get_inputs", "get_init_inputs", "reference", "ref_model", "problem"}
+_REFERENCE_MODULES = {"problem", "reference", "ref", "model", "__main__", "tritonize"}
+_STREAM_CREATE = {"torch.cuda.Stream", "torch.cuda.ExternalStream", "torch.Stream", "torch.cuda.stream",
+                  "torch.cuda.set_stream", "torch.cuda.streams.Stream", "torch.cuda.StreamContext",
+                  "torch.cuda.graphs.CUDAGraph", "torch.cuda.CUDAGraph", "torch.cuda.graph"}
+_SYNC_ATTRS = {"synchronize", "wait_stream", "wait_event", "record_stream"}
+_ALLOC_CALLS = {"empty", "zeros", "ones", "full", "randn", "rand", "randint", "arange", "empty_strided", "tensor",
+                "new_empty", "new_zeros", "new_ones", "new_full", "view", "reshape", "expand", "resize_",
+                "empty_like", "zeros_like", "ones_like", "full_like", "narrow", "as_strided", "split", "repeat",
+                "broadcast_to"}
+_LOW_DTYPES = {"float16", "half", "bfloat16", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+               "fp16", "bf16", "fp8e4nv", "fp8e5", "int8"}
+_CACHE_DECORATORS = {"functools.lru_cache", "functools.cache", "functools.cached_property", "lru_cache", "cache",
+                     "cached_property"}
+
+
+def _diag(node: ast.AST | None, rule: str, message: str, severity: str | None = None) -> dict[str, Any]:
+    line = getattr(node, "lineno", 0) or 0
+    col = getattr(node, "col_offset", 0) or 0
+    return {"file": "candidate", "line": line, "col": col,
+            "end_line": getattr(node, "end_lineno", None) or line,
+            "end_col": getattr(node, "end_col_offset", None) or col,
+            "message": message, "rule": rule, "severity": severity or RULES[rule]}
+
+
+def _src(node: ast.AST, limit: int = 60) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every parsed node
+        return "?"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Names:
+    """Resolves `tl.load` to `triton.language.load`, `F` to `torch.nn.functional`, etc."""
+
+    def __init__(self, tree: ast.Module):
+        self.alias: dict[str, str] = {}
+        self.imports: list[tuple[ast.AST, str, str | None]] = []  # (node, module, imported name or None)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        self.alias[a.asname] = a.name
+                    else:
+                        top = a.name.split(".")[0]
+                        self.alias[top] = top
+                    self.imports.append((node, a.name, None))
+            elif isinstance(node, ast.ImportFrom):
+                mod = ("." * node.level) + (node.module or "")
+                for a in node.names:
+                    full = f"{mod}.{a.name}" if mod and not mod.endswith(".") else f"{mod}{a.name}"
+                    self.alias[a.asname or a.name] = full
+                    self.imports.append((node, mod, a.name))
+        # Module-level `t = torch` / `F = torch.nn.functional` style aliases (one pass is enough in practice).
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                full = self.dotted(node.value)
+                if full and full.split(".")[0] in _PROTECTED_ROOTS:
+                    self.alias[node.targets[0].id] = full
+
+    def dotted(self, node: ast.AST) -> str | None:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.alias.get(node.id)
+        if base is None:
+            import builtins as _b
+
+            base = f"builtins.{node.id}" if hasattr(_b, node.id) else node.id
+        return ".".join([base, *reversed(parts)])
+
+
+def _is_jit_decorator(names: _Names, dec: ast.AST) -> bool:
+    target = dec.func if isinstance(dec, ast.Call) else dec
+    full = names.dotted(target) or ""
+    return full in ("triton.jit", "triton.runtime.jit.jit", "triton.runtime.jit", "jit") or full.endswith("triton.jit")
+
+
+def _is_triton_wrapper(names: _Names, dec: ast.AST) -> bool:
+    target = dec.func if isinstance(dec, ast.Call) else dec
+    full = names.dotted(target) or ""
+    return full.startswith("triton.") and full.rsplit(".", 1)[-1] in ("autotune", "heuristics", "jit")
+
+
+class _Module:
+    """Facts about the candidate module shared by the rules."""
+
+    def __init__(self, tree: ast.Module):
+        self.tree = tree
+        self.names = _Names(tree)
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.kernels: dict[str, ast.FunctionDef] = {}
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[node.name] = node
+                if any(_is_jit_decorator(self.names, d) for d in node.decorator_list):
+                    self.kernels[node.name] = node  # type: ignore[assignment]
+            elif isinstance(node, ast.ClassDef):
+                self.classes[node.name] = node
+            elif isinstance(node, ast.Assign):
+                # kernel = triton.jit(fn)
+                if isinstance(node.value, ast.Call) and _is_jit_decorator(self.names, node.value.func):
+                    for arg in node.value.args:
+                        if isinstance(arg, ast.Name) and arg.id in self.functions:
+                            self.kernels[arg.id] = self.functions[arg.id]  # type: ignore[assignment]
+        self.kernel_nodes = {id(n) for k in self.kernels.values() for n in ast.walk(k)}
+        self.model_new = self.classes.get("ModelNew")
+        self.reachable = self._reachable()
+
+    def _methods(self, cls: ast.ClassDef) -> dict[str, ast.FunctionDef]:
+        out: dict[str, ast.FunctionDef] = {}
+        for base in cls.bases:  # helper base classes defined in the same file
+            if isinstance(base, ast.Name) and base.id in self.classes and base.id != cls.name:
+                out.update(self._methods(self.classes[base.id]))
+        for node in cls.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out[node.name] = node  # type: ignore[assignment]
+        return out
+
+    def _reachable(self) -> list[ast.FunctionDef]:
+        """forward (or every non-kernel function when there is no ModelNew) and what it reaches."""
+        if self.model_new is None:
+            return [f for n, f in self.functions.items() if n not in self.kernels]  # type: ignore[misc]
+        methods = self._methods(self.model_new)
+        start = [methods[n] for n in ("forward", "__call__", "_forward") if n in methods]
+        seen: dict[int, ast.FunctionDef] = {}
+        todo = list(start)
+        while todo:
+            fn = todo.pop()
+            if id(fn) in seen or fn.name in self.kernels and self.functions.get(fn.name) is fn:
+                continue
+            seen[id(fn)] = fn
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    if node.id in self.functions and node.id not in self.kernels:
+                        todo.append(self.functions[node.id])  # type: ignore[arg-type]
+                    elif node.id in self.classes and node.id != "ModelNew":
+                        todo.extend(self._methods(self.classes[node.id]).values())
+                elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                      and node.value.id in ("self", "cls", "ModelNew") and node.attr in methods):
+                    todo.append(methods[node.attr])
+        return list(seen.values())
+
+    def in_kernel(self, node: ast.AST) -> bool:
+        return id(node) in self.kernel_nodes
+
+
+def _calls(tree: ast.AST) -> Iterable[ast.Call]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            yield node
+
+
+def _kw(call: ast.Call, name: str) -> ast.expr | None:
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule families
+
+
+def _rule_no_kernel(m: _Module) -> list[dict]:
+    if m.kernels:
+        return []
+    # Any triton decorator at all (e.g. only @triton.autotune without jit) still means no kernel.
+    return [_diag(None, "no_triton_kernel",
+                  "no @triton.jit kernel in this file: ModelNew must compute its result with at least one "
+                  "Triton kernel (define `@triton.jit def my_kernel(...)` and launch it as `my_kernel[grid](...)` "
+                  "from forward)")]
+
+
+def _rule_try_except(m: _Module) -> list[dict]:
+    out = []
+    for fn in m.reachable:
+        where = f"`{fn.name}`" + (" (called from ModelNew.forward)" if fn.name != "forward" else "")
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                if not getattr(node, "handlers", None):
+                    continue  # try/finally only: cleanup, nothing swallowed
+                out.append(_diag(node, "try_except_compute",
+                                 f"try/except in {where}: a failing kernel can hide behind a fallback or a "
+                                 f"swallowed error, so the verifier would check the fallback instead of your "
+                                 f"kernel; remove the try/except and let errors propagate"))
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    expr = item.context_expr
+                    target = expr.func if isinstance(expr, ast.Call) else expr
+                    if (m.names.dotted(target) or "").endswith("contextlib.suppress"):
+                        out.append(_diag(node, "try_except_compute",
+                                         f"contextlib.suppress in {where} swallows kernel failures; remove it "
+                                         f"and let errors propagate"))
+    return out
+
+
+def _rule_threads(m: _Module) -> list[dict]:
+    out = []
+    for node, mod, name in m.names.imports:
+        full = f"{mod}.{name}" if name else mod
+        if any(full == t or full.startswith(t + ".") for t in _THREAD_MODULES) or mod in _THREAD_MODULES:
+            out.append(_diag(node, "threads",
+                             f"imports `{full}`: work on other threads or processes can run outside the "
+                             f"verifier's launch accounting and the benchmark's timed region, and races make "
+                             f"results irreproducible; compute everything in forward on the calling thread"))
+    for call in _calls(m.tree):
+        full = m.names.dotted(call.func) or ""
+        if full in _THREAD_CALLS:
+            out.append(_diag(call, "threads",
+                             f"`{full}` starts concurrent work outside the verifier's view; compute in forward "
+                             f"on the calling thread"))
+    return out
+
+
+def _rule_side_stream(m: _Module) -> list[dict]:
+    uses: list[tuple[ast.AST, str]] = []
+    synced_fns: set[int] = set()
+    fn_of: dict[int, ast.AST] = {}
+    scopes = [n for n in ast.walk(m.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for fn in scopes:
+        for node in ast.walk(fn):
+            fn_of.setdefault(id(node), fn)
+    any_sync = False
+    for call in _calls(m.tree):
+        full = m.names.dotted(call.func) or ""
+        attr = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        if full in _STREAM_CREATE or (attr in ("Stream", "stream", "set_stream") and "cuda" in full):
+            uses.append((call, full or attr))
+        if full in ("torch.cuda.synchronize", "torch.accelerator.synchronize") or attr in _SYNC_ATTRS:
+            any_sync = True
+            fn = fn_of.get(id(call))
+            if fn is not None:
+                synced_fns.add(id(fn))
+    # `with stream_var:` where the variable came from a Stream(...) call is covered by the Stream(...) use.
+    out = []
+    for node, what in uses:
+        fn = fn_of.get(id(node))
+        synced = (fn is not None and id(fn) in synced_fns) or any(id(f) in synced_fns for f in m.reachable)
+        if synced:
+            out.append(_diag(node, "side_stream",
+                             f"`{what}`: work on a side stream is synchronized here, but make sure the "
+                             f"current stream waits for it (torch.cuda.current_stream().wait_stream(s)) before "
+                             f"forward returns, or the benchmark times only part of the work",
+                             severity="warning"))
+        else:
+            out.append(_diag(node, "side_stream",
+                             f"`{what}` without any synchronize()/wait_stream(): kernels launched on a side "
+                             f"stream escape the benchmark's timer and the result may be read before it is "
+                             f"written; launch on the current stream (drop the stream) or make the current "
+                             f"stream wait_stream() on it before returning"
+                             + ("" if not any_sync else " in the same function")))
+    return out
+
+
+def _rule_reads_reference(m: _Module) -> list[dict]:
+    out = []
+    defined = set(m.functions) | set(m.classes)
+    for node, mod, name in m.names.imports:
+        top = mod.lstrip(".").split(".")[0]
+        if mod.startswith(".") or top in _REFERENCE_MODULES or (name in _REFERENCE_NAMES and name not in defined):
+            what = f"from {mod} import {name}" if name else f"import {mod}"
+            out.append(_diag(node, "reads_reference",
+                             f"`{what}` reaches for the problem's reference code or the verifier; a candidate "
+                             f"must compute the result itself from forward's arguments"))
+        elif top == "inspect" and name is None:
+            out.append(_diag(node, "reads_reference",
+                             "imports `inspect`: a kernel candidate has no need for introspection; frame and "
+                             "module inspection can find the reference model or its outputs", severity="warning"))
+    for node in ast.walk(m.tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in ("Model", "get_inputs", "get_init_inputs") \
+                and node.id not in defined and node.id not in m.names.alias:
+            out.append(_diag(node, "reads_reference",
+                             f"uses `{node.id}`, which this file does not define: that is the problem's "
+                             f"reference; compute the result in your own kernels instead"))
+        elif isinstance(node, ast.Attribute):
+            full = m.names.dotted(node) or ""
+            if node.attr in _FRAME_ATTRS:
+                out.append(_diag(node, "reads_reference",
+                                 f"`{_src(node)}` inspects frames, globals or class registries, which can reach "
+                                 f"the reference model, its inputs or its outputs; remove it"))
+            elif full in ("sys.modules", "sys.meta_path", "sys.path_hooks", "builtins.__dict__"):
+                out.append(_diag(node, "reads_reference",
+                                 f"`{full}` gives access to every loaded module, including the problem's "
+                                 f"reference and the verifier; remove it"))
+        elif isinstance(node, ast.Call):
+            full = m.names.dotted(node.func) or ""
+            if full in _FRAME_CALLS or (full == "builtins.vars" and not node.args):
+                out.append(_diag(node, "reads_reference",
+                                 f"`{full}()` inspects the caller, frames or the heap, which can reach the "
+                                 f"reference model, its inputs or its outputs; remove it"))
+    return out
+
+
+def _assign_targets(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        targets: list[ast.expr] = []
+        for t in node.targets:
+            targets.extend(t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])
+        return targets
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        return [node.target]
+    if isinstance(node, ast.Delete):
+        return list(node.targets)
+    return []
+
+
+def _rule_monkeypatch(m: _Module) -> list[dict]:
+    out = []
+
+    def protected(full: str | None) -> bool:
+        return bool(full) and full.split(".")[0] in _PROTECTED_ROOTS and "." in full  # type: ignore[union-attr]
+
+    def setting(full: str) -> bool:
+        return full.startswith(_SETTINGS_PREFIXES) or ".config." in full
+
+    for node in ast.walk(m.tree):
+        for target in _assign_targets(node):
+            base = target
+            if isinstance(target, ast.Subscript):  # torch.__dict__["allclose"] = ..., vars(torch)[...]
+                base = target.value
+                if isinstance(base, ast.Call) and (m.names.dotted(base.func) or "") == "builtins.vars" and base.args:
+                    full = m.names.dotted(base.args[0])
+                    if full and full.split(".")[0] in _PROTECTED_ROOTS:
+                        out.append(_diag(node, "monkeypatch",
+                                         f"rewrites `vars({full})`: replacing library functions can fool the "
+                                         f"checker or the timer; remove it"))
+                    continue
+                full = m.names.dotted(base) or ""
+                if full == "os.environ":
+                    out.append(_diag(node, "io_escape",
+                                     "writes os.environ at runtime: environment switches (TRITON_*, CUDA_*) can "
+                                     "change how kernels or the verifier behave; set nothing from the candidate",
+                                     severity="warning"))
+                    continue
+                if not full.endswith(".__dict__"):
+                    continue
+            if not isinstance(base, ast.Attribute):
+                continue
+            full = m.names.dotted(base) or ""
+            if not protected(full):
+                continue
+            if setting(full):
+                continue  # torch.backends.* switches: reported by precision_downgrade where relevant
+            verb = "deletes" if isinstance(node, ast.Delete) else "assigns"
+            out.append(_diag(node, "monkeypatch",
+                             f"{verb} `{full}`: replacing library functions or attributes can fool the "
+                             f"correctness check or the timer, so any such candidate is rejected; remove "
+                             f"this line and keep library code as it is"))
+    for call in _calls(m.tree):
+        full = m.names.dotted(call.func) or ""
+        if full in ("builtins.setattr", "builtins.delattr", "object.__setattr__", "builtins.object.__setattr__",
+                    "type.__setattr__", "builtins.type.__setattr__") and call.args:
+            tgt = m.names.dotted(call.args[0])
+            if tgt and tgt.split(".")[0] in _PROTECTED_ROOTS and not setting(tgt + "."):
+                name = _src(call.args[1]) if len(call.args) > 1 else "?"
+                out.append(_diag(call, "monkeypatch",
+                                 f"`{full.split('.')[-1]}({tgt}, {name}, ...)` replaces a library attribute, which "
+                                 f"can fool the correctness check or the timer; remove it"))
+    return out
+
+
+def _rule_dynamic_code(m: _Module) -> list[dict]:
+    out = []
+    for call in _calls(m.tree):
+        full = m.names.dotted(call.func) or ""
+        if full in _DYNAMIC_CALLS:
+            out.append(_diag(call, "dynamic_code",
+                             f"`{full.replace('builtins.', '')}(...)` runs or loads code the checks cannot "
+                             f"see; write the code out in the candidate file"))
+    return out
+
+
+def _open_mode(call: ast.Call) -> str | None:
+    mode = _kw(call, "mode")
+    if mode is None and len(call.args) > 1:
+        mode = call.args[1]
+    if mode is None:
+        return "r"
+    return mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else None
+
+
+def _rule_io_escape(m: _Module) -> list[dict]:
+    out = []
+    for node, mod, name in m.names.imports:
+        top = mod.split(".")[0]
+        if top in _PROCESS_MODULES or mod in _PROCESS_MODULES:
+            out.append(_diag(node, "io_escape",
+                             f"imports `{mod}`: a kernel candidate has no use for processes, sockets or file "
+                             f"management, which can reach outside the sandboxed worker; remove it"))
+        elif top == "ctypes":
+            out.append(_diag(node, "io_escape",
+                             "imports `ctypes`: raw memory access can corrupt the worker or read the "
+                             "verifier's memory; use Triton and torch only", severity="warning"))
+    for node in ast.walk(m.tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if (m.names.dotted(target) or "") in ("builtins.SystemExit", "builtins.KeyboardInterrupt"):
+                out.append(_diag(node, "io_escape",
+                                 "raises SystemExit/KeyboardInterrupt: ending the process early cannot make a "
+                                 "result correct; remove it"))
+        if not isinstance(node, ast.Call):
+            continue
+        full = m.names.dotted(node.func) or ""
+        attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if full in _EXIT_CALLS:
+            out.append(_diag(node, "io_escape",
+                             f"`{full.replace('builtins.', '')}()` ends or signals the process: the verifier "
+                             f"reports a worker that exits before returning its outputs as a runtime error, "
+                             f"never as correct; remove it"))
+        elif full in _PROCESS_CALLS:
+            out.append(_diag(node, "io_escape",
+                             f"`{full}()` runs another program; a kernel candidate must not; remove it"))
+        elif full in _FD_CALLS:
+            out.append(_diag(node, "io_escape",
+                             f"`{full}()` manipulates files or file descriptors, which can tamper with the "
+                             f"verifier's channel or leave forged results; remove it"))
+        elif full == "os.write" and node.args:
+            fd = node.args[0]
+            std = isinstance(fd, ast.Constant) and fd.value in (1, 2)
+            out.append(_diag(node, "io_escape",
+                             "os.write to stdout/stderr: output is logged but never parsed, so it cannot change "
+                             "the verdict; remove it" if std else
+                             "os.write to a raw file descriptor can forge messages on the verifier's private "
+                             "channel; remove it",
+                             severity="warning" if std else "error"))
+        elif full == "builtins.print":
+            out.append(_diag(node, "io_escape",
+                             "print() in the candidate: the worker's stdout is a log that is never parsed, so "
+                             "printing cannot change the verdict, and it slows the benchmark; remove it",
+                             severity="warning"))
+        elif full.startswith(("sys.stdout.", "sys.stderr.", "sys.__stdout__.", "sys.__stderr__.")) and attr in (
+                "write", "writelines", "buffer", "flush"):
+            out.append(_diag(node, "io_escape",
+                             f"`{full}()`: the worker's stdout/stderr is a log that is never parsed, so this "
+                             f"cannot change the verdict; remove it", severity="warning"))
+        elif full in ("builtins.open", "io.open", "os.fdopen", "codecs.open") or attr in (
+                "write_text", "write_bytes", "read_text", "read_bytes", "open", "touch", "unlink", "mkdir"):
+            if full in ("builtins.open", "io.open", "codecs.open"):
+                mode = _open_mode(node)
+                writing = mode is None or any(ch in mode for ch in "wax+")
+            else:
+                if attr == "open" and full not in ("os.fdopen",) and not full.startswith(("pathlib", "Path")) \
+                        and not any(isinstance(a, ast.Constant) for a in node.args):
+                    continue  # some_obj.open(): not obviously a file
+                writing = attr in ("write_text", "write_bytes", "touch", "unlink", "mkdir") or full == "os.fdopen"
+            if writing:
+                out.append(_diag(node, "io_escape",
+                                 f"`{_src(node)}` writes a file: a candidate's only output is what forward "
+                                 f"returns; files (e.g. a forged result or report) are never trusted; remove it"))
+            else:
+                out.append(_diag(node, "io_escape",
+                                 f"`{_src(node)}` reads a file at run time: the result must come from forward's "
+                                 f"arguments only", severity="warning"))
+    return out
+
+
+def _dtype_name(m: _Module, node: ast.AST | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    full = m.names.dotted(node)
+    return full.rsplit(".", 1)[-1] if full else None
+
+
+def _rule_precision(m: _Module, problem_dtype: str | None) -> list[dict]:
+    if problem_dtype is not None and problem_dtype not in ("float32", "float64", "fp32", "fp64"):
+        return []  # low-precision problems: nothing to downgrade statically
+    out = []
+    what = f"the problem is {problem_dtype}" if problem_dtype else "if the problem is float32"
+
+    def warn(node: ast.AST, text: str) -> None:
+        out.append(_diag(node, "precision_downgrade",
+                         f"{text}: {what}, computing in lower precision usually fails the float64-based "
+                         f"check even where it would pass KernelBench's 1e-2 tolerance; keep float32 "
+                         f"(accumulate in tl.float32, pass input_precision=\"ieee\" to tl.dot)"))
+
+    for node in ast.walk(m.tree):
+        if isinstance(node, ast.Call):
+            full = m.names.dotted(node.func) or ""
+            attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            if attr in ("half", "bfloat16") and not node.args:
+                warn(node, f"`.{attr}()` converts to 16-bit")
+            elif attr in ("to", "type", "astype", "cast") or full in ("triton.language.cast",):
+                cands = list(node.args) + [k.value for k in node.keywords if k.arg in ("dtype", None)]
+                for a in cands:
+                    name = _dtype_name(m, a)
+                    if name in _LOW_DTYPES:
+                        warn(node, f"`{_src(node)}` converts to {name}")
+                        break
+            elif full == "torch.set_float32_matmul_precision":
+                arg = node.args[0] if node.args else None
+                if not (isinstance(arg, ast.Constant) and arg.value == "highest"):
+                    warn(node, f"`{_src(node)}` lets float32 matmuls use TF32/bf16")
+            elif full in ("triton.language.dot", "triton.language.dot_scaled"):
+                ip = _kw(node, "input_precision")
+                at = _kw(node, "allow_tf32")
+                if ip is not None and isinstance(ip, ast.Constant) and ip.value in ("tf32", "tf32x3", "bf16x3", "bf16x6", "bf16"):
+                    warn(node, f"`tl.dot(..., input_precision=\"{ip.value}\")` rounds float32 inputs")
+                elif at is not None and isinstance(at, ast.Constant) and at.value is True:
+                    warn(node, "`tl.dot(..., allow_tf32=True)` rounds float32 inputs to TF32")
+                elif ip is None and at is None and problem_dtype in ("float32", "fp32"):
+                    out.append(_diag(node, "precision_downgrade",
+                                     "tl.dot on float32 inputs defaults to TF32 on NVIDIA GPUs (10-bit mantissa), "
+                                     "which fails a strict float32 check on the GPU even though it passes in the "
+                                     "CPU interpreter; pass input_precision=\"ieee\" (or cast deliberately)",
+                                     severity="info"))
+            elif full in ("torch.autocast", "torch.cuda.amp.autocast", "torch.amp.autocast", "torch.cpu.amp.autocast"):
+                warn(node, f"`{_src(node)}` runs ops in reduced precision")
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            for t in _assign_targets(node):
+                if isinstance(t, ast.Attribute) and t.attr in _TF32_SETTINGS:
+                    val = node.value
+                    if isinstance(val, ast.Constant) and val.value in (True, "tf32"):
+                        warn(node, f"`{_src(t)} = {val.value!r}` enables TF32/reduced-precision math")
+        elif isinstance(node, ast.keyword) and node.arg == "dtype":
+            name = _dtype_name(m, node.value)
+            if name in ("float16", "half", "bfloat16"):
+                warn(node.value, f"allocates or casts with dtype={name}")
+    return out
+
+
+def _int_literals(node: ast.AST) -> Iterable[ast.Constant]:
+    for n in ast.walk(node):
+        if isinstance(n, ast.Constant) and type(n.value) is int:
+            yield n
+
+
+def _rule_shape_hardcoding(m: _Module, dims: set[int]) -> list[dict]:
+    dims = {d for d in dims if isinstance(d, int) and d > 4}
+    if not dims:
+        return []
+    out: list[dict] = []
+    seen: set[tuple[int, int]] = set()
+    # Module-level constants equal to a dimension (N = 4096) count like the literal itself.
+    consts = {}
+    for node in m.tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and type(node.value.value) is int \
+                and node.value.value in dims:
+            for t in node.targets:
+                if isinstance(t, ast.Name) and not t.id.upper().startswith(("BLOCK", "NUM_WARPS", "NUM_STAGES", "GROUP")):
+                    consts[t.id] = node.value.value
+
+    def flag(node: ast.AST, value: int, context: str) -> None:
+        key = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        if key in seen:
+            return
+        seen.add(key)
+        out.append(_diag(node, "shape_hardcoding",
+                         f"{context} uses the constant {value}, which equals one of the problem's sizes: a "
+                         f"kernel that hard-codes sizes passes the default shapes and fails others (the verifier "
+                         f"re-runs with different sizes); derive it from the inputs (x.shape[i], x.numel()) and "
+                         f"pass it to the kernel"))
+
+    def scan(expr: ast.AST, context: str, skip_keywords: bool = False) -> None:
+        for n in ast.walk(expr):
+            if skip_keywords and isinstance(n, ast.keyword) and n.arg and (
+                    n.arg.upper().startswith(("BLOCK", "NUM_", "GROUP", "TILE", "XBLOCK", "RBLOCK", "YBLOCK"))
+                    or n.arg in ("num_warps", "num_stages")):
+                continue
+            if isinstance(n, ast.Constant) and type(n.value) is int and n.value in dims:
+                flag(n, n.value, context)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in consts:
+                flag(n, consts[n.id], context + f" (via `{n.id}`)")
+
+    def kw_values(call: ast.Call) -> list[ast.AST]:
+        skip = ("BLOCK", "NUM_", "GROUP", "TILE", "XBLOCK", "RBLOCK", "YBLOCK")
+        return [*call.args, *[k.value for k in call.keywords
+                              if not (k.arg and (k.arg.upper().startswith(skip) or k.arg in ("num_warps", "num_stages")))]]
+
+    for node in ast.walk(m.tree):
+        if m.in_kernel(node):
+            continue
+        if isinstance(node, ast.Call):
+            func = node.func
+            # kernel[grid](args...): both the grid and the launch arguments
+            if isinstance(func, ast.Subscript):
+                name = _src(func.value, 30)
+                scan(func.slice, f"the launch grid of `{name}`")
+                for a in kw_values(node):
+                    scan(a, f"an argument of the `{name}` launch")
+            else:
+                attr = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+                if attr in _ALLOC_CALLS:
+                    for a in kw_values(node):
+                        scan(a, f"`{attr}(...)`")
+        elif isinstance(node, ast.Assign):
+            if any(isinstance(t, ast.Name) and "grid" in t.id.lower() for t in node.targets):
+                scan(node.value, "the launch grid")
+    for kernel in m.kernels.values():
+        for stmt in kernel.body:
+            for lit in _int_literals(stmt):
+                if lit.value in dims:
+                    flag(lit, lit.value, f"kernel `{kernel.name}`")
+            for n in ast.walk(stmt):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in consts:
+                    flag(n, consts[n.id], f"kernel `{kernel.name}` (via `{n.id}`)")
+    return out
+
+
+def _rule_caching(m: _Module) -> list[dict]:
+    out = []
+    if m.model_new is None:
+        return out
+    module_names = {t.id for node in m.tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                    for t in _assign_targets(node) if isinstance(t, ast.Name)}
+    for fn in m.reachable:
+        for dec in fn.decorator_list:
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            full = m.names.dotted(target) or ""
+            if full in _CACHE_DECORATORS or full.rsplit(".", 1)[-1] in ("lru_cache", "cache", "cached_property"):
+                out.append(_diag(dec, "caching",
+                                 f"`@{_src(target)}` on `{fn.name}`: outputs must be recomputed from the inputs "
+                                 f"on every call; a cache returns stale results when the inputs change (the "
+                                 f"verifier uses fresh inputs per trial)"))
+        if fn.name == "__init__":
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Global):
+                out.append(_diag(node, "caching",
+                                 f"`global {', '.join(node.names)}` in `{fn.name}`: state kept between calls can "
+                                 f"return a previous call's result; recompute every call"))
+            for t in _assign_targets(node) if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) else []:
+                base = t.value if isinstance(t, ast.Subscript) else t
+                if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) and base.value.id == "self":
+                    out.append(_diag(node, "caching",
+                                     f"`{fn.name}` stores `self.{base.attr}` between calls: if it holds an output "
+                                     f"or anything derived from the inputs, later calls return stale results; "
+                                     f"keep per-call values local (allocating a workspace here is fine but is "
+                                     f"flagged so you can check)"))
+                elif isinstance(t, ast.Subscript) and isinstance(base, ast.Name) and base.id in module_names:
+                    out.append(_diag(node, "caching",
+                                     f"`{fn.name}` writes into module-level `{base.id}`: a cache of outputs returns "
+                                     f"stale results for new inputs; recompute every call"))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                    "setdefault", "update", "append") and isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id in module_names:
+                out.append(_diag(node, "caching",
+                                 f"`{fn.name}` stores into module-level `{node.func.value.id}`: a cache of outputs "
+                                 f"returns stale results for new inputs; recompute every call"))
+    return out
+
+
+def _rule_unmasked(m: _Module) -> list[dict]:
+    out = []
+    for kernel in m.kernels.values():
+        for call in _calls(kernel):
+            full = m.names.dotted(call.func) or ""
+            if full not in ("triton.language.load", "triton.language.store"):
+                continue
+            op = full.rsplit(".", 1)[-1]
+            mask_pos = 1 if op == "load" else 2
+            has_mask = _kw(call, "mask") is not None or len(call.args) > mask_pos or _kw(call, "boundary_check") is not None
+            if has_mask:
+                continue
+            out.append(_diag(call, "unmasked_access",
+                             f"tl.{op} without mask= in kernel `{kernel.name}`: when the size is not a multiple "
+                             f"of the block, the last block {'reads' if op == 'load' else 'writes'} out of bounds "
+                             f"(wrong results, or an illegal memory access on the GPU); pass "
+                             f"mask=offsets < n_elements" + (", other=0.0" if op == "load" else "")
+                             + " (ignore this if the access is provably in range)"))
+    return out
+
+
+def check_source(text: str, filename: str = "candidate.py", problem_dims: set[int] | None = None,
+                 problem_dtype: str | None = None) -> list[dict[str, Any]]:
+    """Static diagnostics for a candidate. A file that does not parse gives [] (the caller reports the
+    SyntaxError as compile_error with its line). `problem_dims`: the problem's sizes (e.g. from
+    `problem_facts`), enabling shape_hardcoding. `problem_dtype`: e.g. "float32"; None = unknown."""
+    try:
+        tree = ast.parse(text, filename=filename)
+    except (SyntaxError, ValueError):
+        return []
+    m = _Module(tree)
+    diags: list[dict] = []
+    diags += _rule_no_kernel(m)
+    diags += _rule_try_except(m)
+    diags += _rule_threads(m)
+    diags += _rule_side_stream(m)
+    diags += _rule_reads_reference(m)
+    diags += _rule_monkeypatch(m)
+    diags += _rule_dynamic_code(m)
+    diags += _rule_io_escape(m)
+    diags += _rule_precision(m, problem_dtype)
+    if problem_dims:
+        diags += _rule_shape_hardcoding(m, set(problem_dims))
+    diags += _rule_caching(m)
+    diags += _rule_unmasked(m)
+    uniq: dict[tuple, dict] = {}
+    for d in diags:
+        uniq.setdefault((d["line"], d["col"], d["rule"]), d)
+    return sorted(uniq.values(), key=lambda d: (d["line"], d["col"], d["rule"]))
+
+
+def problem_facts(text: str) -> dict[str, Any]:
+    """Statically derived facts about a problem file: `dims` (module-level int sizes used by
+    get_inputs/get_init_inputs and int literals in shape arguments there) and `dtype` (the floating
+    dtype named in get_inputs, default "float32")."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return {"dims": set(), "dtype": None}
+    ints: dict[str, int] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and type(node.value.value) is int:
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    ints[t.id] = node.value.value
+    dims: set[int] = set()
+    dtype = None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in ("get_inputs", "get_init_inputs"):
+            for n in ast.walk(node):
+                if isinstance(n, ast.Name) and n.id in ints:
+                    dims.add(ints[n.id])
+                elif isinstance(n, ast.Call) and node.name == "get_inputs":
+                    attr = n.func.attr if isinstance(n.func, ast.Attribute) else ""
+                    if attr in ("randn", "rand", "zeros", "ones", "empty", "randint", "full"):
+                        for a in n.args:
+                            for lit in _int_literals(a):
+                                dims.add(lit.value)
+                    if attr in ("half", "bfloat16", "float", "double") and dtype is None:
+                        dtype = {"half": "float16", "bfloat16": "bfloat16", "float": "float32", "double": "float64"}[attr]
+                if isinstance(n, ast.keyword) and n.arg == "dtype" and dtype is None:
+                    full = ast.unparse(n.value).rsplit(".", 1)[-1]
+                    dtype = {"half": "float16", "float": "float32", "double": "float64"}.get(full, full)
+    return {"dims": {d for d in dims if d > 1}, "dtype": dtype or "float32"}
