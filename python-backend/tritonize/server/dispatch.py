@@ -52,6 +52,8 @@ class RequestContext:
     _answered: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _on_done: Callable[[RequestContext], None] | None = None
+    # Run on the protocol thread when cancelled (e.g. kill a worker's process group); must be quick.
+    on_cancel: list[Callable[[], None]] = field(default_factory=list)
 
     def respond(self, result: Any) -> bool:
         return self._send({"id": self.id, "result": result})
@@ -182,7 +184,15 @@ class Dispatcher:
             ctx = self._pending.get(_key(msg_id))
         if ctx is None:
             return  # already answered: cancelling it is a no-op per LSP
+        self._cancel(ctx)
+
+    def _cancel(self, ctx: RequestContext) -> None:
         ctx.cancel.set()
+        for callback in list(ctx.on_cancel):
+            try:
+                callback()
+            except Exception:
+                log.error("cancel callback failed:\n%s", traceback.format_exc())
         if ctx.cancellable:
             ctx.fail(REQUEST_CANCELLED, "request cancelled")
 
@@ -190,7 +200,7 @@ class Dispatcher:
         with self._pending_lock:
             pending = list(self._pending.values())
         for ctx in pending:
-            ctx.cancel.set()
+            self._cancel(ctx)
 
     def _forget(self, ctx: RequestContext) -> None:
         with self._pending_lock:

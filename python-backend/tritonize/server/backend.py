@@ -1,0 +1,224 @@
+"""The server's side of verification: warm pools, reference caches, device choice, cancellation.
+
+Verification itself is `tritonize.verify.run`; this module only decides where and with what
+state it runs. Imports of torch-dependent modules are lazy so that `initialize` answers at once
+and a missing torch becomes a readable error instead of a dead server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from .baselines import BaselineCache, BaselineKey, baseline_from_report, content_hash
+
+log = logging.getLogger("tritonize.server")
+
+
+class MissingDependency(Exception):
+    def __init__(self, missing: list[str], message: str):
+        super().__init__(message)
+        self.missing, self.message = missing, message
+
+    def as_data(self) -> dict[str, Any]:
+        return {"missing": self.missing, "python": sys.executable, "fix": self.message}
+
+
+def check_dependencies() -> None:
+    """Raises MissingDependency naming torch/triton when they cannot be imported here."""
+    missing = []
+    for name in ("torch", "triton"):
+        try:
+            __import__(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        what = " and ".join(missing)
+        fix = (f"{what} {'is' if len(missing) == 1 else 'are'} not importable in {sys.executable}. "
+               f"Install {what} into that interpreter (PyTorch: https://pytorch.org/get-started/locally/; "
+               f"triton: `{sys.executable} -m pip install triton`), or select another Python interpreter "
+               "(the one with your CUDA PyTorch) in VS Code.")
+        raise MissingDependency(missing, fix)
+
+
+class TrackingPool:
+    """Wraps a WorkerPool so the server knows which workers a job holds and can kill their
+    process groups on cancel, whatever the verifier is waiting on at that moment (e.g. a worker's
+    start-up). Only a signal is sent: the verifier still owns and closes the worker's fds."""
+
+    def __init__(self, pool: Any):
+        self.pool = pool
+        self._held = threading.local()
+
+    def acquire(self) -> Any:
+        worker = self.pool.acquire()
+        held = getattr(self._held, "workers", None)
+        if held is not None:
+            held.append(worker)
+            cancel = self._held.cancel
+            if cancel is not None and cancel.is_set():
+                kill_workers([worker])  # cancelled between the cancel callback and this acquire
+        return worker
+
+    def track(self, cancel: threading.Event | None = None) -> list[Any]:
+        """Starts recording the workers acquired on this thread; returns the live list."""
+        self._held.workers = []
+        self._held.cancel = cancel
+        return self._held.workers
+
+    def untrack(self) -> None:
+        self._held.workers = None
+        self._held.cancel = None
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def kill_workers(workers: list[Any]) -> None:
+    for w in list(workers):
+        try:
+            os.killpg(w.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, AttributeError):
+            pass
+
+
+class Backend:
+    def __init__(self, pool_size: int = 2):
+        self.pool_size = pool_size
+        self._pools: dict[str, TrackingPool] = {}
+        self._lock = threading.Lock()
+        # Reference outputs (run.verify's `reference_cache`) and eager/Inductor timings, both
+        # keyed by problem content; per-path hashes let an edited problem drop its old entries.
+        self.reference_cache: dict[str, Any] = {}
+        self.baselines = BaselineCache()
+        self._ref_keys_of_path: dict[str, set[str]] = {}
+        self._last_sha: dict[str, str] = {}
+        self._cuda_count: int | None = None
+        self._versions: tuple[str, str] | None = None
+
+    # -- devices ------------------------------------------------------------------------------
+    def cuda_count(self) -> int:
+        if self._cuda_count is None:
+            import torch
+
+            self._cuda_count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        return self._cuda_count
+
+    def devices(self) -> list[str]:
+        """Queue names: one per GPU, or the single CPU queue."""
+        n = self.cuda_count()
+        if n == 0:
+            return ["cpu"]
+        return ["cuda"] if n == 1 else [f"cuda:{i}" for i in range(n)]
+
+    def resolve(self, requested: str | None, least_loaded: Callable[[list[str]], str]) -> str:
+        """`None`/"auto" -> cuda if present else cpu; "cuda" -> least busy GPU; "cuda:N" as given."""
+        requested = (requested or "auto").strip()
+        if requested == "cpu":
+            return "cpu"
+        n = self.cuda_count()
+        if requested == "auto":
+            if n == 0:
+                return "cpu"
+            requested = "cuda"
+        if not requested.startswith("cuda"):
+            raise ValueError(f"unknown device {requested!r} (use cpu, cuda or cuda:N)")
+        if n == 0:
+            raise ValueError("device cuda requested but torch sees no CUDA GPU here")
+        if requested == "cuda":
+            return least_loaded(self.devices())
+        index = requested.partition(":")[2]
+        if not index.isdigit() or int(index) >= n:
+            raise ValueError(f"no such GPU {requested!r} ({n} visible)")
+        return "cuda" if n == 1 else requested
+
+    # -- pools --------------------------------------------------------------------------------
+    def pool(self, device: str) -> TrackingPool | None:
+        if self.pool_size <= 0:
+            return None
+        with self._lock:
+            pool = self._pools.get(device)
+            if pool is None:
+                from tritonize.worker.pool import WorkerPool
+
+                # NOTE: a multi-GPU pool gets device "cuda:N"; pinning its workers with
+                # CUDA_VISIBLE_DEVICES needs an env override in WorkerPool (see report).
+                pool = self._pools[device] = TrackingPool(WorkerPool(device, size=self.pool_size))
+            return pool
+
+    def warm_up(self, device: str | None = None) -> None:
+        """Imports the verifier and starts the default device's pool, so the first verify is warm."""
+        try:
+            check_dependencies()
+            import tritonize.verify.run  # noqa: F401  (torch import paid here, not on first verify)
+
+            self.pool(device or self.devices()[0])
+            log.info("warm: verifier imported, worker pool started")
+        except Exception as exc:
+            log.warning("warm-up skipped: %s", exc)
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            try:
+                pool.close()
+            except Exception as exc:
+                log.warning("closing a pool: %s", exc)
+        self._drop_references(set(self.reference_cache))
+
+    # -- caches -------------------------------------------------------------------------------
+    def versions(self) -> tuple[str, str]:
+        if self._versions is None:
+            import torch
+            import triton
+
+            self._versions = (torch.__version__, triton.__version__)
+        return self._versions
+
+    def note_problem(self, problem: Path) -> str:
+        """Hashes the problem as it is now; an edited problem loses its cached reference data."""
+        sha = content_hash(problem)
+        key = str(problem.resolve())
+        self.baselines.note_content(problem, sha)
+        with self._lock:
+            old = self._last_sha.get(key)
+            self._last_sha[key] = sha
+            stale = self._ref_keys_of_path.pop(key, set()) if old not in (None, sha) else set()
+        self._drop_references(stale)  # also frees their temp dirs of saved inputs
+        return sha
+
+    def known_problems(self) -> set[str]:
+        with self._lock:
+            return set(self._last_sha)
+
+    def record_reference_keys(self, problem: Path, before: set[str]) -> None:
+        added = set(self.reference_cache) - before
+        if added:
+            with self._lock:
+                self._ref_keys_of_path.setdefault(str(problem.resolve()), set()).update(added)
+
+    def _drop_references(self, keys: set[str]) -> None:
+        from tritonize.verify.run import cleanup_reference
+
+        for k in keys:
+            entry = self.reference_cache.pop(k, None)
+            if entry is not None:
+                try:
+                    cleanup_reference(entry[0])
+                except Exception:
+                    pass
+
+    def baseline_key(self, sha: str, report_device: str) -> BaselineKey:
+        torch_v, triton_v = self.versions()
+        return BaselineKey(sha, report_device, torch_v, triton_v)
+
+    def remember_baseline(self, key: BaselineKey, report: dict[str, Any]) -> None:
+        baseline = baseline_from_report(report)
+        if baseline is not None:
+            self.baselines.put(key, baseline)

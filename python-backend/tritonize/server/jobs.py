@@ -1,0 +1,86 @@
+"""One job queue (and one thread) per device.
+
+Why: two jobs on one GPU at once corrupt each other's timings, so a device runs its jobs strictly
+one after another while other devices proceed in parallel. CPU mode is a single queue. The
+protocol thread only enqueues, so it stays responsive (cancel, didChange, codeLens) while jobs run.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+
+log = logging.getLogger("tritonize.server")
+
+
+@dataclass
+class Job:
+    name: str
+    run: Callable[[], None]
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class DeviceQueue:
+    def __init__(self, device: str):
+        self.device = device
+        self._q: queue.Queue[Job | None] = queue.Queue()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name=f"jobs-{device}", daemon=True)
+        self._thread.start()
+
+    @property
+    def load(self) -> int:
+        """Queued plus running jobs: used to pick the least busy GPU for `device: "cuda"`."""
+        with self._lock:
+            return self._pending
+
+    def submit(self, job: Job) -> None:
+        with self._lock:
+            self._pending += 1
+        self._q.put(job)
+
+    def stop(self) -> None:
+        self._q.put(None)
+
+    def _loop(self) -> None:
+        while True:
+            job = self._q.get()
+            if job is None:
+                return
+            try:
+                if job.cancel.is_set():
+                    continue  # cancelled while waiting: already answered -32800
+                job.run()
+            except Exception:  # job wrappers answer their own errors; this is a last resort
+                log.error("job %s crashed:\n%s", job.name, traceback.format_exc())
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+
+class JobQueues:
+    """Device name -> queue, created on first use."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, DeviceQueue] = {}
+        self._lock = threading.Lock()
+
+    def for_device(self, device: str) -> DeviceQueue:
+        with self._lock:
+            q = self._queues.get(device)
+            if q is None:
+                q = self._queues[device] = DeviceQueue(device)
+            return q
+
+    def least_loaded(self, devices: list[str]) -> str:
+        return min(devices, key=lambda d: (self.for_device(d).load, devices.index(d)))
+
+    def stop(self) -> None:
+        with self._lock:
+            for q in self._queues.values():
+                q.stop()
