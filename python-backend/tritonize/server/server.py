@@ -320,10 +320,8 @@ class Server:
         ctx.on_cancel.append(lambda: progress.end("cancelled"))
 
         def run() -> None:
-            report = self._tracked(ctx, device, lambda pool: self._verify(req, device, pool, progress.report, ctx.cancel),
-                                   progress=progress)
-            if report is not None:
-                progress.end(report.get("verdict", "done"))
+            self._tracked(ctx, device, lambda pool: self._verify(req, device, pool, progress.report, ctx.cancel),
+                          progress=progress)
 
         queue.submit(Job(f"verify {req.candidate.name}", run, ctx.cancel))
         return DEFERRED
@@ -403,6 +401,8 @@ class Server:
                 return None
             result = body(pool)
         except Cancelled:
+            if progress:
+                progress.end("cancelled")
             ctx.fail(REQUEST_CANCELLED, "request cancelled")
             return None
         except ProblemError as exc:
@@ -423,6 +423,8 @@ class Server:
                 pool.untrack()
         if ctx.cancel.is_set():
             return None  # answered -32800 already; the late result is dropped
+        if progress:
+            progress.end(result.get("verdict", "done") if isinstance(result, dict) else "done")
         ctx.respond(result)
         return result
 

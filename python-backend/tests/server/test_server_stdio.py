@@ -1,0 +1,269 @@
+"""End to end: `python -m tritonize.server` over real pipes, CPU + Triton interpreter.
+
+One server is shared by the module (a warm pool is the point of the server); tests that end the
+server or change its interpreter start their own.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from .lsp_client import LspClient
+
+FIX = Path(__file__).resolve().parent / "fixtures"
+PROBLEM = FIX / "problem_add.py"
+
+
+def cand(name: str) -> Path:
+    return FIX / f"cand_{name}.py"
+
+
+def verify_params(candidate: Path, **extra):
+    return {"problemPath": str(PROBLEM), "candidatePath": str(candidate), "device": "cpu", "timeout": 60,
+            "benchmark": False, **extra}
+
+
+@pytest.fixture(scope="module")
+def server():
+    client = LspClient()
+    init = client.initialize(FIX)
+    assert "result" in init, init
+    yield client
+    client.close()
+
+
+def open_doc(client: LspClient, path: Path, text: str | None = None) -> str:
+    uri = path.as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "python", "version": 1, "text": path.read_text() if text is None else text}})
+    return uri
+
+
+def diagnostics_for(client: LspClient, uri: str, after: int, pred=lambda d: True, timeout: float = 20.0):
+    """The first publishDiagnostics for `uri` among notifications[after:] whose list satisfies pred."""
+    msg = client.wait_notification(
+        lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+        and client.notifications.index(m) >= after and pred(m["params"]["diagnostics"]), timeout)
+    return msg["params"]["diagnostics"]
+
+
+def test_initialize_capabilities(server):
+    caps = server.responses[1]["result"]["capabilities"]
+    assert caps["textDocumentSync"]["change"] == 1
+    assert caps["codeLensProvider"] is not None
+    assert "executeCommandProvider" not in caps  # the extension registers tritonize.* itself
+
+
+def test_environment(server):
+    resp = server.request("tritonize/environment", {}, timeout=60)
+    env = resp["result"]
+    assert env["torch"] and env["triton"] and env["python"]
+    assert env["interpreter"] is True and env["devices"] == []
+    assert env["error"] is None
+    assert str(PROBLEM) in env["problems"]  # workspace scan finds KernelBench-style problems
+
+
+def test_static_diagnostics_on_open_and_change(server):
+    path = FIX / "unsaved_kernel.py"  # never written: diagnostics come from the editor's text
+    text = cand("add").read_text().replace("a = tl.load(a_ptr + offs, mask=mask)", "a = tl.load(a_ptr + offs)")
+    n = len(server.notifications)
+    uri = open_doc(server, path, text)
+    diags = diagnostics_for(server, uri, n, lambda ds: len(ds) > 0)
+    unmasked = [d for d in diags if d.get("code") == "unmasked_access"]
+    assert unmasked, diags
+    assert unmasked[0]["source"] == "tritonize" and unmasked[0]["severity"] == 2
+    line = text.splitlines().index("    a = tl.load(a_ptr + offs)")
+    assert unmasked[0]["range"]["start"]["line"] == line  # 0-based
+    # Fixing the text clears the warning.
+    n = len(server.notifications)
+    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                             "contentChanges": [{"text": cand("add").read_text()}]})
+    diags = diagnostics_for(server, uri, n)
+    assert not [d for d in diags if d.get("code") == "unmasked_access"]
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+
+
+def test_verify_correct_with_progress_and_lenses(server):
+    uri = open_doc(server, cand("add"))
+    lenses = server.request("textDocument/codeLens", {"textDocument": {"uri": uri}})["result"]
+    titles = [lens["command"]["title"] for lens in lenses]
+    lines = sorted({lens["range"]["start"]["line"] for lens in lenses})
+    text = cand("add").read_text().splitlines()
+    assert lines == [text.index("@triton.jit"), text.index("class ModelNew(nn.Module):")]
+    assert titles.count("Verify") == 2 and titles.count("Benchmark") == 2
+    verify_lens = next(lens for lens in lenses if lens["command"]["title"] == "Verify")
+    assert verify_lens["command"] == {"title": "Verify", "command": "tritonize.verifyCandidate", "arguments": [uri]}
+
+    resp = server.request("tritonize/verify", verify_params(cand("add"), workDoneToken="tok-1"), timeout=90)
+    report = resp["result"]
+    assert report["verdict"] == "correct", report
+    assert report["schema"] == 1 and report["device"]["interpreter"] is True
+    progress = [m["params"]["value"] for m in server.notifications
+                if m.get("method") == "$/progress" and m["params"]["token"] == "tok-1"]
+    kinds = [p["kind"] for p in progress]
+    assert kinds[0] == "begin" and kinds[-1] == "end" and progress[-1]["message"] == "correct"
+    stages = [p["message"] for p in progress if p["kind"] == "report"]
+    assert "compiling" in stages and "checking" in stages and stages[-1] == "done"
+
+    lenses = server.request("textDocument/codeLens", {"textDocument": {"uri": uri}})["result"]
+    assert "correct" in [lens["command"]["title"] for lens in lenses]
+
+
+def test_incorrect_verdict_publishes_diagnostics(server):
+    uri = open_doc(server, cand("wrong"))
+    n = len(server.notifications)
+    report = server.request("tritonize/verify", verify_params(cand("wrong")), timeout=90)["result"]
+    assert report["verdict"] == "incorrect"
+    diags = diagnostics_for(server, uri, n, lambda ds: any(d.get("code") == "mismatch" for d in ds), timeout=5)
+    mismatch = next(d for d in diags if d.get("code") == "mismatch")
+    assert mismatch["severity"] == 1 and mismatch["source"] == "tritonize"
+    expected = next(d for d in report["diagnostics"] if d["rule"] == "mismatch")["line"] - 1
+    assert mismatch["range"]["start"]["line"] == expected
+    lenses = server.request("textDocument/codeLens", {"textDocument": {"uri": uri}})["result"]
+    assert any(lens["command"]["title"].startswith("incorrect · max abs err ") for lens in lenses)
+
+
+def _cpu_times(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    if fields[0] == "Z":
+        return None  # a zombie has ended; only its exit status is left
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def _spinning(pids: set[int], window: float = 1.0) -> set[int]:
+    before = {p: _cpu_times(p) for p in pids}
+    time.sleep(window)
+    after = {p: _cpu_times(p) for p in pids}
+    return {p for p in pids if before[p] is not None and after[p] is not None and after[p] - before[p] > 0.6 * window}
+
+
+def test_cancel_hanging_candidate(server):
+    n = len(server.notifications)
+    req = server.request_async("tritonize/verify", verify_params(cand("hang"), workDoneToken="tok-hang"))
+    server.wait_notification(lambda m: server.notifications.index(m) >= n and m.get("method") == "$/progress"
+                             and m["params"]["value"].get("message") == "checking", timeout=60)
+    time.sleep(1.0)
+    spinning = _spinning(_descendants(server.proc.pid))
+    assert spinning, "the hanging candidate should be burning CPU in a worker"
+
+    t0 = time.monotonic()
+    server.notify("$/cancelRequest", {"id": req})
+    resp = server.wait_response(req, timeout=5)
+    assert resp["error"]["code"] == -32800
+    assert time.monotonic() - t0 < 5
+    # The spinning worker ends (others may be a replacement worker importing torch: they go idle).
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        alive = {p for p in spinning if _cpu_times(p) is not None}
+        if not alive or not _spinning(alive, 0.5):
+            break
+    else:
+        pytest.fail(f"worker(s) {alive} still spinning after cancel")
+    end = server.wait_notification(lambda m: m.get("method") == "$/progress" and m["params"]["token"] == "tok-hang"
+                                   and m["params"]["value"]["kind"] == "end", timeout=2)
+    assert end["params"]["value"]["message"] == "cancelled"
+
+    report = server.request("tritonize/verify", verify_params(cand("add")), timeout=90)["result"]
+    assert report["verdict"] == "correct"
+
+
+@pytest.mark.parametrize("name,needle", [("exit", "exited with code 0"), ("segv", "SIGSEGV")])
+def test_crashing_candidate_is_runtime_error(server, name, needle):
+    report = server.request("tritonize/verify", verify_params(cand(name)), timeout=90)["result"]
+    assert report["verdict"] == "runtime_error", report
+    assert needle in report["summary"]
+    assert server.proc.poll() is None
+    assert server.request("textDocument/codeLens", {"textDocument": {"uri": "file:///nowhere.py"}})["result"] == []
+
+
+def test_bad_requests_get_errors(server):
+    assert server.request("tritonize/verify", {"problemPath": str(PROBLEM)})["error"]["code"] == -32602
+    bad_device = verify_params(cand("add"), device="tpu")
+    assert server.request("tritonize/verify", bad_device)["error"]["code"] == -32602
+    assert server.request("tritonize/nope", {})["error"]["code"] == -32601
+    # Malformed JSON in a well-framed message: -32700 with a null id, and the server carries on.
+    server.send_raw(b"Content-Length: 9\r\n\r\n{not json")
+    deadline = time.monotonic() + 5
+    while None not in server.responses and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.responses[None]["error"]["code"] == -32700
+    server.send({"id": 999, "method": 42})
+    assert server.wait_response(999)["error"]["code"] == -32600
+    assert server.request("textDocument/codeLens", {"textDocument": {"uri": "file:///x.py"}})["result"] == []
+
+
+def test_validate_problem(server):
+    result = server.request("tritonize/validateProblem", {"problemPath": str(PROBLEM), "device": "cpu"},
+                            timeout=60)["result"]
+    assert result["ok"] is True, result
+    assert result["inputs"][0]["shape"] == [1000]
+
+
+def test_nothing_but_frames_on_stdout(server):
+    # Every test above ran candidates that print, crash and exit; none of it may reach stdout.
+    assert server.garbage == []
+
+
+def test_shutdown_exit_code_zero():
+    client = LspClient()
+    try:
+        client.initialize()
+        assert client.request("shutdown")["result"] is None
+        assert client.request("tritonize/environment")["error"]["code"] == -32600
+        client.notify("exit")
+        assert client.proc.wait(timeout=10) == 0
+    finally:
+        client.close()
+
+
+def test_exit_without_shutdown_is_code_one_and_requests_before_initialize_fail():
+    client = LspClient()
+    try:
+        assert client.request("tritonize/environment")["error"]["code"] == -32002
+        client.notify("exit")
+        assert client.proc.wait(timeout=10) == 1
+    finally:
+        client.close()
+
+
+def test_environment_without_torch_names_the_fix():
+    # sys.modules[name] = None makes `import name` fail, as in an interpreter without torch.
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['triton'] = None; "
+            "from tritonize.server.server import main; main()")
+    client = LspClient(args=["-c", code])
+    try:
+        client.initialize()
+        env = client.request("tritonize/environment", {}, timeout=30)["result"]
+        assert env["missing"] == ["torch", "triton"]
+        assert "torch" in env["error"] and "pytorch.org" in env["error"] and env["torch"] is None
+        err = client.request("tritonize/verify", verify_params(cand("add")))["error"]
+        assert err["code"] == -32803 and err["data"]["missing"] == ["torch", "triton"]
+        client.request("shutdown")
+        client.notify("exit")
+        assert client.proc.wait(timeout=10) == 0
+    finally:
+        client.close()
