@@ -10,6 +10,7 @@
 //                             and python-backend installed editable
 //   4. code-server            pinned version in .tools/code-server (a real VS Code for tests/start)
 //   5. node scripts/build.mjs
+// `--no-build` skips step 5 (scripts/test.mjs builds itself, so a build error is a test failure).
 // Environment: TRITONIZE_SETUP_SKIP=apt,venv,code-server,build,npm skips steps (comma list).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,6 +25,7 @@ const RIPGREP_CACHE = { downloader: '1.15.11', ripgrep: 'v13.0.0-10' };
 const TORCH_SPEC = process.env.TRITONIZE_TORCH_SPEC || 'torch==2.13.0';
 const PY_PACKAGES = [TORCH_SPEC, 'triton', 'numpy', 'pytest', 'pytest-timeout'];
 const skip = new Set((process.env.TRITONIZE_SETUP_SKIP || '').split(',').map((s) => s.trim()).filter(Boolean));
+if (process.argv.includes('--no-build')) skip.add('build');
 
 const t0 = Date.now();
 const log = (msg) => console.log(`setup: ${msg}`);
@@ -50,7 +52,7 @@ function which(name) {
 }
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const step = (name, fn) => {
-  if (skip.has(name)) return log(`${name}: skipped (TRITONIZE_SETUP_SKIP)`);
+  if (skip.has(name)) return name === 'build' ? undefined : log(`${name}: skipped (TRITONIZE_SETUP_SKIP)`);
   const s = Date.now();
   fn();
   const dt = (Date.now() - s) / 1000;
