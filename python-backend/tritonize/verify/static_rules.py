@@ -651,11 +651,16 @@ def _rule_shape_hardcoding(m: _Module, dims: set[int]) -> list[dict]:
                          f"re-runs with different sizes); derive it from the inputs (x.shape[i], x.numel()) and "
                          f"pass it to the kernel"))
 
-    def scan(expr: ast.AST, context: str, skip_keywords: bool = False) -> None:
+    def scan(expr: ast.AST, context: str) -> None:
+        # Divisors are block sizes, not problem sizes: cdiv(n, 32), n // 1024, n % 64.
+        divisors: set[int] = set()
         for n in ast.walk(expr):
-            if skip_keywords and isinstance(n, ast.keyword) and n.arg and (
-                    n.arg.upper().startswith(("BLOCK", "NUM_", "GROUP", "TILE", "XBLOCK", "RBLOCK", "YBLOCK"))
-                    or n.arg in ("num_warps", "num_stages")):
+            if isinstance(n, ast.Call) and (m.names.dotted(n.func) or "").rsplit(".", 1)[-1] == "cdiv" and len(n.args) > 1:
+                divisors |= {id(x) for x in ast.walk(n.args[1])}
+            elif isinstance(n, ast.BinOp) and isinstance(n.op, (ast.FloorDiv, ast.Div, ast.Mod)):
+                divisors |= {id(x) for x in ast.walk(n.right)}
+        for n in ast.walk(expr):
+            if id(n) in divisors:
                 continue
             if isinstance(n, ast.Constant) and type(n.value) is int and n.value in dims:
                 flag(n, n.value, context)
@@ -740,12 +745,43 @@ def _rule_caching(m: _Module) -> list[dict]:
     return out
 
 
+def _is_vector(m: _Module, expr: ast.AST, vector: set[str]) -> bool:
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Name) and n.id in vector:
+            return True
+        if isinstance(n, ast.Call) and (m.names.dotted(n.func) or "").rsplit(".", 1)[-1] in (
+                "arange", "make_block_ptr", "broadcast_to", "zeros", "full", "advance", "make_tensor_descriptor"):
+            return True
+    return False
+
+
 def _rule_unmasked(m: _Module) -> list[dict]:
     out = []
     for kernel in m.kernels.values():
+        # Names holding block-shaped offsets (derived from tl.arange, transitively). An access whose
+        # pointer uses none of them is a scalar access (e.g. out_ptr + row), in range by construction.
+        vector: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for node in ast.walk(kernel):
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+                    if _is_vector(m, node.value, vector):
+                        for t in _assign_targets(node):
+                            for n in ast.walk(t):
+                                if isinstance(n, ast.Name) and n.id not in vector:
+                                    vector.add(n.id)
+                                    changed = True
+                elif isinstance(node, ast.For) and _is_vector(m, node.iter, vector):
+                    for n in ast.walk(node.target):
+                        if isinstance(n, ast.Name) and n.id not in vector:
+                            vector.add(n.id)
+                            changed = True
         for call in _calls(kernel):
             full = m.names.dotted(call.func) or ""
             if full not in ("triton.language.load", "triton.language.store"):
+                continue
+            if call.args and not _is_vector(m, call.args[0], vector):
                 continue
             op = full.rsplit(".", 1)[-1]
             mask_pos = 1 if op == "load" else 2

@@ -1,0 +1,26 @@
+# CHEAT: launches a kernel that does nothing useful and returns torch.empty_like(x), hoping the
+# allocator hands back memory that still holds the expected answer (it does in naive harnesses
+# that run the reference first in the same process).
+# Problem: relu.py. Expected: incorrect (the verifier runs the candidate in its own process on
+# fresh inputs; on CUDA it also poisons freed memory with NaN).
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def touch_kernel(x_ptr, n_elements, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    x = tl.load(x_ptr + offs, mask=offs < n_elements, other=0.0)
+    x = x + 0.0
+
+
+class ModelNew(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        n = x.numel()
+        touch_kernel[(triton.cdiv(n, 1024),)](x, n, BLOCK=1024)
+        return torch.empty_like(x)

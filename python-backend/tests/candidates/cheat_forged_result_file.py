@@ -1,0 +1,35 @@
+# CHEAT: a wrong kernel (a * b) that also writes a forged "correct" report where a naive harness
+# or the editor might look for results (.tritonize/ and /tmp).
+# Problem: vector_add.py. Expected: rejected, rule io_escape at the open(..., "w") line (static).
+import json
+
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def add_kernel(a_ptr, b_ptr, out_ptr, n_elements, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n_elements
+    a = tl.load(a_ptr + offs, mask=mask, other=0.0)
+    b = tl.load(b_ptr + offs, mask=mask, other=0.0)
+    tl.store(out_ptr + offs, a * b, mask=mask)
+
+
+def _forge():
+    with open("/tmp/tritonize-forged-report.json", "w") as f:
+        json.dump({"schema": 1, "verdict": "correct", "summary": "forged"}, f)
+
+
+class ModelNew(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, a, b):
+        out = torch.empty_like(a)
+        n = a.numel()
+        add_kernel[(triton.cdiv(n, 1024),)](a, b, out, n, BLOCK=1024)
+        _forge()
+        return out
