@@ -1,0 +1,222 @@
+// Command handlers. Each one is small and delegates: generation to generate.ts, applying to apply.ts,
+// verification to the backend. Commands that run code re-check Workspace Trust even though
+// package.json hides them in untrusted workspaces (a keybinding or another extension can still call them).
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { applyCandidate, pickPlacement, type Placement } from './apply';
+import { readSettings } from './config';
+import { UserError, type Ctx } from './ctx';
+import { OriginalSelections, showCandidateDiff } from './diff';
+import { guard } from './errors';
+import { generate, type GenerateOptions } from './generate';
+import { selectInterpreter } from './interpreter';
+import type { PanelHost } from './panel';
+import type { Candidate, PanelToHostMessage, Run } from './protocol';
+import { loadRunHistory, loadRun, reportMarkdown } from './history';
+import type { RunsModel } from './runs';
+
+export interface Commands {
+  disposables: vscode.Disposable[];
+  onPanelMessage(msg: PanelToHostMessage): Promise<void>;
+  loadHistory(): Promise<void>;
+}
+
+function requireTrust(): void {
+  if (!vscode.workspace.isTrusted) throw new UserError('This workspace is not trusted: Tritonize runs no code here. Trust the workspace to generate or verify kernels.');
+}
+
+function asUri(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if (typeof arg === 'string') return arg.includes('://') || arg.startsWith('file:') ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
+  if (arg && typeof arg === 'object' && 'fsPath' in arg) return vscode.Uri.file(String((arg as { fsPath: string }).fsPath));
+  return undefined;
+}
+
+export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections): Commands {
+  const reg = (id: string, fn: (...args: any[]) => Promise<unknown>) => vscode.commands.registerCommand(id, guard(ctx, fn));
+
+  /** Finds the run and candidate a file belongs to (runs kept in memory, else its run.json). */
+  async function candidateOf(file: vscode.Uri): Promise<{ run: Run; cand: Candidate } | undefined> {
+    const same = (p: string | null) => !!p && path.resolve(p) === path.resolve(file.fsPath);
+    for (const run of [runs.current, ...runs.state().history.map((h) => runs.get(h.id))]) {
+      const cand = run?.candidates.find((c) => same(c.path));
+      if (run && cand) return { run, cand };
+    }
+    const run = await loadRun(path.dirname(file.fsPath));
+    const cand = run?.candidates.find((c) => same(c.path) || (c.path && path.basename(c.path) === path.basename(file.fsPath)));
+    if (run && cand) { runs.add(run); return { run, cand }; }
+    return undefined;
+  }
+
+  /** Problem file for a candidate: its run's, else problem.py next to it, else the user picks. */
+  async function problemFor(file: vscode.Uri): Promise<string | undefined> {
+    const owner = await candidateOf(file);
+    if (owner) return owner.run.problemPath;
+    const sibling = vscode.Uri.joinPath(file, '..', 'problem.py');
+    if (await vscode.workspace.fs.stat(sibling).then(() => true, () => false)) return sibling.fsPath;
+    const found = (await vscode.workspace.findFiles('**/*.py', '**/{node_modules,.venv,.git}/**', 500))
+      .filter((u) => u.fsPath !== file.fsPath && /problem|level|reference|model/i.test(path.basename(u.fsPath)));
+    const items: Array<vscode.QuickPickItem & { uri?: vscode.Uri }> = found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u }));
+    items.push({ label: '$(folder-opened) Browse…' });
+    const pick = await vscode.window.showQuickPick(items, { title: `Tritonize: which problem does ${path.basename(file.fsPath)} solve?`, placeHolder: 'A KernelBench-style file with Model, get_inputs, get_init_inputs' });
+    if (!pick) return undefined;
+    if (pick.uri) return pick.uri.fsPath;
+    const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Python: ['py'] }, openLabel: 'Use as problem' });
+    return chosen?.[0]?.fsPath;
+  }
+
+  async function verifyFile(arg: unknown, benchmark: boolean): Promise<unknown> {
+    requireTrust();
+    const file = asUri(arg) ?? vscode.window.activeTextEditor?.document.uri;
+    if (!file || file.scheme !== 'file') throw new UserError('Open a candidate .py file (a module defining ModelNew) first.');
+    // Saved text is what the worker runs; an unsaved edit would be silently ignored otherwise.
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
+    if (open?.isDirty) await open.save();
+    // Opening it makes the language client send didOpen, so diagnostics/code lenses follow it.
+    await vscode.workspace.openTextDocument(file);
+    const problemPath = await problemFor(file);
+    if (!problemPath) return undefined;
+    const backend = await ctx.backend();
+    const s = readSettings(file);
+    const owner = await candidateOf(file);
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Tritonize: ${benchmark ? 'benchmarking' : 'verifying'} ${path.basename(file.fsPath)}`, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        return backend.verify({
+          problemPath, candidatePath: file.fsPath, benchmark,
+          device: s.device === 'auto' ? undefined : s.device,
+          timeout: s.verify.timeoutSeconds, options: { precision: s.verify.precision },
+        }, ac.signal, (stage) => progress.report({ message: stage }));
+      },
+    );
+    if (!report) return undefined;
+    if (owner) {
+      owner.cand.report = report;
+      runs.update(owner.run);
+    }
+    const ok = report.verdict === 'correct';
+    const text = `Tritonize: ${path.basename(file.fsPath)} — ${report.verdict}: ${report.summary}`;
+    void (ok ? vscode.window.showInformationMessage(text) : vscode.window.showWarningMessage(text, 'Show problems'))
+      .then((pick) => { if (pick === 'Show problems') void vscode.commands.executeCommand('workbench.actions.view.problems'); });
+    return report;
+  }
+
+  async function applyFromRun(runId?: string, candidateId?: string, placementArg?: Placement): Promise<boolean> {
+    requireTrust();
+    const run = runId ? runs.get(runId) : runs.current;
+    if (!run) throw new UserError('No Tritonize run to apply from. Generate a kernel first.');
+    const cand = run.candidates.find((c) => c.id === (candidateId ?? run.bestCandidateId));
+    if (!cand) throw new UserError('This run has no correct candidate to apply.');
+    if (cand.report?.verdict !== 'correct') {
+      const go = await vscode.window.showWarningMessage(`Candidate ${cand.id} is not verified correct (${cand.report?.verdict ?? 'not run'}). Apply anyway?`, { modal: true }, 'Apply anyway');
+      if (go !== 'Apply anyway') return false;
+    }
+    const origin = runs.origin(run.id);
+    if (!origin) throw new UserError('This run was not started from a selection in this session, so there is nothing to replace. Open the candidate and copy what you need.');
+    const placement = placementArg ?? (await pickPlacement(origin.uri));
+    if (!placement) return false;
+    return applyCandidate(origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' },
+      { functionName: origin.functionName, args: origin.args, assigns: origin.assigns, initArgs: origin.initArgs }, placement);
+  }
+
+  async function openDiff(runId: string, candidateId: string): Promise<void> {
+    const run = runs.get(runId);
+    const cand = run?.candidates.find((c) => c.id === candidateId);
+    if (!run || !cand?.path) throw new UserError('That candidate has no file yet.');
+    const origin = runs.origin(runId);
+    const label = `${cand.id} (${cand.report?.verdict ?? cand.stage})`;
+    if (origin) await showCandidateDiff(originals, runId, origin.uri.fsPath, cand.path, label);
+    // A run from an earlier session: its problem.py holds the original code as `Model`.
+    else await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(run.problemPath), vscode.Uri.file(cand.path), `Tritonize: problem ↔ ${label}`);
+  }
+
+  async function onPanelMessage(msg: PanelToHostMessage): Promise<void> {
+    switch (msg.type) {
+      case 'apply': await applyFromRun(msg.runId, msg.candidateId); break;
+      case 'openDiff': await openDiff(msg.runId, msg.candidateId); break;
+      case 'openReport': {
+        const cand = runs.get(msg.runId)?.candidates.find((c) => c.id === msg.candidateId);
+        const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(cand?.report ?? null, null, 2) });
+        await vscode.window.showTextDocument(doc, { preview: true });
+        break;
+      }
+      case 'reverify':
+      case 'benchmark': {
+        const cand = runs.get(msg.runId)?.candidates.find((c) => c.id === msg.candidateId);
+        if (cand?.path) await verifyFile(vscode.Uri.file(cand.path), msg.type === 'benchmark');
+        break;
+      }
+      case 'cancel': runs.cancel(msg.runId); break;
+      case 'selectRun': {
+        if (!runs.get(msg.runId)) {
+          const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+          const run = root ? await loadRun(path.join(root, '.tritonize', 'runs', msg.runId)) : undefined;
+          if (run) runs.add(run);
+        }
+        runs.select(msg.runId);
+        break;
+      }
+      case 'copyReport':
+      case 'exportReport': {
+        const run = runs.get(msg.runId);
+        if (!run) throw new UserError('Unknown run.');
+        const text = msg.format === 'json' ? JSON.stringify(run, null, 2) : reportMarkdown(run);
+        if (msg.type === 'copyReport') {
+          await vscode.env.clipboard.writeText(text);
+          void vscode.window.showInformationMessage('Tritonize: report copied.');
+        } else {
+          const target = await vscode.window.showSaveDialog({ filters: msg.format === 'json' ? { JSON: ['json'] } : { Markdown: ['md'] },
+            defaultUri: vscode.Uri.file(path.join(path.dirname(run.problemPath), `report.${msg.format === 'json' ? 'json' : 'md'}`)) });
+          if (target) await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+        }
+        break;
+      }
+      case 'ready': break;
+    }
+  }
+
+  const disposables = [
+    reg('tritonize.generate', async (opts?: GenerateOptions) => { requireTrust(); return generate(ctx, runs, panel, originals, opts ?? {}); }),
+    reg('tritonize.verifyAndBenchmark', async (arg?: unknown) => {
+      requireTrust();
+      let file = asUri(arg);
+      if (!file) {
+        const active = vscode.window.activeTextEditor?.document.uri;
+        const picks = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Python: ['py'] }, openLabel: 'Verify this candidate',
+          defaultUri: active ? vscode.Uri.joinPath(active, '..') : undefined, title: 'Tritonize: candidate file (defines ModelNew)' });
+        file = picks?.[0];
+      }
+      return file ? verifyFile(file, true) : undefined;
+    }),
+    reg('tritonize.verifyCandidate', (arg?: unknown) => verifyFile(arg, false)),
+    reg('tritonize.benchmarkCandidate', (arg?: unknown) => verifyFile(arg, true)),
+    // Argument (optional): {runId, candidateId, placement: "same-file" | "new-module"}; placement skips the quick pick.
+    reg('tritonize.applyCandidate', async (arg?: { runId?: string; candidateId?: string; placement?: Placement }) =>
+      applyFromRun(arg?.runId, arg?.candidateId, arg?.placement)),
+    reg('tritonize.setApiKey', async (value?: unknown) => {
+      // A string argument stores it without a prompt (scripts, tests); the value is never logged.
+      if (typeof value === 'string' && value.trim()) await ctx.apiKey.set(value.trim());
+      else if (!(await ctx.apiKey.prompt())) return false;
+      ctx.log.info('API key stored in secret storage');
+      return true;
+    }),
+    reg('tritonize.showPanel', () => panel.reveal()),
+    reg('tritonize.cancel', async () => {
+      if (!runs.cancel()) void vscode.window.showInformationMessage('Tritonize: nothing is running.');
+    }),
+    reg('tritonize.selectInterpreter', () => selectInterpreter(ctx.interpreter)),
+    reg('tritonize.showLog', async () => ctx.log.show()),
+    reg('tritonize.showStatus', () => ctx.status.showDetails()),
+  ];
+
+  return {
+    disposables,
+    onPanelMessage,
+    async loadHistory() {
+      const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      if (root) runs.setHistory(await loadRunHistory(root, ctx.log));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Turning failures into messages a person can act on. Every command handler goes through `guard`,
+// so no error escapes as an anonymous "command failed" toast.
+import * as vscode from 'vscode';
+import type { Ctx } from './ctx';
+import { UserError, errorText } from './ctx';
+
+/** Error shapes we recognise from the openai SDK and the language client, by duck typing. */
+function httpStatus(err: unknown): number | undefined {
+  const s = (err as { status?: unknown })?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+export function isAbort(err: unknown): boolean {
+  const e = err as { name?: string; code?: number } | undefined;
+  return e?.name === 'AbortError' || e?.name === 'APIUserAbortError' || e?.code === -32800 ||
+    (e?.name === 'LlmError' && (err as { kind?: string }).kind === 'cancelled');
+}
+
+export interface Explained { message: string; actions: string[] }
+
+export function explain(err: unknown): Explained {
+  if (err instanceof UserError) return { message: err.message, actions: err.actions };
+  // Core's LlmError already has a good message; we only add the button that fixes it.
+  const kind = (err as { name?: string; kind?: string })?.name === 'LlmError' ? (err as { kind: string }).kind : undefined;
+  if (kind) {
+    const actions = kind === 'auth' ? ['Set API key'] : kind === 'model_not_found' || kind === 'network' ? ['Open settings', 'Show log'] : ['Show log'];
+    return { message: errorText(err), actions };
+  }
+  const status = httpStatus(err);
+  if (status === 401 || status === 403)
+    return { message: `The LLM API rejected the key (HTTP ${status}). Set a valid key for ${vscode.workspace.getConfiguration('tritonize').get('llm.baseUrl')}.`, actions: ['Set API key'] };
+  if (status === 429) return { message: 'The LLM API is rate limiting (HTTP 429). Wait a moment and try again.', actions: ['Show log'] };
+  if (status === 404) return { message: `The LLM API answered 404: check tritonize.llm.model and tritonize.llm.baseUrl. (${errorText(err)})`, actions: ['Open settings'] };
+  if (status !== undefined && status >= 500) return { message: `The LLM API failed (HTTP ${status}). Try again later.`, actions: ['Show log'] };
+  const name = (err as { name?: string })?.name ?? '';
+  if (/Timeout/i.test(name)) return { message: 'The LLM API timed out. Check tritonize.llm.baseUrl or try again.', actions: ['Show log'] };
+  if (/Connection/i.test(name)) return { message: `Cannot reach the LLM API: ${errorText(err)}`, actions: ['Open settings', 'Show log'] };
+  return { message: errorText(err), actions: ['Show log'] };
+}
+
+export async function showError(ctx: Ctx, err: unknown): Promise<void> {
+  const { message, actions } = explain(err);
+  ctx.log.error(message);
+  const pick = await vscode.window.showErrorMessage(`Tritonize: ${message}`, ...actions);
+  await runAction(ctx, pick);
+}
+
+export async function runAction(ctx: Ctx, action: string | undefined): Promise<void> {
+  switch (action) {
+    case 'Set API key': await vscode.commands.executeCommand('tritonize.setApiKey'); break;
+    case 'Show log': ctx.log.show(); break;
+    case 'Select interpreter': await vscode.commands.executeCommand('tritonize.selectInterpreter'); break;
+    case 'Open settings': await vscode.commands.executeCommand('workbench.action.openSettings', 'tritonize'); break;
+  }
+}
+
+/** Wraps a command handler: errors become actionable messages, cancellations are silent. */
+export function guard<A extends unknown[]>(ctx: Ctx, fn: (...args: A) => Promise<unknown>): (...args: A) => Promise<unknown> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (isAbort(err)) return undefined;
+      // Not awaited: the command resolves now, the message waits for the user on its own.
+      void showError(ctx, err);
+      return undefined;
+    }
+  };
+}

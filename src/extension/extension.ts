@@ -1,0 +1,43 @@
+// Entry point: builds the one Ctx, registers commands and the panel, and starts the kernel server.
+// Everything here is wiring; the behaviour lives in the modules it imports.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { Ctx } from './ctx';
+import { ORIGINAL_SCHEME, OriginalSelections } from './diff';
+import { PANEL_VIEW_ID, PanelHost } from './panel';
+import { RunsModel } from './runs';
+
+/** What activate() returns: a handle for the integration tests (not a public API). */
+export interface TritonizeApi {
+  ctx: Ctx;
+  runs: RunsModel;
+  panel: PanelHost;
+}
+
+let ctx: Ctx | undefined;
+
+export async function activate(extension: vscode.ExtensionContext): Promise<TritonizeApi> {
+  ctx = new Ctx(extension);
+  const runs = new RunsModel();
+  const panel = new PanelHost(extension.extensionUri, ctx.log, () => runs.state(), (msg) => commands.onPanelMessage(msg));
+  const originals = new OriginalSelections();
+  const commands = registerCommands(ctx, runs, panel, originals);
+  extension.subscriptions.push(
+    ctx,
+    panel,
+    { dispose: () => runs.dispose() },
+    runs.onDidChange(() => panel.push()),
+    vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: false } }),
+    vscode.workspace.registerTextDocumentContentProvider(ORIGINAL_SCHEME, originals),
+    ...commands.disposables,
+  );
+  ctx.log.info(`Tritonize ${extension.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`);
+  void ctx.startServer();
+  void commands.loadHistory();
+  return { ctx, runs, panel };
+}
+
+export async function deactivate(): Promise<void> {
+  ctx?.dispose();
+  ctx = undefined;
+}

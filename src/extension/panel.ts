@@ -1,0 +1,85 @@
+// The side panel (webview view `tritonize.panel`). The host owns the state: the panel is re-sent the
+// whole PanelState on every change and on `ready`, so hiding, closing or reloading the view loses
+// nothing. Messages from the panel are untrusted input: parsed with the core zod schema, and
+// anything invalid is logged and dropped.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { renderPanelHtml } from '../../webview/html';
+import { PanelToHost, type PanelState, type PanelToHostMessage } from './protocol';
+
+export const PANEL_VIEW_ID = 'tritonize.panel';
+
+export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly resolvedEmitter = new vscode.EventEmitter<void>();
+  /** Fires each time VS Code resolves the view (tests wait on it). */
+  readonly onDidResolve = this.resolvedEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private state: () => PanelState,
+    private readonly onMessage: (msg: PanelToHostMessage) => void | Promise<void>,
+  ) {}
+
+  get isResolved(): boolean {
+    return this.view !== undefined;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+    const nonce = randomBytes(16).toString('base64');
+    view.webview.html = renderPanelHtml({
+      cspSource: view.webview.cspSource,
+      nonce,
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
+      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+    });
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((raw) => this.receive(raw)),
+      view.onDidDispose(() => { this.view = undefined; }),
+      // A hidden webview view may drop messages: re-send when it becomes visible again.
+      view.onDidChangeVisibility(() => { if (view.visible) this.push(); }),
+    );
+    this.resolvedEmitter.fire();
+  }
+
+  /** Send the current state (no-op when the view is not open; it asks with `ready`). */
+  push(): void {
+    if (!this.view) return;
+    void this.view.webview.postMessage({ type: 'state', state: this.state() });
+  }
+
+  async reveal(): Promise<void> {
+    if (this.view) this.view.show(true);
+    else await vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const parsed = PanelToHost.safeParse(raw);
+    if (!parsed.success) {
+      this.log.warn(`panel: ignored invalid message ${JSON.stringify(raw)?.slice(0, 200)}: ${parsed.error.message.slice(0, 300)}`);
+      return;
+    }
+    const msg = parsed.data;
+    this.log.debug(`panel → host: ${msg.type}`);
+    if (msg.type === 'ready') {
+      this.push();
+      return;
+    }
+    try {
+      await this.onMessage(msg);
+    } catch (err) {
+      this.log.error(`panel action ${msg.type} failed: ${String(err)}`);
+      void vscode.window.showErrorMessage(`Tritonize: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.resolvedEmitter.dispose();
+  }
+}
