@@ -18,7 +18,10 @@ def analyze(msg: dict[str, Any], ref: dict[str, Any], dev: dict[str, Any] | None
     pick = (lambda name: res[name]["event"]) if cuda else (lambda name: res[name]["wall"])
     out: dict[str, Any] = {
         "meaningful": cuda, "note": None if cuda else "CPU: Triton interpreter; timings are not meaningful",
-        "method": "CUDA events, L2 flushed, device-wide sync, interleaved" if cuda else "host wall-clock",
+        "method": ("GPU time between CUDA events with launch overhead hidden behind a GPU sleep; L2 flushed; "
+                   "device-wide sync; eager/Inductor/candidate interleaved; host wall-clock cross-check") if cuda
+                  else "host wall-clock",
+        "host_overhead_ms": {k: v.get("host_ms") for k, v in res.items()},
         "eager": pick("eager"), "inductor": pick("inductor") if "inductor" in res else None,
         "candidate": pick("candidate"), "wall": {k: v["wall"] for k, v in res.items()},
         "inductor_compile_s": msg.get("compile_s"), "inductor_error": msg.get("inductor_error"),

@@ -5,10 +5,13 @@ the same clocks and thermal state). Everything the timer calls was captured at i
 candidate was imported, so a candidate that patches `torch.cuda.Event` or `time.perf_counter`
 does not change the numbers (and the integrity check reports the attempt).
 
-Per call: flush L2 (not timed) -> device-wide synchronize -> host t0 -> start event -> fn ->
-end event -> device-wide synchronize -> host t1. The event time is the primary figure; the host
-time around a device-wide synchronize also covers work on other streams, so a large gap between
-the two (compared with eager's gap) exposes work that escaped the timed stream.
+Per call: flush L2 (not timed) -> device-wide synchronize -> host t0 -> event `pre` -> GPU sleep
+-> event `start` -> fn -> event `end` -> device-wide synchronize -> host t1. The sleep keeps the
+GPU busy while the host enqueues fn's kernels, so `start..end` is the kernels' GPU time and not
+Python/launch overhead (which is measured separately per function as `host_ms`). The host time
+around a device-wide synchronize, minus the sleep, also covers work on other streams, so a large
+gap between it and the event time (compared with eager's gap) exposes work that escaped the
+timed stream.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ _sync = torch.cuda.synchronize
 _Event = torch.cuda.Event
 _record = torch.cuda.Event.record
 _elapsed = torch.cuda.Event.elapsed_time
+_sleep = getattr(torch.cuda, "_sleep", None)
 
 
 class Timer:
@@ -37,22 +41,52 @@ class Timer:
         self.max_n = max_n
         self.target = target_rel_sem
         self._flush = torch.empty(flush_bytes // 4, dtype=torch.int32, device=device) if self.cuda else None
+        self.cycles_per_ms = self._calibrate_sleep() if self.cuda and _sleep is not None else 0.0
 
-    def _one(self, fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    @staticmethod
+    def _calibrate_sleep() -> float:
+        a, b = _Event(enable_timing=True), _Event(enable_timing=True)
+        _sleep(1000)  # warm up the sleep kernel
+        _record(a)
+        _sleep(2_000_000)
+        _record(b)
+        _sync()
+        ms = _elapsed(a, b)
+        return 2_000_000 / ms if ms > 0 else 0.0
+
+    def _one(self, fn: Callable[[], Any], sleep_ms: float = 0.0) -> tuple[float, float, Any]:
         if not self.cuda:
             t0 = _perf()
             out = fn()
             return (_perf() - t0) * 1e3, (_perf() - t0) * 1e3, out
         self._flush.zero_()
         _sync()
-        start, end = _Event(enable_timing=True), _Event(enable_timing=True)
+        pre, start, end = _Event(enable_timing=True), _Event(enable_timing=True), _Event(enable_timing=True)
         t0 = _perf()
+        _record(pre)
+        if sleep_ms > 0 and self.cycles_per_ms:
+            _sleep(int(sleep_ms * self.cycles_per_ms))
         _record(start)
         out = fn()
         _record(end)
         _sync()
         t1 = _perf()
-        return _elapsed(start, end), (t1 - t0) * 1e3, out
+        return _elapsed(start, end), (t1 - t0) * 1e3 - _elapsed(pre, start), out
+
+    def _host_ms(self, fn: Callable[[], Any]) -> float:
+        """Host time to enqueue one call (Python, guards, launches), with the GPU kept busy."""
+        samples = []
+        for _ in range(3):
+            if self.cuda:
+                _sync()
+                if self.cycles_per_ms:
+                    _sleep(int(20 * self.cycles_per_ms))  # 20 ms: the call can't block on the GPU
+            t0 = _perf()
+            fn()
+            samples.append((_perf() - t0) * 1e3)
+        if self.cuda:
+            _sync()
+        return sorted(samples)[1]
 
     def run(self, fns: dict[str, Callable[[int], Any]], n_sets: int, *, on_output: Callable[[str, int, Any], None] | None = None,
             warmup: int = 3) -> dict[str, dict[str, Any]]:
@@ -65,6 +99,9 @@ class Timer:
                 fns[name](k % n_sets)
         if self.cuda:
             _sync()
+        host = {name: self._host_ms(lambda: fns[name](0)) for name in names}
+        # Sleep long enough to cover the host's enqueue time, so none of it lands between events.
+        sleep = {name: min(50.0, 2 * host[name] + 0.05) for name in names}
         ev: dict[str, list[float]] = {n: [] for n in names}
         wall: dict[str, list[float]] = {n: [] for n in names}
         t_start = _perf()
@@ -73,7 +110,7 @@ class Timer:
             order = names[rnd % len(names):] + names[: rnd % len(names)]
             for j, name in enumerate(order):
                 k = (rnd + j) % n_sets
-                e, w, out = self._one(lambda: fns[name](k))
+                e, w, out = self._one(lambda: fns[name](k), sleep[name])
                 ev[name].append(e)
                 wall[name].append(w)
                 if on_output is not None:
@@ -89,5 +126,6 @@ class Timer:
                 break
         return {name: {"event": summarize(ev[name]), "wall": summarize(wall[name]),
                        "gap_ms": summarize([w - e for w, e in zip(wall[name], ev[name])])["median_ms"],
+                       "host_ms": host[name],
                        "samples_ms": ev[name][:4000]}
                 for name in names}

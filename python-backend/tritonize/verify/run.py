@@ -46,8 +46,15 @@ class _Report:
             "schema": 1, "verdict": None, "summary": "", "problem": str(problem), "candidate": str(candidate),
             "device": {"type": "cuda" if device.startswith("cuda") else "cpu", "name": None,
                        "interpreter": not device.startswith("cuda"), "capability": None},
-            "diagnostics": [], "elapsed_s": None, "versions": {"tritonize": __version__},
+            "diagnostics": [], "elapsed_s": None, "versions": {"tritonize": __version__}, "phases_s": {},
         }
+        self._t = time.monotonic()
+
+    def mark(self, phase: str) -> None:
+        """Wall time since the previous mark: where a verify spends its time (harness overhead)."""
+        now = time.monotonic()
+        self.r["phases_s"][phase] = round(now - self._t, 3)
+        self._t = now
 
     def diag(self, line: int, message: str, rule: str, severity: str = "error", file: str = "candidate") -> None:
         self.r["diagnostics"].append({"file": file, "line": int(line or 0), "message": message, "rule": rule,
@@ -167,10 +174,16 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
         first = blocking[0]
         return rep.end("rejected", f"rule {first['rule']} at line {first.get('line', 0)}: {first['message']}")
 
-    ref, ready = _reference(problem, device, options, max(timeout, 60.0), pool, cancel)
+    rep.mark("static")
+    w = _spawn(device, pool)  # starts importing torch while the reference runs
+    try:
+        ref, ready = _reference(problem, device, options, max(timeout, 60.0), pool, cancel)
+    except BaseException:
+        w.kill()
+        raise
+    rep.mark("reference")
     _device_info(rep, ready)
     stage("compiling")
-    w = _spawn(device, pool)
     try:
         return _candidate(problem, candidate, device, timeout, benchmark, options, stage, cancel, w, rep, policy, ref)
     finally:
@@ -212,6 +225,7 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
 
     try:
         w.wait_ready(timeout=left() + 60)  # start-up (imports) is not the candidate's time
+        rep.mark("worker_start")
         w.send({"role": "candidate", "candidate": str(candidate), "problem": str(problem), "device": device,
                 "inputs_file": ref["inputs_file"]})
         failures: list[tuple[str, dict[str, Any]]] = []
@@ -254,6 +268,7 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
     except InterruptedError as exc:
         raise Cancelled() from exc
 
+    rep.mark("candidate_checks")
     verdict = _correctness_verdict(rep, anticheat, correctness, failures, forward_line, ref)
     if verdict is not None:
         return verdict
@@ -379,6 +394,7 @@ def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], re
     except InterruptedError as exc:
         raise Cancelled() from exc
     elapsed = time.monotonic() - t0
+    rep.mark("benchmark")
     if msg.get("type") == "error":
         return _error(msg, rep, Path(rep.r["candidate"]))
     if msg.get("type") == "tamper":
