@@ -1,0 +1,5 @@
+export * from './client';
+export * from './errors';
+export * from './extract';
+export * from './prompts';
+export * from './generate';
