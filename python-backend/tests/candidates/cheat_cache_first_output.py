@@ -1,6 +1,7 @@
 # CHEAT: computes the first call correctly, caches the output on self and returns the cached
 # tensor on every later call (fast in a benchmark that reuses inputs).
-# Problem: vector_add.py. Expected: incorrect (trial random-1 gets fresh inputs);
+# Problem: vector_add.py. Expected: not correct: rejected (rule no_triton_launch: later calls
+# launch nothing) or incorrect (trial random-1 gets fresh inputs);
 # static warning caching at the self._cache assignment.
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-# ERROR: segfaults the worker by reading address 0 through ctypes.
+# ERROR: segfaults the worker by writing to address 8 through ctypes.
 # Problem: vector_add.py. Expected: runtime_error (worker killed by SIGSEGV); static warning
 # io_escape for the ctypes import.
 import ctypes
@@ -25,5 +25,5 @@ class ModelNew(nn.Module):
         out = torch.empty_like(a)
         n = a.numel()
         add_kernel[(triton.cdiv(n, 1024),)](a, b, out, n, BLOCK=1024)
-        ctypes.string_at(0, 16)
+        ctypes.c_int.from_address(8).value = 1  # write to an unmapped page: SIGSEGV
         return out

@@ -1,4 +1,4 @@
-# Correct row sum with a DIFFERENT summation order than torch.sum: tiles of [16 rows x 128 cols]
+# Correct row sum with a DIFFERENT summation order than torch.sum: tiles of [16 rows x 512 cols]
 # are reduced and accumulated sequentially along the row. The result differs from torch.sum by more
 # than torch.testing.assert_close's fp32 defaults for most seeds, but is as close to the float64
 # truth as torch's own result (a legitimate reordering).
@@ -32,5 +32,5 @@ class ModelNew(nn.Module):
         x = x.contiguous()
         n_rows, n_cols = x.shape
         out = torch.empty(n_rows, device=x.device, dtype=x.dtype)
-        row_sum_kernel[(triton.cdiv(n_rows, 16),)](x, out, n_rows, n_cols, x.stride(0), BLOCK_R=16, BLOCK_C=128)
+        row_sum_kernel[(triton.cdiv(n_rows, 16),)](x, out, n_rows, n_cols, x.stride(0), BLOCK_R=16, BLOCK_C=512)
         return out
