@@ -1,0 +1,137 @@
+// Verify/benchmark a candidate file through the real kernel server (CPU interpreter), diagnostics
+// at the reported line, and Apply as one undoable WorkspaceEdit whose result runs.
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Run, VerifyReport } from '../../src/extension/protocol';
+import { api, EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
+
+function fixture(rel: string): string {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+  return readFileSync(path.join(ext.extensionPath, 'python-backend', 'tests', rel), 'utf8');
+}
+
+const USER_FILE = `import torch
+
+
+def main():
+    a = torch.randn(3000)
+    b = torch.randn(3000)
+    c = a + b
+    print("max err", float((c - (a + b)).abs().max()))
+
+
+if __name__ == "__main__":
+    main()
+`;
+
+function fakeRun(id: string, runDir: string, code: string): Run {
+  const now = new Date().toISOString();
+  return {
+    id, problemName: 'vector add', problemPath: path.join(runDir, 'problem.py'), device: { name: 'CPU (Triton interpreter)', interpreter: true },
+    startedAt: now, finishedAt: now, status: 'done', turn: 1, maxTurns: 1, bestCandidateId: 'c1', tokens: { prompt: 0, completion: 0 }, error: null,
+    candidates: [{ id: 'c1', turn: 1, index: 0, stage: 'done', code, path: path.join(runDir, 'cand-c1.py'), error: null, tokens: { prompt: 0, completion: 0 },
+      report: { schema: 1, verdict: 'correct', summary: 'correct on 3 trials', diagnostics: [] } as unknown as VerifyReport }],
+  };
+}
+
+/** Runs the user's file as they would (async: a sync child would block the extension host). */
+async function runFile(file: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(python(), [file], { cwd: path.dirname(file), env: { ...process.env, TRITON_INTERPRET: '1' }, encoding: 'utf8', timeout: 90_000 });
+  return stdout;
+}
+
+function python(): string {
+  return vscode.workspace.getConfiguration('tritonize').get<string>('python.interpreter') || 'python3';
+}
+
+describe('verify a candidate file', function () {
+  this.timeout(240_000);
+
+  it('reports "incorrect" for a wrong kernel, with a diagnostic at the reported line', async () => {
+    await api();
+    const dir = path.join(workspaceRoot(), '.tritonize', 'runs', 'itest-verify');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'problem.py'), fixture('problems/vector_add.py'));
+    const cand = path.join(dir, 'cand-wrong.py');
+    writeFileSync(cand, fixture('candidates/wrong_off_by_one_mask.py'));
+    const uri = vscode.Uri.file(cand);
+    // As the server's code lens sends it: the document URI as a string.
+    const report = (await vscode.commands.executeCommand('tritonize.verifyCandidate', uri.toString())) as VerifyReport | undefined;
+    assert.ok(report, 'no report (see the Tritonize log)');
+    assert.equal(report.verdict, 'incorrect', report.summary);
+    const expected = report.diagnostics.filter((d) => d.file === 'candidate' && d.line > 0);
+    assert.ok(expected.length > 0, `report has no candidate diagnostics with a line: ${JSON.stringify(report.diagnostics)}`);
+    const diags = await waitFor('tritonize diagnostics on the candidate',
+      () => { const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'tritonize'); return d.length ? d : undefined; }, 30_000);
+    for (const e of expected)
+      assert.ok(diags.some((d) => d.range.start.line === e.line - 1), `no diagnostic at line ${e.line}: ${JSON.stringify(diags.map((d) => [d.range.start.line + 1, d.message]))}`);
+  });
+
+  it('reports "correct" for a correct kernel', async () => {
+    const dir = path.join(workspaceRoot(), '.tritonize', 'runs', 'itest-verify');
+    const cand = path.join(dir, 'cand-right.py');
+    writeFileSync(cand, fixture('candidates/vector_add_correct.py'));
+    const report = (await vscode.commands.executeCommand('tritonize.verifyCandidate', vscode.Uri.file(cand))) as VerifyReport | undefined;
+    assert.equal(report?.verdict, 'correct', report?.summary);
+  });
+});
+
+describe('apply a candidate', function () {
+  this.timeout(120_000);
+
+  async function setUp(name: string): Promise<{ file: string; runId: string }> {
+    const { runs } = await api();
+    const root = workspaceRoot();
+    const file = path.join(root, `${name}.py`);
+    writeFileSync(file, USER_FILE);
+    const runId = `itest-apply-${name}`;
+    const runDir = path.join(root, '.tritonize', 'runs', runId);
+    mkdirSync(runDir, { recursive: true });
+    const code = fixture('candidates/vector_add_correct.py');
+    writeFileSync(path.join(runDir, 'cand-c1.py'), code);
+    const doc = await vscode.workspace.openTextDocument(file);
+    const line = doc.lineAt(6); // "    c = a + b"
+    const start = line.text.indexOf('a + b');
+    const range = new vscode.Range(6, start, 6, start + 'a + b'.length);
+    assert.equal(doc.getText(range), 'a + b');
+    runs.start(fakeRun(runId, runDir, code), { uri: doc.uri, range, originalText: 'a + b', functionName: 'tritonize_vector_add', args: ['a', 'b'], assigns: [], initArgs: '' }, new AbortController());
+    runs.finish(runId);
+    return { file, runId };
+  }
+
+  it('into a new module next to the file: one edit, and the program runs', async () => {
+    const { file, runId } = await setUp('apply_new_module');
+    const ok = await vscode.commands.executeCommand('tritonize.applyCandidate', { runId, candidateId: 'c1', placement: 'new-module' });
+    assert.equal(ok, true);
+    const doc = await vscode.workspace.openTextDocument(file);
+    assert.match(doc.getText(), /^from apply_new_module_triton import tritonize_vector_add$/m);
+    assert.match(doc.getText(), /c = tritonize_vector_add\(a, b\)/);
+    const module = path.join(path.dirname(file), 'apply_new_module_triton.py');
+    assert.ok(existsSync(module), 'kernel module not created');
+    assert.match(readFileSync(module, 'utf8'), /@triton\.jit/);
+    await doc.save();
+    const out = await runFile(file);
+    assert.match(out, /max err 0\.0/);
+  });
+
+  it('into the same file: one undo restores the original', async () => {
+    const { file, runId } = await setUp('apply_same_file');
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+    const ok = await vscode.commands.executeCommand('tritonize.applyCandidate', { runId, candidateId: 'c1', placement: 'same-file' });
+    assert.equal(ok, true);
+    const applied = editor.document.getText();
+    assert.match(applied, /class _TritonizeVectorAdd\(nn\.Module\)/);
+    assert.match(applied, /^import triton$/m);
+    assert.match(applied, /c = tritonize_vector_add\(a, b\)/);
+    await editor.document.save();
+    const out = await runFile(file);
+    assert.match(out, /max err 0\.0/);
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('undo');
+    await waitFor('undo to restore the file', () => editor.document.getText() === USER_FILE, 5_000);
+  });
+});
