@@ -1,0 +1,237 @@
+// The side panel in real Chromium (Debian package, driven by playwright-core): the built
+// media/panel.js + media/panel.css under the CSP that webview/html.ts writes, fed recorded
+// PanelState fixtures. Run: node scripts/build.mjs && npx mocha out/test/webview/**/*.test.js
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import cpuState from './fixtures/run-cpu.json';
+import cudaState from './fixtures/run-cuda.json';
+import { applyTheme, inkedPixels, launch, posted, ROOT, sendToPanel, startServer, VSCODE_API_SHIM } from './harness';
+
+const ARTIFACTS = join(ROOT, '.test-artifacts', 'webview');
+const RUN_ID = cudaState.current.id;
+
+describe('webview panel (Chromium)', function () {
+  this.timeout(60_000);
+  let server: Server;
+  let origin: string;
+  let context: BrowserContext;
+  let close: () => Promise<void>;
+  let page: Page;
+  let warnings: string[];
+  let errors: string[];
+
+  before(async function () {
+    if (!existsSync(join(ROOT, 'media', 'panel.js'))) throw new Error('media/panel.js missing: run node scripts/build.mjs first');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ server, origin } = await startServer());
+    ({ context, close } = await launch());
+    await context.addInitScript(VSCODE_API_SHIM);
+  });
+
+  after(async () => {
+    await close?.();
+    server?.close();
+  });
+
+  async function open(theme: 'light' | 'dark' = 'light', state: unknown = cudaState): Promise<Page> {
+    const p = await context.newPage();
+    warnings = [];
+    errors = [];
+    p.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    p.on('pageerror', (e) => errors.push(String(e)));
+    await p.goto(`${origin}/panel.html`);
+    await p.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    await applyTheme(p, theme);
+    if (state) {
+      await sendToPanel(p, { type: 'state', state });
+      await p.waitForSelector('table.cands');
+    }
+    return p;
+  }
+
+  afterEach(async () => {
+    await page?.close();
+  });
+
+  it('loads under the webview CSP, says ready, and reports no errors or violations', async () => {
+    page = await open('light', null);
+    assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+    const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.getAttribute('content'));
+    assert.match(csp!, /default-src 'none'/);
+    assert.match(csp!, /script-src 'nonce-/);
+    assert.doesNotMatch(csp!, /unsafe-inline|unsafe-eval/);
+    await sendToPanel(page, { type: 'state', state: cudaState });
+    await page.waitForSelector('#chart-bars');
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+    assert.deepEqual(errors, []);
+  });
+
+  it('lists the candidates with their verdicts and reasons', async () => {
+    page = await open();
+    const rows = await page.$$eval('table.cands tbody tr.cand', (trs) =>
+      trs.map((tr) => ({ id: tr.getAttribute('data-candidate'), cells: Array.from(tr.children, (c) => (c as HTMLElement).innerText.trim()) })),
+    );
+    assert.deepEqual(rows.map((r) => r.id), ['c11', 'c12', 'c21', 'c22', 'c31']);
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r.cells]));
+    assert.match(byId.c11[1], /^incorrect/);
+    assert.match(byId.c11[1], /heavy-tailed, output 0 mismatch at \[3, 17\]: got 0\.5121, expected 0\.481/);
+    assert.match(byId.c12[1], /^rejected/);
+    assert.match(byId.c12[1], /rule pytorch_fallback/);
+    assert.match(byId.c21[1], /^correct/);
+    assert.match(byId.c21[2], /56\.0 µs ± 1\.12 µs/);
+    assert.equal(byId.c21[3], '2.16×');
+    assert.equal(byId.c21[4], '1.21×');
+    assert.match(byId.c21[5], /2\.4\d* TB|GB\/s/);
+    assert.match(byId.c21[5], /72% of roofline/);
+    assert.equal(byId.c21[6], '97%');
+    assert.match(byId.c31[1], /benchmarking/);
+    // Baselines shown for context.
+    const base = await page.$$eval('tbody.baselines th', (ths) => ths.map((t) => t.textContent));
+    assert.deepEqual(base, ['eager', 'Inductor']);
+    // Live progress.
+    const live = await page.$eval('#live', (el) => ({ text: el.textContent, aria: el.getAttribute('aria-live') }));
+    assert.equal(live.aria, 'polite');
+    assert.match(live.text!, /Turn 3 of 4: candidate 3\.1 benchmarking/);
+    assert.ok(await page.$('button.danger'), 'Cancel button for a running run');
+  });
+
+  it('shows a flagged timing as FLAGGED with its message, never as a speedup', async () => {
+    page = await open();
+    const cells = await page.$$eval('tr[data-candidate="c22"] > *', (cs) => cs.map((c) => (c as HTMLElement).innerText.trim()));
+    assert.match(cells[2], /^FLAGGED/);
+    assert.match(cells[2], /impossible_timing: 0\.0041 ms would need 32700 GB\/s/);
+    assert.equal(cells[3], 'flagged');
+    assert.equal(cells[4], 'flagged');
+    assert.equal(cells[5], '—', 'no throughput from a flagged timing');
+    // Flagged candidate is not in the charts' data either.
+    const barLabels = await page.$$eval('#tbl-bars tbody th', (ths) => ths.map((t) => t.textContent));
+    assert.deepEqual(barLabels, ['eager', 'Inductor', '2.1']);
+    const turns = await page.$$eval('#tbl-turns tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent).join(' ')));
+    assert.deepEqual(turns, ['1 — —', '2 2.16× 2.16×', '3 — 2.16×']);
+  });
+
+  it('draws all three charts (non-blank canvases) and redraws them on a theme change', async () => {
+    page = await open('light');
+    for (const id of ['bars', 'turns', 'roof']) {
+      const n = await inkedPixels(page, `#chart-${id}`);
+      assert.ok(n > 1000, `chart ${id} drew only ${n} pixels`);
+    }
+    const before = await page.$eval('#chart-bars', (c) => (c as HTMLCanvasElement).toDataURL());
+    await applyTheme(page, 'dark');
+    await page.waitForFunction((b) => (document.getElementById('chart-bars') as HTMLCanvasElement).toDataURL() !== b, before);
+    assert.ok((await inkedPixels(page, '#chart-bars')) > 1000);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+  });
+
+  it('clicking a row posts openDiff; buttons post their messages', async () => {
+    page = await open();
+    await page.click('tr[data-candidate="c21"] td.verdict');
+    await page.click('tr[data-candidate="c11"] th button.link');
+    await page.focus('button[data-focus="cand-c12"]');
+    await page.keyboard.press('Enter');
+    let msgs = (await posted(page)).slice(1);
+    assert.deepEqual(msgs, [
+      { type: 'openDiff', runId: RUN_ID, candidateId: 'c21' },
+      { type: 'openDiff', runId: RUN_ID, candidateId: 'c11' },
+      { type: 'openDiff', runId: RUN_ID, candidateId: 'c12' },
+    ]);
+    // Focus survives the re-render; the selection is UI state kept via setState.
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.focus), 'cand-c12');
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __uiState: unknown }).__uiState), { selected: { [RUN_ID]: 'c12' } });
+    // c12 is rejected: Apply disabled.
+    assert.equal(await page.$eval('button[data-focus="act-apply"]', (b) => (b as HTMLButtonElement).disabled), true);
+    await page.click('tr[data-candidate="c21"] td.num');
+    await page.click('button[data-focus="act-apply"]');
+    await page.click('button[data-focus="act-report"]');
+    await page.click('button[data-focus="act-reverify"]');
+    await page.click('button[data-focus="act-bench"]');
+    await page.click('button[data-focus="cancel"]');
+    await page.click('button[data-focus="copy-md"]');
+    await page.click('button[data-focus="copy-json"]');
+    await page.click('button[data-focus="export-json"]');
+    await page.click('button[data-focus="run-20261122-101500-gelu"]');
+    msgs = (await posted(page)).slice(4);
+    const ids = { runId: RUN_ID, candidateId: 'c21' };
+    assert.deepEqual(msgs, [
+      { type: 'openDiff', ...ids },
+      { type: 'apply', ...ids },
+      { type: 'openReport', ...ids },
+      { type: 'reverify', ...ids },
+      { type: 'benchmark', ...ids },
+      { type: 'cancel', runId: RUN_ID },
+      { type: 'copyReport', runId: RUN_ID, format: 'markdown' },
+      { type: 'copyReport', runId: RUN_ID, format: 'json' },
+      { type: 'exportReport', runId: RUN_ID, format: 'json' },
+      { type: 'selectRun', runId: '20261122-101500-gelu' },
+    ]);
+  });
+
+  it('ignores an invalid host message (logs a warning, keeps the view)', async () => {
+    page = await open();
+    const before = await page.$eval('#app', (el) => el.innerHTML);
+    const badRun = structuredClone(cudaState) as { current: { candidates: { stage: string }[] } };
+    badRun.current.candidates[0].stage = 'exploding';
+    await sendToPanel(page, { type: 'state', state: badRun });
+    await sendToPanel(page, { type: 'state', state: { current: 'nope' } });
+    await sendToPanel(page, { type: 'openDiff', runId: 'x', candidateId: 'y' });
+    await sendToPanel(page, 'state');
+    await page.waitForFunction(() => true);
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    assert.equal(await page.$eval('#app', (el) => el.innerHTML), before);
+    assert.equal(warnings.filter((w) => w.includes('ignored invalid message')).length, 4, warnings.join('\n'));
+    assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+    // A valid message afterwards is still applied.
+    await sendToPanel(page, { type: 'state', state: cpuState });
+    await page.waitForFunction(() => document.querySelector('tr[data-candidate="a11"]'));
+  });
+
+  it('says timings are not meaningful on the CPU interpreter and shows no speedup', async () => {
+    page = await open('light', cpuState);
+    const notice = await page.$eval('.notices', (el) => (el as HTMLElement).innerText);
+    assert.match(notice, /CPU interpreter — timings not meaningful/);
+    const cells = await page.$$eval('tr[data-candidate="a11"] > *', (cs) => cs.map((c) => (c as HTMLElement).innerText.trim()));
+    assert.match(cells[1], /^correct/);
+    assert.equal(cells[2], 'not meaningful');
+    assert.equal(cells[3], 'n/a');
+    assert.equal(cells[4], 'n/a');
+    // (History may list other, GPU runs with their speedups; this run's view has none.)
+    for (const sel of ['header', '.candidates', '.charts']) {
+      const text = await page.$eval(sel, (el) => el.textContent!);
+      assert.doesNotMatch(text, /\d×/, `no speedup in ${sel} on a CPU-interpreter run`);
+    }
+    assert.equal(await page.$('tbody.baselines'), null);
+    assert.match(await page.$eval('.charts-note', (el) => el.textContent!), /CPU interpreter — timings not meaningful/);
+    for (const id of ['bars', 'turns', 'roof'])
+      assert.equal(await page.$eval(`figure[data-chart="${id}"]`, (f) => (f as HTMLElement).hidden), true);
+    await page.screenshot({ path: join(ARTIFACTS, 'panel-cpu-light.png'), fullPage: true });
+  });
+
+  it('every chart has a data-table alternative', async () => {
+    page = await open();
+    for (const id of ['bars', 'turns', 'roof']) {
+      const info = await page.$eval(`#chart-${id}`, (c) => ({ role: c.getAttribute('role'), label: c.getAttribute('aria-label'), desc: c.getAttribute('aria-describedby') }));
+      assert.equal(info.role, 'img');
+      assert.ok(info.label);
+      assert.ok(await page.$(`#${info.desc}`));
+      assert.ok((await page.$$(`#tbl-${id} tbody tr`)).length > 0);
+    }
+    const roof = await page.$$eval('#tbl-roof tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent).join(' ')));
+    assert.match(roof[0], /^2\.1 1 2\.\d+ 72%$/);
+  });
+
+  for (const theme of ['light', 'dark'] as const)
+    it(`screenshots (${theme})`, async () => {
+      page = await open(theme);
+      await page.$$eval('details.chart-data', (ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+      await page.screenshot({ path: join(ARTIFACTS, `panel-${theme}.png`), fullPage: true });
+      await page.setViewportSize({ width: 1100, height: 900 });
+      await page.screenshot({ path: join(ARTIFACTS, `panel-${theme}-wide.png`), fullPage: true });
+      assert.deepEqual(errors, []);
+    });
+});

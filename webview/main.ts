@@ -1,0 +1,427 @@
+// The Tritonize side panel: a pure view of the PanelState the extension host sends. It keeps no
+// run data of its own; only UI bits (selected candidate row) go through the webview state API.
+import './zodConfig'; // first: before any schema is built
+import { Charts, chartData, type ChartData, type ChartId } from './charts';
+import {
+  NOT_MEANINGFUL,
+  candidateLabel,
+  fmtMs,
+  fmtNum,
+  fmtPct,
+  fmtSpeedup,
+  fmtStat,
+  fmtTokens,
+  honestSpeedups,
+  reasonOf,
+  runTimingsMeaningful,
+  throughputOf,
+  timingView,
+  verdictOf,
+  baselineReport,
+} from './model';
+import { HostToPanel, PanelToHost, type Candidate, type PanelState, type PanelToHostMessage, type Run } from './protocol';
+
+interface UiState {
+  selected?: Record<string, string>; // runId → candidateId
+}
+interface VsCodeApi {
+  postMessage(msg: unknown): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const charts = new Charts();
+let state: PanelState | null = null;
+
+function ui(): UiState {
+  const s = vscode.getState();
+  return s && typeof s === 'object' ? (s as UiState) : {};
+}
+
+function post(msg: PanelToHostMessage): void {
+  // Outgoing messages are checked too: a malformed one is a panel bug, not something to send.
+  const parsed = PanelToHost.safeParse(msg);
+  if (!parsed.success) {
+    console.warn('tritonize panel: not sending invalid message', msg, parsed.error.issues);
+    return;
+  }
+  vscode.postMessage(parsed.data);
+}
+
+// ---------- tiny DOM helper (no innerHTML with data, no inline styles) ----------
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | null | undefined | ((e: Event) => void)>;
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (typeof v === 'function') el.addEventListener(k.replace(/^on/, '').toLowerCase(), v);
+    else if (k === 'class') el.className = String(v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c == null || c === false) continue;
+    el.append(typeof c === 'string' || typeof c === 'number' ? String(c) : c);
+  }
+  return el;
+}
+
+// ---------- skeleton (built once; charts keep their canvases across renders) ----------
+const app = document.getElementById('app') ?? document.body.appendChild(h('main', { id: 'app' }));
+const header = h('header', { class: 'run-header' });
+const live = h('p', { class: 'live', id: 'live', role: 'status', 'aria-live': 'polite' });
+const progress = h('section', { class: 'progress', 'aria-label': 'Candidates in progress' });
+const notices = h('div', { class: 'notices' });
+const candidatesSection = h('section', { class: 'candidates', 'aria-labelledby': 'h-cands' });
+const chartsSection = h('section', { class: 'charts', 'aria-labelledby': 'h-charts' });
+const historySection = h('section', { class: 'history', 'aria-labelledby': 'h-history' });
+
+function chartFigure(id: ChartId, title: string, desc: string) {
+  const tableId = `tbl-${id}`;
+  const canvas = h('canvas', { id: `chart-${id}`, role: 'img', 'aria-label': title, 'aria-describedby': `${tableId}-cap` });
+  const body = h('tbody');
+  const head = h('thead');
+  const fig = h(
+    'figure',
+    { class: 'chart', 'data-chart': id },
+    h('figcaption', {}, h('span', { class: 'chart-title' }, title), h('span', { class: 'muted', id: `${tableId}-cap` }, desc)),
+    h('div', { class: 'chart-box' }, canvas),
+    h('p', { class: 'chart-empty muted', hidden: true }),
+    h('details', { class: 'chart-data' }, h('summary', {}, 'Data table'), h('table', { id: tableId }, head, body)),
+  );
+  return { fig, canvas, head, body, empty: fig.querySelector('.chart-empty') as HTMLElement };
+}
+const figs = {
+  bars: chartFigure('bars', 'Time per implementation', 'Median time in ms with 95% CI error bars; lower is better. See the data table below.'),
+  turns: chartFigure('turns', 'Best speedup per turn', 'Best speedup vs eager found in each turn and so far. See the data table below.'),
+  roof: chartFigure('roof', 'Roofline', 'Achieved TFLOP/s against arithmetic intensity (log axes) under the device roofs. See the data table below.'),
+};
+chartsSection.append(
+  h('h2', { id: 'h-charts' }, 'Charts'),
+  h('p', { class: 'charts-note muted', hidden: true }),
+  h('div', { class: 'chart-grid' }, figs.bars.fig, figs.turns.fig, figs.roof.fig),
+);
+
+function canvases(): Record<ChartId, HTMLCanvasElement | null> {
+  return {
+    bars: figs.bars.fig.hidden ? null : figs.bars.canvas,
+    turns: figs.turns.fig.hidden ? null : figs.turns.canvas,
+    roof: figs.roof.fig.hidden ? null : figs.roof.canvas,
+  };
+}
+
+// ---------- rendering ----------
+function render(): void {
+  const focusKey = (document.activeElement as HTMLElement | null)?.dataset?.focus;
+  app.removeAttribute('aria-busy');
+  if (!app.contains(header)) app.replaceChildren(header, live, progress, notices, candidatesSection, chartsSection, historySection);
+  const run = state?.current ?? null;
+  renderHeader(run);
+  renderProgress(run);
+  renderNotices(run);
+  renderCandidates(run);
+  renderCharts(run);
+  renderHistory();
+  if (focusKey) (app.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`) as HTMLElement | null)?.focus();
+}
+
+const STATUS_TEXT: Record<Run['status'], string> = { running: 'running', done: 'done', cancelled: 'cancelled', failed: 'failed' };
+
+function renderHeader(run: Run | null): void {
+  if (!run) {
+    header.replaceChildren(
+      h('h1', {}, 'Tritonize'),
+      h('p', { class: 'muted' }, 'No run selected. Select PyTorch code in a Python file and run “Tritonize: Generate Triton kernel”.'),
+    );
+    return;
+  }
+  const started = new Date(run.startedAt);
+  header.replaceChildren(
+    h('h1', {}, h('span', { class: 'problem', title: run.problemPath }, run.problemName), ' ', h('span', { class: `badge status-${run.status}` }, STATUS_TEXT[run.status])),
+    h(
+      'p',
+      { class: 'meta' },
+      h('span', { class: 'device' }, run.device.name, run.device.interpreter ? ' (interpreter)' : ''),
+      h('span', {}, `turn ${run.turn} of ${run.maxTurns}`),
+      h('span', {}, `${fmtTokens(run.tokens)} tokens`),
+      h('time', { datetime: run.startedAt }, Number.isNaN(started.getTime()) ? run.startedAt : started.toLocaleString()),
+    ),
+    ...(run.error ? [h('p', { class: 'error-text' }, run.error)] : []),
+    h(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Run actions' },
+      run.status === 'running'
+        ? h('button', { class: 'danger', 'data-focus': 'cancel', onclick: () => post({ type: 'cancel', runId: run.id }) }, 'Cancel run')
+        : null,
+      h('button', { class: 'secondary', 'data-focus': 'copy-md', onclick: () => post({ type: 'copyReport', runId: run.id, format: 'markdown' }) }, 'Copy report (Markdown)'),
+      h('button', { class: 'secondary', 'data-focus': 'copy-json', onclick: () => post({ type: 'copyReport', runId: run.id, format: 'json' }) }, 'Copy report (JSON)'),
+      h('button', { class: 'secondary', 'data-focus': 'export-md', onclick: () => post({ type: 'exportReport', runId: run.id, format: 'markdown' }) }, 'Export .md…'),
+      h('button', { class: 'secondary', 'data-focus': 'export-json', onclick: () => post({ type: 'exportReport', runId: run.id, format: 'json' }) }, 'Export .json…'),
+    ),
+  );
+}
+
+const STAGES = ['generating', 'compiling', 'checking', 'benchmarking', 'done'] as const;
+
+function liveText(run: Run | null): string {
+  if (!run) return '';
+  if (run.status !== 'running') return `Run ${STATUS_TEXT[run.status]}.`;
+  const busy = run.candidates.filter((c) => c.stage !== 'done' && c.stage !== 'failed');
+  const parts = busy.map((c) => `candidate ${candidateLabel(c)} ${c.stage}`);
+  return `Turn ${run.turn} of ${run.maxTurns}: ${parts.length ? parts.join(', ') : 'waiting'}.`;
+}
+
+function renderProgress(run: Run | null): void {
+  const text = liveText(run);
+  if (live.textContent !== text) live.textContent = text;
+  progress.hidden = !run || run.status !== 'running';
+  if (!run || run.status !== 'running') {
+    progress.replaceChildren();
+    return;
+  }
+  progress.replaceChildren(
+    h(
+      'ol',
+      { class: 'stages' },
+      run.candidates.map((c) => {
+        const v = verdictOf(c);
+        const idx = STAGES.indexOf(c.stage as (typeof STAGES)[number]);
+        return h(
+          'li',
+          { class: `stage stage-${c.stage}` },
+          h('span', { class: 'cand-label' }, candidateLabel(c)),
+          h('progress', { max: STAGES.length - 1, value: c.stage === 'failed' ? STAGES.length - 1 : Math.max(idx, 0), 'aria-label': `candidate ${candidateLabel(c)} stage` }),
+          h('span', { class: `stage-text verdict-${v.key}` }, v.pending ? `${c.stage}…` : v.text),
+        );
+      }),
+    ),
+  );
+}
+
+function renderNotices(run: Run | null): void {
+  const items: Node[] = [];
+  if (run && !runTimingsMeaningful(run))
+    items.push(
+      h('p', { class: 'notice warn', role: 'note' }, h('strong', {}, NOT_MEANINGFUL), '. Verdicts are real; times and speedups are not, so none are shown as speedups.'),
+    );
+  notices.replaceChildren(...items);
+}
+
+function selectedCandidate(run: Run): Candidate | null {
+  const id = ui().selected?.[run.id];
+  return run.candidates.find((c) => c.id === id) ?? run.candidates.find((c) => c.id === run.bestCandidateId) ?? run.candidates[0] ?? null;
+}
+
+function select(run: Run, c: Candidate): void {
+  const s = ui();
+  vscode.setState({ ...s, selected: { ...(s.selected ?? {}), [run.id]: c.id } });
+}
+
+function timeCell(run: Run, c: Candidate): HTMLTableCellElement {
+  const v = timingView(run, c);
+  switch (v.kind) {
+    case 'ok':
+      return h('td', { class: 'num', title: v.stat.ci95_ms ? `95% CI ${fmtMs(v.stat.ci95_ms[0])}–${fmtMs(v.stat.ci95_ms[1])}, n=${v.stat.n ?? '?'}` : undefined }, fmtStat(v.stat));
+    case 'flagged':
+      return h('td', { class: 'flagged' }, h('span', { class: 'badge flag' }, 'FLAGGED'), ' ', h('span', { class: 'flag-msg' }, `${v.rules.join(', ')}: ${v.messages.join(' ')}`));
+    case 'not_meaningful':
+      return h('td', { class: 'muted not-meaningful' }, 'not meaningful');
+    default:
+      return h('td', { class: 'muted' }, v.text || '—');
+  }
+}
+
+function speedupCells(run: Run, c: Candidate): HTMLTableCellElement[] {
+  const s = honestSpeedups(run, c);
+  const v = timingView(run, c);
+  if (!s) {
+    const why = v.kind === 'flagged' ? 'flagged' : v.kind === 'not_meaningful' ? 'n/a' : '—';
+    const title = v.kind === 'flagged' ? 'Timing flagged: no speedup is claimed' : v.kind === 'not_meaningful' ? NOT_MEANINGFUL : undefined;
+    return [h('td', { class: 'num muted', title }, why), h('td', { class: 'num muted', title }, why)];
+  }
+  const cls = (x: number | null) => `num speedup ${x == null ? 'muted' : x >= 1 ? 'faster' : 'slower'}`;
+  return [h('td', { class: cls(s.eager) }, fmtSpeedup(s.eager)), h('td', { class: cls(s.inductor) }, fmtSpeedup(s.inductor))];
+}
+
+function throughputCell(run: Run, c: Candidate): HTMLTableCellElement {
+  const v = timingView(run, c);
+  if (v.kind !== 'ok') return h('td', { class: 'num muted' }, '—');
+  const t = throughputOf(v.timings);
+  return t ? h('td', { class: 'num' }, t.text, h('br'), h('span', { class: 'muted' }, `${t.pct} of roofline`)) : h('td', { class: 'num muted' }, '—');
+}
+
+function renderCandidates(run: Run | null): void {
+  if (!run) {
+    candidatesSection.replaceChildren();
+    candidatesSection.hidden = true;
+    return;
+  }
+  candidatesSection.hidden = false;
+  const sel = selectedCandidate(run);
+  const baseline = baselineReport(run)?.timings;
+  const baseRows: HTMLTableRowElement[] = [];
+  if (runTimingsMeaningful(run) && baseline) {
+    if (baseline.eager)
+      baseRows.push(h('tr', { class: 'baseline' }, h('th', { scope: 'row' }, 'eager'), h('td', { class: 'muted' }, 'reference'), h('td', { class: 'num' }, fmtStat(baseline.eager)), h('td', { class: 'num muted' }, '1.00×'), h('td', { colspan: 4 })));
+    if (baseline.inductor)
+      baseRows.push(h('tr', { class: 'baseline' }, h('th', { scope: 'row' }, 'Inductor'), h('td', { class: 'muted' }, 'reference'), h('td', { class: 'num' }, fmtStat(baseline.inductor)), h('td', { class: 'num muted' }, fmtSpeedup(baseline.eager ? baseline.eager.median_ms / baseline.inductor.median_ms : null)), h('td', { class: 'num muted' }, '1.00×'), h('td', { colspan: 3 })));
+  }
+  const rows = run.candidates.map((c) => {
+    const v = verdictOf(c);
+    const reason = reasonOf(c);
+    const label = candidateLabel(c);
+    const tr = h(
+      'tr',
+      {
+        class: `cand${c.id === sel?.id ? ' selected' : ''}${c.id === run.bestCandidateId ? ' best' : ''}`,
+        'data-candidate': c.id,
+        'aria-current': c.id === sel?.id ? 'true' : undefined,
+        onclick: (e: Event) => {
+          if ((e.target as HTMLElement).closest('button')) return;
+          openDiff(run, c);
+        },
+      },
+      h(
+        'th',
+        { scope: 'row' },
+        h('button', { class: 'link', 'data-focus': `cand-${c.id}`, title: `Open diff of candidate ${label}`, onclick: () => openDiff(run, c) }, label),
+        c.id === run.bestCandidateId ? h('span', { class: 'badge best-badge', title: 'best candidate' }, 'best') : null,
+      ),
+      h('td', { class: 'verdict' }, h('span', { class: `badge verdict-${v.key}` }, v.pending ? `${v.text}…` : v.text), reason ? h('div', { class: 'reason' }, reason) : null),
+      timeCell(run, c),
+      ...speedupCells(run, c),
+      throughputCell(run, c),
+      h('td', { class: 'num' }, fmtPct(c.report?.anticheat?.time_coverage)),
+      h('td', { class: 'num' }, fmtTokens(c.tokens)),
+    );
+    return tr;
+  });
+  const table = h(
+    'table',
+    { class: 'cands', id: 'candidates-table' },
+    h('caption', { class: 'sr-only' }, `Candidates of ${run.problemName}. Activate a candidate to open its diff.`),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'Cand.'),
+        h('th', { scope: 'col' }, 'Verdict'),
+        h('th', { scope: 'col' }, 'Time (median ± 95% CI)'),
+        h('th', { scope: 'col' }, 'vs eager'),
+        h('th', { scope: 'col' }, 'vs Inductor'),
+        h('th', { scope: 'col' }, 'Achieved'),
+        h('th', { scope: 'col', title: 'Share of GPU time spent in Triton kernels' }, 'Time cov.'),
+        h('th', { scope: 'col' }, 'Tokens'),
+      ),
+    ),
+    baseRows.length ? h('tbody', { class: 'baselines' }, baseRows) : null,
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No candidates yet.'))),
+  );
+  candidatesSection.replaceChildren(h('h2', { id: 'h-cands' }, 'Candidates'), h('div', { class: 'table-wrap' }, table), ...(sel ? [actionBar(run, sel)] : []));
+}
+
+function openDiff(run: Run, c: Candidate): void {
+  select(run, c);
+  post({ type: 'openDiff', runId: run.id, candidateId: c.id });
+  render();
+}
+
+function actionBar(run: Run, c: Candidate): HTMLElement {
+  const label = candidateLabel(c);
+  const finished = c.stage === 'done' || c.stage === 'failed';
+  const correct = c.report?.verdict === 'correct';
+  const ids = { runId: run.id, candidateId: c.id };
+  const btn = (text: string, key: string, msg: PanelToHostMessage, opts: { disabled?: boolean; primary?: boolean; title?: string } = {}) =>
+    h('button', { class: opts.primary ? 'primary' : 'secondary', 'data-focus': key, disabled: opts.disabled, title: opts.title, onclick: () => post(msg) }, text);
+  return h(
+    'div',
+    { class: 'toolbar actions', role: 'toolbar', 'aria-label': `Actions for candidate ${label}` },
+    h('span', { class: 'actions-label' }, `Candidate ${label}:`),
+    btn('Open diff', 'act-diff', { type: 'openDiff', ...ids }),
+    btn('Diagnostics / report', 'act-report', { type: 'openReport', ...ids }, { disabled: !c.report }),
+    btn('Apply', 'act-apply', { type: 'apply', ...ids }, { primary: true, disabled: !correct, title: correct ? undefined : 'Only a correct candidate can be applied' }),
+    btn('Re-verify', 'act-reverify', { type: 'reverify', ...ids }, { disabled: !finished || !c.path }),
+    btn('Benchmark again', 'act-bench', { type: 'benchmark', ...ids }, { disabled: !finished || !correct || !c.path }),
+  );
+}
+
+function renderCharts(run: Run | null): void {
+  chartsSection.hidden = !run;
+  if (!run) {
+    charts.update(canvases(), { bars: [], turns: [], roof: { points: [], peakGbps: null, peakTflops: null } });
+    return;
+  }
+  const note = chartsSection.querySelector('.charts-note') as HTMLElement;
+  const meaningful = runTimingsMeaningful(run);
+  const d: ChartData = meaningful ? chartData(run) : { bars: [], turns: [], roof: { points: [], peakGbps: null, peakTflops: null } };
+  note.hidden = meaningful && d.bars.length > 0;
+  note.textContent = meaningful ? 'No correct candidate with trustworthy timings yet.' : `${NOT_MEANINGFUL}: no timing charts.`;
+  for (const id of ['bars', 'turns', 'roof'] as ChartId[]) {
+    const empty = id === 'bars' ? !d.bars.length : id === 'turns' ? !d.turns.length : !d.roof.points.length;
+    figs[id].fig.hidden = empty;
+  }
+  // Text alternatives.
+  figs.bars.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Implementation'), h('th', { scope: 'col' }, 'Median'), h('th', { scope: 'col' }, '95% CI')));
+  figs.bars.body.replaceChildren(
+    ...d.bars.map((b) => h('tr', {}, h('th', { scope: 'row' }, b.label), h('td', { class: 'num' }, fmtMs(b.median)), h('td', { class: 'num' }, b.interval ? `${fmtMs(b.interval[0])} – ${fmtMs(b.interval[1])}` : '—'))),
+  );
+  figs.turns.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Turn'), h('th', { scope: 'col' }, 'Best this turn'), h('th', { scope: 'col' }, 'Best so far')));
+  figs.turns.body.replaceChildren(...d.turns.map((t) => h('tr', {}, h('th', { scope: 'row' }, String(t.turn)), h('td', { class: 'num' }, fmtSpeedup(t.best)), h('td', { class: 'num' }, fmtSpeedup(t.bestSoFar)))));
+  figs.roof.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Candidate'), h('th', { scope: 'col' }, 'FLOP/byte'), h('th', { scope: 'col' }, 'TFLOP/s'), h('th', { scope: 'col' }, '% of roofline')));
+  figs.roof.body.replaceChildren(
+    ...d.roof.points.map((q) => h('tr', {}, h('th', { scope: 'row' }, q.label), h('td', { class: 'num' }, fmtNum(q.ai)), h('td', { class: 'num' }, fmtNum(q.tflops)), h('td', { class: 'num' }, q.pct != null ? `${q.pct.toFixed(0)}%` : '—'))),
+    h('tr', { class: 'muted' }, h('th', { scope: 'row' }, 'roofs'), h('td', { colspan: 3 }, `memory ${d.roof.peakGbps != null ? fmtNum(d.roof.peakGbps) : '?'} GB/s, compute ${d.roof.peakTflops != null ? fmtNum(d.roof.peakTflops) : '?'} TFLOP/s`)),
+  );
+  charts.update(canvases(), d);
+}
+
+function renderHistory(): void {
+  const history = state?.history ?? [];
+  const current = state?.selectedRunId ?? state?.current?.id ?? null;
+  historySection.replaceChildren(
+    h('h2', { id: 'h-history' }, 'History'),
+    history.length
+      ? h(
+          'ul',
+          { class: 'history-list' },
+          history.map((r) => {
+            const d = new Date(r.startedAt);
+            const when = Number.isNaN(d.getTime()) ? r.startedAt : d.toLocaleString();
+            const speed = r.bestSpeedup != null && !r.device?.interpreter ? ` · best ${fmtSpeedup(r.bestSpeedup)}` : '';
+            return h(
+              'li',
+              {},
+              h(
+                'button',
+                { class: 'history-item', 'data-focus': `run-${r.id}`, 'aria-current': r.id === current ? 'true' : undefined, onclick: () => post({ type: 'selectRun', runId: r.id }) },
+                h('span', { class: 'problem' }, r.problemName),
+                h('span', { class: 'muted' }, ` · ${when} · ${r.status}${r.device ? ` · ${r.device.name}` : ''}${speed}`),
+              ),
+            );
+          }),
+        )
+      : h('p', { class: 'muted' }, 'No past runs.'),
+  );
+}
+
+// ---------- messages ----------
+window.addEventListener('message', (event: MessageEvent) => {
+  const parsed = HostToPanel.safeParse(event.data);
+  if (!parsed.success) {
+    console.warn('tritonize panel: ignored invalid message', parsed.error.issues.slice(0, 5));
+    return;
+  }
+  state = parsed.data.state;
+  render();
+});
+
+// Theme change: VS Code swaps body classes (vscode-light / vscode-dark / vscode-high-contrast…).
+new MutationObserver(() => charts.recolor(canvases())).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+render();
+post({ type: 'ready' });
