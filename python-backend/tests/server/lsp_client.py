@@ -32,6 +32,7 @@ class LspClient:
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.notifications: list[dict[str, Any]] = []
         self.responses: dict[Any, dict[str, Any]] = {}
+        self.all_responses: list[dict[str, Any]] = []  # to check that each id is answered once
         self.garbage: list[bytes] = []  # anything on stdout that is not a well-formed frame
         self.stderr_lines: list[str] = []
         self._cond = threading.Condition()
@@ -64,6 +65,7 @@ class LspClient:
                     self.notifications.append(msg)
                 elif "method" not in msg:
                     self.responses[msg.get("id")] = msg
+                    self.all_responses.append(msg)
                 else:
                     self.notifications.append(msg)  # server-to-client request
                 self._cond.notify_all()

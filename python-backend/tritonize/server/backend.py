@@ -204,6 +204,8 @@ class Backend:
                 self._ref_keys_of_path.setdefault(str(problem.resolve()), set()).update(added)
 
     def _drop_references(self, keys: set[str]) -> None:
+        if not keys:
+            return  # nothing cached means the verifier may not be imported yet: don't pay for torch
         from tritonize.verify.run import cleanup_reference
 
         for k in keys:

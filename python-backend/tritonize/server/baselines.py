@@ -76,6 +76,4 @@ def baseline_from_report(report: dict[str, Any]) -> dict[str, Any] | None:
     eager = timings.get("eager")
     if not isinstance(eager, dict) or not eager.get("median_ms"):
         return None
-    if report.get("baseline_reused"):
-        return None  # numbers we supplied ourselves: nothing new
     return {"eager": eager, "inductor": timings.get("inductor")}
