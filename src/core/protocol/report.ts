@@ -20,9 +20,10 @@ export const Diagnostic = z.looseObject({
 export type Diagnostic = z.infer<typeof Diagnostic>;
 
 export const ReportDevice = z.looseObject({
-  type: z.enum(['cuda', 'cpu']),
-  name: z.string(),
-  interpreter: z.boolean(),
+  type: z.enum(['cuda', 'cpu']).nullable(),
+  // null when the candidate never reached a device (e.g. rejected before running)
+  name: z.string().nullable(),
+  interpreter: z.boolean().nullable(),
   capability: z.string().nullable().optional(),
 });
 export type ReportDevice = z.infer<typeof ReportDevice>;
