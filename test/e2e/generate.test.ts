@@ -1,0 +1,129 @@
+// End to end in a real VS Code: open a file, select a PyTorch expression, run "Generate Triton
+// kernel" from the palette; the LLM is the fake OpenAI server streaming a wrong kernel first and a
+// correct one after, the real kernel server verifies them on the CPU (Triton interpreter). Checks
+// the panel (verdicts, chart), the wrong candidate's diagnostic line, Apply, and that the applied
+// file runs. Screenshots go to .test-artifacts/e2e/.
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { goToLine, notificationButton, openFile, openWorkbench, ROOT, runCommand, webviewFrame, type Workbench } from './workbench';
+
+const PYTHON = join(ROOT, '.venv', 'bin', 'python');
+const fixture = (rel: string) => readFileSync(join(ROOT, 'python-backend', 'tests', rel), 'utf8');
+const fence = (code: string, prose: string) => `${prose}\n\n\`\`\`python\n${code.trimEnd()}\n\`\`\`\n`;
+
+// The user's program. Line 7 holds the selection `a + b`.
+const DEMO = `import torch
+
+
+def main():
+    a = torch.randn(3000)
+    b = torch.randn(3000)
+    c = a + b
+    print("max err", float((c - (a + b)).abs().max()))
+
+
+if __name__ == "__main__":
+    main()
+`;
+const WRONG = fixture('candidates/wrong_off_by_one_mask.py');
+const RIGHT = fixture('candidates/vector_add_correct.py');
+/** 1-based line of the wrong kernel's mask: where the mismatch diagnostic should point. */
+const WRONG_MASK_LINE = WRONG.split('\n').findIndex((l) => l.includes('mask = offs < n_elements - 1')) + 1;
+
+describe('e2e: Generate Triton kernel in the workbench', function () {
+  this.timeout(600_000);
+  let fake: FakeOpenAI;
+  let wb: Workbench;
+
+  before(async function () {
+    if (!existsSync(join(ROOT, '.tools', 'code-server')) || !existsSync(PYTHON)) {
+      console.log('e2e: code-server or .venv missing (run node scripts/setup.mjs); skipping');
+      this.skip();
+    }
+    fake = await startFakeOpenAI([
+      { reply: fence(WRONG, 'Here is a Triton kernel for the addition.'), chunkSize: 64 },
+      { reply: fence(RIGHT, 'The mask dropped the last element; fixed.'), chunkSize: 64 },
+    ]);
+    wb = await openWorkbench({
+      files: { 'demo.py': DEMO },
+      settings: {
+        'tritonize.llm.baseUrl': fake.baseURL,
+        'tritonize.llm.model': 'fake-model',
+        'tritonize.agent.maxTurns': 3,
+        'tritonize.agent.candidates': 1,
+        'tritonize.device': 'cpu',
+        'git.openRepositoryInParentFolders': 'never',
+      },
+      // The fallback key source; the kernel server never sees it (checked in the integration tests).
+      env: { OPENAI_API_KEY: 'sk-fake-e2e' },
+    });
+  });
+
+  after(async () => {
+    await wb?.shot('final');
+    await wb?.close();
+    await fake?.close();
+  });
+
+  it('shows the CPU interpreter in the status bar once the server is up', async () => {
+    const { page } = wb;
+    await openFile(page, 'demo.py');
+    await page.locator('.statusbar-item', { hasText: 'CPU interpreter' }).first().waitFor({ timeout: 120_000 });
+    await wb.shot('status-bar');
+  });
+
+  it('generates from a selection: wrong kernel, then a correct one', async () => {
+    const { page } = wb;
+    await goToLine(page, 7);
+    await page.keyboard.press('End');
+    for (let i = 0; i < 'a + b'.length; i++) await page.keyboard.press('Shift+ArrowLeft');
+    await wb.shot('selection');
+    await runCommand(page, 'Tritonize: Generate Triton kernel');
+    // Confirm the problem ("Looks right / Edit").
+    const looksRight = notificationButton(page, 'Does it look right?', 'Looks right');
+    await looksRight.waitFor({ timeout: 60_000 });
+    await wb.shot('confirm-problem');
+    await looksRight.click();
+    // The panel fills in: two candidates, the first incorrect, the second correct, with a chart.
+    const panel = await webviewFrame(page, '#candidates-table tr.cand', 300_000);
+    await panel.locator('tr.cand .badge.verdict-correct').first().waitFor({ timeout: 300_000 });
+    const verdicts = await panel.locator('tr.cand td.verdict .badge').allTextContents();
+    await wb.shot('panel-done');
+    assert.equal(verdicts.length, 2, `verdicts: ${verdicts}`);
+    assert.match(verdicts[0]!, /incorrect/i);
+    assert.match(verdicts[1]!, /correct/i);
+    assert.ok((await panel.locator('figure.chart canvas').count()) > 0, 'no chart canvas in the panel');
+    assert.equal(fake.requests.length, 2, 'LLM requests');
+  });
+
+  it('puts the wrong kernel\'s diagnostic at its mask line', async () => {
+    const { page } = wb;
+    await page.keyboard.press('Control+Shift+M');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: `[Ln ${WRONG_MASK_LINE},` }).first();
+    await row.waitFor({ timeout: 60_000 });
+    await wb.shot('problems');
+  });
+
+  it('applies the correct kernel into a new module, and the program runs', async () => {
+    const { page, workspace } = wb;
+    await notificationButton(page, 'is correct', 'Apply').click({ timeout: 30_000 });
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('New module');
+    await page.keyboard.press('Enter');
+    await openFile(page, 'demo.py');
+    await page.keyboard.press('Control+S');
+    const demo = join(workspace, 'demo.py');
+    const module = join(workspace, 'demo_triton.py');
+    for (let i = 0; i < 50 && !/tritonize_/.test(readFileSync(demo, 'utf8')); i++) await page.waitForTimeout(200);
+    await wb.shot('applied');
+    assert.match(readFileSync(demo, 'utf8'), /c = tritonize_\w+\(a, b\)/);
+    assert.ok(existsSync(module), 'demo_triton.py not created');
+    const { stdout } = await promisify(execFile)(PYTHON, [demo], { cwd: workspace, env: { ...process.env, TRITON_INTERPRET: '1' }, timeout: 120_000 });
+    assert.match(stdout, /max err 0\.0/);
+  });
+});

@@ -1,0 +1,104 @@
+// Driving a real VS Code workbench (code-server + Debian chromium, via the shared harness in
+// test/support/codeServer.ts) for end-to-end tests: the extension under development is loaded from
+// the repo through the workbench URL's `payload` (extensionDevelopmentPath), no .vsix needed.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+import {
+  codeServerDirs, defaultSettings, launchChromium, prepareState, startCodeServer, type CodeServer,
+} from '../support/codeServer';
+
+/** Repo root: this file is bundled to out/test/e2e/. */
+export const ROOT = join(__dirname, '..', '..', '..');
+export const ARTIFACTS = join(ROOT, '.test-artifacts', 'e2e');
+
+export interface Workbench {
+  server: CodeServer;
+  page: Page;
+  workspace: string;
+  shot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(opts: { files: Record<string, string>; settings: Record<string, unknown>; env?: NodeJS.ProcessEnv }): Promise<Workbench> {
+  const state = join(ROOT, '.tools', 'e2e');
+  const dirs = codeServerDirs(state);
+  prepareState(dirs, { fresh: true, settings: { ...defaultSettings(ROOT), ...opts.settings } });
+  const workspace = join(state, 'workspace');
+  rmSync(workspace, { recursive: true, force: true });
+  for (const [rel, text] of Object.entries(opts.files)) {
+    mkdirSync(join(workspace, rel, '..'), { recursive: true });
+    writeFileSync(join(workspace, rel), text);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await startCodeServer({ root: ROOT, dirs, folder: workspace, env: { TRITONIZE_TEST: '1', ...opts.env } });
+  const browser = await launchChromium();
+  const context = await browser.newContext();
+  const page = (await context.newPage()) as unknown as Page;
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  const payload: [string, string][] = [['extensionDevelopmentPath', server.remoteUri(ROOT)], ['skipWelcome', 'true']];
+  await page.goto(server.workbenchUrl(workspace, payload), { waitUntil: 'domcontentloaded' });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  let n = 0;
+  return {
+    server, page, workspace,
+    async shot(name) {
+      await page.screenshot({ path: join(ARTIFACTS, `${String(++n).padStart(2, '0')}-${name}.png`) }).catch(() => undefined);
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      await server.stop();
+    },
+  };
+}
+
+/** Runs a command from the palette (F1), as a user would. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file through Quick Open (Ctrl+P). */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab[aria-label^="${name}"]`).first().waitFor({ timeout: 15_000 });
+}
+
+/** Moves the cursor to a 1-based line with Ctrl+G. */
+export async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+}
+
+/** The frame of a webview view whose document contains `selector` (webviews are nested iframes). */
+export async function webviewFrame(page: Page, selector: string, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame()) continue;
+      try {
+        if (await frame.locator(selector).count()) return frame;
+      } catch { /* frame navigating */ }
+    }
+    if (Date.now() > deadline) throw new Error(`no webview frame contains ${selector}`);
+    await page.waitForTimeout(500);
+  }
+}
+
+/** A notification toast's button. */
+export function notificationButton(page: Page, text: string | RegExp, label: string): Locator {
+  return page.locator('.notification-toast', { hasText: text }).locator('a.monaco-button, .monaco-button', { hasText: label }).first();
+}
