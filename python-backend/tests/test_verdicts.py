@@ -47,30 +47,6 @@ needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU (torch.cu
 # Running the verifier
 
 
-@pytest.fixture(scope="session")
-def runner():
-    """verify() with one warm pool per device and one reference cache (one reference run per problem)."""
-    from tritonize.verify.run import verify
-    from tritonize.worker.pool import WorkerPool
-
-    pools: dict[str, Any] = {}
-    cache: dict[str, Any] = {}
-    reports: dict[tuple[str, str, str], dict] = {}
-
-    def run(candidate: Path, problem: Path, device: str = "cpu", timeout: float = 60.0, **options: Any) -> dict:
-        key = (str(candidate), str(problem), device + repr(sorted(options.items())))
-        if key not in reports:
-            if device not in pools:
-                pools[device] = WorkerPool(device, size=2 if device == "cpu" else 1)
-            reports[key] = verify(problem, candidate, device=device, timeout=timeout,
-                                  options={"reference_cache": cache, **options}, pool=pools[device])
-        return reports[key]
-
-    yield run
-    for p in pools.values():
-        p.close()
-
-
 def line_of(path: Path, needle: str) -> int:
     for i, line in enumerate(path.read_text().splitlines(), 1):
         if needle in line and not line.lstrip().startswith("#"):
