@@ -181,6 +181,26 @@ function axis(p: Palette, title: string) {
   };
 }
 
+const pow10Below = (x: number) => 10 ** Math.floor(Math.log10(x));
+const pow10Above = (x: number) => 10 ** Math.ceil(Math.log10(x));
+
+/** Log axis labelled at powers of ten only (chart.js labels 1-2-5 steps, which collide). */
+function logAxis(p: Palette, title: string) {
+  const a = axis(p, title);
+  return {
+    ...a,
+    ticks: {
+      ...a.ticks,
+      autoSkip: false,
+      maxRotation: 0,
+      callback: (v: string | number) => {
+        const l = Math.log10(Number(v));
+        return Math.abs(l - Math.round(l)) < 1e-6 ? fmtNum(Number(v)) : '';
+      },
+    },
+  };
+}
+
 function barConfig(d: ChartData, p: Palette): ChartConfiguration<'bar'> {
   const colour = (k: BarRow['kind']) => ({ eager: p.eager, inductor: p.inductor, candidate: p.candidate, best: p.best })[k];
   const maxHi = Math.max(0, ...d.bars.map((b) => b.interval?.[1] ?? b.median));
@@ -270,8 +290,8 @@ function roofConfig(d: ChartData, p: Palette): ChartConfiguration<'scatter'> {
   const { points, peakGbps, peakTflops } = d.roof;
   const ais = points.map((q) => q.ai);
   const ridge = peakGbps && peakTflops ? (peakTflops * 1000) / peakGbps : null;
-  const xmin = Math.min(...ais, ridge ?? Infinity) / 10;
-  const xmax = Math.max(...ais, ridge ?? 0) * 10;
+  const xmin = pow10Below(Math.min(...ais, ridge ?? Infinity) / 3);
+  const xmax = pow10Above(Math.max(...ais, ridge ?? 0) * 3);
   const roof =
     ridge && peakGbps && peakTflops
       ? [
@@ -306,13 +326,8 @@ function roofConfig(d: ChartData, p: Palette): ChartConfiguration<'scatter'> {
     options: {
       ...commonOptions(p),
       scales: {
-        x: { ...axis(p, 'arithmetic intensity (FLOP/byte)'), type: 'logarithmic', min: xmin, max: xmax },
-        y: {
-          ...axis(p, 'achieved TFLOP/s'),
-          type: 'logarithmic',
-          min: Math.min(...ys) / 10,
-          max: Math.max(...ys) * 3,
-        },
+        x: { ...logAxis(p, 'arithmetic intensity (FLOP/byte)'), type: 'logarithmic', min: xmin, max: xmax },
+        y: { ...logAxis(p, 'achieved TFLOP/s'), type: 'logarithmic', min: pow10Below(Math.min(...ys) / 3), max: pow10Above(Math.max(...ys) * 1.5) },
       },
       plugins: {
         legend: { labels: { color: p.fg, boxWidth: 12 } },

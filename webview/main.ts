@@ -224,13 +224,13 @@ function timeCell(run: Run, c: Candidate): HTMLTableCellElement {
   const v = timingView(run, c);
   switch (v.kind) {
     case 'ok':
-      return h('td', { class: 'num', title: v.stat.ci95_ms ? `95% CI ${fmtMs(v.stat.ci95_ms[0])}–${fmtMs(v.stat.ci95_ms[1])}, n=${v.stat.n ?? '?'}` : undefined }, fmtStat(v.stat));
+      return h('td', { class: 'num', 'data-label': 'Time', title: v.stat.ci95_ms ? `95% CI ${fmtMs(v.stat.ci95_ms[0])}–${fmtMs(v.stat.ci95_ms[1])}, n=${v.stat.n ?? '?'}` : undefined }, fmtStat(v.stat));
     case 'flagged':
-      return h('td', { class: 'flagged' }, h('span', { class: 'badge flag' }, 'FLAGGED'), ' ', h('span', { class: 'flag-msg' }, `${v.rules.join(', ')}: ${v.messages.join(' ')}`));
+      return h('td', { class: 'flagged', 'data-label': 'Time' }, h('span', { class: 'badge flag' }, 'FLAGGED'), ' ', h('span', { class: 'flag-msg' }, `${v.rules.join(', ')}: ${v.messages.join(' ')}`));
     case 'not_meaningful':
-      return h('td', { class: 'muted not-meaningful' }, 'not meaningful');
+      return h('td', { class: 'muted not-meaningful', 'data-label': 'Time' }, 'not meaningful');
     default:
-      return h('td', { class: 'muted' }, v.text || '—');
+      return h('td', { class: 'muted na', 'data-label': 'Time' }, v.text || '—');
   }
 }
 
@@ -239,18 +239,22 @@ function speedupCells(run: Run, c: Candidate): HTMLTableCellElement[] {
   const v = timingView(run, c);
   if (!s) {
     const why = v.kind === 'flagged' ? 'flagged' : v.kind === 'not_meaningful' ? 'n/a' : '—';
+    const cls = `num muted${why === '—' ? ' na' : ''}`;
     const title = v.kind === 'flagged' ? 'Timing flagged: no speedup is claimed' : v.kind === 'not_meaningful' ? NOT_MEANINGFUL : undefined;
-    return [h('td', { class: 'num muted', title }, why), h('td', { class: 'num muted', title }, why)];
+    return [h('td', { class: cls, 'data-label': 'vs eager', title }, why), h('td', { class: cls, 'data-label': 'vs Inductor', title }, why)];
   }
   const cls = (x: number | null) => `num speedup ${x == null ? 'muted' : x >= 1 ? 'faster' : 'slower'}`;
-  return [h('td', { class: cls(s.eager) }, fmtSpeedup(s.eager)), h('td', { class: cls(s.inductor) }, fmtSpeedup(s.inductor))];
+  return [h('td', { class: cls(s.eager), 'data-label': 'vs eager' }, fmtSpeedup(s.eager)), h('td', { class: cls(s.inductor), 'data-label': 'vs Inductor' }, fmtSpeedup(s.inductor))];
 }
 
 function throughputCell(run: Run, c: Candidate): HTMLTableCellElement {
   const v = timingView(run, c);
-  if (v.kind !== 'ok') return h('td', { class: 'num muted' }, '—');
+  const label = { 'data-label': 'Achieved' };
+  if (v.kind !== 'ok') return h('td', { class: 'num muted na', ...label }, '—');
   const t = throughputOf(v.timings);
-  return t ? h('td', { class: 'num' }, t.text, h('br'), h('span', { class: 'muted' }, `${t.pct} of roofline`)) : h('td', { class: 'num muted' }, '—');
+  return t
+    ? h('td', { class: 'num', ...label }, t.text, h('br'), h('span', { class: 'muted' }, `${t.pct} of roofline`))
+    : h('td', { class: 'num muted na', ...label }, '—');
 }
 
 function renderCandidates(run: Run | null): void {
@@ -265,9 +269,9 @@ function renderCandidates(run: Run | null): void {
   const baseRows: HTMLTableRowElement[] = [];
   if (runTimingsMeaningful(run) && baseline) {
     if (baseline.eager)
-      baseRows.push(h('tr', { class: 'baseline' }, h('th', { scope: 'row' }, 'eager'), h('td', { class: 'muted' }, 'reference'), h('td', { class: 'num' }, fmtStat(baseline.eager)), h('td', { class: 'num muted' }, '1.00×'), h('td', { colspan: 4 })));
+      baseRows.push(h('tr', { class: 'baseline' }, h('th', { scope: 'row' }, 'eager'), h('td', { class: 'muted' }, 'reference'), h('td', { class: 'num', 'data-label': 'Time' }, fmtStat(baseline.eager)), h('td', { class: 'num muted', 'data-label': 'vs eager' }, '1.00×'), h('td', { colspan: 4 })));
     if (baseline.inductor)
-      baseRows.push(h('tr', { class: 'baseline' }, h('th', { scope: 'row' }, 'Inductor'), h('td', { class: 'muted' }, 'reference'), h('td', { class: 'num' }, fmtStat(baseline.inductor)), h('td', { class: 'num muted' }, fmtSpeedup(baseline.eager ? baseline.eager.median_ms / baseline.inductor.median_ms : null)), h('td', { class: 'num muted' }, '1.00×'), h('td', { colspan: 3 })));
+      baseRows.push(h('tr', { class: 'baseline' }, h('th', { scope: 'row' }, 'Inductor'), h('td', { class: 'muted' }, 'reference'), h('td', { class: 'num', 'data-label': 'Time' }, fmtStat(baseline.inductor)), h('td', { class: 'num muted', 'data-label': 'vs eager' }, fmtSpeedup(baseline.eager ? baseline.eager.median_ms / baseline.inductor.median_ms : null)), h('td', { class: 'num muted', 'data-label': 'vs Inductor' }, '1.00×'), h('td', { colspan: 3 })));
   }
   const rows = run.candidates.map((c) => {
     const v = verdictOf(c);
@@ -294,8 +298,8 @@ function renderCandidates(run: Run | null): void {
       timeCell(run, c),
       ...speedupCells(run, c),
       throughputCell(run, c),
-      h('td', { class: 'num' }, fmtPct(c.report?.anticheat?.time_coverage)),
-      h('td', { class: 'num' }, fmtTokens(c.tokens)),
+      h('td', { class: c.report?.anticheat?.time_coverage == null ? 'num na' : 'num', 'data-label': 'Time cov.' }, fmtPct(c.report?.anticheat?.time_coverage)),
+      h('td', { class: c.tokens.prompt + c.tokens.completion ? 'num' : 'num na', 'data-label': 'Tokens' }, c.tokens.prompt + c.tokens.completion ? fmtTokens(c.tokens) : '—'),
     );
     return tr;
   });
@@ -311,12 +315,12 @@ function renderCandidates(run: Run | null): void {
         {},
         h('th', { scope: 'col' }, 'Cand.'),
         h('th', { scope: 'col' }, 'Verdict'),
-        h('th', { scope: 'col' }, 'Time (median ± 95% CI)'),
-        h('th', { scope: 'col' }, 'vs eager'),
-        h('th', { scope: 'col' }, 'vs Inductor'),
-        h('th', { scope: 'col' }, 'Achieved'),
-        h('th', { scope: 'col', title: 'Share of GPU time spent in Triton kernels' }, 'Time cov.'),
-        h('th', { scope: 'col' }, 'Tokens'),
+        h('th', { scope: 'col', class: 'num' }, 'Time (median ± 95% CI)'),
+        h('th', { scope: 'col', class: 'num' }, 'vs eager'),
+        h('th', { scope: 'col', class: 'num' }, 'vs Inductor'),
+        h('th', { scope: 'col', class: 'num' }, 'Achieved'),
+        h('th', { scope: 'col', class: 'num', title: 'Share of GPU time spent in Triton kernels' }, 'Time cov.'),
+        h('th', { scope: 'col', class: 'num' }, 'Tokens'),
       ),
     ),
     baseRows.length ? h('tbody', { class: 'baselines' }, baseRows) : null,
@@ -366,13 +370,13 @@ function renderCharts(run: Run | null): void {
     figs[id].fig.hidden = empty;
   }
   // Text alternatives.
-  figs.bars.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Implementation'), h('th', { scope: 'col' }, 'Median'), h('th', { scope: 'col' }, '95% CI')));
+  figs.bars.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Implementation'), h('th', { scope: 'col', class: 'num' }, 'Median'), h('th', { scope: 'col', class: 'num' }, '95% CI')));
   figs.bars.body.replaceChildren(
     ...d.bars.map((b) => h('tr', {}, h('th', { scope: 'row' }, b.label), h('td', { class: 'num' }, fmtMs(b.median)), h('td', { class: 'num' }, b.interval ? `${fmtMs(b.interval[0])} – ${fmtMs(b.interval[1])}` : '—'))),
   );
-  figs.turns.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Turn'), h('th', { scope: 'col' }, 'Best this turn'), h('th', { scope: 'col' }, 'Best so far')));
+  figs.turns.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Turn'), h('th', { scope: 'col', class: 'num' }, 'Best this turn'), h('th', { scope: 'col', class: 'num' }, 'Best so far')));
   figs.turns.body.replaceChildren(...d.turns.map((t) => h('tr', {}, h('th', { scope: 'row' }, String(t.turn)), h('td', { class: 'num' }, fmtSpeedup(t.best)), h('td', { class: 'num' }, fmtSpeedup(t.bestSoFar)))));
-  figs.roof.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Candidate'), h('th', { scope: 'col' }, 'FLOP/byte'), h('th', { scope: 'col' }, 'TFLOP/s'), h('th', { scope: 'col' }, '% of roofline')));
+  figs.roof.head.replaceChildren(h('tr', {}, h('th', { scope: 'col' }, 'Candidate'), h('th', { scope: 'col', class: 'num' }, 'FLOP/byte'), h('th', { scope: 'col', class: 'num' }, 'TFLOP/s'), h('th', { scope: 'col', class: 'num' }, '% of roofline')));
   figs.roof.body.replaceChildren(
     ...d.roof.points.map((q) => h('tr', {}, h('th', { scope: 'row' }, q.label), h('td', { class: 'num' }, fmtNum(q.ai)), h('td', { class: 'num' }, fmtNum(q.tflops)), h('td', { class: 'num' }, q.pct != null ? `${q.pct.toFixed(0)}%` : '—'))),
     h('tr', { class: 'muted' }, h('th', { scope: 'row' }, 'roofs'), h('td', { colspan: 3 }, `memory ${d.roof.peakGbps != null ? fmtNum(d.roof.peakGbps) : '?'} GB/s, compute ${d.roof.peakTflops != null ? fmtNum(d.roof.peakTflops) : '?'} TFLOP/s`)),

@@ -93,9 +93,16 @@ export function fmtNum(x: number): string {
   return Number(x.toPrecision(4)).toString();
 }
 
-export function fmtMs(ms: number): string {
-  if (ms < 0.1) return `${(ms * 1000).toPrecision(3)} µs`;
-  return `${ms.toPrecision(3)} ms`;
+/** Milliseconds with 3 significant digits; below 0.1 ms in µs. `unitOf` forces the unit of
+ * another value (so "56.0 µs ± 1.12 µs", "0.121 ms ± 0.004 ms"). */
+export function fmtMs(ms: number, unitOf: number = ms): string {
+  const micro = Math.abs(unitOf) < 0.1;
+  const unit = micro ? 'µs' : 'ms';
+  const v = micro ? ms * 1000 : ms;
+  const ref = Math.abs(micro ? unitOf * 1000 : unitOf);
+  // As many decimals as `ref` shows with 3 significant digits.
+  const decimals = ref > 0 ? Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(ref)))) : 3;
+  return `${v.toFixed(decimals)} ${unit}`;
 }
 
 /** Half-width of the spread shown as "± x": the 95% CI when there is one, else the std. */
@@ -108,7 +115,7 @@ export function spreadMs(s: Stat): number | null {
 
 export function fmtStat(s: Stat): string {
   const sp = spreadMs(s);
-  return sp == null ? fmtMs(s.median_ms) : `${fmtMs(s.median_ms)} ± ${fmtMs(sp)}`;
+  return sp == null ? fmtMs(s.median_ms) : `${fmtMs(s.median_ms)} ± ${fmtMs(sp, s.median_ms)}`;
 }
 
 /** Error-bar interval [lo, hi] in ms: the 95% CI, else median ± std. */

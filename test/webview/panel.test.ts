@@ -84,7 +84,7 @@ describe('webview panel (Chromium)', function () {
     assert.match(byId.c12[1], /^rejected/);
     assert.match(byId.c12[1], /rule pytorch_fallback/);
     assert.match(byId.c21[1], /^correct/);
-    assert.match(byId.c21[2], /56\.0 µs ± 1\.12 µs/);
+    assert.match(byId.c21[2], /56\.0 µs ± 1\.1 µs/);
     assert.equal(byId.c21[3], '2.16×');
     assert.equal(byId.c21[4], '1.21×');
     assert.match(byId.c21[5], /2\.4\d* TB|GB\/s/);
@@ -230,6 +230,7 @@ describe('webview panel (Chromium)', function () {
       page = await open(theme);
       await page.$$eval('details.chart-data', (ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
       await page.screenshot({ path: join(ARTIFACTS, `panel-${theme}.png`), fullPage: true });
+      await page.locator('section.candidates').screenshot({ path: join(ARTIFACTS, `panel-${theme}-candidates.png`) });
       await page.setViewportSize({ width: 1100, height: 900 });
       await page.screenshot({ path: join(ARTIFACTS, `panel-${theme}-wide.png`), fullPage: true });
       assert.deepEqual(errors, []);
