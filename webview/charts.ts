@@ -141,7 +141,7 @@ export function chartData(run: Run): ChartData {
     const v = timingView(run, c);
     if (v.kind !== 'ok' || c.report?.verdict !== 'correct') continue;
     bars.push({
-      label: candidateLabel(c),
+      label: candidateLabel(c, run),
       kind: c.id === run.bestCandidateId ? 'best' : 'candidate',
       median: v.stat.median_ms,
       interval: intervalMs(v.stat),
@@ -151,7 +151,7 @@ export function chartData(run: Run): ChartData {
       peakGbps ??= rf.peak_gbps ?? null;
       peakTflops ??= rf.peak_tflops ?? null;
       if (rf.flops && rf.bytes && rf.achieved_tflops)
-        points.push({ label: candidateLabel(c), ai: rf.flops / rf.bytes, tflops: rf.achieved_tflops, pct: rf.pct_of_roofline ?? null });
+        points.push({ label: candidateLabel(c, run), ai: rf.flops / rf.bytes, tflops: rf.achieved_tflops, pct: rf.pct_of_roofline ?? null });
     }
   }
   const hasCandidate = bars.some((b) => b.kind === 'candidate' || b.kind === 'best');

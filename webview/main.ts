@@ -144,7 +144,7 @@ function renderHeader(run: Run | null): void {
     h(
       'p',
       { class: 'meta' },
-      h('span', { class: 'device' }, run.device.name, run.device.interpreter ? ' (interpreter)' : ''),
+      h('span', { class: 'device' }, run.device.name, run.device.interpreter && !/interpreter/i.test(run.device.name) ? ' (interpreter)' : ''),
       h('span', {}, `turn ${run.turn} of ${run.maxTurns}`),
       h('span', {}, `${fmtTokens(run.tokens)} tokens`),
       h('time', { datetime: run.startedAt }, Number.isNaN(started.getTime()) ? run.startedAt : started.toLocaleString()),
@@ -170,7 +170,7 @@ function liveText(run: Run | null): string {
   if (!run) return '';
   if (run.status !== 'running') return `Run ${STATUS_TEXT[run.status]}.`;
   const busy = run.candidates.filter((c) => c.stage !== 'done' && c.stage !== 'failed');
-  const parts = busy.map((c) => `candidate ${candidateLabel(c)} ${c.stage}`);
+  const parts = busy.map((c) => `candidate ${candidateLabel(c, run)} ${c.stage}`);
   return `Turn ${run.turn} of ${run.maxTurns}: ${parts.length ? parts.join(', ') : 'waiting'}.`;
 }
 
@@ -192,8 +192,8 @@ function renderProgress(run: Run | null): void {
         return h(
           'li',
           { class: `stage stage-${c.stage}` },
-          h('span', { class: 'cand-label' }, candidateLabel(c)),
-          h('progress', { max: STAGES.length - 1, value: c.stage === 'failed' ? STAGES.length - 1 : Math.max(idx, 0), 'aria-label': `candidate ${candidateLabel(c)} stage` }),
+          h('span', { class: 'cand-label' }, candidateLabel(c, run)),
+          h('progress', { max: STAGES.length - 1, value: c.stage === 'failed' ? STAGES.length - 1 : Math.max(idx, 0), 'aria-label': `candidate ${candidateLabel(c, run)} stage` }),
           h('span', { class: `stage-text verdict-${v.key}` }, v.pending ? `${c.stage}…` : v.text),
         );
       }),
@@ -276,7 +276,7 @@ function renderCandidates(run: Run | null): void {
   const rows = run.candidates.map((c) => {
     const v = verdictOf(c);
     const reason = reasonOf(c);
-    const label = candidateLabel(c);
+    const label = candidateLabel(c, run);
     const tr = h(
       'tr',
       {
@@ -336,7 +336,7 @@ function openDiff(run: Run, c: Candidate): void {
 }
 
 function actionBar(run: Run, c: Candidate): HTMLElement {
-  const label = candidateLabel(c);
+  const label = candidateLabel(c, run);
   const finished = c.stage === 'done' || c.stage === 'failed';
   const correct = c.report?.verdict === 'correct';
   const ids = { runId: run.id, candidateId: c.id };
@@ -396,7 +396,7 @@ function renderHistory(): void {
           history.map((r) => {
             const d = new Date(r.startedAt);
             const when = Number.isNaN(d.getTime()) ? r.startedAt : d.toLocaleString();
-            const speed = r.bestSpeedup != null && !r.device?.interpreter ? ` · best ${fmtSpeedup(r.bestSpeedup)}` : '';
+            const speed = r.bestSpeedup != null ? ` · best ${fmtSpeedup(r.bestSpeedup)}` : '';
             return h(
               'li',
               {},
@@ -404,7 +404,7 @@ function renderHistory(): void {
                 'button',
                 { class: 'history-item', 'data-focus': `run-${r.id}`, 'aria-current': r.id === current ? 'true' : undefined, onclick: () => post({ type: 'selectRun', runId: r.id }) },
                 h('span', { class: 'problem' }, r.problemName),
-                h('span', { class: 'muted' }, ` · ${when} · ${r.status}${r.device ? ` · ${r.device.name}` : ''}${speed}`),
+                h('span', { class: 'muted' }, ` · ${when} · ${r.status} · ${r.candidateCount} candidate${r.candidateCount === 1 ? '' : 's'}${r.bestVerdict ? ` · ${r.bestVerdict}` : ''}${speed}`),
               ),
             );
           }),

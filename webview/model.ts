@@ -14,7 +14,7 @@ export type TimingView =
 export function timingView(run: Run, c: Candidate): TimingView {
   const r = c.report;
   const t = r?.timings;
-  if (run.device.interpreter || r?.device.interpreter || (t && t.meaningful === false))
+  if (run.device.interpreter || r?.device?.interpreter || (t && t.meaningful === false))
     return { kind: 'not_meaningful', text: NOT_MEANINGFUL };
   if (!t || !t.candidate) return { kind: 'none', text: r ? 'not benchmarked' : '' };
   if (t.flags.length)
@@ -34,8 +34,11 @@ export function honestSpeedups(run: Run, c: Candidate): { eager: number | null; 
   return { eager: v.timings.speedup_vs_eager ?? null, inductor: v.timings.speedup_vs_inductor ?? null };
 }
 
-export function candidateLabel(c: Candidate): string {
-  return `${c.turn}.${c.index}`;
+/** "turn.index", 1-based (CONTRACT.md does not say whether `index` counts from 0 or 1: a run
+ * with an index 0 is taken as 0-based). */
+export function candidateLabel(c: Candidate, run: Run): string {
+  const base = run.candidates.some((x) => x.index === 0) ? 1 : 0;
+  return `${c.turn}.${c.index + base}`;
 }
 
 export const VERDICT_TEXT: Record<VerifyReport['verdict'], string> = {
@@ -179,5 +182,5 @@ export function bestPerTurn(run: Run): { turn: number; best: number | null; best
 
 export function runTimingsMeaningful(run: Run): boolean {
   if (run.device.interpreter) return false;
-  return !run.candidates.some((c) => c.report?.timings?.meaningful === false || c.report?.device.interpreter);
+  return !run.candidates.some((c) => c.report?.timings?.meaningful === false || c.report?.device?.interpreter);
 }
