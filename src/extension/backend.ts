@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
 import type { z } from 'zod';
+import type { RequestOptions, Verifier, VerifyRequest } from '../core/backend/client';
 import {
   EnvironmentResultSchema, Methods, ValidateProblemResultSchema, VerifyReportSchema,
-  type EnvironmentResult, type ValidateProblemResult, type VerifyParams, type VerifyReport,
+  type EnvironmentResult, type ValidateProblemResult, type VerifyReport,
 } from './protocol';
 
 export type EnvironmentInfo = EnvironmentResult;
@@ -14,7 +15,7 @@ export type EnvironmentInfo = EnvironmentResult;
 /** LSP error code for a request the client cancelled. */
 export const REQUEST_CANCELLED = -32800; // = ErrorCodes.requestCancelled
 
-export class Backend {
+export class Backend implements Verifier {
   constructor(private readonly client: LanguageClient, private readonly log: vscode.LogOutputChannel) {}
 
   environment(): Promise<EnvironmentInfo> {
@@ -25,7 +26,9 @@ export class Backend {
     return this.request(Methods.validateProblem, { problemPath, ...opts }, ValidateProblemResultSchema, signal);
   }
 
-  async verify(params: Omit<VerifyParams, 'workDoneToken'>, signal?: AbortSignal, onStage?: (stage: string) => void): Promise<VerifyReport> {
+  /** Same shape as core's `Verifier`, so the agent loop can verify through the language client. */
+  async verify(params: VerifyRequest, opts: RequestOptions = {}): Promise<VerifyReport> {
+    const { signal, onStage } = opts;
     const token = `tritonize-${randomUUID()}`;
     const sub = onStage
       ? this.client.onProgress(WorkDoneProgress.type, token, (v) => { if (v.message) onStage(v.message); })

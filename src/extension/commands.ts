@@ -88,7 +88,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
           problemPath, candidatePath: file.fsPath, benchmark,
           device: s.device === 'auto' ? undefined : s.device,
           timeout: s.verify.timeoutSeconds, options: { precision: s.verify.precision },
-        }, ac.signal, (stage) => progress.report({ message: stage }));
+        }, { signal: ac.signal, onStage: (stage) => progress.report({ message: stage }) });
       },
     );
     if (!report) return undefined;

@@ -77,11 +77,16 @@ export class Ctx implements vscode.Disposable {
             if (pick === 'Show log') this.log.show();
             if (pick === 'Restart') void this.restartServer('user asked');
           });
-          if (restarting) void this.refreshEnvironment();
+          if (restarting) this.status.set({ kind: 'starting', interpreter: interpreter.command });
         },
       },
     });
     this.server = server;
+    // After a crash the client restarts the process on its own: re-ask what it runs on then.
+    let started = false;
+    server.client.onDidChangeState((e) => {
+      if (e.newState === State.Running && started && this.server === server) void this.refreshEnvironment();
+    });
     try {
       await server.client.start();
     } catch (err) {
@@ -94,6 +99,7 @@ export class Ctx implements vscode.Disposable {
       await server.client.dispose().catch(() => undefined);
       return;
     }
+    started = true;
     await this.refreshEnvironment();
   }
 

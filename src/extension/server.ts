@@ -8,21 +8,8 @@ import {
   CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, State,
   type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions,
 } from 'vscode-languageclient/node';
+import { serverEnvironment } from '../core/backend/env';
 import type { ResolvedInterpreter } from './interpreter';
-
-/** Variables never passed to the server: anything that looks like a credential. */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
-
-export function serverEnvironment(backendPath: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base)) if (value !== undefined && !SECRET_NAME.test(name)) env[name] = value;
-  env.PYTHONPATH = base.PYTHONPATH ? `${backendPath}:${base.PYTHONPATH}` : backendPath;
-  env.PYTHONUNBUFFERED = '1';
-  // The server must not pick up a user's VS Code-injected Python hooks or site customisations that
-  // print to stdout (stdout is the LSP channel).
-  delete env.PYTHONSTARTUP;
-  return env;
-}
 
 /** Candidate and problem files live under `.tritonize/`; the server diagnoses and code-lenses them. */
 export const DOCUMENT_SELECTOR = [

@@ -91,6 +91,21 @@ describe('extension: kernel server', function () {
   });
 });
 
+describe('extension: kernel server crash', function () {
+  this.timeout(180_000);
+
+  it('is restarted by the language client after it dies, and the status recovers', async () => {
+    const { ctx } = await api();
+    await ctx.startServer();
+    const before = await waitFor('server pid', () => ctx.serverPid, 60_000);
+    process.kill(before, 'SIGKILL');
+    const after = await waitFor('a new server process', () => (ctx.serverPid && ctx.serverPid !== before ? ctx.serverPid : undefined), 120_000);
+    assert.notEqual(after, before);
+    await waitFor('status ready after restart', () => ctx.status.current.kind === 'ready', 120_000);
+    assert.match(ctx.status.text, /CPU interpreter/);
+  });
+});
+
 describe('extension: panel', function () {
   this.timeout(60_000);
 
