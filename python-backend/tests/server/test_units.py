@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tritonize.server import codelens
+from tritonize.server import backend, codelens
 from tritonize.server.baselines import BaselineCache, BaselineKey, baseline_from_report
 from tritonize.server.diagnostics import DiagnosticStore, static_diagnostics, to_lsp
 from tritonize.server.dispatch import DEFERRED, Dispatcher, RpcError
@@ -269,3 +269,34 @@ def test_encode_message_is_framed_utf8():
     data = encode_message({"a": "é"})
     header, body = data.split(b"\r\n\r\n")
     assert int(header.split(b":")[1]) == len(body) and json.loads(body) == {"a": "é"}
+
+
+# -- devices ----------------------------------------------------------------------------------
+
+def _backend(n_gpus: int) -> backend.Backend:
+    b = backend.Backend()
+    b._cuda_count = n_gpus
+    return b
+
+
+def test_device_resolution(monkeypatch):
+    first = lambda queues: queues[-1]  # noqa: E731 - stands in for "least loaded"
+    cpu = _backend(0)
+    assert cpu.devices() == ["cpu"] and cpu.resolve(None, first) == "cpu" and cpu.resolve("auto", first) == "cpu"
+    with pytest.raises(ValueError):
+        cpu.resolve("cuda", first)
+    with pytest.raises(ValueError):
+        cpu.resolve("tpu", first)
+    one = _backend(1)
+    assert one.resolve(None, first) == "cuda" and one.resolve("cuda:0", first) == "cuda"
+    with pytest.raises(ValueError):
+        one.resolve("cuda:1", first)
+    monkeypatch.setattr(backend, "pinning_supported", lambda: True)
+    many = _backend(3)
+    assert many.devices() == ["cuda:0", "cuda:1", "cuda:2"]
+    assert many.resolve("cuda", first) == "cuda:2" and many.resolve("cuda:1", first) == "cuda:1"
+    assert many.verify_device("cuda:1") == "cuda" and many.verify_device("cpu") == "cpu"
+    monkeypatch.setattr(backend, "pinning_supported", lambda: False)
+    assert many.devices() == ["cuda"]  # cannot pin: one queue, GPU 0
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,6")
+    assert backend.physical_gpu(1) == "6"

@@ -87,6 +87,28 @@ def kill_workers(workers: list[Any]) -> None:
             pass
 
 
+def pinning_supported() -> bool:
+    """Whether WorkerPool can start workers with extra environment (CUDA_VISIBLE_DEVICES).
+
+    Why pin rather than pass "cuda:N": Triton launches on the *current* CUDA device, so a worker
+    that sees all GPUs would need set_device everywhere; a pinned worker just sees one GPU."""
+    import inspect
+
+    from tritonize.worker.pool import WorkerPool
+
+    return "env" in inspect.signature(WorkerPool).parameters
+
+
+def physical_gpu(index: int) -> str:
+    """Index among this process's visible GPUs -> the value to pin a worker to it."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible:
+        ids = [v.strip() for v in visible.split(",") if v.strip()]
+        if index < len(ids):
+            return ids[index]
+    return str(index)
+
+
 class Backend:
     def __init__(self, pool_size: int = 2):
         self.pool_size = pool_size
@@ -110,14 +132,17 @@ class Backend:
         return self._cuda_count
 
     def devices(self) -> list[str]:
-        """Queue names: one per GPU, or the single CPU queue."""
+        """Queue names: "cpu"; "cuda" for one GPU (or when workers cannot be pinned); else "cuda:N"."""
         n = self.cuda_count()
         if n == 0:
             return ["cpu"]
-        return ["cuda"] if n == 1 else [f"cuda:{i}" for i in range(n)]
+        if n == 1 or not pinning_supported():
+            return ["cuda"]
+        return [f"cuda:{i}" for i in range(n)]
 
     def resolve(self, requested: str | None, least_loaded: Callable[[list[str]], str]) -> str:
-        """`None`/"auto" -> cuda if present else cpu; "cuda" -> least busy GPU; "cuda:N" as given."""
+        """Request's device -> queue name. `None`/"auto": cuda if present else cpu; "cuda": the least
+        busy GPU; "cuda:N": that GPU."""
         requested = (requested or "auto").strip()
         if requested == "cpu":
             return "cpu"
@@ -130,25 +155,41 @@ class Backend:
             raise ValueError(f"unknown device {requested!r} (use cpu, cuda or cuda:N)")
         if n == 0:
             raise ValueError("device cuda requested but torch sees no CUDA GPU here")
+        queues = self.devices()
         if requested == "cuda":
-            return least_loaded(self.devices())
+            return least_loaded(queues)
         index = requested.partition(":")[2]
         if not index.isdigit() or int(index) >= n:
             raise ValueError(f"no such GPU {requested!r} ({n} visible)")
-        return "cuda" if n == 1 else requested
+        if queues == ["cuda"]:
+            if int(index) == 0:
+                return "cuda"
+            raise ValueError(f"{requested}: choosing a GPU other than 0 needs workers pinned with "
+                             "CUDA_VISIBLE_DEVICES, which this tritonize.worker.pool cannot do yet")
+        return requested
+
+    @staticmethod
+    def verify_device(queue: str) -> str:
+        """The device string the verifier gets: a pinned worker sees its one GPU as "cuda"."""
+        return "cuda" if queue.startswith("cuda") else "cpu"
 
     # -- pools --------------------------------------------------------------------------------
     def pool(self, device: str) -> TrackingPool | None:
-        if self.pool_size <= 0:
-            return None
+        pinned = device.startswith("cuda:")
+        if self.pool_size <= 0 and not pinned:
+            return None  # cold workers (run.verify spawns its own)
         with self._lock:
             pool = self._pools.get(device)
             if pool is None:
                 from tritonize.worker.pool import WorkerPool
 
-                # NOTE: a multi-GPU pool gets device "cuda:N"; pinning its workers with
-                # CUDA_VISIBLE_DEVICES needs an env override in WorkerPool (see report).
-                pool = self._pools[device] = TrackingPool(WorkerPool(device, size=self.pool_size))
+                if pinned:
+                    # Without the pool, run.verify would spawn unpinned workers: keep one at least.
+                    env = {"CUDA_VISIBLE_DEVICES": physical_gpu(int(device.partition(":")[2]))}
+                    inner = WorkerPool("cuda", size=max(1, self.pool_size), env=env)
+                else:
+                    inner = WorkerPool(device, size=self.pool_size)
+                pool = self._pools[device] = TrackingPool(inner)
             return pool
 
     def warm_up(self, device: str | None = None) -> None:
@@ -157,8 +198,9 @@ class Backend:
             check_dependencies()
             import tritonize.verify.run  # noqa: F401  (torch import paid here, not on first verify)
 
-            self.pool(device or self.devices()[0])
-            log.info("warm: verifier imported, worker pool started")
+            for queue in [device] if device else self.devices():
+                self.pool(queue)
+            log.info("warm: verifier imported, worker pool(s) started")
         except Exception as exc:
             log.warning("warm-up skipped: %s", exc)
 

@@ -27,7 +27,7 @@ from .dispatch import (
     Dispatcher, RequestContext, RpcError, invalid_params,
 )
 from .documents import Documents, path_to_uri, uri_to_path
-from .jobs import Job, JobQueues
+from .jobs import DeviceQueue, Job, JobQueues
 from .jsonrpc import MessageWriter, ParseError, StreamClosed, read_message
 
 log = logging.getLogger("tritonize.server")
@@ -127,6 +127,7 @@ class Server:
         self.diags = DiagnosticStore(self._publish)
         self.static_checker = load_static_checker()
         self.jobs = JobQueues()
+        self._resolver = DeviceQueue("resolver")
         self.backend = Backend(pool_size=2 if pool_size is None else pool_size)
         self.initialized = False
         self.shutdown_requested = False
@@ -157,6 +158,7 @@ class Server:
     def close(self) -> None:
         self.d.cancel_all()
         self.jobs.stop()
+        self._resolver.stop()
         self.backend.close()
 
     def _gate(self, method: str) -> RpcError | None:
@@ -296,35 +298,59 @@ class Server:
             raise invalid_params("params must be an object")
         problem = _path_param(params, "problemPath")
         timeout = _timeout_param(params)
-        device = self._resolve_device(_device_param(params))
 
-        def run() -> None:
-            self._tracked(ctx, device, lambda pool: self._validate(problem, device, timeout, pool))
+        def job(device: str) -> Job:
+            def run() -> None:
+                self._tracked(ctx, device, lambda pool: self._validate(problem, device, timeout, pool))
+            return Job(f"validate {problem.name}", run, ctx.cancel)
 
-        self.jobs.for_device(device).submit(Job(f"validate {problem.name}", run, ctx.cancel))
+        self._enqueue(ctx, _device_param(params), job)
         return DEFERRED
 
     def _validate(self, problem: Path, device: str, timeout: float, pool: Any) -> dict[str, Any]:
         from tritonize.verify.run import validate_problem
 
-        return validate_problem(problem, device=device, timeout=timeout, pool=pool)
+        return validate_problem(problem, device=self.backend.verify_device(device), timeout=timeout, pool=pool)
 
     # -- tritonize/verify ---------------------------------------------------------------------
     def verify(self, params: Any, ctx: RequestContext) -> Any:
         req = VerifyParams.parse(params)
-        device = self._resolve_device(req.device)
-        queue = self.jobs.for_device(device)
         progress = Progress(self.d, req.token, f"Tritonize: {'benchmark' if req.benchmark else 'verify'} "
                                                 f"{req.candidate.name}")
-        progress.begin("queued" if queue.load else "starting")
+        progress.begin("starting")
         ctx.on_cancel.append(lambda: progress.end("cancelled"))
 
-        def run() -> None:
-            self._tracked(ctx, device, lambda pool: self._verify(req, device, pool, progress.report, ctx.cancel),
-                          progress=progress)
+        def job(device: str) -> Job:
+            if self.jobs.for_device(device).load:
+                progress.report("queued")  # another job holds this device: say why nothing moves
+            def run() -> None:
+                self._tracked(ctx, device, lambda pool: self._verify(req, device, pool, progress.report, ctx.cancel),
+                              progress=progress)
+            return Job(f"verify {req.candidate.name}", run, ctx.cancel)
 
-        queue.submit(Job(f"verify {req.candidate.name}", run, ctx.cancel))
+        self._enqueue(ctx, req.device, job, progress)
         return DEFERRED
+
+    def _enqueue(self, ctx: RequestContext, requested: str | None, make_job: Any,
+                 progress: Progress | None = None) -> None:
+        """Resolves the device off the protocol thread (the first resolution imports torch, which
+        takes seconds; cancels must still be read meanwhile), then queues the job there."""
+        def resolve_and_submit() -> None:
+            try:
+                device = self._resolve_device(requested)
+            except RpcError as exc:
+                if progress:
+                    progress.end("failed")
+                ctx.fail(exc.code, exc.message, exc.data)
+                return
+            except Exception as exc:
+                log.error("resolving device:\n%s", traceback.format_exc())
+                ctx.fail(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+                return
+            self.jobs.for_device(device).submit(make_job(device))
+
+        # One FIFO thread, not one thread per request: jobs reach their device queue in request order.
+        self._resolver.submit(Job("resolve device", resolve_and_submit, threading.Event()))
 
     def _verify(self, req: VerifyParams, device: str, pool: Any, on_stage: Any,
                 cancel: threading.Event) -> dict[str, Any]:
@@ -341,9 +367,16 @@ class Server:
             if cached is not None:
                 options["baseline"] = cached  # eager/Inductor timings measured for an earlier candidate
         before = set(self.backend.reference_cache)
-        report = run.verify(req.problem, req.candidate, device=device, timeout=req.timeout,
-                            benchmark=req.benchmark, options=options, on_stage=on_stage,
-                            cancel=cancel, pool=pool)
+        try:
+            report = run.verify(req.problem, req.candidate, device=self.backend.verify_device(device),
+                                timeout=req.timeout, benchmark=req.benchmark, options=options, on_stage=on_stage,
+                                cancel=cancel, pool=pool)
+        except run.ProblemError as exc:
+            # Not a verdict on the candidate: the problem file is broken. Show it there.
+            uri = self._uri_for(req.problem)
+            diag = {"line": exc.line, "message": exc.message, "rule": "problem_error", "severity": "error"}
+            self.diags.set_verdict(uri, [to_lsp(diag, self._text_of(uri, req.problem))])
+            raise
         self.backend.record_reference_keys(req.problem, before)
         report = run.strip_private(report)
         if baseline_key is not None and cached is None:
