@@ -1,5 +1,5 @@
 // The three charts (chart.js v4, only the pieces used are registered). Colours come from the
-// --vscode-* CSS variables at draw time; `recolorAll` re-reads them after a theme change.
+// --vscode-* CSS variables at draw time; `Charts.recolor` re-reads them after a theme change.
 import {
   BarController,
   BarElement,
@@ -376,8 +376,8 @@ export class Charts {
     }
   }
 
-  /** Re-read the theme colours and redraw (after a theme change). */
+  /** Re-read the theme colours and redraw the charts whose colours changed (after a theme change). */
   recolor(canvases: Record<ChartId, HTMLCanvasElement | null>): void {
-    if (this.data) this.update(canvases, this.data, true);
+    if (this.data) this.update(canvases, this.data);
   }
 }

@@ -424,8 +424,19 @@ window.addEventListener('message', (event: MessageEvent) => {
   render();
 });
 
-// Theme change: VS Code swaps body classes (vscode-light / vscode-dark / vscode-high-contrast…).
-new MutationObserver(() => charts.recolor(canvases())).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+// Theme change: VS Code swaps the body classes (vscode-light / vscode-dark / vscode-high-contrast…)
+// and theme attributes, and rewrites the --vscode-* variables on <html>. Redraw once per frame.
+let recolorPending = false;
+const themeObserver = new MutationObserver(() => {
+  if (recolorPending) return;
+  recolorPending = true;
+  requestAnimationFrame(() => {
+    recolorPending = false;
+    charts.recolor(canvases());
+  });
+});
+themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind', 'data-vscode-theme-id', 'data-vscode-theme-name'] });
+themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 
 render();
 post({ type: 'ready' });

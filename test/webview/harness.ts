@@ -86,7 +86,8 @@ export const VSCODE_API_SHIM = `
 `;
 
 // A subset of the variables VS Code injects, with Light+ / Dark+ values.
-export const THEMES: Record<'light' | 'dark', { bodyClass: string; vars: Record<string, string> }> = {
+export type Theme = 'light' | 'dark' | 'hc';
+export const THEMES: Record<Theme, { bodyClass: string; vars: Record<string, string> }> = {
   light: {
     bodyClass: 'vscode-light',
     vars: {
@@ -177,10 +178,51 @@ export const THEMES: Record<'light' | 'dark', { bodyClass: string; vars: Record<
       '--vscode-charts-purple': '#b180d7',
     },
   },
+  hc: {
+    bodyClass: 'vscode-high-contrast',
+    vars: {
+      '--vscode-font-family': '-apple-system, BlinkMacSystemFont, "Segoe UI", Ubuntu, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-font-weight': 'normal',
+      '--vscode-foreground': '#ffffff',
+      '--vscode-descriptionForeground': 'rgba(255, 255, 255, 0.7)',
+      '--vscode-errorForeground': '#f48771',
+      '--vscode-focusBorder': '#f38518',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-contrastActiveBorder': '#f38518',
+      '--vscode-sideBar-background': '#000000',
+      '--vscode-editor-background': '#000000',
+      '--vscode-panel-border': '#6fc3df',
+      '--vscode-widget-border': '#6fc3df',
+      '--vscode-button-background': '#000000',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-border': '#6fc3df',
+      '--vscode-button-secondaryForeground': '#ffffff',
+      '--vscode-badge-background': '#000000',
+      '--vscode-badge-foreground': '#ffffff',
+      '--vscode-textLink-foreground': '#21a6ff',
+      '--vscode-textLink-activeForeground': '#21a6ff',
+      '--vscode-list-focusOutline': '#f38518',
+      '--vscode-progressBar-background': '#6fc3df',
+      '--vscode-inputValidation-warningBackground': '#000000',
+      '--vscode-inputValidation-warningBorder': '#ff0000',
+      '--vscode-editorWarning-foreground': '#ff0000',
+      '--vscode-testing-iconPassed': '#73c991',
+      '--vscode-testing-iconFailed': '#f14c4c',
+      '--vscode-charts-foreground': '#ffffff',
+      '--vscode-charts-lines': 'rgba(255, 255, 255, 0.5)',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-yellow': '#cca700',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-purple': '#b180d7',
+    },
+  },
 };
 
 /** Apply a theme the way VS Code does: variables on <html>, kind class on <body>. */
-export async function applyTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
+export async function applyTheme(page: Page, theme: Theme): Promise<void> {
   const t = THEMES[theme];
   await page.evaluate(({ vars, bodyClass }) => {
     for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);

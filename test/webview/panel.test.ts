@@ -6,9 +6,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { PanelState } from '../../src/core/protocol';
 import cpuState from './fixtures/run-cpu.json';
 import cudaState from './fixtures/run-cuda.json';
-import { applyTheme, inkedPixels, launch, posted, ROOT, sendToPanel, startServer, VSCODE_API_SHIM } from './harness';
+import { applyTheme, inkedPixels, type Theme, launch, posted, ROOT, sendToPanel, startServer, VSCODE_API_SHIM } from './harness';
 
 const ARTIFACTS = join(ROOT, '.test-artifacts', 'webview');
 const RUN_ID = cudaState.current.id;
@@ -36,7 +37,7 @@ describe('webview panel (Chromium)', function () {
     server?.close();
   });
 
-  async function open(theme: 'light' | 'dark' = 'light', state: unknown = cudaState): Promise<Page> {
+  async function open(theme: Theme = 'light', state: unknown = cudaState): Promise<Page> {
     const p = await context.newPage();
     warnings = [];
     errors = [];
@@ -57,6 +58,13 @@ describe('webview panel (Chromium)', function () {
 
   afterEach(async () => {
     await page?.close();
+  });
+
+  it('fixtures are valid PanelStates under the core schema', () => {
+    for (const f of [cudaState, cpuState]) {
+      const r = PanelState.safeParse(f);
+      assert.ok(r.success, r.success ? '' : r.error.message);
+    }
   });
 
   it('loads under the webview CSP, says ready, and reports no errors or violations', async () => {
@@ -212,6 +220,34 @@ describe('webview panel (Chromium)', function () {
     await page.screenshot({ path: join(ARTIFACTS, 'panel-cpu-light.png'), fullPage: true });
   });
 
+  it('follows live state updates (stage → verdict, charts and tables re-derived)', async () => {
+    page = await open();
+    const next = PanelState.parse(structuredClone(cudaState));
+    const run = next.current!;
+    const c31 = run.candidates[4];
+    const r21 = run.candidates[2].report!;
+    const faster = { ...r21.timings!.candidate, median_ms: 0.049, ci95_ms: [0.048, 0.05] as [number, number] };
+    c31.stage = 'done';
+    c31.tokens = { prompt: 5100, completion: 2200 };
+    c31.report = { ...r21, timings: { ...r21.timings!, candidate: faster, speedup_vs_eager: 2.47, speedup_vs_inductor: 1.39 } };
+    run.bestCandidateId = 'c31';
+    run.status = 'done';
+    run.finishedAt = '2026-11-23T21:09:40.000Z';
+    const before = await page.$eval('#chart-bars', (c) => (c as HTMLCanvasElement).toDataURL());
+    await sendToPanel(page, { type: 'state', state: next });
+    await page.waitForFunction(() => document.querySelector('#live')!.textContent === 'Run done.');
+    const cells = await page.$$eval('tr[data-candidate="c31"] > *', (cs) => cs.map((c) => (c as HTMLElement).innerText.trim()));
+    assert.match(cells[0], /3\.1\s*best/);
+    assert.match(cells[1], /^correct/);
+    assert.equal(cells[3], '2.47×');
+    assert.equal(await page.$('button.danger'), null, 'no Cancel once the run is done');
+    const barLabels = await page.$$eval('#tbl-bars tbody th', (ths) => ths.map((t) => t.textContent));
+    assert.deepEqual(barLabels, ['eager', 'Inductor', '2.1', '3.1']);
+    const turns = await page.$$eval('#tbl-turns tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent).join(' ')));
+    assert.deepEqual(turns, ['1 — —', '2 2.16× 2.16×', '3 2.47× 2.47×']);
+    assert.notEqual(await page.$eval('#chart-bars', (c) => (c as HTMLCanvasElement).toDataURL()), before);
+  });
+
   it('every chart has a data-table alternative', async () => {
     page = await open();
     for (const id of ['bars', 'turns', 'roof']) {
@@ -225,7 +261,7 @@ describe('webview panel (Chromium)', function () {
     assert.match(roof[0], /^2\.1 1 2\.\d+ 72%$/);
   });
 
-  for (const theme of ['light', 'dark'] as const)
+  for (const theme of ['light', 'dark', 'hc'] as const)
     it(`screenshots (${theme})`, async () => {
       page = await open(theme);
       await page.$$eval('details.chart-data', (ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
