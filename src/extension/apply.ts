@@ -4,7 +4,7 @@
 // than overwrite something else.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { callText, kernelBlock, insertionLine, missingImports, siblingModuleName, type CallSpec, type Candidate } from './applyPlan';
+import { callText, importedName, kernelBlock, insertionLine, missingImports, siblingModuleName, type CallSpec, type Candidate } from './applyPlan';
 
 export interface ApplyTarget {
   /** The user's file and the exact range + text the run was generated from. */
@@ -50,13 +50,17 @@ export async function buildApplyEdit(target: ApplyTarget, cand: Candidate, spec:
     if (exists) throw new Error(`${moduleName}.py already exists next to the file; choose "Same file" or move it away.`);
     const moduleText = `${imports.join('\n')}\n\n\n${block}`;
     edit.createFile(moduleUri, { contents: new TextEncoder().encode(moduleText) }, meta);
-    const importLine = `from ${moduleName} import ${spec.functionName}`;
+    const importLine = `from ${moduleName} import ${importedName(spec)}`;
     edit.insert(target.uri, insertPos, `${importLine}\n`, meta);
   } else {
     const add = missingImports(fileText, imports);
     edit.insert(target.uri, insertPos, `${sep}${add.length ? add.join('\n') + '\n\n' : ''}\n${block}\n\n`, meta);
   }
-  edit.replace(target.uri, target.range, callText(spec), meta);
+  const indent = /^\s*/.exec(doc.lineAt(target.range.start.line).text)?.[0] ?? '';
+  // A snippet keeps the whitespace around the selection (e.g. a whole indented line selected).
+  const around = spec.kind === 'snippet'
+    ? [/^\s*/.exec(target.originalText)![0], /\s*$/.exec(target.originalText)![0]] : ['', ''];
+  edit.replace(target.uri, target.range, around[0] + callText(spec, indent) + around[1], meta);
   return edit;
 }
 

@@ -6,15 +6,27 @@
 // selection can be replaced by a plain call:
 //     z = torch.relu(x) + y      →      z = tritonize_relu_add(x, y)
 
+/**
+ * How the selection is replaced, by what it was (core's problem builder kinds):
+ * - `snippet`: lines or an expression → a call with the same inputs (and the same assignments);
+ * - `function`: a whole `def` → the same signature whose body calls the kernel;
+ * - `module`: an nn.Module class → the class name bound to the Triton class (ModelNew keeps
+ *   Model's constructor signature, the KernelBench convention).
+ */
 export interface CallSpec {
+  kind: 'snippet' | 'function' | 'module';
   /** Name for the wrapper function, a Python identifier (e.g. `tritonize_relu_add`). */
   functionName: string;
-  /** Free variables of the selection, in the order the problem's forward() takes them. */
+  /** forward()'s arguments, in order (names in scope at the call site). */
   args: string[];
+  /** Constructor arguments of ModelNew (scalars from get_init_inputs), names in scope at the call site. */
+  initNames: string[];
   /** Names the selection assigned (statement selection), or empty for an expression selection. */
   assigns: string[];
-  /** Keyword-free literal source for ModelNew's constructor arguments (from get_init_inputs), usually "". */
-  initArgs: string;
+  /** `function`: the original decorators + `def …:` header lines. */
+  defHeader?: string;
+  /** `module`: the user's class name. */
+  className?: string;
 }
 
 export interface Candidate {
@@ -42,40 +54,56 @@ export function splitImports(code: string): { imports: string[]; body: string } 
   return { imports, body: body.join('\n').replace(/\s+$/, '') + '\n' };
 }
 
-function className(fn: string): string {
+function pascal(fn: string): string {
   return '_' + fn.split('_').filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
 }
 
-/** Kernel code + wrapper function, without imports. */
-export function kernelBlock(c: Candidate, spec: CallSpec): { imports: string[]; block: string } {
-  const { imports, body } = splitImports(c.code);
-  const cls = className(spec.functionName);
-  const renamed = body.replace(/\bModelNew\b/g, cls);
-  const params = spec.args.join(', ');
-  const instance = `_${spec.functionName}_module`;
-  const block = [
-    `# --- Tritonize: run ${c.runId}, candidate ${c.candidateId} (${c.summary.replace(/\n/g, ' ')}) ---`,
-    renamed.replace(/\s+$/, ''),
-    '',
-    '',
-    `${instance} = None`,
-    '',
-    '',
-    `def ${spec.functionName}(${params}):`,
-    `    """Triton replacement generated and verified by Tritonize."""`,
-    `    global ${instance}`,
-    `    if ${instance} is None:`,
-    `        ${instance} = ${cls}(${spec.initArgs})`,
-    `    return ${instance}(${params})`,
-    `# --- end Tritonize ---`,
-    '',
-  ].join('\n');
-  return { imports, block };
+/** The Triton class's name in the user's project. */
+export function tritonClassName(spec: CallSpec): string {
+  return spec.kind === 'module' && spec.className ? `_Tritonize${spec.className}` : pascal(spec.functionName);
 }
 
-/** The text replacing the selection: a call, assigned to the same names when the selection assigned. */
-export function callText(spec: CallSpec): string {
-  const call = `${spec.functionName}(${spec.args.join(', ')})`;
+/** Kernel code + (for snippet/function) a wrapper function, without imports. */
+export function kernelBlock(c: Candidate, spec: CallSpec): { imports: string[]; block: string } {
+  const { imports, body } = splitImports(c.code);
+  const cls = tritonClassName(spec);
+  const renamed = body.replace(/\bModelNew\b/g, cls);
+  const lines = [
+    `# --- Tritonize: run ${c.runId}, candidate ${c.candidateId} (${c.summary.replace(/\n/g, ' ')}) ---`,
+    renamed.replace(/\s+$/, ''),
+  ];
+  if (spec.kind !== 'module') {
+    const params = [...spec.args, ...spec.initNames].join(', ');
+    const call = spec.args.join(', ');
+    lines.push('', '');
+    if (spec.initNames.length) {
+      // Constructor arguments come from the call site, so the module is built per call.
+      lines.push(`def ${spec.functionName}(${params}):`, `    """Triton replacement generated and verified by Tritonize."""`,
+        `    return ${cls}(${spec.initNames.join(', ')})(${call})`);
+    } else {
+      const instance = `_${spec.functionName}_module`;
+      lines.push(`${instance} = None`, '', '', `def ${spec.functionName}(${params}):`, `    """Triton replacement generated and verified by Tritonize."""`,
+        `    global ${instance}`, `    if ${instance} is None:`, `        ${instance} = ${cls}()`, `    return ${instance}(${call})`);
+    }
+  }
+  lines.push('# --- end Tritonize ---', '');
+  return { imports, block: lines.join('\n') };
+}
+
+/** The name a file that uses the kernel must import from a new module. */
+export function importedName(spec: CallSpec): string {
+  return spec.kind === 'module' ? tritonClassName(spec) : spec.functionName;
+}
+
+/** The text replacing the selection. `indent` is the selection's first line's indentation. */
+export function callText(spec: CallSpec, indent = ''): string {
+  const call = `${spec.functionName}(${[...spec.args, ...spec.initNames].join(', ')})`;
+  if (spec.kind === 'module') return `${spec.className} = ${tritonClassName(spec)}\n`;
+  if (spec.kind === 'function') {
+    const header = (spec.defHeader ?? '').replace(/\s+$/, '');
+    const bodyIndent = (/^(\s*)(?:async\s+)?def\b/m.exec(header)?.[1] ?? indent) + '    ';
+    return `${header}\n${bodyIndent}return ${call}\n`;
+  }
   return spec.assigns.length ? `${spec.assigns.join(', ')} = ${call}` : call;
 }
 

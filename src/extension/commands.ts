@@ -115,10 +115,10 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     }
     const origin = runs.origin(run.id);
     if (!origin) throw new UserError('This run was not started from a selection in this session, so there is nothing to replace. Open the candidate and copy what you need.');
+    if (!origin.call) throw new UserError('The selection was a whole KernelBench problem, so there is no call site to replace: use "Open diff" and copy the candidate.');
     const placement = placementArg ?? (await pickPlacement(origin.uri));
     if (!placement) return false;
-    return applyCandidate(origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' },
-      { functionName: origin.functionName, args: origin.args, assigns: origin.assigns, initArgs: origin.initArgs }, placement);
+    return applyCandidate(origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
   }
 
   async function openDiff(runId: string, candidateId: string): Promise<void> {

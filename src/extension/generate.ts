@@ -28,12 +28,13 @@ function workspaceRoot(doc: vscode.TextDocument): string {
 }
 
 /** Asks "Looks right / Edit" until the user accepts or cancels. Returns false on cancel. */
-async function confirmProblem(problemUri: vscode.Uri): Promise<boolean> {
+async function confirmProblem(problemUri: vscode.Uri, todos: string[]): Promise<boolean> {
   const doc = await vscode.workspace.openTextDocument(problemUri);
   await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+  const fill = todos.length ? ` Fill in first (marked TODO): ${todos.join('; ')}.` : '';
   for (;;) {
     const pick = await vscode.window.showInformationMessage(
-      'Tritonize: this is the problem the model will solve (Model = your selection; get_inputs = example inputs). Does it look right?',
+      `Tritonize: this is the problem the model will solve (Model = your selection; get_inputs = example inputs).${fill} Does it look right?`,
       'Looks right', 'Edit', 'Cancel');
     if (pick === 'Looks right') {
       if (doc.isDirty) await doc.save();
@@ -66,8 +67,11 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const settings = readSettings(doc.uri);
 
   // 1. The problem, written where the run lives so the server (and the user) can open it.
-  const draft = buildProblemDraft({ fileText: doc.getText(), selectionText: selectedText, fileName: doc.fileName,
-    startLine: selection.start.line, startCharacter: selection.start.character, endLine: selection.end.line, endCharacter: selection.end.character });
+  const draft = buildProblemDraft({ fileText: doc.getText(), selectionText: selectedText, fileName: doc.fileName, startLine: selection.start.line });
+  // Function/class selections are replaced line-wise on Apply; snippets exactly.
+  const replaced = draft.wholeLines
+    ? new vscode.Range(selection.start.line, 0, selection.end.character > 0 || selection.end.line === selection.start.line ? selection.end.line + 1 : selection.end.line, 0)
+    : selection;
   const runId = newRunId();
   const runDir = path.join(root, '.tritonize', 'runs', runId);
   await mkdir(runDir, { recursive: true });
@@ -80,7 +84,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const backend = await ctx.backend();
   const confirm = opts.confirmProblem ?? settings.generate.confirmProblem;
   for (;;) {
-    if (confirm && !(await confirmProblem(problemUri))) return undefined;
+    if (confirm && !(await confirmProblem(problemUri, draft.todos))) return undefined;
     const validation = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Tritonize: checking the problem runs…' },
       () => backend.validateProblem(problemPath, { device: settings.device === 'auto' ? undefined : settings.device, timeout: settings.verify.timeoutSeconds }));
@@ -118,10 +122,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
         runId, runDir, root, problemPath, problemName: draft.name, apiKey, settings, backend, log: ctx.log,
         device: { name: env?.interpreter === false && env.devices[0] ? env.devices[0].name : 'CPU (Triton interpreter)', interpreter: env?.interpreter !== false },
         signal: controller.signal,
-        onStart: (r) => runs.start(r, {
-          uri: doc.uri, range: selection, originalText: selectedText,
-          functionName: draft.functionName, args: draft.args, assigns: draft.assigns, initArgs: draft.initArgs,
-        }, controller),
+        onStart: (r) => runs.start(r, { uri: doc.uri, range: replaced, originalText: doc.getText(replaced), call: draft.call }, controller),
         onUpdate: (r) => {
           runs.update(r);
           const cand = r.candidates[r.candidates.length - 1];

@@ -1,6 +1,7 @@
 // The runs the panel shows: the current one (live) and the history (from disk). The host owns this
 // state; the panel only renders `PanelState` snapshots of it.
 import * as vscode from 'vscode';
+import type { CallSpec } from './applyPlan';
 import { effectiveSpeedup, type PanelState, type Run, type RunSummary } from './protocol';
 
 /** What Apply needs to know about where a run came from (kept in memory for this session). */
@@ -8,10 +9,8 @@ export interface RunOrigin {
   uri: vscode.Uri;
   range: vscode.Range;
   originalText: string;
-  functionName: string;
-  args: string[];
-  assigns: string[];
-  initArgs: string;
+  /** How the selection is replaced; null when the selection was already a whole problem. */
+  call: CallSpec | null;
 }
 
 export class RunsModel {

@@ -98,7 +98,8 @@ describe('apply a candidate', function () {
     const start = line.text.indexOf('a + b');
     const range = new vscode.Range(6, start, 6, start + 'a + b'.length);
     assert.equal(doc.getText(range), 'a + b');
-    runs.start(fakeRun(runId, runDir, code), { uri: doc.uri, range, originalText: 'a + b', functionName: 'tritonize_vector_add', args: ['a', 'b'], assigns: [], initArgs: '' }, new AbortController());
+    const call = { kind: 'snippet' as const, functionName: 'tritonize_vector_add', args: ['a', 'b'], initNames: [], assigns: [] };
+    runs.start(fakeRun(runId, runDir, code), { uri: doc.uri, range, originalText: 'a + b', call }, new AbortController());
     runs.finish(runId);
     return { file, runId };
   }
