@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { renderPanelHtml } from '../../webview/html';
-import { PanelToHost, type PanelState, type PanelToHostMessage } from './protocol';
+import { HostToPanel, PanelToHost, type PanelState, type PanelToHostMessage } from './protocol';
 
 export const PANEL_VIEW_ID = 'tritonize.panel';
 
@@ -50,7 +50,13 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
   /** Send the current state (no-op when the view is not open; it asks with `ready`). */
   push(): void {
     if (!this.view) return;
-    void this.view.webview.postMessage({ type: 'state', state: this.state() });
+    // Checked on the way out too: a state the panel would reject is our bug, and the log says so.
+    const msg = HostToPanel.safeParse({ type: 'state', state: this.state() });
+    if (!msg.success) {
+      this.log.error(`panel: state does not match the schema, not sent: ${msg.error.message.slice(0, 500)}`);
+      return;
+    }
+    void this.view.webview.postMessage(msg.data);
   }
 
   async reveal(): Promise<void> {
