@@ -8,26 +8,22 @@
 // Env: TRITONIZE_PORT=<port> (default: a free one); TRITONIZE_START_SMOKE=1: start, check
 // /healthz and that the extension is installed, stop, exit 0 (for tests).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHarness, root } from './lib/harness.mjs';
+import { packageExtension } from './package.mjs';
 
 const smoke = process.env.TRITONIZE_START_SMOKE === '1';
 const log = (m) => console.log(`start: ${m}`);
 const fail = (m) => { console.error(`start: ${m}`); process.exit(1); };
 const h = await loadHarness();
 
-// 1. Package the extension (the bundle in dist/ is self-contained, so no node_modules in it).
+// 1. Package the extension.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-if (!existsSync(join(root, pkg.main ?? 'dist/extension.js')))
-  fail(`${pkg.main} is missing: the extension entry (src/extension/extension.ts) is not built; run \`node scripts/build.mjs\``);
-mkdirSync(join(root, '.tools'), { recursive: true });
-const vsix = join(root, '.tools', `${pkg.name}-${pkg.version}.vsix`);
 log(`packaging ${pkg.publisher}.${pkg.name}@${pkg.version}`);
 const tPack = Date.now();
-const vsce = spawnSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies',
-  '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-if (vsce.status !== 0) fail(`vsce package failed:\n${vsce.stdout}${vsce.stderr}`);
+let vsix;
+try { vsix = packageExtension(); } catch (err) { fail(err.message); }
 log(`packaged ${vsix.slice(root.length + 1)} in ${((Date.now() - tPack) / 1000).toFixed(1)} s`);
 
 // 2. Fresh XDG dirs, persistent user data; install the .vsix.
