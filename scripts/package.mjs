@@ -20,7 +20,7 @@ export function packageExtension(out) {
   const stage = join(root, '.tools', 'package');
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  const keep = (src) => !/(__pycache__|\.pyc$|\.map$)/.test(src);
+  const keep = (src) => !/(__pycache__|\.pyc$|\.map$|\/\.gitignore$)/.test(src);
   for (const p of ['package.json', 'README.md', 'LICENSE', 'LICENSE.md', 'CHANGELOG.md', '.vscodeignore', 'dist', 'media',
     'python-backend/pyproject.toml', 'python-backend/tritonize']) {
     if (existsSync(join(root, p))) cpSync(join(root, p), join(stage, p), { recursive: true, filter: keep });
