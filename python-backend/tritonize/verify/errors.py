@@ -16,11 +16,19 @@ def _chain(exc: BaseException):
 
 
 def is_triton_compile_error(exc: BaseException) -> bool:
+    """A compile error, or (in the interpreter, which has no compile step) an error raised by
+    triton.language's semantic checks while tracing kernel code: the same mistake either way."""
     try:
         from triton.compiler.errors import CompilationError
     except ImportError:  # pragma: no cover - triton always present in a worker
         return False
-    return any(isinstance(e, CompilationError) for e in _chain(exc))
+    for e in _chain(exc):
+        if isinstance(e, CompilationError):
+            return True
+        frames = traceback.extract_tb(e.__traceback__)
+        if frames and "/triton/language/" in frames[-1].filename.replace("\\", "/"):
+            return True
+    return False
 
 
 def line_in(exc: BaseException, path: str) -> int:
@@ -38,7 +46,9 @@ def line_in(exc: BaseException, path: str) -> int:
                 def_line = _def_line(fn)
             if def_line:
                 return int(def_line) + int(node.lineno) - 1
-    for e in _chain(exc):
+    # Innermost cause first: its deepest frame in the candidate is where the mistake is (e.g. the
+    # kernel line, not the launch line that re-raised it).
+    for e in reversed(list(_chain(exc))):
         best = 0
         for frame in traceback.extract_tb(e.__traceback__):
             if frame.filename and str(Path(frame.filename).resolve()) == target:
