@@ -26,6 +26,7 @@ BACKEND = HERE.parent
 CANDIDATES = HERE / "candidates"
 GPU_CANDIDATES = CANDIDATES / "gpu"
 PROBLEMS = HERE / "problems"
+EXAMPLES = HERE.parents[1] / "examples"
 VERDICTS = {"correct", "incorrect", "rejected", "compile_error", "runtime_error", "timeout"}
 
 
@@ -504,9 +505,9 @@ def dynamic_tamper(name: str) -> Check:
 
 
 def side_stream_timing(rep: dict, cand: Path) -> None:
-    """A side stream hidden from the static rules: the kernel finishes outside the timed region.
-    Acceptable outcomes: rejected (timing_forged), incorrect (output of a timed call read before it
-    was written), or a correct verdict whose timing is flagged and carries no speedup."""
+    """Work outside the timed region (side stream) or no work at all (memoized): acceptable outcomes
+    are rejected (timing_forged), incorrect (output of a timed call read before it was written), or
+    a correct verdict whose timing is flagged and carries no speedup."""
     if rep["verdict"] == "correct":
         t = rep.get("timings") or {}
         assert t.get("flags"), t
@@ -550,11 +551,12 @@ def test_gpu_only_cheats(runner, cand, prob, verdicts, check):
 @gpu
 @needs_cuda
 @pytest.mark.timeout(600)
-def test_gpu_side_stream_escapes_timer():
-    """verify-only may pass (the worker synchronizes the device); the benchmark must not report a
-    clean speedup for work that runs outside the timed stream."""
-    path = GPU_CANDIDATES / "gpu_side_stream_hidden.py"
-    rep = _bench(path, PROBLEMS / "vector_add.py")
+@pytest.mark.parametrize("cand", ["gpu_side_stream_hidden.py", "gpu_memoize_data_ptr.py"])
+def test_gpu_timing_cheats(cand):
+    """Cheats that verify-only cannot see (the worker synchronizes the device and every trial has
+    fresh inputs) must not get a clean speedup out of the benchmark."""
+    path = GPU_CANDIDATES / cand
+    rep = _bench(path, EXAMPLES / "softmax" / "problem.py")
     _check_report_shape(rep)
     assert rep["verdict"] in ("rejected", "incorrect", "correct"), explain(rep)
     side_stream_timing(rep, path)
@@ -563,7 +565,7 @@ def test_gpu_side_stream_escapes_timer():
 def _bench(cand: Path, prob: Path) -> dict:
     from tritonize.verify.run import verify
 
-    return verify(prob, cand, device="cuda", timeout=60.0, benchmark=True, options={"bench_budget_s": 5.0})
+    return verify(prob, cand, device="cuda", timeout=120.0, benchmark=True, options={"bench_budget_s": 5.0})
 
 
 @gpu
@@ -577,6 +579,6 @@ def test_gpu_correct_bench_has_timings():
 
 
 def test_gpu_library_is_complete():
-    listed = {c for c, *_ in GPU_CASES} | {"gpu_side_stream_hidden.py"}
+    listed = {c for c, *_ in GPU_CASES} | {"gpu_side_stream_hidden.py", "gpu_memoize_data_ptr.py"}
     on_disk = {p.name for p in GPU_CANDIDATES.glob("*.py")}
     assert on_disk == listed, (on_disk - listed, listed - on_disk)
