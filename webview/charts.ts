@@ -181,6 +181,10 @@ function axis(p: Palette, title: string) {
   };
 }
 
+const isPow10 = (v: number) => {
+  const l = Math.log10(v);
+  return Math.abs(l - Math.round(l)) < 1e-6;
+};
 const pow10Below = (x: number) => 10 ** Math.floor(Math.log10(x));
 const pow10Above = (x: number) => 10 ** Math.ceil(Math.log10(x));
 
@@ -193,11 +197,9 @@ function logAxis(p: Palette, title: string) {
       ...a.ticks,
       autoSkip: false,
       maxRotation: 0,
-      callback: (v: string | number) => {
-        const l = Math.log10(Number(v));
-        return Math.abs(l - Math.round(l)) < 1e-6 ? fmtNum(Number(v)) : '';
-      },
+      callback: (v: string | number) => (isPow10(Number(v)) ? fmtNum(Number(v)) : ''),
     },
+    grid: { color: (ctx: { tick?: { value: number } }) => (ctx.tick && isPow10(ctx.tick.value) ? p.grid : 'transparent') },
   };
 }
 

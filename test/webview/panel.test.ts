@@ -268,6 +268,9 @@ describe('webview panel (Chromium)', function () {
       await page.screenshot({ path: join(ARTIFACTS, `panel-${theme}.png`), fullPage: true });
       await page.locator('section.candidates').screenshot({ path: join(ARTIFACTS, `panel-${theme}-candidates.png`) });
       await page.setViewportSize({ width: 1100, height: 900 });
+      // chart.js resizes from a ResizeObserver: wait until the canvases fit the wider layout.
+      await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       await page.screenshot({ path: join(ARTIFACTS, `panel-${theme}-wide.png`), fullPage: true });
       assert.deepEqual(errors, []);
     });
