@@ -228,9 +228,9 @@ function timeCell(run: Run, c: Candidate): HTMLTableCellElement {
     case 'flagged':
       return h('td', { class: 'flagged', 'data-label': 'Time' }, h('span', { class: 'badge flag' }, 'FLAGGED'), ' ', h('span', { class: 'flag-msg' }, `${v.rules.join(', ')}: ${v.messages.join(' ')}`));
     case 'not_meaningful':
-      return h('td', { class: 'muted not-meaningful', 'data-label': 'Time' }, 'not meaningful');
+      return h('td', { class: 'num muted not-meaningful', 'data-label': 'Time' }, 'not meaningful');
     default:
-      return h('td', { class: 'muted na', 'data-label': 'Time' }, v.text || '—');
+      return h('td', { class: 'num muted na', 'data-label': 'Time' }, v.text || '—');
   }
 }
 
@@ -396,13 +396,20 @@ function renderHistory(): void {
           history.map((r) => {
             const d = new Date(r.startedAt);
             const when = Number.isNaN(d.getTime()) ? r.startedAt : d.toLocaleString();
+            // RunSummary.bestSpeedup: vs Inductor when measured, else eager; null when none counts.
             const speed = r.bestSpeedup != null ? ` · best ${fmtSpeedup(r.bestSpeedup)}` : '';
             return h(
               'li',
               {},
               h(
                 'button',
-                { class: 'history-item', 'data-focus': `run-${r.id}`, 'aria-current': r.id === current ? 'true' : undefined, onclick: () => post({ type: 'selectRun', runId: r.id }) },
+                {
+                  class: 'history-item',
+                  'data-focus': `run-${r.id}`,
+                  'aria-current': r.id === current ? 'true' : undefined,
+                  title: r.bestSpeedup != null ? 'Best speedup: vs Inductor when measured, else vs eager' : undefined,
+                  onclick: () => post({ type: 'selectRun', runId: r.id }),
+                },
                 h('span', { class: 'problem' }, r.problemName),
                 h('span', { class: 'muted' }, ` · ${when} · ${r.status} · ${r.candidateCount} candidate${r.candidateCount === 1 ? '' : 's'}${r.bestVerdict ? ` · ${r.bestVerdict}` : ''}${speed}`),
               ),

@@ -248,6 +248,18 @@ describe('webview panel (Chromium)', function () {
     assert.notEqual(await page.$eval('#chart-bars', (c) => (c as HTMLCanvasElement).toDataURL()), before);
   });
 
+  it('with no current run shows a hint and the history only', async () => {
+    page = await open('light', null);
+    await sendToPanel(page, { type: 'state', state: { ...cudaState, current: null, selectedRunId: null } });
+    await page.waitForSelector('.history-item');
+    assert.match(await page.$eval('header', (el) => el.textContent!), /No run selected/);
+    assert.equal(await page.$eval('section.candidates', (el) => (el as HTMLElement).hidden), true);
+    assert.equal(await page.$eval('section.charts', (el) => (el as HTMLElement).hidden), true);
+    assert.equal((await page.$$('.history-item')).length, 3);
+    await page.click('button[data-focus="run-20261123-184401-add"]');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'selectRun', runId: '20261123-184401-add' });
+  });
+
   it('every chart has a data-table alternative', async () => {
     page = await open();
     for (const id of ['bars', 'turns', 'roof']) {
