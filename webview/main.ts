@@ -203,10 +203,12 @@ function renderProgress(run: Run | null): void {
 
 function renderNotices(run: Run | null): void {
   const items: Node[] = [];
-  if (run && !runTimingsMeaningful(run))
+  if (run && !runTimingsMeaningful(run)) {
+    const head = run.device.interpreter ? NOT_MEANINGFUL : 'Some timings are not meaningful';
     items.push(
-      h('p', { class: 'notice warn', role: 'note' }, h('strong', {}, NOT_MEANINGFUL), '. Verdicts are real; times and speedups are not, so none are shown as speedups.'),
+      h('p', { class: 'notice warn', role: 'note' }, h('strong', {}, head), '. Verdicts are real; those times are not, so none of them is shown as a speedup.'),
     );
+  }
   notices.replaceChildren(...items);
 }
 
@@ -228,7 +230,7 @@ function timeCell(run: Run, c: Candidate): HTMLTableCellElement {
     case 'flagged':
       return h('td', { class: 'flagged', 'data-label': 'Time' }, h('span', { class: 'badge flag' }, 'FLAGGED'), ' ', h('span', { class: 'flag-msg' }, `${v.rules.join(', ')}: ${v.messages.join(' ')}`));
     case 'not_meaningful':
-      return h('td', { class: 'num muted not-meaningful', 'data-label': 'Time' }, 'not meaningful');
+      return h('td', { class: 'muted not-meaningful', 'data-label': 'Time' }, v.text);
     default:
       return h('td', { class: 'num muted na', 'data-label': 'Time' }, v.text || '—');
   }
@@ -240,7 +242,7 @@ function speedupCells(run: Run, c: Candidate): HTMLTableCellElement[] {
   if (!s) {
     const why = v.kind === 'flagged' ? 'flagged' : v.kind === 'not_meaningful' ? 'n/a' : '—';
     const cls = `num muted${why === '—' ? ' na' : ''}`;
-    const title = v.kind === 'flagged' ? 'Timing flagged: no speedup is claimed' : v.kind === 'not_meaningful' ? NOT_MEANINGFUL : undefined;
+    const title = v.kind === 'flagged' ? 'Timing flagged: no speedup is claimed' : v.kind === 'not_meaningful' ? v.text : undefined;
     return [h('td', { class: cls, 'data-label': 'vs eager', title }, why), h('td', { class: cls, 'data-label': 'vs Inductor', title }, why)];
   }
   const cls = (x: number | null) => `num speedup ${x == null ? 'muted' : x >= 1 ? 'faster' : 'slower'}`;
@@ -267,7 +269,7 @@ function renderCandidates(run: Run | null): void {
   const sel = selectedCandidate(run);
   const baseline = baselineReport(run)?.timings;
   const baseRows: HTMLTableRowElement[] = [];
-  if (runTimingsMeaningful(run) && baseline) {
+  if (baseline) {
     if (baseline.eager)
       baseRows.push(h('tr', { class: 'baseline' }, h('th', { scope: 'row' }, 'eager'), h('td', { class: 'muted' }, 'reference'), h('td', { class: 'num', 'data-label': 'Time' }, fmtStat(baseline.eager)), h('td', { class: 'num muted', 'data-label': 'vs eager' }, '1.00×'), h('td', { colspan: 4 })));
     if (baseline.inductor)
@@ -361,7 +363,8 @@ function renderCharts(run: Run | null): void {
     return;
   }
   const note = chartsSection.querySelector('.charts-note') as HTMLElement;
-  const meaningful = runTimingsMeaningful(run);
+  // On the interpreter nothing is charted; elsewhere chartData keeps only honest timings.
+  const meaningful = !run.device.interpreter;
   const d: ChartData = meaningful ? chartData(run) : { bars: [], turns: [], roof: { points: [], peakGbps: null, peakTflops: null } };
   note.hidden = meaningful && d.bars.length > 0;
   note.textContent = meaningful ? 'No correct candidate with trustworthy timings yet.' : `${NOT_MEANINGFUL}: no timing charts.`;

@@ -14,8 +14,8 @@ export type TimingView =
 export function timingView(run: Run, c: Candidate): TimingView {
   const r = c.report;
   const t = r?.timings;
-  if (run.device.interpreter || r?.device?.interpreter || (t && t.meaningful === false))
-    return { kind: 'not_meaningful', text: NOT_MEANINGFUL };
+  if (run.device.interpreter || r?.device?.interpreter) return { kind: 'not_meaningful', text: NOT_MEANINGFUL };
+  if (t && t.meaningful === false) return { kind: 'not_meaningful', text: t.note ? `Timings not meaningful: ${t.note}` : 'Timings not meaningful' };
   if (!t || !t.candidate) return { kind: 'none', text: r ? 'not benchmarked' : '' };
   if (t.flags.length)
     return {

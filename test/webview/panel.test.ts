@@ -205,7 +205,7 @@ describe('webview panel (Chromium)', function () {
     assert.match(notice, /CPU interpreter — timings not meaningful/);
     const cells = await page.$$eval('tr[data-candidate="a11"] > *', (cs) => cs.map((c) => (c as HTMLElement).innerText.trim()));
     assert.match(cells[1], /^correct/);
-    assert.equal(cells[2], 'not meaningful');
+    assert.equal(cells[2], 'CPU interpreter — timings not meaningful');
     assert.equal(cells[3], 'n/a');
     assert.equal(cells[4], 'n/a');
     // (History may list other, GPU runs with their speedups; this run's view has none.)
