@@ -197,6 +197,8 @@ def test_to_lsp_lines_and_severity():
     assert whole["range"]["start"]["line"] == 0 and whole["severity"] == 3
     assert to_lsp({"line": 99, "message": "m"}, text)["range"]["start"]["line"] == 2  # clamped
     assert to_lsp({"line": 5, "message": "m"}, None)["range"]["start"]["line"] == 4
+    exact = to_lsp({"line": 2, "col": 4, "end_line": 2, "end_col": 7, "message": "m"}, text)
+    assert exact["range"] == {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 7}}
 
 
 def test_static_diagnostics_only_for_triton_files_and_never_raise():
@@ -222,6 +224,8 @@ def test_diagnostic_layers():
     v = to_lsp({"line": 1, "message": "verdict"}, None)
     store.set_static("u", [s])
     store.set_verdict("u", [v])
+    assert published[-1] == ("u", ["static", "verdict"])
+    store.set_verdict("u", [v, to_lsp({"line": 1, "message": "static"}, None)])  # report repeats a static one
     assert published[-1] == ("u", ["static", "verdict"])
     store.text_changed("u", [s])  # edited: the verdict's line numbers are stale
     assert published[-1] == ("u", ["static"])

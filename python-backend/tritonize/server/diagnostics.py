@@ -55,8 +55,12 @@ def to_lsp(diag: dict[str, Any], text: str | None) -> LspDiagnostic:
         end_char = len(content)
     else:
         first, end_char = 0, 1000  # clients clamp to the line's end
+    rng: Range = {"start": {"line": start, "character": first}, "end": {"line": end_line, "character": end_char}}
+    exact = _exact_range(diag, line)
+    if exact is not None:
+        rng = exact
     out: LspDiagnostic = {
-        "range": {"start": {"line": start, "character": first}, "end": {"line": end_line, "character": end_char}},
+        "range": rng,
         "severity": _SEVERITY.get(str(diag.get("severity", "error")).lower(), 1),
         "source": SOURCE,
         "message": str(diag.get("message", "")),
@@ -64,6 +68,16 @@ def to_lsp(diag: dict[str, Any], text: str | None) -> LspDiagnostic:
     if diag.get("rule"):
         out["code"] = str(diag["rule"])
     return out
+
+
+def _exact_range(diag: dict[str, Any], line: int) -> Range | None:
+    """Static rules give `col`/`end_line`/`end_col` (0-based columns): use them when consistent."""
+    col, end_line, end_col = diag.get("col"), diag.get("end_line"), diag.get("end_col")
+    if line <= 0 or not all(isinstance(v, int) and not isinstance(v, bool) for v in (col, end_line, end_col)):
+        return None
+    if end_line < line or (end_line == line and end_col < col) or col < 0:
+        return None
+    return {"start": {"line": line - 1, "character": col}, "end": {"line": end_line - 1, "character": end_col}}
 
 
 def load_static_checker() -> Callable[[str], list[dict]] | None:
@@ -106,7 +120,16 @@ class DiagnosticStore:
 
     def current(self, uri: str) -> list[LspDiagnostic]:
         with self._lock:
-            return list(self._static.get(uri, [])) + list(self._verdict.get(uri, []))
+            merged = list(self._static.get(uri, [])) + list(self._verdict.get(uri, []))
+        # A report repeats the static rules' findings; show each finding once.
+        seen: set[tuple] = set()
+        out = []
+        for d in merged:
+            key = (d["range"]["start"]["line"], d.get("code"), d["message"])
+            if key not in seen:
+                seen.add(key)
+                out.append(d)
+        return out
 
     def _flush(self, uri: str) -> None:
         self._publish(uri, self.current(uri))
