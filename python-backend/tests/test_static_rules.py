@@ -446,3 +446,10 @@ def test_fast_on_all_candidates():
     for t in texts:
         check_source(t, problem_dims={3000, 4096, 64})
     assert (time.perf_counter() - t0) / max(1, len(texts)) < 0.05
+
+
+def test_output_cast_in_store_is_not_a_downgrade():
+    src = KERNEL + "\n@triton.jit\ndef k(x_ptr, y_ptr):\n    x = tl.load(x_ptr).to(tl.float32)\n    tl.store(y_ptr, (x * 2).to(tl.float16))\n"
+    assert "precision_downgrade" not in rules(src)
+    src2 = KERNEL + "\n@triton.jit\ndef k(x_ptr, y_ptr):\n    x = tl.load(x_ptr).to(tl.float16)\n    tl.store(y_ptr, x * 2)\n"
+    assert "precision_downgrade" in rules(src2)

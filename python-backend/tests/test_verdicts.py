@@ -283,6 +283,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("softmax_correct.py", "softmax.py", ("correct",), correct_with("softmax_kernel")),
     ("fma_fp16_correct.py", "fma_fp16.py", ("correct",), correct_with("fma_kernel")),
     ("degenerate_zeros.py", "zeros.py", ("correct",), degenerate),
+    ("fp16_overflow_like_reference.py", "scale_fp16.py", ("correct",), correct_with("scale_kernel")),
+    ("autotune_multi_config.py", "vector_add.py", ("correct",), correct_with("add_kernel")),
     # wrong
     ("wrong_off_by_one_mask.py", "vector_add.py", ("incorrect",), off_by_one),
     ("wrong_op.py", "vector_add.py", ("incorrect",), mismatch(kb=False)),

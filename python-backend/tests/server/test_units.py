@@ -304,3 +304,15 @@ def test_device_resolution(monkeypatch):
     assert many.devices() == ["cuda"]  # cannot pin: one queue, GPU 0
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,6")
     assert backend.physical_gpu(1) == "6"
+
+
+def test_reference_cache_keeps_only_recent_problems(tmp_path, monkeypatch):
+    b = _backend(0)
+    b.MAX_PROBLEMS = 2
+    dropped = []
+    monkeypatch.setattr(b, "_drop_references", lambda keys: dropped.extend(sorted(keys)))
+    for name in ("p1", "p2", "p1", "p3"):  # p1 used again: p2 is the least recent
+        before = set(b.reference_cache)
+        b.reference_cache.setdefault(f"key-{name}", object())
+        b.record_reference_keys(tmp_path / f"{name}.py", before)
+    assert dropped == ["key-p2"]

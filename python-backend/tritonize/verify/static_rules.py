@@ -574,7 +574,17 @@ def _rule_precision(m: _Module, problem_dtype: str | None) -> list[dict]:
                          f"check even where it would pass KernelBench's 1e-2 tolerance; keep float32 "
                          f"(accumulate in tl.float32, pass input_precision=\"ieee\" to tl.dot)"))
 
+    # A cast that is directly the value stored by tl.store is the output's dtype (an fp16 problem's
+    # output), not a lower-precision computation: not flagged.
+    output_casts = set()
+    for call in _calls(m.tree):
+        if (m.names.dotted(call.func) or "") == "triton.language.store":
+            value = call.args[1] if len(call.args) > 1 else _kw(call, "value")
+            if value is not None:
+                output_casts.add(id(value))
     for node in ast.walk(m.tree):
+        if isinstance(node, ast.Call) and id(node) in output_casts:
+            continue
         if isinstance(node, ast.Call):
             full = m.names.dotted(node.func) or ""
             attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
