@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
 import { Backend, type EnvironmentInfo } from './backend';
 import { readSettings, SERVER_SETTINGS } from './config';
-import { onPythonEnvironmentChange, resolveInterpreter, type ResolvedInterpreter } from './interpreter';
+import { findExecutable, onPythonEnvironmentChange, resolveInterpreter, type ResolvedInterpreter } from './interpreter';
 import { ApiKeyStore } from './secrets';
 import { createKernelServer, type KernelServer } from './server';
 import { StatusBar, type BackendStatus } from './statusBar';
@@ -59,6 +59,11 @@ export class Ctx implements vscode.Disposable {
     this.interpreter = interpreter;
     this.environment = undefined;
     this.status.set({ kind: 'starting', interpreter: interpreter.command });
+    if (!(await findExecutable(interpreter.command))) {
+      this.setMissing(interpreter, 'no Python',
+        `Python interpreter "${interpreter.command}" (from ${interpreter.source === 'setting' ? 'tritonize.python.interpreter' : interpreter.source}) was not found. Select an interpreter with torch and triton.`);
+      return;
+    }
     let spawnError: Error | undefined;
     const server = createKernelServer({
       interpreter,
@@ -77,7 +82,7 @@ export class Ctx implements vscode.Disposable {
             if (pick === 'Show log') this.log.show();
             if (pick === 'Restart') void this.restartServer('user asked');
           });
-          if (restarting) this.status.set({ kind: 'starting', interpreter: interpreter.command });
+          if (restarting && !spawnError) this.status.set({ kind: 'starting', interpreter: interpreter.command });
         },
       },
     });

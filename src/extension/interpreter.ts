@@ -1,6 +1,8 @@
 // Which Python runs the kernel server: the `tritonize.python.interpreter` setting, else the Python
 // extension's active environment (through its exported API, looked up at run time so we take no
 // npm dependency on it), else `python3` on PATH.
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from './config';
@@ -102,4 +104,20 @@ export async function selectInterpreter(current: ResolvedInterpreter | undefined
     value = await vscode.window.showInputBox({ prompt: 'Path to a Python executable, e.g. .venv/bin/python', value: current?.command });
   }
   if (value?.trim()) await config.update('python.interpreter', value.trim(), target);
+}
+
+/**
+ * The executable's absolute path, or undefined when it does not exist / is not executable. Checked
+ * before starting the language client: a failed spawn inside vscode-languageclient ends in restart
+ * loops and unhandled rejections instead of one clear "no Python" message.
+ */
+export async function findExecutable(command: string, envPath = process.env.PATH ?? ''): Promise<string | undefined> {
+  const candidates = command.includes('/') ? [command] : envPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
+  for (const c of candidates) {
+    try {
+      await access(c, constants.X_OK);
+      return c;
+    } catch { /* next */ }
+  }
+  return undefined;
 }

@@ -106,6 +106,32 @@ describe('extension: kernel server crash', function () {
   });
 });
 
+describe('extension: broken environments are reported, then recovered', function () {
+  this.timeout(240_000);
+  const config = () => vscode.workspace.getConfiguration('tritonize');
+  let original: string | undefined;
+  before(() => { original = config().inspect<string>('python.interpreter')?.globalValue; });
+  after(async () => {
+    await config().update('python.interpreter', original, vscode.ConfigurationTarget.Global);
+    const { ctx } = await api();
+    await waitFor('server ready with the .venv interpreter again', () => ctx.status.current.kind === 'ready', 120_000);
+  });
+
+  it('a missing interpreter shows "no Python" in the status bar', async () => {
+    const { ctx } = await api();
+    await config().update('python.interpreter', '/nonexistent/bin/python', vscode.ConfigurationTarget.Global);
+    await waitFor('status "no Python"', () => ctx.status.current.kind === 'missing' && /no Python/.test(ctx.status.text), 60_000);
+    await assert.rejects(ctx.backend(), /not running|not found/);
+  });
+
+  it('an interpreter without torch shows what is missing and how to fix it', async () => {
+    const { ctx } = await api();
+    await config().update('python.interpreter', '/usr/bin/python3', vscode.ConfigurationTarget.Global);
+    await waitFor('status "no torch"', () => ctx.status.current.kind === 'missing' && /torch/.test(ctx.status.text), 120_000);
+    await assert.rejects(ctx.backend(), /torch/);
+  });
+});
+
 describe('extension: panel', function () {
   this.timeout(60_000);
 
