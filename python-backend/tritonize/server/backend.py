@@ -110,6 +110,7 @@ def physical_gpu(index: int) -> str:
 
 
 class Backend:
+    MAX_PROBLEMS = 8
     def __init__(self, pool_size: int = 2):
         self.pool_size = pool_size
         self._pools: dict[str, TrackingPool] = {}
@@ -240,10 +241,18 @@ class Backend:
             return set(self._last_sha)
 
     def record_reference_keys(self, problem: Path, before: set[str]) -> None:
+        """Notes the reference entries a verify of `problem` added, and keeps references for only
+        the MAX_PROBLEMS most recently verified problems (each holds saved inputs on disk)."""
         added = set(self.reference_cache) - before
-        if added:
-            with self._lock:
-                self._ref_keys_of_path.setdefault(str(problem.resolve()), set()).update(added)
+        path = str(problem.resolve())
+        evicted: set[str] = set()
+        with self._lock:
+            keys = self._ref_keys_of_path.pop(path, set()) | added
+            self._ref_keys_of_path[path] = keys  # re-inserted: dict order is recency
+            while len(self._ref_keys_of_path) > self.MAX_PROBLEMS:
+                oldest = next(iter(self._ref_keys_of_path))
+                evicted |= self._ref_keys_of_path.pop(oldest)
+        self._drop_references(evicted)
 
     def _drop_references(self, keys: set[str]) -> None:
         if not keys:
