@@ -225,6 +225,12 @@ def test_bad_requests_get_errors(server):
     while None not in server.responses and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.responses[None]["error"]["code"] == -32700
+    server.responses.pop(None)
+    server.send_raw(b"X-Junk: 1\r\n\r\n")  # a header block without Content-Length
+    deadline = time.monotonic() + 5
+    while None not in server.responses and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.responses[None]["error"]["code"] == -32700
     server.send({"id": 999, "method": 42})
     assert server.wait_response(999)["error"]["code"] == -32600
     assert server.request("textDocument/codeLens", {"textDocument": {"uri": "file:///x.py"}})["result"] == []

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tritonize.server import backend, codelens
+from tritonize.server import backend, codelens, jsonrpc
 from tritonize.server.baselines import BaselineCache, BaselineKey, baseline_from_report
 from tritonize.server.diagnostics import DiagnosticStore, static_diagnostics, to_lsp
 from tritonize.server.dispatch import DEFERRED, Dispatcher, RpcError
@@ -33,7 +33,8 @@ def _split(data: bytes) -> list[dict]:
 
 # -- jsonrpc ----------------------------------------------------------------------------------
 
-def test_framing_round_trip_and_errors():
+def test_framing_round_trip_and_errors(monkeypatch):
+    monkeypatch.setattr(jsonrpc, "MAX_CONTENT", 100)
     stream = frames(b'{"id":1}', b"[1,2]", b"{bad", "{\"x\":\"\u00e9\"}".encode())
     assert read_message(stream) == {"id": 1}
     with pytest.raises(ParseError):
@@ -43,8 +44,15 @@ def test_framing_round_trip_and_errors():
     assert read_message(stream) == {"x": "\u00e9"}  # length counts bytes, not characters
     with pytest.raises(StreamClosed):
         read_message(stream)
-    with pytest.raises(StreamClosed):
-        read_message(io.BytesIO(b"Content-Type: x\r\n\r\n{}"))  # no length: boundary unknown
+    lost = io.BytesIO(b"Content-Type: x\r\n\r\n" + frames(b'{"id":2}').getvalue())
+    with pytest.raises(ParseError):
+        read_message(lost)  # no length: reported, and the next frame still reads
+    assert read_message(lost) == {"id": 2}
+    huge = io.BytesIO(b"Content-Length: %d\r\n\r\n" % (jsonrpc.MAX_CONTENT + 1) + b"x" * (jsonrpc.MAX_CONTENT + 1)
+                      + frames(b'{"id":3}').getvalue())
+    with pytest.raises(ParseError):
+        read_message(huge)
+    assert read_message(huge) == {"id": 3}
     with pytest.raises(StreamClosed):
         read_message(io.BytesIO(b"Content-Length: 10\r\n\r\n{}"))  # truncated body
 

@@ -1,7 +1,7 @@
 """JSON-RPC 2.0 over a byte stream with LSP `Content-Length` framing.
 
 The reader distinguishes a message that cannot be parsed (answered with -32700, the stream goes
-on) from a stream that is over or out of sync (EOF: the server stops). The writer serialises
+on) from a stream that is over (EOF: the server stops). The writer serialises
 whole frames under a lock because job threads and the main thread send concurrently.
 """
 
@@ -15,7 +15,7 @@ MAX_CONTENT = 64 << 20  # a sane LSP message is far smaller; refuse before alloc
 
 
 class StreamClosed(EOFError):
-    """No further messages can be read (EOF, or the framing is lost)."""
+    """No further messages can be read (end of input)."""
 
 
 class ParseError(ValueError):
@@ -43,10 +43,13 @@ def read_message(stream: BinaryIO) -> dict[str, Any]:
                 length = int(value.strip())
             except ValueError:
                 length = None
-    if length is None or length < 0 or length > MAX_CONTENT:
-        # Without a usable length the next frame boundary is unknown: resynchronising by
-        # guessing would misread bodies as headers, so treat the stream as finished.
-        raise StreamClosed(f"bad or missing Content-Length ({length})")
+    if length is None or length < 0:
+        # The frame boundary is unknown. Report it and let the next read resynchronise: header
+        # parsing skips lines that are not `Name: value`, so at worst one more frame is lost.
+        raise ParseError("missing or invalid Content-Length header")
+    if length > MAX_CONTENT:
+        _discard(stream, length)
+        raise ParseError(f"message of {length} bytes is over the {MAX_CONTENT}-byte limit")
     body = stream.read(length)
     if len(body) < length:
         raise StreamClosed("end of input inside a message body")
@@ -57,6 +60,14 @@ def read_message(stream: BinaryIO) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise ParseError("a message must be a JSON object")
     return message
+
+
+def _discard(stream: BinaryIO, n: int) -> None:
+    while n:
+        chunk = stream.read(min(n, 1 << 20))
+        if not chunk:
+            raise StreamClosed("end of input inside a message body")
+        n -= len(chunk)
 
 
 def encode_message(message: dict[str, Any]) -> bytes:
