@@ -31,12 +31,18 @@ class MissingDependency(Exception):
 
 def check_dependencies() -> None:
     """Raises MissingDependency naming torch/triton when they cannot be imported here."""
-    missing = []
+    missing, broken = [], []
     for name in ("torch", "triton"):
         try:
             __import__(name)
         except ImportError:
             missing.append(name)
+        except Exception as exc:  # installed but unusable, e.g. a CUDA library mismatch (OSError)
+            broken.append(f"{name} failed to import: {type(exc).__name__}: {exc}")
+    if broken and not missing:
+        raise MissingDependency([b.split()[0] for b in broken],
+                                f"{'; '.join(broken)} (in {sys.executable}). Reinstall it in that interpreter "
+                                "or select another Python interpreter in VS Code.")
     if missing:
         what = " and ".join(missing)
         fix = (f"{what} {'is' if len(missing) == 1 else 'are'} not importable in {sys.executable}. "

@@ -285,10 +285,9 @@ class Server:
             return info
         from tritonize.env import environment
 
-        found = environment()
         problems = info["problems"]
-        info.update({k: v for k, v in found.items() if v is not None or k not in info})
-        info["problems"] = found.get("problems") or problems
+        info.update(environment())
+        info["problems"] = info.get("problems") or problems
         info["missing"] = []
         return info
 
