@@ -403,6 +403,7 @@ def k2(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
 
 STATIC_LIBRARY = {
     "cheat_pure_torch.py": ("no_triton_kernel", None),
+    "cheat_torch_compile.py": ("torch_compile", "torch.compile(_add"),
     "cheat_monkeypatch_allclose.py": ("monkeypatch", "torch.allclose ="),
     "cheat_monkeypatch_elapsed_time.py": ("monkeypatch", "elapsed_time ="),
     "cheat_monkeypatch_perf_counter.py": ("monkeypatch", "time.perf_counter ="),
@@ -453,3 +454,11 @@ def test_output_cast_in_store_is_not_a_downgrade():
     assert "precision_downgrade" not in rules(src)
     src2 = KERNEL + "\n@triton.jit\ndef k(x_ptr, y_ptr):\n    x = tl.load(x_ptr).to(tl.float16)\n    tl.store(y_ptr, x * 2)\n"
     assert "precision_downgrade" in rules(src2)
+
+
+@pytest.mark.parametrize("snippet", ["f = torch.compile(lambda a, b: a + b)", "@torch.compile\ndef f(a, b):\n    return a + b",
+                                     "f = torch.jit.script(lambda a: a)", "import torch._dynamo\nf = torch._dynamo.optimize('inductor')(len)"])
+def test_torch_compile(snippet):
+    src = model(LAUNCH + "return out", extra=snippet)
+    found = rules(src)["torch_compile"]
+    assert found and found[0]["severity"] == "error"

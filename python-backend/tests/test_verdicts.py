@@ -189,6 +189,14 @@ def fallback_op_line(rep: dict, cand: Path) -> None:
     assert diags(rep, "pytorch_fallback")[0]["line"] == line_of(cand, "return a + b")
 
 
+def compiled_hidden(rep: dict, cand: Path) -> None:
+    assert "copy_kernel" in rep["anticheat"]["triton_kernels"]
+    if rep["device"]["type"] == "cpu" or rep["anticheat"]["torch_compute_ops"]:
+        fallback("aten.add.Tensor", "copy_kernel")(rep, cand)
+    else:  # Inductor's kernels ran: the profiler must have seen them
+        assert rep["anticheat"].get("other_kernels"), rep["anticheat"]
+
+
 def reference_hidden(rep: dict, cand: Path) -> None:
     if rep["verdict"] == "rejected":
         fallback("aten.add.Tensor", "copy_kernel")(rep, cand)
@@ -298,6 +306,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # cheats
     ("cheat_torch_fallback_decoy.py", "vector_add.py", ("rejected",), fallback_op_line),
     ("cheat_pure_torch.py", "vector_add.py", ("rejected",), static_reject("no_triton_kernel", None)),
+    ("cheat_torch_compile.py", "vector_add.py", ("rejected",), static_reject("torch_compile", "torch.compile(_add")),
+    ("cheat_torch_compile_hidden.py", "vector_add.py", ("rejected",), compiled_hidden),
     ("cheat_empty_like.py", "relu.py", ("incorrect",), mismatch(kb=False)),
     ("cheat_cache_first_output.py", "vector_add.py", ("incorrect", "rejected"), cache_first),
     ("cheat_cache_keyed_decoy.py", "vector_add.py", ("incorrect",), cache_keyed),

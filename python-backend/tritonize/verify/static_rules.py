@@ -19,6 +19,7 @@ Rule families:
   reads_reference       error    reaching for the problem's Model / inputs / caller frames / sys.modules / gc
   monkeypatch           error    assigning to / setattr on torch, triton, time, numpy, builtins, ... members
   dynamic_code          error    exec / eval / compile / __import__ / importlib: hides everything above
+  torch_compile         error    torch.compile / dynamo / Inductor / TorchScript: the answer comes from generated code
   io_escape             error    sys.exit / os._exit / kill / subprocess / socket / writing files or raw fds
                         warning  print / sys.stdout.write / reading files / ctypes / os.environ writes
   precision_downgrade   warning  .half(), .to(float16/bfloat16), TF32 switches, tl.dot(input_precision="tf32")
@@ -42,6 +43,7 @@ RULES = {
     "reads_reference": "error",
     "monkeypatch": "error",
     "dynamic_code": "error",
+    "torch_compile": "error",
     "io_escape": "error",
     "precision_downgrade": "warning",
     "shape_hardcoding": "warning",
@@ -469,6 +471,30 @@ def _rule_dynamic_code(m: _Module) -> list[dict]:
     return out
 
 
+_COMPILE_CALLS = {"torch.compile", "torch._dynamo.optimize", "torch._dynamo.optimize_assert", "torch._inductor.compile",
+                  "torch._inductor.compile_fx.compile_fx", "torch.jit.script", "torch.jit.trace", "torch.export.export",
+                  "torch._export.aot_compile", "torch._inductor.aot_compile", "torch.cuda.graphs.make_graphed_callables",
+                  "torch.cuda.make_graphed_callables"}
+
+
+def _rule_torch_compile(m: _Module) -> list[dict]:
+    out = []
+    for node in ast.walk(m.tree):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Call):
+            targets.append(node.func)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            targets.extend(d.func if isinstance(d, ast.Call) else d for d in node.decorator_list)
+        for t in targets:
+            full = m.names.dotted(t) or ""
+            if full in _COMPILE_CALLS:
+                out.append(_diag(t, "torch_compile",
+                                 f"`{full}`: the result would come from PyTorch's generated code (Inductor / "
+                                 f"TorchScript), not from your Triton kernels, and the benchmark would compare "
+                                 f"Inductor with itself; write the computation as @triton.jit kernels"))
+    return out
+
+
 def _open_mode(call: ast.Call) -> str | None:
     mode = _kw(call, "mode")
     if mode is None and len(call.args) > 1:
@@ -825,6 +851,7 @@ def check_source(text: str, filename: str = "candidate.py", problem_dims: set[in
     diags += _rule_reads_reference(m)
     diags += _rule_monkeypatch(m)
     diags += _rule_dynamic_code(m)
+    diags += _rule_torch_compile(m)
     diags += _rule_io_escape(m)
     diags += _rule_precision(m, problem_dtype)
     if problem_dims:
