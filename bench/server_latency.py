@@ -107,7 +107,8 @@ def main() -> int:
             t0 = time.perf_counter()
             report = server.request("tritonize/verify", params)
             warm.append(time.perf_counter() - t0)
-            print(f"server warm   {warm[-1]:7.2f} s  {report['verdict']}", flush=True)
+            phases = " ".join(f"{k}={v:.2f}" for k, v in (report.get("phases_s") or {}).items())
+            print(f"server warm   {warm[-1]:7.2f} s  {report['verdict']}  {phases}", flush=True)
     finally:
         server.close()
 
