@@ -28,6 +28,11 @@ def analyze(msg: dict[str, Any], ref: dict[str, Any], dev: dict[str, Any] | None
         "speedup_vs_eager": None, "speedup_vs_inductor": None, "flags": [], "roofline": None,
     }
     flags = out["flags"]
+    if msg.get("foreign_streams"):
+        flags.append({"rule": "side_stream_work",
+                      "message": "Triton kernels ran on a stream other than the timed one "
+                                 f"({', '.join(msg['foreign_streams'])}): CUDA events cannot see that work, so no "
+                                 "speedup is reported"})
     # Forged numbers: the worker can't have timed more than the parent watched it run.
     claimed = sum(sum(v.get("samples_ms", [])) for v in res.values()) / 1e3
     if claimed > elapsed_s * 1.05 + 0.05:
@@ -81,7 +86,7 @@ def analyze(msg: dict[str, Any], ref: dict[str, Any], dev: dict[str, Any] | None
     spread = out["candidate"].get("rel_spread") or 0.0
     if spread > 0.1:
         flags.append({"rule": "unstable", "message": f"interquartile spread is {spread:.0%} of the median"})
-    blocking = {"impossible_timing", "below_input_bound", "host_event_disagreement"}
+    blocking = {"impossible_timing", "below_input_bound", "host_event_disagreement", "side_stream_work"}
     if not any(f["rule"] in blocking for f in flags) and "forged" not in out:
         out["speedup_vs_eager"] = eager / cand if eager else None
         out["speedup_vs_inductor"] = ind / cand if ind else None

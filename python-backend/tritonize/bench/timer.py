@@ -89,16 +89,19 @@ class Timer:
         return sorted(samples)[1]
 
     def run(self, fns: dict[str, Callable[[int], Any]], n_sets: int, *, on_output: Callable[[str, int, Any], None] | None = None,
-            warmup: int = 3) -> dict[str, dict[str, Any]]:
+            prepare: Callable[[int], None] | None = None, warmup: int = 3) -> dict[str, dict[str, Any]]:
         """`fns[name](k)` runs one call on input set `k`. Interleaves names, rotating their order and
         giving each a different input set in a round, until every name's relative SEM is below
         target (after min_n) or the budget is spent."""
         names = list(fns)
+        prep = prepare or (lambda k: None)
         for name in names:
             for k in range(warmup):
+                prep(k % n_sets)
                 fns[name](k % n_sets)
         if self.cuda:
             _sync()
+        prep(0)
         host = {name: self._host_ms(lambda: fns[name](0)) for name in names}
         # Sleep long enough to cover the host's enqueue time, so none of it lands between events.
         sleep = {name: min(50.0, 2 * host[name] + 0.05) for name in names}
@@ -110,6 +113,7 @@ class Timer:
             order = names[rnd % len(names):] + names[: rnd % len(names)]
             for j, name in enumerate(order):
                 k = (rnd + j) % n_sets
+                prep(k)
                 e, w, out = self._one(lambda: fns[name](k), sleep[name])
                 ev[name].append(e)
                 wall[name].append(w)

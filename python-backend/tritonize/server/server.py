@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -517,14 +518,31 @@ def claim_stdio() -> tuple[BinaryIO, BinaryIO]:
     return os.fdopen(in_fd, "rb"), os.fdopen(out_fd, "wb")
 
 
+class _Terminated(BaseException):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     reader, writer = claim_stdio()
     logging.basicConfig(stream=sys.stderr, level=os.environ.get("TRITONIZE_LOG", "INFO").upper(),
                         format="[tritonize-server] %(levelname)s %(message)s")
     server = Server(reader, writer)
     code = 1
+    # SIGTERM/SIGHUP (editor gone, `kill`): end like `exit` so running workers die with us instead
+    # of spinning on as orphans in their own sessions.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_terminated)
     try:
         code = server.serve()
+    except _Terminated as exc:
+        log.info("terminated by signal %d", exc.signum)
+        code = 128 + exc.signum
     finally:
         try:
             server.close()

@@ -41,6 +41,8 @@ _DATA_MOVEMENT = {"clone", "copy_", "_to_copy", "to", "cat", "stack", "_copy_fro
 class LaunchLog:
     kernels: dict[str, int] = field(default_factory=dict)
     depth: int = 0  # > 0 while inside a Triton launch (its own torch ops are not the candidate's)
+    # Launches on a stream other than the one the verifier times: their work escapes CUDA events.
+    foreign_streams: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -48,6 +50,7 @@ class LaunchLog:
 
 
 LAUNCHES = LaunchLog()
+EXPECTED_STREAM: int | None = None  # raw handle of the timed stream (CUDA only)
 
 
 def _wrap_run(cls: type, attr: str = "run") -> None:
@@ -62,6 +65,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
         counts_as_launch = cls.__name__ in ("JITFunction", "InterpretedFunction") and not kwargs.get("warmup", False)
         if counts_as_launch:
             LAUNCHES.kernels[name] = LAUNCHES.kernels.get(name, 0) + 1
+            if EXPECTED_STREAM is not None and torch.cuda.current_stream().cuda_stream != EXPECTED_STREAM:
+                LAUNCHES.foreign_streams[name] = LAUNCHES.foreign_streams.get(name, 0) + 1
         LAUNCHES.depth += 1
         try:
             return original(self, *args, **kwargs)

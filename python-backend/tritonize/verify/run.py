@@ -254,6 +254,14 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
             elif kind == "fatal":
                 return rep.end("runtime_error", f"worker failure: {msg.get('message')}")
             elif kind == "verified":
+                if msg.get("foreign_streams"):
+                    anticheat["side_stream_launches"] = msg["foreign_streams"]
+                    names = ", ".join(msg["foreign_streams"])
+                    correctness["flags"].append({"rule": "side_stream", "message": f"kernels launched on a stream other than the "
+                                                 f"caller's: {names}; their time escapes the caller's stream"})
+                    rep.diag(_kernel_line(rep, next(iter(msg["foreign_streams"]))) or forward_line,
+                             f"{names} launched on a side stream: callers timing or ordering on their stream won't see it",
+                             "side_stream", "warning")
                 cov = msg.get("coverage") or {}
                 anticheat["time_coverage"] = cov.get("time_coverage")
                 if cov.get("other_kernels"):
@@ -411,14 +419,18 @@ def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], re
         return rep.end("runtime_error", f"benchmark failed: {msg.get('message')}")
     # The output of a timed call must still be right: a kernel that behaves under the checker and
     # cuts corners under the timer is incorrect.
-    check = msg.get("check_outputs")
-    bc = ref.get("bench_check")
-    if check is not None and bc is not None:
-        for i, (c, r) in enumerate(zip(check, bc["outputs"])):
-            res = compare_output(i, c, r, bc["truth"][i] if bc.get("truth") else None, policy)
+    check = msg.get("check_outputs") or {}
+    for k, exp in enumerate(ref.get("bench_check") or []):
+        outs = check.get(k)
+        if outs is None or len(outs) != len(exp["outputs"]):
+            return rep.end("incorrect", f"rule bench_output_mismatch: no usable output for benchmark input set {k}")
+        for i, (c, r) in enumerate(zip(outs, exp["outputs"])):
+            res = compare_output(i, c, r, exp["truth"][i] if exp.get("truth") else None, policy)
             if not res["ok"]:
-                rep.diag(0, f"output of a timed call is wrong: {res['reason']}", "bench_output_mismatch")
-                return rep.end("incorrect", f"rule bench_output_mismatch: the output of a timed call is wrong: {res['reason']}")
+                msg_ = (f"in benchmark mode (fixed input buffers, contents changing between calls) input set {k} "
+                        f"gives a wrong answer: {res['reason']} (cached or stale output?)")
+                rep.diag(_kernel_line(rep, (rep.r['anticheat']['triton_kernels'] or [''])[0]), msg_, "bench_output_mismatch")
+                return rep.end("incorrect", f"rule bench_output_mismatch: {msg_}")
     rep.r["timings"] = analyze(msg, ref, rep.r.get("_device_props"), cuda, elapsed, policy)
     t = rep.r["timings"]
     if t.get("forged"):

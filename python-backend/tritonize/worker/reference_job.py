@@ -137,7 +137,8 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
             flops = 0
         outs0 = trials_out[0]["outputs"]
         bench_sets = [_gen_inputs(mod, seed + 100 + j) for j in range(int(job.get("bench_sets", 0)))]
-        bench_check = runner.run(bench_sets[0]) if bench_sets else None
+        # Expected outputs for every benchmark input set: timed calls are checked too.
+        bench_check = [runner.run(s) for s in bench_sets]
     except Exception as exc:
         channel.send(out_fd, {"type": "error", "stage": "reference", **errors.describe(exc, problem)})
         return
