@@ -36,7 +36,11 @@ export type AgentEvent =
   | { type: 'update'; run: Run }
   | { type: 'delta'; runId: string; candidateId: string; text: string }
   | { type: 'retry'; runId: string; candidateId: string; info: RetryInfo }
-  | { type: 'log'; runId: string; message: string };
+  | { type: 'log'; runId: string; message: string }
+  /** Why the run failed, for callers that react by source (the CLI's exit code). */
+  | { type: 'failed'; runId: string; source: FailureSource; message: string };
+
+export type FailureSource = 'llm' | 'backend' | 'problem';
 
 export interface AgentDeps {
   llm: ChatModel;
@@ -53,7 +57,7 @@ interface Lineage {
 }
 
 class Stop extends Error {
-  constructor(readonly status: 'failed' | 'cancelled', message: string) { super(message); }
+  constructor(readonly status: 'failed' | 'cancelled', message: string, readonly source: FailureSource = 'llm') { super(message); }
 }
 
 export async function runAgent(task: AgentTask, config: AgentConfig, deps: AgentDeps, signal?: AbortSignal): Promise<Run> {
@@ -85,7 +89,7 @@ export async function runAgent(task: AgentTask, config: AgentConfig, deps: Agent
         runCandidate({ run, turn, index, lineage: lin, config, deps, emit, benchmark, signal: runAbort.signal })));
       if (runAbort.signal.aborted) throw new Stop('cancelled', 'Cancelled');
       const fatal = outcomes.find((o) => o.fatal);
-      if (fatal) throw new Stop('failed', fatal.fatal!);
+      if (fatal) throw new Stop('failed', fatal.fatal!, fatal.source);
       if (outcomes.every((o) => o.llmError)) throw new Stop('failed', outcomes[0]!.llmError!);
       run.bestCandidateId = pickBest(run.candidates)?.id ?? null;
       await deps.store.save(run);
@@ -97,9 +101,11 @@ export async function runAgent(task: AgentTask, config: AgentConfig, deps: Agent
     if (err instanceof Stop) {
       run.status = err.status;
       run.error = err.status === 'cancelled' ? null : err.message;
+      if (err.status === 'failed') deps.onEvent?.({ type: 'failed', runId: run.id, source: err.source, message: err.message });
     } else {
       run.status = 'failed';
       run.error = err instanceof Error ? err.message : String(err);
+      deps.onEvent?.({ type: 'failed', runId: run.id, source: 'backend', message: run.error });
     }
     for (const c of run.candidates) {
       if (c.stage !== 'done' && c.stage !== 'failed') {
@@ -120,6 +126,7 @@ export async function runAgent(task: AgentTask, config: AgentConfig, deps: Agent
 interface CandidateOutcome {
   /** Stops the whole run (bad key, unknown model, backend gone). */
   fatal?: string;
+  source?: FailureSource;
   /** The LLM call failed (not for lack of code). */
   llmError?: string;
 }
@@ -175,7 +182,7 @@ async function runCandidate(a: {
     await deps.store.save(run);
     emit.update(true);
     if (e.kind === 'cancelled') return {};
-    if (e.fatal) return { fatal: e.message };
+    if (e.fatal) return { fatal: e.message, source: 'llm' };
     if (e.kind === 'no_code') {
       lineage.history.push(`turn ${turn}: no code in the reply`);
       lineage.messages = [...lineage.messages.slice(0, 2), { role: 'assistant', content: e.details.reply ?? '' }, { role: 'user', content: noCodePrompt() }];
@@ -204,8 +211,8 @@ async function runCandidate(a: {
     await deps.store.save(run);
     emit.update(true);
     if (err instanceof BackendError && err.kind === 'cancelled') return {};
-    if (err instanceof BackendError && err.kind === 'problem') return { fatal: `The problem is broken: ${err.message}` };
-    return { fatal: `Verification failed: ${cand.error}` }; // the backend is unusable; more LLM calls would be wasted
+    if (err instanceof BackendError && err.kind === 'problem') return { fatal: `The problem is broken: ${err.message}`, source: 'problem' };
+    return { fatal: `Verification failed: ${cand.error}`, source: 'backend' }; // the backend is unusable; more LLM calls would be wasted
   }
   await deps.store.save(run);
   emit.update(true);
