@@ -13,21 +13,22 @@ from .process import Worker
 
 
 class WorkerPool:
-    def __init__(self, device: str, size: int = 2, python: str | None = None):
-        self.device, self.size, self.python = device, size, python
+    def __init__(self, device: str, size: int = 2, python: str | None = None, env: dict[str, str] | None = None):
+        """`env` adds to each worker's environment, e.g. CUDA_VISIBLE_DEVICES to pin a GPU."""
+        self.device, self.size, self.python, self.env = device, size, python, env
         self._idle: deque[Worker] = deque()
         self._lock = threading.Lock()
         self._closed = False
         for _ in range(size):
-            self._idle.append(Worker(device, python))
+            self._idle.append(Worker(device, python, env))
 
     def acquire(self) -> Worker:
         with self._lock:
             worker = self._idle.popleft() if self._idle else None
             if not self._closed:
-                self._idle.append(Worker(self.device, self.python))
+                self._idle.append(Worker(self.device, self.python, self.env))
         if worker is None or worker.proc.poll() is not None:
-            worker = Worker(self.device, self.python)
+            worker = Worker(self.device, self.python, self.env)
         return worker
 
     def close(self) -> None:

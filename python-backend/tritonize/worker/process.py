@@ -45,7 +45,7 @@ def worker_env(device: str) -> dict[str, str]:
 class Worker:
     """One `python -m tritonize.worker` process with a private channel each way."""
 
-    def __init__(self, device: str, python: str | None = None):
+    def __init__(self, device: str, python: str | None = None, env: dict[str, str] | None = None):
         self.device = device
         self.log_path = tempfile.mktemp(prefix="tritonize-worker-", suffix=".log")
         to_r, to_w = os.pipe()
@@ -54,7 +54,7 @@ class Worker:
             self.proc = subprocess.Popen(
                 [python or sys.executable, "-m", "tritonize.worker", "--in-fd", str(to_r), "--out-fd", str(from_w)],
                 pass_fds=(to_r, from_w), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=worker_env(device), start_new_session=True, cwd=tempfile.gettempdir())
+                env={**worker_env(device), **(env or {})}, start_new_session=True, cwd=tempfile.gettempdir())
         os.close(to_r)
         os.close(from_w)
         self._w, self._r = to_w, from_r
