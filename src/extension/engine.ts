@@ -1,14 +1,17 @@
 // Adapter between the VS Code layer and the vscode-free core (problem builder, LLM client, agent
 // loop, run store). The rest of src/extension only sees these functions.
-import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type * as vscode from 'vscode';
+import { runAgent } from '../core/agent';
+import { LlmClient, targetDevice } from '../core/llm';
+import { RunStore } from '../core/store';
 import { buildProblem, ProblemError, type BuiltProblem } from '../core/problem';
 import type { CallSpec } from './applyPlan';
 import { functionNameFor } from './applyPlan';
 import type { Backend } from './backend';
 import type { Settings } from './config';
 import { UserError } from './ctx';
-import type { Run } from './protocol';
+import type { EnvironmentResult, Run, TensorSpec } from './protocol';
 
 export interface SelectionInput {
   fileText: string;
@@ -88,27 +91,52 @@ export function defHeader(text: string, fn: string): string {
   return out.join('\n');
 }
 
-/** `<UTC timestamp>-<random>`: sorts by time, unique enough for one workspace. */
+/** Sortable, unique run id (core's format). */
 export function newRunId(): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+  return RunStore.newId();
 }
 
 export interface AgentLoopOptions {
   runId: string;
-  runDir: string;
   root: string;
   problemPath: string;
   problemName: string;
   apiKey: string;
   settings: Settings;
   backend: Backend;
+  environment: EnvironmentResult | undefined;
+  /** From validateProblem: shapes/dtypes the prompt can mention. */
+  inputs?: TensorSpec[];
   log: vscode.LogOutputChannel;
-  device: { name: string; interpreter: boolean };
   signal: AbortSignal;
   onStart(run: Run): void;
   onUpdate(run: Run): void;
 }
 
-export async function runAgentLoop(_opts: AgentLoopOptions): Promise<Run> {
-  throw new Error('agent loop not wired yet');
+/** Runs core's agent loop with the VS Code-side pieces: settings, the key, the language client. */
+export async function runAgentLoop(o: AgentLoopOptions): Promise<Run> {
+  const s = o.settings;
+  const device: 'cpu' | 'cuda' = s.device === 'cpu' || (s.device === 'auto' && o.environment?.interpreter !== false) ? 'cpu' : 'cuda';
+  const llm = new LlmClient({ baseURL: s.llm.baseUrl, model: s.llm.model, temperature: s.llm.temperature, maxTokens: s.llm.maxTokens, apiKey: o.apiKey });
+  const env: EnvironmentResult = o.environment ?? { python: '?', torch: null, triton: null, tritonize: '?', devices: [], interpreter: true, problems: [] };
+  let started = false;
+  o.log.info(`agent: ${s.llm.model} at ${s.llm.baseUrl}, ${s.agent.maxTurns} turns × ${s.agent.candidates}, device ${device}`);
+  return runAgent(
+    { problemName: o.problemName, problemSource: await readFile(o.problemPath, 'utf8'), device: targetDevice(env, device), inputs: o.inputs, runId: o.runId },
+    { maxTurns: s.agent.maxTurns, candidates: s.agent.candidates, targetSpeedup: s.agent.targetSpeedup, device,
+      timeoutS: s.verify.timeoutSeconds, benchmark: true, verifyOptions: { precision: s.verify.precision } },
+    {
+      llm, verifier: o.backend, store: new RunStore(o.root),
+      onEvent: (e) => {
+        if (e.type === 'update') {
+          if (!started) { started = true; o.onStart(e.run); } else o.onUpdate(e.run);
+        } else if (e.type === 'retry') {
+          o.log.warn(`agent: LLM retry ${e.info.attempt} in ${e.info.delayMs} ms for ${e.candidateId}: ${e.info.error.message}`);
+        } else if (e.type === 'log') {
+          o.log.info(`agent: ${e.message}`);
+        }
+      },
+    },
+    o.signal,
+  );
 }

@@ -10,7 +10,7 @@ import type { OriginalSelections } from './diff';
 import { showCandidateDiff } from './diff';
 import { buildProblemDraft, newRunId, runAgentLoop } from './engine';
 import type { PanelHost } from './panel';
-import type { Run } from './protocol';
+import type { Run, ValidateProblemResult } from './protocol';
 import type { RunsModel } from './runs';
 
 /** Command argument of `tritonize.generate` (all optional; for tests and scripts). */
@@ -73,6 +73,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     ? new vscode.Range(selection.start.line, 0, selection.end.character > 0 || selection.end.line === selection.start.line ? selection.end.line + 1 : selection.end.line, 0)
     : selection;
   const runId = newRunId();
+  // Same place core's RunStore keeps the run: the problem the user confirms is the one it stores.
   const runDir = path.join(root, '.tritonize', 'runs', runId);
   await mkdir(runDir, { recursive: true });
   const problemPath = path.join(runDir, 'problem.py');
@@ -83,12 +84,13 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   // 2. Confirm and validate before spending tokens.
   const backend = await ctx.backend();
   const confirm = opts.confirmProblem ?? settings.generate.confirmProblem;
+  let inputs: ValidateProblemResult['inputs'] | undefined;
   for (;;) {
     if (confirm && !(await confirmProblem(problemUri, draft.todos))) return undefined;
     const validation = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Tritonize: checking the problem runs…' },
       () => backend.validateProblem(problemPath, { device: settings.device === 'auto' ? undefined : settings.device, timeout: settings.verify.timeoutSeconds }));
-    if (validation.ok) break;
+    if (validation.ok) { inputs = validation.inputs; break; }
     const line = validation.error?.line ?? null;
     const msg = `The problem does not run${line ? ` (problem.py line ${line})` : ''}: ${validation.error?.message ?? 'unknown error'}`;
     ctx.log.error(`run ${runId}: ${msg}`);
@@ -112,16 +114,14 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const controller = new AbortController();
   originals.remember(runId, selectedText);
   await panel.reveal();
-  const env = ctx.environment;
   let run: Run | undefined;
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Tritonize: ${draft.name}`, cancellable: true },
     async (progress, token) => {
       token.onCancellationRequested(() => controller.abort());
       run = await runAgentLoop({
-        runId, runDir, root, problemPath, problemName: draft.name, apiKey, settings, backend, log: ctx.log,
-        device: { name: env?.interpreter === false && env.devices[0] ? env.devices[0].name : 'CPU (Triton interpreter)', interpreter: env?.interpreter !== false },
-        signal: controller.signal,
+        runId, root, problemPath, problemName: draft.name, apiKey, settings, backend, log: ctx.log,
+        environment: ctx.environment, inputs, signal: controller.signal,
         onStart: (r) => runs.start(r, { uri: doc.uri, range: replaced, originalText: doc.getText(replaced), call: draft.call }, controller),
         onUpdate: (r) => {
           runs.update(r);
@@ -146,6 +146,11 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     void vscode.window.showInformationMessage(`Tritonize: ${best.id} is correct — ${best.report.summary}`, 'Apply', 'Show panel').then((pick) => {
       if (pick === 'Apply') void vscode.commands.executeCommand('tritonize.applyCandidate', { runId, candidateId: best.id });
       if (pick === 'Show panel') void panel.reveal();
+    });
+  } else if (run.status === 'failed' && run.error && /\b40[13]\b|API key/i.test(run.error)) {
+    // The loop stops on a rejected key; the fix is one click away.
+    void vscode.window.showErrorMessage(`Tritonize: ${run.error}`, 'Set API key').then((pick) => {
+      if (pick === 'Set API key') void vscode.commands.executeCommand('tritonize.setApiKey');
     });
   } else {
     const why = run.error ?? `no correct candidate in ${run.turn} turn(s)`;

@@ -5,7 +5,7 @@
 // file runs. Screenshots go to .test-artifacts/e2e/.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
@@ -31,8 +31,13 @@ if __name__ == "__main__":
 `;
 const WRONG = fixture('candidates/wrong_off_by_one_mask.py');
 const RIGHT = fixture('candidates/vector_add_correct.py');
-/** 1-based line of the wrong kernel's mask: where the mismatch diagnostic should point. */
-const WRONG_MASK_LINE = WRONG.split('\n').findIndex((l) => l.includes('mask = offs < n_elements - 1')) + 1;
+
+/** The run the extension stored under the workspace (core's RunStore layout). */
+function storedRun(workspace: string): { candidates: Array<{ id: string; path: string | null; code: string; report: { verdict: string; diagnostics: Array<{ file: string; line: number; rule: string }> } | null }> } {
+  const runs = join(workspace, '.tritonize', 'runs');
+  const ids = readdirSync(runs).filter((d) => existsSync(join(runs, d, 'run.json'))).sort();
+  return JSON.parse(readFileSync(join(runs, ids.at(-1)!, 'run.json'), 'utf8'));
+}
 
 describe('e2e: Generate Triton kernel in the workbench', function () {
   this.timeout(600_000);
@@ -100,11 +105,21 @@ describe('e2e: Generate Triton kernel in the workbench', function () {
     assert.equal(fake.requests.length, 2, 'LLM requests');
   });
 
-  it('puts the wrong kernel\'s diagnostic at its mask line', async () => {
-    const { page } = wb;
+  it('shows the wrong kernel\'s diagnostic in Problems at the line the verifier reported, inside the kernel', async () => {
+    const { page, workspace } = wb;
+    const wrong = storedRun(workspace).candidates[0]!;
+    assert.equal(wrong.report?.verdict, 'incorrect');
+    const diag = wrong.report!.diagnostics.find((d) => d.file === 'candidate' && d.line > 0);
+    assert.ok(diag, `no located candidate diagnostic: ${JSON.stringify(wrong.report!.diagnostics)}`);
+    // The line is in the kernel (its def or body), not somewhere arbitrary.
+    const lines = wrong.code.split('\n');
+    const def = lines.findIndex((l) => /def add_kernel/.test(l)) + 1;
+    const end = lines.findIndex((l) => /tl\.store/.test(l)) + 1;
+    assert.ok(diag.line >= def && diag.line <= end, `diagnostic line ${diag.line} outside the kernel (${def}-${end})`);
     await page.keyboard.press('Control+Shift+M');
-    const row = page.locator('.markers-panel .monaco-list-row', { hasText: `[Ln ${WRONG_MASK_LINE},` }).first();
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: `[Ln ${diag.line}, ` }).first();
     await row.waitFor({ timeout: 60_000 });
+    assert.match((await row.textContent()) ?? '', /tritonize/);
     await wb.shot('problems');
   });
 
