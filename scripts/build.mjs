@@ -39,6 +39,10 @@ for (const dir of ['test/unit', 'test/integration', 'test/webview', 'test/e2e'])
       outbase: join(root, dir), external: ['vscode', 'mocha', 'playwright-core'] });
 }
 
+// Test helpers that also run as standalone scripts (e.g. `node out/test/support/fakeOpenAI.js --script s.json`).
+if (exists('test/support/fakeOpenAI.ts'))
+  jobs.push({ ...node, entryPoints: ['test/support/fakeOpenAI.ts'], outfile: 'out/test/support/fakeOpenAI.js' });
+
 for (const job of jobs) job.absWorkingDir = root;
 await Promise.all(jobs.map((j) => build(j)));
 console.log(`build: ${jobs.length} bundles`);
