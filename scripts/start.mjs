@@ -8,7 +8,7 @@
 // Env: TRITONIZE_PORT=<port> (default: a free one); TRITONIZE_START_SMOKE=1: start, check
 // /healthz and that the extension is installed, stop, exit 0 (for tests).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHarness, root } from './lib/harness.mjs';
 import { packageExtension } from './package.mjs';
@@ -27,7 +27,7 @@ try { vsix = packageExtension(); } catch (err) { fail(err.message); }
 log(`packaged ${vsix.slice(root.length + 1)} in ${((Date.now() - tPack) / 1000).toFixed(1)} s`);
 
 // 2. Fresh XDG dirs, persistent user data; install the .vsix.
-const dirs = h.codeServerDirs(join(root, '.tools', smoke ? 'start-smoke' : 'start'));
+const dirs = h.codeServerDirs(smoke ? join(root, '.tools', 'runs', `start-smoke-${process.pid}`) : join(root, '.tools', 'start'));
 h.prepareState(dirs, { fresh: smoke, settings: h.defaultSettings(root) });
 h.installExtension(root, dirs, vsix);
 const id = `${pkg.publisher}.${pkg.name}`;
@@ -64,6 +64,7 @@ if (smoke) {
   log(`device: ${device}`);
   stopping = true;
   await server.stop();
+  rmSync(dirs.state, { recursive: true, force: true });
   if (!ok) fail(`${id} is not installed`);
   log('smoke OK');
   process.exit(0);

@@ -6,7 +6,7 @@
 // Used by scripts/start.mjs and scripts/run-integration.mjs (they bundle this file with esbuild),
 // and importable from TypeScript tests (e.g. test/webview, test/e2e).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { format } from 'node:util';
@@ -265,7 +265,7 @@ export interface ExtensionTestOptions {
   testsPath: string;
   /** Folder copied to a fresh workspace the tests open (default: an empty folder). */
   workspaceSource?: string;
-  /** State dir; wiped first. Default .tools/integration. */
+  /** State dir; wiped first, and removed afterwards when the tests pass. Default: a new .tools/runs/integration-* dir. */
   stateDir?: string;
   timeoutMs?: number;
   artifactsDir?: string;
@@ -295,7 +295,8 @@ export const TESTS_STARTED = /^integration: \d+ test file\(s\)/;
 export async function runExtensionTests(opts: ExtensionTestOptions): Promise<ExtensionTestResult> {
   const t0 = Date.now();
   const { root } = opts;
-  const state = opts.stateDir ?? join(root, '.tools', 'integration');
+  mkdirSync(join(root, '.tools', 'runs'), { recursive: true });
+  const state = opts.stateDir ?? mkdtempSync(join(root, '.tools', 'runs', 'integration-'));
   const dirs = codeServerDirs(state);
   prepareState(dirs, { fresh: true, settings: defaultSettings(root) });
   const workspace = join(state, 'workspace');
@@ -363,6 +364,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
     }
     await browser?.close().catch(() => undefined);
     await server.stop();
+    if (exitCode === 0 && !opts.stateDir) rmSync(state, { recursive: true, force: true });
   }
   return { exitCode, timedOut, elapsedMs: Date.now() - t0, workspace, artifacts };
 }
