@@ -310,6 +310,24 @@ def test_exit_without_shutdown_is_code_one_and_requests_before_initialize_fail()
         client.close()
 
 
+def test_sigterm_ends_the_server_and_its_busy_worker():
+    client = LspClient()
+    try:
+        client.initialize(poolSize=0)
+        # A problem whose reference hangs: the quickest way to a busy worker on a cold server.
+        client.request_async("tritonize/verify", {**verify_params(cand("add")),
+                                                  "problemPath": str(FIX / "problem_hang.py")})
+        worker = _hanging_worker(client.proc.pid, timeout=60)
+        client.proc.terminate()
+        assert client.proc.wait(timeout=10) == 128 + 15
+        deadline = time.monotonic() + 5
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(worker)
+    finally:
+        client.close()
+
+
 def test_environment_without_torch_names_the_fix():
     # sys.modules[name] = None makes `import name` fail, as in an interpreter without torch.
     code = ("import sys; sys.modules['torch'] = None; sys.modules['triton'] = None; "

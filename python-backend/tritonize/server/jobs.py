@@ -30,6 +30,7 @@ class DeviceQueue:
         self._q: queue.Queue[Job | None] = queue.Queue()
         self._pending = 0
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._loop, name=f"jobs-{device}", daemon=True)
         self._thread.start()
 
@@ -61,6 +62,11 @@ class DeviceQueue:
             finally:
                 with self._lock:
                     self._pending -= 1
+                    self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._lock:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
 
 class JobQueues:
@@ -79,6 +85,15 @@ class JobQueues:
 
     def least_loaded(self, devices: list[str]) -> str:
         return min(devices, key=lambda d: (self.for_device(d).load, devices.index(d)))
+
+    def wait_idle(self, timeout: float) -> bool:
+        """After a cancel: lets jobs unwind (the verifier kills its own workers) before exit."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            queues = list(self._queues.values())
+        return all(q.wait_idle(max(0.0, deadline - time.monotonic())) for q in queues)
 
     def stop(self) -> None:
         with self._lock:

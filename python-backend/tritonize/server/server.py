@@ -158,6 +158,10 @@ class Server:
 
     def close(self) -> None:
         self.d.cancel_all()
+        # Cancelled jobs kill their workers within ~0.1 s (tracked ones already died above);
+        # a bounded wait covers workers the verifier started outside our pools.
+        if not self.jobs.wait_idle(3.0):
+            log.warning("jobs still running at exit; their workers may outlive the server")
         self.jobs.stop()
         self._resolver.stop()
         self.backend.close()
