@@ -12,7 +12,7 @@
 //   5. node scripts/build.mjs
 // `--no-build` skips step 5 (scripts/test.mjs builds itself, so a build error is a test failure).
 // Environment: TRITONIZE_SETUP_SKIP=apt,venv,code-server,build,npm skips steps (comma list).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -31,12 +31,24 @@ const t0 = Date.now();
 const log = (msg) => console.log(`setup: ${msg}`);
 const rel = (p) => (p.startsWith(root + '/') ? p.slice(root.length + 1) : p);
 
-/** Runs a command with inherited stdio; throws on failure. */
-function run(cmd, args, opts = {}) {
-  log(`$ ${[cmd, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], ...opts });
-  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exited with ${r.status ?? r.signal}`);
+/** Runs a command, its output lines prefixed with `[tag]` (steps run side by side); rejects on failure. */
+function run(tag, cmd, args, opts = {}) {
+  log(`${tag}: $ ${[cmd, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+      let buf = '';
+      stream.on('data', (chunk) => {
+        const lines = (buf + chunk).split('\n');
+        buf = lines.pop();
+        for (const l of lines) if (!/^npm warn Unknown (user|cli|env) config/.test(l)) out.write(`  [${tag}] ${l}\n`);
+      });
+      stream.on('end', () => buf && out.write(`  [${tag}] ${buf}\n`));
+    }
+    child.on('error', (err) => reject(new Error(`${cmd}: ${err.message}`)));
+    child.on('close', (code, signal) => (code === 0 ? resolve()
+      : reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exited with ${code ?? signal}`))));
+  });
 }
 /** Runs a command quietly; returns {ok, out}. */
 function probe(cmd, args, opts = {}) {
@@ -51,27 +63,30 @@ function which(name) {
   return null;
 }
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const step = (name, fn) => {
+const steps = {};
+/** Declares a step; `fn(run)` gets a `run` whose output is tagged with the step's name. */
+const step = (name, fn) => { steps[name] = fn; };
+async function runStep(name) {
   if (skip.has(name)) return name === 'build' ? undefined : log(`${name}: skipped (TRITONIZE_SETUP_SKIP)`);
   const s = Date.now();
-  fn();
+  await steps[name]((cmd, args, opts) => run(name, cmd, args, opts));
   const dt = (Date.now() - s) / 1000;
   if (dt > 2) log(`${name}: done in ${dt.toFixed(0)} s`);
-};
+}
 
 // 1. npm dependencies ------------------------------------------------------------------------
-step('npm', () => {
+step('npm', async (run) => {
   const stamp = join(root, 'node_modules', '.tritonize-lock.sha256');
   const want = sha256(join(root, 'package-lock.json'));
   const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : null;
   if (have === want) return log('npm: node_modules matches package-lock.json');
   log(existsSync(join(root, 'node_modules')) ? 'npm: package-lock.json changed since the last install' : 'npm: node_modules missing');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  await run('npm', ['ci', '--no-audit', '--no-fund']);
   writeFileSync(stamp, want + '\n');
 });
 
 // 2. Debian packages ---------------------------------------------------------------------------
-step('apt', () => {
+step('apt', async (run) => {
   const pythonOk = ['python3.11', 'python3.12'].some((p) => probe(p, ['-c', 'import venv, ensurepip']).ok);
   const need = [
     ['chromium', existsSync('/usr/bin/chromium') || !!which('chromium')],
@@ -88,8 +103,8 @@ step('apt', () => {
       `  sudo apt-get update && sudo apt-get install -y ${need.join(' ')}`);
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-q'], { env });
-  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...need], { env });
+  await run('apt-get', ['update', '-q'], { env });
+  await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...need], { env });
 });
 
 // 3. Python venv -------------------------------------------------------------------------------
@@ -112,7 +127,7 @@ function pipIndexArgs(pip) {
   return { args, desc: `mirror ${urls[0] || '(none)'}${links.length ? ` + find-links ${links.join(' ')}` : ''}` };
 }
 
-step('venv', () => {
+step('venv', async (run) => {
   const venv = join(root, '.venv');
   const py = join(venv, 'bin', 'python');
   if (!existsSync(py) || !probe(py, ['-c', 'import sys']).ok) {
@@ -120,7 +135,7 @@ step('venv', () => {
     if (!base) throw new Error('venv: neither python3.11 nor python3.12 (with venv) found; install one (apt-get install python3-venv)');
     if (existsSync(venv)) rmSync(venv, { recursive: true, force: true });
     log(`venv: creating .venv with ${base} (${probe(base, ['--version']).out})`);
-    run(base, ['-m', 'venv', venv]);
+    await run(base, ['-m', 'venv', venv]);
   }
   // find_spec is fast (no torch import); the backend must be the editable one of *this* checkout.
   const check = probe(py, ['-c', `
@@ -137,14 +152,14 @@ print(json.dumps({"missing": missing, "tritonize": s.origin if s else None}))`])
   if (state.missing.length) {
     log(`venv: installing ${state.missing.join(', ')} from ${index.desc}`);
     const pkgs = [...PY_PACKAGES, 'setuptools>=64'];
-    run(pip, ['install', '--disable-pip-version-check', '--progress-bar', 'off', ...index.args, ...pkgs]);
+    await run(pip, ['install', '-q', '--disable-pip-version-check', '--progress-bar', 'off', ...index.args, ...pkgs]);
   }
   log('venv: installing python-backend (editable)');
-  run(pip, ['install', '--disable-pip-version-check', '--no-build-isolation', '--no-deps', ...index.args, '-e', 'python-backend']);
+  await run(pip, ['install', '-q', '--disable-pip-version-check', '--no-build-isolation', '--no-deps', ...index.args, '-e', 'python-backend']);
 });
 
 // 4. code-server -------------------------------------------------------------------------------
-step('code-server', () => {
+step('code-server', async (run) => {
   const dir = join(root, '.tools', 'code-server');
   const stamp = join(dir, '.installed');
   const entry = join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
@@ -169,7 +184,7 @@ step('code-server', () => {
       mkdirSync(cache, { recursive: true });
       copyFileSync(rg, join(stage, 'rg'));
       chmodSync(join(stage, 'rg'), 0o755);
-      run('tar', ['czf', tarball, '-C', stage, 'rg']);
+      await run('tar', ['czf', tarball, '-C', stage, 'rg']);
     }
   } else log('code-server: no local rg to seed the ripgrep cache; its download may fail offline');
   const env = {
@@ -182,7 +197,7 @@ step('code-server', () => {
     npm_config_audit: 'false',
     npm_config_fund: 'false',
   };
-  run('npm', ['install', '--unsafe-perm', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env });
+  await run('npm', ['install', '--unsafe-perm', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env });
   if (!existsSync(entry)) throw new Error('code-server: install finished but out/node/entry.js is missing');
   const native = join(dir, 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules', 'node-pty', 'build', 'Release', 'pty.node');
   if (!existsSync(native)) throw new Error('code-server: its postinstall did not build the native modules (node-pty missing)');
@@ -190,6 +205,17 @@ step('code-server', () => {
 });
 
 // 5. build -------------------------------------------------------------------------------------
-step('build', () => run(process.execPath, [join(root, 'scripts', 'build.mjs')]));
+step('build', (run) => run(process.execPath, [join(root, 'scripts', 'build.mjs')]));
 
+// apt first (the others may need its packages); npm, venv and code-server side by side; then build.
+try {
+  await runStep('apt');
+  const results = await Promise.allSettled(['npm', 'venv', 'code-server'].map(runStep));
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length) throw new Error(failed.map((r) => r.reason?.message ?? r.reason).join('\n  '));
+  await runStep('build');
+} catch (err) {
+  console.error(`setup: FAILED after ${((Date.now() - t0) / 1000).toFixed(0)} s:\n  ${err.message}`);
+  process.exit(1);
+}
 log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
