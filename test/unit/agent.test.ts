@@ -99,7 +99,7 @@ describe('agent loop with the real backend on CPU', function () {
     await start({ status: 401, repeat: true });
     const run = await runAgent(task(), { ...CONFIG, candidates: 2 }, { llm: llm(), verifier: backend, store });
     assert.equal(run.status, 'failed');
-    assert.match(run.error!, /Tritonize: Set API key/);
+    assert.match(run.error!, /Tritonize: Set LLM API key/);
     assert.equal(run.candidates.length, 2);
     assert.ok(run.candidates.every((c) => c.stage === 'failed' && c.report === null));
     assert.equal(fake.requests.length, 2);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackendClient, BackendError, serverEnvironment, spawnServer } from '../../src/core/backend';
+import { spawnSync } from 'node:child_process';
+import { assertUsable, BackendClient, BackendError, serverEnvironment, spawnServer } from '../../src/core/backend';
 import { backendUnavailable, REPO_ROOT, VENV_PYTHON } from '../support/backend';
 import { FIXTURES } from '../fixtures/replies';
 
@@ -47,6 +48,39 @@ describe('backend environment', () => {
     const empty = mkdtempSync(join(tmpdir(), 'tritonize-noext-'));
     await assert.rejects(BackendClient.start({ python: 'python3', extensionRoot: empty }),
       (e: unknown) => e instanceof BackendError && e.kind === 'backend_not_found');
+  });
+});
+
+describe('BackendClient error paths with the real server', function () {
+  this.timeout(120_000);
+  before(function () { if (backendUnavailable()) this.skip(); });
+
+  it('an interpreter without torch/triton: environment() names what is missing and assertUsable gives the fix', async function () {
+    const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+    if (probe.status === 0) this.skip(); // system python has torch here: nothing to test
+    const client = await BackendClient.start({ python: 'python3', extensionRoot: REPO_ROOT });
+    try {
+      const env = await client.environment();
+      assert.deepEqual([...(env.missing ?? [])].sort(), ['torch', 'triton']);
+      assert.throws(() => assertUsable(env), (e: unknown) => e instanceof BackendError && e.kind === 'missing_dependency' && /pip install triton|PyTorch/.test(e.message));
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('a server that dies mid-request fails the request as crashed, and later requests too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tritonize-crash-'));
+    for (const f of ['add_problem.py', 'add_hang.py']) copyFileSync(join(FIXTURES, f), join(dir, f));
+    const client = await BackendClient.start({ python: VENV_PYTHON, extensionRoot: REPO_ROOT, poolSize: 0 });
+    try {
+      const p = client.verify({ problemPath: join(dir, 'add_problem.py'), candidatePath: join(dir, 'add_hang.py'), device: 'cpu', timeout: 300, benchmark: false });
+      setTimeout(() => process.kill(client.pid!, 'SIGKILL'), 1_000);
+      await assert.rejects(p, (e: unknown) => e instanceof BackendError && e.kind === 'crashed' && /exited \(killed by SIGKILL\)/.test(e.message));
+      assert.equal(client.alive, false);
+      await assert.rejects(client.environment(), (e: unknown) => e instanceof BackendError && e.kind === 'crashed');
+    } finally {
+      await client.dispose();
+    }
   });
 });
 

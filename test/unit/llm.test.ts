@@ -64,7 +64,7 @@ describe('LLM client through the real openai SDK against a fake OpenAI server', 
     await assert.rejects(client().complete(msgs), (e: unknown) => {
       assert.ok(e instanceof LlmError);
       assert.equal(e.kind, 'auth');
-      assert.match(e.message, /Tritonize: Set API key/);
+      assert.match(e.message, /Tritonize: Set LLM API key/);
       assert.equal(e.fatal, true);
       return true;
     });

@@ -41,7 +41,7 @@ export function toLlmError(err: unknown, ctx: { model: string; baseURL: string; 
     const status = err.status;
     const detail = apiMessage(err);
     if (status === 401 || status === 403)
-      return new LlmError('auth', `The LLM API rejected the key (${status}${detail}). Run "Tritonize: Set API key" ` +
+      return new LlmError('auth', `The LLM API rejected the key (${status}${detail}). Run "Tritonize: Set LLM API key" ` +
         'to store a valid key (the CLI reads OPENAI_API_KEY).', { status, cause: err });
     if (status === 404)
       return new LlmError('model_not_found', `Model "${ctx.model}" was not found at ${ctx.baseURL} (404${detail}). ` +
