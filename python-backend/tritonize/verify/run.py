@@ -358,7 +358,8 @@ def _correctness_verdict(rep: _Report, anticheat: dict[str, Any], correctness: d
         line = (_kernel_line(rep, kernels[0]) if kernels else 0) or forward_line
         # Wrong only by a little: within KernelBench's loose 1e-2 yet far outside what the
         # reference's own rounding explains. Name it, so it isn't mistaken for a pass elsewhere.
-        rule = "precision_downgrade" if bad.get("passes_kernelbench_tol") and bad.get("cand_err_vs_fp64") is not None else "mismatch"
+        rule = ("precision_downgrade" if bad.get("passes_kernelbench_tol") and bad.get("cand_err_vs_fp64") is not None
+                and not bad.get("nonfinite_mismatch") else "mismatch")
         if rule == "precision_downgrade":
             ref_err = bad.get("ref_err_vs_fp64") or 0.0
             ratio = f"{bad['cand_err_vs_fp64'] / ref_err:.3g}x the reference's own" if ref_err else "where the reference is exact"
