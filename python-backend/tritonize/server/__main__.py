@@ -1,15 +1,11 @@
-"""`python -m tritonize.server`: the kernel server (LSP over stdio)."""
+"""`python -m tritonize.server`: the kernel server (LSP over stdio).
 
-import os
-import sys
+`main` first moves stdout out of the way (`claim_stdio`): from then on only the protocol writer
+can reach the client. Importing the server pulls in the standard library only (torch is imported
+lazily), so nothing can print before that.
+"""
+
+from tritonize.server.server import main
 
 if __name__ == "__main__":
-    # stdout is the protocol channel: before any import could print to it, send Python-level
-    # prints to stderr. `claim_stdio` then moves the fds themselves.
-    _real_stdout = sys.stdout
-    sys.stdout = sys.stderr
-    from tritonize.server.server import main
-
-    sys.stdout = _real_stdout  # claim_stdio flushes and swaps it for good
     main()
-    os._exit(1)  # main() ends the process itself; reaching here is a bug
