@@ -295,23 +295,40 @@ def test_device_resolution(monkeypatch):
     first = lambda queues: queues[-1]  # noqa: E731 - stands in for "least loaded"
     cpu = _backend(0)
     assert cpu.devices() == ["cpu"] and cpu.resolve(None, first) == "cpu" and cpu.resolve("auto", first) == "cpu"
-    with pytest.raises(ValueError):
-        cpu.resolve("cuda", first)
-    with pytest.raises(ValueError):
-        cpu.resolve("tpu", first)
+    for bad in ("cuda", "tpu"):
+        with pytest.raises(ValueError):
+            cpu.resolve(bad, first)
     one = _backend(1)
     assert one.resolve(None, first) == "cuda" and one.resolve("cuda:0", first) == "cuda"
     with pytest.raises(ValueError):
         one.resolve("cuda:1", first)
-    monkeypatch.setattr(backend, "pinning_supported", lambda: True)
     many = _backend(3)
     assert many.devices() == ["cuda:0", "cuda:1", "cuda:2"]
     assert many.resolve("cuda", first) == "cuda:2" and many.resolve("cuda:1", first) == "cuda:1"
     assert many.verify_device("cuda:1") == "cuda" and many.verify_device("cpu") == "cpu"
-    monkeypatch.setattr(backend, "pinning_supported", lambda: False)
-    assert many.devices() == ["cuda"]  # cannot pin: one queue, GPU 0
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,6")
     assert backend.physical_gpu(1) == "6"
+
+
+def test_pools_pin_one_gpu_each(monkeypatch):
+    import tritonize.worker.pool as pool_module
+
+    made = []
+
+    class FakePool:
+        def __init__(self, device, size=2, python=None, env=None):
+            made.append((device, size, env))
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(pool_module, "WorkerPool", FakePool)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    b = _backend(2)
+    b.pool_size = 0  # no warm pool asked for, but a pinned GPU still needs pinned workers
+    assert b.pool("cuda:1") is b.pool("cuda:1")
+    assert made == [("cuda", 1, {"CUDA_VISIBLE_DEVICES": "1"})]
+    assert b.pool("cpu") is None
 
 
 def test_reference_cache_keeps_only_recent_problems(tmp_path, monkeypatch):

@@ -93,18 +93,6 @@ def kill_workers(workers: list[Any]) -> None:
             pass
 
 
-def pinning_supported() -> bool:
-    """Whether WorkerPool can start workers with extra environment (CUDA_VISIBLE_DEVICES).
-
-    Why pin rather than pass "cuda:N": Triton launches on the *current* CUDA device, so a worker
-    that sees all GPUs would need set_device everywhere; a pinned worker just sees one GPU."""
-    import inspect
-
-    from tritonize.worker.pool import WorkerPool
-
-    return "env" in inspect.signature(WorkerPool).parameters
-
-
 def physical_gpu(index: int) -> str:
     """Index among this process's visible GPUs -> the value to pin a worker to it."""
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
@@ -139,13 +127,13 @@ class Backend:
         return self._cuda_count
 
     def devices(self) -> list[str]:
-        """Queue names: "cpu"; "cuda" for one GPU (or when workers cannot be pinned); else "cuda:N"."""
+        """Queue names: "cpu"; "cuda" for one GPU; else "cuda:N", each served by workers pinned to
+        GPU N with CUDA_VISIBLE_DEVICES. Why pin rather than pass "cuda:N" to the verifier: Triton
+        launches on the *current* device, so a worker that sees one GPU cannot get it wrong."""
         n = self.cuda_count()
         if n == 0:
             return ["cpu"]
-        if n == 1 or not pinning_supported():
-            return ["cuda"]
-        return [f"cuda:{i}" for i in range(n)]
+        return ["cuda"] if n == 1 else [f"cuda:{i}" for i in range(n)]
 
     def resolve(self, requested: str | None, least_loaded: Callable[[list[str]], str]) -> str:
         """Request's device -> queue name. `None`/"auto": cuda if present else cpu; "cuda": the least
@@ -168,12 +156,7 @@ class Backend:
         index = requested.partition(":")[2]
         if not index.isdigit() or int(index) >= n:
             raise ValueError(f"no such GPU {requested!r} ({n} visible)")
-        if queues == ["cuda"]:
-            if int(index) == 0:
-                return "cuda"
-            raise ValueError(f"{requested}: choosing a GPU other than 0 needs workers pinned with "
-                             "CUDA_VISIBLE_DEVICES, which this tritonize.worker.pool cannot do yet")
-        return requested
+        return "cuda" if queues == ["cuda"] else requested
 
     @staticmethod
     def verify_device(queue: str) -> str:
