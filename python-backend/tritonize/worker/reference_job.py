@@ -169,14 +169,16 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
         "bench_sets": bench_sets,
         "output_bytes": _nbytes(outs0),
     }, inputs_file)
+    # Expected outputs go through a file the parent memory-maps (hundreds of MB for big problems
+    # would be slow through the pipe). The parent reads and unlinks it before any candidate runs.
+    expected_file = os.path.join(job["workdir"], "expected.pt")
+    torch.save({"trials": trials_out, "variation": variation_out, "bench_check": bench_check}, expected_file)
     channel.send(out_fd, {
         "type": "reference",
         "inputs_file": inputs_file,
-        "trials": trials_out,
-        "variation": variation_out,
+        "expected_file": expected_file,
         "variation_overrides": sizes if variation else None,
         "variation_note": note,
-        "bench_check": bench_check,
         "truth_error": runner.truth_error,
         "flops": flops,
         "input_bytes": _nbytes(trials_in[0]["inputs"]),
