@@ -1,35 +1,25 @@
-// Past runs on disk (`.tritonize/runs/<id>/run.json`, written by the core run store) for the panel's
+// Past runs on disk, through core's RunStore (`.tritonize/runs/<id>/run.json`), for the panel's
 // history, and a Markdown rendering of a run for "Copy/Export report".
-import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { RunSchema, type Run, type RunSummary } from './protocol';
-import { summarise } from './runs';
+import { RunStore } from '../core/store';
+import type { Run, RunSummary } from './protocol';
 
+/** The run stored in `dir` (a `.tritonize/runs/<id>` folder), or undefined when there is none. */
 export async function loadRun(dir: string): Promise<Run | undefined> {
+  const runs = path.dirname(dir);
+  if (path.basename(runs) !== 'runs' || path.basename(path.dirname(runs)) !== '.tritonize') return undefined;
   try {
-    const parsed = RunSchema.safeParse(JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')));
-    return parsed.success ? parsed.data : undefined;
+    return await new RunStore(path.dirname(path.dirname(runs))).load(path.basename(dir));
   } catch {
     return undefined;
   }
 }
 
 export async function loadRunHistory(workspaceRoot: string, log: vscode.LogOutputChannel): Promise<RunSummary[]> {
-  const base = path.join(workspaceRoot, '.tritonize', 'runs');
-  let names: string[];
-  try {
-    names = await readdir(base);
-  } catch {
-    return [];
-  }
-  const out: RunSummary[] = [];
-  for (const name of names) {
-    const run = await loadRun(path.join(base, name));
-    if (!run) { log.debug(`history: skipped ${name} (no readable run.json)`); continue; }
-    out.push(summarise(run));
-  }
-  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const list = await new RunStore(workspaceRoot).list();
+  log.debug(`history: ${list.length} run(s) on disk`);
+  return list;
 }
 
 export function reportMarkdown(run: Run): string {

@@ -2,7 +2,8 @@
 // state; the panel only renders `PanelState` snapshots of it.
 import * as vscode from 'vscode';
 import type { CallSpec } from './applyPlan';
-import { effectiveSpeedup, type PanelState, type Run, type RunSummary } from './protocol';
+import { summarize } from '../core/store';
+import type { PanelState, Run, RunSummary } from './protocol';
 
 /** What Apply needs to know about where a run came from (kept in memory for this session). */
 export interface RunOrigin {
@@ -33,7 +34,7 @@ export class RunsModel {
   }
 
   private summaries(): RunSummary[] {
-    const live = [...this.runs.values()].map((r) => summarise(r));
+    const live = [...this.runs.values()].map((r) => summarize(r));
     const ids = new Set(live.map((s) => s.id));
     return [...live, ...this.history.filter((h) => !ids.has(h.id))].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   }
@@ -99,13 +100,4 @@ export class RunsModel {
     for (const c of this.controllers.values()) c.abort();
     this.changed.dispose();
   }
-}
-
-export function summarise(r: Run): RunSummary {
-  const best = r.candidates.find((c) => c.id === r.bestCandidateId);
-  return {
-    id: r.id, problemName: r.problemName, startedAt: r.startedAt, finishedAt: r.finishedAt, status: r.status,
-    candidateCount: r.candidates.length, bestCandidateId: r.bestCandidateId,
-    bestVerdict: best?.report?.verdict ?? null, bestSpeedup: effectiveSpeedup(best?.report),
-  };
 }

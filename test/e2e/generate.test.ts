@@ -90,7 +90,7 @@ describe('e2e: Generate Triton kernel in the workbench', function () {
     await runCommand(page, 'Tritonize: Generate Triton kernel');
     // Confirm the problem ("Looks right / Edit").
     const looksRight = notificationButton(page, 'Does it look right?', 'Looks right');
-    await looksRight.waitFor({ timeout: 60_000 });
+    await looksRight.waitFor({ timeout: 120_000 });
     await wb.shot('confirm-problem');
     await looksRight.click();
     // The panel fills in: two candidates, the first incorrect, the second correct, with a chart.
@@ -125,9 +125,9 @@ describe('e2e: Generate Triton kernel in the workbench', function () {
 
   it('applies the correct kernel into a new module, and the program runs', async () => {
     const { page, workspace } = wb;
-    await notificationButton(page, 'is correct', 'Apply').click({ timeout: 30_000 });
+    await notificationButton(page, 'is correct', 'Apply').click({ timeout: 60_000 });
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill('New module');
     await page.keyboard.press('Enter');
     await openFile(page, 'demo.py');

@@ -38,7 +38,9 @@ export async function openWorkbench(opts: { files: Record<string, string>; setti
   await page.setViewportSize({ width: 1600, height: 1000 });
   const payload: [string, string][] = [['extensionDevelopmentPath', server.remoteUri(ROOT)], ['skipWelcome', 'true']];
   await page.goto(server.workbenchUrl(workspace, payload), { waitUntil: 'domcontentloaded' });
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  // The extension's activity-bar entry means the extension host loaded it (slow on a busy machine).
+  await page.locator('.activitybar .action-item a[aria-label^="Tritonize"], .activitybar [aria-label^="Tritonize"]').first().waitFor({ timeout: 180_000 });
   let n = 0;
   return {
     server, page, workspace,
@@ -56,29 +58,30 @@ export async function openWorkbench(opts: { files: Record<string, string>; setti
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 10_000 });
+  await row.waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
 }
 
-/** Opens a workspace file through Quick Open (Ctrl+P). */
+/** Opens a top-level workspace file from the Explorer (Quick Open's file search is slow to index). */
 export async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator(`.tab[aria-label^="${name}"]`).first().waitFor({ timeout: 15_000 });
+  const tab = page.locator(`.tab[aria-label^="${name}"]`).first();
+  if (await tab.count()) {
+    await tab.click();
+    return;
+  }
+  await page.keyboard.press('Control+Shift+E');
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click({ timeout: 60_000 });
+  await tab.waitFor({ timeout: 60_000 });
 }
 
 /** Moves the cursor to a 1-based line with Ctrl+G. */
 export async function goToLine(page: Page, line: number): Promise<void> {
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
   await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
 }
