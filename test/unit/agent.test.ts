@@ -83,6 +83,18 @@ describe('agent loop with the real backend on CPU', function () {
     for (const s of ['generating', 'compiling', 'done']) assert.ok(stages.has(s as never), `missing stage ${s}: ${[...stages]}`);
   });
 
+  it('K parallel candidates: one wrong, one right → best is the right one and the run stops after one turn', async () => {
+    await start({ reply: replyWith(fixture('add_wrong_mul.py')) }, { reply: replyWith(fixture('add_correct.py')) });
+    const run = await runAgent(task(), { ...CONFIG, candidates: 2 }, { llm: llm(), verifier: backend, store });
+    assert.equal(run.status, 'done', run.error ?? '');
+    assert.equal(run.turn, 1);
+    assert.deepEqual(run.candidates.map((c) => c.id).sort(), ['t1c0', 't1c1']);
+    assert.deepEqual(run.candidates.map((c) => c.report?.verdict).sort(), ['correct', 'incorrect']);
+    const best = run.candidates.find((c) => c.id === run.bestCandidateId)!;
+    assert.equal(best.report?.verdict, 'correct');
+    assert.equal(fake.requests.length, 2);
+  });
+
   it('a reply without code is answered with a format reminder, then succeeds', async () => {
     await start(
       { reply: 'Sure! Triton is great for this kind of thing.' },

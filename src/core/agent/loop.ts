@@ -245,7 +245,8 @@ export function pickBest(cands: Candidate[]): Candidate | null {
   });
 }
 
-function reachedTarget(run: Run, config: AgentConfig, benchmark: boolean): boolean {
+/** Whether the run can stop: a correct candidate at the target speedup (or any correct one where timings mean nothing). */
+export function reachedTarget(run: Run, config: Pick<AgentConfig, 'targetSpeedup'>, benchmark: boolean): boolean {
   const best = pickBest(run.candidates);
   if (!best) return false;
   if (!benchmark || run.device.interpreter || best.report?.timings?.meaningful === false) return true;
