@@ -1,0 +1,100 @@
+// `tritonize.generate` inside VS Code against the fake OpenAI server and the real kernel server
+// (CPU interpreter): the agent's result, diagnostics on the wrong candidate, a rejected key, a
+// cancelled run. Uses the command argument {confirmProblem: false, showDiff: false} so no
+// interactive confirmation is needed.
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Run } from '../../src/extension/protocol';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { api, EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
+
+const fixture = (rel: string) =>
+  readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'python-backend', 'tests', rel), 'utf8');
+const fence = (code: string) => `Here you go.\n\n\`\`\`python\n${code.trimEnd()}\n\`\`\`\n`;
+
+const USER_FILE = `import torch
+
+
+def add(a, b):
+    return a + b
+
+
+def main():
+    a = torch.randn(3000)
+    b = torch.randn(3000)
+    c = a + b
+    print(float(c.sum()))
+`;
+
+async function selectInFile(name: string, line: number, text: string): Promise<vscode.TextEditor> {
+  const file = path.join(workspaceRoot(), name);
+  writeFileSync(file, USER_FILE);
+  const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+  const col = editor.document.lineAt(line).text.indexOf(text);
+  assert.ok(col >= 0);
+  editor.selection = new vscode.Selection(line, col, line, col + text.length);
+  return editor;
+}
+
+describe('generate (fake LLM, real kernel server on CPU)', function () {
+  this.timeout(300_000);
+  let fake: FakeOpenAI;
+  const config = () => vscode.workspace.getConfiguration('tritonize');
+
+  before(async () => {
+    fake = await startFakeOpenAI();
+    await config().update('llm.baseUrl', fake.baseURL, vscode.ConfigurationTarget.Global);
+    await config().update('llm.model', 'fake-model', vscode.ConfigurationTarget.Global);
+    await config().update('agent.maxTurns', 3, vscode.ConfigurationTarget.Global);
+    await config().update('device', 'cpu', vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('tritonize.setApiKey', 'sk-fake-integration');
+  });
+
+  after(async () => {
+    for (const key of ['llm.baseUrl', 'llm.model', 'agent.maxTurns', 'device']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    const { ctx } = await api();
+    await ctx.apiKey.clear();
+    await fake?.close();
+  });
+
+  it('repairs a wrong kernel into a correct one; the wrong one gets diagnostics', async () => {
+    fake.push({ reply: fence(fixture('candidates/wrong_off_by_one_mask.py')) }, { reply: fence(fixture('candidates/vector_add_correct.py')) });
+    await selectInFile('gen_demo.py', 10, 'a + b');
+    const run = (await vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false })) as Run | undefined;
+    assert.ok(run, 'generate returned no run (see the Tritonize log)');
+    assert.equal(run.status, 'done', run.error ?? '');
+    assert.deepEqual(run.candidates.map((c) => c.report?.verdict), ['incorrect', 'correct']);
+    assert.equal(run.bestCandidateId, run.candidates[1]!.id);
+    assert.ok(existsSync(path.join(workspaceRoot(), '.tritonize', 'runs', run.id, 'run.json')));
+    // The repair prompt carried the evidence of the failed attempt.
+    assert.match(String(fake.requests[1]!.body.messages!.at(-1)!.content), /incorrect/i);
+    const wrong = vscode.Uri.file(run.candidates[0]!.path!);
+    await waitFor('diagnostics on the wrong candidate', () => vscode.languages.getDiagnostics(wrong).some((d) => d.source === 'tritonize'), 30_000);
+    // The panel state (host-owned) shows this run.
+    const { runs } = await api();
+    assert.equal(runs.state().current?.id, run.id);
+    assert.ok(runs.state().history.some((h) => h.id === run.id));
+  });
+
+  it('stops with a clear error when the key is rejected (401)', async () => {
+    fake.push({ status: 401 });
+    await selectInFile('gen_401.py', 10, 'a + b');
+    const run = (await vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false })) as Run | undefined;
+    assert.equal(run?.status, 'failed');
+    assert.match(run?.error ?? '', /key/i);
+  });
+
+  it('cancels a run whose LLM hangs', async () => {
+    fake.push({ hang: 'after-headers' });
+    await selectInFile('gen_cancel.py', 10, 'a + b');
+    const pending = vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false }) as Thenable<Run | undefined>;
+    const { runs } = await api();
+    await waitFor('the run to start', () => runs.busy, 60_000);
+    await vscode.commands.executeCommand('tritonize.cancel');
+    const run = await pending;
+    assert.equal(run?.status, 'cancelled');
+    assert.equal(runs.busy, false);
+  });
+});
