@@ -78,6 +78,22 @@ describe('generate (fake LLM, real kernel server on CPU)', function () {
     assert.ok(runs.state().history.some((h) => h.id === run.id));
   });
 
+  it('refuses a problem whose reference does not run, pointing at the line, before any LLM call', async () => {
+    const before = fake.requests.length;
+    const file = path.join(workspaceRoot(), 'gen_broken.py');
+    writeFileSync(file, USER_FILE.replace('    c = a + b\n', '    c = a + undefined_helper(b)\n'));
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+    const line = 10;
+    editor.selection = new vscode.Selection(line, 8, line, editor.document.lineAt(line).text.length);
+    assert.equal(editor.document.getText(editor.selection), 'a + undefined_helper(b)');
+    const run = await vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false });
+    assert.equal(run, undefined);
+    assert.equal(fake.requests.length, before, 'the LLM was called for a broken problem');
+    const active = vscode.window.activeTextEditor!;
+    assert.match(active.document.fileName, /problem\.py$/);
+    assert.match(active.document.lineAt(active.selection.active.line).text, /undefined_helper/, 'cursor not on the failing line');
+  });
+
   it('stops with a clear error when the key is rejected (401)', async () => {
     fake.push({ status: 401 });
     await selectInFile('gen_401.py', 10, 'a + b');
