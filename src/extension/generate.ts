@@ -72,6 +72,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const replaced = draft.wholeLines
     ? new vscode.Range(selection.start.line, 0, selection.end.character > 0 || selection.end.line === selection.start.line ? selection.end.line + 1 : selection.end.line, 0)
     : selection;
+  const originalText = doc.getText(replaced);
   const runId = newRunId();
   // Same place core's RunStore keeps the run: the problem the user confirms is the one it stores.
   const runDir = path.join(root, '.tritonize', 'runs', runId);
@@ -105,8 +106,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     if (pick !== 'Edit and retry') return undefined;
     const go = await vscode.window.showInformationMessage('Fix problem.py, then retry.', 'Retry', 'Cancel');
     if (go !== 'Retry') return undefined;
-    if (vscode.workspace.textDocuments.find((d) => d.uri.fsPath === problemPath)?.isDirty)
-      await vscode.workspace.textDocuments.find((d) => d.uri.fsPath === problemPath)!.save();
+    if (shown.document.isDirty) await shown.document.save();
   }
   const apiKey = await ensureApiKey(ctx);
 
@@ -122,7 +122,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
       run = await runAgentLoop({
         runId, root, problemPath, problemName: draft.name, apiKey, settings, backend, log: ctx.log,
         environment: ctx.environment, inputs, signal: controller.signal,
-        onStart: (r) => runs.start(r, { uri: doc.uri, range: replaced, originalText: doc.getText(replaced), call: draft.call }, controller),
+        onStart: (r) => runs.start(r, { uri: doc.uri, range: replaced, originalText, call: draft.call }, controller),
         onUpdate: (r) => {
           runs.update(r);
           const cand = r.candidates[r.candidates.length - 1];
