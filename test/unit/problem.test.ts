@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildProblem, ProblemError, type SelectionInput } from '../../src/core/problem';
-import { VENV_PYTHON } from '../support/backend';
+import { REPO_ROOT, VENV_PYTHON } from '../support/backend';
 
 /** Runs the problem the way the harness does: Model(*get_init_inputs())(*get_inputs()). */
 function runProblem(source: string): string {
@@ -206,6 +207,31 @@ describe('problem builder', function () {
     const p = buildProblem(at(doc, 'def g(x):\n    # x: [B, D, T] float32\n    return x.sum(-1)'));
     assert.match(p.source, /x = torch\.randn\(16, 256, 1024\)  # TODO: set T/);
     assert.equal(p.needsInput, true);
+  });
+
+  it('the rmsnorm region of examples/model_code.py: self.eps becomes an init scalar, self.weight an input sized from defaults', function () {
+    const file = join(REPO_ROOT, 'examples', 'model_code.py');
+    if (!existsSync(file)) this.skip();
+    const doc = readFileSync(file, 'utf8');
+    const lines = doc.split('\n');
+    const start = lines.findIndex((l) => l.includes('x32 = x.float()'));
+    assert.ok(start > 0);
+    const selection = lines.slice(start, start + 3).join('\n');
+    const p = buildProblem({ selection, document: doc, startLine: start, fileName: file });
+    assert.equal(p.kind, 'snippet');
+    assert.equal(p.needsInput, false, p.todos.join('; '));
+    assert.deepEqual(p.forwardArgs, ['x', 'weight']);
+    assert.match(p.source, /def __init__\(self, eps\)/);
+    assert.match(p.source, /weight = torch\.randn\(1024\)/);
+    if (python) assert.match(runProblem(p.source), /OK \[\(2, 128, 1024\)\]/);
+  });
+
+  it('a call-site argument that is a caller variable is not pasted in as a name', () => {
+    const doc = 'import torch\nimport torch.nn as nn\nclass Norm(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.dim = dim\n    def forward(self, x):  # x: [4, 8]\n        return x / self.dim\n\ndef build(size):\n    return Norm(size)\n';
+    const p = buildProblem(at(doc, doc.slice(doc.indexOf('class Norm'), doc.indexOf('\n\ndef build'))));
+    assert.doesNotMatch(p.source, /^\s+size,/m);
+    assert.equal(p.needsInput, true);
+    assert.match(p.source, /None,\s+# TODO: set dim/);
   });
 
   describe('broken selections', () => {

@@ -155,8 +155,7 @@ class Builder {
     initParams.forEach((p, i) => {
       if (p.star) return;
       const given = call?.keyword[p.name] ?? call?.positional[i];
-      if (given !== undefined) initInputs.push({ name: p.name, expr: this.resolveValue(given), todo: null });
-      else if (p.default === null) initInputs.push(this.placeholderScalar(p.name, `${cls}.__init__`));
+      if (given !== undefined || p.default === null) initInputs.push(this.valueOr(p.name, given, `${cls}.__init__`));
       else if (initInputs.length === i) { /* defaults after: stop positional list */ }
     });
     const inputs = fwdParams.filter((p) => !p.star && !(p.default !== null && scalarLiteral(p.default) !== null))
@@ -197,7 +196,7 @@ class Builder {
         if (p.default !== null && given === undefined) return; // keep its default
         initNames.push(p.name);
         callArgs.push(`${p.name}=self.${p.name}`);
-        initInputs.push(given !== undefined ? { name: p.name, expr: this.resolveValue(given), todo: null } : this.placeholderScalar(p.name, fn));
+        initInputs.push(this.valueOr(p.name, given, fn));
         return;
       }
       fwdArgs.push(p.name);
@@ -244,6 +243,11 @@ class Builder {
       inputs.push(this.inputFor(p, this.enclosingText(enclosing)));
     }
     names.selfAttrs.forEach((a, i) => {
+      const scalar = this.scalarAttr(a);
+      if (scalar) {
+        scalars.push({ p: { name: attrArgs[i]!, annotation: null, default: null, star: false }, spec: { ...scalar, name: attrArgs[i]! } });
+        return;
+      }
       fwdArgs.push(attrArgs[i]!);
       inputs.push(this.attrInput(a, attrArgs[i]!));
     });
@@ -328,7 +332,10 @@ class Builder {
     const ann = p.annotation ?? '';
     if (/^(int|float|bool|str)\b/.test(ann) || /^Optional\[(int|float|bool|str)\]/.test(ann)) return true;
     if (/Tensor/.test(ann)) return false;
-    if (given !== undefined) return scalarLiteral(this.resolveValue(given)) !== null && !hintFromCreation(given);
+    if (given !== undefined) {
+      const v = this.resolveValue(given);
+      if (v !== null) return scalarLiteral(v) !== null;
+    }
     if (p.default !== null) return scalarLiteral(p.default) !== null;
     return /^(dim|axis|eps|n|k|num_\w+|\w+_size|\w+_dim|p|alpha|beta|scale|stride|padding|dilation|groups)$/.test(p.name)
       && !this.tensorHint(p.name, '');
@@ -356,12 +363,29 @@ class Builder {
     return { name: p.name, expr: 'torch.randn(1024, 1024)', todo: `set shape (and dtype) of ${p.name}` };
   }
 
+  /** `self.eps = eps` where eps is a scalar parameter of __init__ (or a literal): its value, else null. */
+  private scalarAttr(attr: string): InputSpec | null {
+    const m = this.context.match(new RegExp(`self\\.${attr}\\s*=\\s*([^#\\n]+)`));
+    if (!m) return null;
+    const rhs = m[1]!.trim();
+    if (scalarLiteral(rhs) !== null) return { name: attr, expr: rhs, todo: null };
+    if (!/^[A-Za-z_]\w*$/.test(rhs)) return null;
+    const before = this.context.slice(0, m.index);
+    const init = [...before.matchAll(/def\s+__init__\s*\(/g)].at(-1);
+    const param = init ? parseParams(signatureOf(before.slice(init.index!)) ?? '').find((p) => p.name === rhs) : undefined;
+    if (!param || !this.isScalar(param, undefined)) return null;
+    if (param.default !== null && scalarLiteral(param.default) !== null) return { name: attr, expr: param.default, todo: null };
+    return this.placeholderScalar(rhs, '__init__');
+  }
+
   private attrInput(attr: string, argName: string): InputSpec {
     const m = this.context.match(new RegExp(`self\\.${attr}\\s*=\\s*(.+)`));
     const h = m ? hintFromCreation(m[1]!) : null;
     if (h) {
       const { shape, unresolved } = resolveDims(h.shape, this.consts);
       if (!unresolved.length) return { name: argName, expr: renderTensor(shape, h.dtype), todo: null };
+      return { name: argName, expr: renderTensor(shape.map((d) => (typeof d === 'number' ? d : 1024)), h.dtype),
+        todo: `set ${unresolved.join(', ')} (self.${attr} has shape [${h.shape.join(', ')}])` };
     }
     const hint = this.tensorHint(argName, '') ?? this.tensorHint(attr, '');
     if (hint?.kind === 'tensor') {
@@ -378,10 +402,16 @@ class Builder {
   }
 
   /** A call-site argument: a literal, a known integer constant, or kept as written. */
-  private resolveValue(expr: string): string {
+  private resolveValue(expr: string): string | null {
     const t = expr.trim();
     if (this.consts.has(t)) return String(this.consts.get(t));
-    return t;
+    if (scalarLiteral(t) !== null || hintFromCreation(t)) return t;
+    return null; // a variable of the caller: unknown here
+  }
+
+  private valueOr(name: string, given: string | undefined, where: string): InputSpec {
+    const v = given === undefined ? null : this.resolveValue(given);
+    return v !== null ? { name, expr: v, todo: null } : this.placeholderScalar(name, where);
   }
 
   /** Assigned names the rest of the enclosing function reads; else the last one assigned. */

@@ -140,12 +140,20 @@ export function integerConstants(text: string): Map<string, number> {
   for (const m of text.matchAll(/^\s*([A-Za-z_]\w*)\s*(?::\s*int\s*)?=\s*(\d[\d_]*)\s*(?:#.*)?$/gm)) {
     if (!out.has(m[1]!)) out.set(m[1]!, Number(m[2]!.replace(/_/g, '')));
   }
+  // Lower priority: integer parameter defaults (`hidden: int = 1024` in a signature).
+  for (const m of text.matchAll(/[(,]\s*([A-Za-z_]\w*)\s*(?::\s*int\s*)?=\s*(\d+)\s*(?=[,)])/g)) {
+    if (!out.has(m[1]!) && /\bdef\b/.test(lineAt(text, m.index!))) out.set(m[1]!, Number(m[2]!));
+  }
   for (const m of text.matchAll(/^\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+)\s*=\s*(\d+(?:\s*,\s*\d+)+)\s*$/gm)) {
     const names = m[1]!.split(',').map((s) => s.trim());
     const vals = m[2]!.split(',').map((s) => Number(s.trim()));
     if (names.length === vals.length) names.forEach((n, i) => { if (!out.has(n)) out.set(n, vals[i]!); });
   }
   return out;
+}
+
+function lineAt(text: string, index: number): string {
+  return text.slice(text.lastIndexOf('\n', index) + 1, text.indexOf('\n', index) >>> 0);
 }
 
 /** Replaces symbolic dims with known constants; returns the names left unresolved. */
