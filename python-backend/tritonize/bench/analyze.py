@@ -26,7 +26,10 @@ def analyze(msg: dict[str, Any], ref: dict[str, Any], dev: dict[str, Any] | None
         "candidate": pick("candidate"), "wall": {k: v["wall"] for k, v in res.items()},
         "inductor_compile_s": msg.get("compile_s"), "inductor_error": msg.get("inductor_error"),
         "speedup_vs_eager": None, "speedup_vs_inductor": None, "flags": [], "roofline": None,
+        "inductor_source": "measured" if "inductor" in res else None,
     }
+    if out["inductor"] is None and msg.get("cached_inductor"):
+        out["inductor"], out["inductor_source"] = msg["cached_inductor"], "cached from an earlier run of this problem"
     flags = out["flags"]
     if msg.get("foreign_streams"):
         flags.append({"rule": "side_stream_work",

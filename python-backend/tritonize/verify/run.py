@@ -165,14 +165,13 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
         from . import static_rules
     except ImportError:  # pragma: no cover - only while the module is being written
         static_rules = None
-    dims = set()
+    facts: dict[str, Any] = {}
     try:
-        from .loader import size_globals
-
-        dims = set(size_globals(problem).values())
+        facts = static_rules.problem_facts(problem.read_text()) if static_rules else {}
     except Exception:
         pass
-    static = static_rules.check_source(src, str(candidate), problem_dims=dims) if static_rules else []
+    static = (static_rules.check_source(src, str(candidate), problem_dims=set(facts.get("dims") or ()),
+                                        problem_dtype=facts.get("dtype")) if static_rules else [])
     blocking = [d for d in static if d.get("severity") == "error"]
     for d in static:
         rep.diag(d.get("line", 0), d["message"], d["rule"], d.get("severity", "warning"))
@@ -260,6 +259,10 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
             elif kind == "fatal":
                 return rep.end("runtime_error", f"worker failure: {msg.get('message')}")
             elif kind == "verified":
+                if msg.get("autotune_first_only"):
+                    correctness["flags"].append({"rule": "autotune_first_config_only", "message": "interpreter: "
+                                                 f"{', '.join(msg['autotune_first_only'])} checked with its first autotune "
+                                                 "config only (the others are checked on a GPU)"})
                 if msg.get("foreign_streams"):
                     anticheat["side_stream_launches"] = msg["foreign_streams"]
                     names = ", ".join(msg["foreign_streams"])
@@ -314,6 +317,11 @@ def _judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: 
         if op not in anticheat["data_movement_ops"]:
             anticheat["data_movement_ops"].append(op)
     trial = {"name": msg["name"], "passed": passed, "outputs": results, "launches": msg.get("launches", {})}
+    if msg.get("subclasses"):
+        flag = {"rule": "tensor_subclass_output", "message": f"forward returned Tensor subclass(es) "
+                f"{', '.join(msg['subclasses'])}; compared as plain tensors"}
+        if flag not in correctness["flags"]:
+            correctness["flags"].append(flag)
     if msg.get("mutated_inputs") and not exp.get("mutated"):
         trial["passed"] = False
         trial["mutated_inputs"] = msg["mutated_inputs"]
@@ -402,6 +410,11 @@ def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], re
     cuda = device.startswith("cuda")
     budget = float(options.get("bench_budget_s", 10.0 if cuda else 3.0))
     inductor = options.get("inductor", cuda)
+    # A cached Inductor baseline (same problem content, device and versions; see the server's
+    # baseline cache) saves the compile and its timing; eager is always re-timed side by side.
+    cached = (options.get("baseline") or {}).get("inductor") if inductor else None
+    if cached:
+        inductor = False
     t0 = time.monotonic()
     try:
         w.send({"cmd": "bench", "inductor": inductor, "inductor_mode": options.get("inductor_mode"), "budget_s": budget})
@@ -438,6 +451,8 @@ def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], re
                         f"gives a wrong answer: {res['reason']} (cached or stale output?)")
                 rep.diag(_kernel_line(rep, (rep.r['anticheat']['triton_kernels'] or [''])[0]), msg_, "bench_output_mismatch")
                 return rep.end("incorrect", f"rule bench_output_mismatch: {msg_}")
+    if cached:
+        msg["cached_inductor"] = cached
     rep.r["timings"] = analyze(msg, ref, rep.r.get("_device_props"), cuda, elapsed, policy)
     t = rep.r["timings"]
     if t.get("forged"):

@@ -14,11 +14,27 @@ import sys
 import traceback
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker when the process that started it dies (PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() == 1:  # parent already gone before prctl took effect
+            os._exit(0)
+    except Exception:
+        pass
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--in-fd", type=int, required=True)
     ap.add_argument("--out-fd", type=int, required=True)
     args = ap.parse_args()
+    _die_with_parent()
     # Keep our channel fds away from code that looks for "fd 3": dup them high and close the originals.
     in_fd, out_fd = os.dup(args.in_fd), os.dup(args.out_fd)
     for fd in (args.in_fd, args.out_fd):

@@ -133,7 +133,8 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
         kernels |= set(hooks.LAUNCHES.kernels)
         mutated = [i for i, (a, x) in enumerate(zip(args, fresh))
                    if isinstance(a, torch.Tensor) and not torch.equal(a, x)]
-        channel.send(out_fd, {"type": "trial", "name": trial["name"], "outputs": _cpu(_outputs(y)),
+        subclasses = sorted({type(o).__name__ for o in _outputs(y) if isinstance(o, torch.Tensor) and type(o) is not torch.Tensor})
+        channel.send(out_fd, {"type": "trial", "name": trial["name"], "outputs": _cpu(_outputs(y)), "subclasses": subclasses,
                               "launches": dict(hooks.LAUNCHES.kernels), "compute_ops": dict(rec.compute),
                               "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
                               "mutated_inputs": mutated})
@@ -145,7 +146,8 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
             coverage = _coverage(model, data["trials"][0]["inputs"], device, kernels)
         except Exception as exc:
             coverage = {"time_coverage": None, "error": str(exc)[:200]}
-    channel.send(out_fd, {"type": "verified", "coverage": coverage, "foreign_streams": dict(hooks.LAUNCHES.foreign_streams)})
+    channel.send(out_fd, {"type": "verified", "coverage": coverage, "foreign_streams": dict(hooks.LAUNCHES.foreign_streams),
+                          "autotune_first_only": sorted(hooks.AUTOTUNE_FIRST_ONLY)})
 
     cmd = channel.recv(in_fd)
     if cmd.get("cmd") != "bench":

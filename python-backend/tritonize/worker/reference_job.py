@@ -22,10 +22,15 @@ def _to(xs: list[Any], device: str) -> list[Any]:
     return [x.to(device) if isinstance(x, torch.Tensor) else x for x in xs]
 
 
+def _plain(x: torch.Tensor) -> torch.Tensor:
+    # A Tensor subclass can't cross the safe channel and could carry its own __eq__: send its data.
+    return x if type(x) is torch.Tensor else x.as_subclass(torch.Tensor)
+
+
 def _cpu(xs: Any) -> list[Any]:
     if isinstance(xs, torch.Tensor):
         xs = [xs]
-    return [x.detach().cpu() if isinstance(x, torch.Tensor) else x for x in xs]
+    return [_plain(x.detach()).cpu() if isinstance(x, torch.Tensor) else x for x in xs]
 
 
 def _double(xs: list[Any]) -> list[Any]:
