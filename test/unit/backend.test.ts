@@ -121,6 +121,18 @@ describe('BackendClient against the real kernel server (CPU)', function () {
     assert.ok(stages.length >= 2, `stages: ${stages.join(',')}`);
   });
 
+  it('parallel verifications each get their own progress stages', async () => {
+    const a: string[] = [];
+    const b: string[] = [];
+    const [ra, rb] = await Promise.all([
+      client.verify({ problemPath: join(dir, 'add_problem.py'), candidatePath: join(dir, 'add_correct.py'), device: 'cpu', timeout: 120, benchmark: false }, { onStage: (s) => a.push(s) }),
+      client.verify({ problemPath: join(dir, 'add_problem.py'), candidatePath: join(dir, 'add_wrong_mul.py'), device: 'cpu', timeout: 120, benchmark: false }, { onStage: (s) => b.push(s) }),
+    ]);
+    assert.equal(ra.verdict, 'correct');
+    assert.equal(rb.verdict, 'incorrect');
+    assert.ok(a.includes('checking') && b.includes('checking'), `a: ${a.join(',')} b: ${b.join(',')}`);
+  });
+
   it('verifies a wrong candidate as incorrect with mismatch evidence', async () => {
     const report = await client.verify({ problemPath: join(dir, 'add_problem.py'), candidatePath: join(dir, 'add_wrong_mul.py'),
       device: 'cpu', timeout: 120, benchmark: false });

@@ -70,6 +70,9 @@ export class BackendClient implements Verifier {
   private readonly deathListeners = new Set<(err: BackendError) => void>();
   private disposing = false;
   private tokenSeq = 0;
+  /** Stage listeners by work-done token. One `$/progress` handler serves them all: vscode-jsonrpc
+   * keeps a single handler per notification method, so per-request handlers would replace each other. */
+  private readonly progress = new Map<string, (stage: string) => void>();
 
   private constructor(private readonly child: ChildProcess, private readonly conn: MessageConnection,
     private readonly opts: BackendOptions) {}
@@ -129,16 +132,12 @@ export class BackendClient implements Verifier {
   async verify(req: VerifyRequest, opts: RequestOptions = {}): Promise<VerifyReport> {
     const token = `tritonize-verify-${process.pid}-${++this.tokenSeq}`;
     const params = VerifyParams.parse({ ...req, workDoneToken: token });
-    const sub = this.conn.onNotification('$/progress', (p: { token?: unknown; value?: { kind?: string; message?: unknown } }) => {
-      if (p?.token !== token || !p.value) return;
-      const { kind, message } = p.value;
-      if ((kind === 'begin' || kind === 'report') && typeof message === 'string') opts.onStage?.(message);
-    });
+    if (opts.onStage) this.progress.set(token, opts.onStage);
     try {
       const raw = await this.request(Methods.verify, params, { signal: opts.signal, timeoutMs: guard(req.timeout) });
       return this.parse(VerifyReport, raw, 'verify report');
     } finally {
-      sub.dispose();
+      this.progress.delete(token);
     }
   }
 
@@ -167,6 +166,11 @@ export class BackendClient implements Verifier {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) this.opts.onLog?.(line);
+    });
+    this.conn.onNotification('$/progress', (p: { token?: unknown; value?: { kind?: string; message?: unknown } }) => {
+      const listener = typeof p?.token === 'string' ? this.progress.get(p.token) : undefined;
+      const { kind, message } = p?.value ?? {};
+      if (listener && (kind === 'begin' || kind === 'report') && typeof message === 'string') listener(message);
     });
     // Server → client requests we do not act on; answering keeps the server from waiting.
     this.conn.onRequest('window/workDoneProgress/create', () => null);

@@ -26,7 +26,9 @@ export interface LlmTuning {
 }
 
 export const DEFAULT_TUNING: LlmTuning = {
-  maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 20_000, maxRetryAfterMs: 60_000, idleTimeoutMs: 180_000,
+  maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 20_000, maxRetryAfterMs: 60_000,
+  // Reasoning models can think for minutes before their first streamed token.
+  idleTimeoutMs: 300_000,
 };
 
 export interface ChatMessage {
