@@ -14,6 +14,9 @@ python3 -c "import sys, torch, triton; print('python', sys.version.split()[0], '
 if [ "$part" = tests ] || [ "$part" = all ]; then
   (cd "$ROOT/python-backend" && timeout ${TESTS_TIMEOUT:-500} python3 -m pytest tests -m gpu -q -p no:cacheprovider --timeout 300 -rfE \
      2>&1 | tee "$OUT/gpu_tests.log" | tail -25)
+  # The kernel server end to end over stdio (its verify requests use device "auto" = this GPU).
+  (cd "$ROOT/python-backend" && timeout ${SERVER_TIMEOUT:-150} python3 -m pytest tests/server -q -p no:cacheprovider -x \
+     2>&1 | tee "$OUT/server_tests.log" | tail -5)
 fi
 if [ "$part" = bench ] || [ "$part" = all ]; then
   timeout ${BENCH_TIMEOUT:-420} python3 "$ROOT/bench/verifier_bench.py" --device cuda --repeats ${REPEATS:-3} --json "$OUT/verifier_bench.json" 2>&1 \
