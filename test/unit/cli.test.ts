@@ -11,13 +11,14 @@ import { FIXTURES, fixture, replyWith } from '../fixtures/replies';
 
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void):
+  Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OPENAI_API_KEY: 'sk-test', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stderr.on('data', (c) => { stderr += c; onStderr?.(stderr, child); });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -65,6 +66,20 @@ describe('tritonize-agent CLI', function () {
       assert.deepEqual(report.candidates.map((c: { verdict: string }) => c.verdict), ['incorrect', 'correct']);
       assert.ok(existsSync(join(out, '.tritonize', 'runs', report.runId, 'run.json')));
       assert.match(r.stderr, /incorrect/);
+    });
+
+    it('Ctrl-C while the LLM streams cancels the run and exits 130', async () => {
+      fake = await startFakeOpenAI([{ reply: replyWith(fixture('add_correct.py')), chunkSize: 2, chunkDelayMs: 200 }]);
+      const out = mkdtempSync(join(tmpdir(), 'tritonize-cli-'));
+      let sent = false;
+      const r = await cli(['generate', join(FIXTURES, 'add_problem.py'), '--model', 'fake-model', '--base-url', fake.baseURL,
+        '--python', VENV_PYTHON, '--device', 'cpu', '--out', out, '--workspace', out], {}, (text, child) => {
+        if (!sent && /generating/.test(text)) { sent = true; setTimeout(() => child.kill('SIGINT'), 300); }
+      });
+      assert.equal(r.code, 130, r.stderr);
+      assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).status, 'cancelled');
+      await new Promise((res) => setTimeout(res, 100));
+      assert.equal(fake.requests[0]!.aborted, true);
     });
 
     it('a rejected key exits 3 with the fix', async () => {
