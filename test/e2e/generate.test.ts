@@ -68,9 +68,11 @@ describe('e2e: Generate Triton kernel in the workbench', function () {
     });
   });
 
+  let failed = false;
+  afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
     await wb?.shot('final');
-    await wb?.close();
+    await wb?.close(failed);
     await fake?.close();
   });
 

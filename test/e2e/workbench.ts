@@ -1,7 +1,7 @@
 // Driving a real VS Code workbench (code-server + Debian chromium, via the shared harness in
 // test/support/codeServer.ts) for end-to-end tests: the extension under development is loaded from
 // the repo through the workbench URL's `payload` (extensionDevelopmentPath), no .vsix needed.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import {
@@ -17,11 +17,14 @@ export interface Workbench {
   page: Page;
   workspace: string;
   shot(name: string): Promise<void>;
-  close(): Promise<void>;
+  /** Stops everything; removes the state dir when `keep` is false (keep it after a failure). */
+  close(keep?: boolean): Promise<void>;
 }
 
 export async function openWorkbench(opts: { files: Record<string, string>; settings: Record<string, unknown>; env?: NodeJS.ProcessEnv }): Promise<Workbench> {
-  const state = join(ROOT, '.tools', 'e2e');
+  // A fresh state dir per run (like the integration harness), so concurrent runs do not collide.
+  mkdirSync(join(ROOT, '.tools', 'runs'), { recursive: true });
+  const state = mkdtempSync(join(ROOT, '.tools', 'runs', 'e2e-'));
   const dirs = codeServerDirs(state);
   prepareState(dirs, { fresh: true, settings: { ...defaultSettings(ROOT), ...opts.settings } });
   const workspace = join(state, 'workspace');
@@ -47,9 +50,10 @@ export async function openWorkbench(opts: { files: Record<string, string>; setti
     async shot(name) {
       await page.screenshot({ path: join(ARTIFACTS, `${String(++n).padStart(2, '0')}-${name}.png`) }).catch(() => undefined);
     },
-    async close() {
+    async close(keep = true) {
       await browser.close().catch(() => undefined);
       await server.stop();
+      if (!keep) rmSync(state, { recursive: true, force: true });
     },
   };
 }
