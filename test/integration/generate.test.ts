@@ -4,7 +4,9 @@
 // interactive confirmation is needed.
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { Run } from '../../src/extension/protocol';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
@@ -76,6 +78,24 @@ describe('generate (fake LLM, real kernel server on CPU)', function () {
     const { runs } = await api();
     assert.equal(runs.state().current?.id, run.id);
     assert.ok(runs.state().history.some((h) => h.id === run.id));
+  });
+
+  it('turns a selected function into one whose body calls the kernel; applied in place, the program runs', async () => {
+    fake.push({ reply: fence(fixture('candidates/vector_add_correct.py')) });
+    const file = path.join(workspaceRoot(), 'gen_function.py');
+    writeFileSync(file, USER_FILE.replace('    c = a + b\n', '    c = add(a, b)\n') + '\n\nif __name__ == "__main__":\n    main()\n');
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+    editor.selection = new vscode.Selection(3, 0, 4, editor.document.lineAt(4).text.length); // def add(a, b): return a + b
+    const run = (await vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false })) as Run | undefined;
+    assert.equal(run?.status, 'done', run?.error ?? 'no run');
+    assert.equal(await vscode.commands.executeCommand('tritonize.applyCandidate', { runId: run!.id, placement: 'same-file' }), true);
+    const text = editor.document.getText();
+    assert.match(text, /^def add\(a, b\):\n    return tritonize_add\(a, b\)$/m);
+    assert.doesNotMatch(text, /return a \+ b/);
+    await editor.document.save();
+    const { stdout } = await promisify(execFile)(vscode.workspace.getConfiguration('tritonize').get<string>('python.interpreter') || 'python3', [file],
+      { cwd: path.dirname(file), env: { ...process.env, TRITON_INTERPRET: '1' }, encoding: 'utf8', timeout: 90_000 });
+    assert.match(stdout, /^-?\d/m);
   });
 
   it('refuses a problem whose reference does not run, pointing at the line, before any LLM call', async () => {
