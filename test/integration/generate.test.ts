@@ -98,6 +98,29 @@ describe('generate (fake LLM, real kernel server on CPU)', function () {
     assert.match(stdout, /^-?\d/m);
   });
 
+  it('binds a selected nn.Module class to the Triton class; applied into a new module, the program runs', async () => {
+    fake.push({ reply: fence(fixture('candidates/vector_add_correct.py')) });
+    const file = path.join(workspaceRoot(), 'gen_module.py');
+    writeFileSync(file, [
+      'import torch', 'import torch.nn as nn', '', '',
+      'class Adder(nn.Module):', '    def forward(self, a, b):', '        return a + b', '', '',
+      'if __name__ == "__main__":', '    a = torch.randn(3000)', '    b = torch.randn(3000)',
+      '    print("max err", float((Adder()(a, b) - (a + b)).abs().max()))', '',
+    ].join('\n'));
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+    editor.selection = new vscode.Selection(4, 0, 6, editor.document.lineAt(6).text.length);
+    const run = (await vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false })) as Run | undefined;
+    assert.equal(run?.status, 'done', run?.error ?? 'no run');
+    assert.equal(await vscode.commands.executeCommand('tritonize.applyCandidate', { runId: run!.id, placement: 'new-module' }), true);
+    const text = editor.document.getText();
+    assert.match(text, /^from gen_module_triton import _TritonizeAdder$/m);
+    assert.match(text, /^Adder = _TritonizeAdder$/m);
+    await editor.document.save();
+    const { stdout } = await promisify(execFile)(vscode.workspace.getConfiguration('tritonize').get<string>('python.interpreter') || 'python3', [file],
+      { cwd: path.dirname(file), env: { ...process.env, TRITON_INTERPRET: '1' }, encoding: 'utf8', timeout: 90_000 });
+    assert.match(stdout, /max err 0\.0/);
+  });
+
   it('refuses a problem whose reference does not run, pointing at the line, before any LLM call', async () => {
     const before = fake.requests.length;
     const file = path.join(workspaceRoot(), 'gen_broken.py');
