@@ -18,6 +18,8 @@ describe('backend environment', () => {
     for (const name of Object.keys(env)) assert.doesNotMatch(name, /KEY|TOKEN|SECRET/i);
     assert.equal(env.PYTHONPATH, '/ext/python-backend:/old');
     assert.equal(env.PYTHONSTARTUP, undefined);
+    assert.equal(serverEnvironment('/b', { PYTHONPATH: '/b:/x:' }).PYTHONPATH, '/b:/x', 'no duplicate or empty entries');
+    assert.equal(serverEnvironment('/b', {}).PYTHONPATH, '/b');
   });
 
   it('the spawned child really does not see the API key', async function () {

@@ -9,7 +9,9 @@ export function serverEnvironment(backendPath: string, base: NodeJS.ProcessEnv =
   for (const [name, value] of Object.entries({ ...base, ...extra })) {
     if (value !== undefined && !SECRET_NAME.test(name)) env[name] = value;
   }
-  env.PYTHONPATH = base.PYTHONPATH ? `${backendPath}${process.platform === 'win32' ? ';' : ':'}${base.PYTHONPATH}` : backendPath;
+  const sep = process.platform === 'win32' ? ';' : ':';
+  const rest = (base.PYTHONPATH ?? '').split(sep).filter((p) => p && p !== backendPath);
+  env.PYTHONPATH = [backendPath, ...rest].join(sep);
   env.PYTHONUNBUFFERED = '1';
   // stdout is the LSP channel: no startup hooks that might print to it.
   delete env.PYTHONSTARTUP;
