@@ -93,6 +93,8 @@ describe('agent loop with the real backend on CPU', function () {
     const best = run.candidates.find((c) => c.id === run.bestCandidateId)!;
     assert.equal(best.report?.verdict, 'correct');
     assert.equal(fake.requests.length, 2);
+    const asks = fake.requests.map((r) => r.body.messages!.at(-1)!.content);
+    assert.equal(asks.filter((a) => /Candidate 2 of 2/.test(a)).length, 1, 'the second lineage is asked for a different strategy');
   });
 
   it('a reply without code is answered with a format reminder, then succeeds', async () => {

@@ -76,7 +76,11 @@ export async function runAgent(task: AgentTask, config: AgentConfig, deps: Agent
 
   const benchmark = config.benchmark && task.device.type === 'cuda';
   const base = initialMessages({ problemSource: task.problemSource, device: task.device, inputs: task.inputs, targetSpeedup: config.targetSpeedup });
-  const lineages: Lineage[] = Array.from({ length: config.candidates }, () => ({ messages: base, history: [] }));
+  // Parallel lineages would otherwise often produce the same first kernel: ask each to differ.
+  const lineages: Lineage[] = Array.from({ length: config.candidates }, (_, i) => ({
+    messages: i === 0 ? base : [base[0]!, { role: 'user' as const, content: `${base[1]!.content}\n\n${diversityHint(i, config.candidates)}` }],
+    history: [],
+  }));
   const runAbort = new AbortController();
   const onAbort = () => runAbort.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -226,6 +230,11 @@ async function runCandidate(a: {
     { role: 'user', content: repairPrompt({ code: cand.code, report, targetSpeedup: config.targetSpeedup, history: lineage.history.slice(0, -1) }) },
   ];
   return {};
+}
+
+function diversityHint(index: number, total: number): string {
+  return `(Candidate ${index + 1} of ${total} written in parallel: choose a different strategy from the most obvious one, `
+    + 'e.g. other block sizes, tiling, number of warps, or a different decomposition of the work.)';
 }
 
 function attemptLine(turn: number, r: VerifyReport): string {
