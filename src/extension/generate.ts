@@ -136,6 +136,9 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   ).then(undefined, (err) => { runs.finish(runId); throw err; });
   runs.finish(runId);
   if (!run) return undefined;
+  ctx.log.info(`run ${runId}: ${run.status}${run.error ? ` (${run.error})` : ''}; ${run.candidates.length} candidate(s) `
+    + `[${run.candidates.map((c) => `${c.id}: ${c.report?.verdict ?? c.stage}`).join(', ')}], best ${run.bestCandidateId ?? 'none'}, `
+    + `${run.tokens.prompt} prompt + ${run.tokens.completion} completion tokens`);
 
   // 4. Result: diff + Apply, or what went wrong.
   const best = run.candidates.find((c) => c.id === run!.bestCandidateId);
