@@ -3,6 +3,7 @@
 // package.json hides them in untrusted workspaces (a keybinding or another extension can still call them).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { candidateLabel } from '../../webview/model';
 import { applyCandidate, pickPlacement, type Placement } from './apply';
 import { readSettings } from './config';
 import { UserError, type Ctx } from './ctx';
@@ -110,7 +111,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     const cand = run.candidates.find((c) => c.id === (candidateId ?? run.bestCandidateId));
     if (!cand) throw new UserError('This run has no correct candidate to apply.');
     if (cand.report?.verdict !== 'correct') {
-      const go = await vscode.window.showWarningMessage(`Candidate ${cand.id} is not verified correct (${cand.report?.verdict ?? 'not run'}). Apply anyway?`, { modal: true }, 'Apply anyway');
+      const go = await vscode.window.showWarningMessage(`Candidate ${candidateLabel(cand, run)} is not verified correct (${cand.report?.verdict ?? 'not run'}). Apply anyway?`, { modal: true }, 'Apply anyway');
       if (go !== 'Apply anyway') return false;
     }
     const origin = runs.origin(run.id);
@@ -126,7 +127,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     const cand = run?.candidates.find((c) => c.id === candidateId);
     if (!run || !cand?.path) throw new UserError('That candidate has no file yet.');
     const origin = runs.origin(runId);
-    const label = `${cand.id} (${cand.report?.verdict ?? cand.stage})`;
+    const label = `candidate ${candidateLabel(cand, run)} (${cand.report?.verdict ?? cand.stage})`;
     if (origin) await showCandidateDiff(originals, runId, origin.uri.fsPath, cand.path, label);
     // A run from an earlier session: its problem.py holds the original code as `Model`.
     else await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(run.problemPath), vscode.Uri.file(cand.path), `Tritonize: problem ↔ ${label}`);

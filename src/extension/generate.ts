@@ -4,6 +4,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+// The panel's own naming ("2.1" = turn 2, first candidate), so messages and panel agree.
+import { candidateLabel } from '../../webview/model';
 import { readSettings } from './config';
 import { UserError, type Ctx } from './ctx';
 import type { OriginalSelections } from './diff';
@@ -126,7 +128,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
         onUpdate: (r) => {
           runs.update(r);
           const cand = r.candidates[r.candidates.length - 1];
-          progress.report({ message: `turn ${r.turn}/${r.maxTurns}${cand ? ` · ${cand.id}: ${cand.report?.verdict ?? cand.stage}` : ''}` });
+          progress.report({ message: `turn ${r.turn}/${r.maxTurns}${cand ? ` · candidate ${candidateLabel(cand, r)}: ${cand.report?.verdict ?? cand.stage}` : ''}` });
           // Candidate files must be known to the language client so their diagnostics and
           // code lenses arrive; opening (not showing) a document sends didOpen.
           for (const c of r.candidates) if (c.path) void vscode.workspace.openTextDocument(vscode.Uri.file(c.path)).then(undefined, () => undefined);
@@ -145,8 +147,9 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   if (run.status === 'cancelled') {
     void vscode.window.showInformationMessage('Tritonize: generation cancelled.');
   } else if (best?.path && best.report?.verdict === 'correct') {
-    if (opts.showDiff !== false) await showCandidateDiff(originals, runId, doc.fileName, best.path, `${best.id} (correct)`);
-    void vscode.window.showInformationMessage(`Tritonize: ${best.id} is correct — ${best.report.summary}`, 'Apply', 'Show panel').then((pick) => {
+    const label = `candidate ${candidateLabel(best, run)}`;
+    if (opts.showDiff !== false) await showCandidateDiff(originals, runId, doc.fileName, best.path, `${label} (correct)`);
+    void vscode.window.showInformationMessage(`Tritonize: ${label} is correct — ${best.report.summary}`, 'Apply', 'Show panel').then((pick) => {
       if (pick === 'Apply') void vscode.commands.executeCommand('tritonize.applyCandidate', { runId, candidateId: best.id });
       if (pick === 'Show panel') void panel.reveal();
     });
