@@ -7,7 +7,7 @@
 // e2e (mocha, out/test/e2e). The last line is always `total: N passed, M failed[, K skipped]`;
 // the exit code is non-zero if anything failed.
 // Env: TRITONIZE_STAGE_TIMEOUT_S (per stage, default 900).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,9 +111,9 @@ const stages = [
       if (!tests.length) return { note: 'no tests yet (no python-backend/tests/test_*.py)' };
       if (!existsSync(python)) return { code: 1, out: '', passed: 0, failed: 1, skipped: 0, note: '.venv missing: run node scripts/setup.mjs' };
       // No GPU here → the Triton interpreter on CPU. Respect an explicit TRITON_INTERPRET.
-      const gpu = await runCaptured(python, ['-c', 'import torch; print(torch.cuda.is_available())']);
+      const gpu = spawnSync(python, ['-c', 'import torch; print(torch.cuda.is_available())'], { encoding: 'utf8' });
       const env = {};
-      if (!/True/.test(gpu.out) && process.env.TRITON_INTERPRET === undefined) env.TRITON_INTERPRET = '1';
+      if (!/True/.test(gpu.stdout ?? '') && process.env.TRITON_INTERPRET === undefined) env.TRITON_INTERPRET = '1';
       console.log(`python: ${env.TRITON_INTERPRET ? 'no CUDA device: TRITON_INTERPRET=1 (Triton CPU interpreter)' : 'CUDA device visible'}`);
       const res = await runCaptured(python, ['-m', 'pytest', 'python-backend/tests', '-q', '-p', 'no:cacheprovider'], env);
       const parsed = parsePytest(res.out);
