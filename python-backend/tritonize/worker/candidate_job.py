@@ -169,11 +169,22 @@ def _bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch
     # values change every call while pointers stay, so a cache keyed on data_ptr or shape returns
     # stale answers, and the outputs of timed calls are checked against every set's expected output.
     bufs = [x.clone() if isinstance(x, torch.Tensor) else x for x in sets[0]]
+    calls = [0]
 
-    def prepare(k: int) -> None:
+    def exact(k: int) -> None:
         for b, x in zip(bufs, sets[k]):
             if isinstance(b, torch.Tensor):
                 b.copy_(x)
+
+    def prepare(k: int) -> None:
+        """Set k, with floating inputs rescaled by a factor that changes every call: no two timed
+        calls see the same values, so a cache keyed on sampled values or contents never hits."""
+        exact(k)
+        calls[0] += 1
+        factor = 1.0 + ((calls[0] % 61) + 1) / 128.0
+        for b in bufs:
+            if isinstance(b, torch.Tensor) and b.is_floating_point():
+                b.mul_(factor)
 
     fns: dict[str, Any] = {"eager": lambda k: eager(*bufs), "candidate": lambda k: model(*bufs)}
     compile_s, inductor_error = None, None
@@ -201,7 +212,7 @@ def _bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch
             # pointer or shape, or skips work in benchmark mode, returns a stale answer here.
             last: dict[int, Any] = {}
             for k in range(len(sets)):
-                prepare(k)
+                exact(k)
                 last[k] = _cpu(_outputs(model(*bufs)))
     except BaseException as exc:
         channel.send(out_fd, {"type": "error", "stage": "bench", **errors.describe(exc, job["candidate"])})
