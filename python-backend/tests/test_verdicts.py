@@ -519,11 +519,15 @@ def dynamic_tamper(name: str) -> Check:
 def side_stream_timing(rep: dict, cand: Path) -> None:
     """Work outside the timed region (side stream) or no work at all (memoized): acceptable outcomes
     are rejected (timing_forged), incorrect (output of a timed call read before it was written), or
-    a correct verdict whose timing is flagged and carries no speedup."""
+    a correct verdict whose timing is flagged and carries no speedup, or one measured honestly so the
+    cheat buys nothing (timed calls see new values every call, so a memo never hits and the
+    candidate is no faster than eager; seen on the H100: 0.16x)."""
     if rep["verdict"] == "correct":
         t = rep.get("timings") or {}
-        assert t.get("flags"), t
-        assert t.get("speedup_vs_eager") is None, t
+        s = t.get("speedup_vs_eager")
+        assert s is None or s < 1.0, t
+        if s is None:
+            assert t.get("flags"), t
 
 
 _gpu_case("gpu_empty_like_stale.py", "relu.py", ("incorrect",), stale_nan)
