@@ -51,8 +51,18 @@ def main() -> int:
         from ..verify import hooks
 
         hooks.install_launch_hooks()
+        # Pay the slow, job-independent start-up here, before `ready`, so a warm worker starts a
+        # job at once: dynamo's import (the integrity snapshot needs it), CUDA, and CUPTI's first
+        # profiler session (the time-coverage check).
+        import torch._dynamo  # noqa: F401
+        import torch.profiler
+        import torch.utils.flop_counter  # noqa: F401
+
         if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
             torch.cuda.init()
+            with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):
+                torch.zeros(1, device="cuda").add_(1)
+            torch.cuda.synchronize()
     except Exception as exc:  # missing torch/triton or a broken CUDA: the parent reports it
         channel.send(out_fd, {"type": "fatal", "message": f"{type(exc).__name__}: {exc}",
                               "traceback": traceback.format_exc()[-3000:]})
