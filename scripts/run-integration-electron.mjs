@@ -11,10 +11,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { runTests } from '@vscode/test-electron';
+import { loadHarness, root } from './lib/harness.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const index = join(root, 'out', 'test', 'integration', 'index.js');
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
 if (build.status !== 0 || !existsSync(index)) process.exit(1);
@@ -26,10 +25,9 @@ if (existsSync(source)) cpSync(source, workspace, { recursive: true });
 else mkdirSync(workspace, { recursive: true });
 const userData = join(tmp, 'user-data');
 mkdirSync(join(userData, 'User'), { recursive: true });
-const settings = { 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none' };
-const venvPython = join(root, '.venv', 'bin', 'python');
-if (existsSync(venvPython)) settings['tritonize.python.interpreter'] = venvPython;
-writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+// Same user settings as the code-server runs (quiet workbench, Tritonize pointed at .venv).
+const { defaultSettings } = await loadHarness();
+writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(defaultSettings(root), null, 2));
 
 let code = 1;
 try {
