@@ -27,8 +27,9 @@ export function packageExtension(out) {
   }
   mkdirSync(join(out, '..'), { recursive: true });
   const license = existsSync(join(root, 'LICENSE')) || existsSync(join(root, 'LICENSE.md')) ? [] : ['--skip-license'];
+  // No repository URL to rewrite the README's relative links against: keep them as they are.
   const r = spawnSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies',
-    '--allow-missing-repository', ...license, '--out', out], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    '--allow-missing-repository', '--no-rewrite-relative-links', ...license, '--out', out], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   rmSync(stage, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`vsce package failed:\n${r.stdout}${r.stderr}`);
   return out;

@@ -3,7 +3,7 @@
 //   node scripts/test.mjs                 (`npm test` runs scripts/setup.mjs first)
 //   node scripts/test.mjs unit python     (only the named stages)
 // Stages: unit (mocha, out/test/unit), python (pytest, TRITON_INTERPRET=1 without a GPU),
-// integration (mocha inside code-server), webview (mocha + Playwright, out/test/webview),
+// integration (mocha inside code-server), start (TRITONIZE_START_SMOKE=1 scripts/start.mjs), webview (mocha + Playwright, out/test/webview),
 // e2e (mocha, out/test/e2e). The last line is always `total: N passed, M failed[, K skipped]`;
 // the exit code is non-zero if anything failed.
 // Env: TRITONIZE_STAGE_TIMEOUT_S (per stage, default 900).
@@ -129,6 +129,15 @@ const stages = [
       if (!files.length) return { note: 'no tests yet (no out/test/integration/**/*.test.js)' };
       const res = await runCaptured(process.execPath, [join(root, 'scripts', 'run-integration.mjs')]);
       return { ...res, ...parseMocha(res.out) };
+    },
+  },
+  {
+    // `npm start` end to end: package the .vsix, install it into code-server, /healthz, stop.
+    name: 'start',
+    needsBuild: true,
+    async run() {
+      const res = await runCaptured(process.execPath, [join(root, 'scripts', 'start.mjs')], { TRITONIZE_START_SMOKE: '1' });
+      return { ...res, passed: res.code === 0 ? 1 : 0, failed: res.code === 0 ? 0 : 1 };
     },
   },
   mochaStage('webview', 'out/test/webview'),
