@@ -14,6 +14,7 @@ import {
   honestSpeedups,
   reasonOf,
   runTimingsMeaningful,
+  tailLines,
   throughputOf,
   timingView,
   verdictOf,
@@ -195,10 +196,16 @@ function renderProgress(run: Run | null): void {
           h('span', { class: 'cand-label' }, candidateLabel(c, run)),
           h('progress', { max: STAGES.length - 1, value: c.stage === 'failed' ? STAGES.length - 1 : Math.max(idx, 0), 'aria-label': `candidate ${candidateLabel(c, run)} stage` }),
           h('span', { class: `stage-text verdict-${v.key}` }, v.pending ? `${c.stage}…` : v.text),
+          // The reply as it streams in (the host sends it in `code` while the stage is generating).
+          c.stage === 'generating' && c.code
+            ? h('pre', { class: 'stream', 'data-candidate': c.id, 'data-focus': `stream-${c.id}`, tabindex: 0, 'aria-label': `candidate ${candidateLabel(c, run)}: reply so far` }, tailLines(c.code))
+            : null,
         );
       }),
     ),
   );
+  // Follow the end of each streaming reply.
+  progress.querySelectorAll<HTMLElement>('pre.stream').forEach((pre) => { pre.scrollTop = pre.scrollHeight; });
 }
 
 function renderNotices(run: Run | null): void {

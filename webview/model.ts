@@ -184,3 +184,12 @@ export function runTimingsMeaningful(run: Run): boolean {
   if (run.device.interpreter) return false;
   return !run.candidates.some((c) => c.report?.timings?.meaningful === false || c.report?.device?.interpreter);
 }
+
+/** Lines of a streaming reply shown while a candidate is generated. */
+export const STREAM_TAIL_LINES = 40;
+
+/** The last `n` lines of `text` (what the streaming view shows; the full reply can be long). */
+export function tailLines(text: string, n: number = STREAM_TAIL_LINES): string {
+  const lines = text.split('\n');
+  return lines.length <= n ? text : lines.slice(-n).join('\n');
+}

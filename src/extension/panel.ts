@@ -8,6 +8,8 @@ import { renderPanelHtml } from '../../webview/html';
 import { HostToPanel, PanelToHost, type PanelState, type PanelToHostMessage } from './protocol';
 
 export const PANEL_VIEW_ID = 'tritonize.panel';
+/** At most one state message per this many ms (a streaming reply changes the state many times a second). */
+export const PUSH_INTERVAL_MS = 120;
 
 export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
@@ -15,6 +17,11 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
   private readonly resolvedEmitter = new vscode.EventEmitter<void>();
   /** Fires each time VS Code resolves the view (tests wait on it). */
   readonly onDidResolve = this.resolvedEmitter.event;
+  private readonly pushedEmitter = new vscode.EventEmitter<PanelState>();
+  /** Fires with each state actually posted to the panel (tests count them). */
+  readonly onDidPush = this.pushedEmitter.event;
+  private lastPush = 0;
+  private pending: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -42,14 +49,26 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
       view.webview.onDidReceiveMessage((raw) => this.receive(raw)),
       view.onDidDispose(() => { this.view = undefined; }),
       // A hidden webview view may drop messages: re-send when it becomes visible again.
-      view.onDidChangeVisibility(() => { if (view.visible) this.push(); }),
+      view.onDidChangeVisibility(() => { if (view.visible) this.pushNow(); }),
     );
     this.resolvedEmitter.fire();
   }
 
-  /** Send the current state (no-op when the view is not open; it asks with `ready`). */
+  /** Send the current state soon: at once when the last message is older than PUSH_INTERVAL_MS,
+   * else once at the end of that interval (so the last change always arrives, ≤ 120 ms late). */
   push(): void {
     if (!this.view) return;
+    const wait = this.lastPush + PUSH_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.pushNow();
+    else this.pending ??= setTimeout(() => { this.pending = undefined; this.pushNow(); }, wait);
+  }
+
+  /** Send the current state now (no-op when the view is not open; it asks with `ready`). */
+  pushNow(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    if (!this.view) return;
+    this.lastPush = Date.now();
     // Checked on the way out too: a state the panel would reject is our bug, and the log says so.
     const msg = HostToPanel.safeParse({ type: 'state', state: this.state() });
     if (!msg.success) {
@@ -57,6 +76,7 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
       return;
     }
     void this.view.webview.postMessage(msg.data);
+    this.pushedEmitter.fire(msg.data.state);
   }
 
   async reveal(): Promise<void> {
@@ -73,7 +93,7 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
     const msg = parsed.data;
     this.log.debug(`panel → host: ${msg.type}`);
     if (msg.type === 'ready') {
-      this.push();
+      this.pushNow();
       return;
     }
     try {
@@ -85,7 +105,9 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
   }
 
   dispose(): void {
+    clearTimeout(this.pending);
     for (const d of this.disposables) d.dispose();
     this.resolvedEmitter.dispose();
+    this.pushedEmitter.dispose();
   }
 }

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
+import { PUSH_INTERVAL_MS } from '../../src/extension/panel';
 import type { Run } from '../../src/extension/protocol';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { api, EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
@@ -78,6 +79,41 @@ describe('generate (fake LLM, real kernel server on CPU)', function () {
     const { runs } = await api();
     assert.equal(runs.state().current?.id, run.id);
     assert.ok(runs.state().history.some((h) => h.id === run.id));
+  });
+
+  it('streams the reply to the panel while it is written (throttled partial states)', async () => {
+    const { panel } = await api();
+    await vscode.commands.executeCommand('tritonize.showPanel');
+    await waitFor('panel to resolve', () => panel.isResolved, 30_000);
+    const reply = fence(fixture('candidates/vector_add_correct.py'));
+    const chunkSize = 24;
+    const chunks = Math.ceil(reply.length / chunkSize);
+    fake.push({ reply, chunkSize, chunkDelayMs: 25 });
+    await selectInFile('gen_stream.py', 10, 'a + b');
+    const pushes: number[] = [];
+    const partials: string[] = [];
+    const sub = panel.onDidPush((state) => {
+      pushes.push(Date.now());
+      const c = state.current?.candidates.find((x) => x.stage === 'generating');
+      if (c?.code) partials.push(c.code);
+    });
+    let run: Run | undefined;
+    try {
+      run = (await vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false })) as Run | undefined;
+    } finally {
+      sub.dispose();
+    }
+    assert.equal(run?.status, 'done', run?.error ?? '');
+    const distinct = [...new Set(partials)];
+    assert.ok(distinct.length >= 2, `expected ≥ 2 distinct partial replies pushed to the panel, got ${distinct.length}`);
+    for (let i = 0; i < distinct.length; i++) {
+      assert.ok(reply.startsWith(distinct[i]!), 'a partial state is a prefix of the reply');
+      if (i) assert.ok(distinct[i]!.length > distinct[i - 1]!.length, 'partials grow');
+    }
+    // Throttled: far fewer messages than chunks, never two within the push interval.
+    assert.ok(partials.length < chunks / 2, `${partials.length} partial pushes for ${chunks} chunks`);
+    const gaps = pushes.slice(1).map((t, i) => t - pushes[i]!);
+    assert.ok(Math.min(...gaps) >= PUSH_INTERVAL_MS - 5, `pushes ${Math.min(...gaps)} ms apart`);
   });
 
   it('turns a selected function into one whose body calls the kernel; applied in place, the program runs', async () => {

@@ -248,6 +248,60 @@ describe('webview panel (Chromium)', function () {
     assert.notEqual(await page.$eval('#chart-bars', (c) => (c as HTMLCanvasElement).toDataURL()), before);
   });
 
+  it('shows a generating candidate\'s reply as it streams: last 40 lines, updated, followed to the end', async () => {
+    page = await open('dark');
+    const streaming = (code: string) => {
+      const next = PanelState.parse(structuredClone(cudaState));
+      const c31 = next.current!.candidates[4]!;
+      c31.stage = 'generating';
+      c31.code = code;
+      c31.report = null;
+      return next;
+    };
+    // No reply text yet: no streaming view.
+    await sendToPanel(page, { type: 'state', state: streaming('') });
+    await page.waitForFunction(() => /3\.1 generating/.test(document.querySelector('#live')!.textContent ?? ''));
+    assert.equal(await page.$('pre.stream'), null);
+
+    const first = 'Here is a Triton kernel.\n\n```python\nimport torch\nimport triton\n';
+    await sendToPanel(page, { type: 'state', state: streaming(first) });
+    await page.waitForSelector('pre.stream[data-candidate="c31"]');
+    assert.equal(await page.$eval('pre.stream', (el) => el.textContent), first);
+    assert.equal((await page.$$('pre.stream')).length, 1, 'only the generating candidate streams');
+
+    // More text arrives: the same place shows it, trimmed to the last 40 lines, scrolled to the end.
+    const body = Array.from({ length: 60 }, (_, i) => `    x${i} = tl.load(ptr + ${i})`).join('\n');
+    const second = `${first}@triton.jit\ndef add_kernel(ptr):\n${body}`;
+    await sendToPanel(page, { type: 'state', state: streaming(second) });
+    await page.waitForFunction(() => /x59 = /.test(document.querySelector('pre.stream')?.textContent ?? ''));
+    const shown = await page.$eval('pre.stream', (el) => ({
+      text: el.textContent!,
+      font: getComputedStyle(el).fontFamily,
+      color: getComputedStyle(el).color,
+      overflowY: getComputedStyle(el).overflowY,
+      atEnd: el.scrollTop > 0 && Math.abs(el.scrollTop + el.clientHeight - el.scrollHeight) <= 2,
+      label: el.getAttribute('aria-label'),
+    }));
+    assert.equal(shown.text.split('\n').length, 40);
+    assert.ok(shown.text.endsWith('    x59 = tl.load(ptr + 59)'));
+    assert.doesNotMatch(shown.text, /import triton/, 'older lines scrolled out of the tail');
+    assert.match(shown.font, /monospace/);
+    assert.equal(shown.color, 'rgb(204, 204, 204)', 'themed (editor/foreground variable of the dark theme)');
+    assert.equal(shown.overflowY, 'auto');
+    assert.ok(shown.atEnd, 'scrolled to the newest line');
+    assert.equal(shown.label, 'candidate 3.1: reply so far');
+    await page.locator('section.progress').screenshot({ path: join(ARTIFACTS, 'panel-streaming-dark.png') });
+
+    // Once the candidate moves on, the streaming view goes away.
+    const compiling = streaming(second);
+    compiling.current!.candidates[4]!.stage = 'compiling';
+    await sendToPanel(page, { type: 'state', state: compiling });
+    await page.waitForFunction(() => /3\.1 compiling/.test(document.querySelector('#live')!.textContent ?? ''));
+    assert.equal(await page.$('pre.stream'), null);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(warnings, []);
+  });
+
   it('with no current run shows a hint and the history only', async () => {
     page = await open('light', null);
     await sendToPanel(page, { type: 'state', state: { ...cudaState, current: null, selectedRunId: null } });
