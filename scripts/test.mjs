@@ -65,7 +65,8 @@ function runCaptured(cmd, args, env = {}) {
 
 // Output of mocha's spec reporter: "  3 passing (2s)", "  1 failing", "  2 pending".
 function parseMocha(out) {
-  const n = (re) => { const m = [...out.matchAll(re)].pop(); return m ? Number(m[1]) : 0; };
+  // Summed over every summary in the output (run-integration.mjs runs two mocha passes).
+  const n = (re) => [...out.matchAll(re)].reduce((sum, m) => sum + Number(m[1]), 0);
   const found = /^\s*\d+ passing\b/m.test(out);
   return { found, passed: n(/^\s*(\d+) passing\b/gm), failed: n(/^\s*(\d+) failing\b/gm), skipped: n(/^\s*(\d+) pending\b/gm) };
 }

@@ -125,6 +125,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Milliseconds to wait for /healthz. */
   startTimeoutMs?: number;
+  /** Keep Workspace Trust on (default off: `--disable-workspace-trust`, every folder trusted). */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -156,7 +158,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = [
     entry, '--config', config, ...commonArgs(dirs),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', ...(opts.extraArgs ?? []),
   ];
   if (opts.folder) args.push(opts.folder);
@@ -273,7 +275,17 @@ export interface ExtensionTestOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives each line the extension host logs (mocha's spec output among them). */
   onLine?: (line: string) => void;
+  /** Open the workspace with Workspace Trust on and the folder not trusted (restricted mode). */
+  untrustedWorkspace?: boolean;
 }
+
+/** Settings for a workbench whose folder stays untrusted without a startup prompt. */
+export const UNTRUSTED_SETTINGS: Record<string, unknown> = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
 
 export interface ExtensionTestResult {
   exitCode: number;
@@ -298,7 +310,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
   mkdirSync(join(root, '.tools', 'runs'), { recursive: true });
   const state = opts.stateDir ?? mkdtempSync(join(root, '.tools', 'runs', 'integration-'));
   const dirs = codeServerDirs(state);
-  prepareState(dirs, { fresh: true, settings: defaultSettings(root) });
+  prepareState(dirs, { fresh: true, settings: { ...defaultSettings(root), ...(opts.untrustedWorkspace ? UNTRUSTED_SETTINGS : {}) } });
   const workspace = join(state, 'workspace');
   if (opts.workspaceSource && existsSync(opts.workspaceSource)) cpSync(opts.workspaceSource, workspace, { recursive: true });
   else mkdirSync(workspace, { recursive: true });
@@ -315,7 +327,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
   const artifactsDir = opts.artifactsDir ?? join(root, '.test-artifacts');
   const artifacts: string[] = [];
 
-  const server = await startCodeServer({ root, dirs, folder: workspace, env: { TRITONIZE_TEST: '1', ...opts.env } });
+  const server = await startCodeServer({ root, dirs, folder: workspace, env: { TRITONIZE_TEST: '1', ...opts.env }, workspaceTrust: opts.untrustedWorkspace });
   let browser: Browser | undefined;
   let page: Page | undefined;
   let timedOut = false;
