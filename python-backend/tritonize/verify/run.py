@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import shutil
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
+
+import torch
 
 from .. import __version__
 from ..worker.process import Worker, WorkerDied, WorkerTimeout
@@ -119,10 +122,6 @@ def _reference(problem: Path, device: str, options: dict[str, Any], timeout: flo
         raise ProblemError(f"{problem.name}:{msg.get('line', 0)}: {msg.get('message')}", int(msg.get("line") or 0))
     if msg.get("type") != "reference":
         raise ProblemError(f"reference worker: {msg.get('message', msg.get('type'))}")
-    import os
-
-    import torch
-
     msg.update(torch.load(msg["expected_file"], mmap=True, weights_only=True, map_location="cpu"))
     os.unlink(msg["expected_file"])
     if cache is not None:
