@@ -54,11 +54,13 @@ class Timer:
         ms = _elapsed(a, b)
         return 2_000_000 / ms if ms > 0 else 0.0
 
-    def _one(self, fn: Callable[[], Any], sleep_ms: float = 0.0) -> tuple[float, float, Any]:
+    def _one(self, fn: Callable[[], Any], sleep_ms: float = 0.0) -> tuple[float, float]:
+        """(GPU ms between events, host ms minus the sleep) for one call; on CPU both are host ms."""
         if not self.cuda:
             t0 = _perf()
-            out = fn()
-            return (_perf() - t0) * 1e3, (_perf() - t0) * 1e3, out
+            fn()
+            ms = (_perf() - t0) * 1e3
+            return ms, ms
         self._flush.zero_()
         _sync()
         pre, start, end = _Event(enable_timing=True), _Event(enable_timing=True), _Event(enable_timing=True)
@@ -67,11 +69,11 @@ class Timer:
         if sleep_ms > 0 and self.cycles_per_ms:
             _sleep(int(sleep_ms * self.cycles_per_ms))
         _record(start)
-        out = fn()
+        fn()
         _record(end)
         _sync()
         t1 = _perf()
-        return _elapsed(start, end), (t1 - t0) * 1e3 - _elapsed(pre, start), out
+        return _elapsed(start, end), (t1 - t0) * 1e3 - _elapsed(pre, start)
 
     def _host_ms(self, fn: Callable[[], Any]) -> float:
         """Host time to enqueue one call (Python, guards, launches), with the GPU kept busy."""
@@ -88,8 +90,7 @@ class Timer:
             _sync()
         return sorted(samples)[1]
 
-    def run(self, fns: dict[str, Callable[[int], Any]], n_sets: int, *, on_output: Callable[[str, int, Any], None] | None = None,
-            prepare: Callable[[int], None] | None = None, warmup: int = 3) -> dict[str, dict[str, Any]]:
+    def run(self, fns: dict[str, Callable[[int], Any]], n_sets: int, *, prepare: Callable[[int], None] | None = None, warmup: int = 3) -> dict[str, dict[str, Any]]:
         """`fns[name](k)` runs one call on input set `k`. Interleaves names, rotating their order and
         giving each a different input set in a round, until every name's relative SEM is below
         target (after min_n) or the budget is spent."""
@@ -114,12 +115,9 @@ class Timer:
             for j, name in enumerate(order):
                 k = (rnd + j) % n_sets
                 prep(k)
-                e, w, out = self._one(lambda: fns[name](k), sleep[name])
+                e, w = self._one(lambda: fns[name](k), sleep[name])
                 ev[name].append(e)
                 wall[name].append(w)
-                if on_output is not None:
-                    on_output(name, k, out)
-                del out
             rnd += 1
             n = rnd
             if n >= self.max_n:

@@ -167,14 +167,8 @@ def _critical() -> dict[str, Callable[[], Any]]:
 
     getters: dict[str, Callable[[], Any]] = {}
 
-    def attr(path: str, root: Any, *names: str) -> None:
-        def get():
-            obj = root
-            for n in names:
-                obj = getattr(obj, n) if not isinstance(obj, type) else obj.__dict__.get(n, getattr(obj, n, None))
-            return obj
-
-        getters[path] = get
+    def attr(path: str, root: Any, name: str) -> None:
+        getters[path] = lambda: getattr(root, name, None)
 
     for n in ("allclose", "isclose", "equal", "manual_seed", "save", "load", "compile", "randn", "rand"):
         attr(f"torch.{n}", torch, n)

@@ -22,6 +22,7 @@ import torch
 
 from .. import __version__
 from ..worker.process import Worker, WorkerDied, WorkerTimeout
+from . import static_rules
 from .compare import Policy, compare_output, degenerate
 
 VERDICTS = ("correct", "incorrect", "rejected", "compile_error", "runtime_error", "timeout")
@@ -160,17 +161,13 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
         return rep.end("compile_error", f"syntax error at line {exc.lineno}: {exc.msg}")
 
     # Static rules first: they are cheap and name the line.
-    try:
-        from . import static_rules
-    except ImportError:  # pragma: no cover - only while the module is being written
-        static_rules = None
     facts: dict[str, Any] = {}
     try:
-        facts = static_rules.problem_facts(problem.read_text()) if static_rules else {}
+        facts = static_rules.problem_facts(problem.read_text())
     except Exception:
         pass
-    static = (static_rules.check_source(src, str(candidate), problem_dims=set(facts.get("dims") or ()),
-                                        problem_dtype=facts.get("dtype")) if static_rules else [])
+    static = static_rules.check_source(src, str(candidate), problem_dims=set(facts.get("dims") or ()),
+                                       problem_dtype=facts.get("dtype"))
     blocking = [d for d in static if d.get("severity") == "error"]
     for d in static:
         rep.diag(d.get("line", 0), d["message"], d["rule"], d.get("severity", "warning"))

@@ -47,10 +47,10 @@ class Worker:
 
     def __init__(self, device: str, python: str | None = None, env: dict[str, str] | None = None):
         self.device = device
-        self.log_path = tempfile.mktemp(prefix="tritonize-worker-", suffix=".log")
+        log_fd, self.log_path = tempfile.mkstemp(prefix="tritonize-worker-", suffix=".log")
         to_r, to_w = os.pipe()
         from_r, from_w = os.pipe()
-        with open(self.log_path, "wb") as log:
+        with os.fdopen(log_fd, "wb") as log:
             self.proc = subprocess.Popen(
                 [python or sys.executable, "-m", "tritonize.worker", "--in-fd", str(to_r), "--out-fd", str(from_w)],
                 pass_fds=(to_r, from_w), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
