@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python-backend"))
 
-from tritonize.verify.run import verify  # noqa: E402
-from tritonize.worker.pool import WorkerPool  # noqa: E402
+from tritonize.judge.run import verify  # noqa: E402
+from tritonize.judge.pool import WorkerPool  # noqa: E402
 
 
 def _ms(stat):

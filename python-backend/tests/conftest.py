@@ -11,8 +11,8 @@ import pytest
 @pytest.fixture(scope="session")
 def runner():
     """verify() with one warm pool per device and one reference cache (one reference run per problem)."""
-    from tritonize.verify.run import verify
-    from tritonize.worker.pool import WorkerPool
+    from tritonize.judge.run import verify
+    from tritonize.judge.pool import WorkerPool
 
     pools: dict[str, Any] = {}
     cache: dict[str, Any] = {}

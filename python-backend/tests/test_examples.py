@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tritonize.verify.static_rules import check_source
+from tritonize.judge.static_rules import check_source
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SMALL = {

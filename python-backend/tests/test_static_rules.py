@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tritonize.verify.static_rules import RULES, check_source, problem_facts
+from tritonize.judge.static_rules import RULES, check_source, problem_facts
 
 HERE = Path(__file__).parent
 CANDIDATES = HERE / "candidates"

@@ -579,7 +579,7 @@ def test_gpu_timing_cheats(cand):
 
 
 def _bench(cand: Path, prob: Path) -> dict:
-    from tritonize.verify.run import verify
+    from tritonize.judge.run import verify
 
     return verify(prob, cand, device="cuda", timeout=120.0, benchmark=True, options={"bench_budget_s": 5.0})
 

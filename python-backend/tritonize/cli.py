@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         return _fail(f"{exc.name or exc} is not installed in {sys.executable}")
     from .env import resolve_device
-    from .verify.run import Cancelled, ProblemError, verify
+    from .judge.run import Cancelled, ProblemError, verify
 
     try:
         device = resolve_device(args.device)

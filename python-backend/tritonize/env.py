@@ -27,7 +27,7 @@ def environment(device: str = "auto") -> dict[str, Any]:
         return info
     info["torch"], info["triton"] = torch.__version__, triton.__version__
     if device in ("auto", "cuda") and torch.cuda.is_available():
-        from .worker.process import Worker
+        from .judge.process import Worker
 
         w = Worker("cuda")
         try:

@@ -311,7 +311,7 @@ def test_device_resolution(monkeypatch):
 
 
 def test_pools_pin_one_gpu_each(monkeypatch):
-    import tritonize.worker.pool as pool_module
+    import tritonize.judge.pool as pool_module
 
     made = []
 

@@ -1,6 +1,6 @@
 """The server's side of verification: warm pools, reference caches, device choice, cancellation.
 
-Verification itself is `tritonize.verify.run`; this module only decides where and with what
+Verification itself is `tritonize.judge.run`; this module only decides where and with what
 state it runs. Imports of torch-dependent modules are lazy so that `initialize` answers at once
 and a missing torch becomes a readable error instead of a dead server.
 """
@@ -171,7 +171,7 @@ class Backend:
         with self._lock:
             pool = self._pools.get(device)
             if pool is None:
-                from tritonize.worker.pool import WorkerPool
+                from tritonize.judge.pool import WorkerPool
 
                 if pinned:
                     # Without the pool, run.verify would spawn unpinned workers: keep one at least.
@@ -186,7 +186,7 @@ class Backend:
         """Imports the verifier and starts the default device's pool, so the first verify is warm."""
         try:
             check_dependencies()
-            import tritonize.verify.run  # noqa: F401  (torch import paid here, not on first verify)
+            import tritonize.judge.run  # noqa: F401  (torch import paid here, not on first verify)
 
             for queue in [device] if device else self.devices():
                 self.pool(queue)
@@ -246,7 +246,7 @@ class Backend:
     def _drop_references(self, keys: set[str]) -> None:
         if not keys:
             return  # nothing cached means the verifier may not be imported yet: don't pay for torch
-        from tritonize.verify.run import cleanup_reference
+        from tritonize.judge.run import cleanup_reference
 
         for k in keys:
             entry = self.reference_cache.pop(k, None)

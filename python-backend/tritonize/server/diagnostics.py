@@ -82,7 +82,7 @@ def _exact_range(diag: dict[str, Any], line: int) -> Range | None:
 
 def load_static_checker() -> Callable[[str], list[dict]] | None:
     try:
-        from tritonize.verify.static_rules import check_source
+        from tritonize.judge.static_rules import check_source
     except Exception as exc:  # not written yet, or broken: static warnings are optional
         log.warning("static rules unavailable (%s): no static diagnostics", exc)
         return None

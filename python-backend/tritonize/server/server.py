@@ -312,7 +312,7 @@ class Server:
         return DEFERRED
 
     def _validate(self, problem: Path, device: str, timeout: float, pool: Any) -> dict[str, Any]:
-        from tritonize.verify.run import validate_problem
+        from tritonize.judge.run import validate_problem
 
         return validate_problem(problem, device=self.backend.verify_device(device), timeout=timeout, pool=pool)
 
@@ -358,7 +358,7 @@ class Server:
 
     def _verify(self, req: VerifyParams, device: str, pool: Any, on_stage: Any,
                 cancel: threading.Event) -> dict[str, Any]:
-        from tritonize.verify import run
+        from tritonize.judge import run
 
         sha = self.backend.note_problem(req.problem)
         candidate_text = req.candidate.read_text(errors="replace")
@@ -428,7 +428,7 @@ class Server:
     def _tracked(self, ctx: RequestContext, device: str, body: Any, progress: Progress | None = None) -> Any:
         """Runs `body(pool)` on a job thread: workers it acquires die with a cancel, and every
         outcome becomes exactly one answer."""
-        from tritonize.verify.run import Cancelled, ProblemError
+        from tritonize.judge.run import Cancelled, ProblemError
 
         pool = self.backend.pool(device)
         held = pool.track(ctx.cancel) if pool is not None else []

@@ -42,13 +42,13 @@ def main() -> int:
     os.set_inheritable(in_fd, False)
     os.set_inheritable(out_fd, False)
 
-    from . import channel
+    from ..common import channel
 
     try:
         import torch  # noqa: F401
         import triton  # noqa: F401
 
-        from ..verify import hooks
+        from . import hooks
 
         hooks.install_launch_hooks()
         # Pay the slow, job-independent start-up here, before `ready`, so a warm worker starts a
@@ -67,7 +67,7 @@ def main() -> int:
         channel.send(out_fd, {"type": "fatal", "message": f"{type(exc).__name__}: {exc}",
                               "traceback": traceback.format_exc()[-3000:]})
         return 3
-    from ..devices import cuda_devices
+    from ..common.devices import cuda_devices
 
     devs = cuda_devices() if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda") else []
     channel.send(out_fd, {"type": "ready", "pid": os.getpid(), "devices": devs,

@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from ..verify import errors, loader
-from . import channel
+from . import errors, loader
+from ..common import channel
 
 
 def _to(xs: list[Any], device: str) -> list[Any]:

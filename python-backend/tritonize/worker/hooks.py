@@ -163,7 +163,7 @@ def _critical() -> dict[str, Callable[[], Any]]:
 
     import triton.runtime.jit as tjit
 
-    from ..worker import channel
+    from ..common import channel
 
     getters: dict[str, Callable[[], Any]] = {}
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import torch
 
-from .stats import rel_sem, summarize
+from ..common.stats import rel_sem, summarize
 
 _perf = time.perf_counter
 _sync = torch.cuda.synchronize

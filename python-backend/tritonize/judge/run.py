@@ -8,7 +8,6 @@ candidate, so nothing the candidate patches or prints reaches the verdict.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 import shutil
@@ -20,12 +19,13 @@ from typing import Any, Callable
 
 import torch
 
-from .. import __version__
-from ..worker.process import Worker, WorkerDied, WorkerTimeout
+from .process import Worker, WorkerDied, WorkerTimeout
 from . import static_rules
-from .compare import Policy, compare_output, degenerate
+from .compare import Policy, compare_output
+from .report import VERDICTS, Report  # noqa: F401  (VERDICTS re-exported)
+from .verdicts import (correct_summary, correctness_verdict, error_verdict, judge_trial, kernel_line,
+                       source_lines)
 
-VERDICTS = ("correct", "incorrect", "rejected", "compile_error", "runtime_error", "timeout")
 
 
 class ProblemError(Exception):
@@ -42,51 +42,6 @@ class Cancelled(Exception):
 
 def _spawn(device: str, pool: Any | None) -> Worker:
     return pool.acquire() if pool is not None else Worker(device)
-
-
-class _Report:
-    def __init__(self, problem: Path, candidate: Path, device: str):
-        self.r: dict[str, Any] = {
-            "schema": 1, "verdict": None, "summary": "", "problem": str(problem), "candidate": str(candidate),
-            "device": {"type": "cuda" if device.startswith("cuda") else "cpu", "name": None,
-                       "interpreter": not device.startswith("cuda"), "capability": None},
-            "diagnostics": [], "elapsed_s": None, "versions": {"tritonize": __version__}, "phases_s": {},
-        }
-        self._t = time.monotonic()
-
-    def mark(self, phase: str) -> None:
-        """Wall time since the previous mark: where a verify spends its time (harness overhead)."""
-        now = time.monotonic()
-        self.r["phases_s"][phase] = round(now - self._t, 3)
-        self._t = now
-
-    def diag(self, line: int, message: str, rule: str, severity: str = "error", file: str = "candidate") -> None:
-        self.r["diagnostics"].append({"file": file, "line": int(line or 0), "message": message, "rule": rule,
-                                      "severity": severity})
-
-    def end(self, verdict: str, summary: str) -> dict[str, Any]:
-        assert verdict in VERDICTS
-        if self.r["verdict"] is None:
-            self.r["verdict"], self.r["summary"] = verdict, summary
-        return self.r
-
-
-def _source_lines(path: Path) -> tuple[dict[str, int], int]:
-    """`def name` lines of kernels/functions, and the line of `class ModelNew`."""
-    try:
-        tree = ast.parse(path.read_text())
-    except SyntaxError:
-        return {}, 0
-    defs, model_line = {}, 0
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            defs.setdefault(node.name, node.lineno)
-        elif isinstance(node, ast.ClassDef) and node.name == "ModelNew":
-            model_line = node.lineno
-            for sub in node.body:
-                if isinstance(sub, ast.FunctionDef) and sub.name == "forward":
-                    defs["ModelNew.forward"] = sub.lineno
-    return defs, model_line
 
 
 def problem_key(problem: Path, device: str, options: dict[str, Any]) -> str:
@@ -138,7 +93,7 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
     t_start = time.monotonic()
     options = dict(options or {})
     problem, candidate = Path(problem).resolve(), Path(candidate).resolve()
-    rep = _Report(problem, candidate, device)
+    rep = Report(problem, candidate, device)
     policy = Policy(precision=options.get("precision", "strict"), factor=float(options.get("factor", 8.0)))
     stage = on_stage or (lambda s: None)
     stage("starting")
@@ -151,7 +106,7 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
 
 
 def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool, options: dict[str, Any],
-            stage: Callable[[str], None], cancel: threading.Event | None, pool: Any, rep: _Report,
+            stage: Callable[[str], None], cancel: threading.Event | None, pool: Any, rep: Report,
             policy: Policy) -> dict[str, Any]:
     src = candidate.read_text()
     try:
@@ -193,7 +148,7 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
             cleanup_reference(ref)
 
 
-def _device_info(rep: _Report, ready: dict[str, Any]) -> None:
+def _device_info(rep: Report, ready: dict[str, Any]) -> None:
     rep.r["versions"].update(ready.get("versions", {}))
     devs = ready.get("devices") or []
     if rep.r["device"]["type"] == "cuda" and devs:
@@ -204,9 +159,9 @@ def _device_info(rep: _Report, ready: dict[str, Any]) -> None:
 
 
 def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool, options: dict[str, Any],
-               stage: Callable[[str], None], cancel: threading.Event | None, w: Worker, rep: _Report, policy: Policy,
+               stage: Callable[[str], None], cancel: threading.Event | None, w: Worker, rep: Report, policy: Policy,
                ref: dict[str, Any]) -> dict[str, Any]:
-    defs, model_line = _source_lines(candidate)
+    defs, model_line = source_lines(candidate)
     forward_line = defs.get("ModelNew.forward", model_line)
     deadline = time.monotonic() + timeout
     correctness: dict[str, Any] = {"trials": [], "policy": policy.as_dict(), "flags": [], "params": None}
@@ -241,12 +196,12 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
                 exp = expected.get(msg["name"])
                 if exp is None:
                     continue
-                trial = _judge_trial(msg, exp, policy, ref, forward_line, defs, rep, anticheat, correctness)
+                trial = judge_trial(msg, exp, policy, ref, forward_line, defs, rep, anticheat, correctness)
                 correctness["trials"].append(trial)
                 if not trial["passed"]:
                     failures.append((msg["name"], trial))
             elif kind == "error":
-                return _error(msg, rep, candidate)
+                return error_verdict(msg, rep, candidate)
             elif kind == "tamper":
                 for name in msg["changed"]:
                     rep.diag(forward_line, f"the candidate replaced {name}", "monkeypatch")
@@ -264,7 +219,7 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
                     names = ", ".join(msg["foreign_streams"])
                     correctness["flags"].append({"rule": "side_stream", "message": f"kernels launched on a stream other than the "
                                                  f"caller's: {names}; their time escapes the caller's stream"})
-                    rep.diag(_kernel_line(rep, next(iter(msg["foreign_streams"]))) or forward_line,
+                    rep.diag(kernel_line(rep, next(iter(msg["foreign_streams"]))) or forward_line,
                              f"{names} launched on a side stream: callers timing or ordering on their stream won't see it",
                              "side_stream", "warning")
                 cov = msg.get("coverage") or {}
@@ -282,126 +237,18 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
         raise Cancelled() from exc
 
     rep.mark("candidate_checks")
-    verdict = _correctness_verdict(rep, anticheat, correctness, failures, forward_line, ref)
+    verdict = correctness_verdict(rep, anticheat, correctness, failures, forward_line, ref)
     if verdict is not None:
         return verdict
     if not benchmark:
-        return rep.end("correct", _correct_summary(correctness))
+        return rep.end("correct", correct_summary(correctness))
     stage("benchmarking")
     return _benchmark(w, rep, device, options, ref, policy, cancel, timeout)
 
 
-def _judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: dict[str, Any], forward_line: int,
-                 defs: dict[str, int], rep: _Report, anticheat: dict[str, Any], correctness: dict[str, Any]) -> dict[str, Any]:
-    outs, refs, truths = msg["outputs"], exp["outputs"], exp.get("truth")
-    results = []
-    if len(outs) != len(refs):
-        results.append({"index": 0, "ok": False, "reason": f"forward returned {len(outs)} outputs, expected {len(refs)}"})
-    else:
-        for i, (c, r) in enumerate(zip(outs, refs)):
-            results.append(compare_output(i, c, r, truths[i] if truths else None, policy))
-    passed = all(o["ok"] for o in results)
-    for k, n in msg.get("launches", {}).items():
-        if k not in anticheat["triton_kernels"]:
-            anticheat["triton_kernels"].append(k)
-        anticheat["triton_launches"] += n
-    for op in msg.get("compute_ops", {}):
-        if op not in anticheat["torch_compute_ops"]:
-            anticheat["torch_compute_ops"].append(op)
-            anticheat.setdefault("op_lines", {})[op] = msg.get("op_lines", {}).get(op, 0)
-    for op in msg.get("movement_ops", {}):
-        if op not in anticheat["data_movement_ops"]:
-            anticheat["data_movement_ops"].append(op)
-    trial = {"name": msg["name"], "passed": passed, "outputs": results, "launches": msg.get("launches", {})}
-    if msg.get("subclasses"):
-        flag = {"rule": "tensor_subclass_output", "message": f"forward returned Tensor subclass(es) "
-                f"{', '.join(msg['subclasses'])}; compared as plain tensors"}
-        if flag not in correctness["flags"]:
-            correctness["flags"].append(flag)
-    if msg.get("mutated_inputs") and not exp.get("mutated"):
-        trial["passed"] = False
-        trial["mutated_inputs"] = msg["mutated_inputs"]
-    if passed and msg["name"] == "random-0":
-        why = degenerate(outs, truths or refs)
-        if why:
-            correctness["flags"].append({"rule": "degenerate_output", "message": why})
-    return trial
-
-
-def _error(msg: dict[str, Any], rep: _Report, candidate: Path) -> dict[str, Any]:
-    line = int(msg.get("line") or 0)
-    kind = "compile_error" if msg.get("compile") or msg.get("stage") == "import" and msg.get("exc_type") in (
-        "SyntaxError", "ImportError", "ModuleNotFoundError", "LoadError", "NameError", "IndentationError") else "runtime_error"
-    where = f" (trial {msg['trial']})" if msg.get("trial") else ""
-    rep.diag(line, msg.get("message", "error"), kind)
-    rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
-                      "traceback": msg.get("traceback")}
-    at = f" at {candidate.name}:{line}" if line else ""
-    return rep.end(kind, f"{msg.get('stage')} failed{where}{at}: {msg.get('message')}")
-
-
-def _correctness_verdict(rep: _Report, anticheat: dict[str, Any], correctness: dict[str, Any],
-                         failures: list[tuple[str, dict[str, Any]]], forward_line: int, ref: dict[str, Any]) -> dict[str, Any] | None:
-    trials = correctness["trials"]
-    no_launch = [t["name"] for t in trials if not t["launches"]]
-    if anticheat["torch_compute_ops"]:
-        ops = anticheat["torch_compute_ops"]
-        for op in ops:
-            rep.diag(anticheat.get("op_lines", {}).get(op) or forward_line,
-                     f"PyTorch computes part of the answer: {op} runs in forward outside any Triton kernel",
-                     "pytorch_fallback")
-        return rep.end("rejected", f"rule pytorch_fallback: forward runs PyTorch compute ops {', '.join(ops[:5])}"
-                                   + (" next to its Triton launches" if anticheat["triton_launches"] else ""))
-    if no_launch:
-        rep.diag(forward_line, f"forward launched no Triton kernel (trials: {', '.join(no_launch)})", "no_triton_launch")
-        return rep.end("rejected", "rule no_triton_launch: forward launched no @triton.jit kernel")
-    default_fail = [(n, t) for n, t in failures if n != "shape-variation"]
-    if default_fail:
-        name, t = default_fail[0]
-        if t.get("mutated_inputs") and all(o["ok"] for o in t["outputs"]):
-            msg = f"forward modified its input(s) {t['mutated_inputs']} in place; the reference does not"
-            correctness["flags"].append({"rule": "input_mutated", "message": msg})
-            rep.diag(forward_line, msg, "input_mutated")
-            return rep.end("incorrect", msg)
-        bad = next(o for o in t["outputs"] if not o["ok"])
-        kernels = anticheat["triton_kernels"]
-        line = (_kernel_line(rep, kernels[0]) if kernels else 0) or forward_line
-        # Wrong only by a little: within KernelBench's loose 1e-2 yet far outside what the
-        # reference's own rounding explains. Name it, so it isn't mistaken for a pass elsewhere.
-        rule = ("precision_downgrade" if bad.get("passes_kernelbench_tol") and bad.get("cand_err_vs_fp64") is not None
-                and not bad.get("nonfinite_mismatch") else "mismatch")
-        if rule == "precision_downgrade":
-            ref_err = bad.get("ref_err_vs_fp64") or 0.0
-            ratio = f"{bad['cand_err_vs_fp64'] / ref_err:.3g}x the reference's own" if ref_err else "where the reference is exact"
-            bad["reason"] += (f"; error vs fp64 is {ratio}: a lower-precision path "
-                              "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
-        rep.diag(line, f"trial {name}: {bad['reason']}", rule)
-        return rep.end("incorrect", f"trial {name}: {bad['reason']}")
-    var = [t for n, t in failures if n == "shape-variation"]
-    if var:
-        bad = next((o for o in var[0]["outputs"] if not o["ok"]), {"reason": "wrong result"})
-        msg = (f"correct at the problem's sizes but wrong at {ref.get('variation_overrides')}: {bad['reason']} "
-               "(hard-coded sizes or missing masks)")
-        rep.diag(forward_line, msg, "shape_specialization")
-        return rep.end("rejected", f"rule shape_specialization: {msg}")
-    return None
-
-
-def _kernel_line(rep: _Report, name: str) -> int:
-    defs, _ = _source_lines(Path(rep.r["candidate"]))
-    return defs.get(name, 0)
-
-
-def _correct_summary(correctness: dict[str, Any]) -> str:
-    names = [t["name"] for t in correctness["trials"]]
-    worst = max((o.get("cand_err_vs_fp64") or 0.0 for t in correctness["trials"] for o in t["outputs"]), default=0.0)
-    flags = "; flagged: " + ", ".join(f["rule"] for f in correctness["flags"]) if correctness["flags"] else ""
-    return f"matches the reference on {len(names)} trials ({', '.join(names)}); worst error vs fp64 {worst:.3g}{flags}"
-
-
-def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], ref: dict[str, Any], policy: Policy,
+def _benchmark(w: Worker, rep: Report, device: str, options: dict[str, Any], ref: dict[str, Any], policy: Policy,
                cancel: threading.Event | None, timeout: float) -> dict[str, Any]:
-    from ..bench.analyze import analyze
+    from .timing import analyze
 
     cuda = device.startswith("cuda")
     budget = float(options.get("bench_budget_s", 10.0 if cuda else 3.0))
@@ -428,7 +275,7 @@ def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], re
     elapsed = time.monotonic() - t0
     rep.mark("benchmark")
     if msg.get("type") == "error":
-        return _error(msg, rep, Path(rep.r["candidate"]))
+        return error_verdict(msg, rep, Path(rep.r["candidate"]))
     if msg.get("type") == "tamper":
         return rep.end("rejected", f"rule monkeypatch: the candidate replaced {', '.join(msg['changed'][:4])} during the benchmark")
     if msg.get("type") != "bench":
@@ -445,7 +292,7 @@ def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], re
             if not res["ok"]:
                 msg_ = (f"in benchmark mode (fixed input buffers, contents changing between calls) input set {k} "
                         f"gives a wrong answer: {res['reason']} (cached or stale output?)")
-                rep.diag(_kernel_line(rep, (rep.r['anticheat']['triton_kernels'] or [''])[0]), msg_, "bench_output_mismatch")
+                rep.diag(kernel_line(rep, (rep.r['anticheat']['triton_kernels'] or [''])[0]), msg_, "bench_output_mismatch")
                 return rep.end("incorrect", f"rule bench_output_mismatch: {msg_}")
     if cached:
         msg["cached_inductor"] = cached
@@ -453,7 +300,7 @@ def _benchmark(w: Worker, rep: _Report, device: str, options: dict[str, Any], re
     t = rep.r["timings"]
     if t.get("forged"):
         return rep.end("rejected", f"rule timing_forged: {t['forged']}")
-    summary = _correct_summary(rep.r["correctness"])
+    summary = correct_summary(rep.r["correctness"])
     if not cuda:
         summary += "; timings from the CPU interpreter are not meaningful"
     elif t.get("speedup_vs_eager") is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..devices import best_tflops, peak_tflops_for
-from ..verify.compare import Policy
+from ..common.devices import best_tflops, peak_tflops_for
+from .compare import Policy
 
 # Slack on the vendor peaks before a time counts as impossible (peaks are rounded, clocks boost).
 _SLACK = 0.9

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from . import channel
+from ..common import channel
 
 BACKEND_ROOT = str(Path(__file__).resolve().parents[2])  # .../python-backend
 _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
