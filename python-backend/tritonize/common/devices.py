@@ -1,8 +1,10 @@
 """What this machine's accelerators can do: names, peaks for roofline and impossibility checks.
 
-Peak numbers are the vendor's dense figures (no sparsity). Unknown GPUs fall back to bandwidth
-derived from the memory clock and bus width, and no compute peak (then only bandwidth bounds
-are used).
+Peaks are computed from the device itself where it tells us enough (`device_peaks`): bandwidth =
+2 (double data rate) x max memory clock x bus width, compute = SMs x max SM clock x dense
+FLOP/clock/SM of the architecture. So an H200, a power-capped part or a consumer GPU gets its own
+bound. The vendor table below (dense figures, no sparsity) is the fallback and is reported
+next to the derived figures.
 """
 
 from __future__ import annotations
@@ -45,9 +47,66 @@ def cuda_devices() -> list[dict[str, Any]]:
         out.append({
             "index": i, "name": p.name, "capability": f"{p.major}.{p.minor}", "sm_count": p.multi_processor_count,
             "memory_gb": round(p.total_memory / 2**30, 1), "peak_gbps": gbps, "peak_tflops": tflops,
-            "l2_bytes": getattr(p, "L2_cache_size", 50 << 20),
+            "l2_bytes": getattr(p, "L2_cache_size", 50 << 20), "uuid": _uuid(p), "pci_bus_id": _pci(p),
+            "sm_clock_khz": getattr(p, "clock_rate", None), "memory_clock_khz": getattr(p, "memory_clock_rate", None),
+            "memory_bus_bits": getattr(p, "memory_bus_width", None),
         })
     return out
+
+
+def _uuid(p: Any) -> str | None:
+    u = getattr(p, "uuid", None)
+    if u is None:
+        return None
+    s = str(u)
+    return s if s.startswith("GPU-") else f"GPU-{s}"
+
+
+def _pci(p: Any) -> str | None:
+    bus, dev, dom = getattr(p, "pci_bus_id", None), getattr(p, "pci_device_id", None), getattr(p, "pci_domain_id", None)
+    if bus is None or dev is None:
+        return None
+    return f"{int(dom or 0):08x}:{int(bus):02x}:{int(dev):02x}.0"
+
+
+# Dense FLOP per clock per SM by compute capability (major, minor), for fp32 (CUDA cores) and the
+# tensor-core dtypes. Where GeForce and data-centre parts of one architecture differ, the higher
+# rate is used: an impossibility bound must never be below what the part can do.
+_PER_SM_CLOCK: dict[tuple[int, int], dict[str, int]] = {
+    (7, 0): {"fp32": 128, "fp16": 1024, "bf16": 0, "tf32": 0},
+    (7, 5): {"fp32": 128, "fp16": 1024, "bf16": 0, "tf32": 0},
+    (8, 0): {"fp32": 128, "tf32": 1024, "fp16": 2048, "bf16": 2048},
+    (8, 6): {"fp32": 256, "tf32": 512, "fp16": 1024, "bf16": 1024},
+    (8, 7): {"fp32": 256, "tf32": 512, "fp16": 1024, "bf16": 1024},
+    (8, 9): {"fp32": 256, "tf32": 512, "fp16": 1024, "bf16": 1024, "fp8": 2048},
+    (9, 0): {"fp32": 256, "tf32": 2048, "fp16": 4096, "bf16": 4096, "fp8": 8192},
+    (10, 0): {"fp32": 256, "tf32": 4096, "fp16": 8192, "bf16": 8192, "fp8": 16384},
+    (12, 0): {"fp32": 256, "tf32": 1024, "fp16": 2048, "bf16": 2048, "fp8": 4096},
+}
+
+
+def device_peaks(dev: dict[str, Any], nvml_static: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Peaks derived from the device's own figures (NVML max clocks and bus width first, CUDA
+    properties second); `source` says which, and the table's figures stay alongside."""
+    st = nvml_static or {}
+    mem_mhz = st.get("max_mem_mhz") or ((dev.get("memory_clock_khz") or 0) / 1e3) or None
+    bus = st.get("bus_width_bits") or dev.get("memory_bus_bits")
+    sm_mhz = st.get("max_sm_mhz") or ((dev.get("sm_clock_khz") or 0) / 1e3) or None
+    gbps = 2 * mem_mhz * 1e6 * bus / 8 / 1e9 if mem_mhz and bus else None
+    tflops: dict[str, float] = {}
+    try:
+        major, minor = (int(x) for x in str(dev.get("capability", "0.0")).split("."))
+    except ValueError:
+        major, minor = 0, 0
+    rates = _PER_SM_CLOCK.get((major, minor)) or _PER_SM_CLOCK.get((major, 0))
+    if rates and sm_mhz and dev.get("sm_count"):
+        tflops = {k: dev["sm_count"] * sm_mhz * 1e6 * v / 1e12 for k, v in rates.items() if v}
+    parts = [("NVML max clocks" if st.get("max_sm_mhz") or st.get("max_mem_mhz") else "CUDA device properties"),
+             f"{bus}-bit memory bus" if gbps else "", f"{dev.get('sm_count')} SMs at {sm_mhz:.0f} MHz" if tflops else ""]
+    return {"peak_gbps": gbps or dev.get("peak_gbps"), "peak_tflops": tflops or dev.get("peak_tflops") or {},
+            "source": "device (" + ", ".join(p for p in parts if p) + ")" if gbps or tflops else "vendor table",
+            "table_gbps": dev.get("peak_gbps"), "table_tflops": dev.get("peak_tflops") or None,
+            "max_sm_mhz": sm_mhz, "max_mem_mhz": mem_mhz, "bus_width_bits": bus}
 
 
 def peak_tflops_for(device: dict[str, Any], dtype: str, allow_tf32: bool = False) -> float | None:
