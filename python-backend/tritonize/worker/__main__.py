@@ -82,6 +82,8 @@ def main() -> int:
         from .reference_job import run as run_job
     elif role == "candidate":
         from .candidate_job import run as run_job
+    elif role == "baseline":  # eager/Inductor timing, in a process the candidate never ran in
+        from .candidate_bench import baseline as run_job
     elif role == "validate":
         from .reference_job import validate as run_job
     else:

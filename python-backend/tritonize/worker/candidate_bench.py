@@ -1,80 +1,154 @@
-"""Candidate side (untrusted): the benchmark, on the parent's word, after the candidate passed.
+"""Benchmark workers: the judge's block protocol, on both sides.
 
-Eager, Inductor and the candidate are timed interleaved on fixed input buffers whose contents
-change every call; the outputs of the last calls go back to the parent to be checked again.
+Two processes time: the BASELINE worker (role `baseline`: the user's problem only, eager and
+Inductor; the candidate never ran there, so it cannot patch, slow or watch them) and the
+CANDIDATE's worker (after it passed the checks). The judge (judge/benchmark.py) sends each one
+blocks of calls in turn, measures every block with its own clock, pauses the candidate's
+process while the baseline runs, and re-checks a secret sample of timed outputs.
+
+Both sides fill the same fixed input buffers from the same input set and a per-call scale
+factor derived from the judge's call number, so the baseline can later compute the exact
+expected output of any timed candidate call, and a cache keyed on pointers, shapes or values
+never hits. Commands (judge -> worker), answered in order:
+  {"cmd": "block", "plan": [[name, call], ...], "sleep_ms": {name: ms}, "profile": bool}
+      -> {"type": "block", "calls": [...per-call records...], "block_s", "profile_error"}
+  {"cmd": "outputs", "calls": [call, ...]}   -> {"type": "outputs", "outputs": {call: [tensors]}}
+                                                (candidate: what those timed calls returned)
+  {"cmd": "expected", "calls": [call, ...]}  -> {"type": "expected", "expected": {call: {outputs, truth}}}
+                                                (baseline: eager and float64 outputs, same inputs)
+  {"cmd": "ping"} -> {"type": "pong"};  {"cmd": "end"} -> returns.
 """
 
 from __future__ import annotations
 
 import copy
 import time
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from ..common import channel
 from . import errors, hooks, loader
-from .reference_job import _cpu, _outputs, _to
+from .reference_job import _cpu, _double, _outputs, _to
 from .timer import Timer
 
 
-def bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch.nn.Module, data: dict[str, Any],
-           integrity: hooks.Integrity, out_fd: int) -> None:
-    device = job["device"]
-    pmod = loader.load_module(job["problem"], name_hint="problem_bench")
-    torch.manual_seed(int(data["seed"]))
-    eager = pmod.Model(*_to(data["init_inputs"], device)).to(device)
-    eager.load_state_dict(data["state_dict"])
-    sets = [_to(s, device) for s in data["bench_sets"]]
-    # One fixed set of input buffers whose contents rotate between calls (the copy is not timed):
-    # values change every call while pointers stay, so a cache keyed on data_ptr or shape returns
-    # stale answers, and the outputs of timed calls are checked against every set's expected output.
-    bufs = [x.clone() if isinstance(x, torch.Tensor) else x for x in sets[0]]
-    calls = [0]
+def _factor(call: int) -> float:
+    return 1.0 + ((call % 61) + 1) / 128.0
 
-    def exact(k: int) -> None:
-        for b, x in zip(bufs, sets[k]):
+
+class Buffers:
+    """Fixed input buffers whose contents change every call (the copy is not timed)."""
+
+    def __init__(self, sets: list[list[Any]], device: str):
+        self.sets = [_to(s, device) for s in sets]
+        self.bufs = [x.clone() if isinstance(x, torch.Tensor) else x for x in self.sets[0]]
+
+    def fill(self, call: int) -> None:
+        src = self.sets[call % len(self.sets)]
+        f = _factor(call)
+        for b, x in zip(self.bufs, src):
             if isinstance(b, torch.Tensor):
                 b.copy_(x)
+                if b.is_floating_point():
+                    b.mul_(f)
 
-    def prepare(k: int) -> None:
-        """Set k, with floating inputs rescaled by a factor that changes every call: no two timed
-        calls see the same values, so a cache keyed on sampled values or contents never hits."""
-        exact(k)
-        calls[0] += 1
-        factor = 1.0 + ((calls[0] % 61) + 1) / 128.0
-        for b in bufs:
-            if isinstance(b, torch.Tensor) and b.is_floating_point():
-                b.mul_(factor)
 
-    fns: dict[str, Any] = {"eager": lambda k: eager(*bufs), "candidate": lambda k: model(*bufs)}
-    compile_s, inductor_error = None, None
-    if cmd.get("inductor", True):
-        try:
-            compiled = torch.compile(copy.deepcopy(eager), mode=cmd.get("inductor_mode") or None)
-            t0 = time.perf_counter()
-            with torch.no_grad():
-                compiled(*bufs)
-            if device.startswith("cuda"):
+def _graphed(fn: Callable[[], Any], keep_streams: bool = True) -> Callable[[], Any]:
+    """Captures fn once into a CUDA graph (after a warm-up on a side stream, as capture requires)
+    and returns a replay. The L2 flush stays outside the graph, so its time is never in it."""
+    saved = dict(hooks.LAUNCHES.foreign_streams)  # capture runs on a side stream: not the candidate's doing
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for _ in range(2):
+            fn()
+    torch.cuda.current_stream().wait_stream(s)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        out = fn()
+    torch.cuda.synchronize()
+    if keep_streams:
+        hooks.LAUNCHES.foreign_streams.clear()
+        hooks.LAUNCHES.foreign_streams.update(saved)
+
+    def replay() -> Any:
+        g.replay()
+        return out
+
+    return replay
+
+
+class Session:
+    """One worker's benchmark state: the functions to time, the buffers, the timer, and the
+    outputs of the current block's timed calls (kept for the judge's secret re-check)."""
+
+    def __init__(self, device: str, bufs: Buffers, fns: dict[str, Callable[[], Any]], cycles_per_ms: float | None):
+        self.device, self.b = device, bufs
+        self.fns = fns
+        self.timer = Timer(device, cycles_per_ms=cycles_per_ms)
+        self.kept: dict[int, list[Any]] = {}
+
+    def warm(self, n: int = 3) -> dict[str, float]:
+        """Warm-up calls, then each function's host (enqueue) time."""
+        with torch.no_grad():
+            for name, fn in self.fns.items():
+                for c in range(n):
+                    self.b.fill(c)
+                    fn()
+            if self.device.startswith("cuda"):
                 torch.cuda.synchronize()
-            compile_s = time.perf_counter() - t0
-            fns = {"eager": fns["eager"], "inductor": lambda k: compiled(*bufs), "candidate": fns["candidate"]}
-        except Exception as exc:
-            inductor_error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    channel.send(out_fd, {"type": "stage", "stage": "benchmarking"})
+            self.b.fill(0)
+            return {name: self.timer.host_ms(fn) for name, fn in self.fns.items()}
 
+    def _keep(self, plan: list[tuple[str, int]]) -> Callable[[int, Any], None]:
+        def keep(i: int, y: Any) -> None:
+            self.kept[plan[i][1]] = [o.detach().clone() if isinstance(o, torch.Tensor) else o for o in _outputs(y)]
+        return keep
+
+    def serve(self, in_fd: int, out_fd: int, on_expected: Callable[[list[int]], dict[int, Any]] | None = None,
+              keep_outputs: bool = False) -> None:
+        while True:
+            cmd = channel.recv(in_fd)
+            op = cmd.get("cmd")
+            if op == "block":
+                plan = [(str(n), int(c)) for n, c in cmd["plan"]]
+                self.kept = {}
+                with torch.no_grad():
+                    res = self.timer.block({n: (lambda call, f=f: f()) for n, f in self.fns.items()}, plan,
+                                           {k: float(v) for k, v in (cmd.get("sleep_ms") or {}).items()},
+                                           prepare=self.b.fill, profile=bool(cmd.get("profile", True)),
+                                           keep=self._keep(plan) if keep_outputs else None)
+                channel.send(out_fd, {"type": "block", **res})
+            elif op == "outputs":
+                channel.send(out_fd, {"type": "outputs", "outputs": {int(c): _cpu(self.kept[int(c)]) for c in cmd["calls"]
+                                                                     if int(c) in self.kept}})
+            elif op == "expected" and on_expected is not None:
+                channel.send(out_fd, {"type": "expected", "expected": on_expected([int(c) for c in cmd["calls"]])})
+            elif op == "ping":
+                channel.send(out_fd, {"type": "pong"})
+            else:  # "end" or anything unknown
+                return
+
+
+def bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch.nn.Module, data: dict[str, Any],
+          integrity: hooks.Integrity, out_fd: int, in_fd: int | None = None) -> None:
+    """Candidate side: set up, say `bench_ready`, then serve the judge's blocks until `end`."""
+    device = job["device"]
     cuda = device.startswith("cuda")
-    timer = Timer(device, budget_s=float(cmd.get("budget_s", 10.0 if cuda else 3.0)),
-                  min_n=int(cmd.get("min_n", 10 if cuda else 3)), max_n=int(cmd.get("max_n", 2000 if cuda else 5)))
+    bufs = Buffers(data["bench_sets"], device)
+    fn: Callable[[], Any] = lambda: model(*bufs.bufs)  # noqa: E731
+    graph_error = None
     try:
         with torch.no_grad():
-            results = timer.run(fns, len(sets), prepare=prepare)
-            # Same buffers, rotated contents, right after the timed loop: a candidate that caches by
-            # pointer or shape, or skips work in benchmark mode, returns a stale answer here.
-            last: dict[int, Any] = {}
-            for k in range(len(sets)):
-                exact(k)
-                last[k] = _cpu(_outputs(model(*bufs)))
+            if cmd.get("cuda_graph") and cuda:
+                try:
+                    fn = _graphed(fn)
+                except Exception as exc:
+                    graph_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+                    torch.cuda.synchronize()
+            sess = Session(device, bufs, {"candidate": fn}, cmd.get("cycles_per_ms"))
+            host = sess.warm()
     except BaseException as exc:
         channel.send(out_fd, {"type": "error", "stage": "bench", **errors.describe(exc, job["candidate"])})
         return
@@ -82,6 +156,92 @@ def bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch.
     if changed:
         channel.send(out_fd, {"type": "tamper", "stage": "bench", "changed": changed})
         return
-    channel.send(out_fd, {"type": "bench", "results": results, "compile_s": compile_s, "inductor_error": inductor_error,
-                          "check_outputs": {int(k): v for k, v in last.items()},
-                          "foreign_streams": dict(hooks.LAUNCHES.foreign_streams)})
+    channel.send(out_fd, {"type": "bench_ready", "host_ms": host, "graph": {"candidate": graph_error is None and bool(cmd.get("cuda_graph")) and cuda},
+                          "graph_error": graph_error, "foreign_streams": dict(hooks.LAUNCHES.foreign_streams)})
+    if in_fd is None:
+        return
+    try:
+        sess.serve(in_fd, out_fd, keep_outputs=True)
+    except channel.ChannelClosed:
+        raise
+    except BaseException as exc:
+        channel.send(out_fd, {"type": "error", "stage": "bench", **errors.describe(exc, job["candidate"])})
+        return
+    changed = integrity.changed()
+    channel.send(out_fd, {"type": "bench_done", "changed": changed, "foreign_streams": dict(hooks.LAUNCHES.foreign_streams)})
+
+
+def baseline(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
+    """Baseline side (role `baseline`, trusted: the user's problem only): eager, Inductor and a
+    no-op with the candidate's output size (the harness's own per-call cost, for the judge's
+    outside-clock check), then the same block protocol, plus expected outputs for re-checks."""
+    device = job["device"]
+    cuda = device.startswith("cuda")
+    data = torch.load(job["inputs_file"], weights_only=True)
+    try:
+        pmod = loader.load_module(job["problem"], name_hint="problem_bench")
+        torch.manual_seed(int(data["seed"]))
+        eager = pmod.Model(*_to(data["init_inputs"], device)).to(device)
+        eager.load_state_dict(data["state_dict"])
+        eager.eval()
+    except Exception as exc:
+        channel.send(out_fd, {"type": "error", "stage": "baseline", **errors.describe(exc, job["problem"])})
+        return
+    bufs = Buffers(data["bench_sets"], device)
+    with torch.no_grad():
+        bufs.fill(0)
+        like = [o.detach().clone() if isinstance(o, torch.Tensor) else o for o in _outputs(eager(*bufs.bufs))]
+    fns: dict[str, Callable[[], Any]] = {"eager": lambda: eager(*bufs.bufs)}
+    compile_s, inductor_error = None, None
+    if job.get("inductor", True):
+        try:
+            compiled = torch.compile(copy.deepcopy(eager), mode=job.get("inductor_mode") or None)
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                compiled(*bufs.bufs)
+            if cuda:
+                torch.cuda.synchronize()
+            compile_s = time.perf_counter() - t0
+            fns["inductor"] = lambda: compiled(*bufs.bufs)
+        except Exception as exc:
+            inductor_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    graph: dict[str, bool] = {}
+    graph_errors: dict[str, str] = {}
+    if job.get("cuda_graph") and cuda:
+        for name in list(fns):
+            try:
+                with torch.no_grad():
+                    fns[name] = _graphed(fns[name], keep_streams=False)
+                graph[name] = True
+            except Exception as exc:
+                graph[name] = False
+                graph_errors[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
+                torch.cuda.synchronize()
+    fns["noop"] = lambda: like
+    sess = Session(device, bufs, fns, None)
+    host = sess.warm()
+    model64 = None
+    try:
+        model64 = copy.deepcopy(eager).double()
+    except Exception:
+        pass
+
+    def expected(calls: list[int]) -> dict[int, Any]:
+        out = {}
+        with torch.no_grad():
+            for c in calls:
+                bufs.fill(c)
+                y = _cpu(_outputs(eager(*bufs.bufs)))
+                truth = None
+                if model64 is not None:
+                    try:
+                        truth = _cpu(_outputs(model64(*_double(bufs.bufs))))
+                    except Exception:
+                        truth = None
+                out[c] = {"outputs": y, "truth": truth}
+        return out
+
+    channel.send(out_fd, {"type": "bench_ready", "host_ms": host, "compile_s": compile_s, "inductor_error": inductor_error,
+                          "cycles_per_ms": sess.timer.cycles_per_ms, "graph": graph, "graph_errors": graph_errors,
+                          "flush_bytes": sess.timer.flush_bytes})
+    sess.serve(in_fd, out_fd, on_expected=expected)

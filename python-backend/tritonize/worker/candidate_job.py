@@ -152,4 +152,4 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
         return
     from .candidate_bench import bench
 
-    bench(job, cmd, mod, model, data, integrity, out_fd)
+    bench(job, cmd, mod, model, data, integrity, out_fd, in_fd)

@@ -1,17 +1,22 @@
-"""Interleaved, L2-flushed, device-synchronised timing of eager / Inductor / candidate.
+"""L2-flushed, device-synchronised timing of one block of calls, with three clocks per call.
 
-Runs inside the candidate's worker (the brief asks for one worker, interleaved, so all three see
-the same clocks and thermal state). Everything the timer calls was captured at import, before the
-candidate was imported, so a candidate that patches `torch.cuda.Event` or `time.perf_counter`
-does not change the numbers (and the integrity check reports the attempt).
+Used by both benchmark workers (the baseline worker that times eager/Inductor and the candidate's
+worker); the judge decides the blocks, alternates them between the two processes and checks the
+numbers against its own clock (judge/timing.py). Everything the timer calls was captured at
+import, before any candidate was imported.
 
-Per call: flush L2 (not timed) -> device-wide synchronize -> host t0 -> event `pre` -> GPU sleep
--> event `start` -> fn -> event `end` -> device-wide synchronize -> host t1. The sleep keeps the
-GPU busy while the host enqueues fn's kernels, so `start..end` is the kernels' GPU time and not
-Python/launch overhead (which is measured separately per function as `host_ms`). The host time
-around a device-wide synchronize, minus the sleep, also covers work on other streams, so a large
-gap between it and the event time (compared with eager's gap) exposes work that escaped the
-timed stream.
+Per call: flush L2 (a buffer larger than L2, not timed) -> device-wide synchronize -> host t0 ->
+event `pre` -> GPU sleep -> event `start` -> fn -> event `end` -> device-wide synchronize -> host
+t1. The sleep keeps the GPU busy while the host enqueues fn's kernels, so `start..end` is GPU time
+and not Python/launch overhead (measured separately as `host_ms`). Clocks per call:
+
+- `kernel_ms`: sum of the durations of every GPU activity (kernels, memcpy, memset, on any stream)
+  between this call's sleep kernel and the next call's flush, from CUPTI's activity records
+  (torch.profiler/Kineto). The same hardware timestamps Nsight Compute's `gpu__time_duration`
+  reads; no event or launch latency in it. The harness's own sleep kernel is the delimiter, so
+  the count of delimiters must equal the number of calls or the profile is discarded.
+- `event_ms`: CUDA events around fn on the timed stream (includes the gaps between kernels).
+- `wall_ms`: host clock t0..t1 minus the sleep (covers work on every stream, plus sync latency).
 """
 
 from __future__ import annotations
@@ -21,27 +26,37 @@ from typing import Any, Callable
 
 import torch
 
-from ..common.stats import rel_sem, summarize
-
 _perf = time.perf_counter
 _sync = torch.cuda.synchronize
 _Event = torch.cuda.Event
 _record = torch.cuda.Event.record
 _elapsed = torch.cuda.Event.elapsed_time
 _sleep = getattr(torch.cuda, "_sleep", None)
+_clone = torch.Tensor.clone
+
+_SLEEP_KERNEL = "spin_kernel"  # torch.cuda._sleep's kernel (aten/src/ATen/cuda/Sleep.cu)
+_GPU_ACTIVITIES = {"kernel", "gpu_memcpy", "gpu_memset"}
+
+
+def _cuda_activity() -> Any:
+    from torch.profiler import ProfilerActivity, profile
+
+    return profile(activities=[ProfilerActivity.CUDA])
 
 
 class Timer:
-    def __init__(self, device: str, *, budget_s: float = 10.0, min_n: int = 10, max_n: int = 2000,
-                 target_rel_sem: float = 0.005, flush_bytes: int = 256 << 20):
+    def __init__(self, device: str, *, flush_bytes: int | None = None, cycles_per_ms: float | None = None):
         self.device = device
         self.cuda = device.startswith("cuda")
-        self.budget_s = budget_s
-        self.min_n = min_n
-        self.max_n = max_n
-        self.target = target_rel_sem
-        self._flush = torch.empty(flush_bytes // 4, dtype=torch.int32, device=device) if self.cuda else None
-        self.cycles_per_ms = self._calibrate_sleep() if self.cuda and _sleep is not None else 0.0
+        if flush_bytes is None:
+            # Twice the L2 (at least 64 MB) on a GPU; on the CPU (timings not meaningful) a small one.
+            l2 = getattr(torch.cuda.get_device_properties(device), "L2_cache_size", 50 << 20) if self.cuda else 0
+            flush_bytes = max(64 << 20, 2 * l2) if self.cuda else 8 << 20
+        self.flush_bytes = flush_bytes
+        self._flush = torch.zeros(flush_bytes // 4, dtype=torch.int32, device=device)  # pages touched now, not in call 1
+        self.cycles_per_ms = 0.0
+        if self.cuda and _sleep is not None:
+            self.cycles_per_ms = cycles_per_ms or self._calibrate_sleep()
 
     @staticmethod
     def _calibrate_sleep() -> float:
@@ -54,28 +69,31 @@ class Timer:
         ms = _elapsed(a, b)
         return 2_000_000 / ms if ms > 0 else 0.0
 
-    def _one(self, fn: Callable[[], Any], sleep_ms: float = 0.0) -> tuple[float, float]:
-        """(GPU ms between events, host ms minus the sleep) for one call; on CPU both are host ms."""
+    def _one(self, fn: Callable[[], Any], sleep_ms: float) -> tuple[Any, float, float, float]:
+        """(fn's result, event ms, host ms minus the sleep, sleep ms by events) for one call; on
+        the CPU the event and host figures are both host ms."""
+        self._flush.zero_()
         if not self.cuda:
             t0 = _perf()
-            fn()
+            y = fn()
             ms = (_perf() - t0) * 1e3
-            return ms, ms
-        self._flush.zero_()
+            return y, ms, ms, 0.0
         _sync()
         pre, start, end = _Event(enable_timing=True), _Event(enable_timing=True), _Event(enable_timing=True)
         t0 = _perf()
         _record(pre)
-        if sleep_ms > 0 and self.cycles_per_ms:
-            _sleep(int(sleep_ms * self.cycles_per_ms))
+        if self.cycles_per_ms:
+            # Always a sleep, however short: it is the profile's delimiter between calls.
+            _sleep(max(1000, int(sleep_ms * self.cycles_per_ms)))
         _record(start)
-        fn()
+        y = fn()
         _record(end)
         _sync()
         t1 = _perf()
-        return _elapsed(start, end), (t1 - t0) * 1e3 - _elapsed(pre, start)
+        slept = _elapsed(pre, start)
+        return y, _elapsed(start, end), (t1 - t0) * 1e3 - slept, slept
 
-    def _host_ms(self, fn: Callable[[], Any]) -> float:
+    def host_ms(self, fn: Callable[[], Any]) -> float:
         """Host time to enqueue one call (Python, guards, launches), with the GPU kept busy."""
         samples = []
         for _ in range(3):
@@ -90,44 +108,73 @@ class Timer:
             _sync()
         return sorted(samples)[1]
 
-    def run(self, fns: dict[str, Callable[[int], Any]], n_sets: int, *, prepare: Callable[[int], None] | None = None, warmup: int = 3) -> dict[str, dict[str, Any]]:
-        """`fns[name](k)` runs one call on input set `k`. Interleaves names, rotating their order and
-        giving each a different input set in a round, until every name's relative SEM is below
-        target (after min_n) or the budget is spent."""
-        names = list(fns)
-        prep = prepare or (lambda k: None)
-        for name in names:
-            for k in range(warmup):
-                prep(k % n_sets)
-                fns[name](k % n_sets)
-        if self.cuda:
-            _sync()
-        prep(0)
-        host = {name: self._host_ms(lambda: fns[name](0)) for name in names}
-        # Sleep long enough to cover the host's enqueue time, so none of it lands between events.
-        sleep = {name: min(50.0, 2 * host[name] + 0.05) for name in names}
-        ev: dict[str, list[float]] = {n: [] for n in names}
-        wall: dict[str, list[float]] = {n: [] for n in names}
-        t_start = _perf()
-        rnd = 0
-        while True:
-            order = names[rnd % len(names):] + names[: rnd % len(names)]
-            for j, name in enumerate(order):
-                k = (rnd + j) % n_sets
-                prep(k)
-                e, w = self._one(lambda: fns[name](k), sleep[name])
-                ev[name].append(e)
-                wall[name].append(w)
-            rnd += 1
-            n = rnd
-            if n >= self.max_n:
-                break
-            if n >= self.min_n and all(rel_sem(ev[x]) < self.target for x in names):
-                break
-            if _perf() - t_start > self.budget_s and n >= 3:
-                break
-        return {name: {"event": summarize(ev[name]), "wall": summarize(wall[name]),
-                       "gap_ms": summarize([w - e for w, e in zip(wall[name], ev[name])])["median_ms"],
-                       "host_ms": host[name],
-                       "samples_ms": ev[name][:4000]}
-                for name in names}
+    def block(self, fns: dict[str, Callable[[int], Any]], plan: list[tuple[str, int]], sleep_ms: dict[str, float], *,
+              prepare: Callable[[int], None], profile: bool = True,
+              keep: Callable[[int, Any], None] | None = None) -> dict[str, Any]:
+        """Runs `plan` (a list of (name, call number)) in order: `prepare(call)` fills the input
+        buffers (not timed), then `fns[name](call)` is timed. `keep(i, result)` sees each call's
+        result after the timing (for the judge's output re-check). Returns one record per call."""
+        calls: list[dict[str, Any]] = []
+        prof = None
+        profile_error = None
+        if profile and self.cuda and self.cycles_per_ms:
+            try:
+                prof = _cuda_activity()
+                prof.__enter__()
+            except Exception as exc:  # CUPTI busy or missing: events and host clock only
+                prof, profile_error = None, f"{type(exc).__name__}: {str(exc)[:200]}"
+        t_block = _perf()
+        try:
+            for i, (name, call) in enumerate(plan):
+                prepare(call)
+                loop0 = _perf()
+                y, ev, wall, slept = self._one(lambda: fns[name](call), sleep_ms.get(name, 0.0))
+                if keep is not None:
+                    keep(i, y)
+                del y
+                calls.append({"name": name, "call": call, "event_ms": ev, "wall_ms": wall, "sleep_ms": slept,
+                              "loop_ms": (_perf() - loop0) * 1e3, "kernel_ms": None, "kernels": None})
+        finally:
+            if prof is not None:
+                if self.cuda:
+                    _sync()
+                try:
+                    prof.__exit__(None, None, None)
+                except Exception as exc:
+                    prof, profile_error = None, f"{type(exc).__name__}: {str(exc)[:200]}"
+        block_s = _perf() - t_block
+        if prof is not None:
+            profile_error = attach_kernel_times(calls, _gpu_activities(prof))
+        return {"calls": calls, "block_s": block_s, "profile_error": profile_error}
+
+
+def _gpu_activities(prof: Any) -> list[tuple[int, int, str]]:
+    """(start ns, duration ns, name) of every GPU activity in a finished profiler session."""
+    out = []
+    cuda = torch.autograd.DeviceType.CUDA
+    for e in prof.profiler.kineto_results.events():
+        if e.device_type() != cuda:
+            continue
+        kind = e.activity_type() if hasattr(e, "activity_type") else "kernel"
+        if kind not in _GPU_ACTIVITIES:
+            continue
+        out.append((int(e.start_ns()), int(e.duration_ns()), str(e.name())))
+    out.sort()
+    return out
+
+
+def attach_kernel_times(calls: list[dict[str, Any]], acts: list[tuple[int, int, str]]) -> str | None:
+    """Splits the GPU timeline at the harness's sleep kernels (one per call, in call order) and
+    sets each call's `kernel_ms` (sum of its activities' durations) and `kernels` (their count).
+    The last activity before the next delimiter is the next call's L2 flush, and is left out.
+    Returns why the profile cannot be used, or None."""
+    delims = [i for i, (_, _, name) in enumerate(acts) if _SLEEP_KERNEL in name]
+    if len(delims) != len(calls):
+        return (f"{len(delims)} delimiter kernels for {len(calls)} calls: the profile cannot be split into calls "
+                "(did the candidate launch torch.cuda._sleep?)")
+    for j, d in enumerate(delims):
+        stop = delims[j + 1] - 1 if j + 1 < len(delims) else len(acts)  # -1: the next call's flush
+        mine = [a for a in acts[d + 1:stop] if _SLEEP_KERNEL not in a[2]]
+        calls[j]["kernel_ms"] = sum(a[1] for a in mine) / 1e6
+        calls[j]["kernels"] = len(mine)
+    return None
