@@ -248,23 +248,24 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
 
 def _benchmark(w: Worker, rep: Report, device: str, options: dict[str, Any], ref: dict[str, Any], policy: Policy,
                cancel: threading.Event | None, timeout: float) -> dict[str, Any]:
+    """Eager/Inductor in a separate baseline worker, the candidate in its own; blocks alternated
+    and checked by the judge (judge/benchmark.py), numbers analysed in judge/timing.py."""
+    from . import benchmark
     from .timing import analyze
 
     cuda = device.startswith("cuda")
-    budget = float(options.get("bench_budget_s", 10.0 if cuda else 3.0))
-    inductor = options.get("inductor", cuda)
+    opts = dict(options)
     # A cached Inductor baseline (same problem content, device and versions; see the server's
     # baseline cache) saves the compile and its timing; eager is always re-timed side by side.
-    cached = (options.get("baseline") or {}).get("inductor") if inductor else None
-    if cached:
-        inductor = False
-    t0 = time.monotonic()
+    cached = (options.get("baseline") or {}).get("inductor") if options.get("inductor", cuda) else None
+    opts["inductor"] = bool(options.get("inductor", cuda)) and not cached
     try:
-        w.send({"cmd": "bench", "inductor": inductor, "inductor_mode": options.get("inductor_mode"), "budget_s": budget})
-        while True:
-            msg = w.recv(timeout + budget + 300, cancel)  # Inductor's first compile can take minutes
-            if msg.get("type") != "stage":
-                break
+        run = benchmark.run(w, problem=rep.r["problem"], inputs_file=ref["inputs_file"], device=device, options=opts,
+                            policy=policy, dev_props=rep.r.get("_device_props"), out_bytes=int(ref.get("output_bytes", 0)),
+                            cancel=cancel, timeout=timeout)
+    except benchmark.BaselineFailed as exc:
+        rep.r["timings"] = None
+        return rep.end("correct", correct_summary(rep.r["correctness"]) + f"; not benchmarked: {str(exc).splitlines()[0]}")
     except WorkerTimeout:
         return rep.end("timeout", "benchmark did not finish in time")
     except WorkerDied as exc:
@@ -272,39 +273,31 @@ def _benchmark(w: Worker, rep: Report, device: str, options: dict[str, Any], ref
         return rep.end("runtime_error", f"during benchmark: {exc}")
     except InterruptedError as exc:
         raise Cancelled() from exc
-    elapsed = time.monotonic() - t0
     rep.mark("benchmark")
-    if msg.get("type") == "error":
-        return error_verdict(msg, rep, Path(rep.r["candidate"]))
-    if msg.get("type") == "tamper":
-        return rep.end("rejected", f"rule monkeypatch: the candidate replaced {', '.join(msg['changed'][:4])} during the benchmark")
-    if msg.get("type") != "bench":
-        return rep.end("runtime_error", f"benchmark failed: {msg.get('message')}")
-    # The output of a timed call must still be right: a kernel that behaves under the checker and
-    # cuts corners under the timer is incorrect.
-    check = msg.get("check_outputs") or {}
-    for k, exp in enumerate(ref.get("bench_check") or []):
-        outs = check.get(k)
-        if outs is None or len(outs) != len(exp["outputs"]):
-            return rep.end("incorrect", f"rule bench_output_mismatch: no usable output for benchmark input set {k}")
-        for i, (c, r) in enumerate(zip(outs, exp["outputs"])):
-            res = compare_output(i, c, r, exp["truth"][i] if exp.get("truth") else None, policy)
-            if not res["ok"]:
-                msg_ = (f"in benchmark mode (fixed input buffers, contents changing between calls) input set {k} "
-                        f"gives a wrong answer: {res['reason']} (cached or stale output?)")
-                rep.diag(kernel_line(rep, (rep.r['anticheat']['triton_kernels'] or [''])[0]), msg_, "bench_output_mismatch")
-                return rep.end("incorrect", f"rule bench_output_mismatch: {msg_}")
+    if isinstance(run, dict):  # the candidate's own error or tampering
+        if run.get("type") == "error":
+            return error_verdict(run, rep, Path(rep.r["candidate"]))
+        if run.get("type") == "tamper":
+            return rep.end("rejected", f"rule monkeypatch: the candidate replaced {', '.join(run['changed'][:4])} during the benchmark")
+        return rep.end("runtime_error", f"benchmark failed: {run.get('message')}")
     if cached:
-        msg["cached_inductor"] = cached
-    rep.r["timings"] = analyze(msg, ref, rep.r.get("_device_props"), cuda, elapsed, policy)
-    t = rep.r["timings"]
+        run.info["cached_inductor"] = cached
+    rep.r["timings"] = t = analyze(run, ref, rep.r.get("_device_props"), cuda, policy)
+    if t.get("recheck_failed"):
+        # A timed call's output must still be right: a kernel that behaves under the checker and
+        # cuts corners under the timer is incorrect.
+        f = t["recheck"]["failed"]
+        msg_ = (f"a timed call (chosen secretly after it ran) gave a wrong answer: {f['reason']} "
+                "(different behaviour while timed, or a cached/stale output?)")
+        rep.diag(kernel_line(rep, (rep.r['anticheat']['triton_kernels'] or [''])[0]), msg_, "bench_output_mismatch")
+        return rep.end("incorrect", f"rule bench_output_mismatch: {msg_}")
     if t.get("forged"):
         return rep.end("rejected", f"rule timing_forged: {t['forged']}")
     summary = correct_summary(rep.r["correctness"])
     if not cuda:
         summary += "; timings from the CPU interpreter are not meaningful"
     elif t.get("speedup_vs_eager") is not None:
-        s = f"; {t['candidate']['median_ms']:.4g} ms, {t['speedup_vs_eager']:.2f}x vs eager"
+        s = f"; {t['candidate']['median_ms']:.4g} ms ({t['clock']} time), {t['speedup_vs_eager']:.2f}x vs eager"
         if t.get("speedup_vs_inductor") is not None:
             s += f", {t['speedup_vs_inductor']:.2f}x vs Inductor"
         summary += s
