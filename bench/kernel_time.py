@@ -1,0 +1,195 @@
+"""Kernel time, four ways, side by side on one GPU: Tritonize's profiler kernel time, Tritonize's
+CUDA events, `triton.testing.do_bench`, and Nsight Compute's `gpu__time_duration.sum`
+(`ncu --clock-control none`, caches flushed by ncu). 5 repeats each; prints one table with the
+% difference from ncu and the run-to-run spread ((max - min) / median of the 5 repeat medians).
+
+    python3 bench/kernel_time.py [--repeats 5] [--calls 50] [--json out.json]
+
+Needs a CUDA GPU; ncu is optional (its column is empty without it). Rerun everything with
+`bash bench/kernel_time.sh` (logs under $OUT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "python-backend"))
+
+# (label, problem, candidate, size overrides)
+KERNELS = [
+    ("softmax 4096x4096 fp32", "examples/softmax/problem.py", "examples/softmax/candidate.py", {}),
+    ("RMSNorm 8192x4096 bf16", "examples/rmsnorm/problem.py", "examples/rmsnorm/candidate.py", {}),
+    ("bias+GELU 4096x4096 fp16 (elementwise)", "examples/bias_gelu/problem.py", "examples/bias_gelu/candidate.py", {}),
+    ("GEMM 4096^3 fp16", "examples/matmul_fp16/problem.py", "examples/matmul_fp16/candidate.py", {}),
+    ("row sum 16384x4096 fp32 (reduction)", "python-backend/tests/problems/row_sum.py",
+     "python-backend/tests/candidates/row_sum_reordered.py", {"ROWS": 16384}),
+    ("vector add 2^16 fp32 (< 10 us)", "python-backend/tests/problems/vector_add.py",
+     "python-backend/tests/candidates/vector_add_correct.py", {"N": 1 << 16}),
+]
+
+
+def build(idx: int):
+    import torch
+
+    from tritonize.worker.loader import load_module
+
+    label, prob, cand, over = KERNELS[idx]
+    pmod = load_module(ROOT / prob, overrides=over or None, name_hint="p")
+    cmod = load_module(ROOT / cand, name_hint="c")
+    torch.manual_seed(0)
+    init = list(pmod.get_init_inputs())
+    ref = pmod.Model(*init).cuda()
+    torch.manual_seed(0)
+    model = cmod.ModelNew(*init).cuda()
+    try:
+        model.load_state_dict(ref.state_dict())
+    except Exception:
+        pass
+    torch.manual_seed(1)
+    xs = [x.cuda() if isinstance(x, torch.Tensor) else x for x in pmod.get_inputs()]
+    with torch.no_grad():
+        y, r = model(*xs), ref(*xs)
+    ok = torch.allclose(y.float(), r.float(), atol=2e-2, rtol=2e-2)
+    return label, (lambda: model(*xs)), ok
+
+
+def ncu_target(idx: int, calls: int) -> None:
+    """Runs under ncu: warm-up (and autotuning) outside the profiled range, then `calls` calls."""
+    import torch
+
+    _label, fn, _ok = build(idx)
+    with torch.no_grad():
+        for _ in range(5):
+            fn()
+        torch.cuda.synchronize()
+        torch.cuda.profiler.start()
+        for _ in range(calls):
+            fn()
+        torch.cuda.synchronize()
+        torch.cuda.profiler.stop()
+
+
+def ncu_times(idx: int, calls: int, repeats: int) -> tuple[list[float] | None, str | None]:
+    """Per-repeat median of per-call kernel time (us) from ncu, or (None, why)."""
+    ncu = shutil.which("ncu") or next((p for p in ("/usr/local/cuda/bin/ncu",) if os.path.exists(p)), None)
+    if not ncu:
+        return None, "ncu not found"
+    cmd = [ncu, "--clock-control", "none", "--cache-control", "all", "--profile-from-start", "off",
+           "--metrics", "gpu__time_duration.sum", "--csv", "--print-units", "base",
+           sys.executable, __file__, "--ncu-target", str(idx), "--calls", str(calls * repeats)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    rows = [r for r in csv.DictReader(io.StringIO("\n".join(l for l in p.stdout.splitlines() if l.startswith('"'))))
+            if r.get("Metric Name") == "gpu__time_duration.sum"]
+    if not rows:
+        return None, f"ncu gave no rows (rc {p.returncode}): {(p.stderr or p.stdout)[-400:]}"
+    ns = [float(r["Metric Value"].replace(",", "")) for r in rows]
+    unit = rows[0].get("Metric Unit", "nsecond")
+    scale = {"nsecond": 1e-3, "ns": 1e-3, "usecond": 1.0, "us": 1.0, "msecond": 1e3, "ms": 1e3}.get(unit, 1e-3)
+    per = len(ns) // (calls * repeats)
+    if per < 1 or len(ns) % (calls * repeats):
+        return None, f"{len(ns)} kernels for {calls * repeats} calls"
+    per_call = [sum(ns[i * per:(i + 1) * per]) * scale for i in range(calls * repeats)]
+    return [statistics.median(per_call[r * calls:(r + 1) * calls]) for r in range(repeats)], None
+
+
+def measure(idx: int, calls: int, repeats: int) -> dict:
+    import torch
+    import triton.testing
+
+    from tritonize.worker.timer import Timer
+
+    label, fn, ok = build(idx)
+    timer = Timer("cuda")
+    with torch.no_grad():
+        for _ in range(5):
+            fn()
+        torch.cuda.synchronize()
+        host = timer.host_ms(fn)
+        sleep = {"k": min(50.0, 2 * host + 0.05)}
+        kern, ev, errs = [], [], []
+        for _ in range(repeats):
+            res = timer.block({"k": lambda c: fn()}, [("k", i) for i in range(calls)], sleep, prepare=lambda c: None)
+            if res["profile_error"]:
+                errs.append(res["profile_error"])
+            ks = [c["kernel_ms"] for c in res["calls"] if c["kernel_ms"] is not None]
+            kern.append(statistics.median(ks) * 1e3 if ks else None)
+            ev.append(statistics.median(c["event_ms"] for c in res["calls"]) * 1e3)
+        db = [triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median") * 1e3 for _ in range(repeats)]
+    nc, nerr = ncu_times(idx, calls, repeats)
+    return {"kernel": label, "output_ok": bool(ok), "host_us": host * 1e3, "tritonize_kernel_us": kern,
+            "tritonize_event_us": ev, "do_bench_us": db, "ncu_us": nc, "ncu_error": nerr, "profile_errors": errs[:2]}
+
+
+def _summ(xs: list | None) -> tuple[float | None, float | None]:
+    if not xs or any(x is None for x in xs):
+        return None, None
+    med = statistics.median(xs)
+    return med, (max(xs) - min(xs)) / med if med else None
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| kernel | ncu gpu__time_duration (us) | Tritonize kernel time (us) | Tritonize CUDA events (us) "
+            "| do_bench (us) |\n|---|---|---|---|---|")
+    lines = [head]
+    for r in rows:
+        ncu, ncu_sp = _summ(r["ncu_us"])
+
+        def cell(key: str) -> str:
+            med, sp = _summ(r[key])
+            if med is None:
+                return "n/a"
+            diff = f" ({100 * (med - ncu) / ncu:+.1f}%)" if ncu else ""
+            return f"{med:.2f}{diff}, spread {100 * sp:.1f}%"
+
+        nc = f"{ncu:.2f}, spread {100 * ncu_sp:.1f}%" if ncu else f"n/a ({r['ncu_error']})"
+        lines.append(f"| {r['kernel']} | {nc} | {cell('tritonize_kernel_us')} | {cell('tritonize_event_us')} | {cell('do_bench_us')} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--calls", type=int, default=50)
+    ap.add_argument("--json")
+    ap.add_argument("--only", type=int, nargs="*")
+    ap.add_argument("--ncu-target", type=int)
+    a = ap.parse_args()
+    if a.ncu_target is not None:
+        ncu_target(a.ncu_target, a.calls)
+        return 0
+    import torch
+
+    from tritonize.common import nvml
+    from tritonize.common.devices import cuda_devices
+
+    dev = cuda_devices()[0]
+    gpu = nvml.Gpu.find(dev)
+    before = gpu.sample() if gpu else None
+    print(f"# {dev['name']}, torch {torch.__version__}; NVML before: {before}", flush=True)
+    rows = []
+    for i in (a.only if a.only else range(len(KERNELS))):
+        r = measure(i, a.calls, a.repeats)
+        print(json.dumps(r), flush=True)
+        rows.append(r)
+    after = gpu.sample() if gpu else None
+    print(f"# NVML after: {after}")
+    if gpu:
+        print("# GPU state:", json.dumps(nvml.summarize_state([before, after])))
+    print(table(rows))
+    if a.json:
+        Path(a.json).write_text(json.dumps({"device": dev["name"], "rows": rows, "before": before, "after": after}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Benchmark anti-steering: candidates that try to steer the timing must end flagged or rejected,
+never with a speedup. Real workers, real Triton (interpreter on the CPU); `-m gpu` runs the
+same cases on CUDA, plus the kernel-time clock and CUDA-graph mode.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from tritonize.judge.run import verify
+
+HERE = Path(__file__).parent
+CANDS = HERE / "timing_candidates"
+RELU = HERE / "problems" / "relu.py"
+HAS_CUDA = torch.cuda.is_available()
+gpu = pytest.mark.gpu
+needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU")
+
+
+def _bench(cand: Path, device: str, **opts) -> dict:
+    return verify(RELU, cand, device=device, timeout=120.0, benchmark=True,
+                  options={"bench_budget_s": 1.0 if device == "cpu" else 3.0, **opts})
+
+
+def _explain(rep: dict) -> str:
+    t = rep.get("timings") or {}
+    return json.dumps({"verdict": rep["verdict"], "summary": rep["summary"],
+                       "timings": {k: t.get(k) for k in ("outside", "recheck", "flags", "eager", "candidate", "forged")}},
+                      default=str)[:3000]
+
+
+def _no_speedup(rep: dict) -> None:
+    t = rep.get("timings") or {}
+    assert t.get("speedup_vs_eager") is None or rep["verdict"] != "correct" or t.get("flags"), _explain(rep)
+
+
+def check_forged(rep: dict) -> None:
+    assert rep["verdict"] == "rejected", _explain(rep)
+    assert any(r in rep["summary"] for r in ("timing_forged", "monkeypatch", "reads_reference")), _explain(rep)
+
+
+def check_stale(rep: dict) -> None:
+    assert rep["verdict"] == "incorrect", _explain(rep)
+    assert "bench_output_mismatch" in rep["summary"], _explain(rep)
+    assert rep["timings"]["recheck"]["failed"] is not None
+
+
+def check_eager_untouched(rep: dict) -> None:
+    """The 30 ms sleep it plants in torch.relu must not reach the eager baseline's time."""
+    assert rep["verdict"] in ("correct", "rejected"), _explain(rep)
+    if rep["verdict"] == "correct":
+        t = rep["timings"]
+        assert t["baseline_process"] == "separate"
+        assert t["eager"]["median_ms"] < 10.0, _explain(rep)  # would be >= 30 ms if eager ran in the candidate's process
+        assert t["eager"]["median_ms"] < t["candidate"]["median_ms"] or HAS_CUDA, _explain(rep)
+
+
+CASES = [
+    ("patch_timer.py", check_forged),
+    ("stack_inspect.py", check_stale),
+    ("count_calls.py", check_stale),
+    ("spot_flush.py", check_stale),
+    ("sleep_in_eager.py", check_eager_untouched),
+]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("cand,check", CASES, ids=[c[0][:-3] for c in CASES])
+def test_timing_cheat_cpu(cand, check):
+    rep = _bench(CANDS / cand, "cpu")
+    check(rep)
+    _no_speedup(rep)
+
+
+@pytest.mark.timeout(300)
+def test_honest_candidate_cpu():
+    """An honest kernel passes every check: no forgery, its timed outputs re-checked and right,
+    the judge's clock consistent with the claimed times."""
+    rep = _bench(HERE / "candidates" / "relu_correct.py", "cpu")
+    assert rep["verdict"] == "correct", _explain(rep)
+    t = rep["timings"]
+    assert t["clock"] == "wall" and t["meaningful"] is False
+    assert "forged" not in t
+    assert t["recheck"]["sampled_calls"] >= 1 and t["recheck"]["failed"] is None
+    out = t["outside"]
+    assert out["claimed_ms_per_call"] > 0 and out["judge_ms_per_call"] > 0
+    assert t["eager"]["n"] >= 4 and t["candidate"]["n"] >= 4
+
+
+def test_kernel_time_split():
+    """The profile is split at the harness's sleep kernels (before and after fn): the harness's own
+    copies and flush are left out, side-stream work is in, and an extra sleep kernel (a candidate
+    calling torch.cuda._sleep) voids the profile."""
+    from tritonize.worker.timer import attach_kernel_times
+
+    acts = [(0, 100, "fill"), (10, 5000, "spin_kernel"), (5_020, 40_000, "softmax_kernel"), (45_100, 1000, "spin_kernel"),
+            (50_000, 3000, "copy"), (60_000, 100, "sum_flush"),
+            (70_010, 5000, "spin_kernel"), (75_020, 30_000, "softmax_kernel"), (76_000, 2_000, "side"),
+            (105_100, 1000, "spin_kernel"), (120_000, 900, "clone")]
+    calls = [{"kernel_ms": None}, {"kernel_ms": None}]
+    assert attach_kernel_times(calls, acts) is None
+    assert calls[0]["kernel_ms"] == pytest.approx(0.040) and calls[0]["kernels"] == 1
+    assert calls[1]["kernel_ms"] == pytest.approx(0.032) and calls[1]["kernels"] == 2
+    calls = [{"kernel_ms": None}, {"kernel_ms": None}]
+    assert "delimiter" in attach_kernel_times(calls, acts + [(130_000, 10, "spin_kernel")])
+
+
+def test_gpu_state_flags():
+    from tritonize.common.nvml import summarize_state
+
+    calm = {"sm_mhz": 1980, "mem_mhz": 3201, "throttle": [], "violation_ms": {"power": 10.0, "thermal": 0.0}}
+    assert not summarize_state([calm, dict(calm)])["throttled"]
+    hot = {**calm, "violation_ms": {"power": 400.0, "thermal": 0.0}}
+    s = summarize_state([calm, hot])
+    assert s["throttled"] and "power" in " ".join(s["reasons"])
+    slow = {**calm, "sm_mhz": 1500}
+    assert summarize_state([calm, slow])["clock_changed"]
+    assert summarize_state([calm, {**calm, "throttle": ["hw_slowdown"]}])["throttled"]
+
+
+def test_peaks_from_device():
+    from tritonize.common.devices import device_peaks
+
+    h200 = device_peaks({"name": "NVIDIA H200", "capability": "9.0", "sm_count": 132, "peak_gbps": 4800.0,
+                         "peak_tflops": {"fp16": 989.4}}, {"max_sm_mhz": 1980, "max_mem_mhz": 3201, "bus_width_bits": 6144})
+    assert 4700 < h200["peak_gbps"] < 5000 and 900 < h200["peak_tflops"]["fp16"] < 1100
+    assert h200["source"].startswith("device")
+    # An unknown consumer part still gets a bandwidth bound from its clock and bus.
+    ada = device_peaks({"name": "Some GPU", "capability": "8.9", "sm_count": 128, "peak_gbps": None, "peak_tflops": {},
+                        "memory_clock_khz": 10501000, "memory_bus_bits": 384, "sm_clock_khz": 2520000})
+    assert 1000 < ada["peak_gbps"] < 1020 and ada["peak_tflops"]["fp16"] > 300
+
+
+# ------------------------------------------------------------------------------------------------
+# GPU
+
+@gpu
+@needs_cuda
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("cand,check", CASES, ids=[c[0][:-3] for c in CASES])
+def test_timing_cheat_cuda(cand, check):
+    rep = _bench(CANDS / cand, "cuda")
+    check(rep)
+    _no_speedup(rep)
+
+
+@gpu
+@needs_cuda
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("graph", [False, True], ids=["plain", "cuda_graph"])
+def test_kernel_clock_cuda(graph):
+    root = HERE.parents[1] / "examples" / "softmax"
+    rep = verify(root / "problem.py", root / "candidate.py", device="cuda", timeout=120.0, benchmark=True,
+                 options={"bench_budget_s": 3.0, "cuda_graph": graph})
+    assert rep["verdict"] == "correct", _explain(rep)
+    t = rep["timings"]
+    assert t["clock"] == "kernel", t.get("notes")
+    k, e = t["kernel"]["candidate"]["median_ms"], t["event"]["candidate"]["median_ms"]
+    assert 0 < k <= e * 1.02, (k, e)
+    assert t["recheck"]["sampled_calls"] >= 1 and t["recheck"]["failed"] is None
+    if graph:
+        assert t["cuda_graph"]["used"].get("candidate") is True, t["cuda_graph"]
