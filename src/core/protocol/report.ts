@@ -108,6 +108,17 @@ export const Timings = z.looseObject({
   speedup_vs_inductor: num.nullable().optional(),
   flags: z.array(Flag).default([]),
   roofline: Roofline.nullable().optional(),
+  /** Which clock eager/inductor/candidate and the speedups come from (docs/benchmark.md). */
+  clock: z.enum(['kernel', 'event', 'wall']).optional(),
+  clock_source: z.string().optional(),
+  event: z.record(z.string(), Stat).nullable().optional(),
+  kernel: z.record(z.string(), Stat).nullable().optional(),
+  speedups: z.record(z.string(), z.record(z.string(), num.nullable())).nullable().optional(),
+  outside: z.looseObject({ judge_ms_per_call: num, claimed_ms_per_call: num }).nullable().optional(),
+  recheck: z.looseObject({ sampled_calls: z.number().int(), failed: z.looseObject({ reason: z.string().nullable() }).nullable() }).optional(),
+  gpu_state: z.looseObject({ available: z.boolean(), throttled: z.boolean().optional(), clock_changed: z.boolean().optional() }).nullable().optional(),
+  cuda_graph: z.looseObject({ used: z.record(z.string(), z.boolean()) }).nullable().optional(),
+  notes: z.array(z.string()).optional(),
 });
 export type Timings = z.infer<typeof Timings>;
 
