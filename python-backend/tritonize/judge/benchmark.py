@@ -204,7 +204,11 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
         # The candidate's process (and whatever it left queued on the GPU) ends here; the baseline
         # then runs once more on a GPU nothing else uses: interleaved baselines much slower than
         # this mean something slowed them down.
-        cand.kill()
+        _signal(cand, signal.SIGKILL)  # not Worker.kill(): the caller still owns (and later closes) its fds
+        try:
+            cand.proc.wait(timeout=10)
+        except Exception:
+            pass
         plan = []
         for j in range(m):
             for n in base_names:

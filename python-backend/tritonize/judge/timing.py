@@ -87,12 +87,10 @@ def analyze(run: Any, ref: dict[str, Any], dev: dict[str, Any] | None, cuda: boo
 
     if info.get("foreign_streams"):
         names_ = ", ".join(info["foreign_streams"])
-        if clock == "kernel":
-            notes.append(f"kernels on a side stream ({names_}) are included in the kernel time")
-        else:
-            flags.append({"rule": "side_stream_work",
-                          "message": f"Triton kernels ran on a stream other than the timed one ({names_}): CUDA events "
-                                     "cannot see that work, so no speedup is reported"})
+        seen = ("the kernel time includes that work, but " if clock == "kernel" else "CUDA events cannot see that work, and ")
+        flags.append({"rule": "side_stream_work",
+                      "message": f"Triton kernels ran on a stream other than the caller's ({names_}): {seen}the caller's "
+                                 "stream does not wait for it (a race in the user's program), so no speedup is reported"})
     if clock == "event":
         gap = lambda n: statistics.median([w - e for w, e in zip(wall[n], ev[n])]) if wall.get(n) else 0.0  # noqa: E731
         gap_c, gap_e = gap("candidate"), gap("eager")
