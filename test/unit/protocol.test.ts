@@ -33,6 +33,25 @@ describe('protocol schemas', () => {
     assert.equal(r.timings?.roofline?.pct_of_roofline, 62);
   });
 
+  it('accept the benchmark clock fields (shape of a real H200 report) and reject an unknown clock', () => {
+    const timings = {
+      ...contractReport().timings, clock: 'kernel', clock_source: 'CUPTI activity records',
+      event: { eager: stat(0.0578), candidate: stat(0.0365) }, kernel: { eager: stat(0.0544), candidate: stat(0.0304) },
+      speedups: { kernel: { eager: 1.79, inductor: 1.40 }, event: { eager: 1.72, inductor: null } },
+      outside: { judge_ms_per_call: 0.0648, claimed_ms_per_call: 0.0329, blocks: 25, latency_ms: { baseline: 0.58 } },
+      recheck: { sampled_calls: 6, chosen_by: 'judge', failed: null },
+      gpu_state: { available: true, throttled: false, clock_changed: false, reasons: [] },
+      cuda_graph: { used: { eager: true, candidate: true }, errors: {} }, notes: [],
+    };
+    const r = VerifyReport.parse(contractReport({ timings }));
+    assert.equal(r.timings?.clock, 'kernel');
+    assert.equal(r.timings?.kernel?.candidate.median_ms, 0.0304);
+    assert.equal(effectiveSpeedup(r), 1.5);
+    assert.throws(() => VerifyReport.parse(contractReport({ timings: { ...timings, clock: 'sundial' } })));
+    const failed = { ...timings, recheck: { sampled_calls: 2, failed: { call: 7, reason: 'stale' } } };
+    assert.equal(VerifyReport.parse(contractReport({ timings: failed })).timings?.recheck?.failed?.reason, 'stale');
+  });
+
   it('accept a minimal report of a candidate that never ran', () => {
     const r = VerifyReport.parse({ schema: 1, verdict: 'compile_error', summary: 'SyntaxError at line 3',
       diagnostics: [{ file: 'candidate', line: 3, message: 'invalid syntax', rule: 'compile_error', severity: 'error' }] });
