@@ -164,3 +164,55 @@ def test_kernel_clock_cuda(graph):
     assert t["recheck"]["sampled_calls"] >= 1 and t["recheck"]["failed"] is None
     if graph:
         assert t["cuda_graph"]["used"].get("candidate") is True, t["cuda_graph"]
+
+
+def _synthetic_run(claim_ms: float, true_ms: float, cached_clock: str | None = None):
+    """Evidence as judge/benchmark.py collects it, for a candidate whose calls really take
+    `true_ms` (the judge's clock) but which reports `claim_ms`."""
+    from tritonize.judge.benchmark import Run
+
+    r = Run()
+    call = 0
+    for rnd in range(6):
+        recs = []
+        for name, ms in (("eager", 2.0), ("noop", 0.0)):
+            for _ in range(3):
+                recs.append({"name": name, "call": call, "event_ms": ms, "wall_ms": ms, "loop_ms": ms + 1.0,
+                             "kernel_ms": None, "kernels": None, "profiled": False})
+                call += 1
+        for rec in recs:
+            r.calls.setdefault(rec["name"], []).append(rec)
+        r.blocks.append({"side": "baseline", "wall_s": (9.0 + 6) / 1e3 + 0.001, "latency_s": 0.001, "n": 6,
+                         "profiled": False, "block_s": 0.015, "calls": [c["call"] for c in recs]})
+        cand = [{"name": "candidate", "call": call + j, "event_ms": claim_ms, "wall_ms": claim_ms, "loop_ms": true_ms + 1.0,
+                 "kernel_ms": None, "kernels": None, "profiled": False} for j in range(3)]
+        call += 3
+        r.calls.setdefault("candidate", []).extend(cand)
+        r.blocks.append({"side": "candidate", "wall_s": 3 * (true_ms + 1.0) / 1e3 + 0.001, "latency_s": 0.001, "n": 3,
+                         "profiled": False, "block_s": None, "calls": [c["call"] for c in cand]})
+    r.info = {"host_ms": {"eager": 0.1, "candidate": 0.1}, "rounds": 6}
+    if cached_clock:
+        r.info.update(cached_inductor={"median_ms": 1.5}, cached_clock=cached_clock)
+    return r
+
+
+def test_analyze_judge_clock_catches_forged_claims():
+    from tritonize.judge.compare import Policy
+    from tritonize.judge.timing import analyze
+
+    honest = analyze(_synthetic_run(20.0, 20.0), {}, None, False, Policy())
+    assert "forged" not in honest and honest["outside"]["judge_ms_per_call"] == pytest.approx(20.0, rel=0.05)
+    lying = analyze(_synthetic_run(0.2, 20.0), {}, None, False, Policy())
+    assert "judge's own clock" in lying["forged"]
+    # The sum of claims can't exceed what the judge watched either.
+    assert "watched" in analyze(_synthetic_run(500.0, 20.0), {}, None, False, Policy())["forged"]
+
+
+def test_analyze_cached_baseline_needs_the_same_clock():
+    from tritonize.judge.compare import Policy
+    from tritonize.judge.timing import analyze
+
+    same = analyze(_synthetic_run(20.0, 20.0, cached_clock="wall"), {}, None, False, Policy())
+    assert same["inductor"] == {"median_ms": 1.5} and same["inductor_source"].startswith("cached")
+    other = analyze(_synthetic_run(20.0, 20.0, cached_clock="kernel"), {}, None, False, Policy())
+    assert other["inductor"] is None and any("kernel clock" in n for n in other["notes"])

@@ -28,6 +28,8 @@ def render(r: dict[str, Any]) -> str:
     if t:
         if not t.get("meaningful"):
             lines.append(f"  NOTE: {t.get('note')}")
+        if t.get("clock"):
+            lines.append(f"  clock: {t['clock']} ({t.get('clock_source')})")
         lines.append(f"  {'':10} {'median [95% CI]':>34}")
         for name in ("eager", "inductor", "candidate"):
             if t.get(name):
@@ -44,4 +46,6 @@ def render(r: dict[str, Any]) -> str:
                          f"{roof['bound']}-bound limit")
         for f in t.get("flags", []):
             lines.append(f"  FLAGGED [{f['rule']}]: {f['message']}")
+        for n in t.get("notes") or []:
+            lines.append(f"  note: {n}")
     return "\n".join(lines)

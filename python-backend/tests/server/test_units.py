@@ -273,7 +273,8 @@ def test_baseline_cache_drops_old_content(tmp_path):
 
 def test_baseline_from_report():
     stat = {"median_ms": 1.0}
-    assert baseline_from_report({"timings": {"eager": stat, "inductor": None}}) == {"eager": stat, "inductor": None}
+    assert baseline_from_report({"timings": {"eager": stat, "inductor": None}}) == {"eager": stat, "inductor": None, "clock": None}
+    assert baseline_from_report({"timings": {"eager": stat, "inductor": stat, "clock": "kernel"}})["clock"] == "kernel"
     assert baseline_from_report({"verdict": "incorrect"}) is None
 
 

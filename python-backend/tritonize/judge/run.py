@@ -257,7 +257,10 @@ def _benchmark(w: Worker, rep: Report, device: str, options: dict[str, Any], ref
     opts = dict(options)
     # A cached Inductor baseline (same problem content, device and versions; see the server's
     # baseline cache) saves the compile and its timing; eager is always re-timed side by side.
-    cached = (options.get("baseline") or {}).get("inductor") if options.get("inductor", cuda) else None
+    base = options.get("baseline") or {}
+    # Only a baseline measured on the clock this run will use (the profiler's, on a GPU) is reused.
+    usable = base.get("clock") == ("kernel" if cuda and options.get("profile", True) else ("event" if cuda else "wall"))
+    cached = base.get("inductor") if options.get("inductor", cuda) and usable else None
     opts["inductor"] = bool(options.get("inductor", cuda)) and not cached
     try:
         run = benchmark.run(w, problem=rep.r["problem"], inputs_file=ref["inputs_file"], device=device, options=opts,
@@ -281,7 +284,7 @@ def _benchmark(w: Worker, rep: Report, device: str, options: dict[str, Any], ref
             return rep.end("rejected", f"rule monkeypatch: the candidate replaced {', '.join(run['changed'][:4])} during the benchmark")
         return rep.end("runtime_error", f"benchmark failed: {run.get('message')}")
     if cached:
-        run.info["cached_inductor"] = cached
+        run.info["cached_inductor"], run.info["cached_clock"] = cached, base.get("clock")
     rep.r["timings"] = t = analyze(run, ref, rep.r.get("_device_props"), cuda, policy)
     if t.get("recheck_failed"):
         # A timed call's output must still be right: a kernel that behaves under the checker and

@@ -78,7 +78,11 @@ def analyze(run: Any, ref: dict[str, Any], dev: dict[str, Any] | None, cuda: boo
         "rounds": info.get("rounds"), "notes": notes,
     }
     if out["inductor"] is None and info.get("cached_inductor"):
-        out["inductor"], out["inductor_source"] = info["cached_inductor"], "cached from an earlier run of this problem"
+        if info.get("cached_clock") == clock:
+            out["inductor"], out["inductor_source"] = info["cached_inductor"], "cached from an earlier run of this problem"
+        else:
+            notes.append(f"the cached Inductor time was measured with the {info.get('cached_clock')} clock, this run "
+                         f"with the {clock} clock: not compared")
     flags = out["flags"]
     _recheck(run, out)
     _outside(run, out, cuda, clock)

@@ -76,4 +76,5 @@ def baseline_from_report(report: dict[str, Any]) -> dict[str, Any] | None:
     eager = timings.get("eager")
     if not isinstance(eager, dict) or not eager.get("median_ms"):
         return None
-    return {"eager": eager, "inductor": timings.get("inductor")}
+    # The clock travels with the numbers: a kernel-time baseline must not meet an event-time candidate.
+    return {"eager": eager, "inductor": timings.get("inductor"), "clock": timings.get("clock")}
