@@ -39,6 +39,12 @@ def _no_speedup(rep: dict) -> None:
 
 
 def check_forged(rep: dict) -> None:
+    """Rejected (forged sum, or the patch seen), or its timing flagged timing_forged with no speedup."""
+    if rep["verdict"] == "correct":
+        t = rep["timings"]
+        assert "timing_forged" in [f["rule"] for f in t["flags"]], _explain(rep)
+        assert t["speedup_vs_eager"] is None and t["speedups"] is None
+        return
     assert rep["verdict"] == "rejected", _explain(rep)
     assert any(r in rep["summary"] for r in ("timing_forged", "monkeypatch", "reads_reference")), _explain(rep)
 
@@ -201,9 +207,10 @@ def test_analyze_judge_clock_catches_forged_claims():
     from tritonize.judge.timing import analyze
 
     honest = analyze(_synthetic_run(20.0, 20.0), {}, None, False, Policy())
-    assert "forged" not in honest and honest["outside"]["judge_ms_per_call"] == pytest.approx(20.0, rel=0.05)
+    assert "forged" not in honest and not honest["flags"]
+    assert honest["outside"]["judge_ms_per_call"] == pytest.approx(20.0, rel=0.05)
     lying = analyze(_synthetic_run(0.2, 20.0), {}, None, False, Policy())
-    assert "judge's own clock" in lying["forged"]
+    assert [f["rule"] for f in lying["flags"]] == ["timing_forged"] and "judge's own clock" in lying["flags"][0]["message"]
     # The sum of claims can't exceed what the judge watched either.
     assert "watched" in analyze(_synthetic_run(500.0, 20.0), {}, None, False, Policy())["forged"]
 
