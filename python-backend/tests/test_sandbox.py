@@ -289,6 +289,19 @@ def unshare_user():
     if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
         raise OSError(ctypes.get_errno(), "unshare")
 attempt("unshare_user", unshare_user)
+def write_own_mem():  # pygpubench's exploits patch their own code through /proc/self/mem
+    with open("/proc/self/mem", "r+b"):
+        pass
+attempt("write_proc_self_mem", write_own_mem)
+# ptrace from a forked helper: the target (this process) is inside the same domain, so only
+# seccomp stops it (pygpubench's ptrace POKETEXT exploit).
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+me = os.getpid()
+pid = os.fork()
+if pid == 0:
+    rc = libc.ptrace(0x4206, me, None, None)  # PTRACE_SEIZE
+    os._exit(0 if rc == 0 else (ctypes.get_errno() or 99))
+res["ptrace_from_child"] = errno.errorcode.get(os.waitpid(pid, 0)[1] >> 8, "ok")
 # A child (exec'd) inherits the domain: it cannot write outside either, but can write home.
 child = subprocess.run(["/bin/sh", "-c", f"echo x > {outside}.child; echo $?; echo y > {home}/child.txt"], capture_output=True, text=True)
 res["child_write_outside_rc"] = child.stdout.split()[0] if child.stdout else child.returncode
@@ -331,7 +344,8 @@ def test_boundary_probe(tmp_path):
         assert res["read_etc_hostname"] == "EACCES"
     assert res["read_proc_parent"] == "EACCES"
     assert res["kill_parent_0"] == "EPERM" and res["kill_all_0"] == "EPERM"
-    for k in ("socket_inet", "socket_unix", "setsid", "unshare_user"):
+    assert res["write_proc_self_mem"] == "EACCES"
+    for k in ("socket_inet", "socket_unix", "setsid", "unshare_user", "ptrace_from_child"):
         assert res[k] == "EPERM", (k, res[k])
     assert res["socketpair"] == "ok"
     assert res["child_write_outside_rc"] != "0" and not Path(f"{outside}.child").exists()
@@ -366,3 +380,64 @@ def test_seccomp_program_shape():
             if code in (0x15, 0x35):
                 for off in (jt, jf):
                     assert i + 1 + off < len(ins)
+
+
+# ------------------------------------------------------------------------------------------------
+# GPU: a real CUDA kernel (ptxas, Triton's C driver stub, Inductor) works inside the boundary, and
+# the escapes still fail there.
+
+CUDA_PROBE = r"""
+import json, os, sys, time
+from tritonize.worker import sandbox
+home, job = sys.argv[1], sys.argv[2]
+status = sandbox.apply(home, job, [os.getppid()])
+import torch, triton, triton.language as tl
+
+@triton.jit
+def k(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+    o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    m = o < n
+    tl.store(y_ptr + o, tl.exp(tl.load(x_ptr + o, mask=m)) * 2.0, mask=m)
+
+x = torch.randn(5000, device="cuda")
+y = torch.empty_like(x)
+t0 = time.perf_counter()
+k[(triton.cdiv(5000, 1024),)](x, y, 5000, BLOCK=1024)
+torch.cuda.synchronize()
+compile_s = time.perf_counter() - t0
+ok = torch.allclose(y, x.exp() * 2)
+f = torch.compile(lambda a: torch.nn.functional.gelu(a) * 3)
+ind = torch.allclose(f(x), torch.nn.functional.gelu(x) * 3)
+print(json.dumps({"status": status, "triton_ok": bool(ok), "inductor_ok": bool(ind), "compile_s": compile_s,
+                  "cache_files": sum(len(fs) for _, _, fs in os.walk(os.environ["TRITON_CACHE_DIR"]))}))
+"""
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif("cuda" not in DEVICES, reason="needs a CUDA GPU")
+@needs_landlock
+def test_cuda_kernel_compiles_inside(tmp_path):
+    home, job = tmp_path / "home", tmp_path / "job"
+    job.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent), **process.scratch_env(str(home))}
+    for d in (home, Path(env["TMPDIR"]), Path(env["TRITON_CACHE_DIR"])):
+        d.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run([sys.executable, "-c", CUDA_PROBE, str(home), str(job)], capture_output=True, text=True,
+                         env=env, timeout=400, cwd=str(home))
+    assert out.returncode == 0, out.stderr[-4000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    print("cuda probe:", json.dumps(res))
+    assert res["status"]["enforced"] is True, res["status"]
+    assert res["triton_ok"] and res["inductor_ok"] and res["cache_files"] > 0
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif("cuda" not in DEVICES, reason="needs a CUDA GPU")
+@needs_landlock
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("name", sorted(p.name for p in CANDIDATES.glob("escape_*.py")))
+def test_escapes_hold_on_cuda(world, name):
+    rep = verify(world, name, True, device="cuda")
+    assert_held(rep, world)
+    assert rep["device"]["type"] == "cuda"
+    assert world["nets"].hits == [] and world["signals"] == [] and world["victim"].poll() is None

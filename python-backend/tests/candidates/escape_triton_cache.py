@@ -10,7 +10,13 @@ def _caches():
             os.path.join(os.environ["ESCAPE_HOME"], ".triton", "cache")]
 
 
+_done = []
+
+
 def attack():
+    if _done:  # once per process: ModelNew is built again for the shape-variation trial
+        return []
+    _done.append(1)
     out = []
     tag = "poison-" + os.environ["ESCAPE_TAG"]
     for cache in _caches():
