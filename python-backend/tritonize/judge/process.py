@@ -73,6 +73,9 @@ class Worker:
     """One `python -m tritonize.worker` process with a private channel each way."""
 
     def __init__(self, device: str, python: str | None = None, env: dict[str, str] | None = None):
+        from . import integrity
+
+        integrity.arm()  # the judge's code is in memory and fingerprinted before any worker exists
         self.device = device
         # Private scratch: job/ holds copies of the job's files (read-only inside the sandbox),
         # home/ is everything the worker may write. Removed with the worker.
