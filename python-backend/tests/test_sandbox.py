@@ -282,6 +282,8 @@ attempt("kill_parent_0", lambda: os.kill(os.getppid(), 0))
 attempt("kill_all_0", lambda: os.kill(-1, 0))
 attempt("socket_inet", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
 attempt("socket_unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+attempt("connect_unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(sys.argv[4]))
+attempt("sendto_unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", sys.argv[5]))
 attempt("socketpair", lambda: socket.socketpair())
 attempt("setsid", lambda: os.setsid())
 libc = ctypes.CDLL(None, use_errno=True)
@@ -327,9 +329,15 @@ def test_boundary_probe(tmp_path):
     job.mkdir()
     (job / "input.txt").write_text("inputs")
     outside = tmp_path / "outside.txt"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # stands for D-Bus, docker.sock, ssh-agent
+    listener.bind(str(tmp_path / "bus"))
+    listener.listen()
+    dgram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # stands for journald / syslog
+    dgram.bind(str(tmp_path / "log"))
     env = {**os.environ, "PYTHONPATH": str(HERE.parent), "TMPDIR": str(home), "HOME": str(home)}
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", PROBE, str(home), str(job), str(outside)], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", PROBE, str(home), str(job), str(outside), str(tmp_path / "bus"),
+                          str(tmp_path / "log")], capture_output=True,
                          text=True, env=env, timeout=120, cwd=str(home))
     assert out.returncode == 0, out.stderr[-3000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])
@@ -345,9 +353,15 @@ def test_boundary_probe(tmp_path):
     assert res["read_proc_parent"] == "EACCES"
     assert res["kill_parent_0"] == "EPERM" and res["kill_all_0"] == "EPERM"
     assert res["write_proc_self_mem"] == "EACCES"
-    for k in ("socket_inet", "socket_unix", "setsid", "unshare_user", "ptrace_from_child"):
+    for k in ("socket_inet", "connect_unix", "sendto_unix", "setsid", "unshare_user", "ptrace_from_child"):
         assert res[k] == "EPERM", (k, res[k])
-    assert res["socketpair"] == "ok"
+    assert res["socketpair"] == "ok" and res["socket_unix"] == "ok"
+    listener.settimeout(0.1)
+    with pytest.raises(OSError):
+        listener.accept()
+    dgram.settimeout(0.1)
+    with pytest.raises(OSError):
+        dgram.recv(10)
     assert res["child_write_outside_rc"] != "0" and not Path(f"{outside}.child").exists()
     assert res["child_write_home"] is True
     if "cc" in res:
@@ -419,10 +433,11 @@ print(json.dumps({"status": status, "triton_ok": bool(ok), "inductor_ok": bool(i
 def test_cuda_kernel_compiles_inside(tmp_path):
     home, job = tmp_path / "home", tmp_path / "job"
     job.mkdir()
+    (job / "probe.py").write_text(CUDA_PROBE)  # Triton reads a kernel's source from its file
     env = {**os.environ, "PYTHONPATH": str(HERE.parent), **process.scratch_env(str(home))}
     for d in (home, Path(env["TMPDIR"]), Path(env["TRITON_CACHE_DIR"])):
         d.mkdir(parents=True, exist_ok=True)
-    out = subprocess.run([sys.executable, "-c", CUDA_PROBE, str(home), str(job)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, str(job / "probe.py"), str(home), str(job)], capture_output=True, text=True,
                          env=env, timeout=400, cwd=str(home))
     assert out.returncode == 0, out.stderr[-4000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])

@@ -72,10 +72,20 @@ def worker_env(device: str) -> dict[str, str]:
 class Worker:
     """One `python -m tritonize.worker` process with a private channel each way."""
 
+    # Set once a CUDA worker failed to start inside the sandbox but started without it: later
+    # CUDA workers of this process start unsandboxed at once, and their reports say why.
+    sandbox_breaks_cuda: str | None = None
+
     def __init__(self, device: str, python: str | None = None, env: dict[str, str] | None = None):
         from . import integrity
 
         integrity.arm()  # the judge's code is in memory and fingerprinted before any worker exists
+        self._args = (device, python, dict(env or {}))
+        if device.startswith("cuda") and Worker.sandbox_breaks_cuda:
+            self._args[2].update(TRITONIZE_NO_SANDBOX="1", TRITONIZE_NO_SANDBOX_REASON=Worker.sandbox_breaks_cuda)
+        self._start(*self._args)
+
+    def _start(self, device: str, python: str | None, env: dict[str, str]) -> None:
         self.device = device
         # Private scratch: job/ holds copies of the job's files (read-only inside the sandbox),
         # home/ is everything the worker may write. Removed with the worker.
@@ -103,18 +113,29 @@ class Worker:
         self._q: queue.Queue[Any] = queue.Queue()
         self.ready: dict[str, Any] | None = None
         # A reader thread, so a worker that stalls mid-message can still be timed out.
-        threading.Thread(target=self._pump, daemon=True).start()
+        threading.Thread(target=self._pump, args=(self._r, self._q), daemon=True).start()
 
-    def _pump(self) -> None:
+    @staticmethod
+    def _pump(fd: int, q: "queue.Queue[Any]") -> None:
         try:
             while True:
-                self._q.put(channel.recv(self._r))
+                q.put(channel.recv(fd))
         except Exception as exc:  # closed, or garbage a candidate wrote: both end the stream
-            self._q.put(exc)
+            q.put(exc)
 
     def wait_ready(self, timeout: float) -> dict[str, Any]:
         if self.ready is None:
             msg = self.recv(timeout)
+            if msg.get("type") == "fatal" and msg.get("in_sandbox") and self.device.startswith("cuda") \
+                    and "TRITONIZE_NO_SANDBOX" not in self._args[2]:
+                reason = ("CUDA could not start inside the sandbox on this machine "
+                          f"({str(msg.get('message'))[:200]}); the worker ran without it")
+                self.kill()
+                self._args[2].update(TRITONIZE_NO_SANDBOX="1", TRITONIZE_NO_SANDBOX_REASON=reason)
+                self._start(*self._args)
+                msg = self.recv(timeout)
+                if msg.get("type") != "fatal":
+                    Worker.sandbox_breaks_cuda = reason
             if msg.get("type") == "fatal":
                 raise WorkerDied(msg.get("message", "worker failed to start"), None)
             self.ready = msg

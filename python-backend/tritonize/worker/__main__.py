@@ -61,7 +61,7 @@ def _enter_sandbox(scratch: str | None) -> dict:
     if not scratch:
         return sandbox.not_applied("the worker was started without a sandbox")
     if os.environ.get("TRITONIZE_NO_SANDBOX") == "1":
-        return sandbox.not_applied("disabled by TRITONIZE_NO_SANDBOX=1")
+        return sandbox.not_applied(os.environ.get("TRITONIZE_NO_SANDBOX_REASON") or "disabled by TRITONIZE_NO_SANDBOX=1")
     _trusted_driver_stub()
     return sandbox.apply(os.path.join(scratch, "home"), os.path.join(scratch, "job"), [os.getppid()])
 
@@ -104,8 +104,11 @@ def main() -> int:
                 torch.zeros(1, device="cuda").add_(1)
             torch.cuda.synchronize()
     except Exception as exc:  # missing torch/triton or a broken CUDA: the parent reports it
+        # No candidate code has run yet, so this flag is trustworthy: the parent retries once
+        # without the sandbox to tell "CUDA is broken" from "CUDA cannot start inside it".
+        in_sandbox = bool(sandbox_status.get("protections", {}).get("filesystem", {}).get("enforced"))
         channel.send(out_fd, {"type": "fatal", "message": f"{type(exc).__name__}: {exc}",
-                              "traceback": traceback.format_exc()[-3000:]})
+                              "traceback": traceback.format_exc()[-3000:], "in_sandbox": in_sandbox})
         return 3
     from ..common.devices import cuda_devices
 

@@ -45,6 +45,7 @@ _FILE_RIGHTS = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCT
 READ = FS_READ_FILE | FS_READ_DIR
 READ_EXEC = READ | FS_EXECUTE
 DEVICE_RW = FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV
+SHM_RIGHTS = READ | FS_WRITE_FILE | FS_TRUNCATE | FS_MAKE_REG | FS_REMOVE_FILE
 
 
 def fs_rights(abi: int) -> int:
@@ -103,12 +104,15 @@ def landlock_abi() -> tuple[int, str]:
 # --- seccomp (include/uapi/linux/seccomp.h, filter.h, audit.h) ---
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _X32_SYSCALL_BIT = 0x40000000
-# Denied outright with EPERM. socket(): every family. Landlock (ABI <= 7) does not mediate
+# Denied outright with EPERM. connect(): every socket. Landlock (ABI <= 7) does not mediate
 # connecting to a *pathname* UNIX socket, and those reach the session D-Bus (systemd's
-# StartTransientUnit runs any command outside the sandbox), docker.sock and ssh-agent; socketpair()
-# (no peer outside) stays allowed. setsid/setpgid: a child in a new process group would outlive
-# the parent's killpg. The rest are cheap and never used by torch, Triton, ptxas or the C compiler.
-_DENY = ("socket", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load", "mount",
+# StartTransientUnit runs any command outside the sandbox), docker.sock and ssh-agent. socket()
+# itself stays allowed for AF_UNIX only (the CUDA driver creates one to look for
+# nvidia-persistenced and fails hard on EPERM; its connect failing is fine); socketpair() has no
+# outside peer. sendto() with an address is denied too (datagrams to a pathname socket).
+# setsid/setpgid: a child in a new process group would outlive the parent's killpg. The rest are
+# cheap and never used by torch, Triton, ptxas or the C compiler.
+_DENY = ("connect", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load", "mount",
          "umount2", "pivot_root", "chroot", "bpf", "unshare", "setns", "keyctl", "add_key", "request_key",
          "init_module", "finit_module", "delete_module", "userfaultfd", "io_uring_setup", "io_uring_enter",
          "io_uring_register", "pidfd_getfd", "open_by_handle_at", "open_tree", "move_mount", "fsopen", "fsconfig",
@@ -116,7 +120,7 @@ _DENY = ("socket", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_loa
          "setpgid", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 # Numbers from the kernel headers (asm/unistd_64.h; asm-generic/unistd.h for aarch64).
 _NR = {
-    "x86_64": dict(socket=41, ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246,
+    "x86_64": dict(socket=41, connect=42, sendto=44, ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246,
                    kexec_file_load=320, mount=165, umount2=166, pivot_root=155, chroot=161, bpf=321, unshare=272,
                    setns=308, keyctl=250, add_key=248, request_key=249, init_module=175, finit_module=313,
                    delete_module=176, userfaultfd=323, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
@@ -124,7 +128,7 @@ _NR = {
                    fsmount=432, fspick=433, mount_setattr=442, swapon=167, swapoff=168, reboot=169, acct=163,
                    quotactl=179, setsid=112, setpgid=109, pidfd_send_signal=424, rt_sigqueueinfo=129,
                    rt_tgsigqueueinfo=297, kill=62, tkill=200, tgkill=234),
-    "aarch64": dict(socket=198, ptrace=117, process_vm_readv=270, process_vm_writev=271, kexec_load=104,
+    "aarch64": dict(socket=198, connect=203, sendto=206, ptrace=117, process_vm_readv=270, process_vm_writev=271, kexec_load=104,
                     kexec_file_load=294, mount=40, umount2=39, pivot_root=41, chroot=51, bpf=280, unshare=97,
                     setns=268, keyctl=219, add_key=217, request_key=218, init_module=105, finit_module=273,
                     delete_module=106, userfaultfd=282, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
@@ -135,7 +139,8 @@ _NR = {
 }
 _LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
 _RET_ALLOW, _RET_EPERM = 0x7FFF0000, 0x00050000 | errno.EPERM
-_OFF_NR, _OFF_ARCH, _OFF_ARG0, _OFF_ARG1 = 0, 4, 16, 24  # struct seccomp_data; low 32 bits of each arg
+_OFF_NR, _OFF_ARCH, _OFF_ARG0, _OFF_ARG4 = 0, 4, 16, 48  # struct seccomp_data; low 32 bits of each arg
+_AF_UNIX = 1
 
 
 def _bpf(code: int, jt: int, jf: int, k: int) -> bytes:
@@ -161,6 +166,18 @@ def seccomp_program(machine: str, protect_pids: list[int]) -> bytes:
         deny_idx.append(emit(_JGE_K, 255, 0, _X32_SYSCALL_BIT))
     for name in _DENY:
         deny_idx.append(emit(_JEQ_K, 255, 0, nr[name]))
+    # socket(family != AF_UNIX) -> deny
+    emit(_JEQ_K, 0, 3, nr["socket"])
+    emit(_LD_W_ABS, k=_OFF_ARG0)
+    deny_idx.append(emit(_JEQ_K, 0, 255, _AF_UNIX))
+    emit(_LD_W_ABS, k=_OFF_NR)
+    # sendto(..., dest_addr != NULL, ...) -> deny (both halves of the pointer must be zero)
+    emit(_JEQ_K, 0, 5, nr["sendto"])
+    emit(_LD_W_ABS, k=_OFF_ARG4)
+    deny_idx.append(emit(_JEQ_K, 0, 255, 0))
+    emit(_LD_W_ABS, k=_OFF_ARG4 + 4)
+    deny_idx.append(emit(_JEQ_K, 0, 255, 0))
+    emit(_LD_W_ABS, k=_OFF_NR)
     # Signals: each block loads arg0 (kill: pid; tkill/tgkill: tid/tgid) and compares.
     targets = [0xFFFFFFFF]  # kill(-1, ...) = every process the user owns
     for pid in protect_pids:
@@ -342,7 +359,7 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
             seccomp_ok = True
         except (OSError, ValueError) as exc:
             seccomp_why = str(exc)
-    prot["seccomp"] = _entry(seccomp_ok, "denied: socket() (every family), ptrace, process_vm_*, mount, bpf, "
+    prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, sendto() with an address, ptrace, process_vm_*, mount, bpf, "
                              "kexec, io_uring, unshare/setns, setsid/setpgid, kill of the parent and kill(-1)"
                              if seccomp_ok else f"not enforced: {seccomp_why}")
     if landlock_ok and seccomp_ok:
@@ -352,7 +369,7 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
 
     net_tcp = landlock_ok and abi >= 4
     if seccomp_ok:
-        prot["network"] = _entry(True, "no sockets at all (seccomp)" + ("; TCP bind/connect denied by Landlock"
+        prot["network"] = _entry(True, "no connections: connect() and non-UNIX sockets denied (seccomp)" + ("; TCP bind/connect denied by Landlock"
                                                                          if net_tcp else ""))
     elif net_tcp:
         prot["network"] = _entry(False, "partial: TCP bind/connect denied by Landlock, but UDP and UNIX sockets work "
@@ -413,6 +430,9 @@ def _landlock(abi: int, home: str, job_dir: str) -> None:
             _add(ruleset, nrs["add"], p, DEVICE_RW, handled_fs)
         _add(ruleset, nrs["add"], "/dev/nvidia-caps", READ | DEVICE_RW, handled_fs)
         _add(ruleset, nrs["add"], job_dir, READ, handled_fs)
+        if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
+            # cuInit fails (error 304) unless it can create its shared-memory files here.
+            _add(ruleset, nrs["add"], "/dev/shm", SHM_RIGHTS, handled_fs)
         if not _add(ruleset, nrs["add"], home, handled_fs & ~FS_EXECUTE, handled_fs):
             raise OSError(errno.ENOENT, f"scratch folder {home} is missing")
         _syscall(nrs["restrict"], ctypes.c_int(ruleset), ctypes.c_uint32(0))
