@@ -245,8 +245,11 @@ def read_exec_dirs() -> list[str]:
     dirs = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
             os.path.dirname(os.path.realpath(sys.executable)),
             "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
-    dirs += [p for p in sys.path if p and not p.endswith(".zip")]
-    dirs += [p for p in sys.path if p.endswith(".zip")]
+    # sys.path: installed packages only. A project folder on PYTHONPATH may hold the user's .env
+    # or keys; problems and candidates are self-contained and need none of it.
+    backend_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    dirs += [p for p in sys.path if p and (p.endswith(".zip") or os.path.abspath(p) == backend_root
+                                           or {"site-packages", "dist-packages"} & set(p.split(os.sep)))]
     for var in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT", "TRITON_LIBCUDA_PATH", "TRITON_PTXAS_PATH", "CC", "CXX"):
         v = os.environ.get(var)
         if v:
@@ -299,7 +302,10 @@ def _add(ruleset: int, add_nr: int, path: str, access: int, handled: int) -> boo
         if not access:
             return False
         attr = _PathBeneath(access, fd)
-        _syscall(add_nr, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH), ctypes.byref(attr), ctypes.c_uint32(0))
+        try:
+            _syscall(add_nr, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH), ctypes.byref(attr), ctypes.c_uint32(0))
+        except OSError:  # an odd optional path must not cost the whole sandbox; required ones are checked
+            return False
         return True
     finally:
         os.close(fd)
@@ -429,7 +435,8 @@ def _landlock(abi: int, home: str, job_dir: str) -> None:
         for p in device_files():
             _add(ruleset, nrs["add"], p, DEVICE_RW, handled_fs)
         _add(ruleset, nrs["add"], "/dev/nvidia-caps", READ | DEVICE_RW, handled_fs)
-        _add(ruleset, nrs["add"], job_dir, READ, handled_fs)
+        if not _add(ruleset, nrs["add"], job_dir, READ, handled_fs):
+            raise OSError(errno.ENOENT, f"job folder {job_dir} is missing")
         if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
             # cuInit fails (error 304) unless it can create its shared-memory files here.
             _add(ruleset, nrs["add"], "/dev/shm", SHM_RIGHTS, handled_fs)
