@@ -45,6 +45,33 @@ def apply_cost(n: int) -> dict:
             "enforced": runs[0]["enforced"], "landlock_abi": runs[0]["abi"]}
 
 
+def parent_cost(n: int) -> dict:
+    """The parent's share per verify: staging the job's files into the worker's job/ folder and
+    re-checking the backend's fingerprint."""
+    from tritonize.judge import integrity, process
+
+    integrity.arm()
+    checks = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        integrity.check()
+        checks.append((time.perf_counter() - t0) * 1e3)
+    stages = []
+    with tempfile.TemporaryDirectory() as d:
+        inputs = os.path.join(d, "inputs.pt")
+        with open(inputs, "wb") as f:
+            f.write(os.urandom(1 << 20))
+        for _ in range(n):
+            w = process.Worker.__new__(process.Worker)  # staging only, no process
+            w.home, w.job_dir = os.path.join(d, "h"), tempfile.mkdtemp(dir=d)
+            w._paths, w._outdir, w.sandbox = {}, None, {"protections": {"filesystem": {"enforced": True}}}
+            t0 = time.perf_counter()
+            w._stage_job({"role": "candidate", "problem": str(BACKEND / "tests/problems/vector_add.py"),
+                          "candidate": str(BACKEND / "tests/candidates/vector_add_correct.py"), "inputs_file": inputs})
+            stages.append((time.perf_counter() - t0) * 1e3)
+    return {"integrity_check_ms_median": statistics.median(checks), "stage_job_ms_median": statistics.median(stages)}
+
+
 def verify_cost(device: str, n: int, sandboxed: bool) -> dict:
     from tritonize.judge import run
     from tritonize.judge.pool import WorkerPool
@@ -77,6 +104,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=5)
     args = ap.parse_args()
     print(json.dumps({"apply": apply_cost(args.n)}))
+    print(json.dumps({"parent": parent_cost(max(args.n, 10))}))
     for sandboxed in (True, False):
         print(json.dumps({"device": args.device, "sandboxed": sandboxed, **verify_cost(args.device, args.n, sandboxed)}))
 

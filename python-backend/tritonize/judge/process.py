@@ -146,7 +146,7 @@ class Worker:
         """The worker reads only its job/ folder: copy the job's files there (hard-link large
         inputs when the sandbox keeps them read-only), and give it an out/ folder for `workdir`."""
         obj = dict(obj)
-        read_only = bool(self.sandbox and self.sandbox["protections"]["filesystem"]["enforced"])
+        read_only = bool(((self.sandbox or {}).get("protections") or {}).get("filesystem", {}).get("enforced"))
         for key, value in list(obj.items()):
             if not isinstance(value, str):
                 continue
