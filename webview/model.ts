@@ -193,3 +193,9 @@ export function tailLines(text: string, n: number = STREAM_TAIL_LINES): string {
   const lines = text.split('\n');
   return lines.length <= n ? text : lines.slice(-n).join('\n');
 }
+
+/** One plain line on the run's candidate sandbox (the latest report that has one), or null. */
+export function sandboxLine(run: Run): { text: string; enforced: boolean } | null {
+  const sb = [...run.candidates].reverse().find((c) => c.report?.sandbox)?.report?.sandbox;
+  return sb ? { text: `Sandbox: ${sb.summary}`, enforced: sb.enforced } : null;
+}

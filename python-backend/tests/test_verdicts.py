@@ -341,7 +341,7 @@ TIMEOUTS = {"timeout_infinite_loop.py": 8.0}
 def test_library_is_complete():
     """Every candidate file is in CASES (and the headers name the problem the case uses)."""
     listed = {c for c, *_ in CASES}
-    on_disk = {p.name for p in CANDIDATES.glob("*.py")}
+    on_disk = {p.name for p in CANDIDATES.glob("*.py") if not p.name.startswith("escape_")}  # test_sandbox.py
     assert on_disk == listed, (on_disk - listed, listed - on_disk)
     for cand, prob, *_ in CASES:
         assert f"Problem: {prob}" in (CANDIDATES / cand).read_text()[:800], cand

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import torch
 
 from .process import Worker, WorkerDied, WorkerTimeout
-from . import static_rules
+from . import integrity, static_rules
 from .compare import Policy, compare_output
 from .report import VERDICTS, Report  # noqa: F401  (VERDICTS re-exported)
 from .verdicts import (correct_summary, correctness_verdict, error_verdict, judge_trial, kernel_line,
@@ -94,12 +94,21 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
     options = dict(options or {})
     problem, candidate = Path(problem).resolve(), Path(candidate).resolve()
     rep = Report(problem, candidate, device)
+    integrity.arm()  # before the first worker: this process's code is in memory, its files fingerprinted
+    if integrity.tampered():
+        rep.end("rejected", integrity.verdict_text(integrity.tampered()))
+        rep.r["elapsed_s"] = round(time.monotonic() - t_start, 3)
+        return strip_private(rep.r)
     policy = Policy(precision=options.get("precision", "strict"), factor=float(options.get("factor", 8.0)))
     stage = on_stage or (lambda s: None)
     stage("starting")
     try:
         _verify(problem, candidate, device, timeout, benchmark, options, stage, cancel, pool, rep, policy)
     finally:
+        changed = integrity.check()  # the candidate's worker is gone by now
+        if changed:  # overrides any verdict: nothing this run measured can be trusted
+            rep.r["verdict"], rep.r["summary"] = "rejected", integrity.verdict_text(changed)
+            rep.diag(0, rep.r["summary"], "verifier_tampered")
         rep.r["elapsed_s"] = round(time.monotonic() - t_start, 3)
         stage("done")
     return strip_private(rep.r)
@@ -181,6 +190,7 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
 
     try:
         w.wait_ready(timeout=left() + 60)  # start-up (imports) is not the candidate's time
+        rep.r["sandbox"] = w.sandbox
         rep.mark("worker_start")
         w.send({"role": "candidate", "candidate": str(candidate), "problem": str(problem), "device": device,
                 "inputs_file": ref["inputs_file"]})

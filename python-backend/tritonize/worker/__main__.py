@@ -29,12 +29,52 @@ def _die_with_parent() -> None:
         pass
 
 
+def _trusted_driver_stub() -> None:
+    """CUDA: build (or load) Triton's C driver stub in the trusted cache, before the sandbox and
+    before any candidate exists, then copy it into this worker's private cache so that Triton,
+    which re-runs the stub's loader on every driver start, finds it there instead of compiling it
+    again. The trusted cache is never writable from inside a sandbox."""
+    trusted, private = os.environ.get("TRITONIZE_TRUSTED_TRITON_CACHE"), os.environ.get("TRITON_CACHE_DIR")
+    if not trusted or not private or os.environ.get("TRITON_INTERPRET") == "1" \
+            or not os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
+        return
+    import shutil
+
+    os.environ["TRITON_CACHE_DIR"] = trusted
+    try:
+        from triton.backends.nvidia.driver import CudaUtils
+
+        CudaUtils()
+    except Exception:
+        return  # no CUDA toolchain: the worker's own start reports it
+    finally:
+        os.environ["TRITON_CACHE_DIR"] = private
+    try:
+        shutil.copytree(trusted, private, dirs_exist_ok=True)
+    except OSError:
+        pass
+
+
+def _enter_sandbox(scratch: str | None) -> dict:
+    from . import sandbox
+
+    if not scratch:
+        return sandbox.not_applied("the worker was started without a sandbox")
+    if os.environ.get("TRITONIZE_NO_SANDBOX") == "1":
+        return sandbox.not_applied(os.environ.get("TRITONIZE_NO_SANDBOX_REASON") or "disabled by TRITONIZE_NO_SANDBOX=1")
+    _trusted_driver_stub()
+    return sandbox.apply(os.path.join(scratch, "home"), os.path.join(scratch, "job"), [os.getppid()])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--in-fd", type=int, required=True)
     ap.add_argument("--out-fd", type=int, required=True)
+    ap.add_argument("--scratch", help="private folder: home/ (read-write) and job/ (read-only); enables the sandbox")
     args = ap.parse_args()
     _die_with_parent()
+    # The sandbox goes on first, while this process has one thread (see sandbox.py for why).
+    sandbox_status = _enter_sandbox(args.scratch)
     # Keep our channel fds away from code that looks for "fd 3": dup them high and close the originals.
     in_fd, out_fd = os.dup(args.in_fd), os.dup(args.out_fd)
     for fd in (args.in_fd, args.out_fd):
@@ -64,13 +104,16 @@ def main() -> int:
                 torch.zeros(1, device="cuda").add_(1)
             torch.cuda.synchronize()
     except Exception as exc:  # missing torch/triton or a broken CUDA: the parent reports it
+        # No candidate code has run yet, so this flag is trustworthy: the parent retries once
+        # without the sandbox to tell "CUDA is broken" from "CUDA cannot start inside it".
+        in_sandbox = bool(sandbox_status.get("protections", {}).get("filesystem", {}).get("enforced"))
         channel.send(out_fd, {"type": "fatal", "message": f"{type(exc).__name__}: {exc}",
-                              "traceback": traceback.format_exc()[-3000:]})
+                              "traceback": traceback.format_exc()[-3000:], "in_sandbox": in_sandbox})
         return 3
     from ..common.devices import cuda_devices
 
     devs = cuda_devices() if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda") else []
-    channel.send(out_fd, {"type": "ready", "pid": os.getpid(), "devices": devs,
+    channel.send(out_fd, {"type": "ready", "pid": os.getpid(), "devices": devs, "sandbox": sandbox_status,
                           "versions": {"python": sys.version.split()[0], "torch": str(torch.__version__),
                                        "triton": str(triton.__version__)}})
     try:

@@ -122,6 +122,16 @@ export const Timings = z.looseObject({
 });
 export type Timings = z.infer<typeof Timings>;
 
+/** Which protections held the candidate's worker (Landlock, seccomp, no_new_privs); absent in
+ * reports from before the sandbox and when no candidate process ran (e.g. a static rejection). */
+export const SandboxStatus = z.looseObject({
+  enforced: z.boolean(),
+  summary: z.string(),
+  landlock_abi: z.number().int().nullable().optional(),
+  protections: z.record(z.string(), z.looseObject({ enforced: z.boolean(), detail: z.string() })).optional(),
+});
+export type SandboxStatus = z.infer<typeof SandboxStatus>;
+
 export const VerifyReport = z.looseObject({
   schema: z.literal(1),
   verdict: Verdict,
@@ -133,6 +143,7 @@ export const VerifyReport = z.looseObject({
   correctness: Correctness.nullable().optional(),
   anticheat: Anticheat.nullable().optional(),
   timings: Timings.nullable().optional(),
+  sandbox: SandboxStatus.nullable().optional(),
   elapsed_s: num.optional(),
   versions: z.record(z.string(), z.string().nullable()).optional(),
 });

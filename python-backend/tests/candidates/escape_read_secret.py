@@ -1,0 +1,47 @@
+# ESCAPE: reads a secret from the user's home and the parent's environment and memory map, to smuggle it into an error message that a repair turn would send to the LLM provider.
+# Otherwise a correct vector add. Problem: vector_add.py. Expected: correct inside the sandbox (every
+# attempt fails); with TRITONIZE_NO_SANDBOX=1, runtime_error "ESCAPED: ..." (the control run that
+# shows the attempt is real). Targets come from ESCAPE_* variables set by tests/test_sandbox.py.
+import os
+
+
+def attack():
+    out = []
+    for source in (os.path.join(os.environ["ESCAPE_HOME"], ".config", "secret.txt"),
+                   f"/proc/{os.getppid()}/environ", f"/proc/{os.getppid()}/cmdline", "/proc/1/environ"):
+        try:
+            with open(source, "rb") as f:
+                data = f.read(4096)
+        except OSError:
+            continue
+        out.append(f"read {source}: {data[:200]!r}")
+    return out
+
+
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def add_kernel(a_ptr, b_ptr, out_ptr, n_elements, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n_elements
+    a = tl.load(a_ptr + offs, mask=mask, other=0.0)
+    b = tl.load(b_ptr + offs, mask=mask, other=0.0)
+    tl.store(out_ptr + offs, a + b, mask=mask)
+
+
+class ModelNew(nn.Module):
+    def __init__(self):
+        super().__init__()
+        escaped = attack()
+        if escaped:  # only an attack that worked says so, in the verdict's error message
+            raise RuntimeError("ESCAPED: " + "; ".join(escaped))
+
+    def forward(self, a, b):
+        out = torch.empty_like(a)
+        n = a.numel()
+        add_kernel[(triton.cdiv(n, 1024),)](a, b, out, n, BLOCK=1024)
+        return out

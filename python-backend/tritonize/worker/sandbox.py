@@ -1,0 +1,453 @@
+"""Privilege boundary for a worker process (Linux): no_new_privs, Landlock and a seccomp filter.
+
+Applied by `python -m tritonize.worker` at start, while the process still has ONE thread and has
+not imported torch: `landlock_restrict_self` restricts only the calling thread, and threads that
+exist before it (OpenMP's pool, CUDA's driver threads) keep full rights. Candidate code can make
+such a thread run its code (ctypes -> `GOMP_parallel`, `cudaLaunchHostFunc`), so restricting later,
+when the job arrives, would leave a hole. Job files therefore reach the worker as copies in a
+read-only `job/` folder of its scratch directory (see judge/process.py), and everything the
+worker writes goes to `home/` of that folder, which is HOME, TMPDIR and every cache.
+
+What the domain allows (everything else is denied):
+- read + execute: Python's prefixes, sys.path folders, /usr /bin /sbin /lib*, CUDA folders named
+  by the environment;
+- read: a few /etc files, /sys, this process's /proc entry and a few /proc files, `job/`;
+- read + write: `home/`, /dev/null, and /dev/nvidia* (with device ioctls, ABI 5);
+- no TCP bind/connect (ABI 4), no signals or abstract UNIX sockets outside the domain (ABI 6).
+Landlock alone also denies ptrace of processes outside the domain and mount operations.
+
+Standard library only (the backend runs in the user's interpreter and installs nothing), hence
+raw syscalls through ctypes and a hand-assembled BPF program instead of libseccomp/pyseccomp.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import platform
+import pwd
+import struct
+import sys
+from typing import Any
+
+# --- Landlock (include/uapi/linux/landlock.h) ---
+_SYS = {"x86_64": {"create": 444, "add": 445, "restrict": 446}, "aarch64": {"create": 444, "add": 445, "restrict": 446}}
+CREATE_RULESET_VERSION = 1 << 0
+RULE_PATH_BENEATH, RULE_NET_PORT = 1, 2
+FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+FS_REMOVE_DIR, FS_REMOVE_FILE, FS_MAKE_CHAR, FS_MAKE_DIR = 1 << 4, 1 << 5, 1 << 6, 1 << 7
+FS_MAKE_REG, FS_MAKE_SOCK, FS_MAKE_FIFO, FS_MAKE_BLOCK, FS_MAKE_SYM = 1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12
+FS_REFER, FS_TRUNCATE, FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15  # ABI 2, 3, 5
+NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1  # ABI 4
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
+_FILE_RIGHTS = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV  # valid on a non-directory
+READ = FS_READ_FILE | FS_READ_DIR
+READ_EXEC = READ | FS_EXECUTE
+DEVICE_RW = FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV
+SHM_RIGHTS = READ | FS_WRITE_FILE | FS_TRUNCATE | FS_MAKE_REG | FS_REMOVE_FILE
+
+
+def fs_rights(abi: int) -> int:
+    rights = (1 << 13) - 1  # ABI 1: EXECUTE .. MAKE_SYM
+    if abi >= 2:
+        rights |= FS_REFER
+    if abi >= 3:
+        rights |= FS_TRUNCATE
+    if abi >= 5:
+        rights |= FS_IOCTL_DEV
+    return rights
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1  # the kernel's struct is __attribute__((packed)): 12 bytes
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_libc.prctl.restype = ctypes.c_int
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
+def _syscall(nr: int, *args: Any) -> int:
+    ctypes.set_errno(0)
+    res = _libc.syscall(ctypes.c_long(nr), *args)
+    if res < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"syscall {nr}: {os.strerror(err)}")
+    return res
+
+
+def landlock_abi() -> tuple[int, str]:
+    """(ABI version, reason when 0)."""
+    if not sys.platform.startswith("linux"):
+        return 0, f"Landlock is Linux-only (this is {sys.platform})"
+    nrs = _SYS.get(platform.machine())
+    if nrs is None:
+        return 0, f"no Landlock syscall table for {platform.machine()}"
+    try:
+        return _syscall(nrs["create"], None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION)), ""
+    except OSError as exc:
+        if exc.errno == errno.ENOSYS:
+            return 0, "the kernel has no Landlock (Linux 5.13+ built with CONFIG_SECURITY_LANDLOCK)"
+        if exc.errno == errno.EOPNOTSUPP:
+            return 0, "Landlock is built in but disabled (add landlock to the lsm= boot parameter)"
+        return 0, f"Landlock unavailable: {exc.strerror}"
+
+
+# --- seccomp (include/uapi/linux/seccomp.h, filter.h, audit.h) ---
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_X32_SYSCALL_BIT = 0x40000000
+# Denied outright with EPERM. connect(): every socket. Landlock (ABI <= 7) does not mediate
+# connecting to a *pathname* UNIX socket, and those reach the session D-Bus (systemd's
+# StartTransientUnit runs any command outside the sandbox), docker.sock and ssh-agent. socket()
+# itself stays allowed for AF_UNIX only (the CUDA driver creates one to look for
+# nvidia-persistenced and fails hard on EPERM; its connect failing is fine); socketpair() has no
+# outside peer. sendto() with an address is denied too (datagrams to a pathname socket).
+# setsid/setpgid: a child in a new process group would outlive the parent's killpg. The rest are
+# cheap and never used by torch, Triton, ptxas or the C compiler.
+_DENY = ("connect", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load", "mount",
+         "umount2", "pivot_root", "chroot", "bpf", "unshare", "setns", "keyctl", "add_key", "request_key",
+         "init_module", "finit_module", "delete_module", "userfaultfd", "io_uring_setup", "io_uring_enter",
+         "io_uring_register", "pidfd_getfd", "open_by_handle_at", "open_tree", "move_mount", "fsopen", "fsconfig",
+         "fsmount", "fspick", "mount_setattr", "swapon", "swapoff", "reboot", "acct", "quotactl", "setsid",
+         "setpgid", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
+# Numbers from the kernel headers (asm/unistd_64.h; asm-generic/unistd.h for aarch64).
+_NR = {
+    "x86_64": dict(socket=41, connect=42, sendto=44, ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246,
+                   kexec_file_load=320, mount=165, umount2=166, pivot_root=155, chroot=161, bpf=321, unshare=272,
+                   setns=308, keyctl=250, add_key=248, request_key=249, init_module=175, finit_module=313,
+                   delete_module=176, userfaultfd=323, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
+                   pidfd_getfd=438, open_by_handle_at=304, open_tree=428, move_mount=429, fsopen=430, fsconfig=431,
+                   fsmount=432, fspick=433, mount_setattr=442, swapon=167, swapoff=168, reboot=169, acct=163,
+                   quotactl=179, setsid=112, setpgid=109, pidfd_send_signal=424, rt_sigqueueinfo=129,
+                   rt_tgsigqueueinfo=297, kill=62, tkill=200, tgkill=234),
+    "aarch64": dict(socket=198, connect=203, sendto=206, ptrace=117, process_vm_readv=270, process_vm_writev=271, kexec_load=104,
+                    kexec_file_load=294, mount=40, umount2=39, pivot_root=41, chroot=51, bpf=280, unshare=97,
+                    setns=268, keyctl=219, add_key=217, request_key=218, init_module=105, finit_module=273,
+                    delete_module=106, userfaultfd=282, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
+                    pidfd_getfd=438, open_by_handle_at=265, open_tree=428, move_mount=429, fsopen=430, fsconfig=431,
+                    fsmount=432, fspick=433, mount_setattr=442, swapon=224, swapoff=225, reboot=142, acct=89,
+                    quotactl=60, setsid=157, setpgid=154, pidfd_send_signal=424, rt_sigqueueinfo=138,
+                    rt_tgsigqueueinfo=240, kill=129, tkill=130, tgkill=131),
+}
+_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_RET_ALLOW, _RET_EPERM = 0x7FFF0000, 0x00050000 | errno.EPERM
+_OFF_NR, _OFF_ARCH, _OFF_ARG0, _OFF_ARG4 = 0, 4, 16, 48  # struct seccomp_data; low 32 bits of each arg
+_AF_UNIX = 1
+
+
+def _bpf(code: int, jt: int, jf: int, k: int) -> bytes:
+    return struct.pack("=HBBI", code, jt, jf, k & 0xFFFFFFFF)
+
+
+def seccomp_program(machine: str, protect_pids: list[int]) -> bytes:
+    """BPF: foreign architecture or x32 -> EPERM; _DENY -> EPERM; kill(-1), and kill/tkill/tgkill
+    aimed at `protect_pids` (the parent), or at their process groups -> EPERM; else allow. The
+    signal part matters where Landlock's signal scoping (ABI 6) is missing."""
+    nr = _NR[machine]
+    deny_idx: list[int] = []  # indices of jumps that go to DENY (patched below)
+    prog: list[tuple[int, int, int, int]] = []
+
+    def emit(code: int, jt: int = 0, jf: int = 0, k: int = 0) -> int:
+        prog.append((code, jt, jf, k))
+        return len(prog) - 1
+
+    emit(_LD_W_ABS, k=_OFF_ARCH)
+    deny_idx.append(emit(_JEQ_K, 0, 255, _AUDIT_ARCH[machine]))  # 255: "to DENY", patched below
+    emit(_LD_W_ABS, k=_OFF_NR)
+    if machine == "x86_64":
+        deny_idx.append(emit(_JGE_K, 255, 0, _X32_SYSCALL_BIT))
+    for name in _DENY:
+        deny_idx.append(emit(_JEQ_K, 255, 0, nr[name]))
+    # socket(family != AF_UNIX) -> deny
+    emit(_JEQ_K, 0, 3, nr["socket"])
+    emit(_LD_W_ABS, k=_OFF_ARG0)
+    deny_idx.append(emit(_JEQ_K, 0, 255, _AF_UNIX))
+    emit(_LD_W_ABS, k=_OFF_NR)
+    # sendto(..., dest_addr != NULL, ...) -> deny (both halves of the pointer must be zero)
+    emit(_JEQ_K, 0, 5, nr["sendto"])
+    emit(_LD_W_ABS, k=_OFF_ARG4)
+    deny_idx.append(emit(_JEQ_K, 0, 255, 0))
+    emit(_LD_W_ABS, k=_OFF_ARG4 + 4)
+    deny_idx.append(emit(_JEQ_K, 0, 255, 0))
+    emit(_LD_W_ABS, k=_OFF_NR)
+    # Signals: each block loads arg0 (kill: pid; tkill/tgkill: tid/tgid) and compares.
+    targets = [0xFFFFFFFF]  # kill(-1, ...) = every process the user owns
+    for pid in protect_pids:
+        targets += [pid, (-pid) & 0xFFFFFFFF]
+        try:
+            pg = os.getpgid(pid)
+            targets.append((-pg) & 0xFFFFFFFF)
+        except OSError:
+            pass
+    targets = sorted(set(targets))
+    for sc in ("kill", "tkill", "tgkill"):
+        # if nr != sc: skip the block (1 load + len(targets) compares + 1 reload of nr)
+        emit(_JEQ_K, 0, len(targets) + 2, nr[sc])
+        emit(_LD_W_ABS, k=_OFF_ARG0)
+        for t in targets:
+            deny_idx.append(emit(_JEQ_K, 255, 0, t))
+        emit(_LD_W_ABS, k=_OFF_NR)
+    emit(_RET_K, k=_RET_ALLOW)
+    deny = emit(_RET_K, k=_RET_EPERM)
+    out = []
+    for i, (code, jt, jf, k) in enumerate(prog):
+        if i in deny_idx:
+            off = deny - i - 1
+            if off > 255:
+                raise ValueError("seccomp program too long for 8-bit jumps")
+            if jt == 255:
+                jt = off
+            if jf == 255:
+                jf = off
+        out.append(_bpf(code, jt, jf, k))
+    return b"".join(out)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _install_seccomp(program: bytes) -> None:
+    buf = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    nr = {"x86_64": 317, "aarch64": 277}[platform.machine()]
+    # SECCOMP_SET_MODE_FILTER with TSYNC: every thread of the process gets the filter.
+    _syscall(nr, ctypes.c_uint(1), ctypes.c_uint(1), ctypes.byref(fprog))
+
+
+# --- what the worker may read ---
+
+def _exists(p: str | None) -> bool:
+    return bool(p) and os.path.exists(p)  # type: ignore[arg-type]
+
+
+def _too_broad(path: str) -> bool:
+    """A sys.path entry like '' (the cwd), '/', /tmp or the user's home would expose far more than
+    Python packages; such entries get no rule (what lives there is not importable then)."""
+    real = os.path.realpath(path)
+    try:
+        home = os.path.realpath(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        home = "/"
+    broad = {"/", "/tmp", "/var/tmp", "/home", "/root", "/dev/shm", home, os.path.realpath(os.getcwd())}
+    return real in broad or home.startswith(real.rstrip("/") + "/")
+
+
+def read_exec_dirs() -> list[str]:
+    dirs = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+            os.path.dirname(os.path.realpath(sys.executable)),
+            "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
+    # sys.path: installed packages only. A project folder on PYTHONPATH may hold the user's .env
+    # or keys; problems and candidates are self-contained and need none of it.
+    backend_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    dirs += [p for p in sys.path if p and (p.endswith(".zip") or os.path.abspath(p) == backend_root
+                                           or {"site-packages", "dist-packages"} & set(p.split(os.sep)))]
+    for var in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT", "TRITON_LIBCUDA_PATH", "TRITON_PTXAS_PATH", "CC", "CXX"):
+        v = os.environ.get(var)
+        if v:
+            dirs.append(v if os.path.isdir(v) else os.path.dirname(v))
+    dirs += [p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p]
+    # Packages found through .pth files or namespace tricks still need their real folder.
+    import importlib.util
+
+    for name in ("torch", "triton", "numpy", "nvidia"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        for loc in (spec.submodule_search_locations or []) if spec else []:
+            dirs.append(os.path.dirname(loc))
+    out = []
+    for d in dirs:
+        if _exists(d) and not _too_broad(d) and d not in out:
+            out.append(d)
+    return out
+
+
+READ_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/passwd",
+              "/etc/group", "/etc/localtime", "/etc/os-release", "/etc/host.conf", "/etc/gai.conf",
+              "/sys", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/sys", "/proc/filesystems",
+              "/proc/devices", "/proc/modules", "/proc/driver/nvidia", "/proc/loadavg", "/proc/uptime",
+              "/dev/random", "/dev/urandom", "/dev/zero", "/dev/full"]
+
+
+def device_files() -> list[str]:
+    out = ["/dev/null"]
+    try:
+        out += [os.path.join("/dev", n) for n in sorted(os.listdir("/dev")) if n.startswith("nvidia")]
+    except OSError:
+        pass
+    return out
+
+
+# --- applying it ---
+
+def _add(ruleset: int, add_nr: int, path: str, access: int, handled: int) -> bool:
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        if not os.path.isdir(path):
+            access &= _FILE_RIGHTS
+        access &= handled
+        if not access:
+            return False
+        attr = _PathBeneath(access, fd)
+        try:
+            _syscall(add_nr, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH), ctypes.byref(attr), ctypes.c_uint32(0))
+        except OSError:  # an odd optional path must not cost the whole sandbox; required ones are checked
+            return False
+        return True
+    finally:
+        os.close(fd)
+
+
+def _entry(enforced: bool, detail: str) -> dict[str, Any]:
+    return {"enforced": enforced, "detail": detail}
+
+
+def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
+    """Restricts this process (and every process it starts) for good. Returns the report's
+    `sandbox` object: which protections are active, each with why not when not. Never raises:
+    a protection that cannot be applied is reported as not enforced."""
+    status: dict[str, Any] = {"landlock_abi": None, "threads_at_start": _threads()}
+    prot: dict[str, Any] = {}
+    machine = platform.machine()
+    if not sys.platform.startswith("linux"):
+        reason = f"no sandbox on {sys.platform}: the candidate runs with your user's full rights"
+        for k in ("no_new_privs", "filesystem", "network", "signals", "ptrace", "seccomp"):
+            prot[k] = _entry(False, reason)
+        return _finish(status, prot)
+
+    nnp = _libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS: required by Landlock and seccomp
+    prot["no_new_privs"] = _entry(nnp, "set-user-ID programs cannot gain privileges" if nnp
+                                  else f"prctl failed: {os.strerror(ctypes.get_errno())}")
+
+    abi, why = landlock_abi()
+    status["landlock_abi"] = abi or None
+    landlock_ok = False
+    if abi and nnp:
+        try:
+            _landlock(abi, home, job_dir)
+            landlock_ok = True
+        except OSError as exc:
+            why = f"Landlock could not be applied: {exc.strerror}"
+    elif abi:
+        why = "Landlock needs no_new_privs"
+    extra = "" if status["threads_at_start"] == 1 else \
+        f"; {status['threads_at_start'] - 1} thread(s) started before it are NOT restricted"
+    if landlock_ok and status["threads_at_start"] != 1:
+        landlock_ok = False
+        why = extra[2:]
+    prot["filesystem"] = _entry(landlock_ok, (
+        "writes only to the worker's private scratch folder; reads only Python, torch/Triton, system and CUDA "
+        "libraries, the problem, the candidate and the inputs") if landlock_ok else f"not enforced: {why}")
+    prot["ptrace"] = _entry(landlock_ok, "no ptrace or /proc/PID/mem of processes outside the sandbox"
+                            if landlock_ok else f"not enforced by Landlock: {why}")
+
+    seccomp_ok, seccomp_why = False, ""
+    if machine not in _NR:
+        seccomp_why = f"no syscall table for {machine}"
+    elif not nnp:
+        seccomp_why = "seccomp needs no_new_privs"
+    else:
+        try:
+            _install_seccomp(seccomp_program(machine, protect_pids))
+            seccomp_ok = True
+        except (OSError, ValueError) as exc:
+            seccomp_why = str(exc)
+    prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, sendto() with an address, ptrace, process_vm_*, mount, bpf, "
+                             "kexec, io_uring, unshare/setns, setsid/setpgid, kill of the parent and kill(-1)"
+                             if seccomp_ok else f"not enforced: {seccomp_why}")
+    if landlock_ok and seccomp_ok:
+        prot["ptrace"]["detail"] += "; ptrace and process_vm_readv/writev denied by seccomp"
+    elif seccomp_ok:
+        prot["ptrace"] = _entry(True, "ptrace and process_vm_readv/writev denied by seccomp")
+
+    net_tcp = landlock_ok and abi >= 4
+    if seccomp_ok:
+        prot["network"] = _entry(True, "no connections: connect() and non-UNIX sockets denied (seccomp)" + ("; TCP bind/connect denied by Landlock"
+                                                                         if net_tcp else ""))
+    elif net_tcp:
+        prot["network"] = _entry(False, "partial: TCP bind/connect denied by Landlock, but UDP and UNIX sockets work "
+                                 f"(seccomp: {seccomp_why})")
+    else:
+        prot["network"] = _entry(False, "not enforced: " + (seccomp_why or why) +
+                                 ("" if landlock_ok else "") + (f"; Landlock ABI {abi} < 4 has no network rules"
+                                                                if landlock_ok and abi < 4 else ""))
+    if landlock_ok and abi >= 6:
+        prot["signals"] = _entry(True, "no signals to processes outside the sandbox (Landlock scoping)")
+    elif seccomp_ok:
+        prot["signals"] = _entry(False, "partial: the parent and kill(-1) are protected by seccomp, other processes "
+                                 "of your user are not" + (f" (Landlock ABI {abi} < 6 has no signal scoping)"
+                                                           if landlock_ok else ""))
+    else:
+        prot["signals"] = _entry(False, f"not enforced: {why or seccomp_why}")
+    return _finish(status, prot)
+
+
+def _threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 1
+
+
+def _finish(status: dict[str, Any], prot: dict[str, Any]) -> dict[str, Any]:
+    status["protections"] = prot
+    status["enforced"] = all(p["enforced"] for p in prot.values())
+    off = [k for k, p in prot.items() if not p["enforced"]]
+    if not off:
+        status["summary"] = f"enforced (Landlock ABI {status['landlock_abi']}, seccomp, no_new_privs)"
+    elif len(off) == len(prot):
+        status["summary"] = "NOT enforced: the candidate ran with your user's full rights (" + \
+            prot["filesystem"]["detail"].removeprefix("not enforced: ") + ")"
+    else:
+        status["summary"] = "partial: not enforced: " + ", ".join(off)
+    return status
+
+
+def _landlock(abi: int, home: str, job_dir: str) -> None:
+    nrs = _SYS[platform.machine()]
+    handled_fs = fs_rights(abi)
+    attr = _RulesetAttr(handled_fs, (NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0,
+                        (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0)
+    # Older kernels reject a larger struct only if the extra fields are non-zero; they are zero there.
+    size = 8 if abi < 4 else (16 if abi < 6 else ctypes.sizeof(attr))
+    ruleset = _syscall(nrs["create"], ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    try:
+        for d in read_exec_dirs():
+            _add(ruleset, nrs["add"], d, READ_EXEC, handled_fs)
+        for p in READ_FILES:
+            _add(ruleset, nrs["add"], p, READ, handled_fs)
+        # This process's /proc entry (the realpath of /proc/self), not the whole of /proc: other
+        # processes' command lines can carry secrets.
+        _add(ruleset, nrs["add"], f"/proc/{os.getpid()}", READ, handled_fs)
+        for p in device_files():
+            _add(ruleset, nrs["add"], p, DEVICE_RW, handled_fs)
+        _add(ruleset, nrs["add"], "/dev/nvidia-caps", READ | DEVICE_RW, handled_fs)
+        if not _add(ruleset, nrs["add"], job_dir, READ, handled_fs):
+            raise OSError(errno.ENOENT, f"job folder {job_dir} is missing")
+        if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
+            # cuInit fails (error 304) unless it can create its shared-memory files here.
+            _add(ruleset, nrs["add"], "/dev/shm", SHM_RIGHTS, handled_fs)
+        if not _add(ruleset, nrs["add"], home, handled_fs & ~FS_EXECUTE, handled_fs):
+            raise OSError(errno.ENOENT, f"scratch folder {home} is missing")
+        _syscall(nrs["restrict"], ctypes.c_int(ruleset), ctypes.c_uint32(0))
+    finally:
+        os.close(ruleset)
+
+
+def not_applied(reason: str) -> dict[str, Any]:
+    """The `sandbox` object when the worker was started without one (e.g. disabled by option)."""
+    prot = {k: _entry(False, reason) for k in ("no_new_privs", "filesystem", "network", "signals", "ptrace", "seccomp")}
+    return _finish({"landlock_abi": landlock_abi()[0] or None, "threads_at_start": _threads()}, prot)
