@@ -60,13 +60,14 @@ class Worker:
         self._w, self._r = to_w, from_r
         self._q: queue.Queue[Any] = queue.Queue()
         self.ready: dict[str, Any] | None = None
+        self.max_raw = channel.MAX_MESSAGE  # raw tensor bytes accepted per message (the judge lowers it per step)
         # A reader thread, so a worker that stalls mid-message can still be timed out.
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
         try:
             while True:
-                self._q.put(channel.recv(self._r))
+                self._q.put(channel.recv(self._r, lambda: self.max_raw))
         except Exception as exc:  # closed, or garbage a candidate wrote: both end the stream
             self._q.put(exc)
 
@@ -78,9 +79,9 @@ class Worker:
             self.ready = msg
         return self.ready
 
-    def send(self, obj: Any) -> None:
+    def send(self, obj: Any, raw: Any = ()) -> None:
         try:
-            channel.send(self._w, obj)
+            channel.send(self._w, obj, raw)
         except (BrokenPipeError, OSError) as exc:
             raise WorkerDied(f"worker is gone ({exc})", self.proc.poll()) from exc
 
