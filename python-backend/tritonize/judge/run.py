@@ -231,7 +231,8 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
 
     rep.mark("static")
     # Fresh per run unless the caller reproduces a run; it goes to the reference worker only.
-    seed = options.seed if options.seed is not None else secrets.randbits(62)
+    # 53 bits: exact as a JSON number in the extension (the report carries it for reproduction).
+    seed = options.seed if options.seed is not None else (1 << 52) | secrets.randbits(52)
     cuda_index = _cuda_index(device, pool)
     w = _spawn(device, pool)  # starts importing torch while the reference starts
     ref = _Reference(problem, device, options, seed, max(timeout, 60.0), pool, cancel, cuda_index)
