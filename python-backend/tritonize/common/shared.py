@@ -140,22 +140,42 @@ def _open_ipc(d: dict[str, Any], cuda_index: int | None) -> torch.Tensor:
                                bool(d.get("event_sync", False)))
 
 
+def pool_isolated(device: str) -> bool:
+    """Whether `private_pool` really isolates (a MemPool exists and its tensors can be shared over
+    IPC in this torch); checked once with a probe."""
+    global _POOL, _POOL_OK
+    if not device.startswith("cuda"):
+        return True
+    if _POOL_OK is None:
+        try:
+            from torch.multiprocessing.reductions import reduce_tensor
+
+            pool = torch.cuda.MemPool()
+            with torch.cuda.use_mem_pool(pool):
+                probe = torch.empty(4 << 20, dtype=torch.uint8, device=device)
+            reduce_tensor(probe)
+            del probe
+            _POOL, _POOL_OK = pool, True
+        except Exception:
+            _POOL, _POOL_OK = None, False
+    return bool(_POOL_OK)
+
+
 @contextlib.contextmanager
 def private_pool(device: str) -> Iterator[None]:
     """Allocations made inside come from allocator segments used by nothing else. Why: a CUDA IPC
     handle maps the whole segment, so a tensor shared with the candidate must not sit next to the
-    reference's parameters or expected outputs."""
-    if not device.startswith("cuda"):
+    reference's parameters or expected outputs. Where this torch cannot do that (no MemPool, or
+    its tensors cannot be shared), allocations are ordinary and the report says so."""
+    if not device.startswith("cuda") or not pool_isolated(device):
         yield
         return
-    global _POOL
-    if _POOL is None:
-        _POOL = torch.cuda.MemPool()
     with torch.cuda.use_mem_pool(_POOL):
         yield
 
 
 _POOL: Any = None
+_POOL_OK: bool | None = None
 
 
 def storage_key(x: Any) -> tuple[str, int] | None:

@@ -89,12 +89,22 @@ def problem_key(problem: Path, device: str, options: VerifyOptions) -> str:
     return h.hexdigest()
 
 
-def _cuda_index(device: str, pool: Any | None) -> int | None:
+def _worker_pin(pid: int) -> str:
+    """CUDA_VISIBLE_DEVICES of a worker as it runs (whatever pool started it), from /proc."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            for item in f.read().split(b"\0"):
+                if item.startswith(b"CUDA_VISIBLE_DEVICES="):
+                    return item.split(b"=", 1)[1].decode(errors="replace").split(",")[0].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def _cuda_index(device: str, pin: str) -> int | None:
     """This process's index for the GPU the workers use (a pinned worker numbers its GPU 0)."""
     if not device.startswith("cuda"):
         return None
-    pin = ((getattr(pool, "env", None) or getattr(getattr(pool, "inner", None), "env", None) or {})
-           .get("CUDA_VISIBLE_DEVICES", "")).split(",")[0].strip()
     if not pin:
         return torch.device(device).index or 0
     mine = [v.strip() for v in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if v.strip()]
@@ -233,8 +243,9 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
     # Fresh per run unless the caller reproduces a run; it goes to the reference worker only.
     # 53 bits: exact as a JSON number in the extension (the report carries it for reproduction).
     seed = options.seed if options.seed is not None else (1 << 52) | secrets.randbits(52)
-    cuda_index = _cuda_index(device, pool)
     w = _spawn(device, pool)  # starts importing torch while the reference starts
+    pin = _worker_pin(w.proc.pid) if device.startswith("cuda") else ""
+    cuda_index = _cuda_index(device, pin)
     ref = _Reference(problem, device, options, seed, max(timeout, 60.0), pool, cancel, cuda_index)
     ticket: tuple[str, int] | None = None
     try:
@@ -246,7 +257,7 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
         if not plan.fits:
             raise ProblemError(plan.message or "the problem does not fit in memory")
         if plan.device_bytes and ready_ref.get("memory"):
-            key = memory_plan.device_key(device, getattr(pool, "env", None))
+            key = memory_plan.device_key(device, {"CUDA_VISIBLE_DEVICES": pin} if pin else None)
             try:
                 ticket = (key, memory_plan.RESERVATIONS.reserve(key, plan.device_bytes, ready_ref["memory"]["total"],
                                                                 timeout=600.0, cancel=cancel))
@@ -333,6 +344,10 @@ class _Run:
         self.anticheat: dict[str, Any] = {"triton_kernels": [], "triton_launches": 0, "torch_compute_ops": [],
                                           "data_movement_ops": [], "time_coverage": None}
         rep.r["correctness"], rep.r["anticheat"] = self.correctness, self.anticheat
+        if self.cuda and not self.ready_ref.get("pool_isolated", True):
+            self.correctness["flags"].append({"rule": "ipc_segment_shared", "message": "this torch cannot allocate the "
+                                              "candidate's inputs in a private memory pool: its CUDA IPC mapping may "
+                                              "reach other reference tensors in the same allocator segment"})
         if self.ready_ref.get("truth_error"):
             self.correctness["flags"].append({"rule": "no_fp64_truth", "message": self.ready_ref["truth_error"] +
                                               "; dtype tolerances used"})

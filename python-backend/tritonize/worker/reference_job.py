@@ -230,7 +230,8 @@ class _Server:
             channel.send(self.out_fd, {"type": "error", "stage": "problem", **errors.describe(exc, self.problem)})
             return False
         self.send({"type": "reference_ready", "params": describe_params(self.model), "estimate": estimate,
-                   "memory": _device_memory(self.device), "truth_error": self.runner.truth_error},
+                   "memory": _device_memory(self.device), "truth_error": self.runner.truth_error,
+                   "pool_isolated": shared.pool_isolated(self.device)},
                   {"init": _cpu(self.init), "state": self._for_candidate(list(self.model.state_dict().values()))})
         return True
 
