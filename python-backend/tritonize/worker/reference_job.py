@@ -300,8 +300,8 @@ class _Server:
         if cmd.get("flops"):
             msg["flops"] = self._flops(inputs)
         self.send(msg, {"inputs": cand, "outputs": result["outputs"], "truth": result["truth"] or [], **extra})
-        if not self.device.startswith("cuda"):
-            self.pristine = self.for_candidate = []  # the judge has its own copy now
+        if not self.device.startswith("cuda"):  # the judge has its own copies now
+            self.pristine, self.for_candidate, self.held = [], [], []
 
     def _flops(self, inputs: list[Any]) -> int:
         from torch.utils.flop_counter import FlopCounterMode
