@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.add_argument("--precision", choices=["strict", "allow_tf32", "dtype"], default="strict")
         p.add_argument("--factor", type=float, default=8.0, help="allowed multiple of the reference's own fp64 error")
-        p.add_argument("--seed", type=int, default=42)
+        p.add_argument("--seed", type=int, default=None,
+                       help="reproduce a run with this seed (default: a fresh secret seed per run)")
         p.add_argument("--no-shape-variation", action="store_true")
         p.add_argument("--inductor-mode", choices=["default", "max-autotune"], default="default")
         p.add_argument("--no-inductor", action="store_true")
@@ -69,13 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         return _fail(str(exc))
     timeout = args.timeout or (60.0 if device == "cuda" else 300.0)
-    options: dict[str, Any] = {"precision": args.precision, "factor": args.factor, "seed": args.seed,
-                               "shape_variation": not args.no_shape_variation,
-                               "inductor_mode": None if args.inductor_mode == "default" else args.inductor_mode}
-    if args.no_inductor:
-        options["inductor"] = False
-    if args.budget:
-        options["bench_budget_s"] = args.budget
+    from .judge.options import VerifyOptions
+
+    try:
+        options = VerifyOptions(precision=args.precision, factor=args.factor, seed=args.seed,
+                                shape_variation=not args.no_shape_variation,
+                                inductor_mode=None if args.inductor_mode == "default" else args.inductor_mode,
+                                inductor=False if args.no_inductor else None, bench_budget_s=args.budget or None)
+    except ValueError as exc:
+        return _fail(str(exc))
     try:
         report = verify(args.problem, args.candidate, device=device, timeout=timeout,
                         benchmark=args.cmd == "bench", options=options)

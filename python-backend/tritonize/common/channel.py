@@ -5,17 +5,23 @@ anything it prints must never be mistaken for a result (stdout is not the channe
 parent must never unpickle bytes a candidate could have written (pickle runs code). Messages are
 `torch.save` payloads decoded with `weights_only=True`, which only rebuilds tensors, containers
 and primitives.
+
+Large CPU tensors travel as raw bytes right after their message (`send(..., raw=[t])`): no
+pickling, no intermediate copies, and the receiver allocates exactly the dtype and shape the
+message declares (bounded by `max_raw`), so a hostile sender can only send bytes, never objects.
 """
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 import struct
-from typing import Any
+from typing import Any, Callable, Sequence
 
 _HEADER = struct.Struct(">Q")
 MAX_MESSAGE = 8 << 30  # 8 GiB: bigger than any sane problem, small enough to refuse garbage
+_CHUNK = 1 << 24
 
 
 class ChannelClosed(EOFError):
@@ -33,19 +39,37 @@ def _read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _read_into(fd: int, view: memoryview) -> None:
+    pos, n = 0, len(view)
+    while pos < n:
+        got = os.readv(fd, [view[pos:min(n, pos + _CHUNK)]])
+        if not got:
+            raise ChannelClosed("channel closed")
+        pos += got
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        written = os.write(fd, view[:_CHUNK])
         view = view[written:]
 
 
-def encode(obj: Any) -> bytes:
+def _bytes_of(t: Any) -> memoryview:
+    """A view of a contiguous CPU tensor's memory (stdlib only: torch tensors have no buffer protocol
+    and numpy is not a dependency)."""
+    n = t.numel() * t.element_size()
+    if n == 0:
+        return memoryview(b"")
+    return memoryview((ctypes.c_char * n).from_address(t.data_ptr())).cast("B")
+
+
+def encode(obj: Any) -> memoryview:
     import torch
 
     buf = io.BytesIO()
     torch.save(obj, buf)
-    return buf.getvalue()
+    return buf.getbuffer()
 
 
 def decode(payload: bytes) -> Any:
@@ -54,13 +78,61 @@ def decode(payload: bytes) -> Any:
     return torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
 
 
-def send(fd: int, obj: Any) -> None:
+def _dtype(name: Any) -> Any:
+    import torch
+
+    dt = getattr(torch, name, None) if isinstance(name, str) else None
+    if not isinstance(dt, torch.dtype):
+        raise ValueError(f"bad dtype {name!r}")
+    return dt
+
+
+def send(fd: int, obj: Any, raw: Sequence[Any] = ()) -> None:
+    """`raw`: contiguous CPU tensors whose bytes follow the message; the receiver finds them, as new
+    tensors, in `msg["_raw"]`."""
+    if raw:
+        for t in raw:
+            if t.device.type != "cpu" or not t.is_contiguous():
+                raise ValueError("raw tensors must be contiguous CPU tensors")
+        obj = {**obj, "_raw": [{"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape)} for t in raw]}
     payload = encode(obj)
-    _write_all(fd, _HEADER.pack(len(payload)) + payload)
+    _write_all(fd, _HEADER.pack(len(payload)))
+    _write_all(fd, payload)
+    del payload
+    for t in raw:
+        _write_all(fd, _bytes_of(t))
 
 
-def recv(fd: int) -> Any:
+def recv(fd: int, max_raw: int | Callable[[], int] = MAX_MESSAGE) -> Any:
     (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size))
     if size > MAX_MESSAGE:
         raise ValueError(f"refusing a {size}-byte message")
-    return decode(_read_exact(fd, size))
+    obj = decode(_read_exact(fd, size))
+    specs = obj.pop("_raw", None) if isinstance(obj, dict) else None
+    if specs is None:
+        return obj
+    import torch
+
+    limit = max_raw() if callable(max_raw) else max_raw
+    if not isinstance(specs, list) or len(specs) > 4096:
+        raise ValueError("malformed raw tensor list")
+    shapes, total = [], 0
+    for s in specs:
+        dt = _dtype(s.get("dtype") if isinstance(s, dict) else None)
+        shape = s.get("shape")
+        if not isinstance(shape, list) or len(shape) > 16 or not all(type(d) is int and d >= 0 for d in shape):
+            raise ValueError(f"malformed raw tensor shape {shape!r}")
+        n = dt.itemsize
+        for d in shape:
+            n *= d
+        total += n
+        shapes.append((dt, shape))
+    if total > limit:
+        raise ValueError(f"refusing {total} bytes of raw tensors (limit {limit})")
+    out = []
+    for dt, shape in shapes:
+        t = torch.empty(shape, dtype=dt)
+        _read_into(fd, _bytes_of(t))
+        out.append(t)
+    obj["_raw"] = out
+    return obj

@@ -112,14 +112,15 @@ class Worker:
         self._w, self._r = to_w, from_r
         self._q: queue.Queue[Any] = queue.Queue()
         self.ready: dict[str, Any] | None = None
+        self.max_raw = channel.MAX_MESSAGE  # raw tensor bytes accepted per message (the judge lowers it per step)
         # A reader thread, so a worker that stalls mid-message can still be timed out.
-        threading.Thread(target=self._pump, args=(self._r, self._q), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self._r, self._q, lambda: self.max_raw), daemon=True).start()
 
     @staticmethod
-    def _pump(fd: int, q: "queue.Queue[Any]") -> None:
+    def _pump(fd: int, q: "queue.Queue[Any]", max_raw: Any) -> None:
         try:
             while True:
-                q.put(channel.recv(fd))
+                q.put(channel.recv(fd, max_raw))
         except Exception as exc:  # closed, or garbage a candidate wrote: both end the stream
             q.put(exc)
 
@@ -193,11 +194,11 @@ class Worker:
                 obj = obj.replace(inner, outer)
         return obj
 
-    def send(self, obj: Any) -> None:
+    def send(self, obj: Any, raw: Any = ()) -> None:
         if isinstance(obj, dict) and "role" in obj:
             obj = self._stage_job(obj)
         try:
-            channel.send(self._w, obj)
+            channel.send(self._w, obj, raw)
         except (BrokenPipeError, OSError) as exc:
             raise WorkerDied(f"worker is gone ({exc})", self.proc.poll()) from exc
 

@@ -31,12 +31,15 @@ def source_lines(path: Path) -> tuple[dict[str, int], int]:
 
 
 def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: dict[str, Any], forward_line: int,
-                 defs: dict[str, int], rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any]) -> dict[str, Any]:
+                 defs: dict[str, int], rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any],
+                 results: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`results`: the per-output comparison when the caller already made it (the judge compares
+    large outputs in slices, see trial_compare); otherwise compared here."""
     outs, refs, truths = msg["outputs"], exp["outputs"], exp.get("truth")
-    results = []
     if len(outs) != len(refs):
-        results.append({"index": 0, "ok": False, "reason": f"forward returned {len(outs)} outputs, expected {len(refs)}"})
-    else:
+        results = [{"index": 0, "ok": False, "reason": f"forward returned {len(outs)} outputs, expected {len(refs)}"}]
+    elif results is None:
+        results = []
         for i, (c, r) in enumerate(zip(outs, refs)):
             results.append(compare_output(i, c, r, truths[i] if truths else None, policy))
     passed = all(o["ok"] for o in results)

@@ -1,20 +1,24 @@
-"""Candidate side (untrusted): import the candidate, run it on the reference's inputs, report
-raw outputs and what it launched; later, on the parent's word, benchmark it.
+"""Candidate side (untrusted): import the candidate, then do exactly what the judge asks, one
+command at a time (see docs/verifier-protocol.md).
 
-The candidate never sees expected outputs, and its outputs are judged by the parent. It runs on
-clones of fresh inputs (new allocations every trial), after the allocator's free memory has
-been filled with NaN, so "return torch.empty_like(x)" cannot pick up an answer.
+The worker never holds more than the current trial's inputs: the judge sends each trial's inputs
+when that trial starts, so nothing in `__init__` (or any earlier trial) can see later inputs, and
+the seed that makes them never enters this process. Outputs go back raw (CUDA IPC or raw bytes)
+and are judged by the judge; everything else this process reports is evidence that can only make
+a verdict worse. It runs on fresh inputs after the allocator's free memory has been filled with
+NaN, so "return torch.empty_like(x)" cannot pick up an answer.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import torch
 
 from . import errors, hooks, loader
-from ..common import channel
-from .reference_job import _cpu, _outputs, _to
+from ..common import channel, shared
+from .reference_job import _outputs, _to, describe_params
 
 
 def _poison(device: str, nbytes: int) -> None:
@@ -24,24 +28,16 @@ def _poison(device: str, nbytes: int) -> None:
     del blocks  # back to the caching allocator, NaN-filled (0xFF.. is NaN in every float dtype)
 
 
-def _build(mod: Any, init: list[Any], seed: int, state: dict[str, torch.Tensor], device: str) -> tuple[torch.nn.Module, str]:
-    """Same seed as the reference (as KernelBench does); then the reference's parameters copied
-    in by name, or by order when names differ but shapes line up."""
+def _build(mod: Any, init: list[Any], seed: int, state: list[Any], ref_params: list[dict[str, Any]],
+           device: str) -> tuple[torch.nn.Module, list[dict[str, Any]]]:
+    """ModelNew(*init), then the reference's tensors loaded by name, only when names, kinds,
+    dtypes and shapes all match (the judge decides on the description this returns)."""
     torch.manual_seed(seed)
     model = mod.ModelNew(*_to(init, device)).to(device)
-    mine = model.state_dict()
-    if not state:
-        return model, "none"
-    if set(mine) == set(state) and all(mine[k].shape == state[k].shape for k in state):
-        model.load_state_dict(state)
-        return model, "by name"
-    a, b = list(mine.values()), list(state.values())
-    if len(a) == len(b) and all(x.shape == y.shape for x, y in zip(a, b)):
-        with torch.no_grad():
-            for x, y in zip(a, b):
-                x.copy_(y)
-        return model, "by order"
-    return model, "seed only"
+    mine = describe_params(model)
+    if mine == ref_params:
+        model.load_state_dict({p["name"]: t for p, t in zip(ref_params, state)}, strict=True)
+    return model, mine
 
 
 def _forward(model: torch.nn.Module, args: list[Any], device: str) -> tuple[Any, hooks.OpRecorder]:
@@ -54,11 +50,10 @@ def _forward(model: torch.nn.Module, args: list[Any], device: str) -> tuple[Any,
     return y, rec
 
 
-def _coverage(model: torch.nn.Module, inputs: list[Any], device: str, triton_names: set[str]) -> dict[str, Any]:
+def _coverage(model: torch.nn.Module, args: list[Any], triton_names: set[str]) -> dict[str, Any]:
     """Share of GPU time spent in the candidate's own Triton kernels (profiler's kernel list)."""
     from torch.profiler import ProfilerActivity, profile
 
-    args = [x.clone() if isinstance(x, torch.Tensor) else x for x in _to(inputs, device)]
     torch.cuda.synchronize()
     with profile(activities=[ProfilerActivity.CUDA]) as prof, torch.no_grad():
         model(*args)
@@ -79,77 +74,147 @@ def _coverage(model: torch.nn.Module, inputs: list[Any], device: str, triton_nam
             "other_kernels": sorted(others.items(), key=lambda kv: -kv[1])[:8]}
 
 
-def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
-    path, device = job["candidate"], job["device"]
-    import os
+def _warm_threads(device: str) -> None:
+    """Start torch's intra-op thread pool now, so threads that exist after a forward and not before
+    are the candidate's, not torch's lazily started pool (the judge watches them from /proc)."""
+    torch.ones(1 << 20).add_(1).sum()
 
-    hooks.CANDIDATE_PATH = os.path.realpath(path)
-    integrity = hooks.Integrity.take()
-    try:
-        mod = loader.load_module(path, name_hint="candidate")
-        loader.require(mod, ["ModelNew"], path)
-    except BaseException as exc:  # SystemExit included: a candidate may exit at import
-        channel.send(out_fd, {"type": "error", "stage": "import", **errors.describe(exc, path)})
-        return
-    changed = integrity.changed()
-    if changed:
-        channel.send(out_fd, {"type": "tamper", "stage": "import", "changed": changed})
-        return
-    data = torch.load(job["inputs_file"], weights_only=True)
-    seed = int(data["seed"])
-    try:
-        model, params = _build(mod, data["init_inputs"], seed, data["state_dict"], device)
-    except BaseException as exc:
-        channel.send(out_fd, {"type": "error", "stage": "init", **errors.describe(exc, path)})
-        return
-    channel.send(out_fd, {"type": "stage", "stage": "checking", "params": params})
 
-    if device.startswith("cuda"):
-        hooks.EXPECTED_STREAM = torch.cuda.current_stream().cuda_stream
-    trials = list(data["trials"])
-    if data.get("variation"):
-        trials.append({"name": "shape-variation", "inputs": data["variation"]["inputs"], "variation": data["variation"]})
-    kernels: set[str] = set()
-    for trial in trials:
-        var = trial.get("variation")
+class _Session:
+    def __init__(self, job: dict[str, Any], in_fd: int, out_fd: int):
+        self.job, self.in_fd, self.out_fd = job, in_fd, out_fd
+        self.path, self.device = job["candidate"], job["device"]
+        self.cuda = self.device.startswith("cuda")
+        self.held: Any = None  # the last trial's outputs: shared with the judge until the next command
+        self.kernels: set[str] = set()
+        self.coverage: dict[str, Any] | None = None
+        self.bench_sets: list[list[Any]] = []
+
+    def send(self, msg: dict[str, Any], values: list[Any] | None = None, key: str = "outputs",
+             meta_only: set[int] | None = None) -> None:
+        raw: list[torch.Tensor] = []
+        if values is not None:
+            msg[key], raw = shared.export(values, meta_only)
+        channel.send(self.out_fd, msg, raw)
+
+    def recv(self) -> dict[str, Any]:
+        cmd = channel.recv(self.in_fd)
+        self.held = None
+        return cmd
+
+    def values(self, cmd: dict[str, Any], key: str) -> list[Any]:
+        return shared.load(cmd.get(key) or [], cmd.get("_raw"))
+
+    def start(self) -> bool:
+        hooks.CANDIDATE_PATH = os.path.realpath(self.path)
+        self.integrity = hooks.Integrity.take()
         try:
-            target = model
-            if var is not None:
-                target, _ = _build(mod, var["init_inputs"], seed, var["state_dict"], device)
-            if device.startswith("cuda"):
-                _poison(device, int(data.get("output_bytes", 0)))
-            fresh = _to(trial["inputs"], device)
-            args = [x.clone() if isinstance(x, torch.Tensor) else x for x in fresh]
-            y, rec = _forward(target, args, device)
-        except BaseException as exc:
-            channel.send(out_fd, {"type": "error", "stage": "forward", "trial": trial["name"], **errors.describe(exc, path)})
-            return
-        changed = integrity.changed()
+            self.mod = loader.load_module(self.path, name_hint="candidate")
+            loader.require(self.mod, ["ModelNew"], self.path)
+        except BaseException as exc:  # SystemExit included: a candidate may exit at import
+            channel.send(self.out_fd, {"type": "error", "stage": "import", **errors.describe(exc, self.path)})
+            return False
+        return self.untampered("import")
+
+    def untampered(self, stage: str) -> bool:
+        changed = self.integrity.changed()
         if changed:
-            channel.send(out_fd, {"type": "tamper", "stage": "forward", "changed": changed})
-            return
-        kernels |= set(hooks.LAUNCHES.kernels)
-        mutated = [i for i, (a, x) in enumerate(zip(args, fresh))
-                   if isinstance(a, torch.Tensor) and not torch.equal(a, x)]
-        subclasses = sorted({type(o).__name__ for o in _outputs(y) if isinstance(o, torch.Tensor) and type(o) is not torch.Tensor})
-        channel.send(out_fd, {"type": "trial", "name": trial["name"], "outputs": _cpu(_outputs(y)), "subclasses": subclasses,
-                              "launches": dict(hooks.LAUNCHES.kernels), "compute_ops": dict(rec.compute),
-                              "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
-                              "mutated_inputs": mutated})
-        del y, args, fresh
+            channel.send(self.out_fd, {"type": "tamper", "stage": stage, "changed": changed})
+        return not changed
 
-    coverage = None
-    if device.startswith("cuda") and kernels:
+    def build(self, cmd: dict[str, Any]) -> bool:
+        self.seed, self.ref_params = int(cmd["seed"]), cmd["params"]
+        self.init, self.state = self.values(cmd, "init"), self.values(cmd, "state")
         try:
-            coverage = _coverage(model, data["trials"][0]["inputs"], device, kernels)
-        except Exception as exc:
-            coverage = {"time_coverage": None, "error": str(exc)[:200]}
-    channel.send(out_fd, {"type": "verified", "coverage": coverage, "foreign_streams": dict(hooks.LAUNCHES.foreign_streams),
-                          "autotune_first_only": sorted(hooks.AUTOTUNE_FIRST_ONLY)})
+            self.model, mine = _build(self.mod, self.init, self.seed, self.state, self.ref_params, self.device)
+        except BaseException as exc:
+            channel.send(self.out_fd, {"type": "error", "stage": "init", **errors.describe(exc, self.path)})
+            return False
+        if not self.untampered("init"):
+            return False
+        _warm_threads(self.device)
+        if self.cuda:
+            hooks.EXPECTED_STREAM = torch.cuda.current_stream().cuda_stream
+        channel.send(self.out_fd, {"type": "built", "params": mine})
+        return True
 
-    cmd = channel.recv(in_fd)
-    if cmd.get("cmd") != "bench":
+    def trial(self, cmd: dict[str, Any]) -> bool:
+        name = cmd["name"]
+        try:
+            target = self.model
+            if cmd.get("state") is not None:  # shape variation: a ModelNew for the varied sizes
+                target, _ = _build(self.mod, self.values(cmd, "init"), self.seed, self.values(cmd, "state"),
+                                   cmd["params"], self.device)
+            inputs = self.values(cmd, "inputs")
+            if self.cuda:
+                _poison(self.device, int(cmd.get("output_bytes", 0)))
+                args = inputs  # the judge's private copy (IPC); the judge checks it for writes itself
+                before = None
+            else:
+                args = [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs]
+                before = inputs
+            y, rec = _forward(target, args, self.device)
+        except BaseException as exc:
+            channel.send(self.out_fd, {"type": "error", "stage": "forward", "trial": name, **errors.describe(exc, self.path)})
+            return False
+        if not self.untampered("forward"):
+            return False
+        self.kernels |= set(hooks.LAUNCHES.kernels)
+        outs = [shared._plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(y)]
+        specs = cmd.get("expect") or []
+        # An output of the wrong shape or dtype travels as its description only.
+        meta_only = {i for i, o in enumerate(outs) if isinstance(o, torch.Tensor) and
+                     (i >= len(specs) or list(o.shape) != specs[i]["shape"] or str(o.dtype)[6:] != specs[i]["dtype"])}
+        mutated = [] if before is None else [i for i, (a, x) in enumerate(zip(args, before))
+                                             if isinstance(a, torch.Tensor) and not torch.equal(a, x)]
+        subclasses = sorted({type(o).__name__ for o in _outputs(y) if isinstance(o, torch.Tensor) and type(o) is not torch.Tensor})
+        if cmd.get("profile") and self.cuda and self.kernels:
+            try:
+                self.coverage = _coverage(target, [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs], self.kernels)
+            except Exception as exc:
+                self.coverage = {"time_coverage": None, "error": str(exc)[:200]}
+        self.send({"type": "trial", "name": name, "subclasses": subclasses, "launches": dict(hooks.LAUNCHES.kernels),
+                   "compute_ops": dict(rec.compute), "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
+                   "mutated_inputs": mutated}, outs, meta_only=meta_only)
+        self.held = (outs, y)
+        return True
+
+    def finish(self) -> None:
+        channel.send(self.out_fd, {"type": "verified", "coverage": self.coverage,
+                                   "foreign_streams": dict(hooks.LAUNCHES.foreign_streams),
+                                   "autotune_first_only": sorted(hooks.AUTOTUNE_FIRST_ONLY)})
+
+    def bench(self, cmd: dict[str, Any]) -> None:
+        from .candidate_bench import bench
+
+        # `seed` here is this process's public seed, not the reference's: the eager model's
+        # parameters come from the reference's state_dict.
+        data = {"seed": self.seed, "init_inputs": self.init, "bench_sets": self.bench_sets,
+                "state_dict": {p["name"]: t for p, t in zip(self.ref_params, self.state)}}
+        bench(self.job, cmd, self.mod, self.model, data, self.integrity, self.out_fd, self.in_fd)
+
+
+def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
+    s = _Session(job, in_fd, out_fd)
+    if not s.start():
         return
-    from .candidate_bench import bench
-
-    bench(job, cmd, mod, model, data, integrity, out_fd, in_fd)
+    channel.send(out_fd, {"type": "imported"})
+    cmd = s.recv()
+    if cmd.get("cmd") != "build" or not s.build(cmd):
+        return
+    while True:
+        cmd = s.recv()
+        what = cmd.get("cmd")
+        if what == "trial":
+            if not s.trial(cmd):
+                return
+        elif what == "finish":
+            s.finish()
+        elif what == "bench_inputs":
+            s.bench_sets = [s.values({"inputs": d, "_raw": cmd.get("_raw")}, "inputs") for d in cmd["sets"]]
+            channel.send(out_fd, {"type": "bench_ready"})
+        elif what == "bench":
+            s.bench(cmd)
+            return
+        else:
+            return

@@ -1,21 +1,22 @@
 """Reference side (trusted: the user's own problem code, never the candidate).
 
-Generates every input set (seeded), runs the reference at its dtype and in float64 for the
-ground truth, counts FLOPs, and writes the inputs (only the inputs) to a file the candidate
-worker will read. Expected outputs go back to the parent over the private channel, so the
-candidate's process never sees them.
+A small server driven by the judge, one trial at a time: on `trial` it makes that trial's inputs
+from the judge's secret seed (on the device), runs the reference at its dtype and in float64 for
+the ground truth, and hands the judge the expected outputs and a separate copy of the inputs for
+the candidate. Nothing is made before it is asked for, so no file or message ever holds a future
+trial's inputs. On CUDA every tensor stays on the GPU (CUDA IPC); the candidate's copy lives in a
+private allocator pool, apart from the expected outputs and parameters.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 from typing import Any
 
 import torch
 
 from . import errors, loader
-from ..common import channel
+from ..common import channel, shared
 
 
 def _to(xs: list[Any], device: str) -> list[Any]:
@@ -45,30 +46,50 @@ def _outputs(y: Any) -> list[Any]:
     return [y]
 
 
+def _clone(xs: list[Any]) -> list[Any]:
+    return [x.clone() if isinstance(x, torch.Tensor) else x for x in xs]
+
+
 def _heavy_tailed(xs: list[Any], seed: int) -> list[Any]:
     """Log-normal rescaling: keeps signs (so sqrt/log-domain inputs stay valid) but spreads the
     magnitudes over orders of magnitude, which exposes overflow and cancellation bugs."""
-    g = torch.Generator().manual_seed(seed)
     out = []
     for x in xs:
         if isinstance(x, torch.Tensor) and x.is_floating_point():
-            scale = torch.exp(1.5 * torch.randn(x.shape, generator=g, dtype=torch.float32))
-            y = x.float() * scale
+            g = torch.Generator(device=x.device).manual_seed(seed)
+            y = torch.randn(x.shape, generator=g, dtype=torch.float32, device=x.device).mul_(1.5).exp_().mul_(x)
             lim = torch.finfo(x.dtype).max / 64
-            out.append(y.clamp(-lim, lim).to(x.dtype))
+            out.append(y.clamp_(-lim, lim).to(x.dtype))
+            del y
         else:
             out.append(x)
     return out
 
 
-def _gen_inputs(mod: Any, seed: int) -> list[Any]:
+def _gen_inputs(mod: Any, seed: int, device: str = "cpu") -> list[Any]:
+    """get_inputs() with factory functions defaulting to `device`: a 6 GB input is made where it is
+    used, with no host copy (an explicit device in get_inputs still wins; then it is moved)."""
     torch.manual_seed(seed)
-    return _cpu(list(mod.get_inputs()))
+    with torch.device(device):
+        xs = list(mod.get_inputs())
+    return [_plain(x.detach()).to(device) if isinstance(x, torch.Tensor) else x for x in xs]
 
 
 def _build(mod: Any, init: list[Any], seed: int, device: str) -> torch.nn.Module:
     torch.manual_seed(seed)
     return mod.Model(*init).to(device)
+
+
+def describe_params(model: torch.nn.Module) -> list[dict[str, Any]]:
+    """What a checkpoint of `model` holds: name, parameter or (persistent) buffer, dtype, shape."""
+    return [{"name": k, "kind": "parameter" if isinstance(v, torch.nn.Parameter) else "buffer",
+             "dtype": str(v.dtype).replace("torch.", ""), "shape": list(v.shape)}
+            for k, v in model.state_dict(keep_vars=True).items()]
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
 
 
 class _Runner:
@@ -82,22 +103,65 @@ class _Runner:
             self.truth_error = f"cannot upcast the reference to float64: {exc}"
 
     def run(self, inputs: list[Any]) -> dict[str, Any]:
-        dev = _to(inputs, self.device)
-        before = [x.clone() if isinstance(x, torch.Tensor) else None for x in dev]
+        """inputs stay untouched (the reference runs on a copy; a reference that mutates its inputs
+        is noted so the candidate may too)."""
+        import time
+
+        work = _clone(inputs)
+        _sync(self.device)
+        t0 = time.perf_counter()
         with torch.no_grad():
-            y = _cpu(_outputs(self.model(*dev)))
-        mutated = any(b is not None and not torch.equal(b, x) for b, x in zip(before, dev))
-        truth = None
-        if self.model64 is not None and self.truth_error is None:
-            try:
-                with torch.no_grad():
-                    truth = _cpu(_outputs(self.model64(*_double(_to(inputs, self.device)))))
-                if len(truth) != len(y):
-                    truth, self.truth_error = None, "float64 reference returned a different number of outputs"
-            except Exception as exc:
-                self.truth_error = f"the reference does not run in float64 ({type(exc).__name__}: {str(exc)[:200]})"
-                truth = None
-        return {"outputs": y, "truth": truth, "mutated": mutated}
+            y = [_plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(self.model(*work))]
+        _sync(self.device)
+        elapsed = time.perf_counter() - t0
+        mutated = any(isinstance(a, torch.Tensor) and not torch.equal(a, b) for a, b in zip(inputs, work))
+        del work
+        return {"outputs": y, "truth": self._truth(inputs, y), "mutated": mutated, "ref_s": elapsed}
+
+    def _truth(self, inputs: list[Any], y: list[Any]) -> list[Any] | None:
+        if self.model64 is None or self.truth_error is not None:
+            return None
+        try:
+            with torch.no_grad():
+                truth = [_plain(o.detach()) for o in _outputs(self.model64(*_double(inputs)))]
+        except torch.OutOfMemoryError:
+            torch.cuda.empty_cache()
+            return self._truth_chunked(inputs, y)
+        except Exception as exc:
+            self.truth_error = f"the reference does not run in float64 ({type(exc).__name__}: {str(exc)[:200]})"
+            return None
+        if len(truth) != len(y):
+            self.truth_error = "float64 reference returned a different number of outputs"
+            return None
+        return truth
+
+    def _truth_chunked(self, inputs: list[Any], y: list[Any], parts: int = 8) -> list[Any] | None:
+        """float64 truth that does not fit at once: in slices along dim 0, when every input and output
+        shares that dim and the reference itself gives the same answer on a slice (so the op is
+        independent across dim 0)."""
+        tens = [x for x in inputs if isinstance(x, torch.Tensor)] + [o for o in y if isinstance(o, torch.Tensor)]
+        n = tens[0].shape[0] if tens and tens[0].dim() else 0
+        if n < 2 or any(t.dim() == 0 or t.shape[0] != n for t in tens) or len(tens) != len(inputs) + len(y):
+            self.truth_error = "the float64 truth does not fit in GPU memory and cannot be sliced along dim 0"
+            return None
+        step = -(-n // parts)
+        sl = lambda xs, a: [x[a:a + step] for x in xs]
+        with torch.no_grad():
+            probe = _outputs(self.model(*_clone(sl(inputs, 0))))
+        if not all(isinstance(p, torch.Tensor) and p.shape == o[:step].shape and torch.allclose(p, o[:step], equal_nan=True)
+                   for p, o in zip(probe, y)):
+            self.truth_error = "the float64 truth does not fit in GPU memory and the op is not independent along dim 0"
+            return None
+        truth = [torch.empty(o.shape, dtype=torch.float64 if o.is_floating_point() else o.dtype, device=o.device) for o in y]
+        try:
+            with torch.no_grad():
+                for a in range(0, n, step):
+                    for t, o in zip(truth, _outputs(self.model64(*_double(sl(inputs, a))))):
+                        t[a:a + step].copy_(o)
+        except Exception as exc:
+            self.truth_error = f"float64 truth in slices failed ({type(exc).__name__}: {str(exc)[:160]})"
+            return None
+        return truth
 
 
 def _nbytes(xs: list[Any]) -> int:
@@ -111,85 +175,169 @@ def _nbytes(xs: list[Any]) -> int:
     return total
 
 
-def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
-    problem, device, seed = job["problem"], job["device"], int(job["seed"])
+def meta_estimate(mod: Any, init: list[Any]) -> dict[str, Any] | None:
+    """Input, output and parameter bytes from a run on the meta device (no memory, no compute);
+    None when the problem does not run there."""
     try:
-        mod = loader.load_module(problem, name_hint="problem")
-        loader.require(mod, ["Model", "get_inputs", "get_init_inputs"], problem)
-        init = _cpu(list(mod.get_init_inputs()))
-        model = _build(mod, _to(init, device), seed, device)
-    except Exception as exc:
-        channel.send(out_fd, {"type": "error", "stage": "problem", **errors.describe(exc, problem)})
-        return
-    runner = _Runner(model, device)
-    trials_in: list[dict[str, Any]] = []
-    trials_out: list[dict[str, Any]] = []
-    try:
-        for i in range(int(job.get("random_trials", 3))):
-            trials_in.append({"name": f"random-{i}", "inputs": _gen_inputs(mod, seed + 1 + i)})
-        if job.get("heavy_tailed", True):
-            trials_in.append({"name": "heavy-tailed", "inputs": _heavy_tailed(_gen_inputs(mod, seed + 50), seed + 51)})
-        for t in trials_in:
-            trials_out.append({"name": t["name"], **runner.run(t["inputs"])})
+        with torch.device("meta"), torch.no_grad():
+            model = mod.Model(*init)
+            xs = list(mod.get_inputs())
+            ys = _outputs(model(*xs))
+        if any(isinstance(x, torch.Tensor) and x.device.type != "meta" for x in xs + ys):
+            return None
+        fl = lambda xs: sum(x.numel() * x.element_size() for x in xs if isinstance(x, torch.Tensor) and x.is_floating_point())
+        return {"input_bytes": _nbytes(xs), "output_bytes": _nbytes(ys), "float_input_bytes": fl(xs),
+                "float_output_bytes": fl(ys), "param_bytes": sum(v.numel() * v.element_size() for v in model.state_dict().values())}
+    except Exception:
+        return None
+
+
+def _device_memory(device: str) -> dict[str, int] | None:
+    if not device.startswith("cuda"):
+        return None
+    free, total = torch.cuda.mem_get_info()
+    return {"free": int(free), "total": int(total)}
+
+
+class _Server:
+    def __init__(self, job: dict[str, Any], out_fd: int):
+        self.job, self.out_fd = job, out_fd
+        self.problem, self.device, self.seed = job["problem"], job["device"], int(job["seed"])
+        self.held: list[Any] = []  # the last answer's shared tensors: alive until the next command
+        self.pristine: list[Any] = []
+        self.for_candidate: list[Any] = []
+
+    def send(self, msg: dict[str, Any], values: dict[str, list[Any]] | None = None) -> None:
+        raw: list[torch.Tensor] = []
+        for key, xs in (values or {}).items():
+            descs, r = shared.export(xs)
+            for d in descs:
+                if d["kind"] == "raw":
+                    d["index"] += len(raw)
+            raw += r
+            msg[key] = descs
+        channel.send(self.out_fd, msg, raw)
+
+    def start(self) -> bool:
+        try:
+            self.mod = loader.load_module(self.problem, name_hint="problem")
+            loader.require(self.mod, ["Model", "get_inputs", "get_init_inputs"], self.problem)
+            self.init = list(self.mod.get_init_inputs())
+            estimate = meta_estimate(self.mod, self.init)
+            self.model = _build(self.mod, _to(self.init, self.device), self.seed, self.device)
+            self.runner = _Runner(self.model, self.device)
+        except Exception as exc:
+            channel.send(self.out_fd, {"type": "error", "stage": "problem", **errors.describe(exc, self.problem)})
+            return False
+        self.send({"type": "reference_ready", "params": describe_params(self.model), "estimate": estimate,
+                   "memory": _device_memory(self.device), "truth_error": self.runner.truth_error,
+                   "pool_isolated": shared.pool_isolated(self.device)},
+                  {"init": _cpu(self.init), "state": self._for_candidate(list(self.model.state_dict().values()))})
+        return True
+
+    def _for_candidate(self, xs: list[Any]) -> list[Any]:
+        """Copies for the candidate, in a pool of their own (CUDA IPC exposes the whole segment)."""
+        with shared.private_pool(self.device):
+            out = [_plain(x.detach()).clone() if isinstance(x, torch.Tensor) else x for x in xs]
+        self.held.append(out)
+        return out
+
+    def trial(self, cmd: dict[str, Any]) -> None:
+        name, kind = cmd["name"], cmd["kind"]
+        if kind != "bench":  # benchmark sets are all handed over together: keep each one alive
+            self.held, self.pristine, self.for_candidate = [], [], []
+        extra: dict[str, list[Any]] = {}
+        note = None
+        try:
+            mod, runner = self.mod, self.runner
+            if kind == "random":
+                inputs = _gen_inputs(mod, self.seed + 1 + int(cmd["index"]), self.device)
+            elif kind == "heavy":
+                inputs = _heavy_tailed(_gen_inputs(mod, self.seed + 50, self.device), self.seed + 51)
+            elif kind == "bench":
+                inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
+            elif kind == "variation":
+                sizes = loader.varied_sizes(loader.size_globals(self.problem))
+                if not sizes:
+                    self.send({"type": "trial_data", "name": name, "skip": "the problem has no module-level size "
+                               "constants that get_inputs reads"})
+                    return
+                try:
+                    mod = loader.load_module(self.problem, overrides=sizes, name_hint="problem_var")
+                    vinit = list(mod.get_init_inputs())
+                    vmodel = _build(mod, _to(vinit, self.device), self.seed, self.device)
+                    runner = _Runner(vmodel, self.device)
+                    inputs = _gen_inputs(mod, self.seed + 70, self.device)
+                    result = runner.run(inputs)
+                except Exception as exc:
+                    self.send({"type": "trial_data", "name": name, "skip": f"the reference fails with {sizes} "
+                               f"({type(exc).__name__}: {str(exc)[:160]})"})
+                    return
+                extra = {"init": _cpu(vinit), "state": self._for_candidate(list(vmodel.state_dict().values()))}
+                note = {"overrides": sizes}
+                var_params = describe_params(vmodel)
+            else:
+                raise ValueError(f"unknown trial kind {kind!r}")
+            if kind != "variation":
+                result = runner.run(inputs)
+        except torch.OutOfMemoryError as exc:
+            mem = _device_memory(self.device) or {}
+            channel.send(self.out_fd, {"type": "error", "stage": "reference", "oom": True, "memory": mem,
+                                       "message": f"out of GPU memory in the reference ({str(exc)[:200]})", "line": 0})
+            return
+        except Exception as exc:
+            channel.send(self.out_fd, {"type": "error", "stage": "reference", **errors.describe(exc, self.problem)})
+            return
+        cand = self._for_candidate(inputs) if self.device.startswith("cuda") else inputs
+        if kind != "bench":
+            self.pristine, self.for_candidate = inputs, cand
+        self.held += [result["outputs"], result["truth"]]
+        msg = {"type": "trial_data", "name": name, "mutated": result["mutated"], "ref_s": result["ref_s"],
+               "truth_error": runner.truth_error, "variation": note,
+               "input_bytes": _nbytes(inputs), "output_bytes": _nbytes(result["outputs"])}
+        if kind == "variation":
+            msg["params"] = var_params
+        if cmd.get("flops"):
+            msg["flops"] = self._flops(inputs)
+        self.send(msg, {"inputs": cand, "outputs": result["outputs"], "truth": result["truth"] or [], **extra})
+        if not self.device.startswith("cuda"):  # the judge has its own copies now
+            self.pristine, self.for_candidate, self.held = [], [], []
+
+    def _flops(self, inputs: list[Any]) -> int:
         from torch.utils.flop_counter import FlopCounterMode
 
-        flops = 0
         try:
             with FlopCounterMode(display=False) as fc, torch.no_grad():
-                model(*_to(trials_in[0]["inputs"], device))
-            flops = int(fc.get_total_flops())
+                self.model(*_clone(inputs))
+            return int(fc.get_total_flops())
         except Exception:
-            flops = 0
-        outs0 = trials_out[0]["outputs"]
-        bench_sets = [_gen_inputs(mod, seed + 100 + j) for j in range(int(job.get("bench_sets", 0)))]
-        # Expected outputs for every benchmark input set: timed calls are checked too.
-        bench_check = [runner.run(s) for s in bench_sets]
-    except Exception as exc:
-        channel.send(out_fd, {"type": "error", "stage": "reference", **errors.describe(exc, problem)})
+            return 0
+
+    def check_inputs(self) -> None:
+        """After the candidate's forward (CUDA): did it write into the inputs it was handed?"""
+        mutated = [i for i, (a, b) in enumerate(zip(self.pristine, self.for_candidate))
+                   if isinstance(a, torch.Tensor) and not torch.equal(a, b)]
+        channel.send(self.out_fd, {"type": "inputs_checked", "mutated": mutated})
+
+
+def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
+    server = _Server(job, out_fd)
+    if not server.start():
         return
-
-    variation = None
-    variation_out = None
-    note = None
-    sizes = loader.varied_sizes(loader.size_globals(problem)) if job.get("shape_variation", True) else {}
-    if sizes:
-        try:
-            vmod = loader.load_module(problem, overrides=sizes, name_hint="problem_var")
-            vinit = _cpu(list(vmod.get_init_inputs()))
-            vmodel = _build(vmod, _to(vinit, device), seed, device)
-            vin = _gen_inputs(vmod, seed + 70)
-            variation_out = _Runner(vmodel, device).run(vin)
-            variation = {"overrides": sizes, "init_inputs": vinit, "inputs": vin,
-                         "state_dict": {k: v.detach().cpu() for k, v in vmodel.state_dict().items()}}
-        except Exception as exc:
-            note = f"shape variation skipped: the reference fails with {sizes} ({type(exc).__name__}: {str(exc)[:160]})"
-
-    inputs_file = os.path.join(job["workdir"], "inputs.pt")
-    torch.save({
-        "seed": seed,
-        "init_inputs": init,
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "trials": trials_in,
-        "variation": variation,
-        "bench_sets": bench_sets,
-        "output_bytes": _nbytes(outs0),
-    }, inputs_file)
-    # Expected outputs go through a file the parent memory-maps (hundreds of MB for big problems
-    # would be slow through the pipe). The parent reads and unlinks it before any candidate runs.
-    expected_file = os.path.join(job["workdir"], "expected.pt")
-    torch.save({"trials": trials_out, "variation": variation_out, "bench_check": bench_check}, expected_file)
-    channel.send(out_fd, {
-        "type": "reference",
-        "inputs_file": inputs_file,
-        "expected_file": expected_file,
-        "variation_overrides": sizes if variation else None,
-        "variation_note": note,
-        "truth_error": runner.truth_error,
-        "flops": flops,
-        "input_bytes": _nbytes(trials_in[0]["inputs"]),
-        "output_bytes": _nbytes(outs0),
-        "output_dtypes": [str(o.dtype).replace("torch.", "") for o in outs0 if isinstance(o, torch.Tensor)],
-    })
+    while True:
+        cmd = channel.recv(in_fd)
+        what = cmd.get("cmd")
+        if what == "trial":
+            server.trial(cmd)
+        elif what == "check_inputs":
+            server.check_inputs()
+        elif what == "release":
+            server.held, server.pristine, server.for_candidate = [], [], []
+            if job["device"].startswith("cuda"):
+                torch.cuda.synchronize()
+            channel.send(out_fd, {"type": "released"})
+        else:
+            return
 
 
 def validate(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
@@ -201,9 +349,9 @@ def validate(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
         loader.require(mod, ["Model", "get_inputs", "get_init_inputs"], problem)
         init = list(mod.get_init_inputs())
         model = _build(mod, _to(init, device), int(job.get("seed", 0)), device)
-        inputs = _gen_inputs(mod, 1)
+        inputs = _to(_cpu(_gen_inputs(mod, 1)), device)
         with torch.no_grad():
-            outs = _outputs(model(*_to(inputs, device)))
+            outs = _outputs(model(*inputs))
     except Exception as exc:
         info = errors.describe(exc, problem)
         channel.send(out_fd, {"type": "validated", "ok": False,
