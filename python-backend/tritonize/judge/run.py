@@ -406,6 +406,7 @@ class _Run:
     def _protocol(self) -> dict[str, Any]:
         rep, correctness = self.rep, self.correctness
         self.w.wait_ready(timeout=self.budget + 60)  # start-up (imports) is not the candidate's time
+        rep.r["sandbox"] = self.w.sandbox
         rep.mark("worker_start")
         self.w.send({"role": "candidate", "candidate": str(self.candidate), "problem": str(self.problem),
                      "device": self.device})
@@ -584,7 +585,9 @@ def _benchmark(w: Worker, rep: Report, device: str, options: VerifyOptions | dic
     from .timing import analyze
 
     cuda = device.startswith("cuda")
-    opts = dict(options) if isinstance(options, dict) else dataclasses.asdict(options)
+    # None means "not set" (the default applies), as in the old options dict.
+    opts = {k: v for k, v in (dict(options) if isinstance(options, dict) else dataclasses.asdict(options)).items()
+            if v is not None}
     # A cached Inductor baseline (same problem content, device and versions; see the server's
     # baseline cache) saves the compile and its timing; eager is always re-timed side by side.
     base = options.get("baseline") or {}
