@@ -97,9 +97,16 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
     policy = Policy(precision=options.get("precision", "strict"), factor=float(options.get("factor", 8.0)))
     stage = on_stage or (lambda s: None)
     stage("starting")
+    reduced = None
+    if options.get("size_scale") == "auto" and not device.startswith("cuda"):
+        from .reduced import reduced_problem  # CPU reduced-size mode (docs/suite.md)
+
+        problem, reduced = reduced_problem(problem, options.get("size_target_s", 1.0))
     try:
         _verify(problem, candidate, device, timeout, benchmark, options, stage, cancel, pool, rep, policy)
     finally:
+        if reduced is not None:
+            reduced.finish(rep.r)
         rep.r["elapsed_s"] = round(time.monotonic() - t_start, 3)
         stage("done")
     return strip_private(rep.r)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
 from typing import Any
 
 import torch
 
 from . import errors, loader
 from ..common import channel
+from ..problem.sizes import shape_variation
 
 
 def _to(xs: list[Any], device: str) -> list[Any]:
@@ -151,16 +153,30 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
     variation = None
     variation_out = None
     note = None
-    sizes = loader.varied_sizes(loader.size_globals(problem)) if job.get("shape_variation", True) else {}
-    if sizes:
+    sizes: dict[str, Any] = {}
+    for batch_only in ((False, True) if job.get("shape_variation", True) else ()):
+        # Constants and literal sizes, rewritten by value (tritonize.problem.sizes); when that breaks
+        # a relation the problem needs, only the leading dims.
+        rw = shape_variation(open(problem).read(), batch_only=batch_only)
+        sizes = {k: v[1] for k, v in rw.changes.items()}
+        if not sizes:
+            if note is None and rw.note:
+                note = f"shape variation skipped: {rw.note}"
+            break
         try:
-            vmod = loader.load_module(problem, overrides=sizes, name_hint="problem_var")
-            vinit = _cpu(list(vmod.get_init_inputs()))
-            vmodel = _build(vmod, _to(vinit, device), seed, device)
-            vin = _gen_inputs(vmod, seed + 70)
-            variation_out = _Runner(vmodel, device).run(vin)
+            with tempfile.TemporaryDirectory(prefix="tritonize-var-") as tmp:
+                vpath = os.path.join(tmp, os.path.basename(problem))
+                with open(vpath, "w") as fh:
+                    fh.write(rw.source)
+                vmod = loader.load_module(vpath, name_hint="problem_var")
+                vinit = _cpu(list(vmod.get_init_inputs()))
+                vmodel = _build(vmod, _to(vinit, device), seed, device)
+                vin = _gen_inputs(vmod, seed + 70)
+                variation_out = _Runner(vmodel, device).run(vin)
             variation = {"overrides": sizes, "init_inputs": vinit, "inputs": vin,
                          "state_dict": {k: v.detach().cpu() for k, v in vmodel.state_dict().items()}}
+            note = None
+            break
         except Exception as exc:
             note = f"shape variation skipped: the reference fails with {sizes} ({type(exc).__name__}: {str(exc)[:160]})"
 
