@@ -70,7 +70,7 @@ def test_no_size_gives_a_note_not_silence():
 
 def test_reduce_for_cpu_scales_a_realistic_problem_and_validates_it():
     src = (SUITE / "18_linear_relu.py").read_text()
-    rw = reduce_for_cpu(src, 1.0)
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
     assert rw.note is None, rw.note
     assert set(rw.changes) == {"batch_size", "in_features", "out_features"}
     assert all(new < old and new % 2 == 1 for old, new in rw.changes.values())
@@ -81,7 +81,7 @@ def test_reduce_for_cpu_scales_a_realistic_problem_and_validates_it():
 def test_reduce_for_cpu_leaves_a_cheap_problem_alone():
     src = "import torch\nimport torch.nn as nn\nN = 100\nclass Model(nn.Module):\n    def forward(self, x):\n        return x + 1\n" \
           "def get_inputs():\n    return [torch.randn(N)]\ndef get_init_inputs():\n    return []\n"
-    rw = reduce_for_cpu(src, 1.0)
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
     assert rw.changes == {} and rw.note is None and rw.source == src
 
 
@@ -90,5 +90,5 @@ def test_reduce_for_cpu_reports_a_problem_that_breaks_at_other_sizes():
     src = ("import torch\nimport torch.nn as nn\nclass Model(nn.Module):\n    def forward(self, x):\n"
            "        return x.view(4096, 4096).softmax(-1)\n"
            "def get_inputs():\n    return [torch.randn(4096, 4096)]\ndef get_init_inputs():\n    return []\n")
-    rw = reduce_for_cpu(src, 1.0)
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
     assert rw.changes == {} and rw.note and "fails at smaller sizes" in rw.note

@@ -236,7 +236,7 @@ def _reduction_mapping(values: list[int], cost: Callable[[dict[int, int]], float
     return {v: (n - 1 if n % 2 == 0 and n > 3 else n) for v, n in current.items() if n != v}
 
 
-def reduce_for_cpu(source: str, target_seconds: float = 1.0, *, timeout: float = 60.0,
+def reduce_for_cpu(source: str, target_seconds: float = 1.0, *, timeout: float = 180.0,
                    python: str | None = None, floor: int = 5) -> SizeRewrite:
     """Sizes scaled down so that one forward of a Triton candidate takes about `target_seconds` in
     the CPU interpreter (estimated from the problem's element count and FLOPs on the meta device),
@@ -387,6 +387,31 @@ def _reduce_in_child(source: str, target: float, floor: int) -> SizeRewrite:
         errors.append(err)
     return SizeRewrite(source, {}, f"sizes not reduced: the reference fails at smaller sizes ({errors[-1]}); "
                                    f"checking at the full sizes (about {est:.0f} s per forward expected)")
+
+
+def footprint(path: str, *, timeout: float = 60.0, python: str | None = None) -> int | None:
+    """Bytes of one input set + outputs + parameters at the problem's sizes and dtypes (meta device,
+    nothing allocated; child process). None when it cannot be estimated."""
+    try:
+        proc = subprocess.run([python or sys.executable, "-m", "tritonize.problem.sizes", "--footprint", str(path)],
+                              capture_output=True, text=True, timeout=timeout, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+        return int(json.loads(proc.stdout.strip().splitlines()[-1])["bytes"])
+    except (subprocess.TimeoutExpired, ValueError, IndexError, KeyError, TypeError):
+        return None
+
+
+def _footprint_in_child(source: str) -> int:
+    import torch
+
+    mod = _measure(source, "footprint")
+    with torch.device("meta"):
+        init = list(mod.get_init_inputs())
+        inputs = list(mod.get_inputs())
+        model = mod.Model(*init)
+        with torch.no_grad():
+            out = model(*inputs)
+    ts = _tensors(inputs) + _tensors(out) + list(model.parameters()) + list(model.buffers())
+    return sum(t.numel() * t.element_size() for t in ts)
 
 
 def _child_main(argv: list[str]) -> int:
