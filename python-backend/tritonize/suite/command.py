@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -81,15 +82,27 @@ def run(args: argparse.Namespace) -> int:
         options["bench_budget_s"] = args.budget
     progress = Progress(len(pairs), enabled=not args.quiet)
     t0 = time.time()
+    done: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def on_row(row: dict[str, Any]) -> None:  # called from the lanes' threads
+        progress.update(row)
+        with lock:
+            done.append(row)
+            # Partial results on disk after every problem: a suite killed by a time limit still leaves them.
+            if args.json_out:
+                partial = {"schema": SCHEMA, "partial": True, "rows": done, "summary": summarize(done, args.fast_p)}
+                args.json_out.write_text(json.dumps(partial, indent=1) + "\n")
+
     try:
         if args.ray is not None:
             from .ray_runner import run_ray
 
             rows = run_ray(pairs, address=args.ray or None, device=device, timeout=timeout, benchmark=benchmark,
-                           options=options, on_row=progress.update)
+                           options=options, on_row=on_row)
         else:
             rows = run_local(pairs, device=device, timeout=timeout, benchmark=benchmark, options=options,
-                             jobs=args.jobs, on_row=progress.update)
+                             jobs=args.jobs, on_row=on_row)
     except SuiteUsageError as exc:
         progress.close()
         return _fail(str(exc))
@@ -109,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
            "device": device, "benchmark": benchmark, "options": {k: v for k, v in options.items()},
            "ray": args.ray, "versions": {"python": platform.python_version(), "torch": torch.__version__,
                                                 "triton": triton.__version__, "tritonize": __version__},
-           "rows": rows, "summary": summary}
+           "partial": False, "rows": rows, "summary": summary}
     table = markdown(rows, summary, title=f"{args.problems.name} ({device}{', verify only' if not benchmark else ''})")
     if args.json_out:
         args.json_out.write_text(json.dumps(doc, indent=1) + "\n")

@@ -147,7 +147,8 @@ def run_local(pairs: list[Pair], *, device: str, timeout: float, benchmark: bool
         with ThreadPoolExecutor(max_workers=4) as ex:
             for p, fp in zip(todo, ex.map(lambda p: footprint(str(p.problem)), todo)):
                 needs[p.name] = None if fp is None else 2 * _CONTEXT_BYTES + _FOOTPRINT_COPIES * fp
-    pools = {lane.label: WorkerPool(device, size=1, env=lane.env or None) for lane in lanes}
+    # Two warm workers per lane: a verification uses one for the reference and one for the candidate.
+    pools = {lane.label: WorkerPool(device, size=2, env=lane.env or None) for lane in lanes}
     lock = threading.Lock()
     queue = list(todo)
     per_lane = max(1, jobs) if not cuda else (1 if benchmark else 8)
