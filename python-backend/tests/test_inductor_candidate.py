@@ -118,9 +118,12 @@ KERNELS = {
 
 
 def test_rebuilt_candidate_is_correct_under_the_verifier(tmp_path):
-    sources = ["L['self']._parameters['bias']", "L['x'].size()[0]", "L['x'].size()[1]", "L['x']"]
+    # the bias's size stands for the features dim (Dynamo names it either way)
+    sources = ["L['self']._parameters['bias']", "L['x'].size()[0]", "L['self']._parameters['bias'].size()[0]", "L['x']"]
     specs = [_arg_spec(s, ["x"]) for s in sources]
-    assert specs == [("param", "bias"), ("size", 0, 0), ("size", 0, 1), ("input", 0)]
+    assert specs == [("param", "bias"), ("size", 0, 0), ("param_size", "bias", 0), ("input", 0)]
+    assert _arg_spec("L['self']._modules['linear']._parameters['weight'].stride()[0]", ["x"]) == \
+        ("param_stride", "linear.weight", 0)
     code = build_source(PROBLEM, OUTPUT_CODE, specs, True, KERNELS, '"""generated for a test"""\n')
     assert "ctypes" not in code and "async_compile" not in code and "triton_heuristics.pointwise" not in code
     problem, candidate = tmp_path / "problem.py", tmp_path / "candidate.py"

@@ -114,6 +114,9 @@ def _arg_spec(source: str, forward_args: list[str]) -> tuple:
         i = local(expr.value.func.value)
         if i is not None:
             return (expr.value.func.attr, i, int(expr.slice.value))
+        path = _param_path(expr.value.func.value)  # a parameter's size (parameters are dynamic too)
+        if path:
+            return ("param_" + expr.value.func.attr, path, int(expr.slice.value))
     path = _param_path(expr)
     if path:
         return ("param", path)
@@ -254,6 +257,9 @@ class ModelNew(nn.Module):
                 args.append(inputs[spec[1]].size(spec[2]))
             elif spec[0] == "stride":
                 args.append(inputs[spec[1]].stride(spec[2]))
+            elif spec[0] in ("param_size", "param_stride"):
+                t = self.get_parameter(spec[1]) if spec[1] in dict(self.named_parameters()) else self.get_buffer(spec[1])
+                args.append(t.size(spec[2]) if spec[0] == "param_size" else t.stride(spec[2]))
             else:
                 args.append(self.get_parameter(spec[1]) if spec[1] in dict(self.named_parameters()) else self.get_buffer(spec[1]))
         out = call(args)
@@ -327,7 +333,9 @@ def generate(problem: Path, *, max_autotune: bool = True) -> str:
     params.update(dict(model.named_buffers()))
     for sp in specs:
         args.append(inputs[sp[1]] if sp[0] == "input" else inputs[sp[1]].size(sp[2]) if sp[0] == "size"
-                    else inputs[sp[1]].stride(sp[2]) if sp[0] == "stride" else params[sp[1]])
+                    else inputs[sp[1]].stride(sp[2]) if sp[0] == "stride"
+                    else params[sp[1]].size(sp[2]) if sp[0] == "param_size"
+                    else params[sp[1]].stride(sp[2]) if sp[0] == "param_stride" else params[sp[1]])
     with torch.no_grad():
         mine = module.call(list(args))
         eager = model(*inputs)
