@@ -33,7 +33,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--jobs", type=int, default=1, help="CPU only: verifications side by side (default 1)")
     p.add_argument("--only", action="append", default=None, help="a problem name (repeatable)")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
-                   help="run on a Ray cluster (optional `ray` package); without ADDRESS, ray.init()'s default")
+                   help="run on a Ray cluster (optional `ray` package); without ADDRESS, ray.init()'s default "
+                        "(put --ray after the two directories, or write --ray=ADDRESS)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
