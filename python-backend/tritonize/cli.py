@@ -1,4 +1,4 @@
-"""`tritonize verify|bench|env` — a stable contract (see docs/CONTRACT.md).
+"""`tritonize verify|bench|env|suite|inductor-candidate` — a stable contract (see docs/CONTRACT.md).
 
 Exit codes: 0 correct, 1 any other verdict, 2 usage or environment error (one line on stderr).
 """
@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--inductor-mode", choices=["default", "max-autotune"], default="default")
         p.add_argument("--no-inductor", action="store_true")
         p.add_argument("--budget", type=float, default=None, help="benchmark time budget in seconds")
+        p.add_argument("--size-scale", choices=["auto", "full"], default=None,
+                       help="auto (default on the CPU): check at reduced sizes that answer in seconds; full: the problem's sizes")
+    from .suite import command as suite_command
+    from .suite import inductor as inductor_command
+
+    suite_command.add_parser(sub)
+    inductor_command.add_parser(sub)
     e = sub.add_parser("env", help="versions and devices")
     e.add_argument("--json", action="store_true")
     return ap
@@ -47,6 +54,14 @@ def _fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.cmd == "suite":
+        from .suite import command as suite_command
+
+        return suite_command.run(args)
+    if args.cmd == "inductor-candidate":
+        from .suite import inductor as inductor_command
+
+        return inductor_command.run(args)
     if args.cmd == "env":
         from .env import environment
 
@@ -75,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         options = VerifyOptions(precision=args.precision, factor=args.factor, seed=args.seed,
                                 shape_variation=not args.no_shape_variation,
                                 inductor_mode=None if args.inductor_mode == "default" else args.inductor_mode,
-                                inductor=False if args.no_inductor else None, bench_budget_s=args.budget or None)
+                                inductor=False if args.no_inductor else None, bench_budget_s=args.budget or None,
+                                size_scale=args.size_scale or ("auto" if device == "cpu" else "full"))
     except ValueError as exc:
         return _fail(str(exc))
     try:

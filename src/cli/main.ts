@@ -97,6 +97,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, root: string): Options | 
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv[0] === 'suite') return (await import('./suite')).suiteMain(argv.slice(1), env);
   const root = env.TRITONIZE_EXTENSION_ROOT ?? join(__dirname, '..');
   let opts: Options | 'help';
   try {

@@ -25,6 +25,8 @@ class VerifyOptions:
     cuda_graph: bool = False           # time captured CUDA graphs' replays (docs/benchmark.md)
     profile: bool = True               # kernel time from the profiler's activity records on CUDA
     target_rel_sem: float = 0.005      # stop repeating once the standard error is this small
+    size_scale: str = "full"           # "auto": CPU reduced-size mode (judge/reduced.py, docs/suite.md)
+    size_target_s: float = 1.0         # reduced-size mode: aim for one forward in about this long
 
     def __post_init__(self) -> None:
         if self.precision not in ("strict", "allow_tf32", "dtype"):
@@ -35,6 +37,8 @@ class VerifyOptions:
             raise ValueError("seed must be an integer")
         if not 1 <= int(self.random_trials) <= 32:
             raise ValueError("random_trials must be between 1 and 32")
+        if self.size_scale not in ("auto", "full"):
+            raise ValueError(f"size_scale must be auto or full, not {self.size_scale!r}")
         if not 0 <= int(self.bench_sets) <= 16:
             raise ValueError("bench_sets must be between 0 and 16")
 

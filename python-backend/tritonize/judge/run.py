@@ -214,6 +214,11 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
     policy = Policy(precision=options.precision, factor=float(options.factor))
     stage = on_stage or (lambda s: None)
     stage("starting")
+    reduced = None
+    if options.get("size_scale") == "auto" and not device.startswith("cuda"):
+        from .reduced import reduced_problem  # CPU reduced-size mode (docs/suite.md)
+
+        problem, reduced = reduced_problem(problem, options.get("size_target_s", 1.0))
     try:
         _verify(problem, candidate, device, timeout, benchmark, options, stage, cancel, pool, rep, policy, reference_cache)
     finally:
@@ -221,6 +226,8 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
         if changed:  # overrides any verdict: nothing this run measured can be trusted
             rep.r["verdict"], rep.r["summary"] = "rejected", integrity.verdict_text(changed)
             rep.diag(0, rep.r["summary"], "verifier_tampered")
+        if reduced is not None:
+            reduced.finish(rep.r)
         rep.r["elapsed_s"] = round(time.monotonic() - t_start, 3)
         stage("done")
     return strip_private(rep.r)

@@ -11,12 +11,15 @@ private allocator pool, apart from the expected outputs and parameters.
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 from typing import Any
 
 import torch
 
 from . import errors, loader
 from ..common import channel, shared
+from ..problem.sizes import shape_variation
 
 
 def _to(xs: list[Any], device: str) -> list[Any]:
@@ -257,22 +260,11 @@ class _Server:
             elif kind == "bench":
                 inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
             elif kind == "variation":
-                sizes = loader.varied_sizes(loader.size_globals(self.problem))
-                if not sizes:
-                    self.send({"type": "trial_data", "name": name, "skip": "the problem has no module-level size "
-                               "constants that get_inputs reads"})
+                found = self._variation()
+                if isinstance(found, str):
+                    self.send({"type": "trial_data", "name": name, "skip": found})
                     return
-                try:
-                    mod = loader.load_module(self.problem, overrides=sizes, name_hint="problem_var")
-                    vinit = list(mod.get_init_inputs())
-                    vmodel = _build(mod, _to(vinit, self.device), self.seed, self.device)
-                    runner = _Runner(vmodel, self.device)
-                    inputs = _gen_inputs(mod, self.seed + 70, self.device)
-                    result = runner.run(inputs)
-                except Exception as exc:
-                    self.send({"type": "trial_data", "name": name, "skip": f"the reference fails with {sizes} "
-                               f"({type(exc).__name__}: {str(exc)[:160]})"})
-                    return
+                sizes, vinit, vmodel, runner, inputs, result = found
                 extra = {"init": _cpu(vinit), "state": self._for_candidate(list(vmodel.state_dict().values()))}
                 note = {"overrides": sizes}
                 var_params = describe_params(vmodel)
@@ -302,6 +294,31 @@ class _Server:
         self.send(msg, {"inputs": cand, "outputs": result["outputs"], "truth": result["truth"] or [], **extra})
         if not self.device.startswith("cuda"):  # the judge has its own copies now
             self.pristine, self.for_candidate, self.held = [], [], []
+
+    def _variation(self) -> Any:
+        """Odd, smaller sizes: constants and literal sizes rewritten by value (tritonize.problem.sizes);
+        when that breaks a relation the problem needs, only the leading dims. A string says why not."""
+        why = "the problem has no size to vary"
+        for batch_only in (False, True):
+            rw = shape_variation(open(self.problem).read(), batch_only=batch_only)
+            sizes = {k: v[1] for k, v in rw.changes.items()}
+            if not sizes:
+                return why if batch_only else (rw.note or why)
+            try:
+                with tempfile.TemporaryDirectory(prefix="tritonize-var-") as tmp:
+                    vpath = os.path.join(tmp, os.path.basename(self.problem))
+                    with open(vpath, "w") as fh:
+                        fh.write(rw.source)
+                    mod = loader.load_module(vpath, name_hint="problem_var")
+                    vinit = list(mod.get_init_inputs())
+                    vmodel = _build(mod, _to(vinit, self.device), self.seed, self.device)
+                    runner = _Runner(vmodel, self.device)
+                    inputs = _gen_inputs(mod, self.seed + 70, self.device)
+                    result = runner.run(inputs)
+                return sizes, vinit, vmodel, runner, inputs, result
+            except Exception as exc:
+                why = f"the reference fails with {sizes} ({type(exc).__name__}: {str(exc)[:160]})"
+        return why
 
     def _flops(self, inputs: list[Any]) -> int:
         from torch.utils.flop_counter import FlopCounterMode

@@ -1,0 +1,94 @@
+"""AST size rewriting of KernelBench-format problems (tritonize.problem.sizes)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tritonize.problem.sizes import reduce_for_cpu, scan, shape_variation
+
+SUITE = Path(__file__).resolve().parents[2] / "bench" / "suite" / "problems"
+
+LITERALS = '''import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self, a, b):
+        super().__init__()
+        self.l = nn.Linear(a, b)
+
+    def forward(self, x):
+        return torch.softmax(self.l(x), dim=1)
+
+
+def get_inputs():
+    return [torch.randn(4096, 8192)]
+
+
+def get_init_inputs():
+    return [8192, 2048]
+'''
+
+
+def test_literal_sizes_are_rewritten_by_value_so_relations_survive():
+    rw = shape_variation(LITERALS)
+    assert rw.note is None
+    tree = ast.parse(rw.source)
+    fns = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    randn = next(n for n in ast.walk(fns["get_inputs"]) if isinstance(n, ast.Call))
+    init = fns["get_init_inputs"].body[0].value.elts
+    # in_features (8192 in get_init_inputs) and the input's last dim (8192 in get_inputs) stay equal
+    assert randn.args[1].value == init[0].value == 4095
+    assert randn.args[0].value == 2047 and init[1].value == 1023
+    assert all(v % 2 == 1 for _, v in rw.changes.values())
+    # everything else, line numbers included, is untouched
+    assert rw.source.count("\n") == LITERALS.count("\n") and "dim=1" in rw.source
+
+
+def test_keywords_ranges_and_small_sizes_are_not_sizes():
+    src = '''import torch
+batch_size = 512
+kernel_size = 5
+def get_inputs():
+    return [torch.randint(0, 10, (batch_size, 64)), torch.randn(3, 32).sum(dim=1)]
+def get_init_inputs():
+    return [kernel_size]
+'''
+    keys = {s.key: s.value for s in scan(src)}
+    assert keys["batch_size"] == 512
+    assert "kernel_size" not in keys  # changing it changes the computation
+    assert 10 not in keys.values() and 0 not in keys.values() and 3 not in keys.values()
+    assert 64 in keys.values() and 32 in keys.values()
+
+
+def test_no_size_gives_a_note_not_silence():
+    rw = shape_variation("import torch\ndef get_inputs():\n    return [torch.randn(2, 3)]\ndef get_init_inputs():\n    return []\n")
+    assert rw.changes == {} and rw.note and "no size" in rw.note
+    assert shape_variation("def (:\n").note.startswith("the problem does not parse")
+
+
+def test_reduce_for_cpu_scales_a_realistic_problem_and_validates_it():
+    src = (SUITE / "18_linear_relu.py").read_text()
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
+    assert rw.note is None, rw.note
+    assert set(rw.changes) == {"batch_size", "in_features", "out_features"}
+    assert all(new < old and new % 2 == 1 for old, new in rw.changes.values())
+    # in_features == out_features (both 4096) keep their relation: same new value
+    assert rw.changes["in_features"][1] == rw.changes["out_features"][1]
+
+
+def test_reduce_for_cpu_leaves_a_cheap_problem_alone():
+    src = "import torch\nimport torch.nn as nn\nN = 100\nclass Model(nn.Module):\n    def forward(self, x):\n        return x + 1\n" \
+          "def get_inputs():\n    return [torch.randn(N)]\ndef get_init_inputs():\n    return []\n"
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
+    assert rw.changes == {} and rw.note is None and rw.source == src
+
+
+def test_reduce_for_cpu_reports_a_problem_that_breaks_at_other_sizes():
+    # The Model hard-codes 4096 (not through get_inputs): every smaller size fails; the note says so.
+    src = ("import torch\nimport torch.nn as nn\nclass Model(nn.Module):\n    def forward(self, x):\n"
+           "        return x.view(4096, 4096).softmax(-1)\n"
+           "def get_inputs():\n    return [torch.randn(4096, 4096)]\ndef get_init_inputs():\n    return []\n")
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
+    assert rw.changes == {} and rw.note and "fails at smaller sizes" in rw.note

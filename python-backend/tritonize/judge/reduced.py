@@ -1,0 +1,50 @@
+"""CPU reduced-size mode (verify option `size_scale: "auto"`): the problem's sizes are scaled down
+(tritonize.problem.sizes.reduce_for_cpu) so a Triton candidate answers in seconds in the CPU
+interpreter; the rewritten problem goes to a private temp file and the rest of the flow is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..problem.sizes import SizeRewrite, reduce_for_cpu
+
+SUMMARY_NOTE = "checked at reduced sizes on the CPU; verify on a GPU for the full sizes"
+
+
+@dataclass
+class Reduced:
+    rewrite: SizeRewrite
+    tmpdir: str | None
+
+    def finish(self, report: dict[str, Any]) -> None:
+        """Records what was checked in the report and removes the temp problem."""
+        report["reduced_sizes"] = self.rewrite.as_dict()
+        if self.rewrite.changes:
+            report["summary"] = f"{report.get('summary') or ''}; {SUMMARY_NOTE}".lstrip("; ")
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+# Sizing runs the problem in a child process (seconds); every candidate of one problem reuses it.
+_CACHE: dict[tuple[str, float], SizeRewrite] = {}
+
+
+def reduced_problem(problem: Path, target_s: float = 1.0) -> tuple[Path, Reduced]:
+    source = problem.read_text()
+    key = (hashlib.sha256(source.encode()).hexdigest(), float(target_s))
+    rw = _CACHE.get(key)
+    if rw is None:
+        rw = _CACHE[key] = reduce_for_cpu(source, float(target_s), timeout=180.0)
+    if not rw.changes:
+        return problem, Reduced(rw, None)
+    tmpdir = tempfile.mkdtemp(prefix="tritonize-reduced-")
+    # Same file name: messages that name the problem file stay recognisable.
+    path = Path(tmpdir) / problem.name
+    path.write_text(rw.source)
+    return path, Reduced(rw, tmpdir)

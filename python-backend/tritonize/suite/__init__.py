@@ -1,0 +1,1 @@
+"""Suites: many problems, each against the candidate with the same file name (docs/suite.md)."""
