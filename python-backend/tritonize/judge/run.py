@@ -201,7 +201,7 @@ def _candidate(problem: Path, candidate: Path, device: str, timeout: float, benc
                 if not trial["passed"]:
                     failures.append((msg["name"], trial))
             elif kind == "error":
-                return error_verdict(msg, rep, candidate)
+                return error_verdict(msg, rep, candidate, ref.get("variation_overrides"))
             elif kind == "tamper":
                 for name in msg["changed"]:
                     rep.diag(forward_line, f"the candidate replaced {name}", "monkeypatch")
@@ -288,7 +288,8 @@ def _benchmark(w: Worker, rep: Report, device: str, options: dict[str, Any], ref
         if outs is None or len(outs) != len(exp["outputs"]):
             return rep.end("incorrect", f"rule bench_output_mismatch: no usable output for benchmark input set {k}")
         for i, (c, r) in enumerate(zip(outs, exp["outputs"])):
-            res = compare_output(i, c, r, exp["truth"][i] if exp.get("truth") else None, policy)
+            res = compare_output(i, c, r, exp["truth"][i] if exp.get("truth") else None, policy,
+                                 (exp.get("conditioning") or [None] * (i + 1))[i])
             if not res["ok"]:
                 msg_ = (f"in benchmark mode (fixed input buffers, contents changing between calls) input set {k} "
                         f"gives a wrong answer: {res['reason']} (cached or stale output?)")

@@ -37,8 +37,10 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     if len(outs) != len(refs):
         results.append({"index": 0, "ok": False, "reason": f"forward returned {len(outs)} outputs, expected {len(refs)}"})
     else:
+        conds = exp.get("conditioning") or [None] * len(refs)
         for i, (c, r) in enumerate(zip(outs, refs)):
-            results.append(compare_output(i, c, r, truths[i] if truths else None, policy))
+            results.append(compare_output(i, c, r, truths[i] if truths else None, policy,
+                                          conds[i] if i < len(conds) else None))
     passed = all(o["ok"] for o in results)
     for k, n in msg.get("launches", {}).items():
         if k not in anticheat["triton_kernels"]:
@@ -67,15 +69,34 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     return trial
 
 
-def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path) -> dict[str, Any]:
+def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
+                  variation_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     line = int(msg.get("line") or 0)
+    at = f" at {candidate.name}:{line}" if line else ""
+    feature = msg.get("interpreter_unsupported")
+    if feature and rep.r["device"].get("interpreter"):
+        # Not the kernel's fault: the interpreter lacks the feature. The verdict cannot be
+        # `correct` (nothing was checked), and nothing in it may blame the kernel.
+        text = (f"not verified: the Triton CPU interpreter cannot run {feature}{at}; this is a limit of the "
+                "interpreter, not an error in the kernel: verify on a GPU (--device cuda)")
+        rep.diag(line, text, "interpreter_unsupported", "warning")
+        rep.r["unverified"] = {"rule": "interpreter_unsupported", "feature": feature, "line": line,
+                               "message": text}
+        return rep.end("runtime_error", text)
     kind = "compile_error" if msg.get("compile") or msg.get("stage") == "import" and msg.get("exc_type") in (
         "SyntaxError", "ImportError", "ModuleNotFoundError", "LoadError", "NameError", "IndentationError") else "runtime_error"
     where = f" (trial {msg['trial']})" if msg.get("trial") else ""
-    rep.diag(line, msg.get("message", "error"), kind)
     rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
                       "traceback": msg.get("traceback")}
-    at = f" at {candidate.name}:{line}" if line else ""
+    if msg.get("trial") == "shape-variation":
+        # Every trial at the problem's own sizes ran; only the varied sizes break it: the kernel is
+        # specialised to those sizes (a constexpr block equal to a dimension, a missing mask, ...).
+        sizes = f" {variation_overrides}" if variation_overrides else " other sizes"
+        text = (f"compiles and runs at the problem's sizes but fails at{sizes} with a "
+                f"{kind.replace('_', ' ')}{at}: {msg.get('message')} (sizes hard-coded into the kernel or launch?)")
+        rep.diag(line, text, "shape_specialization")
+        return rep.end("rejected", f"rule shape_specialization: {text}")
+    rep.diag(line, msg.get("message", "error"), kind)
     return rep.end(kind, f"{msg.get('stage')} failed{where}{at}: {msg.get('message')}")
 
 

@@ -102,6 +102,62 @@ def _interpreter_autotune(autotuner_cls: type) -> None:
     autotuner_cls.run = run
 
 
+def _interpreter_support() -> None:
+    """Make the CPU interpreter either run a kernel faithfully or say plainly that it cannot.
+
+    - libdevice: the interpreter executes `triton.language.extra.libdevice` stubs as Python, which
+      return None (the kernel then fails far from the cause), and the CUDA/HIP libdevice modules
+      end in `create_extern_elementwise`, which the interpreter does not implement. Both now raise
+      InterpreterUnsupported naming the function.
+    - inline asm: same, named.
+    - tl.dot on bf16: the interpreter stores bf16 as uint16 and multiplied the raw bit patterns as
+      integers (a silent wrong answer). The operands are widened to fp32 first, which is exactly
+      what the GPU's bf16 MMA computes (exact bf16 products, fp32 accumulation).
+    """
+    import numpy as np
+    import triton.language as tl
+    from triton.runtime import interpreter
+
+    from .errors import InterpreterUnsupported
+
+    import importlib
+
+    for modname in ("triton.language.extra.libdevice", "triton.language.extra.cuda.libdevice",
+                    "triton.language.extra.hip.libdevice"):
+        try:
+            lib = importlib.import_module(modname)
+        except Exception:  # a backend Triton was built without
+            continue
+        for name, fn in list(vars(lib).items()):
+            if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", "") == lib.__name__:
+                def unsupported(*args, _name=name, **kwargs):
+                    raise InterpreterUnsupported(f"libdevice.{_name}")
+                unsupported.__name__ = name
+                setattr(lib, name, unsupported)
+    builder = interpreter.InterpreterBuilder
+
+    def extern(self, libName, libPath, symbol, *args, **kwargs):
+        raise InterpreterUnsupported(f"the libdevice/extern function {symbol}")
+
+    def inline_asm(self, *args, **kwargs):
+        raise InterpreterUnsupported("tl.inline_asm_elementwise")
+
+    builder.create_extern_elementwise = extern
+    builder.create_inline_asm = inline_asm
+    dot = builder.create_dot
+
+    def widen(h):
+        if h.dtype.scalar == tl.bfloat16:
+            bits = h.data.astype(np.uint32) << np.uint32(16)
+            return interpreter.TensorHandle(bits.view(np.float32), tl.float32)
+        return h
+
+    def create_dot(self, a, b, d, *args, **kwargs):
+        return dot(self, widen(a), widen(b), d, *args, **kwargs)
+
+    builder.create_dot = create_dot
+
+
 def install_launch_hooks() -> None:
     import os
 
@@ -111,6 +167,7 @@ def install_launch_hooks() -> None:
     _wrap_run(autotuner.Autotuner)
     if os.environ.get("TRITON_INTERPRET") == "1":
         _interpreter_autotune(autotuner.Autotuner)
+        _interpreter_support()
     if hasattr(autotuner, "Heuristics"):
         _wrap_run(autotuner.Heuristics)
     try:

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from . import errors, loader
+from .conditioning import Conditioning
 from ..common import channel
 
 
@@ -80,6 +81,7 @@ class _Runner:
             self.model64 = copy.deepcopy(model).double()
         except Exception as exc:
             self.truth_error = f"cannot upcast the reference to float64: {exc}"
+        self.cond = Conditioning(self.model64, device) if self.model64 is not None else None
 
     def run(self, inputs: list[Any]) -> dict[str, Any]:
         dev = _to(inputs, self.device)
@@ -97,7 +99,8 @@ class _Runner:
             except Exception as exc:
                 self.truth_error = f"the reference does not run in float64 ({type(exc).__name__}: {str(exc)[:200]})"
                 truth = None
-        return {"outputs": y, "truth": truth, "mutated": mutated}
+        cond = self.cond.per_trial(inputs) if self.cond is not None and truth is not None else None
+        return {"outputs": y, "truth": truth, "mutated": mutated, "conditioning": cond}
 
 
 def _nbytes(xs: list[Any]) -> int:
