@@ -8,6 +8,8 @@ import ast
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from .compare import Policy, compare_output, degenerate
 from .report import Report
 
@@ -55,10 +57,14 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
             anticheat["data_movement_ops"].append(op)
     trial = {"name": msg["name"], "passed": passed, "outputs": results, "launches": msg.get("launches", {})}
     if msg.get("subclasses"):
-        flag = {"rule": "tensor_subclass_output", "message": f"forward returned Tensor subclass(es) "
-                f"{', '.join(msg['subclasses'])}; compared as plain tensors"}
-        if flag not in correctness["flags"]:
-            correctness["flags"].append(flag)
+        anticheat.setdefault("subclasses", [])
+        for name in msg["subclasses"]:
+            if name not in anticheat["subclasses"]:
+                anticheat["subclasses"].append(name)
+    ev = msg.get("evidence")
+    if isinstance(ev, dict):
+        trial["evidence"] = ev
+        collect_evidence(ev, msg, passed, results, truths or refs, anticheat)
     if msg.get("mutated_inputs") and not exp.get("mutated"):
         trial["passed"] = False
         trial["mutated_inputs"] = msg["mutated_inputs"]
@@ -67,6 +73,112 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
         if why:
             correctness["flags"].append({"rule": "degenerate_output", "message": why})
     return trial
+
+
+def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, results: list[dict[str, Any]],
+                     truths: list[Any], anticheat: dict[str, Any]) -> None:
+    """Fold one trial's recorder evidence (worker/hooks.py Observation) into the anticheat record."""
+    acc = anticheat.setdefault("evidence", {"blocked": [], "calls": [], "hidden_ops": [], "callback_ops": [],
+                                            "outputs": [], "threads_alive": [], "witness": None})
+    for key in ("blocked", "calls"):
+        for item in ev.get(key) or []:
+            if item not in acc[key]:
+                acc[key].append(item)
+    for key in ("hidden_ops", "callback_ops", "threads_alive"):
+        for item in ev.get(key) or []:
+            if item not in acc[key]:
+                acc[key].append(item)
+    if ev.get("witness_error") and not acc["witness"]:
+        acc["witness"] = ev["witness_error"]
+    if msg.get("launches") and not ev.get("evidence_events"):
+        acc["sink_silent"] = True  # launches ran but the evidence store heard nothing: tampered
+    if not passed:
+        return  # a wrong output is judged as wrong; provenance matters for outputs that pass
+    for p in ev.get("provenance") or []:
+        i = p.get("index", 0)
+        src = p.get("source")
+        if src == "kernel":
+            continue
+        t = truths[i] if i < len(truths) else None
+        constant = isinstance(t, torch.Tensor) and t.numel() > 0 and t.is_floating_point() and bool(
+            (t.double() == t.double().flatten()[0]).all())
+        entry = {"trial": msg["name"], "index": i, "source": src, "input": p.get("input"), "constant": constant}
+        acc["outputs"].append(entry)
+
+
+_CALL_RULES = {
+    "host_compute": "forward moved data to the host ({call}): computing the answer with NumPy or Python is not a Triton kernel",
+    "cuda_graph_replay": "forward replayed a CUDA graph ({call}): its work is not the candidate's Triton kernels and escapes the recorder",
+    "dispatch_disabled": "forward switched off the op recorder ({call}): PyTorch ops run under it are invisible",
+    "threads": "forward started concurrent work ({call}): ops on other threads escape the recorder and the timer",
+}
+
+
+def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any], forward_line: int) -> dict[str, Any] | None:
+    """Verdicts from what the recorder, the audit guard, the profiler witness and the provenance
+    check saw (docs/verdicts.md, 'work the recorder does not see')."""
+    ev = anticheat.get("evidence") or {}
+    if ev.get("blocked"):
+        b = ev["blocked"][0]
+        text = (f"the candidate tried {b['event']} (refused): processes, threads, signals, sockets, ctypes, frames, "
+                f"the heap and dynamic code are not available to a kernel candidate")
+        for item in ev["blocked"][:5]:
+            rep.diag(item.get("line") or forward_line, f"{item['event']} refused (rule {item['rule']})", item["rule"])
+        return rep.end("rejected", f"rule {b['rule']}: {text}")
+    if ev.get("calls"):
+        c = ev["calls"][0]
+        text = _CALL_RULES.get(c["rule"], "{call}").format(call=c["call"])
+        for item in ev["calls"][:5]:
+            rep.diag(item.get("line") or forward_line, _CALL_RULES.get(item["rule"], "{call}").format(call=item["call"]),
+                     item["rule"])
+        return rep.end("rejected", f"rule {c['rule']}: {text}")
+    if ev.get("sink_silent") or (ev.get("witness") or "").startswith("the profiler was stopped"):
+        why = ev.get("witness") or "the launch evidence store received nothing although kernels launched"
+        rep.diag(forward_line, why, "recorder_tampered")
+        return rep.end("rejected", f"rule recorder_tampered: {why}")
+    if ev.get("hidden_ops"):
+        ops = ev["hidden_ops"]
+        text = (f"PyTorch computed {', '.join(ops[:5])} during forward where the op recorder did not see it (another "
+                "thread, a disabled dispatch mode or a launch-time callback); the profiler is the witness")
+        rep.diag(forward_line, text, "hidden_compute")
+        return rep.end("rejected", f"rule hidden_compute: {text}")
+    if anticheat.get("subclasses"):
+        names = ", ".join(anticheat["subclasses"])
+        text = (f"forward returned Tensor subclass(es) {names}: a subclass can compute lazily, after forward returns "
+                "and outside the recorder; return plain torch.Tensor outputs")
+        rep.diag(forward_line, text, "tensor_subclass_output")
+        return rep.end("rejected", f"rule tensor_subclass_output: {text}")
+    outs = ev.get("outputs") or []
+    aliases = [o for o in outs if o["source"] == "input"]
+    unwritten = [o for o in outs if o["source"] in ("none", "rewritten", "no_storage") and not o["constant"]]
+    if unwritten:
+        o = unwritten[0]
+        how = ("was changed after the last kernel that wrote it, by something the recorder cannot see"
+               if o["source"] == "rewritten" else "was never written by any Triton launch of this forward")
+        text = (f"output {o['index']} (trial {o['trial']}) matches the reference but {how} (NumPy, a CUDA graph, another "
+                "thread or a cached tensor)")
+        rep.diag(forward_line, text, "output_not_from_kernel")
+        return rep.end("rejected", f"rule output_not_from_kernel: {text}")
+    n_outputs = max((len(t["outputs"]) for t in correctness["trials"]), default=0)
+    alias_idx = {o["index"] for o in aliases}
+    if aliases and len(alias_idx) >= n_outputs:
+        o = aliases[0]
+        text = (f"forward returns its input {o['input']} (or a view of it) as output {o['index']}: it passes only because "
+                "the reference is the identity on the problem's input distribution (a degenerate domain); no kernel "
+                "computed it. Strengthen get_inputs so the op is not the identity there")
+        rep.diag(forward_line, text, "identity_output")
+        return rep.end("rejected", f"rule identity_output: {text}")
+    if aliases:
+        correctness["flags"].append({"rule": "output_aliases_input", "message": f"outputs {sorted(alias_idx)} are the "
+                                     "inputs themselves (the reference returns them unchanged on this input distribution)"})
+    if any(o["constant"] for o in outs):
+        correctness["flags"].append({"rule": "degenerate_output", "message": "an output no kernel wrote is constant on "
+                                     "the problem's inputs: the check cannot tell a real kernel from a fill"})
+    for t in ev.get("threads_alive") or []:
+        correctness["flags"].append({"rule": "threads", "message": f"thread {t} started in forward is still alive"})
+    if ev.get("witness") and not ev["witness"].startswith("the profiler was stopped"):
+        correctness["flags"].append({"rule": "witness_unavailable", "message": ev["witness"]})
+    return None
 
 
 def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
@@ -104,17 +216,25 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                          failures: list[tuple[str, dict[str, Any]]], forward_line: int, ref: dict[str, Any]) -> dict[str, Any] | None:
     trials = correctness["trials"]
     no_launch = [t["name"] for t in trials if not t["launches"]]
+    ev = anticheat.get("evidence") or {}
+    if ev.get("blocked") or ev.get("calls"):
+        return evidence_verdict(rep, anticheat, correctness, forward_line)
     if anticheat["torch_compute_ops"]:
         ops = anticheat["torch_compute_ops"]
+        callbacks = set(ev.get("callback_ops") or [])
         for op in ops:
+            where = ("in a Triton launch-time callback (grid callable, autotune pre_hook/post_hook or launch hook)"
+                     if op in callbacks else "in forward outside any Triton kernel")
             rep.diag(anticheat.get("op_lines", {}).get(op) or forward_line,
-                     f"PyTorch computes part of the answer: {op} runs in forward outside any Triton kernel",
-                     "pytorch_fallback")
+                     f"PyTorch computes part of the answer: {op} runs {where}", "pytorch_fallback")
         return rep.end("rejected", f"rule pytorch_fallback: forward runs PyTorch compute ops {', '.join(ops[:5])}"
                                    + (" next to its Triton launches" if anticheat["triton_launches"] else ""))
     if no_launch:
         rep.diag(forward_line, f"forward launched no Triton kernel (trials: {', '.join(no_launch)})", "no_triton_launch")
         return rep.end("rejected", "rule no_triton_launch: forward launched no @triton.jit kernel")
+    verdict = evidence_verdict(rep, anticheat, correctness, forward_line)
+    if verdict is not None:
+        return verdict
     default_fail = [(n, t) for n, t in failures if n != "shape-variation"]
     if default_fail:
         name, t = default_fail[0]

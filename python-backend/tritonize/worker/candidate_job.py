@@ -44,14 +44,14 @@ def _build(mod: Any, init: list[Any], seed: int, state: dict[str, torch.Tensor],
     return model, "seed only"
 
 
-def _forward(model: torch.nn.Module, args: list[Any], device: str) -> tuple[Any, hooks.OpRecorder]:
-    hooks.LAUNCHES.kernels.clear()
-    rec = hooks.OpRecorder()
-    with torch.no_grad(), rec:
+def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any) -> tuple[Any, hooks.OpRecorder]:
+    obs = hooks.Observation(read)  # op recorder + launch provenance + profiler witness (hooks.py)
+    with torch.no_grad(), obs:
         y = model(*args)
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    return y, rec
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+    obs.rec.evidence = obs.finish(_outputs(y), args)  # type: ignore[attr-defined]
+    return y, obs.rec
 
 
 def _coverage(model: torch.nn.Module, inputs: list[Any], device: str, triton_names: set[str]) -> dict[str, Any]:
@@ -83,8 +83,8 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
     path, device = job["candidate"], job["device"]
     import os
 
-    hooks.CANDIDATE_PATH = os.path.realpath(path)
     integrity = hooks.Integrity.take()
+    read = hooks.arm(os.path.realpath(path))  # the audit guard; `read` stays in this frame only
     try:
         mod = loader.load_module(path, name_hint="candidate")
         loader.require(mod, ["ModelNew"], path)
@@ -120,7 +120,7 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
                 _poison(device, int(data.get("output_bytes", 0)))
             fresh = _to(trial["inputs"], device)
             args = [x.clone() if isinstance(x, torch.Tensor) else x for x in fresh]
-            y, rec = _forward(target, args, device)
+            y, rec = _forward(target, args, device, read)
         except BaseException as exc:
             channel.send(out_fd, {"type": "error", "stage": "forward", "trial": trial["name"], **errors.describe(exc, path)})
             return
@@ -135,7 +135,7 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
         channel.send(out_fd, {"type": "trial", "name": trial["name"], "outputs": _cpu(_outputs(y)), "subclasses": subclasses,
                               "launches": dict(hooks.LAUNCHES.kernels), "compute_ops": dict(rec.compute),
                               "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
-                              "mutated_inputs": mutated})
+                              "mutated_inputs": mutated, "evidence": rec.evidence})
         del y, args, fresh
 
     coverage = None
