@@ -195,6 +195,15 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
         rep.r["unverified"] = {"rule": "interpreter_unsupported", "feature": feature, "line": line,
                                "message": text}
         return rep.end("runtime_error", text)
+    text = str(msg.get("message") or "")
+    if msg.get("exc_type") == "PermissionError" and "is not allowed in a kernel candidate (rule " in text:
+        # The audit guard (worker/guard.py) refused an action and the candidate let it propagate.
+        # A candidate raising this text itself only gets itself rejected.
+        rule = text.rsplit("(rule ", 1)[-1].rstrip(")").strip() or "guard"
+        what = text.split("tritonize: ", 1)[-1].split(" is not allowed", 1)[0]
+        rep.diag(line, f"{what} refused: processes, threads, signals, sockets, ctypes, frames, the heap and dynamic "
+                       f"code are not available to a kernel candidate", rule)
+        return rep.end("rejected", f"rule {rule}: the candidate tried {what}{at} (refused)")
     kind = "compile_error" if msg.get("compile") or msg.get("stage") == "import" and msg.get("exc_type") in (
         "SyntaxError", "ImportError", "ModuleNotFoundError", "LoadError", "NameError", "IndentationError") else "runtime_error"
     where = f" (trial {msg['trial']})" if msg.get("trial") else ""
@@ -235,7 +244,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     verdict = evidence_verdict(rep, anticheat, correctness, forward_line)
     if verdict is not None:
         return verdict
-    default_fail = [(n, t) for n, t in failures if n != "shape-variation"]
+    default_fail = [(n, t) for n, t in failures if n not in ("shape-variation", "broadened")]
     if default_fail:
         name, t = default_fail[0]
         if t.get("mutated_inputs") and all(o["ok"] for o in t["outputs"]):
@@ -257,6 +266,24 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
         rep.diag(line, f"trial {name}: {bad['reason']}", rule)
         return rep.end("incorrect", f"trial {name}: {bad['reason']}")
+    broad = [t for n, t in failures if n == "broadened"]
+    if broad:
+        bad = next((o for o in broad[0]["outputs"] if not o["ok"]), {"reason": "wrong result"})
+        dom = ref.get("domain") or []
+        degenerate = [i for i, d in enumerate(dom) if d.get("identity_of") is not None or d.get("constant")]
+        if degenerate:
+            d = dom[degenerate[0]]
+            what = (f"the identity (it equals input {d['identity_of']})" if d.get("identity_of") is not None
+                    else "a constant")
+            msg = (f"on the problem's inputs the reference output {degenerate[0]} is {what}, and the candidate is right "
+                   f"only there: with the same inputs given random signs and wider magnitudes it is wrong "
+                   f"({bad['reason']}); it copies or fills instead of computing the op. Strengthen get_inputs too")
+            rep.diag(forward_line, msg, "degenerate_domain")
+            return rep.end("rejected", f"rule degenerate_domain: {msg}")
+        msg = (f"right on the problem's input distribution but not on the same inputs with random signs and wider "
+               f"magnitudes ({bad['reason']}): the kernel assumes something about its inputs that the op does not")
+        correctness["flags"].append({"rule": "domain_assumption", "message": msg})
+        rep.diag(forward_line, msg, "domain_assumption", "warning")
     var = [t for n, t in failures if n == "shape-variation"]
     if var:
         bad = next((o for o in var[0]["outputs"] if not o["ok"]), {"reason": "wrong result"})

@@ -105,3 +105,46 @@ class Conditioning:
         except Exception as exc:  # the tolerance then falls back to the reference's own error
             self.degree, self.note = None, f"conditioning unavailable ({type(exc).__name__}: {str(exc)[:120]})"
             return None
+
+
+def broadened(inputs: list[Any], seed: int) -> list[Any]:
+    """The first trial's inputs with random signs and magnitudes spread over ~e^+-4: outside a
+    distribution on which the op degenerates (relu of positive values is the identity,
+    |x| < 50 on N(0,1) is constant). Integer inputs (indices) are left alone."""
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for x in inputs:
+        if isinstance(x, torch.Tensor) and x.is_floating_point():
+            sign = torch.randint(0, 2, x.shape, generator=g).float() * 2 - 1
+            scale = torch.exp(2.0 * torch.randn(x.shape, generator=g))
+            lim = torch.finfo(x.dtype).max / 64
+            y = (x.float() * sign * scale).clamp(-lim, lim).to(x.dtype)
+            out.append(y)
+        else:
+            out.append(x)
+    return out
+
+
+def domain_facts(trials_in: list[dict[str, Any]], trials_out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per output: is it, on every trial at the problem's own distribution, equal to one of the
+    inputs (`identity_of`) or constant (`constant`)? Then a copy or a fill passes the check."""
+    facts: list[dict[str, Any]] = []
+    n_out = len(trials_out[0]["outputs"]) if trials_out else 0
+    for i in range(n_out):
+        ident, const = None, True
+        outs = [t["outputs"][i] for t in trials_out]
+        if not all(isinstance(o, torch.Tensor) for o in outs):
+            facts.append({"identity_of": None, "constant": False})
+            continue
+        for j in range(len(trials_in[0]["inputs"])):
+            if all(isinstance(t["inputs"][j], torch.Tensor) and t["inputs"][j].shape == o.shape
+                   and t["inputs"][j].dtype == o.dtype and torch.equal(t["inputs"][j], o)
+                   for t, o in zip(trials_in, outs)):
+                ident = j
+                break
+        for o in outs:
+            if o.numel() < 2 or not bool((o == o.flatten()[0]).all()):
+                const = False
+                break
+        facts.append({"identity_of": ident, "constant": const})
+    return facts

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from . import errors, loader
-from .conditioning import Conditioning
+from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel
 
 
@@ -132,8 +132,11 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
             trials_in.append({"name": f"random-{i}", "inputs": _gen_inputs(mod, seed + 1 + i)})
         if job.get("heavy_tailed", True):
             trials_in.append({"name": "heavy-tailed", "inputs": _heavy_tailed(_gen_inputs(mod, seed + 50), seed + 51)})
+        random_in = [t for t in trials_in if t["name"].startswith("random-")]
+        trials_in.append({"name": "broadened", "inputs": broadened(trials_in[0]["inputs"], seed + 90)})
         for t in trials_in:
             trials_out.append({"name": t["name"], **runner.run(t["inputs"])})
+        domain = domain_facts(random_in, trials_out[:len(random_in)])
         from torch.utils.flop_counter import FlopCounterMode
 
         flops = 0
@@ -188,6 +191,7 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
         "variation_overrides": sizes if variation else None,
         "variation_note": note,
         "truth_error": runner.truth_error,
+        "domain": domain,
         "flops": flops,
         "input_bytes": _nbytes(trials_in[0]["inputs"]),
         "output_bytes": _nbytes(outs0),
