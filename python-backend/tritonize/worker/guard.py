@@ -150,6 +150,8 @@ def _make_hook() -> Callable[[str, tuple], None]:
                     culprit = False  # Triton's compiler (ptxas), the harness itself
                 elif owner == "candidate":
                     culprit = True
+                elif rule == "ctypes":
+                    culprit = False  # libraries load their native parts through ctypes on demand
                 else:  # torch or another library: the candidate's when the candidate asked for it
                     culprit = False
                     g = f

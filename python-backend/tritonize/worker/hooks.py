@@ -94,6 +94,7 @@ def checksum(t: torch.Tensor) -> tuple[int, int]:
 
 
 INTERNAL = "tritonize::internal"
+FORWARD = "tritonize::forward"  # profiler range around the observed forward (marks its thread)
 
 
 def _wrap_run(cls: type, attr: str = "run") -> None:
@@ -401,8 +402,9 @@ def _witness_events(prof: Any) -> list[tuple[str, bool]]:
     this module's own ranges. The profiler hooks aten calls in C++ on every thread, whatever
     Python dispatch modes are switched on or off."""
     out = []
-    main = threading.get_native_id()
-    for evt in prof.events():
+    events = list(prof.events())
+    main = next((e.thread for e in events if e.name == FORWARD), None)
+    for evt in events:
         name = evt.name
         if not name.startswith("aten::"):
             continue
@@ -416,7 +418,7 @@ def _witness_events(prof: Any) -> list[tuple[str, bool]]:
                 break
             parent = parent.cpu_parent
         if not internal:
-            out.append((name, getattr(evt, "thread", main) != main))
+            out.append((name, main is not None and getattr(evt, "thread", main) != main))
     return out
 
 
@@ -429,6 +431,7 @@ class Observation:
         self.read = read
         self.rec = OpRecorder()
         self.prof: Any = None
+        self.mark: Any = None
         self.witness_error: str | None = None
         self.start = 0
         self.threads_before: set[int] = set()
@@ -447,6 +450,8 @@ class Observation:
             except TypeError:  # older torch: the calling thread only
                 self.prof = profile(activities=[ProfilerActivity.CPU])
             self.prof.__enter__()
+            self.mark = torch.profiler.record_function(FORWARD)
+            self.mark.__enter__()
         except Exception as exc:
             self.prof, self.witness_error = None, f"profiler unavailable: {type(exc).__name__}: {exc}"[:200]
         LAUNCHES.kernels.clear()
@@ -461,6 +466,8 @@ class Observation:
             TRACK["on"] = False
             if self.prof is not None:
                 try:
+                    if self.mark is not None:
+                        self.mark.__exit__(None, None, None)
                     self.prof.__exit__(None, None, None)
                 except Exception as e:  # stopped or replaced from inside forward
                     self.witness_error = f"the profiler was stopped during forward ({type(e).__name__})"
