@@ -136,6 +136,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_numpy_host.py", "vector_add.py", ("rejected",), rule("host_compute", "torch.from_numpy")),
     ("cheat_lazy_subclass.py", "vector_add.py", ("rejected", "runtime_error"),
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("tensor_subclass_output")(rep, cand)),
+    ("cheat_cpp_extension.py", "vector_add.py", ("rejected",), rule("process_spawn")),
     # 4. forged evidence
     ("cheat_numpy_bypass_forged_launch.py", "vector_add.py", ("rejected",), rule("output_not_from_kernel")),
     ("cheat_patch_recorder_globals.py", "vector_add.py", ("rejected",), any_rule("monkeypatch", "hidden_compute")),

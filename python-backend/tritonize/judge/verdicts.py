@@ -196,6 +196,16 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
                                "message": text}
         return rep.end("runtime_error", text)
     text = str(msg.get("message") or "")
+    refused = msg.get("guard") or []
+    if refused:
+        # The audit guard (worker/guard.py) refused an action before this error: that is the verdict,
+        # whatever the candidate (or a library it called) turned the refusal into.
+        for item in refused[:5]:
+            rep.diag(item.get("line") or line, f"{item['event']} refused (rule {item['rule']}): processes, threads, "
+                     "signals, sockets, ctypes, frames, the heap and dynamic code are not available to a kernel candidate",
+                     item["rule"])
+        first = refused[0]
+        return rep.end("rejected", f"rule {first['rule']}: the candidate tried {first['event']} (refused)")
     if msg.get("exc_type") == "PermissionError" and "is not allowed in a kernel candidate (rule " in text:
         # The audit guard (worker/guard.py) refused an action and the candidate let it propagate.
         # A candidate raising this text itself only gets itself rejected.

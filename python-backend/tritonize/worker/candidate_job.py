@@ -79,6 +79,11 @@ def _coverage(model: torch.nn.Module, inputs: list[Any], device: str, triton_nam
             "other_kernels": sorted(others.items(), key=lambda kv: -kv[1])[:8]}
 
 
+def _refused(read: Any) -> list[dict[str, Any]]:
+    """What the audit guard refused so far (an error after a refusal is judged as the refusal)."""
+    return [{"rule": e[1], "event": e[2], "line": e[3]} for e in read() if e and e[0] == "blocked"]
+
+
 def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
     path, device = job["candidate"], job["device"]
     import os
@@ -89,7 +94,7 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
         mod = loader.load_module(path, name_hint="candidate")
         loader.require(mod, ["ModelNew"], path)
     except BaseException as exc:  # SystemExit included: a candidate may exit at import
-        channel.send(out_fd, {"type": "error", "stage": "import", **errors.describe(exc, path)})
+        channel.send(out_fd, {"type": "error", "stage": "import", **errors.describe(exc, path), "guard": _refused(read)})
         return
     changed = integrity.changed()
     if changed:
@@ -100,7 +105,7 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
     try:
         model, params = _build(mod, data["init_inputs"], seed, data["state_dict"], device)
     except BaseException as exc:
-        channel.send(out_fd, {"type": "error", "stage": "init", **errors.describe(exc, path)})
+        channel.send(out_fd, {"type": "error", "stage": "init", **errors.describe(exc, path), "guard": _refused(read)})
         return
     channel.send(out_fd, {"type": "stage", "stage": "checking", "params": params})
 
@@ -122,7 +127,8 @@ def run(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
             args = [x.clone() if isinstance(x, torch.Tensor) else x for x in fresh]
             y, rec = _forward(target, args, device, read)
         except BaseException as exc:
-            channel.send(out_fd, {"type": "error", "stage": "forward", "trial": trial["name"], **errors.describe(exc, path)})
+            channel.send(out_fd, {"type": "error", "stage": "forward", "trial": trial["name"], **errors.describe(exc, path),
+                                  "guard": _refused(read)})
             return
         changed = integrity.changed()
         if changed:
