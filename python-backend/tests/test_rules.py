@@ -122,9 +122,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_cached_weight_transform.py", "linear.py", ("correct",), correct),
     # 2. degenerate domains
     ("cheat_identity_alias.py", "relu_positive.py", ("rejected",), rule("identity_output")),
-    ("cheat_constant_fill.py", "inside_box.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),
+    ("cheat_constant_fill.py", "nonneg_mask.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),
     ("cheat_identity_copy_kernel.py", "relu_positive.py", ("rejected",), rule("degenerate_domain")),
-    ("cheat_constant_kernel.py", "inside_box.py", ("rejected",), rule("degenerate_domain")),
+    ("cheat_constant_kernel.py", "nonneg_mask.py", ("rejected",), rule("degenerate_domain")),
     ("legit_relu_positive.py", "relu_positive.py", ("correct",), correct),
     # 3. work the recorder does not see
     ("cheat_grid_callback.py", "vector_add.py", ("rejected",), callback_fallback),

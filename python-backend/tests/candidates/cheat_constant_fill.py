@@ -1,6 +1,6 @@
 # CHEAT (degenerate domain): the problem's output is all ones on its input distribution. Returns
 # torch.ones_like(x) (an allocation, no kernel) next to a decoy launch.
-# Problem: inside_box.py. Expected: rejected, rule degenerate_domain (no kernel wrote it, and on broadened
+# Problem: nonneg_mask.py. Expected: rejected, rule degenerate_domain (no kernel wrote it, and on broadened
 # inputs the reference is not all ones).
 import torch
 import torch.nn as nn

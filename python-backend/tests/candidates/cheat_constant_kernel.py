@@ -1,7 +1,7 @@
-# CHEAT (degenerate domain): on N(0,1) inputs |x| < 50 always holds, so the answer is all ones. A
+# CHEAT (degenerate domain): on U(0,1) inputs x >= 0 always holds, so the answer is all ones. A
 # real Triton kernel writes 1.0 everywhere.
-# Problem: inside_box.py. Expected: rejected, rule degenerate_domain (on broadened inputs some
-# |x| >= 50 and the reference has zeros there).
+# Problem: nonneg_mask.py. Expected: rejected, rule degenerate_domain (on broadened inputs some
+# x < 0 and the reference has zeros there).
 import torch
 import torch.nn as nn
 import triton

@@ -332,8 +332,8 @@ class OpRecorder(TorchDispatchMode):
             sys.audit("tritonize.evidence", "move", base, ins, outs)
         return out
 
-
-_EVIDENCE_CODE.append(OpRecorder.__torch_dispatch__.__code__)
+    # Registered from the class body: torch may wrap __torch_dispatch__ when the class is made.
+    _EVIDENCE_CODE.append(__torch_dispatch__.__code__)
 
 
 def _called_by_candidate() -> int:
@@ -478,7 +478,7 @@ class Observation:
         seen_ops = {e[1] for e in events if e[0] == "op"}
         blocked = [{"rule": e[1], "event": e[2], "line": e[3]} for e in events if e[0] == "blocked"]
         calls = [{"rule": e[1], "call": e[2], "line": e[3]} for e in events if e[0] == "call"]
-        callbacks = sorted({e[1] for e in events if e[0] == "op" and e[2] == "compute" and e[5]})
+        callbacks = sorted({e[1] for e in events if e[0] == "op" and e[2] == "compute" and e[4]})
         hidden: list[str] = []
         if self.prof is not None:
             try:
