@@ -55,7 +55,7 @@ def correct(rep: dict, cand: Path) -> None:
     assert rep["anticheat"]["torch_compute_ops"] == []
     for t in trials:
         for p in (t.get("evidence") or {}).get("provenance", []):
-            assert p["source"] == "kernel", (t["name"], p)
+            assert p["source"] in ("kernel", "input_written"), (t["name"], p)
 
 
 def unverified_on_cpu(feature: str) -> Check:
@@ -151,11 +151,11 @@ def test_every_case_names_its_problem():
         assert (PROBLEMS / prob).exists(), prob
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("cand,prob,verdicts,check", CASES, ids=[c[0][:-3] for c in CASES])
 def test_rules_cpu(runner, cand, prob, verdicts, check):
     path = CANDIDATES / cand
-    rep = runner(path, PROBLEMS / prob, "cpu", timeout=120.0)
+    rep = runner(path, PROBLEMS / prob, "cpu", timeout=400.0)  # the interpreter on a loaded 2-core box
     assert rep["verdict"] in verdicts, (rep["verdict"], rep["summary"], rep.get("diagnostics"))
     check(rep, path)
 

@@ -97,7 +97,7 @@ def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, resu
     for p in ev.get("provenance") or []:
         i = p.get("index", 0)
         src = p.get("source")
-        if src == "kernel":
+        if src in ("kernel", "input_written"):
             continue
         t = truths[i] if i < len(truths) else None
         constant = isinstance(t, torch.Tensor) and t.numel() > 0 and t.is_floating_point() and bool(

@@ -512,7 +512,10 @@ class Observation:
                 provenance.append({"index": i, "source": "no_storage"})
                 continue
             if key in arg_keys:
-                provenance.append({"index": i, "source": "input", "input": arg_keys[key]})
+                # An input a kernel wrote into (in place) is the kernel's output; the judge deals
+                # with the mutation. An input returned untouched is the identity.
+                written = key in state and checksum(o) == state[key]
+                provenance.append({"index": i, "source": "input_written" if written else "input", "input": arg_keys[key]})
             elif key not in state:
                 provenance.append({"index": i, "source": "none"})
             elif checksum(o) != state[key]:
