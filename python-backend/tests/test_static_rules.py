@@ -462,3 +462,36 @@ def test_torch_compile(snippet):
     src = model(LAUNCH + "return out", extra=snippet)
     found = rules(src)["torch_compile"]
     assert found and found[0]["severity"] == "error"
+
+
+def test_candidate_copy_of_the_harness_is_never_grounds_for_rejection():
+    """LLM candidates often carry their own copy of get_inputs / get_init_inputs / Model with the
+    problem's literal sizes and dtypes. Those copies are never called by the verifier: no
+    shape_hardcoding or precision hint, and certainly no error, comes from them."""
+    src = model("""
+        out = torch.empty_like(a)
+        add_kernel[(triton.cdiv(out.numel(), 1024),)](a, b, out, out.numel(), BLOCK=1024)
+        return out
+    """, extra="""
+        N = 3000
+
+
+        class Model(nn.Module):
+            def forward(self, a, b):
+                return (a.half() + b.half()).float()
+
+
+        def get_inputs():
+            torch.manual_seed(0)
+            return [torch.randn(N, dtype=torch.float16).float(), torch.randn(3000).to(torch.bfloat16)]
+
+
+        def get_init_inputs():
+            return [3000]
+    """)
+    found = check_source(src, problem_dims={3000}, problem_dtype="float32")
+    assert not [d for d in found if d["severity"] == "error"], found
+    assert not [d for d in found if d["rule"] in ("shape_hardcoding", "precision_downgrade")], found
+    # The same literal in forward is still a hint.
+    hard = src.replace("out = torch.empty_like(a)", "out = torch.empty(3000)")
+    assert any(d["rule"] == "shape_hardcoding" for d in check_source(hard, problem_dims={3000}))

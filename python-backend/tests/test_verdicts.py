@@ -190,6 +190,8 @@ def fallback_op_line(rep: dict, cand: Path) -> None:
 
 
 def compiled_hidden(rep: dict, cand: Path) -> None:
+    if any(f"rule {r}" in rep["summary"] for r in ("process_spawn", "dynamic_code", "introspection", "hidden_compute")):
+        return  # the audit guard / profiler witness stopped Inductor's machinery first
     assert "copy_kernel" in rep["anticheat"]["triton_kernels"]
     if rep["device"]["type"] == "cpu" or rep["anticheat"]["torch_compute_ops"]:
         fallback("aten.add.Tensor", "copy_kernel")(rep, cand)
@@ -198,6 +200,8 @@ def compiled_hidden(rep: dict, cand: Path) -> None:
 
 
 def reference_hidden(rep: dict, cand: Path) -> None:
+    if rep["verdict"] == "rejected" and "rule introspection" in rep["summary"]:
+        return  # the audit guard refused the frame walk (worker/guard.py)
     if rep["verdict"] == "rejected":
         fallback("aten.add.Tensor", "copy_kernel")(rep, cand)
 
@@ -251,6 +255,9 @@ def exited_early(rep: dict, cand: Path) -> None:
 
 
 def crashed(rep: dict, cand: Path) -> None:
+    if rep["verdict"] == "rejected":  # the audit guard refused the ctypes write (worker/guard.py)
+        assert diags(rep, "ctypes") and "rule ctypes" in rep["summary"], rep["summary"]
+        return
     assert diags(rep, "runtime_error")
     text = rep["summary"].lower()
     assert "sigsegv" in text or "signal 11" in text or "-11" in text or "segmentation" in text, rep["summary"]
@@ -332,7 +339,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("compile_syntax_error.py", "vector_add.py", ("compile_error",), compile_at("def forward(self, a, b)", None)),
     ("compile_triton_error.py", "vector_add.py", ("compile_error",), compile_at("tl.arange(0, 1000)", "power of 2")),
     ("timeout_infinite_loop.py", "vector_add.py", ("timeout",), timed_out),
-    ("crash_segfault_ctypes.py", "vector_add.py", ("runtime_error",), crashed),
+    ("crash_segfault_ctypes.py", "vector_add.py", ("runtime_error", "rejected"), crashed),
 ]
 
 TIMEOUTS = {"timeout_infinite_loop.py": 8.0}
@@ -340,7 +347,9 @@ TIMEOUTS = {"timeout_infinite_loop.py": 8.0}
 
 def test_library_is_complete():
     """Every candidate file is in CASES (and the headers name the problem the case uses)."""
-    listed = {c for c, *_ in CASES}
+    from test_rules import CASES as RULE_CASES  # the judging-rule cases live in tests/test_rules.py
+
+    listed = {c for c, *_ in CASES} | {c for c, *_ in RULE_CASES}
     on_disk = {p.name for p in CANDIDATES.glob("*.py") if not p.name.startswith("escape_")}  # test_sandbox.py
     assert on_disk == listed, (on_disk - listed, listed - on_disk)
     for cand, prob, *_ in CASES:
@@ -595,6 +604,7 @@ def test_gpu_correct_bench_has_timings():
 
 
 def test_gpu_library_is_complete():
-    listed = {c for c, *_ in GPU_CASES} | {"gpu_side_stream_hidden.py", "gpu_memoize_data_ptr.py"}
+    listed = {c for c, *_ in GPU_CASES} | {"gpu_side_stream_hidden.py", "gpu_memoize_data_ptr.py",
+                                                "gpu_cuda_graph_replay.py"}  # the last: tests/test_rules.py
     on_disk = {p.name for p in GPU_CANDIDATES.glob("*.py")}
     assert on_disk == listed, (on_disk - listed, listed - on_disk)

@@ -256,7 +256,8 @@ def _recheck(cand: list[Any] | None, exp: dict[str, Any] | None, policy: Policy)
         return {"ok": False, "reason": f"{len(cand)} outputs, expected {len(ref)}"}
     for i, (c, e) in enumerate(zip(cand, ref)):
         truth = exp["truth"][i] if exp.get("truth") else None
-        res = compare_output(i, c, e, truth, policy)
+        conds = exp.get("conditioning") or []
+        res = compare_output(i, c, e, truth, policy, conds[i] if i < len(conds) else None)
         if not res["ok"]:
             return {"ok": False, "reason": res["reason"]}
     return {"ok": True, "reason": None}

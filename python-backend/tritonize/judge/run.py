@@ -161,8 +161,11 @@ class _Reference:
             raise ProblemError(f"reference worker answered {msg.get('type')!r} to trial {name}")
         if msg.get("skip"):
             return msg
-        self._load(msg, ("outputs", "truth"), ("inputs", "state"))
+        self._load(msg, ("outputs", "truth", "cond_magnitude", "cond_count"), ("inputs", "state"))
         msg["truth"] = msg["truth"] or None
+        mags, counts = msg.pop("cond_magnitude", None), msg.pop("cond_count", None)
+        msg["conditioning"] = ([{"magnitude": m, "count": c} if m is not None and c is not None else None
+                                for m, c in zip(mags, counts)] if mags and counts else None)
         return msg
 
     def _load(self, msg: dict[str, Any], mine: tuple[str, ...], theirs: tuple[str, ...]) -> None:
@@ -322,6 +325,13 @@ def _param_mismatch(ref: list[dict[str, Any]], mine: Any) -> list[str]:
     return out
 
 
+def _and_domain(a: list[dict[str, Any]] | None, b: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if a is None:
+        return [dict(f) for f in b]
+    return [{"identity_of": x.get("identity_of") if x.get("identity_of") == y.get("identity_of") else None,
+             "constant": bool(x.get("constant")) and bool(y.get("constant"))} for x, y in zip(a, b)]
+
+
 class _Run:
     """The candidate side of one verify: the judge-driven protocol, trial by trial."""
 
@@ -401,7 +411,7 @@ class _Run:
     def _report(self, msg: dict[str, Any]) -> dict[str, Any]:
         kind = msg.get("type")
         if kind == "error":
-            return error_verdict(msg, self.rep, self.candidate)
+            return error_verdict(msg, self.rep, self.candidate, self.info.get("variation_overrides"))
         if kind == "tamper":
             for name in msg.get("changed", []):
                 self.rep.diag(self.forward_line, f"the candidate replaced {name}", "monkeypatch")
@@ -439,6 +449,7 @@ class _Run:
         plan = [(f"random-{i}", "random", i) for i in range(self.options.random_trials)]
         if self.options.heavy_tailed:
             plan.append(("heavy-tailed", "heavy", 0))
+        plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
         if self.options.shape_variation:
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
@@ -477,6 +488,8 @@ class _Run:
             correctness["flags"].append({"rule": "no_fp64_truth", "message": td["truth_error"] + "; dtype tolerances used"})
         if td.get("variation"):
             self.info["variation_overrides"] = td["variation"]["overrides"]
+        if td.get("domain") is not None:  # identity/constant facts: true only if true on every random trial
+            self.info["domain"] = _and_domain(self.info.get("domain"), td["domain"])
         expect = [{"shape": list(o.shape), "dtype": str(o.dtype).replace("torch.", "")} if isinstance(o, torch.Tensor)
                   else {"shape": None, "dtype": None} for o in td["outputs"]]
         cmd: dict[str, Any] = {"cmd": "trial", "name": name, "expect": expect, "output_bytes": td["output_bytes"],
@@ -497,7 +510,7 @@ class _Run:
             except Exception as exc:
                 raise ProtocolViolation(f"trial {name}: unusable outputs ({type(exc).__name__}: {str(exc)[:160]})") from exc
             self._no_aliasing(outs, td)
-            results = compare_outputs(outs, td["outputs"], td.get("truth"), self.policy)
+            results = compare_outputs(outs, td["outputs"], td.get("truth"), self.policy, conds=td.get("conditioning"))
             msg["outputs"] = outs
             exp = {"outputs": td["outputs"], "truth": td.get("truth"), "mutated": td.get("mutated")}
             trial = judge_trial(msg, exp, self.policy, self.info, self.forward_line, self.defs, rep, self.anticheat,
@@ -552,7 +565,9 @@ class _Run:
             td = self.ref.trial(f"bench-{j}", "bench", j)
             sets.append(td["inputs"])
             checks.append({"outputs": [o.cpu() if isinstance(o, torch.Tensor) else o for o in td["outputs"]],
-                           "truth": [t.cpu() for t in td["truth"]] if td.get("truth") else None})
+                           "truth": [t.cpu() for t in td["truth"]] if td.get("truth") else None,
+                           "conditioning": [{k: v.cpu() for k, v in c.items()} if c else None
+                                            for c in td["conditioning"]] if td.get("conditioning") else None})
         self.info["bench_check"] = checks
         fields: dict[str, Any] = {"sets": []}
         raw: list[torch.Tensor] = []

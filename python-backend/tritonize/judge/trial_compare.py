@@ -29,16 +29,18 @@ def default_budget(device: torch.device | str) -> int:
 
 
 def compare_outputs(cands: list[Any], refs: list[Any], truths: list[Any] | None, policy: Policy,
-                    budget_bytes: int | None = None) -> list[dict[str, Any]]:
+                    budget_bytes: int | None = None, conds: list[Any] | None = None) -> list[dict[str, Any]]:
+    """`conds`: per output, the summation allowance's {"magnitude", "count"} (or None)."""
     out = []
     for i, (c, r) in enumerate(zip(cands, refs)):
         t = truths[i] if truths else None
-        out.append(compare_one(i, c, r, t, policy, budget_bytes))
+        cond = conds[i] if conds and i < len(conds) else None
+        out.append(compare_one(i, c, r, t, policy, budget_bytes, cond))
     return out
 
 
 def compare_one(i: int, c: Any, r: torch.Tensor, t: torch.Tensor | None, policy: Policy,
-                budget_bytes: int | None = None) -> dict[str, Any]:
+                budget_bytes: int | None = None, cond: dict[str, torch.Tensor] | None = None) -> dict[str, Any]:
     if isinstance(c, torch.Tensor) and c.device.type == "meta":
         if tuple(c.shape) == tuple(r.shape) and c.dtype == r.dtype:
             # The worker describes only outputs whose shape or dtype is wrong; this one is not.
@@ -52,9 +54,11 @@ def compare_one(i: int, c: Any, r: torch.Tensor, t: torch.Tensor | None, policy:
     budget = budget_bytes or default_budget(r.device)
     step = max(1024, budget // _BYTES_PER_ELEMENT)
     n = r.numel()
+    if cond is not None and cond["magnitude"].device != r.device:
+        cond = {k: v.to(r.device) for k, v in cond.items()}
     if n <= step or not r.is_floating_point():
-        return compare_output(i, c, r, t, policy)
-    return _sliced(i, c, r, t, policy, step)
+        return compare_output(i, c, r, t, policy, cond)
+    return _sliced(i, c, r, t, policy, step, cond)
 
 
 def _anchors(r: torch.Tensor, t: torch.Tensor, step: int) -> torch.Tensor:
@@ -72,7 +76,8 @@ def _anchors(r: torch.Tensor, t: torch.Tensor, step: int) -> torch.Tensor:
     return torch.tensor([best[0][1], best[1][1]], device=r.device)
 
 
-def _sliced(i: int, c: torch.Tensor, r: torch.Tensor, t: torch.Tensor | None, policy: Policy, step: int) -> dict[str, Any]:
+def _sliced(i: int, c: torch.Tensor, r: torch.Tensor, t: torch.Tensor | None, policy: Policy, step: int,
+            cond: dict[str, torch.Tensor] | None = None) -> dict[str, Any]:
     shape = list(r.shape)
     cf, rf = c.reshape(-1), r.reshape(-1)
     tf = t.reshape(-1) if t is not None else None
@@ -82,7 +87,8 @@ def _sliced(i: int, c: torch.Tensor, r: torch.Tensor, t: torch.Tensor | None, po
         def part(x: torch.Tensor) -> torch.Tensor:
             s = x[a:a + step]
             return torch.cat([s, x[anchors]]) if anchors is not None else s
-        res = compare_output(i, part(cf), part(rf), part(tf) if tf is not None else None, policy)
+        pc = {k: part(v.reshape(-1)) for k, v in cond.items()} if cond is not None else None
+        res = compare_output(i, part(cf), part(rf), part(tf) if tf is not None else None, policy, pc)
         if not res["ok"] and res.get("first_mismatch") is not None:
             j = res["first_mismatch"][0]
             flat = a + j if j < min(step, rf.numel() - a) else int(anchors[j - min(step, rf.numel() - a)])

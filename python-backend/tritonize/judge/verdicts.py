@@ -8,6 +8,8 @@ import ast
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from .compare import Policy, compare_output, degenerate
 from .report import Report
 
@@ -40,8 +42,10 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
         results = [{"index": 0, "ok": False, "reason": f"forward returned {len(outs)} outputs, expected {len(refs)}"}]
     elif results is None:
         results = []
+        conds = exp.get("conditioning") or [None] * len(refs)
         for i, (c, r) in enumerate(zip(outs, refs)):
-            results.append(compare_output(i, c, r, truths[i] if truths else None, policy))
+            results.append(compare_output(i, c, r, truths[i] if truths else None, policy,
+                                          conds[i] if i < len(conds) else None))
     passed = all(o["ok"] for o in results)
     for k, n in msg.get("launches", {}).items():
         if k not in anticheat["triton_kernels"]:
@@ -56,10 +60,14 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
             anticheat["data_movement_ops"].append(op)
     trial = {"name": msg["name"], "passed": passed, "outputs": results, "launches": msg.get("launches", {})}
     if msg.get("subclasses"):
-        flag = {"rule": "tensor_subclass_output", "message": f"forward returned Tensor subclass(es) "
-                f"{', '.join(msg['subclasses'])}; compared as plain tensors"}
-        if flag not in correctness["flags"]:
-            correctness["flags"].append(flag)
+        anticheat.setdefault("subclasses", [])
+        for name in msg["subclasses"]:
+            if name not in anticheat["subclasses"]:
+                anticheat["subclasses"].append(name)
+    ev = msg.get("evidence")
+    if isinstance(ev, dict):
+        trial["evidence"] = ev
+        collect_evidence(ev, msg, passed, results, truths or refs, anticheat)
     if msg.get("mutated_inputs") and not exp.get("mutated"):
         trial["passed"] = False
         trial["mutated_inputs"] = msg["mutated_inputs"]
@@ -70,15 +78,159 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     return trial
 
 
-def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path) -> dict[str, Any]:
+def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, results: list[dict[str, Any]],
+                     truths: list[Any], anticheat: dict[str, Any]) -> None:
+    """Fold one trial's recorder evidence (worker/hooks.py Observation) into the anticheat record."""
+    acc = anticheat.setdefault("evidence", {"blocked": [], "calls": [], "hidden_ops": [], "callback_ops": [],
+                                            "outputs": [], "threads_alive": [], "witness": None})
+    for key in ("blocked", "calls"):
+        for item in ev.get(key) or []:
+            if item not in acc[key]:
+                acc[key].append(item)
+    for key in ("hidden_ops", "callback_ops", "threads_alive"):
+        for item in ev.get(key) or []:
+            if item not in acc[key]:
+                acc[key].append(item)
+    if ev.get("witness_error") and not acc["witness"]:
+        acc["witness"] = ev["witness_error"]
+    if msg.get("launches") and not ev.get("evidence_events"):
+        acc["sink_silent"] = True  # launches ran but the evidence store heard nothing: tampered
+    if not passed:
+        return  # a wrong output is judged as wrong; provenance matters for outputs that pass
+    for p in ev.get("provenance") or []:
+        i = p.get("index", 0)
+        src = p.get("source")
+        if src in ("kernel", "input_written"):
+            continue
+        t = truths[i] if i < len(truths) else None
+        constant = isinstance(t, torch.Tensor) and t.numel() > 0 and t.is_floating_point() and bool(
+            (t.double() == t.double().flatten()[0]).all())
+        entry = {"trial": msg["name"], "index": i, "source": src, "input": p.get("input"), "constant": constant}
+        acc["outputs"].append(entry)
+
+
+_CALL_RULES = {
+    "host_compute": "forward moved data to the host ({call}): computing the answer with NumPy or Python is not a Triton kernel",
+    "cuda_graph_replay": "forward replayed a CUDA graph ({call}): its work is not the candidate's Triton kernels and escapes the recorder",
+    "dispatch_disabled": "forward switched off the op recorder ({call}): PyTorch ops run under it are invisible",
+    "threads": "forward started concurrent work ({call}): ops on other threads escape the recorder and the timer",
+}
+
+
+def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any], forward_line: int) -> dict[str, Any] | None:
+    """Verdicts from what the recorder, the audit guard, the profiler witness and the provenance
+    check saw (docs/verdicts.md, 'work the recorder does not see')."""
+    ev = anticheat.get("evidence") or {}
+    if ev.get("blocked"):
+        b = ev["blocked"][0]
+        text = (f"the candidate tried {b['event']} (refused): processes, threads, signals, sockets, ctypes, frames, "
+                f"the heap and dynamic code are not available to a kernel candidate")
+        for item in ev["blocked"][:5]:
+            rep.diag(item.get("line") or forward_line, f"{item['event']} refused (rule {item['rule']})", item["rule"])
+        return rep.end("rejected", f"rule {b['rule']}: {text}")
+    if ev.get("calls"):
+        c = ev["calls"][0]
+        text = _CALL_RULES.get(c["rule"], "{call}").format(call=c["call"])
+        for item in ev["calls"][:5]:
+            rep.diag(item.get("line") or forward_line, _CALL_RULES.get(item["rule"], "{call}").format(call=item["call"]),
+                     item["rule"])
+        return rep.end("rejected", f"rule {c['rule']}: {text}")
+    if ev.get("sink_silent") or (ev.get("witness") or "").startswith("the profiler was stopped"):
+        why = ev.get("witness") or "the launch evidence store received nothing although kernels launched"
+        rep.diag(forward_line, why, "recorder_tampered")
+        return rep.end("rejected", f"rule recorder_tampered: {why}")
+    if ev.get("hidden_ops"):
+        ops = ev["hidden_ops"]
+        text = (f"PyTorch computed {', '.join(ops[:5])} during forward where the op recorder did not see it (another "
+                "thread, a disabled dispatch mode or a launch-time callback); the profiler is the witness")
+        rep.diag(forward_line, text, "hidden_compute")
+        return rep.end("rejected", f"rule hidden_compute: {text}")
+    if anticheat.get("subclasses"):
+        names = ", ".join(anticheat["subclasses"])
+        text = (f"forward returned Tensor subclass(es) {names}: a subclass can compute lazily, after forward returns "
+                "and outside the recorder; return plain torch.Tensor outputs")
+        rep.diag(forward_line, text, "tensor_subclass_output")
+        return rep.end("rejected", f"rule tensor_subclass_output: {text}")
+    outs = ev.get("outputs") or []
+    aliases = [o for o in outs if o["source"] == "input"]
+    unwritten = [o for o in outs if o["source"] in ("none", "rewritten", "no_storage") and not o["constant"]]
+    if unwritten:
+        o = unwritten[0]
+        how = ("was changed after the last kernel that wrote it, by something the recorder cannot see"
+               if o["source"] == "rewritten" else "was never written by any Triton launch of this forward")
+        text = (f"output {o['index']} (trial {o['trial']}) matches the reference but {how} (NumPy, a CUDA graph, another "
+                "thread or a cached tensor)")
+        rep.diag(forward_line, text, "output_not_from_kernel")
+        return rep.end("rejected", f"rule output_not_from_kernel: {text}")
+    n_outputs = max((len(t["outputs"]) for t in correctness["trials"]), default=0)
+    alias_idx = {o["index"] for o in aliases}
+    if aliases and len(alias_idx) >= n_outputs:
+        o = aliases[0]
+        text = (f"forward returns its input {o['input']} (or a view of it) as output {o['index']}: it passes only because "
+                "the reference is the identity on the problem's input distribution (a degenerate domain); no kernel "
+                "computed it. Strengthen get_inputs so the op is not the identity there")
+        rep.diag(forward_line, text, "identity_output")
+        return rep.end("rejected", f"rule identity_output: {text}")
+    if aliases:
+        correctness["flags"].append({"rule": "output_aliases_input", "message": f"outputs {sorted(alias_idx)} are the "
+                                     "inputs themselves (the reference returns them unchanged on this input distribution)"})
+    if any(o["constant"] for o in outs):
+        correctness["flags"].append({"rule": "degenerate_output", "message": "an output no kernel wrote is constant on "
+                                     "the problem's inputs: the check cannot tell a real kernel from a fill"})
+    for t in ev.get("threads_alive") or []:
+        correctness["flags"].append({"rule": "threads", "message": f"thread {t} started in forward is still alive"})
+    if ev.get("witness") and not ev["witness"].startswith("the profiler was stopped"):
+        correctness["flags"].append({"rule": "witness_unavailable", "message": ev["witness"]})
+    return None
+
+
+def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
+                  variation_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     line = int(msg.get("line") or 0)
+    at = f" at {candidate.name}:{line}" if line else ""
+    feature = msg.get("interpreter_unsupported")
+    if feature and rep.r["device"].get("interpreter"):
+        # Not the kernel's fault: the interpreter lacks the feature. The verdict cannot be
+        # `correct` (nothing was checked), and nothing in it may blame the kernel.
+        text = (f"not verified: the Triton CPU interpreter cannot run {feature}{at}; this is a limit of the "
+                "interpreter, not an error in the kernel: verify on a GPU (--device cuda)")
+        rep.diag(line, text, "interpreter_unsupported", "warning")
+        rep.r["unverified"] = {"rule": "interpreter_unsupported", "feature": feature, "line": line,
+                               "message": text}
+        return rep.end("runtime_error", text)
+    text = str(msg.get("message") or "")
+    refused = msg.get("guard") or []
+    if refused:
+        # The audit guard (worker/guard.py) refused an action before this error: that is the verdict,
+        # whatever the candidate (or a library it called) turned the refusal into.
+        for item in refused[:5]:
+            rep.diag(item.get("line") or line, f"{item['event']} refused (rule {item['rule']}): processes, threads, "
+                     "signals, sockets, ctypes, frames, the heap and dynamic code are not available to a kernel candidate",
+                     item["rule"])
+        first = refused[0]
+        return rep.end("rejected", f"rule {first['rule']}: the candidate tried {first['event']} (refused)")
+    if msg.get("exc_type") == "PermissionError" and "is not allowed in a kernel candidate (rule " in text:
+        # The audit guard (worker/guard.py) refused an action and the candidate let it propagate.
+        # A candidate raising this text itself only gets itself rejected.
+        rule = text.rsplit("(rule ", 1)[-1].rstrip(")").strip() or "guard"
+        what = text.split("tritonize: ", 1)[-1].split(" is not allowed", 1)[0]
+        rep.diag(line, f"{what} refused: processes, threads, signals, sockets, ctypes, frames, the heap and dynamic "
+                       f"code are not available to a kernel candidate", rule)
+        return rep.end("rejected", f"rule {rule}: the candidate tried {what}{at} (refused)")
     kind = "compile_error" if msg.get("compile") or msg.get("stage") == "import" and msg.get("exc_type") in (
         "SyntaxError", "ImportError", "ModuleNotFoundError", "LoadError", "NameError", "IndentationError") else "runtime_error"
     where = f" (trial {msg['trial']})" if msg.get("trial") else ""
-    rep.diag(line, msg.get("message", "error"), kind)
     rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
                       "traceback": msg.get("traceback")}
-    at = f" at {candidate.name}:{line}" if line else ""
+    if msg.get("trial") == "shape-variation":
+        # Every trial at the problem's own sizes ran; only the varied sizes break it: the kernel is
+        # specialised to those sizes (a constexpr block equal to a dimension, a missing mask, ...).
+        sizes = f" {variation_overrides}" if variation_overrides else " other sizes"
+        text = (f"compiles and runs at the problem's sizes but fails at{sizes} with a "
+                f"{kind.replace('_', ' ')}{at}: {msg.get('message')} (sizes hard-coded into the kernel or launch?)")
+        rep.diag(line, text, "shape_specialization")
+        return rep.end("rejected", f"rule shape_specialization: {text}")
+    rep.diag(line, msg.get("message", "error"), kind)
     return rep.end(kind, f"{msg.get('stage')} failed{where}{at}: {msg.get('message')}")
 
 
@@ -86,18 +238,26 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                          failures: list[tuple[str, dict[str, Any]]], forward_line: int, ref: dict[str, Any]) -> dict[str, Any] | None:
     trials = correctness["trials"]
     no_launch = [t["name"] for t in trials if not t["launches"]]
+    ev = anticheat.get("evidence") or {}
+    if ev.get("blocked") or ev.get("calls"):
+        return evidence_verdict(rep, anticheat, correctness, forward_line)
     if anticheat["torch_compute_ops"]:
         ops = anticheat["torch_compute_ops"]
+        callbacks = set(ev.get("callback_ops") or [])
         for op in ops:
+            where = ("in a Triton launch-time callback (grid callable, autotune pre_hook/post_hook or launch hook)"
+                     if op in callbacks else "in forward outside any Triton kernel")
             rep.diag(anticheat.get("op_lines", {}).get(op) or forward_line,
-                     f"PyTorch computes part of the answer: {op} runs in forward outside any Triton kernel",
-                     "pytorch_fallback")
+                     f"PyTorch computes part of the answer: {op} runs {where}", "pytorch_fallback")
         return rep.end("rejected", f"rule pytorch_fallback: forward runs PyTorch compute ops {', '.join(ops[:5])}"
                                    + (" next to its Triton launches" if anticheat["triton_launches"] else ""))
     if no_launch:
         rep.diag(forward_line, f"forward launched no Triton kernel (trials: {', '.join(no_launch)})", "no_triton_launch")
         return rep.end("rejected", "rule no_triton_launch: forward launched no @triton.jit kernel")
-    default_fail = [(n, t) for n, t in failures if n != "shape-variation"]
+    verdict = evidence_verdict(rep, anticheat, correctness, forward_line)
+    if verdict is not None:
+        return verdict
+    default_fail = [(n, t) for n, t in failures if n not in ("shape-variation", "broadened")]
     if default_fail:
         name, t = default_fail[0]
         if t.get("mutated_inputs") and all(o["ok"] for o in t["outputs"]):
@@ -119,6 +279,24 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
         rep.diag(line, f"trial {name}: {bad['reason']}", rule)
         return rep.end("incorrect", f"trial {name}: {bad['reason']}")
+    broad = [t for n, t in failures if n == "broadened"]
+    if broad:
+        bad = next((o for o in broad[0]["outputs"] if not o["ok"]), {"reason": "wrong result"})
+        dom = ref.get("domain") or []
+        degenerate = [i for i, d in enumerate(dom) if d.get("identity_of") is not None or d.get("constant")]
+        if degenerate:
+            d = dom[degenerate[0]]
+            what = (f"the identity (it equals input {d['identity_of']})" if d.get("identity_of") is not None
+                    else "a constant")
+            msg = (f"on the problem's inputs the reference output {degenerate[0]} is {what}, and the candidate is right "
+                   f"only there: with the same inputs given random signs and wider magnitudes it is wrong "
+                   f"({bad['reason']}); it copies or fills instead of computing the op. Strengthen get_inputs too")
+            rep.diag(forward_line, msg, "degenerate_domain")
+            return rep.end("rejected", f"rule degenerate_domain: {msg}")
+        msg = (f"right on the problem's input distribution but not on the same inputs with random signs and wider "
+               f"magnitudes ({bad['reason']}): the kernel assumes something about its inputs that the op does not")
+        correctness["flags"].append({"rule": "domain_assumption", "message": msg})
+        rep.diag(forward_line, msg, "domain_assumption", "warning")
     var = [t for n, t in failures if n == "shape-variation"]
     if var:
         bad = next((o for o in var[0]["outputs"] if not o["ok"]), {"reason": "wrong result"})

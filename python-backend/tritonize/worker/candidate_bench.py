@@ -29,6 +29,7 @@ import torch
 
 from ..common import channel
 from . import errors, hooks, loader
+from .conditioning import Conditioning
 from .reference_job import _cpu, _double, _outputs, _to
 from .timer import Timer
 
@@ -221,9 +222,10 @@ def baseline(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
     fns["noop"] = lambda: like
     sess = Session(device, bufs, fns, None)
     host = sess.warm()
-    model64 = None
+    model64, cond = None, None
     try:
         model64 = copy.deepcopy(eager).double()
+        cond = Conditioning(model64, device)  # the same summation allowance as the trials
     except Exception:
         pass
 
@@ -239,7 +241,10 @@ def baseline(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
                         truth = _cpu(_outputs(model64(*_double(bufs.bufs))))
                     except Exception:
                         truth = None
-                out[c] = {"outputs": y, "truth": truth}
+                conds = cond.per_trial(list(bufs.bufs)) if cond is not None and truth is not None else None
+                out[c] = {"outputs": y, "truth": truth,
+                          "conditioning": [{k: v.cpu() for k, v in x.items()} if x else None for x in conds]
+                          if conds else None}
         return out
 
     channel.send(out_fd, {"type": "bench_ready", "host_ms": host, "compile_s": compile_s, "inductor_error": inductor_error,

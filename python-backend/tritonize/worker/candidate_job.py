@@ -40,14 +40,14 @@ def _build(mod: Any, init: list[Any], seed: int, state: list[Any], ref_params: l
     return model, mine
 
 
-def _forward(model: torch.nn.Module, args: list[Any], device: str) -> tuple[Any, hooks.OpRecorder]:
-    hooks.LAUNCHES.kernels.clear()
-    rec = hooks.OpRecorder()
-    with torch.no_grad(), rec:
+def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any) -> tuple[Any, hooks.OpRecorder]:
+    obs = hooks.Observation(read)  # op recorder + launch provenance + profiler witness (hooks.py)
+    with torch.no_grad(), obs:
         y = model(*args)
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    return y, rec
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+    obs.rec.evidence = obs.finish(_outputs(y), args)  # type: ignore[attr-defined]
+    return y, obs.rec
 
 
 def _coverage(model: torch.nn.Module, args: list[Any], triton_names: set[str]) -> dict[str, Any]:
@@ -79,6 +79,11 @@ def _warm_threads(device: str) -> None:
     are the candidate's, not torch's lazily started pool (the judge watches them from /proc)."""
     torch.ones(1 << 20).add_(1).sum()
 
+def _refused(read: Any) -> list[dict[str, Any]]:
+    """What the audit guard refused so far (an error after a refusal is judged as the refusal)."""
+    return [{"rule": e[1], "event": e[2], "line": e[3]} for e in read() if e and e[0] == "blocked"]
+
+
 
 class _Session:
     def __init__(self, job: dict[str, Any], in_fd: int, out_fd: int):
@@ -106,13 +111,16 @@ class _Session:
         return shared.load(cmd.get(key) or [], cmd.get("_raw"))
 
     def start(self) -> bool:
-        hooks.CANDIDATE_PATH = os.path.realpath(self.path)
         self.integrity = hooks.Integrity.take()
+        # The audit guard (worker/guard.py) is armed before the candidate is imported; its reader
+        # only reads the guard's evidence store, which the candidate cannot write to.
+        self.read = hooks.arm(os.path.realpath(self.path))
         try:
             self.mod = loader.load_module(self.path, name_hint="candidate")
             loader.require(self.mod, ["ModelNew"], self.path)
         except BaseException as exc:  # SystemExit included: a candidate may exit at import
-            channel.send(self.out_fd, {"type": "error", "stage": "import", **errors.describe(exc, self.path)})
+            channel.send(self.out_fd, {"type": "error", "stage": "import", **errors.describe(exc, self.path),
+                                       "guard": _refused(self.read)})
             return False
         return self.untampered("import")
 
@@ -128,7 +136,8 @@ class _Session:
         try:
             self.model, mine = _build(self.mod, self.init, self.seed, self.state, self.ref_params, self.device)
         except BaseException as exc:
-            channel.send(self.out_fd, {"type": "error", "stage": "init", **errors.describe(exc, self.path)})
+            channel.send(self.out_fd, {"type": "error", "stage": "init", **errors.describe(exc, self.path),
+                                       "guard": _refused(self.read)})
             return False
         if not self.untampered("init"):
             return False
@@ -153,9 +162,10 @@ class _Session:
             else:
                 args = [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs]
                 before = inputs
-            y, rec = _forward(target, args, self.device)
+            y, rec = _forward(target, args, self.device, self.read)
         except BaseException as exc:
-            channel.send(self.out_fd, {"type": "error", "stage": "forward", "trial": name, **errors.describe(exc, self.path)})
+            channel.send(self.out_fd, {"type": "error", "stage": "forward", "trial": name, **errors.describe(exc, self.path),
+                                       "guard": _refused(self.read)})
             return False
         if not self.untampered("forward"):
             return False
@@ -175,7 +185,7 @@ class _Session:
                 self.coverage = {"time_coverage": None, "error": str(exc)[:200]}
         self.send({"type": "trial", "name": name, "subclasses": subclasses, "launches": dict(hooks.LAUNCHES.kernels),
                    "compute_ops": dict(rec.compute), "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
-                   "mutated_inputs": mutated}, outs, meta_only=meta_only)
+                   "mutated_inputs": mutated, "evidence": rec.evidence}, outs, meta_only=meta_only)
         self.held = (outs, y)
         return True
 

@@ -7,6 +7,36 @@ from pathlib import Path
 from typing import Any
 
 
+class InterpreterUnsupported(NotImplementedError):
+    """Raised (CPU interpreter only) where Triton's interpreter cannot run a feature that compiled
+    Triton supports: the kernel is not at fault, and only a GPU run can judge it."""
+
+    def __init__(self, feature: str):
+        super().__init__(f"the Triton CPU interpreter cannot run {feature}")
+        self.feature = feature
+
+
+def interpreter_unsupported(exc: BaseException) -> str | None:
+    """The interpreter feature `exc` stems from, or None when the kernel itself is at fault."""
+    import os
+
+    if os.environ.get("TRITON_INTERPRET") != "1":
+        return None
+    for e in _chain(exc):
+        if isinstance(e, InterpreterUnsupported):
+            return e.feature
+        text = str(e)
+        if isinstance(e, NotImplementedError) and "not supported in interpreter mode" in text:
+            return text.split(" not supported", 1)[0].strip() or "this feature"
+        # The interpreter's builder lacks a method the compiled builder has (e.g. bf16 arithmetic:
+        # 'InterpreterBuilder' object has no attribute 'get_bf16').
+        if isinstance(e, AttributeError) and "'InterpreterBuilder' object has no attribute" in text:
+            attr = text.rsplit("attribute", 1)[-1].strip(" '\"")
+            what = {"get_bf16": "bfloat16 arithmetic (convert with .to(tl.float32) first on the CPU)"}.get(attr, attr)
+            return f"{what} (the interpreter's builder has no {attr!r})"
+    return None
+
+
 def _chain(exc: BaseException):
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -89,4 +119,5 @@ def describe(exc: BaseException, path: str) -> dict[str, Any]:
         "line": line_in(exc, path),
         "traceback": "".join(traceback.format_exception(exc))[-4000:],
         "compile": is_triton_compile_error(exc) or isinstance(exc, SyntaxError),
+        "interpreter_unsupported": interpreter_unsupported(exc),
     }

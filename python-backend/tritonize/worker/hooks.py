@@ -16,6 +16,8 @@ second, independent witness for fallbacks.
 from __future__ import annotations
 
 import functools
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -33,6 +35,11 @@ _ALLOC_AND_VIEW = {
     "resize_", "set_", "_local_scalar_dense", "sym_size", "sym_stride", "sym_numel", "sym_storage_offset",
     "is_contiguous", "contiguous", "record_stream", "dim", "size", "stride", "numel", "_to_copy_meta",
 }
+# Composite or bookkeeping ops the profiler names but the dispatch recorder sees decomposed.
+_WITNESS_NEUTRAL = {"item", "type_as", "is_same_size", "resolve_conj", "resolve_neg", "result_type", "is_nonzero",
+                    "broadcast_tensors", "detach_", "requires_grad_", "_has_compatible_shallow_copy_type",
+                    "lift", "lift_fresh_copy", "_nested_tensor_from_mask_left_aligned", "align_to", "refine_names",
+                    "_reshape_copy", "stride", "size", "is_pinned", "conj", "_conj", "_neg_view"}
 # Ops that move or convert data without computing the answer: allowed, but listed as evidence.
 _DATA_MOVEMENT = {"clone", "copy_", "_to_copy", "to", "cat", "stack", "_copy_from", "_copy_from_and_resize"}
 
@@ -53,12 +60,48 @@ LAUNCHES = LaunchLog()
 EXPECTED_STREAM: int | None = None  # raw handle of the timed stream (CUDA only)
 
 
+TRACK = {"on": False}  # set while a trial's forward is observed (turning it off only loses provenance)
+
+
+def _tensors(xs: Any) -> list[torch.Tensor]:
+    out: list[torch.Tensor] = []
+    for x in xs:
+        if isinstance(x, torch.Tensor):
+            out.append(x)
+        elif isinstance(x, (tuple, list)):
+            out.extend(t for t in x if isinstance(t, torch.Tensor))
+    return out
+
+
+def storage_key(t: torch.Tensor) -> tuple[str, int, int]:
+    s = t.untyped_storage()
+    return (str(t.device), int(s.data_ptr()), int(s.nbytes()))
+
+
+def checksum(t: torch.Tensor) -> tuple[int, int]:
+    """Two 64-bit sums over the bytes of t's whole storage: equal before and after a launch means
+    the launch did not write there. Runs under a profiler range the witness ignores."""
+    with torch.profiler.record_function(INTERNAL), torch.no_grad():
+        s = t.untyped_storage()
+        n = s.nbytes()
+        if n == 0:
+            return (0, 0)
+        u8 = torch.empty(0, dtype=torch.uint8, device=t.device).set_(s, 0, (n,), (1,))
+        w = u8.view(torch.int32) if n % 4 == 0 else u8.to(torch.int32)
+        a = w.sum(dtype=torch.int64)
+        b = ((w * 1000003) ^ (w >> 5)).sum(dtype=torch.int64)
+        return tuple(int(v) for v in torch.stack([a, b]).tolist())  # type: ignore[return-value]
+
+
+INTERNAL = "tritonize::internal"
+FORWARD = "tritonize::forward"  # profiler range around the observed forward (marks its thread)
+
+
 def _wrap_run(cls: type, attr: str = "run") -> None:
     original = cls.__dict__.get(attr)
     if original is None or getattr(original, "_tritonize_wrapped", False):
         return
 
-    @functools.wraps(original)
     def run(self, *args, **kwargs):
         fn = getattr(self, "fn", None)
         name = getattr(fn, "__name__", None) or getattr(self, "__name__", type(self).__name__)
@@ -67,21 +110,43 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
             LAUNCHES.kernels[name] = LAUNCHES.kernels.get(name, 0) + 1
             if EXPECTED_STREAM is not None and torch.cuda.current_stream().cuda_stream != EXPECTED_STREAM:
                 LAUNCHES.foreign_streams[name] = LAUNCHES.foreign_streams.get(name, 0) + 1
-        LAUNCHES.depth += 1
+        # Provenance: which storages this launch was given and whether it changed them (outermost
+        # wrapper only: an autotuned launch is one launch of the user's).
+        tracked = TRACK["on"] and LAUNCHES.depth == 0 and not kwargs.get("warmup", False)
+        LAUNCHES.depth += 1  # before the checksums: their ops are this module's, not the candidate's
         try:
-            return original(self, *args, **kwargs)
-        except Exception as exc:  # annotate, never swallow: the verdict needs the kernel
-            if not hasattr(exc, "_tritonize_kernel"):
-                try:
-                    exc._tritonize_kernel = self  # type: ignore[attr-defined]
-                except Exception:
-                    pass
-            raise
+            before = []
+            if tracked:
+                seen = set()
+                for t in _tensors(list(args) + list(kwargs.values())):
+                    k = storage_key(t)
+                    if k not in seen:
+                        seen.add(k)
+                        before.append((k, t, checksum(t)))
+            try:
+                result = original(self, *args, **kwargs)
+            except Exception as exc:  # annotate, never swallow: the verdict needs the kernel
+                if not hasattr(exc, "_tritonize_kernel"):
+                    try:
+                        exc._tritonize_kernel = self  # type: ignore[attr-defined]
+                    except Exception:
+                        pass
+                raise
+            if tracked:
+                if EXPECTED_STREAM is not None:
+                    torch.cuda.synchronize()
+                sys.audit("tritonize.evidence", "launch", name, tuple((k, b, checksum(t)) for k, t, b in before))
         finally:
             LAUNCHES.depth -= 1
+        return result
 
+    run.__name__, run.__qualname__, run.__doc__ = original.__name__, original.__qualname__, original.__doc__
     run._tritonize_wrapped = True  # type: ignore[attr-defined]
+    _EVIDENCE_CODE.append(run.__code__)
     setattr(cls, attr, run)
+
+
+_EVIDENCE_CODE: list[Any] = []  # code objects allowed to add evidence (guard.register)
 
 
 AUTOTUNE_FIRST_ONLY: set[str] = set()  # interpreter: autotuned kernels checked with their first config
@@ -102,6 +167,62 @@ def _interpreter_autotune(autotuner_cls: type) -> None:
     autotuner_cls.run = run
 
 
+def _interpreter_support() -> None:
+    """Make the CPU interpreter either run a kernel faithfully or say plainly that it cannot.
+
+    - libdevice: the interpreter executes `triton.language.extra.libdevice` stubs as Python, which
+      return None (the kernel then fails far from the cause), and the CUDA/HIP libdevice modules
+      end in `create_extern_elementwise`, which the interpreter does not implement. Both now raise
+      InterpreterUnsupported naming the function.
+    - inline asm: same, named.
+    - tl.dot on bf16: the interpreter stores bf16 as uint16 and multiplied the raw bit patterns as
+      integers (a silent wrong answer). The operands are widened to fp32 first, which is exactly
+      what the GPU's bf16 MMA computes (exact bf16 products, fp32 accumulation).
+    """
+    import numpy as np
+    import triton.language as tl
+    from triton.runtime import interpreter
+
+    from .errors import InterpreterUnsupported
+
+    import importlib
+
+    for modname in ("triton.language.extra.libdevice", "triton.language.extra.cuda.libdevice",
+                    "triton.language.extra.hip.libdevice"):
+        try:
+            lib = importlib.import_module(modname)
+        except Exception:  # a backend Triton was built without
+            continue
+        for name, fn in list(vars(lib).items()):
+            if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", "") == lib.__name__:
+                def unsupported(*args, _name=name, **kwargs):
+                    raise InterpreterUnsupported(f"libdevice.{_name}")
+                unsupported.__name__ = name
+                setattr(lib, name, unsupported)
+    builder = interpreter.InterpreterBuilder
+
+    def extern(self, libName, libPath, symbol, *args, **kwargs):
+        raise InterpreterUnsupported(f"the libdevice/extern function {symbol}")
+
+    def inline_asm(self, *args, **kwargs):
+        raise InterpreterUnsupported("tl.inline_asm_elementwise")
+
+    builder.create_extern_elementwise = extern
+    builder.create_inline_asm = inline_asm
+    dot = builder.create_dot
+
+    def widen(h):
+        if h.dtype.scalar == tl.bfloat16:
+            bits = h.data.astype(np.uint32) << np.uint32(16)
+            return interpreter.TensorHandle(bits.view(np.float32), tl.float32)
+        return h
+
+    def create_dot(self, a, b, d, *args, **kwargs):
+        return dot(self, widen(a), widen(b), d, *args, **kwargs)
+
+    builder.create_dot = create_dot
+
+
 def install_launch_hooks() -> None:
     import os
 
@@ -111,6 +232,7 @@ def install_launch_hooks() -> None:
     _wrap_run(autotuner.Autotuner)
     if os.environ.get("TRITON_INTERPRET") == "1":
         _interpreter_autotune(autotuner.Autotuner)
+        _interpreter_support()
     if hasattr(autotuner, "Heuristics"):
         _wrap_run(autotuner.Heuristics)
     try:
@@ -119,14 +241,30 @@ def install_launch_hooks() -> None:
         _wrap_run(interpreter.InterpretedFunction)
     except ImportError:
         pass
+    _install_reporting_wrappers()
+    from . import guard
+
+    guard.install()
+    guard.register(*_EVIDENCE_CODE)
+
+
+def arm(candidate_path: str) -> Callable[[], tuple]:
+    """Call before importing the candidate: points attribution at its file, arms the audit
+    guard (one way) and returns the evidence reader the harness must keep to itself."""
+    global CANDIDATE_PATH
+    from . import guard
+
+    CANDIDATE_PATH = candidate_path
+    guard.set_candidate(candidate_path)
+    read = guard.reader()
+    guard.arm(candidate_path)
+    return read
 
 
 CANDIDATE_PATH: str | None = None  # set by the worker: ops are attributed to lines of this file
 
 
 def _candidate_line() -> int:
-    import sys
-
     frame = sys._getframe(2)
     while frame is not None:
         if CANDIDATE_PATH and frame.f_code.co_filename == CANDIDATE_PATH:
@@ -135,26 +273,259 @@ def _candidate_line() -> int:
     return 0
 
 
+def _issued_by_candidate() -> bool:
+    """Inside a Triton launch: was this op issued by candidate code (a grid callable, an autotune
+    pre_hook/post_hook, a launch hook) rather than by Triton itself (the interpreter's argument
+    copies, the autotuner's benchmarking) or by this module? The nearest frame outside torch and
+    the standard library decides."""
+    from .guard import classify
+
+    frame = sys._getframe(2)
+    while frame is not None:
+        kind = classify(frame.f_code.co_filename)
+        if kind not in ("torch", "stdlib"):
+            return kind == "candidate"
+        frame = frame.f_back
+    return False
+
+
+def _flat(x: Any) -> list[torch.Tensor]:
+    if isinstance(x, torch.Tensor):
+        return [x]
+    if isinstance(x, (tuple, list)):
+        return [t for y in x for t in _flat(y)]
+    if isinstance(x, dict):
+        return [t for y in x.values() for t in _flat(y)]
+    return []
+
+
 class OpRecorder(TorchDispatchMode):
-    """Records aten ops run by the candidate's forward outside Triton launches, with the
-    candidate line that issued each one first."""
+    """Records aten ops run by the candidate's forward outside Triton launches (and inside them
+    when candidate code issued them from a launch-time callback), with the candidate line that
+    issued each one first. Evidence also goes to the audit-hook store (worker/guard.py), which the
+    candidate can neither clear nor forge; data movement carries output provenance along."""
 
     def __init__(self) -> None:
         super().__init__()
         self.compute: dict[str, int] = {}
         self.movement: dict[str, int] = {}
         self.lines: dict[str, int] = {}
+        self.in_callbacks: dict[str, int] = {}
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if LAUNCHES.depth == 0:
-            base = func.overloadpacket.__name__
-            if base not in _ALLOC_AND_VIEW:
-                bucket = self.movement if base in _DATA_MOVEMENT else self.compute
-                key = str(func)
-                if key not in bucket:
-                    self.lines[key] = _candidate_line()
-                bucket[key] = bucket.get(key, 0) + 1
-        return func(*args, **(kwargs or {}))
+        base = func.overloadpacket.__name__
+        inside = LAUNCHES.depth > 0
+        if base not in _ALLOC_AND_VIEW and (not inside or _issued_by_candidate()):
+            bucket = self.movement if base in _DATA_MOVEMENT else self.compute
+            key = str(func)
+            if key not in bucket:
+                self.lines[key] = _candidate_line()
+                sys.audit("tritonize.evidence", "op", key, "movement" if bucket is self.movement else "compute",
+                          self.lines[key], inside)
+            bucket[key] = bucket.get(key, 0) + 1
+            if inside:
+                self.in_callbacks[key] = self.in_callbacks.get(key, 0) + 1
+        out = func(*args, **(kwargs or {}))
+        if TRACK["on"] and not inside and base in _DATA_MOVEMENT:
+            ins = tuple(storage_key(t) for t in _flat((args, kwargs or {})))
+            outs = tuple((storage_key(t), checksum(t)) for t in _flat(out))
+            sys.audit("tritonize.evidence", "move", base, ins, outs)
+        return out
+
+    # Registered from the class body: torch may wrap __torch_dispatch__ when the class is made.
+    _EVIDENCE_CODE.append(__torch_dispatch__.__code__)
+
+
+def _called_by_candidate() -> int:
+    """Line of the candidate frame that called the wrapped function directly, else 0."""
+    from .guard import classify
+
+    frame = sys._getframe(2)
+    if frame is not None and classify(frame.f_code.co_filename) == "candidate":
+        return frame.f_lineno or 1
+    return 0
+
+
+def _wrap_reporting(owner: Any, name: str, rule: str) -> None:
+    """Replace owner.name by a wrapper that records a candidate's direct call as evidence (rule)
+    and then behaves exactly like the original."""
+    original = getattr(owner, name, None)
+    if original is None or getattr(original, "_tritonize_wrapped", False):
+        return
+
+    def wrapper(*args, **kwargs):
+        line = _called_by_candidate()
+        if line:
+            sys.audit("tritonize.evidence", "call", rule, f"{getattr(owner, '__name__', owner)}.{name}", line)
+        return original(*args, **kwargs)
+
+    wrapper.__name__, wrapper.__doc__ = name, getattr(original, "__doc__", None)
+    wrapper._tritonize_wrapped = True  # type: ignore[attr-defined]
+    _EVIDENCE_CODE.append(wrapper.__code__)
+    try:
+        setattr(owner, name, wrapper)
+    except (TypeError, AttributeError):  # immutable C types: the provenance check still applies
+        pass
+
+
+def _install_reporting_wrappers() -> None:
+    """Paths to an answer that no aten op shows: the host (NumPy, Python lists), CUDA graphs
+    replayed from __init__, switching the dispatch recorder off, other threads."""
+    import torch.utils._python_dispatch as pd
+
+    for name in ("numpy", "__array__", "tolist"):
+        _wrap_reporting(torch.Tensor, name, "host_compute")
+    for name in ("from_numpy", "frombuffer", "as_tensor"):
+        _wrap_reporting(torch, name, "host_compute")
+    graph = getattr(torch.cuda, "CUDAGraph", None)
+    if graph is not None:
+        for cls in graph.__mro__:
+            if "replay" in vars(cls):
+                _wrap_reporting(cls, "replay", "cuda_graph_replay")
+    for name in ("_disable_current_modes", "_pop_mode", "_pop_mode_temporarily"):
+        _wrap_reporting(pd, name, "dispatch_disabled")
+    for name in ("_DisableTorchDispatch", "_unset_dispatch_mode", "_pop_torch_dispatch_stack", "_set_dispatch_mode",
+                 "_DisablePythonDispatcher", "_ExcludeDispatchKeyGuard"):
+        _wrap_reporting(torch._C, name, "dispatch_disabled")
+    import _thread
+
+    _wrap_reporting(threading.Thread, "start", "threads")
+    _wrap_reporting(_thread, "start_new_thread", "threads")
+    if hasattr(threading, "_start_new_thread"):
+        _wrap_reporting(threading, "_start_new_thread", "threads")
+    for name in ("_fork", "fork", "wait"):
+        _wrap_reporting(torch.jit, name, "threads")
+
+
+def _witness_events(prof: Any) -> list[tuple[str, bool]]:
+    """(aten op, on another thread) for every compute op the profiler saw, except those nested in
+    this module's own ranges. The profiler hooks aten calls in C++ on every thread, whatever
+    Python dispatch modes are switched on or off."""
+    out = []
+    events = list(prof.events())
+    main = next((e.thread for e in events if e.name == FORWARD), None)
+    for evt in events:
+        name = evt.name
+        if not name.startswith("aten::"):
+            continue
+        base = name[6:]
+        if base in _ALLOC_AND_VIEW or base in _DATA_MOVEMENT or base in _WITNESS_NEUTRAL or base.rstrip("_") in _ALLOC_AND_VIEW:
+            continue
+        parent, internal = evt.cpu_parent, False
+        while parent is not None:
+            if parent.name == INTERNAL:
+                internal = True
+                break
+            parent = parent.cpu_parent
+        if not internal:
+            out.append((name, main is not None and getattr(evt, "thread", main) != main))
+    return out
+
+
+class Observation:
+    """One observed forward: the op recorder, the provenance of every launch argument, and the
+    profiler as an independent witness of aten ops on every thread. `finish(outputs, args)` turns
+    the unforgeable evidence (worker/guard.py) into plain facts the judge decides on."""
+
+    def __init__(self, read: Callable[[], tuple]) -> None:
+        self.read = read
+        self.rec = OpRecorder()
+        self.prof: Any = None
+        self.mark: Any = None
+        self.witness_error: str | None = None
+        self.start = 0
+        self.threads_before: set[int] = set()
+
+    def __enter__(self) -> "Observation":
+        from torch.profiler import ProfilerActivity, profile
+
+        self.threads_before = {t.ident for t in threading.enumerate() if t.ident is not None}
+        self.start = len(self.read())
+        try:
+            try:
+                from torch.profiler import _ExperimentalConfig
+
+                self.prof = profile(activities=[ProfilerActivity.CPU],
+                                    experimental_config=_ExperimentalConfig(profile_all_threads=True))
+            except TypeError:  # older torch: the calling thread only
+                self.prof = profile(activities=[ProfilerActivity.CPU])
+            self.prof.__enter__()
+            self.mark = torch.profiler.record_function(FORWARD)
+            self.mark.__enter__()
+        except Exception as exc:
+            self.prof, self.witness_error = None, f"profiler unavailable: {type(exc).__name__}: {exc}"[:200]
+        LAUNCHES.kernels.clear()
+        TRACK["on"] = True
+        self.rec.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.rec.__exit__(*exc)
+        finally:
+            TRACK["on"] = False
+            if self.prof is not None:
+                try:
+                    if self.mark is not None:
+                        self.mark.__exit__(None, None, None)
+                    self.prof.__exit__(None, None, None)
+                except Exception as e:  # stopped or replaced from inside forward
+                    self.witness_error = f"the profiler was stopped during forward ({type(e).__name__})"
+                    self.prof = None
+
+    def finish(self, outputs: list[Any], args: list[Any]) -> dict[str, Any]:
+        events = self.read()[self.start:]
+        seen_ops = {e[1] for e in events if e[0] == "op"}
+        blocked = [{"rule": e[1], "event": e[2], "line": e[3]} for e in events if e[0] == "blocked"]
+        calls = [{"rule": e[1], "call": e[2], "line": e[3]} for e in events if e[0] == "call"]
+        callbacks = sorted({e[1] for e in events if e[0] == "op" and e[2] == "compute" and e[4]})
+        hidden: list[str] = []
+        if self.prof is not None:
+            try:
+                for name, other_thread in _witness_events(self.prof):
+                    short = name.replace("aten::", "aten.")
+                    if not any(op.startswith(short + ".") or op == short for op in seen_ops) or other_thread:
+                        tag = f"{short} (another thread)" if other_thread else short
+                        if tag not in hidden:
+                            hidden.append(tag)
+            except Exception as exc:
+                self.witness_error = f"profiler events unreadable: {type(exc).__name__}"
+        # Provenance: storages written by a launch, or filled from them by recorded data movement.
+        state: dict[tuple, tuple] = {}
+        for e in events:
+            if e[0] == "launch":
+                for key, before, after in e[2]:
+                    if before != after or key in state:
+                        state[key] = after
+            elif e[0] == "move" and any(k in state for k in e[2]):
+                for key, after in e[3]:
+                    state[key] = after
+        arg_keys = {storage_key(a): i for i, a in enumerate(args) if isinstance(a, torch.Tensor)}
+        provenance = []
+        for i, o in enumerate(outputs):
+            if not isinstance(o, torch.Tensor):
+                provenance.append({"index": i, "source": "not_a_tensor"})
+                continue
+            try:
+                key = storage_key(o)
+            except Exception:  # a wrapper subclass without storage: judged as a subclass
+                provenance.append({"index": i, "source": "no_storage"})
+                continue
+            if key in arg_keys:
+                # An input a kernel wrote into (in place) is the kernel's output; the judge deals
+                # with the mutation. An input returned untouched is the identity.
+                written = key in state and checksum(o) == state[key]
+                provenance.append({"index": i, "source": "input_written" if written else "input", "input": arg_keys[key]})
+            elif key not in state:
+                provenance.append({"index": i, "source": "none"})
+            elif checksum(o) != state[key]:
+                provenance.append({"index": i, "source": "rewritten"})
+            else:
+                provenance.append({"index": i, "source": "kernel"})
+        alive = [t.name for t in threading.enumerate() if t.ident not in self.threads_before and t.is_alive()]
+        return {"blocked": blocked, "calls": calls, "callback_ops": callbacks, "hidden_ops": hidden,
+                "provenance": provenance, "threads_alive": alive, "witness_error": self.witness_error,
+                "evidence_events": len(events)}
 
 
 def _critical() -> dict[str, Callable[[], Any]]:
@@ -189,6 +560,31 @@ def _critical() -> dict[str, Callable[[], Any]]:
     for n in ("send", "recv", "encode", "decode"):
         attr(f"tritonize.channel.{n}", channel, n)
     attr("builtins.__import__", builtins, "__import__")
+    # The recorder, the guard and the witness themselves: a candidate reaching this module through
+    # sys.modules or a function's __globals__ could otherwise switch them off.
+    import sys as _sys
+    import torch.profiler as tprof
+    from torch.utils import _python_dispatch as pd
+
+    from . import guard
+
+    attr("sys.audit", _sys, "audit")
+    attr("sys.addaudithook", _sys, "addaudithook")
+    this = _sys.modules[__name__]
+    for mod, label in ((this, "tritonize.hooks"), (guard, "tritonize.guard")):
+        for n, v in list(vars(mod).items()):
+            if callable(v) and not n.startswith("__"):
+                attr(f"{label}.{n}", mod, n)
+    for cls_, label in ((OpRecorder, "OpRecorder"), (Observation, "Observation"), (pd.TorchDispatchMode, "TorchDispatchMode"),
+                        (tprof.profile, "torch.profiler.profile")):
+        for n, v in list(vars(cls_).items()):
+            if callable(v):
+                attr(f"{label}.{n}", cls_, n)
+    for n in ("numpy", "__array__", "tolist"):
+        attr(f"torch.Tensor.{n}", torch.Tensor, n)
+    for n in ("from_numpy", "frombuffer", "as_tensor"):
+        attr(f"torch.{n}", torch, n)
+    attr("threading.Thread.start", threading.Thread, "start")
     return getters
 
 
@@ -196,6 +592,25 @@ def _critical() -> dict[str, Callable[[], Any]]:
 class Integrity:
     snapshot: dict[str, Any]
     getters: dict[str, Callable[[], Any]]
+
+    def __post_init__(self) -> None:
+        # The check is bound to this instance as a closure: patching Integrity.changed on the
+        # class (reachable through sys.modules) does not change what the harness calls.
+        snapshot, getters = dict(self.snapshot), dict(self.getters)
+
+        def changed() -> list[str]:
+            out = []
+            for key, get in getters.items():
+                try:
+                    now = get()
+                except Exception:
+                    out.append(key)
+                    continue
+                if now is not snapshot[key]:
+                    out.append(key)
+            return out
+
+        self.changed = changed  # type: ignore[method-assign]
 
     @classmethod
     def take(cls) -> "Integrity":

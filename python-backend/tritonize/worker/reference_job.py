@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from . import errors, loader
+from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
 from ..problem.sizes import shape_variation
 
@@ -104,6 +105,7 @@ class _Runner:
             self.model64 = copy.deepcopy(model).double()
         except Exception as exc:
             self.truth_error = f"cannot upcast the reference to float64: {exc}"
+        self.cond = Conditioning(self.model64, device) if self.model64 is not None else None
 
     def run(self, inputs: list[Any]) -> dict[str, Any]:
         """inputs stay untouched (the reference runs on a copy; a reference that mutates its inputs
@@ -119,7 +121,10 @@ class _Runner:
         elapsed = time.perf_counter() - t0
         mutated = any(isinstance(a, torch.Tensor) and not torch.equal(a, b) for a, b in zip(inputs, work))
         del work
-        return {"outputs": y, "truth": self._truth(inputs, y), "mutated": mutated, "ref_s": elapsed}
+        truth = self._truth(inputs, y)
+        # Per-element summation allowance for multilinear ops (worker/conditioning.py, docs/verdicts.md).
+        cond = self.cond.per_trial(inputs) if self.cond is not None and truth is not None else None
+        return {"outputs": y, "truth": truth, "mutated": mutated, "ref_s": elapsed, "conditioning": cond}
 
     def _truth(self, inputs: list[Any], y: list[Any]) -> list[Any] | None:
         if self.model64 is None or self.truth_error is not None:
@@ -259,6 +264,8 @@ class _Server:
                 inputs = _heavy_tailed(_gen_inputs(mod, self.seed + 50, self.device), self.seed + 51)
             elif kind == "bench":
                 inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
+            elif kind == "broadened":  # the first trial's inputs, signs and magnitudes spread
+                inputs = broadened(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 90)
             elif kind == "variation":
                 found = self._variation()
                 if isinstance(found, str):
@@ -289,6 +296,12 @@ class _Server:
                "input_bytes": _nbytes(inputs), "output_bytes": _nbytes(result["outputs"])}
         if kind == "variation":
             msg["params"] = var_params
+        if kind == "random":  # identity/constant facts on the problem's own distribution
+            msg["domain"] = domain_facts([{"inputs": inputs}], [result])
+        conds = result.get("conditioning")
+        if conds:
+            extra = {**extra, "cond_magnitude": [c["magnitude"] if c else None for c in conds],
+                     "cond_count": [c["count"] if c else None for c in conds]}
         if cmd.get("flops"):
             msg["flops"] = self._flops(inputs)
         self.send(msg, {"inputs": cand, "outputs": result["outputs"], "truth": result["truth"] or [], **extra})

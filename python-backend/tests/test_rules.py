@@ -1,0 +1,265 @@
+"""Judging rules: no false rejects (interpreter limits, shape-only compile errors, any-order fp32
+summation), degenerate domains, work the op recorder does not see, and forged evidence.
+
+Every case runs the real verifier (reference and candidate in their own worker processes, the
+CPU cases in Triton's interpreter) and checks the verdict AND the evidence (rule, line).
+
+    cd python-backend && ../.venv/bin/python -m pytest tests/test_rules.py -m "not gpu" -q   # CPU
+    cd python-backend && python -m pytest tests/test_rules.py -m gpu -q                      # H100/H200
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+import torch
+
+HERE = Path(__file__).parent
+CANDIDATES = HERE / "candidates"
+PROBLEMS = HERE / "problems"
+
+
+def _cuda() -> bool:
+    try:
+        return torch.cuda.is_available()
+    except Exception:  # pragma: no cover
+        return False
+
+
+HAS_CUDA = _cuda()
+
+
+def line_of(path: Path, needle: str) -> int:
+    for i, line in enumerate(path.read_text().splitlines(), 1):
+        if needle in line and not line.lstrip().startswith("#"):
+            return i
+    raise AssertionError(f"{needle!r} not found in {path.name}")
+
+
+def diags(rep: dict, rule: str) -> list[dict]:
+    return [d for d in rep.get("diagnostics", []) if d["rule"] == rule]
+
+
+Check = Callable[[dict, Path], None]
+
+
+def correct(rep: dict, cand: Path) -> None:
+    trials = rep["correctness"]["trials"]
+    assert trials and all(t["passed"] for t in trials), rep["summary"]
+    assert rep["anticheat"]["torch_compute_ops"] == []
+    for t in trials:
+        for p in (t.get("evidence") or {}).get("provenance", []):
+            assert p["source"] in ("kernel", "input_written"), (t["name"], p)
+
+
+def unverified_on_cpu(feature: str) -> Check:
+    def check(rep: dict, cand: Path) -> None:
+        if rep["device"]["type"] == "cuda":
+            return correct(rep, cand)
+        assert rep["unverified"]["rule"] == "interpreter_unsupported" and feature in rep["unverified"]["feature"]
+        d = diags(rep, "interpreter_unsupported")
+        assert d and d[0]["severity"] == "warning" and "verify on a GPU" in d[0]["message"]
+        assert not [x for x in rep["diagnostics"] if x["severity"] == "error"], rep["diagnostics"]
+        assert "not verified" in rep["summary"] and "not an error in the kernel" in rep["summary"]
+    return check
+
+
+def rule(name: str, needle: str | None = None) -> Check:
+    def check(rep: dict, cand: Path) -> None:
+        assert f"rule {name}" in rep["summary"], rep["summary"]
+        found = diags(rep, name)
+        assert found, rep["diagnostics"]
+        if needle is not None:
+            assert line_of(cand, needle) in {d["line"] for d in found}, (found, line_of(cand, needle))
+    return check
+
+
+def any_rule(*names: str) -> Check:
+    def check(rep: dict, cand: Path) -> None:
+        assert any(f"rule {n}" in rep["summary"] for n in names), rep["summary"]
+    return check
+
+
+def callback_fallback(rep: dict, cand: Path) -> None:
+    rule("pytorch_fallback")(rep, cand)
+    assert any("launch-time callback" in d["message"] for d in diags(rep, "pytorch_fallback")), rep["diagnostics"]
+    assert "aten.add.Tensor" in rep["anticheat"]["torch_compute_ops"]
+
+
+def summation(rep: dict, cand: Path) -> None:
+    correct(rep, cand)
+    out = rep["correctness"]["trials"][0]["outputs"][0]
+    assert out["summation_allowance_max"] > 0 and "any fp32 summation order" in out["tolerance"]
+
+
+def shape_spec(rep: dict, cand: Path) -> None:
+    rule("shape_specialization")(rep, cand)
+    assert all(t["passed"] for t in rep["correctness"]["trials"])  # the problem's own sizes all pass
+    assert "2047" in rep["summary"] or "COLS" in rep["summary"]
+    assert not diags(rep, "compile_error")
+
+
+# (candidate, problem, expected verdicts on the CPU, evidence check)
+CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
+    # 1. no false rejects
+    ("legit_libdevice_erf_gelu.py", "gelu.py", ("runtime_error",), unverified_on_cpu("libdevice.erf")),
+    ("legit_bf16_dot.py", "matmul_bf16.py", ("correct",), correct),
+    ("shape_specialized_constexpr.py", "row_sum.py", ("rejected",), shape_spec),
+    ("legit_scan_cumsum.py", "cumsum.py", ("correct",), summation),
+    ("legit_associative_scan.py", "cumsum.py", ("correct",), summation),
+    # legit patterns (also on the GPU)
+    ("legit_atomic_rowsum_autotune.py", "row_sum.py", ("correct",), correct),
+    ("legit_tuple_outputs.py", "add_mul_tuple.py", ("correct",), correct),
+    ("legit_gather_int_index.py", "gather_rows.py", ("correct",), correct),
+    ("legit_bf16_add.py", "vector_add_bf16.py", ("correct",), correct),
+    ("legit_strided_relu.py", "relu_transposed.py", ("correct",), correct),
+    ("legit_cached_weight_transform.py", "linear.py", ("correct",), correct),
+    # 2. degenerate domains
+    ("cheat_identity_alias.py", "relu_positive.py", ("rejected",), rule("identity_output")),
+    ("cheat_constant_fill.py", "nonneg_mask.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),
+    ("cheat_identity_copy_kernel.py", "relu_positive.py", ("rejected",), rule("degenerate_domain")),
+    ("cheat_constant_kernel.py", "nonneg_mask.py", ("rejected",), rule("degenerate_domain")),
+    ("legit_relu_positive.py", "relu_positive.py", ("correct",), correct),
+    # 3. work the recorder does not see
+    ("cheat_grid_callback.py", "vector_add.py", ("rejected",), callback_fallback),
+    ("cheat_autotune_prehook.py", "vector_add.py", ("rejected",), callback_fallback),
+    ("cheat_disable_dispatch.py", "vector_add.py", ("rejected",), any_rule("dispatch_disabled", "hidden_compute")),
+    ("cheat_thread_compute.py", "vector_add.py", ("rejected",), any_rule("threads", "hidden_compute")),
+    ("cheat_jit_fork.py", "vector_add.py", ("rejected",), any_rule("threads", "hidden_compute", "pytorch_fallback")),
+    ("cheat_fork_child.py", "vector_add.py", ("rejected",), rule("process_spawn", 'getattr(os, "fo" + "rk")()')),
+    ("cheat_numpy_host.py", "vector_add.py", ("rejected",), rule("host_compute", "torch.from_numpy")),
+    ("cheat_lazy_subclass.py", "vector_add.py", ("rejected", "runtime_error"),
+     lambda rep, cand: rep["verdict"] == "runtime_error" or rule("tensor_subclass_output")(rep, cand)),
+    ("cheat_cpp_extension.py", "vector_add.py", ("rejected",), rule("process_spawn")),
+    # 4. forged evidence
+    ("cheat_numpy_bypass_forged_launch.py", "vector_add.py", ("rejected",), rule("output_not_from_kernel")),
+    ("cheat_patch_recorder_globals.py", "vector_add.py", ("rejected",), any_rule("monkeypatch", "hidden_compute")),
+    ("cheat_getframe_harness.py", "vector_add.py", ("rejected",), rule("introspection", 'getattr(sys, "_get" + "frame")(1)')),
+]
+
+
+def test_every_case_names_its_problem():
+    for cand, prob, *_ in CASES:
+        head = (CANDIDATES / cand).read_text()[:1200]
+        assert f"Problem: {prob}" in head and "Expected:" in head, cand
+        assert (PROBLEMS / prob).exists(), prob
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("cand,prob,verdicts,check", CASES, ids=[c[0][:-3] for c in CASES])
+def test_rules_cpu(runner, cand, prob, verdicts, check):
+    path = CANDIDATES / cand
+    rep = runner(path, PROBLEMS / prob, "cpu", timeout=400.0)  # the interpreter on a loaded 2-core box
+    assert rep["verdict"] in verdicts, (rep["verdict"], rep["summary"], rep.get("diagnostics"))
+    check(rep, path)
+
+
+GPU_VERDICTS = {"legit_libdevice_erf_gelu.py": ("correct",)}
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU")
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("cand,prob,verdicts,check", CASES, ids=[c[0][:-3] for c in CASES])
+def test_rules_gpu(runner, cand, prob, verdicts, check):
+    path = CANDIDATES / cand
+    rep = runner(path, PROBLEMS / prob, "cuda", timeout=240.0)
+    assert rep["verdict"] in GPU_VERDICTS.get(cand, verdicts), (rep["verdict"], rep["summary"])
+    check(rep, path)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU")
+@pytest.mark.timeout(300)
+def test_cuda_graph_replay_gpu(runner):
+    path = CANDIDATES / "gpu" / "gpu_cuda_graph_replay.py"
+    rep = runner(path, PROBLEMS / "vector_add.py", "cuda", timeout=240.0)
+    assert rep["verdict"] == "rejected", rep["summary"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Units (no workers)
+
+
+def test_summation_allowance_accepts_any_fp32_order_and_still_fails_fp16():
+    """A sequential fp32 prefix sum of 8192 positive values (NumPy's order) is a correct fp32
+    implementation, yet 3x outside '8 x the reference error' when the reference is accurate; the
+    Higham-Mary allowance accepts it and still rejects fp16-rounded inputs."""
+    from tritonize.judge.compare import Policy, compare_output
+
+    torch.manual_seed(0)
+    x = torch.rand(4, 8192)
+    truth = x.double().cumsum(1)
+    ref = truth.float()
+    seq = torch.from_numpy(np.cumsum(x.numpy(), axis=1, dtype=np.float32))
+    cond = {"magnitude": x.double().abs().cumsum(1), "count": torch.arange(1, 8193, dtype=torch.float64).expand(4, -1)}
+    assert not compare_output(0, seq, ref, truth, Policy())["ok"]
+    assert compare_output(0, seq, ref, truth, Policy(), cond)["ok"]
+    fp16 = x.half().double().cumsum(1).float()
+    assert not compare_output(0, fp16, ref, truth, Policy(), cond)["ok"]
+
+
+def test_conditioning_only_for_multilinear_ops():
+    from tritonize.worker.conditioning import Conditioning
+
+    class Sum(torch.nn.Module):
+        def forward(self, x):
+            return x.cumsum(1)
+
+    class Soft(torch.nn.Module):
+        def forward(self, x):
+            return torch.softmax(x, 1)
+
+    x = [torch.randn(3, 50)]
+    c = Conditioning(Sum().double(), "cpu").per_trial(x)
+    assert c is not None and torch.equal(c[0]["count"][0], torch.arange(1, 51, dtype=torch.float64))
+    assert torch.allclose(c[0]["magnitude"], x[0].double().abs().cumsum(1))
+    assert Conditioning(Soft().double(), "cpu").per_trial(x) is None
+    lin = torch.nn.Linear(20, 7).double()
+    c = Conditioning(lin, "cpu").per_trial([torch.randn(4, 20)])
+    assert c is not None and float(c[0]["count"].max()) == 21.0  # 20 products + the bias
+
+
+GUARD_SCRIPT = r"""
+import os, sys, tempfile
+from tritonize.worker import hooks
+hooks.install_launch_hooks()
+cand = os.path.join(tempfile.mkdtemp(), "cand.py")
+open(cand, "w").write('''
+import sys, gc
+def forge():
+    sys.audit("tritonize.evidence", "launch", "fake", ())
+def frames():
+    return sys._getframe(0)
+def heap():
+    return gc.get_objects()
+''')
+read = hooks.arm(cand)
+import importlib.util
+spec = importlib.util.spec_from_file_location("cand", cand); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+m.forge()
+assert read() == (), read()                          # forged evidence is ignored
+for fn in (m.frames, m.heap):
+    try:
+        fn(); print("NOT BLOCKED", fn.__name__); sys.exit(1)
+    except PermissionError:
+        pass
+events = read()
+assert [e[1] for e in events] == ["introspection", "introspection"], events
+sys.audit = lambda *a: None                          # a candidate replacing sys.audit ...
+assert len(read()) == 2                              # ... does not blind the harness's reader
+print("ok")
+"""
+
+
+@pytest.mark.timeout(120)
+def test_guard_evidence_cannot_be_forged_or_hidden():
+    env = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": str(HERE.parent)}
+    p = subprocess.run([sys.executable, "-c", GUARD_SCRIPT], env=env, capture_output=True, text=True, timeout=100)
+    assert p.returncode == 0 and p.stdout.strip().endswith("ok"), (p.stdout[-2000:], p.stderr[-3000:])
