@@ -1,5 +1,6 @@
 #!/bin/bash
-# GPU batch for the verifier protocol and scale (issue 9/10): run from a copy of the repo on the GPU machine; $OUT collects logs.: protocol cases on CUDA, then the scale bench.
+# GPU batch for the verifier protocol and scale (issues 9, 10): protocol cases on CUDA, then the scale bench.
+# Run from a copy of the repo on the GPU machine; logs go to $OUT.
 cd "$(dirname "$0")/.."
 export PYTHONPATH=$PWD/python-backend
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv > $OUT/smi.txt 2>&1

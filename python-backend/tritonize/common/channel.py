@@ -48,6 +48,22 @@ def _read_into(fd: int, view: memoryview) -> None:
         pos += got
 
 
+_GROWN: set[int] = set()
+
+
+def _grow(fd: int) -> None:
+    """A 1 MiB pipe instead of 64 KiB: 16x fewer wake-ups for a large tensor (Linux; best effort)."""
+    if fd in _GROWN:
+        return
+    _GROWN.add(fd)
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except OSError:
+        pass
+
+
 def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
@@ -96,6 +112,8 @@ def send(fd: int, obj: Any, raw: Sequence[Any] = ()) -> None:
                 raise ValueError("raw tensors must be contiguous CPU tensors")
         obj = {**obj, "_raw": [{"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape)} for t in raw]}
     payload = encode(obj)
+    if raw or len(payload) > (1 << 20):
+        _grow(fd)
     _write_all(fd, _HEADER.pack(len(payload)))
     _write_all(fd, payload)
     del payload
