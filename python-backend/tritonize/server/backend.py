@@ -93,6 +93,76 @@ def kill_workers(workers: list[Any]) -> None:
             pass
 
 
+SIMULATE_ENV = "TRITONIZE_SIMULATE_GPUS"
+
+
+def simulated_gpus() -> int:
+    """Test-only: TRITONIZE_SIMULATE_GPUS=N makes the server believe it has N GPUs while its
+    workers run on the CPU (Triton interpreter). Queues, pinning and caches are the real code; only
+    the device the verifier is handed changes. 0/unset: off."""
+    value = os.environ.get(SIMULATE_ENV, "").strip()
+    return int(value) if value.isdigit() else 0
+
+
+class ReferenceCache(dict):
+    """`run.verify`'s reference cache, shared by every device queue, computing each entry once.
+
+    Why: K racing candidates for one problem reach two GPUs at the same moment; without this both
+    miss the cache and both run the reference (and the loser's saved inputs leak). Every pinned
+    worker sees its GPU as "cuda", so GPUs of one host share an entry: GPU 1 reuses what GPU 0
+    computed (the GPUs of one host are assumed to be one model; eager/Inductor timings, which do
+    differ per GPU, are cached per queue in BaselineCache).
+
+    It relies on run._reference's access pattern: `key in cache` right before it computes, then
+    `cache[key] = ...`. A miss makes the asking thread the key's owner; other threads asking for
+    the same key wait until the owner stores it or gives up (`end`, called after each verify so
+    that a failed reference never blocks the other device).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cond = threading.Condition()
+        self._owner: dict[str, int] = {}  # key -> thread ident computing it
+        self._local = threading.local()  # keys this job thread asked for since `begin`
+        self.computed: list[str] = []  # keys in the order they were computed (evidence for tests/bench)
+
+    def begin(self) -> None:
+        self._local.touched = set()
+
+    def end(self) -> set[str]:
+        """Gives up the keys this thread owns but did not store; returns the keys it asked for."""
+        me = threading.get_ident()
+        with self._cond:
+            for key in [k for k, t in self._owner.items() if t == me]:
+                del self._owner[key]
+            self._cond.notify_all()
+        touched, self._local.touched = getattr(self._local, "touched", set()), set()
+        return touched
+
+    def __contains__(self, key: object) -> bool:
+        me = threading.get_ident()
+        touched = getattr(self._local, "touched", None)
+        if touched is not None:
+            touched.add(key)
+        with self._cond:
+            while True:
+                if dict.__contains__(self, key):
+                    return True
+                owner = self._owner.get(key)  # type: ignore[arg-type]
+                if owner is None or owner == me:
+                    self._owner[key] = me  # type: ignore[index]
+                    return False
+                self._cond.wait()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        with self._cond:
+            dict.__setitem__(self, key, value)
+            self.computed.append(key)
+            log.info("reference-computed %s", key[:16])
+            self._owner.pop(key, None)
+            self._cond.notify_all()
+
+
 def physical_gpu(index: int) -> str:
     """Index among this process's visible GPUs -> the value to pin a worker to it."""
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
@@ -111,7 +181,7 @@ class Backend:
         self._lock = threading.Lock()
         # Reference outputs (run.verify's `reference_cache`) and eager/Inductor timings, both
         # keyed by problem content; per-path hashes let an edited problem drop its old entries.
-        self.reference_cache: dict[str, Any] = {}
+        self.reference_cache = ReferenceCache()
         self.baselines = BaselineCache()
         self._ref_keys_of_path: dict[str, set[str]] = {}
         self._last_sha: dict[str, str] = {}
@@ -121,6 +191,9 @@ class Backend:
     # -- devices ------------------------------------------------------------------------------
     def cuda_count(self) -> int:
         if self._cuda_count is None:
+            if simulated_gpus():
+                self._cuda_count = simulated_gpus()
+                return self._cuda_count
             import torch
 
             self._cuda_count = torch.cuda.device_count() if torch.cuda.is_available() else 0
@@ -160,8 +233,9 @@ class Backend:
 
     @staticmethod
     def verify_device(queue: str) -> str:
-        """The device string the verifier gets: a pinned worker sees its one GPU as "cuda"."""
-        return "cuda" if queue.startswith("cuda") else "cpu"
+        """The device string the verifier gets: a pinned worker sees its one GPU as "cuda"
+        (simulated GPUs: "cpu", the workers run in the Triton interpreter)."""
+        return "cuda" if queue.startswith("cuda") and not simulated_gpus() else "cpu"
 
     # -- pools --------------------------------------------------------------------------------
     def pool(self, device: str) -> TrackingPool | None:
@@ -176,7 +250,7 @@ class Backend:
                 if pinned:
                     # Without the pool, run.verify would spawn unpinned workers: keep one at least.
                     env = {"CUDA_VISIBLE_DEVICES": physical_gpu(int(device.partition(":")[2]))}
-                    inner = WorkerPool("cuda", size=max(1, self.pool_size), env=env)
+                    inner = WorkerPool(self.verify_device(device), size=max(1, self.pool_size), env=env)
                 else:
                     inner = WorkerPool(device, size=self.pool_size)
                 pool = self._pools[device] = TrackingPool(inner)
@@ -229,10 +303,13 @@ class Backend:
         with self._lock:
             return set(self._last_sha)
 
-    def record_reference_keys(self, problem: Path, before: set[str]) -> None:
-        """Notes the reference entries a verify of `problem` added, and keeps references for only
-        the MAX_PROBLEMS most recently verified problems (each holds saved inputs on disk)."""
-        added = set(self.reference_cache) - before
+    def record_reference_keys(self, problem: Path, added: set[str]) -> None:
+        """Notes the reference entries a verify of `problem` used, and keeps references for only
+        the MAX_PROBLEMS most recently verified problems (each holds saved inputs on disk).
+        `added` holds the keys this verify asked for (`ReferenceCache.end`), not a before/after
+        difference of the shared cache: two devices fill it at once, and a difference would file
+        one problem's entry under another."""
+        added = {k for k in added if k in self.reference_cache.keys()}
         path = str(problem.resolve())
         evicted: set[str] = set()
         with self._lock:
