@@ -164,3 +164,27 @@ def test_a_failed_reference_hands_the_key_to_the_next_thread():
     first.join(10)
     second.join(10)
     assert not second.is_alive() and log == ["compute", "compute"] and cache.computed == ["k"]
+
+
+def test_references_are_shared_within_a_gpu_model_only(monkeypatch):
+    from tritonize.server import backend as backend_module
+
+    monkeypatch.delenv("TRITONIZE_SIMULATE_GPUS", raising=False)
+    b = backend_module.Backend()
+    b._cuda_count = 3
+    b._models = {"cuda:0": "H200 sm_90", "cuda:1": "H200 sm_90", "cuda:2": "L4 sm_89"}
+    cache = b.reference_cache
+    cache.begin(b.gpu_model("cuda:0"))
+    assert "k" not in cache
+    cache["k"] = ("ref-from-gpu0", {})
+    assert cache.end() == {"H200 sm_90|k"}
+    cache.begin(b.gpu_model("cuda:1"))  # same model: reused
+    assert "k" in cache and cache["k"][0] == "ref-from-gpu0"
+    cache.end()
+    cache.begin(b.gpu_model("cuda:2"))  # another model: its own reference
+    assert "k" not in cache
+    cache.end()
+    assert b.gpu_model("cpu") == "" and b.gpu_model("cuda") == ""
+    # Unreadable properties: the queue is its own scope (no sharing), never a wrong reference.
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)
+    assert b.gpu_model("cuda:7") == "cuda:7"

@@ -108,10 +108,12 @@ class ReferenceCache(dict):
     """`run.verify`'s reference cache, shared by every device queue, computing each entry once.
 
     Why: K racing candidates for one problem reach two GPUs at the same moment; without this both
-    miss the cache and both run the reference (and the loser's saved inputs leak). Every pinned
-    worker sees its GPU as "cuda", so GPUs of one host share an entry: GPU 1 reuses what GPU 0
-    computed (the GPUs of one host are assumed to be one model; eager/Inductor timings, which do
-    differ per GPU, are cached per queue in BaselineCache).
+    miss the cache and both run the reference (and the loser's saved inputs leak). Entries are
+    scoped by GPU model (`begin(scope)`): GPU 1 reuses what an identical GPU 0 computed, while a
+    different model in the same host gets its own reference (its outputs and the device
+    properties the report and the roofline checks use come from the reference's worker).
+    Eager/Inductor timings, which differ per GPU even within one model, are cached per queue in
+    BaselineCache.
 
     It relies on run._reference's access pattern: `key in cache` right before it computes, then
     `cache[key] = ...`. A miss makes the asking thread the key's owner; other threads asking for
@@ -126,8 +128,16 @@ class ReferenceCache(dict):
         self._local = threading.local()  # keys this job thread asked for since `begin`
         self.computed: list[str] = []  # keys in the order they were computed (evidence for tests/bench)
 
-    def begin(self) -> None:
+    def begin(self, scope: str = "") -> None:
         self._local.touched = set()
+        self._local.scope = scope
+
+    def _scoped(self, key: object) -> str:
+        scope = getattr(self._local, "scope", "")
+        return f"{scope}|{key}" if scope else str(key)
+
+    def __getitem__(self, key: str) -> Any:
+        return dict.__getitem__(self, self._scoped(key))
 
     def end(self) -> set[str]:
         """Gives up the keys this thread owns but did not store; returns the keys it asked for."""
@@ -137,9 +147,11 @@ class ReferenceCache(dict):
                 del self._owner[key]
             self._cond.notify_all()
         touched, self._local.touched = getattr(self._local, "touched", set()), set()
+        self._local.scope = ""
         return touched
 
     def __contains__(self, key: object) -> bool:
+        key = self._scoped(key)
         me = threading.get_ident()
         touched = getattr(self._local, "touched", None)
         if touched is not None:
@@ -155,10 +167,11 @@ class ReferenceCache(dict):
                 self._cond.wait()
 
     def __setitem__(self, key: str, value: Any) -> None:
+        key = self._scoped(key)
         with self._cond:
             dict.__setitem__(self, key, value)
             self.computed.append(key)
-            log.info("reference-computed %s", key[:16])
+            log.info("reference-computed %s", key.rpartition("|")[0] + "|" + key.rpartition("|")[2][:16])
             self._owner.pop(key, None)
             self._cond.notify_all()
 
@@ -186,6 +199,7 @@ class Backend:
         self._ref_keys_of_path: dict[str, set[str]] = {}
         self._last_sha: dict[str, str] = {}
         self._cuda_count: int | None = None
+        self._models: dict[str, str] = {}
         self._versions: tuple[str, str] | None = None
 
     # -- devices ------------------------------------------------------------------------------
@@ -230,6 +244,26 @@ class Backend:
         if not index.isdigit() or int(index) >= n:
             raise ValueError(f"no such GPU {requested!r} ({n} visible)")
         return "cuda" if queues == ["cuda"] else requested
+
+    def gpu_model(self, queue: str) -> str:
+        """The reference-cache scope of a queue: GPUs of one model share references. Unknown
+        (properties unreadable): the queue itself, i.e. no sharing, never a wrong reference."""
+        if not queue.startswith("cuda:") or simulated_gpus():
+            return ""
+        with self._lock:
+            model = self._models.get(queue)
+        if model is None:
+            try:
+                import torch
+
+                p = torch.cuda.get_device_properties(int(queue.partition(":")[2]))  # no context is created
+                model = f"{p.name} sm_{p.major}{p.minor} {p.total_memory >> 20} MiB"
+            except Exception as exc:
+                log.warning("properties of %s: %s; its references are not shared", queue, exc)
+                model = queue
+            with self._lock:
+                self._models[queue] = model
+        return model
 
     @staticmethod
     def verify_device(queue: str) -> str:
