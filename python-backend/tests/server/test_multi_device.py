@@ -48,7 +48,15 @@ def _children_env(pid: int) -> list[str]:
     return values
 
 
-def _job_timings(client: LspClient) -> list[dict]:
+def _job_timings(client: LspClient, expect: int = 0, timeout: float = 10.0) -> list[dict]:
+    """The server's job-timing log lines; a job's line follows its answer, so wait for `expect`."""
+    deadline = time.monotonic() + timeout
+    while len(timings := _parse_timings(client)) < expect and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return timings
+
+
+def _parse_timings(client: LspClient) -> list[dict]:
     out = []
     for line in client.stderr_lines:
         if "job-timing " in line:
@@ -91,7 +99,7 @@ def test_racing_candidates_spread_over_two_pinned_gpus_with_one_reference(two_gp
         resp = client.wait_response(msg_id, timeout=600)
         assert resp.get("result", {}).get("verdict") == "correct", resp
 
-    timings = _job_timings(client)
+    timings = _job_timings(client, expect=4)
     by_device: dict[str, list[dict]] = {}
     for t in timings:
         by_device.setdefault(t["device"], []).append(t)
@@ -116,7 +124,7 @@ def test_explicit_gpu_runs_in_a_worker_pinned_to_that_gpu(two_gpus, tmp_path):
                                                 "device": "cuda:0", "timeout": 240}, timeout=600)
     assert on1["result"]["verdict"] == "correct", on1
     assert on0["result"]["verdict"] == "incorrect", on0
-    assert [t["device"] for t in _job_timings(two_gpus)] == ["cuda:1", "cuda:0"]
+    assert [t["device"] for t in _job_timings(two_gpus, expect=2)] == ["cuda:1", "cuda:0"]
     # cuda:0 reused the reference cuda:1 computed: nothing computed twice.
     assert sum("reference-computed" in line for line in two_gpus.stderr_lines) == 1
 
@@ -188,3 +196,27 @@ def test_references_are_shared_within_a_gpu_model_only(monkeypatch):
     # Unreadable properties: the queue is its own scope (no sharing), never a wrong reference.
     monkeypatch.setitem(__import__("sys").modules, "torch", None)
     assert b.gpu_model("cuda:7") == "cuda:7"
+
+
+def test_a_cancelled_waiter_stops_waiting_for_the_other_gpu():
+    cache, cancel, seen = ReferenceCache(), threading.Event(), []
+    cache.begin()
+    assert "k" not in cache  # this thread computes "k" and never finishes
+
+    def waiter() -> None:
+        cache.begin("", cancel)
+        try:
+            "k" in cache  # noqa: B015 - the lookup is the wait
+        except InterruptedError as exc:
+            seen.append(str(exc))
+        finally:
+            cache.end()
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    time.sleep(0.3)
+    assert t.is_alive()  # waiting for the owner
+    cancel.set()
+    t.join(5)
+    assert not t.is_alive() and seen and "cancelled" in seen[0]
+    cache.end()

@@ -128,9 +128,11 @@ class ReferenceCache(dict):
         self._local = threading.local()  # keys this job thread asked for since `begin`
         self.computed: list[str] = []  # keys in the order they were computed (evidence for tests/bench)
 
-    def begin(self, scope: str = "") -> None:
+    def begin(self, scope: str = "", cancel: threading.Event | None = None) -> None:
+        """Starts a verify on this thread; `cancel` ends a wait for another GPU's reference."""
         self._local.touched = set()
         self._local.scope = scope
+        self._local.cancel = cancel
 
     def _scoped(self, key: object) -> str:
         scope = getattr(self._local, "scope", "")
@@ -147,7 +149,7 @@ class ReferenceCache(dict):
                 del self._owner[key]
             self._cond.notify_all()
         touched, self._local.touched = getattr(self._local, "touched", set()), set()
-        self._local.scope = ""
+        self._local.scope, self._local.cancel = "", None
         return touched
 
     def __contains__(self, key: object) -> bool:
@@ -164,7 +166,11 @@ class ReferenceCache(dict):
                 if owner is None or owner == me:
                     self._owner[key] = me  # type: ignore[index]
                     return False
-                self._cond.wait()
+                cancel = getattr(self._local, "cancel", None)
+                if cancel is not None and cancel.is_set():
+                    # The server already answered the cancel; this unwinds the job thread.
+                    raise InterruptedError("cancelled while another GPU computes the reference")
+                self._cond.wait(0.2)
 
     def __setitem__(self, key: str, value: Any) -> None:
         key = self._scoped(key)

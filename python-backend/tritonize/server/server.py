@@ -370,7 +370,7 @@ class Server:
             cached = self.backend.baselines.get(baseline_key)
             if cached is not None:
                 options["baseline"] = cached  # eager/Inductor timings measured for an earlier candidate
-        self.backend.reference_cache.begin(self.backend.gpu_model(device))
+        self.backend.reference_cache.begin(self.backend.gpu_model(device), cancel)
         try:
             report = run.verify(req.problem, req.candidate, device=self.backend.verify_device(device),
                                 timeout=req.timeout, benchmark=req.benchmark, options=options, on_stage=on_stage,
