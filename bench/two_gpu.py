@@ -51,17 +51,52 @@ def backend_env(extra: dict[str, str] | None = None, backend: Path = BACKEND) ->
     return env
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (workers run in their own sessions: a process group kill
+    would miss them, and an orphaned worker would keep a GPU busy during the next part)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def stop_tree(proc: subprocess.Popen) -> None:
+    """SIGTERM (the server and CLI then kill their own workers), then SIGKILL whatever is left."""
+    tree = descendants(proc.pid)
+    try:
+        proc.terminate()
+        proc.wait(timeout=5)
+    except (subprocess.TimeoutExpired, ProcessLookupError):
+        pass
+    for pid in [proc.pid, *tree]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    proc.wait()
+
+
 def run_bounded(cmd: list[str], env: dict[str, str], timeout: float, log: Path, cwd: Path | None = None) -> dict[str, Any]:
-    """Runs `cmd` in its own process group; on timeout the whole group (its workers too) dies."""
+    """Runs `cmd` (stdout to `log`, stderr to `log`.err); on timeout it and its workers die."""
     t0 = time.monotonic()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True)
+    with open(log, "wb") as out, open(f"{log}.err", "wb") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True)
         try:
             rc = proc.wait(timeout=max(1.0, timeout))
             timed_out = False
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            rc, timed_out = proc.wait(), True
+            stop_tree(proc)
+            rc, timed_out = proc.returncode, True
     return {"rc": rc, "timed_out": timed_out, "wall_s": round(time.monotonic() - t0, 2), "log": str(log)}
 
 
@@ -165,7 +200,7 @@ class Server:
         except Exception:
             pass
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            stop_tree(self.proc)
         self._log.close()
 
 
