@@ -158,7 +158,7 @@ def test_reference_cache_computes_a_key_once_while_other_threads_wait():
         t.start()
     for t in [first, *waiters]:
         t.join(10)
-    assert log == ["compute", "hit", "hit", "hit"] and cache.computed == ["k"]
+    assert log == ["compute", "hit", "hit", "hit"] and list(cache.computed) == ["k"]
     assert "other" not in cache  # a different key is not blocked by "k"
 
 
@@ -171,7 +171,7 @@ def test_a_failed_reference_hands_the_key_to_the_next_thread():
     second.start()
     first.join(10)
     second.join(10)
-    assert not second.is_alive() and log == ["compute", "compute"] and cache.computed == ["k"]
+    assert not second.is_alive() and log == ["compute", "compute"] and list(cache.computed) == ["k"]
 
 
 def test_references_are_shared_within_a_gpu_model_only(monkeypatch):

@@ -7,6 +7,7 @@ and a missing torch becomes a readable error instead of a dead server.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import signal
@@ -126,7 +127,8 @@ class ReferenceCache(dict):
         self._cond = threading.Condition()
         self._owner: dict[str, int] = {}  # key -> thread ident computing it
         self._local = threading.local()  # keys this job thread asked for since `begin`
-        self.computed: list[str] = []  # keys in the order they were computed (evidence for tests/bench)
+        # keys in the order they were computed (evidence for tests), the last 1000
+        self.computed: collections.deque[str] = collections.deque(maxlen=1000)
 
     def begin(self, scope: str = "", cancel: threading.Event | None = None) -> None:
         """Starts a verify on this thread; `cancel` ends a wait for another GPU's reference."""
@@ -262,7 +264,7 @@ class Backend:
             try:
                 import torch
 
-                p = torch.cuda.get_device_properties(int(queue.partition(":")[2]))  # no context is created
+                p = torch.cuda.get_device_properties(int(queue.partition(":")[2]))  # as tritonize/environment does
                 model = f"{p.name} sm_{p.major}{p.minor} {p.total_memory >> 20} MiB"
             except Exception as exc:
                 log.warning("properties of %s: %s; its references are not shared", queue, exc)
