@@ -338,7 +338,6 @@ def test_reference_cache_keeps_only_recent_problems(tmp_path, monkeypatch):
     dropped = []
     monkeypatch.setattr(b, "_drop_references", lambda keys: dropped.extend(sorted(keys)))
     for name in ("p1", "p2", "p1", "p3"):  # p1 used again: p2 is the least recent
-        before = set(b.reference_cache)
         b.reference_cache.setdefault(f"key-{name}", object())
-        b.record_reference_keys(tmp_path / f"{name}.py", before)
+        b.record_reference_keys(tmp_path / f"{name}.py", {f"key-{name}"})
     assert dropped == ["key-p2"]

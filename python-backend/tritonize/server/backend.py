@@ -7,6 +7,7 @@ and a missing torch becomes a readable error instead of a dead server.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import signal
@@ -93,6 +94,96 @@ def kill_workers(workers: list[Any]) -> None:
             pass
 
 
+SIMULATE_ENV = "TRITONIZE_SIMULATE_GPUS"
+
+
+def simulated_gpus() -> int:
+    """Test-only: TRITONIZE_SIMULATE_GPUS=N makes the server believe it has N GPUs while its
+    workers run on the CPU (Triton interpreter). Queues, pinning and caches are the real code; only
+    the device the verifier is handed changes. 0/unset: off."""
+    value = os.environ.get(SIMULATE_ENV, "").strip()
+    return int(value) if value.isdigit() else 0
+
+
+class ReferenceCache(dict):
+    """`run.verify`'s reference cache, shared by every device queue, computing each entry once.
+
+    Why: K racing candidates for one problem reach two GPUs at the same moment; without this both
+    miss the cache and both run the reference (and the loser's saved inputs leak). Entries are
+    scoped by GPU model (`begin(scope)`): GPU 1 reuses what an identical GPU 0 computed, while a
+    different model in the same host gets its own reference (its outputs and the device
+    properties the report and the roofline checks use come from the reference's worker).
+    Eager/Inductor timings, which differ per GPU even within one model, are cached per queue in
+    BaselineCache.
+
+    It relies on run._reference's access pattern: `key in cache` right before it computes, then
+    `cache[key] = ...`. A miss makes the asking thread the key's owner; other threads asking for
+    the same key wait until the owner stores it or gives up (`end`, called after each verify so
+    that a failed reference never blocks the other device).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cond = threading.Condition()
+        self._owner: dict[str, int] = {}  # key -> thread ident computing it
+        self._local = threading.local()  # keys this job thread asked for since `begin`
+        # keys in the order they were computed (evidence for tests), the last 1000
+        self.computed: collections.deque[str] = collections.deque(maxlen=1000)
+
+    def begin(self, scope: str = "", cancel: threading.Event | None = None) -> None:
+        """Starts a verify on this thread; `cancel` ends a wait for another GPU's reference."""
+        self._local.touched = set()
+        self._local.scope = scope
+        self._local.cancel = cancel
+
+    def _scoped(self, key: object) -> str:
+        scope = getattr(self._local, "scope", "")
+        return f"{scope}|{key}" if scope else str(key)
+
+    def __getitem__(self, key: str) -> Any:
+        return dict.__getitem__(self, self._scoped(key))
+
+    def end(self) -> set[str]:
+        """Gives up the keys this thread owns but did not store; returns the keys it asked for."""
+        me = threading.get_ident()
+        with self._cond:
+            for key in [k for k, t in self._owner.items() if t == me]:
+                del self._owner[key]
+            self._cond.notify_all()
+        touched, self._local.touched = getattr(self._local, "touched", set()), set()
+        self._local.scope, self._local.cancel = "", None
+        return touched
+
+    def __contains__(self, key: object) -> bool:
+        key = self._scoped(key)
+        me = threading.get_ident()
+        touched = getattr(self._local, "touched", None)
+        if touched is not None:
+            touched.add(key)
+        with self._cond:
+            while True:
+                if dict.__contains__(self, key):
+                    return True
+                owner = self._owner.get(key)  # type: ignore[arg-type]
+                if owner is None or owner == me:
+                    self._owner[key] = me  # type: ignore[index]
+                    return False
+                cancel = getattr(self._local, "cancel", None)
+                if cancel is not None and cancel.is_set():
+                    # The server already answered the cancel; this unwinds the job thread.
+                    raise InterruptedError("cancelled while another GPU computes the reference")
+                self._cond.wait(0.2)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        key = self._scoped(key)
+        with self._cond:
+            dict.__setitem__(self, key, value)
+            self.computed.append(key)
+            log.info("reference-computed %s", key.rpartition("|")[0] + "|" + key.rpartition("|")[2][:16])
+            self._owner.pop(key, None)
+            self._cond.notify_all()
+
+
 def physical_gpu(index: int) -> str:
     """Index among this process's visible GPUs -> the value to pin a worker to it."""
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
@@ -111,16 +202,20 @@ class Backend:
         self._lock = threading.Lock()
         # Reference outputs (run.verify's `reference_cache`) and eager/Inductor timings, both
         # keyed by problem content; per-path hashes let an edited problem drop its old entries.
-        self.reference_cache: dict[str, Any] = {}
+        self.reference_cache = ReferenceCache()
         self.baselines = BaselineCache()
         self._ref_keys_of_path: dict[str, set[str]] = {}
         self._last_sha: dict[str, str] = {}
         self._cuda_count: int | None = None
+        self._models: dict[str, str] = {}
         self._versions: tuple[str, str] | None = None
 
     # -- devices ------------------------------------------------------------------------------
     def cuda_count(self) -> int:
         if self._cuda_count is None:
+            if simulated_gpus():
+                self._cuda_count = simulated_gpus()
+                return self._cuda_count
             import torch
 
             self._cuda_count = torch.cuda.device_count() if torch.cuda.is_available() else 0
@@ -158,10 +253,31 @@ class Backend:
             raise ValueError(f"no such GPU {requested!r} ({n} visible)")
         return "cuda" if queues == ["cuda"] else requested
 
+    def gpu_model(self, queue: str) -> str:
+        """The reference-cache scope of a queue: GPUs of one model share references. Unknown
+        (properties unreadable): the queue itself, i.e. no sharing, never a wrong reference."""
+        if not queue.startswith("cuda:") or simulated_gpus():
+            return ""
+        with self._lock:
+            model = self._models.get(queue)
+        if model is None:
+            try:
+                import torch
+
+                p = torch.cuda.get_device_properties(int(queue.partition(":")[2]))  # as tritonize/environment does
+                model = f"{p.name} sm_{p.major}{p.minor} {p.total_memory >> 20} MiB"
+            except Exception as exc:
+                log.warning("properties of %s: %s; its references are not shared", queue, exc)
+                model = queue
+            with self._lock:
+                self._models[queue] = model
+        return model
+
     @staticmethod
     def verify_device(queue: str) -> str:
-        """The device string the verifier gets: a pinned worker sees its one GPU as "cuda"."""
-        return "cuda" if queue.startswith("cuda") else "cpu"
+        """The device string the verifier gets: a pinned worker sees its one GPU as "cuda"
+        (simulated GPUs: "cpu", the workers run in the Triton interpreter)."""
+        return "cuda" if queue.startswith("cuda") and not simulated_gpus() else "cpu"
 
     # -- pools --------------------------------------------------------------------------------
     def pool(self, device: str) -> TrackingPool | None:
@@ -176,7 +292,7 @@ class Backend:
                 if pinned:
                     # Without the pool, run.verify would spawn unpinned workers: keep one at least.
                     env = {"CUDA_VISIBLE_DEVICES": physical_gpu(int(device.partition(":")[2]))}
-                    inner = WorkerPool("cuda", size=max(1, self.pool_size), env=env)
+                    inner = WorkerPool(self.verify_device(device), size=max(1, self.pool_size), env=env)
                 else:
                     inner = WorkerPool(device, size=self.pool_size)
                 pool = self._pools[device] = TrackingPool(inner)
@@ -229,10 +345,13 @@ class Backend:
         with self._lock:
             return set(self._last_sha)
 
-    def record_reference_keys(self, problem: Path, before: set[str]) -> None:
-        """Notes the reference entries a verify of `problem` added, and keeps references for only
-        the MAX_PROBLEMS most recently verified problems (each holds saved inputs on disk)."""
-        added = set(self.reference_cache) - before
+    def record_reference_keys(self, problem: Path, added: set[str]) -> None:
+        """Notes the reference entries a verify of `problem` used, and keeps references for only
+        the MAX_PROBLEMS most recently verified problems (each holds saved inputs on disk).
+        `added` holds the keys this verify asked for (`ReferenceCache.end`), not a before/after
+        difference of the shared cache: two devices fill it at once, and a difference would file
+        one problem's entry under another."""
+        added = {k for k in added if k in self.reference_cache.keys()}
         path = str(problem.resolve())
         evicted: set[str] = set()
         with self._lock:

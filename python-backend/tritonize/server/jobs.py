@@ -7,9 +7,12 @@ protocol thread only enqueues, so it stays responsive (cancel, didChange, codeLe
 
 from __future__ import annotations
 
+import collections
+import json
 import logging
 import queue
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
@@ -31,6 +34,9 @@ class DeviceQueue:
         self._pending = 0
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        # (name, start, end) in wall-clock seconds of the jobs that ran: per-device busy time for
+        # bench/two_gpu.py (also logged as `job-timing {json}` lines on stderr) and for tests.
+        self.history: collections.deque[tuple[str, float, float]] = collections.deque(maxlen=1000)
         self._thread = threading.Thread(target=self._loop, name=f"jobs-{device}", daemon=True)
         self._thread.start()
 
@@ -56,7 +62,14 @@ class DeviceQueue:
             try:
                 if job.cancel.is_set():
                     continue  # cancelled while waiting: already answered -32800
-                job.run()
+                start = time.time()
+                try:
+                    job.run()
+                finally:
+                    end = time.time()
+                    self.history.append((job.name, start, end))
+                    log.info("job-timing %s", json.dumps({"device": self.device, "job": job.name,
+                                                          "start": round(start, 4), "end": round(end, 4)}))
             except Exception:  # job wrappers answer their own errors; this is a last resort
                 log.error("job %s crashed:\n%s", job.name, traceback.format_exc())
             finally:

@@ -370,7 +370,7 @@ class Server:
             cached = self.backend.baselines.get(baseline_key)
             if cached is not None:
                 options["baseline"] = cached  # eager/Inductor timings measured for an earlier candidate
-        before = set(self.backend.reference_cache)
+        self.backend.reference_cache.begin(self.backend.gpu_model(device), cancel)
         try:
             report = run.verify(req.problem, req.candidate, device=self.backend.verify_device(device),
                                 timeout=req.timeout, benchmark=req.benchmark, options=options, on_stage=on_stage,
@@ -381,7 +381,9 @@ class Server:
             diag = {"line": exc.line, "message": exc.message, "rule": "problem_error", "severity": "error"}
             self.diags.set_verdict(uri, [to_lsp(diag, self._text_of(uri, req.problem))])
             raise
-        self.backend.record_reference_keys(req.problem, before)
+        finally:
+            used = self.backend.reference_cache.end()  # a failed reference must not block the other GPU
+        self.backend.record_reference_keys(req.problem, used)
         report = run.strip_private(report)
         if baseline_key is not None and cached is None:
             self.backend.remember_baseline(baseline_key, report)
