@@ -1,25 +1,38 @@
 #!/bin/bash
-# Everything that needs a GPU, in one go (the GPU machine has python3 with torch + triton; no
-# node, no network). Logs and JSON land in $OUT (default /tmp/tritonize-gpu).
-#   bash bench/gpu_batch.sh tests   # pytest -m gpu: cheat library on CUDA, GPU-only cheats, server
-#   bash bench/gpu_batch.sh bench   # examples: eager/Inductor/candidate, spread; server latency
+# Everything that needs a GPU, in two calls on the device machine (python3 with torch + triton; no
+# node, no network). Logs land in $OUT (default /tmp/tritonize-gpu). Each part has its own timeout.
+#   bash bench/gpu_batch.sh trust   # sandbox on CUDA, GPU tests (sandbox, protocol, rules, timing,
+#                                   # verdict library), the scale bench, Inductor candidates -> /tmp/cands
+#   bash bench/gpu_batch.sh spread  # two GPUs (bench/two_gpu.py) or, on one GPU, the suite alone
 set -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH=$ROOT/python-backend PYTHONUNBUFFERED=1
 OUT=${OUT:-/tmp/tritonize-gpu}
+CANDS=${CANDS:-/tmp/cands}
 mkdir -p "$OUT"
-part=${1:-all}
-nvidia-smi -L 2>/dev/null
-python3 -c "import sys, torch, triton; print('python', sys.version.split()[0], 'torch', torch.__version__, 'triton', triton.__version__, torch.cuda.get_device_name())"
-if [ "$part" = tests ] || [ "$part" = all ]; then
-  (cd "$ROOT/python-backend" && timeout ${TESTS_TIMEOUT:-500} python3 -m pytest tests -m gpu -q -p no:cacheprovider --timeout 300 -rfE \
-     2>&1 | tee "$OUT/gpu_tests.log" | tail -25)
-  # The kernel server end to end over stdio (its verify requests use device "auto" = this GPU).
-  (cd "$ROOT/python-backend" && timeout ${SERVER_TIMEOUT:-150} python3 -m pytest tests/server -q -p no:cacheprovider -x \
-     2>&1 | tee "$OUT/server_tests.log" | tail -5)
+cd "$ROOT/python-backend"
+nvidia-smi -L
+python3 -c "import sys, torch, triton; print('python', sys.version.split()[0], 'torch', torch.__version__, 'triton', triton.__version__, torch.cuda.device_count(), 'GPU(s)')"
+part=${1:-trust}
+if [ "$part" = trust ]; then
+  echo "== sandbox on CUDA"
+  timeout 60 python3 ../bench/sandbox_gpu_diag.py > "$OUT/sandbox_diag.log" 2>&1; grep -i "design\|abi\|cuda_ok" "$OUT/sandbox_diag.log" | head -8
+  timeout 90 python3 -m tritonize.cli bench tests/problems/softmax.py tests/candidates/softmax_correct.py --device cuda --json > "$OUT/softmax_bench.json" 2> "$OUT/softmax_bench.err"
+  python3 -c "import json;r=json.load(open('$OUT/softmax_bench.json'));t=r.get('timings') or {};print(r['verdict'],'|',r['summary'][:300],'|',(r.get('sandbox') or {}).get('summary'),'| clock',t.get('clock'))" || tail -5 "$OUT/softmax_bench.err"
+  echo "== GPU tests"
+  (bash ../bench/suite/make_inductor_candidates.sh ../bench/suite/problems "$CANDS" 6 > "$OUT/gen.log" 2>&1 &)
+  timeout 260 python3 -m pytest tests/test_sandbox.py tests/test_protocol.py tests/test_rules.py tests/test_timing.py tests/test_verdicts.py \
+    -m gpu -q -p no:cacheprovider --timeout 120 -rfE > "$OUT/gpu_tests.log" 2>&1; tail -30 "$OUT/gpu_tests.log"
+  echo "== scale"
+  timeout 150 python3 ../bench/verify_scale.py --device cuda --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1; tail -12 "$OUT/scale.log"
+  wait; sleep 1; tail -4 "$OUT/gen.log"
 fi
-if [ "$part" = bench ] || [ "$part" = all ]; then
-  timeout ${BENCH_TIMEOUT:-420} python3 "$ROOT/bench/verifier_bench.py" --device cuda --repeats ${REPEATS:-3} --json "$OUT/verifier_bench.json" 2>&1 \
-     | tee "$OUT/verifier_bench.log" | grep -v '^{'
-  timeout 120 python3 "$ROOT/bench/server_latency.py" --device cuda 2>&1 | tee "$OUT/server_latency.log" | tail -12
+if [ "$part" = spread ]; then
+  ngpu=$(python3 -c "import torch; print(torch.cuda.device_count())")
+  if [ "$ngpu" -ge 2 ]; then
+    cd "$ROOT" && timeout 560 python3 bench/two_gpu.py --out "$OUT" --suite-candidates "$CANDS" --timeout-c 280 2>&1 | tail -40
+  else
+    timeout 400 python3 -m tritonize.cli suite ../bench/suite/problems "$CANDS" --device cuda --budget 1 \
+      --json "$OUT/suite.json" --markdown "$OUT/suite.md" 2> "$OUT/suite.log"; cat "$OUT/suite.md"
+  fi
 fi
