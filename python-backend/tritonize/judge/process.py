@@ -54,6 +54,18 @@ class WorkerTimeout(Exception):
     pass
 
 
+def _init_cuda_here() -> None:
+    """The judge starts CUDA before any sandboxed worker does: the driver creates its device nodes
+    (nvidia-uvm, nvidia-caps) on first use, which a worker inside Landlock may not do."""
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.init()
+    except Exception:
+        pass
+
+
 def worker_env(device: str) -> dict[str, str]:
     """The worker's environment: no secrets (a candidate could read them), the backend importable,
     and Triton's interpreter on for CPU runs."""
@@ -80,6 +92,8 @@ class Worker:
         from . import integrity
 
         integrity.arm()  # the judge's code is in memory and fingerprinted before any worker exists
+        if device.startswith("cuda"):
+            _init_cuda_here()
         self._args = (device, python, dict(env or {}))
         if device.startswith("cuda") and Worker.sandbox_breaks_cuda:
             self._args[2].update(TRITONIZE_NO_SANDBOX="1", TRITONIZE_NO_SANDBOX_REASON=Worker.sandbox_breaks_cuda)

@@ -111,12 +111,12 @@ def broadened(inputs: list[Any], seed: int) -> list[Any]:
     """The first trial's inputs with random signs and magnitudes spread over ~e^+-4: outside a
     distribution on which the op degenerates (relu of positive values is the identity,
     |x| < 50 on N(0,1) is constant). Integer inputs (indices) are left alone."""
-    g = torch.Generator().manual_seed(seed)
     out = []
-    for x in inputs:
+    for k, x in enumerate(inputs):
         if isinstance(x, torch.Tensor) and x.is_floating_point():
-            sign = torch.randint(0, 2, x.shape, generator=g).float() * 2 - 1
-            scale = torch.exp(2.0 * torch.randn(x.shape, generator=g))
+            g = torch.Generator(device=x.device).manual_seed(seed + k)  # on the input's device
+            sign = torch.randint(0, 2, x.shape, generator=g, device=x.device).float() * 2 - 1
+            scale = torch.exp(2.0 * torch.randn(x.shape, generator=g, device=x.device))
             lim = torch.finfo(x.dtype).max / 64
             y = (x.float() * sign * scale).clamp(-lim, lim).to(x.dtype)
             out.append(y)

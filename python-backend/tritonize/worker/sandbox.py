@@ -440,6 +440,8 @@ def _landlock(abi: int, home: str, job_dir: str) -> None:
         if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
             # cuInit fails (error 304) unless it can create its shared-memory files here.
             _add(ruleset, nrs["add"], "/dev/shm", SHM_RIGHTS, handled_fs)
+            # The driver may create its device nodes (nvidia-uvm, nvidia-caps) on first use.
+            _add(ruleset, nrs["add"], "/dev", FS_MAKE_CHAR | FS_MAKE_DIR, handled_fs)
         if not _add(ruleset, nrs["add"], home, handled_fs & ~FS_EXECUTE, handled_fs):
             raise OSError(errno.ENOENT, f"scratch folder {home} is missing")
         _syscall(nrs["restrict"], ctypes.c_int(ruleset), ctypes.c_uint32(0))
