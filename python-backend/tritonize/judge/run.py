@@ -345,6 +345,7 @@ class _Run:
         self.budget = timeout  # the candidate's own time: waits for its answers only
         self.defs, model_line = source_lines(candidate)
         self.forward_line = self.defs.get("ModelNew.forward", model_line)
+        self.info: dict[str, Any] = {}  # facts from the reference's trials (sizes, domain, bench checks)
 
     # -- talking to the candidate's worker ---------------------------------------------------
     def send(self, msg: dict[str, Any], values: dict[str, Any] | None = None) -> None:
@@ -453,7 +454,6 @@ class _Run:
         if self.options.shape_variation:
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
-        self.info: dict[str, Any] = {}
         for k, (name, kind, idx) in enumerate(plan):
             self._trial(name, kind, idx, first=k == 0)
         self.send({"cmd": "finish"})
