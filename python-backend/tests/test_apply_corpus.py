@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from apply_corpus.selections import SELECTIONS  # noqa: E402
 
 CORPUS = Path(__file__).parent / "apply_corpus"
+TIMEOUT = float(os.environ.get("TRITONIZE_CORPUS_TIMEOUT", "600"))  # generous: CI machines are shared
 
 
 def selection_range(text: str, how: str, what) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -81,7 +82,7 @@ def test_corpus_selection(sel, tmp_path):
     work = tmp_path / "orig"
     work.mkdir()
     shutil.copy(CORPUS / file, work / file)
-    extracted = extract(text, str(work / file), start, end)
+    extracted = extract(text, str(work / file), start, end, timeout=TIMEOUT)
     ext = extracted[0]
     assert ext.shapes == "recorded" and not ext.guessed, ext.shapes
     compile(ext.problem, "problem.py", "exec")
@@ -92,7 +93,7 @@ def test_corpus_selection(sel, tmp_path):
         d.mkdir()
         target = d / file
         shutil.copy(CORPUS / file, target)
-        res = apply_candidate(text, str(target), start, end, code, placement=placement,
+        res = apply_candidate(text, str(target), start, end, code, placement=placement, timeout=TIMEOUT,
                               extracted=(ext, extracted[1]))
         assert res["check"]["ok"], res["check"]
         target.write_text(res["text"])
