@@ -3,7 +3,7 @@
 // package.json hides them in untrusted workspaces (a keybinding or another extension can still call them).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { candidateLabel } from '../../webview/model';
+import { candidateLabel } from '../core/protocol';
 import { applyCandidate, pickPlacement, type Placement } from './apply';
 import { readSettings } from './config';
 import { UserError, type Ctx } from './ctx';

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 // The panel's own naming ("2.1" = turn 2, first candidate), so messages and panel agree.
-import { candidateLabel } from '../../webview/model';
+import { candidateLabel } from '../core/protocol';
 import { readSettings } from './config';
 import { UserError, type Ctx } from './ctx';
 import type { OriginalSelections } from './diff';
