@@ -186,11 +186,13 @@ class _Builder:
                 inputs.append(Input(v.name, v.expr, role, desc, V.render(v.expr, desc, v.line), guessed=True,
                                     mutated=v.mutated))
                 guessed.append(v.expr)
-        for i in inputs:
-            if i.mutated and i.role != "tensor" and any(o.target == i.expr and o.inplace for o in an.outputs):
-                for o in an.outputs:  # a number updated with += is rebound, not written in place
-                    if o.target == i.expr:
-                        o.inplace = False
+        by_expr = {i.expr: i for i in inputs}
+        for o in an.outputs:
+            i = by_expr.get(o.target)
+            if i is not None and i.mutated:
+                # A tensor updated in place keeps its identity (parameters, buffers, other references):
+                # written back with copy_(); a number updated with += is rebound.
+                o.inplace = i.role == "tensor"
 
         body = self._body_text(an, inputs)
         outs = []
@@ -303,7 +305,8 @@ class _Builder:
                 desc = rec["values"].get(p) or {"kind": "unbound"}
                 g = False
             else:
-                desc, g = self._guess(p, fn), True
+                desc = self._guess(p, fn)
+                g = desc["kind"] == "guess_tensor"
             role = "tensor" if V.is_tensor(desc) else "scalar"
             inputs.append(Input(p, p, role, desc, V.render(p, desc, fn.lineno), guessed=g))
             if g:
@@ -347,7 +350,8 @@ class _Builder:
             if rec is not None:
                 desc, g = rec["values"].get(p) or {"kind": "unbound"}, False
             else:
-                desc, g = self._guess(p, fwd), True
+                desc = self._guess(p, fwd)
+                g = desc["kind"] == "guess_tensor"
             inputs.append(Input(p, p, "tensor", desc, V.render(p, desc, fwd.lineno), guessed=g))
             if g:
                 guessed.append(p)

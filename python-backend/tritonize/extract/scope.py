@@ -143,19 +143,22 @@ class _Events(ast.NodeVisitor):
             self._target(node.target)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self.visit(node.value)
+        # `t += v` loads t, then evaluates v, then stores t (in place for tensors).
         t = node.target
         if isinstance(t, ast.Name):
             self.events.append(("load", t.id, t, self.depth > 0))
+            self.visit(node.value)
             self.mutations.append((t.id, t))
             self.events.append(("store", t.id, t, self.depth > 0))
         elif isinstance(t, ast.Attribute) and _chain(t, self.self_name):
             key = f"{self.self_name}." + ".".join(_chain(t, self.self_name) or [])
             self.events.append(("load", key, t, self.depth > 0))
+            self.visit(node.value)
             self.mutations.append((key, t))
             if len(_chain(t, self.self_name) or []) == 1:
                 self.events.append(("store", key, t, self.depth > 0))
         else:
+            self.visit(node.value)
             self._target(t)
 
     def _target(self, t: ast.AST) -> None:
