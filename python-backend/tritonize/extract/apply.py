@@ -203,9 +203,9 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     recorded = _recorded(ext)
     result: dict[str, Any] = {"extraction": ext.to_json(src), "text": p["text"], "module": p["module"],
                               "edits": [_lsp_edit(src, e) for e in p["edits"]], "check": None}
+    p1 = applied_problem(p["text"], path, ext, p["edits"], recorded)
+    result["appliedProblem"] = p1
     if check:
-        p1 = applied_problem(p["text"], path, ext, p["edits"], recorded)
-        result["appliedProblem"] = p1
         result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout)
         if not result["check"]["ok"]:
             raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"])

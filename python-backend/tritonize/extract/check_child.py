@@ -62,25 +62,23 @@ def compare(a: Any, b: Any, where: str) -> str | None:
     return None
 
 
-def main(argv: list[str]) -> int:
-    spec = json.loads(open(argv[0]).read())
+def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
+    import torch
+
     out: dict[str, Any] = {"ok": False, "reason": "did not run"}
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    for name in ("original", "applied"):
+        with open(os.path.join(tmp, f"_tz_{name}_{k}.py"), "w") as f:
+            f.write(pair[name])
+    sys.path.insert(0, pair["mod_dir"])
+    module = pair.get("module_name")
     try:
-        import torch
-        if not torch.cuda.is_available():
-            os.environ.setdefault("TRITON_INTERPRET", "1")
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-        tmp = spec["tmp"]
-        for name in ("original", "applied"):
-            with open(os.path.join(tmp, f"_tz_{name}.py"), "w") as f:
-                f.write(spec[name])
-        sys.path.insert(0, spec["mod_dir"])
-        p0 = _load(os.path.join(tmp, "_tz_original.py"), "_tz_original")
+        p0 = _load(os.path.join(tmp, f"_tz_original_{k}.py"), f"_tz_original_{k}")
         try:
-            p1 = _load(os.path.join(tmp, "_tz_applied.py"), "_tz_applied")
+            p1 = _load(os.path.join(tmp, f"_tz_applied_{k}.py"), f"_tz_applied_{k}")
         except Exception as e:  # noqa: BLE001
             out["reason"] = f"the applied code does not import: {type(e).__name__}: {e}".splitlines()[0]
-            raise SystemExit
+            return out
         torch.manual_seed(0)
         init = p0.get_init_inputs()
         inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in p0.get_inputs()]
@@ -92,33 +90,44 @@ def main(argv: list[str]) -> int:
             m1 = p1.Model(*copy.deepcopy(init)).to(device)
         except Exception as e:  # noqa: BLE001
             out["reason"] = f"the applied code cannot be constructed: {type(e).__name__}: {e}".splitlines()[0]
-            raise SystemExit
+            return out
         if hasattr(m1, "load_state_dict") and set(m0.state_dict()) == set(m1.state_dict()):
             m1.load_state_dict(m0.state_dict())
         with torch.no_grad():
             r0 = m0(*inputs)
             if r0 is None:
                 out["reason"] = "the original code returns nothing"
-                raise SystemExit
+                return out
             try:
                 r1 = m1(*inputs1)
             except Exception as e:  # noqa: BLE001
                 tb = traceback.extract_tb(e.__traceback__)
                 out["reason"] = f"the applied code raised {type(e).__name__}: {e} (line {tb[-1].lineno})".splitlines()[0]
-                raise SystemExit
+                return out
         if device == "cuda":
             torch.cuda.synchronize()
         reason = compare(r0, r1, "result")
-        for k, (a, b) in enumerate(zip(inputs, inputs1)):
-            reason = reason or compare(a, b, f"input {k} after the call")
-        out = {"ok": reason is None, "reason": reason or "same results",
-               "device": device, "outputs": _shapes(r0)}
-    except SystemExit:
-        pass
+        for j, (a, b) in enumerate(zip(inputs, inputs1)):
+            reason = reason or compare(a, b, f"input {j} after the call")
+        return {"ok": reason is None, "reason": reason or "same results", "device": device, "outputs": _shapes(r0)}
     except Exception as e:  # noqa: BLE001
         out["reason"] = f"the original problem failed: {type(e).__name__}: {e}".splitlines()[0]
+        return out
+    finally:
+        sys.path.remove(pair["mod_dir"])
+        if module:  # the next pair may bring its own module of the same name
+            sys.modules.pop(module, None)
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(open(argv[0]).read())
+    import torch
+    if not torch.cuda.is_available():
+        os.environ.setdefault("TRITON_INTERPRET", "1")
+    pairs = spec.get("pairs") or [spec]
+    results = [check_pair(p, spec["tmp"], k) for k, p in enumerate(pairs)]
     with open(argv[1], "w") as f:
-        json.dump(out, f)
+        json.dump(results if "pairs" in spec else results[0], f)
     return 0
 
 

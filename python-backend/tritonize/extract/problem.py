@@ -103,6 +103,18 @@ def _code_first(node: ast.AST) -> list[int]:
     return sorted({node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))})  # type: ignore[attr-defined]
 
 
+class HookOnly(Exception):
+    """Raised by extract(hooks=…) once the selection's recording hook is known."""
+
+
+def record_many(path: str, hooks: list[dict[str, Any]], entry: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+    """One run of the entry point records several selections (see extract(hooks=…))."""
+    path = os.path.realpath(path)
+    out = run_child("tritonize.extract.record", {"file": path, "hooks": hooks, "entry": entry}, timeout,
+                    f"running {entry['label']} to record the inputs", cwd=os.path.dirname(path))
+    return [{**o, "entry": entry["label"]} for o in out]
+
+
 def record(src: SourceFile, path: str, hook: dict[str, Any], entry: dict[str, Any], timeout: float) -> dict[str, Any]:
     out = run_child("tritonize.extract.record", {"file": path, "hook": hook, "entry": entry}, timeout,
                     f"running {entry['label']} to record the inputs", cwd=os.path.dirname(path))
@@ -115,8 +127,10 @@ def record(src: SourceFile, path: str, hook: dict[str, Any], entry: dict[str, An
 
 def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], *, entry: str | None = None,
             record_inputs: bool = True, timeout: float = 120.0,
-            recorded: dict[str, Any] | None = None) -> tuple[Extraction, SourceFile]:
-    """`start`/`end`: 1-based line, 1-based column, end column exclusive."""
+            recorded: dict[str, Any] | None = None,
+            hooks: list[dict[str, Any]] | None = None) -> tuple[Extraction, SourceFile]:
+    """`start`/`end`: 1-based line, 1-based column, end column exclusive. `recorded`: inputs recorded
+    already (see record_many); `hooks`: only append the selection's recording hook and raise HookOnly."""
     src = SourceFile(text, path)
     raw = Span(src.offset(start[0], start[1] - 1), src.offset(end[0], end[1] - 1))
     if raw.end < raw.start:
@@ -129,6 +143,7 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
         if ent is not None:
             runner = (ent, timeout)
     builder = _Builder(src, path, sel, runner, recorded)
+    builder.hooks = hooks
     return builder.build(), src
 
 
@@ -149,8 +164,15 @@ class _Builder:
             return self._module()
         return self._snippet()
 
+    hooks: list[dict[str, Any]] | None = None
+
     def _values(self, hook: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        if self.hooks is not None:
+            self.hooks.append(hook)
+            raise HookOnly
         if self.recorded is not None:
+            if not self.recorded.get("ok", True):
+                raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None

@@ -28,50 +28,62 @@ def main(argv: list[str]) -> int:
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
     target = os.path.realpath(spec["file"])
-    hook = spec["hook"]
-    result: dict[str, Any] = {"ok": False, "error": "the entry point finished without running the selected code"}
+    # Several hooks may be recorded in one run of the entry point (each captures once); the program
+    # is stopped as soon as all have.
+    hooks = spec.get("hooks") or [spec["hook"]]
+    results: list[dict[str, Any] | None] = [None] * len(hooks)
     inits: dict[int, dict[str, Any]] = {}
 
     from tritonize.extract.values import describe
 
-    def record_line(frame: Any) -> None:
+    def done(k: int, res: dict[str, Any]) -> None:
+        results[k] = {"ok": True, "error": None, **res}
+        if all(r is not None for r in results):
+            raise _Captured
+
+    def capture_line(k: int, frame: Any) -> None:
         values = {}
-        for expr in hook["exprs"]:
+        for expr in hooks[k]["exprs"]:
             try:
                 values[expr] = describe(eval(expr, frame.f_globals, frame.f_locals))  # noqa: S307 - user's own code
             except (NameError, UnboundLocalError):
                 values[expr] = {"kind": "unbound"}
             except AttributeError as e:
                 values[expr] = {"kind": "unbound", "error": str(e)}
-        result.update(ok=True, values=values, error=None)
-        raise _Captured
+        done(k, {"values": values})
 
     def local_line(frame: Any, event: str, arg: Any) -> Any:
-        if event == "line" and frame.f_lineno == hook["line"]:
-            record_line(frame)
+        if event == "line":
+            for k, hook in enumerate(hooks):
+                if results[k] is None and hook["kind"] == "line" and frame.f_lineno == hook["line"] \
+                        and _matches(frame.f_code, target, hook):
+                    capture_line(k, frame)
         return local_line
 
     def tracer(frame: Any, event: str, arg: Any) -> Any:
         if event != "call":
             return None
         code = frame.f_code
-        if hook["kind"] == "line" and _matches(code, target, hook):
-            return local_line
-        if hook["kind"] == "call" and _matches(code, target, hook):
-            result.update(ok=True, error=None, values={k: describe(frame.f_locals[k]) for k in hook["params"]
-                                                       if k in frame.f_locals})
-            raise _Captured
-        if hook["kind"] == "class":
-            if hook.get("init") and _matches(code, target, hook["init"]):
-                self = frame.f_locals.get(hook["init"]["self"])
-                inits[id(self)] = {k: describe(frame.f_locals[k]) for k in hook["init"]["params"] if k in frame.f_locals}
-            elif _matches(code, target, hook["forward"]):
-                self = frame.f_locals.get(hook["forward"]["self"])
-                fwd = {k: describe(frame.f_locals[k]) for k in hook["forward"]["params"] if k in frame.f_locals}
-                result.update(ok=True, error=None, values=fwd, init=inits.get(id(self), {}))
-                raise _Captured
-        return None
+        local = None
+        for k, hook in enumerate(hooks):
+            if results[k] is not None:
+                continue
+            if hook["kind"] == "line" and _matches(code, target, hook):
+                local = local_line
+            elif hook["kind"] == "call" and _matches(code, target, hook):
+                done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["params"] if p in frame.f_locals}})
+            elif hook["kind"] == "class":
+                if hook.get("init") and _matches(code, target, hook["init"]):
+                    self = frame.f_locals.get(hook["init"]["self"])
+                    inits[id(self)] = {p: describe(frame.f_locals[p]) for p in hook["init"]["params"]
+                                       if p in frame.f_locals}
+                elif _matches(code, target, hook["forward"]):
+                    self = frame.f_locals.get(hook["forward"]["self"])
+                    done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["forward"]["params"]
+                                        if p in frame.f_locals}, "init": inits.get(id(self), {})})
+        return local
 
+    error = "the entry point finished without running the selected code"
     entry = spec["entry"]
     os.chdir(entry.get("cwd") or os.path.dirname(target))
     sys.settrace(tracer)
@@ -92,17 +104,17 @@ def main(argv: list[str]) -> int:
     except _Captured:
         pass
     except SystemExit as e:
-        if not result["ok"] and e.code not in (0, None):
-            result["error"] = f"the entry point exited with status {e.code} before running the selected code"
+        if e.code not in (0, None):
+            error = f"the entry point exited with status {e.code} before running the selected code"
     except BaseException as e:  # noqa: BLE001 - report the user's program failure as it is
-        if not result["ok"]:
-            tb = traceback.extract_tb(e.__traceback__)
-            where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-            result["error"] = f"the entry point raised {type(e).__name__}: {e}{where}".splitlines()[0]
+        tb = traceback.extract_tb(e.__traceback__)
+        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+        error = f"the entry point raised {type(e).__name__}: {e}{where}".splitlines()[0]
     finally:
         sys.settrace(None)
+    out = [r if r is not None else {"ok": False, "error": error} for r in results]
     with open(out_path, "w") as f:
-        json.dump(result, f)
+        json.dump(out if "hooks" in spec else out[0], f)
     return 0
 
 
