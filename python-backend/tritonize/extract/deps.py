@@ -141,7 +141,7 @@ class Dependencies:
                         for n in ast.walk(b):
                             if isinstance(n, ast.Name):
                                 self.need(n.id, stmt.lineno)
-                for d in getattr(stmt, "decorator_list", []):
+                for d in _evaluated_outside(stmt):  # decorators, defaults, annotations: module scope
                     for n in ast.walk(d):
                         if isinstance(n, ast.Name):
                             self.need(n.id, stmt.lineno)
@@ -178,6 +178,17 @@ class Dependencies:
             sp = self.src.span(stmt)
             parts.append(self.src.text[self.src.line_start(sp.start):sp.end])
         return "\n\n".join(_dedent_top(p) for p in parts)
+
+
+def _evaluated_outside(stmt: ast.stmt) -> list[ast.AST]:
+    out: list[ast.AST] = list(getattr(stmt, "decorator_list", []))
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = stmt.args
+        out += a.defaults + [d for d in a.kw_defaults if d is not None]
+        out += [x.annotation for x in a.posonlyargs + a.args + a.kwonlyargs if x.annotation is not None]
+        if stmt.returns is not None:
+            out.append(stmt.returns)
+    return out
 
 
 def _dedent_top(text: str) -> str:
