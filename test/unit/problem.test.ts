@@ -15,7 +15,7 @@ const MODEL = join(REPO_ROOT, 'examples', 'model_code.py');
 
 function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--python', VENV_PYTHON], { cwd, env: { ...process.env } });
+    const child = spawn(process.execPath, [CLI, ...args, '--python', VENV_PYTHON, '--timeout', '600'], { cwd, env: { ...process.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
