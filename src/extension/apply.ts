@@ -1,12 +1,14 @@
 // "Apply": the kernel server computes the edit (python-backend/tritonize/extract: the call site,
 // the kernel in the same file or a new module, a parse check and a behaviour check on the recorded
-// inputs); here it becomes one WorkspaceEdit that needs confirmation, so the user sees VS Code's
-// refactor preview of their own file (and of the new module) and accepts or discards it. One undo
-// reverts all of it. If the code under the selection changed since the run, we refuse rather than
-// overwrite something else.
+// inputs). The user sees a diff of their own file against the proposed text (and the new module)
+// and picks Accept or Discard (also the commands tritonize.acceptApply / tritonize.discardApply);
+// nothing is written before Accept, and then as one WorkspaceEdit: one undo reverts all of it.
+// (VS Code's refactor preview, `needsConfirmation`, did not resolve its preview documents in
+// code-server's remote workbench, so the diff is ours.) If the code under the selection changed
+// since the run, we refuse rather than overwrite something else.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Extraction, LspRange } from '../core/protocol';
+import { applyTextEdits, type Extraction, type LspRange } from '../core/protocol';
 import type { Backend } from './backend';
 
 /** Where a run's selection came from: enough to ask the server for the edit again. */
@@ -61,7 +63,7 @@ export function fromLspRange(r: LspRange): vscode.Range {
 }
 
 export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
-  placement: Placement): Promise<{ edit: vscode.WorkspaceEdit; check: string }> {
+  placement: Placement): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string; module: { uri: vscode.Uri; text: string } | null }> {
   const doc = await vscode.workspace.openTextDocument(target.uri);
   if (doc.getText(target.range) !== target.originalText)
     throw new Error(`The selection in ${path.basename(target.uri.fsPath)} changed since this run; select the code again and re-run.`);
@@ -73,20 +75,58 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
     }));
   const edit = new vscode.WorkspaceEdit();
   const check = res.check?.reason ?? 'not checked';
-  const meta: vscode.WorkspaceEditEntryMetadata = {
-    label: 'Apply Triton kernel', description: `behaviour check: ${check}`, needsConfirmation: true,
-  };
-  if (res.module) edit.createFile(vscode.Uri.file(res.module.path), { contents: new TextEncoder().encode(res.module.text) }, meta);
+  const meta: vscode.WorkspaceEditEntryMetadata = { label: 'Apply Triton kernel', needsConfirmation: false };
+  const module = res.module ? { uri: vscode.Uri.file(res.module.path), text: res.module.text } : null;
+  if (module) edit.createFile(module.uri, { contents: new TextEncoder().encode(module.text) }, meta);
   for (const e of res.edits) edit.replace(target.uri, fromLspRange(e.range), e.newText, meta);
-  return { edit, check };
+  return { edit, check, proposed: applyTextEdits(doc.getText(), res.edits), module };
 }
 
-/** Shows the refactor preview; writes only what the user accepts (the editor stays dirty: one
- * Ctrl+Z reverts the file and the new module). */
+const PROPOSED_SCHEME = 'tritonize-proposed';
+const proposals = new Map<string, string>();
+let pending: ((accept: boolean) => void) | null = null;
+let registered = false;
+
+function registerPreview(): void {
+  if (registered) return;
+  registered = true;
+  vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(uri.path) ?? '' });
+  vscode.commands.registerCommand('tritonize.acceptApply', () => pending?.(true));
+  vscode.commands.registerCommand('tritonize.discardApply', () => pending?.(false));
+}
+
+/** Shows the diff of the user's file (and the new module), writes only on Accept (the editor stays
+ * dirty: one Ctrl+Z reverts the file and the new module). */
 export async function applyCandidate(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
   placement: Placement): Promise<boolean> {
-  const { edit } = await buildApplyEdit(backend, target, cand, site, placement);
-  const ok = await vscode.workspace.applyEdit(edit, { isRefactoring: true });
+  registerPreview();
+  if (pending) throw new Error('Another Apply is waiting for Accept or Discard.');
+  const { edit, check, proposed, module } = await buildApplyEdit(backend, target, cand, site, placement);
+  const name = path.basename(target.uri.fsPath);
+  const proposedUri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${Date.now()}/${name}` });
+  proposals.set(proposedUri.path, proposed);
+  let moduleUri: vscode.Uri | null = null;
+  if (module) {
+    moduleUri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${Date.now()}/${path.basename(module.uri.fsPath)}` });
+    proposals.set(moduleUri.path, module.text);
+    await vscode.window.showTextDocument(moduleUri, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  }
+  await vscode.commands.executeCommand('vscode.diff', target.uri, proposedUri, `Tritonize Apply: ${name} ↔ proposed`, { preview: true });
+  const accepted = await new Promise<boolean>((resolve) => {
+    pending = resolve;
+    const what = module ? `${name} and a new ${path.basename(module.uri.fsPath)}` : name;
+    void vscode.window.showInformationMessage(`Tritonize: apply the Triton kernel to ${what}? Behaviour check: ${check}.`, 'Accept', 'Discard')
+      .then((pick) => resolve(pick === 'Accept'));
+  }).finally(() => { pending = null; });
+  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+    const input = tab.input as { modified?: vscode.Uri; uri?: vscode.Uri } | undefined;
+    const shown = input?.modified ?? input?.uri;
+    if (shown?.scheme === PROPOSED_SCHEME) await vscode.window.tabGroups.close(tab);
+  }
+  proposals.delete(proposedUri.path);
+  if (moduleUri) proposals.delete(moduleUri.path);
+  if (!accepted) return false;
+  const ok = await vscode.workspace.applyEdit(edit);
   if (ok) {
     const editor = await vscode.window.showTextDocument(target.uri, { preview: false });
     editor.revealRange(new vscode.Range(target.range.start, target.range.start), vscode.TextEditorRevealType.InCenter);

@@ -1,5 +1,5 @@
 // Verify/benchmark a candidate file through the real kernel server (CPU interpreter), diagnostics
-// at the reported line, and Apply through the refactor preview as one undoable WorkspaceEdit whose result runs.
+// at the reported line, and Apply through the diff preview (Accept) as one undoable WorkspaceEdit whose result runs.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -92,19 +92,19 @@ if __name__ == "__main__":
     main()
 `;
 
-/** Accepts VS Code's refactor preview once it shows the pending edit (needsConfirmation). */
+/** Accepts the pending Apply (the diff's Accept) once it is waiting. */
 async function acceptPreview(applying: Thenable<unknown>): Promise<unknown> {
   let done = false;
   const result = Promise.resolve(applying).finally(() => { done = true; });
   const deadline = Date.now() + 120_000;
   while (!done && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
-    await Promise.resolve(vscode.commands.executeCommand('refactorPreview.apply')).catch(() => undefined);
+    await Promise.resolve(vscode.commands.executeCommand('tritonize.acceptApply')).catch(() => undefined);
   }
   return result;
 }
 
-describe('apply a candidate through the refactor preview', function () {
+describe('apply a candidate through the diff preview', function () {
   this.timeout(300_000);
 
   async function setUp(name: string, selected: string, kind: 'expression' | 'statements'): Promise<{ file: string; runId: string }> {
