@@ -9,6 +9,7 @@ import { assertUsable, BackendClient, BackendError } from '../core/backend';
 import { LlmClient, targetDevice } from '../core/llm';
 import { effectiveSpeedup, type Run } from '../core/protocol';
 import { RunStore } from '../core/store';
+import { SELECTION_HELP, selectionCommand } from './selection';
 
 export const EXIT = { ok: 0, noCorrect: 1, usage: 2, llm: 3, cancelled: 130 } as const;
 
@@ -67,7 +68,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, root: string): Options | 
   });
   if (values.help || positionals.length === 0) return 'help';
   const [command, problem, ...extra] = positionals;
-  if (command !== 'generate') throw new UsageError(`unknown command "${command}" (expected "generate")`);
+  if (command !== 'generate') throw new UsageError(`unknown command "${command}" (expected generate, extract or apply)`);
   if (!problem) throw new UsageError('missing PROBLEM.py');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!values.model) throw new UsageError('--model is required');
@@ -99,6 +100,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, root: string): Options | 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv[0] === 'suite') return (await import('./suite')).suiteMain(argv.slice(1), env);
   const root = env.TRITONIZE_EXTENSION_ROOT ?? join(__dirname, '..');
+  if (argv[0] === 'extract' || argv[0] === 'apply') return selectionCommand(argv, env, root);
   let opts: Options | 'help';
   try {
     opts = parse(argv, env, root);
@@ -107,7 +109,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return EXIT.usage;
   }
   if (opts === 'help') {
-    process.stdout.write(HELP);
+    process.stdout.write(HELP + '\n' + SELECTION_HELP);
     return EXIT.ok;
   }
   const o = opts;

@@ -1,19 +1,44 @@
-// "Apply": one WorkspaceEdit (so one Undo) that puts the verified kernel in the user's project and
-// replaces the original selection with a call to it. Nothing is written until the user picks where
-// the kernel goes; if the original text under the selection changed since the run, we refuse rather
-// than overwrite something else.
+// "Apply": the kernel server computes the edit (python-backend/tritonize/extract: the call site,
+// the kernel in the same file or a new module, a parse check and a behaviour check on the recorded
+// inputs). The user sees a diff of their own file against the proposed text (and the new module)
+// and picks Accept or Discard (also the commands tritonize.acceptApply / tritonize.discardApply);
+// nothing is written before Accept, and then as one WorkspaceEdit: one undo reverts all of it.
+// (VS Code's refactor preview, `needsConfirmation`, did not resolve its preview documents in
+// code-server's remote workbench, so the diff is ours.) If the code under the selection changed
+// since the run, we refuse rather than overwrite something else.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { callText, importedName, kernelBlock, insertionLine, missingImports, siblingModuleName, type CallSpec, type Candidate } from './applyPlan';
+import { applyTextEdits, type Extraction, type LspRange } from '../core/protocol';
+import type { Backend } from './backend';
+
+/** Where a run's selection came from: enough to ask the server for the edit again. */
+export interface ApplySite {
+  kind: Extraction['kind'];
+  name: string;
+  /** The user's selection (the server re-extracts from it on the current text). */
+  selection: vscode.Range;
+}
 
 export interface ApplyTarget {
-  /** The user's file and the exact range + text the run was generated from. */
+  /** The user's file and the exact range + text the call replaces. */
   uri: vscode.Uri;
   range: vscode.Range;
   originalText: string;
 }
 
+export interface Candidate {
+  code: string;
+  runId: string;
+  candidateId: string;
+  summary: string;
+}
+
 export type Placement = 'same-file' | 'new-module';
+
+export function siblingModuleName(fileStem: string): string {
+  const clean = fileStem.replace(/\W+/g, '_').replace(/^_+|_+$/g, '').toLowerCase() || 'kernel';
+  return /^\d/.test(clean) ? `_${clean}_triton` : `${clean}_triton`;
+}
 
 export async function pickPlacement(fileUri: vscode.Uri): Promise<Placement | undefined> {
   const stem = path.basename(fileUri.fsPath, '.py');
@@ -29,45 +54,79 @@ export async function pickPlacement(fileUri: vscode.Uri): Promise<Placement | un
   return pick?.placement;
 }
 
-export async function buildApplyEdit(target: ApplyTarget, cand: Candidate, spec: CallSpec, placement: Placement): Promise<vscode.WorkspaceEdit> {
-  const doc = await vscode.workspace.openTextDocument(target.uri);
-  const current = doc.getText(target.range);
-  if (current !== target.originalText)
-    throw new Error(`The selection in ${path.basename(target.uri.fsPath)} changed since this run; select the code again and re-run.`);
-  const fileText = doc.getText();
-  const { imports, block } = kernelBlock(cand, spec);
-  const at = insertionLine(fileText);
-  if (target.range.start.line < at) throw new Error('The selection is inside the file\'s import block; cannot place the kernel above it.');
-  const edit = new vscode.WorkspaceEdit();
-  const meta = { label: 'Apply Triton kernel', needsConfirmation: false };
-  const insertPos = new vscode.Position(at, 0);
-  const sep = at > 0 && fileText.split('\n')[at - 1]?.trim() !== '' ? '\n' : '';
-
-  if (placement === 'new-module') {
-    const moduleName = siblingModuleName(path.basename(target.uri.fsPath, '.py'));
-    const moduleUri = vscode.Uri.joinPath(target.uri, '..', `${moduleName}.py`);
-    const exists = await vscode.workspace.fs.stat(moduleUri).then(() => true, () => false);
-    if (exists) throw new Error(`${moduleName}.py already exists next to the file; choose "Same file" or move it away.`);
-    const moduleText = `${imports.join('\n')}\n\n\n${block}`;
-    edit.createFile(moduleUri, { contents: new TextEncoder().encode(moduleText) }, meta);
-    const importLine = `from ${moduleName} import ${importedName(spec)}`;
-    edit.insert(target.uri, insertPos, `${importLine}\n`, meta);
-  } else {
-    const add = missingImports(fileText, imports);
-    edit.insert(target.uri, insertPos, `${sep}${add.length ? add.join('\n') + '\n\n' : ''}\n${block}\n\n`, meta);
-  }
-  const indent = /^\s*/.exec(doc.lineAt(target.range.start.line).text)?.[0] ?? '';
-  // A snippet keeps the whitespace around the selection (e.g. a whole indented line selected).
-  const around = spec.kind === 'snippet'
-    ? [/^\s*/.exec(target.originalText)![0], /\s*$/.exec(target.originalText)![0]] : ['', ''];
-  edit.replace(target.uri, target.range, around[0] + callText(spec, indent) + around[1], meta);
-  return edit;
+export function toLspRange(r: vscode.Range): LspRange {
+  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
 }
 
-/** Applies and saves nothing else: the user sees a dirty editor and can undo with one Ctrl+Z. */
-export async function applyCandidate(target: ApplyTarget, cand: Candidate, spec: CallSpec, placement: Placement): Promise<boolean> {
-  const edit = await buildApplyEdit(target, cand, spec, placement);
-  const ok = await vscode.workspace.applyEdit(edit, { isRefactoring: true });
+export function fromLspRange(r: LspRange): vscode.Range {
+  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+}
+
+export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
+  placement: Placement): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string; module: { uri: vscode.Uri; text: string } | null }> {
+  const doc = await vscode.workspace.openTextDocument(target.uri);
+  if (doc.getText(target.range) !== target.originalText)
+    throw new Error(`The selection in ${path.basename(target.uri.fsPath)} changed since this run; select the code again and re-run.`);
+  const res = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Tritonize: checking that the applied code behaves like the original…' },
+    () => backend.apply({
+      path: target.uri.fsPath, text: doc.getText(), range: toLspRange(site.selection), candidateCode: cand.code,
+      placement: placement === 'new-module' ? 'module' : 'same-file', runLabel: `run ${cand.runId}, candidate ${cand.candidateId}`,
+    }));
+  const edit = new vscode.WorkspaceEdit();
+  const check = res.check?.reason ?? 'not checked';
+  const meta: vscode.WorkspaceEditEntryMetadata = { label: 'Apply Triton kernel', needsConfirmation: false };
+  const module = res.module ? { uri: vscode.Uri.file(res.module.path), text: res.module.text } : null;
+  if (module) edit.createFile(module.uri, { contents: new TextEncoder().encode(module.text) }, meta);
+  for (const e of res.edits) edit.replace(target.uri, fromLspRange(e.range), e.newText, meta);
+  return { edit, check, proposed: applyTextEdits(doc.getText(), res.edits), module };
+}
+
+const PROPOSED_SCHEME = 'tritonize-proposed';
+const proposals = new Map<string, string>();
+let pending: ((accept: boolean) => void) | null = null;
+let registered = false;
+
+function registerPreview(): void {
+  if (registered) return;
+  registered = true;
+  vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(uri.path) ?? '' });
+  vscode.commands.registerCommand('tritonize.acceptApply', () => pending?.(true));
+  vscode.commands.registerCommand('tritonize.discardApply', () => pending?.(false));
+}
+
+/** Shows the diff of the user's file (and the new module), writes only on Accept (the editor stays
+ * dirty: one Ctrl+Z reverts the file and the new module). */
+export async function applyCandidate(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
+  placement: Placement): Promise<boolean> {
+  registerPreview();
+  if (pending) throw new Error('Another Apply is waiting for Accept or Discard.');
+  const { edit, check, proposed, module } = await buildApplyEdit(backend, target, cand, site, placement);
+  const name = path.basename(target.uri.fsPath);
+  const proposedUri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${Date.now()}/${name}` });
+  proposals.set(proposedUri.path, proposed);
+  let moduleUri: vscode.Uri | null = null;
+  if (module) {
+    moduleUri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${Date.now()}/${path.basename(module.uri.fsPath)}` });
+    proposals.set(moduleUri.path, module.text);
+    await vscode.window.showTextDocument(moduleUri, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  }
+  await vscode.commands.executeCommand('vscode.diff', target.uri, proposedUri, `Tritonize Apply: ${name} ↔ proposed`, { preview: true });
+  const accepted = await new Promise<boolean>((resolve) => {
+    pending = resolve;
+    const what = module ? `${name} and a new ${path.basename(module.uri.fsPath)}` : name;
+    void vscode.window.showInformationMessage(`Tritonize: apply the Triton kernel to ${what}? Behaviour check: ${check}.`, 'Accept', 'Discard')
+      .then((pick) => resolve(pick === 'Accept'));
+  }).finally(() => { pending = null; });
+  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+    const input = tab.input as { modified?: vscode.Uri; uri?: vscode.Uri } | undefined;
+    const shown = input?.modified ?? input?.uri;
+    if (shown?.scheme === PROPOSED_SCHEME) await vscode.window.tabGroups.close(tab);
+  }
+  proposals.delete(proposedUri.path);
+  if (moduleUri) proposals.delete(moduleUri.path);
+  if (!accepted) return false;
+  const ok = await vscode.workspace.applyEdit(edit);
   if (ok) {
     const editor = await vscode.window.showTextDocument(target.uri, { preview: false });
     editor.revealRange(new vscode.Range(target.range.start, target.range.start), vscode.TextEditorRevealType.InCenter);

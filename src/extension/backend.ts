@@ -1,14 +1,14 @@
-// Typed `tritonize/*` requests over the language client. AbortSignal in, LSP cancellation out
+// The extension's side of the kernel server: core's KernelClient (the same typed requests, schemas
+// and error mapping the CLI uses) over the language client. AbortSignal in, LSP cancellation out
 // ($/cancelRequest makes the server kill the worker's process tree); stage names from `$/progress`.
-import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
-import type { z } from 'zod';
-import type { RequestOptions, Verifier, VerifyRequest } from '../core/backend/client';
 import {
-  EnvironmentResultSchema, Methods, ValidateProblemResultSchema, VerifyReportSchema,
-  type EnvironmentResult, type ValidateProblemResult, type VerifyReport,
-} from './protocol';
+  KernelClient, toBackendError, type RequestOptions, type Transport, type Verifier, type VerifyRequest,
+} from '../core/backend';
+import type {
+  ApplyParams, ApplyResult, EnvironmentResult, ExtractParams, Extraction, ValidateProblemResult, VerifyReport,
+} from '../core/protocol';
 
 export type EnvironmentInfo = EnvironmentResult;
 
@@ -16,53 +16,61 @@ export type EnvironmentInfo = EnvironmentResult;
 export const REQUEST_CANCELLED = -32800; // = ErrorCodes.requestCancelled
 
 export class Backend implements Verifier {
-  constructor(private readonly client: LanguageClient, private readonly log: vscode.LogOutputChannel) {}
+  private readonly kernel: KernelClient;
+
+  constructor(client: LanguageClient, log: vscode.LogOutputChannel) {
+    this.kernel = new KernelClient(languageClientTransport(client, log));
+  }
 
   environment(): Promise<EnvironmentInfo> {
-    return this.request(Methods.environment, {}, EnvironmentResultSchema);
+    return this.kernel.environment();
   }
 
   validateProblem(problemPath: string, opts: { device?: string; timeout?: number }, signal?: AbortSignal): Promise<ValidateProblemResult> {
-    return this.request(Methods.validateProblem, { problemPath, ...opts }, ValidateProblemResultSchema, signal);
+    return this.kernel.validateProblem(problemPath, { ...opts, signal });
   }
 
-  /** Same shape as core's `Verifier`, so the agent loop can verify through the language client. */
-  async verify(params: VerifyRequest, opts: RequestOptions = {}): Promise<VerifyReport> {
-    const { signal, onStage } = opts;
-    const token = `tritonize-${randomUUID()}`;
-    const sub = onStage
-      ? this.client.onProgress(WorkDoneProgress.type, token, (v) => { if (v.message) onStage(v.message); })
-      : undefined;
-    try {
-      return await this.request(Methods.verify, { ...params, workDoneToken: token }, VerifyReportSchema, signal);
-    } finally {
-      sub?.dispose();
-    }
+  verify(params: VerifyRequest, opts: RequestOptions = {}): Promise<VerifyReport> {
+    return this.kernel.verify(params, opts);
   }
 
-  /** Sends a request and validates the answer: a malformed result is an error here, not a crash later. */
-  private async request<S extends z.ZodType>(method: string, params: object, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
-    // Logged: method and parameters (paths, flags) — never file contents or credentials.
-    this.log.info(`→ ${method} ${JSON.stringify(params)}`);
-    const cts = new vscode.CancellationTokenSource();
-    const onAbort = () => cts.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) cts.cancel();
-    const started = Date.now();
-    try {
-      const raw = await this.client.sendRequest<unknown>(method, params, cts.token);
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success) throw new Error(`The kernel server sent a malformed ${method} result: ${parsed.error.message.slice(0, 300)}`);
-      this.log.info(`← ${method} ok in ${Date.now() - started} ms${summarise(parsed.data)}`);
-      return parsed.data;
-    } catch (err) {
-      this.log.warn(`← ${method} failed in ${Date.now() - started} ms: ${err instanceof Error ? err.message : String(err)}`);
-      throw err;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      cts.dispose();
-    }
+  extract(params: ExtractParams, signal?: AbortSignal): Promise<Extraction> {
+    return this.kernel.extract(params, { signal });
   }
+
+  apply(params: ApplyParams, signal?: AbortSignal): Promise<ApplyResult> {
+    return this.kernel.apply(params, { signal });
+  }
+}
+
+function languageClientTransport(client: LanguageClient, log: vscode.LogOutputChannel): Transport {
+  return {
+    async request(method, params, { signal }) {
+      // Logged: the method and its parameters without file contents or code (never credentials).
+      log.info(`→ ${method} ${JSON.stringify(params, (k, v) => (k === 'text' || k === 'candidateCode' ? `<${String(v).length} chars>` : v))}`);
+      const cts = new vscode.CancellationTokenSource();
+      const onAbort = () => cts.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) cts.cancel();
+      const started = Date.now();
+      try {
+        const raw = await client.sendRequest<unknown>(method, params, cts.token);
+        log.info(`← ${method} ok in ${Date.now() - started} ms${summarise(raw)}`);
+        return raw;
+      } catch (err) {
+        const mapped = toBackendError(method, err);
+        log.warn(`← ${method} failed in ${Date.now() - started} ms: ${mapped.message}`);
+        throw mapped;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        cts.dispose();
+      }
+    },
+    onStage(token, listener) {
+      const sub = client.onProgress(WorkDoneProgress.type, token, (v) => { if ('message' in v && v.message) listener(v.message); });
+      return () => sub.dispose();
+    },
+  };
 }
 
 function summarise(result: unknown): string {

@@ -3,7 +3,7 @@
 // package.json hides them in untrusted workspaces (a keybinding or another extension can still call them).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { candidateLabel } from '../../webview/model';
+import { candidateLabel } from '../core/protocol';
 import { applyCandidate, pickPlacement, type Placement } from './apply';
 import { readSettings } from './config';
 import { UserError, type Ctx } from './ctx';
@@ -119,7 +119,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     if (!origin.call) throw new UserError('The selection was a whole KernelBench problem, so there is no call site to replace: use "Open diff" and copy the candidate.');
     const placement = placementArg ?? (await pickPlacement(origin.uri));
     if (!placement) return false;
-    return applyCandidate(origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
+    return applyCandidate(await ctx.backend(), origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
   }
 
   async function openDiff(runId: string, candidateId: string): Promise<void> {

@@ -1,13 +1,12 @@
 // Adapter between the VS Code layer and the vscode-free core (problem builder, LLM client, agent
 // loop, run store). The rest of src/extension only sees these functions.
 import { readFile } from 'node:fs/promises';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { runAgent } from '../core/agent';
 import { LlmClient, targetDevice } from '../core/llm';
 import { RunStore } from '../core/store';
-import { buildProblem, ProblemError, type BuiltProblem } from '../core/problem';
-import type { CallSpec } from './applyPlan';
-import { functionNameFor } from './applyPlan';
+import { BackendError } from '../core/backend';
+import { fromLspRange, toLspRange, type ApplySite } from './apply';
 import type { Backend } from './backend';
 import type { Settings } from './config';
 import { UserError } from './ctx';
@@ -15,80 +14,38 @@ import type { EnvironmentResult, Run, TensorSpec } from './protocol';
 
 export interface SelectionInput {
   fileText: string;
-  selectionText: string;
   fileName: string;
-  /** 0-based line of the selection's first line. */
-  startLine: number;
+  selection: vscode.Range;
 }
 
 export interface ProblemDraft {
   name: string;
   /** problem.py text (KernelBench: Model, get_inputs, get_init_inputs). */
   source: string;
-  /** Placeholders the user should fill (`# TODO: …` in the source). */
+  /** What the user should confirm (guessed input shapes, marked GUESSED in the source). */
   todos: string[];
   /** How Apply replaces the selection; null when the selection was a whole problem already. */
-  call: CallSpec | null;
-  /** Apply replaces whole lines (function/module selections) rather than the exact selection. */
-  wholeLines: boolean;
+  call: ApplySite | null;
+  /** The code Apply replaces (whole statements, the expression, the def or the class). */
+  replaced: vscode.Range;
 }
 
-export function buildProblemDraft(input: SelectionInput): ProblemDraft {
-  let built: BuiltProblem;
+/** The selection as a problem, by the kernel server (Python's own parser; real shapes recorded by
+ * running the file's entry point once). */
+export async function buildProblemDraft(backend: Backend, input: SelectionInput, signal?: AbortSignal): Promise<ProblemDraft> {
+  let ext;
   try {
-    built = buildProblem({ selection: input.selectionText, document: input.fileText, startLine: input.startLine, fileName: input.fileName });
+    ext = await backend.extract({ path: input.fileName, text: input.fileText, range: toLspRange(input.selection) }, signal);
   } catch (err) {
-    if (err instanceof ProblemError) throw new UserError(err.message);
+    if (err instanceof BackendError && err.kind === 'selection') throw new UserError(`Cannot extract the selection: ${err.message}`);
     throw err;
   }
-  const base = { name: built.name, source: built.source, todos: built.todos };
-  if (built.kind === 'problem') return { ...base, call: null, wholeLines: false };
-  const call: CallSpec = {
-    kind: built.kind,
-    functionName: functionNameFor(built.name),
-    args: built.forwardArgs,
-    initNames: initNamesOf(built.source),
-    assigns: built.kind === 'snippet' ? assignedOutputs(built.source, input.selectionText) : [],
+  const todos = ext.guessed.map((g) => `${g}: shape GUESSED (no entry point ran this code); confirm it`);
+  return {
+    name: ext.name, source: ext.problem, todos,
+    call: ext.kind === 'problem' ? null : { kind: ext.kind, name: ext.name, selection: input.selection },
+    replaced: ext.kind === 'problem' ? input.selection : fromLspRange(ext.range),
   };
-  if (built.kind === 'module') call.className = built.name;
-  if (built.kind === 'function') call.defHeader = defHeader(input.fileText.split('\n').slice(input.startLine).join('\n'), built.name);
-  return { ...base, call, wholeLines: built.kind !== 'snippet' };
-}
-
-/** Names of get_init_inputs() entries (`expr, # name` or a `# TODO: set name …` placeholder). */
-export function initNamesOf(source: string): string[] {
-  const at = source.search(/^def\s+get_init_inputs\s*\(/m);
-  if (at < 0) return [];
-  const names: string[] = [];
-  for (const line of source.slice(at).split('\n').slice(1)) {
-    if (/^\S/.test(line)) break;
-    const m = /,\s*#\s*(?:TODO:\s*set\s+)?([A-Za-z_]\w*)/.exec(line);
-    if (m) names.push(m[1]!);
-  }
-  return names;
-}
-
-/** For a statement selection: the names Model.forward returns, when the selection assigns them. */
-export function assignedOutputs(source: string, selection: string): string[] {
-  const cls = source.search(/^class\s+Model\b/m);
-  const returns = [...source.slice(cls).matchAll(/^\s+return\s+(.+)$/gm)];
-  const last = returns.at(-1)?.[1]?.trim();
-  if (!last || !/^[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*$/.test(last)) return [];
-  const names = last.split(',').map((n) => n.trim());
-  return names.every((n) => new RegExp(`(^|[^\\w.])${n}\\s*(,[^=]*)?=(?!=)`, 'm').test(selection)) ? names : [];
-}
-
-/** Decorators and the `def name(…):` header of `fn` at the top of `text`. */
-export function defHeader(text: string, fn: string): string {
-  const lines = text.split('\n');
-  const out: string[] = [];
-  let inDef = false;
-  for (const line of lines) {
-    out.push(line);
-    if (!inDef && new RegExp(`^\\s*(async\\s+)?def\\s+${fn}\\b`).test(line)) inDef = true;
-    if (inDef && /:\s*(#.*)?$/.test(line)) break;
-  }
-  return out.join('\n');
 }
 
 /** Sortable, unique run id (core's format). */

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 // The panel's own naming ("2.1" = turn 2, first candidate), so messages and panel agree.
-import { candidateLabel } from '../../webview/model';
+import { candidateLabel } from '../core/protocol';
 import { readSettings } from './config';
 import { UserError, type Ctx } from './ctx';
 import type { OriginalSelections } from './diff';
@@ -69,11 +69,11 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const settings = readSettings(doc.uri);
 
   // 1. The problem, written where the run lives so the server (and the user) can open it.
-  const draft = buildProblemDraft({ fileText: doc.getText(), selectionText: selectedText, fileName: doc.fileName, startLine: selection.start.line });
-  // Function/class selections are replaced line-wise on Apply; snippets exactly.
-  const replaced = draft.wholeLines
-    ? new vscode.Range(selection.start.line, 0, selection.end.character > 0 || selection.end.line === selection.start.line ? selection.end.line + 1 : selection.end.line, 0)
-    : selection;
+  const backend = await ctx.backend();
+  const draft = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Tritonize: extracting the selection (running the file once to record input shapes)…' },
+    () => buildProblemDraft(backend, { fileText: doc.getText(), fileName: doc.fileName, selection }));
+  const replaced = draft.replaced;
   const originalText = doc.getText(replaced);
   const runId = newRunId();
   // Same place core's RunStore keeps the run: the problem the user confirms is the one it stores.
@@ -85,7 +85,6 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const problemUri = vscode.Uri.file(problemPath);
 
   // 2. Confirm and validate before spending tokens.
-  const backend = await ctx.backend();
   const confirm = opts.confirmProblem ?? settings.generate.confirmProblem;
   let inputs: ValidateProblemResult['inputs'] | undefined;
   for (;;) {

@@ -4,7 +4,7 @@
 // anything invalid is logged and dropped.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { renderPanelHtml } from '../../webview/html';
+import { renderPanelHtml } from '../core/protocol';
 import { HostToPanel, PanelToHost, type PanelState, type PanelToHostMessage } from './protocol';
 
 export const PANEL_VIEW_ID = 'tritonize.panel';

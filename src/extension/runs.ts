@@ -1,7 +1,7 @@
 // The runs the panel shows: the current one (live) and the history (from disk). The host owns this
 // state; the panel only renders `PanelState` snapshots of it.
 import * as vscode from 'vscode';
-import type { CallSpec } from './applyPlan';
+import type { ApplySite } from './apply';
 import { summarize } from '../core/store';
 import type { PanelState, Run, RunSummary } from './protocol';
 
@@ -10,8 +10,8 @@ export interface RunOrigin {
   uri: vscode.Uri;
   range: vscode.Range;
   originalText: string;
-  /** How the selection is replaced; null when the selection was already a whole problem. */
-  call: CallSpec | null;
+  /** The selection Apply replaces; null when it was already a whole problem. */
+  call: ApplySite | null;
 }
 
 export class RunsModel {

@@ -28,6 +28,7 @@ from .dispatch import (
     Dispatcher, RequestContext, RpcError, invalid_params,
 )
 from .documents import Documents, path_to_uri, uri_to_path
+from .extract_requests import apply_request, extract_request
 from .jobs import DeviceQueue, Job, JobQueues
 from .jsonrpc import MessageWriter, ParseError, StreamClosed, read_message
 
@@ -188,6 +189,10 @@ class Server:
         d.request("tritonize/environment")(self.environment)
         d.request("tritonize/validateProblem", cancellable=True)(self.validate_problem)
         d.request("tritonize/verify", cancellable=True)(self.verify)
+        d.request("tritonize/extract", cancellable=True)(
+            lambda params, ctx: extract_request(params, ctx, self._buffer_text))
+        d.request("tritonize/apply", cancellable=True)(
+            lambda params, ctx: apply_request(params, ctx, self._buffer_text))
 
     def initialize(self, params: Any, ctx: RequestContext) -> dict[str, Any]:
         params = params if isinstance(params, dict) else {}
@@ -407,6 +412,9 @@ class Server:
     def _uri_for(self, path: Path) -> str:
         doc = self.docs.find_path(path)
         return doc.uri if doc is not None else path_to_uri(path)  # keep the client's own spelling
+
+    def _buffer_text(self, path: Path) -> str | None:
+        return self._text_of(self._uri_for(path), path)
 
     def _text_of(self, uri: str, path: Path) -> str | None:
         doc = self.docs.get(uri)

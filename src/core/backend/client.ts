@@ -5,15 +5,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter,
+  CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import type { z } from 'zod';
-import {
-  EnvironmentResult, ErrorCodes, Methods, ValidateProblemResult, VerifyParams, VerifyReport,
-} from '../protocol';
+import type { EnvironmentResult } from '../protocol';
 import { serverEnvironment } from './env';
 import { BackendError } from './errors';
+import { KernelClient, toBackendError, type Transport } from './kernel';
+
+export type { RequestOptions, Verifier, VerifyRequest } from './kernel';
 
 export interface BackendOptions {
   /** Python interpreter with torch and triton. */
@@ -34,26 +34,6 @@ export interface BackendOptions {
   args?: string[];
 }
 
-export interface VerifyRequest {
-  problemPath: string;
-  candidatePath: string;
-  device?: 'cpu' | 'cuda' | `cuda:${number}`;
-  timeout?: number;
-  benchmark: boolean;
-  options?: Record<string, unknown>;
-}
-
-export interface RequestOptions {
-  /** Stage names from `$/progress` ("queued", "starting", "compiling", "checking", "benchmarking", "done"). */
-  onStage?: (stage: string) => void;
-  signal?: AbortSignal;
-}
-
-/** What the agent loop needs from a verifier; BackendClient is the real one. */
-export interface Verifier {
-  verify(req: VerifyRequest, opts?: RequestOptions): Promise<VerifyReport>;
-}
-
 const STDERR_KEEP = 8_000;
 
 /** Spawns the server process with a credential-free environment (exported for tests). */
@@ -64,18 +44,27 @@ export function spawnServer(opts: BackendOptions): ChildProcess {
   });
 }
 
-export class BackendClient implements Verifier {
+/** A kernel server process of its own (CLI, tests, agent): the typed requests come from KernelClient. */
+export class BackendClient extends KernelClient {
   private stderrTail = '';
   private exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private readonly deathListeners = new Set<(err: BackendError) => void>();
   private disposing = false;
-  private tokenSeq = 0;
   /** Stage listeners by work-done token. One `$/progress` handler serves them all: vscode-jsonrpc
    * keeps a single handler per notification method, so per-request handlers would replace each other. */
   private readonly progress = new Map<string, (stage: string) => void>();
 
   private constructor(private readonly child: ChildProcess, private readonly conn: MessageConnection,
-    private readonly opts: BackendOptions) {}
+    private readonly opts: BackendOptions, transport: { self?: BackendClient } = {}) {
+    super({
+      request: (method, params, o) => transport.self!.request(method, params, o),
+      onStage: (token, listener) => {
+        transport.self!.progress.set(token, listener);
+        return () => transport.self!.progress.delete(token);
+      },
+    } satisfies Transport);
+    transport.self = this;
+  }
 
   /** Starts the server and completes the LSP handshake. */
   static async start(opts: BackendOptions): Promise<BackendClient> {
@@ -117,28 +106,6 @@ export class BackendClient implements Verifier {
 
   get alive(): boolean {
     return this.exited === null;
-  }
-
-  async environment(opts: { signal?: AbortSignal } = {}): Promise<EnvironmentResult> {
-    return this.parse(EnvironmentResult, await this.request(Methods.environment, {}, opts), 'environment');
-  }
-
-  async validateProblem(problemPath: string, opts: { device?: string; timeout?: number; signal?: AbortSignal } = {}): Promise<ValidateProblemResult> {
-    const raw = await this.request(Methods.validateProblem, { problemPath, device: opts.device, timeout: opts.timeout },
-      { signal: opts.signal, timeoutMs: guard(opts.timeout) });
-    return this.parse(ValidateProblemResult, raw, 'problem validation');
-  }
-
-  async verify(req: VerifyRequest, opts: RequestOptions = {}): Promise<VerifyReport> {
-    const token = `tritonize-verify-${process.pid}-${++this.tokenSeq}`;
-    const params = VerifyParams.parse({ ...req, workDoneToken: token });
-    if (opts.onStage) this.progress.set(token, opts.onStage);
-    try {
-      const raw = await this.request(Methods.verify, params, { signal: opts.signal, timeoutMs: guard(req.timeout) });
-      return this.parse(VerifyReport, raw, 'verify report');
-    } finally {
-      this.progress.delete(token);
-    }
   }
 
   /** Asks the server to shut down, then makes sure it is gone. */
@@ -229,29 +196,9 @@ export class BackendClient implements Verifier {
       }
       this.conn.sendRequest(method, params, cts.token).then(
         (result) => { cleanup(); resolve(result); },
-        (err: unknown) => fail(this.mapError(method, err)),
+        (err: unknown) => fail(this.exited ? this.deathError() : toBackendError(method, err)),
       );
     });
-  }
-
-  private mapError(method: string, err: unknown): BackendError {
-    if (this.exited) return this.deathError();
-    if (err instanceof ResponseError) {
-      const data = err.data as { kind?: string; line?: number; missing?: string[]; fix?: string } | undefined;
-      if (err.code === ErrorCodes.requestCancelled) return new BackendError('cancelled', `${method} cancelled`, { code: err.code });
-      if (data?.missing?.length) return new BackendError('missing_dependency', data.fix ?? err.message, { code: err.code, data });
-      if (data?.kind === 'problem') return new BackendError('problem', err.message, { code: err.code, data, line: data.line });
-      return new BackendError('request_failed', `${method} failed: ${err.message}`, { code: err.code, data });
-    }
-    return new BackendError('request_failed', `${method} failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
-
-  private parse<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
-    const parsed = schema.safeParse(raw);
-    if (parsed.success) return parsed.data;
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new BackendError('protocol', `The kernel server sent an invalid ${what} (${issues}). `
-      + 'The extension and its Python backend may be out of step; reinstall the extension.', { data: raw });
   }
 
   private waitExit(ms: number): Promise<void> {
@@ -265,11 +212,6 @@ export class BackendClient implements Verifier {
   private kill(): void {
     if (this.exited === null && !this.child.killed) this.child.kill('SIGKILL');
   }
-}
-
-/** Client-side limit for a request the server itself bounds by `timeout` seconds. */
-function guard(timeoutS?: number): number {
-  return ((timeoutS ?? 120) + 120) * 1000;
 }
 
 function lastLine(text: string): string {

@@ -7,6 +7,7 @@ export type BackendErrorKind =
   | 'crashed'            // the server process died
   | 'protocol'           // the server answered something that does not match the contract
   | 'problem'            // the problem file itself is broken
+  | 'selection'          // the selection cannot be extracted or applied (one line, with its line)
   | 'request_failed'     // the server refused or failed a request
   | 'cancelled'
   | 'timeout'

@@ -1,3 +1,4 @@
 export * from './client';
 export * from './env';
 export * from './errors';
+export * from './kernel';

@@ -1,0 +1,233 @@
+"""Apply: replace the extracted code by a call to the verified candidate, in the same file or in a
+new module next to it, and check the edit before anything is written: the files must parse, and
+the code at the call site, run on the problem's inputs, must give what the original code gave."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import candidate as C
+from .check import behaviour_check
+from .deps import Dependencies, module_bindings
+from .errors import ExtractError
+from .problem import Extraction, extract, _Builder
+from .selection import Selection
+from .source import SourceFile, Span
+
+
+@dataclass
+class Edit:
+    start: int
+    end: int
+    text: str
+
+
+def _ident(name: str) -> str:
+    s = re.sub(r"\W+", "_", name).strip("_").lower() or "kernel"
+    return ("_" + s) if s[0].isdigit() else s
+
+
+def _pascal(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in _ident(name).split("_") if p)
+
+
+def import_block_end(src: SourceFile) -> int:
+    """Offset after the module docstring, `__future__` imports and the leading imports."""
+    at = 0
+    body = src.tree.body
+    i = 0
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and \
+            isinstance(body[0].value.value, str):
+        at = src.line_end(src.span(body[0]).end)
+        i = 1
+    while i < len(body) and isinstance(body[i], (ast.Import, ast.ImportFrom)):
+        at = src.line_end(src.span(body[i]).end)
+        i += 1
+    return at
+
+
+def _call_site(ext: Extraction, fn: str, src: SourceFile) -> str:
+    args = ", ".join([i.expr for i in ext.forward_inputs] + [i.expr for i in ext.init_inputs])
+    call = f"{fn}({args})"
+    if ext.kind == "expression":
+        return call
+    ind = ext.indent
+    if ext.returns:
+        return f"return {call}"
+    outs = ext.outputs
+    if not any(o["inplace"] for o in outs):
+        return f"{', '.join(o['target'] for o in outs)} = {call}"
+    if len(outs) == 1:
+        return f"{outs[0]['target']}.copy_({call})"
+    tmp = "_tz_out"
+    lines = [f"{tmp} = {call}"]
+    for k, o in enumerate(outs):
+        lines.append(f"{o['target']}.copy_({tmp}[{k}])" if o["inplace"] else f"{o['target']} = {tmp}[{k}]")
+    return ("\n" + ind).join(lines)
+
+
+def _function_site(ext: Extraction, fn_node: ast.FunctionDef, src: SourceFile, wrapper: str) -> tuple[int, int, str]:
+    """Keep decorators, signature and docstring; the body becomes one call."""
+    body = fn_node.body
+    keep_to = body[0]
+    if isinstance(keep_to, ast.Expr) and isinstance(keep_to.value, ast.Constant) and isinstance(keep_to.value.value, str) \
+            and len(body) > 1:
+        start = src.span(body[1]).start
+        indent = src.text[src.line_start(start):start]
+        start = src.line_start(start)
+    else:
+        first = src.span(body[0]).start
+        if src.line_of(first) == fn_node.lineno:
+            raise ExtractError(f"{fn_node.name} has its body on the def line; put it on its own lines", fn_node.lineno)
+        indent = src.text[src.line_start(first):first]
+        start = src.line_start(first)
+    args = ", ".join(i.expr for i in ext.forward_inputs + ext.init_inputs)
+    return start, src.span(fn_node).end, f"{indent}return {wrapper}({args})"
+
+
+def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, placement: str,
+         run_label: str = "") -> dict[str, Any]:
+    if ext.kind == "problem":
+        raise ExtractError("the file is a KernelBench problem already; there is no selection to replace")
+    if placement not in ("same-file", "module"):
+        raise ExtractError(f"unknown placement '{placement}' (same-file or module)")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    taken = set(module_bindings(src.tree)) | {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)}
+    base = _ident(ext.name)
+    wrapper = C._fresh(f"tritonize_{base}", taken)
+    cls = C._fresh(f"_Tritonize{_pascal(ext.name)}", taken | {wrapper})
+    builder = C._fresh(f"_tz_build_{base}", taken | {wrapper, cls})
+    module_name = C._fresh(f"{_ident(stem)}_triton", set())
+    module_path = os.path.join(os.path.dirname(os.path.abspath(path)), module_name + ".py")
+
+    if placement == "same-file":
+        kern = C.prepare(code, cls, set(module_bindings(src.tree)) | {wrapper, builder}, C.file_imports(src.tree))
+    else:
+        kern = C.prepare(code, cls, {wrapper, builder}, None)
+    block = [kern.body.rstrip()]
+    exported = kern.cls
+    if ext.kind in ("expression", "statements", "function"):
+        fwd = [i.name for i in ext.forward_inputs]
+        ini = [i.name for i in ext.init_inputs]
+        block += ["", "", "@functools.lru_cache(maxsize=None)",
+                  f"def {builder}(*init):",
+                  "    return " + kern.cls + "(*init)",
+                  "", "",
+                  f"def {wrapper}({', '.join(fwd + ini)}):",
+                  f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
+                  + (f" ({run_label})" if run_label else "") + '."""',
+                  f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"]
+        exported = wrapper
+        kern.imports.append("import functools") if "functools" not in (C.file_imports(src.tree)
+                                                                        if placement == "same-file" else {}) else None
+    header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
+    kernel_text = header + "\n" + "\n".join(block) + "\n# --- end Tritonize ---\n"
+
+    edits: list[Edit] = []
+    at = import_block_end(src)
+    new_module = None
+    if placement == "same-file":
+        imports = "".join(i + "\n" for i in dict.fromkeys(kern.imports))
+        edits.append(Edit(at, at, ("\n" if at else "") + imports + ("\n\n" if at or imports else "")
+                          + (kernel_text.rstrip("\n") if at else kernel_text + "\n\n")))
+    else:
+        if os.path.exists(module_path):
+            raise ExtractError(f"{module_name}.py already exists next to {stem}.py; move it away or use --placement same-file")
+        imports = "\n".join(dict.fromkeys(["import functools", *kern.imports] if ext.kind != "module" else kern.imports))
+        new_module = {"path": module_path,
+                      "text": f'"""Triton kernels for {stem}.py, written by Tritonize Apply."""\n{imports}\n\n\n{kernel_text}'}
+        pkg = os.path.exists(os.path.join(os.path.dirname(module_path), "__init__.py"))
+        line = f"from {'.' if pkg else ''}{module_name} import {exported}"
+        edits.append(Edit(at, at, ("\n" if at else "") + line + ("\n" if at == 0 else "")))
+
+    if ext.kind == "module":
+        edits.append(Edit(ext.start, ext.end, f"{ext.name} = {exported}"))
+    elif ext.kind == "function":
+        fn_node = next(n for n in src.tree.body if isinstance(n, ast.FunctionDef) and src.span(n).start == ext.start)
+        s, e, t = _function_site(ext, fn_node, src, wrapper)
+        edits.append(Edit(s, e, t))
+    else:
+        edits.append(Edit(ext.start, ext.end, _call_site(ext, wrapper, src)))
+    if any(e.start < at and e.end > 0 and e is not edits[0] for e in edits[1:]):
+        raise ExtractError("the selection is inside the file's leading imports")
+    new_text = text.replace("\r\n", "\n")
+    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        new_text = new_text[:e.start] + e.text + new_text[e.end:]
+    for label, t in ((os.path.basename(path), new_text), *(((module_name + ".py", new_module["text"]),) if new_module else ())):
+        try:
+            compile(t, label, "exec")
+        except SyntaxError as err:
+            raise ExtractError(f"internal: the edited {label} would not parse ({err.msg}); nothing was written",
+                               err.lineno) from None
+    return {"text": new_text, "module": new_module, "edits": edits, "wrapper": exported, "kernelClass": kern.cls}
+
+
+def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit], recorded: dict[str, Any]) -> str:
+    """The problem for the code at the call site in the edited file, with the same recorded inputs."""
+    delta = 0
+    site = edits[-1]
+    for e in edits[:-1]:
+        if e.start <= site.start:
+            delta += len(e.text) - (e.end - e.start)
+    start = site.start + delta
+    end = start + len(site.text)
+    src = SourceFile(new_text, path)
+    if ext.kind == "module":
+        deps = Dependencies(src, copy_computed=True)
+        deps.need(ext.name, None)
+        b = _Builder(src, path, Selection("module", Span(start, end), [], src.tree, None), None, recorded)
+        return b._render(deps, "", f"class Model({ext.name}):\n    pass", ext.inputs, f"class {ext.name} (applied)",
+                         recorded.get("entry"))
+    s_line, e_line = src.line_of(start), src.line_of(end)
+    s_col = start - src.line_start(start) + 1
+    e_col = end - src.line_start(end) + 1
+    ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded)
+    return ext1.problem
+
+
+def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int, int], code: str, *,
+                    placement: str = "same-file", entry: str | None = None, timeout: float = 120.0,
+                    check: bool = True, run_label: str = "", confirmed_shapes: bool = False,
+                    extracted: tuple[Extraction, SourceFile] | None = None) -> dict[str, Any]:
+    """`extracted`: the extraction of this same range, when the caller has it (saves recording again)."""
+    ext, src = extracted or extract(text, path, start, end, entry=entry, timeout=timeout)
+    if ext.guessed and not confirmed_shapes:
+        raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
+                           "code); name an entry point or confirm the shapes")
+    p = plan(text, path, ext, src, code, placement, run_label)
+    recorded = _recorded(ext)
+    result: dict[str, Any] = {"extraction": ext.to_json(src), "text": p["text"], "module": p["module"],
+                              "edits": [_lsp_edit(src, e) for e in p["edits"]], "check": None}
+    p1 = applied_problem(p["text"], path, ext, p["edits"], recorded)
+    result["appliedProblem"] = p1
+    if check:
+        result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout)
+        if not result["check"]["ok"]:
+            raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"])
+    result["diff"] = unified_diff(path, text, p["text"], p["module"])
+    return result
+
+
+def _recorded(ext: Extraction) -> dict[str, Any]:
+    vals = {i.expr: i.value for i in ext.inputs}
+    return {"values": vals, "init": {i.expr: i.value for i in ext.init_inputs}, "entry": ext.entry}
+
+
+def _lsp_edit(src: SourceFile, e: Edit) -> dict[str, Any]:
+    def pos(off: int) -> dict[str, int]:
+        return {"line": src.line_of(off) - 1, "character": off - src.line_start(off)}
+    return {"range": {"start": pos(e.start), "end": pos(e.end)}, "newText": e.text}
+
+
+def unified_diff(path: str, old: str, new: str, module: dict[str, Any] | None) -> str:
+    name = os.path.basename(path)
+    out = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{name}", f"b/{name}"))
+    if module:
+        mname = os.path.basename(module["path"])
+        out += "".join(difflib.unified_diff([], module["text"].splitlines(True), "/dev/null", f"b/{mname}"))
+    return out

@@ -1,0 +1,38 @@
+"""Behaviour check of an Apply, parent side: runs the original problem and the applied one on the
+same inputs in a child interpreter (the candidate's code runs there, never in the server)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from .runner import run_child
+
+
+def behaviour_check(original: str, applied: str, ext: Any, module: dict[str, Any] | None,
+                    timeout: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="tritonize-apply-") as mod_dir:
+        if module:
+            with open(os.path.join(mod_dir, os.path.basename(module["path"])), "w") as f:
+                f.write(module["text"])
+        spec = {"original": original, "applied": applied, "mod_dir": mod_dir,
+                "module_name": os.path.splitext(os.path.basename(module["path"]))[0] if module else None}
+        return run_child("tritonize.extract.check_child", spec, timeout, "the behaviour check",
+                         extra_path=[mod_dir])
+
+
+def behaviour_checks(pairs: list[dict[str, Any]], timeout: float) -> list[dict[str, Any]]:
+    """Several checks in one child (the corpus test): each pair is {original, applied, module}."""
+    with tempfile.TemporaryDirectory(prefix="tritonize-apply-") as root:
+        spec_pairs = []
+        for k, p in enumerate(pairs):
+            mod_dir = os.path.join(root, str(k))
+            os.makedirs(mod_dir)
+            m = p.get("module")
+            if m:
+                with open(os.path.join(mod_dir, os.path.basename(m["path"])), "w") as f:
+                    f.write(m["text"])
+            spec_pairs.append({"original": p["original"], "applied": p["applied"], "mod_dir": mod_dir,
+                               "module_name": os.path.splitext(os.path.basename(m["path"]))[0] if m else None})
+        return run_child("tritonize.extract.check_child", {"pairs": spec_pairs}, timeout, "the behaviour checks")

@@ -1,0 +1,144 @@
+"""Child process of the behaviour check: the original problem and the applied problem, run on the
+same inputs; outputs (and inputs updated in place) must match in structure, shape, dtype and value.
+
+`python -m tritonize.extract.check_child SPEC.json OUT.json`
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+
+def _load(path: str, name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def _tol(dtype: Any) -> tuple[float, float]:
+    import torch
+    if dtype in (torch.float16, torch.bfloat16):
+        return 2e-2, 2e-2
+    if dtype == torch.float32:
+        return 1e-4, 1e-4
+    return 1e-7, 1e-7
+
+
+def compare(a: Any, b: Any, where: str) -> str | None:
+    import torch
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+            return f"{where}: {type(a).__name__} became {type(b).__name__}"
+        if a.shape != b.shape:
+            return f"{where}: shape {tuple(a.shape)} became {tuple(b.shape)}"
+        if a.dtype != b.dtype:
+            return f"{where}: dtype {a.dtype} became {b.dtype}"
+        a, b = a.detach().cpu(), b.detach().cpu()
+        if not a.is_floating_point() and not a.is_complex():
+            return None if torch.equal(a, b) else f"{where}: values differ"
+        rtol, atol = _tol(a.dtype)
+        if not torch.allclose(a.double(), b.double(), rtol=rtol, atol=atol, equal_nan=True):
+            err = (a.double() - b.double()).abs().nan_to_num(0).max().item()
+            return f"{where}: values differ (max abs error {err:.3g})"
+        return None
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return f"{where}: {type(a).__name__} of {len(a)} became {type(b).__name__} of {len(b)}"
+        for k, (x, y) in enumerate(zip(a, b)):
+            r = compare(x, y, f"{where}[{k}]")
+            if r:
+                return r
+        return None
+    if a != b and not (a != a and b != b):
+        return f"{where}: {a!r} became {b!r}"
+    return None
+
+
+def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
+    import torch
+
+    out: dict[str, Any] = {"ok": False, "reason": "did not run"}
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    for name in ("original", "applied"):
+        with open(os.path.join(tmp, f"_tz_{name}_{k}.py"), "w") as f:
+            f.write(pair[name])
+    sys.path.insert(0, pair["mod_dir"])
+    module = pair.get("module_name")
+    try:
+        p0 = _load(os.path.join(tmp, f"_tz_original_{k}.py"), f"_tz_original_{k}")
+        try:
+            p1 = _load(os.path.join(tmp, f"_tz_applied_{k}.py"), f"_tz_applied_{k}")
+        except Exception as e:  # noqa: BLE001
+            out["reason"] = f"the applied code does not import: {type(e).__name__}: {e}".splitlines()[0]
+            return out
+        torch.manual_seed(0)
+        init = p0.get_init_inputs()
+        inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in p0.get_inputs()]
+        inputs1 = copy.deepcopy(inputs)
+        torch.manual_seed(1)
+        m0 = p0.Model(*init).to(device)
+        torch.manual_seed(1)
+        try:
+            m1 = p1.Model(*copy.deepcopy(init)).to(device)
+        except Exception as e:  # noqa: BLE001
+            out["reason"] = f"the applied code cannot be constructed: {type(e).__name__}: {e}".splitlines()[0]
+            return out
+        if hasattr(m1, "load_state_dict") and set(m0.state_dict()) == set(m1.state_dict()):
+            m1.load_state_dict(m0.state_dict())
+        with torch.no_grad():
+            r0 = m0(*inputs)
+            if r0 is None:
+                out["reason"] = "the original code returns nothing"
+                return out
+            try:
+                r1 = m1(*inputs1)
+            except Exception as e:  # noqa: BLE001
+                tb = traceback.extract_tb(e.__traceback__)
+                out["reason"] = f"the applied code raised {type(e).__name__}: {e} (line {tb[-1].lineno})".splitlines()[0]
+                return out
+        if device == "cuda":
+            torch.cuda.synchronize()
+        reason = compare(r0, r1, "result")
+        for j, (a, b) in enumerate(zip(inputs, inputs1)):
+            reason = reason or compare(a, b, f"input {j} after the call")
+        return {"ok": reason is None, "reason": reason or "same results", "device": device, "outputs": _shapes(r0)}
+    except Exception as e:  # noqa: BLE001
+        out["reason"] = f"the original problem failed: {type(e).__name__}: {e}".splitlines()[0]
+        return out
+    finally:
+        sys.path.remove(pair["mod_dir"])
+        if module:  # the next pair may bring its own module of the same name
+            sys.modules.pop(module, None)
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(open(argv[0]).read())
+    import torch
+    if not torch.cuda.is_available():
+        os.environ.setdefault("TRITON_INTERPRET", "1")
+    pairs = spec.get("pairs") or [spec]
+    results = [check_pair(p, spec["tmp"], k) for k, p in enumerate(pairs)]
+    with open(argv[1], "w") as f:
+        json.dump(results if "pairs" in spec else results[0], f)
+    return 0
+
+
+def _shapes(r: Any) -> Any:
+    import torch
+    if isinstance(r, torch.Tensor):
+        return {"shape": list(r.shape), "dtype": str(r.dtype)}
+    if isinstance(r, (list, tuple)):
+        return [_shapes(x) for x in r]
+    return repr(r)[:80]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,195 @@
+"""Module-level definitions the extracted code needs: imports, functions, classes and constants,
+found through `symtable` (which names each scope reads as globals), copied in file order."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import symtable
+
+from .errors import ExtractError
+from .source import SourceFile
+
+
+def module_bindings(tree: ast.Module) -> dict[str, list[ast.stmt]]:
+    """Top-level statement(s) binding each module-level name (compound statements bind as a whole)."""
+    out: dict[str, list[ast.stmt]] = {}
+
+    def bind(name: str, stmt: ast.stmt) -> None:
+        out.setdefault(name, [])
+        if stmt not in out[name]:
+            out[name].append(stmt)
+
+    for stmt in tree.body:
+        if _is_main_block(stmt):
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bind(stmt.name, stmt)
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if node is stmt or _direct_child_of_compound(stmt, node):
+                    bind(node.name, stmt)
+            elif isinstance(node, ast.alias) and isinstance(stmt, (ast.Import, ast.ImportFrom, ast.If, ast.Try)):
+                if node.name != "*":
+                    bind((node.asname or node.name).split(".")[0], stmt)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                if _in_nested_scope(stmt, node):
+                    continue
+                bind(node.id, stmt)
+    return out
+
+
+def _direct_child_of_compound(stmt: ast.stmt, node: ast.AST) -> bool:
+    return isinstance(stmt, (ast.If, ast.Try)) and any(node is s for s in ast.walk(stmt))
+
+
+def _in_nested_scope(stmt: ast.stmt, target: ast.AST) -> bool:
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+                             ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) and node is not stmt:
+            if any(target is n for n in ast.walk(node)):
+                return True
+    return False
+
+
+def _is_main_block(stmt: ast.stmt) -> bool:
+    if not isinstance(stmt, ast.If):
+        return False
+    t = stmt.test
+    return (isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == "__name__")
+
+
+def is_constant_expr(node: ast.AST, constants: set[str]) -> bool:
+    """Literals and arithmetic on them (and on other constant names): safe to copy."""
+    for n in ast.walk(node):
+        if isinstance(n, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Tuple, ast.List, ast.operator, ast.unaryop,
+                          ast.Load, ast.expr_context)):
+            continue
+        if isinstance(n, ast.Name) and n.id in constants:
+            continue
+        return False
+    return True
+
+
+def scope_globals(table: symtable.SymbolTable) -> set[str]:
+    """Names a scope and everything nested in it read as globals."""
+    out: set[str] = set()
+    stack = [table]
+    while stack:
+        t = stack.pop()
+        for s in t.get_symbols():
+            if s.is_global() and (s.is_referenced() or s.is_assigned()):
+                out.add(s.get_name())
+        stack.extend(t.get_children())
+    # Class bodies list names they read as plain 'local'-less symbols: add class-level reads too.
+    return out
+
+
+def find_table(src: SourceFile, node: ast.AST) -> symtable.SymbolTable:
+    want_lines = {node.lineno}  # type: ignore[attr-defined]
+    for d in getattr(node, "decorator_list", []) or []:
+        want_lines.add(d.lineno)
+    stack = [src.symbols]
+    while stack:
+        t = stack.pop()
+        if t.get_name() == getattr(node, "name", None) and t.get_lineno() in want_lines:
+            return t
+        stack.extend(t.get_children())
+    raise ExtractError(f"internal: no symbol table for {getattr(node, 'name', '?')}", getattr(node, "lineno", None))
+
+
+class Dependencies:
+    """Collects the top-level statements a set of global names needs, transitively."""
+
+    def __init__(self, src: SourceFile, *, copy_computed: bool):
+        self.src = src
+        self.bindings = module_bindings(src.tree)
+        self.copy_computed = copy_computed  # whole function/class: computed globals are copied too
+        self.stmts: list[ast.stmt] = []
+        self.inputs: list[str] = []  # computed module globals a snippet takes as inputs
+        self.constants: set[str] = set()
+        self._seen: set[str] = set()
+        self.star_imports = [s for s in src.tree.body if isinstance(s, ast.ImportFrom)
+                             and any(a.name == "*" for a in s.names)]
+
+    def need(self, name: str, line: int | None, exclude: tuple[ast.AST, ...] = (), direct: bool = False) -> None:
+        """`direct`: the extracted code itself reads `name` (a computed global then becomes an input
+        of a snippet); names its dependencies read are always copied."""
+        if name in self._seen:
+            return
+        self._seen.add(name)
+        stmts = [s for s in self.bindings.get(name, []) if s not in exclude]
+        if not stmts:
+            if hasattr(builtins, name) or name in ("__name__", "__file__"):
+                return
+            if self.star_imports:
+                for s in self.star_imports:
+                    self._add(s)
+                return
+            raise ExtractError(f"'{name}' is not defined anywhere in the file", line)
+        for stmt in stmts:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._add(stmt)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._add(stmt)
+                for g in sorted(scope_globals(find_table(self.src, stmt))):
+                    if g != name:
+                        self.need(g, stmt.lineno)
+                if isinstance(stmt, ast.ClassDef):
+                    for b in stmt.bases + [k.value for k in stmt.keywords] + stmt.decorator_list:
+                        for n in ast.walk(b):
+                            if isinstance(n, ast.Name):
+                                self.need(n.id, stmt.lineno)
+                for d in _evaluated_outside(stmt):  # decorators, defaults, annotations: module scope
+                    for n in ast.walk(d):
+                        if isinstance(n, ast.Name):
+                            self.need(n.id, stmt.lineno)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                value = stmt.value
+                const = is_constant_expr(value, self.constants)
+                alias = isinstance(value, (ast.Name, ast.Attribute))
+                if const or alias or self.copy_computed or not direct:
+                    if const:
+                        self.constants.add(name)
+                    self._add(stmt)
+                    for n in ast.walk(value):
+                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                            self.need(n.id, stmt.lineno)
+                else:
+                    self.inputs.append(name)
+            elif isinstance(stmt, (ast.If, ast.Try)):
+                self._add(stmt)
+                for n in ast.walk(stmt):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                        self.need(n.id, stmt.lineno)
+            else:
+                if self.copy_computed or not direct:
+                    raise ExtractError(f"'{name}' is set by a statement that cannot be copied", stmt.lineno)
+                self.inputs.append(name)
+
+    def _add(self, stmt: ast.stmt) -> None:
+        if stmt not in self.stmts:
+            self.stmts.append(stmt)
+
+    def text(self) -> str:
+        parts = []
+        for stmt in sorted(self.stmts, key=lambda s: s.lineno):
+            sp = self.src.span(stmt)
+            parts.append(self.src.text[self.src.line_start(sp.start):sp.end])
+        return "\n\n".join(_dedent_top(p) for p in parts)
+
+
+def _evaluated_outside(stmt: ast.stmt) -> list[ast.AST]:
+    out: list[ast.AST] = list(getattr(stmt, "decorator_list", []))
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = stmt.args
+        out += a.defaults + [d for d in a.kw_defaults if d is not None]
+        out += [x.annotation for x in a.posonlyargs + a.args + a.kwonlyargs if x.annotation is not None]
+        if stmt.returns is not None:
+            out.append(stmt.returns)
+    return out
+
+
+def _dedent_top(text: str) -> str:
+    return text

@@ -1,0 +1,14 @@
+"""Why a selection cannot be extracted or applied: one line, with the 1-based line it is about."""
+
+from __future__ import annotations
+
+
+class ExtractError(Exception):
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+    def one_line(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.reason}{where}"

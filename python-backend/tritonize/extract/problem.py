@@ -1,0 +1,443 @@
+"""Selection → KernelBench problem (`Model`, `get_inputs`, `get_init_inputs`), plus everything
+Apply needs to put a call in its place (inputs as call-site expressions, outputs, returns)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shlex
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from . import values as V
+from .deps import Dependencies, find_table, _is_main_block
+from .errors import ExtractError
+from .runner import run_child
+from .scope import Analysis, analyze
+from .selection import Selection, locate
+from .source import SourceFile, Span
+
+MODULE_ATTRS = {"training", "forward", "parameters", "buffers", "modules", "children", "apply", "cuda", "cpu", "to",
+                "type", "float", "half", "double", "eval", "train", "state_dict", "zero_grad", "register_buffer"}
+
+
+@dataclass
+class Input:
+    name: str  # parameter name in the problem
+    expr: str  # expression at the call site
+    role: str  # 'tensor' → forward input, 'scalar' → constructor input
+    value: dict[str, Any]
+    source: str  # get_inputs / get_init_inputs expression
+    guessed: bool = False
+    mutated: bool = False
+
+
+@dataclass
+class Extraction:
+    kind: str
+    name: str
+    problem: str
+    inputs: list[Input]
+    outputs: list[dict[str, Any]]
+    returns: bool
+    start: int  # character offsets of the code Apply replaces
+    end: int
+    indent: str
+    shapes: str  # 'recorded' | 'guessed' | 'none'
+    entry: str | None
+    guessed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def forward_inputs(self) -> list[Input]:
+        return [i for i in self.inputs if i.role == "tensor"]
+
+    @property
+    def init_inputs(self) -> list[Input]:
+        return [i for i in self.inputs if i.role == "scalar"]
+
+    def to_json(self, src: SourceFile) -> dict[str, Any]:
+        d = asdict(self)
+        d["range"] = _lsp_range(src, self.start, self.end)
+        d["forwardArgs"] = [i.name for i in self.forward_inputs]
+        d["initArgs"] = [i.name for i in self.init_inputs]
+        return d
+
+
+def _lsp_range(src: SourceFile, start: int, end: int) -> dict[str, Any]:
+    def pos(off: int) -> dict[str, int]:
+        line = src.line_of(off)
+        return {"line": line - 1, "character": off - src.line_start(off)}
+    return {"start": pos(start), "end": pos(end)}
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+def find_entry(src: SourceFile, path: str, entry: str | None) -> dict[str, Any] | None:
+    """The command that runs the selected code: named by the user, the file's __main__ block, or its
+    test functions."""
+    if entry:
+        tokens = shlex.split(entry)
+        if tokens and os.path.basename(tokens[0]).startswith("python"):
+            tokens = tokens[1:]
+        if not tokens:
+            raise ExtractError(f"entry point '{entry}' names no script, module or test function")
+        if tokens[0] == "-m" and len(tokens) > 1:
+            return {"kind": "module", "name": tokens[1], "argv": tokens[2:], "label": entry}
+        if tokens[0].endswith(".py"):
+            script = tokens[0] if os.path.isabs(tokens[0]) else os.path.join(os.path.dirname(path), tokens[0])
+            return {"kind": "script", "path": script, "argv": tokens[1:], "label": entry}
+        if all(t.isidentifier() for t in tokens):
+            return {"kind": "call", "names": tokens, "label": entry}
+        raise ExtractError(f"entry point '{entry}' is neither 'script.py args', '-m module args' nor test function names")
+    if any(_is_main_block(s) for s in src.tree.body):
+        return {"kind": "script", "path": path, "argv": [], "label": f"{os.path.basename(path)} (its __main__ block)"}
+    tests = [s.name for s in src.tree.body if isinstance(s, ast.FunctionDef) and s.name.startswith("test")
+             and not s.args.args]
+    if tests:
+        return {"kind": "call", "names": tests, "label": f"{', '.join(tests)} in {os.path.basename(path)}"}
+    return None
+
+
+def _code_first(node: ast.AST) -> list[int]:
+    return sorted({node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))})  # type: ignore[attr-defined]
+
+
+class HookOnly(Exception):
+    """Raised by extract(hooks=…) once the selection's recording hook is known."""
+
+
+def record_many(path: str, hooks: list[dict[str, Any]], entry: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+    """One run of the entry point records several selections (see extract(hooks=…))."""
+    path = os.path.realpath(path)
+    out = run_child("tritonize.extract.record", {"file": path, "hooks": hooks, "entry": entry}, timeout,
+                    f"running {entry['label']} to record the inputs", cwd=os.path.dirname(path))
+    return [{**o, "entry": entry["label"]} for o in out]
+
+
+def record(src: SourceFile, path: str, hook: dict[str, Any], entry: dict[str, Any], timeout: float) -> dict[str, Any]:
+    out = run_child("tritonize.extract.record", {"file": path, "hook": hook, "entry": entry}, timeout,
+                    f"running {entry['label']} to record the inputs", cwd=os.path.dirname(path))
+    if not out.get("ok"):
+        raise ExtractError(f"could not record the real inputs: {out.get('error')}")
+    return out
+
+
+# -- building -------------------------------------------------------------------------------
+
+def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], *, entry: str | None = None,
+            record_inputs: bool = True, timeout: float = 120.0,
+            recorded: dict[str, Any] | None = None,
+            hooks: list[dict[str, Any]] | None = None) -> tuple[Extraction, SourceFile]:
+    """`start`/`end`: 1-based line, 1-based column, end column exclusive. `recorded`: inputs recorded
+    already (see record_many); `hooks`: only append the selection's recording hook and raise HookOnly."""
+    src = SourceFile(text, path)
+    raw = Span(src.offset(start[0], start[1] - 1), src.offset(end[0], end[1] - 1))
+    if raw.end < raw.start:
+        raise ExtractError("the range ends before it starts")
+    sel = locate(src, raw)
+    path = os.path.realpath(path)
+    runner = None
+    if recorded is None and record_inputs:
+        ent = find_entry(src, path, entry)
+        if ent is not None:
+            runner = (ent, timeout)
+    builder = _Builder(src, path, sel, runner, recorded)
+    builder.hooks = hooks
+    return builder.build(), src
+
+
+class _Builder:
+    def __init__(self, src: SourceFile, path: str, sel: Selection, runner: tuple[dict[str, Any], float] | None,
+                 recorded: dict[str, Any] | None):
+        self.src, self.path, self.sel, self.runner, self.recorded = src, path, sel, runner, recorded
+        self.line = src.line_of(sel.span.start)
+
+    def build(self) -> Extraction:
+        k = self.sel.kind
+        if k == "problem":
+            return Extraction("problem", os.path.splitext(os.path.basename(self.path))[0], self.src.text, [], [], False,
+                              0, len(self.src.text), "", "none", None)
+        if k == "function":
+            return self._function()
+        if k == "module":
+            return self._module()
+        return self._snippet()
+
+    hooks: list[dict[str, Any]] | None = None
+
+    def _values(self, hook: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        if self.hooks is not None:
+            self.hooks.append(hook)
+            raise HookOnly
+        if self.recorded is not None:
+            if not self.recorded.get("ok", True):
+                raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
+            return self.recorded, self.recorded.get("entry")
+        if self.runner is None:
+            return None, None
+        ent, timeout = self.runner
+        out = record(self.src, self.path, hook, ent, timeout)
+        out["entry"] = ent["label"]
+        return out, ent["label"]
+
+    # -- lines or an expression of a function / module ----------------------------------------
+    def _snippet(self) -> Extraction:
+        sel, src = self.sel, self.src
+        an = analyze(src, sel)
+        fn = sel.scope if isinstance(sel.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        stmt = sel.nodes[0]
+        while not isinstance(stmt, ast.stmt):
+            stmt = src.parents[stmt]
+        hook = {"kind": "line", "code_name": fn.name if fn else "<module>",
+                "code_first": _code_first(fn) if fn else [1], "line": stmt.lineno,
+                "exprs": [v.expr for v in an.values]}
+        rec, entry = self._values(hook)
+        inputs: list[Input] = []
+        guessed: list[str] = []
+        for v in an.values:
+            if rec is not None:
+                desc = rec["values"].get(v.expr)
+                if desc is None:
+                    raise ExtractError(f"the recording has no value for {v.expr}", v.line)
+                role = "tensor" if V.is_tensor(desc) else "scalar"
+                inputs.append(Input(v.name, v.expr, role, desc, V.render(v.expr, desc, v.line), mutated=v.mutated))
+            else:
+                desc = self._guess(v.name, fn)
+                role = "tensor" if V.is_tensor(desc) else "scalar"
+                inputs.append(Input(v.name, v.expr, role, desc, V.render(v.expr, desc, v.line), guessed=True,
+                                    mutated=v.mutated))
+                guessed.append(v.expr)
+        by_expr = {i.expr: i for i in inputs}
+        for o in an.outputs:
+            i = by_expr.get(o.target)
+            if i is not None and i.mutated:
+                # A tensor updated in place keeps its identity (parameters, buffers, other references):
+                # written back with copy_(); a number updated with += is rebound.
+                o.inplace = i.role == "tensor"
+
+        body = self._body_text(an, inputs)
+        outs = []
+        for o in an.outputs:
+            name = an.attr_names.get(o.target, o.target)
+            outs.append(name)
+        model = self._model_class(inputs, body, None if an.returns or sel.kind == "expression" else outs)
+        where = (f"{sel.cls.name}_" if sel.cls else "") + fn.name if fn else \
+            os.path.splitext(os.path.basename(self.path))[0]
+        name = where + ("_expr" if sel.kind == "expression" else "_lines")
+        if sel.kind == "expression":
+            start, end, indent = sel.span.start, sel.span.end, ""
+        else:
+            first = src.span(sel.nodes[0])
+            start, end = first.start, src.span(sel.nodes[-1]).end
+            indent = src.text[src.line_start(start):start]
+        problem = self._render(an.deps, "", model, inputs, f"lines {self.line}-{src.line_of(sel.span.end)}"
+                               if sel.kind != "expression" else f"an expression on line {self.line}", entry)
+        return Extraction(sel.kind, name, problem, inputs, [asdict(o) for o in an.outputs], an.returns, start, end,
+                          indent, "recorded" if rec is not None else ("guessed" if guessed else "none"), entry, guessed)
+
+    def _guess(self, name: str, fn: ast.AST | None) -> dict[str, Any]:
+        if fn is not None:
+            a = fn.args  # type: ignore[attr-defined]
+            params = a.posonlyargs + a.args
+            defaults = dict(zip([p.arg for p in params][len(params) - len(a.defaults):], a.defaults))
+            for p in params + a.kwonlyargs:
+                if p.arg == name:
+                    ann = ast.unparse(p.annotation) if p.annotation is not None else ""
+                    if ann in ("int", "float", "bool", "str") and name in defaults:
+                        return {"kind": "literal", "repr": ast.unparse(defaults[name]), "guessed": True}
+                    d = defaults.get(name)
+                    if d is not None and isinstance(d, ast.Constant) and "Tensor" not in ann:
+                        return {"kind": "literal", "repr": ast.unparse(d), "guessed": True}
+        return {"kind": "guess_tensor"}
+
+    def _body_text(self, an: Analysis, inputs: list[Input]) -> str:
+        src, sel = self.src, self.sel
+        if sel.kind == "expression":
+            node = sel.nodes[0]
+            sp = src.span(node)
+            text = self._replaced(sp, an)
+            return f"return ({text})" if "\n" in text else f"return {text}"
+        first = src.span(sel.nodes[0])
+        start = src.line_start(first.start)
+        text = self._replaced(Span(start, src.span(sel.nodes[-1]).end), an)
+        indent = src.text[start:first.start]
+        lines = []
+        for ln in text.split("\n"):
+            lines.append(ln[len(indent):] if ln.startswith(indent) else ln.lstrip())
+        return "\n".join(lines)
+
+    def _replaced(self, span: Span, an: Analysis) -> str:
+        text = self.src.text[span.start:span.end]
+        for sp, key in sorted(an.attr_spans, key=lambda t: -t[0].start):
+            if span.start <= sp.start and sp.end <= span.end:
+                a, b = sp.start - span.start, sp.end - span.start
+                text = text[:a] + an.attr_names[key] + text[b:]
+        return text
+
+    def _model_class(self, inputs: list[Input], body: str, outs: list[str] | None, preamble: bool = True) -> str:
+        scal = [i for i in inputs if i.role == "scalar"]
+        tens = [i for i in inputs if i.role == "tensor"]
+        lines = ["class Model(torch.nn.Module):", f"    def __init__(self{''.join(', ' + i.name for i in scal)}):",
+                 "        super().__init__()"]
+        for i in scal:
+            lines.append(f"        self.{_attr(i.name)} = {i.name}")
+        lines += ["", f"    def forward(self{''.join(', ' + i.name for i in tens)}):"]
+        for i in scal if preamble else []:
+            lines.append(f"        {i.name} = self.{_attr(i.name)}")
+        lines += ["        " + ln if ln.strip() else "" for ln in body.split("\n")]
+        if outs is not None:
+            lines.append(f"        return {', '.join(outs)}")
+        return "\n".join(lines)
+
+    def _render(self, deps: Dependencies, selected: str, model: str, inputs: list[Input], what: str,
+                entry: str | None) -> str:
+        how = f"inputs recorded by running {entry}" if entry else "input shapes GUESSED: confirm them"
+        head = [f"# Extracted by Tritonize from {os.path.basename(self.path)}, {what}; {how}."]
+        if not any(isinstance(s, ast.Import) and any(a.name == "torch" and a.asname is None for a in s.names)
+                   for s in deps.stmts):
+            head.append("import torch")
+        dep_text = deps.text()
+        parts = ["\n".join(head + ([dep_text] if dep_text else []))]
+        if selected:
+            parts.append(selected)
+        parts.append(model)
+        fwd = [i for i in inputs if i.role == "tensor"]
+        ini = [i for i in inputs if i.role == "scalar"]
+        parts.append(_list_fn("get_inputs", fwd))
+        parts.append(_list_fn("get_init_inputs", ini))
+        return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
+
+    # -- a whole function ---------------------------------------------------------------------
+    def _function(self) -> Extraction:
+        src, fn = self.src, self.sel.nodes[0]
+        assert isinstance(fn, ast.FunctionDef)
+        a = fn.args
+        if a.posonlyargs or a.vararg or a.kwarg:
+            raise ExtractError(f"{fn.name} takes positional-only, *args or **kwargs parameters; "
+                               "give it named parameters", fn.lineno)
+        if not _returns_value(fn):
+            raise ExtractError(f"{fn.name} returns nothing; a problem's forward must return its result", fn.lineno)
+        params = [p.arg for p in a.args + a.kwonlyargs]
+        hook = {"kind": "call", "code_name": fn.name, "code_first": _code_first(fn), "params": params}
+        rec, entry = self._values(hook)
+        inputs, guessed = [], []
+        for p in params:
+            if rec is not None:
+                desc = rec["values"].get(p) or {"kind": "unbound"}
+                g = False
+            else:
+                desc = self._guess(p, fn)
+                g = desc["kind"] == "guess_tensor"
+            role = "tensor" if V.is_tensor(desc) else "scalar"
+            inputs.append(Input(p, p, role, desc, V.render(p, desc, fn.lineno), guessed=g))
+            if g:
+                guessed.append(p)
+        deps = Dependencies(src, copy_computed=True)
+        for g in sorted(_globals_of(src, fn)):
+            deps.need(g, fn.lineno, exclude=(fn,))
+        call = ", ".join(f"{i.name}=self.{_attr(i.name)}" if i.role == "scalar" else f"{i.name}={i.name}" for i in inputs)
+        model = self._model_class(inputs, f"return {fn.name}({call})", None, preamble=False)
+        sp = src.span(fn)
+        fn_text = src.text[sp.start:sp.end]
+        problem = self._render(deps, fn_text, model, inputs, f"function {fn.name} (line {fn.lineno})", entry)
+        return Extraction("function", fn.name, problem, inputs, [], True, sp.start, sp.end, "",
+                          "recorded" if rec is not None else "guessed", entry, guessed)
+
+    # -- a whole nn.Module class --------------------------------------------------------------
+    def _module(self) -> Extraction:
+        src, cls = self.src, self.sel.nodes[0]
+        assert isinstance(cls, ast.ClassDef)
+        methods = {m.name: m for m in cls.body if isinstance(m, ast.FunctionDef)}
+        fwd = methods.get("forward")
+        if fwd is None:
+            raise ExtractError(f"class {cls.name} has no forward(); select an nn.Module class", cls.lineno)
+        if not _returns_value(fwd):
+            raise ExtractError(f"{cls.name}.forward returns nothing; a problem's forward must return its result",
+                               fwd.lineno)
+        init = methods.get("__init__")
+        for m in (fwd, init):
+            if m is not None and (m.args.vararg or m.args.kwarg or m.args.posonlyargs):
+                raise ExtractError(f"{cls.name}.{m.name} takes *args/**kwargs or positional-only parameters", m.lineno)
+        fparams = [p.arg for p in fwd.args.args[1:] + fwd.args.kwonlyargs]
+        iparams = [p.arg for p in init.args.args[1:] + init.args.kwonlyargs] if init else []
+        hook = {"kind": "class",
+                "init": {"code_name": "__init__", "code_first": _code_first(init), "self": init.args.args[0].arg,
+                         "params": iparams} if init else None,
+                "forward": {"code_name": "forward", "code_first": _code_first(fwd), "self": fwd.args.args[0].arg,
+                            "params": fparams}}
+        rec, entry = self._values(hook)
+        inputs, guessed = [], []
+        for p in fparams:
+            if rec is not None:
+                desc, g = rec["values"].get(p) or {"kind": "unbound"}, False
+            else:
+                desc = self._guess(p, fwd)
+                g = desc["kind"] == "guess_tensor"
+            inputs.append(Input(p, p, "tensor", desc, V.render(p, desc, fwd.lineno), guessed=g))
+            if g:
+                guessed.append(p)
+        for p in iparams:
+            if rec is not None:
+                desc = rec.get("init", {}).get(p)
+                if desc is None:
+                    raise ExtractError(f"the recording saw no construction of {cls.name}", cls.lineno)
+            else:
+                desc = self._guess(p, init)
+                if V.is_tensor(desc):
+                    raise ExtractError(f"cannot tell the constructor argument '{p}' of {cls.name}: add a __main__ "
+                                       "block that builds it, or name an entry point", init.lineno)  # type: ignore[union-attr]
+                guessed.append(p)
+            inputs.append(Input(p, p, "scalar", desc, V.render(p, desc, cls.lineno)))
+        deps = Dependencies(src, copy_computed=True)
+        table = find_table(src, cls)
+        from .deps import scope_globals
+        for g in sorted(scope_globals(table) | _names_in(cls.bases + cls.decorator_list + [k.value for k in cls.keywords])):
+            deps.need(g, cls.lineno, exclude=(cls,))
+        sp = src.span(cls)
+        cls_text = src.text[sp.start:sp.end]
+        model = "" if cls.name == "Model" else f"class Model({cls.name}):\n    pass"
+        problem = self._render(deps, cls_text, model, inputs, f"class {cls.name} (line {cls.lineno})", entry)
+        return Extraction("module", cls.name, problem, inputs, [], True, sp.start, sp.end, "",
+                          "recorded" if rec is not None else "guessed", entry, guessed)
+
+
+def _names_in(nodes: list[ast.AST]) -> set[str]:
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _globals_of(src: SourceFile, fn: ast.AST) -> set[str]:
+    from .deps import scope_globals
+    out = scope_globals(find_table(src, fn))
+    a = fn.args  # type: ignore[attr-defined]
+    out |= _names_in([*a.defaults, *[d for d in a.kw_defaults if d is not None], *fn.decorator_list,  # type: ignore[attr-defined]
+                      *[p.annotation for p in a.args + a.kwonlyargs if p.annotation is not None]])
+    if fn.returns is not None:  # type: ignore[attr-defined]
+        out |= _names_in([fn.returns])  # type: ignore[attr-defined]
+    return out
+
+
+def _returns_value(fn: ast.AST) -> bool:
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Return) and n.value is not None:
+            return True
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+    return False
+
+
+def _attr(name: str) -> str:
+    return f"{name}_" if name in MODULE_ATTRS else name
+
+
+def _list_fn(fname: str, inputs: list[Input]) -> str:
+    if not inputs:
+        return f"def {fname}():\n    return []"
+    lines = [f"def {fname}():", "    return ["]
+    for i in inputs:
+        note = "  # GUESSED: confirm" if i.guessed else ""
+        lines.append(f"        {i.source},  # {i.expr}{note}")
+    lines.append("    ]")
+    return "\n".join(lines)

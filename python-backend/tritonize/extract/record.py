@@ -1,0 +1,122 @@
+"""Child process: run the user's entry point once with a trace hook on the selected code, record the
+real inputs (shape, dtype, range, or the literal value), then stop the program.
+
+`python -m tritonize.extract.record SPEC.json OUT.json`. The program's own output goes to this
+process's stdout/stderr, which the parent discards; only OUT.json is read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import traceback
+from typing import Any
+
+
+class _Captured(BaseException):
+    """Raised from the trace function once the values are recorded: ends the user's program."""
+
+
+def _matches(code: Any, target: str, want: dict[str, Any]) -> bool:
+    return (code.co_name == want["code_name"] and code.co_firstlineno in want["code_first"]
+            and os.path.realpath(code.co_filename) == target)
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(open(argv[0]).read())
+    out_path = argv[1]
+    target = os.path.realpath(spec["file"])
+    # Several hooks may be recorded in one run of the entry point (each captures once); the program
+    # is stopped as soon as all have.
+    hooks = spec.get("hooks") or [spec["hook"]]
+    results: list[dict[str, Any] | None] = [None] * len(hooks)
+    inits: dict[int, dict[str, Any]] = {}
+
+    from tritonize.extract.values import describe
+
+    def done(k: int, res: dict[str, Any]) -> None:
+        results[k] = {"ok": True, "error": None, **res}
+        if all(r is not None for r in results):
+            raise _Captured
+
+    def capture_line(k: int, frame: Any) -> None:
+        values = {}
+        for expr in hooks[k]["exprs"]:
+            try:
+                values[expr] = describe(eval(expr, frame.f_globals, frame.f_locals))  # noqa: S307 - user's own code
+            except (NameError, UnboundLocalError):
+                values[expr] = {"kind": "unbound"}
+            except AttributeError as e:
+                values[expr] = {"kind": "unbound", "error": str(e)}
+        done(k, {"values": values})
+
+    def local_line(frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            for k, hook in enumerate(hooks):
+                if results[k] is None and hook["kind"] == "line" and frame.f_lineno == hook["line"] \
+                        and _matches(frame.f_code, target, hook):
+                    capture_line(k, frame)
+        return local_line
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if event != "call":
+            return None
+        code = frame.f_code
+        local = None
+        for k, hook in enumerate(hooks):
+            if results[k] is not None:
+                continue
+            if hook["kind"] == "line" and _matches(code, target, hook):
+                local = local_line
+            elif hook["kind"] == "call" and _matches(code, target, hook):
+                done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["params"] if p in frame.f_locals}})
+            elif hook["kind"] == "class":
+                if hook.get("init") and _matches(code, target, hook["init"]):
+                    self = frame.f_locals.get(hook["init"]["self"])
+                    inits[id(self)] = {p: describe(frame.f_locals[p]) for p in hook["init"]["params"]
+                                       if p in frame.f_locals}
+                elif _matches(code, target, hook["forward"]):
+                    self = frame.f_locals.get(hook["forward"]["self"])
+                    done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["forward"]["params"]
+                                        if p in frame.f_locals}, "init": inits.get(id(self), {})})
+        return local
+
+    error = "the entry point finished without running the selected code"
+    entry = spec["entry"]
+    os.chdir(entry.get("cwd") or os.path.dirname(target))
+    sys.settrace(tracer)
+    try:
+        if entry["kind"] == "script":
+            sys.argv = [entry["path"], *entry.get("argv", [])]
+            sys.path.insert(0, os.path.dirname(os.path.abspath(entry["path"])))
+            runpy.run_path(entry["path"], run_name="__main__")
+        elif entry["kind"] == "module":
+            sys.argv = [entry["name"], *entry.get("argv", [])]
+            sys.path.insert(0, os.getcwd())
+            runpy.run_module(entry["name"], run_name="__main__", alter_sys=True)
+        else:  # call test functions of the file
+            sys.path.insert(0, os.path.dirname(target))
+            ns = runpy.run_path(target, run_name="__tritonize_tests__")
+            for name in entry["names"]:
+                ns[name]()
+    except _Captured:
+        pass
+    except SystemExit as e:
+        if e.code not in (0, None):
+            error = f"the entry point exited with status {e.code} before running the selected code"
+    except BaseException as e:  # noqa: BLE001 - report the user's program failure as it is
+        tb = traceback.extract_tb(e.__traceback__)
+        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+        error = f"the entry point raised {type(e).__name__}: {e}{where}".splitlines()[0]
+    finally:
+        sys.settrace(None)
+    out = [r if r is not None else {"ok": False, "error": error} for r in results]
+    with open(out_path, "w") as f:
+        json.dump(out if "hooks" in spec else out[0], f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,468 @@
+"""Scope analysis of a selected expression or run of statements: which values flow in (locals,
+`self.` attributes, computed module globals), which flow out (names read after the selection,
+attributes assigned, objects updated in place), and whether the selection returns.
+
+Local-or-global is decided by `symtable` for the enclosing function; evaluation order within the
+selection is followed statement by statement so `x = x + 1` reads `x` before it binds it.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .errors import ExtractError
+from .selection import Selection
+from .source import SourceFile, Span
+from .deps import Dependencies, find_table
+
+NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
+          ast.DictComp, ast.GeneratorExp)
+CONDITIONAL = (ast.If, ast.For, ast.While, ast.Try, ast.IfExp, ast.BoolOp, ast.AsyncFor, ast.Match)
+
+
+@dataclass
+class Value:
+    """A value the selection reads from its context: `expr` at the call site, `name` in the problem."""
+    expr: str
+    name: str
+    line: int
+    mutated: bool = False
+    spans: list[Span] = field(default_factory=list)  # self.attr occurrences to rename in the problem
+
+
+@dataclass
+class Output:
+    target: str  # a local name or a `self.` attribute chain, assigned at the call site
+    inplace: bool = False  # updated in place: the call site writes back with copy_()
+
+
+@dataclass
+class Analysis:
+    values: list[Value]
+    outputs: list[Output]
+    returns: bool
+    deps: Dependencies
+    self_name: str | None
+    used_names: set[str]
+    attr_names: dict[str, str] = field(default_factory=dict)  # 'self.a.b' → name in the problem
+    attr_spans: list[tuple[Span, str]] = field(default_factory=list)
+
+
+def _chain(node: ast.AST, self_name: str | None) -> list[str] | None:
+    """`self.a.b` → ['a', 'b'] when rooted at self, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if self_name and isinstance(node, ast.Name) and node.id == self_name and parts:
+        return parts[::-1]
+    return None
+
+
+class _Events(ast.NodeVisitor):
+    """Name loads and stores in evaluation order, with whether each store is unconditional."""
+
+    def __init__(self, src: SourceFile, self_name: str | None):
+        self.src = src
+        self.self_name = self_name
+        self.events: list[tuple[str, str, ast.AST, bool]] = []  # (kind, key, node, conditional)
+        self.depth = 0  # inside conditional constructs
+        self.loop_depth = 0
+        self.returns: list[ast.Return] = []
+        self.mutations: list[tuple[str, ast.AST]] = []  # (key, node): key is a name or 'self.a.b'
+
+    def _attr(self, node: ast.AST, called: bool, ctx: str) -> bool:
+        parts = _chain(node, self.self_name)
+        if parts is None:
+            return False
+        if called:
+            parts = parts[:-1]
+            if not parts:
+                raise ExtractError(f"the selection calls {self.self_name}.{node.attr}(…), a submodule or method; "  # type: ignore[attr-defined]
+                                   "select the whole class, or only code that does not call it", node.lineno)  # type: ignore[attr-defined]
+            inner = node.value  # type: ignore[attr-defined]
+        else:
+            inner = node
+        self.events.append((ctx, f"{self.self_name}." + ".".join(parts), inner, self.depth > 0))
+        return True
+
+    def visit_Call(self, node: ast.Call) -> None:
+        f = node.func
+        if isinstance(f, ast.Attribute):
+            if not self._attr(f, True, "load"):
+                self.visit(f.value)
+            if f.attr.endswith("_") and not f.attr.startswith("_"):
+                self._mutates(f.value)
+        else:
+            self.visit(f)
+        for a in node.args:
+            self.visit(a)
+        for k in node.keywords:
+            self.visit(k.value)
+            if k.arg == "out":
+                self._mutates(k.value)
+
+    def _mutates(self, target: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            self.mutations.append((target.id, target))
+        else:
+            parts = _chain(target, self.self_name)
+            if parts:
+                self.mutations.append((f"{self.self_name}." + ".".join(parts), target))
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        ctx = "store" if isinstance(node.ctx, ast.Store) else "load"
+        if isinstance(node.ctx, ast.Del):
+            raise ExtractError("the selection deletes an attribute", node.lineno)
+        if ctx == "store":
+            parts = _chain(node, self.self_name)
+            if parts is None or len(parts) != 1:
+                raise ExtractError("the selection assigns an attribute of an object other than self; "
+                                   "this cannot be rewritten as a call", node.lineno)
+        if not self._attr(node, False, ctx):
+            self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Del):
+            self.events.append(("del", node.id, node, self.depth > 0))
+            return
+        if self.self_name and node.id == self.self_name:
+            raise ExtractError(f"the selection uses {self.self_name} itself (not one of its attributes); "
+                               "select the whole class", node.lineno)
+        self.events.append(("store" if isinstance(node.ctx, ast.Store) else "load", node.id, node, self.depth > 0))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for t in node.targets:
+            self._target(t)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self._target(node.target)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        # `t += v` loads t, then evaluates v, then stores t (in place for tensors).
+        t = node.target
+        if isinstance(t, ast.Name):
+            self.events.append(("load", t.id, t, self.depth > 0))
+            self.visit(node.value)
+            self.mutations.append((t.id, t))
+            self.events.append(("store", t.id, t, self.depth > 0))
+        elif isinstance(t, ast.Attribute) and _chain(t, self.self_name):
+            key = f"{self.self_name}." + ".".join(_chain(t, self.self_name) or [])
+            self.events.append(("load", key, t, self.depth > 0))
+            self.visit(node.value)
+            self.mutations.append((key, t))
+            if len(_chain(t, self.self_name) or []) == 1:
+                self.events.append(("store", key, t, self.depth > 0))
+        else:
+            self.visit(node.value)
+            self._target(t)
+
+    def _target(self, t: ast.AST) -> None:
+        if isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts:
+                self._target(e)
+        elif isinstance(t, ast.Starred):
+            self._target(t.value)
+        elif isinstance(t, ast.Subscript):
+            self.visit(t.slice)
+            self._mutates(t.value)
+            if not (isinstance(t.value, ast.Attribute) and self._attr(t.value, False, "load")):
+                self.visit(t.value)
+        else:
+            self.visit(t)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        raise ExtractError("the selection uses an assignment expression (:=); rewrite it as a statement", node.lineno)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        raise ExtractError("the selection declares global names", node.lineno)
+
+    visit_Nonlocal = visit_Global
+
+    def visit_Yield(self, node: ast.AST) -> None:
+        raise ExtractError("the selection yields; generators cannot be extracted", node.lineno)  # type: ignore[attr-defined]
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_Await(self, node: ast.Await) -> None:
+        raise ExtractError("the selection awaits; async code cannot be extracted", node.lineno)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.returns.append(node)
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_Break(self, node: ast.AST) -> None:
+        if self.loop_depth == 0:
+            raise ExtractError("the selection breaks out of a loop it does not include; select the whole loop",
+                               node.lineno)  # type: ignore[attr-defined]
+
+    visit_Continue = visit_Break
+
+    def _conditional(self, node: ast.AST, loop: bool = False) -> None:
+        self.depth += 1
+        self.loop_depth += loop
+        self.generic_visit(node)
+        self.depth -= 1
+        self.loop_depth -= loop
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        self.depth += 1
+        for s in node.body + node.orelse:
+            self.visit(s)
+        self.depth -= 1
+
+    def visit_For(self, node: ast.For) -> None:
+        self.visit(node.iter)
+        self.depth += 1
+        self.loop_depth += 1
+        self._target(node.target)
+        for s in node.body + node.orelse:
+            self.visit(s)
+        self.depth -= 1
+        self.loop_depth -= 1
+
+    def visit_While(self, node: ast.While) -> None:
+        self._conditional(node, loop=True)
+
+    def visit_Try(self, node: ast.AST) -> None:
+        self._conditional(node)
+
+    visit_IfExp = visit_Try
+    visit_BoolOp = visit_Try
+    visit_Match = visit_Try
+
+    def _nested(self, node: ast.AST) -> None:
+        # Free names of a nested scope are read where it is defined (an over-approximation).
+        bound: set[str] = set()
+        loads: list[ast.Name] = []
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name):
+                (bound.add(n.id) if not isinstance(n.ctx, ast.Load) else loads.append(n))
+            elif isinstance(n, ast.arg):
+                bound.add(n.arg)
+            elif isinstance(n, (ast.Attribute,)) and _chain(n, self.self_name) and node is not None:
+                pass
+        for n in loads:
+            if n.id not in bound:
+                if self.self_name and n.id == self.self_name:
+                    raise ExtractError("a nested function or comprehension in the selection uses self; "
+                                       "select the whole class", n.lineno)
+                self.events.append(("load", n.id, n, self.depth > 0))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.events.append(("store", node.name, node, self.depth > 0))
+
+    visit_FunctionDef = _nested
+    visit_AsyncFunctionDef = _nested
+    visit_ClassDef = _nested
+    visit_Lambda = _nested
+    visit_ListComp = _nested
+    visit_SetComp = _nested
+    visit_DictComp = _nested
+    visit_GeneratorExp = _nested
+
+
+def analyze(src: SourceFile, sel: Selection) -> Analysis:
+    fn = sel.scope if isinstance(sel.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    self_name = None
+    if fn is not None and sel.cls is not None and fn.args.args and not any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list):
+        self_name = fn.args.args[0].arg
+    ev = _Events(src, self_name)
+    for n in sel.nodes:
+        ev.visit(n)
+    line0 = src.line_of(sel.span.start)
+    table = find_table(src, fn) if fn is not None else None
+
+    def is_local(name: str) -> bool:
+        if table is None:
+            return False
+        try:
+            s = table.lookup(name)
+        except KeyError:
+            return False
+        if s.is_declared_global():
+            raise ExtractError(f"'{name}' is declared global in {fn.name}", line0)  # type: ignore[union-attr]
+        return s.is_local() or s.is_parameter() or s.is_free()
+
+    bound_before = _bound_before(src, sel, fn)
+    deps = Dependencies(src, copy_computed=False)
+    values: dict[str, Value] = {}
+    definite: set[str] = set()
+    stored: list[str] = []
+    used_names = {n.id for node in sel.nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    for kind, key, node, cond in ev.events:
+        line = getattr(node, "lineno", line0)
+        if kind == "load":
+            if key in definite:
+                continue
+            if key.startswith(f"{self_name}."):
+                _value(values, key, node, src, line)
+            elif is_local(key) or (table is None and _assigned_only(deps, key)):
+                if key in bound_before:
+                    _value(values, key, node, src, line)
+                elif key not in stored:
+                    raise ExtractError(f"'{key}' is read before it is assigned", line)
+            elif not (table is None and key in stored):
+                deps.need(key, line, direct=True)
+        elif kind == "store":
+            if not cond:
+                definite.add(key)
+            if key not in stored:
+                stored.append(key)
+        elif kind == "del":
+            if key in bound_before and key not in stored:
+                raise ExtractError(f"the selection deletes '{key}', which the code after it may use", line)
+
+    for name in deps.inputs:  # computed module globals read by the snippet
+        if name not in values:
+            values[name] = Value(name, name, line0)
+
+    # Outputs: rebinding of names read after the selection, attributes of self, in-place updates.
+    outputs: list[Output] = []
+    returns = False
+    if ev.returns:
+        last = sel.nodes[-1]
+        if len(ev.returns) != 1 or not isinstance(last, ast.Return) or ev.returns[0] is not last:
+            raise ExtractError("the selection returns on some paths only; select up to the end of the function, "
+                               "or code without return", ev.returns[0].lineno)
+        if last.value is None:
+            raise ExtractError("the selection returns nothing (bare return)", last.lineno)
+        returns = True
+    if sel.kind == "expression":
+        if ev.mutations:
+            raise ExtractError("the expression updates a value in place; select the whole statement",
+                               getattr(ev.mutations[0][1], "lineno", line0))
+    elif not returns:
+        read_after = _read_after(src, sel, fn)
+        for key in stored:
+            if key.startswith(f"{self_name}."):
+                outputs.append(Output(key))
+            elif key in read_after:
+                outputs.append(Output(key))
+        out_keys = {o.target for o in outputs}
+        for key, node in ev.mutations:
+            if key in values and key not in out_keys:
+                values[key].mutated = True
+                outputs.append(Output(key, inplace=True))
+                out_keys.add(key)
+            elif key in values:
+                values[key].mutated = True
+        if not outputs:
+            assigned = [k for k in stored if not k.startswith(f"{self_name}.")]
+            if assigned:
+                outputs.append(Output(assigned[-1]))
+            else:
+                raise ExtractError("the selection computes nothing used afterwards (no assignment read later, "
+                                   "no in-place update, no return); a problem must return a result", line0)
+    else:
+        for key, node in ev.mutations:
+            if key in values:
+                raise ExtractError(f"the selection both updates {key} in place and returns; "
+                                   "split the update from the return", getattr(node, "lineno", line0))
+    input_keys = set(values)
+    attr_spans = [(src.span(node), key) for kind, key, node, _ in ev.events
+                  if kind in ("load", "store") and self_name and key.startswith(f"{self_name}.")]
+    for _, key in attr_spans:
+        if key not in values:
+            values[key] = Value(key, "", line0)
+    attr_names = _name_values(values, used_names | set(deps.bindings))
+    kept = [v for v in values.values() if v.expr in input_keys]  # attributes only assigned are outputs
+    return Analysis(kept, outputs, returns, deps, self_name, used_names, attr_names, sorted(set(attr_spans), key=lambda t: t[0].start))
+
+
+def _assigned_only(deps: Dependencies, name: str) -> bool:
+    stmts = deps.bindings.get(name, [])
+    return bool(stmts) and all(not isinstance(s, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                                                  ast.ClassDef)) for s in stmts) and not all(
+        isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None and _const(deps, s.value) for s in stmts)
+
+
+def _const(deps: Dependencies, value: ast.AST) -> bool:
+    from .deps import is_constant_expr
+    names = {k for k, v in deps.bindings.items()
+             if all(isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None for s in v)}
+    return is_constant_expr(value, names)
+
+
+def _value(values: dict[str, Value], key: str, node: ast.AST, src: SourceFile, line: int) -> None:
+    v = values.get(key)
+    if v is None:
+        v = values[key] = Value(key, "", line)
+    if "." in key:
+        v.spans.append(src.span(node))
+
+
+def _name_values(values: dict[str, Value], taken: set[str]) -> dict[str, str]:
+    used = set(taken)
+    for v in values.values():
+        if "." not in v.expr:
+            v.name = v.expr
+            used.add(v.name)
+    for v in values.values():
+        if "." in v.expr:
+            parts = v.expr.split(".")[1:]
+            base = "_".join(parts)
+            name = base if base not in used else f"self_{base}"
+            i = 2
+            while name in used:
+                name, i = f"self_{base}_{i}", i + 1
+            v.name = name
+            used.add(name)
+    return {v.expr: v.name for v in values.values() if "." in v.expr}
+
+
+def _bound_before(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]:
+    """Names that may hold a value when the selection starts: parameters, names assigned earlier in
+    the function (or anywhere in an enclosing loop), module names at module level."""
+    out: set[str] = set()
+    scope = fn if fn is not None else src.tree
+    if fn is not None:
+        a = fn.args  # type: ignore[attr-defined]
+        for arg in a.posonlyargs + a.args + a.kwonlyargs + ([a.vararg] if a.vararg else []) + ([a.kwarg] if a.kwarg else []):
+            out.add(arg.arg)
+        table = find_table(src, fn)
+        out |= {s.get_name() for s in table.get_symbols() if s.is_free()}
+    loops = [p for p in _ancestors(src, sel.nodes[0]) if isinstance(p, (ast.For, ast.While, ast.AsyncFor))
+             and _inside(src, p, scope)]
+    for node in ast.walk(scope):
+        if isinstance(node, (ast.Name,)) and not isinstance(node.ctx, ast.Load):
+            if src.span(node).start < sel.span.start or any(_inside(src, node, lp) for lp in loops):
+                out.add(node.id)
+        elif isinstance(node, ast.alias) and fn is None:
+            out.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node is not scope:
+            if src.span(node).start < sel.span.start:
+                out.add(node.name)
+    return out
+
+
+def _read_after(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]:
+    scope = fn if fn is not None else src.tree
+    loops = [p for p in _ancestors(src, sel.nodes[0]) if isinstance(p, (ast.For, ast.While, ast.AsyncFor))
+             and _inside(src, p, scope)]
+    out: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            sp = src.span(node)
+            if sp.start >= sel.span.end or any(_inside(src, node, lp) for lp in loops) and not (
+                    sel.span.start <= sp.start < sel.span.end):
+                out.add(node.id)
+    return out
+
+
+def _ancestors(src: SourceFile, node: ast.AST):
+    p = src.parents.get(node)
+    while p is not None:
+        yield p
+        p = src.parents.get(p)
+
+
+def _inside(src: SourceFile, node: ast.AST, outer: ast.AST) -> bool:
+    return node is outer or any(p is outer for p in _ancestors(src, node))

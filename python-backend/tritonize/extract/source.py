@@ -1,0 +1,106 @@
+"""A parsed Python file with position conversions between (line, column) and text offsets.
+
+`ast` reports columns as UTF-8 byte offsets; editors and the CLI use characters. Everything in this
+package works on character offsets into the text, converted here once.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import symtable
+import tokenize
+from dataclasses import dataclass
+from functools import cached_property
+
+from .errors import ExtractError
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # character offset, inclusive
+    end: int  # character offset, exclusive
+
+
+class SourceFile:
+    def __init__(self, text: str, filename: str = "<file>"):
+        self.text = text.replace("\r\n", "\n")
+        self.filename = filename
+        try:
+            self.tree = ast.parse(self.text, filename)
+        except SyntaxError as e:
+            raise ExtractError(f"the file does not parse: {e.msg}", e.lineno) from None
+        self.lines = self.text.split("\n")
+        self._starts = [0]
+        for line in self.lines[:-1]:
+            self._starts.append(self._starts[-1] + len(line) + 1)
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for node in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+
+    @cached_property
+    def symbols(self) -> symtable.SymbolTable:
+        return symtable.symtable(self.text, self.filename, "exec")
+
+    # -- positions ---------------------------------------------------------------------------
+    def offset(self, line: int, col_chars: int) -> int:
+        """1-based line, 0-based character column → offset (clamped to the line)."""
+        line = max(1, min(line, len(self.lines)))
+        return self._starts[line - 1] + max(0, min(col_chars, len(self.lines[line - 1])))
+
+    def _char_col(self, line: int, col_bytes: int) -> int:
+        return len(self.lines[line - 1].encode("utf-8")[:col_bytes].decode("utf-8", "replace"))
+
+    def span(self, node: ast.AST) -> Span:
+        """Character span of a node; decorators belong to their def/class."""
+        line, col = node.lineno, node.col_offset  # type: ignore[attr-defined]
+        for d in getattr(node, "decorator_list", []) or []:
+            if (d.lineno, d.col_offset) < (line, col):
+                line, col = d.lineno, d.col_offset - 1  # the '@'
+        start = self.offset(line, self._char_col(line, col) if col >= 0 else 0)
+        end = self.offset(node.end_lineno, self._char_col(node.end_lineno, node.end_col_offset))  # type: ignore[attr-defined]
+        return Span(start, end)
+
+    def line_of(self, offset: int) -> int:
+        """1-based line of an offset."""
+        lo, hi = 0, len(self._starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1
+
+    def line_start(self, offset: int) -> int:
+        return self._starts[self.line_of(offset) - 1]
+
+    def line_end(self, offset: int) -> int:
+        line = self.line_of(offset)
+        return self._starts[line - 1] + len(self.lines[line - 1])
+
+    def segment(self, span: Span) -> str:
+        return self.text[span.start:span.end]
+
+    def significant(self, span: Span) -> Span | None:
+        """The span trimmed to its first and last code token (no whitespace, comments or newlines)."""
+        toks = []
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(self.text).readline):
+                if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                                tokenize.DEDENT, tokenize.ENDMARKER):
+                    continue
+                s = self.offset(tok.start[0], tok.start[1])
+                e = self.offset(tok.end[0], tok.end[1])
+                if s >= span.start and e <= span.end:
+                    toks.append((s, e))
+                elif s < span.end and e > span.start:
+                    # A token cut by the selection: the selection is not whole code.
+                    raise ExtractError("the selection cuts a token in half; select whole statements or one expression",
+                                       tok.start[0])
+        except tokenize.TokenError as e:
+            raise ExtractError(f"the file does not tokenize: {e.args[0]}") from None
+        if not toks:
+            return None
+        return Span(toks[0][0], toks[-1][1])

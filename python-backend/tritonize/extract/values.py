@@ -1,0 +1,90 @@
+"""Recorded (or guessed) input values → Python expressions for `get_inputs`/`get_init_inputs`.
+
+A recorded tensor keeps its real shape and dtype; its values are drawn from the range seen at run
+time (integer tensors stay integers in range: indices, labels). A guess is marked so the user can
+see it and confirm it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import ExtractError
+
+GUESSED_SHAPE = (8, 32)
+
+
+def is_tensor(v: dict[str, Any]) -> bool:
+    return v.get("kind") in ("tensor", "guess_tensor")
+
+
+def render(name: str, v: dict[str, Any], line: int | None) -> str:
+    kind = v.get("kind")
+    if kind == "tensor":
+        shape = "(" + ", ".join(str(d) for d in v["shape"]) + ("," if len(v["shape"]) == 1 else "") + ")"
+        dtype = v["dtype"]
+        if dtype == "torch.bool":
+            frac = v.get("mean", 0.5)
+            return f"torch.rand({shape}) < {frac:.3g}"
+        if v.get("is_int"):
+            lo, hi = int(v.get("min", 0)), int(v.get("max", 0))
+            return f"torch.randint({lo}, {hi + 1}, {shape}, dtype={dtype})"
+        if v.get("is_complex"):
+            return f"torch.randn({shape}, dtype={dtype})"
+        lo, hi = v.get("min"), v.get("max")
+        if not v.get("finite", True) or lo is None or hi is None:
+            return f"torch.randn({shape}, dtype={dtype})"
+        if lo == hi:  # a freshly initialised constant (zeros, ones): its shape matters, not its value
+            return f"torch.randn({shape}, dtype={dtype})"
+        return f"torch.empty({shape}, dtype={dtype}).uniform_({lo!r}, {hi!r})"
+    if kind == "guess_tensor":
+        return f"torch.randn{GUESSED_SHAPE}"
+    if kind == "literal":
+        return v["repr"]
+    if kind == "unbound":
+        raise ExtractError(f"'{name}' has no value when the selected code starts", line)
+    raise ExtractError(f"'{name}' is a {v.get('type', 'value')}, neither a tensor nor a literal; "
+                       "select code that takes tensors and numbers", line)
+
+
+def describe(value: Any) -> dict[str, Any]:
+    """Runs in the recording child (torch imported there)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        out: dict[str, Any] = {"kind": "tensor", "shape": list(value.shape), "dtype": str(value.dtype),
+                               "device": str(value.device)}
+        v = value.detach()
+        if v.numel():
+            if v.dtype == torch.bool:
+                out["mean"] = float(v.float().mean())
+            elif v.is_complex():
+                out["is_complex"] = True
+            elif not v.is_floating_point():
+                out["is_int"] = True
+                out["min"], out["max"] = int(v.min()), int(v.max())
+            else:
+                f = v.float()
+                fin = torch.isfinite(f)
+                out["finite"] = bool(fin.all())
+                if out["finite"]:
+                    out["min"], out["max"] = float(f.min()), float(f.max())
+        else:
+            out["finite"] = False
+        return out
+    if isinstance(value, (torch.dtype, torch.device, torch.Size)):
+        return {"kind": "literal", "repr": repr(value) if not isinstance(value, torch.device) else f"torch.device({str(value)!r})",
+                "type": type(value).__name__}
+    if _literal(value):
+        return {"kind": "literal", "repr": repr(value), "type": type(value).__name__}
+    return {"kind": "other", "type": type(value).__name__}
+
+
+def _literal(value: Any) -> bool:
+    import ast
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return False
+    try:
+        return ast.literal_eval(repr(value)) == value
+    except Exception:
+        return False
