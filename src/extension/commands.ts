@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { atReducedSizes, candidateLabel, REDUCED_SIZES_NOTE } from '../../webview/model';
 import { applyCandidate, pickPlacement, type Placement } from './apply';
 import { readSettings, verifyOptions } from './config';
-import type { ReadOnlyViews } from './editors';
+import { showOnce, type ReadOnlyViews } from './editors';
 import { runIdOf } from './results';
 import { UserError, type Ctx } from './ctx';
 import { OriginalSelections, showCandidateDiff } from './diff';
@@ -238,6 +238,26 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     }),
     reg('tritonize.selectInterpreter', () => selectInterpreter(ctx.interpreter)),
     reg('tritonize.showLog', async () => ctx.log.show()),
+    reg('tritonize.openExample', async () => {
+      // The walkthrough's last step: a small example in the workspace (copied once, never overwritten),
+      // with the op selected, ready for "Generate Triton kernel".
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      if (!folder) throw new UserError('Open a folder first: Tritonize keeps its runs under <folder>/.tritonize/.');
+      const target = vscode.Uri.joinPath(folder.uri, 'tritonize_example.py');
+      const exists = await vscode.workspace.fs.stat(target).then(() => true, () => false);
+      if (!exists) await vscode.workspace.fs.copy(vscode.Uri.joinPath(ctx.extensionUri, 'media', 'example', 'tritonize_example.py'), target);
+      const editor = await showOnce(target, { preview: false });
+      const op = 'torch.softmax(x * scale, dim=-1)';
+      for (let i = 0; i < editor.document.lineCount; i++) {
+        const col = editor.document.lineAt(i).text.indexOf(op);
+        if (col >= 0) {
+          editor.selection = new vscode.Selection(i, col, i, col + op.length);
+          editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenter);
+          break;
+        }
+      }
+      return target.fsPath;
+    }),
     reg('tritonize.clearResults', async () => {
       const n = ctx.results.clear();
       ctx.log.info(`results cleared (${n} file(s) had diagnostics shown)`);
