@@ -94,6 +94,9 @@ export function defaultSettings(root: string): Record<string, unknown> {
     'extensions.ignoreRecommendations': true,
     'update.mode': 'none',
     'security.workspace.trust.enabled': false,
+    // The opened folders (examples/, test workspaces) sit inside this repository: without this,
+    // VS Code's Git asks about "the repository found in parent folders" on every start.
+    'git.openRepositoryInParentFolders': 'never',
   };
   const venvPython = join(root, '.venv', 'bin', 'python');
   if (existsSync(venvPython)) settings['tritonize.python.interpreter'] = venvPython;
