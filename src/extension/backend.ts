@@ -56,7 +56,9 @@ export class Backend implements Verifier {
       this.log.info(`← ${method} ok in ${Date.now() - started} ms${summarise(parsed.data)}`);
       return parsed.data;
     } catch (err) {
-      this.log.warn(`← ${method} failed in ${Date.now() - started} ms: ${err instanceof Error ? err.message : String(err)}`);
+      // A cancel the user asked for is not a warning.
+      if (signal?.aborted) this.log.info(`← ${method} cancelled after ${Date.now() - started} ms`);
+      else this.log.warn(`← ${method} failed in ${Date.now() - started} ms: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
