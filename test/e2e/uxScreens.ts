@@ -67,6 +67,25 @@ async function main(): Promise<void> {
     console.log(`ux-screens: ${name}.png`);
   };
   const status = page.locator('.statusbar-item', { hasText: 'Tritonize' }).first();
+  async function themesAndLog(): Promise<void> {
+      for (const [name, theme] of [['12-panel-dark', 'Dark Modern'], ['13-panel-light', 'Light Modern'], ['14-panel-high-contrast', 'Dark High Contrast']] as const) {
+        // The theme picker, as a user would (a settings edit did not always re-theme the open workbench).
+        await runCommand(page, 'Preferences: Color Theme');
+        await page.locator('.quick-input-list .monaco-list-row').nth(2).waitFor({ timeout: 30_000 }); // the installed themes are listed
+        await page.keyboard.insertText(theme);
+        await page.waitForTimeout(1500);
+        await page.keyboard.press('Enter');
+        const kind = theme.includes('Light') ? '.monaco-workbench.vs' : theme.includes('High Contrast') ? '.monaco-workbench.hc-black' : '.monaco-workbench.vs-dark';
+        await page.locator(kind).waitFor({ timeout: 30_000 }).catch(() => undefined);
+        await page.waitForTimeout(2500);
+        await shot(name);
+      }
+
+      // 8. The log: levels as the lines mean them, Apply recorded.
+      await runCommand(page, 'Tritonize: Show log');
+      await page.waitForTimeout(2000);
+      await shot('15-log');
+  }
   try {
     await page.goto(server.workbenchUrl(workspace), { waitUntil: 'domcontentloaded', timeout: 180_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 180_000 });
@@ -114,6 +133,22 @@ async function main(): Promise<void> {
     await setSettings({});
     }
     await page.waitForTimeout(6000);
+
+    if (process.env.UX_SCREENS_THEMES_ONLY === '1') {
+      fake.push({ reply: fence(cand('wrong_off_by_one_mask.py')) }, { reply: fence(cand('vector_add_correct.py')) });
+      await selectInDemo(page);
+      await runCommand(page, 'Tritonize: Generate Triton kernel');
+      await (await noteButton(page, 'Does it look right?', 'Looks right', 120_000)).click();
+      await noteButton(page, 'is correct', 'Show panel', 300_000);
+      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
+      await runCommand(page, 'Tritonize: Show panel');
+      const p = await webviewFrame(page, '#candidates-table tr.cand', 90_000);
+      await p.locator('tr.cand button.link', { hasText: '1.1' }).first().click();
+      await page.waitForTimeout(5000);
+      await page.keyboard.press('Control+Shift+M');
+      await themesAndLog();
+      return;
+    }
 
     // 4. A run: the problem to confirm, the stage in the status bar, the result.
     fake.push({ reply: fence(cand('wrong_off_by_one_mask.py')), chunkSize: 40, chunkDelayMs: 20 }, { reply: fence(cand('vector_add_correct.py')) });
@@ -163,22 +198,10 @@ async function main(): Promise<void> {
     await page.keyboard.press('Control+Shift+M');
     await shot('11-cancelled-state');
 
-    // 7. The panel in the three theme kinds (the completed run from its history).
+    // 7. The panel in the three theme kinds (the completed run from its history), and the log.
     await panel.locator('.history-item').nth(1).click();
     await page.waitForTimeout(1500);
-    for (const [name, theme] of [['12-panel-dark', 'Default Dark Modern'], ['13-panel-light', 'Default Light Modern'], ['14-panel-high-contrast', 'Default High Contrast']] as const) {
-      await setSettings({ 'workbench.colorTheme': theme });
-      const kind = theme.includes('Light') ? '.monaco-workbench.vs' : theme.includes('High') ? '.monaco-workbench.hc-black' : '.monaco-workbench.vs-dark';
-      await page.locator(kind).waitFor({ timeout: 30_000 }).catch(() => undefined);
-      await page.waitForTimeout(2500);
-      await shot(name);
-    }
-    await setSettings({});
-
-    // 8. The log: levels as the lines mean them, Apply recorded.
-    await runCommand(page, 'Tritonize: Show log');
-    await page.waitForTimeout(2000);
-    await shot('15-log');
+    await themesAndLog();
   } catch (err) {
     await page.screenshot({ path: join(OUT, 'zz-failure.png') }).catch(() => undefined);
     throw err;
