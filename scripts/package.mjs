@@ -21,10 +21,14 @@ export function packageExtension(out) {
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const keep = (src) => !/(__pycache__|\.pyc$|\.map$|\/\.gitignore$)/.test(src);
-  for (const p of ['package.json', 'README.md', 'LICENSE', 'LICENSE.md', 'CHANGELOG.md', '.vscodeignore', 'dist', 'media',
+  for (const p of ['package.json', 'LICENSE', 'LICENSE.md', 'CHANGELOG.md', '.vscodeignore', 'dist', 'media',
     'python-backend/pyproject.toml', 'python-backend/tritonize']) {
     if (existsSync(join(root, p))) cpSync(join(root, p), join(stage, p), { recursive: true, filter: keep });
   }
+  // The Extensions page shows the package's README: the user-facing one (what it does, quick
+  // start, settings), not the repository's developer README (setup, tests, architecture).
+  const userReadme = join(root, 'README.extension.md');
+  cpSync(existsSync(userReadme) ? userReadme : join(root, 'README.md'), join(stage, 'README.md'));
   mkdirSync(join(out, '..'), { recursive: true });
   const license = existsSync(join(root, 'LICENSE')) || existsSync(join(root, 'LICENSE.md')) ? [] : ['--skip-license'];
   // No repository URL to rewrite the README's relative links against: keep them as they are.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start` (after scripts/setup.mjs): packages the extension, starts a real VS Code
+// `npm start`: runs scripts/setup.mjs (output to .tools/logs/setup.log), packages the extension, starts a real VS Code
 // (code-server, loopback only, no auth) with it installed, opens examples/, prints the URL and
 // the compute device the backend will use, and runs until Ctrl-C, then stops the whole
 // code-server process group.
@@ -7,15 +7,63 @@
 // `rm -rf .tools/start` resets it. XDG dirs under it are fresh on every start.
 // Env: TRITONIZE_PORT=<port> (default: a free one); TRITONIZE_START_SMOKE=1: start, check
 // /healthz and that the extension is installed, stop, exit 0 (for tests).
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHarness, root } from './lib/harness.mjs';
-import { packageExtension } from './package.mjs';
+import { fileURLToPath } from 'node:url';
 
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const smoke = process.env.TRITONIZE_START_SMOKE === '1';
 const log = (m) => console.log(`start: ${m}`);
 const fail = (m) => { console.error(`start: ${m}`); process.exit(1); };
+
+// 0. Setup (installs what is missing, builds). Its tool output (apt, npm, pip, code-server's
+// native builds) goes to a log file; the terminal gets one line per step. On failure, the log's
+// tail. TRITONIZE_START_VERBOSE=1 shows everything. Skipped when run with --no-setup.
+const setupLog = join(root, '.tools', 'logs', 'setup.log');
+// The smoke test (npm test's start stage) runs after npm test's own setup.
+if (!process.argv.includes('--no-setup') && !smoke) await runSetup();
+
+async function runSetup() {
+  mkdirSync(join(root, '.tools', 'logs'), { recursive: true });
+  const out = createWriteStream(setupLog);
+  const verbose = process.env.TRITONIZE_START_VERBOSE === '1';
+  const t0 = Date.now();
+  log(`setting up (details: ${setupLog.slice(root.length + 1)})`);
+  const child = spawn(process.execPath, [join(root, 'scripts', 'setup.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail = [];
+  const onLine = (line) => {
+    out.write(line + '\n');
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    if (verbose) return console.log(line);
+    // setup.mjs's own step lines ("setup: venv: …"), not the tools' output ("  [venv] …") nor the
+    // commands it runs ("setup: npm: $ npm ci …").
+    const m = /^setup: (.*)$/.exec(line);
+    if (m && !/^\w[\w-]*: \$ /.test(m[1])) console.log(`  ${m[1]}`);
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      const lines = (buf + chunk).split('\n');
+      buf = lines.pop();
+      lines.forEach(onLine);
+    });
+    stream.on('end', () => { if (buf) onLine(buf); });
+  }
+  const code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
+  await new Promise((resolve) => out.end(resolve));
+  if (code !== 0) {
+    // The lines that say what went wrong, without pip's and npm's routine warnings.
+    const noise = /Location .* is ignored|^\s*\[\w[\w-]*\] npm warn|DEPRECATION:/;
+    console.error(tail.filter((l) => !noise.test(l)).slice(-20).join('\n'));
+    fail(`setup failed after ${((Date.now() - t0) / 1000).toFixed(0)} s; full output: ${setupLog}`);
+  }
+}
+
+const { loadHarness } = await import('./lib/harness.mjs');
+const { packageExtension } = await import('./package.mjs');
 const h = await loadHarness();
 
 // 1. Package the extension.

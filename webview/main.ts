@@ -4,6 +4,8 @@ import './zodConfig'; // first: before any schema is built
 import { Charts, chartData, type ChartData, type ChartId } from './charts';
 import {
   NOT_MEANINGFUL,
+  REDUCED_SIZES_NOTE,
+  atReducedSizes,
   candidateLabel,
   fmtMs,
   fmtNum,
@@ -172,7 +174,7 @@ const STAGES = ['generating', 'compiling', 'checking', 'benchmarking', 'done'] a
 function liveText(run: Run | null): string {
   if (!run) return '';
   if (run.status !== 'running') return `Run ${STATUS_TEXT[run.status]}.`;
-  const busy = run.candidates.filter((c) => c.stage !== 'done' && c.stage !== 'failed');
+  const busy = run.candidates.filter((c) => c.stage !== 'done' && c.stage !== 'failed' && c.stage !== 'cancelled');
   const parts = busy.map((c) => `candidate ${candidateLabel(c, run)} ${c.stage}`);
   return `Turn ${run.turn} of ${run.maxTurns}: ${parts.length ? parts.join(', ') : 'waiting'}.`;
 }
@@ -196,7 +198,7 @@ function renderProgress(run: Run | null): void {
           'li',
           { class: `stage stage-${c.stage}` },
           h('span', { class: 'cand-label' }, candidateLabel(c, run)),
-          h('progress', { max: STAGES.length - 1, value: c.stage === 'failed' ? STAGES.length - 1 : Math.max(idx, 0), 'aria-label': `candidate ${candidateLabel(c, run)} stage` }),
+          h('progress', { max: STAGES.length - 1, value: c.stage === 'failed' || c.stage === 'cancelled' ? STAGES.length - 1 : Math.max(idx, 0), 'aria-label': `candidate ${candidateLabel(c, run)} stage` }),
           h('span', { class: `stage-text verdict-${v.key}` }, v.pending ? `${c.stage}…` : v.text),
           // The reply as it streams in (the host sends it in `code` while the stage is generating).
           c.stage === 'generating' && c.code
@@ -217,6 +219,9 @@ function renderNotices(run: Run | null): void {
     items.push(
       h('p', { class: 'notice warn', role: 'note' }, h('strong', {}, head), '. Verdicts are real; those times are not, so none of them is shown as a speedup.'),
     );
+  }
+  if (run && run.candidates.some((c) => atReducedSizes(c.report))) {
+    items.push(h('p', { class: 'notice info reduced-sizes', role: 'note' }, h('strong', {}, 'Reduced sizes'), `: ${REDUCED_SIZES_NOTE}.`));
   }
   notices.replaceChildren(...items);
 }
@@ -305,7 +310,9 @@ function renderCandidates(run: Run | null): void {
         h('button', { class: 'link', 'data-focus': `cand-${c.id}`, title: `Open diff of candidate ${label}`, onclick: () => openDiff(run, c) }, label),
         c.id === run.bestCandidateId ? h('span', { class: 'badge best-badge', title: 'best candidate' }, 'best') : null,
       ),
-      h('td', { class: 'verdict' }, h('span', { class: `badge verdict-${v.key}` }, v.pending ? `${v.text}…` : v.text), reason ? h('div', { class: 'reason' }, reason) : null),
+      h('td', { class: 'verdict' }, h('span', { class: `badge verdict-${v.key}` }, v.pending ? `${v.text}…` : v.text),
+        atReducedSizes(c.report) ? h('span', { class: 'badge reduced', title: REDUCED_SIZES_NOTE }, 'reduced sizes') : null,
+        reason ? h('div', { class: 'reason' }, reason) : null),
       timeCell(run, c),
       ...speedupCells(run, c),
       throughputCell(run, c),
@@ -348,7 +355,7 @@ function openDiff(run: Run, c: Candidate): void {
 
 function actionBar(run: Run, c: Candidate): HTMLElement {
   const label = candidateLabel(c, run);
-  const finished = c.stage === 'done' || c.stage === 'failed';
+  const finished = c.stage === 'done' || c.stage === 'failed' || c.stage === 'cancelled';
   const correct = c.report?.verdict === 'correct';
   const ids = { runId: run.id, candidateId: c.id };
   const btn = (text: string, key: string, msg: PanelToHostMessage, opts: { disabled?: boolean; primary?: boolean; title?: string } = {}) =>
@@ -359,6 +366,7 @@ function actionBar(run: Run, c: Candidate): HTMLElement {
     h('span', { class: 'actions-label' }, `Candidate ${label}:`),
     btn('Open diff', 'act-diff', { type: 'openDiff', ...ids }),
     btn('Diagnostics / report', 'act-report', { type: 'openReport', ...ids }, { disabled: !c.report }),
+    btn('LLM reply', 'act-reply', { type: 'openReply', ...ids }, { disabled: c.stage === 'generating', title: 'The model\'s whole reply, as it was sent' }),
     btn('Apply', 'act-apply', { type: 'apply', ...ids }, { primary: true, disabled: !correct, title: correct ? undefined : 'Only a correct candidate can be applied' }),
     btn('Re-verify', 'act-reverify', { type: 'reverify', ...ids }, { disabled: !finished || !c.path }),
     btn('Benchmark again', 'act-bench', { type: 'benchmark', ...ids }, { disabled: !finished || !correct || !c.path }),

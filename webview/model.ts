@@ -3,6 +3,7 @@
 import type { Candidate, Run, Stat, Timings, VerifyReport } from './protocol';
 
 export const NOT_MEANINGFUL = 'CPU interpreter — timings not meaningful';
+export { atReducedSizes, REDUCED_SIZES_NOTE } from '../src/core/protocol/view';
 
 export type TimingView =
   | { kind: 'none'; text: string }
@@ -54,6 +55,7 @@ export const VERDICT_TEXT: Record<VerifyReport['verdict'], string> = {
 export function verdictOf(c: Candidate): { key: string; text: string; pending: boolean } {
   if (c.report) return { key: c.report.verdict, text: VERDICT_TEXT[c.report.verdict], pending: false };
   if (c.stage === 'failed') return { key: 'failed', text: 'failed', pending: false };
+  if (c.stage === 'cancelled') return { key: 'cancelled', text: 'cancelled', pending: false };
   if (c.stage === 'done') return { key: 'none', text: 'no report', pending: false };
   return { key: 'pending', text: c.stage, pending: true };
 }
@@ -61,6 +63,7 @@ export function verdictOf(c: Candidate): { key: string; text: string; pending: b
 /** Why a candidate is not correct, in one line (rule first when there is one). */
 export function reasonOf(c: Candidate): string | null {
   const r = c.report;
+  if (c.stage === 'cancelled') return 'stopped before a verdict: says nothing about this kernel';
   if (!r) return c.error;
   if (r.verdict === 'correct') return null;
   const diag = r.diagnostics.find((d) => d.severity === 'error') ?? r.diagnostics[0];

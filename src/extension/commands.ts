@@ -3,9 +3,11 @@
 // package.json hides them in untrusted workspaces (a keybinding or another extension can still call them).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { candidateLabel } from '../core/protocol';
+import { atReducedSizes, candidateLabel, REDUCED_SIZES_NOTE } from '../core/protocol/view';
 import { applyCandidate, pickPlacement, type Placement } from './apply';
-import { readSettings } from './config';
+import { readSettings, verifyOptions } from './config';
+import { showOnce, type ReadOnlyViews } from './editors';
+import { runIdOf } from './results';
 import { UserError, type Ctx } from './ctx';
 import { OriginalSelections, showCandidateDiff } from './diff';
 import { guard } from './errors';
@@ -33,7 +35,7 @@ function asUri(arg: unknown): vscode.Uri | undefined {
   return undefined;
 }
 
-export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections): Commands {
+export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, views: ReadOnlyViews): Commands {
   const reg = (id: string, fn: (...args: any[]) => Promise<unknown>) => vscode.commands.registerCommand(id, guard(ctx, fn));
 
   /** Finds the run and candidate a file belongs to (runs kept in memory, else its run.json). */
@@ -80,6 +82,11 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     const backend = await ctx.backend();
     const s = readSettings(file);
     const owner = await candidateOf(file);
+    // Verified again on purpose: its run's results are shown again, an earlier cancel is void.
+    const runId = runIdOf(file.fsPath);
+    if (runId) ctx.results.showRun(runId);
+    ctx.results.unmarkCancelled(file.fsPath);
+    const device = s.device === 'auto' ? (ctx.environment?.interpreter === false ? 'cuda' : 'cpu') : s.device;
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Tritonize: ${benchmark ? 'benchmarking' : 'verifying'} ${path.basename(file.fsPath)}`, cancellable: true },
       async (progress, token) => {
@@ -88,7 +95,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
         return backend.verify({
           problemPath, candidatePath: file.fsPath, benchmark,
           device: s.device === 'auto' ? undefined : s.device,
-          timeout: s.verify.timeoutSeconds, options: { precision: s.verify.precision },
+          timeout: s.verify.timeoutSeconds, options: verifyOptions(s, device),
         }, { signal: ac.signal, onStage: (stage) => progress.report({ message: stage }) });
       },
     );
@@ -98,7 +105,9 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
       runs.update(owner.run);
     }
     const ok = report.verdict === 'correct';
-    const text = `Tritonize: ${path.basename(file.fsPath)} — ${report.verdict}: ${report.summary}`;
+    const reduced = atReducedSizes(report) ? ` (${REDUCED_SIZES_NOTE})` : '';
+    const text = `Tritonize: ${path.basename(file.fsPath)} — ${report.verdict}: ${report.summary}${reduced}`;
+    ctx.log.info(`verify ${vscode.workspace.asRelativePath(file)}: ${report.verdict} — ${report.summary}${reduced}`);
     void (ok ? vscode.window.showInformationMessage(text) : vscode.window.showWarningMessage(text, 'Show problems'))
       .then((pick) => { if (pick === 'Show problems') void vscode.commands.executeCommand('workbench.actions.view.problems'); });
     return report;
@@ -119,7 +128,18 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     if (!origin.call) throw new UserError('The selection was a whole KernelBench problem, so there is no call site to replace: use "Open diff" and copy the candidate.');
     const placement = placementArg ?? (await pickPlacement(origin.uri));
     if (!placement) return false;
-    return applyCandidate(await ctx.backend(), origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
+    const label = candidateLabel(cand, run);
+    const where = `${vscode.workspace.asRelativePath(origin.uri)}:${origin.range.start.line + 1}`;
+    ctx.log.info(`apply: candidate ${label} of run ${run.id} (${cand.report?.verdict ?? 'not verified'}) into ${where} as ${placement}`);
+    try {
+      const applied = await applyCandidate(await ctx.backend(), origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
+      if (applied) ctx.log.info(`apply: candidate ${label} applied to ${where}`);
+      else ctx.log.info(`apply: candidate ${label} not applied (cancelled or refused)`);
+      return applied;
+    } catch (err) {
+      ctx.log.error(`apply: candidate ${label} failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
   }
 
   async function openDiff(runId: string, candidateId: string): Promise<void> {
@@ -138,9 +158,18 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
       case 'apply': await applyFromRun(msg.runId, msg.candidateId); break;
       case 'openDiff': await openDiff(msg.runId, msg.candidateId); break;
       case 'openReport': {
-        const cand = runs.get(msg.runId)?.candidates.find((c) => c.id === msg.candidateId);
-        const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(cand?.report ?? null, null, 2) });
-        await vscode.window.showTextDocument(doc, { preview: true });
+        // A read-only view in the preview editor: no Untitled buffer to save or discard.
+        const run = runs.get(msg.runId);
+        const cand = run?.candidates.find((c) => c.id === msg.candidateId);
+        if (!run || !cand?.report) throw new UserError('That candidate has no report yet.');
+        await views.show(run.id, `report-${candidateLabel(cand, run)}.json`, JSON.stringify(cand.report, null, 2) + '\n');
+        break;
+      }
+      case 'openReply': {
+        const run = runs.get(msg.runId);
+        const cand = run?.candidates.find((c) => c.id === msg.candidateId);
+        if (!run || !cand) throw new UserError('Unknown candidate.');
+        await views.show(run.id, `reply-${candidateLabel(cand, run)}.md`, replyText(cand, candidateLabel(cand, run)));
         break;
       }
       case 'reverify':
@@ -209,6 +238,31 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     }),
     reg('tritonize.selectInterpreter', () => selectInterpreter(ctx.interpreter)),
     reg('tritonize.showLog', async () => ctx.log.show()),
+    reg('tritonize.openExample', async () => {
+      // The walkthrough's last step: a small example in the workspace (copied once, never overwritten),
+      // with the op selected, ready for "Generate Triton kernel".
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      if (!folder) throw new UserError('Open a folder first: Tritonize keeps its runs under <folder>/.tritonize/.');
+      const target = vscode.Uri.joinPath(folder.uri, 'tritonize_example.py');
+      const exists = await vscode.workspace.fs.stat(target).then(() => true, () => false);
+      if (!exists) await vscode.workspace.fs.copy(vscode.Uri.joinPath(ctx.extensionUri, 'media', 'example', 'tritonize_example.py'), target);
+      const editor = await showOnce(target, { preview: false });
+      const op = 'torch.softmax(x * scale, dim=-1)';
+      for (let i = 0; i < editor.document.lineCount; i++) {
+        const col = editor.document.lineAt(i).text.indexOf(op);
+        if (col >= 0) {
+          editor.selection = new vscode.Selection(i, col, i, col + op.length);
+          editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenter);
+          break;
+        }
+      }
+      return target.fsPath;
+    }),
+    reg('tritonize.clearResults', async () => {
+      const n = ctx.results.clear();
+      ctx.log.info(`results cleared (${n} file(s) had diagnostics shown)`);
+      return n;
+    }),
     reg('tritonize.showStatus', () => ctx.status.showDetails()),
   ];
 
@@ -220,4 +274,14 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
       if (root) runs.setHistory(await loadRunHistory(root, ctx.log));
     },
   };
+}
+
+/** The raw LLM reply of a candidate, for its read-only view (what the model sent, verbatim). */
+export function replyText(cand: Candidate, label: string): string {
+  if (cand.reply) return cand.reply;
+  // Runs of older versions kept only the extracted code; a failed call has no reply at all.
+  if (cand.stage === 'generating') return `(candidate ${label} is still being generated)\n`;
+  if (cand.error && !cand.code) return `(candidate ${label}: no reply — ${cand.error})\n`;
+  if (cand.stage === 'cancelled' && !cand.code) return `(candidate ${label}: cancelled before the model replied)\n`;
+  return `(the full reply was not kept by the version that made this run; the extracted code follows)\n\n\`\`\`python\n${cand.code}\n\`\`\`\n`;
 }

@@ -3,14 +3,15 @@
 import * as vscode from 'vscode';
 
 export type Device = 'auto' | 'cuda' | 'cpu';
-export type Precision = 'strict' | 'allow_tf32';
+export type Precision = 'strict' | 'allow_tf32' | 'dtype';
+export type CpuSizes = 'reduced' | 'full';
 
 export interface Settings {
   llm: { baseUrl: string; model: string; temperature: number; maxTokens: number };
   agent: { maxTurns: number; candidates: number; targetSpeedup: number };
   python: { interpreter: string };
   device: Device;
-  verify: { timeoutSeconds: number; precision: Precision };
+  verify: { timeoutSeconds: number; precision: Precision; cpuSizes: CpuSizes };
   generate: { confirmProblem: boolean };
 }
 
@@ -33,6 +34,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     verify: {
       timeoutSeconds: c.get('verify.timeoutSeconds', 120),
       precision: c.get<Precision>('verify.precision', 'strict'),
+      cpuSizes: c.get<CpuSizes>('verify.cpuSizes', 'reduced'),
     },
     generate: { confirmProblem: c.get('generate.confirmProblem', true) },
   };
@@ -40,3 +42,12 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
 
 /** Settings whose change means the kernel server must be restarted. */
 export const SERVER_SETTINGS = ['tritonize.python.interpreter'];
+
+/** Options for `tritonize/verify` from the settings. On the CPU interpreter with `cpuSizes:
+ * reduced` the backend shrinks the problem's size constants (`size_scale: "auto"`) so a verdict
+ * takes seconds; the report then carries `reduced_sizes`. */
+export function verifyOptions(s: Settings, device: 'cpu' | 'cuda' | undefined): Record<string, unknown> {
+  const opts: Record<string, unknown> = { precision: s.verify.precision };
+  if (device === 'cpu' && s.verify.cpuSizes === 'reduced') opts.size_scale = 'auto';
+  return opts;
+}

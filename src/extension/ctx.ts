@@ -6,6 +6,8 @@ import { State } from 'vscode-languageclient/node';
 import { Backend, type EnvironmentInfo } from './backend';
 import { readSettings, SERVER_SETTINGS } from './config';
 import { findExecutable, onPythonEnvironmentChange, resolveInterpreter, type ResolvedInterpreter } from './interpreter';
+import { ProblemEdits } from './problemEdits';
+import { ResultsFilter } from './results';
 import { ApiKeyStore } from './secrets';
 import { createKernelServer, type KernelServer } from './server';
 import { StatusBar, type BackendStatus } from './statusBar';
@@ -14,6 +16,11 @@ export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly apiKey: ApiKeyStore;
   readonly status: StatusBar;
+  /** Which verification results are shown in Problems (current run, open files). */
+  readonly results = new ResultsFilter();
+  /** The user's edits of generated problems, kept across re-runs. */
+  readonly problemEdits: ProblemEdits;
+  lastError: ShownError | undefined;
   interpreter: ResolvedInterpreter | undefined;
   environment: EnvironmentInfo | undefined;
   private server: KernelServer | undefined;
@@ -24,7 +31,8 @@ export class Ctx implements vscode.Disposable {
     this.log = vscode.window.createOutputChannel('Tritonize', { log: true });
     this.apiKey = new ApiKeyStore(extension.secrets);
     this.status = new StatusBar();
-    this.disposables.push(this.log, this.status);
+    this.problemEdits = new ProblemEdits(extension.workspaceState);
+    this.disposables.push(this.log, this.status, this.results, this.problemEdits);
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (SERVER_SETTINGS.some((s) => e.affectsConfiguration(s))) void this.restartServer('interpreter setting changed');
     }));
@@ -70,6 +78,7 @@ export class Ctx implements vscode.Disposable {
       extensionPath: this.extension.extensionPath,
       log: this.log,
       device: readSettings().device,
+      diagnostics: (uri, diags, next) => this.results.handle(uri, diags, next),
       events: {
         onSpawnError: (err) => { spawnError = err; },
         onCrash: (restarting, detail) => {
@@ -105,6 +114,7 @@ export class Ctx implements vscode.Disposable {
       return;
     }
     started = true;
+    this.results.attach(server.client.diagnostics);
     await this.refreshEnvironment();
   }
 
@@ -166,10 +176,14 @@ export function statusFromEnvironment(env: EnvironmentInfo, interpreter: string)
 
 /** An error whose message is meant for the user, with the actions that fix it. */
 export class UserError extends Error {
-  constructor(message: string, readonly actions: string[] = []) {
+  /** `code` names the check that failed (tests and logs tell errors apart by it). */
+  constructor(message: string, readonly actions: string[] = [], readonly code?: string) {
     super(message);
   }
 }
+
+/** The last error shown to the user, with its buttons (for the integration tests). */
+export interface ShownError { message: string; actions: string[]; source?: string }
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -8,7 +8,7 @@ import { RunStore } from '../core/store';
 import { BackendError } from '../core/backend';
 import { fromLspRange, toLspRange, type ApplySite } from './apply';
 import type { Backend } from './backend';
-import type { Settings } from './config';
+import { verifyOptions, type Settings } from './config';
 import { UserError } from './ctx';
 import type { EnvironmentResult, Run, TensorSpec } from './protocol';
 
@@ -77,11 +77,12 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<Run> {
   const llm = new LlmClient({ baseURL: s.llm.baseUrl, model: s.llm.model, temperature: s.llm.temperature, maxTokens: s.llm.maxTokens, apiKey: o.apiKey });
   const env: EnvironmentResult = o.environment ?? { python: '?', torch: null, triton: null, tritonize: '?', devices: [], interpreter: true, problems: [] };
   let started = false;
+  let retryLogged = false;
   o.log.info(`agent: ${s.llm.model} at ${s.llm.baseUrl}, ${s.agent.maxTurns} turns × ${s.agent.candidates}, device ${device}`);
   return runAgent(
     { problemName: o.problemName, problemSource: await readFile(o.problemPath, 'utf8'), device: targetDevice(env, device), inputs: o.inputs, runId: o.runId },
     { maxTurns: s.agent.maxTurns, candidates: s.agent.candidates, targetSpeedup: s.agent.targetSpeedup, device,
-      timeoutS: s.verify.timeoutSeconds, benchmark: true, verifyOptions: { precision: s.verify.precision } },
+      timeoutS: s.verify.timeoutSeconds, benchmark: true, verifyOptions: verifyOptions(s, device) },
     {
       llm, verifier: o.backend, store: new RunStore(o.root),
       onEvent: (e) => {
@@ -89,8 +90,11 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<Run> {
           if (!started) { started = true; o.onStart(e.run); } else o.onUpdate(e.run);
         } else if (e.type === 'retry') {
           o.log.warn(`agent: LLM retry ${e.info.attempt} in ${e.info.delayMs} ms for ${e.candidateId}: ${e.info.error.message}`);
+          retryLogged = true;
         } else if (e.type === 'log') {
-          o.log.info(`agent: ${e.message}`);
+          // The loop follows each 'retry' with a 'log' line saying the same (for the CLI): log it once.
+          if (retryLogged) retryLogged = false;
+          else o.log.info(`agent: ${e.message}`);
         }
       },
     },

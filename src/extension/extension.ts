@@ -2,8 +2,10 @@
 // Everything here is wiring; the behaviour lives in the modules it imports.
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { trackContextKeys } from './contextKeys';
 import { Ctx } from './ctx';
 import { ORIGINAL_SCHEME, OriginalSelections } from './diff';
+import { ReadOnlyViews, VIEW_SCHEME } from './editors';
 import { PANEL_VIEW_ID, PanelHost } from './panel';
 import { RunsModel } from './runs';
 
@@ -21,7 +23,8 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trit
   const runs = new RunsModel();
   const panel = new PanelHost(extension.extensionUri, ctx.log, () => runs.state(), (msg) => commands.onPanelMessage(msg));
   const originals = new OriginalSelections();
-  const commands = registerCommands(ctx, runs, panel, originals);
+  const views = new ReadOnlyViews();
+  const commands = registerCommands(ctx, runs, panel, originals, views);
   extension.subscriptions.push(
     ctx,
     panel,
@@ -29,7 +32,10 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trit
     runs.onDidChange(() => panel.push()),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: false } }),
     vscode.workspace.registerTextDocumentContentProvider(ORIGINAL_SCHEME, originals),
+    vscode.workspace.registerTextDocumentContentProvider(VIEW_SCHEME, views),
+    views,
     ...commands.disposables,
+    trackContextKeys(runs),
   );
   ctx.log.info(`Tritonize ${extension.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`);
   void ctx.startServer();

@@ -1,16 +1,19 @@
 // "Generate Triton kernel": selection → problem (confirmed by the user and validated by the server
 // before any LLM call) → agent loop (cancellable, live in the panel) → native diff → offer Apply.
 // Writes only under `.tritonize/runs/<id>/`; the user's files change only through Apply.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 // The panel's own naming ("2.1" = turn 2, first candidate), so messages and panel agree.
-import { candidateLabel } from '../core/protocol';
-import { readSettings } from './config';
+import { atReducedSizes, candidateLabel, REDUCED_SIZES_NOTE } from '../core/protocol/view';
+import { checkEndpoint, endpointProblem } from '../core/llm/check';
+import { readSettings, type Settings } from './config';
 import { UserError, type Ctx } from './ctx';
 import type { OriginalSelections } from './diff';
 import { showCandidateDiff } from './diff';
+import { closeOtherRunTabs, showOnce } from './editors';
 import { buildProblemDraft, newRunId, runAgentLoop } from './engine';
+import { remainingTodos } from './problemEdits';
 import type { PanelHost } from './panel';
 import type { Run, ValidateProblemResult } from './protocol';
 import type { RunsModel } from './runs';
@@ -29,21 +32,24 @@ function workspaceRoot(doc: vscode.TextDocument): string {
   return folder.uri.fsPath;
 }
 
-/** Asks "Looks right / Edit" until the user accepts or cancels. Returns false on cancel. */
-async function confirmProblem(problemUri: vscode.Uri, todos: string[]): Promise<boolean> {
-  const doc = await vscode.workspace.openTextDocument(problemUri);
-  await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
-  const fill = todos.length ? ` Fill in first (marked TODO): ${todos.join('; ')}.` : '';
+/** Asks "Looks right / Edit" until the user accepts or cancels. Returns false on cancel. The
+ * TODO list is re-read from the document each time, so fixed placeholders stop being asked for. */
+async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits: boolean): Promise<boolean> {
+  const editor = await showOnce(problemUri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+  const doc = editor.document;
   for (;;) {
+    const left = remainingTodos(doc.getText(), todos);
+    const fill = left.length ? ` Fill in first (marked TODO): ${left.join('; ')}.` : '';
+    const kept = keptEdits ? ' (your edits from the last run of this selection are kept)' : '';
     const pick = await vscode.window.showInformationMessage(
-      `Tritonize: this is the problem the model will solve (Model = your selection; get_inputs = example inputs).${fill} Does it look right?`,
+      `Tritonize: this is the problem the model will solve${kept} (Model = your selection; get_inputs = example inputs).${fill} Does it look right?`,
       'Looks right', 'Edit', 'Cancel');
     if (pick === 'Looks right') {
       if (doc.isDirty) await doc.save();
       return true;
     }
     if (pick !== 'Edit') return false;
-    await vscode.window.showTextDocument(doc, { preview: false });
+    await showOnce(problemUri, { preview: false });
     const done = await vscode.window.showInformationMessage('Edit problem.py (inputs, shapes, dtypes), then continue.', 'Continue', 'Cancel');
     if (done !== 'Continue') return false;
     if (doc.isDirty) await doc.save();
@@ -55,6 +61,46 @@ async function ensureApiKey(ctx: Ctx): Promise<string> {
   if (key) return key;
   if (await ctx.apiKey.prompt()) return (await ctx.apiKey.get())!;
   throw new UserError('No LLM API key: set one to generate kernels.', ['Set API key']);
+}
+
+/**
+ * Checks that the endpoint answers and takes the key (GET /models, one attempt, seconds) before the
+ * user spends time on the problem. Interactive: Retry / Open Settings / Set API key until it passes
+ * or the user gives up (undefined). Not interactive: a UserError with those actions.
+ */
+async function checkLlm(ctx: Ctx, settings: Settings, interactive: boolean): Promise<string | undefined> {
+  for (;;) {
+    const apiKey = await ensureApiKey(ctx);
+    const cfg = { baseURL: settings.llm.baseUrl, model: settings.llm.model, apiKey };
+    ctx.status.setActivity('checking the LLM endpoint');
+    const check = await Promise.resolve(vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Tritonize: checking the LLM endpoint' },
+      () => checkEndpoint(cfg, { timeoutMs: 8_000 }))).finally(() => ctx.status.setActivity(undefined));
+    const problem = endpointProblem(check, cfg);
+    if (!problem) {
+      ctx.log.info(`LLM endpoint ${cfg.baseURL} answered in ${check.ms} ms${check.ok && check.models ? ` (${check.models.length} model(s) listed)` : ''}`);
+      return apiKey;
+    }
+    ctx.log.warn(`LLM endpoint check failed after ${check.ms} ms: ${problem.message}`);
+    if (!interactive) throw new UserError(problem.message, problem.actions.filter((a) => a !== 'Continue anyway'), 'llm-check');
+    const pick = await vscode.window.showErrorMessage(`Tritonize: ${problem.message}`, ...problem.actions);
+    if (pick === 'Retry') continue;
+    if (pick === 'Continue anyway') return apiKey;
+    if (pick === 'Set API key') {
+      if (await ctx.apiKey.prompt()) continue;
+      return undefined;
+    }
+    if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'tritonize.llm');
+    return undefined;
+  }
+}
+
+/** One line for the status bar: turn and what the newest unfinished candidate is doing. */
+function activityOf(run: Run): string {
+  const busy = run.candidates.filter((c) => c.stage !== 'done' && c.stage !== 'failed' && c.stage !== 'cancelled');
+  const shown = busy.length ? busy : run.candidates.slice(-1);
+  const what = shown.map((c) => `${candidateLabel(c, run)} ${c.report?.verdict ?? c.stage}`).join(', ');
+  return `turn ${run.turn}/${run.maxTurns}${what ? ` · ${what}` : ''}`;
 }
 
 export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, opts: GenerateOptions): Promise<Run | undefined> {
@@ -76,27 +122,37 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const replaced = draft.replaced;
   const originalText = doc.getText(replaced);
   const runId = newRunId();
+  // A new run: earlier runs' results leave Problems, their untouched generated tabs close.
+  ctx.results.beginRun(runId);
+  await closeOtherRunTabs(runId);
   // Same place core's RunStore keeps the run: the problem the user confirms is the one it stores.
   const runDir = path.join(root, '.tritonize', 'runs', runId);
   await mkdir(runDir, { recursive: true });
   const problemPath = path.join(runDir, 'problem.py');
-  await writeFile(problemPath, draft.source);
-  ctx.log.info(`run ${runId}: problem "${draft.name}" from ${vscode.workspace.asRelativePath(doc.uri)}:${selection.start.line + 1}-${selection.end.line + 1} → ${problemPath}`);
+  // The same selection as an earlier run starts from the user's edits of that run's problem.
+  const kept = ctx.problemEdits.lookup(draft.source);
+  await writeFile(problemPath, kept ?? draft.source);
+  await ctx.problemEdits.track(runId, draft.source);
+  ctx.log.info(`run ${runId}: problem "${draft.name}" from ${vscode.workspace.asRelativePath(doc.uri)}:${selection.start.line + 1}-${selection.end.line + 1} → ${problemPath}${kept ? ' (the user\'s edits from an earlier run kept)' : ''}`);
   const problemUri = vscode.Uri.file(problemPath);
 
-  // 2. Confirm and validate before spending tokens.
+  // 2. Check the LLM endpoint, then confirm and validate the problem, before spending tokens.
   const confirm = opts.confirmProblem ?? settings.generate.confirmProblem;
+  const apiKey = await checkLlm(ctx, settings, confirm);
+  if (!apiKey) return undefined;
   let inputs: ValidateProblemResult['inputs'] | undefined;
   for (;;) {
-    if (confirm && !(await confirmProblem(problemUri, draft.todos))) return undefined;
-    const validation = await vscode.window.withProgress(
+    if (confirm && !(await confirmProblem(problemUri, draft.todos, !!kept))) return undefined;
+    ctx.status.setActivity('checking the problem runs');
+    const validation = await Promise.resolve(vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Tritonize: checking the problem runs…' },
-      () => backend.validateProblem(problemPath, { device: settings.device === 'auto' ? undefined : settings.device, timeout: settings.verify.timeoutSeconds }));
+      () => backend.validateProblem(problemPath, { device: settings.device === 'auto' ? undefined : settings.device, timeout: settings.verify.timeoutSeconds })))
+      .finally(() => ctx.status.setActivity(undefined));
     if (validation.ok) { inputs = validation.inputs; break; }
     const line = validation.error?.line ?? null;
     const msg = `The problem does not run${line ? ` (problem.py line ${line})` : ''}: ${validation.error?.message ?? 'unknown error'}`;
     ctx.log.error(`run ${runId}: ${msg}`);
-    const shown = await vscode.window.showTextDocument(problemUri, { preview: false });
+    const shown = await showOnce(problemUri, { preview: false });
     if (line) {
       const pos = new vscode.Position(Math.max(0, line - 1), 0);
       shown.selection = new vscode.Selection(pos, pos);
@@ -109,7 +165,8 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     if (go !== 'Retry') return undefined;
     if (shown.document.isDirty) await shown.document.save();
   }
-  const apiKey = await ensureApiKey(ctx);
+  // What the user confirmed is kept for the next run of this selection (an unchanged draft is not).
+  await ctx.problemEdits.remember(draft.source, await readFile(problemPath, 'utf8'));
 
   // 3. The agent loop: cancellable from the notification, the panel and `tritonize.cancel`.
   const controller = new AbortController();
@@ -123,23 +180,31 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
       run = await runAgentLoop({
         runId, root, problemPath, problemName: draft.name, apiKey, settings, backend, log: ctx.log,
         environment: ctx.environment, inputs, signal: controller.signal,
-        onStart: (r) => runs.start(r, { uri: doc.uri, range: replaced, originalText, call: draft.call }, controller),
+        onStart: (r) => {
+          runs.start(r, { uri: doc.uri, range: replaced, originalText, call: draft.call }, controller);
+          ctx.status.setActivity(activityOf(r));
+        },
         onUpdate: (r) => {
           runs.update(r);
-          const cand = r.candidates[r.candidates.length - 1];
-          progress.report({ message: `turn ${r.turn}/${r.maxTurns}${cand ? ` · candidate ${candidateLabel(cand, r)}: ${cand.report?.verdict ?? cand.stage}` : ''}` });
-          // Candidate files must be known to the language client so their diagnostics and
-          // code lenses arrive; opening (not showing) a document sends didOpen.
-          for (const c of r.candidates) if (c.path) void vscode.workspace.openTextDocument(vscode.Uri.file(c.path)).then(undefined, () => undefined);
+          const activity = activityOf(r);
+          ctx.status.setActivity(activity);
+          progress.report({ message: activity });
+          // A cancelled candidate has no verdict: whatever the server publishes for it is not shown.
+          for (const c of r.candidates) if (c.stage === 'cancelled' && c.path) ctx.results.markCancelled(c.path);
         },
       });
     },
-  ).then(undefined, (err) => { runs.finish(runId); throw err; });
+  ).then(undefined, (err) => { runs.finish(runId); ctx.status.setActivity(undefined); throw err; });
   runs.finish(runId);
+  ctx.status.setActivity(undefined);
   if (!run) return undefined;
-  ctx.log.info(`run ${runId}: ${run.status}${run.error ? ` (${run.error})` : ''}; ${run.candidates.length} candidate(s) `
-    + `[${run.candidates.map((c) => `${c.id}: ${c.report?.verdict ?? c.stage}`).join(', ')}], best ${run.bestCandidateId ?? 'none'}, `
-    + `${run.tokens.prompt} prompt + ${run.tokens.completion} completion tokens`);
+  for (const c of run.candidates) if (c.stage === 'cancelled' && c.path) ctx.results.markCancelled(c.path);
+  const outcome = `run ${runId}: ${run.status}${run.error ? ` (${run.error})` : ''}; ${run.candidates.length} candidate(s) `
+    + `[${run.candidates.map((c) => `${candidateLabel(c, run!)}: ${c.report?.verdict ?? c.stage}`).join(', ')}], `
+    + `best ${run.bestCandidateId ? candidateLabel(run.candidates.find((c) => c.id === run!.bestCandidateId)!, run) : 'none'}, `
+    + `${run.tokens.prompt} prompt + ${run.tokens.completion} completion tokens`;
+  if (run.status === 'failed') ctx.log.error(outcome);
+  else ctx.log.info(outcome);
 
   // 4. Result: diff + Apply, or what went wrong.
   const best = run.candidates.find((c) => c.id === run!.bestCandidateId);
@@ -148,14 +213,25 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   } else if (best?.path && best.report?.verdict === 'correct') {
     const label = `candidate ${candidateLabel(best, run)}`;
     if (opts.showDiff !== false) await showCandidateDiff(originals, runId, doc.fileName, best.path, `${label} (correct)`);
-    void vscode.window.showInformationMessage(`Tritonize: ${label} is correct — ${best.report.summary}`, 'Apply', 'Show panel').then((pick) => {
+    const reduced = atReducedSizes(best.report) ? ` (${REDUCED_SIZES_NOTE})` : '';
+    void vscode.window.showInformationMessage(`Tritonize: ${label} is correct — ${best.report.summary}${reduced}`, 'Apply', 'Show panel').then((pick) => {
       if (pick === 'Apply') void vscode.commands.executeCommand('tritonize.applyCandidate', { runId, candidateId: best.id });
       if (pick === 'Show panel') void panel.reveal();
     });
-  } else if (run.status === 'failed' && run.error && /\b40[13]\b|API key/i.test(run.error)) {
-    // The loop stops on a rejected key; the fix is one click away.
-    void vscode.window.showErrorMessage(`Tritonize: ${run.error}`, 'Set API key').then((pick) => {
+  } else if (run.status === 'failed' && run.error) {
+    // The LLM or the backend stopped the run: the fixes are one click away, and Retry re-runs the
+    // same selection.
+    const actions = /\b40[13]\b|API key/i.test(run.error) ? ['Set API key', 'Retry', 'Open Settings'] : ['Retry', 'Open Settings', 'Show log'];
+    ctx.lastError = { message: run.error, actions, source: 'run' };
+    void vscode.window.showErrorMessage(`Tritonize: ${run.error}`, ...actions).then(async (pick) => {
       if (pick === 'Set API key') void vscode.commands.executeCommand('tritonize.setApiKey');
+      if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tritonize.llm');
+      if (pick === 'Show log') ctx.log.show();
+      if (pick === 'Retry') {
+        const again = await showOnce(doc.uri);
+        again.selection = new vscode.Selection(selection.start, selection.end);
+        void vscode.commands.executeCommand('tritonize.generate', opts);
+      }
     });
   } else {
     const why = run.error ?? `no correct candidate in ${run.turn} turn(s)`;

@@ -2,6 +2,7 @@
 // history, and a Markdown rendering of a run for "Copy/Export report".
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
+import { atReducedSizes, candidateLabel, REDUCED_SIZES_NOTE } from '../core/protocol/view';
 import { RunStore } from '../core/store';
 import type { Run, RunSummary } from './protocol';
 
@@ -27,12 +28,13 @@ export function reportMarkdown(run: Run): string {
     `# Tritonize run ${run.id}: ${run.problemName}`, '',
     `- Device: ${run.device.name}${run.device.interpreter ? ' (Triton CPU interpreter: timings not meaningful)' : ''}`,
     `- Status: ${run.status}, ${run.turn}/${run.maxTurns} turns, ${run.tokens.prompt} prompt + ${run.tokens.completion} completion tokens`,
-    `- Best: ${run.bestCandidateId ?? 'none'}`, '',
+    `- Best: ${run.candidates.find((c) => c.id === run.bestCandidateId) ? candidateLabel(run.candidates.find((c) => c.id === run.bestCandidateId)!, run) : 'none'}`, '',
     '| candidate | turn | verdict | summary | speedup vs eager |', '|---|---|---|---|---|',
   ];
   for (const c of run.candidates) {
     const t = c.report?.timings;
-    lines.push(`| ${c.id} | ${c.turn} | ${c.report?.verdict ?? c.stage} | ${(c.report?.summary ?? c.error ?? '').replace(/\|/g, '\\|')} | ${t?.speedup_vs_eager?.toFixed(2) ?? '—'} |`);
+    const note = atReducedSizes(c.report) ? ` (${REDUCED_SIZES_NOTE})` : '';
+    lines.push(`| ${candidateLabel(c, run)} | ${c.turn} | ${c.report?.verdict ?? c.stage} | ${((c.report?.summary ?? c.error ?? '') + note).replace(/\|/g, '\\|')} | ${t?.speedup_vs_eager?.toFixed(2) ?? '—'} |`);
   }
   return lines.join('\n') + '\n';
 }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
   CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, State,
-  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions,
+  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type Middleware,
 } from 'vscode-languageclient/node';
 import { serverEnvironment } from '../core/backend/env';
 import type { ResolvedInterpreter } from './interpreter';
@@ -52,6 +52,8 @@ export function createKernelServer(opts: {
   log: vscode.LogOutputChannel;
   events: ServerEvents;
   device: string;
+  /** Decides which published diagnostics VS Code shows (see results.ts). */
+  diagnostics?: Middleware['handleDiagnostics'];
 }): KernelServer {
   const { interpreter, log, events } = opts;
   const backendPath = vscode.Uri.joinPath(vscode.Uri.file(opts.extensionPath), 'python-backend').fsPath;
@@ -74,7 +76,7 @@ export function createKernelServer(opts: {
     child.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       stderrTail = (stderrTail + text).slice(-2000);
-      for (const line of text.split('\n')) if (line.trim()) log.info(`[server] ${line}`);
+      for (const line of text.split('\n')) if (line.trim()) logServerLine(log, line);
     });
     child.on('exit', (code, signal) => log.info(`kernel server exited (code ${code}, signal ${signal ?? 'none'})`));
     return child;
@@ -88,8 +90,26 @@ export function createKernelServer(opts: {
     initializationOptions: { device: opts.device, client: 'tritonize-vscode' },
     errorHandler: new CrashPolicy(events, () => stderrTail),
     connectionOptions: { maxRestartCount: 4 },
+    // We read stderr ourselves (above, at the line's own level); the client's default would log
+    // every line, INFO included, as [error].
+    stdioOptions: { stdout: () => undefined, stderr: () => undefined },
+    middleware: opts.diagnostics ? { handleDiagnostics: opts.diagnostics } : {},
   };
   const client = new LanguageClient('tritonize', 'Tritonize kernel server', serverOptions, clientOptions);
   client.onDidChangeState((e) => log.debug(`kernel server state ${State[e.oldState]} → ${State[e.newState]}`));
   return { client, pid: () => pid };
+}
+
+/** Server log lines look like `[tritonize-server] LEVEL message` (server.py's logging format);
+ * each goes to the channel at its own level. Other stderr output (a traceback) is a warning. */
+export function logServerLine(log: Pick<vscode.LogOutputChannel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>, line: string): void {
+  const m = /^\[tritonize-server\] (DEBUG|INFO|WARNING|ERROR|CRITICAL) (.*)$/.exec(line);
+  if (!m) return log.warn(`[server] ${line}`);
+  const text = `[server] ${m[2]}`;
+  switch (m[1]) {
+    case 'DEBUG': return log.debug(text);
+    case 'INFO': return log.info(text);
+    case 'WARNING': return log.warn(text);
+    default: return log.error(text);
+  }
 }

@@ -29,6 +29,8 @@ export function describeStatus(s: BackendStatus): { text: string; tooltip: strin
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('tritonize.status', vscode.StatusBarAlignment.Right, 100);
   private status: BackendStatus = { kind: 'starting', interpreter: '…' };
+  /** What a running generation is doing ("turn 1/4 · 1.1 checking"); shown instead of the device. */
+  private activity: string | undefined;
 
   constructor() {
     this.item.name = 'Tritonize';
@@ -51,10 +53,29 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** Shows a running generation's stage (undefined: back to the device). */
+  setActivity(activity: string | undefined): void {
+    if (this.activity === activity) return;
+    this.activity = activity;
+    this.render();
+  }
+
+  get currentActivity(): string | undefined {
+    return this.activity;
+  }
+
   private render(): void {
     const d = describeStatus(this.status);
+    if (this.activity) {
+      this.item.text = `$(sync~spin) Tritonize: ${this.activity}`;
+      this.item.tooltip = `${this.activity}\nClick to show the Tritonize panel.\n\n${d.tooltip}`;
+      this.item.command = 'tritonize.showPanel';
+      this.item.backgroundColor = undefined;
+      return;
+    }
     this.item.text = d.text;
     this.item.tooltip = d.tooltip;
+    this.item.command = 'tritonize.showStatus';
     this.item.backgroundColor = d.warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 

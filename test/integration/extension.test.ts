@@ -26,9 +26,24 @@ describe('extension: registration and settings', () => {
     const defaults: Record<string, unknown> = {
       'llm.baseUrl': 'https://api.openai.com/v1', 'llm.model': 'gpt-4.1', 'llm.temperature': 0.2, 'llm.maxTokens': 8192,
       'agent.maxTurns': 4, 'agent.candidates': 1, 'agent.targetSpeedup': 1.0, 'python.interpreter': '',
-      device: 'auto', 'verify.timeoutSeconds': 120, 'verify.precision': 'strict', 'generate.confirmProblem': true,
+      device: 'auto', 'verify.timeoutSeconds': 120, 'verify.precision': 'strict', 'verify.cpuSizes': 'reduced', 'generate.confirmProblem': true,
     };
     for (const [key, value] of Object.entries(defaults)) assert.deepEqual(c.inspect(key)?.defaultValue, value, `tritonize.${key}`);
+    // The enum matches what the backend accepts (judge/compare.py Policy.precision).
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    assert.deepEqual(pkg.contributes.configuration.properties['tritonize.verify.precision'].enum, ['strict', 'allow_tf32', 'dtype']);
+  });
+
+  it('shows candidate commands only where they apply, and has a walkthrough of 3 steps', () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    const palette = (id: string) => pkg.contributes.menus.commandPalette.find((m: { command: string }) => m.command === id)?.when ?? '';
+    assert.match(palette('tritonize.verifyCandidate'), /tritonize\.activeIsCandidate/);
+    assert.match(palette('tritonize.benchmarkCandidate'), /tritonize\.activeIsCandidate/);
+    assert.match(palette('tritonize.applyCandidate'), /tritonize\.canApply/);
+    assert.match(palette('tritonize.cancel'), /tritonize\.running/);
+    assert.equal(pkg.icon, 'media/icon.png');
+    const steps = pkg.contributes.walkthroughs[0].steps.map((s: { id: string }) => s.id);
+    assert.deepEqual(steps, ['interpreter', 'llm', 'generate']);
   });
 
   it('limits itself in untrusted workspaces and runs in the workspace host', () => {

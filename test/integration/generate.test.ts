@@ -74,6 +74,8 @@ describe('generate (fake LLM, real kernel server on CPU)', function () {
     // The repair prompt carried the evidence of the failed attempt.
     assert.match(String(fake.requests[1]!.body.messages!.at(-1)!.content), /incorrect/i);
     const wrong = vscode.Uri.file(run.candidates[0]!.path!);
+    // Results show on the generated files the user opens (see lifecycle.test.ts).
+    await vscode.window.showTextDocument(wrong, { preview: true });
     await waitFor('diagnostics on the wrong candidate', () => vscode.languages.getDiagnostics(wrong).some((d) => d.source === 'tritonize'), 30_000);
     // The panel state (host-owned) shows this run.
     const { runs } = await api();

@@ -94,6 +94,9 @@ export function defaultSettings(root: string): Record<string, unknown> {
     'extensions.ignoreRecommendations': true,
     'update.mode': 'none',
     'security.workspace.trust.enabled': false,
+    // The opened folders (examples/, test workspaces) sit inside this repository: without this,
+    // VS Code's Git asks about "the repository found in parent folders" on every start.
+    'git.openRepositoryInParentFolders': 'never',
   };
   const venvPython = join(root, '.venv', 'bin', 'python');
   if (existsSync(venvPython)) settings['tritonize.python.interpreter'] = venvPython;
@@ -349,7 +352,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
       ['extensionTestsPath', server.remoteUri(opts.testsPath.replace(/\.js$/, ''))],
       ['skipWelcome', 'true'],
     ];
-    await page.goto(server.workbenchUrl(workspace, payload), { waitUntil: 'domcontentloaded' });
+    await page.goto(server.workbenchUrl(workspace, payload), { waitUntil: 'domcontentloaded', timeout: 180_000 }); // slow on a busy 2-core machine
     const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<number>((resolve) => { timer = setTimeout(() => { timedOut = true; resolve(124); }, timeoutMs); });

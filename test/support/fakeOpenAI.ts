@@ -59,6 +59,8 @@ export interface FakeOptions {
   port?: number;
   /** The models `/v1/models` lists and chat accepts; other names get a 404 like OpenAI's. Omitted: any. */
   models?: string[];
+  /** Every route answers 401 (like OpenAI's) unless the request carries `Authorization: Bearer <key>`. */
+  requireKey?: string;
 }
 
 /** Default usage numbers: crude but deterministic (prompt chars/4, reply chars/4). */
@@ -83,6 +85,10 @@ export async function startFakeOpenAI(script: FakeStep[] = [], opts: FakeOptions
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (opts.requireKey !== undefined && req.headers.authorization !== `Bearer ${opts.requireKey}`) {
+      if (req.method === 'POST') await readBody(req);
+      return json(res, 401, { error: { message: defaultMessage(401), type: 'invalid_request_error', code: 'invalid_api_key' } });
+    }
     if (req.method === 'GET' && url.pathname.endsWith('/models')) {
       return json(res, 200, { object: 'list', data: (opts.models ?? ['fake-model']).map((id) => ({ id, object: 'model', owned_by: 'fake' })) });
     }

@@ -127,7 +127,9 @@ describe('agent loop with the real backend on CPU', function () {
       onEvent: (e) => { if (e.type === 'delta') ac.abort(); },
     }, ac.signal);
     assert.equal(run.status, 'cancelled');
-    assert.equal(run.candidates[0]!.stage, 'failed');
+    // Cancel is a state, not a failure: no error blamed on the candidate.
+    assert.equal(run.candidates[0]!.stage, 'cancelled');
+    assert.equal(run.candidates[0]!.error, null);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(fake.requests[0]!.aborted, true);
     assert.equal((await store.load(run.id)).status, 'cancelled');
@@ -144,6 +146,8 @@ describe('agent loop with the real backend on CPU', function () {
     assert.equal(run.status, 'cancelled');
     assert.ok(Date.now() - t0 < 60_000, 'cancel should not wait for the 120 s verify timeout');
     assert.equal(run.candidates[0]!.report, null);
+    assert.equal(run.candidates[0]!.stage, 'cancelled', 'a cancelled verification is no verdict (no runtime_error from the killed worker)');
+    assert.equal(run.candidates[0]!.error, null);
     // The backend still answers afterwards.
     assert.equal(typeof (await backend.environment()).python, 'string');
   });

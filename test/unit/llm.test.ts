@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LlmClient, LlmError, type LlmConfig, type LlmTuning } from '../../src/core/llm';
+import { checkEndpoint, endpointProblem, LlmClient, LlmError, type LlmConfig, type LlmTuning } from '../../src/core/llm';
 import { startFakeOpenAI, type FakeOpenAI, type FakeStep } from '../support/fakeOpenAI';
 import { fixture, replyWith } from '../fixtures/replies';
 import { generateCandidate } from '../../src/core/llm/generate';
@@ -141,11 +141,71 @@ describe('LLM client through the real openai SDK against a fake OpenAI server', 
     assert.doesNotMatch(out.code, /```/);
   });
 
-  it('cannot reach a closed port → network error after retries', async () => {
+  it('a closed port fails fast: one attempt, no retries, says the connection was refused', async () => {
     await start();
     const url = fake.baseURL;
     await fake.close();
-    const c = new LlmClient({ baseURL: url, model: 'm', temperature: 0, maxTokens: 10, apiKey: 'k' }, { ...FAST, maxRetries: 1 });
-    await assert.rejects(c.complete(msgs), (e: unknown) => e instanceof LlmError && e.kind === 'network' && e.details.attempts === 2);
+    // Real back-off: a retried refusal would take ≥ 1 s here.
+    const c = new LlmClient({ baseURL: url, model: 'm', temperature: 0, maxTokens: 10, apiKey: 'k' }, { maxRetries: 4, baseDelayMs: 1000 });
+    const retries: unknown[] = [];
+    const t0 = Date.now();
+    await assert.rejects(c.complete(msgs, { onRetry: (i) => retries.push(i) }),
+      (e: unknown) => e instanceof LlmError && e.kind === 'network' && !e.retryable && /connection refused/.test(e.message));
+    assert.equal(retries.length, 0);
+    assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+  });
+
+  it('a dropped connection mid-stream is still retried (transient, unlike a refused one)', async () => {
+    await start({ dropMidStream: 'partial' }, { reply: 'ok' });
+    const c = new LlmClient({ baseURL: fake.baseURL, model: 'm', temperature: 0, maxTokens: 10, apiKey: 'k' }, { ...FAST, maxRetries: 1 });
+    const out = await c.complete(msgs);
+    assert.equal(out.text, 'ok');
+    assert.equal(out.attempts, 2);
+  });
+});
+
+describe('LLM endpoint check (models.list through the real openai SDK)', () => {
+  let fake: FakeOpenAI | undefined;
+  afterEach(async () => { await fake?.close(); fake = undefined; });
+  const cfg = (baseURL: string, extra: Partial<{ model: string; apiKey: string }> = {}) => ({ baseURL, model: 'fake-model', apiKey: 'sk-good', ...extra });
+
+  it('passes a reachable endpoint that lists the model', async () => {
+    fake = await startFakeOpenAI([], { models: ['fake-model', 'other'] });
+    const check = await checkEndpoint(cfg(fake.baseURL));
+    assert.ok(check.ok);
+    assert.deepEqual(check.models, ['fake-model', 'other']);
+    assert.equal(endpointProblem(check, cfg(fake.baseURL)), null);
+    assert.equal(fake.requests.length, 0, 'no chat request (no tokens spent)');
+  });
+
+  it('a rejected key: auth problem with Set API key first', async () => {
+    fake = await startFakeOpenAI([], { requireKey: 'sk-good' });
+    const check = await checkEndpoint(cfg(fake.baseURL, { apiKey: 'sk-bad' }));
+    assert.equal(check.ok, false);
+    const p = endpointProblem(check, cfg(fake.baseURL))!;
+    assert.match(p.message, /rejected the API key \(HTTP 401\)/);
+    assert.deepEqual(p.actions, ['Set API key', 'Retry', 'Open Settings']);
+    assert.ok((await checkEndpoint(cfg(fake.baseURL))).ok, 'the right key passes');
+  });
+
+  it('a closed port fails in well under a second with Retry / Open Settings', async () => {
+    fake = await startFakeOpenAI();
+    const url = fake.baseURL;
+    await fake.close();
+    fake = undefined;
+    const check = await checkEndpoint(cfg(url));
+    assert.equal(check.ok, false);
+    assert.ok(check.ms < 1000, `${check.ms} ms`);
+    const p = endpointProblem(check, cfg(url))!;
+    assert.match(p.message, /connection refused/);
+    assert.deepEqual(p.actions, ['Retry', 'Open Settings']);
+  });
+
+  it('a model the server does not list: Open Settings, or continue anyway', async () => {
+    fake = await startFakeOpenAI([], { models: ['llama-3'] });
+    const check = await checkEndpoint(cfg(fake.baseURL));
+    const p = endpointProblem(check, cfg(fake.baseURL))!;
+    assert.match(p.message, /does not list the model "fake-model" \(it has "llama-3"\)/);
+    assert.deepEqual(p.actions, ['Retry', 'Open Settings', 'Continue anyway']);
   });
 });

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { PanelState, type Run } from '../../src/core/protocol';
 import {
+  atReducedSizes,
+  REDUCED_SIZES_NOTE,
   bestPerTurn,
   candidateLabel,
   fmtMs,
@@ -91,5 +93,26 @@ describe('webview model (honest labels)', () => {
     assert.equal(candidateLabel(cand(run, 'c22'), run), '2.2');
     for (const c of run.candidates) c.index -= 1; // a 0-based producer
     assert.equal(candidateLabel(cand(run, 'c22'), run), '2.2');
+  });
+});
+
+describe('webview model (cancel state, reduced sizes)', () => {
+  it('a cancelled candidate reads "cancelled" with no blame, and is no longer pending', () => {
+    const run = cpu();
+    const c = { ...run.candidates[0]!, stage: 'cancelled' as const, report: null, error: null };
+    assert.deepEqual(verdictOf(c), { key: 'cancelled', text: 'cancelled', pending: false });
+    assert.match(reasonOf(c) ?? '', /says nothing about this kernel/);
+    // The stored form validates (run.json of a cancelled run loads again).
+    assert.ok(PanelState.parse({ ...cpuState, current: { ...run, status: 'cancelled', candidates: [c] } }));
+  });
+
+  it('reduced_sizes (optional in the report) is what shows the reduced-sizes note', () => {
+    const run = cpu();
+    const report = run.candidates.find((c) => c.report)!.report!;
+    assert.equal(atReducedSizes(report), false);
+    assert.equal(atReducedSizes({ ...report, reduced_sizes: { scale: 0.25 } }), true);
+    assert.equal(atReducedSizes({ ...report, reduced_sizes: true }), true);
+    assert.equal(atReducedSizes(null), false);
+    assert.match(REDUCED_SIZES_NOTE, /^checked at reduced sizes on the CPU; verify on a GPU for the full sizes$/);
   });
 });

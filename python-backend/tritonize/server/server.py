@@ -392,6 +392,10 @@ class Server:
         report = run.strip_private(report)
         if baseline_key is not None and cached is None:
             self.backend.remember_baseline(baseline_key, report)
+        if cancel.is_set():
+            # A cancelled verification is no verdict: the worker was killed by us, and publishing
+            # its "runtime_error: worker died" would blame a kernel that may well be correct.
+            return report
         self._after_verdict(req, report, candidate_text)
         return report
 

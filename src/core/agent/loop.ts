@@ -112,9 +112,11 @@ export async function runAgent(task: AgentTask, config: AgentConfig, deps: Agent
       deps.onEvent?.({ type: 'failed', runId: run.id, source: 'backend', message: run.error });
     }
     for (const c of run.candidates) {
-      if (c.stage !== 'done' && c.stage !== 'failed') {
+      if (c.stage === 'done' || c.stage === 'failed' || c.stage === 'cancelled') continue;
+      if (run.status === 'cancelled') c.stage = 'cancelled';
+      else {
         c.stage = 'failed';
-        c.error ??= run.status === 'cancelled' ? 'cancelled' : 'stopped';
+        c.error ??= 'stopped';
       }
     }
   } finally {
@@ -176,16 +178,21 @@ async function runCandidate(a: {
     });
     addTokens(gen.usage);
     cand.code = gen.code;
+    cand.reply = gen.reply;
     reply = gen.reply;
   } catch (err) {
     const e = err instanceof LlmError ? err : new LlmError('network', String(err));
     if (e.details.usage) addTokens(e.details.usage);
-    cand.stage = 'failed';
-    cand.error = e.message;
-    if (e.details.reply !== undefined) cand.code = e.details.reply;
+    const cancelled = e.kind === 'cancelled' || signal.aborted;
+    cand.stage = cancelled ? 'cancelled' : 'failed';
+    cand.error = cancelled ? null : e.message;
+    if (e.details.reply !== undefined) {
+      cand.code = e.details.reply;
+      cand.reply = e.details.reply;
+    }
     await deps.store.save(run);
     emit.update(true);
-    if (e.kind === 'cancelled') return {};
+    if (cancelled) return {};
     if (e.fatal) return { fatal: e.message, source: 'llm' };
     if (e.kind === 'no_code') {
       lineage.history.push(`turn ${turn}: no code in the reply`);
@@ -197,7 +204,8 @@ async function runCandidate(a: {
 
   // 2. Write and verify.
   try {
-    cand.path = await deps.store.writeCandidate(run.id, cand.id, cand.code);
+    // Named as the panel labels it (turn.index, 1-based): cand-2.1.py.
+    cand.path = await deps.store.writeCandidate(run.id, `${turn}.${index + 1}`, cand.code);
     setStage('compiling');
     await deps.store.save(run);
     const report = await deps.verifier.verify({
@@ -207,14 +215,17 @@ async function runCandidate(a: {
       signal,
       onStage: (s) => { if (s === 'compiling' || s === 'checking' || s === 'benchmarking') setStage(s); },
     });
+    if (signal.aborted) throw new BackendError('cancelled', 'cancelled'); // a report that raced the cancel is no verdict
     cand.report = report;
     cand.stage = 'done';
   } catch (err) {
-    cand.stage = 'failed';
-    cand.error = err instanceof Error ? err.message : String(err);
+    // Cancelling kills the worker; whatever that produced says nothing about the kernel.
+    const cancelled = signal.aborted || (err instanceof BackendError && err.kind === 'cancelled');
+    cand.stage = cancelled ? 'cancelled' : 'failed';
+    cand.error = cancelled ? null : err instanceof Error ? err.message : String(err);
     await deps.store.save(run);
     emit.update(true);
-    if (err instanceof BackendError && err.kind === 'cancelled') return {};
+    if (cancelled) return {};
     if (err instanceof BackendError && err.kind === 'problem') return { fatal: `The problem is broken: ${err.message}`, source: 'problem' };
     return { fatal: `Verification failed: ${cand.error}`, source: 'backend' }; // the backend is unusable; more LLM calls would be wasted
   }

@@ -14,13 +14,15 @@ export class LlmError extends Error {
       status?: number; attempts?: number; cause?: unknown;
       /** no_code: the reply that had no usable code, and the tokens it cost. */
       reply?: string; usage?: { prompt: number; completion: number };
+      /** network: nothing listens there or the host name does not resolve; retrying cannot help. */
+      unreachable?: boolean;
     } = {},
   ) {
     super(message);
   }
   /** Worth another attempt after a pause (before giving up with this error). */
   get retryable(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'server' || this.kind === 'network';
+    return this.kind === 'rate_limited' || this.kind === 'server' || (this.kind === 'network' && !this.details.unreachable);
   }
   /** No later request with the same settings can succeed; the run should stop. */
   get fatal(): boolean {
@@ -35,8 +37,14 @@ export function toLlmError(err: unknown, ctx: { model: string; baseURL: string; 
   if (ctx.aborted === 'timeout' || err instanceof APIConnectionTimeoutError)
     return new LlmError('timeout', `The LLM at ${ctx.baseURL} did not answer in time`, { cause: err });
   if (err instanceof APIUserAbortError) return new LlmError('cancelled', 'LLM request cancelled', { cause: err });
-  if (err instanceof APIConnectionError)
-    return new LlmError('network', `Cannot reach the LLM at ${ctx.baseURL}: ${causeMessage(err)}`, { cause: err });
+  if (err instanceof APIConnectionError) {
+    // A refused connection or an unknown host fails the same way on every retry: say so at once.
+    const code = causeCode(err);
+    const unreachable = code === 'ECONNREFUSED' || code === 'ENOTFOUND';
+    const why = code === 'ECONNREFUSED' ? 'connection refused (is the server running on that port?)'
+      : code === 'ENOTFOUND' ? 'unknown host' : causeMessage(err);
+    return new LlmError('network', `Cannot reach the LLM at ${ctx.baseURL}: ${why}`, { cause: err, unreachable });
+  }
   if (err instanceof APIError) {
     const status = err.status;
     const detail = apiMessage(err);
@@ -61,6 +69,17 @@ export function toLlmError(err: unknown, ctx: { model: string; baseURL: string; 
 function apiMessage(err: APIError): string {
   const body = err.error as { message?: unknown } | undefined;
   return typeof body?.message === 'string' && body.message ? `: ${body.message}` : '';
+}
+
+/** The first `code` (ECONNREFUSED, ENOTFOUND…) along an error's cause chain. */
+export function causeCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 6 && e; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function causeMessage(err: unknown): string {

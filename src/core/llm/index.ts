@@ -3,3 +3,4 @@ export * from './errors';
 export * from './extract';
 export * from './prompts';
 export * from './generate';
+export * from './check';

@@ -6,7 +6,8 @@ import { Verdict, VerifyReport } from './report';
 export const Tokens = z.object({ prompt: z.number().int().min(0), completion: z.number().int().min(0) });
 export type Tokens = z.infer<typeof Tokens>;
 
-export const CANDIDATE_STAGES = ['generating', 'compiling', 'checking', 'benchmarking', 'done', 'failed'] as const;
+// `cancelled`: the user stopped the run before this candidate had a verdict (not a failure of the kernel).
+export const CANDIDATE_STAGES = ['generating', 'compiling', 'checking', 'benchmarking', 'done', 'failed', 'cancelled'] as const;
 export const CandidateStage = z.enum(CANDIDATE_STAGES);
 export type CandidateStage = z.infer<typeof CandidateStage>;
 
@@ -20,6 +21,8 @@ export const Candidate = z.object({
   report: VerifyReport.nullable(),
   error: z.string().nullable(),
   tokens: Tokens,
+  /** The LLM's whole reply (the code above is extracted from it); absent in runs of older versions. */
+  reply: z.string().optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 
@@ -82,6 +85,7 @@ export const PanelToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('apply'), runId, candidateId }),
   z.object({ type: z.literal('openDiff'), runId, candidateId }),
   z.object({ type: z.literal('openReport'), runId, candidateId }),
+  z.object({ type: z.literal('openReply'), runId, candidateId }),
   z.object({ type: z.literal('reverify'), runId, candidateId }),
   z.object({ type: z.literal('benchmark'), runId, candidateId }),
   z.object({ type: z.literal('cancel'), runId }),

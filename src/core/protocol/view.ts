@@ -1,9 +1,18 @@
 // View logic both the extension host and the panel use (moved here from webview/model.ts so the
 // extension imports nothing from webview/).
 import type { Candidate, Run } from './panel';
+import type { VerifyReport } from './report';
 
 /** A candidate's label as the panel shows it: turn.index, 1-based unless a run numbers from 0. */
 export function candidateLabel(c: Candidate, run: Run): string {
   const base = run.candidates.some((x) => x.index === 0) ? 1 : 0;
   return `${c.turn}.${c.index + base}`;
+}
+
+export const REDUCED_SIZES_NOTE = 'checked at reduced sizes on the CPU; verify on a GPU for the full sizes';
+
+/** Whether the backend checked this report at reduced sizes (`reduced_sizes`, optional in the report). */
+export function atReducedSizes(report: VerifyReport | null | undefined): boolean {
+  const r = (report as { reduced_sizes?: unknown } | null | undefined)?.reduced_sizes;
+  return r != null && r !== false;
 }

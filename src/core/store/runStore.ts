@@ -31,9 +31,11 @@ export class RunStore {
     return path;
   }
 
-  async writeCandidate(runId: string, candidateId: string, code: string): Promise<string> {
+  /** `cand-<name>.py`; `name` is the candidate's label as the panel shows it ("2.1"), else its id. */
+  async writeCandidate(runId: string, name: string, code: string): Promise<string> {
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`invalid candidate file name: ${name}`);
     await mkdir(this.dir(runId), { recursive: true });
-    const path = join(this.dir(runId), `cand-${candidateId}.py`);
+    const path = join(this.dir(runId), `cand-${name}.py`);
     await writeAtomic(path, code);
     return path;
   }

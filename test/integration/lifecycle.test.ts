@@ -1,0 +1,231 @@
+// The editor experience around a run, in a real VS Code (code-server) with the real kernel server
+// on CPU and the fake OpenAI server: results tied to the current run and the files the user opens,
+// cancel as a state, reused editors, problem edits kept across re-runs, the endpoint pre-check.
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Run } from '../../src/extension/protocol';
+import { VIEW_SCHEME } from '../../src/extension/editors';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { api, EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
+
+const fixture = (rel: string) =>
+  readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, rel), 'utf8');
+const cand = (name: string) => fixture(`python-backend/tests/candidates/${name}`);
+const fence = (code: string) => `Here you go.\n\n\`\`\`python\n${code.trimEnd()}\n\`\`\`\n`;
+
+const ADD_FILE = `import torch
+
+
+def main():
+    a = torch.randn(3000)
+    b = torch.randn(3000)
+    c = a + b
+    print(float(c.sum()))
+`;
+
+async function selectIn(name: string, text: string, body = ADD_FILE): Promise<vscode.TextEditor> {
+  const file = path.join(workspaceRoot(), name);
+  writeFileSync(file, body);
+  const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+  const at = editor.document.getText().indexOf(text);
+  assert.ok(at >= 0, `${text} not in ${name}`);
+  const start = editor.document.positionAt(at);
+  editor.selection = new vscode.Selection(start, editor.document.positionAt(at + text.length));
+  return editor;
+}
+
+const generate = () => vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false }) as Thenable<Run | undefined>;
+const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'tritonize');
+// Read through a function: TypeScript would keep `ctx.lastError` narrowed to the undefined we set.
+const lastError = (ctx: { lastError?: { message: string; actions: string[]; source?: string } }) => ctx.lastError;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tabsWhere = (pred: (uri: vscode.Uri) => boolean) => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => {
+  const input = t.input;
+  return input instanceof vscode.TabInputText && pred(input.uri);
+});
+
+describe('run lifecycle in the editor (fake LLM, real kernel server on CPU)', function () {
+  this.timeout(300_000);
+  let fake: FakeOpenAI;
+  const config = () => vscode.workspace.getConfiguration('tritonize');
+
+  before(async () => {
+    fake = await startFakeOpenAI();
+    await config().update('llm.baseUrl', fake.baseURL, vscode.ConfigurationTarget.Global);
+    await config().update('llm.model', 'fake-model', vscode.ConfigurationTarget.Global);
+    await config().update('agent.maxTurns', 2, vscode.ConfigurationTarget.Global);
+    await config().update('device', 'cpu', vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('tritonize.setApiKey', 'sk-fake-integration');
+  });
+
+  after(async () => {
+    for (const key of ['llm.baseUrl', 'llm.model', 'agent.maxTurns', 'device']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    const { ctx } = await api();
+    await ctx.apiKey.clear();
+    await fake?.close();
+  });
+
+  it('results: shown only for opened files of the current run; a new run and Clear results remove them', async () => {
+    fake.push({ reply: fence(cand('wrong_off_by_one_mask.py')) }, { reply: fence(cand('vector_add_correct.py')) });
+    await selectIn('life_diag.py', 'a + b');
+    const first = await generate();
+    assert.equal(first?.status, 'done', first?.error ?? 'no run');
+    assert.deepEqual(first!.candidates.map((c) => c.report?.verdict), ['incorrect', 'correct']);
+    const wrong = vscode.Uri.file(first!.candidates[0]!.path!);
+    assert.equal(path.basename(wrong.fsPath), 'cand-1.1.py', 'candidate files are named like the panel labels');
+    // Published by the server, but the user has not opened the file: nothing in Problems.
+    await sleep(1500);
+    assert.deepEqual(ours(wrong), [], 'diagnostics on a generated file the user did not open');
+    // Opened: the evidence appears, on the line the report names.
+    await vscode.window.showTextDocument(wrong, { preview: true });
+    const diags = await waitFor('diagnostics once the wrong candidate is open', () => ours(wrong).length ? ours(wrong) : undefined, 30_000);
+    const reportLines = first!.candidates[0]!.report!.diagnostics.filter((d) => d.file === 'candidate' && d.line > 0).map((d) => d.line - 1);
+    for (const d of diags) if (reportLines.length) assert.ok(reportLines.includes(d.range.start.line), `diagnostic at line ${d.range.start.line + 1}, report says ${reportLines.map((l) => l + 1)}`);
+
+    // A new run: the earlier run's results go (and its untouched tabs close).
+    fake.push({ reply: fence(cand('vector_add_correct.py')) });
+    await selectIn('life_diag2.py', 'a + b');
+    const second = await generate();
+    assert.equal(second?.status, 'done', second?.error ?? 'no run');
+    assert.deepEqual(ours(wrong), [], 'the previous run\'s diagnostics survived a new run');
+    assert.equal(tabsWhere((u) => u.fsPath === wrong.fsPath).length, 0, 'the previous run\'s candidate tab stayed open');
+
+    // Re-verifying the old file on purpose shows its results again; Clear results removes them.
+    await vscode.window.showTextDocument(wrong);
+    await vscode.commands.executeCommand('tritonize.verifyCandidate', wrong);
+    await waitFor('diagnostics after re-verifying', () => ours(wrong).length > 0, 60_000);
+    const cleared = await vscode.commands.executeCommand('tritonize.clearResults');
+    assert.ok(typeof cleared === 'number' && cleared >= 1);
+    assert.deepEqual(ours(wrong), [], 'Clear results left diagnostics');
+  });
+
+  it('cancel is a state: the candidate reads cancelled, no runtime_error, nothing in Problems', async () => {
+    fake.push({ reply: fence(fixture('test/fixtures/add_hang.py')) });
+    await selectIn('life_cancel.py', 'a + b');
+    const { runs, ctx } = await api();
+    const pending = generate();
+    await waitFor('the hanging candidate to be verified', () => runs.current?.candidates[0]?.stage === 'checking' || runs.current?.candidates[0]?.stage === 'compiling', 120_000);
+    await sleep(1500); // the worker is running the infinite loop
+    assert.match(ctx.status.text, /Tritonize: turn 1\/2 · 1\.1 (compiling|checking)/, 'the status bar shows the running stage');
+    await vscode.commands.executeCommand('tritonize.cancel');
+    const run = await pending;
+    assert.equal(run?.status, 'cancelled');
+    const c = run!.candidates[0]!;
+    assert.equal(c.stage, 'cancelled');
+    assert.equal(c.report, null);
+    assert.equal(c.error, null);
+    assert.doesNotMatch(ctx.status.text, /turn/, 'the status bar went back to the device');
+    // Stored that way too (the panel's history reads run.json).
+    const stored = JSON.parse(readFileSync(path.join(workspaceRoot(), '.tritonize', 'runs', run!.id, 'run.json'), 'utf8')) as Run;
+    assert.equal(stored.candidates[0]!.stage, 'cancelled');
+    assert.equal(runs.state().history.find((h) => h.id === run!.id)?.status, 'cancelled');
+    // Opened, the file shows no verdict evidence: a cancel is not a verdict.
+    if (c.path) {
+      await vscode.window.showTextDocument(vscode.Uri.file(c.path));
+      await sleep(3000);
+      assert.deepEqual(ours(vscode.Uri.file(c.path)).filter((d) => /runtime_error|SIGKILL|worker died/i.test(d.message + String(d.code))), []);
+    }
+  });
+
+  it('editors are reused: reports and replies are read-only views, one per slot; the user file opens once', async () => {
+    fake.push({ reply: fence(cand('wrong_off_by_one_mask.py')) }, { reply: fence(cand('vector_add_correct.py')) });
+    await selectIn('life_tabs.py', 'a + b');
+    const run = await generate();
+    assert.equal(run?.status, 'done', run?.error ?? 'no run');
+    const { panel, ctx } = await api();
+    const untitledBefore = vscode.workspace.textDocuments.filter((d) => d.isUntitled).length;
+    for (const c of run!.candidates) {
+      await (panel as unknown as { onMessage: (m: unknown) => Promise<void> }).onMessage({ type: 'openReport', runId: run!.id, candidateId: c.id });
+      await (panel as unknown as { onMessage: (m: unknown) => Promise<void> }).onMessage({ type: 'openReply', runId: run!.id, candidateId: c.id });
+    }
+    assert.equal(vscode.workspace.textDocuments.filter((d) => d.isUntitled).length, untitledBefore, 'an Untitled buffer was opened');
+    const views = tabsWhere((u) => u.scheme === VIEW_SCHEME);
+    assert.equal(views.length, 1, `expected one reused preview tab for reports/replies, got ${views.map((t) => t.label).join(', ')}`);
+    assert.ok(views[0]!.isPreview);
+    const reply = vscode.window.activeTextEditor!.document;
+    assert.equal(reply.uri.scheme, VIEW_SCHEME);
+    assert.match(reply.getText(), /^Here you go\./, 'the raw reply, verbatim');
+    // The user's file, already open, is revealed where it is rather than opened again.
+    const file = vscode.Uri.file(path.join(workspaceRoot(), 'life_tabs.py'));
+    await vscode.window.showTextDocument(file, { viewColumn: vscode.ViewColumn.Two });
+    const { showOnce } = await import('../../src/extension/editors');
+    await showOnce(file, { viewColumn: vscode.ViewColumn.One });
+    assert.equal(tabsWhere((u) => u.fsPath === file.fsPath).length, 1, 'the user file is open twice');
+    assert.ok(ctx);
+  });
+
+  it('problem edits are kept across re-runs: no TODO placeholders once the user fixed them', async () => {
+    const body = 'import torch\n\n\ndef mix(x, w):\n    y = x @ w\n    return y\n';
+    fake.push({ status: 400 }); // the run itself does not matter here (400: fails at once, no retries)
+    await selectIn('life_problem.py', 'x @ w', body);
+    const first = await generate();
+    assert.ok(first, 'no run');
+    const problem1 = readFileSync(first!.problemPath, 'utf8');
+    assert.match(problem1, /TODO: set shape/);
+    // The user fixes the shapes in that run's problem.py and saves it.
+    const doc = await vscode.workspace.openTextDocument(first!.problemPath);
+    const editor = await vscode.window.showTextDocument(doc);
+    const fixed = problem1
+      .replace(/x = torch\.randn\([^)]*\)\s*# TODO[^\n]*/, 'x = torch.randn(64, 32)')
+      .replace(/w = torch\.randn\([^)]*\)\s*# TODO[^\n]*/, 'w = torch.randn(32, 16)');
+    assert.notEqual(fixed, problem1);
+    await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), fixed));
+    assert.ok(await doc.save());
+    // Same selection again: the run starts from the fixed problem.
+    fake.push({ status: 400 });
+    await selectIn('life_problem.py', 'x @ w', body);
+    const second = await generate();
+    assert.ok(second && second.id !== first!.id);
+    const problem2 = readFileSync(second!.problemPath, 'utf8');
+    assert.equal(problem2, fixed);
+    assert.doesNotMatch(problem2, /TODO/);
+  });
+
+  it('endpoint pre-check: a closed port fails in seconds, before any problem check or chat request, with Retry / Open Settings', async () => {
+    const { ctx } = await api();
+    const closed = await startFakeOpenAI();
+    const url = closed.baseURL;
+    await closed.close();
+    await config().update('llm.baseUrl', url, vscode.ConfigurationTarget.Global);
+    try {
+      await selectIn('life_closed.py', 'a + b');
+      ctx.lastError = undefined;
+      const t0 = Date.now();
+      const run = await generate();
+      const ms = Date.now() - t0;
+      assert.equal(run, undefined);
+      assert.ok(ms < 5000, `took ${ms} ms`);
+      const shown = lastError(ctx);
+      assert.equal(shown?.source, 'llm-check');
+      assert.match(shown!.message, /connection refused/);
+      assert.deepEqual(shown!.actions, ['Retry', 'Open Settings']);
+    } finally {
+      await config().update('llm.baseUrl', fake.baseURL, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('endpoint pre-check: a rejected key stops before any chat request, offering Set API key', async () => {
+    const { ctx } = await api();
+    const guarded = await startFakeOpenAI([{ reply: 'unused', repeat: true }], { requireKey: 'sk-the-right-one' });
+    await config().update('llm.baseUrl', guarded.baseURL, vscode.ConfigurationTarget.Global);
+    try {
+      await selectIn('life_key.py', 'a + b');
+      ctx.lastError = undefined;
+      const run = await generate();
+      assert.equal(run, undefined);
+      assert.equal(guarded.requests.length, 0, 'a chat request was sent with a rejected key');
+      assert.match(lastError(ctx)?.message ?? '', /rejected the API key \(HTTP 401\)/);
+      assert.deepEqual(lastError(ctx)!.actions, ['Set API key', 'Retry', 'Open Settings']);
+      // With the right key the same command goes through to the LLM.
+      await vscode.commands.executeCommand('tritonize.setApiKey', 'sk-the-right-one');
+      await generate();
+      assert.ok(guarded.requests.length >= 1, 'no chat request after the key was fixed');
+    } finally {
+      await vscode.commands.executeCommand('tritonize.setApiKey', 'sk-fake-integration');
+      await config().update('llm.baseUrl', fake.baseURL, vscode.ConfigurationTarget.Global);
+      await guarded.close();
+    }
+  });
+});
