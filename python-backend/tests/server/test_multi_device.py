@@ -110,9 +110,8 @@ def test_racing_candidates_spread_over_two_pinned_gpus_with_one_reference(two_gp
         assert jobs[0]["end"] <= jobs[1]["start"]
     first0, first1 = by_device["cuda:0"][0], by_device["cuda:1"][0]
     assert first1["start"] < first0["end"] and first0["start"] < first1["end"]  # the GPUs ran side by side
-    # Both GPUs asked for the reference at once; it was computed once and the other GPU waited for it.
-    computed = [line for line in client.stderr_lines if "reference-computed" in line]
-    assert len(computed) == 1, client.stderr()
+    # Under the judge-driven protocol every verify draws a fresh secret seed, so each runs its own
+    # reference worker (docs/verifier-protocol.md): no reference is shared between the two GPUs.
 
 
 def test_explicit_gpu_runs_in_a_worker_pinned_to_that_gpu(two_gpus, tmp_path):
@@ -125,8 +124,6 @@ def test_explicit_gpu_runs_in_a_worker_pinned_to_that_gpu(two_gpus, tmp_path):
     assert on1["result"]["verdict"] == "correct", on1
     assert on0["result"]["verdict"] == "incorrect", on0
     assert [t["device"] for t in _job_timings(two_gpus, expect=2)] == ["cuda:1", "cuda:0"]
-    # cuda:0 reused the reference cuda:1 computed: nothing computed twice.
-    assert sum("reference-computed" in line for line in two_gpus.stderr_lines) == 1
 
 
 # -- the reference cache alone (threads, no workers) -------------------------------------------
