@@ -39,7 +39,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 /** Runs a command, echoing its output live and returning it; kills its group on timeout. */
-function runCaptured(cmd, args, env = {}) {
+function runCaptured(cmd, args, env = {}, timeoutMs = stageTimeoutMs) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running.add(child.pid);
@@ -51,7 +51,7 @@ function runCaptured(cmd, args, env = {}) {
     const timer = setTimeout(() => {
       timedOut = true;
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-    }, stageTimeoutMs);
+    }, timeoutMs);
     child.on('error', (err) => { out += `\n${err.message}\n`; });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -116,7 +116,10 @@ const stages = [
       const env = {};
       if (!/True/.test(gpu.stdout ?? '') && process.env.TRITON_INTERPRET === undefined) env.TRITON_INTERPRET = '1';
       console.log(`python: ${env.TRITON_INTERPRET ? 'no CUDA device: TRITON_INTERPRET=1 (Triton CPU interpreter)' : 'CUDA device visible'}`);
-      const res = await runCaptured(python, ['-m', 'pytest', 'python-backend/tests', '-q', '-p', 'no:cacheprovider'], env);
+      // The verifier's tests spawn sandboxed workers and run kernels in the Triton interpreter: on
+      // two cores this stage takes far longer than the others, so it gets its own limit.
+      const res = await runCaptured(python, ['-m', 'pytest', 'python-backend/tests', '-q', '-p', 'no:cacheprovider'], env,
+        Number(process.env.TRITONIZE_PYTHON_TIMEOUT_S || 3600) * 1000);
       const parsed = parsePytest(res.out);
       if (res.code === 5) return { ...res, code: 0, ...parsed, note: 'pytest collected no tests' };
       return { ...res, ...parsed };
