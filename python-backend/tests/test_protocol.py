@@ -48,9 +48,27 @@ def channel_lost(rep: dict) -> None:
 def correct_all_trials(rep: dict) -> None:
     assert rep["verdict"] == "correct", rep["summary"]
     names = [t["name"] for t in rep["correctness"]["trials"]]
-    assert names == ["random-0", "random-1", "random-2", "heavy-tailed", "shape-variation"], names
+    assert names == ["random-0", "random-1", "random-2", "heavy-tailed", "broadened", "shape-variation"], names
     assert rep["correctness"]["protocol"] == "judge-driven"
     assert all("process" in t for t in rep["correctness"]["trials"])
+
+
+def mismatch_or_guard(rep: dict) -> None:
+    """Wrong at the first trial, or refused earlier by the audit guard (docs/verdicts.md) for the
+    introspection it uses to hunt for inputs: never correct."""
+    if rep["verdict"] == "rejected":
+        assert "introspection" in rep["summary"] or "guard" in rep["summary"], rep["summary"]
+    else:
+        mismatch_at_first_trial(rep)
+
+
+def no_seed_found(rep: dict) -> None:
+    """The seed never reaches the candidate: it either finds nothing and is correct, or the audit
+    guard refuses its search of frames and the heap first."""
+    if rep["verdict"] == "rejected":
+        assert "introspection" in rep["summary"], rep["summary"]
+    else:
+        correct_all_trials(rep)
 
 
 def param_mismatch(*names: str) -> Callable[[dict], None]:
@@ -71,8 +89,8 @@ CASES = [
     ("forged_trial.py", "vector_add.py", {}, violation),
     ("garbage_fd.py", "vector_add.py", {}, violation),
     ("close_fd.py", "vector_add.py", {}, channel_lost),
-    ("precompute_init.py", "vector_add.py", {}, mismatch_at_first_trial),
-    ("seed_hunt.py", "vector_add.py", {"seed": 987654321987}, correct_all_trials),
+    ("precompute_init.py", "vector_add.py", {}, mismatch_or_guard),
+    ("seed_hunt.py", "vector_add.py", {"seed": 987654321987}, no_seed_found),
     ("params_correct.py", "scale_shift.py", {}, correct_all_trials),
     ("params_buffer_kind.py", "scale_shift.py", {}, param_mismatch("weight", "buffer", "parameter")),
     ("params_renamed.py", "scale_shift.py", {}, param_mismatch("weight", "shift", "w ")),
