@@ -4,7 +4,7 @@
 // headless Debian chromium. Prints each test line; exits with the suite's exit code. A second pass
 // opens an untrusted folder (Workspace Trust on) and runs only the Workspace Trust suite.
 //   node scripts/run-integration.mjs            (after `node scripts/setup.mjs`)
-// Env: TRITONIZE_TEST_GREP=<pattern>, TRITONIZE_INTEGRATION_TIMEOUT_S (default 600),
+// Env: TRITONIZE_TEST_GREP=<pattern>, TRITONIZE_INTEGRATION_TIMEOUT_S (default 1800),
 //      TRITONIZE_TEST_WORKSPACE=<folder copied as the opened workspace> (default: examples/ if present).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ const res = await runExtensionTests({
   root,
   testsPath: index,
   workspaceSource,
-  timeoutMs: Number(process.env.TRITONIZE_INTEGRATION_TIMEOUT_S || 600) * 1000,
+  timeoutMs: Number(process.env.TRITONIZE_INTEGRATION_TIMEOUT_S || 1800) * 1000,
   env: process.env.TRITONIZE_TEST_GREP ? { TRITONIZE_TEST_GREP: process.env.TRITONIZE_TEST_GREP } : {},
 });
 for (const a of res.artifacts) console.log(`run-integration: saved ${a}`);
@@ -42,7 +42,7 @@ if (!grep || new RegExp(grep).test(UNTRUSTED_SUITE)) {
     root,
     testsPath: index,
     untrustedWorkspace: true,
-    timeoutMs: Number(process.env.TRITONIZE_INTEGRATION_TIMEOUT_S || 600) * 1000,
+    timeoutMs: Number(process.env.TRITONIZE_INTEGRATION_TIMEOUT_S || 1800) * 1000,
     env: { TRITONIZE_TEST_GREP: UNTRUSTED_SUITE.replace(/[()]/g, '\\$&') },
   });
   for (const a of u.artifacts) console.log(`run-integration: saved ${a}`);

@@ -131,7 +131,10 @@ const stages = [
     async run() {
       const files = filesUnder('out/test/integration', (f) => f.endsWith('.test.js'));
       if (!files.length) return { note: 'no tests yet (no out/test/integration/**/*.test.js)' };
-      const res = await runCaptured(process.execPath, [join(root, 'scripts', 'run-integration.mjs')]);
+      // Two passes in a real VS Code (trusted and untrusted folder); the results-lifecycle tests
+      // alone take minutes on two cores.
+      const res = await runCaptured(process.execPath, [join(root, 'scripts', 'run-integration.mjs')], {},
+        Number(process.env.TRITONIZE_INTEGRATION_STAGE_S || 2400) * 1000);
       return { ...res, ...parseMocha(res.out) };
     },
   },
