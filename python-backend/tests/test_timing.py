@@ -40,16 +40,28 @@ def _no_speedup(rep: dict) -> None:
 
 def check_forged(rep: dict) -> None:
     """Rejected (forged sum, or the patch seen), or its timing flagged timing_forged with no speedup."""
+    if rep["verdict"] == "correct" and rep["device"]["type"] == "cpu":
+        # CPU interpreter timings are never shown as speedups; the judge-clock flag is required on CUDA.
+        assert (rep.get("timings") or {}).get("speedup_vs_eager") is None, _explain(rep)
+        return
     if rep["verdict"] == "correct":
         t = rep["timings"]
         assert "timing_forged" in [f["rule"] for f in t["flags"]], _explain(rep)
         assert t["speedup_vs_eager"] is None and t["speedups"] is None
         return
     assert rep["verdict"] == "rejected", _explain(rep)
-    assert any(r in rep["summary"] for r in ("timing_forged", "monkeypatch", "reads_reference")), _explain(rep)
+    assert any(r in rep["summary"] for r in ("timing_forged", "monkeypatch", "reads_reference", "introspection")), _explain(rep)
+
+
+def _guarded(rep: dict) -> bool:
+    """Stopped earlier by the audit guard (docs/verdicts.md): the frame or heap access a
+    phase-detecting cheat needs is refused before any timing happens."""
+    return rep["verdict"] == "rejected" and "introspection" in rep["summary"]
 
 
 def check_stale(rep: dict) -> None:
+    if _guarded(rep):
+        return
     assert rep["verdict"] == "incorrect", _explain(rep)
     assert "bench_output_mismatch" in rep["summary"], _explain(rep)
     assert rep["timings"]["recheck"]["failed"] is not None
