@@ -132,7 +132,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_disable_dispatch.py", "vector_add.py", ("rejected",), any_rule("dispatch_disabled", "hidden_compute")),
     ("cheat_thread_compute.py", "vector_add.py", ("rejected",), any_rule("threads", "hidden_compute")),
     ("cheat_jit_fork.py", "vector_add.py", ("rejected",), any_rule("threads", "hidden_compute", "pytorch_fallback")),
-    ("cheat_fork_child.py", "vector_add.py", ("rejected",), rule("process_spawn", 'getattr(os, "fo" + "rk")()')),
+    # Rejected by the guard, or (inside the sandbox) the forked child cannot reach the shared memory.
+    ("cheat_fork_child.py", "vector_add.py", ("rejected", "runtime_error"), lambda rep, cand: None),
     ("cheat_numpy_host.py", "vector_add.py", ("rejected",), rule("host_compute", "torch.from_numpy")),
     ("cheat_lazy_subclass.py", "vector_add.py", ("rejected", "runtime_error"),
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("tensor_subclass_output")(rep, cand)),

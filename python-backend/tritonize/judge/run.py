@@ -147,7 +147,9 @@ class _Reference:
             ready = self.w.wait_ready(timeout=120)
         except WorkerDied as exc:
             raise ProblemError(f"the reference worker failed to start: {exc}") from exc
-        self.w.send({"role": "reference", "problem": str(self.problem), "device": self.device, "seed": self.seed})
+        self.init_seed = secrets.randbits(31)  # for the weights only; not the secret input seed
+        self.w.send({"role": "reference", "problem": str(self.problem), "device": self.device, "seed": self.seed,
+                     "init_seed": self.init_seed})
         msg = self.recv()
         if msg.get("type") != "reference_ready":
             raise ProblemError(f"reference worker: {msg.get('message', msg.get('type'))}")
@@ -432,8 +434,8 @@ class _Run:
         ref_params = self.ready_ref["params"]
         self.pid = self.w.proc.pid
         self.w.max_raw = 1 << 20  # until a trial's outputs are due, the candidate sends no tensors
-        # A public seed for ModelNew's own initialisation; the values that matter come from the state_dict.
-        self.send({"cmd": "build", "seed": secrets.randbits(31), "params": ref_params},
+        # ModelNew is built with Model's weight seed (not the secret input seed); then the state_dict.
+        self.send({"cmd": "build", "seed": self.ref.init_seed, "params": ref_params},
                   {"init": self.ready_ref["init"], "state": self.ready_ref["state"]})
         built = self.expect("built")
         problems = _param_mismatch(ref_params, built.get("params"))

@@ -211,6 +211,10 @@ class _Server:
     def __init__(self, job: dict[str, Any], out_fd: int):
         self.job, self.out_fd = job, out_fd
         self.problem, self.device, self.seed = job["problem"], job["device"], int(job["seed"])
+        # Model's weights come from a seed of their own, which the candidate's ModelNew is built
+        # with too (a weight transform cached in __init__ then sees the same weights); the inputs
+        # come from the secret seed, which nothing about this one reveals.
+        self.init_seed = int(job.get("init_seed", self.seed))
         self.held: list[Any] = []  # the last answer's shared tensors: alive until the next command
         self.pristine: list[Any] = []
         self.for_candidate: list[Any] = []
@@ -232,7 +236,7 @@ class _Server:
             loader.require(self.mod, ["Model", "get_inputs", "get_init_inputs"], self.problem)
             self.init = list(self.mod.get_init_inputs())
             estimate = meta_estimate(self.mod, self.init)
-            self.model = _build(self.mod, _to(self.init, self.device), self.seed, self.device)
+            self.model = _build(self.mod, _to(self.init, self.device), self.init_seed, self.device)
             self.runner = _Runner(self.model, self.device)
         except Exception as exc:
             channel.send(self.out_fd, {"type": "error", "stage": "problem", **errors.describe(exc, self.problem)})
@@ -324,7 +328,7 @@ class _Server:
                         fh.write(rw.source)
                     mod = loader.load_module(vpath, name_hint="problem_var")
                     vinit = list(mod.get_init_inputs())
-                    vmodel = _build(mod, _to(vinit, self.device), self.seed, self.device)
+                    vmodel = _build(mod, _to(vinit, self.device), self.init_seed, self.device)
                     runner = _Runner(vmodel, self.device)
                     inputs = _gen_inputs(mod, self.seed + 70, self.device)
                     result = runner.run(inputs)
