@@ -114,17 +114,21 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     if ext.kind in ("expression", "statements", "function"):
         fwd = [i.name for i in ext.forward_inputs]
         ini = [i.name for i in ext.init_inputs]
-        block += ["", "", "@functools.lru_cache(maxsize=None)",
+        # One module per distinct set of init values, keyed by repr: lru_cache would merge 1, 1.0
+        # and True, and refuse a list argument (unhashable).
+        cache = C._fresh(f"_tz_built_{base}", taken | {wrapper, cls, builder})
+        block += ["", "", f"{cache} = {{}}", "", "",
                   f"def {builder}(*init):",
-                  "    return " + kern.cls + "(*init)",
+                  f"    key = repr(init)",
+                  f"    if key not in {cache}:",
+                  f"        {cache}[key] = " + kern.cls + "(*init)",
+                  f"    return {cache}[key]",
                   "", "",
                   f"def {wrapper}({', '.join(fwd + ini)}):",
                   f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
                   + (f" ({run_label})" if run_label else "") + '."""',
                   f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"]
         exported = wrapper
-        kern.imports.append("import functools") if "functools" not in (C.file_imports(src.tree)
-                                                                        if placement == "same-file" else {}) else None
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
     kernel_text = header + "\n" + "\n".join(block) + "\n# --- end Tritonize ---\n"
 
@@ -138,7 +142,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     else:
         if os.path.exists(module_path):
             raise ExtractError(f"{module_name}.py already exists next to {stem}.py; move it away or use --placement same-file")
-        imports = "\n".join(dict.fromkeys(["import functools", *kern.imports] if ext.kind != "module" else kern.imports))
+        imports = "\n".join(dict.fromkeys(kern.imports))
         new_module = {"path": module_path,
                       "text": f'"""Triton kernels for {stem}.py, written by Tritonize Apply."""\n{imports}\n\n\n{kernel_text}'}
         pkg = os.path.exists(os.path.join(os.path.dirname(module_path), "__init__.py"))
@@ -201,15 +205,23 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
                            "code); name an entry point or confirm the shapes")
     p = plan(text, path, ext, src, code, placement, run_label)
     recorded = _recorded(ext)
-    result: dict[str, Any] = {"extraction": ext.to_json(src), "text": p["text"], "module": p["module"],
-                              "edits": [_lsp_edit(src, e) for e in p["edits"]], "check": None}
+    # The backend works on LF text; what is written keeps the file's own line endings.
+    eol = "\r\n" if "\r\n" in text else "\n"
+
+    def keep_eol(t: str) -> str:
+        return t.replace("\n", eol) if eol != "\n" else t
+
+    module = dict(p["module"], text=keep_eol(p["module"]["text"])) if p["module"] else None
+    result: dict[str, Any] = {"extraction": ext.to_json(src), "text": keep_eol(p["text"]), "module": module,
+                              "edits": [dict(_lsp_edit(src, e), newText=keep_eol(e.text)) for e in p["edits"]],
+                              "check": None}
     p1 = applied_problem(p["text"], path, ext, p["edits"], recorded)
     result["appliedProblem"] = p1
     if check:
         result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout)
         if not result["check"]["ok"]:
             raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"])
-    result["diff"] = unified_diff(path, text, p["text"], p["module"])
+    result["diff"] = unified_diff(path, text.replace("\r\n", "\n"), p["text"], p["module"])
     return result
 
 

@@ -63,7 +63,8 @@ def _is_main_block(stmt: ast.stmt) -> bool:
 def is_constant_expr(node: ast.AST, constants: set[str]) -> bool:
     """Literals and arithmetic on them (and on other constant names): safe to copy."""
     for n in ast.walk(node):
-        if isinstance(n, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Tuple, ast.List, ast.operator, ast.unaryop,
+        # No lists: a copied list is a different object, so in-place changes would be lost.
+        if isinstance(n, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Tuple, ast.operator, ast.unaryop,
                           ast.Load, ast.expr_context)):
             continue
         if isinstance(n, ast.Name) and n.id in constants:
@@ -112,6 +113,7 @@ class Dependencies:
         self._seen: set[str] = set()
         self.star_imports = [s for s in src.tree.body if isinstance(s, ast.ImportFrom)
                              and any(a.name == "*" for a in s.names)]
+        self.rebound = rebound_globals(src.tree, self.bindings)
 
     def need(self, name: str, line: int | None, exclude: tuple[ast.AST, ...] = (), direct: bool = False) -> None:
         """`direct`: the extracted code itself reads `name` (a computed global then becomes an input
@@ -145,6 +147,15 @@ class Dependencies:
                     for n in ast.walk(d):
                         if isinstance(n, ast.Name):
                             self.need(n.id, stmt.lineno)
+            elif name in self.rebound and not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                # Its value changes while the program runs: a copy would freeze it. The extracted code
+                # reads it at the call site; a helper that reads it cannot be copied.
+                if not direct or self.copy_computed:
+                    raise ExtractError(f"'{name}' is a module global that the program reassigns "
+                                       f"(line {self.rebound[name]}); a copy of the code that reads it would "
+                                       "keep a stale value. Pass it as an argument instead", line)
+                if name not in self.inputs:
+                    self.inputs.append(name)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 value = stmt.value
                 const = is_constant_expr(value, self.constants)
@@ -178,6 +189,18 @@ class Dependencies:
             sp = self.src.span(stmt)
             parts.append(self.src.text[self.src.line_start(sp.start):sp.end])
         return "\n\n".join(_dedent_top(p) for p in parts)
+
+
+def rebound_globals(tree: ast.Module, bindings: dict[str, list[ast.stmt]]) -> dict[str, int]:
+    """Module names a function rebinds while the program runs (`global NAME` then an assignment) → the
+    line of that declaration. Top-level rebinding happens at import and is reproduced by copying every
+    binding statement in order. (Another module setting `mod.NAME = ...` cannot be seen here.)"""
+    out: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for n in node.names:
+                out.setdefault(n, node.lineno)
+    return out
 
 
 def _evaluated_outside(stmt: ast.stmt) -> list[ast.AST]:

@@ -60,6 +60,12 @@ def _chain(node: ast.AST, self_name: str | None) -> list[str] | None:
     return None
 
 
+# list/dict/set methods that change the object. Tensor methods of the same name do not exist
+# (Tensor.sort and Tensor.add return new tensors, so they are not listed).
+_CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update",
+                                 "setdefault", "popitem", "discard", "appendleft", "extendleft"})
+
+
 class _Events(ast.NodeVisitor):
     """Name loads and stores in evaluation order, with whether each store is unconditional."""
 
@@ -94,6 +100,11 @@ class _Events(ast.NodeVisitor):
                 self.visit(f.value)
             if f.attr.endswith("_") and not f.attr.startswith("_"):
                 self._mutates(f.value)
+            elif f.attr in _CONTAINER_MUTATORS:
+                # A kernel takes tensors and numbers; a Python container changed in place (a log, a
+                # cache) would be changed on a copy, or not at all.
+                raise ExtractError(f"the selection changes a Python container in place (.{f.attr}(…)); "
+                                   "select code without it", node.lineno)
         else:
             self.visit(f)
         for a in node.args:
@@ -179,9 +190,12 @@ class _Events(ast.NodeVisitor):
         raise ExtractError("the selection uses an assignment expression (:=); rewrite it as a statement", node.lineno)
 
     def visit_Global(self, node: ast.Global) -> None:
-        raise ExtractError("the selection declares global names", node.lineno)
+        raise ExtractError("the selection declares global names (" + ", ".join(node.names) + "); "
+                           "a kernel cannot rebind module variables", node.lineno)
 
-    visit_Nonlocal = visit_Global
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        raise ExtractError("the selection declares nonlocal names (" + ", ".join(node.names) + "); "
+                           "a kernel cannot rebind its caller's variables", node.lineno)
 
     def visit_Yield(self, node: ast.AST) -> None:
         raise ExtractError("the selection yields; generators cannot be extracted", node.lineno)  # type: ignore[attr-defined]

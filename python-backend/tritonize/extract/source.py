@@ -97,6 +97,9 @@ class SourceFile:
                     toks.append((s, e))
                 elif s < span.end and e > span.start:
                     # A token cut by the selection: the selection is not whole code.
+                    if tok.type == tokenize.STRING and tok.string.lstrip("rRbBuU")[:1] in ("f", "F"):
+                        raise ExtractError("the selection is inside an f-string; select the whole statement, "
+                                           "or move the expression out of the f-string first", tok.start[0])
                     raise ExtractError("the selection cuts a token in half; select whole statements or one expression",
                                        tok.start[0])
         except tokenize.TokenError as e:
