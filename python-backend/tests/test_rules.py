@@ -126,6 +126,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_identity_copy_kernel.py", "relu_positive.py", ("rejected",), rule("degenerate_domain")),
     ("cheat_constant_kernel.py", "nonneg_mask.py", ("rejected",), rule("degenerate_domain")),
     ("legit_relu_positive.py", "relu_positive.py", ("correct",), correct),
+    ("cheat_int_identity_copy.py", "int_mod_small.py", ("rejected",), rule("degenerate_domain")),
+    ("legit_int_mod.py", "int_mod_small.py", ("correct",), correct),
     # 3. work the recorder does not see
     ("cheat_grid_callback.py", "vector_add.py", ("rejected",), callback_fallback),
     ("cheat_autotune_prehook.py", "vector_add.py", ("rejected",), callback_fallback),
@@ -141,6 +143,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # 4. forged evidence
     ("cheat_numpy_bypass_forged_launch.py", "vector_add.py", ("rejected",), rule("output_not_from_kernel")),
     ("cheat_patch_recorder_globals.py", "vector_add.py", ("rejected",), any_rule("monkeypatch", "hidden_compute")),
+    ("cheat_allowlist_mutation.py", "softmax.py", ("rejected",), any_rule("monkeypatch")),
     ("cheat_getframe_harness.py", "vector_add.py", ("rejected",), rule("introspection", 'getattr(sys, "_get" + "frame")(1)')),
 ]
 

@@ -4,7 +4,8 @@ forge, because it is read from outside the process, by the kernel's accounting.
 Around each trial the judge snapshots the worker's threads, its descendant processes and their
 CPU time. Flags (thresholds; documented in docs/verifier-protocol.md):
 - `threads_after_forward`: threads that did not exist when the model was built are still alive
-  when forward has returned (torch's own pools are started before that baseline).
+  when forward has returned and are running, or used more than THREAD_CPU_S during the trial
+  (sleeping new threads are pools torch starts lazily; they are counted in the evidence only).
 - `children_after_forward`: any descendant process alive when forward has returned.
 - `host_cpu_time` (CUDA only; not the first trial or the shape-variation trial, which compile):
   host CPU seconds spent during the trial > HOST_CPU_SLACK_S + HOST_CPU_FACTOR x the reference's
@@ -24,12 +25,14 @@ from typing import Any, Iterator
 
 HOST_CPU_FACTOR = 20.0
 HOST_CPU_SLACK_S = 1.0
+THREAD_CPU_S = 0.02  # CPU a new thread may use during a trial and still count as idle
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass
 class Snapshot:
     threads: dict[int, str] = field(default_factory=dict)   # tid -> state letter
+    thread_cpu: dict[int, float] = field(default_factory=dict)  # tid -> CPU seconds so far
     children: dict[int, str] = field(default_factory=dict)  # pid -> command name
     cpu_s: float = 0.0                                       # worker + live descendants
     ok: bool = True
@@ -97,6 +100,7 @@ def snapshot(pid: int) -> Snapshot:
             t = _stat(f"/proc/{pid}/task/{tid}/stat")
             if t is not None:
                 snap.threads[int(tid)] = t[1][0]
+                snap.thread_cpu[int(tid)] = _cpu(t[1])
     except OSError:
         snap.ok = False
     snap.children = descendants(pid)
@@ -138,9 +142,14 @@ def trial_evidence(name: str, baseline: Snapshot, before: Snapshot, after: Snaps
     if not (baseline.ok and before.ok and after.ok):
         ev["unreadable"] = True
         return ev, flags
-    if new_threads:
-        flags.append({"rule": "threads_after_forward", "message": f"trial {name}: {len(new_threads)} thread(s) started "
-                      "by the candidate are still alive after forward returned (work outside forward?)"})
+    # A new thread that sleeps is a library's pool started lazily (torch's intra-op threads on the
+    # CPU, the profiler's); one that runs or ran during the trial is working outside forward.
+    working = [t for t in new_threads if after.threads[t] == "R"
+               or after.thread_cpu.get(t, 0.0) - before.thread_cpu.get(t, 0.0) > THREAD_CPU_S]
+    if working:
+        flags.append({"rule": "threads_after_forward", "message": f"trial {name}: {len(working)} thread(s) started "
+                      "after the model was built are still alive and working after forward returned "
+                      "(work outside forward?)"})
     if after.children:
         names = ", ".join(f"{n} ({p})" for p, n in list(after.children.items())[:4])
         flags.append({"rule": "children_after_forward", "message": f"trial {name}: child process(es) alive after "

@@ -111,10 +111,11 @@ class _Session:
         return shared.load(cmd.get(key) or [], cmd.get("_raw"))
 
     def start(self) -> bool:
-        self.integrity = hooks.Integrity.take()
         # The audit guard (worker/guard.py) is armed before the candidate is imported; its reader
-        # only reads the guard's evidence store, which the candidate cannot write to.
+        # only reads the guard's evidence store, which the candidate cannot write to. The integrity
+        # snapshot comes after arming, so it holds the attribution state arming sets.
         self.read = hooks.arm(os.path.realpath(self.path))
+        self.integrity = hooks.Integrity.take()
         try:
             self.mod = loader.load_module(self.path, name_hint="candidate")
             loader.require(self.mod, ["ModelNew"], self.path)

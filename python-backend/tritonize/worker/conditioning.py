@@ -107,12 +107,25 @@ class Conditioning:
             return None
 
 
-def broadened(inputs: list[Any], seed: int) -> list[Any]:
+def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[Any]:
     """The first trial's inputs with random signs and magnitudes spread over ~e^+-4: outside a
     distribution on which the op degenerates (relu of positive values is the identity,
-    |x| < 50 on N(0,1) is constant). Integer inputs (indices) are left alone."""
+    |x| < 50 on N(0,1) is constant). With `widen_ints`, integer inputs are drawn from a range
+    about 9x as wide, kept non-negative when they were (x % 7 is the identity on randint(0, 5));
+    the caller retries without when that breaks the reference (the integers were indices)."""
     out = []
     for k, x in enumerate(inputs):
+        if widen_ints and isinstance(x, torch.Tensor) and x.dtype not in (torch.bool,) and x.numel() \
+                and not x.is_floating_point() and not x.is_complex():
+            g = torch.Generator(device=x.device).manual_seed(seed + k)
+            lo, hi = int(x.min()), int(x.max())
+            span = hi - lo + 1
+            info = torch.iinfo(x.dtype)
+            new_lo = max(info.min, lo if lo >= 0 else lo - 4 * span - 8)
+            new_hi = min(info.max - 1, hi + 4 * span + 8)
+            out.append(torch.randint(new_lo, new_hi + 1, x.shape, generator=g, device=x.device, dtype=torch.int64)
+                       .to(x.dtype))
+            continue
         if isinstance(x, torch.Tensor) and x.is_floating_point():
             g = torch.Generator(device=x.device).manual_seed(seed + k)  # on the input's device
             sign = torch.randint(0, 2, x.shape, generator=g, device=x.device).float() * 2 - 1

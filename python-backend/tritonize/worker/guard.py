@@ -79,6 +79,10 @@ def _make_hook() -> Callable[[str, tuple], None]:
     registered: set[Any] = set()
     getframe = sys._getframe
     realpath = os.path.realpath
+    # Private copies: the module-level tables are reachable (and mutable) from candidate code, the
+    # hook's closure is not (audit hooks cannot be listed from Python).
+    refused = {**_PROCESS, **_INTROSPECT}
+    introspect = frozenset(_INTROSPECT)
 
     def kind_of(filename: str) -> str:
         k = cache.get(filename)
@@ -127,7 +131,7 @@ def _make_hook() -> Callable[[str, tuple], None]:
             return
         if not state["armed"]:
             return
-        rule = _PROCESS.get(event) or _INTROSPECT.get(event)
+        rule = refused.get(event)
         if rule is None:
             if event.startswith("ctypes."):
                 rule = "ctypes"
@@ -138,7 +142,7 @@ def _make_hook() -> Callable[[str, tuple], None]:
         state["busy"] = True
         try:
             frame = getframe(1)
-            if event in _INTROSPECT:
+            if event in introspect:
                 # The direct caller: torch and Triton read frames and code objects all the time.
                 culprit = kind_of(frame.f_code.co_filename) == "candidate"
             else:
@@ -237,3 +241,5 @@ def classify(filename: str) -> str:
 def set_candidate(path: str) -> None:
     _CLASSIFY["candidate"] = os.path.realpath(path)
     _CLASSIFY["cache"].clear()
+    # Fixed now, before the candidate loads, so the integrity snapshot covers the table itself.
+    _CLASSIFY["roots"] = sorted(_roots().items(), key=lambda kv: -len(kv[0]))

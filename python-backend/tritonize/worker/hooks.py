@@ -26,7 +26,9 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 # Ops that only allocate, describe or re-view memory: a kernel wrapper legitimately uses them.
-_ALLOC_AND_VIEW = {
+# frozensets: a candidate that reaches this module (sys.modules, __globals__) cannot add to them,
+# and rebinding the name shows in the integrity snapshot (every global of this module is in it).
+_ALLOC_AND_VIEW = frozenset({
     "empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like",
     "new_zeros", "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "fill", "fill_", "zero_",
     "view", "_unsafe_view", "reshape", "_reshape_alias", "as_strided", "expand", "permute", "transpose",
@@ -34,14 +36,14 @@ _ALLOC_AND_VIEW = {
     "unbind", "alias", "detach", "lift_fresh", "view_as", "expand_as", "flatten", "unflatten", "movedim",
     "resize_", "set_", "_local_scalar_dense", "sym_size", "sym_stride", "sym_numel", "sym_storage_offset",
     "is_contiguous", "contiguous", "record_stream", "dim", "size", "stride", "numel", "_to_copy_meta",
-}
+})
 # Composite or bookkeeping ops the profiler names but the dispatch recorder sees decomposed.
-_WITNESS_NEUTRAL = {"item", "type_as", "is_same_size", "resolve_conj", "resolve_neg", "result_type", "is_nonzero",
+_WITNESS_NEUTRAL = frozenset({"item", "type_as", "is_same_size", "resolve_conj", "resolve_neg", "result_type", "is_nonzero",
                     "broadcast_tensors", "detach_", "requires_grad_", "_has_compatible_shallow_copy_type",
                     "lift", "lift_fresh_copy", "_nested_tensor_from_mask_left_aligned", "align_to", "refine_names",
-                    "_reshape_copy", "stride", "size", "is_pinned", "conj", "_conj", "_neg_view"}
+                    "_reshape_copy", "stride", "size", "is_pinned", "conj", "_conj", "_neg_view"})
 # Ops that move or convert data without computing the answer: allowed, but listed as evidence.
-_DATA_MOVEMENT = {"clone", "copy_", "_to_copy", "to", "cat", "stack", "_copy_from", "_copy_from_and_resize"}
+_DATA_MOVEMENT = frozenset({"clone", "copy_", "_to_copy", "to", "cat", "stack", "_copy_from", "_copy_from_and_resize"})
 
 
 @dataclass
@@ -528,6 +530,11 @@ class Observation:
                 "evidence_events": len(events)}
 
 
+# Globals of this module that change by design while a job runs (their objects stay the same or
+# carry no authority): left out of the identity snapshot.
+_STATE = frozenset({"EXPECTED_STREAM"})
+
+
 def _critical() -> dict[str, Callable[[], Any]]:
     """Name -> getter of each object whose replacement would let a candidate fool the verifier."""
     import builtins
@@ -572,9 +579,12 @@ def _critical() -> dict[str, Callable[[], Any]]:
     attr("sys.addaudithook", _sys, "addaudithook")
     this = _sys.modules[__name__]
     for mod, label in ((this, "tritonize.hooks"), (guard, "tritonize.guard")):
-        for n, v in list(vars(mod).items()):
-            if callable(v) and not n.startswith("__"):
+        # Every global, not only functions: the op allow-lists and attribution tables are data.
+        for n in list(vars(mod)):
+            if not n.startswith("__") and n not in _STATE:
                 attr(f"{label}.{n}", mod, n)
+    for key in ("roots", "candidate"):  # the attribution table: its entries, not only the dict
+        getters[f"tritonize.guard._CLASSIFY[{key}]"] = (lambda k=key: guard._CLASSIFY.get(k))
     for cls_, label in ((OpRecorder, "OpRecorder"), (Observation, "Observation"), (pd.TorchDispatchMode, "TorchDispatchMode"),
                         (tprof.profile, "torch.profiler.profile")):
         for n, v in list(vars(cls_).items()):

@@ -260,6 +260,7 @@ class _Server:
             self.held, self.pristine, self.for_candidate = [], [], []
         extra: dict[str, list[Any]] = {}
         note = None
+        result: Any = None
         try:
             mod, runner = self.mod, self.runner
             if kind == "random":
@@ -269,7 +270,15 @@ class _Server:
             elif kind == "bench":
                 inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
             elif kind == "broadened":  # the first trial's inputs, signs and magnitudes spread
-                inputs = broadened(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 90)
+                first = _gen_inputs(mod, self.seed + 1, self.device)
+                inputs = broadened(first, self.seed + 90, widen_ints=True)
+                try:
+                    result = runner.run(inputs)
+                except torch.OutOfMemoryError:
+                    raise
+                except Exception:  # the integers were indices or sizes: widen only the floats
+                    inputs = broadened(first, self.seed + 90)
+                    result = None
             elif kind == "variation":
                 found = self._variation()
                 if isinstance(found, str):
@@ -281,7 +290,7 @@ class _Server:
                 var_params = describe_params(vmodel)
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
-            if kind != "variation":
+            if kind not in ("variation", "broadened") or result is None:
                 result = runner.run(inputs)
         except torch.OutOfMemoryError as exc:
             mem = _device_memory(self.device) or {}
