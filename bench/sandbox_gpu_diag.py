@@ -25,27 +25,76 @@ NO_SCOPE = ("_A = sandbox._RulesetAttr\n"
             "sandbox._RulesetAttr = type('A', (_A,), {'__init__': lambda s, f, n, c: _A.__init__(s, f, n, 0)})\n")
 NO_NET = ("_B = sandbox._RulesetAttr\n"
           "sandbox._RulesetAttr = type('B', (_B,), {'__init__': lambda s, f, n, c: _B.__init__(s, f, 0, c)})\n")
+# Bisection of the filesystem rules: read everything; read+write+ioctl on all of /dev; on everything;
+# Landlock not handling device ioctls at all.
+READ_ALL = "sandbox.READ_FILES = sandbox.READ_FILES + ['/']\n"
+DEV_ALL = "sandbox.device_files = lambda: ['/dev']\nsandbox.READ_FILES = sandbox.READ_FILES + ['/dev']\n"
+RW_ALL = "sandbox.device_files = lambda: ['/']\nsandbox.READ_FILES = sandbox.READ_FILES + ['/']\n"
+NO_IOCTL = "_f = sandbox.fs_rights\nsandbox.fs_rights = lambda abi: _f(abi) & ~sandbox.FS_IOCTL_DEV\n"
 VARIANTS = {
     "design": "",
-    "no_shm": NO_SHM,
-    "no_shm_no_scope": NO_SHM + NO_SCOPE,
-    "no_shm_no_net": NO_SHM + NO_NET,
+    "init_first": "INIT_FIRST = True\n",  # CUDA started (device files opened) before Landlock applies
+    "read_all": READ_ALL,
+    "dev_all": DEV_ALL,
+    "rw_all": RW_ALL,
+    "rw_all_no_scope_net": RW_ALL + NO_SCOPE + NO_NET,
+    "no_ioctl_rule": NO_IOCTL,
+    "no_scope": NO_SCOPE,
     "no_seccomp": "sandbox._install_seccomp = lambda p: None\n",
     "no_landlock": "sandbox.landlock_abi = lambda: (0, 'off')\n",
 }
 BODY = r'''
 import json, os, sys
 from tritonize.worker import sandbox
+INIT_FIRST = False
 {patch}
+if INIT_FIRST:
+    import torch
+    torch.cuda.init()
+    torch.ones(1, device="cuda")
+probe = {{}}
+for path, flags in (("/dev/nvidiactl", os.O_RDWR), ("/dev/nvidia0", os.O_RDWR), ("/dev/nvidia-uvm", os.O_RDWR),
+                    ("/dev/nvidia-uvm-tools", os.O_RDWR), ("/proc/driver/nvidia/params", os.O_RDONLY),
+                    ("/proc/self/maps", os.O_RDONLY), ("/sys/devices/system/cpu/online", os.O_RDONLY)):
+    probe[path] = "pre:" + ("ok" if os.path.exists(path) else "absent")
 st = sandbox.apply(sys.argv[1], sys.argv[2], [os.getppid()])
 import torch
+for path, flags in (("/dev/nvidiactl", os.O_RDWR), ("/dev/nvidia0", os.O_RDWR), ("/dev/nvidia-uvm", os.O_RDWR),
+                    ("/dev/nvidia-uvm-tools", os.O_RDWR), ("/proc/driver/nvidia/params", os.O_RDONLY),
+                    ("/proc/self/maps", os.O_RDONLY), ("/sys/devices/system/cpu/online", os.O_RDONLY)):
+    try:
+        os.close(os.open(path, flags))
+        probe[path] = "ok"
+    except OSError as e:
+        probe[path] = f"errno {{e.errno}}"
+try:
+    import tempfile
+    with tempfile.NamedTemporaryFile(dir="/dev/shm") as f:
+        probe["/dev/shm create"] = "ok"
+except OSError as e:
+    probe["/dev/shm create"] = f"errno {{e.errno}}"
 try:
     torch.cuda.init()
     ok, err = torch.ones(3, device="cuda").sum().item() == 3, ""
+    import triton, triton.language as tl
+    from kern import add_one
+    x = torch.zeros(1024, device="cuda")
+    add_one[(4,)](x, 1024, B=256)
+    torch.cuda.synchronize()
+    ok = ok and x.sum().item() == 1024
 except Exception as e:
-    ok, err = False, repr(e)[:160]
-print(json.dumps({{"cuda_ok": ok, "error": err, "sandbox": st["summary"]}}))
+    ok, err = False, repr(e)[:200]
+print(json.dumps({{"cuda_ok": ok, "error": err, "sandbox": st["summary"], "fs": st["protections"]["filesystem"]["detail"][:150], "probe": probe}}))
 '''
+KERNEL = """import triton
+import triton.language as tl
+
+
+@triton.jit
+def add_one(x, n, B: tl.constexpr):
+    o = tl.program_id(0) * B + tl.arange(0, B)
+    tl.store(x + o, tl.load(x + o, mask=o < n) + 1, mask=o < n)
+"""
 
 
 def main() -> None:
@@ -58,11 +107,15 @@ def main() -> None:
         env = {**os.environ, **scratch_env(home), "TRITONIZE_DEVICE": "cuda", "PYTHONPATH": str(BACKEND)}
         for x in (home, job, env["TMPDIR"], env["TRITON_CACHE_DIR"]):
             os.makedirs(x, exist_ok=True)
-        procs[name] = subprocess.Popen([sys.executable, "-c", BODY.format(patch=patch), home, job], env=env, cwd=home,
+        with open(os.path.join(home, "kern.py"), "w") as f:
+            f.write(KERNEL)
+        with open(os.path.join(home, "diag.py"), "w") as f:
+            f.write(BODY.format(patch=patch))
+        procs[name] = subprocess.Popen([sys.executable, os.path.join(home, "diag.py"), home, job], env=env, cwd=home,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for name, p in procs.items():
         out, err = p.communicate(timeout=300)
-        print(f"{name:18s} {out.strip()[-400:] or err.strip()[-400:]}")
+        print(f"{name:20s} {out.strip()[-700:] or err.strip()[-700:]}", flush=True)
 
 
 if __name__ == "__main__":
