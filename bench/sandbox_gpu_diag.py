@@ -31,8 +31,19 @@ READ_ALL = "sandbox.READ_FILES = sandbox.READ_FILES + ['/']\n"
 DEV_ALL = "sandbox.device_files = lambda: ['/dev']\nsandbox.READ_FILES = sandbox.READ_FILES + ['/dev']\n"
 RW_ALL = "sandbox.device_files = lambda: ['/']\nsandbox.READ_FILES = sandbox.READ_FILES + ['/']\n"
 NO_IOCTL = "_f = sandbox.fs_rights\nsandbox.fs_rights = lambda abi: _f(abi) & ~sandbox.FS_IOCTL_DEV\n"
+def _rw(*paths: str) -> str:  # read + write + device ioctls on these paths, on top of the design
+    return (f"_d = sandbox.device_files\nsandbox.device_files = lambda: _d() + {list(paths)!r}\n"
+            f"sandbox.READ_FILES = sandbox.READ_FILES + {list(paths)!r}\n")
+
+
+PID_RW = ("_d = sandbox.device_files\nsandbox.device_files = lambda: _d() + [f'/proc/{os.getpid()}']\n")
 VARIANTS = {
     "design": "",
+    "rw_proc_pid": PID_RW,
+    "rw_proc": _rw("/proc"),
+    "rw_sys": _rw("/sys"),
+    "rw_tmp_run_var": _rw("/tmp", "/run", "/var"),
+    "rw_etc_usr_opt": _rw("/etc", "/usr", "/opt"),
     "init_first": "INIT_FIRST = True\n",  # CUDA started (device files opened) before Landlock applies
     "read_all": READ_ALL,
     "dev_all": DEV_ALL,
@@ -97,7 +108,25 @@ def add_one(x, n, B: tl.constexpr):
 """
 
 
+def _top_level_variants() -> dict[str, str]:
+    """DIAG_TOP=1: one variant per top-level folder (read + write + ioctl there, on top of the
+    design), to find the one CUDA needs."""
+    out = {}
+    for name in sorted(os.listdir("/")):
+        p = "/" + name
+        if os.path.isdir(p) and not os.path.islink(p) and name not in ("dev",):
+            out["rw_" + name] = _rw(p)
+    return out
+
+
 def main() -> None:
+    if os.environ.get("DIAG_ONLY"):  # the design against the variant that made CUDA start
+        keep = {"design", "rw_proc_pid", "rw_proc", "no_landlock"}
+        for k in [k for k in VARIANTS if k not in keep]:
+            del VARIANTS[k]
+    if os.environ.get("DIAG_TOP"):
+        VARIANTS.clear()
+        VARIANTS.update({"design": "", **_top_level_variants(), "rw_all": RW_ALL})
     from tritonize.judge.process import scratch_env
 
     procs = {}
@@ -111,7 +140,11 @@ def main() -> None:
             f.write(KERNEL)
         with open(os.path.join(home, "diag.py"), "w") as f:
             f.write(BODY.format(patch=patch))
-        procs[name] = subprocess.Popen([sys.executable, os.path.join(home, "diag.py"), home, job], env=env, cwd=home,
+        cmd = [sys.executable, os.path.join(home, "diag.py"), home, job]
+        if name == "design" and os.environ.get("DIAG_STRACE"):  # failed file/ioctl calls, every thread
+            cmd = ["strace", "-f", "-Z", "-o", os.environ["DIAG_STRACE"], "-e",
+                   "trace=%file,ioctl,mknodat,socket,connect", *cmd]
+        procs[name] = subprocess.Popen(cmd, env=env, cwd=home,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for name, p in procs.items():
         out, err = p.communicate(timeout=300)

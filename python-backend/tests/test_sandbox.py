@@ -449,7 +449,8 @@ def test_cuda_kernel_compiles_inside(tmp_path):
     home, job = tmp_path / "home", tmp_path / "job"
     job.mkdir()
     (job / "probe.py").write_text(CUDA_PROBE)  # Triton reads a kernel's source from its file
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent), **process.scratch_env(str(home))}
+    # TRITONIZE_DEVICE=cuda as a CUDA worker has it: the CUDA-only rules (/proc/PID, /dev/shm) hang on it.
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent), **process.scratch_env(str(home)), "TRITONIZE_DEVICE": "cuda"}
     for d in (home, Path(env["TMPDIR"]), Path(env["TRITON_CACHE_DIR"])):
         d.mkdir(parents=True, exist_ok=True)
     out = subprocess.run([sys.executable, str(job / "probe.py"), str(home), str(job)], capture_output=True, text=True,

@@ -10,8 +10,9 @@ worker writes goes to `home/` of that folder, which is HOME, TMPDIR and every ca
 
 What the domain allows (everything else is denied):
 - read + execute: Python's prefixes, sys.path folders, /usr /bin /sbin /lib*, CUDA folders named
-  by the environment;
-- read: a few /etc files, /sys, this process's /proc entry and a few /proc files, `job/`;
+  by the environment, the C compiler's install folder;
+- read: a few /etc files, /sys, this process's /proc entry (CUDA: read + write + truncate, the
+  driver needs it) and a few /proc files, `job/`;
 - read + write: `home/`, /dev/null, and /dev/nvidia* (with device ioctls, ABI 5);
 - no TCP bind/connect (ABI 4), no signals or abstract UNIX sockets outside the domain (ABI 6).
 Landlock alone also denies ptrace of processes outside the domain and mount operations.
@@ -255,6 +256,15 @@ def read_exec_dirs() -> list[str]:
         if v:
             dirs.append(v if os.path.isdir(v) else os.path.dirname(v))
     dirs += [p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p]
+    # The C compiler Triton builds its launcher with (gcc under /opt/gcc on the H200 machine): its
+    # whole install (cc1, as, ld, headers), found the way Triton finds it.
+    import shutil
+
+    for cc in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        found = shutil.which(cc) if cc else None
+        if found:
+            real = os.path.realpath(found)
+            dirs += [os.path.dirname(os.path.dirname(real)), os.path.dirname(os.path.dirname(found))]
     # Packages found through .pth files or namespace tricks still need their real folder.
     import importlib.util
 
@@ -438,7 +448,13 @@ def _landlock(abi: int, home: str, job_dir: str) -> None:
         if not _add(ruleset, nrs["add"], job_dir, READ, handled_fs):
             raise OSError(errno.ENOENT, f"job folder {job_dir} is missing")
         if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
-            # cuInit fails (error 304) unless it can create its shared-memory files here.
+            # cuInit fails with error 304 ("OS call failed") unless it can write and truncate files
+            # under this process's own /proc entry (bisected on the H200 with
+            # bench/sandbox_gpu_diag.py: read+write on /proc, then on /proc/PID, made it start; on
+            # every other top-level folder it did not; write without truncate did not). Own entry
+            # only: other processes' /proc stays unreadable.
+            _add(ruleset, nrs["add"], f"/proc/{os.getpid()}", READ | DEVICE_RW, handled_fs)
+            # cuInit also needs to create its shared-memory files here.
             _add(ruleset, nrs["add"], "/dev/shm", SHM_RIGHTS, handled_fs)
             # The driver may create its device nodes (nvidia-uvm, nvidia-caps) on first use.
             _add(ruleset, nrs["add"], "/dev", FS_MAKE_CHAR | FS_MAKE_DIR, handled_fs)
