@@ -33,13 +33,13 @@ function workspaceRoot(doc: vscode.TextDocument): string {
 }
 
 /** Asks "Looks right / Edit" until the user accepts or cancels. Returns false on cancel. The
- * TODO list is re-read from the document each time, so fixed placeholders stop being asked for. */
+ * GUESSED list is re-read from the document each time, so confirmed shapes stop being asked for. */
 async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits: boolean): Promise<boolean> {
   const editor = await showOnce(problemUri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
   const doc = editor.document;
   for (;;) {
     const left = remainingTodos(doc.getText(), todos);
-    const fill = left.length ? ` Fill in first (marked TODO): ${left.join('; ')}.` : '';
+    const fill = left.length ? ` Confirm first (marked GUESSED in get_inputs): ${left.join('; ')}.` : '';
     const kept = keptEdits ? ' (your edits from the last run of this selection are kept)' : '';
     const pick = await vscode.window.showInformationMessage(
       `Tritonize: this is the problem the model will solve${kept} (Model = your selection; get_inputs = example inputs).${fill} Does it look right?`,

@@ -1,7 +1,7 @@
 // The user's edits to a generated problem.py survive a re-run. Each run remembers which draft it
 // started from (the text built from the selection); when the user saves that run's problem.py with
 // changes (filled-in shapes, other dtypes), the edited text is kept for that draft, and the next
-// run from the same selection starts from it instead of the TODO placeholders.
+// run from the same selection starts from it instead of the guessed shapes (marked GUESSED).
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -65,11 +65,14 @@ function trim(runs: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(runs).sort((a, b) => b[0].localeCompare(a[0])).slice(0, MAX_KEPT));
 }
 
-/** The TODOs of the draft still present in `text` (the builder writes each as `# TODO: <what>`). */
+/** The guessed inputs of the draft still marked in `text`. The backend writes each guessed input of
+ * get_inputs as `<value>,  # <input>  # GUESSED: confirm`; deleting the marker (or the line)
+ * confirms it. `todos` are the draft's `<input>: <what to do>` lines. */
 export function remainingTodos(text: string, todos: string[]): string[] {
-  if (!text.includes('TODO')) return [];
+  const marked = text.split('\n').filter((line) => line.includes('# GUESSED'));
+  if (!marked.length) return [];
   return todos.filter((t) => {
-    const what = t.includes(': ') ? t.slice(t.indexOf(': ') + 2) : t;
-    return text.includes(`TODO: ${what}`) || text.includes(what);
+    const input = t.includes(': ') ? t.slice(0, t.indexOf(': ')) : t;
+    return marked.some((line) => line.includes(`# ${input}  # GUESSED`));
   });
 }
