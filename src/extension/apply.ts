@@ -87,7 +87,8 @@ const proposals = new Map<string, string>();
 let pending: ((accept: boolean) => void) | null = null;
 let registered = false;
 
-function registerPreview(): void {
+/** At activation: the Accept/Discard commands are contributed (buttons on the proposed diff). */
+export function registerPreview(): void {
   if (registered) return;
   registered = true;
   vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(uri.path) ?? '' });

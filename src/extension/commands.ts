@@ -3,7 +3,7 @@
 // package.json hides them in untrusted workspaces (a keybinding or another extension can still call them).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { atReducedSizes, candidateLabel, REDUCED_SIZES_NOTE } from '../core/protocol/view';
+import { candidateLabel, reducedSuffix } from '../core/protocol/view';
 import { applyCandidate, pickPlacement, type Placement } from './apply';
 import { readSettings, verifyOptions } from './config';
 import { showOnce, type ReadOnlyViews } from './editors';
@@ -105,7 +105,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
       runs.update(owner.run);
     }
     const ok = report.verdict === 'correct';
-    const reduced = atReducedSizes(report) ? ` (${REDUCED_SIZES_NOTE})` : '';
+    const reduced = reducedSuffix(report);
     const text = `Tritonize: ${path.basename(file.fsPath)} — ${report.verdict}: ${report.summary}${reduced}`;
     ctx.log.info(`verify ${vscode.workspace.asRelativePath(file)}: ${report.verdict} — ${report.summary}${reduced}`);
     void (ok ? vscode.window.showInformationMessage(text) : vscode.window.showWarningMessage(text, 'Show problems'))
@@ -133,7 +133,13 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     ctx.log.info(`apply: candidate ${label} of run ${run.id} (${cand.report?.verdict ?? 'not verified'}) into ${where} as ${placement}`);
     try {
       const applied = await applyCandidate(await ctx.backend(), origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
-      if (applied) ctx.log.info(`apply: candidate ${label} applied to ${where}`);
+      if (applied) {
+        ctx.log.info(`apply: candidate ${label} applied to ${where}`);
+        // Verified in the interpreter: the edited program needs it too on a machine without a GPU.
+        const cpu = cand.report?.device?.interpreter
+          ? ' There is no CUDA GPU here: run the program with TRITON_INTERPRET=1 (Triton\'s CPU interpreter).' : '';
+        void vscode.window.showInformationMessage(`Tritonize: candidate ${label} applied to ${where}; one undo (Ctrl+Z) reverts it.${cpu}`);
+      }
       else ctx.log.info(`apply: candidate ${label} not applied (cancelled or refused)`);
       return applied;
     } catch (err) {

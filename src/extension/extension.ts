@@ -1,6 +1,7 @@
 // Entry point: builds the one Ctx, registers commands and the panel, and starts the kernel server.
 // Everything here is wiring; the behaviour lives in the modules it imports.
 import * as vscode from 'vscode';
+import { registerPreview } from './apply';
 import { registerCommands } from './commands';
 import { trackContextKeys } from './contextKeys';
 import { Ctx } from './ctx';
@@ -25,6 +26,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trit
   const originals = new OriginalSelections();
   const views = new ReadOnlyViews();
   const commands = registerCommands(ctx, runs, panel, originals, views);
+  registerPreview();
   extension.subscriptions.push(
     ctx,
     panel,

@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 // The panel's own naming ("2.1" = turn 2, first candidate), so messages and panel agree.
-import { atReducedSizes, candidateLabel, REDUCED_SIZES_NOTE } from '../core/protocol/view';
+import { candidateLabel, reducedSuffix } from '../core/protocol/view';
 import { checkEndpoint, endpointProblem } from '../core/llm/check';
 import { readSettings, type Settings } from './config';
 import { UserError, type Ctx } from './ctx';
@@ -213,7 +213,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   } else if (best?.path && best.report?.verdict === 'correct') {
     const label = `candidate ${candidateLabel(best, run)}`;
     if (opts.showDiff !== false) await showCandidateDiff(originals, runId, doc.fileName, best.path, `${label} (correct)`);
-    const reduced = atReducedSizes(best.report) ? ` (${REDUCED_SIZES_NOTE})` : '';
+    const reduced = reducedSuffix(best.report);
     void vscode.window.showInformationMessage(`Tritonize: ${label} is correct — ${best.report.summary}${reduced}`, 'Apply', 'Show panel').then((pick) => {
       if (pick === 'Apply') void vscode.commands.executeCommand('tritonize.applyCandidate', { runId, candidateId: best.id });
       if (pick === 'Show panel') void panel.reveal();

@@ -2,7 +2,7 @@
 // history, and a Markdown rendering of a run for "Copy/Export report".
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { atReducedSizes, candidateLabel, REDUCED_SIZES_NOTE } from '../core/protocol/view';
+import { candidateLabel, reducedSuffix } from '../core/protocol/view';
 import { RunStore } from '../core/store';
 import type { Run, RunSummary } from './protocol';
 
@@ -33,7 +33,7 @@ export function reportMarkdown(run: Run): string {
   ];
   for (const c of run.candidates) {
     const t = c.report?.timings;
-    const note = atReducedSizes(c.report) ? ` (${REDUCED_SIZES_NOTE})` : '';
+    const note = reducedSuffix(c.report);
     lines.push(`| ${candidateLabel(c, run)} | ${c.turn} | ${c.report?.verdict ?? c.stage} | ${((c.report?.summary ?? c.error ?? '') + note).replace(/\|/g, '\\|')} | ${t?.speedup_vs_eager?.toFixed(2) ?? '—'} |`);
   }
   return lines.join('\n') + '\n';

@@ -16,3 +16,8 @@ export function atReducedSizes(report: VerifyReport | null | undefined): boolean
   const r = (report as { reduced_sizes?: unknown } | null | undefined)?.reduced_sizes;
   return r != null && r !== false;
 }
+
+/** " (checked at reduced sizes …)" after a summary, unless the backend's summary already says it. */
+export function reducedSuffix(report: VerifyReport | null | undefined): string {
+  return atReducedSizes(report) && !report!.summary.includes(REDUCED_SIZES_NOTE) ? ` (${REDUCED_SIZES_NOTE})` : '';
+}
