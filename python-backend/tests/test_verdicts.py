@@ -138,6 +138,13 @@ def mismatch(reason_has: tuple[str, ...] = (), kb: bool | None = None, trial_nam
     return check
 
 
+def wrong_at_store(rep: dict, cand: Path) -> None:
+    """The mismatch is pinned on the line that writes the wrong value (the kernel's one store)."""
+    mismatch(kb=False)(rep, cand)
+    assert {d["line"] for d in diags(rep, "mismatch")} == {line_of(cand, "tl.store(out_ptr + offs, a - b")}, \
+        rep["diagnostics"]
+
+
 def off_by_one(rep: dict, cand: Path) -> None:
     mismatch(index=[2999])(rep, cand)
     bad = failing_output(rep)
@@ -302,7 +309,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("autotune_multi_config.py", "vector_add.py", ("correct",), correct_with("add_kernel")),
     # wrong
     ("wrong_off_by_one_mask.py", "vector_add.py", ("incorrect",), off_by_one),
-    ("wrong_op.py", "vector_add.py", ("incorrect",), mismatch(kb=False)),
+    ("wrong_op.py", "vector_add.py", ("incorrect",), wrong_at_store),
     ("wrong_dtype.py", "vector_add.py", ("incorrect",), mismatch(("float64", "float32"))),
     ("wrong_shape.py", "row_sum.py", ("incorrect",), mismatch(("[64, 1]", "[64]"))),
     ("wrong_nan_softmax.py", "softmax.py", ("incorrect",), nan_heavy_tailed),

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from .compare import Policy, compare_output, degenerate
+from .fault_line import fault_line
 from .report import Report
 
 
@@ -267,7 +268,10 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             return rep.end("incorrect", msg)
         bad = next(o for o in t["outputs"] if not o["ok"])
         kernels = anticheat["triton_kernels"]
-        line = (kernel_line(rep, kernels[0]) if kernels else 0) or forward_line
+        # The line that wrote (or computed) the wrong value when the kernel has one store; its def
+        # line otherwise (judge/fault_line.py).
+        line = ((fault_line(Path(rep.r["candidate"]), kernels[0]) or kernel_line(rep, kernels[0])) if kernels else 0) \
+            or forward_line
         # Wrong only by a little: within KernelBench's loose 1e-2 yet far outside what the
         # reference's own rounding explains. Name it, so it isn't mistaken for a pass elsewhere.
         rule = ("precision_downgrade" if bad.get("passes_kernelbench_tol") and bad.get("cand_err_vs_fp64") is not None
