@@ -349,7 +349,7 @@ function renderCandidates(run: Run | null): void {
 
 function openDiff(run: Run, c: Candidate): void {
   select(run, c);
-  post({ type: 'openDiff', runId: run.id, candidateId: c.id });
+  if (c.path) post({ type: 'openDiff', runId: run.id, candidateId: c.id }); // no file yet: select only
   render();
 }
 
@@ -364,7 +364,7 @@ function actionBar(run: Run, c: Candidate): HTMLElement {
     'div',
     { class: 'toolbar actions', role: 'toolbar', 'aria-label': `Actions for candidate ${label}` },
     h('span', { class: 'actions-label' }, `Candidate ${label}:`),
-    btn('Open diff', 'act-diff', { type: 'openDiff', ...ids }),
+    btn('Open diff', 'act-diff', { type: 'openDiff', ...ids }, { disabled: !c.path, title: c.path ? undefined : 'No file yet: the model has not finished this candidate' }),
     btn('Diagnostics / report', 'act-report', { type: 'openReport', ...ids }, { disabled: !c.report }),
     btn('LLM reply', 'act-reply', { type: 'openReply', ...ids }, { disabled: c.stage === 'generating', title: 'The model\'s whole reply, as it was sent' }),
     btn('Apply', 'act-apply', { type: 'apply', ...ids }, { primary: true, disabled: !correct, title: correct ? undefined : 'Only a correct candidate can be applied' }),

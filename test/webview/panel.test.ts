@@ -248,6 +248,22 @@ describe('webview panel (Chromium)', function () {
     assert.notEqual(await page.$eval('#chart-bars', (c) => (c as HTMLCanvasElement).toDataURL()), before);
   });
 
+  it('a candidate with no file yet is selected by a click, but offers no diff', async () => {
+    page = await open();
+    const next = PanelState.parse(structuredClone(cudaState));
+    const c31 = next.current!.candidates[4]!;
+    c31.stage = 'generating';
+    c31.path = null;
+    c31.report = null;
+    await sendToPanel(page, { type: 'state', state: next });
+    await page.waitForSelector('tr[data-candidate="c31"]');
+    const before = (await posted(page)).length;
+    await page.click('tr[data-candidate="c31"] th button.link');
+    await page.waitForSelector('button[data-focus="act-diff"]');
+    assert.equal(await page.$eval('button[data-focus="act-diff"]', (b) => (b as HTMLButtonElement).disabled), true);
+    assert.deepEqual((await posted(page)).slice(before).filter((m) => (m as { type: string }).type === 'openDiff'), []);
+  });
+
   it('shows a generating candidate\'s reply as it streams: last 40 lines, updated, followed to the end', async () => {
     page = await open('dark');
     const streaming = (code: string) => {
