@@ -10,6 +10,8 @@ export const KEYS = {
   activeIsCandidate: 'tritonize.activeIsCandidate',
   canApply: 'tritonize.canApply',
   running: 'tritonize.running',
+  interpreterSet: 'tritonize.interpreterSet',
+  apiKeySet: 'tritonize.apiKeySet',
 } as const;
 
 /** A file the candidate commands apply to: a generated `cand-*.py`, or a module defining
@@ -39,4 +41,18 @@ export function trackContextKeys(runs: RunsModel): vscode.Disposable {
     runs.onDidChange(onRuns),
   ];
   return vscode.Disposable.from(...subs);
+}
+
+/** Walkthrough completion for what is already set up (by `npm start`, or in an earlier session):
+ * the interpreter setting has a value; an API key is stored. */
+export function trackSetupKeys(secrets: vscode.SecretStorage, hasApiKey: () => Promise<boolean>): vscode.Disposable {
+  const set = (key: string, value: boolean) => void vscode.commands.executeCommand('setContext', key, value);
+  const onConfig = () => set(KEYS.interpreterSet, !!vscode.workspace.getConfiguration('tritonize').get<string>('python.interpreter'));
+  const onSecrets = () => void hasApiKey().then((has) => set(KEYS.apiKeySet, has), () => undefined);
+  onConfig();
+  onSecrets();
+  return vscode.Disposable.from(
+    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('tritonize.python.interpreter')) onConfig(); }),
+    secrets.onDidChange(onSecrets),
+  );
 }

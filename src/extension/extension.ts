@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { registerPreview } from './apply';
 import { registerCommands } from './commands';
-import { trackContextKeys } from './contextKeys';
+import { trackContextKeys, trackSetupKeys } from './contextKeys';
 import { Ctx } from './ctx';
 import { ORIGINAL_SCHEME, OriginalSelections } from './diff';
 import { ReadOnlyViews, VIEW_SCHEME } from './editors';
@@ -38,6 +38,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trit
     views,
     ...commands.disposables,
     trackContextKeys(runs),
+    trackSetupKeys(extension.secrets, async () => !!(await ctx!.apiKey.get())),
   );
   ctx.log.info(`Tritonize ${extension.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`);
   void ctx.startServer();

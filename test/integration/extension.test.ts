@@ -44,6 +44,10 @@ describe('extension: registration and settings', () => {
     assert.equal(pkg.icon, 'media/icon.png');
     const steps = pkg.contributes.walkthroughs[0].steps.map((s: { id: string }) => s.id);
     assert.deepEqual(steps, ['interpreter', 'llm', 'generate']);
+    // Steps already done (interpreter set by npm start, a key stored earlier) show as done.
+    const events = (id: string) => pkg.contributes.walkthroughs[0].steps.find((s: { id: string }) => s.id === id).completionEvents;
+    assert.ok(events('interpreter').includes('onContext:tritonize.interpreterSet'));
+    assert.ok(events('llm').includes('onContext:tritonize.apiKeySet'));
   });
 
   it('limits itself in untrusted workspaces and runs in the workspace host', () => {
