@@ -142,7 +142,13 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   if (!apiKey) return undefined;
   let inputs: ValidateProblemResult['inputs'] | undefined;
   for (;;) {
-    if (confirm && !(await confirmProblem(problemUri, draft.todos, !!kept))) return undefined;
+    if (confirm) {
+      // The prompt is a notification, which hides after a while: the status bar keeps saying why
+      // the run waits (its buttons stay in the notification centre).
+      ctx.status.setActivity('waiting for you: confirm problem.py (Looks right / Edit)');
+      const ok = await confirmProblem(problemUri, draft.todos, !!kept).finally(() => ctx.status.setActivity(undefined));
+      if (!ok) return undefined;
+    }
     ctx.status.setActivity('checking the problem runs');
     const validation = await Promise.resolve(vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Tritonize: checking the problem runs…' },

@@ -67,7 +67,9 @@ export class StatusBar implements vscode.Disposable {
   private render(): void {
     const d = describeStatus(this.status);
     if (this.activity) {
-      this.item.text = `$(sync~spin) Tritonize: ${this.activity}`;
+      // Waiting on the user is not progress: no spinner.
+      const icon = this.activity.startsWith('waiting for you') ? '$(bell)' : '$(sync~spin)';
+      this.item.text = `${icon} Tritonize: ${this.activity}`;
       this.item.tooltip = `${this.activity}\nClick to show the Tritonize panel.\n\n${d.tooltip}`;
       this.item.command = 'tritonize.showPanel';
       this.item.backgroundColor = undefined;
