@@ -155,4 +155,21 @@ describe('e2e: Generate Triton kernel in the workbench', function () {
     const { stdout } = await promisify(execFile)(PYTHON, [demo], { cwd: workspace, env: { ...process.env, TRITON_INTERPRET: '1' }, timeout: 120_000 });
     assert.match(stdout, /max err 0\.0/);
   });
+
+  it('one undo reverts the Apply, the new module included', async () => {
+    const { page, workspace } = wb;
+    const demo = join(workspace, 'demo.py');
+    const module = join(workspace, 'demo_triton.py');
+    await openFile(page, 'demo.py');
+    await page.keyboard.press('Control+Z');
+    // The edit spans two files (demo.py, and demo_triton.py created): VS Code may ask whether to
+    // undo it in all of them; that is still the one undo.
+    const all = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|^Undo$/ }).first();
+    if (await all.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await all.click();
+    await page.keyboard.press('Control+S');
+    for (let i = 0; i < 50 && (/tritonize_/.test(readFileSync(demo, 'utf8')) || existsSync(module)); i++) await page.waitForTimeout(200);
+    await wb.shot('undone');
+    assert.doesNotMatch(readFileSync(demo, 'utf8'), /tritonize_/);
+    assert.ok(!existsSync(module), 'demo_triton.py still there after undo');
+  });
 });
