@@ -85,22 +85,21 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
 const PROPOSED_SCHEME = 'tritonize-proposed';
 const proposals = new Map<string, string>();
 let pending: ((accept: boolean) => void) | null = null;
-let registered = false;
 
-/** At activation: the Accept/Discard commands are contributed (buttons on the proposed diff). */
-export function registerPreview(): void {
-  if (registered) return;
-  registered = true;
-  vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(uri.path) ?? '' });
-  vscode.commands.registerCommand('tritonize.acceptApply', () => pending?.(true));
-  vscode.commands.registerCommand('tritonize.discardApply', () => pending?.(false));
+/** At activation: the proposed-text provider and the Accept/Discard commands (contributed as
+ * buttons on the proposed diff). */
+export function registerPreview(): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(uri.path) ?? '' }),
+    vscode.commands.registerCommand('tritonize.acceptApply', () => pending?.(true)),
+    vscode.commands.registerCommand('tritonize.discardApply', () => pending?.(false)),
+  );
 }
 
 /** Shows the diff of the user's file (and the new module), writes only on Accept (the editor stays
  * dirty: one Ctrl+Z reverts the file and the new module). */
 export async function applyCandidate(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
   placement: Placement): Promise<boolean> {
-  registerPreview();
   if (pending) throw new Error('Another Apply is waiting for Accept or Discard.');
   const { edit, check, proposed, module } = await buildApplyEdit(backend, target, cand, site, placement);
   const name = path.basename(target.uri.fsPath);

@@ -26,7 +26,6 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trit
   const originals = new OriginalSelections();
   const views = new ReadOnlyViews();
   const commands = registerCommands(ctx, runs, panel, originals, views);
-  registerPreview();
   extension.subscriptions.push(
     ctx,
     panel,
@@ -37,6 +36,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trit
     vscode.workspace.registerTextDocumentContentProvider(VIEW_SCHEME, views),
     views,
     ...commands.disposables,
+    registerPreview(),
     trackContextKeys(runs),
     trackSetupKeys(extension.secrets, async () => !!(await ctx!.apiKey.get())),
   );

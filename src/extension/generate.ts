@@ -145,7 +145,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     if (confirm) {
       // The prompt is a notification, which hides after a while: the status bar keeps saying why
       // the run waits (its buttons stay in the notification centre).
-      ctx.status.setActivity('waiting for you: confirm problem.py (Looks right / Edit)');
+      ctx.status.setActivity('waiting for you: confirm problem.py (Looks right / Edit)', { waiting: true });
       const ok = await confirmProblem(problemUri, draft.todos, !!kept).finally(() => ctx.status.setActivity(undefined));
       if (!ok) return undefined;
     }

@@ -31,6 +31,7 @@ export class StatusBar implements vscode.Disposable {
   private status: BackendStatus = { kind: 'starting', interpreter: '…' };
   /** What a running generation is doing ("turn 1/4 · 1.1 checking"); shown instead of the device. */
   private activity: string | undefined;
+  private waiting = false;
 
   constructor() {
     this.item.name = 'Tritonize';
@@ -53,10 +54,13 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
-  /** Shows a running generation's stage (undefined: back to the device). */
-  setActivity(activity: string | undefined): void {
-    if (this.activity === activity) return;
+  /** Shows a running generation's stage (undefined: back to the device); `waiting`: the run waits
+   * for the user, which is not progress (no spinner). */
+  setActivity(activity: string | undefined, opts: { waiting?: boolean } = {}): void {
+    const waiting = !!activity && !!opts.waiting;
+    if (this.activity === activity && this.waiting === waiting) return;
     this.activity = activity;
+    this.waiting = waiting;
     this.render();
   }
 
@@ -67,9 +71,7 @@ export class StatusBar implements vscode.Disposable {
   private render(): void {
     const d = describeStatus(this.status);
     if (this.activity) {
-      // Waiting on the user is not progress: no spinner.
-      const icon = this.activity.startsWith('waiting for you') ? '$(bell)' : '$(sync~spin)';
-      this.item.text = `${icon} Tritonize: ${this.activity}`;
+      this.item.text = `${this.waiting ? '$(bell)' : '$(sync~spin)'} Tritonize: ${this.activity}`;
       this.item.tooltip = `${this.activity}\nClick to show the Tritonize panel.\n\n${d.tooltip}`;
       this.item.command = 'tritonize.showPanel';
       this.item.backgroundColor = undefined;

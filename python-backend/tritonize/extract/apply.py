@@ -221,7 +221,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
         result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout)
         if not result["check"]["ok"]:
             raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"])
-    result["diff"] = unified_diff(path, text.replace("\r\n", "\n"), p["text"], p["module"])
+    result["diff"] = unified_diff(path, src.text, p["text"], p["module"])
     return result
 
 

@@ -113,7 +113,7 @@ class Dependencies:
         self._seen: set[str] = set()
         self.star_imports = [s for s in src.tree.body if isinstance(s, ast.ImportFrom)
                              and any(a.name == "*" for a in s.names)]
-        self.rebound = rebound_globals(src.tree, self.bindings)
+        self.rebound = rebound_globals(src.tree)
 
     def need(self, name: str, line: int | None, exclude: tuple[ast.AST, ...] = (), direct: bool = False) -> None:
         """`direct`: the extracted code itself reads `name` (a computed global then becomes an input
@@ -191,7 +191,7 @@ class Dependencies:
         return "\n\n".join(_dedent_top(p) for p in parts)
 
 
-def rebound_globals(tree: ast.Module, bindings: dict[str, list[ast.stmt]]) -> dict[str, int]:
+def rebound_globals(tree: ast.Module) -> dict[str, int]:
     """Module names a function rebinds while the program runs (`global NAME` then an assignment) → the
     line of that declaration. Top-level rebinding happens at import and is reproduced by copying every
     binding statement in order. (Another module setting `mod.NAME = ...` cannot be seen here.)"""

@@ -115,7 +115,7 @@ def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[An
     the caller retries without when that breaks the reference (the integers were indices)."""
     out = []
     for k, x in enumerate(inputs):
-        if widen_ints and isinstance(x, torch.Tensor) and x.dtype not in (torch.bool,) and x.numel() \
+        if widen_ints and isinstance(x, torch.Tensor) and x.dtype != torch.bool and x.numel() \
                 and not x.is_floating_point() and not x.is_complex():
             g = torch.Generator(device=x.device).manual_seed(seed + k)
             lo, hi = int(x.min()), int(x.max())

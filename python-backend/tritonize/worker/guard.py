@@ -71,8 +71,12 @@ def _roots() -> dict[str, str]:
     return roots
 
 
+def _ordered_roots() -> list[tuple[str, str]]:
+    return sorted(_roots().items(), key=lambda kv: -len(kv[0]))  # longest prefix wins
+
+
 def _make_hook() -> Callable[[str, tuple], None]:
-    roots = sorted(_roots().items(), key=lambda kv: -len(kv[0]))  # longest prefix wins
+    roots = _ordered_roots()  # longest prefix wins
     cache: dict[str, str] = {}
     state: dict[str, Any] = {"armed": False, "candidate": None, "busy": False}
     events: list[tuple] = []
@@ -221,7 +225,7 @@ def classify(filename: str) -> str:
     if k is not None:
         return k
     if c["roots"] is None:
-        c["roots"] = sorted(_roots().items(), key=lambda kv: -len(kv[0]))
+        c["roots"] = _ordered_roots()
     if filename.startswith("<frozen"):
         k = "stdlib"
     elif filename.startswith("<"):
@@ -242,4 +246,4 @@ def set_candidate(path: str) -> None:
     _CLASSIFY["candidate"] = os.path.realpath(path)
     _CLASSIFY["cache"].clear()
     # Fixed now, before the candidate loads, so the integrity snapshot covers the table itself.
-    _CLASSIFY["roots"] = sorted(_roots().items(), key=lambda kv: -len(kv[0]))
+    _CLASSIFY["roots"] = _ordered_roots()
