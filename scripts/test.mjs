@@ -71,6 +71,29 @@ function parseMocha(out) {
   return { found, passed: n(/^\s*(\d+) passing\b/gm), failed: n(/^\s*(\d+) failing\b/gm), skipped: n(/^\s*(\d+) pending\b/gm) };
 }
 
+// The failing tests' titles and first error line, for the summary (CI keeps only the output's tail).
+function failuresOf(out) {
+  const lines = out.split('\n');
+  const found = [];
+  // pytest's short summary: "FAILED tests/x.py::test_y - AssertionError: ..."; "ERROR ...".
+  for (const l of lines) if (/^(FAILED|ERROR) \S/.test(l)) found.push(l.slice(0, 240));
+  // mocha's spec reporter, after "N failing": "  1) suite", "       test title:", "     Error: ...".
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*\d+ failing\b/.test(lines[i])) continue;
+    for (let j = i + 1; j < lines.length; j++) {
+      const m = /^\s{2}(\d+)\) (.*)$/.exec(lines[j]);
+      if (!m) continue;
+      const title = [m[2].trim()];
+      let k = j + 1;
+      for (; k < lines.length && lines[k].trim() && !/^\s+(\w*Error|AssertionError)\b/.test(lines[k]); k++) title.push(lines[k].trim());
+      const err = k < lines.length ? lines[k].trim() : '';
+      found.push(`${m[1]}) ${title.join(' ').replace(/:$/, '')}${err ? ` — ${err}` : ''}`.slice(0, 300));
+      j = k;
+    }
+  }
+  return found;
+}
+
 // pytest's last line: "== 3 passed, 1 failed, 2 skipped, 1 error in 4.2s ==" (any subset, any order).
 function parsePytest(out) {
   const lines = out.trim().split('\n').filter((l) => /\b(passed|failed|skipped|error|errors|no tests ran|deselected|xfailed|xpassed)\b.* in [\d.]+s/.test(l));
@@ -179,6 +202,7 @@ for (const stage of stages) {
     r.failed = 1;
     r.note ??= `exited with ${r.code} and reported no failing test`;
   }
+  if (r.failed && r.out) r.failures = failuresOf(r.out);
   results.push(r);
 }
 
@@ -187,6 +211,7 @@ for (const r of results) {
   const counts = r.code === undefined ? '-' : `${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`;
   const status = r.notRun ? 'SKIP ' : r.code === undefined ? 'EMPTY' : r.failed ? 'FAIL ' : 'ok   ';
   console.log(`${status} ${r.name.padEnd(12)} ${counts.padEnd(36)} ${r.seconds.toFixed(1).padStart(6)} s${r.note ? `  (${r.note})` : ''}`);
+  for (const f of r.failures ?? []) console.log(`        ✗ ${f}`);
 }
 const sum = (k) => results.reduce((a, r) => a + r[k], 0);
 const [passed, failed, skipped] = [sum('passed'), sum('failed'), sum('skipped')];
