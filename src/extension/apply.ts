@@ -83,6 +83,9 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
 }
 
 const PROPOSED_SCHEME = 'tritonize-proposed';
+// Read-only look at what Apply would do, opened when a run ends: its own scheme, so the
+// Accept/Discard title buttons (contributed for PROPOSED_SCHEME) do not show on it.
+const PREVIEW_SCHEME = 'tritonize-preview';
 const proposals = new Map<string, string>();
 let pending: ((accept: boolean) => void) | null = null;
 
@@ -91,6 +94,7 @@ let pending: ((accept: boolean) => void) | null = null;
 export function registerPreview(): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(uri.path) ?? '' }),
+    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(`preview:${uri.path}`) ?? '' }),
     vscode.commands.registerCommand('tritonize.acceptApply', () => pending?.(true)),
     vscode.commands.registerCommand('tritonize.discardApply', () => pending?.(false)),
   );
@@ -121,7 +125,7 @@ export async function applyCandidate(backend: Backend, target: ApplyTarget, cand
   for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
     const input = tab.input as { modified?: vscode.Uri; uri?: vscode.Uri } | undefined;
     const shown = input?.modified ?? input?.uri;
-    if (shown?.scheme === PROPOSED_SCHEME) await vscode.window.tabGroups.close(tab);
+    if (shown?.scheme === PROPOSED_SCHEME || shown?.scheme === PREVIEW_SCHEME) await vscode.window.tabGroups.close(tab);
   }
   proposals.delete(proposedUri.path);
   if (moduleUri) proposals.delete(moduleUri.path);
@@ -132,4 +136,21 @@ export async function applyCandidate(backend: Backend, target: ApplyTarget, cand
     editor.revealRange(new vscode.Range(target.range.start, target.range.start), vscode.TextEditorRevealType.InCenter);
   }
   return ok;
+}
+
+/** When a run ends with a correct candidate: the diff of the user's own file against what Apply
+ * would write there (the edit itself, behaviour-checked by the server), not the selection against
+ * the candidate module. Writes nothing; Apply recomputes on the then-current text. Throws what the
+ * server refused (the caller falls back to the candidate). */
+export async function previewApply(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
+  placement: Placement, label: string): Promise<void> {
+  const { proposed, module } = await buildApplyEdit(backend, target, cand, site, placement);
+  const name = path.basename(target.uri.fsPath);
+  const stamp = Date.now();
+  const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/${name}` });
+  // One preview at a time: older ones are dropped with their tabs' content.
+  for (const key of [...proposals.keys()]) if (key.startsWith('preview:')) proposals.delete(key);
+  proposals.set(`preview:${uri.path}`, proposed);
+  const where = module ? `, kernel in a new ${path.basename(module.uri.fsPath)}` : ', kernel in the same file';
+  await vscode.commands.executeCommand('vscode.diff', target.uri, uri, `Tritonize: ${name} after Apply of ${label}${where} (preview)`, { preview: true });
 }

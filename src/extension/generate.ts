@@ -11,6 +11,7 @@ import { readSettings, type Settings } from './config';
 import { UserError, type Ctx } from './ctx';
 import type { OriginalSelections } from './diff';
 import { showCandidateDiff } from './diff';
+import { previewApply } from './apply';
 import { closeOtherRunTabs, showOnce } from './editors';
 import { buildProblemDraft, newRunId, runAgentLoop } from './engine';
 import { remainingTodos } from './problemEdits';
@@ -24,6 +25,24 @@ export interface GenerateOptions {
   confirmProblem?: boolean;
   /** false: don't open the diff at the end (default true). */
   showDiff?: boolean;
+}
+
+/** The end-of-run diff: the user's file against what Apply would write (new-module placement, the
+ * first choice Apply offers); where the server cannot build that edit (e.g. unconfirmed guessed
+ * shapes), the selection against the candidate, and the log says why. */
+async function showResultDiff(ctx: Ctx, runs: RunsModel, run: Run, best: Run['candidates'][number], label: string,
+  fallback: () => Promise<void>): Promise<void> {
+  const origin = runs.origin(run.id);
+  if (origin?.call) {
+    try {
+      await previewApply(await ctx.backend(), origin, { code: best.code, runId: run.id, candidateId: best.id, summary: best.report?.summary ?? '' },
+        origin.call, 'new-module', label);
+      return;
+    } catch (err) {
+      ctx.log.info(`apply preview of ${label} not available (${err instanceof Error ? err.message : String(err)}); showing the candidate instead`);
+    }
+  }
+  await fallback();
 }
 
 function workspaceRoot(doc: vscode.TextDocument): string {
@@ -218,7 +237,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     void vscode.window.showInformationMessage('Tritonize: generation cancelled.');
   } else if (best?.path && best.report?.verdict === 'correct') {
     const label = `candidate ${candidateLabel(best, run)}`;
-    if (opts.showDiff !== false) await showCandidateDiff(originals, runId, doc.fileName, best.path, `${label} (correct)`);
+    if (opts.showDiff !== false) await showResultDiff(ctx, runs, run, best, label, () => showCandidateDiff(originals, runId, doc.fileName, best.path!, `${label} (correct)`));
     const reduced = reducedSuffix(best.report);
     void vscode.window.showInformationMessage(`Tritonize: ${label} is correct — ${best.report.summary}${reduced}`, 'Apply', 'Show panel').then((pick) => {
       if (pick === 'Apply') void vscode.commands.executeCommand('tritonize.applyCandidate', { runId, candidateId: best.id });

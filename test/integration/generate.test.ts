@@ -83,6 +83,30 @@ describe('generate (fake LLM, real kernel server on CPU)', function () {
     assert.ok(runs.state().history.some((h) => h.id === run.id));
   });
 
+  it('ends a correct run with the diff of the user\'s own file against what Apply would write', async () => {
+    fake.push({ reply: fence(fixture('candidates/vector_add_correct.py')) });
+    const file = path.join(workspaceRoot(), 'gen_preview.py');
+    const text = `${USER_FILE}\n\nif __name__ == "__main__":\n    main()\n`;
+    writeFileSync(file, text);
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+    const col = editor.document.lineAt(10).text.indexOf('a + b');
+    editor.selection = new vscode.Selection(10, col, 10, col + 5);
+    const run = (await vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false })) as Run | undefined;
+    assert.equal(run?.status, 'done', run?.error ?? 'no run');
+    const tab = await waitFor('the Apply preview diff', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === 'tritonize-preview'), 60_000);
+    const input = tab.input as vscode.TabInputTextDiff;
+    assert.equal(input.original.fsPath, file);
+    const proposed = (await vscode.workspace.openTextDocument(input.modified)).getText();
+    // The call replaces the selection in the user's file; the kernel goes to the new module.
+    assert.match(proposed, /c = tritonize_\w+\(a, b\)/);
+    assert.match(proposed, /from \.?gen_preview_triton import|import gen_preview_triton/);
+    assert.match(tab.label, /gen_preview\.py after Apply/);
+    // Nothing was written.
+    assert.equal(readFileSync(file, 'utf8'), text);
+    assert.ok(!existsSync(path.join(workspaceRoot(), 'gen_preview_triton.py')));
+  });
+
   it('streams the reply to the panel while it is written (throttled partial states)', async () => {
     const { panel } = await api();
     await vscode.commands.executeCommand('tritonize.showPanel');
