@@ -5,11 +5,24 @@
 //   node scripts/package.mjs [--out <file.vsix>]     (default: .tools/<name>-<version>.vsix)
 // Run `node scripts/build.mjs` (or setup.mjs) first.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+
+/** The Extensions page renders the README under a CSP and sanitizer that drop relative (file)
+ * images of a locally installed VSIX, but keep `data:` images (there is no repository URL to
+ * rewrite them against, and the page may be offline): PNG/JPEG/GIF images become data URIs. */
+function inlineImages(markdown) {
+  const types = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif' };
+  return markdown.replace(/!\[([^\]]*)\]\(([^)\s]+)\)/g, (whole, alt, src) => {
+    const type = types[src.split('.').pop().toLowerCase()];
+    const file = join(root, src);
+    if (/^[a-z]+:/i.test(src) || !type || !existsSync(file)) return whole;
+    return `![${alt}](data:${type};base64,${readFileSync(file).toString('base64')})`;
+  });
+}
 
 /** Builds the .vsix and returns its path; throws with vsce's output on failure. */
 export function packageExtension(out) {
@@ -28,7 +41,8 @@ export function packageExtension(out) {
   // The Extensions page shows the package's README: the user-facing one (what it does, quick
   // start, settings), not the repository's developer README (setup, tests, architecture).
   const userReadme = join(root, 'README.extension.md');
-  cpSync(existsSync(userReadme) ? userReadme : join(root, 'README.md'), join(stage, 'README.md'));
+  const readme = readFileSync(existsSync(userReadme) ? userReadme : join(root, 'README.md'), 'utf8');
+  writeFileSync(join(stage, 'README.md'), inlineImages(readme));
   mkdirSync(join(out, '..'), { recursive: true });
   const license = existsSync(join(root, 'LICENSE')) || existsSync(join(root, 'LICENSE.md')) ? [] : ['--skip-license'];
   // No repository URL to rewrite the README's relative links against: keep them as they are.

@@ -8,7 +8,7 @@
 // Env: TRITONIZE_PORT=<port> (default: a free one); TRITONIZE_START_SMOKE=1: start, check
 // /healthz and that the extension is installed, stop, exit 0 (for tests).
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -110,10 +110,18 @@ if (smoke) {
   log(`healthz: ${JSON.stringify(health)}`);
   log(`installed extensions: ${installed.join(', ') || '(none)'}`);
   log(`device: ${device}`);
+  // The Extensions page shows only data: images from a local VSIX (scripts/package.mjs inlines them).
+  const extDir = readdirSync(dirs.extensions).find((d) => d.startsWith(`${id}-`));
+  const readmeName = extDir && readdirSync(join(dirs.extensions, extDir)).find((f) => /^readme\.md$/i.test(f));
+  const readme = readmeName ? readFileSync(join(dirs.extensions, extDir, readmeName), 'utf8') : '';
+  const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  const broken = images.filter((src) => !/^(data:image\/|https:)/.test(src));
+  log(`installed README: ${readme.length} chars, ${images.length} image(s)${broken.length ? `, not shown on the Extensions page: ${broken.join(', ')}` : ''}`);
   stopping = true;
   await server.stop();
   rmSync(dirs.state, { recursive: true, force: true });
   if (!ok) fail(`${id} is not installed`);
+  if (!readme || !images.length || broken.length) fail('the installed README has no image the Extensions page can show');
   log('smoke OK');
   process.exit(0);
 }
