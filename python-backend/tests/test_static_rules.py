@@ -413,6 +413,7 @@ STATIC_LIBRARY = {
     "cheat_threads.py": ("threads", "from concurrent.futures"),
     "cheat_reads_reference.py": ("reads_reference", "gc.get_objects()"),
     "cheat_forged_result_file.py": ("io_escape", 'open("/tmp/'),
+    "cheat_kernel_numpy_call.py": ("kernel_host_code", "y = _host(x)"),
 }
 
 

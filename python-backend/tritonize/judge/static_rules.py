@@ -26,6 +26,8 @@ Rule families:
   shape_hardcoding      warning  literal equal to a problem dimension in a grid, allocation, launch or kernel
   caching               warning  state kept on self / globals / lru_cache inside forward
   unmasked_access       warning  tl.load / tl.store without mask= (or boundary_check=) in a kernel
+  kernel_host_code      error    a @triton.jit body calling plain Python (a non-jit function of the file,
+                                 NumPy, torch) or touching `.handle`: runs only in the CPU interpreter
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ RULES = {
     "shape_hardcoding": "warning",
     "caching": "warning",
     "unmasked_access": "warning",
+    "kernel_host_code": "error",
 }
 
 # Roots whose attributes a candidate must never rebind: the verifier, timer and comparison use them.
@@ -801,6 +804,36 @@ def _is_vector(m: _Module, expr: ast.AST, vector: set[str]) -> bool:
     return False
 
 
+_HOST_ROOTS = ("numpy.", "torch.", "os.", "sys.", "ctypes.", "math.", "random.", "pickle.", "io.")
+
+
+def _rule_kernel_host_code(m: _Module) -> list[dict]:
+    """Triton compiles a kernel body for the GPU; the CPU interpreter instead runs it as Python, where
+    a call to NumPy or to a plain function on the tensors' `.handle` arrays computes anything, and
+    would never compile on a GPU (red team: SiLU in NumPy from inside a "kernel")."""
+    out = []
+    for name, k in m.kernels.items():
+        body = [n for stmt in k.body for n in ast.walk(stmt)]  # not the decorators (autotune configs)
+        for node in body:
+            if isinstance(node, ast.Attribute) and node.attr == "handle":
+                out.append(_diag(node, "kernel_host_code",
+                                 f"kernel {name} reads `.handle`, the Triton interpreter's host array: that is not "
+                                 "Triton code and does not compile for a GPU"))
+            elif isinstance(node, ast.Call):
+                callee = node.func
+                if isinstance(callee, ast.Name) and callee.id in m.functions and callee.id not in m.kernels:
+                    out.append(_diag(node, "kernel_host_code",
+                                     f"kernel {name} calls {callee.id}(), a plain Python function (not @triton.jit): "
+                                     f"it runs only in the CPU interpreter; decorate it with @triton.jit or inline it"))
+                    continue
+                full = m.names.dotted(callee) or ""
+                if full.startswith(_HOST_ROOTS):
+                    out.append(_diag(node, "kernel_host_code",
+                                     f"kernel {name} calls {full}(): host Python inside a @triton.jit body runs only in "
+                                     "the CPU interpreter; use tl.* operations"))
+    return out
+
+
 def _rule_unmasked(m: _Module) -> list[dict]:
     out = []
     for kernel in m.kernels.values():
@@ -868,6 +901,7 @@ def check_source(text: str, filename: str = "candidate.py", problem_dims: set[in
         diags += _rule_shape_hardcoding(m, set(problem_dims))
     diags += _rule_caching(m)
     diags += _rule_unmasked(m)
+    diags += _rule_kernel_host_code(m)
     uniq: dict[tuple, dict] = {}
     for d in diags:
         uniq.setdefault((d["line"], d["col"], d["rule"]), d)
