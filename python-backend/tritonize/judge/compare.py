@@ -72,7 +72,7 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
         if not out["ok"]:
             idx = diff.nonzero()[0].tolist()
             out.update(first_mismatch=idx, candidate_value=cand[tuple(idx)].item(), expected_value=ref[tuple(idx)].item(),
-                       reason=f"{int(diff.sum())} of {ref.numel()} integer values differ")
+                       reason=f"{int(diff.sum())} of {ref.numel()} integer values differ", n_bad=int(diff.sum()))
         out["passes_kernelbench_tol"] = out["ok"]
         return out
 
@@ -133,6 +133,7 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
         exp = (t if t is not None else r)[tuple(idx)].item()
         out.update(first_mismatch=idx, candidate_value=_f(c[tuple(idx)].item()), expected_value=_f(exp))
         n_bad = int(bad.sum())
+        out["n_bad"] = n_bad
         where = f"first at index {idx}: got {c[tuple(idx)].item():.6g}, expected {exp:.6g}"
         out["nonfinite_mismatch"] = bool(nf_bad.any())
         if bool(nf_bad.any()):

@@ -297,6 +297,20 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                    f"({bad['reason']}); it copies or fills instead of computing the op. Strengthen get_inputs too")
             rep.diag(forward_line, msg, "degenerate_domain")
             return rep.end("rejected", f"rule degenerate_domain: {msg}")
+        numel = 1
+        for n in bad.get("shape") or []:
+            numel *= int(n)
+        gross = (not bad.get("nonfinite_mismatch") and not bad.get("passes_kernelbench_tol")
+                 and int(bad.get("n_bad") or 0) >= max(1, numel // 100))
+        if gross:
+            # Finite values wrong beyond any tolerance on 1% or more of the output: another
+            # function that agrees with the op only on the problem's inputs (2x for relu(x)*2 on
+            # rand()). Overflow (NaN/inf) differences stay a warning below.
+            msg = (f"right on the problem's input distribution but a different function elsewhere: with the same "
+                   f"inputs given random signs and wider magnitudes {bad['reason']}")
+            correctness["flags"].append({"rule": "broadened_mismatch", "message": msg})
+            rep.diag(forward_line, msg, "broadened_mismatch")
+            return rep.end("incorrect", f"rule broadened_mismatch: {msg}")
         msg = (f"right on the problem's input distribution but not on the same inputs with random signs and wider "
                f"magnitudes ({bad['reason']}): the kernel assumes something about its inputs that the op does not")
         correctness["flags"].append({"rule": "domain_assumption", "message": msg})

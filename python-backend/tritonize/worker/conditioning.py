@@ -110,8 +110,9 @@ class Conditioning:
 def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[Any]:
     """The first trial's inputs with random signs and magnitudes spread over ~e^+-4: outside a
     distribution on which the op degenerates (relu of positive values is the identity,
-    |x| < 50 on N(0,1) is constant). With `widen_ints`, integer inputs are drawn from a range
-    about 9x as wide, kept non-negative when they were (x % 7 is the identity on randint(0, 5));
+    |x| < 50 on N(0,1) is constant), one element in 32 a further 10^1..10^6 larger. With
+    `widen_ints`, integer inputs are drawn from a range about 9x as wide (a quarter of them up to
+    2^24), kept non-negative when they were (x % 7 is the identity on randint(0, 5));
     the caller retries without when that breaks the reference (the integers were indices)."""
     out = []
     for k, x in enumerate(inputs):
@@ -123,15 +124,27 @@ def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[An
             info = torch.iinfo(x.dtype)
             new_lo = max(info.min, lo if lo >= 0 else lo - 4 * span - 8)
             new_hi = min(info.max - 1, hi + 4 * span + 8)
-            out.append(torch.randint(new_lo, new_hi + 1, x.shape, generator=g, device=x.device, dtype=torch.int64)
-                       .to(x.dtype))
+            y = torch.randint(new_lo, new_hi + 1, x.shape, generator=g, device=x.device, dtype=torch.int64)
+            # A quarter of the elements from a far wider range (up to 2^24 or the dtype's limit):
+            # x % 1000 or x & 0xFFFF on randint(0, 10) are the identity on any 9x-wider range.
+            far_hi = min(info.max - 1, max(new_hi, 1 << 24))
+            far_lo = max(info.min, lo if lo >= 0 else -far_hi)
+            far = torch.randint(far_lo, far_hi + 1, x.shape, generator=g, device=x.device, dtype=torch.int64)
+            pick = torch.rand(x.shape, generator=g, device=x.device) < 0.25
+            out.append(torch.where(pick, far, y).to(x.dtype))
             continue
         if isinstance(x, torch.Tensor) and x.is_floating_point():
             g = torch.Generator(device=x.device).manual_seed(seed + k)  # on the input's device
             sign = torch.randint(0, 2, x.shape, generator=g, device=x.device).float() * 2 - 1
             scale = torch.exp(2.0 * torch.randn(x.shape, generator=g, device=x.device))
+            # One element in 32 scaled by 10^1..10^6: clamp(x, -1e4, 1e4) on randn is the identity
+            # even at e^+-4 magnitudes.
+            far = torch.rand(x.shape, generator=g, device=x.device) < 1 / 32
+            scale = torch.where(far, scale * 10.0 ** (1 + 5 * torch.rand(x.shape, generator=g, device=x.device)), scale)
             lim = torch.finfo(x.dtype).max / 64
-            y = (x.float() * sign * scale).clamp(-lim, lim).to(x.dtype)
+            # float64 stays float64 (its limit does not fit a float32).
+            wide = x.double() if x.dtype == torch.float64 else x.float()
+            y = (wide * sign.to(wide.dtype) * scale.to(wide.dtype)).clamp(-lim, lim).to(x.dtype)
             out.append(y)
         else:
             out.append(x)

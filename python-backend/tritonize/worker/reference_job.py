@@ -61,7 +61,8 @@ def _heavy_tailed(xs: list[Any], seed: int) -> list[Any]:
     for x in xs:
         if isinstance(x, torch.Tensor) and x.is_floating_point():
             g = torch.Generator(device=x.device).manual_seed(seed)
-            y = torch.randn(x.shape, generator=g, dtype=torch.float32, device=x.device).mul_(1.5).exp_().mul_(x)
+            wide = torch.float64 if x.dtype == torch.float64 else torch.float32  # float64 limits overflow a float32
+            y = torch.randn(x.shape, generator=g, dtype=wide, device=x.device).mul_(1.5).exp_().mul_(x)
             lim = torch.finfo(x.dtype).max / 64
             out.append(y.clamp_(-lim, lim).to(x.dtype))
             del y
