@@ -145,6 +145,19 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_patch_recorder_globals.py", "vector_add.py", ("rejected",), any_rule("monkeypatch", "hidden_compute")),
     ("cheat_allowlist_mutation.py", "softmax.py", ("rejected",), any_rule("monkeypatch")),
     ("cheat_getframe_harness.py", "vector_add.py", ("rejected",), rule("introspection", 'getattr(sys, "_get" + "frame")(1)')),
+    # 5. found by the session-4 red team (judged correct before)
+    ("cheat_host_storage_tolist.py", "silu.py", ("rejected",), rule("host_compute")),
+    ("cheat_host_torch_save.py", "silu.py", ("rejected",), rule("host_compute")),
+    ("cheat_host_dlpack.py", "silu.py", ("rejected",), rule("host_compute")),
+    ("cheat_host_item_loop.py", "silu.py", ("rejected",), rule("host_compute")),
+    ("cheat_proc_self_mem.py", "silu.py", ("rejected", "runtime_error"),
+     lambda rep, cand: rep["verdict"] == "runtime_error" or rule("introspection")(rep, cand)),
+    ("cheat_kernel_numpy_call.py", "silu.py", ("rejected",), rule("kernel_host_code")),
+    ("cheat_finalizer_spawn.py", "silu.py", ("rejected",), rule("process_spawn")),
+    ("cheat_clamp_identity_copy.py", "clamp_wide.py", ("rejected",), rule("degenerate_domain")),
+    ("cheat_int_and_identity_copy.py", "int_and_mask.py", ("rejected",), rule("degenerate_domain")),
+    ("cheat_dropped_relu.py", "relu_x2_positive.py", ("incorrect",), rule("broadened_mismatch")),
+    ("legit_fp64_clamp.py", "clamp_fp64_big.py", ("correct",), correct),
 ]
 
 

@@ -46,6 +46,11 @@ _INTROSPECT = {"sys._getframe": "introspection", "sys._getframemodulename": "int
                "cpython.PyInterpreterState_Clear": "introspection", "sys.unraisablehook": "introspection",
                "sys.excepthook": "introspection", "cpython.run_command": "dynamic_code"}
 
+def _is_proc_mem(path: Any) -> bool:
+    p = os.fsdecode(path) if isinstance(path, (str, bytes)) else ""
+    return p.startswith("/proc/") and p.rstrip("/").endswith("/mem")
+
+
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the tritonize package
 
 
@@ -137,7 +142,9 @@ def _make_hook() -> Callable[[str, tuple], None]:
             return
         rule = refused.get(event)
         if rule is None:
-            if event.startswith("ctypes."):
+            if event == "open" and args and _is_proc_mem(args[0]):
+                rule = "introspection"  # /proc/self/mem: the input's bytes, read past every hook
+            elif event.startswith("ctypes."):
                 rule = "ctypes"
             elif event.startswith("socket."):
                 rule = "network"
@@ -154,8 +161,15 @@ def _make_hook() -> Callable[[str, tuple], None]:
                 while f is not None and kind_of(f.f_code.co_filename) == "stdlib":
                     f = f.f_back
                 owner = kind_of(f.f_code.co_filename) if f is not None else "stdlib"
-                if owner in ("triton", "harness"):
-                    culprit = False  # Triton's compiler (ptxas), the harness itself
+                if owner == "triton":
+                    culprit = False  # Triton's compiler (ptxas, gcc)
+                elif rule in ("process_spawn", "signal"):
+                    # In a candidate's worker only Triton spawns; the harness and torch never spawn
+                    # or signal. One "from the harness" or a library is a callback the candidate
+                    # left behind (weakref.finalize(out, os.system, ...), run when the output is freed).
+                    culprit = True
+                elif owner == "harness":
+                    culprit = False
                 elif owner == "candidate":
                     culprit = True
                 elif rule == "ctypes":

@@ -348,16 +348,16 @@ def _called_by_candidate() -> int:
     return 0
 
 
-def _wrap_reporting(owner: Any, name: str, rule: str) -> None:
+def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] | None = None) -> None:
     """Replace owner.name by a wrapper that records a candidate's direct call as evidence (rule)
-    and then behaves exactly like the original."""
+    and then behaves exactly like the original. `when(*args)`: only calls it accepts count."""
     original = getattr(owner, name, None)
     if original is None or getattr(original, "_tritonize_wrapped", False):
         return
 
     def wrapper(*args, **kwargs):
         line = _called_by_candidate()
-        if line:
+        if line and (when is None or when(*args)):
             sys.audit("tritonize.evidence", "call", rule, f"{getattr(owner, '__name__', owner)}.{name}", line)
         return original(*args, **kwargs)
 
@@ -370,15 +370,35 @@ def _wrap_reporting(owner: Any, name: str, rule: str) -> None:
         pass
 
 
+# Ways to the input's values on the host that no aten op shows (red team: SiLU computed in Python
+# from storage().tolist(), torch.save bytes, np.from_dlpack, then copied out by a Triton kernel).
+HOST_TENSOR_METHODS = ("numpy", "__array__", "tolist", "storage", "untyped_storage", "_typed_storage", "__dlpack__",
+                       "__reduce_ex__")
+HOST_TORCH_FUNCTIONS = ("from_numpy", "frombuffer", "as_tensor", "save")
+
+
+def _element_of_larger(t: Any, *_: Any) -> bool:
+    try:
+        return t.untyped_storage().nbytes() > 16 * t.element_size()
+    except Exception:
+        return True
+
+
 def _install_reporting_wrappers() -> None:
     """Paths to an answer that no aten op shows: the host (NumPy, Python lists), CUDA graphs
     replayed from __init__, switching the dispatch recorder off, other threads."""
     import torch.utils._python_dispatch as pd
 
-    for name in ("numpy", "__array__", "tolist"):
+    for name in HOST_TENSOR_METHODS:
         _wrap_reporting(torch.Tensor, name, "host_compute")
-    for name in ("from_numpy", "frombuffer", "as_tensor"):
+    # .item() of a scalar parameter is fine; of an element of a larger tensor, one at a time, it is
+    # a way to read the input on the host.
+    _wrap_reporting(torch.Tensor, "item", "host_compute", when=_element_of_larger)
+    for name in HOST_TORCH_FUNCTIONS:
         _wrap_reporting(torch, name, "host_compute")
+    import torch.utils.dlpack as dlpack
+
+    _wrap_reporting(dlpack, "to_dlpack", "host_compute")
     graph = getattr(torch.cuda, "CUDAGraph", None)
     if graph is not None:
         for cls in graph.__mro__:
@@ -476,9 +496,12 @@ class Observation:
                     self.prof = None
 
     def finish(self, outputs: list[Any], args: list[Any]) -> dict[str, Any]:
-        events = self.read()[self.start:]
+        every = self.read()
+        events = every[self.start:]
         seen_ops = {e[1] for e in events if e[0] == "op"}
-        blocked = [{"rule": e[1], "event": e[2], "line": e[3]} for e in events if e[0] == "blocked"]
+        # Refusals since the job started, not only in this window: a finalizer the candidate left on
+        # an output runs when the harness drops it, between trials (the judge de-duplicates).
+        blocked = [{"rule": e[1], "event": e[2], "line": e[3]} for e in every if e[0] == "blocked"]
         calls = [{"rule": e[1], "call": e[2], "line": e[3]} for e in events if e[0] == "call"]
         callbacks = sorted({e[1] for e in events if e[0] == "op" and e[2] == "compute" and e[4]})
         hidden: list[str] = []
@@ -590,10 +613,13 @@ def _critical() -> dict[str, Callable[[], Any]]:
         for n, v in list(vars(cls_).items()):
             if callable(v):
                 attr(f"{label}.{n}", cls_, n)
-    for n in ("numpy", "__array__", "tolist"):
+    for n in (*HOST_TENSOR_METHODS, "item"):
         attr(f"torch.Tensor.{n}", torch.Tensor, n)
-    for n in ("from_numpy", "frombuffer", "as_tensor"):
+    for n in HOST_TORCH_FUNCTIONS:
         attr(f"torch.{n}", torch, n)
+    import torch.utils.dlpack as dlpack
+
+    attr("torch.utils.dlpack.to_dlpack", dlpack, "to_dlpack")
     attr("threading.Thread.start", threading.Thread, "start")
     return getters
 
