@@ -17,7 +17,7 @@ from .deps import Dependencies, module_bindings
 from .errors import ExtractError
 from .problem import Extraction, extract, _Builder
 from .selection import Selection
-from .source import SourceFile, Span
+from .source import SourceFile, Span, apply_lsp_edits
 
 
 @dataclass
@@ -215,6 +215,16 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     result: dict[str, Any] = {"extraction": ext.to_json(src), "text": keep_eol(p["text"]), "module": module,
                               "edits": [dict(_lsp_edit(src, e), newText=keep_eol(e.text)) for e in p["edits"]],
                               "check": None}
+    # What the client will write is the original text with these edits applied in UTF-16 units
+    # (applyTextEdits); it must be the text checked here, and it must compile.
+    written = apply_lsp_edits(text, result["edits"])
+    if written.replace("\r\n", "\n") != p["text"]:
+        raise ExtractError("internal: the edit positions do not reproduce the checked text; nothing was written")
+    try:
+        compile(written, os.path.basename(path), "exec")
+    except SyntaxError as err:
+        raise ExtractError(f"internal: the edited file would not parse ({err.msg}); nothing was written",
+                           err.lineno) from None
     p1 = applied_problem(p["text"], path, ext, p["edits"], recorded)
     result["appliedProblem"] = p1
     if check:
@@ -231,9 +241,7 @@ def _recorded(ext: Extraction) -> dict[str, Any]:
 
 
 def _lsp_edit(src: SourceFile, e: Edit) -> dict[str, Any]:
-    def pos(off: int) -> dict[str, int]:
-        return {"line": src.line_of(off) - 1, "character": off - src.line_start(off)}
-    return {"range": {"start": pos(e.start), "end": pos(e.end)}, "newText": e.text}
+    return {"range": {"start": src.lsp_position(e.start), "end": src.lsp_position(e.end)}, "newText": e.text}
 
 
 def unified_diff(path: str, old: str, new: str, module: dict[str, Any] | None) -> str:

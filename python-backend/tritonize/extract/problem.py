@@ -65,10 +65,7 @@ class Extraction:
 
 
 def _lsp_range(src: SourceFile, start: int, end: int) -> dict[str, Any]:
-    def pos(off: int) -> dict[str, int]:
-        line = src.line_of(off)
-        return {"line": line - 1, "character": off - src.line_start(off)}
-    return {"start": pos(start), "end": pos(end)}
+    return {"start": src.lsp_position(start), "end": src.lsp_position(end)}
 
 
 # -- entry point ------------------------------------------------------------------------------
