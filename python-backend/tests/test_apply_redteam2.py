@@ -52,3 +52,71 @@ def test_lsp_positions_count_utf16_code_units(tmp_path):
     assert written == res["text"]
     path.write_text(written, encoding="utf-8")
     assert run(path) == before
+
+
+# c45: the selection runs with gradients on and `h` (output of a Linear) requires grad.
+AUTOGRAD = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x):
+            h = self.lin(x)
+            y = h * 2.0 + 1.0
+            return y.pow(2).mean()
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = M()
+        loss = m(torch.randn(3, 4))
+        loss.backward()
+        print(loss.item(), m.lin.weight.grad)
+    ''')
+
+
+def test_apply_refuses_inputs_that_need_gradients(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(AUTOGRAD)
+    start, end = lines_of(AUTOGRAD, "y = h * 2.0")
+    e, src = extract(AUTOGRAD, str(path), start, end)
+    assert e.grad_enabled is True
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(AUTOGRAD, str(path), start, end, faithful(e.problem), extracted=(e, src), check=False)
+    assert "h requires grad" in info.value.reason and "no_grad" in info.value.reason and info.value.line == 12
+    # The same code under torch.no_grad() applies.
+    text = AUTOGRAD.replace("    loss = m(", "    with torch.no_grad():\n        loss = m(").replace(
+        "    loss.backward()\n", "")
+    path.write_text(text)
+    e, src = extract(text, str(path), start, end)
+    assert e.grad_enabled is False
+    apply_candidate(text, str(path), start, end, faithful(e.problem), extracted=(e, src), check=False)
+
+
+# c09: the selection is a `with torch.no_grad():` block; the call would run with gradients on.
+NOGRAD_BLOCK = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(4))
+
+        def step(self, g):
+            with torch.no_grad():
+                self.w.mul_(0.9)
+                self.w.add_(g)
+            return self.w
+    ''')
+
+
+def test_a_with_block_that_changes_grad_mode_is_refused(tmp_path):
+    err = refused(NOGRAD_BLOCK, tmp_path, "with torch.no_grad()", 3)
+    assert "torch.no_grad" in err.reason and "inside the with block" in err.reason and err.line == 11

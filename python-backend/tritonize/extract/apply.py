@@ -203,6 +203,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     if ext.guessed and not confirmed_shapes:
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
                            "code); name an entry point or confirm the shapes")
+    _refuse_autograd(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
@@ -233,6 +234,19 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
             raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"])
     result["diff"] = unified_diff(path, src.text, p["text"], p["module"])
     return result
+
+
+def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:
+    """A Triton kernel has no backward: where the recorded run had grad mode on and an input needs
+    gradients, the applied code would cut the graph (`loss.backward()` fails or misses parameters)."""
+    if not ext.grad_enabled:
+        return
+    for i in ext.inputs:
+        if i.role == "tensor" and isinstance(i.value, dict) and i.value.get("requires_grad"):
+            raise ExtractError(f"{i.expr} requires grad and the recorded run has gradients on here; a Triton kernel "
+                               "has no backward, so training would break. Apply where gradients are off (under "
+                               "torch.no_grad() / torch.inference_mode()) or wrap the kernel in a "
+                               "torch.autograd.Function", src.line_of(ext.start))
 
 
 def _recorded(ext: Extraction) -> dict[str, Any]:

@@ -47,6 +47,7 @@ class Extraction:
     entry: str | None
     guessed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    grad_enabled: bool | None = None  # torch.is_grad_enabled() where the recorded run reached the code
 
     @property
     def forward_inputs(self) -> list[Input]:
@@ -150,7 +151,14 @@ class _Builder:
         self.src, self.path, self.sel, self.runner, self.recorded = src, path, sel, runner, recorded
         self.line = src.line_of(sel.span.start)
 
+    grad_enabled: bool | None = None
+
     def build(self) -> Extraction:
+        ext = self._build()
+        ext.grad_enabled = self.grad_enabled
+        return ext
+
+    def _build(self) -> Extraction:
         k = self.sel.kind
         if k == "problem":
             return Extraction("problem", os.path.splitext(os.path.basename(self.path))[0], self.src.text, [], [], False,
@@ -170,12 +178,14 @@ class _Builder:
         if self.recorded is not None:
             if not self.recorded.get("ok", True):
                 raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
+            self.grad_enabled = self.recorded.get("grad_enabled")
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None
         ent, timeout = self.runner
         out = record(self.src, self.path, hook, ent, timeout)
         out["entry"] = ent["label"]
+        self.grad_enabled = out.get("grad_enabled")
         return out, ent["label"]
 
     # -- lines or an expression of a function / module ----------------------------------------

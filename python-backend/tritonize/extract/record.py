@@ -37,7 +37,10 @@ def main(argv: list[str]) -> int:
     from tritonize.extract.values import describe
 
     def done(k: int, res: dict[str, Any]) -> None:
-        results[k] = {"ok": True, "error": None, **res}
+        torch = sys.modules.get("torch")
+        # Autograd mode where the selected code runs: a Triton kernel has no backward.
+        grad = bool(torch.is_grad_enabled()) if torch is not None else None
+        results[k] = {"ok": True, "error": None, "grad_enabled": grad, **res}
         if all(r is not None for r in results):
             raise _Captured
 

@@ -66,6 +66,10 @@ _CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", 
                                  "setdefault", "popitem", "discard", "appendleft", "extendleft"})
 
 
+# Context managers that change autograd or autocast mode for the code in their block.
+_GRAD_MODES = frozenset({"no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "autocast"})
+
+
 class _Events(ast.NodeVisitor):
     """Name loads and stores in evaluation order, with whether each store is unconditional."""
 
@@ -185,6 +189,17 @@ class _Events(ast.NodeVisitor):
                 self.visit(t.value)
         else:
             self.visit(t)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            f = item.context_expr.func if isinstance(item.context_expr, ast.Call) else item.context_expr
+            name = ast.unparse(f)
+            if name.split(".")[-1] in _GRAD_MODES and (name.startswith(("torch.", "amp.", "autocast"))
+                                                       or name in _GRAD_MODES):
+                raise ExtractError(f"the selection contains `with {name}(…)`, which changes autograd/autocast mode; "
+                                   "the call that replaces it would run outside that mode. Select the code inside "
+                                   "the with block", node.lineno)
+        self.generic_visit(node)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         raise ExtractError("the selection uses an assignment expression (:=); rewrite it as a statement", node.lineno)
