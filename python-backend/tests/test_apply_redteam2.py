@@ -120,3 +120,73 @@ NOGRAD_BLOCK = textwrap.dedent('''\
 def test_a_with_block_that_changes_grad_mode_is_refused(tmp_path):
     err = refused(NOGRAD_BLOCK, tmp_path, "with torch.no_grad()", 3)
     assert "torch.no_grad" in err.reason and "inside the with block" in err.reason and err.line == 11
+
+
+# c11: SCALE is rebound in the __main__ block after the first call; c13: another module sets user.EPS.
+MODULE_CONST = textwrap.dedent('''\
+    import torch
+
+    SCALE = 2.0
+
+
+    def f(x):
+        return x * SCALE + 1
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x = torch.randn(4)
+        print(f(x))
+        SCALE = 3.0
+        print(f(x))
+    ''')
+
+
+def test_a_module_constant_read_by_the_selection_is_read_at_the_call_site(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(MODULE_CONST)
+    before = run(path)
+    line = MODULE_CONST.split("\n")[6]
+    start, end = (7, line.index("x * SCALE") + 1), (7, len(line) + 1)
+    e, src = extract(MODULE_CONST, str(path), start, end)
+    assert "SCALE = 2.0" not in e.problem and [i.expr for i in e.init_inputs] == ["SCALE"]
+    res = apply_candidate(MODULE_CONST, str(path), start, end, faithful(e.problem), extracted=(e, src))
+    assert "(x, SCALE)" in res["text"]
+    path.write_text(res["text"])
+    assert run(path) == before
+    # Bound once at module level but set from another module: still read at the call site.
+    once = MODULE_CONST.replace("        SCALE = 3.0\n", "")
+    e, _ = extract(once, str(path), start, end, record_inputs=False)
+    assert "SCALE = 2.0" not in e.problem and "SCALE" in [i.expr for i in e.inputs]
+
+
+# c37: a copied helper reads a module constant that the __main__ block (or a for loop) rebinds.
+HELPER_CONST = textwrap.dedent('''\
+    import torch
+
+    SCALE = 2.0
+
+
+    def scale(x):
+        return x * SCALE
+
+
+    def f(x):
+        return scale(x) + 1
+
+
+    if __name__ == "__main__":
+        x = torch.randn(4)
+        print(f(x))
+        for SCALE in (1.0, 2.0):
+            print(f(x))
+    ''')
+
+
+def test_a_helper_reading_a_module_constant_bound_twice_is_refused(tmp_path):
+    text = HELPER_CONST
+    line = text.split("\n")[10]
+    with pytest.raises(ExtractError) as info:
+        extract(text, str(tmp_path / "p.py"), (11, line.index("scale(x)") + 1), (11, len(line) + 1),
+                record_inputs=False)
+    assert "'SCALE'" in info.value.reason and "reassigns (line 17)" in info.value.reason
