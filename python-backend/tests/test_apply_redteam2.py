@@ -190,3 +190,63 @@ def test_a_helper_reading_a_module_constant_bound_twice_is_refused(tmp_path):
         extract(text, str(tmp_path / "p.py"), (11, line.index("scale(x)") + 1), (11, len(line) + 1),
                 record_inputs=False)
     assert "'SCALE'" in info.value.reason and "reassigns (line 17)" in info.value.reason
+
+
+def _check_only(tmp_path, text: str, start, end):
+    path = tmp_path / "prog.py"
+    path.write_text(text)
+    e, src = extract(text, str(path), start, end)
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(text, str(path), start, end, faithful(e.problem), extracted=(e, src))
+    return info.value
+
+
+# c02 / c03: the selected expression returns its input itself or a view of it.
+VIEW = textwrap.dedent('''\
+    import torch
+
+
+    def f(x):
+        y = x.view(2, 8)
+        y.add_(1)
+        return x
+
+
+    if __name__ == "__main__":
+        print(f(torch.randn(16)))
+    ''')
+
+
+def test_an_expression_that_returns_a_view_of_its_input_is_refused(tmp_path):
+    line = VIEW.split("\n")[4]
+    for expr in ("x.view(2, 8)", "x.float()"):
+        text = VIEW.replace("x.view(2, 8)", expr).replace("y.add_(1)", "y.mul_(2)")
+        c = line.index("x.view") + 1
+        err = _check_only(tmp_path, text, (5, c), (5, c + len(expr)))
+        assert "view of its input x" in err.reason and err.line == 5, err.reason
+
+
+# c35: f(x, x[0]): the selection updates x in place, and y is a view of x in the real run.
+ALIASED_INPUTS = textwrap.dedent('''\
+    import torch
+
+
+    def f(x, y):
+        x.mul_(2)
+        z = y + 1
+        return z
+
+
+    if __name__ == "__main__":
+        x = torch.randn(2, 4)
+        print(f(x, x[0]), x)
+    ''')
+
+
+def test_an_in_place_update_of_an_input_that_aliases_another_is_refused(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(ALIASED_INPUTS)
+    with pytest.raises(ExtractError) as info:
+        extract(ALIASED_INPUTS, str(path), *lines_of(ALIASED_INPUTS, "x.mul_(2)", 2))
+    assert "updates x in place" in info.value.reason and "shares memory with y" in info.value.reason
+    assert info.value.line == 5

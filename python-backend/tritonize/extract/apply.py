@@ -231,7 +231,8 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     if check:
         result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout)
         if not result["check"]["ok"]:
-            raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"])
+            raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"],
+                               src.line_of(ext.start))
     result["diff"] = unified_diff(path, src.text, p["text"], p["module"])
     return result
 

@@ -215,6 +215,15 @@ class _Builder:
                 inputs.append(Input(v.name, v.expr, role, desc, V.render(v.expr, desc, v.line), guessed=True,
                                     mutated=v.mutated))
                 guessed.append(v.expr)
+        if rec is not None:
+            for v in an.values:
+                group = next((g for g in rec.get("aliases") or [] if v.expr in g), None)
+                if v.mutated and group:
+                    other = ", ".join(e for e in group if e != v.expr)
+                    raise ExtractError(f"the selection updates {v.expr} in place, and in the recorded run {v.expr} "
+                                       f"shares memory with {other}; a kernel gets them as separate tensors, so the "
+                                       "update would not show through the other. Select code without that update",
+                                       v.line)
         by_expr = {i.expr: i for i in inputs}
         for o in an.outputs:
             i = by_expr.get(o.target)

@@ -24,6 +24,16 @@ def _matches(code: Any, target: str, want: dict[str, Any]) -> bool:
             and os.path.realpath(code.co_filename) == target)
 
 
+def _storage(obj: Any) -> int:
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(obj, torch.Tensor):
+        return 0
+    try:
+        return int(obj.untyped_storage().data_ptr())
+    except Exception:  # noqa: BLE001 - tensors without storage (meta, sparse)
+        return 0
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
@@ -46,14 +56,20 @@ def main(argv: list[str]) -> int:
 
     def capture_line(k: int, frame: Any) -> None:
         values = {}
+        storages: dict[int, list[str]] = {}
         for expr in hooks[k]["exprs"]:
             try:
-                values[expr] = describe(eval(expr, frame.f_globals, frame.f_locals))  # noqa: S307 - user's own code
+                obj = eval(expr, frame.f_globals, frame.f_locals)  # noqa: S307 - user's own code
+                values[expr] = describe(obj)
+                ptr = _storage(obj)
+                if ptr:
+                    storages.setdefault(ptr, []).append(expr)
             except (NameError, UnboundLocalError):
                 values[expr] = {"kind": "unbound"}
             except AttributeError as e:
                 values[expr] = {"kind": "unbound", "error": str(e)}
-        done(k, {"values": values})
+        # Inputs that share memory in the real run (f(x, x[0])): a kernel gets them as separate tensors.
+        done(k, {"values": values, "aliases": [g for g in storages.values() if len(g) > 1]})
 
     def local_line(frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
