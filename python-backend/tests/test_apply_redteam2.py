@@ -250,3 +250,56 @@ def test_an_in_place_update_of_an_input_that_aliases_another_is_refused(tmp_path
         extract(ALIASED_INPUTS, str(path), *lines_of(ALIASED_INPUTS, "x.mul_(2)", 2))
     assert "updates x in place" in info.value.reason and "shares memory with y" in info.value.reason
     assert info.value.line == 5
+
+
+# c28 / c30: y is bound before the selection and assigned in it on some paths only.
+PARTIAL = textwrap.dedent('''\
+    import torch
+
+
+    def f(x, flag, d):
+        y = x.clone()
+        if flag:
+            y = x * 2
+        try:
+            y = x / (1 // d)
+        except ZeroDivisionError:
+            pass
+        if flag:
+            y = x * 3
+        else:
+            y = x * 4
+        return y
+    ''')
+
+
+def test_an_output_assigned_on_some_paths_only_is_refused(tmp_path):
+    err = refused(PARTIAL, tmp_path, "if flag:", 2)
+    assert "'y' is assigned on some paths" in err.reason and err.line == 7
+    err = refused(PARTIAL, tmp_path, "try:", 4)
+    assert "'y' is assigned on some paths" in err.reason and err.line == 9
+    start, end = (12, 1), (15, len("        y = x * 4") + 1)
+    e, _ = extract(PARTIAL, str(tmp_path / "p.py"), start, end, record_inputs=False)  # if/else: every path
+    assert [o["target"] for o in e.outputs] == ["y"]
+
+
+# c49: the selection is inside an unselected try whose handler reads y.
+IN_TRY = textwrap.dedent('''\
+    import torch
+
+
+    def f(x):
+        y = None
+        try:
+            y = x * 2
+            z = y[10] + 1
+        except IndexError:
+            return y
+        return z
+    ''')
+
+
+def test_several_output_statements_inside_an_unselected_try_are_refused(tmp_path):
+    err = refused(IN_TRY, tmp_path, "y = x * 2", 2)
+    assert "inside the try block of line 6" in err.reason and err.line == 7
+    e, _ = extract(IN_TRY, str(tmp_path / "p.py"), *lines_of(IN_TRY, "z = y[10]"), record_inputs=False)

@@ -390,6 +390,7 @@ def analyze(src: SourceFile, sel: Selection) -> Analysis:
             else:
                 raise ExtractError("the selection computes nothing used afterwards (no assignment read later, "
                                    "no in-place update, no return); a problem must return a result", line0)
+        _check_definite(src, sel, ev, outputs, values, self_name)
     else:
         for key, node in ev.mutations:
             if key in values:
@@ -495,3 +496,99 @@ def _ancestors(src: SourceFile, node: ast.AST):
 
 def _inside(src: SourceFile, node: ast.AST, outer: ast.AST) -> bool:
     return node is outer or any(p is outer for p in _ancestors(src, node))
+
+
+# -- definite assignment ------------------------------------------------------------------------
+
+def _store_keys(target: ast.AST, self_name: str | None) -> set[str]:
+    out: set[str] = set()
+    for n in ast.walk(target):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store):
+            parts = _chain(n, self_name)
+            if parts:
+                out.add(f"{self_name}." + ".".join(parts))
+    return out
+
+
+def _must(stmts: list[ast.stmt], self_name: str | None) -> set[str] | None:
+    """Keys assigned on every path through `stmts` that falls through; None: no path falls through."""
+    out: set[str] = set()
+    for s in stmts:
+        r = _must_stmt(s, self_name)
+        if r is None:
+            return None
+        out |= r
+    return out
+
+
+def _meet(paths: list[set[str] | None]) -> set[str] | None:
+    live = [p for p in paths if p is not None]
+    if not live:
+        return None
+    out = set(live[0])
+    for p in live[1:]:
+        out &= p
+    return out
+
+
+def _must_stmt(s: ast.stmt, self_name: str | None) -> set[str] | None:
+    if isinstance(s, (ast.Raise, ast.Return, ast.Break, ast.Continue)):
+        return None
+    if isinstance(s, ast.Assign):
+        return set().union(*(_store_keys(t, self_name) for t in s.targets))
+    if isinstance(s, (ast.AugAssign, ast.AnnAssign)):
+        return _store_keys(s.target, self_name) if getattr(s, "value", None) is not None else set()
+    if isinstance(s, ast.If):
+        return _meet([_must(s.body, self_name), _must(s.orelse, self_name)])
+    if isinstance(s, (ast.With, ast.AsyncWith)):
+        body = _must(s.body, self_name)
+        items = set().union(*(_store_keys(i.optional_vars, self_name) for i in s.items if i.optional_vars))
+        return None if body is None else body | items
+    if isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+        base = _meet([_must(s.body + s.orelse, self_name)]
+                     + [_must(h.body, self_name) for h in s.handlers])  # type: ignore[attr-defined]
+        if not s.handlers:  # type: ignore[attr-defined]
+            base = _must(s.body + s.orelse, self_name)  # type: ignore[attr-defined]
+        final = _must(s.finalbody, self_name)  # type: ignore[attr-defined]
+        return None if base is None or final is None else base | final
+    if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {s.name}
+    if isinstance(s, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in s.names}
+    return set()  # loops (may run zero times), match, expressions
+
+
+def _check_definite(src: SourceFile, sel: Selection, ev: _Events, outputs: list[Output],
+                    values: dict[str, Value], self_name: str | None) -> None:
+    """Outputs must be assigned on every path through the selection: the call site assigns them
+    always. And inside an unselected try body, outputs assigned by several statements could be left
+    half-updated by an exception that the handler then sees; the call cannot reproduce that."""
+    must = _must(list(sel.nodes), self_name)  # type: ignore[arg-type]
+    first_store: dict[str, int] = {}
+    for kind, key, node, _ in ev.events:
+        if kind == "store":
+            first_store.setdefault(key, getattr(node, "lineno", sel.nodes[0].lineno))  # type: ignore[attr-defined]
+    if must is not None:
+        for o in outputs:
+            if o.inplace or o.target in values or o.target in must:
+                continue
+            raise ExtractError(f"'{o.target}' is assigned on some paths through the selection only (an if without "
+                               "else, a loop that may not run, a try whose handler does not assign it); the call "
+                               "that replaces it always assigns it. Select code that assigns it on every path",
+                               first_store.get(o.target, sel.nodes[0].lineno))  # type: ignore[attr-defined]
+    scope = sel.scope
+    for t in _ancestors(src, sel.nodes[0]):
+        if t is scope:
+            break
+        if isinstance(t, ast.Try) and any(_inside(src, sel.nodes[0], b) for b in t.body):
+            keys = {o.target for o in outputs}
+            writers = [stmt for stmt in sel.nodes
+                       if any(k in keys and _inside(src, n, stmt) for kind, k, n, _ in ev.events if kind == "store")
+                       or any(k in keys and _inside(src, n, stmt) for k, n in ev.mutations)]
+            if len(writers) > 1:
+                raise ExtractError(f"the selection is inside the try block of line {t.lineno} and sets its outputs "
+                                   f"({', '.join(sorted(keys))}) in {len(writers)} statements; an exception part-way "
+                                   "would leave a state the call cannot reproduce for the handler. Select the whole "
+                                   "try statement, or fewer statements", sel.nodes[0].lineno)  # type: ignore[attr-defined]
