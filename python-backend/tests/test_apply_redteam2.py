@@ -303,3 +303,33 @@ def test_several_output_statements_inside_an_unselected_try_are_refused(tmp_path
     err = refused(IN_TRY, tmp_path, "y = x * 2", 2)
     assert "inside the try block of line 6" in err.reason and err.line == 7
     e, _ = extract(IN_TRY, str(tmp_path / "p.py"), *lines_of(IN_TRY, "z = y[10]"), record_inputs=False)
+
+
+# c10: self.bias exists only when use_bias; the call site would read it every time.
+COND_ATTR = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class M(nn.Module):
+        def __init__(self, use_bias):
+            super().__init__()
+            self.use_bias = use_bias
+            self.scale = nn.Parameter(torch.ones(4))
+            if use_bias:
+                self.bias = nn.Parameter(torch.ones(4))
+
+        def forward(self, x):
+            y = (x + self.bias) if self.use_bias else x * 2
+            z = self.use_bias and self.bias
+            w = (x * self.scale) if self.use_bias else x
+            return y, z, w
+    ''')
+
+
+def test_an_attribute_read_only_on_a_conditional_path_is_refused(tmp_path):
+    for first in ("y = (x + self.bias)", "z = self.use_bias and"):
+        err = refused(COND_ATTR, tmp_path, first)
+        assert "self.bias is read only on a conditional path" in err.reason and err.line in (14, 15)
+    # self.scale is set unconditionally in __init__: reading it on one branch only is fine.
+    extract(COND_ATTR, str(tmp_path / "p.py"), *lines_of(COND_ATTR, "w = (x * self.scale)"), record_inputs=False)

@@ -81,6 +81,8 @@ class _Events(ast.NodeVisitor):
         self.loop_depth = 0
         self.returns: list[ast.Return] = []
         self.mutations: list[tuple[str, ast.AST]] = []  # (key, node): key is a name or 'self.a.b'
+        self.rdepth = 0  # inside code that may not run (branches, loop bodies, handlers, later BoolOp operands)
+        self.attr_reads: dict[str, tuple[bool, int]] = {}  # 'self.a' → (read unconditionally somewhere, line)
 
     def _attr(self, node: ast.AST, called: bool, ctx: str) -> bool:
         parts = _chain(node, self.self_name)
@@ -94,7 +96,12 @@ class _Events(ast.NodeVisitor):
             inner = node.value  # type: ignore[attr-defined]
         else:
             inner = node
-        self.events.append((ctx, f"{self.self_name}." + ".".join(parts), inner, self.depth > 0))
+        key = f"{self.self_name}." + ".".join(parts)
+        if ctx == "load":
+            seen = self.attr_reads.get(key)
+            self.attr_reads[key] = ((seen[0] if seen else False) or self.rdepth == 0,
+                                    seen[1] if seen else getattr(node, "lineno", 0))
+        self.events.append((ctx, key, inner, self.depth > 0))
         return True
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -239,11 +246,17 @@ class _Events(ast.NodeVisitor):
         self.depth -= 1
         self.loop_depth -= loop
 
+    def _maybe(self, nodes: list[ast.AST]) -> None:
+        """Visit code that may not run (for the reads of self attributes)."""
+        self.rdepth += 1
+        for n in nodes:
+            self.visit(n)
+        self.rdepth -= 1
+
     def visit_If(self, node: ast.If) -> None:
         self.visit(node.test)
         self.depth += 1
-        for s in node.body + node.orelse:
-            self.visit(s)
+        self._maybe(node.body + node.orelse)
         self.depth -= 1
 
     def visit_For(self, node: ast.For) -> None:
@@ -251,20 +264,46 @@ class _Events(ast.NodeVisitor):
         self.depth += 1
         self.loop_depth += 1
         self._target(node.target)
-        for s in node.body + node.orelse:
-            self.visit(s)
+        self._maybe(node.body + node.orelse)
         self.depth -= 1
         self.loop_depth -= 1
 
     def visit_While(self, node: ast.While) -> None:
-        self._conditional(node, loop=True)
+        self.depth += 1
+        self.loop_depth += 1
+        self.visit(node.test)
+        self._maybe(node.body + node.orelse)
+        self.depth -= 1
+        self.loop_depth -= 1
 
     def visit_Try(self, node: ast.AST) -> None:
-        self._conditional(node)
+        self.depth += 1
+        for n in node.body:  # type: ignore[attr-defined]
+            self.visit(n)
+        self._maybe(node.handlers)  # type: ignore[attr-defined]
+        for n in node.orelse + node.finalbody:  # type: ignore[attr-defined]
+            self.visit(n)
+        self.depth -= 1
 
-    visit_IfExp = visit_Try
-    visit_BoolOp = visit_Try
-    visit_Match = visit_Try
+    visit_TryStar = visit_Try
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.depth += 1
+        self.visit(node.test)
+        self._maybe([node.body, node.orelse])
+        self.depth -= 1
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        self.depth += 1
+        self.visit(node.values[0])
+        self._maybe(node.values[1:])
+        self.depth -= 1
+
+    def visit_Match(self, node: ast.AST) -> None:
+        self.depth += 1
+        self.visit(node.subject)  # type: ignore[attr-defined]
+        self._maybe(node.cases)  # type: ignore[attr-defined]
+        self.depth -= 1
 
     def _nested(self, node: ast.AST) -> None:
         # Free names of a nested scope are read where it is defined (an over-approximation).
@@ -396,6 +435,11 @@ def analyze(src: SourceFile, sel: Selection) -> Analysis:
             if key in values:
                 raise ExtractError(f"the selection both updates {key} in place and returns; "
                                    "split the update from the return", getattr(node, "lineno", line0))
+    for key, (always, line) in ev.attr_reads.items():
+        if key in values and not always and not _always_set(sel.cls, key.split(".")[1]):
+            raise ExtractError(f"{key} is read only on a conditional path (an if/else branch, a loop body, an "
+                               f"and/or operand); the call reads it every time, and it may not exist when that path "
+                               f"is not taken. Select code that reads it unconditionally", line)
     input_keys = set(values)
     attr_spans = [(src.span(node), key) for kind, key, node, _ in ev.events
                   if kind in ("load", "store") and self_name and key.startswith(f"{self_name}.")]
@@ -592,3 +636,21 @@ def _check_definite(src: SourceFile, sel: Selection, ev: _Events, outputs: list[
                                    f"({', '.join(sorted(keys))}) in {len(writers)} statements; an exception part-way "
                                    "would leave a state the call cannot reproduce for the handler. Select the whole "
                                    "try statement, or fewer statements", sel.nodes[0].lineno)  # type: ignore[attr-defined]
+
+
+def _always_set(cls: ast.ClassDef | None, attr: str) -> bool:
+    """`self.<attr>` is assigned (or registered) by a top-level statement of the class's __init__."""
+    init = next((m for m in (cls.body if cls else []) if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
+    if init is None or not init.args.args:
+        return False
+    me = init.args.args[0].arg
+    for st in init.body:
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me and t.attr == attr:
+                return True
+        if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute) \
+                and st.value.func.attr in ("register_buffer", "register_parameter", "register_module") \
+                and st.value.args and isinstance(st.value.args[0], ast.Constant) and st.value.args[0].value == attr:
+            return True
+    return False
