@@ -333,3 +333,36 @@ def test_an_attribute_read_only_on_a_conditional_path_is_refused(tmp_path):
         assert "self.bias is read only on a conditional path" in err.reason and err.line in (14, 15)
     # self.scale is set unconditionally in __init__: reading it on one branch only is fine.
     extract(COND_ATTR, str(tmp_path / "p.py"), *lines_of(COND_ATTR, "w = (x * self.scale)"), record_inputs=False)
+
+
+# c47: print / assert in the selection would be dropped by the kernel.
+SIDE_EFFECTS = textwrap.dedent('''\
+    import logging
+    import warnings
+    import torch
+
+    logger = logging.getLogger(__name__)
+
+
+    def f(x):
+        assert x.shape[-1] == 4, "bad shape"
+        print("norm:", round(float(x.norm()), 3))
+        warnings.warn("slow")
+        logger.info("x %s", x.shape)
+        if x.sum() > 1e9:
+            raise ValueError("huge")
+        y = x * 2
+        return y
+    ''')
+
+
+def test_a_side_effect_in_the_selection_is_refused(tmp_path):
+    for first, what in (("assert", "assert"), ("print(", "print(…)"), ("warnings.warn", "warnings.warn(…)"),
+                        ("logger.info", "logger.info(…)"), ("if x.sum()", "raise")):
+        start, end = lines_of(SIDE_EFFECTS, first)
+        end = lines_of(SIDE_EFFECTS, "y = x * 2")[1]
+        with pytest.raises(ExtractError) as info:
+            extract(SIDE_EFFECTS, str(tmp_path / "p.py"), start, end, record_inputs=False)
+        assert f"side effect the kernel would drop ({what}, line" in info.value.reason
+        assert info.value.line == start[0] + (1 if what == "raise" else 0)
+        assert info.value.one_line().count("line") == 1

@@ -104,8 +104,29 @@ class _Events(ast.NodeVisitor):
         self.events.append((ctx, key, inner, self.depth > 0))
         return True
 
+    def _side_effect(self, what: str, line: int) -> None:
+        raise ExtractError(f"the selection has a side effect the kernel would drop ({what}, line {line}); "
+                           "select the computation only", line)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        self._side_effect("assert", node.lineno)
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        self._side_effect("raise", node.lineno)
+
     def visit_Call(self, node: ast.Call) -> None:
         f = node.func
+        if isinstance(f, ast.Name) and f.id in ("print", "open", "input"):
+            self._side_effect(f"{f.id}(…)", node.lineno)
+        if isinstance(f, ast.Attribute):
+            root = f.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            rname = root.id if isinstance(root, ast.Name) else ""
+            if (rname == "warnings" and f.attr == "warn") or rname == "logging" or (
+                    rname in ("logger", "log", "LOGGER", "_logger", "_log")
+                    and f.attr in ("debug", "info", "warning", "warn", "error", "exception", "critical", "log")):
+                self._side_effect(f"{ast.unparse(f)}(…)", node.lineno)
         if isinstance(f, ast.Attribute):
             if not self._attr(f, True, "load"):
                 self.visit(f.value)
