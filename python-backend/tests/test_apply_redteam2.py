@@ -366,3 +366,26 @@ def test_a_side_effect_in_the_selection_is_refused(tmp_path):
         assert f"side effect the kernel would drop ({what}, line" in info.value.reason
         assert info.value.line == start[0] + (1 if what == "raise" else 0)
         assert info.value.one_line().count("line") == 1
+
+
+# c50: the environment is set between imports; the kernel and `import triton` must come after it.
+ENV_FIRST = textwrap.dedent('''\
+    """Doc."""
+    import os
+    os.environ["TRITON_INTERPRET"] = "1"
+    import torch
+
+    SCALE = 2.0
+
+
+    def f(x):
+        return x * 2.0 + 1.0
+    ''')
+
+
+def test_kernel_code_is_inserted_after_the_last_leading_import():
+    from tritonize.extract.apply import import_block_end
+    from tritonize.extract.source import SourceFile
+    src = SourceFile(ENV_FIRST)
+    at = import_block_end(src)
+    assert src.line_of(at) == 4 and ENV_FIRST[:at].endswith("import torch")

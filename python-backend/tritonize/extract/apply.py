@@ -37,7 +37,9 @@ def _pascal(name: str) -> str:
 
 
 def import_block_end(src: SourceFile) -> int:
-    """Offset after the module docstring, `__future__` imports and the leading imports."""
+    """Offset after the module docstring and the last top-level import that comes before the first
+    top-level def/class: statements between imports (`os.environ["TRITON_INTERPRET"] = "1"` before
+    `import torch`) keep running before the inserted `import triton`."""
     at = 0
     body = src.tree.body
     i = 0
@@ -45,8 +47,9 @@ def import_block_end(src: SourceFile) -> int:
             isinstance(body[0].value.value, str):
         at = src.line_end(src.span(body[0]).end)
         i = 1
-    while i < len(body) and isinstance(body[i], (ast.Import, ast.ImportFrom)):
-        at = src.line_end(src.span(body[i]).end)
+    while i < len(body) and not isinstance(body[i], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(body[i], (ast.Import, ast.ImportFrom)):
+            at = src.line_end(src.span(body[i]).end)
         i += 1
     return at
 
