@@ -389,3 +389,14 @@ def test_kernel_code_is_inserted_after_the_last_leading_import():
     src = SourceFile(ENV_FIRST)
     at = import_block_end(src)
     assert src.line_of(at) == 4 and ENV_FIRST[:at].endswith("import torch")
+
+
+# c38: a latin-1 file; the clients read and write UTF-8.
+def test_a_file_declaring_a_non_utf8_encoding_is_refused(tmp_path):
+    text = "# -*- coding: latin-1 -*-\n" + SIMPLE_SRC
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(text, str(tmp_path / "p.py"), *lines_of(text, "y = x * 2"), "", check=False)
+    assert "encoding latin-1" in info.value.reason and info.value.line == 1
+
+
+SIMPLE_SRC = "import torch\n\n\ndef f(x):\n    y = x * 2\n    return y\n"

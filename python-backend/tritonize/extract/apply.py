@@ -202,6 +202,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
                     check: bool = True, run_label: str = "", confirmed_shapes: bool = False,
                     extracted: tuple[Extraction, SourceFile] | None = None) -> dict[str, Any]:
     """`extracted`: the extraction of this same range, when the caller has it (saves recording again)."""
+    _refuse_non_utf8(text)
     ext, src = extracted or extract(text, path, start, end, entry=entry, timeout=timeout)
     if ext.guessed and not confirmed_shapes:
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
@@ -238,6 +239,23 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
                                src.line_of(ext.start))
     result["diff"] = unified_diff(path, src.text, p["text"], p["module"])
     return result
+
+
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _refuse_non_utf8(text: str) -> None:
+    """The clients (VS Code's buffer, the CLI) read and write the file as UTF-8; a file that declares
+    another encoding (PEP 263 cookie) would lose its non-ASCII bytes."""
+    for k, line in enumerate(text.replace("\r\n", "\n").split("\n")[:2]):
+        m = _CODING.match(line)
+        if m:
+            enc = m.group(1).lower().replace("_", "-")
+            if enc not in ("utf-8", "utf8", "utf-8-sig"):
+                raise ExtractError(f"the file declares the encoding {m.group(1)}; Apply reads and writes UTF-8 "
+                                   "only, so its non-ASCII text would be corrupted. Convert the file to UTF-8 "
+                                   "(and its coding line) first", k + 1)
+            return
 
 
 def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:
