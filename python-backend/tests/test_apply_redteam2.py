@@ -400,3 +400,43 @@ def test_a_file_declaring_a_non_utf8_encoding_is_refused(tmp_path):
 
 
 SIMPLE_SRC = "import torch\n\n\ndef f(x):\n    y = x * 2\n    return y\n"
+
+
+# c51: a whole class applied: the class keeps its __name__; with gradients on it is refused.
+WHOLE_CLASS = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class Scale(nn.Module):
+        def __init__(self, n, s=2.0):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(n))
+            self.s = s
+
+        def forward(self, x):
+            return x * self.w * self.s
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = Scale(4)
+        with torch.no_grad():
+            print(m(torch.randn(4)))
+        print(type(m).__name__, type(m).__qualname__)
+    ''')
+
+
+def test_a_whole_class_keeps_its_name_and_is_refused_with_gradients_on(tmp_path):
+    from test_apply_redteam import apply_and_run
+    before, after, res = apply_and_run(tmp_path, WHOLE_CLASS, "class Scale", 8, "same-file")
+    assert after == before and "Scale Scale" in after
+    text = WHOLE_CLASS.replace("    with torch.no_grad():\n        print(", "    print(")
+    assert "no_grad" not in text
+    path = tmp_path / "grad.py"
+    path.write_text(text)
+    start, end = lines_of(text, "class Scale", 8)
+    e, src = extract(text, str(path), start, end)
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(text, str(path), start, end, faithful(e.problem), extracted=(e, src), check=False)
+    assert "parameter w requires grad" in info.value.reason and info.value.line == 5

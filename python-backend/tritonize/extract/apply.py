@@ -132,6 +132,9 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   + (f" ({run_label})" if run_label else "") + '."""',
                   f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"]
         exported = wrapper
+    if ext.kind == "module":
+        # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
+        block += ["", "", f"{kern.cls}.__name__ = {kern.cls}.__qualname__ = {ext.name!r}"]
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
     kernel_text = header + "\n" + "\n".join(block) + "\n# --- end Tritonize ---\n"
 
@@ -263,6 +266,11 @@ def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:
     gradients, the applied code would cut the graph (`loss.backward()` fails or misses parameters)."""
     if not ext.grad_enabled:
         return
+    if ext.kind == "module" and ext.params_requiring_grad:
+        raise ExtractError(f"{ext.name}'s parameter {ext.params_requiring_grad[0]} requires grad and the recorded "
+                           "run has gradients on; a Triton kernel has no backward, so training would break. Apply "
+                           "where gradients are off (under torch.no_grad() / torch.inference_mode()) or wrap the "
+                           "kernel in a torch.autograd.Function", src.line_of(ext.start))
     for i in ext.inputs:
         if i.role == "tensor" and isinstance(i.value, dict) and i.value.get("requires_grad"):
             raise ExtractError(f"{i.expr} requires grad and the recorded run has gradients on here; a Triton kernel "

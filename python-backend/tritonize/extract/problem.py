@@ -48,6 +48,7 @@ class Extraction:
     guessed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     grad_enabled: bool | None = None  # torch.is_grad_enabled() where the recorded run reached the code
+    params_requiring_grad: list[str] = field(default_factory=list)  # a whole class: its parameters that do
 
     @property
     def forward_inputs(self) -> list[Input]:
@@ -152,10 +153,12 @@ class _Builder:
         self.line = src.line_of(sel.span.start)
 
     grad_enabled: bool | None = None
+    params_requiring_grad: list[str] = []
 
     def build(self) -> Extraction:
         ext = self._build()
         ext.grad_enabled = self.grad_enabled
+        ext.params_requiring_grad = self.params_requiring_grad
         return ext
 
     def _build(self) -> Extraction:
@@ -179,6 +182,7 @@ class _Builder:
             if not self.recorded.get("ok", True):
                 raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
             self.grad_enabled = self.recorded.get("grad_enabled")
+            self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None
@@ -186,6 +190,7 @@ class _Builder:
         out = record(self.src, self.path, hook, ent, timeout)
         out["entry"] = ent["label"]
         self.grad_enabled = out.get("grad_enabled")
+        self.params_requiring_grad = out.get("params_requiring_grad") or []
         return out, ent["label"]
 
     # -- lines or an expression of a function / module ----------------------------------------

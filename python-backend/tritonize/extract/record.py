@@ -98,8 +98,14 @@ def main(argv: list[str]) -> int:
                                        if p in frame.f_locals}
                 elif _matches(code, target, hook["forward"]):
                     self = frame.f_locals.get(hook["forward"]["self"])
+                    params = getattr(self, "parameters", None)
+                    try:
+                        grads = [n for n, p in self.named_parameters() if p.requires_grad] if params else []
+                    except Exception:  # noqa: BLE001 - not an nn.Module after all
+                        grads = []
                     done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["forward"]["params"]
-                                        if p in frame.f_locals}, "init": inits.get(id(self), {})})
+                                        if p in frame.f_locals}, "init": inits.get(id(self), {}),
+                             "params_requiring_grad": grads[:3]})
         return local
 
     error = "the entry point finished without running the selected code"
