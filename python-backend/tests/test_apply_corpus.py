@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tritonize.extract.apply import apply_candidate
-from tritonize.extract.check import behaviour_checks
+from tritonize.extract.check import alias_info, behaviour_checks
 from tritonize.extract.errors import ExtractError
 from tritonize.extract.problem import HookOnly, extract, find_entry, record_many
 from tritonize.extract.source import SourceFile
@@ -104,7 +104,8 @@ def test_corpus_file(file, tmp_path):
                 target.write_text(res["text"])
                 if res["module"]:
                     Path(res["module"]["path"]).write_text(res["module"]["text"])
-                pairs.append({"original": ext.problem, "applied": res["appliedProblem"], "module": res["module"]})
+                pairs.append({"original": ext.problem, "applied": res["appliedProblem"], "module": res["module"],
+                              **alias_info(ext)})
                 variants.append(target)
                 labels.append(f"{label} [{placement}]")
         except (ExtractError, AssertionError) as e:

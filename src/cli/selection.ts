@@ -32,7 +32,14 @@ Exit codes: 0 done; 2 the selection cannot be extracted or applied (one line on 
 
 class UsageError extends Error {}
 
-/** 1-based inclusive-start / exclusive-end columns → an LSP range (0-based). */
+/** Column `col` (0-based, in characters = code points, as the CLI documents) of `line` → UTF-16 code
+ * units, the unit of LSP positions; past the end of the line counts one unit per column. */
+export function codePointsToUtf16(line: string, col: number): number {
+  const chars = [...line];
+  return chars.slice(0, col).join('').length + Math.max(0, col - chars.length);
+}
+
+/** 1-based inclusive-start / exclusive-end columns (characters) → an LSP range (0-based, UTF-16). */
 export function parseRange(text: string, range: string | undefined, lines: string | undefined): LspRange {
   const fileLines = text.replace(/\r\n/g, '\n').split('\n');
   if (range !== undefined) {
@@ -41,7 +48,8 @@ export function parseRange(text: string, range: string | undefined, lines: strin
     const [l1, c1, l2, c2] = m.slice(1).map(Number) as [number, number, number, number];
     if (l1 < 1 || c1 < 1 || l2 < l1 || c2 < 1 || (l1 === l2 && c2 < c1)) throw new UsageError(`--range ${range} is empty or reversed`);
     if (l2 > fileLines.length) throw new UsageError(`--range ${range} is outside the file (${fileLines.length} lines)`);
-    return { start: { line: l1 - 1, character: c1 - 1 }, end: { line: l2 - 1, character: c2 - 1 } };
+    return { start: { line: l1 - 1, character: codePointsToUtf16(fileLines[l1 - 1] ?? '', c1 - 1) },
+      end: { line: l2 - 1, character: codePointsToUtf16(fileLines[l2 - 1] ?? '', c2 - 1) } };
   }
   if (lines !== undefined) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(lines.trim());

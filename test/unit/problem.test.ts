@@ -53,6 +53,9 @@ describe('selection ranges and edits', () => {
     const text = 'a = 1\nbb = a + 2\n';
     assert.deepEqual(parseRange(text, '2:6-2:11', undefined), { start: { line: 1, character: 5 }, end: { line: 1, character: 10 } });
     assert.deepEqual(parseRange(text, undefined, '1-2'), { start: { line: 0, character: 0 }, end: { line: 1, character: 10 } });
+    // CLI columns are characters (code points); LSP characters are UTF-16 code units (an emoji is 2).
+    assert.deepEqual(parseRange('s = "😀日" + x * 2\n', '1:12-1:17', undefined),
+      { start: { line: 0, character: 12 }, end: { line: 0, character: 17 } });
     assert.throws(() => parseRange(text, '2:6-1:1', undefined), /empty or reversed/);
     assert.throws(() => parseRange(text, undefined, '3-9'), /outside the file/);
     assert.throws(() => parseRange(text, 'x', undefined), /L1:C1-L2:C2/);

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import tokenize
 from pathlib import Path
 
 from .errors import ExtractError
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         try:
-            text = args.file.read_text()
+            with tokenize.open(args.file) as fh:  # the file's declared encoding (PEP 263)
+                text = fh.read()
         except OSError as e:
             raise ExtractError(f"cannot read {args.file}: {e.strerror}") from None
         start, end = parse_range(text, args.range, args.lines)

@@ -17,7 +17,7 @@ from .deps import Dependencies, module_bindings
 from .errors import ExtractError
 from .problem import Extraction, extract, _Builder
 from .selection import Selection
-from .source import SourceFile, Span
+from .source import SourceFile, Span, apply_lsp_edits
 
 
 @dataclass
@@ -37,7 +37,9 @@ def _pascal(name: str) -> str:
 
 
 def import_block_end(src: SourceFile) -> int:
-    """Offset after the module docstring, `__future__` imports and the leading imports."""
+    """Offset after the module docstring and the last top-level import that comes before the first
+    top-level def/class: statements between imports (`os.environ["TRITON_INTERPRET"] = "1"` before
+    `import torch`) keep running before the inserted `import triton`."""
     at = 0
     body = src.tree.body
     i = 0
@@ -45,8 +47,9 @@ def import_block_end(src: SourceFile) -> int:
             isinstance(body[0].value.value, str):
         at = src.line_end(src.span(body[0]).end)
         i = 1
-    while i < len(body) and isinstance(body[i], (ast.Import, ast.ImportFrom)):
-        at = src.line_end(src.span(body[i]).end)
+    while i < len(body) and not isinstance(body[i], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(body[i], (ast.Import, ast.ImportFrom)):
+            at = src.line_end(src.span(body[i]).end)
         i += 1
     return at
 
@@ -129,6 +132,9 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   + (f" ({run_label})" if run_label else "") + '."""',
                   f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"]
         exported = wrapper
+    if ext.kind == "module":
+        # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
+        block += ["", "", f"{kern.cls}.__name__ = {kern.cls}.__qualname__ = {ext.name!r}"]
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
     kernel_text = header + "\n" + "\n".join(block) + "\n# --- end Tritonize ---\n"
 
@@ -199,10 +205,12 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
                     check: bool = True, run_label: str = "", confirmed_shapes: bool = False,
                     extracted: tuple[Extraction, SourceFile] | None = None) -> dict[str, Any]:
     """`extracted`: the extraction of this same range, when the caller has it (saves recording again)."""
+    _refuse_non_utf8(text)
     ext, src = extracted or extract(text, path, start, end, entry=entry, timeout=timeout)
     if ext.guessed and not confirmed_shapes:
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
                            "code); name an entry point or confirm the shapes")
+    _refuse_autograd(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
@@ -215,14 +223,60 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     result: dict[str, Any] = {"extraction": ext.to_json(src), "text": keep_eol(p["text"]), "module": module,
                               "edits": [dict(_lsp_edit(src, e), newText=keep_eol(e.text)) for e in p["edits"]],
                               "check": None}
+    # What the client will write is the original text with these edits applied in UTF-16 units
+    # (applyTextEdits); it must be the text checked here, and it must compile.
+    written = apply_lsp_edits(text, result["edits"])
+    if written.replace("\r\n", "\n") != p["text"]:
+        raise ExtractError("internal: the edit positions do not reproduce the checked text; nothing was written")
+    try:
+        compile(written, os.path.basename(path), "exec")
+    except SyntaxError as err:
+        raise ExtractError(f"internal: the edited file would not parse ({err.msg}); nothing was written",
+                           err.lineno) from None
     p1 = applied_problem(p["text"], path, ext, p["edits"], recorded)
     result["appliedProblem"] = p1
     if check:
         result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout)
         if not result["check"]["ok"]:
-            raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"])
+            raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"],
+                               src.line_of(ext.start))
     result["diff"] = unified_diff(path, src.text, p["text"], p["module"])
     return result
+
+
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _refuse_non_utf8(text: str) -> None:
+    """The clients (VS Code's buffer, the CLI) read and write the file as UTF-8; a file that declares
+    another encoding (PEP 263 cookie) would lose its non-ASCII bytes."""
+    for k, line in enumerate(text.replace("\r\n", "\n").split("\n")[:2]):
+        m = _CODING.match(line)
+        if m:
+            enc = m.group(1).lower().replace("_", "-")
+            if enc not in ("utf-8", "utf8", "utf-8-sig"):
+                raise ExtractError(f"the file declares the encoding {m.group(1)}; Apply reads and writes UTF-8 "
+                                   "only, so its non-ASCII text would be corrupted. Convert the file to UTF-8 "
+                                   "(and its coding line) first", k + 1)
+            return
+
+
+def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:
+    """A Triton kernel has no backward: where the recorded run had grad mode on and an input needs
+    gradients, the applied code would cut the graph (`loss.backward()` fails or misses parameters)."""
+    if not ext.grad_enabled:
+        return
+    if ext.kind == "module" and ext.params_requiring_grad:
+        raise ExtractError(f"{ext.name}'s parameter {ext.params_requiring_grad[0]} requires grad and the recorded "
+                           "run has gradients on; a Triton kernel has no backward, so training would break. Apply "
+                           "where gradients are off (under torch.no_grad() / torch.inference_mode()) or wrap the "
+                           "kernel in a torch.autograd.Function", src.line_of(ext.start))
+    for i in ext.inputs:
+        if i.role == "tensor" and isinstance(i.value, dict) and i.value.get("requires_grad"):
+            raise ExtractError(f"{i.expr} requires grad and the recorded run has gradients on here; a Triton kernel "
+                               "has no backward, so training would break. Apply where gradients are off (under "
+                               "torch.no_grad() / torch.inference_mode()) or wrap the kernel in a "
+                               "torch.autograd.Function", src.line_of(ext.start))
 
 
 def _recorded(ext: Extraction) -> dict[str, Any]:
@@ -231,9 +285,7 @@ def _recorded(ext: Extraction) -> dict[str, Any]:
 
 
 def _lsp_edit(src: SourceFile, e: Edit) -> dict[str, Any]:
-    def pos(off: int) -> dict[str, int]:
-        return {"line": src.line_of(off) - 1, "character": off - src.line_start(off)}
-    return {"range": {"start": pos(e.start), "end": pos(e.end)}, "newText": e.text}
+    return {"range": {"start": src.lsp_position(e.start), "end": src.lsp_position(e.end)}, "newText": e.text}
 
 
 def unified_diff(path: str, old: str, new: str, module: dict[str, Any] | None) -> str:

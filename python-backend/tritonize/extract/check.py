@@ -10,6 +10,12 @@ from typing import Any
 from .runner import run_child
 
 
+def alias_info(ext: Any) -> dict[str, Any]:
+    """What the child needs to tell a returned view of an input from an input updated in place."""
+    return {"input_names": [i.expr for i in ext.forward_inputs],
+            "inplace_outputs": [k for k, o in enumerate(ext.outputs) if o.get("inplace")]}
+
+
 def behaviour_check(original: str, applied: str, ext: Any, module: dict[str, Any] | None,
                     timeout: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tritonize-apply-") as mod_dir:
@@ -17,6 +23,7 @@ def behaviour_check(original: str, applied: str, ext: Any, module: dict[str, Any
             with open(os.path.join(mod_dir, os.path.basename(module["path"])), "w") as f:
                 f.write(module["text"])
         spec = {"original": original, "applied": applied, "mod_dir": mod_dir,
+                **alias_info(ext),
                 "module_name": os.path.splitext(os.path.basename(module["path"]))[0] if module else None}
         return run_child("tritonize.extract.check_child", spec, timeout, "the behaviour check",
                          extra_path=[mod_dir])
@@ -34,5 +41,6 @@ def behaviour_checks(pairs: list[dict[str, Any]], timeout: float) -> list[dict[s
                 with open(os.path.join(mod_dir, os.path.basename(m["path"])), "w") as f:
                     f.write(m["text"])
             spec_pairs.append({"original": p["original"], "applied": p["applied"], "mod_dir": mod_dir,
+                               "input_names": p.get("input_names"), "inplace_outputs": p.get("inplace_outputs"),
                                "module_name": os.path.splitext(os.path.basename(m["path"]))[0] if m else None})
         return run_child("tritonize.extract.check_child", {"pairs": spec_pairs}, timeout, "the behaviour checks")

@@ -106,6 +106,9 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
                 return out
         if device == "cuda":
             torch.cuda.synchronize()
+        view = _aliased_output(r0, inputs, pair.get("input_names") or [], set(pair.get("inplace_outputs") or []))
+        if view:
+            return {"ok": False, "reason": view}
         reason = compare(r0, r1, "result")
         for j, (a, b) in enumerate(zip(inputs, inputs1)):
             reason = reason or compare(a, b, f"input {j} after the call")
@@ -117,6 +120,29 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         sys.path.remove(pair["mod_dir"])
         if module:  # the next pair may bring its own module of the same name
             sys.modules.pop(module, None)
+
+
+def _aliased_output(result: Any, inputs: list[Any], names: list[str], inplace: set[int]) -> str | None:
+    """The original code returns a view of (or the very tensor of) an input: later writes through the
+    result reach the input, which a kernel's new tensor would not. Outputs that are inputs updated in
+    place (written back with copy_()) are expected to be the input."""
+    import torch
+    outs = list(result) if isinstance(result, tuple) else [result]
+    ptrs = {}
+    for j, x in enumerate(inputs):
+        if isinstance(x, torch.Tensor) and x.untyped_storage().data_ptr():
+            ptrs.setdefault(x.untyped_storage().data_ptr(), j)
+    for k, o in enumerate(outs):
+        if k in inplace or not isinstance(o, torch.Tensor):
+            continue
+        j = ptrs.get(o.untyped_storage().data_ptr())
+        if j is not None:
+            name = names[j] if j < len(names) else f"input {j}"
+            what = "the result" if len(outs) == 1 else f"result {k}"
+            return (f"the selection returns a view of its input {name} ({what} shares its memory: "
+                    f".view/.float() of a float32 tensor/indexing/.t() ...); a kernel returns a new tensor, so "
+                    f"later writes to it would no longer reach {name}")
+    return None
 
 
 def main(argv: list[str]) -> int:

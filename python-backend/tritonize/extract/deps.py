@@ -160,7 +160,12 @@ class Dependencies:
                 value = stmt.value
                 const = is_constant_expr(value, self.constants)
                 alias = isinstance(value, (ast.Name, ast.Attribute))
-                if const or alias or self.copy_computed or not direct:
+                if const and direct and not self.copy_computed:
+                    # Read at the call site, not copied by value: another module (or code this analysis
+                    # does not see) may set it (`mod.EPS = ...`), and every call sees the current value.
+                    if name not in self.inputs:
+                        self.inputs.append(name)
+                elif const or alias or self.copy_computed or not direct:
                     if const:
                         self.constants.add(name)
                     self._add(stmt)
@@ -192,14 +197,35 @@ class Dependencies:
 
 
 def rebound_globals(tree: ast.Module) -> dict[str, int]:
-    """Module names a function rebinds while the program runs (`global NAME` then an assignment) → the
-    line of that declaration. Top-level rebinding happens at import and is reproduced by copying every
-    binding statement in order. (Another module setting `mod.NAME = ...` cannot be seen here.)"""
+    """Module names whose value changes while the program runs → the line that changes it: a function
+    rebinds them (`global NAME`), or the module binds them more than once (reassigned, augmented, a
+    for/with target, again in the `__main__` block; both branches of a top-level if/try count once).
+    A copy of such a value would be stale. (Another module setting `mod.NAME = ...` cannot be seen
+    here: that is why names the selection reads directly are read at the call site.)"""
     out: dict[str, int] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Global):
             for n in node.names:
                 out.setdefault(n, node.lineno)
+    count: dict[str, int] = {}
+    for stmt in tree.body:
+        here: dict[str, list[ast.Name]] = {}
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and not _in_nested_scope(stmt, node):
+                here.setdefault(node.id, []).append(node)
+        for name, nodes in here.items():
+            if _is_main_block(stmt):
+                k = len(nodes)
+            elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)) or any(
+                    isinstance(n, (ast.For, ast.AsyncFor, ast.While, ast.AugAssign)) for n in ast.walk(stmt)
+                    if n is not stmt and any(m is nodes[0] for m in ast.walk(n))):
+                k = 2  # rebound by a loop or an augmented assignment inside the statement
+            else:
+                k = 1
+            before = count.get(name, 0)
+            count[name] = before + k
+            if count[name] >= 2:
+                out.setdefault(name, nodes[min(len(nodes) - 1, max(0, 1 - before))].lineno)
     return out
 
 

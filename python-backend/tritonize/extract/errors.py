@@ -10,5 +10,5 @@ class ExtractError(Exception):
         self.line = line
 
     def one_line(self) -> str:
-        where = f" (line {self.line})" if self.line else ""
+        where = f" (line {self.line})" if self.line and f"line {self.line}" not in self.reason else ""
         return f"{self.reason}{where}"

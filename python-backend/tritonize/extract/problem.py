@@ -47,6 +47,8 @@ class Extraction:
     entry: str | None
     guessed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    grad_enabled: bool | None = None  # torch.is_grad_enabled() where the recorded run reached the code
+    params_requiring_grad: list[str] = field(default_factory=list)  # a whole class: its parameters that do
 
     @property
     def forward_inputs(self) -> list[Input]:
@@ -65,10 +67,7 @@ class Extraction:
 
 
 def _lsp_range(src: SourceFile, start: int, end: int) -> dict[str, Any]:
-    def pos(off: int) -> dict[str, int]:
-        line = src.line_of(off)
-        return {"line": line - 1, "character": off - src.line_start(off)}
-    return {"start": pos(start), "end": pos(end)}
+    return {"start": src.lsp_position(start), "end": src.lsp_position(end)}
 
 
 # -- entry point ------------------------------------------------------------------------------
@@ -153,7 +152,16 @@ class _Builder:
         self.src, self.path, self.sel, self.runner, self.recorded = src, path, sel, runner, recorded
         self.line = src.line_of(sel.span.start)
 
+    grad_enabled: bool | None = None
+    params_requiring_grad: list[str] = []
+
     def build(self) -> Extraction:
+        ext = self._build()
+        ext.grad_enabled = self.grad_enabled
+        ext.params_requiring_grad = self.params_requiring_grad
+        return ext
+
+    def _build(self) -> Extraction:
         k = self.sel.kind
         if k == "problem":
             return Extraction("problem", os.path.splitext(os.path.basename(self.path))[0], self.src.text, [], [], False,
@@ -173,12 +181,16 @@ class _Builder:
         if self.recorded is not None:
             if not self.recorded.get("ok", True):
                 raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
+            self.grad_enabled = self.recorded.get("grad_enabled")
+            self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None
         ent, timeout = self.runner
         out = record(self.src, self.path, hook, ent, timeout)
         out["entry"] = ent["label"]
+        self.grad_enabled = out.get("grad_enabled")
+        self.params_requiring_grad = out.get("params_requiring_grad") or []
         return out, ent["label"]
 
     # -- lines or an expression of a function / module ----------------------------------------
@@ -208,6 +220,15 @@ class _Builder:
                 inputs.append(Input(v.name, v.expr, role, desc, V.render(v.expr, desc, v.line), guessed=True,
                                     mutated=v.mutated))
                 guessed.append(v.expr)
+        if rec is not None:
+            for v in an.values:
+                group = next((g for g in rec.get("aliases") or [] if v.expr in g), None)
+                if v.mutated and group:
+                    other = ", ".join(e for e in group if e != v.expr)
+                    raise ExtractError(f"the selection updates {v.expr} in place, and in the recorded run {v.expr} "
+                                       f"shares memory with {other}; a kernel gets them as separate tensors, so the "
+                                       "update would not show through the other. Select code without that update",
+                                       v.line)
         by_expr = {i.expr: i for i in inputs}
         for o in an.outputs:
             i = by_expr.get(o.target)

@@ -24,6 +24,16 @@ def _matches(code: Any, target: str, want: dict[str, Any]) -> bool:
             and os.path.realpath(code.co_filename) == target)
 
 
+def _storage(obj: Any) -> int:
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(obj, torch.Tensor):
+        return 0
+    try:
+        return int(obj.untyped_storage().data_ptr())
+    except Exception:  # noqa: BLE001 - tensors without storage (meta, sparse)
+        return 0
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
@@ -37,20 +47,29 @@ def main(argv: list[str]) -> int:
     from tritonize.extract.values import describe
 
     def done(k: int, res: dict[str, Any]) -> None:
-        results[k] = {"ok": True, "error": None, **res}
+        torch = sys.modules.get("torch")
+        # Autograd mode where the selected code runs: a Triton kernel has no backward.
+        grad = bool(torch.is_grad_enabled()) if torch is not None else None
+        results[k] = {"ok": True, "error": None, "grad_enabled": grad, **res}
         if all(r is not None for r in results):
             raise _Captured
 
     def capture_line(k: int, frame: Any) -> None:
         values = {}
+        storages: dict[int, list[str]] = {}
         for expr in hooks[k]["exprs"]:
             try:
-                values[expr] = describe(eval(expr, frame.f_globals, frame.f_locals))  # noqa: S307 - user's own code
+                obj = eval(expr, frame.f_globals, frame.f_locals)  # noqa: S307 - user's own code
+                values[expr] = describe(obj)
+                ptr = _storage(obj)
+                if ptr:
+                    storages.setdefault(ptr, []).append(expr)
             except (NameError, UnboundLocalError):
                 values[expr] = {"kind": "unbound"}
             except AttributeError as e:
                 values[expr] = {"kind": "unbound", "error": str(e)}
-        done(k, {"values": values})
+        # Inputs that share memory in the real run (f(x, x[0])): a kernel gets them as separate tensors.
+        done(k, {"values": values, "aliases": [g for g in storages.values() if len(g) > 1]})
 
     def local_line(frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
@@ -79,8 +98,14 @@ def main(argv: list[str]) -> int:
                                        if p in frame.f_locals}
                 elif _matches(code, target, hook["forward"]):
                     self = frame.f_locals.get(hook["forward"]["self"])
+                    params = getattr(self, "parameters", None)
+                    try:
+                        grads = [n for n, p in self.named_parameters() if p.requires_grad] if params else []
+                    except Exception:  # noqa: BLE001 - not an nn.Module after all
+                        grads = []
                     done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["forward"]["params"]
-                                        if p in frame.f_locals}, "init": inits.get(id(self), {})})
+                                        if p in frame.f_locals}, "init": inits.get(id(self), {}),
+                             "params_requiring_grad": grads[:3]})
         return local
 
     error = "the entry point finished without running the selected code"

@@ -66,6 +66,10 @@ _CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", 
                                  "setdefault", "popitem", "discard", "appendleft", "extendleft"})
 
 
+# Context managers that change autograd or autocast mode for the code in their block.
+_GRAD_MODES = frozenset({"no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "autocast"})
+
+
 class _Events(ast.NodeVisitor):
     """Name loads and stores in evaluation order, with whether each store is unconditional."""
 
@@ -77,6 +81,8 @@ class _Events(ast.NodeVisitor):
         self.loop_depth = 0
         self.returns: list[ast.Return] = []
         self.mutations: list[tuple[str, ast.AST]] = []  # (key, node): key is a name or 'self.a.b'
+        self.rdepth = 0  # inside code that may not run (branches, loop bodies, handlers, later BoolOp operands)
+        self.attr_reads: dict[str, tuple[bool, int]] = {}  # 'self.a' → (read unconditionally somewhere, line)
 
     def _attr(self, node: ast.AST, called: bool, ctx: str) -> bool:
         parts = _chain(node, self.self_name)
@@ -90,11 +96,37 @@ class _Events(ast.NodeVisitor):
             inner = node.value  # type: ignore[attr-defined]
         else:
             inner = node
-        self.events.append((ctx, f"{self.self_name}." + ".".join(parts), inner, self.depth > 0))
+        key = f"{self.self_name}." + ".".join(parts)
+        if ctx == "load":
+            seen = self.attr_reads.get(key)
+            self.attr_reads[key] = ((seen[0] if seen else False) or self.rdepth == 0,
+                                    seen[1] if seen else getattr(node, "lineno", 0))
+        self.events.append((ctx, key, inner, self.depth > 0))
         return True
+
+    def _side_effect(self, what: str, line: int) -> None:
+        raise ExtractError(f"the selection has a side effect the kernel would drop ({what}, line {line}); "
+                           "select the computation only", line)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        self._side_effect("assert", node.lineno)
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        self._side_effect("raise", node.lineno)
 
     def visit_Call(self, node: ast.Call) -> None:
         f = node.func
+        if isinstance(f, ast.Name) and f.id in ("print", "open", "input"):
+            self._side_effect(f"{f.id}(…)", node.lineno)
+        if isinstance(f, ast.Attribute):
+            root = f.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            rname = root.id if isinstance(root, ast.Name) else ""
+            if (rname == "warnings" and f.attr == "warn") or rname == "logging" or (
+                    rname in ("logger", "log", "LOGGER", "_logger", "_log")
+                    and f.attr in ("debug", "info", "warning", "warn", "error", "exception", "critical", "log")):
+                self._side_effect(f"{ast.unparse(f)}(…)", node.lineno)
         if isinstance(f, ast.Attribute):
             if not self._attr(f, True, "load"):
                 self.visit(f.value)
@@ -186,6 +218,17 @@ class _Events(ast.NodeVisitor):
         else:
             self.visit(t)
 
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            f = item.context_expr.func if isinstance(item.context_expr, ast.Call) else item.context_expr
+            name = ast.unparse(f)
+            if name.split(".")[-1] in _GRAD_MODES and (name.startswith(("torch.", "amp.", "autocast"))
+                                                       or name in _GRAD_MODES):
+                raise ExtractError(f"the selection contains `with {name}(…)`, which changes autograd/autocast mode; "
+                                   "the call that replaces it would run outside that mode. Select the code inside "
+                                   "the with block", node.lineno)
+        self.generic_visit(node)
+
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         raise ExtractError("the selection uses an assignment expression (:=); rewrite it as a statement", node.lineno)
 
@@ -224,11 +267,17 @@ class _Events(ast.NodeVisitor):
         self.depth -= 1
         self.loop_depth -= loop
 
+    def _maybe(self, nodes: list[ast.AST]) -> None:
+        """Visit code that may not run (for the reads of self attributes)."""
+        self.rdepth += 1
+        for n in nodes:
+            self.visit(n)
+        self.rdepth -= 1
+
     def visit_If(self, node: ast.If) -> None:
         self.visit(node.test)
         self.depth += 1
-        for s in node.body + node.orelse:
-            self.visit(s)
+        self._maybe(node.body + node.orelse)
         self.depth -= 1
 
     def visit_For(self, node: ast.For) -> None:
@@ -236,20 +285,46 @@ class _Events(ast.NodeVisitor):
         self.depth += 1
         self.loop_depth += 1
         self._target(node.target)
-        for s in node.body + node.orelse:
-            self.visit(s)
+        self._maybe(node.body + node.orelse)
         self.depth -= 1
         self.loop_depth -= 1
 
     def visit_While(self, node: ast.While) -> None:
-        self._conditional(node, loop=True)
+        self.depth += 1
+        self.loop_depth += 1
+        self.visit(node.test)
+        self._maybe(node.body + node.orelse)
+        self.depth -= 1
+        self.loop_depth -= 1
 
     def visit_Try(self, node: ast.AST) -> None:
-        self._conditional(node)
+        self.depth += 1
+        for n in node.body:  # type: ignore[attr-defined]
+            self.visit(n)
+        self._maybe(node.handlers)  # type: ignore[attr-defined]
+        for n in node.orelse + node.finalbody:  # type: ignore[attr-defined]
+            self.visit(n)
+        self.depth -= 1
 
-    visit_IfExp = visit_Try
-    visit_BoolOp = visit_Try
-    visit_Match = visit_Try
+    visit_TryStar = visit_Try
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.depth += 1
+        self.visit(node.test)
+        self._maybe([node.body, node.orelse])
+        self.depth -= 1
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        self.depth += 1
+        self.visit(node.values[0])
+        self._maybe(node.values[1:])
+        self.depth -= 1
+
+    def visit_Match(self, node: ast.AST) -> None:
+        self.depth += 1
+        self.visit(node.subject)  # type: ignore[attr-defined]
+        self._maybe(node.cases)  # type: ignore[attr-defined]
+        self.depth -= 1
 
     def _nested(self, node: ast.AST) -> None:
         # Free names of a nested scope are read where it is defined (an over-approximation).
@@ -375,11 +450,17 @@ def analyze(src: SourceFile, sel: Selection) -> Analysis:
             else:
                 raise ExtractError("the selection computes nothing used afterwards (no assignment read later, "
                                    "no in-place update, no return); a problem must return a result", line0)
+        _check_definite(src, sel, ev, outputs, values, self_name)
     else:
         for key, node in ev.mutations:
             if key in values:
                 raise ExtractError(f"the selection both updates {key} in place and returns; "
                                    "split the update from the return", getattr(node, "lineno", line0))
+    for key, (always, line) in ev.attr_reads.items():
+        if key in values and not always and not _always_set(sel.cls, key.split(".")[1]):
+            raise ExtractError(f"{key} is read only on a conditional path (an if/else branch, a loop body, an "
+                               f"and/or operand); the call reads it every time, and it may not exist when that path "
+                               f"is not taken. Select code that reads it unconditionally", line)
     input_keys = set(values)
     attr_spans = [(src.span(node), key) for kind, key, node, _ in ev.events
                   if kind in ("load", "store") and self_name and key.startswith(f"{self_name}.")]
@@ -480,3 +561,117 @@ def _ancestors(src: SourceFile, node: ast.AST):
 
 def _inside(src: SourceFile, node: ast.AST, outer: ast.AST) -> bool:
     return node is outer or any(p is outer for p in _ancestors(src, node))
+
+
+# -- definite assignment ------------------------------------------------------------------------
+
+def _store_keys(target: ast.AST, self_name: str | None) -> set[str]:
+    out: set[str] = set()
+    for n in ast.walk(target):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store):
+            parts = _chain(n, self_name)
+            if parts:
+                out.add(f"{self_name}." + ".".join(parts))
+    return out
+
+
+def _must(stmts: list[ast.stmt], self_name: str | None) -> set[str] | None:
+    """Keys assigned on every path through `stmts` that falls through; None: no path falls through."""
+    out: set[str] = set()
+    for s in stmts:
+        r = _must_stmt(s, self_name)
+        if r is None:
+            return None
+        out |= r
+    return out
+
+
+def _meet(paths: list[set[str] | None]) -> set[str] | None:
+    live = [p for p in paths if p is not None]
+    if not live:
+        return None
+    out = set(live[0])
+    for p in live[1:]:
+        out &= p
+    return out
+
+
+def _must_stmt(s: ast.stmt, self_name: str | None) -> set[str] | None:
+    if isinstance(s, (ast.Raise, ast.Return, ast.Break, ast.Continue)):
+        return None
+    if isinstance(s, ast.Assign):
+        return set().union(*(_store_keys(t, self_name) for t in s.targets))
+    if isinstance(s, (ast.AugAssign, ast.AnnAssign)):
+        return _store_keys(s.target, self_name) if getattr(s, "value", None) is not None else set()
+    if isinstance(s, ast.If):
+        return _meet([_must(s.body, self_name), _must(s.orelse, self_name)])
+    if isinstance(s, (ast.With, ast.AsyncWith)):
+        body = _must(s.body, self_name)
+        items = set().union(*(_store_keys(i.optional_vars, self_name) for i in s.items if i.optional_vars))
+        return None if body is None else body | items
+    if isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+        base = _meet([_must(s.body + s.orelse, self_name)]
+                     + [_must(h.body, self_name) for h in s.handlers])  # type: ignore[attr-defined]
+        if not s.handlers:  # type: ignore[attr-defined]
+            base = _must(s.body + s.orelse, self_name)  # type: ignore[attr-defined]
+        final = _must(s.finalbody, self_name)  # type: ignore[attr-defined]
+        return None if base is None or final is None else base | final
+    if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {s.name}
+    if isinstance(s, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in s.names}
+    return set()  # loops (may run zero times), match, expressions
+
+
+def _check_definite(src: SourceFile, sel: Selection, ev: _Events, outputs: list[Output],
+                    values: dict[str, Value], self_name: str | None) -> None:
+    """Outputs must be assigned on every path through the selection: the call site assigns them
+    always. And inside an unselected try body, outputs assigned by several statements could be left
+    half-updated by an exception that the handler then sees; the call cannot reproduce that."""
+    must = _must(list(sel.nodes), self_name)  # type: ignore[arg-type]
+    first_store: dict[str, int] = {}
+    for kind, key, node, _ in ev.events:
+        if kind == "store":
+            first_store.setdefault(key, getattr(node, "lineno", sel.nodes[0].lineno))  # type: ignore[attr-defined]
+    if must is not None:
+        for o in outputs:
+            if o.inplace or o.target in values or o.target in must:
+                continue
+            raise ExtractError(f"'{o.target}' is assigned on some paths through the selection only (an if without "
+                               "else, a loop that may not run, a try whose handler does not assign it); the call "
+                               "that replaces it always assigns it. Select code that assigns it on every path",
+                               first_store.get(o.target, sel.nodes[0].lineno))  # type: ignore[attr-defined]
+    scope = sel.scope
+    for t in _ancestors(src, sel.nodes[0]):
+        if t is scope:
+            break
+        if isinstance(t, ast.Try) and any(_inside(src, sel.nodes[0], b) for b in t.body):
+            keys = {o.target for o in outputs}
+            writers = [stmt for stmt in sel.nodes
+                       if any(k in keys and _inside(src, n, stmt) for kind, k, n, _ in ev.events if kind == "store")
+                       or any(k in keys and _inside(src, n, stmt) for k, n in ev.mutations)]
+            if len(writers) > 1:
+                raise ExtractError(f"the selection is inside the try block of line {t.lineno} and sets its outputs "
+                                   f"({', '.join(sorted(keys))}) in {len(writers)} statements; an exception part-way "
+                                   "would leave a state the call cannot reproduce for the handler. Select the whole "
+                                   "try statement, or fewer statements", sel.nodes[0].lineno)  # type: ignore[attr-defined]
+
+
+def _always_set(cls: ast.ClassDef | None, attr: str) -> bool:
+    """`self.<attr>` is assigned (or registered) by a top-level statement of the class's __init__."""
+    init = next((m for m in (cls.body if cls else []) if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
+    if init is None or not init.args.args:
+        return False
+    me = init.args.args[0].arg
+    for st in init.body:
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me and t.attr == attr:
+                return True
+        if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute) \
+                and st.value.func.attr in ("register_buffer", "register_parameter", "register_module") \
+                and st.value.args and isinstance(st.value.args[0], ast.Constant) and st.value.args[0].value == attr:
+            return True
+    return False

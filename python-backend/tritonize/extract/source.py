@@ -1,7 +1,9 @@
 """A parsed Python file with position conversions between (line, column) and text offsets.
 
-`ast` reports columns as UTF-8 byte offsets; editors and the CLI use characters. Everything in this
-package works on character offsets into the text, converted here once.
+`ast` reports columns as UTF-8 byte offsets; the protocol (LSP, VS Code, the CLI's edits) counts
+UTF-16 code units; Python strings count code points. Everything in this package works on code-point
+offsets into the text, converted here once: `lsp_to_col` for incoming LSP positions,
+`SourceFile.lsp_position` for outgoing ones, `apply_lsp_edits` applies edits the way the clients do.
 """
 
 from __future__ import annotations
@@ -20,6 +22,46 @@ from .errors import ExtractError
 class Span:
     start: int  # character offset, inclusive
     end: int  # character offset, exclusive
+
+
+def utf16_len(s: str) -> int:
+    return len(s.encode("utf-16-le")) // 2
+
+
+def lsp_to_col(text: str, line0: int, character: int) -> int:
+    """An LSP position's character (UTF-16 code units) on 0-based `line0` → a code-point column."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if not 0 <= line0 < len(lines):
+        return character
+    line, units = lines[line0], 0
+    for k, ch in enumerate(line):
+        if units >= character:
+            return k
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return len(line) + max(0, character - units)
+
+
+def apply_lsp_edits(text: str, edits: list[dict]) -> str:
+    """What the clients write: src/core/protocol/lsp.ts applyTextEdits (UTF-16 offsets, line starts at
+    each '\n' of the text as it is, edits applied from the last to the first)."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    starts = [0]
+    pos = 0
+    for ch in text:
+        pos += 2 if ord(ch) > 0xFFFF else 1
+        if ch == "\n":
+            starts.append(pos)
+    total = len(units) // 2
+
+    def off(p: dict) -> int:
+        line = int(p["line"])
+        return (starts[line] if line < len(starts) else total) + int(p["character"])
+
+    out = units
+    for e in sorted(edits, key=lambda e: off(e["range"]["start"]), reverse=True):
+        a, b = off(e["range"]["start"]), off(e["range"]["end"])
+        out = out[:2 * a] + e["newText"].encode("utf-16-le", "surrogatepass") + out[2 * b:]
+    return out.decode("utf-16-le", "surrogatepass")
 
 
 class SourceFile:
@@ -48,6 +90,11 @@ class SourceFile:
         """1-based line, 0-based character column → offset (clamped to the line)."""
         line = max(1, min(line, len(self.lines)))
         return self._starts[line - 1] + max(0, min(col_chars, len(self.lines[line - 1])))
+
+    def lsp_position(self, offset: int) -> dict[str, int]:
+        """Offset → LSP position (0-based line, character in UTF-16 code units)."""
+        line = self.line_of(offset)
+        return {"line": line - 1, "character": utf16_len(self.text[self._starts[line - 1]:offset])}
 
     def _char_col(self, line: int, col_bytes: int) -> int:
         return len(self.lines[line - 1].encode("utf-8")[:col_bytes].decode("utf-8", "replace"))

@@ -54,6 +54,8 @@ def describe(value: Any) -> dict[str, Any]:
     if isinstance(value, torch.Tensor):
         out: dict[str, Any] = {"kind": "tensor", "shape": list(value.shape), "dtype": str(value.dtype),
                                "device": str(value.device)}
+        if value.requires_grad:
+            out["requires_grad"] = True
         v = value.detach()
         if v.numel():
             if v.dtype == torch.bool:

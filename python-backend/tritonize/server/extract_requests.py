@@ -2,7 +2,7 @@
 
 Both run on their own thread (recording and the behaviour check start child interpreters) and
 answer once. Neither writes a file: the client shows the edit and writes it after the user accepts.
-Ranges are LSP ranges (0-based line and character, end exclusive); a document the client has open
+Ranges are LSP ranges (0-based line and character in UTF-16 code units, end exclusive); a document the client has open
 is read from its buffer, so unsaved edits count.
 """
 
@@ -19,12 +19,14 @@ from .dispatch import DEFERRED, INTERNAL_ERROR, REQUEST_FAILED, RequestContext, 
 log = logging.getLogger("tritonize.server")
 
 
-def _range(params: dict[str, Any]) -> tuple[tuple[int, int], tuple[int, int]]:
+def _range(params: dict[str, Any], text: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """LSP characters are UTF-16 code units; extract() takes 1-based code-point columns."""
+    from tritonize.extract.source import lsp_to_col
     r = params.get("range")
     try:
         s, e = r["start"], r["end"]
-        start = (int(s["line"]) + 1, int(s["character"]) + 1)
-        end = (int(e["line"]) + 1, int(e["character"]) + 1)
+        start = (int(s["line"]) + 1, lsp_to_col(text, int(s["line"]), int(s["character"])) + 1)
+        end = (int(e["line"]) + 1, lsp_to_col(text, int(e["line"]), int(e["character"])) + 1)
     except (TypeError, KeyError, ValueError):
         raise invalid_params("range must be {start: {line, character}, end: {line, character}}") from None
     return start, end
@@ -42,7 +44,7 @@ def _common(params: Any, text_of: Callable[[Path], str | None]) -> tuple[Path, s
         text = text_of(path)
         if text is None:
             raise invalid_params(f"cannot read {path}")
-    start, end = _range(params)
+    start, end = _range(params, text)
     return path, text, start, end
 
 

@@ -90,7 +90,7 @@ export const VerifyResult = VerifyReport;
 
 // -- Selection → problem, and Apply (python-backend/tritonize/extract) -------------------------
 
-/** LSP position and range: 0-based line and character; the end is exclusive. */
+/** LSP position and range: 0-based line and character (UTF-16 code units, the LSP default); the end is exclusive. */
 export const LspPosition = z.object({ line: z.number().int().min(0), character: z.number().int().min(0) });
 export const LspRange = z.object({ start: LspPosition, end: LspPosition });
 export type LspRange = z.infer<typeof LspRange>;
