@@ -141,7 +141,7 @@ const stages = [
       console.log(`python: ${env.TRITON_INTERPRET ? 'no CUDA device: TRITON_INTERPRET=1 (Triton CPU interpreter)' : 'CUDA device visible'}`);
       // The verifier's tests spawn sandboxed workers and run kernels in the Triton interpreter: on
       // two cores this stage takes far longer than the others, so it gets its own limit.
-      const res = await runCaptured(python, ['-m', 'pytest', 'python-backend/tests', '-q', '-p', 'no:cacheprovider'], env,
+      const res = await runCaptured(python, ['-m', 'pytest', 'python-backend/tests', '-q', '-p', 'no:cacheprovider', '--durations=25'], env,
         Number(process.env.TRITONIZE_PYTHON_TIMEOUT_S || 3600) * 1000);
       const parsed = parsePytest(res.out);
       if (res.code === 5) return { ...res, code: 0, ...parsed, note: 'pytest collected no tests' };
