@@ -141,7 +141,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("tensor_subclass_output")(rep, cand)),
     ("cheat_cpp_extension.py", "vector_add.py", ("rejected",), rule("process_spawn")),
     # 4. forged evidence
-    ("cheat_numpy_bypass_forged_launch.py", "vector_add.py", ("rejected",), rule("output_not_from_kernel")),
+    # Reaching the output's storage from forward is itself host_compute now (session 4); without that
+    # wrapper the forged launch record is ignored (output_not_from_kernel).
+    ("cheat_numpy_bypass_forged_launch.py", "vector_add.py", ("rejected",), any_rule("host_compute", "output_not_from_kernel")),
     ("cheat_patch_recorder_globals.py", "vector_add.py", ("rejected",), any_rule("monkeypatch", "hidden_compute")),
     ("cheat_allowlist_mutation.py", "softmax.py", ("rejected",), any_rule("monkeypatch")),
     ("cheat_getframe_harness.py", "vector_add.py", ("rejected",), rule("introspection", 'getattr(sys, "_get" + "frame")(1)')),

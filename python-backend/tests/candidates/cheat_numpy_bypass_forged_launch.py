@@ -1,8 +1,9 @@
 # CHEAT (forged evidence): computes on the host through the C base class (torch._C.TensorBase.numpy,
 # past any Python wrapper on torch.Tensor) and then FORGES a launch record for the output's storage
 # by calling sys.audit("tritonize.evidence", "launch", ...) itself.
-# Problem: vector_add.py. Expected: rejected, rule output_not_from_kernel (the evidence store only
-# accepts records from the harness's own code objects, so the forged launch is ignored).
+# Problem: vector_add.py. Expected: rejected, rule host_compute (out.untyped_storage() from forward)
+# or output_not_from_kernel (the evidence store only accepts records from the harness's own code
+# objects, so the forged launch is ignored).
 import sys
 
 import numpy as np

@@ -1,7 +1,7 @@
-"""SiLU over a 4096-vector (from an independent red team, session 4)."""
+"""SiLU over a 1024-vector (from an independent red team, session 4)."""
 import torch
 import torch.nn as nn
-N = 4096
+N = 1024
 
 
 class Model(nn.Module):
