@@ -106,7 +106,8 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
                 return out
         if device == "cuda":
             torch.cuda.synchronize()
-        view = _aliased_output(r0, inputs, pair.get("input_names") or [], set(pair.get("inplace_outputs") or []))
+        view = _aliased_output(r0, inputs, r1, inputs1, pair.get("input_names") or [],
+                               set(pair.get("inplace_outputs") or []))
         if view:
             return {"ok": False, "reason": view}
         reason = compare(r0, r1, "result")
@@ -122,26 +123,36 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
             sys.modules.pop(module, None)
 
 
-def _aliased_output(result: Any, inputs: list[Any], names: list[str], inplace: set[int]) -> str | None:
-    """The original code returns a view of (or the very tensor of) an input: later writes through the
-    result reach the input, which a kernel's new tensor would not. Outputs that are inputs updated in
-    place (written back with copy_()) are expected to be the input."""
+def _aliases(result: Any, inputs: list[Any]) -> dict[int, int]:
+    """Result position → the input whose storage it shares."""
     import torch
     outs = list(result) if isinstance(result, tuple) else [result]
-    ptrs = {}
+    ptrs: dict[int, int] = {}
     for j, x in enumerate(inputs):
         if isinstance(x, torch.Tensor) and x.untyped_storage().data_ptr():
             ptrs.setdefault(x.untyped_storage().data_ptr(), j)
+    out = {}
     for k, o in enumerate(outs):
-        if k in inplace or not isinstance(o, torch.Tensor):
+        if isinstance(o, torch.Tensor) and o.untyped_storage().data_ptr() in ptrs:
+            out[k] = ptrs[o.untyped_storage().data_ptr()]
+    return out
+
+
+def _aliased_output(r0: Any, inputs: list[Any], r1: Any, inputs1: list[Any], names: list[str],
+                    inplace: set[int]) -> str | None:
+    """The original code returns a view of (or the very tensor of) an input, and the applied code does
+    not: later writes through the result would no longer reach the input. Outputs that are inputs
+    updated in place (written back with copy_()) are expected to be the input."""
+    outs = list(r0) if isinstance(r0, tuple) else [r0]
+    a1 = _aliases(r1, inputs1)
+    for k, j in _aliases(r0, inputs).items():
+        if k in inplace or a1.get(k) == j:
             continue
-        j = ptrs.get(o.untyped_storage().data_ptr())
-        if j is not None:
-            name = names[j] if j < len(names) else f"input {j}"
-            what = "the result" if len(outs) == 1 else f"result {k}"
-            return (f"the selection returns a view of its input {name} ({what} shares its memory: "
-                    f".view/.float() of a float32 tensor/indexing/.t() ...); a kernel returns a new tensor, so "
-                    f"later writes to it would no longer reach {name}")
+        name = names[j] if j < len(names) else f"input {j}"
+        what = "the result" if len(outs) == 1 else f"result {k}"
+        return (f"the selection returns a view of its input {name} ({what} shares its memory: "
+                f".view/.float() of a float32 tensor/indexing/.t() ...); a kernel returns a new tensor, so "
+                f"later writes to it would no longer reach {name}")
     return None
 
 
