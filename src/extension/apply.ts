@@ -138,7 +138,9 @@ export async function applyCandidate(backend: Backend, target: ApplyTarget, cand
   for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
     const input = tab.input as { modified?: vscode.Uri; uri?: vscode.Uri } | undefined;
     const shown = input?.modified ?? input?.uri;
-    if (shown?.scheme === PROPOSED_SCHEME || shown?.scheme === PREVIEW_SCHEME) await vscode.window.tabGroups.close(tab);
+    // A tab may be gone already (a preview editor replaced by the next, a group closed with its
+    // last tab): closing what is left must never fail the Apply.
+    if (shown?.scheme === PROPOSED_SCHEME || shown?.scheme === PREVIEW_SCHEME) await vscode.window.tabGroups.close(tab).then(undefined, () => false);
   }
   proposals.delete(proposedUri.path);
   if (moduleUri) proposals.delete(moduleUri.path);
