@@ -89,6 +89,10 @@ def test_apply_refuses_inputs_that_need_gradients(tmp_path):
     with pytest.raises(ExtractError) as info:
         apply_candidate(AUTOGRAD, str(path), start, end, faithful(e.problem), extracted=(e, src), check=False)
     assert "h requires grad" in info.value.reason and "no_grad" in info.value.reason and info.value.line == 12
+    assert info.value.why == "autograd" and "--inference-only" in info.value.reason
+    # The user may say the code is inference only (explicitly; the kernel still has no backward).
+    apply_candidate(AUTOGRAD, str(path), start, end, faithful(e.problem), extracted=(e, src), check=False,
+                    inference_only=True)
     # The same code under torch.no_grad() applies.
     text = AUTOGRAD.replace("    loss = m(", "    with torch.no_grad():\n        loss = m(").replace(
         "    loss.backward()\n", "")

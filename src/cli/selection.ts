@@ -23,6 +23,8 @@ Options:
   --entry CMD        what runs the selected code: "script.py args", "-m module args" or test names
   --no-record        run nothing; guess shapes (apply then needs --confirm-shapes)
   --confirm-shapes   apply: accept guessed shapes
+  --inference-only   apply: the code never needs gradients here (inputs that require grad are then accepted;
+                     the kernel has no backward)
   --timeout S        limit for recording and for the behaviour check (default 120)
   --python P         Python with torch and triton (default: $TRITONIZE_PYTHON, ./.venv/bin/python, python3)
   --json             print the server's answer as JSON
@@ -72,7 +74,7 @@ export async function selectionCommand(argv: string[], env: NodeJS.ProcessEnv, r
       options: {
         range: { type: 'string' }, lines: { type: 'string' }, out: { type: 'string' }, candidate: { type: 'string' },
         placement: { type: 'string' }, 'dry-run': { type: 'boolean' }, entry: { type: 'string' }, 'no-record': { type: 'boolean' },
-        'confirm-shapes': { type: 'boolean' }, timeout: { type: 'string' }, python: { type: 'string' }, json: { type: 'boolean' },
+        'confirm-shapes': { type: 'boolean' }, 'inference-only': { type: 'boolean' }, timeout: { type: 'string' }, python: { type: 'string' }, json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -126,7 +128,7 @@ export async function selectionCommand(argv: string[], env: NodeJS.ProcessEnv, r
       return fail(`cannot read ${resolve(values.candidate as string)}`);
     }
     const res = await backend.apply({ ...common, candidateCode, placement: placement as 'same-file' | 'module',
-      confirmShapes: Boolean(values['confirm-shapes'] || values['no-record']) });
+      confirmShapes: Boolean(values['confirm-shapes'] || values['no-record']), inferenceOnly: Boolean(values['inference-only']) });
     if (values['dry-run']) process.stdout.write(res.diff);
     else {
       await writeFile(path, applyTextEdits(text, res.edits));

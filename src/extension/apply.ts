@@ -8,6 +8,7 @@
 // since the run, we refuse rather than overwrite something else.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { BackendError } from '../core/backend';
 import { applyTextEdits, type Extraction, type LspRange } from '../core/protocol';
 import type { Backend } from './backend';
 
@@ -63,7 +64,7 @@ export function fromLspRange(r: LspRange): vscode.Range {
 }
 
 export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
-  placement: Placement): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string; module: { uri: vscode.Uri; text: string } | null }> {
+  placement: Placement, inferenceOnly = false): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string; module: { uri: vscode.Uri; text: string } | null }> {
   const doc = await vscode.workspace.openTextDocument(target.uri);
   if (doc.getText(target.range) !== target.originalText)
     throw new Error(`The selection in ${path.basename(target.uri.fsPath)} changed since this run; select the code again and re-run.`);
@@ -72,6 +73,7 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
     () => backend.apply({
       path: target.uri.fsPath, text: doc.getText(), range: toLspRange(site.selection), candidateCode: cand.code,
       placement: placement === 'new-module' ? 'module' : 'same-file', runLabel: `run ${cand.runId}, candidate ${cand.candidateId}`,
+      ...(inferenceOnly ? { inferenceOnly: true } : {}),
     }));
   const edit = new vscode.WorkspaceEdit();
   const check = res.check?.reason ?? 'not checked';
@@ -105,7 +107,18 @@ export function registerPreview(): vscode.Disposable {
 export async function applyCandidate(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
   placement: Placement): Promise<boolean> {
   if (pending) throw new Error('Another Apply is waiting for Accept or Discard.');
-  const { edit, check, proposed, module } = await buildApplyEdit(backend, target, cand, site, placement);
+  let built: Awaited<ReturnType<typeof buildApplyEdit>>;
+  try {
+    built = await buildApplyEdit(backend, target, cand, site, placement);
+  } catch (err) {
+    // Inputs that require grad where gradients are on: the user may know this code is inference
+    // only; they say so explicitly (the kernel has no backward), never by default.
+    if (!(err instanceof BackendError && (err.details.data as { reason?: string } | undefined)?.reason === 'autograd')) throw err;
+    const pick = await vscode.window.showWarningMessage(`Tritonize: ${err.message}`, { modal: true }, 'Apply for inference only');
+    if (pick !== 'Apply for inference only') return false;
+    built = await buildApplyEdit(backend, target, cand, site, placement, true);
+  }
+  const { edit, check, proposed, module } = built;
   const name = path.basename(target.uri.fsPath);
   const proposedUri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${Date.now()}/${name}` });
   proposals.set(proposedUri.path, proposed);
@@ -125,7 +138,9 @@ export async function applyCandidate(backend: Backend, target: ApplyTarget, cand
   for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
     const input = tab.input as { modified?: vscode.Uri; uri?: vscode.Uri } | undefined;
     const shown = input?.modified ?? input?.uri;
-    if (shown?.scheme === PROPOSED_SCHEME || shown?.scheme === PREVIEW_SCHEME) await vscode.window.tabGroups.close(tab);
+    // A tab may be gone already (a preview editor replaced by the next, a group closed with its
+    // last tab): closing what is left must never fail the Apply.
+    if (shown?.scheme === PROPOSED_SCHEME || shown?.scheme === PREVIEW_SCHEME) await vscode.window.tabGroups.close(tab).then(undefined, () => false);
   }
   proposals.delete(proposedUri.path);
   if (moduleUri) proposals.delete(moduleUri.path);

@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--placement", choices=["same-file", "module"], default="same-file")
             p.add_argument("--dry-run", action="store_true")
             p.add_argument("--confirm-shapes", action="store_true", help="accept guessed input shapes")
+            p.add_argument("--inference-only", action="store_true",
+                           help="the code never needs gradients here: apply even where inputs require grad")
     args = ap.parse_args(argv)
     try:
         try:
@@ -91,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as e:
             raise ExtractError(f"cannot read {args.candidate}: {e.strerror}") from None
         res = apply_candidate(text, str(args.file), start, end, code, placement=args.placement, entry=args.entry,
-                              timeout=args.timeout, confirmed_shapes=args.confirm_shapes or args.no_record)
+                              timeout=args.timeout, confirmed_shapes=args.confirm_shapes or args.no_record,
+                              inference_only=args.inference_only)
         if args.dry_run:
             sys.stdout.write(res["diff"])
         else:

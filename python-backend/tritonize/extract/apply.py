@@ -203,14 +203,18 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
 def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int, int], code: str, *,
                     placement: str = "same-file", entry: str | None = None, timeout: float = 120.0,
                     check: bool = True, run_label: str = "", confirmed_shapes: bool = False,
+                    inference_only: bool = False,
                     extracted: tuple[Extraction, SourceFile] | None = None) -> dict[str, Any]:
-    """`extracted`: the extraction of this same range, when the caller has it (saves recording again)."""
+    """`extracted`: the extraction of this same range, when the caller has it (saves recording again).
+    `inference_only`: the user states the code never needs gradients here (the autograd refusal is
+    lifted; the kernel still has no backward)."""
     _refuse_non_utf8(text)
     ext, src = extracted or extract(text, path, start, end, entry=entry, timeout=timeout)
     if ext.guessed and not confirmed_shapes:
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
                            "code); name an entry point or confirm the shapes")
-    _refuse_autograd(ext, src)
+    if not inference_only:
+        _refuse_autograd(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
@@ -270,13 +274,15 @@ def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:
         raise ExtractError(f"{ext.name}'s parameter {ext.params_requiring_grad[0]} requires grad and the recorded "
                            "run has gradients on; a Triton kernel has no backward, so training would break. Apply "
                            "where gradients are off (under torch.no_grad() / torch.inference_mode()) or wrap the "
-                           "kernel in a torch.autograd.Function", src.line_of(ext.start))
+                           "kernel in a torch.autograd.Function; or, for inference-only code, apply with "
+                           "--inference-only", src.line_of(ext.start), why="autograd")
     for i in ext.inputs:
         if i.role == "tensor" and isinstance(i.value, dict) and i.value.get("requires_grad"):
             raise ExtractError(f"{i.expr} requires grad and the recorded run has gradients on here; a Triton kernel "
                                "has no backward, so training would break. Apply where gradients are off (under "
                                "torch.no_grad() / torch.inference_mode()) or wrap the kernel in a "
-                               "torch.autograd.Function", src.line_of(ext.start))
+                               "torch.autograd.Function; or, for inference-only code, apply with --inference-only",
+                               src.line_of(ext.start), why="autograd")
 
 
 def _recorded(ext: Extraction) -> dict[str, Any]:

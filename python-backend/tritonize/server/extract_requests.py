@@ -79,7 +79,8 @@ def apply_request(params: Any, ctx: RequestContext, text_of: Callable[[Path], st
         res = apply_candidate(text, str(path), start, end, code, placement=placement,
                               entry=params.get("entry") or None, timeout=float(params.get("timeout") or 120),
                               run_label=str(params.get("runLabel") or ""),
-                              confirmed_shapes=bool(params.get("confirmShapes")))
+                              confirmed_shapes=bool(params.get("confirmShapes")),
+                              inference_only=bool(params.get("inferenceOnly")))
         res.pop("text", None)  # the client applies `edits`; the whole text would double the message
         return res
 
@@ -93,7 +94,7 @@ def _on_thread(ctx: RequestContext, body: Callable[[], dict[str, Any]]) -> Any:
         try:
             result = body()
         except ExtractError as exc:
-            ctx.fail(REQUEST_FAILED, exc.one_line(), {"kind": "selection", "line": exc.line})
+            ctx.fail(REQUEST_FAILED, exc.one_line(), {"kind": "selection", "line": exc.line, "reason": exc.why})
             return
         except Exception as exc:  # noqa: BLE001 - one answer per request, whatever happens
             log.error("%s failed:\n%s", ctx.method, traceback.format_exc())

@@ -151,6 +151,8 @@ export const ApplyParams = ExtractParams.extend({
   placement: z.enum(['same-file', 'module']),
   /** Accept guessed input shapes (the user confirmed them). */
   confirmShapes: z.boolean().optional(),
+  /** The user states the code runs without gradients (lifts the autograd refusal; the kernel has no backward). */
+  inferenceOnly: z.boolean().optional(),
   /** Shown in the kernel's header comment (run and candidate). */
   runLabel: z.string().optional(),
 });
