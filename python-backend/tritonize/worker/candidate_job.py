@@ -172,6 +172,10 @@ class _Session:
             return False
         self.kernels |= set(hooks.LAUNCHES.kernels)
         outs = [shared._plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(y)]
+        if self.cuda:  # an output on an input's storage came in over CUDA IPC, which torch cannot send
+            # back: send a copy (the recorder's evidence below still names the alias).
+            theirs = {shared.storage_key(x) for x in inputs} - {None}
+            outs = [o.clone() if shared.storage_key(o) in theirs else o for o in outs]
         specs = cmd.get("expect") or []
         # An output of the wrong shape or dtype travels as its description only.
         meta_only = {i for i, o in enumerate(outs) if isinstance(o, torch.Tensor) and
