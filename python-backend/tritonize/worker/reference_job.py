@@ -173,6 +173,10 @@ class _Runner:
         return truth
 
 
+# Problems up to this size (inputs + weights) get the CPU dry run before integers are widened on CUDA.
+_INT_DRY_RUN_BYTES = 256 << 20
+
+
 def _nbytes(xs: list[Any]) -> int:
     seen, total = set(), 0
     for x in xs:
@@ -255,6 +259,28 @@ class _Server:
         self.held.append(out)
         return out
 
+    def _ints_widenable(self, first: list[Any]) -> bool:
+        """Whether the broadened trial may widen integer inputs. On the CPU the reference just
+        raises when they were indices (and the trial retries without). On CUDA an out-of-range
+        index is a device-side assert that ends the process's CUDA context, so the widened
+        reference is first tried on a CPU copy of the model, for problems small enough to copy;
+        larger ones keep their integers as drawn."""
+        ints = [x for x in first if isinstance(x, torch.Tensor) and not x.is_floating_point()
+                and not x.is_complex() and x.dtype != torch.bool]
+        if not ints or not self.device.startswith("cuda"):
+            return bool(ints)
+        weights = sum(p.numel() * p.element_size() for p in self.model.state_dict().values())
+        if _nbytes(first) + weights > _INT_DRY_RUN_BYTES:
+            return False
+        try:
+            model = copy.deepcopy(self.model).cpu()
+            probe = [x.cpu() if isinstance(x, torch.Tensor) else x for x in broadened(first, self.seed + 90, widen_ints=True)]
+            with torch.no_grad():
+                model(*probe)
+            return True
+        except Exception:
+            return False
+
     def trial(self, cmd: dict[str, Any]) -> None:
         name, kind = cmd["name"], cmd["kind"]
         if kind != "bench":  # benchmark sets are all handed over together: keep each one alive
@@ -272,7 +298,7 @@ class _Server:
                 inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
             elif kind == "broadened":  # the first trial's inputs, signs and magnitudes spread
                 first = _gen_inputs(mod, self.seed + 1, self.device)
-                inputs = broadened(first, self.seed + 90, widen_ints=True)
+                inputs = broadened(first, self.seed + 90, widen_ints=self._ints_widenable(first))
                 try:
                     result = runner.run(inputs)
                 except torch.OutOfMemoryError:
