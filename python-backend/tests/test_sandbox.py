@@ -436,8 +436,11 @@ torch.cuda.synchronize()
 compile_s = time.perf_counter() - t0
 ok = torch.allclose(y, x.exp() * 2)
 f = torch.compile(lambda a: torch.nn.functional.gelu(a) * 3)
-ind = torch.allclose(f(x), torch.nn.functional.gelu(x) * 3)
-print(json.dumps({"status": status, "triton_ok": bool(ok), "inductor_ok": bool(ind), "compile_s": compile_s,
+# Inductor's fused GELU differs from eager's by float32 rounding (seen on the H200: not allclose at
+# the default atol=1e-8): this checks that Inductor compiles and runs here, not its accuracy.
+ind_err = (f(x) - torch.nn.functional.gelu(x) * 3).abs().max().item()
+ind = ind_err < 1e-4
+print(json.dumps({"status": status, "triton_ok": bool(ok), "inductor_ok": bool(ind), "inductor_err": ind_err, "compile_s": compile_s,
                   "cache_files": sum(len(fs) for _, _, fs in os.walk(os.environ["TRITON_CACHE_DIR"]))}))
 """
 

