@@ -3,11 +3,14 @@
 # node, no network). Logs land in $OUT (default /tmp/tritonize-gpu). Each part has its own timeout.
 #   bash bench/gpu_batch.sh trust   # sandbox on CUDA, GPU tests (sandbox, protocol, rules, timing,
 #                                   # verdict library), the scale bench, Inductor candidates -> /tmp/cands
+#   bash bench/gpu_batch.sh legit   # false-reject table (bench/legit_table.py) beside the GPU verdict
+#                                   # library run with pytest-xdist (wheels in $WHEELS, if carried)
 #   bash bench/gpu_batch.sh spread  # two GPUs (bench/two_gpu.py) or, on one GPU, the suite alone
 set -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH=$ROOT/python-backend PYTHONUNBUFFERED=1
 OUT=${OUT:-/tmp/tritonize-gpu}
+[ -n "${WHEELS:-}" ] && WHEELS=$(realpath "$WHEELS")  # before the cd below
 CANDS=${CANDS:-/tmp/cands}
 mkdir -p "$OUT"
 cd "$ROOT/python-backend"
@@ -26,6 +29,33 @@ if [ "$part" = trust ]; then
   echo "== scale"
   timeout 150 python3 ../bench/verify_scale.py --device cuda --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1; tail -12 "$OUT/scale.log"
   wait; sleep 1; tail -4 "$OUT/gen.log"
+fi
+if [ "$part" = legit ]; then
+  XDIST=""
+  if [ -d "${WHEELS:-}" ]; then  # no network there: carried wheels, into a private folder
+    python3 -m pip install -q --no-deps --no-index --find-links "$WHEELS" --target /tmp/pyx pytest-xdist execnet > "$OUT/pip.log" 2>&1 \
+      && export PYTHONPATH=/tmp/pyx:$PYTHONPATH && XDIST="-n ${NPROC:-6}"
+  fi
+  echo "== legit table"
+  (timeout 420 python3 ../bench/legit_table.py --device cuda --jobs 6 --json "$OUT/legit.json" > "$OUT/legit.md" 2> "$OUT/legit.err"; echo "legit rc $?" >> "$OUT/legit.md") &
+  echo "== GPU verdict library ($XDIST)"
+  timeout ${LIB_TIMEOUT:-480} python3 -m pytest tests/test_sandbox.py tests/test_protocol.py tests/test_rules.py tests/test_verdicts.py \
+    -m gpu -q -p no:cacheprovider --timeout 240 -rfE $XDIST -k "not bench and not timing" > "$OUT/gpu_tests.log" 2>&1; tail -40 "$OUT/gpu_tests.log"
+  wait; cat "$OUT/legit.md"
+fi
+if [ "$part" = final ]; then  # the verdict library (xdist) beside the scale bench, then the kernel-time table alone
+  if [ -d "${WHEELS:-}" ]; then
+    python3 -m pip install -q --no-deps --no-index --find-links "$WHEELS" --target /tmp/pyx pytest-xdist execnet > "$OUT/pip.log" 2>&1
+  fi
+  (PYTHONPATH=/tmp/pyx:$PYTHONPATH timeout ${LIB_TIMEOUT:-220} python3 -m pytest tests/test_sandbox.py tests/test_protocol.py tests/test_rules.py \
+     tests/test_verdicts.py -m gpu -q -p no:cacheprovider --timeout 200 -rfE -n ${NPROC:-8} -k "not bench and not timing" \
+     > "$OUT/gpu_tests.log" 2>&1) &
+  timeout ${SCALE_TIMEOUT:-200} python3 ../bench/verify_scale.py --device cuda --sizes ${SCALE_SIZES:-64M,1G,6G} --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1
+  wait; tail -45 "$OUT/gpu_tests.log"; echo "== scale (beside the library run)"; tail -14 "$OUT/scale.log"
+  echo "== kernel time (alone)"
+  export PATH=$PATH:/usr/local/cuda/bin
+  timeout ${TABLE_TIMEOUT:-280} python3 ../bench/kernel_time.py --calls ${CALLS:-20} --json "$OUT/kernel_time.json" > "$OUT/kernel_time.log" 2>&1
+  grep -v '^{' "$OUT/kernel_time.log" | tail -14
 fi
 if [ "$part" = spread ]; then
   ngpu=$(python3 -c "import torch; print(torch.cuda.device_count())")
