@@ -186,9 +186,10 @@ def _outside(run: Any, out: dict[str, Any], cuda: bool, clock: str) -> None:
         bad = ("CUDA-event/host", claim)
     elif kern and ratio * quiet - slack > statistics.fmean(kern):
         bad = ("kernel", statistics.fmean(kern))
-    elif kern and claim < 0.8 * statistics.fmean(kern) - 1e-4:
-        # Events bracket each call, so they can never read less than the call's kernels ran; for
-        # ~1 us kernels the judge's own clock is too coarse to catch this (seen on the H200).
+    elif kern and claim < 0.5 * statistics.fmean(kern) - 1e-4:
+        # Events bracket each call, so they cannot read much less than the call's kernels ran
+        # (the sum over streams: half, for kernels overlapping on two streams); for ~1 us kernels
+        # the judge's own clock is too coarse to catch this (patch_timer on the H200: 0.22x).
         out["flags"].append({"rule": "timing_forged",
                              "message": f"the candidate's process claims {claim:.4f} ms of CUDA-event time per call, less "
                                         f"than the {statistics.fmean(kern):.4f} ms its own kernels ran by the profiler's "
