@@ -259,24 +259,23 @@ class _Server:
         self.held.append(out)
         return out
 
-    def _ints_widenable(self, first: list[Any]) -> bool:
-        """Whether the broadened trial may widen integer inputs. On the CPU the reference just
-        raises when they were indices (and the trial retries without). On CUDA an out-of-range
-        index is a device-side assert that ends the process's CUDA context, so the widened
+    def _safe_on_device(self, wide: list[Any]) -> bool:
+        """Whether the reference may run on the broadened trial's widened integers here. On the CPU
+        it just raises when they were indices (and the trial retries without). On CUDA an
+        out-of-range index is a device-side assert that ends the process's CUDA context, so the
         reference is first tried on a CPU copy of the model, for problems small enough to copy;
         larger ones keep their integers as drawn."""
-        ints = [x for x in first if isinstance(x, torch.Tensor) and not x.is_floating_point()
-                and not x.is_complex() and x.dtype != torch.bool]
-        if not ints or not self.device.startswith("cuda"):
-            return bool(ints)
+        if not self.device.startswith("cuda") or not any(
+                isinstance(x, torch.Tensor) and not x.is_floating_point() and not x.is_complex()
+                and x.dtype != torch.bool for x in wide):
+            return True
         weights = sum(p.numel() * p.element_size() for p in self.model.state_dict().values())
-        if _nbytes(first) + weights > _INT_DRY_RUN_BYTES:
+        if _nbytes(wide) + weights > _INT_DRY_RUN_BYTES:
             return False
         try:
             model = copy.deepcopy(self.model).cpu()
-            probe = [x.cpu() if isinstance(x, torch.Tensor) else x for x in broadened(first, self.seed + 90, widen_ints=True)]
             with torch.no_grad():
-                model(*probe)
+                model(*[x.cpu() if isinstance(x, torch.Tensor) else x for x in wide])
             return True
         except Exception:
             return False
@@ -298,7 +297,8 @@ class _Server:
                 inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
             elif kind == "broadened":  # the first trial's inputs, signs and magnitudes spread
                 first = _gen_inputs(mod, self.seed + 1, self.device)
-                inputs = broadened(first, self.seed + 90, widen_ints=self._ints_widenable(first))
+                wide = broadened(first, self.seed + 90, widen_ints=True)
+                inputs = wide if self._safe_on_device(wide) else broadened(first, self.seed + 90)
                 try:
                     result = runner.run(inputs)
                 except torch.OutOfMemoryError:
