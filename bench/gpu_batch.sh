@@ -30,26 +30,23 @@ if [ "$part" = trust ]; then
   timeout 150 python3 ../bench/verify_scale.py --device cuda --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1; tail -12 "$OUT/scale.log"
   wait; sleep 1; tail -4 "$OUT/gen.log"
 fi
-if [ "$part" = legit ]; then
-  XDIST=""
-  if [ -d "${WHEELS:-}" ]; then  # no network there: carried wheels, into a private folder
-    python3 -m pip install -q --no-deps --no-index --find-links "$WHEELS" --target /tmp/pyx pytest-xdist execnet > "$OUT/pip.log" 2>&1 \
-      && export PYTHONPATH=/tmp/pyx:$PYTHONPATH && XDIST="-n ${NPROC:-6}"
-  fi
-  echo "== legit table"
+# The GPU verdict library (timing tests left to their own runs), on pytest-xdist when its wheels
+# were carried ($WHEELS: the machine has no network), installed into a private folder.
+library() {  # library TIMEOUT_S
+  local xdist=""
+  if [ -d "${WHEELS:-}" ] && python3 -m pip install -q --no-deps --no-index --find-links "$WHEELS" --target /tmp/pyx \
+       pytest-xdist execnet > "$OUT/pip.log" 2>&1; then xdist="-n ${NPROC:-8}"; fi
+  PYTHONPATH=/tmp/pyx:$PYTHONPATH timeout "$1" python3 -m pytest tests/test_sandbox.py tests/test_protocol.py tests/test_rules.py \
+    tests/test_verdicts.py -m gpu -q -p no:cacheprovider --timeout 200 -rfE $xdist -k "not bench and not timing" \
+    > "$OUT/gpu_tests.log" 2>&1
+}
+if [ "$part" = legit ]; then  # the false-reject table beside the library
   (timeout 420 python3 ../bench/legit_table.py --device cuda --jobs 6 --json "$OUT/legit.json" > "$OUT/legit.md" 2> "$OUT/legit.err"; echo "legit rc $?" >> "$OUT/legit.md") &
-  echo "== GPU verdict library ($XDIST)"
-  timeout ${LIB_TIMEOUT:-480} python3 -m pytest tests/test_sandbox.py tests/test_protocol.py tests/test_rules.py tests/test_verdicts.py \
-    -m gpu -q -p no:cacheprovider --timeout 240 -rfE $XDIST -k "not bench and not timing" > "$OUT/gpu_tests.log" 2>&1; tail -40 "$OUT/gpu_tests.log"
+  library ${LIB_TIMEOUT:-480}; tail -40 "$OUT/gpu_tests.log"
   wait; cat "$OUT/legit.md"
 fi
-if [ "$part" = final ]; then  # the verdict library (xdist) beside the scale bench, then the kernel-time table alone
-  if [ -d "${WHEELS:-}" ]; then
-    python3 -m pip install -q --no-deps --no-index --find-links "$WHEELS" --target /tmp/pyx pytest-xdist execnet > "$OUT/pip.log" 2>&1
-  fi
-  (PYTHONPATH=/tmp/pyx:$PYTHONPATH timeout ${LIB_TIMEOUT:-220} python3 -m pytest tests/test_sandbox.py tests/test_protocol.py tests/test_rules.py \
-     tests/test_verdicts.py -m gpu -q -p no:cacheprovider --timeout 200 -rfE -n ${NPROC:-8} -k "not bench and not timing" \
-     > "$OUT/gpu_tests.log" 2>&1) &
+if [ "$part" = final ]; then  # the library beside the scale bench, then the kernel-time table alone
+  library ${LIB_TIMEOUT:-220} &
   timeout ${SCALE_TIMEOUT:-200} python3 ../bench/verify_scale.py --device cuda --sizes ${SCALE_SIZES:-64M,1G,6G} --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1
   wait; tail -45 "$OUT/gpu_tests.log"; echo "== scale (beside the library run)"; tail -14 "$OUT/scale.log"
   echo "== kernel time (alone)"
