@@ -237,12 +237,41 @@ def test_conditioning_only_for_multilinear_ops():
 
     x = [torch.randn(3, 50)]
     c = Conditioning(Sum().double(), "cpu").per_trial(x)
-    assert c is not None and torch.equal(c[0]["count"][0], torch.arange(1, 51, dtype=torch.float64))
+    assert c is not None and torch.equal(c[0]["count"][0], torch.arange(1, 51, dtype=torch.float32))
     assert torch.allclose(c[0]["magnitude"], x[0].double().abs().cumsum(1))
+    assert c[0]["magnitude"].dtype == torch.float64  # no output dtype given: kept exact
     assert Conditioning(Soft().double(), "cpu").per_trial(x) is None
     lin = torch.nn.Linear(20, 7).double()
-    c = Conditioning(lin, "cpu").per_trial([torch.randn(4, 20)])
-    assert c is not None and float(c[0]["count"].max()) == 21.0  # 20 products + the bias
+    c = Conditioning(lin, "cpu").per_trial([torch.randn(4, 20)], [torch.float32])
+    # The same count everywhere travels as one element (20 products + the bias); the magnitude of a
+    # float32 output as float32, clamped rather than overflowed.
+    assert c is not None and c[0]["count"].shape == (1,) and float(c[0]["count"]) == 21.0
+    assert c[0]["magnitude"].dtype == torch.float32 and c[0]["magnitude"].shape == (4, 7)
+    big = torch.nn.Linear(2, 1, bias=False).double()
+    with torch.no_grad():
+        big.weight.fill_(1e200)
+    c = Conditioning(big, "cpu").per_trial([torch.full((3, 2), 1e10, dtype=torch.float64)], [torch.float32])
+    assert c is not None and bool(torch.isfinite(c[0]["magnitude"]).all())
+
+
+def test_one_element_count_broadcasts_in_the_comparison():
+    from tritonize.judge.compare import Policy
+    from tritonize.judge.trial_compare import compare_one
+
+    torch.manual_seed(0)
+    a, b = torch.randn(300, 512, dtype=torch.float64), torch.randn(512, 200, dtype=torch.float64)
+    truth = a @ b
+    ref = (a.float() @ b.float())
+    cond = {"magnitude": (a.abs() @ b.abs()).float(), "count": torch.tensor([512.0])}
+    # A summation order error of the size any fp32 matmul may have passes, whole and in slices;
+    # an error far beyond it fails in both.
+    near = (truth + 2e-6 * (a.abs() @ b.abs())).float()
+    far = ref.clone()
+    far[7, 9] += 1.0
+    for budget in (None, 64 << 10):
+        assert compare_one(0, near, ref, truth, Policy(), budget, cond)["ok"]
+        res = compare_one(0, far, ref, truth, Policy(), budget, cond)
+        assert not res["ok"] and res["first_mismatch"] == [7, 9]
 
 
 GUARD_SCRIPT = r"""

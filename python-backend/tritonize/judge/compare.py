@@ -109,7 +109,8 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
         cand_err = cand_err_el.max().item() if t.numel() else 0.0
         allowed: Any = policy.factor * ref_err + policy.ulps * eps * scale
         tolerance = f"|cand - fp64| <= {policy.factor:g} x reference error + {policy.ulps:g} eps x max|fp64|"
-        if cond is not None and tuple(cond["magnitude"].shape) == tuple(t.shape) == tuple(cond["count"].shape):
+        if cond is not None and tuple(cond["magnitude"].shape) == tuple(t.shape) and (
+                tuple(cond["count"].shape) == tuple(t.shape) or cond["count"].numel() == 1):  # one count: broadcast
             # eps / 2 is the unit roundoff u of the dtype (round to nearest).
             summation = LAMBDA * cond["count"].double().sqrt() * (eps / 2) * cond["magnitude"].double()
             summation = summation.where(finite & torch.isfinite(summation), torch.zeros_like(summation))

@@ -87,7 +87,8 @@ def _sliced(i: int, c: torch.Tensor, r: torch.Tensor, t: torch.Tensor | None, po
         def part(x: torch.Tensor) -> torch.Tensor:
             s = x[a:a + step]
             return torch.cat([s, x[anchors]]) if anchors is not None else s
-        pc = {k: part(v.reshape(-1)) for k, v in cond.items()} if cond is not None else None
+        pc = ({k: part(v.reshape(-1)) if v.numel() == rf.numel() else v for k, v in cond.items()}
+              if cond is not None else None)  # a one-element count is broadcast, not sliced
         res = compare_output(i, part(cf), part(rf), part(tf) if tf is not None else None, policy, pc)
         if not res["ok"] and res.get("first_mismatch") is not None:
             j = res["first_mismatch"][0]

@@ -241,7 +241,8 @@ def baseline(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
                         truth = _cpu(_outputs(model64(*_double(bufs.bufs))))
                     except Exception:
                         truth = None
-                conds = cond.per_trial(list(bufs.bufs)) if cond is not None and truth is not None else None
+                conds = (cond.per_trial(list(bufs.bufs), [o.dtype if isinstance(o, torch.Tensor) else None for o in y])
+                         if cond is not None and truth is not None else None)
                 out[c] = {"outputs": y, "truth": truth,
                           "conditioning": [{k: v.cpu() for k, v in x.items()} if x else None for x in conds]
                           if conds else None}

@@ -59,52 +59,101 @@ class Conditioning:
         self._count: list[Any] | None = None
 
     def _run(self, model: torch.nn.Module, xs: list[Any]) -> list[Any]:
+        """float64 outputs, left on the device: a 1 GB fp32 output is 2 GB here, and each host copy
+        of it (three per probe, one per trial) cost seconds and host memory the size of the run."""
         dev = [x.to(self.device).double() if isinstance(x, torch.Tensor) and x.is_floating_point()
                else (x.to(self.device) if isinstance(x, torch.Tensor) else x) for x in xs]
         with torch.no_grad():
-            return [o.detach().double().cpu() if isinstance(o, torch.Tensor) and o.is_floating_point() else None
-                    for o in _outs(model(*dev))]
+            outs = _outs(model(*dev))
+        del dev
+        return [o.detach().double() if isinstance(o, torch.Tensor) and o.is_floating_point() else None for o in outs]
 
-    def _probe(self, inputs: list[Any]) -> None:
+    def _probe(self, inputs: list[Any], truth: list[Any] | None = None) -> None:
+        """`truth`: the float64 reference's outputs on `inputs` when the caller has them (f(x))."""
         f = lambda xs: self._run(self.model64, xs)
-        y1, y2, y0 = f(inputs), f(_map(inputs, lambda x: 2 * x)), f(_map(inputs, torch.zeros_like))
+        # f(x) - f(0) and f(2x) - f(0), made in place one at a time: at most three float64 outputs
+        # are alive at once besides the caller's truth.
+        y0 = f(_map(inputs, torch.zeros_like))
+        y1 = [t.double() if isinstance(t, torch.Tensor) and t.is_floating_point() else None for t in truth] \
+            if truth is not None and len(truth) == len(y0) else f(inputs)
+        d1 = [a - z if a is not None and z is not None and a.shape == z.shape else None for a, z in zip(y1, y0)]
+        del y1
+        own = {t.untyped_storage().data_ptr() for t in list(self.model64.parameters()) + list(self.model64.buffers())}
+        # In place, unless the output is the model's own parameter or buffer (forward returned it).
+        d2 = [(b.sub_(z) if b.untyped_storage().data_ptr() not in own else b - z)
+              if b is not None and z is not None and b.shape == z.shape else None
+              for b, z in zip(f(_map(inputs, lambda x: 2 * x)), y0)]
+        del y0
         for d in (1, 2, 3):
-            ok = True
-            for a, b, z in zip(y1, y2, y0):
-                if a is None or b is None or z is None or a.shape != b.shape:
-                    continue
-                lhs, rhs = b - z, (2 ** d) * (a - z)
-                scale = max(float(lhs.abs().max()) if lhs.numel() else 0.0, float(rhs.abs().max()) if rhs.numel() else 0.0)
-                if scale == 0.0 or not bool(((lhs - rhs).abs() <= 1e-9 * scale).all()):
-                    ok = False
-                    break
-            if ok and any(a is not None for a in y1):
+            if all(_homogeneous(lhs, base, 2.0 ** d) for lhs, base in zip(d2, d1)) and any(a is not None for a in d1):
                 self.degree = d
                 break
+        del d1, d2
         if self.degree is None:
             self.note = "not multilinear: tolerance from the reference's own error only"
             return
         self._abs = _with_params(self.model64, lambda t: t.abs_())
         ones = _with_params(self.model64, lambda t: t.fill_(1.0))
-        self._count = self._run(ones, _map(inputs, torch.ones_like))
+        self._count = [_compact_count(c) for c in self._run(ones, _map(inputs, torch.ones_like))]
+        del ones
 
-    def per_trial(self, inputs: list[Any]) -> list[dict[str, torch.Tensor] | None] | None:
+    def per_trial(self, inputs: list[Any], out_dtypes: list[Any] | None = None,
+                  truth: list[Any] | None = None) -> list[dict[str, torch.Tensor] | None] | None:
+        """`out_dtypes`: the reference's output dtypes; the magnitude of a non-float64 output is kept
+        in float32 (a tolerance needs no more digits; half the memory of a 6 GB output's).
+        `truth`: the float64 outputs on `inputs`, when the caller has them (saves a run)."""
         try:
             if self.degree is None and self.note is None:
-                self._probe(inputs)
+                self._probe(inputs, truth)
             if self.degree is None or self._abs is None or self._count is None:
                 return None
             mags = self._run(self._abs, _map(inputs, torch.abs))
             if len(mags) != len(self._count):
                 return None
             out: list[dict[str, torch.Tensor] | None] = []
-            for m, c in zip(mags, self._count):
-                ok = m is not None and c is not None and m.shape == c.shape
-                out.append({"magnitude": m.abs(), "count": c.abs().clamp_min(1.0)} if ok else None)
+            for i, (m, c) in enumerate(zip(mags, self._count)):
+                ok = m is not None and c is not None and (c.shape == m.shape or c.numel() == 1)
+                if not ok:
+                    out.append(None)
+                    continue
+                low = out_dtypes is not None and i < len(out_dtypes) and out_dtypes[i] != torch.float64
+                m = m.abs_()
+                if low:  # clamped, not overflowed to inf: an infinite allowance would pass anything
+                    m = m.clamp_(max=torch.finfo(torch.float32).max).float()
+                out.append({"magnitude": m, "count": c})
             return out
         except Exception as exc:  # the tolerance then falls back to the reference's own error
             self.degree, self.note = None, f"conditioning unavailable ({type(exc).__name__}: {str(exc)[:120]})"
             return None
+
+
+def _homogeneous(lhs: torch.Tensor | None, base: torch.Tensor | None, k: float, step: int = 1 << 24) -> bool:
+    """lhs == k * base to 1e-9 of the larger magnitude, in slices (no full-size temporaries).
+    Outputs that are missing or of another shape do not count against it."""
+    if lhs is None or base is None or lhs.shape != base.shape:
+        return True
+    a, b = lhs.reshape(-1), base.reshape(-1)
+    if not a.numel():
+        return True
+    scale = max(float(a.abs().max()), k * float(b.abs().max()))
+    if scale == 0.0:
+        return False
+    for i in range(0, a.numel(), step):
+        if not bool(((a[i:i + step] - k * b[i:i + step]).abs() <= 1e-9 * scale).all()):
+            return False
+    return True
+
+
+def _compact_count(c: torch.Tensor | None) -> torch.Tensor | None:
+    """Terms per element, at least 1, in float32 (exact up to 2^24 terms, and only its square root is
+    used); one element when it is the same everywhere (K for every element of a matmul, 1 for an
+    elementwise op), which the comparison broadcasts."""
+    if c is None:
+        return None
+    c = c.abs().clamp_min_(1.0)
+    if c.numel() and bool(c.min() == c.max()):
+        return c.reshape(-1)[:1].float().clone()
+    return c.float()
 
 
 def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[Any]:

@@ -124,7 +124,12 @@ class _Runner:
         del work
         truth = self._truth(inputs, y)
         # Per-element summation allowance for multilinear ops (worker/conditioning.py, docs/verdicts.md).
-        cond = self.cond.per_trial(inputs) if self.cond is not None and truth is not None else None
+        cond = (self.cond.per_trial(inputs, [o.dtype if isinstance(o, torch.Tensor) else None for o in y], truth)
+                if self.cond is not None and truth is not None else None)
+        if self.device.startswith("cuda"):
+            # The float64 runs' temporaries go back to the device, not to this process's cache: the
+            # candidate runs next, on the same GPU (a 1 GB problem's probe peaks near 10 GB here).
+            torch.cuda.empty_cache()
         return {"outputs": y, "truth": truth, "mutated": mutated, "ref_s": elapsed, "conditioning": cond}
 
     def _truth(self, inputs: list[Any], y: list[Any]) -> list[Any] | None:
