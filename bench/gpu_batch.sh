@@ -5,6 +5,8 @@
 #                                   # verdict library), the scale bench, Inductor candidates -> /tmp/cands
 #   bash bench/gpu_batch.sh legit   # false-reject table (bench/legit_table.py) beside the GPU verdict
 #                                   # library run with pytest-xdist (wheels in $WHEELS, if carried)
+#   bash bench/gpu_batch.sh scale   # verify at scale alone (64 MB, 1 GB, 6 GB), then Inductor candidates
+#                                   # for bench/suite/problems into $OUT/cands
 #   bash bench/gpu_batch.sh spread  # two GPUs (bench/two_gpu.py) or, on one GPU, the suite alone
 set -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,6 +55,12 @@ if [ "$part" = final ]; then  # the library beside the scale bench, then the ker
   export PATH=$PATH:/usr/local/cuda/bin
   timeout ${TABLE_TIMEOUT:-280} python3 ../bench/kernel_time.py --calls ${CALLS:-20} --json "$OUT/kernel_time.json" > "$OUT/kernel_time.log" 2>&1
   grep -v '^{' "$OUT/kernel_time.log" | tail -14
+fi
+if [ "$part" = scale ]; then  # verify at scale alone, then the suite's Inductor candidates (back in $OUT/cands)
+  timeout ${SCALE_TIMEOUT:-240} python3 ../bench/verify_scale.py --device cuda --sizes ${SCALE_SIZES:-64M,1G,6G} \
+    --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1; echo "scale rc $?"; tail -14 "$OUT/scale.log"
+  TRITONIZE_INDUCTOR_DUMP=/tmp/inductor-dump timeout ${GEN_TIMEOUT:-300} bash ../bench/suite/make_inductor_candidates.sh \
+    ../bench/suite/problems "$OUT/cands" ${GEN_JOBS:-8} > "$OUT/gen.log" 2>&1; tail -26 "$OUT/gen.log"
 fi
 if [ "$part" = spread ]; then
   ngpu=$(python3 -c "import torch; print(torch.cuda.device_count())")
