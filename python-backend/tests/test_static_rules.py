@@ -496,3 +496,33 @@ def test_candidate_copy_of_the_harness_is_never_grounds_for_rejection():
     # The same literal in forward is still a hint.
     hard = src.replace("out = torch.empty_like(a)", "out = torch.empty(3000)")
     assert any(d["rule"] == "shape_hardcoding" for d in check_source(hard, problem_dims={3000}))
+
+
+INDUCTOR_HELPERS = '''
+import torch, triton
+import triton.language as tl
+from torch._inductor.runtime import triton_helpers
+from torch._inductor.runtime.triton_helpers import libdevice
+
+@triton.jit
+def k(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    x = tl.load(x_ptr + offs, mask=offs < n)
+    y = triton_helpers.maximum(x, 0.0) + libdevice.erf(x)
+    tl.store(y_ptr + offs, HOST, mask=offs < n)
+
+class ModelNew(torch.nn.Module):
+    def forward(self, x):
+        y = torch.empty_like(x)
+        k[(1,)](x, y, x.numel(), BLOCK=1024)
+        return y
+'''
+
+
+@pytest.mark.parametrize("store, rule", [("y", None), ("torch.relu(y)", "kernel_host_code"),
+                                          ("triton_helpers.torch.relu(y)", "kernel_host_code")])
+def test_inductor_triton_helpers_are_triton_code_not_host_code(store, rule):
+    """Inductor's own kernels call triton_helpers.maximum (@triton.jit) and libdevice stubs; found on
+    the H200 suite run, where every Inductor-derived candidate was rejected as host code."""
+    errs = errors(INDUCTOR_HELPERS.replace("HOST", store))
+    assert [e["rule"] for e in errs] == ([rule] if rule else []), errs

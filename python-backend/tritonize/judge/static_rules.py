@@ -33,6 +33,8 @@ Rule families:
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
 from typing import Any, Iterable
 
 __all__ = ["check_source", "problem_facts", "RULES"]
@@ -807,6 +809,31 @@ def _is_vector(m: _Module, expr: ast.AST, vector: set[str]) -> bool:
 _HOST_ROOTS = ("numpy.", "torch.", "os.", "sys.", "ctypes.", "math.", "random.", "pickle.", "io.")
 
 
+@functools.lru_cache(maxsize=256)
+def _installed_triton_code(full: str) -> bool:
+    """Whether a dotted name under torch._inductor is Triton code of the installed package
+    (Inductor's triton_helpers.maximum is a @triton.jit function, triton_helpers.libdevice.erf a
+    triton.language stub). Resolved by importing that installed module here (never the candidate:
+    its aliases only choose the name); anything else under a host root stays host code."""
+    if not full.startswith("torch._inductor."):
+        return False
+    parts = full.split(".")
+    for i in range(len(parts) - 1, 1, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except Exception:
+            continue
+        try:
+            for p in parts[i:]:
+                obj = getattr(obj, p)
+            from triton.runtime.jit import JITFunction
+        except Exception:
+            return False
+        return (isinstance(obj, JITFunction) or bool(getattr(obj, "__triton_builtin__", False))
+                or str(getattr(obj, "__module__", "") or "").startswith("triton.language."))
+    return False
+
+
 def _rule_kernel_host_code(m: _Module) -> list[dict]:
     """Triton compiles a kernel body for the GPU; the CPU interpreter instead runs it as Python, where
     a call to NumPy or to a plain function on the tensors' `.handle` arrays computes anything, and
@@ -827,7 +854,7 @@ def _rule_kernel_host_code(m: _Module) -> list[dict]:
                                      f"it runs only in the CPU interpreter; decorate it with @triton.jit or inline it"))
                     continue
                 full = m.names.dotted(callee) or ""
-                if full.startswith(_HOST_ROOTS):
+                if full.startswith(_HOST_ROOTS) and not _installed_triton_code(full):
                     out.append(_diag(node, "kernel_host_code",
                                      f"kernel {name} calls {full}(): host Python inside a @triton.jit body runs only in "
                                      "the CPU interpreter; use tl.* operations"))
