@@ -150,3 +150,19 @@ def test_cpu_exits_2_with_a_clear_message(tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2
     assert "needs a CUDA GPU" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_float_attribute_inputs_are_read_from_the_module():
+    """Under dynamic=True Dynamo makes `self.scale` / `self.ln.eps` graph inputs of their own; they
+    are read from ModelNew as attributes (were looked up as parameters: KeyError 'scale' on the H200)."""
+    problem = PROBLEM.replace("def __init__(self, features):", "def __init__(self, features, scale):").replace(
+        "self.bias = nn.Parameter(torch.randn(features))",
+        "self.bias = nn.Parameter(torch.randn(features))\n        self.inner = nn.Module()\n        self.inner.scale = scale")
+    output_code = "import torch\n\n\ndef call(args):\n    x, scale, bias = args\n    return ((x + bias) * scale,)\n"
+    code = build_source(problem, output_code, [("input", 0), ("attr", "inner.scale"), ("param", "bias")], True, {},
+                        '"""generated for a test"""\n')
+    ns: dict = {}
+    exec(compile(code, "candidate.py", "exec"), ns)
+    m = ns["ModelNew"](200, 0.25)
+    x = torch.randn(3, 200)
+    assert torch.equal(m(x), (x + m.bias) * 0.25)

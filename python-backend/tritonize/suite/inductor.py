@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import operator
 import os
 import sys
 import textwrap
@@ -94,7 +95,8 @@ def _param_path(expr: ast.AST) -> str | None:
 
 
 def _arg_spec(source: str, forward_args: list[str]) -> tuple:
-    """One entry of _ARGS: ("input", i) | ("param", path) | ("size"/"stride", i, dim)."""
+    """One entry of _ARGS: ("input", i) | ("param", path) | ("size"/"stride", i, dim); generate() turns
+    a "param" that is no parameter or buffer into ("attr", path), a float attribute."""
     try:
         expr = ast.parse(source, mode="eval").body
     except SyntaxError as exc:
@@ -225,7 +227,7 @@ def build_source(problem_src: str, output_code: str, arg_specs: list[tuple], sin
     init_src = textwrap.dedent("\n".join(problem_src.splitlines()[init.lineno - 1:init.end_lineno])) if init else \
         "def __init__(self):\n    super().__init__()"
     seen: set[str] = set()
-    imports = [i for i in ["import torch", "import torch.nn as nn", "import triton", "import triton.language as tl",
+    imports = [i for i in ["import operator", "import torch", "import torch.nn as nn", "import triton", "import triton.language as tl",
                            *pimports, *kernel_imports] if not (i in seen or seen.add(i))]
     launch = '''
 
@@ -257,6 +259,8 @@ class ModelNew(nn.Module):
                 args.append(inputs[spec[1]].size(spec[2]))
             elif spec[0] == "stride":
                 args.append(inputs[spec[1]].stride(spec[2]))
+            elif spec[0] == "attr":
+                args.append(operator.attrgetter(spec[1])(self))
             elif spec[0] in ("param_size", "param_stride"):
                 t = self.get_parameter(spec[1]) if spec[1] in dict(self.named_parameters()) else self.get_buffer(spec[1])
                 args.append(t.size(spec[2]) if spec[0] == "param_size" else t.stride(spec[2]))
@@ -312,16 +316,22 @@ def generate(problem: Path, *, max_autotune: bool = True) -> str:
         compiled = torch.compile(model, backend=backend, dynamic=True, fullgraph=True)
         try:
             out, codes = run_and_get_code(compiled, *inputs)
-            compiled(*inputs)  # every kernel autotuned and cached
         except Exception as exc:
             raise InductorCandidateError(f"Inductor failed on the problem: {type(exc).__name__}: {str(exc)[:400]}") from exc
+    # (A second call used to follow here; it could recompile (LayerNorm, GroupNorm: "2 graphs") and
+    # was not needed: the loaded module below runs, and so autotunes, every kernel it uses.)
     if len(graphs) != 1 or len(codes) != 1:
         raise InductorCandidateError(f"Inductor produced {len(graphs)} graphs / {len(codes)} output codes; only one is supported")
     code = codes[0]
     dump = os.environ.get("TRITONIZE_INDUCTOR_DUMP")  # a folder: keep Inductor's raw output code (debugging)
     if dump:
         Path(dump, problem.stem + ".output_code.py").write_text(code)
-    specs = [_arg_spec(s, forward_args) for s in graphs[0]]
+    params = dict(model.named_parameters())
+    params.update(dict(model.named_buffers()))
+    # A float attribute (self.scale, self.ln.eps) is a graph input of its own under dynamic=True:
+    # read from the module as it is, not as a parameter.
+    specs = [("attr", sp[1]) if sp[0] == "param" and sp[1] not in params else sp
+             for sp in (_arg_spec(s, forward_args) for s in graphs[0])]
     # The kernels' autotuned configs live in the loaded output-code module.
     from torch._inductor.codecache import PyCodeCache
 
@@ -329,10 +339,9 @@ def generate(problem: Path, *, max_autotune: bool = True) -> str:
     # Run the loaded module once through the argument mapping the candidate will use: it autotunes
     # every kernel of THIS module and checks the mapping against eager before anything is written.
     args = []
-    params = dict(model.named_parameters())
-    params.update(dict(model.named_buffers()))
     for sp in specs:
         args.append(inputs[sp[1]] if sp[0] == "input" else inputs[sp[1]].size(sp[2]) if sp[0] == "size"
+                    else operator.attrgetter(sp[1])(model) if sp[0] == "attr"
                     else inputs[sp[1]].stride(sp[2]) if sp[0] == "stride"
                     else params[sp[1]].size(sp[2]) if sp[0] == "param_size"
                     else params[sp[1]].stride(sp[2]) if sp[0] == "param_stride" else params[sp[1]])
