@@ -7,6 +7,7 @@
 #                                   # library run with pytest-xdist (wheels in $WHEELS, if carried)
 #   bash bench/gpu_batch.sh scale   # verify at scale alone (64 MB, 1 GB, 6 GB), then Inductor candidates
 #                                   # for bench/suite/problems into $OUT/cands
+#   bash bench/gpu_batch.sh suite   # Inductor candidates, then the suite on them (table in $OUT/suite.md)
 #   bash bench/gpu_batch.sh spread  # two GPUs (bench/two_gpu.py) or, on one GPU, the suite alone
 set -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,6 +62,13 @@ if [ "$part" = scale ]; then  # verify at scale alone, then the suite's Inductor
     --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1; echo "scale rc $?"; tail -14 "$OUT/scale.log"
   TRITONIZE_INDUCTOR_DUMP=/tmp/inductor-dump timeout ${GEN_TIMEOUT:-300} bash ../bench/suite/make_inductor_candidates.sh \
     ../bench/suite/problems "$OUT/cands" ${GEN_JOBS:-8} > "$OUT/gen.log" 2>&1; tail -26 "$OUT/gen.log"
+fi
+if [ "$part" = suite ]; then  # Inductor candidates, then the 23-problem suite on them (verify + benchmark)
+  TRITONIZE_INDUCTOR_DUMP=/tmp/inductor-dump timeout ${GEN_TIMEOUT:-170} bash ../bench/suite/make_inductor_candidates.sh \
+    ../bench/suite/problems "$CANDS" ${GEN_JOBS:-12} > "$OUT/gen.log" 2>&1; grep -v "^ok" "$OUT/gen.log" | tail -12
+  timeout ${SUITE_TIMEOUT:-370} python3 -m tritonize.cli suite ../bench/suite/problems "$CANDS" --device cuda \
+    --budget ${BUDGET:-1} --json "$OUT/suite.json" --markdown "$OUT/suite.md" 2> "$OUT/suite.log"; echo "suite rc $?"
+  cat "$OUT/suite.md"; tar -C "$CANDS" -czf "$OUT/cands.tgz" . 2>/dev/null
 fi
 if [ "$part" = spread ]; then
   ngpu=$(python3 -c "import torch; print(torch.cuda.device_count())")

@@ -325,6 +325,7 @@ def generate(problem: Path, *, max_autotune: bool = True) -> str:
     code = codes[0]
     dump = os.environ.get("TRITONIZE_INDUCTOR_DUMP")  # a folder: keep Inductor's raw output code (debugging)
     if dump:
+        Path(dump).mkdir(parents=True, exist_ok=True)
         Path(dump, problem.stem + ".output_code.py").write_text(code)
     params = dict(model.named_parameters())
     params.update(dict(model.named_buffers()))
