@@ -166,3 +166,38 @@ def test_float_attribute_inputs_are_read_from_the_module():
     m = ns["ModelNew"](200, 0.25)
     x = torch.randn(3, 200)
     assert torch.equal(m(x), (x + m.bias) * 0.25)
+
+
+def test_scan_helper_functions_are_kept():
+    """A cumsum kernel's source defines its combine function next to the kernel (H200: NameError
+    '_triton_helper_fn_add0 is not defined' when only the kernel was copied)."""
+    from tritonize.suite.inductor import _kernel_parts
+
+    src = '''
+import triton
+import triton.language as tl
+
+@triton.jit
+def _triton_helper_fn_add0(arg0_0, arg1_0):
+    tmp0 = arg0_0 + arg1_0
+    return tmp0
+
+@triton_heuristics.reduction(size_hints={"x": 64})
+@triton.jit
+def triton_red_fused_cumsum_0(in_ptr0, out_ptr0, XBLOCK: tl.constexpr):
+    tmp2 = tl.load(in_ptr0 + tl.arange(0, XBLOCK))
+    tmp4, = tl.associative_scan((tmp2,), 0, _triton_helper_fn_add0)
+    tl.store(out_ptr0 + tl.arange(0, XBLOCK), tmp4)
+'''
+    imports, helpers, jit = _kernel_parts(src, "triton_red_fused_cumsum_0")
+    assert helpers == ["@triton.jit\ndef _triton_helper_fn_add0(arg0_0, arg1_0):\n    tmp0 = arg0_0 + arg1_0\n    return tmp0"]
+    assert jit.startswith("@triton.jit\ndef triton_red_fused_cumsum_0_kernel(") and "heuristics" not in jit
+    ns: dict = {}
+    exec(compile("\n".join(imports) + "\n\n" + helpers[0] + "\n\n" + jit, "k.py", "exec"), ns)
+    x = torch.arange(64, dtype=torch.float32)
+    y = torch.empty_like(x)
+    if os.environ.get("TRITON_INTERPRET") == "1" or torch.cuda.is_available():
+        dev = "cuda" if torch.cuda.is_available() else "cpu"
+        x, y = x.to(dev), y.to(dev)
+        ns["triton_red_fused_cumsum_0_kernel"][(1,)](x, y, XBLOCK=64)
+        assert torch.equal(y.cpu(), torch.arange(64, dtype=torch.float32).cumsum(0))

@@ -138,21 +138,26 @@ def _dotted(e: ast.AST) -> str:
     return ""
 
 
-def _kernel_parts(src: str, name: str) -> tuple[list[str], str]:
-    """(import lines, the @triton.jit def renamed to <name>_kernel, Inductor's decorators removed)."""
+def _kernel_parts(src: str, name: str) -> tuple[list[str], list[str], str]:
+    """(import lines, helper functions, the @triton.jit def renamed to <name>_kernel, Inductor's
+    decorators removed). Helpers are the source's other functions as written (a scan's combine
+    function, `@triton.jit def _triton_helper_fn_add0`)."""
     tree = ast.parse(src)
-    imports, fn = [], None
+    imports, helpers, fn = [], [], None
+    lines = src.splitlines()
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(ast.get_source_segment(src, node))
         elif isinstance(node, ast.FunctionDef) and node.name == name:
             fn = node
+        elif isinstance(node, ast.FunctionDef):
+            start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            helpers.append("\n".join(lines[start - 1:node.end_lineno]))
     if fn is None:
         raise InductorCandidateError(f"kernel {name}: no function in its source")
-    lines = src.splitlines()
     body = "\n".join(lines[fn.lineno - 1:fn.end_lineno])  # from `def`: decorators dropped
     body = body.replace(f"def {name}(", f"def {name}_kernel(", 1)
-    return imports, "@triton.jit\n" + body
+    return imports, helpers, "@triton.jit\n" + body
 
 
 def _launch_meta(kernel: Any, name: str, positional: int) -> dict[str, Any]:
@@ -186,14 +191,19 @@ def build_source(problem_src: str, output_code: str, arg_specs: list[tuple], sin
     tree = ast.parse(output_code)
     prelude: list[str] = []
     kernel_imports: list[str] = []
+    helper_src: dict[str, str] = {}
     kernel_defs: list[str] = []
     funcs: list[str] = []
     for node in tree.body:
         seg = ast.get_source_segment(output_code, node) or ""
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _dotted(node.value.func).endswith("async_compile.triton"):
             name = node.value.args[0].value
-            imps, jit = _kernel_parts(node.value.args[1].value, name)
+            imps, helpers, jit = _kernel_parts(node.value.args[1].value, name)
             kernel_imports += imps
+            for h in helpers:  # each kernel's source defines its own; the same text once
+                hname = ast.parse(textwrap.dedent(h)).body[0].name
+                if helper_src.setdefault(hname, h) != h:
+                    raise InductorCandidateError(f"two kernels define different helpers named {hname}")
             m = kernels[name]
             params = ", ".join(m["names"] + m.get("extra", []))
             prefix = "".join(f"    {line}\n" for line in m["prefix"])
@@ -269,7 +279,8 @@ class ModelNew(nn.Module):
         out = call(args)
         return {"out[0]" if single else "tuple(out)"}
 '''
-    return (header + "\n".join(imports) + "\n\n" + "\n".join(prelude) + launch + "\n\n" + "\n\n".join(kernel_defs)
+    return (header + "\n".join(imports) + "\n\n" + "\n".join(prelude) + launch + "\n\n"
+            + "".join(h + "\n\n\n" for h in helper_src.values()) + "\n\n".join(kernel_defs)
             + "\n\n" + "\n\n\n".join(funcs) + "\n" + model_new)
 
 
@@ -310,7 +321,11 @@ def generate(problem: Path, *, max_autotune: bool = True) -> str:
 
     # Every size symbolic, parameters' too (the shape-variation trial builds the model at other sizes),
     # and one symbol per size (duck sizing would tie equal sizes together in the kernels).
-    dyn = {"force_parameter_static_shapes": False, "force_nn_module_property_static_shapes": False}
+    # Float attributes (self.scale, self.ln.eps) as constants: unspecialized, Dynamo lifts them to
+    # 0-d tensor inputs (H200: `assert_size_stride(arg4_1, (), ())` "expected Tensor()"), and
+    # LayerNorm/GroupNorm were traced twice ("2 graphs").
+    dyn = {"force_parameter_static_shapes": False, "force_nn_module_property_static_shapes": False,
+           "specialize_float": True}
     dyn = {k: v for k, v in dyn.items() if hasattr(dconfig, k)}
     with iconfig.patch(patches), dconfig.patch(dyn), fxconfig.patch(use_duck_shape=False), torch.no_grad():
         compiled = torch.compile(model, backend=backend, dynamic=True, fullgraph=True)
