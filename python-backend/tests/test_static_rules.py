@@ -414,6 +414,8 @@ STATIC_LIBRARY = {
     "cheat_reads_reference.py": ("reads_reference", "gc.get_objects()"),
     "cheat_forged_result_file.py": ("io_escape", 'open("/tmp/'),
     "cheat_kernel_numpy_call.py": ("kernel_host_code", "y = _host(x)"),
+    "cheat_host_tensorbase_numpy.py": ("tensor_base_bypass", "torch._C.TensorBase.numpy"),
+    "cheat_numpy_bypass_forged_launch.py": ("tensor_base_bypass", "to_np = torch._C.TensorBase.numpy"),
 }
 
 

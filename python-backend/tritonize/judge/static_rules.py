@@ -28,6 +28,8 @@ Rule families:
   unmasked_access       warning  tl.load / tl.store without mask= (or boundary_check=) in a kernel
   kernel_host_code      error    a @triton.jit body calling plain Python (a non-jit function of the file,
                                  NumPy, torch) or touching `.handle`: runs only in the CPU interpreter
+  tensor_base_bypass    error    torch._C.TensorBase (or torch.Tensor's __base__/__bases__/__mro__): the C
+                                 methods under torch.Tensor, around the verifier's host-read checks
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ RULES = {
     "caching": "warning",
     "unmasked_access": "warning",
     "kernel_host_code": "error",
+    "tensor_base_bypass": "error",
 }
 
 # Roots whose attributes a candidate must never rebind: the verifier, timer and comparison use them.
@@ -861,6 +864,26 @@ def _rule_kernel_host_code(m: _Module) -> list[dict]:
     return out
 
 
+_TENSOR_BASES = {"torch._C.TensorBase", "torch._C._TensorBase"}
+
+
+def _rule_tensor_base_bypass(m: _Module) -> list[dict]:
+    """torch.Tensor's methods are where the verifier sees host reads (.numpy(), float(), ...);
+    TensorBase holds the same methods in C, out of reach (red team: `torch._C.TensorBase.numpy(t)`
+    for a NumPy matmul, then a Triton copy). A kernel candidate never needs it."""
+    out = []
+    for node in ast.walk(m.tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        full = m.names.dotted(node) or ""
+        base = m.names.dotted(node.value) or ""
+        if full in _TENSOR_BASES or (node.attr in ("__base__", "__bases__", "__mro__") and base in ("torch.Tensor", "torch._C.TensorBase")):
+            out.append(_diag(node, "tensor_base_bypass",
+                             f"`{_src(node)}` reaches torch.Tensor's C methods directly, around the checks on "
+                             f"reading tensors on the host; use torch.Tensor and Triton kernels"))
+    return out
+
+
 def _rule_unmasked(m: _Module) -> list[dict]:
     out = []
     for kernel in m.kernels.values():
@@ -929,6 +952,7 @@ def check_source(text: str, filename: str = "candidate.py", problem_dims: set[in
     diags += _rule_caching(m)
     diags += _rule_unmasked(m)
     diags += _rule_kernel_host_code(m)
+    diags += _rule_tensor_base_bypass(m)
     uniq: dict[tuple, dict] = {}
     for d in diags:
         uniq.setdefault((d["line"], d["col"], d["rule"]), d)
