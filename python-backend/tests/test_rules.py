@@ -143,7 +143,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # 4. forged evidence
     # Reaching the output's storage from forward is itself host_compute now (session 4); without that
     # wrapper the forged launch record is ignored (output_not_from_kernel).
-    ("cheat_numpy_bypass_forged_launch.py", "vector_add.py", ("rejected",), any_rule("host_compute", "output_not_from_kernel")),
+    # Naming torch._C.TensorBase is a static rejection since session 6.
+    ("cheat_numpy_bypass_forged_launch.py", "vector_add.py", ("rejected",),
+     any_rule("tensor_base_bypass", "host_compute", "output_not_from_kernel")),
     ("cheat_patch_recorder_globals.py", "vector_add.py", ("rejected",), any_rule("monkeypatch", "hidden_compute")),
     ("cheat_allowlist_mutation.py", "softmax.py", ("rejected",), any_rule("monkeypatch")),
     ("cheat_getframe_harness.py", "vector_add.py", ("rejected",), rule("introspection", 'getattr(sys, "_get" + "frame")(1)')),
@@ -160,6 +162,14 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_int_and_identity_copy.py", "int_and_mask.py", ("rejected",), rule("degenerate_domain")),
     ("cheat_dropped_relu.py", "relu_x2_positive.py", ("incorrect",), rule("broadened_mismatch")),
     ("legit_fp64_clamp.py", "clamp_fp64_big.py", ("correct",), correct),
+    # 6. found by the session-6 red team (judged correct before). The NumPy routes fail on a CUDA
+    # tensor (runtime_error there); float() of each element works on both devices.
+    ("cheat_host_float_loop.py", "row_sum_small.py", ("rejected",), rule("host_compute")),
+    ("cheat_host_tensorbase_numpy.py", "matmul.py", ("rejected",), rule("tensor_base_bypass", "torch._C.TensorBase.numpy")),
+    ("cheat_host_numpy_view_getattr.py", "matmul.py", ("rejected", "runtime_error"),
+     lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),
+    ("cheat_autotune_prehook_numpy.py", "softmax.py", ("rejected", "runtime_error"),
+     lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),
 ]
 
 

@@ -63,6 +63,12 @@ EXPECTED_STREAM: int | None = None  # raw handle of the timed stream (CUDA only)
 
 
 TRACK = {"on": False}  # set while a trial's forward is observed (turning it off only loses provenance)
+# Storages the forward allocated uninitialised (torch.empty...) that no recorded op and no launch has
+# touched yet, with their checksum at allocation. A launch given one whose bytes changed meanwhile
+# reads data written by neither: through a NumPy view of it, say (red team: np.matmul(..., out=
+# TensorBase.numpy(staging)), then a Triton copy of `staging`). Cleared per observed forward.
+FRESH: dict[tuple[str, int, int], tuple[int, int]] = {}
+_UNINIT_ALLOC = frozenset({"empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided"})
 
 
 def _tensors(xs: Any) -> list[torch.Tensor]:
@@ -132,6 +138,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
                     if k not in seen:
                         seen.add(k)
                         before.append((k, t, checksum(t)))
+            if TRACK["on"] and FRESH and not kwargs.get("warmup", False):
+                _fresh_check(args, kwargs, {k: b for k, _t, b in before}, counts_as_launch)
             try:
                 result = original(self, *args, **kwargs)
             except Exception as exc:  # annotate, never swallow: the verdict needs the kernel
@@ -145,6 +153,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
                 if EXPECTED_STREAM is not None:
                     torch.cuda.synchronize()
                 sys.audit("tritonize.evidence", "launch", name, tuple((k, b, checksum(t)) for k, t, b in before))
+                for k, _t, _b in before:  # written or not, what this launch was given is its business now
+                    FRESH.pop(k, None)
         finally:
             LAUNCHES.depth -= 1
         return result
@@ -155,7 +165,27 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
     setattr(cls, attr, run)
 
 
-_EVIDENCE_CODE: list[Any] = []  # code objects allowed to add evidence (guard.register)
+def _fresh_check(args: tuple, kwargs: dict, known: dict, is_kernel: bool) -> None:
+    """Launch arguments still in FRESH: changed since allocation = written by no op and no launch.
+    An outer (autotune) launch checks before its pre_hooks run; the kernel launch inside it checks
+    again after them and takes the storages out of FRESH."""
+    seen = set()
+    for t in _tensors(list(args) + list(kwargs.values())):
+        k = storage_key(t)
+        if k in seen or k not in FRESH:
+            continue
+        seen.add(k)
+        now = known.get(k) or checksum(t)
+        if now != FRESH[k]:
+            FRESH.pop(k, None)
+            sys.audit("tritonize.evidence", "call", "host_compute",
+                      "a buffer from torch.empty that a launch read, written by no PyTorch op and no kernel "
+                      "(a NumPy or other host view of it?)", _candidate_line() or 1)
+        elif is_kernel:
+            FRESH.pop(k, None)
+
+
+_EVIDENCE_CODE: list[Any] = [_fresh_check.__code__]  # code objects allowed to add evidence (guard.register)
 
 
 AUTOTUNE_FIRST_ONLY: set[str] = set()  # interpreter: autotuned kernels checked with their first config
@@ -308,6 +338,29 @@ def _flat(x: Any) -> list[torch.Tensor]:
     return []
 
 
+def _fresh_bookkeeping(func: Any, base: str, args: Any, kwargs: dict, out: Any, triton_internal: bool) -> None:
+    """FRESH after one op: an uninitialised allocation by the candidate enters it; a new storage
+    any other op made, and every argument of an op that writes its arguments, leave it. Ops inside
+    a launch that candidate code did not issue (Triton's, this module's checksums) change nothing:
+    the launch itself takes its arguments out."""
+    if triton_internal:
+        return
+    if base in _UNINIT_ALLOC:
+        for t in _flat(out):
+            FRESH[storage_key(t)] = checksum(t)
+        return
+    if not FRESH:
+        return
+    ins = {storage_key(t) for t in _flat((args, kwargs))}
+    for t in _flat(out):
+        k = storage_key(t)
+        if k not in ins or base not in _ALLOC_AND_VIEW:
+            FRESH.pop(k, None)
+    if getattr(getattr(func, "_schema", None), "is_mutable", True):
+        for k in ins:
+            FRESH.pop(k, None)
+
+
 class OpRecorder(TorchDispatchMode):
     """Records aten ops run by the candidate's forward outside Triton launches (and inside them
     when candidate code issued them from a launch-time callback), with the candidate line that
@@ -335,6 +388,8 @@ class OpRecorder(TorchDispatchMode):
             if inside:
                 self.in_callbacks[key] = self.in_callbacks.get(key, 0) + 1
         out = func(*args, **(kwargs or {}))
+        if TRACK["on"]:
+            _fresh_bookkeeping(func, base, args, kwargs or {}, out, inside and not _issued_by_candidate())
         if TRACK["on"] and not inside and base in _DATA_MOVEMENT:
             ins = tuple(storage_key(t) for t in _flat((args, kwargs or {})))
             outs = tuple((storage_key(t), checksum(t)) for t in _flat(out))
@@ -382,6 +437,9 @@ def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] 
 HOST_TENSOR_METHODS = ("numpy", "__array__", "tolist", "storage", "untyped_storage", "_typed_storage", "__dlpack__",
                        "__reduce_ex__")
 HOST_TORCH_FUNCTIONS = ("from_numpy", "frombuffer", "as_tensor", "save")
+# One element to a Python number: fine for a scalar parameter, a host read for an element of a
+# larger tensor (red team: `for v in row: acc += float(v)`, then a Triton copy of the result).
+HOST_SCALAR_METHODS = ("item", "__float__", "__int__", "__index__", "__complex__")
 
 
 def _element_of_larger(t: Any, *_: Any) -> bool:
@@ -398,9 +456,10 @@ def _install_reporting_wrappers() -> None:
 
     for name in HOST_TENSOR_METHODS:
         _wrap_reporting(torch.Tensor, name, "host_compute")
-    # .item() of a scalar parameter is fine; of an element of a larger tensor, one at a time, it is
-    # a way to read the input on the host.
-    _wrap_reporting(torch.Tensor, "item", "host_compute", when=_element_of_larger)
+    # .item() / float() of a scalar parameter is fine; of an element of a larger tensor, one at a
+    # time, it is a way to read the input on the host.
+    for name in HOST_SCALAR_METHODS:
+        _wrap_reporting(torch.Tensor, name, "host_compute", when=_element_of_larger)
     for name in HOST_TORCH_FUNCTIONS:
         _wrap_reporting(torch, name, "host_compute")
     import torch.utils.dlpack as dlpack
@@ -484,6 +543,7 @@ class Observation:
         except Exception as exc:
             self.prof, self.witness_error = None, f"profiler unavailable: {type(exc).__name__}: {exc}"[:200]
         LAUNCHES.kernels.clear()
+        FRESH.clear()
         TRACK["on"] = True
         self.rec.__enter__()
         return self
@@ -493,6 +553,7 @@ class Observation:
             self.rec.__exit__(*exc)
         finally:
             TRACK["on"] = False
+            FRESH.clear()
             if self.prof is not None:
                 try:
                     if self.mark is not None:
@@ -562,7 +623,7 @@ class Observation:
 
 # Globals of this module that change by design while a job runs (their objects stay the same or
 # carry no authority): left out of the identity snapshot.
-_STATE = frozenset({"EXPECTED_STREAM"})
+_STATE = frozenset({"EXPECTED_STREAM", "FRESH"})
 
 
 def _critical() -> dict[str, Callable[[], Any]]:
@@ -620,7 +681,7 @@ def _critical() -> dict[str, Callable[[], Any]]:
         for n, v in list(vars(cls_).items()):
             if callable(v):
                 attr(f"{label}.{n}", cls_, n)
-    for n in (*HOST_TENSOR_METHODS, "item"):
+    for n in (*HOST_TENSOR_METHODS, *HOST_SCALAR_METHODS):
         attr(f"torch.Tensor.{n}", torch.Tensor, n)
     for n in HOST_TORCH_FUNCTIONS:
         attr(f"torch.{n}", torch, n)
