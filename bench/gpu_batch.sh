@@ -64,9 +64,13 @@ if [ "$part" = scale ]; then  # verify at scale alone, then the suite's Inductor
     ../bench/suite/problems "$OUT/cands" ${GEN_JOBS:-8} > "$OUT/gen.log" 2>&1; tail -26 "$OUT/gen.log"
 fi
 if [ "$part" = suite ]; then  # Inductor candidates, then the 23-problem suite on them (verify + benchmark)
+  probs=../bench/suite/problems
+  if [ -n "${ONLY:-}" ]; then  # a subset: ONLY="04_bias_scale_tanh 11_layernorm"
+    probs=/tmp/suite-subset; mkdir -p $probs; for n in $ONLY; do cp ../bench/suite/problems/$n.py $probs/; done
+  fi
   TRITONIZE_INDUCTOR_DUMP=/tmp/inductor-dump timeout ${GEN_TIMEOUT:-170} bash ../bench/suite/make_inductor_candidates.sh \
-    ../bench/suite/problems "$CANDS" ${GEN_JOBS:-12} > "$OUT/gen.log" 2>&1; grep -v "^ok" "$OUT/gen.log" | tail -12
-  timeout ${SUITE_TIMEOUT:-370} python3 -m tritonize.cli suite ../bench/suite/problems "$CANDS" --device cuda \
+    $probs "$CANDS" ${GEN_JOBS:-12} > "$OUT/gen.log" 2>&1; grep -v "^ok" "$OUT/gen.log" | tail -12
+  timeout ${SUITE_TIMEOUT:-370} python3 -m tritonize.cli suite $probs "$CANDS" --device cuda \
     --budget ${BUDGET:-1} --json "$OUT/suite.json" --markdown "$OUT/suite.md" 2> "$OUT/suite.log"; echo "suite rc $?"
   cat "$OUT/suite.md"; tar -C "$CANDS" -czf "$OUT/cands.tgz" . 2>/dev/null
 fi
