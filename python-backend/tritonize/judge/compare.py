@@ -112,7 +112,10 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
         if cond is not None and tuple(cond["magnitude"].shape) == tuple(t.shape) and (
                 tuple(cond["count"].shape) == tuple(t.shape) or cond["count"].numel() == 1):  # one count: broadcast
             # eps / 2 is the unit roundoff u of the dtype (round to nearest).
-            summation = LAMBDA * cond["count"].double().sqrt() * (eps / 2) * cond["magnitude"].double()
+            count = cond["count"].double()
+            if tuple(count.shape) != tuple(t.shape):  # one count for every element: a 0-d one keeps t's shape
+                count = count.reshape(())
+            summation = LAMBDA * count.sqrt() * (eps / 2) * cond["magnitude"].double()
             summation = summation.where(finite & torch.isfinite(summation), torch.zeros_like(summation))
             allowed = allowed + summation
             out["summation_allowance_max"] = _f(float(summation.max())) if summation.numel() else 0.0
