@@ -335,3 +335,12 @@ def test_guard_evidence_cannot_be_forged_or_hidden():
     env = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": str(HERE.parent)}
     p = subprocess.run([sys.executable, "-c", GUARD_SCRIPT], env=env, capture_output=True, text=True, timeout=100)
     assert p.returncode == 0 and p.stdout.strip().endswith("ok"), (p.stdout[-2000:], p.stderr[-3000:])
+
+
+@pytest.mark.parametrize("cand", ["legit_tma_descriptor_pipeline.py", "legit_tma_descriptor_store.py"])
+def test_tma_descriptor_outputs_count_as_kernel_writes(runner, cand):
+    """A kernel that stores through a host-side TensorDescriptor writes the tensor under it (found
+    while reviewing the session-6 fresh-buffer check: both were rejected). Shape variation is off:
+    at its odd sizes a TMA descriptor's strides are not 16-byte aligned, which is a true failure."""
+    rep = runner(CANDIDATES / cand, PROBLEMS / "relu_x2_aligned.py", "cpu", timeout=400.0, shape_variation=False)
+    assert rep["verdict"] == "correct", (rep["summary"], rep.get("diagnostics"))

@@ -72,12 +72,16 @@ _UNINIT_ALLOC = frozenset({"empty", "empty_like", "empty_strided", "new_empty", 
 
 
 def _tensors(xs: Any) -> list[torch.Tensor]:
+    """The tensors a launch is given, including the tensor under a host-side TMA descriptor
+    (triton.tools.tensor_descriptor.TensorDescriptor(base=...)): a kernel that stores through one
+    writes that tensor (its provenance was missed: a correct TMA kernel was output_not_from_kernel)."""
     out: list[torch.Tensor] = []
     for x in xs:
-        if isinstance(x, torch.Tensor):
-            out.append(x)
-        elif isinstance(x, (tuple, list)):
-            out.extend(t for t in x if isinstance(t, torch.Tensor))
+        for y in (x if isinstance(x, (tuple, list)) else (x,)):
+            if isinstance(y, torch.Tensor):
+                out.append(y)
+            elif isinstance(getattr(y, "base", None), torch.Tensor):
+                out.append(y.base)
     return out
 
 
