@@ -5,8 +5,7 @@
 #                                   # verdict library), the scale bench, Inductor candidates -> /tmp/cands
 #   bash bench/gpu_batch.sh legit   # false-reject table (bench/legit_table.py) beside the GPU verdict
 #                                   # library run with pytest-xdist (wheels in $WHEELS, if carried)
-#   bash bench/gpu_batch.sh scale   # verify at scale alone (64 MB, 1 GB, 6 GB), then Inductor candidates
-#                                   # for bench/suite/problems into $OUT/cands
+#   bash bench/gpu_batch.sh scale   # verify at scale alone (64 MB, 1 GB, 6 GB)
 #   bash bench/gpu_batch.sh suite   # Inductor candidates, then the suite on them (table in $OUT/suite.md)
 #   bash bench/gpu_batch.sh spread  # two GPUs (bench/two_gpu.py) or, on one GPU, the suite alone
 set -o pipefail
@@ -48,20 +47,21 @@ if [ "$part" = legit ]; then  # the false-reject table beside the library
   library ${LIB_TIMEOUT:-480}; tail -40 "$OUT/gpu_tests.log"
   wait; cat "$OUT/legit.md"
 fi
+scale() {  # scale TIMEOUT_S: verify at 64 MB, 1 GB, 6 GB (bench/verify_scale.py)
+  timeout "$1" python3 ../bench/verify_scale.py --device cuda --sizes ${SCALE_SIZES:-64M,1G,6G} \
+    --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1; echo "scale rc $?"
+}
 if [ "$part" = final ]; then  # the library beside the scale bench, then the kernel-time table alone
   library ${LIB_TIMEOUT:-220} &
-  timeout ${SCALE_TIMEOUT:-200} python3 ../bench/verify_scale.py --device cuda --sizes ${SCALE_SIZES:-64M,1G,6G} --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1
+  scale ${SCALE_TIMEOUT:-200}
   wait; tail -45 "$OUT/gpu_tests.log"; echo "== scale (beside the library run)"; tail -14 "$OUT/scale.log"
   echo "== kernel time (alone)"
   export PATH=$PATH:/usr/local/cuda/bin
   timeout ${TABLE_TIMEOUT:-280} python3 ../bench/kernel_time.py --calls ${CALLS:-20} --json "$OUT/kernel_time.json" > "$OUT/kernel_time.log" 2>&1
   grep -v '^{' "$OUT/kernel_time.log" | tail -14
 fi
-if [ "$part" = scale ]; then  # verify at scale alone, then the suite's Inductor candidates (back in $OUT/cands)
-  timeout ${SCALE_TIMEOUT:-240} python3 ../bench/verify_scale.py --device cuda --sizes ${SCALE_SIZES:-64M,1G,6G} \
-    --json "$OUT/scale.json" > "$OUT/scale.log" 2>&1; echo "scale rc $?"; tail -14 "$OUT/scale.log"
-  TRITONIZE_INDUCTOR_DUMP=/tmp/inductor-dump timeout ${GEN_TIMEOUT:-300} bash ../bench/suite/make_inductor_candidates.sh \
-    ../bench/suite/problems "$OUT/cands" ${GEN_JOBS:-8} > "$OUT/gen.log" 2>&1; tail -26 "$OUT/gen.log"
+if [ "$part" = scale ]; then  # verify at scale alone (the suite part makes the Inductor candidates)
+  scale ${SCALE_TIMEOUT:-240}; tail -14 "$OUT/scale.log"
 fi
 if [ "$part" = suite ]; then  # Inductor candidates, then the 23-problem suite on them (verify + benchmark)
   probs=../bench/suite/problems

@@ -190,8 +190,7 @@ def main() -> int:
     if cuda:
         torch.cuda.init()
     pool = WorkerPool(args.device, size=2)
-    for w in list(pool._idle):
-        w.wait_ready(timeout=300)
+    pool.wait_warm(timeout=300)
     idle = Sampler(cuda)
     with idle:
         time.sleep(0.5)
@@ -204,8 +203,7 @@ def main() -> int:
             prob.write_text(PROBLEM.format(rows=r, cols=c))
             cand.write_text(CANDIDATE.format(block=4096 if cuda else 1 << 20))
             input_bytes = r * c * 4
-            for w in list(pool._idle):  # warm, as the server keeps them (the last verify's refills start cold)
-                w.wait_ready(timeout=300)
+            pool.wait_warm(timeout=300)  # as the server keeps them (the last verify's refills start cold)
             t0 = time.perf_counter()
             with Sampler(cuda) as s:
                 rep = verify(prob, cand, device=args.device, timeout=args.timeout, pool=pool)

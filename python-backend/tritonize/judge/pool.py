@@ -31,6 +31,13 @@ class WorkerPool:
             worker = Worker(self.device, self.python, self.env)
         return worker
 
+    def wait_warm(self, timeout: float) -> None:
+        """Until every idle worker has finished starting (benchmarks measure a warm pool)."""
+        with self._lock:
+            idle = list(self._idle)
+        for w in idle:
+            w.wait_ready(timeout=timeout)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
