@@ -832,7 +832,10 @@ def _installed_triton_code(full: str) -> bool:
             from triton.runtime.jit import JITFunction
         except Exception:
             return False
-        return (isinstance(obj, JITFunction) or bool(getattr(obj, "__triton_builtin__", False))
+        # Under TRITON_INTERPRET=1 @triton.jit makes an InterpretedFunction instead.
+        from triton.runtime import interpreter
+        jit_types = (JITFunction,) + tuple(t for t in [getattr(interpreter, "InterpretedFunction", None)] if t)
+        return (isinstance(obj, jit_types) or bool(getattr(obj, "__triton_builtin__", False))
                 or str(getattr(obj, "__module__", "") or "").startswith("triton.language."))
     return False
 
