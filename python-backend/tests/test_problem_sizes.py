@@ -92,3 +92,46 @@ def test_reduce_for_cpu_reports_a_problem_that_breaks_at_other_sizes():
            "def get_inputs():\n    return [torch.randn(4096, 4096)]\ndef get_init_inputs():\n    return []\n")
     rw = reduce_for_cpu(src, 1.0, timeout=600)
     assert rw.changes == {} and rw.note and "fails at smaller sizes" in rw.note
+
+
+WIDE_SOFTMAX = '''import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def forward(self, x):
+        return torch.softmax(x, dim=1)
+
+
+batch_size = 4096
+dim = 16384
+
+
+def get_inputs():
+    return [torch.randn(batch_size, dim)]
+
+
+def get_init_inputs():
+    return []
+'''
+
+
+def test_full_extent_keeps_the_largest_size_whole_for_one_trial():
+    """Red team: a softmax handling at most 4096 columns passed at the reduced 1023 columns. The
+    full-extent variant keeps `dim` at 16384 and pushes the batch to the floor."""
+    rw = reduce_for_cpu(WIDE_SOFTMAX, 1.0, timeout=600)
+    assert rw.changes["dim"][1] < 16384 and rw.extent is not None
+    assert rw.extent.changes == {"batch_size": (4096, 5)}, rw.extent.changes
+    assert "dim = 16384" in rw.extent.source and "batch_size = 5" in rw.extent.source
+    assert rw.as_dict()["full_extent"] == {"batch_size": [4096, 5]}
+
+
+def test_full_extent_with_one_shared_size_is_a_larger_trial_or_none():
+    # M = N = K share one value: keeping it whole keeps everything whole (minutes in the
+    # interpreter), so the kept size is halved while too costly, never below its reduced value.
+    src = ("import torch\nimport torch.nn as nn\nN = 4096\nclass Model(nn.Module):\n    def forward(self, a, b):\n"
+           "        return a @ b\ndef get_inputs():\n    return [torch.randn(N, N), torch.randn(N, N)]\n"
+           "def get_init_inputs():\n    return []\n")
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
+    assert rw.changes["N"][1] < 4096
+    assert rw.extent is None or rw.changes["N"][1] < rw.extent.changes["N"][1] < 4096

@@ -165,6 +165,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # 6. found by the session-6 red team (judged correct before). The NumPy routes fail on a CUDA
     # tensor (runtime_error there); float() of each element works on both devices.
     ("cheat_host_float_loop.py", "row_sum_small.py", ("rejected",), rule("host_compute")),
+    ("cheat_reduced_size_max_cols.py", "softmax_wide.py", ("incorrect",), lambda rep, cand: None),
     ("cheat_host_tensorbase_numpy.py", "matmul.py", ("rejected",), rule("tensor_base_bypass", "torch._C.TensorBase.numpy")),
     ("cheat_host_numpy_view_getattr.py", "matmul.py", ("rejected", "runtime_error"),
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),
@@ -348,3 +349,17 @@ def test_tma_descriptor_outputs_count_as_kernel_writes(runner, cand):
     at its odd sizes a TMA descriptor's strides are not 16-byte aligned, which is a true failure."""
     rep = runner(CANDIDATES / cand, PROBLEMS / "relu_x2_aligned.py", "cpu", timeout=400.0, shape_variation=False)
     assert rep["verdict"] == "correct", (rep["summary"], rep.get("diagnostics"))
+
+
+@pytest.mark.timeout(600)
+def test_reduced_mode_checks_the_largest_size_at_full_value(runner):
+    """CPU reduced sizes shrink COLS 16384 -> 4095, where a kernel capped at 4096 columns is right;
+    the full-extent trial keeps COLS at 16384 (ROWS at the floor) and catches it (red team, session 6)."""
+    rep = runner(CANDIDATES / "cheat_reduced_size_max_cols.py", PROBLEMS / "softmax_wide.py", "cpu", timeout=400.0,
+                 size_scale="auto")
+    assert rep["verdict"] == "incorrect", rep["summary"]
+    assert "trial full-extent" in rep["summary"] and "'COLS': 16384" in rep["summary"], rep["summary"]
+    red = rep["reduced_sizes"]
+    assert red["changes"]["COLS"][1] < 16384 and "full_extent" in red
+    trials = {t["name"]: t["passed"] for t in rep["correctness"]["trials"]}
+    assert trials["full-extent"] is False and trials["random-0"] is True, trials

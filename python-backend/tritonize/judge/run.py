@@ -120,8 +120,9 @@ class _Reference:
     """The reference worker of one run, asked for one trial at a time."""
 
     def __init__(self, problem: Path, device: str, options: VerifyOptions, seed: int, timeout: float, pool: Any,
-                 cancel: threading.Event | None, cuda_index: int | None):
+                 cancel: threading.Event | None, cuda_index: int | None, extent: dict[str, Any] | None = None):
         self.problem, self.device, self.timeout, self.cancel = problem, device, timeout, cancel
+        self.extent = extent  # reduced mode: the full-extent variant of the problem (judge/reduced.py)
         self.cuda, self.cuda_index = device.startswith("cuda"), cuda_index
         self.w = _spawn(device, pool)
         self.seed, self.options = seed, options
@@ -149,7 +150,7 @@ class _Reference:
             raise ProblemError(f"the reference worker failed to start: {exc}") from exc
         self.init_seed = secrets.randbits(31)  # for the weights only; not the secret input seed
         self.w.send({"role": "reference", "problem": str(self.problem), "device": self.device, "seed": self.seed,
-                     "init_seed": self.init_seed})
+                     "init_seed": self.init_seed, "extent": self.extent})
         msg = self.recv()
         if msg.get("type") != "reference_ready":
             raise ProblemError(f"reference worker: {msg.get('message', msg.get('type'))}")
@@ -225,7 +226,8 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
 
         problem, reduced = reduced_problem(problem, options.get("size_target_s", 1.0))
     try:
-        _verify(problem, candidate, device, timeout, benchmark, options, stage, cancel, pool, rep, policy, reference_cache)
+        _verify(problem, candidate, device, timeout, benchmark, options, stage, cancel, pool, rep, policy, reference_cache,
+                reduced.extent_job() if reduced is not None else None)
     finally:
         changed = integrity.check()  # the candidate's worker is gone by now
         if changed:  # overrides any verdict: nothing this run measured can be trusted
@@ -240,7 +242,7 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
 
 def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool, options: VerifyOptions,
             stage: Callable[[str], None], cancel: threading.Event | None, pool: Any, rep: Report,
-            policy: Policy, cache: dict[str, Any] | None) -> dict[str, Any]:
+            policy: Policy, cache: dict[str, Any] | None, extent: dict[str, Any] | None = None) -> dict[str, Any]:
     src = candidate.read_text()
     try:
         compile(src, str(candidate), "exec")
@@ -270,7 +272,7 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
     w = _spawn(device, pool)  # starts importing torch while the reference starts
     pin = _worker_pin(w.proc.pid) if device.startswith("cuda") else ""
     cuda_index = _cuda_index(device, pin)
-    ref = _Reference(problem, device, options, seed, max(timeout, 60.0), pool, cancel, cuda_index)
+    ref = _Reference(problem, device, options, seed, max(timeout, 60.0), pool, cancel, cuda_index, extent)
     ticket: tuple[str, int] | None = None
     try:
         ready_ref, ready = ref.start()
@@ -414,7 +416,8 @@ class _Run:
     def _report(self, msg: dict[str, Any]) -> dict[str, Any]:
         kind = msg.get("type")
         if kind == "error":
-            return error_verdict(msg, self.rep, self.candidate, self.info.get("variation_overrides"))
+            return error_verdict(msg, self.rep, self.candidate, self.info.get("variation_overrides"),
+                                 self.info.get("extent_overrides"))
         if kind == "tamper":
             for name in msg.get("changed", []):
                 self.rep.diag(self.forward_line, f"the candidate replaced {name}", "monkeypatch")
@@ -453,6 +456,8 @@ class _Run:
         if self.options.heavy_tailed:
             plan.append(("heavy-tailed", "heavy", 0))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
+        if self.ref.extent:  # reduced sizes: the largest one once at its full value (judge/reduced.py)
+            plan.append(("full-extent", "extent", 0))
         if self.options.shape_variation:
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
@@ -478,7 +483,9 @@ class _Run:
         want_flops = first and self.benchmark and not (cached and "flops" in cached[0])
         td = self.ref.trial(name, kind, idx, flops=want_flops)
         if td.get("skip"):
-            correctness["flags"].append({"rule": "shape_variation_skipped", "message": f"shape variation skipped: {td['skip']}"})
+            what = "full-extent trial" if kind == "extent" else "shape variation"
+            correctness["flags"].append({"rule": "full_extent_skipped" if kind == "extent" else "shape_variation_skipped",
+                                         "message": f"{what} skipped: {td['skip']}"})
             return
         if first:
             self.info.update(input_bytes=td["input_bytes"], output_bytes=td["output_bytes"],
@@ -489,7 +496,7 @@ class _Run:
         if td.get("truth_error") and not any(f["rule"] == "no_fp64_truth" for f in correctness["flags"]):
             correctness["flags"].append({"rule": "no_fp64_truth", "message": td["truth_error"] + "; dtype tolerances used"})
         if td.get("variation"):
-            self.info["variation_overrides"] = td["variation"]["overrides"]
+            self.info[f"{kind}_overrides"] = td["variation"]["overrides"]
         if td.get("domain") is not None:  # identity/constant facts: true only if true on every random trial
             self.info["domain"] = _and_domain(self.info.get("domain"), td["domain"])
         expect = [{"shape": list(o.shape), "dtype": str(o.dtype).replace("torch.", "")} if isinstance(o, torch.Tensor)
@@ -497,7 +504,7 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": name, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda}
         values = {"inputs": td.pop("inputs")}
-        if kind == "variation":
+        if kind in ("variation", "extent"):  # other sizes: ModelNew is rebuilt for them
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])
         self.w.max_raw = sum(o.numel() * o.element_size() for o in td["outputs"] if isinstance(o, torch.Tensor)) + (1 << 20)
@@ -523,7 +530,7 @@ class _Run:
                     trial["passed"] = False
                     trial["mutated_inputs"] = mutated
             del outs, msg["outputs"]
-        check_cpu = self.cuda and not first and kind != "variation"
+        check_cpu = self.cuda and not first and kind not in ("variation", "extent")
         ev, flags = proc_evidence.trial_evidence(name, self.baseline, before, after, td.get("ref_s"), check_cpu, self.pid)
         trial["process"] = ev
         for f in flags:

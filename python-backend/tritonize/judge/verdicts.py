@@ -186,7 +186,8 @@ def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[s
 
 
 def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
-                  variation_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+                  variation_overrides: dict[str, Any] | None = None,
+                  extent_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     line = int(msg.get("line") or 0)
     at = f" at {candidate.name}:{line}" if line else ""
     feature = msg.get("interpreter_unsupported")
@@ -221,6 +222,8 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
     kind = "compile_error" if msg.get("compile") or msg.get("stage") == "import" and msg.get("exc_type") in (
         "SyntaxError", "ImportError", "ModuleNotFoundError", "LoadError", "NameError", "IndentationError") else "runtime_error"
     where = f" (trial {msg['trial']})" if msg.get("trial") else ""
+    if msg.get("trial") == "full-extent" and extent_overrides:
+        where = f" (trial full-extent, at {extent_overrides}: the largest size at its full value, the others reduced)"
     rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
                       "traceback": msg.get("traceback")}
     if msg.get("trial") == "shape-variation":
@@ -281,6 +284,8 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             ratio = f"{bad['cand_err_vs_fp64'] / ref_err:.3g}x the reference's own" if ref_err else "where the reference is exact"
             bad["reason"] += (f"; error vs fp64 is {ratio}: a lower-precision path "
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
+        if name == "full-extent":  # reduced mode: the one trial where the largest size is the problem's own
+            name = f"full-extent (at {ref.get('extent_overrides')}: the largest size at its full value, the others reduced)"
         rep.diag(line, f"trial {name}: {bad['reason']}", rule)
         return rep.end("incorrect", f"trial {name}: {bad['reason']}")
     broad = [t for n, t in failures if n == "broadened"]

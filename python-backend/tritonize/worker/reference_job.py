@@ -312,8 +312,8 @@ class _Server:
                 except Exception:  # the integers were indices or sizes: widen only the floats
                     inputs = broadened(first, self.seed + 90)
                     result = None
-            elif kind == "variation":
-                found = self._variation()
+            elif kind in ("variation", "extent"):
+                found = self._variation() if kind == "variation" else self._extent()
                 if isinstance(found, str):
                     self.send({"type": "trial_data", "name": name, "skip": found})
                     return
@@ -323,7 +323,7 @@ class _Server:
                 var_params = describe_params(vmodel)
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
-            if kind not in ("variation", "broadened", "bench") or result is None:
+            if kind not in ("variation", "extent", "broadened", "bench") or result is None:
                 result = runner.run(inputs)
         except torch.OutOfMemoryError as exc:
             mem = _device_memory(self.device) or {}
@@ -340,7 +340,7 @@ class _Server:
         msg = {"type": "trial_data", "name": name, "mutated": result["mutated"], "ref_s": result["ref_s"],
                "truth_error": runner.truth_error, "variation": note,
                "input_bytes": _nbytes(inputs), "output_bytes": _nbytes(result["outputs"])}
-        if kind == "variation":
+        if kind in ("variation", "extent"):
             msg["params"] = var_params
         if kind == "random":  # identity/constant facts on the problem's own distribution
             msg["domain"] = domain_facts([{"inputs": inputs}], [result])
@@ -363,21 +363,33 @@ class _Server:
             sizes = {k: v[1] for k, v in rw.changes.items()}
             if not sizes:
                 return why if batch_only else (rw.note or why)
-            try:
-                with tempfile.TemporaryDirectory(prefix="tritonize-var-") as tmp:
-                    vpath = os.path.join(tmp, os.path.basename(self.problem))
-                    with open(vpath, "w") as fh:
-                        fh.write(rw.source)
-                    mod = loader.load_module(vpath, name_hint="problem_var")
-                    vinit = list(mod.get_init_inputs())
-                    vmodel = _build(mod, _to(vinit, self.device), self.init_seed, self.device)
-                    runner = _Runner(vmodel, self.device)
-                    inputs = _gen_inputs(mod, self.seed + 70, self.device)
-                    result = runner.run(inputs)
-                return sizes, vinit, vmodel, runner, inputs, result
-            except Exception as exc:
-                why = f"the reference fails with {sizes} ({type(exc).__name__}: {str(exc)[:160]})"
+            found = self._resized(rw.source, sizes, "problem_var", 70)
+            if not isinstance(found, str):
+                return found
+            why = found
         return why
+
+    def _extent(self) -> Any:
+        """Reduced mode: the problem file with its largest size at full value (judge/reduced.py)."""
+        ext = self.job.get("extent") or {}
+        return self._resized(str(ext["source"]), dict(ext.get("sizes") or {}), "problem_extent", 80)
+
+    def _resized(self, source: str, sizes: dict[str, Any], hint: str, seed_offset: int) -> Any:
+        """The reference built and run at the sizes of `source`, or a string saying why not."""
+        try:
+            with tempfile.TemporaryDirectory(prefix="tritonize-var-") as tmp:
+                vpath = os.path.join(tmp, os.path.basename(self.problem))
+                with open(vpath, "w") as fh:
+                    fh.write(source)
+                mod = loader.load_module(vpath, name_hint=hint)
+                vinit = list(mod.get_init_inputs())
+                vmodel = _build(mod, _to(vinit, self.device), self.init_seed, self.device)
+                runner = _Runner(vmodel, self.device)
+                inputs = _gen_inputs(mod, self.seed + seed_offset, self.device)
+                result = runner.run(inputs)
+            return sizes, vinit, vmodel, runner, inputs, result
+        except Exception as exc:
+            return f"the reference fails with {sizes} ({type(exc).__name__}: {str(exc)[:160]})"
 
     def _flops(self, inputs: list[Any]) -> int:
         from torch.utils.flop_counter import FlopCounterMode
