@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..common import channel
+from . import zygote
 
 BACKEND_ROOT = str(Path(__file__).resolve().parents[2])  # .../python-backend
 _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
@@ -81,6 +82,41 @@ def worker_env(device: str) -> dict[str, str]:
     return env
 
 
+class _Spawner:
+    """Starts worker processes from one long-lived thread. A worker asks for SIGKILL when its
+    parent dies (PR_SET_PDEATHSIG), and Linux takes "parent" to be the THREAD that started it: a
+    worker a pool started from a verify's thread was killed when that verify ended, so the pool
+    handed out dead workers and every later verify started cold."""
+
+    def __init__(self) -> None:
+        self._q: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="tritonize-spawner", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            fn, box, done = self._q.get()
+            try:
+                box.append(fn())
+            except BaseException as exc:  # handed back to the caller
+                box.append(exc)
+            done.set()
+
+    def run(self, fn: Any) -> Any:
+        if threading.current_thread() is self._thread:
+            return fn()
+        box: list[Any] = []
+        done = threading.Event()
+        self._q.put((fn, box, done))
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+
+_SPAWNER = _Spawner()
+
+
 class Worker:
     """One `python -m tritonize.worker` process with a private channel each way."""
 
@@ -115,12 +151,20 @@ class Worker:
         log_fd, self.log_path = tempfile.mkstemp(prefix="tritonize-worker-", suffix=".log")
         to_r, to_w = os.pipe()
         from_r, from_w = os.pipe()
-        with os.fdopen(log_fd, "wb") as log:
-            self.proc = subprocess.Popen(
-                [python or sys.executable, "-m", "tritonize.worker", "--in-fd", str(to_r), "--out-fd", str(from_w),
-                 "--scratch", self.scratch],
-                pass_fds=(to_r, from_w), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env={**worker_env(device), **senv, **(env or {})}, start_new_session=True, cwd=self.home)
+        full_env = {**worker_env(device), **senv, **(env or {})}
+        zyg = zygote.for_worker(device, python, worker_env(device))
+        try:
+            self.proc = zyg.fork(to_r, from_w, log_fd, full_env, self.home, self.scratch) if zyg else None
+        except zygote.ZygoteError:
+            self.proc = None  # e.g. the zygote could not import torch: a plain start says why
+        if self.proc is None:
+            with os.fdopen(os.dup(log_fd), "wb") as log:
+                self.proc = _SPAWNER.run(lambda: subprocess.Popen(
+                    [python or sys.executable, "-m", "tritonize.worker", "--in-fd", str(to_r), "--out-fd", str(from_w),
+                     "--scratch", self.scratch],
+                    pass_fds=(to_r, from_w), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    env=full_env, start_new_session=True, cwd=self.home))
+        os.close(log_fd)
         os.close(to_r)
         os.close(from_w)
         self._w, self._r = to_w, from_r
@@ -273,10 +317,11 @@ class Worker:
 
     def kill(self) -> None:
         """Ends the worker and everything it started (its own process group)."""
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        for kill in (os.killpg, os.kill):  # the pid too: a just-forked worker may not have its own group yet
+            try:
+                kill(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -55,7 +55,7 @@ def _trusted_driver_stub() -> None:
         pass
 
 
-def _enter_sandbox(scratch: str | None) -> dict:
+def _enter_sandbox(scratch: str | None, protect: list[int]) -> dict:
     from . import sandbox
 
     if not scratch:
@@ -63,7 +63,25 @@ def _enter_sandbox(scratch: str | None) -> dict:
     if os.environ.get("TRITONIZE_NO_SANDBOX") == "1":
         return sandbox.not_applied(os.environ.get("TRITONIZE_NO_SANDBOX_REASON") or "disabled by TRITONIZE_NO_SANDBOX=1")
     _trusted_driver_stub()
-    return sandbox.apply(os.path.join(scratch, "home"), os.path.join(scratch, "job"), [os.getppid()])
+    return sandbox.apply(os.path.join(scratch, "home"), os.path.join(scratch, "job"), protect)
+
+
+def preload() -> None:
+    """The slow, job-independent imports: dynamo (the integrity snapshot needs it), the profiler,
+    the FLOP counter and both job modules. Run by a worker after its sandbox, or once by the
+    zygote (worker/zygote.py) before it forks CPU workers."""
+    import torch  # noqa: F401
+    import triton  # noqa: F401
+
+    from . import hooks
+
+    if not hooks.INSTALLED:
+        hooks.install_launch_hooks()  # before dynamo's import, which takes references to what it wraps
+    import torch._dynamo  # noqa: F401
+    import torch.profiler  # noqa: F401
+    import torch.utils.flop_counter  # noqa: F401
+
+    from . import candidate_bench, candidate_job, reference_job  # noqa: F401
 
 
 def main() -> int:
@@ -74,10 +92,46 @@ def main() -> int:
     args = ap.parse_args()
     _die_with_parent()
     # The sandbox goes on first, while this process has one thread (see sandbox.py for why).
-    sandbox_status = _enter_sandbox(args.scratch)
+    sandbox_status = _enter_sandbox(args.scratch, [os.getppid()])
+    return _serve(args.in_fd, args.out_fd, sandbox_status)
+
+
+def forked_main(req: dict, in_fd: int, out_fd: int, log_fd: int) -> int:
+    """A worker forked by the zygote: everything `main` does, on the zygote's imports. Before the
+    sandbox: its own session and process group (the judge kills the group), the log as stdout and
+    stderr, no descriptor but its own (the zygote's socket and other workers' status pipes are
+    closed), and the environment and folder the judge chose for it."""
+    os.setsid()
+    _die_with_parent()  # the zygote: which dies with the judge
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    keep = {0, 1, 2, in_fd, out_fd}
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the listing's own descriptor
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in dict(req["env"]).items()})
+    os.chdir(str(req["cwd"]))
+    import tempfile
+
+    tempfile.tempdir = None  # TMPDIR is this worker's now
+    sys.argv = ["tritonize.worker"]
+    protect = [int(p) for p in req.get("protect") or []] + [os.getppid()]
+    sandbox_status = _enter_sandbox(req.get("scratch"), protect)
+    return _serve(in_fd, out_fd, sandbox_status)
+
+
+def _serve(in_fd: int, out_fd: int, sandbox_status: dict) -> int:
     # Keep our channel fds away from code that looks for "fd 3": dup them high and close the originals.
-    in_fd, out_fd = os.dup(args.in_fd), os.dup(args.out_fd)
-    for fd in (args.in_fd, args.out_fd):
+    orig = (in_fd, out_fd)
+    in_fd, out_fd = os.dup(in_fd), os.dup(out_fd)
+    for fd in orig:
         os.close(fd)
     os.set_inheritable(in_fd, False)
     os.set_inheritable(out_fd, False)
@@ -85,19 +139,12 @@ def main() -> int:
     from ..common import channel
 
     try:
-        import torch  # noqa: F401
-        import triton  # noqa: F401
+        preload()  # a forked worker has these already
+        import torch
+        import triton
 
-        from . import hooks
-
-        hooks.install_launch_hooks()
-        # Pay the slow, job-independent start-up here, before `ready`, so a warm worker starts a
-        # job at once: dynamo's import (the integrity snapshot needs it), CUDA, and CUPTI's first
-        # profiler session (the time-coverage check).
-        import torch._dynamo  # noqa: F401
-        import torch.profiler
-        import torch.utils.flop_counter  # noqa: F401
-
+        # CUDA and CUPTI's first profiler session (the time-coverage check) before `ready`, so a
+        # warm worker starts a job at once.
         if os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda"):
             torch.cuda.init()
             with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):

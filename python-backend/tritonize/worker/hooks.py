@@ -266,8 +266,14 @@ def _interpreter_support() -> None:
     builder.create_dot = create_dot
 
 
+INSTALLED = False
+
+
 def install_launch_hooks() -> None:
+    global INSTALLED
     import os
+
+    INSTALLED = True
 
     from triton.runtime import autotuner, jit
 

@@ -1,0 +1,99 @@
+"""Worker processes: the CPU fork server (judge/zygote.py, worker/zygote.py) and worker lifetime."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tritonize.judge.process import Worker
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server is Linux-only")
+
+BACKEND = Path(__file__).resolve().parents[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("zygote", ["1", "0"])
+def test_a_worker_outlives_the_thread_that_started_it(monkeypatch, zygote):
+    """PR_SET_PDEATHSIG takes the starting THREAD as the parent: a pool refill made in a verify's
+    thread used to be SIGKILLed when that verify ended (found in session 7)."""
+    monkeypatch.setenv("TRITONIZE_NO_ZYGOTE", "0" if zygote == "1" else "1")
+    box: list[Worker] = []
+
+    def start() -> None:
+        box.append(Worker("cpu"))
+        box[0].wait_ready(240)  # the thread lives on after the worker set its death signal
+        time.sleep(0.5)
+
+    t = threading.Thread(target=start)
+    t.start()
+    t.join()
+    w = box[0]
+    try:
+        time.sleep(1.0)
+        assert w.proc.poll() is None and _alive(w.proc.pid)
+        assert type(w.proc).__name__ == ("ForkedProcess" if zygote == "1" else "Popen")
+    finally:
+        w.kill()
+    assert w.proc.returncode == -9
+
+
+@pytest.mark.timeout(300)
+def test_a_forked_worker_is_its_own_sandboxed_process():
+    """Its own session, only its own descriptors, the judge's chosen environment and folder, and
+    the sandbox on with one thread."""
+    os.environ.pop("TRITONIZE_NO_ZYGOTE", None)
+    a, b = Worker("cpu"), Worker("cpu")
+    try:
+        for w in (a, b):
+            ready = w.wait_ready(240)
+            pid = w.proc.pid
+            assert type(w.proc).__name__ == "ForkedProcess" and ready["pid"] == pid
+            assert os.getpgid(pid) == pid and os.getsid(pid) == pid
+            assert ready["sandbox"]["enforced"] is True and ready["sandbox"]["threads_at_start"] == 1
+            fds = {int(n): os.readlink(f"/proc/{pid}/fd/{n}") for n in os.listdir(f"/proc/{pid}/fd")}
+            # stdin, the log, the two channel pipes: no socket (the zygote's), no other worker's pipe.
+            assert not [t for t in fds.values() if t.startswith("socket:")], fds
+            assert sum(t.startswith("pipe:") for t in fds.values()) == 2, fds
+            assert os.readlink(f"/proc/{pid}/cwd") == os.path.realpath(w.home)
+        assert a.proc.pid != b.proc.pid and a.scratch != b.scratch
+    finally:
+        a.kill()
+        b.kill()
+
+
+@pytest.mark.timeout(300)
+def test_the_zygote_and_its_workers_die_with_the_judge(tmp_path):
+    """A judge killed without clean-up (SIGKILL, os._exit) leaves no zygote and no worker behind."""
+    script = tmp_path / "judge.py"
+    script.write_text(
+        "import json, os, sys\n"
+        "from tritonize.judge.process import Worker\n"
+        "from tritonize.judge import zygote\n"
+        "w = Worker('cpu'); w.wait_ready(240)\n"
+        "z = [z for z in zygote._ZYGOTES.values()][0]\n"
+        "print(json.dumps({'worker': w.proc.pid, 'zygote': z.proc.pid}), flush=True)\n"
+        "os._exit(0)\n")
+    env = {**os.environ, "PYTHONPATH": str(BACKEND), "TRITON_INTERPRET": "1"}
+    env.pop("TRITONIZE_NO_ZYGOTE", None)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=280, env=env)
+    pids = json.loads(out.stdout.strip().splitlines()[-1])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (_alive(pids["worker"]) or _alive(pids["zygote"])):
+        time.sleep(0.2)
+    assert not _alive(pids["zygote"]) and not _alive(pids["worker"]), pids
