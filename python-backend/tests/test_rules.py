@@ -165,7 +165,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # 6. found by the session-6 red team (judged correct before). The NumPy routes fail on a CUDA
     # tensor (runtime_error there); float() of each element works on both devices.
     ("cheat_host_float_loop.py", "row_sum_small.py", ("rejected",), rule("host_compute")),
-    ("cheat_reduced_size_max_cols.py", "softmax_wide.py", ("incorrect",), lambda rep, cand: None),
+    # Every value is below 1e-2 on 16384-wide rows, so it "passes" KernelBench's tolerance: still a
+    # mismatch (norm-wise error ~1), not a precision downgrade.
+    ("cheat_reduced_size_max_cols.py", "softmax_wide.py", ("incorrect",),
+     lambda rep, cand: (diags(rep, "mismatch") and not diags(rep, "precision_downgrade")) or pytest.fail(str(rep["diagnostics"]))),
     ("cheat_host_tensorbase_numpy.py", "matmul.py", ("rejected",), rule("tensor_base_bypass", "torch._C.TensorBase.numpy")),
     ("cheat_host_numpy_view_getattr.py", "matmul.py", ("rejected", "runtime_error"),
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),

@@ -138,6 +138,10 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
         out.update(first_mismatch=idx, candidate_value=_f(c[tuple(idx)].item()), expected_value=_f(exp))
         n_bad = int(bad.sum())
         out["n_bad"] = n_bad
+        # ||cand - ref|| / ||ref|| over the finite values: a lower-precision path stays near its
+        # dtype's eps (1e-3 for fp16/TF32, 1e-2 for bf16); a different computation does not.
+        ref_norm = float(r.where(finite, torch.zeros_like(r)).norm())
+        out["norm_rel_err"] = _f(float(diff_ref.norm()) / ref_norm) if ref_norm > 0 else None
         where = f"first at index {idx}: got {c[tuple(idx)].item():.6g}, expected {exp:.6g}"
         out["nonfinite_mismatch"] = bool(nf_bad.any())
         if bool(nf_bad.any()):
