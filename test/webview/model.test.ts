@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PanelState, type Run } from '../../src/core/protocol';
 import {
   atReducedSizes,
+  reducedSizesText,
   REDUCED_SIZES_NOTE,
   bestPerTurn,
   candidateLabel,
@@ -110,9 +111,13 @@ describe('webview model (cancel state, reduced sizes)', () => {
     const run = cpu();
     const report = run.candidates.find((c) => c.report)!.report!;
     assert.equal(atReducedSizes(report), false);
-    assert.equal(atReducedSizes({ ...report, reduced_sizes: { scale: 0.25 } }), true);
-    assert.equal(atReducedSizes({ ...report, reduced_sizes: true }), true);
+    assert.equal(atReducedSizes({ ...report, reduced_sizes: { changes: { dim: [16384, 4095] }, note: null } }), true);
+    // Auto mode on a problem already cheap enough: checked at its own sizes, no note, no badge.
+    assert.equal(atReducedSizes({ ...report, reduced_sizes: { changes: {}, note: null } }), false);
+    assert.equal(atReducedSizes({ ...report, reduced_sizes: null }), false);
     assert.equal(atReducedSizes(null), false);
+    assert.equal(reducedSizesText({ ...report, reduced_sizes: { changes: { dim: [16384, 4095], batch: [64, 5] }, note: null } }),
+      'dim 16384→4095, batch 64→5');
     assert.match(REDUCED_SIZES_NOTE, /^checked at reduced sizes on the CPU; verify on a GPU for the full sizes$/);
   });
 });

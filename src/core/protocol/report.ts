@@ -47,6 +47,9 @@ export const OutputCheck = z.looseObject({
   min_tol_to_pass: optNum,
   passes_kernelbench_tol: z.boolean().nullable().optional(),
   reason: z.string().nullable().optional(),
+  n_bad: z.number().int().nullable().optional(),
+  /** ||cand - ref|| / ||ref|| over finite values, only on a wrong output. */
+  norm_rel_err: optNum,
 });
 export type OutputCheck = z.infer<typeof OutputCheck>;
 
@@ -132,6 +135,18 @@ export const SandboxStatus = z.looseObject({
 });
 export type SandboxStatus = z.infer<typeof SandboxStatus>;
 
+const SizeChanges = z.record(z.string(), z.tuple([z.number().int(), z.number().int()]));
+
+/** CPU reduced-size mode (docs/suite.md): what was changed, [problem's, checked]; `changes` is
+ * empty when the problem was already cheap enough and ran at its own sizes. */
+export const ReducedSizes = z.looseObject({
+  changes: SizeChanges,
+  note: z.string().nullable().optional(),
+  /** The full-extent trial's sizes: the largest at its full value, the others reduced further. */
+  full_extent: SizeChanges.optional(),
+});
+export type ReducedSizes = z.infer<typeof ReducedSizes>;
+
 export const VerifyReport = z.looseObject({
   schema: z.literal(1),
   verdict: Verdict,
@@ -146,6 +161,7 @@ export const VerifyReport = z.looseObject({
   sandbox: SandboxStatus.nullable().optional(),
   elapsed_s: num.optional(),
   versions: z.record(z.string(), z.string().nullable()).optional(),
+  reduced_sizes: ReducedSizes.nullable().optional(),
 });
 export type VerifyReport = z.infer<typeof VerifyReport>;
 

@@ -11,10 +11,15 @@ export function candidateLabel(c: Candidate, run: Run): string {
 
 export const REDUCED_SIZES_NOTE = 'checked at reduced sizes on the CPU; verify on a GPU for the full sizes';
 
-/** Whether the backend checked this report at reduced sizes (`reduced_sizes`, optional in the report). */
+/** Whether the backend checked this report at reduced sizes: `reduced_sizes` with at least one
+ * change (an empty `changes` means the problem was cheap enough to run at its own sizes). */
 export function atReducedSizes(report: VerifyReport | null | undefined): boolean {
-  const r = (report as { reduced_sizes?: unknown } | null | undefined)?.reduced_sizes;
-  return r != null && r !== false;
+  return Object.keys(report?.reduced_sizes?.changes ?? {}).length > 0;
+}
+
+/** "dim 16384→4095, batch_size 4096→63": what the reduced-size check changed. */
+export function reducedSizesText(report: VerifyReport | null | undefined): string {
+  return Object.entries(report?.reduced_sizes?.changes ?? {}).map(([k, [a, b]]) => `${k} ${a}→${b}`).join(', ');
 }
 
 /** " (checked at reduced sizes …)" after a summary, unless the backend's summary already says it. */
