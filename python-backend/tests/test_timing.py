@@ -105,7 +105,9 @@ def test_honest_candidate_cpu():
     assert "forged" not in t
     assert t["recheck"]["sampled_calls"] >= 1 and t["recheck"]["failed"] is None
     out = t["outside"]
-    assert out["claimed_ms_per_call"] > 0 and out["judge_ms_per_call"] > 0
+    # On a loaded two-core machine the overheads the judge subtracts can exceed a ~1 ms call: then
+    # it says so instead of reporting a negative time.
+    assert out["claimed_ms_per_call"] > 0 and (out["judge_ms_per_call"] > 0 or "resolution" in out["note"]), out
     assert t["eager"]["n"] >= 4 and t["candidate"]["n"] >= 4
 
 
