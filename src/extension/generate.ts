@@ -239,7 +239,14 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     const label = `candidate ${candidateLabel(best, run)}`;
     if (opts.showDiff !== false) await showResultDiff(ctx, runs, run, best, label, () => showCandidateDiff(originals, runId, doc.fileName, best.path!, `${label} (correct)`));
     const reduced = reducedSuffix(best.report);
-    void vscode.window.showInformationMessage(`Tritonize: ${label} is correct — ${best.report.summary}${reduced}`, 'Apply', 'Show panel').then((pick) => {
+    void vscode.window.showInformationMessage(`Tritonize: ${label} is correct — ${best.report.summary}${reduced}`, 'Apply', 'Show panel').then(async (pick) => {
+      // VS Code cannot close a notification: this one may be clicked long after a newer run.
+      if (pick === 'Apply' && runs.current && runs.current.id !== runId) {
+        const go = await vscode.window.showWarningMessage(
+          `Tritonize: this notification is from an earlier run (${runId}); the latest run is ${runs.current.id}. Apply ${label} of the earlier run?`,
+          { modal: true }, 'Apply earlier run');
+        if (go !== 'Apply earlier run') return;
+      }
       if (pick === 'Apply') void vscode.commands.executeCommand('tritonize.applyCandidate', { runId, candidateId: best.id });
       if (pick === 'Show panel') void panel.reveal();
     });
