@@ -97,3 +97,30 @@ def test_the_zygote_and_its_workers_die_with_the_judge(tmp_path):
     while time.monotonic() < deadline and (_alive(pids["worker"]) or _alive(pids["zygote"])):
         time.sleep(0.2)
     assert not _alive(pids["zygote"]) and not _alive(pids["worker"]), pids
+
+
+@pytest.mark.timeout(300)
+def test_a_forked_worker_sees_its_own_environment(tmp_path):
+    """The pool's per-worker environment (a GPU pin, scratch paths) is what the forked worker's code
+    reads, not the zygote's: a problem that reports its environment through a validation error."""
+    from tritonize.judge.pool import WorkerPool
+    from tritonize.judge.run import validate_problem
+
+    os.environ.pop("TRITONIZE_NO_ZYGOTE", None)
+    prob = tmp_path / "env_probe.py"
+    prob.write_text("import os, tempfile\nimport torch\nclass Model(torch.nn.Module):\n    pass\n"
+                    "def get_inputs():\n    return []\n"
+                    "def get_init_inputs():\n    raise RuntimeError('ENV ' + os.environ.get('CUDA_VISIBLE_DEVICES', '-') + ' '"
+                    " + os.environ['HOME'] + ' ' + tempfile.gettempdir() + ' ' + os.getcwd())\n")
+    pool = WorkerPool("cpu", size=1, env={"CUDA_VISIBLE_DEVICES": "5"})
+    try:
+        w = pool._idle[0]
+        w.wait_ready(240)
+        assert type(w.proc).__name__ == "ForkedProcess"
+        home = w.home
+        out = validate_problem(prob, device="cpu", timeout=120, pool=pool)
+    finally:
+        pool.close()
+    msg = out["error"]["message"]
+    cvd, env_home, tmp, cwd = msg.split("ENV ", 1)[1].split()[:4]
+    assert cvd == "5" and env_home == home and tmp == os.path.join(home, "tmp") and cwd == home, msg

@@ -67,7 +67,10 @@ def _parse_timings(client: LspClient) -> list[dict]:
 @pytest.fixture
 def two_gpus():
     # The server's own CUDA_VISIBLE_DEVICES maps its GPU indices to physical ones: cuda:1 -> "5".
-    client = LspClient(env={"TRITONIZE_SIMULATE_GPUS": "2", "CUDA_VISIBLE_DEVICES": "3,5", "TRITONIZE_LOG": "INFO"})
+    # Workers start as their own process here: the test reads each one's pin from /proc/PID/environ,
+    # which for a worker forked by the CPU zygote is the zygote's (test_workers checks forked pins).
+    client = LspClient(env={"TRITONIZE_SIMULATE_GPUS": "2", "CUDA_VISIBLE_DEVICES": "3,5", "TRITONIZE_LOG": "INFO",
+                            "TRITONIZE_NO_ZYGOTE": "1"})
     client.request("initialize", {"processId": os.getpid(), "rootUri": None, "capabilities": {},
                                   "initializationOptions": {"poolSize": 1}})
     client.notify("initialized", {})
