@@ -124,3 +124,29 @@ def test_a_forked_worker_sees_its_own_environment(tmp_path):
     msg = out["error"]["message"]
     cvd, env_home, tmp, cwd = msg.split("ENV ", 1)[1].split()[:4]
     assert cvd == "5" and env_home == home and tmp == os.path.join(home, "tmp") and cwd == home, msg
+
+
+def test_one_zygote_per_import_environment(monkeypatch):
+    """Only variables that change what importing torch/Triton does pick the zygote: pytest's own
+    PYTEST_CURRENT_TEST changes with every test and once started a zygote (a torch import) each."""
+    from tritonize.judge import zygote
+    from tritonize.judge.process import worker_env
+
+    monkeypatch.delenv("TRITONIZE_NO_ZYGOTE", raising=False)
+    made: list[tuple] = []
+    monkeypatch.setattr(zygote, "Zygote", lambda python, env: made.append((python, env)) or _FakeZygote())
+    monkeypatch.setattr(zygote, "_ZYGOTES", {})
+    a = zygote.for_worker("cpu", None, worker_env("cpu"))
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "another test")
+    monkeypatch.setenv("HOME", "/somewhere/else")
+    assert zygote.for_worker("cpu", None, worker_env("cpu")) is a and len(made) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert zygote.for_worker("cpu", None, worker_env("cpu")) is not a and len(made) == 2
+    assert zygote.for_worker("cuda", None, worker_env("cuda")) is None
+
+
+class _FakeZygote:
+    alive, busy = True, False
+
+    def close(self) -> None:
+        pass

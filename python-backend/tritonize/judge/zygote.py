@@ -71,6 +71,13 @@ class Zygote:
                 env=env, start_new_session=True, cwd=tempfile.gettempdir())
         theirs.close()
         self._ready = False
+        self._children: list[ForkedProcess] = []
+
+    @property
+    def busy(self) -> bool:
+        """Whether a worker it forked is still alive."""
+        self._children = [c for c in self._children if c.poll() is None]
+        return bool(self._children)
 
     def _recv(self, timeout: float) -> dict[str, Any]:
         if not select.select([self._sock], [], [], timeout)[0]:
@@ -113,7 +120,9 @@ class Zygote:
             if "pid" not in msg:
                 os.close(status_r)
                 raise ZygoteError(f"the zygote could not fork: {msg.get('error')}")
-            return ForkedProcess(int(msg["pid"]), status_r)
+            child = ForkedProcess(int(msg["pid"]), status_r)
+            self._children.append(child)
+            return child
 
     def close(self) -> None:
         self._sock.close()  # the zygote sees EOF and exits; its workers die with it
@@ -129,18 +138,27 @@ class Zygote:
 
 _ZYGOTES: dict[tuple[str, tuple[tuple[str, str], ...]], Zygote] = {}
 _LOCK = threading.Lock()
+# Variables that can change what importing torch/Triton does; every other one (HOME, TMPDIR,
+# PYTEST_CURRENT_TEST, ...) is the child's own after the fork, so it must not start a new zygote.
+_IMPORT_ENV = ("PYTHON", "TORCH", "TRITON", "OMP_", "MKL", "OPENBLAS", "KMP_", "GOMP", "LD_", "CUDA", "NVIDIA",
+               "HIP", "ROCM", "PATH")
+_MAX_ZYGOTES = 3
 
 
 def for_worker(device: str, python: str | None, env: dict[str, str]) -> Zygote | None:
-    """The zygote for CPU workers of this interpreter and base environment (started now if
-    needed), or None where workers start as their own process."""
+    """The zygote for CPU workers of this interpreter and import-relevant environment (started now
+    if needed), or None where workers start as their own process."""
     if device != "cpu" or not sys.platform.startswith("linux") or os.environ.get("TRITONIZE_NO_ZYGOTE") == "1":
         return None
-    key = (python or sys.executable, tuple(sorted(env.items())))
+    key = (python or sys.executable, tuple(sorted((k, v) for k, v in env.items() if k.startswith(_IMPORT_ENV))))
     with _LOCK:
-        z = _ZYGOTES.get(key)
+        z = _ZYGOTES.pop(key, None)
         if z is None or not z.alive:
-            z = _ZYGOTES[key] = Zygote(key[0], env)
+            z = Zygote(key[0], env)
+            # The oldest idle ones go (a zygote's workers die with it, so only ones with none alive).
+            for old_key in [k for k, old in _ZYGOTES.items() if not old.busy][:max(0, len(_ZYGOTES) + 1 - _MAX_ZYGOTES)]:
+                _ZYGOTES.pop(old_key).close()
+        _ZYGOTES[key] = z  # most recently used last
         return z
 
 
