@@ -6,7 +6,7 @@
 // Steps, each skipped when already satisfied:
 //   1. Debian packages        chromium, libkrb5-dev, ripgrep, g++, make (apt-get; root only)
 //   2. npm ci                 when node_modules is missing or package-lock.json changed (stamp)
-//   3. Python venv `.venv`    python3.11/3.12 + torch, triton, numpy, pytest, pytest-timeout, ray,
+//   3. Python venv `.venv`    python3.11/3.12 + torch, triton, numpy, pytest, pytest-timeout, pytest-xdist, ray,
 //                             and python-backend installed editable
 //   4. code-server            pinned version in .tools/code-server (a real VS Code for tests/start)
 //   5. node scripts/build.mjs
@@ -25,7 +25,7 @@ const RIPGREP_CACHE = { downloader: '1.15.11', ripgrep: 'v13.0.0-10' };
 const TORCH_SPEC = process.env.TRITONIZE_TORCH_SPEC || 'torch==2.13.0';
 // ray: optional for users (`tritonize suite --ray`), installed here so CI tests the suite on a real local
 // Ray instance (about 10 s from the mirror when torch is already there).
-const PY_PACKAGES = [TORCH_SPEC, 'triton', 'numpy', 'pytest', 'pytest-timeout', 'ray'];
+const PY_PACKAGES = [TORCH_SPEC, 'triton', 'numpy', 'pytest', 'pytest-timeout', 'pytest-xdist', 'ray'];
 const skip = new Set((process.env.TRITONIZE_SETUP_SKIP || '').split(',').map((s) => s.trim()).filter(Boolean));
 if (process.argv.includes('--no-build')) skip.add('build');
 
@@ -142,13 +142,13 @@ step('venv', async (run) => {
   // find_spec is fast (no torch import); the backend must be the editable one of *this* checkout.
   const check = probe(py, ['-c', `
 import importlib.util as u, json
-mods = ["torch", "triton", "numpy", "pytest", "pytest_timeout", "setuptools", "ray"]
+mods = ["torch", "triton", "numpy", "pytest", "pytest_timeout", "xdist", "setuptools", "ray"]
 missing = [m for m in mods if u.find_spec(m) is None]
 s = u.find_spec("tritonize")
 print(json.dumps({"missing": missing, "tritonize": s.origin if s else None}))`]);
   const state = check.ok ? JSON.parse(check.out.split('\n').pop()) : { missing: ['?'], tritonize: null };
   const backendOk = state.tritonize && state.tritonize.startsWith(join(root, 'python-backend', 'tritonize') + '/');
-  if (!state.missing.length && backendOk) return log('venv: .venv has torch, triton, numpy, pytest, pytest-timeout, ray and the editable backend');
+  if (!state.missing.length && backendOk) return log('venv: .venv has torch, triton, numpy, pytest, pytest-timeout, pytest-xdist, ray and the editable backend');
   const pip = join(venv, 'bin', 'pip');
   const index = pipIndexArgs(pip);
   if (state.missing.length) {

@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import signal
+import shutil
 import socket
 import subprocess
 import sys
@@ -227,18 +228,40 @@ def test_write_backend_fails_closed(world):
     rep = verify(world, "escape_write_backend.py", True)
     assert_held(rep, world)
     assert not probe.exists() and integrity.tampered() == []
-    try:
-        rep = verify(world, "escape_write_backend.py", False)
-        assert probe.exists()
-        assert rep["verdict"] == "rejected" and rep["summary"].startswith("rule verifier_tampered")
-        assert "judge/_escape_probe.py" in rep["summary"]
-        # Fails closed: every later verify is refused without starting a worker.
-        later = run.verify(PROBLEM, CANDIDATES / "vector_add_correct.py", device="cpu", pool=None)
-        assert later["verdict"] == "rejected" and "verifier_tampered" in later["summary"]
-        assert "restart" in later["summary"]
-    finally:
-        probe.unlink(missing_ok=True)
-        integrity._tampered = []  # this process's files are intact again
+    # Control, without the sandbox, on a private copy of the verifier in its own process: the
+    # write succeeds there, and that verifier fails closed. (On the real package it would poison
+    # every verify running beside this test: the test stage runs two at a time.)
+    out = _control_on_a_copy(world["xdg"].parent)
+    assert out["package"].startswith(str(world["xdg"].parent)) and out["probe"]
+    rep, later = out["rep"], out["later"]
+    assert rep["verdict"] == "rejected" and rep["summary"].startswith("rule verifier_tampered"), rep["summary"]
+    assert "judge/_escape_probe.py" in rep["summary"]
+    # Fails closed: every later verify is refused without starting a worker.
+    assert later["verdict"] == "rejected" and "verifier_tampered" in later["summary"]
+    assert "restart" in later["summary"]
+    assert not probe.exists()
+
+
+def _control_on_a_copy(tmp: Path) -> dict:
+    copy = tmp / "backend-copy"
+    shutil.copytree(integrity.PACKAGE, copy / "tritonize", ignore=shutil.ignore_patterns("__pycache__"))
+    script = tmp / "control.py"
+    script.write_text(
+        "import json\n"
+        "from tritonize.judge import integrity, run\n"
+        "from tritonize.judge.pool import WorkerPool\n"
+        "run.static_rules.check_source = lambda *a, **k: []  # the OS boundary is under test\n"
+        "pool = WorkerPool('cpu', size=1, env={'TRITONIZE_NO_SANDBOX': '1'})\n"
+        f"rep = run.verify({str(PROBLEM)!r}, {str(CANDIDATES / 'escape_write_backend.py')!r}, device='cpu', "
+        "timeout=120, pool=pool, options={'seed': 7})\n"
+        "pool.close()\n"
+        f"later = run.verify({str(PROBLEM)!r}, {str(CANDIDATES / 'vector_add_correct.py')!r}, device='cpu', pool=None)\n"
+        "print(json.dumps({'rep': rep, 'later': later, 'package': str(integrity.PACKAGE),\n"
+        "                  'probe': (integrity.PACKAGE / 'judge' / '_escape_probe.py').exists()}))\n")
+    proc = subprocess.run([sys.executable, str(script)], env={**os.environ, "PYTHONPATH": str(copy)},
+                          capture_output=True, text=True, timeout=500)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 @needs_landlock
