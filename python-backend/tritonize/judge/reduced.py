@@ -22,15 +22,17 @@ class Reduced:
     rewrite: SizeRewrite
     tmpdir: str | None
 
-    def extent_job(self) -> dict[str, Any] | None:
-        """What the reference worker needs for the full-extent trial (SizeRewrite.extent): the
+    def extent_jobs(self) -> list[dict[str, Any]]:
+        """What the reference worker needs for each full-extent trial (SizeRewrite.extents): the
         problem's source at those sizes (inline: the sandboxed worker reads only its staged files)."""
-        ext = self.rewrite.extent
-        if ext is None or not self.rewrite.changes:
-            return None
-        # Every size the reduction changed, at its value in this trial (the kept one at full value).
-        sizes = {k: ext.changes[k][1] if k in ext.changes else old for k, (old, _new) in self.rewrite.changes.items()}
-        return {"source": ext.source, "sizes": sizes}
+        if not self.rewrite.changes:
+            return []
+        jobs = []
+        for ext in self.rewrite.extents:
+            # Every size the reduction changed, at its value in this trial (the kept one at full value).
+            sizes = {k: ext.changes[k][1] if k in ext.changes else old for k, (old, _new) in self.rewrite.changes.items()}
+            jobs.append({"source": ext.source, "sizes": sizes})
+        return jobs
 
     def finish(self, report: dict[str, Any]) -> None:
         """Records what was checked in the report and removes the temp problem."""

@@ -120,9 +120,9 @@ class _Reference:
     """The reference worker of one run, asked for one trial at a time."""
 
     def __init__(self, problem: Path, device: str, options: VerifyOptions, seed: int, timeout: float, pool: Any,
-                 cancel: threading.Event | None, cuda_index: int | None, extent: dict[str, Any] | None = None):
+                 cancel: threading.Event | None, cuda_index: int | None, extent: list[dict[str, Any]] | None = None):
         self.problem, self.device, self.timeout, self.cancel = problem, device, timeout, cancel
-        self.extent = extent  # reduced mode: the full-extent variant of the problem (judge/reduced.py)
+        self.extent = extent or []  # reduced mode: full-extent variants of the problem (judge/reduced.py)
         self.cuda, self.cuda_index = device.startswith("cuda"), cuda_index
         self.w = _spawn(device, pool)
         self.seed, self.options = seed, options
@@ -227,7 +227,7 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
         problem, reduced = reduced_problem(problem, options.get("size_target_s", 1.0))
     try:
         _verify(problem, candidate, device, timeout, benchmark, options, stage, cancel, pool, rep, policy, reference_cache,
-                reduced.extent_job() if reduced is not None else None)
+                reduced.extent_jobs() if reduced is not None else None)
     finally:
         changed = integrity.check()  # the candidate's worker is gone by now
         if changed:  # overrides any verdict: nothing this run measured can be trusted
@@ -242,7 +242,7 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
 
 def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool, options: VerifyOptions,
             stage: Callable[[str], None], cancel: threading.Event | None, pool: Any, rep: Report,
-            policy: Policy, cache: dict[str, Any] | None, extent: dict[str, Any] | None = None) -> dict[str, Any]:
+            policy: Policy, cache: dict[str, Any] | None, extent: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     src = candidate.read_text()
     try:
         compile(src, str(candidate), "exec")
@@ -456,8 +456,8 @@ class _Run:
         if self.options.heavy_tailed:
             plan.append(("heavy-tailed", "heavy", 0))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
-        if self.ref.extent:  # reduced sizes: the largest one once at its full value (judge/reduced.py)
-            plan.append(("full-extent", "extent", 0))
+        for i in range(len(self.ref.extent)):  # reduced sizes: the largest ones, each once at its full value
+            plan.append(("full-extent" if i == 0 else f"full-extent-{i + 1}", "extent", i))
         if self.options.shape_variation:
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
@@ -496,7 +496,10 @@ class _Run:
         if td.get("truth_error") and not any(f["rule"] == "no_fp64_truth" for f in correctness["flags"]):
             correctness["flags"].append({"rule": "no_fp64_truth", "message": td["truth_error"] + "; dtype tolerances used"})
         if td.get("variation"):
-            self.info[f"{kind}_overrides"] = td["variation"]["overrides"]
+            if kind == "extent":
+                self.info.setdefault("extent_overrides", {})[name] = td["variation"]["overrides"]
+            else:
+                self.info[f"{kind}_overrides"] = td["variation"]["overrides"]
         if td.get("domain") is not None:  # identity/constant facts: true only if true on every random trial
             self.info["domain"] = _and_domain(self.info.get("domain"), td["domain"])
         expect = [{"shape": list(o.shape), "dtype": str(o.dtype).replace("torch.", "")} if isinstance(o, torch.Tensor)

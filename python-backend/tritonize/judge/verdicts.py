@@ -226,8 +226,9 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
     kind = "compile_error" if msg.get("compile") or msg.get("stage") == "import" and msg.get("exc_type") in (
         "SyntaxError", "ImportError", "ModuleNotFoundError", "LoadError", "NameError", "IndentationError") else "runtime_error"
     where = f" (trial {msg['trial']})" if msg.get("trial") else ""
-    if msg.get("trial") == "full-extent" and extent_overrides:
-        where = f" (trial full-extent, at {extent_overrides}: the largest size at its full value, the others reduced)"
+    if str(msg.get("trial") or "").startswith("full-extent") and extent_overrides:
+        where = (f" (trial {msg['trial']}, at {extent_overrides.get(msg['trial'])}: one size at its full value, "
+                 "the others reduced)")
     rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
                       "traceback": msg.get("traceback")}
     if msg.get("trial") == "shape-variation":
@@ -291,8 +292,8 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             ratio = f"{bad['cand_err_vs_fp64'] / ref_err:.3g}x the reference's own" if ref_err else "where the reference is exact"
             bad["reason"] += (f"; error vs fp64 is {ratio}: a lower-precision path "
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
-        if name == "full-extent":  # reduced mode: the one trial where the largest size is the problem's own
-            name = f"full-extent (at {ref.get('extent_overrides')}: the largest size at its full value, the others reduced)"
+        if name.startswith("full-extent"):  # reduced mode: a trial where one size is the problem's own
+            name = f"{name} (at {(ref.get('extent_overrides') or {}).get(name)}: one size at its full value, the others reduced)"
         rep.diag(line, f"trial {name}: {bad['reason']}", rule)
         return rep.end("incorrect", f"trial {name}: {bad['reason']}")
     broad = [t for n, t in failures if n == "broadened"]

@@ -39,15 +39,15 @@ class SizeRewrite:
     source: str
     changes: dict[str, tuple[int, int]] = field(default_factory=dict)  # "batch_size" or "get_inputs:12:30" -> (old, new)
     note: str | None = None  # why nothing (or less than asked) could be rewritten; never silence
-    # Reduced mode only: the problem with its largest size kept at full value and the others
-    # reduced, for the full-extent trial (a kernel that handles at most 4096 columns passes at
-    # 1023 columns); None when there is no such variant.
-    extent: SizeRewrite | None = None
+    # Reduced mode only: the problem with one size (the largest, then the next ones) kept at its
+    # full value and the others pushed down, one full-extent trial each (a kernel that handles at
+    # most 4096 columns, or a grid of at most 2048 rows, passes at the reduced sizes).
+    extents: list[SizeRewrite] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"changes": {k: list(v) for k, v in self.changes.items()}, "note": self.note}
-        if self.extent is not None:
-            out["full_extent"] = {k: list(v) for k, v in self.extent.changes.items()}
+        if self.extents:
+            out["full_extent"] = [{k: list(v) for k, v in e.changes.items()} for e in self.extents]
         return out
 
 
@@ -268,9 +268,8 @@ def reduce_for_cpu(source: str, target_seconds: float = 1.0, *, timeout: float =
     except (ValueError, IndexError):
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         return SizeRewrite(source, {}, f"sizes not reduced: the sizing process failed ({tail[:200]})")
-    ext = out.get("extent")
-    extent = SizeRewrite(ext["source"], {k: tuple(v) for k, v in ext["changes"].items()}) if ext else None
-    return SizeRewrite(out["source"], {k: tuple(v) for k, v in out["changes"].items()}, out["note"], extent)
+    extents = [SizeRewrite(e["source"], {k: tuple(v) for k, v in e["changes"].items()}) for e in out.get("extents") or []]
+    return SizeRewrite(out["source"], {k: tuple(v) for k, v in out["changes"].items()}, out["note"], extents)
 
 
 def _measure(source: str, tag: str) -> Any:
@@ -392,23 +391,34 @@ def _reduce_in_child(source: str, target: float, floor: int) -> SizeRewrite:
             if new_est > target * 4:
                 notes.append(f"reduced as far as the problem allows (about {new_est:.0f} s per forward still expected)")
             rw.note = "; ".join(notes) or None
-            rw.extent = _full_extent(source, subset, mapping, target, floor)
+            rw.extents = _full_extents(source, subset, mapping, target, floor)
             return rw
         errors.append(err)
     return SizeRewrite(source, {}, f"sizes not reduced: the reference fails at smaller sizes ({errors[-1]}); "
                                    f"checking at the full sizes (about {est:.0f} s per forward expected)")
 
 
-def _full_extent(source: str, subset: list[_Site], mapping: dict[int, int], target: float,
+# One full-extent trial for each of the largest sizes, at most this many.
+MAX_EXTENTS = 3
+
+
+def _full_extents(source: str, subset: list[_Site], mapping: dict[int, int], target: float,
+                  floor: int) -> list[SizeRewrite]:
+    """For the largest reduced sizes in turn, that size kept at its full value and every other one
+    pushed further down (to the floor, else left as reduced): trials that see the problem's real
+    extent in the dimension where a kernel hard-codes a maximum (a row that must fit one block, a
+    grid of at most N programs). When that is too costly for the interpreter even with the rest at
+    the floor, the kept size is halved (still above its reduced value) or there is no such trial."""
+    out: list[SizeRewrite] = []
+    for big in sorted(mapping, reverse=True)[:MAX_EXTENTS]:
+        rw = _full_extent(source, subset, mapping, big, target, floor)
+        if rw is not None and rw.source not in {e.source for e in out}:
+            out.append(rw)
+    return out
+
+
+def _full_extent(source: str, subset: list[_Site], mapping: dict[int, int], big: int, target: float,
                  floor: int) -> SizeRewrite | None:
-    """The largest reduced size kept at its full value, every other size pushed further down (to the
-    floor, else left as reduced): one trial then sees the problem's real extent in the dimension
-    where kernels hard-code a maximum (a row that must fit one block, a grid limit). When that is
-    too costly for the interpreter even with the rest at the floor, the kept size is halved (still
-    above its reduced value) or there is no such trial."""
-    if not mapping:
-        return None
-    big = max(mapping)
     for others in ({v: floor | 1 for v in mapping if v != big}, {v: n for v, n in mapping.items() if v != big}):
         kept = big
         while kept > mapping[big]:
@@ -466,8 +476,8 @@ def _child_main(argv: list[str]) -> int:
         rw = _reduce_in_child(source, target, floor)
     except Exception as exc:  # the problem itself is broken; the verifier will report it properly
         rw = SizeRewrite(source, {}, f"sizes not reduced: {type(exc).__name__}: {str(exc)[:200]}")
-    ext = {"source": rw.extent.source, "changes": rw.extent.changes} if rw.extent else None
-    sys.stdout.write("\n" + json.dumps({"source": rw.source, "changes": rw.changes, "note": rw.note, "extent": ext}) + "\n")
+    exts = [{"source": e.source, "changes": e.changes} for e in rw.extents]
+    sys.stdout.write("\n" + json.dumps({"source": rw.source, "changes": rw.changes, "note": rw.note, "extents": exts}) + "\n")
     return 0
 
 

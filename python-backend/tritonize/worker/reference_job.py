@@ -313,7 +313,7 @@ class _Server:
                     inputs = broadened(first, self.seed + 90)
                     result = None
             elif kind in ("variation", "extent"):
-                found = self._variation() if kind == "variation" else self._extent()
+                found = self._variation() if kind == "variation" else self._extent(int(cmd["index"]))
                 if isinstance(found, str):
                     self.send({"type": "trial_data", "name": name, "skip": found})
                     return
@@ -369,9 +369,9 @@ class _Server:
             why = found
         return why
 
-    def _extent(self) -> Any:
-        """Reduced mode: the problem file with its largest size at full value (judge/reduced.py)."""
-        ext = self.job.get("extent") or {}
+    def _extent(self, index: int) -> Any:
+        """Reduced mode: the problem with one size at its full value (judge/reduced.py)."""
+        ext = (self.job.get("extent") or [])[index]
         return self._resized(str(ext["source"]), dict(ext.get("sizes") or {}), "problem_extent", 80)
 
     def _resized(self, source: str, sizes: dict[str, Any], hint: str, seed_offset: int) -> Any:

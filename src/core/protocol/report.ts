@@ -142,8 +142,8 @@ const SizeChanges = z.record(z.string(), z.tuple([z.number().int(), z.number().i
 export const ReducedSizes = z.looseObject({
   changes: SizeChanges,
   note: z.string().nullable().optional(),
-  /** The full-extent trial's sizes: the largest at its full value, the others reduced further. */
-  full_extent: SizeChanges.optional(),
+  /** Each full-extent trial's sizes: one size at its full value, the others reduced further. */
+  full_extent: z.array(SizeChanges).optional(),
 });
 export type ReducedSizes = z.infer<typeof ReducedSizes>;
 
