@@ -277,7 +277,8 @@ def test_io_escape(stmt, severity):
     assert [d["severity"] for d in found if d["line"] == line_of(src, stmt)] == [severity]
 
 
-@pytest.mark.parametrize("imp", ["import subprocess", "import socket", "from subprocess import run", "import shutil"])
+@pytest.mark.parametrize("imp", ["import subprocess", "import socket", "from subprocess import run", "import shutil",
+                                 "import _posixsubprocess", "from _posixsubprocess import fork_exec"])
 def test_process_and_socket_imports(imp):
     assert any(d["severity"] == "error" for d in rules(model(LAUNCH + "return out", extra=imp))["io_escape"])
 

@@ -150,3 +150,25 @@ class _FakeZygote:
 
     def close(self) -> None:
         pass
+
+
+def test_fork_exec_raises_an_audit_event_outside_popen():
+    """`_posixsubprocess.fork_exec` raised no audit event, so the guard never saw a child started
+    with it directly (red team 7, e09); inside subprocess.Popen it stays silent (Popen audited)."""
+    script = (
+        "import sys, subprocess, _posixsubprocess\n"
+        "from tritonize.worker import guard\n"
+        "guard.install()\n"
+        "seen = []\n"
+        "sys.addaudithook(lambda e, a: seen.append(e) if e.endswith('fork_exec') or e == 'subprocess.Popen' else None)\n"
+        "subprocess.run(['true'], check=True)\n"
+        "via_popen = list(seen); seen.clear()\n"
+        "try:\n"
+        "    _posixsubprocess.fork_exec(None, None, True, (), None, None, -1, -1, -1, -1, -1, -1, -1, -1,\n"
+        "                               False, False, -1, None, None, None, -1, None, False)\n"
+        "except Exception:\n"
+        "    pass\n"
+        "print(via_popen, seen, subprocess._fork_exec is _posixsubprocess.fork_exec)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(BACKEND)})
+    assert out.stdout.strip() == "['subprocess.Popen'] ['_posixsubprocess.fork_exec'] True", (out.stdout, out.stderr[-2000:])

@@ -84,7 +84,7 @@ _PROCESS_CALLS = {"os.system", "os.popen", "os.spawnl", "os.spawnle", "os.spawnl
                   "os.execv", "os.execve", "os.execvp", "os.execvpe", "os.posix_spawn", "os.posix_spawnp",
                   "pty.spawn"}
 _PROCESS_MODULES = {"subprocess", "socket", "http", "urllib", "requests", "ssl", "pty", "multiprocessing.connection",
-                    "xmlrpc", "ftplib", "smtplib", "telnetlib", "shutil"}
+                    "xmlrpc", "ftplib", "smtplib", "telnetlib", "shutil", "_posixsubprocess"}
 _FD_CALLS = {"os.dup", "os.dup2", "os.fdopen", "os.pipe", "os.open", "os.close", "os.closerange", "os.replace",
              "os.remove", "os.unlink", "os.rename", "os.truncate", "os.ftruncate", "os.mkfifo", "os.symlink", "os.link",
              "os.chmod", "os.makedirs", "os.mkdir", "os.rmdir", "tempfile.mkstemp", "tempfile.NamedTemporaryFile"}
