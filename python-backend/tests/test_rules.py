@@ -165,6 +165,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # 6. found by the session-6 red team (judged correct before). The NumPy routes fail on a CUDA
     # tensor (runtime_error there); float() of each element works on both devices.
     ("cheat_host_float_loop.py", "row_sum_small.py", ("rejected",), rule("host_compute")),
+    ("legit_layernorm_affine.py", "layernorm.py", ("correct",),
+     lambda rep, cand: ("perturbed-params" in [t["name"] for t in rep["correctness"]["trials"]]) or pytest.fail(rep["summary"])),
+    ("cheat_layernorm_ignores_affine.py", "layernorm.py", ("incorrect",),
+     lambda rep, cand: ("trial perturbed-params" in rep["summary"] and "ln.weight" in rep["summary"]) or pytest.fail(rep["summary"])),
     # Every value is below 1e-2 on 16384-wide rows, so it "passes" KernelBench's tolerance: still a
     # mismatch (norm-wise error ~1), not a precision downgrade.
     ("cheat_reduced_size_max_cols.py", "softmax_wide.py", ("incorrect",),

@@ -456,6 +456,7 @@ class _Run:
         if self.options.heavy_tailed:
             plan.append(("heavy-tailed", "heavy", 0))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
+        plan.append(("perturbed-params", "params", 0))  # parameters constant at init, set to random values
         for i in range(len(self.ref.extent)):  # reduced sizes: the largest ones, each once at its full value
             plan.append(("full-extent" if i == 0 else f"full-extent-{i + 1}", "extent", i))
         if self.options.shape_variation:
@@ -482,6 +483,8 @@ class _Run:
         cached = self.cache.get(key) if self.cache is not None else None
         want_flops = first and self.benchmark and not (cached and "flops" in cached[0])
         td = self.ref.trial(name, kind, idx, flops=want_flops)
+        if td.get("skip") and kind == "params":
+            return  # no parameter constant at init: nothing to perturb
         if td.get("skip"):
             what = "full-extent trial" if kind == "extent" else "shape variation"
             correctness["flags"].append({"rule": "full_extent_skipped" if kind == "extent" else "shape_variation_skipped",
@@ -507,7 +510,7 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": name, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda}
         values = {"inputs": td.pop("inputs")}
-        if kind in ("variation", "extent"):  # other sizes: ModelNew is rebuilt for them
+        if kind in ("variation", "extent", "params"):  # other sizes or weights: ModelNew is rebuilt for them
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])
         self.w.max_raw = sum(o.numel() * o.element_size() for o in td["outputs"] if isinstance(o, torch.Tensor)) + (1 << 20)
@@ -533,7 +536,7 @@ class _Run:
                     trial["passed"] = False
                     trial["mutated_inputs"] = mutated
             del outs, msg["outputs"]
-        check_cpu = self.cuda and not first and kind not in ("variation", "extent")
+        check_cpu = self.cuda and not first and kind not in ("variation", "extent", "params")
         ev, flags = proc_evidence.trial_evidence(name, self.baseline, before, after, td.get("ref_s"), check_cpu, self.pid)
         trial["process"] = ev
         for f in flags:

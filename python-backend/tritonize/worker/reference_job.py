@@ -217,6 +217,9 @@ def _device_memory(device: str) -> dict[str, int] | None:
     return {"free": int(free), "total": int(total)}
 
 
+_PERTURB_MAX_BYTES = 256 << 20
+
+
 class _Server:
     def __init__(self, job: dict[str, Any], out_fd: int):
         self.job, self.out_fd = job, out_fd
@@ -312,8 +315,9 @@ class _Server:
                 except Exception:  # the integers were indices or sizes: widen only the floats
                     inputs = broadened(first, self.seed + 90)
                     result = None
-            elif kind in ("variation", "extent"):
-                found = self._variation() if kind == "variation" else self._extent(int(cmd["index"]))
+            elif kind in ("variation", "extent", "params"):
+                found = (self._variation() if kind == "variation" else self._extent(int(cmd["index"])) if kind == "extent"
+                         else self._perturbed())
                 if isinstance(found, str):
                     self.send({"type": "trial_data", "name": name, "skip": found})
                     return
@@ -323,7 +327,7 @@ class _Server:
                 var_params = describe_params(vmodel)
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
-            if kind not in ("variation", "extent", "broadened", "bench") or result is None:
+            if kind not in ("variation", "extent", "params", "broadened", "bench") or result is None:
                 result = runner.run(inputs)
         except torch.OutOfMemoryError as exc:
             mem = _device_memory(self.device) or {}
@@ -340,7 +344,7 @@ class _Server:
         msg = {"type": "trial_data", "name": name, "mutated": result["mutated"], "ref_s": result["ref_s"],
                "truth_error": runner.truth_error, "variation": note,
                "input_bytes": _nbytes(inputs), "output_bytes": _nbytes(result["outputs"])}
-        if kind in ("variation", "extent"):
+        if kind in ("variation", "extent", "params"):
             msg["params"] = var_params
         if kind == "random":  # identity/constant facts on the problem's own distribution
             msg["domain"] = domain_facts([{"inputs": inputs}], [result])
@@ -373,6 +377,28 @@ class _Server:
         """Reduced mode: the problem with one size at its full value (judge/reduced.py)."""
         ext = (self.job.get("extent") or [])[index]
         return self._resized(str(ext["source"]), dict(ext.get("sizes") or {}), "problem_extent", 80)
+
+    def _perturbed(self) -> Any:
+        """Model with every parameter that is constant at init (LayerNorm's weight 1 and bias 0, a
+        zero bias) set to random values: a kernel that ignores one is right on every other trial
+        (red team 7). A string says why there is no such trial."""
+        consts = [n for n, p in self.model.named_parameters()
+                  if p.is_floating_point() and p.numel() > 1 and bool((p == p.reshape(-1)[0]).all())]
+        if not consts:
+            return "no parameter of Model is constant at init"
+        size = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        if size > _PERTURB_MAX_BYTES:  # a copy of the model (and its float64 twin) would not be small
+            return f"Model's parameters take {size / 2**20:.0f} MB"
+        vmodel = copy.deepcopy(self.model)
+        g = torch.Generator().manual_seed(self.seed + 60)
+        with torch.no_grad():
+            for name, p in vmodel.named_parameters():
+                if name in consts:
+                    c = float(p.reshape(-1)[0])
+                    p.copy_((c + 0.5 * max(abs(c), 1.0) * torch.randn(p.shape, generator=g, dtype=torch.float64)).to(p.dtype))
+        runner = _Runner(vmodel, self.device)
+        inputs = _gen_inputs(self.mod, self.seed + 60, self.device)
+        return {"constant_at_init": consts}, self.init, vmodel, runner, inputs, runner.run(inputs)
 
     def _resized(self, source: str, sizes: dict[str, Any], hint: str, seed_offset: int) -> Any:
         """The reference built and run at the sizes of `source`, or a string saying why not."""
