@@ -41,7 +41,7 @@ def _build(mod: Any, init: list[Any], seed: int, state: list[Any], ref_params: l
 
 
 def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any) -> tuple[Any, hooks.OpRecorder]:
-    obs = hooks.Observation(read)  # op recorder + launch provenance + profiler witness (hooks.py)
+    obs = hooks.Observation(read, hooks.held_tensors(model))  # op recorder + launch provenance + witness (hooks.py)
     with torch.no_grad(), obs:
         y = model(*args)
         if device.startswith("cuda"):

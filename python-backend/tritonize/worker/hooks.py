@@ -68,6 +68,12 @@ TRACK = {"on": False}  # set while a trial's forward is observed (turning it off
 # reads data written by neither: through a NumPy view of it, say (red team: np.matmul(..., out=
 # TensorBase.numpy(staging)), then a Triton copy of `staging`). Cleared per observed forward.
 FRESH: dict[tuple[str, int, int], tuple[int, int]] = {}
+# Storages made during forward from host data (torch.tensor of a NumPy array or a list: aten
+# lift_fresh), with at least HOST_DATA_MIN elements, and copies/views of them: a launch reading one
+# reads an answer computed on the host (red team 7: NumPy reached through doors no wrapper guards,
+# its result staged back with torch.tensor). Small ones are constant tables.
+HOSTDATA: dict[tuple[str, int, int], int] = {}
+HOST_DATA_MIN = 1024
 _UNINIT_ALLOC = frozenset({"empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided"})
 
 
@@ -144,6 +150,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
                         before.append((k, t, checksum(t)))
             if TRACK["on"] and FRESH and not kwargs.get("warmup", False):
                 _fresh_check(args, kwargs, {k: b for k, _t, b in before}, counts_as_launch)
+            if TRACK["on"] and HOSTDATA and not kwargs.get("warmup", False):
+                _host_data_check(args, kwargs, name)
             try:
                 result = original(self, *args, **kwargs)
             except Exception as exc:  # annotate, never swallow: the verdict needs the kernel
@@ -189,7 +197,16 @@ def _fresh_check(args: tuple, kwargs: dict, known: dict, is_kernel: bool) -> Non
             FRESH.pop(k, None)
 
 
-_EVIDENCE_CODE: list[Any] = [_fresh_check.__code__]  # code objects allowed to add evidence (guard.register)
+def _host_data_check(args: tuple, kwargs: dict, kernel: str) -> None:
+    for t in _tensors(list(args) + list(kwargs.values())):
+        n = HOSTDATA.pop(storage_key(t), None)
+        if n is not None:
+            sys.audit("tritonize.evidence", "call", "host_compute",
+                      f"{kernel} reads a tensor of {n} elements built from host data during forward (torch.tensor "
+                      "of a NumPy array or a Python list): an answer computed on the host", _candidate_line() or 1)
+
+
+_EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__]  # allowed to add evidence (guard.register)
 
 
 AUTOTUNE_FIRST_ONLY: set[str] = set()  # interpreter: autotuned kernels checked with their first config
@@ -355,6 +372,12 @@ def _fresh_bookkeeping(func: Any, base: str, args: Any, kwargs: dict, out: Any, 
     the launch itself takes its arguments out."""
     if triton_internal:
         return
+    if base == "lift_fresh" or (HOSTDATA and (base in _DATA_MOVEMENT or base in _ALLOC_AND_VIEW)):
+        ins = {storage_key(t) for t in _flat((args, kwargs))}
+        if base == "lift_fresh" or ins & HOSTDATA.keys():
+            for t in _flat(out):
+                if t.numel() >= HOST_DATA_MIN:
+                    HOSTDATA[storage_key(t)] = t.numel()
     if base in _UNINIT_ALLOC:
         for t in _flat(out):
             FRESH[storage_key(t)] = checksum(t)
@@ -520,13 +543,28 @@ def _witness_events(prof: Any) -> list[tuple[str, bool]]:
     return out
 
 
+def held_tensors(model: Any, limit: int = 256) -> list[torch.Tensor]:
+    """Tensors the model holds (parameters, buffers, plain attributes, one level into lists, tuples
+    and dicts): each forward watches them like a fresh torch.empty buffer."""
+    out: list[torch.Tensor] = []
+    mods = list(model.modules()) if isinstance(model, torch.nn.Module) else [model]
+    for m in mods:
+        for v in list(vars(m).values()):
+            items = v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple)) else [v]
+            for x in items:
+                if isinstance(x, torch.Tensor) and len(out) < limit:
+                    out.append(x)
+    return out
+
+
 class Observation:
     """One observed forward: the op recorder, the provenance of every launch argument, and the
     profiler as an independent witness of aten ops on every thread. `finish(outputs, args)` turns
     the unforgeable evidence (worker/guard.py) into plain facts the judge decides on."""
 
-    def __init__(self, read: Callable[[], tuple]) -> None:
+    def __init__(self, read: Callable[[], tuple], held: list[torch.Tensor] | None = None) -> None:
         self.read = read
+        self.held = held or []  # the model's own tensors: watched like fresh buffers (held_tensors)
         self.rec = OpRecorder()
         self.prof: Any = None
         self.mark: Any = None
@@ -554,6 +592,9 @@ class Observation:
             self.prof, self.witness_error = None, f"profiler unavailable: {type(exc).__name__}: {exc}"[:200]
         LAUNCHES.kernels.clear()
         FRESH.clear()
+        HOSTDATA.clear()
+        for t in self.held:  # a workspace made in __init__, then written through a NumPy view (red team 7)
+            FRESH.setdefault(storage_key(t), checksum(t))
         TRACK["on"] = True
         self.rec.__enter__()
         return self
@@ -564,6 +605,7 @@ class Observation:
         finally:
             TRACK["on"] = False
             FRESH.clear()
+            HOSTDATA.clear()
             if self.prof is not None:
                 try:
                     if self.mark is not None:
