@@ -135,6 +135,8 @@ class _Reference:
         except WorkerTimeout as exc:
             raise ProblemError(f"the reference did not finish within {self.timeout:.0f} s") from exc
         except WorkerDied as exc:
+            if self.cancel is not None and self.cancel.is_set():
+                raise Cancelled() from exc  # killed by the cancel, not by the problem (try-out, session 7)
             raise ProblemError(f"the reference crashed: {exc}\n{self.w.log_tail()}") from exc
         if msg.get("type") == "error":
             if msg.get("oom"):
@@ -147,6 +149,8 @@ class _Reference:
         try:
             ready = self.w.wait_ready(timeout=120)
         except WorkerDied as exc:
+            if self.cancel is not None and self.cancel.is_set():
+                raise Cancelled() from exc
             raise ProblemError(f"the reference worker failed to start: {exc}") from exc
         self.init_seed = secrets.randbits(31)  # for the weights only; not the secret input seed
         self.w.send({"role": "reference", "problem": str(self.problem), "device": self.device, "seed": self.seed,
@@ -405,6 +409,8 @@ class _Run:
                      "timeout")
             return rep.end("timeout", f"no result within {self.timeout:.0f} s; the worker and its children were killed")
         except WorkerDied as exc:
+            if self.cancel is not None and self.cancel.is_set():
+                raise Cancelled() from exc  # the cancel killed it: not the candidate's crash
             if "malformed message" in str(exc):  # garbage on the result channel
                 rep.diag(self.forward_line, f"protocol violation: {exc}", "protocol_violation")
                 return rep.end("rejected", f"rule protocol_violation: {exc}")
