@@ -232,6 +232,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     written = apply_lsp_edits(text, result["edits"])
     if written.replace("\r\n", "\n") != p["text"]:
         raise ExtractError("internal: the edit positions do not reproduce the checked text; nothing was written")
+    result["text"] = written  # the file's bytes outside the edits unchanged (mixed line endings too)
     try:
         compile(written, os.path.basename(path), "exec")
     except SyntaxError as err:
