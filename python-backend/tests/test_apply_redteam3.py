@@ -66,3 +66,131 @@ def test_cli_apply_keeps_line_endings_and_bom(tmp_path, bom, newline):
     if newline == "\r\n":
         assert new.count(b"\n") == new.count(b"\r\n")
     assert run(path) == before
+
+
+# 15 / 15b / 16: a helper the selection calls prints, logs or appends to a module-level list; the
+# kernel (or the helper's copy in the kernel module, with its own list) would drop that.
+HELPERS = textwrap.dedent('''\
+    import logging
+    import torch
+
+    CALLS = []
+    STATE = {"n": 0}
+    log = logging.getLogger(__name__)
+
+
+    def act(t):
+        print("act called with", tuple(t.shape))
+        return torch.relu(t) * 3.0
+
+
+    def record(t):
+        CALLS.append(tuple(t.shape))
+        return t
+
+
+    def count(t):
+        STATE["n"] += 1
+        return t
+
+
+    def deep(t):
+        log.info("deep")
+        return t * 2
+
+
+    def middle(t):
+        return deep(t) + 1
+
+
+    def local_list(t):
+        parts = []
+        parts.append(t)
+        parts.append(t * 2)
+        return torch.cat(parts)
+
+
+    def f(x):
+        y = act(x)
+        y = record(x)
+        y = count(x)
+        y = middle(x)
+        y = local_list(x)
+        return y
+    ''')
+
+
+def test_side_effects_in_called_helpers_are_refused(tmp_path):
+    for call, helper, effect, line in (("y = act(x)", "act", "(print(…), line 10)", 10),
+                                       ("y = record(x)", "record", "(CALLS.append(…) changes the module-level CALLS, line 15)", 15),
+                                       ("y = count(x)", "count", "STATE", 20),
+                                       ("y = middle(x)", "deep", "(log.info(…), line 25)", 25)):
+        err = refused(HELPERS, tmp_path, call)
+        assert f"the selection uses {helper} (line" in err.reason and effect in err.reason, err.reason
+        assert err.line == line
+    # A helper's own local list is not module state.
+    e, _ = extract(HELPERS, str(tmp_path / "p.py"), *lines_of(HELPERS, "y = local_list(x)"), record_inputs=False)
+    assert "def local_list" in e.problem
+
+
+def test_a_whole_function_that_prints_is_refused(tmp_path):
+    text = HELPERS.replace("def act(t):", "def act(t):\n    t = t + 0", 1)
+    err = refused(text, tmp_path, "def act(t):", 4)
+    assert err.reason.startswith("act has a side effect the kernel would drop (print(…), line 11)")
+
+
+def test_helper_side_effect_end_to_end(tmp_path):
+    # 16: the program's output would lose the helper's print.
+    text = HELPERS + '\n\nif __name__ == "__main__":\n    print(f(torch.ones(2)))\n'
+    path = tmp_path / "prog.py"
+    path.write_text(text)
+    start, end = lines_of(text, "y = act(x)")
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(text, str(path), start, end, "", check=False)
+    assert "print(…), line 10" in info.value.reason and path.read_text() == text
+
+
+# 14: random draws advance the global generator; a kernel would not, so later draws would change.
+RNG = textwrap.dedent('''\
+    import torch
+    import torch.nn.functional as F
+
+
+    def noisy(t):
+        return t + t.new_empty(t.shape).uniform_()
+
+
+    def f(x):
+        y = x + 0.0 * torch.rand_like(x)
+        y = F.dropout(x, 0.1)
+        y = F.dropout(x, 0.1, training=False)
+        y = noisy(x)
+        y = x.bernoulli()
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x = torch.randn(4)
+        print(f(x))
+        print(torch.randn(3))
+    ''')
+
+
+def test_random_draws_in_the_selection_or_its_helpers_are_refused(tmp_path):
+    for first, what in (("y = x + 0.0", "torch.rand_like(…), line 10"), ("y = F.dropout(x, 0.1)", "F.dropout(…), line 11"),
+                        ("y = x.bernoulli()", "x.bernoulli(…), line 14")):
+        err = refused(RNG, tmp_path, first)
+        assert err.reason.startswith(f"the selection draws random numbers ({what})"), err.reason
+    err = refused(RNG, tmp_path, "y = noisy(x)")
+    assert "the selection uses noisy (line 5), which draws random numbers (t.new_empty(t.shape).uniform_(…), line 6)" \
+        in err.reason
+    # Dropout with training=False draws nothing.
+    extract(RNG, str(tmp_path / "p.py"), *lines_of(RNG, "y = F.dropout(x, 0.1, training=False)"), record_inputs=False)
+    # End to end (the case as found): refused, file untouched.
+    path = tmp_path / "prog.py"
+    path.write_text(RNG)
+    start, end = lines_of(RNG, "y = x + 0.0")
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(RNG, str(path), start, end, faithful(""), check=False)
+    assert "draws random numbers" in info.value.reason and path.read_text() == RNG

@@ -196,7 +196,7 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
     s_line, e_line = src.line_of(start), src.line_of(end)
     s_col = start - src.line_start(start) + 1
     e_col = end - src.line_start(end) + 1
-    ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded)
+    ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded, check_effects=False)
     return ext1.problem
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import values as V
 from .deps import Dependencies, find_table, _is_main_block
+from .effects import check_copied
 from .errors import ExtractError
 from .runner import run_child
 from .scope import Analysis, analyze
@@ -127,9 +128,12 @@ def record(src: SourceFile, path: str, hook: dict[str, Any], entry: dict[str, An
 def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], *, entry: str | None = None,
             record_inputs: bool = True, timeout: float = 120.0,
             recorded: dict[str, Any] | None = None,
-            hooks: list[dict[str, Any]] | None = None) -> tuple[Extraction, SourceFile]:
+            hooks: list[dict[str, Any]] | None = None,
+            check_effects: bool = True) -> tuple[Extraction, SourceFile]:
     """`start`/`end`: 1-based line, 1-based column, end column exclusive. `recorded`: inputs recorded
-    already (see record_many); `hooks`: only append the selection's recording hook and raise HookOnly."""
+    already (see record_many); `hooks`: only append the selection's recording hook and raise HookOnly.
+    `check_effects`: refuse copied helpers with effects a kernel drops (off for the applied code,
+    whose helpers are the candidate's)."""
     src = SourceFile(text, path)
     raw = Span(src.offset(start[0], start[1] - 1), src.offset(end[0], end[1] - 1))
     if raw.end < raw.start:
@@ -143,6 +147,7 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
             runner = (ent, timeout)
     builder = _Builder(src, path, sel, runner, recorded)
     builder.hooks = hooks
+    builder.check_effects = check_effects
     return builder.build(), src
 
 
@@ -173,6 +178,14 @@ class _Builder:
         return self._snippet()
 
     hooks: list[dict[str, Any]] | None = None
+    check_effects: bool = True
+
+    def _effects(self, deps: Dependencies, selected: ast.stmt | None = None, what: str = "") -> None:
+        if not self.check_effects:
+            return
+        if selected is not None:
+            check_copied([selected], deps.bindings, what)
+        check_copied(deps.stmts, deps.bindings)
 
     def _values(self, hook: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
         if self.hooks is not None:
@@ -197,6 +210,7 @@ class _Builder:
     def _snippet(self) -> Extraction:
         sel, src = self.sel, self.src
         an = analyze(src, sel)
+        self._effects(an.deps)
         fn = sel.scope if isinstance(sel.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
         stmt = sel.nodes[0]
         while not isinstance(stmt, ast.stmt):
@@ -340,6 +354,10 @@ class _Builder:
         if not _returns_value(fn):
             raise ExtractError(f"{fn.name} returns nothing; a problem's forward must return its result", fn.lineno)
         params = [p.arg for p in a.args + a.kwonlyargs]
+        deps = Dependencies(src, copy_computed=True)
+        for g in sorted(_globals_of(src, fn)):
+            deps.need(g, fn.lineno, exclude=(fn,))
+        self._effects(deps, fn, fn.name)
         hook = {"kind": "call", "code_name": fn.name, "code_first": _code_first(fn), "params": params}
         rec, entry = self._values(hook)
         inputs, guessed = [], []
@@ -354,9 +372,6 @@ class _Builder:
             inputs.append(Input(p, p, role, desc, V.render(p, desc, fn.lineno), guessed=g))
             if g:
                 guessed.append(p)
-        deps = Dependencies(src, copy_computed=True)
-        for g in sorted(_globals_of(src, fn)):
-            deps.need(g, fn.lineno, exclude=(fn,))
         call = ", ".join(f"{i.name}=self.{_attr(i.name)}" if i.role == "scalar" else f"{i.name}={i.name}" for i in inputs)
         model = self._model_class(inputs, f"return {fn.name}({call})", None, preamble=False)
         sp = src.span(fn)
@@ -382,6 +397,12 @@ class _Builder:
                 raise ExtractError(f"{cls.name}.{m.name} takes *args/**kwargs or positional-only parameters", m.lineno)
         fparams = [p.arg for p in fwd.args.args[1:] + fwd.args.kwonlyargs]
         iparams = [p.arg for p in init.args.args[1:] + init.args.kwonlyargs] if init else []
+        deps = Dependencies(src, copy_computed=True)
+        table = find_table(src, cls)
+        from .deps import scope_globals
+        for g in sorted(scope_globals(table) | _names_in(cls.bases + cls.decorator_list + [k.value for k in cls.keywords])):
+            deps.need(g, cls.lineno, exclude=(cls,))
+        self._effects(deps, cls, f"class {cls.name}")
         hook = {"kind": "class",
                 "init": {"code_name": "__init__", "code_first": _code_first(init), "self": init.args.args[0].arg,
                          "params": iparams} if init else None,
@@ -410,11 +431,6 @@ class _Builder:
                                        "block that builds it, or name an entry point", init.lineno)  # type: ignore[union-attr]
                 guessed.append(p)
             inputs.append(Input(p, p, "scalar", desc, V.render(p, desc, cls.lineno)))
-        deps = Dependencies(src, copy_computed=True)
-        table = find_table(src, cls)
-        from .deps import scope_globals
-        for g in sorted(scope_globals(table) | _names_in(cls.bases + cls.decorator_list + [k.value for k in cls.keywords])):
-            deps.need(g, cls.lineno, exclude=(cls,))
         sp = src.span(cls)
         cls_text = src.text[sp.start:sp.end]
         model = "" if cls.name == "Model" else f"class Model({cls.name}):\n    pass"
