@@ -194,3 +194,60 @@ def test_random_draws_in_the_selection_or_its_helpers_are_refused(tmp_path):
     with pytest.raises(ExtractError) as info:
         apply_candidate(RNG, str(path), start, end, faithful(""), check=False)
     assert "draws random numbers" in info.value.reason and path.read_text() == RNG
+
+
+# 37 / 37c: a whole class applied must pickle and deep-copy (pickle finds the class by __module__ and
+# __qualname__), and a class with members the replacement lacks is refused.
+WHOLE = textwrap.dedent('''\
+    import copy
+    import pickle
+    import torch
+    import torch.nn as nn
+
+
+    class Block(nn.Module):
+        def __init__(self, d, scale=2.0):
+            super().__init__()
+            self.lin = nn.Linear(d, d)
+            self.scale = scale
+
+        def forward(self, x):
+            return torch.relu(self.lin(x)) * self.scale
+
+
+    class Child(Block):
+        pass
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = Block(4)
+        x = torch.randn(2, 4)
+        with torch.no_grad():
+            print(m(x))
+            print(pickle.loads(pickle.dumps(m))(x))
+            print(copy.deepcopy(m)(x))
+            print(Child(4)(x).shape)
+        print(type(m).__name__, type(m).__qualname__, type(m).__module__, isinstance(m, Block))
+    ''')
+
+
+@pytest.mark.parametrize("placement", ["module", "same-file"])
+def test_a_whole_class_pickles_and_keeps_its_module(tmp_path, placement):
+    from test_apply_redteam import apply_and_run
+    before, after, res = apply_and_run(tmp_path, WHOLE, "class Block", 8, placement)
+    assert after == before and "Block Block __main__ True" in after
+
+
+def test_a_whole_class_with_other_members_is_refused(tmp_path):
+    text = WHOLE.replace("    def forward(self, x):", "    EXPANSION = 4\n\n    @property\n    def width(self):\n"
+                         "        return self.lin.in_features\n\n    def forward(self, x):")
+    path = tmp_path / "prog.py"
+    path.write_text(text)
+    start, end = lines_of(text, "class Block", 14)
+    e, src = extract(text, str(path), start, end)
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(text, str(path), start, end, faithful(e.problem), extracted=(e, src), check=False)
+    assert "class Block has members other than __init__ and forward (EXPANSION, line 13; width, line 16)" \
+        in info.value.reason and "Select the body of Block.forward" in info.value.reason
+    assert info.value.line == 13 and path.read_text() == text

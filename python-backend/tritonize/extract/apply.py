@@ -99,6 +99,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         raise ExtractError("the file is a KernelBench problem already; there is no selection to replace")
     if placement not in ("same-file", "module"):
         raise ExtractError(f"unknown placement '{placement}' (same-file or module)")
+    if ext.kind == "module":
+        _refuse_lost_members(ext, src)
     stem = os.path.splitext(os.path.basename(path))[0]
     taken = set(module_bindings(src.tree)) | {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)}
     base = _ident(ext.name)
@@ -156,7 +158,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         edits.append(Edit(at, at, ("\n" if at else "") + line + ("\n" if at == 0 else "")))
 
     if ext.kind == "module":
-        edits.append(Edit(ext.start, ext.end, f"{ext.name} = {exported}"))
+        # The user's module owns the class (pickle finds it by __module__/__qualname__; repr and
+        # type(m).__module__ show it): set where the name is bound, so __name__ is whatever the
+        # module runs as ('__main__', 'pkg.user').
+        edits.append(Edit(ext.start, ext.end, f"{ext.name} = {exported}\n{ext.name}.__module__ = __name__"))
     elif ext.kind == "function":
         fn_node = next(n for n in src.tree.body if isinstance(n, ast.FunctionDef) and src.span(n).start == ext.start)
         s, e, t = _function_site(ext, fn_node, src, wrapper)
@@ -250,6 +255,30 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
 
 
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _refuse_lost_members(ext: Extraction, src: SourceFile) -> None:
+    """A whole class is replaced by the candidate's class, which has __init__ and forward only: any
+    other member (methods, class attributes, properties, nested classes) would be gone."""
+    cls = next(n for n in src.tree.body if isinstance(n, ast.ClassDef) and src.span(n).start == ext.start)
+    lost: list[tuple[str, int]] = []
+    for m in cls.body:
+        if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if m.name not in ("__init__", "forward"):
+                lost.append((m.name, m.lineno))
+        elif isinstance(m, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = m.targets if isinstance(m, ast.Assign) else [m.target]
+            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            lost.append((", ".join(names) or ast.unparse(targets[0]), m.lineno))
+        elif isinstance(m, ast.Expr) and isinstance(m.value, ast.Constant) and isinstance(m.value.value, str):
+            continue  # docstring
+        elif not isinstance(m, ast.Pass):
+            lost.append((type(m).__name__.lower() + " statement", m.lineno))
+    if lost:
+        what = "; ".join(f"{n}, line {ln}" for n, ln in lost[:3]) + ("; ..." if len(lost) > 3 else "")
+        raise ExtractError(f"class {ext.name} has members other than __init__ and forward ({what}); the class that "
+                           f"replaces it would not have them. Select the body of {ext.name}.forward instead",
+                           lost[0][1])
 
 
 def _refuse_non_utf8(text: str) -> None:
