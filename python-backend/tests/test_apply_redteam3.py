@@ -251,3 +251,41 @@ def test_a_whole_class_with_other_members_is_refused(tmp_path):
     assert "class Block has members other than __init__ and forward (EXPANSION, line 13; width, line 16)" \
         in info.value.reason and "Select the body of Block.forward" in info.value.reason
     assert info.value.line == 13 and path.read_text() == text
+
+
+# 62: the selection runs inside `with torch.autocast(...)` in the real program (bf16 matmul); the
+# problem, the check and a kernel compute in float32.
+AUTOCAST = textwrap.dedent('''\
+    import torch
+
+
+    def f(x, w):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y = torch.relu(x @ w)
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        y = f(torch.randn(4, 8), torch.randn(8, 4))
+        print(y.dtype, y)
+    ''')
+
+
+def test_a_selection_recorded_under_autocast_is_refused(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(AUTOCAST)
+    start, end = lines_of(AUTOCAST, "y = torch.relu")
+    e, src = extract(AUTOCAST, str(path), start, end)
+    assert e.autocast == ["cpu"]
+    for inference_only in (False, True):  # not the autograd refusal: --inference-only does not lift it
+        with pytest.raises(ExtractError) as info:
+            apply_candidate(AUTOCAST, str(path), start, end, faithful(e.problem), extracted=(e, src),
+                            inference_only=inference_only)
+        assert "with autocast on (cpu)" in info.value.reason and info.value.line == 6
+    assert path.read_text() == AUTOCAST
+    # Outside the with block (same file, the next call without autocast) nothing is refused.
+    plain = AUTOCAST.replace('    with torch.autocast("cpu", dtype=torch.bfloat16):\n        y', '    if True:\n        y')
+    path.write_text(plain)
+    e, _ = extract(plain, str(path), start, end)
+    assert e.autocast == []

@@ -218,6 +218,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     if ext.guessed and not confirmed_shapes:
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
                            "code); name an entry point or confirm the shapes")
+    _refuse_autocast(ext, src)
     if not inference_only:
         _refuse_autograd(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label)
@@ -293,6 +294,16 @@ def _refuse_non_utf8(text: str) -> None:
                                    "only, so its non-ASCII text would be corrupted. Convert the file to UTF-8 "
                                    "(and its coding line) first", k + 1)
             return
+
+
+def _refuse_autocast(ext: Extraction, src: SourceFile) -> None:
+    """Under autocast, the selected ops run in lower precision (a bf16/fp16 matmul); the problem and the
+    check run outside it, and a kernel computes in its inputs' dtype: result dtype and values change."""
+    if ext.autocast:
+        raise ExtractError(f"the recorded run executes the selection with autocast on ({', '.join(ext.autocast)}); "
+                           "the kernel would compute in its inputs' dtype instead of autocast's lower precision, so "
+                           "the result's dtype and values would change. Apply code that runs with autocast off, or "
+                           "cast explicitly (x.to(torch.bfloat16)) instead of autocast", src.line_of(ext.start))
 
 
 def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:

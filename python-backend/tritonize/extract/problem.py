@@ -50,6 +50,7 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     grad_enabled: bool | None = None  # torch.is_grad_enabled() where the recorded run reached the code
     params_requiring_grad: list[str] = field(default_factory=list)  # a whole class: its parameters that do
+    autocast: list[str] = field(default_factory=list)  # device types with autocast on where the code ran
 
     @property
     def forward_inputs(self) -> list[Input]:
@@ -159,11 +160,13 @@ class _Builder:
 
     grad_enabled: bool | None = None
     params_requiring_grad: list[str] = []
+    autocast: list[str] = []
 
     def build(self) -> Extraction:
         ext = self._build()
         ext.grad_enabled = self.grad_enabled
         ext.params_requiring_grad = self.params_requiring_grad
+        ext.autocast = self.autocast
         return ext
 
     def _build(self) -> Extraction:
@@ -196,6 +199,7 @@ class _Builder:
                 raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
             self.grad_enabled = self.recorded.get("grad_enabled")
             self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
+            self.autocast = self.recorded.get("autocast") or []
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None
@@ -204,6 +208,7 @@ class _Builder:
         out["entry"] = ent["label"]
         self.grad_enabled = out.get("grad_enabled")
         self.params_requiring_grad = out.get("params_requiring_grad") or []
+        self.autocast = out.get("autocast") or []
         return out, ent["label"]
 
     # -- lines or an expression of a function / module ----------------------------------------

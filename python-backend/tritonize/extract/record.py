@@ -34,6 +34,26 @@ def _storage(obj: Any) -> int:
         return 0
 
 
+def _autocast(torch: Any) -> list[str]:
+    """Device types whose autocast is on where the selected code runs: a kernel computes in its inputs'
+    dtype, not autocast's lower precision."""
+    if torch is None:
+        return []
+    out = []
+    for dev in ("cpu", "cuda", "xpu", "mps", "hpu"):
+        try:
+            on = torch.is_autocast_enabled(dev)
+        except Exception:  # noqa: BLE001 - older torch: no device argument / unknown device type
+            try:
+                on = torch.is_autocast_cpu_enabled() if dev == "cpu" else \
+                    torch.is_autocast_enabled() if dev == "cuda" else False
+            except Exception:  # noqa: BLE001
+                on = False
+        if on:
+            out.append(dev)
+    return out
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
@@ -50,7 +70,7 @@ def main(argv: list[str]) -> int:
         torch = sys.modules.get("torch")
         # Autograd mode where the selected code runs: a Triton kernel has no backward.
         grad = bool(torch.is_grad_enabled()) if torch is not None else None
-        results[k] = {"ok": True, "error": None, "grad_enabled": grad, **res}
+        results[k] = {"ok": True, "error": None, "grad_enabled": grad, "autocast": _autocast(torch), **res}
         if all(r is not None for r in results):
             raise _Captured
 
