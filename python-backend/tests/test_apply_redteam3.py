@@ -289,3 +289,49 @@ def test_a_selection_recorded_under_autocast_is_refused(tmp_path):
     path.write_text(plain)
     e, _ = extract(plain, str(path), start, end)
     assert e.autocast == []
+
+
+# 64: two outputs are one tensor (`b = a`); a kernel returns two tensors, so `a.add_()` later would
+# no longer show in `b`.
+SAME_OUTPUT = textwrap.dedent('''\
+    import torch
+
+
+    def f(x):
+        a = x * 2.0
+        b = a
+        a.add_(1.0)
+        return a, b, a is b
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        print(f(torch.randn(3)))
+    ''')
+
+
+def separate(problem: str) -> str:
+    """Same values, every result a new tensor (like a Triton kernel)."""
+    return problem + textwrap.dedent('''
+
+
+        class ModelNew(Model):
+            def forward(self, *args):
+                return tuple(t.clone() for t in super().forward(*args))
+        ''')
+
+
+def test_outputs_that_are_the_same_tensor_are_refused(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(SAME_OUTPUT)
+    start, end = lines_of(SAME_OUTPUT, "a = x * 2.0", 2)
+    e, src = extract(SAME_OUTPUT, str(path), start, end)
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(SAME_OUTPUT, str(path), start, end, separate(e.problem), extracted=(e, src))
+    assert "outputs a and b are the same tensor" in info.value.reason and info.value.line == 5
+    # Distinct outputs with the same values apply.
+    text = SAME_OUTPUT.replace("b = a\n", "b = a.clone()\n")
+    path.write_text(text)
+    start, end = lines_of(text, "a = x * 2.0", 2)
+    e, src = extract(text, str(path), start, end)
+    apply_candidate(text, str(path), start, end, separate(e.problem), extracted=(e, src))
