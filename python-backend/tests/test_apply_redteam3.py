@@ -335,3 +335,49 @@ def test_outputs_that_are_the_same_tensor_are_refused(tmp_path):
     start, end = lines_of(text, "a = x * 2.0", 2)
     e, src = extract(text, str(path), start, end)
     apply_candidate(text, str(path), start, end, separate(e.problem), extracted=(e, src))
+
+
+# 78b: a dict argument was a "literal" constructor input cached by repr: the kernel wrote into the
+# first caller's dict from then on. 66: an argument None in the recorded run, later a tensor whose
+# repr matches another's (rounded, summarised): the module built for the first was reused.
+DICT_ARG = textwrap.dedent('''\
+    import torch
+
+
+    def f(x, stats, b=None, s=1.0):
+        stats["total"] = float(x.sum()) * 2.0
+        y = x * 2.0 if b is None else x * 2.0 + b
+        z = x * s
+        return stats["total"] + 1.0, y, z
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        print(f(torch.randn(3), {}, s=2))
+    ''')
+
+
+def test_dict_none_and_non_literal_constructor_inputs(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(DICT_ARG)
+    with pytest.raises(ExtractError) as info:
+        extract(DICT_ARG, str(path), *lines_of(DICT_ARG, "stats["))
+    assert "'stats' is a dict, neither a tensor nor a literal" in info.value.reason and info.value.line == 5
+    start, end = lines_of(DICT_ARG, "y = x * 2.0 if")
+    e, src = extract(DICT_ARG, str(path), start, end)
+    with pytest.raises(ExtractError) as info:
+        apply_candidate(DICT_ARG, str(path), start, end, faithful(e.problem), extracted=(e, src))
+    assert "b is None in the recorded run" in info.value.reason and info.value.line == 6
+    assert path.read_text() == DICT_ARG
+    # `s` recorded as the int 2 is a constructor input keyed by repr; another kind of value (a tensor,
+    # whose repr is rounded) raises instead of silently reusing the module built for another value.
+    from test_apply_redteam import apply_and_run
+    before, after, res = apply_and_run(tmp_path, DICT_ARG, "z = x * s", 1, "same-file")
+    assert after == before
+    import subprocess
+    import sys
+    probe = ("import torch, prog\n"
+             "try:\n    prog.f(torch.ones(3), {}, s=torch.tensor(3.0))\n    print('reused')\n"
+             "except TypeError as e:\n    print('refused', 'not a number or literal' in str(e))\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.stdout.strip() == "refused True", out.stderr[-2000:]

@@ -122,8 +122,19 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # One module per distinct set of init values, keyed by repr: lru_cache would merge 1, 1.0
         # and True, and refuse a list argument (unhashable).
         cache = C._fresh(f"_tz_built_{base}", taken | {wrapper, cls, builder})
+        # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
+        # another kind of value than the recorded literal raises instead of reusing a module.
         block += ["", "", f"{cache} = {{}}", "", "",
                   f"def {builder}(*init):",
+                  "    def plain(v):",
+                  "        return v is None or type(v) in (bool, int, float, complex, str, bytes) or (",
+                  "            type(v) in (tuple, list) and all(plain(e) for e in v)) or (",
+                  "            type(v).__module__ == 'torch' and type(v).__name__ in ('dtype', 'device', 'Size'))",
+                  "",
+                  "    for v in init:",
+                  "        if not plain(v):",
+                  f"            raise TypeError('{wrapper}: a constructor argument is a ' + type(v).__name__ + ', "
+                  "not a number or literal like the recorded one; the kernel was applied for literal values only')",
                   f"    key = repr(init)",
                   f"    if key not in {cache}:",
                   f"        {cache}[key] = " + kern.cls + "(*init)",
@@ -219,6 +230,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
                            "code); name an entry point or confirm the shapes")
     _refuse_autocast(ext, src)
+    _refuse_none_inputs(ext, src)
     if not inference_only:
         _refuse_autograd(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label)
@@ -294,6 +306,16 @@ def _refuse_non_utf8(text: str) -> None:
                                    "only, so its non-ASCII text would be corrupted. Convert the file to UTF-8 "
                                    "(and its coding line) first", k + 1)
             return
+
+
+def _refuse_none_inputs(ext: Extraction, src: SourceFile) -> None:
+    """An input that is None in the recorded run (an optional argument) becomes a constructor input of
+    the kernel, specialised to None; a call that passes a tensor there would need another kernel."""
+    for i in ext.inputs:
+        if isinstance(i.value, dict) and i.value.get("kind") == "literal" and i.value.get("repr") == "None":
+            raise ExtractError(f"{i.expr} is None in the recorded run, so the kernel is made for None only; calls "
+                               f"that pass a value for {i.expr} would not be handled. Select code that does not take "
+                               f"{i.expr} (e.g. the body of an `if {i.expr} is None` branch)", src.line_of(ext.start))
 
 
 def _refuse_autocast(ext: Extraction, src: SourceFile) -> None:
