@@ -381,3 +381,31 @@ def test_dict_none_and_non_literal_constructor_inputs(tmp_path):
              "except TypeError as e:\n    print('refused', 'not a number or literal' in str(e))\n")
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert out.stdout.strip() == "refused True", out.stderr[-2000:]
+
+
+# 35 / 36: __name__ and __file__ in the kernel module are that module's, not the user's file's.
+DUNDERS = textwrap.dedent('''\
+    import os
+    import torch
+
+
+    def tag(t):
+        return t * len(__file__)
+
+
+    def f(x):
+        y = x * (2.0 if __name__ == "__main__" else 3.0)
+        y = x * len(os.path.basename(__file__))
+        y = tag(x)
+        return y
+    ''')
+
+
+def test_reading_the_module_name_or_file_is_refused(tmp_path):
+    for first, what, line in (("y = x * (2.0", "the selection reads __name__ (line 10)", 10),
+                              ("y = x * len(", "the selection reads __file__ (line 11)", 11),
+                              ("y = tag(x)", "the selection uses tag (line 5), which reads __file__ (line 6)", 6)):
+        err = refused(DUNDERS, tmp_path, first)
+        assert err.reason.startswith(what), err.reason
+        assert ("`name = __name__`" if "__name__" in what else "`file = __file__`") in err.reason
+        assert err.line == line

@@ -140,6 +140,19 @@ def state_effect(defn: ast.AST, node: ast.AST, module_names: dict[str, list[ast.
     return None
 
 
+# Module attributes that name the module itself: in the problem or the kernel module they are that
+# module's, not the user's file's.
+MODULE_DUNDERS = frozenset({"__name__", "__file__", "__package__", "__spec__", "__loader__", "__path__",
+                            "__cached__", "__builtins__"})
+
+
+def refuse_module_dunder(name: str, line: int, who: str = "the selection") -> None:
+    if name in MODULE_DUNDERS:
+        raise ExtractError(f"{who} reads {name} (line {line}); in the kernel it would be the kernel module's "
+                           f"{name}, not this file's. Read it before the selection into a variable (e.g. "
+                           f"`{name.strip('_')} = {name}`) and use that, or select code without it", line)
+
+
 def check_copied(defs: list[ast.stmt], module_names: dict[str, list[ast.stmt]], what: str | None = None) -> None:
     """Refuse when a function or class copied into the problem (`what` None: a helper the selection
     calls; else the selected function or class itself) has an effect the kernel would drop."""
@@ -156,6 +169,9 @@ def check_copied(defs: list[ast.stmt], module_names: dict[str, list[ast.stmt]], 
                       if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _INIT_METHODS
                       for n in ast.walk(m)}
         for node in ast.walk(d):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
+                refuse_module_dunder(node.id, node.lineno, what or f"the selection uses {d.name} (line {d.lineno}), "
+                                                                   "which")
             if isinstance(node, ast.Call):
                 out = output_effect(node)
                 if out:

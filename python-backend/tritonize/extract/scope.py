@@ -15,7 +15,7 @@ from .errors import ExtractError
 from .selection import Selection
 from .source import SourceFile, Span
 from .deps import Dependencies, find_table
-from .effects import rng_effect
+from .effects import refuse_module_dunder, rng_effect
 
 NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp)
@@ -408,6 +408,7 @@ def analyze(src: SourceFile, sel: Selection) -> Analysis:
                 elif key not in stored:
                     raise ExtractError(f"'{key}' is read before it is assigned", line)
             elif not (table is None and key in stored):
+                refuse_module_dunder(key, line)
                 deps.need(key, line, direct=True)
         elif kind == "store":
             if not cond:
