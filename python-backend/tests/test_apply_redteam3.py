@@ -409,3 +409,43 @@ def test_reading_the_module_name_or_file_is_refused(tmp_path):
         assert err.reason.startswith(what), err.reason
         assert ("`name = __name__`" if "__name__" in what else "`file = __file__`") in err.reason
         assert err.line == line
+
+
+# 67: an import alias the module rebinds later: the kernel's copy of the import keeps the real module.
+REBOUND_IMPORT = textwrap.dedent('''\
+    import os
+    import os.path
+    import torch
+    import torch.nn.functional as F
+
+    try:
+        import numpy as np
+    except ImportError:
+        np = None
+
+
+    def f(x):
+        y = F.relu(x) * 2.0
+        z = x * len(os.sep) + (0 if np is None else 1)
+        return y + z
+
+
+    class _Fake:
+        @staticmethod
+        def relu(t):
+            return t * 100.0
+
+
+    if __name__ == "__main__":
+        x = torch.randn(3)
+        print(f(x))
+        F = _Fake()
+        print(f(x))
+    ''')
+
+
+def test_an_import_the_module_binds_again_is_refused(tmp_path):
+    err = refused(REBOUND_IMPORT, tmp_path, "y = F.relu")
+    assert "'F' is imported (line 4) and the program binds it again (line 27)" in err.reason
+    # Two imports of one name, and an import with its fallback in one try statement, are fine.
+    extract(REBOUND_IMPORT, str(tmp_path / "p.py"), *lines_of(REBOUND_IMPORT, "z = x * len"), record_inputs=False)
