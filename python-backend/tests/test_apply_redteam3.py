@@ -449,3 +449,45 @@ def test_an_import_the_module_binds_again_is_refused(tmp_path):
     assert "'F' is imported (line 4) and the program binds it again (line 27)" in err.reason
     # Two imports of one name, and an import with its fallback in one try statement, are fine.
     extract(REBOUND_IMPORT, str(tmp_path / "p.py"), *lines_of(REBOUND_IMPORT, "z = x * len"), record_inputs=False)
+
+
+# 49: models/net.py in a namespace package (no __init__.py), imported as models.net: module placement
+# wrote `from net_triton import …`, which fails there. The same file run as a script has no package.
+NS_NET = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x):
+            h = self.lin(x)
+            y = torch.sigmoid(h) * h
+            return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        with torch.no_grad():
+            print(Net()(torch.randn(2, 4)))
+    ''')
+NS_RUN = "import torch\nfrom models.net import Net\n\ntorch.manual_seed(0)\nwith torch.no_grad():\n    print(Net()(torch.randn(2, 4)))\n"
+
+
+def test_module_placement_in_a_namespace_package(tmp_path):
+    (tmp_path / "models").mkdir()
+    net, entry = tmp_path / "models" / "net.py", tmp_path / "run.py"
+    net.write_text(NS_NET)
+    entry.write_text(NS_RUN)
+    before = run(entry), run(net)
+    start, end = lines_of(NS_NET, "y = torch.sigmoid")
+    e, src = extract(NS_NET, str(net), start, end, entry="../run.py")
+    assert e.package == "models"
+    res = apply_candidate(NS_NET, str(net), start, end, faithful(e.problem), placement="module", extracted=(e, src))
+    net.write_text(res["text"])
+    (tmp_path / "models" / "net_triton.py").write_text(res["module"]["text"])
+    assert "from .net_triton import" in res["text"]
+    assert (run(entry), run(net)) == before  # imported as models.net, and run as a script

@@ -164,8 +164,11 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         imports = "\n".join(dict.fromkeys(kern.imports))
         new_module = {"path": module_path,
                       "text": f'"""Triton kernels for {stem}.py, written by Tritonize Apply."""\n{imports}\n\n\n{kernel_text}'}
-        pkg = os.path.exists(os.path.join(os.path.dirname(module_path), "__init__.py"))
-        line = f"from {'.' if pkg else ''}{module_name} import {exported}"
+        # Inside a package (an __init__.py, or a namespace package: the recorded run imported the file
+        # as pkg.mod) the import is relative; the same file run as a script has no package, so both.
+        pkg = bool(ext.package) or os.path.exists(os.path.join(os.path.dirname(module_path), "__init__.py"))
+        line = (f"if __package__:\n    from .{module_name} import {exported}\nelse:\n    from {module_name} import {exported}"
+                if pkg else f"from {module_name} import {exported}")
         edits.append(Edit(at, at, ("\n" if at else "") + line + ("\n" if at == 0 else "")))
 
     if ext.kind == "module":

@@ -51,6 +51,7 @@ class Extraction:
     grad_enabled: bool | None = None  # torch.is_grad_enabled() where the recorded run reached the code
     params_requiring_grad: list[str] = field(default_factory=list)  # a whole class: its parameters that do
     autocast: list[str] = field(default_factory=list)  # device types with autocast on where the code ran
+    package: str | None = None  # the file's __package__ in the recorded run (None: not recorded)
 
     @property
     def forward_inputs(self) -> list[Input]:
@@ -161,12 +162,14 @@ class _Builder:
     grad_enabled: bool | None = None
     params_requiring_grad: list[str] = []
     autocast: list[str] = []
+    package: str | None = None
 
     def build(self) -> Extraction:
         ext = self._build()
         ext.grad_enabled = self.grad_enabled
         ext.params_requiring_grad = self.params_requiring_grad
         ext.autocast = self.autocast
+        ext.package = self.package
         return ext
 
     def _build(self) -> Extraction:
@@ -200,6 +203,7 @@ class _Builder:
             self.grad_enabled = self.recorded.get("grad_enabled")
             self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
             self.autocast = self.recorded.get("autocast") or []
+            self.package = self.recorded.get("package")
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None
@@ -209,6 +213,7 @@ class _Builder:
         self.grad_enabled = out.get("grad_enabled")
         self.params_requiring_grad = out.get("params_requiring_grad") or []
         self.autocast = out.get("autocast") or []
+        self.package = out.get("package")
         return out, ent["label"]
 
     # -- lines or an expression of a function / module ----------------------------------------
