@@ -491,3 +491,11 @@ def test_module_placement_in_a_namespace_package(tmp_path):
     (tmp_path / "models" / "net_triton.py").write_text(res["module"]["text"])
     assert "from .net_triton import" in res["text"]
     assert (run(entry), run(net)) == before  # imported as models.net, and run as a script
+
+
+def test_in_place_ops_on_a_copy_of_a_module_global_are_not_module_state(tmp_path):
+    text = ("import torch\nBUF = torch.ones(3)\n\n\ndef h(t):\n    return BUF.clone().add_(t)\n\n\n"
+            "def f(x):\n    y = h(x)\n    return y\n")
+    extract(text, str(tmp_path / "p.py"), *lines_of(text, "y = h(x)"), record_inputs=False)
+    err = refused(text.replace("BUF.clone().add_(t)", "BUF.add_(t)"), tmp_path, "y = h(x)")
+    assert "BUF.add_(…) changes the module-level BUF, line 6" in err.reason

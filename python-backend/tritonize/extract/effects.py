@@ -36,6 +36,14 @@ def _root(node: ast.AST) -> ast.AST:
     return node
 
 
+def _object_root(node: ast.AST) -> ast.AST | None:
+    """The name whose object `a.b[0].c` denotes part of; None through a call (`BUF.clone().add_()`
+    changes a new tensor)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node if isinstance(node, ast.Name) else None
+
+
 def output_effect(node: ast.Call) -> str | None:
     """print/open/input, warnings.warn, logging.* and logger.*(…) calls."""
     f = node.func
@@ -123,7 +131,7 @@ def state_effect(defn: ast.AST, node: ast.AST, module_names: dict[str, list[ast.
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         f = node.func
         if f.attr in CONTAINER_MUTATORS or (f.attr.endswith("_") and not f.attr.startswith("_")):
-            name = module_global(_root(f.value), False)
+            name = module_global(_object_root(f.value), False)
             if name:
                 return f"{ast.unparse(f)}(…) changes the module-level {name}"
     targets: list[ast.AST] = []
@@ -134,7 +142,7 @@ def state_effect(defn: ast.AST, node: ast.AST, module_names: dict[str, list[ast.
     for t in targets:
         for sub in ast.walk(t):
             if isinstance(sub, (ast.Attribute, ast.Subscript)) and not isinstance(sub.ctx, ast.Load):
-                name = module_global(_root(sub), isinstance(sub, ast.Attribute))
+                name = module_global(_object_root(sub), isinstance(sub, ast.Attribute))
                 if name:
                     return f"{ast.unparse(sub)} = … changes the module-level {name}"
     return None
