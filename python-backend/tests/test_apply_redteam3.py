@@ -499,3 +499,12 @@ def test_in_place_ops_on_a_copy_of_a_module_global_are_not_module_state(tmp_path
     extract(text, str(tmp_path / "p.py"), *lines_of(text, "y = h(x)"), record_inputs=False)
     err = refused(text.replace("BUF.clone().add_(t)", "BUF.add_(t)"), tmp_path, "y = h(x)")
     assert "BUF.add_(…) changes the module-level BUF, line 6" in err.reason
+
+
+def test_a_registry_decorator_is_not_a_helper_the_kernel_runs(tmp_path):
+    # rt7 case 25: `@register` writes a module dict when the function is defined; Apply keeps the
+    # decorated def in the user's file, so the decorator still runs there.
+    text = ("import torch\n\nREGISTRY = {}\n\n\ndef register(fn):\n    REGISTRY[fn.__name__] = fn\n    return fn\n\n\n"
+            "@register\ndef f(x, alpha: float = 1.0):\n    return x * alpha\n\n\ndef g(x):\n    y = f(x)\n    return y\n")
+    extract(text, str(tmp_path / "p.py"), *lines_of(text, "@register", 3), record_inputs=False)
+    extract(text, str(tmp_path / "p.py"), *lines_of(text, "y = f(x)"), record_inputs=False)

@@ -161,6 +161,26 @@ def refuse_module_dunder(name: str, line: int, who: str = "the selection") -> No
                            f"`{name.strip('_')} = {name}`) and use that, or select code without it", line)
 
 
+def run_time_names(nodes: list[ast.AST]) -> set[str]:
+    """Names read by `nodes` other than in decorators: a function used only as a decorator (a
+    registry's `@register`) runs where the decorated function is defined, which Apply keeps in the
+    user's file; only what the selected code calls runs in the kernel's place."""
+    out: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        for field, value in ast.iter_fields(n):
+            if field == "decorator_list":
+                continue
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
 def check_copied(defs: list[ast.stmt], module_names: dict[str, list[ast.stmt]], what: str | None = None) -> None:
     """Refuse when a function or class copied into the problem (`what` None: a helper the selection
     calls; else the selected function or class itself) has an effect the kernel would drop."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import values as V
 from .deps import Dependencies, find_table, _is_main_block
-from .effects import check_copied
+from .effects import check_copied, run_time_names
 from .errors import ExtractError
 from .runner import run_child
 from .scope import Analysis, analyze
@@ -191,7 +191,10 @@ class _Builder:
             return
         if selected is not None:
             check_copied([selected], deps.bindings, what)
-        check_copied(deps.stmts, deps.bindings)
+        used = run_time_names([selected] if selected is not None else list(self.sel.nodes))
+        used |= run_time_names([s for s in deps.stmts if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                          ast.ClassDef))])
+        check_copied([s for s in deps.stmts if getattr(s, "name", None) in used], deps.bindings)
 
     def _values(self, hook: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
         if self.hooks is not None:
