@@ -7,6 +7,7 @@ Exit 0 on success, 2 with one line on stderr when the selection cannot be extrac
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -43,6 +44,20 @@ def parse_range(text: str, rng: str | None, lines: str | None) -> tuple[tuple[in
     raise ExtractError("give --range L1:C1-L2:C2 or --lines A-B")
 
 
+def read_source(path: Path) -> tuple[str, str]:
+    """The file's text exactly as stored (no newline translation) and the codec that writes it back
+    byte for byte: its declared encoding (PEP 263), `utf-8-sig` when it starts with a BOM."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ExtractError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        return raw.decode(encoding), encoding
+    except (SyntaxError, UnicodeDecodeError, LookupError) as e:
+        raise ExtractError(f"cannot decode {path}: {e}".splitlines()[0]) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = _Parser(prog="python -m tritonize.extract")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -67,11 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                            help="the code never needs gradients here: apply even where inputs require grad")
     args = ap.parse_args(argv)
     try:
-        try:
-            with tokenize.open(args.file) as fh:  # the file's declared encoding (PEP 263)
-                text = fh.read()
-        except OSError as e:
-            raise ExtractError(f"cannot read {args.file}: {e.strerror}") from None
+        text, encoding = read_source(args.file)
         start, end = parse_range(text, args.range, args.lines)
         if args.cmd == "extract":
             from .problem import extract
@@ -98,9 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.dry_run:
             sys.stdout.write(res["diff"])
         else:
-            args.file.write_text(res["text"])
+            # Bytes outside the edit stay as they were: line endings (CRLF, even mixed) and a BOM.
+            args.file.write_bytes(res["text"].encode(encoding))
             if res["module"]:
-                Path(res["module"]["path"]).write_text(res["module"]["text"])
+                Path(res["module"]["path"]).write_bytes(res["module"]["text"].encode("utf-8"))
         if args.json:
             print(json.dumps({k: v for k, v in res.items() if k != "text"}))
         return 0

@@ -99,6 +99,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         raise ExtractError("the file is a KernelBench problem already; there is no selection to replace")
     if placement not in ("same-file", "module"):
         raise ExtractError(f"unknown placement '{placement}' (same-file or module)")
+    if ext.kind == "module":
+        _refuse_lost_members(ext, src)
     stem = os.path.splitext(os.path.basename(path))[0]
     taken = set(module_bindings(src.tree)) | {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)}
     base = _ident(ext.name)
@@ -120,8 +122,19 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # One module per distinct set of init values, keyed by repr: lru_cache would merge 1, 1.0
         # and True, and refuse a list argument (unhashable).
         cache = C._fresh(f"_tz_built_{base}", taken | {wrapper, cls, builder})
+        # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
+        # another kind of value than the recorded literal raises instead of reusing a module.
         block += ["", "", f"{cache} = {{}}", "", "",
                   f"def {builder}(*init):",
+                  "    def plain(v):",
+                  "        return v is None or type(v) in (bool, int, float, complex, str, bytes) or (",
+                  "            type(v) in (tuple, list) and all(plain(e) for e in v)) or (",
+                  "            type(v).__module__ == 'torch' and type(v).__name__ in ('dtype', 'device', 'Size'))",
+                  "",
+                  "    for v in init:",
+                  "        if not plain(v):",
+                  f"            raise TypeError('{wrapper}: a constructor argument is a ' + type(v).__name__ + ', "
+                  "not a number or literal like the recorded one; the kernel was applied for literal values only')",
                   f"    key = repr(init)",
                   f"    if key not in {cache}:",
                   f"        {cache}[key] = " + kern.cls + "(*init)",
@@ -151,12 +164,18 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         imports = "\n".join(dict.fromkeys(kern.imports))
         new_module = {"path": module_path,
                       "text": f'"""Triton kernels for {stem}.py, written by Tritonize Apply."""\n{imports}\n\n\n{kernel_text}'}
-        pkg = os.path.exists(os.path.join(os.path.dirname(module_path), "__init__.py"))
-        line = f"from {'.' if pkg else ''}{module_name} import {exported}"
+        # Inside a package (an __init__.py, or a namespace package: the recorded run imported the file
+        # as pkg.mod) the import is relative; the same file run as a script has no package, so both.
+        pkg = bool(ext.package) or os.path.exists(os.path.join(os.path.dirname(module_path), "__init__.py"))
+        line = (f"if __package__:\n    from .{module_name} import {exported}\nelse:\n    from {module_name} import {exported}"
+                if pkg else f"from {module_name} import {exported}")
         edits.append(Edit(at, at, ("\n" if at else "") + line + ("\n" if at == 0 else "")))
 
     if ext.kind == "module":
-        edits.append(Edit(ext.start, ext.end, f"{ext.name} = {exported}"))
+        # The user's module owns the class (pickle finds it by __module__/__qualname__; repr and
+        # type(m).__module__ show it): set where the name is bound, so __name__ is whatever the
+        # module runs as ('__main__', 'pkg.user').
+        edits.append(Edit(ext.start, ext.end, f"{ext.name} = {exported}\n{ext.name}.__module__ = __name__"))
     elif ext.kind == "function":
         fn_node = next(n for n in src.tree.body if isinstance(n, ast.FunctionDef) and src.span(n).start == ext.start)
         s, e, t = _function_site(ext, fn_node, src, wrapper)
@@ -196,7 +215,7 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
     s_line, e_line = src.line_of(start), src.line_of(end)
     s_col = start - src.line_start(start) + 1
     e_col = end - src.line_start(end) + 1
-    ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded)
+    ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded, check_effects=False)
     return ext1.problem
 
 
@@ -213,6 +232,8 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     if ext.guessed and not confirmed_shapes:
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
                            "code); name an entry point or confirm the shapes")
+    _refuse_autocast(ext, src)
+    _refuse_none_inputs(ext, src)
     if not inference_only:
         _refuse_autograd(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label)
@@ -232,6 +253,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     written = apply_lsp_edits(text, result["edits"])
     if written.replace("\r\n", "\n") != p["text"]:
         raise ExtractError("internal: the edit positions do not reproduce the checked text; nothing was written")
+    result["text"] = written  # the file's bytes outside the edits unchanged (mixed line endings too)
     try:
         compile(written, os.path.basename(path), "exec")
     except SyntaxError as err:
@@ -251,6 +273,30 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
+def _refuse_lost_members(ext: Extraction, src: SourceFile) -> None:
+    """A whole class is replaced by the candidate's class, which has __init__ and forward only: any
+    other member (methods, class attributes, properties, nested classes) would be gone."""
+    cls = next(n for n in src.tree.body if isinstance(n, ast.ClassDef) and src.span(n).start == ext.start)
+    lost: list[tuple[str, int]] = []
+    for m in cls.body:
+        if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if m.name not in ("__init__", "forward"):
+                lost.append((m.name, m.lineno))
+        elif isinstance(m, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = m.targets if isinstance(m, ast.Assign) else [m.target]
+            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            lost.append((", ".join(names) or ast.unparse(targets[0]), m.lineno))
+        elif isinstance(m, ast.Expr) and isinstance(m.value, ast.Constant) and isinstance(m.value.value, str):
+            continue  # docstring
+        elif not isinstance(m, ast.Pass):
+            lost.append((type(m).__name__.lower() + " statement", m.lineno))
+    if lost:
+        what = "; ".join(f"{n}, line {ln}" for n, ln in lost[:3]) + ("; ..." if len(lost) > 3 else "")
+        raise ExtractError(f"class {ext.name} has members other than __init__ and forward ({what}); the class that "
+                           f"replaces it would not have them. Select the body of {ext.name}.forward instead",
+                           lost[0][1])
+
+
 def _refuse_non_utf8(text: str) -> None:
     """The clients (VS Code's buffer, the CLI) read and write the file as UTF-8; a file that declares
     another encoding (PEP 263 cookie) would lose its non-ASCII bytes."""
@@ -263,6 +309,26 @@ def _refuse_non_utf8(text: str) -> None:
                                    "only, so its non-ASCII text would be corrupted. Convert the file to UTF-8 "
                                    "(and its coding line) first", k + 1)
             return
+
+
+def _refuse_none_inputs(ext: Extraction, src: SourceFile) -> None:
+    """An input that is None in the recorded run (an optional argument) becomes a constructor input of
+    the kernel, specialised to None; a call that passes a tensor there would need another kernel."""
+    for i in ext.inputs:
+        if isinstance(i.value, dict) and i.value.get("kind") == "literal" and i.value.get("repr") == "None":
+            raise ExtractError(f"{i.expr} is None in the recorded run, so the kernel is made for None only; calls "
+                               f"that pass a value for {i.expr} would not be handled. Select code that does not take "
+                               f"{i.expr} (e.g. the body of an `if {i.expr} is None` branch)", src.line_of(ext.start))
+
+
+def _refuse_autocast(ext: Extraction, src: SourceFile) -> None:
+    """Under autocast, the selected ops run in lower precision (a bf16/fp16 matmul); the problem and the
+    check run outside it, and a kernel computes in its inputs' dtype: result dtype and values change."""
+    if ext.autocast:
+        raise ExtractError(f"the recorded run executes the selection with autocast on ({', '.join(ext.autocast)}); "
+                           "the kernel would compute in its inputs' dtype instead of autocast's lower precision, so "
+                           "the result's dtype and values would change. Apply code that runs with autocast off, or "
+                           "cast explicitly (x.to(torch.bfloat16)) instead of autocast", src.line_of(ext.start))
 
 
 def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:

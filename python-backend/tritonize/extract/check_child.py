@@ -108,6 +108,7 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
             torch.cuda.synchronize()
         view = _aliased_output(r0, inputs, r1, inputs1, pair.get("input_names") or [],
                                set(pair.get("inplace_outputs") or []))
+        view = view or _shared_outputs(r0, r1, pair.get("output_names") or [])
         if view:
             return {"ok": False, "reason": view}
         reason = compare(r0, r1, "result")
@@ -153,6 +154,28 @@ def _aliased_output(r0: Any, inputs: list[Any], r1: Any, inputs1: list[Any], nam
         return (f"the selection returns a view of its input {name} ({what} shares its memory: "
                 f".view/.float() of a float32 tensor/indexing/.t() ...); a kernel returns a new tensor, so "
                 f"later writes to it would no longer reach {name}")
+    return None
+
+
+def _shared_outputs(r0: Any, r1: Any, names: list[str]) -> str | None:
+    """Two results of the original code are the same tensor (or views of one: `b = a`, `b = a[0]`) and
+    the applied code's are not: a later in-place change of one would no longer show in the other."""
+    import torch
+    if not isinstance(r0, tuple) or not isinstance(r1, tuple):
+        return None
+
+    def ptr(t: Any) -> int:
+        return t.untyped_storage().data_ptr() if isinstance(t, torch.Tensor) else 0
+
+    for k in range(len(r0)):
+        for j in range(k):
+            p0 = ptr(r0[k])
+            if p0 and p0 == ptr(r0[j]) and not (k < len(r1) and ptr(r1[k]) and ptr(r1[k]) == ptr(r1[j])):
+                a = names[j] if j < len(names) else f"result {j}"
+                b = names[k] if k < len(names) else f"result {k}"
+                return (f"the selection's outputs {a} and {b} are the same tensor (or views of one); the call "
+                        f"returns separate tensors, so a later in-place change of one would no longer show in the "
+                        f"other. Select code where they are distinct (e.g. {b} = {a}.clone())")
     return None
 
 

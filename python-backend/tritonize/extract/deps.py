@@ -114,6 +114,7 @@ class Dependencies:
         self.star_imports = [s for s in src.tree.body if isinstance(s, ast.ImportFrom)
                              and any(a.name == "*" for a in s.names)]
         self.rebound = rebound_globals(src.tree)
+        self.rebound_imports = rebound_imports(src.tree)
 
     def need(self, name: str, line: int | None, exclude: tuple[ast.AST, ...] = (), direct: bool = False) -> None:
         """`direct`: the extracted code itself reads `name` (a computed global then becomes an input
@@ -130,6 +131,11 @@ class Dependencies:
                     self._add(s)
                 return
             raise ExtractError(f"'{name}' is not defined anywhere in the file", line)
+        if name in self.rebound_imports:
+            imp, again = self.rebound_imports[name]
+            raise ExtractError(f"'{name}' is imported (line {imp}) and the program binds it again (line {again}); "
+                               "the kernel's copy of the import would keep the imported object. Use another name "
+                               "for one of them", line)
         for stmt in stmts:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._add(stmt)
@@ -226,6 +232,34 @@ def rebound_globals(tree: ast.Module) -> dict[str, int]:
             count[name] = before + k
             if count[name] >= 2:
                 out.setdefault(name, nodes[min(len(nodes) - 1, max(0, 1 - before))].lineno)
+    return out
+
+
+def rebound_imports(tree: ast.Module) -> dict[str, tuple[int, int]]:
+    """Names a top-level import binds that other code binds again (`F = _Fake()`, even in the
+    `__main__` block; a `def F`, a `global F` rebinding) → (import line, other line). Two imports of
+    one name (`import os`, `import os.path`) and the branches of one top-level if/try do not count."""
+    imported: dict[str, tuple[ast.stmt, int]] = {}
+    for stmt in tree.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and not _in_nested_scope(stmt, node):
+                for a in node.names:
+                    if a.name != "*":
+                        imported.setdefault((a.asname or a.name).split(".")[0], (stmt, node.lineno))
+    out: dict[str, tuple[int, int]] = {}
+    for stmt in tree.body:
+        for node in ast.walk(stmt):
+            name = None
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and not _in_nested_scope(stmt, node):
+                name = node.id
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is stmt:
+                name = node.name
+            elif isinstance(node, ast.Global):
+                for n in node.names:
+                    if n in imported and imported[n][0] is not stmt:
+                        out.setdefault(n, (imported[n][1], node.lineno))
+            if name in imported and imported[name][0] is not stmt:
+                out.setdefault(name, (imported[name][1], node.lineno))
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import values as V
 from .deps import Dependencies, find_table, _is_main_block
+from .effects import check_copied, run_time_names
 from .errors import ExtractError
 from .runner import run_child
 from .scope import Analysis, analyze
@@ -49,6 +50,8 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     grad_enabled: bool | None = None  # torch.is_grad_enabled() where the recorded run reached the code
     params_requiring_grad: list[str] = field(default_factory=list)  # a whole class: its parameters that do
+    autocast: list[str] = field(default_factory=list)  # device types with autocast on where the code ran
+    package: str | None = None  # the file's __package__ in the recorded run (None: not recorded)
 
     @property
     def forward_inputs(self) -> list[Input]:
@@ -127,9 +130,12 @@ def record(src: SourceFile, path: str, hook: dict[str, Any], entry: dict[str, An
 def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], *, entry: str | None = None,
             record_inputs: bool = True, timeout: float = 120.0,
             recorded: dict[str, Any] | None = None,
-            hooks: list[dict[str, Any]] | None = None) -> tuple[Extraction, SourceFile]:
+            hooks: list[dict[str, Any]] | None = None,
+            check_effects: bool = True) -> tuple[Extraction, SourceFile]:
     """`start`/`end`: 1-based line, 1-based column, end column exclusive. `recorded`: inputs recorded
-    already (see record_many); `hooks`: only append the selection's recording hook and raise HookOnly."""
+    already (see record_many); `hooks`: only append the selection's recording hook and raise HookOnly.
+    `check_effects`: refuse copied helpers with effects a kernel drops (off for the applied code,
+    whose helpers are the candidate's)."""
     src = SourceFile(text, path)
     raw = Span(src.offset(start[0], start[1] - 1), src.offset(end[0], end[1] - 1))
     if raw.end < raw.start:
@@ -143,6 +149,7 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
             runner = (ent, timeout)
     builder = _Builder(src, path, sel, runner, recorded)
     builder.hooks = hooks
+    builder.check_effects = check_effects
     return builder.build(), src
 
 
@@ -154,11 +161,15 @@ class _Builder:
 
     grad_enabled: bool | None = None
     params_requiring_grad: list[str] = []
+    autocast: list[str] = []
+    package: str | None = None
 
     def build(self) -> Extraction:
         ext = self._build()
         ext.grad_enabled = self.grad_enabled
         ext.params_requiring_grad = self.params_requiring_grad
+        ext.autocast = self.autocast
+        ext.package = self.package
         return ext
 
     def _build(self) -> Extraction:
@@ -173,6 +184,17 @@ class _Builder:
         return self._snippet()
 
     hooks: list[dict[str, Any]] | None = None
+    check_effects: bool = True
+
+    def _effects(self, deps: Dependencies, selected: ast.stmt | None = None, what: str = "") -> None:
+        if not self.check_effects:
+            return
+        if selected is not None:
+            check_copied([selected], deps.bindings, what)
+        used = run_time_names([selected] if selected is not None else list(self.sel.nodes))
+        used |= run_time_names([s for s in deps.stmts if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                          ast.ClassDef))])
+        check_copied([s for s in deps.stmts if getattr(s, "name", None) in used], deps.bindings)
 
     def _values(self, hook: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
         if self.hooks is not None:
@@ -183,6 +205,8 @@ class _Builder:
                 raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
             self.grad_enabled = self.recorded.get("grad_enabled")
             self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
+            self.autocast = self.recorded.get("autocast") or []
+            self.package = self.recorded.get("package")
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None
@@ -191,12 +215,15 @@ class _Builder:
         out["entry"] = ent["label"]
         self.grad_enabled = out.get("grad_enabled")
         self.params_requiring_grad = out.get("params_requiring_grad") or []
+        self.autocast = out.get("autocast") or []
+        self.package = out.get("package")
         return out, ent["label"]
 
     # -- lines or an expression of a function / module ----------------------------------------
     def _snippet(self) -> Extraction:
         sel, src = self.sel, self.src
         an = analyze(src, sel)
+        self._effects(an.deps)
         fn = sel.scope if isinstance(sel.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
         stmt = sel.nodes[0]
         while not isinstance(stmt, ast.stmt):
@@ -340,6 +367,10 @@ class _Builder:
         if not _returns_value(fn):
             raise ExtractError(f"{fn.name} returns nothing; a problem's forward must return its result", fn.lineno)
         params = [p.arg for p in a.args + a.kwonlyargs]
+        deps = Dependencies(src, copy_computed=True)
+        for g in sorted(_globals_of(src, fn)):
+            deps.need(g, fn.lineno, exclude=(fn,))
+        self._effects(deps, fn, fn.name)
         hook = {"kind": "call", "code_name": fn.name, "code_first": _code_first(fn), "params": params}
         rec, entry = self._values(hook)
         inputs, guessed = [], []
@@ -354,9 +385,6 @@ class _Builder:
             inputs.append(Input(p, p, role, desc, V.render(p, desc, fn.lineno), guessed=g))
             if g:
                 guessed.append(p)
-        deps = Dependencies(src, copy_computed=True)
-        for g in sorted(_globals_of(src, fn)):
-            deps.need(g, fn.lineno, exclude=(fn,))
         call = ", ".join(f"{i.name}=self.{_attr(i.name)}" if i.role == "scalar" else f"{i.name}={i.name}" for i in inputs)
         model = self._model_class(inputs, f"return {fn.name}({call})", None, preamble=False)
         sp = src.span(fn)
@@ -382,6 +410,12 @@ class _Builder:
                 raise ExtractError(f"{cls.name}.{m.name} takes *args/**kwargs or positional-only parameters", m.lineno)
         fparams = [p.arg for p in fwd.args.args[1:] + fwd.args.kwonlyargs]
         iparams = [p.arg for p in init.args.args[1:] + init.args.kwonlyargs] if init else []
+        deps = Dependencies(src, copy_computed=True)
+        table = find_table(src, cls)
+        from .deps import scope_globals
+        for g in sorted(scope_globals(table) | _names_in(cls.bases + cls.decorator_list + [k.value for k in cls.keywords])):
+            deps.need(g, cls.lineno, exclude=(cls,))
+        self._effects(deps, cls, f"class {cls.name}")
         hook = {"kind": "class",
                 "init": {"code_name": "__init__", "code_first": _code_first(init), "self": init.args.args[0].arg,
                          "params": iparams} if init else None,
@@ -410,11 +444,6 @@ class _Builder:
                                        "block that builds it, or name an entry point", init.lineno)  # type: ignore[union-attr]
                 guessed.append(p)
             inputs.append(Input(p, p, "scalar", desc, V.render(p, desc, cls.lineno)))
-        deps = Dependencies(src, copy_computed=True)
-        table = find_table(src, cls)
-        from .deps import scope_globals
-        for g in sorted(scope_globals(table) | _names_in(cls.bases + cls.decorator_list + [k.value for k in cls.keywords])):
-            deps.need(g, cls.lineno, exclude=(cls,))
         sp = src.span(cls)
         cls_text = src.text[sp.start:sp.end]
         model = "" if cls.name == "Model" else f"class Model({cls.name}):\n    pass"

@@ -34,6 +34,26 @@ def _storage(obj: Any) -> int:
         return 0
 
 
+def _autocast(torch: Any) -> list[str]:
+    """Device types whose autocast is on where the selected code runs: a kernel computes in its inputs'
+    dtype, not autocast's lower precision."""
+    if torch is None:
+        return []
+    out = []
+    for dev in ("cpu", "cuda", "xpu", "mps", "hpu"):
+        try:
+            on = torch.is_autocast_enabled(dev)
+        except Exception:  # noqa: BLE001 - older torch: no device argument / unknown device type
+            try:
+                on = torch.is_autocast_cpu_enabled() if dev == "cpu" else \
+                    torch.is_autocast_enabled() if dev == "cuda" else False
+            except Exception:  # noqa: BLE001
+                on = False
+        if on:
+            out.append(dev)
+    return out
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
@@ -46,11 +66,14 @@ def main(argv: list[str]) -> int:
 
     from tritonize.extract.values import describe
 
-    def done(k: int, res: dict[str, Any]) -> None:
+    def done(k: int, res: dict[str, Any], frame: Any) -> None:
         torch = sys.modules.get("torch")
         # Autograd mode where the selected code runs: a Triton kernel has no backward.
         grad = bool(torch.is_grad_enabled()) if torch is not None else None
-        results[k] = {"ok": True, "error": None, "grad_enabled": grad, **res}
+        # The package the file runs in (`models` for models/net.py imported as models.net, '' or None
+        # run as a script): how Apply imports a kernel module placed next to it.
+        results[k] = {"ok": True, "error": None, "grad_enabled": grad, "autocast": _autocast(torch),
+                      "package": frame.f_globals.get("__package__") or "", **res}
         if all(r is not None for r in results):
             raise _Captured
 
@@ -69,7 +92,7 @@ def main(argv: list[str]) -> int:
             except AttributeError as e:
                 values[expr] = {"kind": "unbound", "error": str(e)}
         # Inputs that share memory in the real run (f(x, x[0])): a kernel gets them as separate tensors.
-        done(k, {"values": values, "aliases": [g for g in storages.values() if len(g) > 1]})
+        done(k, {"values": values, "aliases": [g for g in storages.values() if len(g) > 1]}, frame)
 
     def local_line(frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
@@ -90,7 +113,8 @@ def main(argv: list[str]) -> int:
             if hook["kind"] == "line" and _matches(code, target, hook):
                 local = local_line
             elif hook["kind"] == "call" and _matches(code, target, hook):
-                done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["params"] if p in frame.f_locals}})
+                done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["params"] if p in frame.f_locals}},
+                     frame)
             elif hook["kind"] == "class":
                 if hook.get("init") and _matches(code, target, hook["init"]):
                     self = frame.f_locals.get(hook["init"]["self"])
@@ -105,7 +129,7 @@ def main(argv: list[str]) -> int:
                         grads = []
                     done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["forward"]["params"]
                                         if p in frame.f_locals}, "init": inits.get(id(self), {}),
-                             "params_requiring_grad": grads[:3]})
+                             "params_requiring_grad": grads[:3]}, frame)
         return local
 
     error = "the entry point finished without running the selected code"

@@ -15,6 +15,7 @@ from .errors import ExtractError
 from .selection import Selection
 from .source import SourceFile, Span
 from .deps import Dependencies, find_table
+from .effects import refuse_module_dunder, rng_effect
 
 NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp)
@@ -83,6 +84,8 @@ class _Events(ast.NodeVisitor):
         self.mutations: list[tuple[str, ast.AST]] = []  # (key, node): key is a name or 'self.a.b'
         self.rdepth = 0  # inside code that may not run (branches, loop bodies, handlers, later BoolOp operands)
         self.attr_reads: dict[str, tuple[bool, int]] = {}  # 'self.a' → (read unconditionally somewhere, line)
+        self.user_names = {n.name for n in src.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                           ast.ClassDef))}
 
     def _attr(self, node: ast.AST, called: bool, ctx: str) -> bool:
         parts = _chain(node, self.self_name)
@@ -116,6 +119,12 @@ class _Events(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         f = node.func
+        rng = rng_effect(node, self.user_names)
+        if rng:
+            raise ExtractError(f"the selection draws random numbers ({rng}, line {node.lineno}); a kernel would not "
+                               "advance the global random generator the same way, so every later random number of "
+                               "the program would change. Draw the noise outside the selection and pass it in",
+                               node.lineno)
         if isinstance(f, ast.Name) and f.id in ("print", "open", "input"):
             self._side_effect(f"{f.id}(…)", node.lineno)
         if isinstance(f, ast.Attribute):
@@ -399,6 +408,7 @@ def analyze(src: SourceFile, sel: Selection) -> Analysis:
                 elif key not in stored:
                     raise ExtractError(f"'{key}' is read before it is assigned", line)
             elif not (table is None and key in stored):
+                refuse_module_dunder(key, line)
                 deps.need(key, line, direct=True)
         elif kind == "store":
             if not cond:

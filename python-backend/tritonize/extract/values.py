@@ -82,8 +82,18 @@ def describe(value: Any) -> dict[str, Any]:
     return {"kind": "other", "type": type(value).__name__}
 
 
+def _plain(value: Any) -> bool:
+    """Numbers, strings, None, and tuples/lists of them: values whose repr is the value. Not dicts or
+    sets: the selection may change the caller's object (`stats["n"] = …`), and a copy would be another."""
+    if value is None or type(value) in (bool, int, float, complex, str, bytes):
+        return True
+    return type(value) in (tuple, list) and all(_plain(v) for v in value)
+
+
 def _literal(value: Any) -> bool:
     import ast
+    if not _plain(value):
+        return False
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return False
     try:
