@@ -356,20 +356,27 @@ def test_environment_without_torch_names_the_fix():
         client.close()
 
 
-def test_cancel_while_the_reference_runs_is_not_a_problem_error(server, tmp_path):
+def test_cancel_while_the_reference_runs_is_not_a_problem_error(tmp_path):
     """A cancel that kills the reference's worker is a cancel, not "the reference crashed: SIGKILL"
-    on problem.py in Problems (new-user try-out, session 7)."""
-    slow = tmp_path / "problem_slow.py"
-    slow.write_text(PROBLEM.read_text().replace("def get_inputs():", "def get_inputs():\n    import time; time.sleep(30)", 1))
-    assert "time.sleep(30)" in slow.read_text()
-    req = server.request_async("tritonize/verify", {**verify_params(cand("add"), workDoneToken="tok-slow-ref"),
-                                                     "problemPath": str(slow)})
-    server.wait_notification(lambda m: m.get("method") == "$/progress" and m["params"]["token"] == "tok-slow-ref", timeout=60)
-    time.sleep(3)  # the reference is inside get_inputs now
-    server.notify("$/cancelRequest", {"id": req})
-    resp = server.wait_response(req, timeout=15)
-    assert resp["error"]["code"] == -32800
-    time.sleep(1)
-    crashed = [m for m in server.notifications if m.get("method") == "textDocument/publishDiagnostics"
-               and any("crashed" in d.get("message", "") for d in m["params"]["diagnostics"])]
-    assert not crashed, crashed
+    on problem.py in Problems (new-user try-out, session 7). Its own server: the module's one may
+    have been shut down by an earlier test."""
+    server = LspClient()
+    assert "result" in server.initialize(FIX)
+    try:
+        slow = tmp_path / "problem_slow.py"
+        slow.write_text(PROBLEM.read_text().replace("def get_inputs():", "def get_inputs():\n    import time; time.sleep(30)", 1))
+        assert "time.sleep(30)" in slow.read_text()
+        req = server.request_async("tritonize/verify", {**verify_params(cand("add"), workDoneToken="tok-slow-ref"),
+                                                         "problemPath": str(slow)})
+        server.wait_notification(lambda m: m.get("method") == "$/progress" and m["params"]["token"] == "tok-slow-ref",
+                                 timeout=60)
+        time.sleep(3)  # the reference is inside get_inputs now
+        server.notify("$/cancelRequest", {"id": req})
+        resp = server.wait_response(req, timeout=15)
+        assert resp["error"]["code"] == -32800
+        time.sleep(1)
+        crashed = [m for m in server.notifications if m.get("method") == "textDocument/publishDiagnostics"
+                   and any("crashed" in d.get("message", "") for d in m["params"]["diagnostics"])]
+        assert not crashed, crashed
+    finally:
+        server.close()
