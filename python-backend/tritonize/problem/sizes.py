@@ -419,7 +419,10 @@ def _full_extents(source: str, subset: list[_Site], mapping: dict[int, int], tar
 
 def _full_extent(source: str, subset: list[_Site], mapping: dict[int, int], big: int, target: float,
                  floor: int) -> SizeRewrite | None:
-    for others in ({v: floor | 1 for v in mapping if v != big}, {v: n for v, n in mapping.items() if v != big}):
+    at_floor = {v: floor | 1 for v in mapping if v != big}
+    as_reduced = {v: n for v, n in mapping.items() if v != big}
+    # The second choice only when it differs (one reduced size: both are empty, same work twice).
+    for others in [at_floor] + ([as_reduced] if as_reduced != at_floor else []):
         kept = big
         while kept > mapping[big]:
             m = {**others, **({} if kept == big else {big: kept})}
