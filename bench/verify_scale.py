@@ -171,6 +171,21 @@ def eager_trials(problem: Path, device: str) -> dict[str, float]:
     return {"eager_s": total, "eager_forward_s": fwd}
 
 
+def trial_times(rep: dict) -> dict:
+    """Per-trial wall time by step (the report's `time_s`), summed over the trials."""
+    total: dict = {}
+    trials = (rep.get("correctness") or {}).get("trials") or []
+    for t in trials:
+        for k, v in (t.get("time_s") or {}).items():
+            if isinstance(v, dict):
+                for k2, v2 in v.items():
+                    total[f"ref.{k2}"] = round(total.get(f"ref.{k2}", 0.0) + v2, 3)
+            elif isinstance(v, (int, float)):
+                total[k] = round(total.get(k, 0.0) + v, 3)
+    total["trials"] = [t.get("name") for t in trials]
+    return total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cuda")
@@ -217,7 +232,7 @@ def main() -> int:
                    "idle_device_gb": round(idle.peak_dev / 2**30, 2) if cuda else None,
                    "eager_s": round(eager["eager_s"], 3), "eager_forward_s": round(eager["eager_forward_s"], 4),
                    "memory_plan_gb": {k: round(v / 2**30, 2) for k, v in ((rep.get("memory") or {}).get("parts") or {}).items()},
-                   "summary": rep["summary"][:200]}
+                   "trial_time_s": trial_times(rep), "summary": rep["summary"][:200]}
             goal_t = 3 * row["eager_s"] + 5
             goal_m = (2 * input_bytes + 2 * 2**30) / 2**30 if cuda else 3.0
             row["time_goal_s"], row["host_goal_gb"] = round(goal_t, 2), round(goal_m, 2)

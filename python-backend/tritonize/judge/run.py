@@ -488,7 +488,9 @@ class _Run:
         key = problem_key(self.problem, self.device, self.options)
         cached = self.cache.get(key) if self.cache is not None else None
         want_flops = first and self.benchmark and not (cached and "flops" in cached[0])
+        t0 = time.monotonic()
         td = self.ref.trial(name, kind, idx, flops=want_flops)
+        t_ref = time.monotonic()
         if td.get("skip") and kind == "params":
             return  # no parameter constant at init: nothing to perturb
         if td.get("skip"):
@@ -523,7 +525,9 @@ class _Run:
         before = proc_evidence.snapshot(self.pid)
         self.send(cmd, values)
         del values
+        t_send = time.monotonic()
         msg = self.expect("trial", name)
+        t_cand = time.monotonic()
         after = proc_evidence.snapshot(self.pid)
         with proc_evidence.stopped(self.pid):
             try:
@@ -531,7 +535,11 @@ class _Run:
             except Exception as exc:
                 raise ProtocolViolation(f"trial {name}: unusable outputs ({type(exc).__name__}: {str(exc)[:160]})") from exc
             self._no_aliasing(outs, td)
+            t_load = time.monotonic()
             results = compare_outputs(outs, td["outputs"], td.get("truth"), self.policy, conds=td.get("conditioning"))
+            if self.cuda:
+                torch.cuda.synchronize()
+            t_cmp = time.monotonic()
             msg["outputs"] = outs
             exp = {"outputs": td["outputs"], "truth": td.get("truth"), "mutated": td.get("mutated")}
             trial = judge_trial(msg, exp, self.policy, self.info, self.forward_line, self.defs, rep, self.anticheat,
@@ -542,6 +550,11 @@ class _Run:
                     trial["passed"] = False
                     trial["mutated_inputs"] = mutated
             del outs, msg["outputs"]
+        # Where this trial's wall time went (diagnostic only: `bench/verify_scale.py` prints it).
+        trial["time_s"] = {"reference": round(t_ref - t0, 4), "reference_steps": td.get("steps_s"),
+                           "send": round(t_send - t_ref, 4), "candidate": round(t_cand - t_send, 4),
+                           "load_outputs": round(t_load - t_cand, 4), "compare": round(t_cmp - t_load, 4),
+                           "judge_trial": round(time.monotonic() - t_cmp, 4)}
         check_cpu = self.cuda and not first and kind not in ("variation", "extent", "params")
         ev, flags = proc_evidence.trial_evidence(name, self.baseline, before, after, td.get("ref_s"), check_cpu, self.pid)
         trial["process"] = ev

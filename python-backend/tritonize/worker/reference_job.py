@@ -97,6 +97,24 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+class _Ticker:
+    """Wall time of a trial's steps on the reference side (synchronized on CUDA), for the report's
+    per-trial `time_s`: where a verify's time goes at scale. Diagnostic only; no verdict reads it."""
+
+    def __init__(self, device: str, steps: dict[str, float]):
+        import time
+
+        self.device, self.steps, self.clock = device, steps, time.perf_counter
+        _sync(device)
+        self.t = self.clock()
+
+    def __call__(self, step: str) -> None:
+        _sync(self.device)
+        now = self.clock()
+        self.steps[step] = round(self.steps.get(step, 0.0) + now - self.t, 4)
+        self.t = now
+
+
 class _Runner:
     def __init__(self, model: torch.nn.Module, device: str):
         self.model, self.device = model, device
@@ -113,24 +131,31 @@ class _Runner:
         is noted so the candidate may too)."""
         import time
 
+        steps: dict[str, float] = {}
+        tick = _Ticker(self.device, steps)
         work = _clone(inputs)
-        _sync(self.device)
+        tick("clone")
         t0 = time.perf_counter()
         with torch.no_grad():
             y = [_plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(self.model(*work))]
         _sync(self.device)
         elapsed = time.perf_counter() - t0
+        tick("forward")
         mutated = any(isinstance(a, torch.Tensor) and not torch.equal(a, b) for a, b in zip(inputs, work))
         del work
+        tick("mutation_check")
         truth = self._truth(inputs, y)
+        tick("fp64_truth")
         # Per-element summation allowance for multilinear ops (worker/conditioning.py, docs/verdicts.md).
         cond = (self.cond.per_trial(inputs, [o.dtype if isinstance(o, torch.Tensor) else None for o in y], truth)
                 if self.cond is not None and truth is not None else None)
+        tick("conditioning")
         if self.device.startswith("cuda"):
             # The float64 runs' temporaries go back to the device, not to this process's cache: the
             # candidate runs next, on the same GPU (a 1 GB problem's probe peaks near 10 GB here).
             torch.cuda.empty_cache()
-        return {"outputs": y, "truth": truth, "mutated": mutated, "ref_s": elapsed, "conditioning": cond}
+        tick("empty_cache")
+        return {"outputs": y, "truth": truth, "mutated": mutated, "ref_s": elapsed, "conditioning": cond, "steps": steps}
 
     def _truth(self, inputs: list[Any], y: list[Any]) -> list[Any] | None:
         if self.model64 is None or self.truth_error is not None:
@@ -295,6 +320,8 @@ class _Server:
         extra: dict[str, list[Any]] = {}
         note = None
         result: Any = None
+        steps: dict[str, float] = {}
+        tick = _Ticker(self.device, steps)
         try:
             mod, runner = self.mod, self.runner
             if kind == "random":
@@ -328,6 +355,7 @@ class _Server:
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
             if kind not in ("variation", "extent", "params", "broadened", "bench") or result is None:
+                tick("inputs")
                 result = runner.run(inputs)
         except torch.OutOfMemoryError as exc:
             mem = _device_memory(self.device) or {}
@@ -337,13 +365,16 @@ class _Server:
         except Exception as exc:
             channel.send(self.out_fd, {"type": "error", "stage": "reference", **errors.describe(exc, self.problem)})
             return
+        tick.t = tick.clock()  # runner.run timed its own steps
         cand = self._for_candidate(inputs) if self.device.startswith("cuda") else inputs
+        tick("candidate_copy")
+        steps.update(result.get("steps") or {})
         if kind != "bench":
             self.pristine, self.for_candidate = inputs, cand
         self.held += [result["outputs"], result["truth"]]
         msg = {"type": "trial_data", "name": name, "mutated": result["mutated"], "ref_s": result["ref_s"],
                "truth_error": runner.truth_error, "variation": note,
-               "input_bytes": _nbytes(inputs), "output_bytes": _nbytes(result["outputs"])}
+               "input_bytes": _nbytes(inputs), "output_bytes": _nbytes(result["outputs"]), "steps_s": steps}
         if kind in ("variation", "extent", "params"):
             msg["params"] = var_params
         if kind == "random":  # identity/constant facts on the problem's own distribution
