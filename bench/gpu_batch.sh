@@ -7,6 +7,9 @@
 #                                   # library run with pytest-xdist (wheels in $WHEELS, if carried)
 #   bash bench/gpu_batch.sh scale   # verify at scale alone (64 MB, 1 GB, 6 GB)
 #   bash bench/gpu_batch.sh suite   # Inductor candidates, then the suite on them (table in $OUT/suite.md)
+#   bash bench/gpu_batch.sh gen     # Inductor candidates only ($OUT/cands.tgz); suiterun: the suite on $CANDS
+#   bash bench/gpu_batch.sh library # the GPU verdict library (LIB_K="perturb or host" narrows it)
+#   bash bench/gpu_batch.sh scale gen library   # several parts in one call, in order
 #   bash bench/gpu_batch.sh spread  # two GPUs (bench/two_gpu.py) or, on one GPU, the suite alone
 set -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +21,9 @@ mkdir -p "$OUT"
 cd "$ROOT/python-backend"
 nvidia-smi -L
 python3 -c "import sys, torch, triton; print('python', sys.version.split()[0], 'torch', torch.__version__, 'triton', triton.__version__, torch.cuda.device_count(), 'GPU(s)')"
+if [ $# -gt 1 ]; then  # several parts, one after another: bash bench/gpu_batch.sh scale gen library
+  for p in "$@"; do echo "==== part $p"; bash "$0" "$p"; done; exit 0
+fi
 part=${1:-trust}
 if [ "$part" = trust ]; then
   echo "== sandbox on CUDA"
@@ -36,12 +42,26 @@ fi
 # were carried ($WHEELS: the machine has no network), installed into a private folder.
 library() {  # library TIMEOUT_S
   local xdist=""
-  if [ -d "${WHEELS:-}" ] && python3 -m pip install -q --no-deps --no-index --find-links "$WHEELS" --target /tmp/pyx \
+  if python3 -c "import xdist" 2>/dev/null; then xdist="-n ${NPROC:-8}"
+  elif [ -d "${WHEELS:-}" ] && python3 -m pip install -q --no-deps --no-index --find-links "$WHEELS" --target /tmp/pyx \
        pytest-xdist execnet > "$OUT/pip.log" 2>&1; then xdist="-n ${NPROC:-8}"; fi
   PYTHONPATH=/tmp/pyx:$PYTHONPATH timeout "$1" python3 -m pytest tests/test_sandbox.py tests/test_protocol.py tests/test_rules.py \
-    tests/test_verdicts.py -m gpu -q -p no:cacheprovider --timeout 200 -rfE $xdist -k "not bench and not timing" \
-    > "$OUT/gpu_tests.log" 2>&1
+    tests/test_verdicts.py tests/test_workers.py -m gpu -q -p no:cacheprovider --timeout 200 -rfE $xdist \
+    -k "not bench and not timing${LIB_K:+ and ($LIB_K)}" > "$OUT/gpu_tests.log" 2>&1
 }
+if [ "$part" = library ]; then  # the GPU verdict library alone (LIB_K narrows it: LIB_K="perturb or host")
+  library ${LIB_TIMEOUT:-300}; tail -40 "$OUT/gpu_tests.log"
+fi
+if [ "$part" = gen ]; then  # Inductor candidates only, with Inductor's raw output code, as $OUT/cands.tgz
+  TRITONIZE_INDUCTOR_DUMP=$CANDS timeout ${GEN_TIMEOUT:-170} bash ../bench/suite/make_inductor_candidates.sh \
+    ../bench/suite/problems "$CANDS" ${GEN_JOBS:-12} > "$OUT/gen.log" 2>&1; grep -v "^ok" "$OUT/gen.log" | tail -12
+  tar -C "$CANDS" -czf "$OUT/cands.tgz" . 2>/dev/null
+fi
+if [ "$part" = suiterun ]; then  # the suite on candidates made earlier (CANDS, e.g. a carried folder)
+  timeout ${SUITE_TIMEOUT:-540} python3 -m tritonize.cli suite ../bench/suite/problems "$CANDS" --device cuda \
+    --budget ${BUDGET:-1} --json "$OUT/suite.json" --markdown "$OUT/suite.md" 2> "$OUT/suite.log"; echo "suite rc $?"
+  cat "$OUT/suite.md"
+fi
 if [ "$part" = legit ]; then  # the false-reject table beside the library
   (timeout 420 python3 ../bench/legit_table.py --device cuda --jobs 6 --json "$OUT/legit.json" > "$OUT/legit.md" 2> "$OUT/legit.err"; echo "legit rc $?" >> "$OUT/legit.md") &
   library ${LIB_TIMEOUT:-480}; tail -40 "$OUT/gpu_tests.log"
