@@ -22,7 +22,7 @@ cd "$ROOT/python-backend"
 nvidia-smi -L
 python3 -c "import sys, torch, triton; print('python', sys.version.split()[0], 'torch', torch.__version__, 'triton', triton.__version__, torch.cuda.device_count(), 'GPU(s)')"
 if [ $# -gt 1 ]; then  # several parts, one after another: bash bench/gpu_batch.sh scale gen library
-  for p in "$@"; do echo "==== part $p"; bash "$0" "$p"; done; exit 0
+  for p in "$@"; do echo "==== part $p"; bash "$ROOT/bench/gpu_batch.sh" "$p"; done; exit 0
 fi
 part=${1:-trust}
 if [ "$part" = trust ]; then
