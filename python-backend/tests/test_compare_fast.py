@@ -1,0 +1,65 @@
+"""compare_output's all-finite fast path gives the same report as the general path, and never
+touches the tensors it is given."""
+
+import pytest
+import torch
+
+from tritonize.judge import compare
+from tritonize.judge.compare import Policy, compare_output
+
+
+def _general(monkeypatch, *args, **kwargs):
+    with monkeypatch.context() as m:
+        m.setattr(compare, "_all_finite_pass", lambda *a, **k: None)
+        return compare_output(*args, **kwargs)
+
+
+CASES = [(dtype, noise, truth, precision, cond)
+         for dtype in (torch.float32, torch.float16, torch.bfloat16, torch.float64)
+         for noise in (0.0, 1e-7, 3e-3)
+         for truth in (True, False)
+         for precision in ("strict", "allow_tf32", "dtype")
+         for cond in (None, "full", "scalar")
+         if truth or cond is None]
+
+
+@pytest.mark.parametrize("dtype,noise,truth,precision,cond", CASES)
+def test_fast_path_matches_general_path(monkeypatch, dtype, noise, truth, precision, cond):
+    g = torch.Generator().manual_seed(hash((str(dtype), noise, truth, precision, str(cond))) % 2**31)
+    t = torch.randn(37, 53, generator=g, dtype=torch.float64) * 3
+    ref = t.to(dtype)
+    cand = (t * (1 + noise * torch.randn(t.shape, generator=g, dtype=torch.float64))).to(dtype)
+    c = None
+    if cond == "full":
+        c = {"magnitude": t.abs() * 5, "count": torch.full(t.shape, 64.0)}
+    elif cond == "scalar":
+        c = {"magnitude": t.abs() * 5, "count": torch.tensor(64.0)}
+    pol = Policy(precision=precision)
+    keep = (cand.clone(), ref.clone(), t.clone())
+    fast = compare_output(0, cand, ref, t if truth else None, pol, c)
+    slow = _general(monkeypatch, 0, cand, ref, t if truth else None, pol, c)
+    assert torch.equal(cand, keep[0]) and torch.equal(ref, keep[1]) and torch.equal(t, keep[2])
+    if noise == 0.0:  # an exact answer always takes the fast path
+        took = compare._all_finite_pass(0, cand, ref, t if truth and precision != "dtype" else None, pol, c, {})
+        assert took is not None and took["ok"]
+    assert fast.keys() == slow.keys()
+    for k in slow:
+        if isinstance(slow[k], float):
+            assert fast[k] == pytest.approx(slow[k], rel=1e-12, abs=0), k
+        else:
+            assert fast[k] == slow[k], k
+
+
+def test_fast_path_steps_aside_for_non_finite_values_and_failures():
+    t = torch.randn(64, dtype=torch.float64)
+    ref = t.float()
+    assert compare._all_finite_pass(0, ref.clone(), ref, t, Policy(), None, {}) is not None
+    bad = ref.clone()
+    bad[3] = float("nan")
+    assert compare._all_finite_pass(0, bad, ref, t, Policy(), None, {}) is None
+    wrong = ref * 1.01
+    assert compare._all_finite_pass(0, wrong, ref, t, Policy(), None, {}) is None
+    big = torch.full((8,), 7e4, dtype=torch.float64)  # over fp16's max: the truth overflows at the output dtype
+    assert compare._all_finite_pass(0, big.half(), big.half(), big, Policy(), None, {}) is None
+    r = compare_output(0, wrong, ref, t, Policy())
+    assert not r["ok"] and r["first_mismatch"] is not None
