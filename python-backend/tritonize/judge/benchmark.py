@@ -219,12 +219,14 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
         _w, msg = _base_timed(base, {"cmd": "block", "plan": plan, "sleep_ms": sleep, "profile": profile}, step, cancel, "block")
         for rec in msg["calls"]:
             r.confirm.setdefault(rec["name"], []).append(rec)
-        if r.checks:
-            _dt, exp = _base_timed(base, {"cmd": "expected", "calls": [c["call"] for c in r.checks]}, step, cancel, "expected")
-            expected = exp.get("expected") or {}
-            for c in r.checks:
-                c["result"] = _recheck(c["outputs"], expected.get(c["call"]), policy)
-                c.pop("outputs", None)
+        # One re-checked call per message: all of them in one reply (outputs, float64 truth and
+        # allowances on the host) came to 9.7 GB for a 1 GB attention-score output and exceeded the
+        # channel's 8 GiB bound, so the problem was "not benchmarked" (H200, session 8).
+        for c in r.checks:
+            _dt, exp = _base_timed(base, {"cmd": "expected", "calls": [c["call"]]}, step, cancel, "expected")
+            c["result"] = _recheck(c["outputs"], (exp.get("expected") or {}).get(c["call"]), policy)
+            c.pop("outputs", None)
+            del exp
         if gpu:
             r.gpu_samples.append(gpu.sample())
         base.send({"cmd": "end"})
