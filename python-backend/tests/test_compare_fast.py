@@ -10,7 +10,7 @@ from tritonize.judge.compare import Policy, compare_output
 
 def _general(monkeypatch, *args, **kwargs):
     with monkeypatch.context() as m:
-        m.setattr(compare, "_all_finite_pass", lambda *a, **k: None)
+        m.setattr(compare, "fast_pass", lambda *a, **k: None)
         return compare_output(*args, **kwargs)
 
 
@@ -40,7 +40,7 @@ def test_fast_path_matches_general_path(monkeypatch, dtype, noise, truth, precis
     slow = _general(monkeypatch, 0, cand, ref, t if truth else None, pol, c)
     assert torch.equal(cand, keep[0]) and torch.equal(ref, keep[1]) and torch.equal(t, keep[2])
     if noise == 0.0:  # an exact answer always takes the fast path
-        took = compare._all_finite_pass(0, cand, ref, t if truth and precision != "dtype" else None, pol, c, {})
+        took = compare.fast_pass(0, cand, ref, t if truth and precision != "dtype" else None, pol, c, {})
         assert took is not None and took["ok"]
     assert fast.keys() == slow.keys()
     for k in slow:
@@ -53,13 +53,44 @@ def test_fast_path_matches_general_path(monkeypatch, dtype, noise, truth, precis
 def test_fast_path_steps_aside_for_non_finite_values_and_failures():
     t = torch.randn(64, dtype=torch.float64)
     ref = t.float()
-    assert compare._all_finite_pass(0, ref.clone(), ref, t, Policy(), None, {}) is not None
+    assert compare.fast_pass(0, ref.clone(), ref, t, Policy(), None, {}) is not None
     bad = ref.clone()
     bad[3] = float("nan")
-    assert compare._all_finite_pass(0, bad, ref, t, Policy(), None, {}) is None
+    assert compare.fast_pass(0, bad, ref, t, Policy(), None, {}) is None
     wrong = ref * 1.01
-    assert compare._all_finite_pass(0, wrong, ref, t, Policy(), None, {}) is None
+    assert compare.fast_pass(0, wrong, ref, t, Policy(), None, {}) is None
     big = torch.full((8,), 7e4, dtype=torch.float64)  # over fp16's max: the truth overflows at the output dtype
-    assert compare._all_finite_pass(0, big.half(), big.half(), big, Policy(), None, {}) is None
+    assert compare.fast_pass(0, big.half(), big.half(), big, Policy(), None, {}) is None
     r = compare_output(0, wrong, ref, t, Policy())
     assert not r["ok"] and r["first_mismatch"] is not None
+
+
+@pytest.mark.parametrize("dtype,noise,truth,precision,cond", [c for c in CASES if c[0] != torch.float64])
+def test_sliced_fast_path_matches_sliced_general_path(monkeypatch, dtype, noise, truth, precision, cond):
+    """A large output is compared in slices: the fast pass's slices give the general slices' report."""
+    from tritonize.judge import trial_compare
+
+    g = torch.Generator().manual_seed(7)
+    t = torch.randn(64, 96, generator=g, dtype=torch.float64) * 2
+    ref = t.to(dtype)
+    cand = (t * (1 + noise * torch.randn(t.shape, generator=g, dtype=torch.float64))).to(dtype)
+    c = {"full": {"magnitude": t.abs() * 5, "count": torch.full(t.shape, 64.0)},
+         "scalar": {"magnitude": t.abs() * 5, "count": torch.tensor(64.0)}}.get(cond)
+    pol = Policy(precision=precision)
+    budget = 1500 * trial_compare._BYTES_PER_ELEMENT  # slices of 1500 elements (general), 6000 (fast)
+    took = []
+    real = trial_compare.fast_pass
+    with monkeypatch.context() as m:
+        m.setattr(trial_compare, "fast_pass", lambda *a, **k: took.append(real(*a, **k)) or took[-1])
+        fast = trial_compare.compare_one(0, cand, ref, t if truth else None, pol, budget, c)
+    if noise == 0.0:  # an exact answer takes the fast pass, in more than one slice
+        assert took and took[0] is not None and took[0].get("nonfinite_mismatch") is False
+    with monkeypatch.context() as m:
+        m.setattr(trial_compare, "fast_pass", lambda *a, **k: None)
+        slow = trial_compare.compare_one(0, cand, ref, t if truth else None, pol, budget, c)
+    assert fast.keys() == slow.keys()
+    for k in slow:
+        if isinstance(slow[k], float):
+            assert fast[k] == pytest.approx(slow[k], rel=1e-12, abs=0), k
+        else:
+            assert fast[k] == slow[k], k
