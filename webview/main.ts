@@ -1,6 +1,7 @@
 // The Tritonize side panel: a pure view of the PanelState the extension host sends. It keeps no
 // run data of its own; only UI bits (selected candidate row) go through the webview state API.
 import './zodConfig'; // first: before any schema is built
+import { inkBadges } from './contrast';
 import { Charts, chartData, type ChartData, type ChartId } from './charts';
 import {
   NOT_MEANINGFUL,
@@ -130,6 +131,7 @@ function render(): void {
   renderCandidates(run);
   renderCharts(run);
   renderHistory();
+  inkBadges(app);
   if (focusKey) (app.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`) as HTMLElement | null)?.focus();
 }
 
@@ -461,6 +463,7 @@ const themeObserver = new MutationObserver(() => {
   requestAnimationFrame(() => {
     recolorPending = false;
     charts.recolor(canvases());
+    inkBadges(app);
   });
 });
 themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind', 'data-vscode-theme-id', 'data-vscode-theme-name'] });

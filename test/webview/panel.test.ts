@@ -343,6 +343,39 @@ describe('webview panel (Chromium)', function () {
     assert.match(roof[0], /^2\.1 1 2\.\d+ 72%$/);
   });
 
+  // WCAG AA for text (4.5:1) on every filled badge, in each theme; light with both Light+ greens
+  // (the try-out's code-server used #73c991, on which white text measured 2.0:1).
+  for (const [theme, passed] of [['light', '#388a34'], ['light', '#73c991'], ['dark', null], ['hc', null]] as const)
+    it(`badges keep 4.5:1 text contrast (${theme}${passed ? ` ${passed}` : ''})`, async () => {
+      page = await open(theme);
+      if (passed) {  // as VS Code does on a theme change: variables rewritten on <html>, the panel re-inks
+        await page.evaluate((v) => document.documentElement.style.setProperty('--vscode-testing-iconPassed', v), passed);
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      }
+      await page.waitForSelector('.badge');
+      const ratios = await page.$$eval('.badge', (els) => {
+        const lum = (css: string): number | null => {
+          const m = css.match(/rgba?\(([\d.]+), ([\d.]+), ([\d.]+)(?:, ([\d.]+))?\)/);
+          if (!m || (m[4] !== undefined && Number(m[4]) < 1)) return null; // transparent: not a filled badge
+          const [r, g, b] = [m[1], m[2], m[3]].map((v) => {
+            const c = Number(v) / 255;
+            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        return els.flatMap((el) => {
+          const cs = getComputedStyle(el);
+          const bg = lum(cs.backgroundColor);
+          const fg = lum(cs.color);
+          if (bg === null || fg === null) return [];
+          const [hi, lo] = bg > fg ? [bg, fg] : [fg, bg];
+          return [{ cls: el.className, text: el.textContent, ratio: (hi + 0.05) / (lo + 0.05) }];
+        });
+      });
+      assert.ok(ratios.length > 0, 'the fixture shows filled badges');
+      for (const r of ratios) assert.ok(r.ratio >= 4.5, `${r.cls} "${r.text}": ${r.ratio.toFixed(2)}:1`);
+    });
+
   for (const theme of ['light', 'dark', 'hc'] as const)
     it(`screenshots (${theme})`, async () => {
       page = await open(theme);
