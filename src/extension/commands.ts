@@ -267,6 +267,10 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     reg('tritonize.clearResults', async () => {
       const n = ctx.results.clear();
       ctx.log.info(`results cleared (${n} file(s) had diagnostics shown)`);
+      // Said in the status bar (no notification to dismiss): the command changes nothing visible
+      // when no file had diagnostics, and the user should still see that it ran (try-out, session 7).
+      vscode.window.setStatusBarMessage(n ? `Tritonize: cleared results from ${n} file${n === 1 ? '' : 's'}`
+        : 'Tritonize: no results to clear', 4000);
       return n;
     }),
     reg('tritonize.showStatus', () => ctx.status.showDetails()),
