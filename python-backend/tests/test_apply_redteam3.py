@@ -4,6 +4,7 @@ program output after Apply or is refused with one line naming the cause and the 
 from __future__ import annotations
 
 import difflib
+import os
 import textwrap
 
 import pytest
@@ -379,7 +380,8 @@ def test_dict_none_and_non_literal_constructor_inputs(tmp_path):
     probe = ("import torch, prog\n"
              "try:\n    prog.f(torch.ones(3), {}, s=torch.tensor(3.0))\n    print('reused')\n"
              "except TypeError as e:\n    print('refused', 'not a number or literal' in str(e))\n")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, TRITON_INTERPRET="1"))
     assert out.stdout.strip() == "refused True", out.stderr[-2000:]
 
 
@@ -508,3 +510,29 @@ def test_a_registry_decorator_is_not_a_helper_the_kernel_runs(tmp_path):
             "@register\ndef f(x, alpha: float = 1.0):\n    return x * alpha\n\n\ndef g(x):\n    y = f(x)\n    return y\n")
     extract(text, str(tmp_path / "p.py"), *lines_of(text, "@register", 3), record_inputs=False)
     extract(text, str(tmp_path / "p.py"), *lines_of(text, "y = f(x)"), record_inputs=False)
+
+
+def test_applied_kernel_without_a_gpu_says_so(tmp_path):
+    """New-user try-out (session 7): the applied file, run on a machine without CUDA, died in Triton
+    with "0 active drivers". The wrapper says what is needed and the three ways out."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "prog.py"
+    path.write_text(CLI_FILE)
+    e, src = extract(CLI_FILE, str(path), *lines_of(CLI_FILE, "h = x * 2"))
+    res = apply_candidate(CLI_FILE, str(path), *lines_of(CLI_FILE, "h = x * 2"), faithful(e.problem),
+                          placement="same-file", extracted=(e, src))
+    path.write_text(res["text"])
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert p.returncode != 0
+    last = p.stderr.strip().splitlines()[-1]
+    assert "needs CUDA tensors on a GPU (got a tensor on cpu)" in last and "TRITON_INTERPRET=1" in last, last
+    assert run(path) == run_original(tmp_path, CLI_FILE)  # with the interpreter it runs as before
+
+
+def run_original(tmp_path, text: str) -> str:
+    orig = tmp_path / "orig.py"
+    orig.write_text(text)
+    return run(orig)

@@ -122,6 +122,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # One module per distinct set of init values, keyed by repr: lru_cache would merge 1, 1.0
         # and True, and refuse a list argument (unhashable).
         cache = C._fresh(f"_tz_built_{base}", taken | {wrapper, cls, builder})
+        need = C._fresh(f"_tz_device_{base}", taken | {wrapper, cls, builder, cache})
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
         # another kind of value than the recorded literal raises instead of reusing a module.
         block += ["", "", f"{cache} = {{}}", "", "",
@@ -140,9 +141,23 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   f"        {cache}[key] = " + kern.cls + "(*init)",
                   f"    return {cache}[key]",
                   "", "",
+                  "", "",
+                  # A Triton kernel runs on CUDA tensors (or under TRITON_INTERPRET=1): said in words
+                  # at the call, not as Triton's "0 active drivers" (new-user try-out, session 7).
+                  f"def {need}(*xs):",
+                  "    if __import__('os').environ.get('TRITON_INTERPRET') == '1':",
+                  "        return",
+                  "    cpu = [x for x in xs if isinstance(x, __import__('torch').Tensor) and x.device.type != 'cuda']",
+                  "    if cpu or not __import__('torch').cuda.is_available():",
+                  f"        raise RuntimeError('{wrapper} runs a Triton kernel, which needs CUDA tensors on a GPU' + (",
+                  "            ' (got a tensor on ' + str(cpu[0].device) + ')' if cpu else ' (no CUDA device here)') +",
+                  "            '. Run this code on a GPU, set TRITON_INTERPRET=1 to run the kernel on the CPU (slowly), '",
+                  "            'or undo the Apply to keep the PyTorch code.')",
+                  "", "",
                   f"def {wrapper}({', '.join(fwd + ini)}):",
                   f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
                   + (f" ({run_label})" if run_label else "") + '."""',
+                  f"    {need}({''.join(n + ', ' for n in fwd)})",
                   f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"]
         exported = wrapper
     if ext.kind == "module":
