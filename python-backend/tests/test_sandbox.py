@@ -108,9 +108,9 @@ def world(tmp_path, monkeypatch):
     got_signal: list[int] = []
     old = signal.signal(signal.SIGUSR1, lambda s, f: got_signal.append(s))
     tag = secrets.token_hex(4)
-    env = {"ESCAPE_HOME": str(home), "ESCAPE_PROJECT": str(project), "ESCAPE_TCP_PORT": str(nets.tcp.getsockname()[1]),
-           "ESCAPE_UDP_PORT": str(nets.udp.getsockname()[1]), "ESCAPE_UNIX_SOCKET": nets.unix_path,
-           "ESCAPE_VICTIM_PID": str(victim.pid), "ESCAPE_TAG": tag, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    env = {"TRITONIZE_ESCAPE_HOME": str(home), "TRITONIZE_ESCAPE_PROJECT": str(project), "TRITONIZE_ESCAPE_TCP_PORT": str(nets.tcp.getsockname()[1]),
+           "TRITONIZE_ESCAPE_UDP_PORT": str(nets.udp.getsockname()[1]), "TRITONIZE_ESCAPE_UNIX_SOCKET": nets.unix_path,
+           "TRITONIZE_ESCAPE_VICTIM_PID": str(victim.pid), "TRITONIZE_ESCAPE_TAG": tag, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     # The runtime boundary is under test, not the static rules (see the module docstring).
@@ -209,6 +209,31 @@ def test_signal_parent_and_bystander(world):
     assert_escaped(verify(world, "escape_signal_parent.py", False), "signalled")
     assert world["signals"] == [signal.SIGUSR1]
     assert world["victim"].wait(10) == -signal.SIGUSR1
+
+
+def _open_files_limit(pid: int) -> str:
+    return next(ln for ln in Path(f"/proc/{pid}/limits").read_text().splitlines() if ln.startswith("Max open files"))
+
+
+@needs_landlock
+@pytest.mark.timeout(600)
+def test_prlimit_and_renice_of_other_processes(world):
+    """Red team 8: prlimit(pid, RLIMIT_CPU, (1, 1)) killed a process outside the sandbox (and the zygote)."""
+    victim = world["victim"].pid
+    before, nice = _open_files_limit(victim), os.getpriority(os.PRIO_PROCESS, victim)
+    assert_held(verify(world, "escape_prlimit_bystander.py", True), world)
+    assert _open_files_limit(victim) == before and os.getpriority(os.PRIO_PROCESS, victim) == nice
+    assert world["victim"].poll() is None
+    assert_escaped(verify(world, "escape_prlimit_bystander.py", False), "prlimit")
+    assert " 63 " in _open_files_limit(victim)
+
+
+@needs_landlock
+@pytest.mark.timeout(600)
+def test_no_device_nodes_in_the_scratch_folder(world):
+    assert_held(verify(world, "escape_mknod_device.py", True), world)
+    if os.geteuid() == 0:  # making a device node needs CAP_MKNOD anyway
+        assert_escaped(verify(world, "escape_mknod_device.py", False), "opened device node")
 
 
 @needs_landlock
@@ -324,6 +349,14 @@ attempt("connect_unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM
 attempt("sendto_unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", sys.argv[5]))
 attempt("socketpair", lambda: socket.socketpair())
 attempt("setsid", lambda: os.setsid())
+import resource, stat
+attempt("prlimit_parent", lambda: resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE))
+attempt("prlimit_self", lambda: resource.prlimit(0, resource.RLIMIT_NOFILE))
+attempt("getrlimit_self", lambda: resource.getrlimit(resource.RLIMIT_NOFILE))
+attempt("setpriority_parent", lambda: os.setpriority(os.PRIO_PROCESS, os.getppid(), 0))
+attempt("setpriority_self", lambda: os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0)))
+attempt("mknod_home", lambda: os.mknod(os.path.join(home, "kmsg"), stat.S_IFCHR | 0o600, os.makedev(1, 11)))
+attempt("mkfifo_home", lambda: os.mkfifo(os.path.join(home, "fifo")))
 libc = ctypes.CDLL(None, use_errno=True)
 def unshare_user():
     if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
@@ -391,8 +424,14 @@ def test_boundary_probe(tmp_path):
     assert res["read_proc_parent"] == "EACCES"
     assert res["kill_parent_0"] == "EPERM" and res["kill_all_0"] == "EPERM"
     assert res["write_proc_self_mem"] == "EACCES"
-    for k in ("socket_inet", "connect_unix", "sendto_unix", "setsid", "unshare_user", "ptrace_from_child"):
+    for k in ("socket_inet", "connect_unix", "sendto_unix", "setsid", "unshare_user", "ptrace_from_child",
+              "prlimit_parent", "setpriority_parent"):
         assert res[k] == "EPERM", (k, res[k])
+    # Own limits and priority stay usable (glibc's getrlimit is prlimit64 with pid 0); no device
+    # nodes in the scratch folder (Landlock; as root this was /dev/kmsg, red team 8); FIFOs are fine.
+    assert res["prlimit_self"] == res["getrlimit_self"] == res["setpriority_self"] == "ok", res
+    assert res["mknod_home"] in ("EACCES", "EPERM") and not (home / "kmsg").exists()
+    assert res["mkfifo_home"] == "ok"
     assert res["socketpair"] == "ok" and res["socket_unix"] == "ok"
     listener.settimeout(0.1)
     with pytest.raises(OSError):

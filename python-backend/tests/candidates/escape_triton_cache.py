@@ -1,13 +1,13 @@
 # ESCAPE: plants a file in every Triton cache it can reach (its own, the verifier's trusted driver-stub cache, the user's ~/.triton), and fails if a planted file from an earlier run is visible.
 # Otherwise a correct vector add. Problem: vector_add.py. Expected: correct inside the sandbox (every
 # attempt fails); with TRITONIZE_NO_SANDBOX=1, runtime_error "ESCAPED: ..." (the control run that
-# shows the attempt is real). Targets come from ESCAPE_* variables set by tests/test_sandbox.py.
+# shows the attempt is real). Targets come from TRITONIZE_ESCAPE_* variables set by tests/test_sandbox.py.
 import os
 
 
 def _caches():
     return [os.environ.get("TRITON_CACHE_DIR", ""), os.environ.get("TRITONIZE_TRUSTED_TRITON_CACHE", ""),
-            os.path.join(os.environ["ESCAPE_HOME"], ".triton", "cache")]
+            os.path.join(os.environ["TRITONIZE_ESCAPE_HOME"], ".triton", "cache")]
 
 
 _done = []
@@ -18,7 +18,7 @@ def attack():
         return []
     _done.append(1)
     out = []
-    tag = "poison-" + os.environ["ESCAPE_TAG"]
+    tag = "poison-" + os.environ["TRITONIZE_ESCAPE_TAG"]
     for cache in _caches():
         if cache and os.path.exists(os.path.join(cache, tag)):
             out.append(f"saw an earlier candidate's {tag} in {cache}")

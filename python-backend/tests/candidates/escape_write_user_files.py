@@ -1,15 +1,15 @@
-# ESCAPE: writes into the user's home ($ESCAPE_HOME, e.g. ~/.bashrc) and into the problem's project folder ($ESCAPE_PROJECT), and tries /tmp.
+# ESCAPE: writes into the user's home ($TRITONIZE_ESCAPE_HOME, e.g. ~/.bashrc) and into the problem's project folder ($TRITONIZE_ESCAPE_PROJECT), and tries /tmp.
 # Otherwise a correct vector add. Problem: vector_add.py. Expected: correct inside the sandbox (every
 # attempt fails); with TRITONIZE_NO_SANDBOX=1, runtime_error "ESCAPED: ..." (the control run that
-# shows the attempt is real). Targets come from ESCAPE_* variables set by tests/test_sandbox.py.
+# shows the attempt is real). Targets come from TRITONIZE_ESCAPE_* variables set by tests/test_sandbox.py.
 import os
 
 
 def attack():
     out = []
-    for target in (os.path.join(os.environ["ESCAPE_HOME"], ".bashrc"),
-                   os.path.join(os.environ["ESCAPE_PROJECT"], "model_code.py"),
-                   os.path.join("/tmp", "tritonize-escape-" + os.environ["ESCAPE_TAG"])):
+    for target in (os.path.join(os.environ["TRITONIZE_ESCAPE_HOME"], ".bashrc"),
+                   os.path.join(os.environ["TRITONIZE_ESCAPE_PROJECT"], "model_code.py"),
+                   os.path.join("/tmp", "tritonize-escape-" + os.environ["TRITONIZE_ESCAPE_TAG"])):
         try:
             with open(target, "a") as f:
                 f.write("echo pwned\n")

@@ -118,7 +118,13 @@ _DENY = ("connect", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_lo
          "init_module", "finit_module", "delete_module", "userfaultfd", "io_uring_setup", "io_uring_enter",
          "io_uring_register", "pidfd_getfd", "open_by_handle_at", "open_tree", "move_mount", "fsopen", "fsconfig",
          "fsmount", "fspick", "mount_setattr", "swapon", "swapoff", "reboot", "acct", "quotactl", "setsid",
-         "setpgid", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
+         "setpgid", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "process_madvise", "kcmp")
+# Calls that act on another process when their pid argument is not 0 (0 = the caller): denied then.
+# Landlock scopes signals and ptrace, not these: red team 8 killed a process outside the sandbox,
+# and the zygote with every worker it forked, with prlimit(pid, RLIMIT_CPU, (1, 1)); renicing,
+# rescheduling or migrating others' memory is the same kind of reach. (syscall, argument index)
+_SELF_ONLY = (("prlimit64", 0), ("setpriority", 1), ("sched_setparam", 0), ("sched_setscheduler", 0),
+              ("sched_setattr", 0), ("ioprio_set", 1), ("migrate_pages", 0), ("move_pages", 0))
 # Numbers from the kernel headers (asm/unistd_64.h; asm-generic/unistd.h for aarch64).
 _NR = {
     "x86_64": dict(socket=41, connect=42, sendto=44, ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246,
@@ -128,7 +134,9 @@ _NR = {
                    pidfd_getfd=438, open_by_handle_at=304, open_tree=428, move_mount=429, fsopen=430, fsconfig=431,
                    fsmount=432, fspick=433, mount_setattr=442, swapon=167, swapoff=168, reboot=169, acct=163,
                    quotactl=179, setsid=112, setpgid=109, pidfd_send_signal=424, rt_sigqueueinfo=129,
-                   rt_tgsigqueueinfo=297, kill=62, tkill=200, tgkill=234),
+                   rt_tgsigqueueinfo=297, kill=62, tkill=200, tgkill=234, prlimit64=302, setpriority=141,
+                   sched_setparam=142, sched_setscheduler=144, sched_setattr=314, ioprio_set=251, migrate_pages=256,
+                   move_pages=279, process_madvise=440, kcmp=312),
     "aarch64": dict(socket=198, connect=203, sendto=206, ptrace=117, process_vm_readv=270, process_vm_writev=271, kexec_load=104,
                     kexec_file_load=294, mount=40, umount2=39, pivot_root=41, chroot=51, bpf=280, unshare=97,
                     setns=268, keyctl=219, add_key=217, request_key=218, init_module=105, finit_module=273,
@@ -136,11 +144,14 @@ _NR = {
                     pidfd_getfd=438, open_by_handle_at=265, open_tree=428, move_mount=429, fsopen=430, fsconfig=431,
                     fsmount=432, fspick=433, mount_setattr=442, swapon=224, swapoff=225, reboot=142, acct=89,
                     quotactl=60, setsid=157, setpgid=154, pidfd_send_signal=424, rt_sigqueueinfo=138,
-                    rt_tgsigqueueinfo=240, kill=129, tkill=130, tgkill=131),
+                    rt_tgsigqueueinfo=240, kill=129, tkill=130, tgkill=131, prlimit64=261, setpriority=140,
+                    sched_setparam=118, sched_setscheduler=119, sched_setattr=274, ioprio_set=30, migrate_pages=238,
+                    move_pages=239, process_madvise=440, kcmp=272),
 }
 _LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
 _RET_ALLOW, _RET_EPERM = 0x7FFF0000, 0x00050000 | errno.EPERM
 _OFF_NR, _OFF_ARCH, _OFF_ARG0, _OFF_ARG4 = 0, 4, 16, 48  # struct seccomp_data; low 32 bits of each arg
+# (pid_t is 32 bits: the kernel reads the low word)
 _AF_UNIX = 1
 
 
@@ -179,6 +190,12 @@ def seccomp_program(machine: str, protect_pids: list[int]) -> bytes:
     emit(_LD_W_ABS, k=_OFF_ARG4 + 4)
     deny_idx.append(emit(_JEQ_K, 0, 255, 0))
     emit(_LD_W_ABS, k=_OFF_NR)
+    # Self-only calls: if nr == sc, load the pid argument; not 0 -> deny; reload nr.
+    for sc, arg in _SELF_ONLY:
+        emit(_JEQ_K, 0, 3, nr[sc])
+        emit(_LD_W_ABS, k=_OFF_ARG0 + 8 * arg)
+        deny_idx.append(emit(_JEQ_K, 0, 255, 0))
+        emit(_LD_W_ABS, k=_OFF_NR)
     # Signals: each block loads arg0 (kill: pid; tkill/tgkill: tid/tgid) and compares.
     targets = [0xFFFFFFFF]  # kill(-1, ...) = every process the user owns
     for pid in protect_pids:
@@ -375,7 +392,8 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
             seccomp_ok = True
         except (OSError, ValueError) as exc:
             seccomp_why = str(exc)
-    prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, sendto() with an address, ptrace, process_vm_*, mount, bpf, "
+    prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, sendto() with an address, ptrace, process_vm_*, "
+                             "prlimit/setpriority/sched_set*/ioprio_set/migrate_pages on other processes, mount, bpf, "
                              "kexec, io_uring, unshare/setns, setsid/setpgid, kill of the parent and kill(-1)"
                              if seccomp_ok else f"not enforced: {seccomp_why}")
     if landlock_ok and seccomp_ok:
@@ -458,7 +476,9 @@ def _landlock(abi: int, home: str, job_dir: str) -> None:
             _add(ruleset, nrs["add"], "/dev/shm", SHM_RIGHTS, handled_fs)
             # The driver may create its device nodes (nvidia-uvm, nvidia-caps) on first use.
             _add(ruleset, nrs["add"], "/dev", FS_MAKE_CHAR | FS_MAKE_DIR, handled_fs)
-        if not _add(ruleset, nrs["add"], home, handled_fs & ~FS_EXECUTE, handled_fs):
+        # No device nodes in the scratch folder: a root worker (the GPU boxes run as root) made and
+        # opened /dev/kmsg, kvm and a block device there (red team 8).
+        if not _add(ruleset, nrs["add"], home, handled_fs & ~(FS_EXECUTE | FS_MAKE_CHAR | FS_MAKE_BLOCK), handled_fs):
             raise OSError(errno.ENOENT, f"scratch folder {home} is missing")
         _syscall(nrs["restrict"], ctypes.c_int(ruleset), ctypes.c_uint32(0))
     finally:
