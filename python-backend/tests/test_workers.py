@@ -172,3 +172,19 @@ def test_fork_exec_raises_an_audit_event_outside_popen():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(BACKEND)})
     assert out.stdout.strip() == "['subprocess.Popen'] ['_posixsubprocess.fork_exec'] True", (out.stdout, out.stderr[-2000:])
+
+
+def test_worker_environment_is_an_allowlist(monkeypatch):
+    """Red team 8 read DATABASE_URL, GH_PAT, AUTH_HEADER and NPM_AUTH in a worker: only what the
+    libraries read goes through, and never a secret-looking name even under an allowed prefix."""
+    from tritonize.judge.process import worker_env
+
+    for k in ("DATABASE_URL", "GH_PAT", "AUTH_HEADER", "NPM_AUTH", "AWS_SESSION", "OPENAI_BASE_URL"):
+        monkeypatch.setenv(k, "canary")
+    monkeypatch.setenv("TORCH_API_KEY", "canary")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    env = worker_env("cpu")
+    assert "canary" not in env.values(), {k: v for k, v in env.items() if v == "canary"}
+    assert env["CUDA_VISIBLE_DEVICES"] == "0" and env["OMP_NUM_THREADS"] == "2" and env["PATH"]
+    assert env["TRITON_INTERPRET"] == "1" and env["PYTHONPATH"]

@@ -67,11 +67,28 @@ def _init_cuda_here() -> None:
         pass
 
 
+# What a worker's environment may carry, by name or prefix: what Python, torch, Triton, the CUDA
+# driver, the C compiler and the math libraries read. An allowlist, not a list of secret-looking
+# names: red team 8 read DATABASE_URL, GH_PAT, AUTH_HEADER and NPM_AUTH from a worker (a candidate
+# can put anything it reads into its error message, which reaches the report and the LLM).
+_ENV_NAMES = frozenset({"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "USER", "LOGNAME", "LD_LIBRARY_PATH",
+                        "VIRTUAL_ENV", "CONDA_PREFIX", "CC", "CXX", "CUDA_HOME", "CUDA_PATH", "PYTHONPATH",
+                        "PYTHONHASHSEED", "PYTHONUNBUFFERED", "PYTHONNOUSERSITE", "PYTHONWARNINGS", "PYTHONIOENCODING",
+                        "PYTHONUTF8", "PYTHONSAFEPATH"})
+_ENV_PREFIXES = ("LC_", "CUDA_", "NVIDIA_", "CUBLAS", "CUDNN_", "NCCL_", "NVSHMEM_", "TORCH_", "TORCHINDUCTOR_",
+                 "PYTORCH_", "TRITON_", "TRITONIZE_", "OMP_", "MKL_", "KMP_", "GOMP_", "OPENBLAS_", "ATEN_", "PTXAS_",
+                 "HIP_", "ROCM_", "HSA_")
+
+
+def _passes(name: str) -> bool:
+    return ((name in _ENV_NAMES or name.startswith(_ENV_PREFIXES)) and name not in _FOREIGN_DIRS
+            and not any(w in name.upper() for w in _SECRET_WORDS))
+
+
 def worker_env(device: str) -> dict[str, str]:
-    """The worker's environment: no secrets (a candidate could read them), the backend importable,
-    and Triton's interpreter on for CPU runs."""
-    env = {k: v for k, v in os.environ.items()
-           if not any(w in k.upper() for w in _SECRET_WORDS) and k not in _FOREIGN_DIRS}
+    """The worker's environment: only what the libraries read (_ENV_NAMES/_ENV_PREFIXES, never a
+    secret-looking name), the backend importable, and Triton's interpreter on for CPU runs."""
+    env = {k: v for k, v in os.environ.items() if _passes(k)}
     env["PYTHONPATH"] = BACKEND_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["TRITONIZE_DEVICE"] = device
     env["PYTHONUNBUFFERED"] = "1"
