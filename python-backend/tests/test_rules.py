@@ -182,6 +182,17 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # they truly fail; without it they are correct (test_tma_descriptor_outputs_count_as_kernel_writes).
     ("legit_tma_descriptor_pipeline.py", "relu_x2_aligned.py", ("rejected",), rule("shape_specialization")),
     ("legit_tma_descriptor_store.py", "relu_x2_aligned.py", ("rejected",), rule("shape_specialization")),
+    # 7. found by the session-8 red team (judged correct, or an honest kernel rejected, before)
+    ("cheat_scalar_param_hardcoded.py", "scalar_param_tanh.py", ("incorrect",),
+     lambda rep, cand: "trial perturbed-params" in rep["summary"] or pytest.fail(rep["summary"])),
+    ("cheat_batchnorm_ignores_running_stats.py", "batchnorm_eval.py", ("incorrect",),
+     lambda rep, cand: ("trial perturbed-params" in rep["summary"] and "running_" in rep["summary"]) or pytest.fail(rep["summary"])),
+    ("cheat_host_apply_.py", "tanh_x2.py", ("rejected",), rule("host_compute")),
+    ("cheat_host_map_.py", "tanh_x2.py", ("rejected",), rule("host_compute")),
+    ("cheat_interpreter_builder_patch.py", "tanh_x2.py", ("rejected", "runtime_error"),
+     lambda rep, cand: rep["verdict"] == "runtime_error" or rule("monkeypatch")(rep, cand)),
+    ("cheat_thread_start_new.py", "relu_small_rt8.py", ("rejected",), rule("threads")),
+    ("legit_arange_index_table.py", "flip_rows.py", ("correct",), correct),
 ]
 
 

@@ -36,6 +36,7 @@ _ALLOC_AND_VIEW = frozenset({
     "unbind", "alias", "detach", "lift_fresh", "view_as", "expand_as", "flatten", "unflatten", "movedim",
     "resize_", "set_", "_local_scalar_dense", "sym_size", "sym_stride", "sym_numel", "sym_storage_offset",
     "is_contiguous", "contiguous", "record_stream", "dim", "size", "stride", "numel", "_to_copy_meta",
+    "arange",  # an index table (red team 8: rejected as pytorch_fallback); it reads no tensor
 })
 # Composite or bookkeeping ops the profiler names but the dispatch recorder sees decomposed.
 _WITNESS_NEUTRAL = frozenset({"item", "type_as", "is_same_size", "resolve_conj", "resolve_neg", "result_type", "is_nonzero",
@@ -448,9 +449,12 @@ def _called_by_candidate() -> int:
     return 0
 
 
-def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] | None = None) -> None:
+def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] | None = None,
+                    refuse: bool = False) -> None:
     """Replace owner.name by a wrapper that records a candidate's direct call as evidence (rule)
-    and then behaves exactly like the original. `when(*args)`: only calls it accepts count."""
+    and then behaves exactly like the original. `when(*args)`: only calls it accepts count.
+    `refuse`: the call is refused whenever the candidate makes it (import and __init__ included),
+    recorded like the audit guard's refusals."""
     original = getattr(owner, name, None)
     if original is None or getattr(original, "_tritonize_wrapped", False):
         return
@@ -458,7 +462,11 @@ def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] 
     def wrapper(*args, **kwargs):
         line = _called_by_candidate()
         if line and (when is None or when(*args)):
-            sys.audit("tritonize.evidence", "call", rule, f"{getattr(owner, '__name__', owner)}.{name}", line)
+            what = f"{getattr(owner, '__name__', owner)}.{name}"
+            if refuse:
+                sys.audit("tritonize.evidence", "blocked", rule, what, line)
+                raise PermissionError(f"tritonize: {what} is not allowed in a kernel candidate (rule {rule})")
+            sys.audit("tritonize.evidence", "call", rule, what, line)
         return original(*args, **kwargs)
 
     wrapper.__name__, wrapper.__doc__ = name, getattr(original, "__doc__", None)
@@ -472,9 +480,12 @@ def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] 
 
 # Ways to the input's values on the host that no aten op shows (red team: SiLU computed in Python
 # from storage().tolist(), torch.save bytes, np.from_dlpack, then copied out by a Triton kernel).
+# apply_/map_/map2_ run a Python function per element and record no aten op (red team 8 computed
+# the answer with them, then copied it with a Triton kernel); from_file maps a file a candidate can
+# rewrite with plain file I/O between launches.
 HOST_TENSOR_METHODS = ("numpy", "__array__", "tolist", "storage", "untyped_storage", "_typed_storage", "__dlpack__",
-                       "__reduce_ex__")
-HOST_TORCH_FUNCTIONS = ("from_numpy", "frombuffer", "as_tensor", "save")
+                       "__reduce_ex__", "apply_", "map_", "map2_")
+HOST_TORCH_FUNCTIONS = ("from_numpy", "frombuffer", "as_tensor", "save", "from_file")
 # One element to a Python number: fine for a scalar parameter, a host read for an element of a
 # larger tensor (red team: `for v in row: acc += float(v)`, then a Triton copy of the result).
 HOST_SCALAR_METHODS = ("item", "__float__", "__int__", "__index__", "__complex__")
@@ -515,10 +526,15 @@ def _install_reporting_wrappers() -> None:
         _wrap_reporting(torch._C, name, "dispatch_disabled")
     import _thread
 
-    _wrap_reporting(threading.Thread, "start", "threads")
-    _wrap_reporting(_thread, "start_new_thread", "threads")
+    # Refused at any time, not only recorded during forward: Python 3.11/3.12 raise no audit event
+    # for _thread.start_new_thread (the guard's entry fires from 3.13 on), and a thread started at
+    # import through the old alias `_thread.start_new` ran all through the trials (red team 8).
+    _wrap_reporting(threading.Thread, "start", "threads", refuse=True)
+    _wrap_reporting(_thread, "start_new_thread", "threads", refuse=True)
+    if hasattr(_thread, "start_new"):  # the old alias: a separate name for the same builtin
+        _wrap_reporting(_thread, "start_new", "threads", refuse=True)
     if hasattr(threading, "_start_new_thread"):
-        _wrap_reporting(threading, "_start_new_thread", "threads")
+        _wrap_reporting(threading, "_start_new_thread", "threads", refuse=True)
     for name in ("_fork", "fork", "wait"):
         _wrap_reporting(torch.jit, name, "threads")
 
@@ -746,6 +762,18 @@ def _critical() -> dict[str, Callable[[], Any]]:
 
     attr("torch.utils.dlpack.to_dlpack", dlpack, "to_dlpack")
     attr("threading.Thread.start", threading.Thread, "start")
+    import _thread
+
+    for n in ("start_new_thread", "start_new"):
+        attr(f"_thread.{n}", _thread, n)
+    try:  # the interpreter's ops: patching InterpreterBuilder.create_exp made tl.exp compute tanh*2 (red team 8)
+        from triton.runtime.interpreter import InterpreterBuilder
+
+        for n, v in list(vars(InterpreterBuilder).items()):
+            if callable(v):
+                attr(f"InterpreterBuilder.{n}", InterpreterBuilder, n)
+    except ImportError:
+        pass
     return getters
 
 

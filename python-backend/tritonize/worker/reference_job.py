@@ -413,20 +413,28 @@ class _Server:
         """Model with every parameter that is constant at init (LayerNorm's weight 1 and bias 0, a
         zero bias) set to random values: a kernel that ignores one is right on every other trial
         (red team 7). A string says why there is no such trial."""
-        consts = [n for n, p in self.model.named_parameters()
-                  if p.is_floating_point() and p.numel() > 1 and bool((p == p.reshape(-1)[0]).all())]
+        # Parameters and persistent buffers (a checkpoint carries both: BatchNorm's running_mean 0 and
+        # running_var 1, a one-element scale parameter; red team 8 ignored each and passed). Buffers
+        # only when constant: a causal mask is a structure kernels may rely on, not a weight.
+        state = self.model.state_dict()
+        consts = [n for n, p in state.items()
+                  if p.is_floating_point() and p.numel() >= 1 and bool((p == p.reshape(-1)[0]).all())]
         if not consts:
-            return "no parameter of Model is constant at init"
-        size = sum(p.numel() * p.element_size() for p in self.model.parameters())
+            return "no parameter or buffer of Model is constant at init"
+        size = sum(p.numel() * p.element_size() for p in state.values())
         if size > _PERTURB_MAX_BYTES:  # a copy of the model (and its float64 twin) would not be small
-            return f"Model's parameters take {size / 2**20:.0f} MB"
+            return f"Model's parameters and buffers take {size / 2**20:.0f} MB"
         vmodel = copy.deepcopy(self.model)
         g = torch.Generator().manual_seed(self.seed + 60)
         with torch.no_grad():
-            for name, p in vmodel.named_parameters():
+            for name, p in vmodel.state_dict(keep_vars=True).items():
                 if name in consts:
                     c = float(p.reshape(-1)[0])
-                    p.copy_((c + 0.5 * max(abs(c), 1.0) * torch.randn(p.shape, generator=g, dtype=torch.float64)).to(p.dtype))
+                    z = torch.randn(p.shape, generator=g, dtype=torch.float64)
+                    # A sign it had stays (a variance, an eps, a temperature stays positive): the
+                    # reference must still be defined at the new values.
+                    new = c * torch.exp(0.5 * z) if c != 0.0 else 0.5 * z
+                    p.copy_(new.to(p.dtype))
         runner = _Runner(vmodel, self.device)
         inputs = _gen_inputs(self.mod, self.seed + 60, self.device)
         return {"constant_at_init": consts}, self.init, vmodel, runner, inputs, runner.run(inputs)
