@@ -193,6 +193,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("monkeypatch")(rep, cand)),
     ("cheat_thread_start_new.py", "relu_small_rt8.py", ("rejected",), rule("threads")),
     ("legit_arange_index_table.py", "flip_rows.py", ("correct",), correct),
+    ("cheat_from_file_init_channel.py", "tanh_x2.py", ("rejected",), rule("host_compute")),
+    ("cheat_device_print_capture.py", "c31_rt8_problem.py", ("rejected",), rule("kernel_host_code", "device_print")),
 ]
 
 

@@ -510,7 +510,9 @@ def _install_reporting_wrappers() -> None:
     for name in HOST_SCALAR_METHODS:
         _wrap_reporting(torch.Tensor, name, "host_compute", when=_element_of_larger)
     for name in HOST_TORCH_FUNCTIONS:
-        _wrap_reporting(torch, name, "host_compute")
+        # from_file at any time: a file-backed tensor made in __init__, rewritten with plain file
+        # I/O during forward, passed 2 of 3 runs (red team 8).
+        _wrap_reporting(torch, name, "host_compute", refuse=name == "from_file")
     import torch.utils.dlpack as dlpack
 
     _wrap_reporting(dlpack, "to_dlpack", "host_compute")
