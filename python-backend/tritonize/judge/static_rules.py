@@ -657,7 +657,7 @@ def _rule_precision(m: _Module, problem_dtype: str | None) -> list[dict]:
                                      "tl.dot on float32 inputs defaults to TF32 on NVIDIA GPUs (10-bit mantissa), "
                                      "which fails a strict float32 check on the GPU even though it passes in the "
                                      "CPU interpreter; pass input_precision=\"ieee\" (or cast deliberately)",
-                                     severity="info"))
+                                     severity="warning"))  # red team 8: an info note went unseen
             elif full in ("torch.autocast", "torch.cuda.amp.autocast", "torch.amp.autocast", "torch.cpu.amp.autocast"):
                 warn(node, f"`{_src(node)}` runs ops in reduced precision")
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
