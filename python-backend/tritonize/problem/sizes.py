@@ -218,6 +218,13 @@ def shape_variation(source: str, *, batch_only: bool = False) -> SizeRewrite:
 # (row-wise kernels launch one per row) plus a per-element and a per-flop cost. The estimate only
 # needs to be right within a few x: the verifier's 60 s timeout leaves ~10x margin at 1 s.
 SECONDS_PER_ROW = 0.01
+# A full-extent trial keeps one size whole and the others at the floor: many narrow programs, each
+# far cheaper than SECONDS_PER_ROW assumes (softmax_correct at 4096 x 5 in the interpreter: 1.6 ms a
+# row on the 2-core box under load, session 8). With the 4x budget and 0.01 s a row, a 4096-row
+# extent was cut to 256 rows, so a grid capped at 1024 rows passed (red team 8); with these two a
+# 4096-row extent is kept whole (about 8 s).
+EXTENT_SECONDS_PER_ROW = 0.002
+EXTENT_BUDGET = 10.0  # x size_target_s, for the estimate of one full-extent trial
 ELEMENTS_PER_S = 2.0e6
 FLOPS_PER_S = 5.0e7
 
@@ -299,7 +306,7 @@ def _tensors(xs: Any) -> list[Any]:
     return []
 
 
-def _estimate(source: str, tag: str) -> tuple[float, int, float]:
+def _estimate(source: str, tag: str, per_row: float = SECONDS_PER_ROW) -> tuple[float, int, float]:
     """(estimated interpreter seconds, elements, flops) from a meta-device run: nothing allocated."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
@@ -322,7 +329,7 @@ def _estimate(source: str, tag: str) -> tuple[float, int, float]:
         except Exception:
             elements *= 2  # no meta forward: assume an output as large as the inputs
     rows = max([t.numel() // t.shape[-1] for t in _tensors(inputs) + _tensors(out) if t.dim() >= 2 and t.shape[-1]] or [1])
-    return rows * SECONDS_PER_ROW + elements / ELEMENTS_PER_S + flops / FLOPS_PER_S, elements, flops
+    return rows * per_row + elements / ELEMENTS_PER_S + flops / FLOPS_PER_S, elements, flops
 
 
 def _validate(source: str) -> tuple[bool, str, float]:
@@ -427,10 +434,10 @@ def _full_extent(source: str, subset: list[_Site], mapping: dict[int, int], big:
         while kept > mapping[big]:
             m = {**others, **({} if kept == big else {big: kept})}
             try:
-                est = _estimate(apply(source, subset, m).source, "extent")[0]
+                est = _estimate(apply(source, subset, m).source, "extent", EXTENT_SECONDS_PER_ROW)[0]
             except Exception:
                 break
-            if est <= target * 4:
+            if est <= target * EXTENT_BUDGET:
                 rw = apply(source, subset, m)
                 ok, _err, secs = _validate(rw.source)
                 if ok and secs <= target * 4:
