@@ -87,6 +87,10 @@ async function ensureApiKey(ctx: Ctx): Promise<string> {
  * user spends time on the problem. Interactive: Retry / Open Settings / Set API key until it passes
  * or the user gives up (undefined). Not interactive: a UserError with those actions.
  */
+/** Endpoint + model pairs the user chose to use although the endpoint does not list the model:
+ * not asked again in this window (the try-out was asked on every run). */
+const modelsContinued = new Set<string>();
+
 async function checkLlm(ctx: Ctx, settings: Settings, interactive: boolean): Promise<string | undefined> {
   for (;;) {
     const apiKey = await ensureApiKey(ctx);
@@ -96,15 +100,29 @@ async function checkLlm(ctx: Ctx, settings: Settings, interactive: boolean): Pro
       { location: vscode.ProgressLocation.Window, title: 'Tritonize: checking the LLM endpoint' },
       () => checkEndpoint(cfg, { timeoutMs: 8_000 }))).finally(() => ctx.status.setActivity(undefined));
     const problem = endpointProblem(check, cfg);
+    const listed = check.ok && check.models?.length && !check.models.includes(cfg.model) ? check.models : null;
+    const seen = `${cfg.baseURL}\u0000${cfg.model}`;
+    if (problem && listed && modelsContinued.has(seen)) return apiKey; // asked once this session: "Continue anyway"
     if (!problem) {
       ctx.log.info(`LLM endpoint ${cfg.baseURL} answered in ${check.ms} ms${check.ok && check.models ? ` (${check.models.length} model(s) listed)` : ''}`);
       return apiKey;
     }
     ctx.log.warn(`LLM endpoint check failed after ${check.ms} ms: ${problem.message}`);
     if (!interactive) throw new UserError(problem.message, problem.actions.filter((a) => a !== 'Continue anyway'), 'llm-check');
-    const pick = await vscode.window.showErrorMessage(`Tritonize: ${problem.message}`, ...problem.actions);
+    // A listed model can be taken in one click (the try-out's endpoint listed exactly one).
+    const use = listed ? `Use "${listed[0]}"` : null;
+    const pick = await vscode.window.showErrorMessage(`Tritonize: ${problem.message}`, ...(use ? [use] : []), ...problem.actions);
     if (pick === 'Retry') continue;
-    if (pick === 'Continue anyway') return apiKey;
+    if (use && pick === use) {
+      await vscode.workspace.getConfiguration('tritonize.llm').update('model', listed![0], vscode.ConfigurationTarget.Workspace);
+      ctx.log.info(`tritonize.llm.model set to "${listed![0]}" (workspace), as listed by ${cfg.baseURL}`);
+      settings = { ...settings, llm: { ...settings.llm, model: listed![0] } };
+      continue;
+    }
+    if (pick === 'Continue anyway') {
+      if (listed) modelsContinued.add(seen);
+      return apiKey;
+    }
     if (pick === 'Set API key') {
       if (await ctx.apiKey.prompt()) continue;
       return undefined;
@@ -131,13 +149,14 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const selectedText = doc.getText(selection);
   if (!selectedText.trim()) throw new UserError('Select the PyTorch code (an expression or a few statements) first.');
   const root = workspaceRoot(doc);
-  const settings = readSettings(doc.uri);
+  let settings = readSettings(doc.uri);
 
   // 1. The LLM endpoint first (seconds): a closed port or a bad key is found before the file is
   // run to record shapes (8.5 s in the new-user try-out) and before the user reviews the problem.
   const confirm = opts.confirmProblem ?? settings.generate.confirmProblem;
   const apiKey = await checkLlm(ctx, settings, confirm);
   if (!apiKey) return undefined;
+  settings = readSettings(doc.uri); // the check may have set tritonize.llm.model ("Use ...")
 
   // 2. The problem, written where the run lives so the server (and the user) can open it.
   const backend = await ctx.backend();
