@@ -141,3 +141,16 @@ def test_full_extent_with_one_shared_size_is_a_larger_trial_or_none():
     rw = reduce_for_cpu(src, 1.0, timeout=600)
     assert rw.changes["N"][1] < 4096
     assert all(rw.changes["N"][1] < e.changes["N"][1] < 4096 for e in rw.extents) and len(rw.extents) <= 1
+
+
+def test_sizes_written_as_expressions_are_sizes():
+    """Red team 8: `dim = 2 ** 10`, `n = 64 * 64` were not sizes: no reduction and no shape
+    variation, so a kernel hard-coding the shape passed. The whole expression is rewritten."""
+    from tritonize.problem.sizes import scan, shape_variation
+
+    src = ("import torch\nB = 2 ** 10\nD = 64 * 64\nS = 1 << 12\nK = (2 **\n  10)\n\n\n"
+           "def get_inputs():\n    return [torch.randn(B, D), torch.randn(S, K)]\n\n\ndef get_init_inputs():\n    return []\n")
+    assert {(s.key, s.value) for s in scan(src)} == {("B", 1024), ("D", 4096), ("S", 4096)}  # K spans two lines
+    rw = shape_variation(src)
+    assert rw.changes["B"] == (1024, 511) and rw.changes["D"][0] == 4096 and "B = 511\n" in rw.source
+    compile(rw.source, "p.py", "exec")

@@ -81,7 +81,7 @@ def scan(source: str) -> list[_Site]:
     funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in ("get_inputs", "get_init_inputs")]
     # Module-level assignments: name -> (value node, constant node if a plain int).
     assigns: dict[str, list[ast.AST]] = {}
-    consts: dict[str, list[ast.Constant]] = {}
+    consts: dict[str, list[tuple[ast.AST, int]]] = {}
     for node in tree.body:
         pairs: list[tuple[ast.AST, ast.AST]] = []
         if isinstance(node, ast.Assign):
@@ -95,8 +95,9 @@ def scan(source: str) -> list[_Site]:
         for target, value in pairs:
             if isinstance(target, ast.Name):
                 assigns.setdefault(target.id, []).append(value)
-                if isinstance(value, ast.Constant) and type(value.value) is int:
-                    consts.setdefault(target.id, []).append(value)
+                folded = _int_expr(value)
+                if folded is not None:
+                    consts.setdefault(target.id, []).append((value, folded))
     # Constants the input functions read, directly or through module-level expressions.
     used: set[str] = set()
     todo = set().union(*(_names(f) for f in funcs)) if funcs else set()
@@ -114,12 +115,39 @@ def scan(source: str) -> list[_Site]:
             # A name assigned twice is ambiguous; rewriting only one assignment would lie.
             if len(assigns.get(name, [])) != 1:
                 continue
-            c = consts[name][0]
-            if c.value >= _MIN_SCALABLE:
-                sites.append(_Site(name, c.value, c, name in leading))
+            c, v = consts[name][0]
+            if v >= _MIN_SCALABLE:
+                sites.append(_Site(name, v, c, name in leading))
     for f in funcs:
         sites += _literal_sites(f)
     return sites
+
+
+_FOLD_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+             ast.FloorDiv: lambda a, b: a // b, ast.Pow: lambda a, b: a ** b, ast.LShift: lambda a, b: a << b}
+
+
+def _int_expr(node: ast.AST) -> int | None:
+    """The value of a module-level size written as an int literal or an expression of int literals
+    on one line (`2 ** 10`, `64 * 64`, `1 << 14`): red team 8 wrote sizes that way and the problem
+    was neither reduced nor shape-varied, so a kernel hard-coding the shape passed. The whole
+    expression is what gets rewritten."""
+    if getattr(node, "lineno", None) != getattr(node, "end_lineno", None):
+        return None
+
+    def ev(n: ast.AST) -> int | None:
+        if isinstance(n, ast.Constant) and type(n.value) is int:
+            return n.value
+        if isinstance(n, ast.BinOp) and type(n.op) in _FOLD_OPS:
+            a, b = ev(n.left), ev(n.right)
+            if a is None or b is None or (isinstance(n.op, (ast.Pow, ast.LShift)) and not 0 <= b <= 64) \
+                    or (isinstance(n.op, ast.FloorDiv) and b == 0):
+                return None
+            return _FOLD_OPS[type(n.op)](a, b)
+        return None
+
+    v = ev(node)
+    return v if v is not None and 0 <= v < 1 << 62 else None
 
 
 def _leading_names(funcs: list[ast.FunctionDef]) -> set[str]:
