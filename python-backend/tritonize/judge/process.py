@@ -74,7 +74,7 @@ def _init_cuda_here() -> None:
 _ENV_NAMES = frozenset({"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "USER", "LOGNAME", "LD_LIBRARY_PATH",
                         "VIRTUAL_ENV", "CONDA_PREFIX", "CC", "CXX", "CUDA_HOME", "CUDA_PATH", "PYTHONPATH",
                         "PYTHONHASHSEED", "PYTHONUNBUFFERED", "PYTHONNOUSERSITE", "PYTHONWARNINGS", "PYTHONIOENCODING",
-                        "PYTHONUTF8", "PYTHONSAFEPATH"})
+                        "PYTHONUTF8", "PYTHONSAFEPATH", "LIBRARY_PATH", "CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH"})
 _ENV_PREFIXES = ("LC_", "CUDA_", "NVIDIA_", "CUBLAS", "CUDNN_", "NCCL_", "NVSHMEM_", "TORCH_", "TORCHINDUCTOR_",
                  "PYTORCH_", "TRITON_", "TRITONIZE_", "OMP_", "MKL_", "KMP_", "GOMP_", "OPENBLAS_", "ATEN_", "PTXAS_",
                  "HIP_", "ROCM_", "HSA_")
