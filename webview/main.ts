@@ -372,7 +372,9 @@ function actionBar(run: Run, c: Candidate): HTMLElement {
     btn('LLM reply', 'act-reply', { type: 'openReply', ...ids }, { disabled: c.stage === 'generating', title: 'The model\'s whole reply, as it was sent' }),
     btn('Apply', 'act-apply', { type: 'apply', ...ids }, { primary: true, disabled: !correct, title: correct ? undefined : 'Only a correct candidate can be applied' }),
     btn('Re-verify', 'act-reverify', { type: 'reverify', ...ids }, { disabled: !finished || !c.path }),
-    btn('Benchmark again', 'act-bench', { type: 'benchmark', ...ids }, { disabled: !finished || !correct || !c.path }),
+    // On the CPU interpreter a benchmark measures nothing worth repeating (try-out, session 7).
+    run.device.interpreter ? null
+      : btn('Benchmark again', 'act-bench', { type: 'benchmark', ...ids }, { disabled: !finished || !correct || !c.path }),
   );
 }
 

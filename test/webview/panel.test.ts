@@ -214,6 +214,8 @@ describe('webview panel (Chromium)', function () {
       assert.doesNotMatch(text, /\d×/, `no speedup in ${sel} on a CPU-interpreter run`);
     }
     assert.equal(await page.$('tbody.baselines'), null);
+    assert.equal(await page.$('button[data-focus="act-bench"]'), null, 'no "Benchmark again" on the CPU interpreter');
+    assert.ok(await page.$('button[data-focus="act-reverify"]'));
     assert.match(await page.$eval('.charts-note', (el) => el.textContent!), /CPU interpreter — timings not meaningful/);
     for (const id of ['bars', 'turns', 'roof'])
       assert.equal(await page.$eval(`figure[data-chart="${id}"]`, (f) => (f as HTMLElement).hidden), true);
