@@ -554,7 +554,8 @@ def _read_after(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]
              and _inside(src, p, scope)]
     out: set[str] = set()
     for node in ast.walk(scope):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        # `del h` reads h too: it raises when h is unbound, so h must stay bound after the call.
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Load, ast.Del)):
             sp = src.span(node)
             if sp.start >= sel.span.end or any(_inside(src, node, lp) for lp in loops) and not (
                     sel.span.start <= sp.start < sel.span.end):
