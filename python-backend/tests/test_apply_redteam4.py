@@ -100,3 +100,187 @@ def test_module_level_loop_target_read_elsewhere_is_refused(tmp_path):
     text = text.replace("return i", "return 0")
     e, _ = extract(text, str(tmp_path / "p.py"), *lines_of(text, "for i in", 2), record_inputs=False)
     assert [o["target"] for o in e.outputs] == ["x"]
+
+
+# Call-time guards: the kernel is verified for the conditions of the recorded call; a later call under
+# other conditions must raise one clear line (the wrapper, the condition, the way out) instead of
+# computing something else.
+
+def apply_then_fail(tmp_path, text: str, first: str, count: int = 1, **kw) -> tuple[str, str]:
+    """Apply with a faithful candidate (the recorded call passes the check), run the edited program:
+    it must stop with one line; returns (stdout, that line)."""
+    path = tmp_path / "prog.py"
+    path.write_text(text)
+    e, src = extract(text, str(path), *lines_of(text, first, count))
+    res = apply_candidate(text, str(path), *lines_of(text, first, count), faithful(e.problem), extracted=(e, src), **kw)
+    path.write_text(res["text"])
+    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1"))
+    assert p.returncode != 0, p.stdout
+    return p.stdout, p.stderr.strip().splitlines()[-1]
+
+
+# b08: the first (recorded) call runs under no_grad; the training calls after it need autograd
+# through the kernel, which has none: training silently stopped updating self.bias.
+GRAD_LATER = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.up = nn.Linear(8, 16)
+            self.down = nn.Linear(16, 1)
+            self.bias = nn.Parameter(torch.zeros(16))
+
+        def forward(self, x):
+            h = self.up(x)
+            h = torch.tanh(h + self.bias)
+            return self.down(h)
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = MLP()
+        x = torch.randn(32, 8)
+        yt = torch.randn(32, 1)
+        with torch.no_grad():
+            print("sanity", round(m(x).sum().item(), 4))
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        for step in range(3):
+            opt.zero_grad()
+            loss = (m(x) - yt).pow(2).mean()
+            loss.backward()
+            opt.step()
+            print(step, round(loss.item(), 5), round(m.bias.abs().sum().item(), 5))
+    ''')
+
+
+def test_a_later_call_with_gradients_on_raises(tmp_path):
+    out, last = apply_then_fail(tmp_path, GRAD_LATER, "h = torch.tanh")
+    assert out == run_original(tmp_path, GRAD_LATER).split("\n")[0] + "\n"  # the no_grad call as before
+    assert last.startswith("RuntimeError: tritonize_mlp_forward_lines: gradients are on and h requires grad in this "
+                           "call"), last
+    assert "torch.no_grad()" in last and "undo the Apply" in last
+
+
+def test_inference_only_has_no_gradient_guard(tmp_path):
+    text = GRAD_LATER.replace("    with torch.no_grad():\n        print(\"sanity\"", "    if True:\n        print(\"sanity\"")
+    path = tmp_path / "prog.py"
+    path.write_text(text)
+    e, src = extract(text, str(path), *lines_of(text, "h = torch.tanh"))
+    res = apply_candidate(text, str(path), *lines_of(text, "h = torch.tanh"), faithful(e.problem), extracted=(e, src),
+                          inference_only=True)
+    assert "is_grad_enabled" not in res["text"]
+
+
+# b28b: a later call runs under autocast (x @ proj in bf16); the kernel computes in float32.
+AUTOCAST_LATER = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = nn.Parameter(torch.randn(8, 8) * 0.3)
+
+        def forward(self, x):
+            h = torch.tanh(x @ self.proj)
+            return h
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = Head()
+        x = torch.randn(4, 8)
+        with torch.no_grad():
+            print("fp32", m(x).dtype, round(m(x).sum().item(), 4))
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                y = m(x)
+            print("amp", y.dtype, round(y.float().sum().item(), 1))
+    ''')
+
+
+def test_a_later_call_under_autocast_raises(tmp_path):
+    out, last = apply_then_fail(tmp_path, AUTOCAST_LATER, "h = torch.tanh")
+    assert out == run_original(tmp_path, AUTOCAST_LATER).split("\n")[0] + "\n"
+    assert "tritonize_head_forward_lines: autocast is on for cpu in this call" in last, last
+    assert "outside torch.autocast" in last and "undo the Apply" in last
+
+
+# b37: the selection updates `a` in place and reads `b`; a later call passes one tensor for both.
+ALIAS_LATER = textwrap.dedent('''\
+    import torch
+
+
+    def residual(a, b):
+        a.mul_(0.5)
+        a.add_(b)
+
+
+    def whole(a, b):
+        a.mul_(0.5)
+        a.add_(b)
+        return a
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x, y = torch.randn(4, 8), torch.randn(4, 8)
+        with torch.no_grad():
+            residual(x, y)
+            print(round(x.sum().item(), 4))
+            whole(y, x)
+            print(round(y.sum().item(), 4))
+            residual(x, x)        # later calls: both arguments are one tensor
+            whole(x, x)
+            print(round(x.sum().item(), 4))
+    ''')
+
+
+@pytest.mark.parametrize("first,count,wrapper", [("a.mul_(0.5)", 2, "tritonize_residual_lines"),
+                                                 ("def whole", 4, "tritonize_whole")])
+def test_a_later_call_with_aliased_inputs_raises(tmp_path, first, count, wrapper):
+    out, last = apply_then_fail(tmp_path, ALIAS_LATER, first, count)
+    assert out == "\n".join(run_original(tmp_path, ALIAS_LATER).split("\n")[:2]) + "\n"
+    assert f"{wrapper}: a and b share memory in this call and the code updates an input in place" in last, last
+    assert "undo the Apply" in last
+
+
+def test_no_alias_guard_without_in_place_updates(tmp_path):
+    res = apply_and_run(tmp_path, DEL_AFTER, "h = F.gelu", 2, "same-file")[2]
+    assert "untyped_storage" not in res["text"] and "is_autocast_enabled" in res["text"]
+
+
+# b87: attn_mask is a tensor in the recorded call and None in a later one; the kernel died with an
+# AttributeError deep inside.
+NONE_LATER = textwrap.dedent('''\
+    import torch
+
+
+    def attend(q, k, v, attn_mask=None):
+        scores = (q @ k.transpose(-1, -2)) * 0.35
+        if attn_mask is not None:
+            scores = scores + attn_mask
+        probs = scores.softmax(-1)
+        return probs @ v
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        q, k, v = torch.randn(2, 4, 8), torch.randn(2, 4, 8), torch.randn(2, 4, 8)
+        mask = torch.zeros(4, 4).masked_fill(torch.ones(4, 4, dtype=torch.bool).triu(1), -1e4)
+        with torch.no_grad():
+            print("masked", round(attend(q, k, v, mask).sum().item(), 4))
+            print("unmasked", round(attend(q, k, v).sum().item(), 4))
+    ''')
+
+
+def test_a_later_call_with_none_for_a_recorded_tensor_raises(tmp_path):
+    out, last = apply_then_fail(tmp_path, NONE_LATER, "scores = (q @ k", 4)
+    assert out == run_original(tmp_path, NONE_LATER).split("\n")[0] + "\n"
+    assert "tritonize_attend_lines: attn_mask is None in this call, but the Triton kernel was applied for calls " \
+           "where attn_mask is a tensor" in last, last
+    assert "undo the Apply" in last
