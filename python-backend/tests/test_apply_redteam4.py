@@ -284,3 +284,51 @@ def test_a_later_call_with_none_for_a_recorded_tensor_raises(tmp_path):
     assert "tritonize_attend_lines: attn_mask is None in this call, but the Triton kernel was applied for calls " \
            "where attn_mask is a tensor" in last, last
     assert "undo the Apply" in last
+
+
+# b67: the recording run stops the program at the selection; the program had opened results.csv
+# with "w" before, so the recording left it truncated to its header.
+WRITES_FILE = textwrap.dedent('''\
+    import os
+    import torch
+
+
+    def step(x, w):
+        y = torch.relu(x @ w) * 0.5
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        w = torch.randn(8, 8)
+        with open("log.txt", "a") as log:
+            log.write("run\\n")
+        fd = os.open("raw.bin", os.O_WRONLY | os.O_TRUNC)
+        os.close(fd)
+        open("new.txt", "w").write("created by the run")
+        with open("results.csv", "w") as f:        # results of this run
+            f.write("step,value\\n")
+            for i in range(3):
+                f.write(f"{i},{step(torch.randn(4, 8), w).sum().item():.4f}\\n")
+        print(open("results.csv").read().count("\\n"))
+    ''')
+
+
+def test_the_recording_run_leaves_the_programs_files_as_they_were(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(WRITES_FILE)
+    files = {"results.csv": b"step,value\n0,1.0\n1,2.0\n2,3.0\n", "log.txt": b"earlier\n", "raw.bin": b"\x00\x01\x02"}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    os.chmod(tmp_path / "raw.bin", 0o640)
+    e, src = extract(WRITES_FILE, str(path), *lines_of(WRITES_FILE, "y = torch.relu"))
+    assert e.shapes == "recorded"
+    for name, data in files.items():
+        assert (tmp_path / name).read_bytes() == data, name
+    assert (os.stat(tmp_path / "raw.bin").st_mode & 0o777) == 0o640
+    assert not (tmp_path / "new.txt").exists()
+    # Apply records again (the applied code's check): the files are still the user's.
+    apply_candidate(WRITES_FILE, str(path), *lines_of(WRITES_FILE, "y = torch.relu"), faithful(e.problem),
+                    extracted=(e, src))
+    for name, data in files.items():
+        assert (tmp_path / name).read_bytes() == data, name
