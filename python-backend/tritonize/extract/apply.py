@@ -93,8 +93,77 @@ def _function_site(ext: Extraction, fn_node: ast.FunctionDef, src: SourceFile, w
     return start, src.span(fn_node).end, f"{indent}return {wrapper}({args})"
 
 
+def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool) -> list[str]:
+    """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
+    (a tensor for each input, gradients and autocast off, separate tensors); a later call under other
+    conditions raises, naming the wrapper, the condition and the way out, instead of silently computing
+    something else. Cheap: flags and pointers only, no device sync."""
+    undo = "or undo the Apply to keep the PyTorch code."
+    lines = [f"def {guard}(*xs):",
+             f"    _names = {exprs!r}",
+             "    for _n, _x in zip(_names, xs):",
+             "        if _x is None:",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is None in this call, but the Triton kernel was '",
+             "                               'applied for calls where ' + _n + ' is a tensor (the recorded call). Apply code '",
+             "                               'that does not take ' + _n + ', " + undo + "')",
+             "    _ts = [(_n, _x) for _n, _x in zip(_names, xs) if isinstance(_x, __import__('torch').Tensor)]"]
+    if grad:
+        lines += [
+             "    if __import__('torch').is_grad_enabled():",
+             "        for _n, _x in _ts:",
+             "            if _x.requires_grad:",
+             f"                raise RuntimeError('{wrapper}: gradients are on and ' + _n + ' requires grad in this call, '",
+             "                                   'but the Triton kernel has no backward (it was applied for a call without '",
+             "                                   'gradients), so training would silently stop updating through it. Call it '",
+             "                                   'under torch.no_grad(), apply where gradients are off, " + undo + "')"]
+    lines += [
+             "    for _dev in dict.fromkeys(_x.device.type for _, _x in _ts):",
+             "        try:",
+             "            _on = __import__('torch').is_autocast_enabled(_dev)",
+             "        except Exception:",
+             "            _on = False",
+             "        if _on:",
+             f"            raise RuntimeError('{wrapper}: autocast is on for ' + _dev + ' in this call; the Triton kernel '",
+             "                               'computes in the dtype of its inputs, not in the lower precision of autocast, so the result '",
+             "                               'would differ from the PyTorch code. Call it outside torch.autocast, " + undo + "')"]
+    if inplace:
+        lines += [
+             "    _spans = []",
+             "    for _n, _x in _ts:",
+             "        _st = _x.untyped_storage()",
+             "        _lo, _size = _st.data_ptr(), _st.nbytes()",
+             "        for _m, _a, _b in _spans:",
+             "            if _size and _b > _a and (_lo == _a or (_lo < _b and _a < _lo + _size)):",
+             f"                raise RuntimeError('{wrapper}: ' + _m + ' and ' + _n + ' share memory in this call and the '",
+             "                                   'code updates an input in place; the Triton kernel was verified for '",
+             "                                   'separate tensors and would compute something else. Pass separate tensors '",
+             "                                   '(e.g. ' + _n + '.clone()), " + undo + "')",
+             "        _spans.append((_n, _lo, _lo + _size))"]
+    return lines
+
+
+def _updates_params(ext: Extraction, src: SourceFile) -> bool:
+    """A whole function that may update one of its parameters in place (`p.add_(…)`, `p += …`,
+    `p[i] = …`, `out=p`): aliased arguments would need the guard."""
+    fn = next((n for n in src.tree.body if isinstance(n, ast.FunctionDef) and src.span(n).start == ext.start), None)
+    if fn is None:
+        return True
+    params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr.endswith("_") \
+                and not n.func.attr.startswith("_") and isinstance(n.func.value, ast.Name) and n.func.value.id in params:
+            return True
+        if isinstance(n, ast.Call) and any(k.arg == "out" for k in n.keywords):
+            return True
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id in params:
+            return True
+        if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            return True
+    return False
+
+
 def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, placement: str,
-         run_label: str = "") -> dict[str, Any]:
+         run_label: str = "", inference_only: bool = False) -> dict[str, Any]:
     if ext.kind == "problem":
         raise ExtractError("the file is a KernelBench problem already; there is no selection to replace")
     if placement not in ("same-file", "module"):
@@ -123,6 +192,9 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # and True, and refuse a list argument (unhashable).
         cache = C._fresh(f"_tz_built_{base}", taken | {wrapper, cls, builder})
         need = C._fresh(f"_tz_device_{base}", taken | {wrapper, cls, builder, cache})
+        guard = C._fresh(f"_tz_guard_{base}", taken | {wrapper, cls, builder, cache, need})
+        exprs = tuple(i.expr for i in ext.forward_inputs)
+        inplace = any(o.get("inplace") for o in ext.outputs) or (ext.kind == "function" and _updates_params(ext, src))
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
         # another kind of value than the recorded literal raises instead of reusing a module.
         block += ["", "", f"{cache} = {{}}", "", "",
@@ -154,9 +226,12 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   "            '. Run this code on a GPU, set TRITON_INTERPRET=1 to run the kernel on the CPU (slowly), '",
                   "            'or undo the Apply to keep the PyTorch code.')",
                   "", "",
+                  *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace),
+                  "", "",
                   f"def {wrapper}({', '.join(fwd + ini)}):",
                   f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
                   + (f" ({run_label})" if run_label else "") + '."""',
+                  f"    {guard}({''.join(n + ', ' for n in fwd)})",
                   f"    {need}({''.join(n + ', ' for n in fwd)})",
                   f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"]
         exported = wrapper
@@ -251,7 +326,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     _refuse_none_inputs(ext, src)
     if not inference_only:
         _refuse_autograd(ext, src)
-    p = plan(text, path, ext, src, code, placement, run_label)
+    p = plan(text, path, ext, src, code, placement, run_label, inference_only)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
     eol = "\r\n" if "\r\n" in text else "\n"

@@ -54,9 +54,61 @@ def _autocast(torch: Any) -> list[str]:
     return out
 
 
+class _KeepFiles:
+    """The recording stops the user's program part-way: a file it opened for writing (`results.csv`
+    opened with "w" before the selection is reached) would be left truncated. An audit hook on "open"
+    copies each existing file the program opens for writing, appending or truncation into the
+    recording's temporary folder before the open happens, and notes files it creates, in a manifest
+    (`files.jsonl`, one line per file). The parent restores from the manifest once this process has
+    ended, however it ended (a timeout included), and after the program's open files were flushed."""
+
+    WRITE = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+    def __init__(self, tmp: str):
+        self.tmp = os.path.realpath(tmp)
+        self.dir = os.path.join(self.tmp, "files")
+        self.manifest = os.path.join(self.tmp, "files.jsonl")
+        self.seen: set[str] = set()
+        self.busy = False
+        self.on = True
+
+    def hook(self, event: str, args: tuple[Any, ...]) -> None:
+        if event != "open" or not self.on or self.busy:
+            return
+        path, mode, flags = (tuple(args) + (None, None, None))[:3]
+        if isinstance(flags, int):
+            writes = bool(flags & self.WRITE)
+        else:
+            writes = isinstance(mode, str) and any(c in mode for c in "wax+")
+        if not writes or isinstance(path, int) or path is None:
+            return
+        self.busy = True
+        try:
+            full = os.path.abspath(os.fsdecode(os.fspath(path)))
+            if full in self.seen or full == self.tmp or full.startswith(self.tmp + os.sep):
+                return
+            self.seen.add(full)
+            backup = None
+            if os.path.isfile(full):
+                os.makedirs(self.dir, exist_ok=True)
+                backup = os.path.join(self.dir, str(len(self.seen)))
+                import shutil
+                shutil.copy2(full, backup)
+            elif os.path.exists(full):
+                return  # not a regular file (a device, a fifo): nothing to keep
+            with open(self.manifest, "a") as f:
+                f.write(json.dumps({"path": full, "backup": backup}) + "\n")
+        except Exception:  # noqa: BLE001 - never break the user's program over a backup
+            pass
+        finally:
+            self.busy = False
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
+    keep = _KeepFiles(spec.get("tmp") or os.path.dirname(os.path.abspath(out_path)))
+    sys.addaudithook(keep.hook)
     target = os.path.realpath(spec["file"])
     # Several hooks may be recorded in one run of the entry point (each captures once); the program
     # is stopped as soon as all have.
@@ -161,6 +213,7 @@ def main(argv: list[str]) -> int:
         error = f"the entry point raised {type(e).__name__}: {e}{where}".splitlines()[0]
     finally:
         sys.settrace(None)
+        keep.on = False
     out = [r if r is not None else {"ok": False, "error": error} for r in results]
     with open(out_path, "w") as f:
         json.dump(out if "hooks" in spec else out[0], f)

@@ -38,7 +38,36 @@ def run_child(module: str, spec: dict[str, Any], timeout: float, what: str,
                                   stderr=subprocess.PIPE, timeout=timeout, text=True, errors="replace")
         except subprocess.TimeoutExpired:
             raise ExtractError(f"{what} did not finish within {timeout:g} s") from None
+        finally:
+            failed = restore_files(tmp)
+        if failed:
+            raise ExtractError(f"{what} wrote to {failed[0]}, and its earlier content could not be put back; "
+                               "check that file")
         if not os.path.exists(out_path):
             tail = (proc.stderr or "").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
             raise ExtractError(f"{what} failed: {tail[0]}")
         return json.loads(Path(out_path).read_text())
+
+
+def restore_files(tmp: str) -> list[str]:
+    """Undo what the child's program wrote to files (see record._KeepFiles): each file it opened for
+    writing gets its bytes (and mode and times) back, each file it created is removed. Returns the
+    paths that could not be restored."""
+    manifest = os.path.join(tmp, "files.jsonl")
+    if not os.path.exists(manifest):
+        return []
+    import shutil
+    failed = []
+    for line in Path(manifest).read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by a killed child: its file was not opened yet
+        try:
+            if entry["backup"]:
+                shutil.copy2(entry["backup"], entry["path"])
+            elif os.path.isfile(entry["path"]):
+                os.remove(entry["path"])
+        except OSError:
+            failed.append(entry["path"])
+    return failed

@@ -440,6 +440,14 @@ def analyze(src: SourceFile, sel: Selection) -> Analysis:
                                getattr(ev.mutations[0][1], "lineno", line0))
     elif not returns:
         read_after = _read_after(src, sel, fn)
+        if fn is None:
+            # At module level every name the selection assigns is a module global: a function defined
+            # anywhere in the file (even before the selection) reads it when called, and another
+            # module may import it (`from user import feats`). Names assigned on every path are
+            # outputs; one assigned on some paths only (a loop target) is an output when anything in
+            # the file reads it, and the definite-assignment check below then refuses it.
+            must = _must(list(sel.nodes), self_name) or set()  # type: ignore[arg-type]
+            read_after = read_after | must | _read_outside(src, sel)
         for key in stored:
             if key.startswith(f"{self_name}."):
                 outputs.append(Output(key))
@@ -554,10 +562,22 @@ def _read_after(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]
              and _inside(src, p, scope)]
     out: set[str] = set()
     for node in ast.walk(scope):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        # `del h` reads h too: it raises when h is unbound, so h must stay bound after the call.
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Load, ast.Del)):
             sp = src.span(node)
             if sp.start >= sel.span.end or any(_inside(src, node, lp) for lp in loops) and not (
                     sel.span.start <= sp.start < sel.span.end):
+                out.add(node.id)
+    return out
+
+
+def _read_outside(src: SourceFile, sel: Selection) -> set[str]:
+    """Names read (or deleted) anywhere in the file outside the selection, nested scopes included."""
+    out: set[str] = set()
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Load, ast.Del)):
+            sp = src.span(node)
+            if not (sel.span.start <= sp.start < sel.span.end):
                 out.add(node.id)
     return out
 

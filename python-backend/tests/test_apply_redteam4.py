@@ -1,0 +1,334 @@
+"""Apply cases from the fourth red-team pass (/work/rt8/apply/cases/b*): each either gives the same
+program output after Apply, or is refused (at Apply, or by the applied wrapper at call time) with one
+line naming the cause."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tritonize.extract.apply import apply_candidate
+from tritonize.extract.errors import ExtractError
+from tritonize.extract.problem import extract
+
+from test_apply_redteam import apply_and_run, faithful, lines_of, run
+
+
+def run_original(tmp_path, text: str) -> str:
+    orig = tmp_path / "orig.py"
+    orig.write_text(text)
+    return run(orig)
+
+
+# b80: `h` is assigned in the selection and only deleted after it (`del h` to free memory early);
+# `del` reads the name, so the call must bind it, or the edited program dies with UnboundLocalError.
+DEL_AFTER = textwrap.dedent('''\
+    import torch
+    import torch.nn.functional as F
+
+
+    def mlp(x, w1, w2):
+        h = F.gelu(x @ w1)
+        out = (h * 2.0) @ w2
+        del h                      # free the activation early
+        return out
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x, w1, w2 = torch.randn(4, 8), torch.randn(8, 16), torch.randn(16, 8)
+        print(round(mlp(x, w1, w2).sum().item(), 4))
+    ''')
+
+
+def test_a_name_only_deleted_after_the_selection_is_an_output(tmp_path):
+    e, _ = extract(DEL_AFTER, str(tmp_path / "p.py"), *lines_of(DEL_AFTER, "h = F.gelu", 2), record_inputs=False)
+    assert [o["target"] for o in e.outputs] == ["h", "out"]
+    before, after, res = apply_and_run(tmp_path, DEL_AFTER, "h = F.gelu", 2, "same-file")
+    assert after == before
+    assert "h, out = tritonize_" in res["text"]
+
+
+# b02: module-level statements; `feats` is read by report(), defined earlier in the file (at call
+# time), and imported by another module: it must stay bound although nothing after the selection in
+# the file's text reads it.
+MODULE_LEVEL = textwrap.dedent('''\
+    import torch
+
+
+    def report():
+        # reads the module global `feats` assigned further down (at call time)
+        return round(feats.sum().item(), 4)
+
+
+    torch.manual_seed(0)
+    x = torch.randn(4, 8)
+    feats = torch.relu(x) * 2.0
+    total = feats.mean()
+
+    if __name__ == "__main__":
+        print(report(), round(total.item(), 4))
+    ''')
+
+
+def test_module_level_names_the_selection_assigns_stay_bound(tmp_path):
+    (tmp_path / "run.py").write_text("from prog import feats, report\nprint(report(), feats.shape)\n")
+    (tmp_path / "prog.py").write_text(MODULE_LEVEL)
+    before_run = run(tmp_path / "run.py")
+    before, after, res = apply_and_run(tmp_path, MODULE_LEVEL, "feats = torch.relu", 2, "same-file")
+    assert after == before
+    assert "feats, total = tritonize_" in res["text"]
+    assert run(tmp_path / "run.py") == before_run
+    # Also when nothing in the file reads it: another module may import it.
+    text = MODULE_LEVEL.replace("feats.sum()", "x.sum()")
+    e, _ = extract(text, str(tmp_path / "q.py"), *lines_of(text, "feats = torch.relu", 2), record_inputs=False)
+    assert [o["target"] for o in e.outputs] == ["feats", "total"]
+
+
+def test_module_level_loop_target_read_elsewhere_is_refused(tmp_path):
+    # Assigned on some paths only (the loop may not run) and read by a function: refused, not unbound.
+    text = ("import torch\n\n\ndef last():\n    return i\n\n\nx = torch.ones(3)\nfor i in range(3):\n"
+            "    x = x * 2\nprint(last(), x)\n")
+    with pytest.raises(ExtractError) as info:
+        extract(text, str(tmp_path / "p.py"), *lines_of(text, "for i in", 2), record_inputs=False)
+    assert "'i' is assigned on some paths" in info.value.reason
+    # A loop target nothing reads stays inside the kernel.
+    text = text.replace("return i", "return 0")
+    e, _ = extract(text, str(tmp_path / "p.py"), *lines_of(text, "for i in", 2), record_inputs=False)
+    assert [o["target"] for o in e.outputs] == ["x"]
+
+
+# Call-time guards: the kernel is verified for the conditions of the recorded call; a later call under
+# other conditions must raise one clear line (the wrapper, the condition, the way out) instead of
+# computing something else.
+
+def apply_then_fail(tmp_path, text: str, first: str, count: int = 1, **kw) -> tuple[str, str]:
+    """Apply with a faithful candidate (the recorded call passes the check), run the edited program:
+    it must stop with one line; returns (stdout, that line)."""
+    path = tmp_path / "prog.py"
+    path.write_text(text)
+    e, src = extract(text, str(path), *lines_of(text, first, count))
+    res = apply_candidate(text, str(path), *lines_of(text, first, count), faithful(e.problem), extracted=(e, src), **kw)
+    path.write_text(res["text"])
+    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1"))
+    assert p.returncode != 0, p.stdout
+    return p.stdout, p.stderr.strip().splitlines()[-1]
+
+
+# b08: the first (recorded) call runs under no_grad; the training calls after it need autograd
+# through the kernel, which has none: training silently stopped updating self.bias.
+GRAD_LATER = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.up = nn.Linear(8, 16)
+            self.down = nn.Linear(16, 1)
+            self.bias = nn.Parameter(torch.zeros(16))
+
+        def forward(self, x):
+            h = self.up(x)
+            h = torch.tanh(h + self.bias)
+            return self.down(h)
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = MLP()
+        x = torch.randn(32, 8)
+        yt = torch.randn(32, 1)
+        with torch.no_grad():
+            print("sanity", round(m(x).sum().item(), 4))
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        for step in range(3):
+            opt.zero_grad()
+            loss = (m(x) - yt).pow(2).mean()
+            loss.backward()
+            opt.step()
+            print(step, round(loss.item(), 5), round(m.bias.abs().sum().item(), 5))
+    ''')
+
+
+def test_a_later_call_with_gradients_on_raises(tmp_path):
+    out, last = apply_then_fail(tmp_path, GRAD_LATER, "h = torch.tanh")
+    assert out == run_original(tmp_path, GRAD_LATER).split("\n")[0] + "\n"  # the no_grad call as before
+    assert last.startswith("RuntimeError: tritonize_mlp_forward_lines: gradients are on and h requires grad in this "
+                           "call"), last
+    assert "torch.no_grad()" in last and "undo the Apply" in last
+
+
+def test_inference_only_has_no_gradient_guard(tmp_path):
+    text = GRAD_LATER.replace("    with torch.no_grad():\n        print(\"sanity\"", "    if True:\n        print(\"sanity\"")
+    path = tmp_path / "prog.py"
+    path.write_text(text)
+    e, src = extract(text, str(path), *lines_of(text, "h = torch.tanh"))
+    res = apply_candidate(text, str(path), *lines_of(text, "h = torch.tanh"), faithful(e.problem), extracted=(e, src),
+                          inference_only=True)
+    assert "is_grad_enabled" not in res["text"]
+
+
+# b28b: a later call runs under autocast (x @ proj in bf16); the kernel computes in float32.
+AUTOCAST_LATER = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = nn.Parameter(torch.randn(8, 8) * 0.3)
+
+        def forward(self, x):
+            h = torch.tanh(x @ self.proj)
+            return h
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = Head()
+        x = torch.randn(4, 8)
+        with torch.no_grad():
+            print("fp32", m(x).dtype, round(m(x).sum().item(), 4))
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                y = m(x)
+            print("amp", y.dtype, round(y.float().sum().item(), 1))
+    ''')
+
+
+def test_a_later_call_under_autocast_raises(tmp_path):
+    out, last = apply_then_fail(tmp_path, AUTOCAST_LATER, "h = torch.tanh")
+    assert out == run_original(tmp_path, AUTOCAST_LATER).split("\n")[0] + "\n"
+    assert "tritonize_head_forward_lines: autocast is on for cpu in this call" in last, last
+    assert "outside torch.autocast" in last and "undo the Apply" in last
+
+
+# b37: the selection updates `a` in place and reads `b`; a later call passes one tensor for both.
+ALIAS_LATER = textwrap.dedent('''\
+    import torch
+
+
+    def residual(a, b):
+        a.mul_(0.5)
+        a.add_(b)
+
+
+    def whole(a, b):
+        a.mul_(0.5)
+        a.add_(b)
+        return a
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x, y = torch.randn(4, 8), torch.randn(4, 8)
+        with torch.no_grad():
+            residual(x, y)
+            print(round(x.sum().item(), 4))
+            whole(y, x)
+            print(round(y.sum().item(), 4))
+            residual(x, x)        # later calls: both arguments are one tensor
+            whole(x, x)
+            print(round(x.sum().item(), 4))
+    ''')
+
+
+@pytest.mark.parametrize("first,count,wrapper", [("a.mul_(0.5)", 2, "tritonize_residual_lines"),
+                                                 ("def whole", 4, "tritonize_whole")])
+def test_a_later_call_with_aliased_inputs_raises(tmp_path, first, count, wrapper):
+    out, last = apply_then_fail(tmp_path, ALIAS_LATER, first, count)
+    assert out == "\n".join(run_original(tmp_path, ALIAS_LATER).split("\n")[:2]) + "\n"
+    assert f"{wrapper}: a and b share memory in this call and the code updates an input in place" in last, last
+    assert "undo the Apply" in last
+
+
+def test_no_alias_guard_without_in_place_updates(tmp_path):
+    res = apply_and_run(tmp_path, DEL_AFTER, "h = F.gelu", 2, "same-file")[2]
+    assert "untyped_storage" not in res["text"] and "is_autocast_enabled" in res["text"]
+
+
+# b87: attn_mask is a tensor in the recorded call and None in a later one; the kernel died with an
+# AttributeError deep inside.
+NONE_LATER = textwrap.dedent('''\
+    import torch
+
+
+    def attend(q, k, v, attn_mask=None):
+        scores = (q @ k.transpose(-1, -2)) * 0.35
+        if attn_mask is not None:
+            scores = scores + attn_mask
+        probs = scores.softmax(-1)
+        return probs @ v
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        q, k, v = torch.randn(2, 4, 8), torch.randn(2, 4, 8), torch.randn(2, 4, 8)
+        mask = torch.zeros(4, 4).masked_fill(torch.ones(4, 4, dtype=torch.bool).triu(1), -1e4)
+        with torch.no_grad():
+            print("masked", round(attend(q, k, v, mask).sum().item(), 4))
+            print("unmasked", round(attend(q, k, v).sum().item(), 4))
+    ''')
+
+
+def test_a_later_call_with_none_for_a_recorded_tensor_raises(tmp_path):
+    out, last = apply_then_fail(tmp_path, NONE_LATER, "scores = (q @ k", 4)
+    assert out == run_original(tmp_path, NONE_LATER).split("\n")[0] + "\n"
+    assert "tritonize_attend_lines: attn_mask is None in this call, but the Triton kernel was applied for calls " \
+           "where attn_mask is a tensor" in last, last
+    assert "undo the Apply" in last
+
+
+# b67: the recording run stops the program at the selection; the program had opened results.csv
+# with "w" before, so the recording left it truncated to its header.
+WRITES_FILE = textwrap.dedent('''\
+    import os
+    import torch
+
+
+    def step(x, w):
+        y = torch.relu(x @ w) * 0.5
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        w = torch.randn(8, 8)
+        with open("log.txt", "a") as log:
+            log.write("run\\n")
+        fd = os.open("raw.bin", os.O_WRONLY | os.O_TRUNC)
+        os.close(fd)
+        open("new.txt", "w").write("created by the run")
+        with open("results.csv", "w") as f:        # results of this run
+            f.write("step,value\\n")
+            for i in range(3):
+                f.write(f"{i},{step(torch.randn(4, 8), w).sum().item():.4f}\\n")
+        print(open("results.csv").read().count("\\n"))
+    ''')
+
+
+def test_the_recording_run_leaves_the_programs_files_as_they_were(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(WRITES_FILE)
+    files = {"results.csv": b"step,value\n0,1.0\n1,2.0\n2,3.0\n", "log.txt": b"earlier\n", "raw.bin": b"\x00\x01\x02"}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    os.chmod(tmp_path / "raw.bin", 0o640)
+    e, src = extract(WRITES_FILE, str(path), *lines_of(WRITES_FILE, "y = torch.relu"))
+    assert e.shapes == "recorded"
+    for name, data in files.items():
+        assert (tmp_path / name).read_bytes() == data, name
+    assert (os.stat(tmp_path / "raw.bin").st_mode & 0o777) == 0o640
+    assert not (tmp_path / "new.txt").exists()
+    # Apply records again (the applied code's check): the files are still the user's.
+    apply_candidate(WRITES_FILE, str(path), *lines_of(WRITES_FILE, "y = torch.relu"), faithful(e.problem),
+                    extracted=(e, src))
+    for name, data in files.items():
+        assert (tmp_path / name).read_bytes() == data, name
