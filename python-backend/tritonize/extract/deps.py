@@ -4,6 +4,7 @@ found through `symtable` (which names each scope reads as globals), copied in fi
 from __future__ import annotations
 
 import ast
+from typing import Any
 import builtins
 import symtable
 
@@ -190,6 +191,32 @@ class Dependencies:
                     raise ExtractError(f"'{name}' is set by a statement that cannot be copied", stmt.lineno)
                 self.inputs.append(name)
 
+    def expectations(self) -> list[dict[str, Any]]:
+        """What the copied definitions are in the file, for the recording run to compare with the
+        live module where the selection runs: a copy is the file's text, so a helper another module
+        replaced (`user.rotate_half = patched`), a constant it set (`user.SCALE = 2.0`,
+        `globals()["EPS"] = v`), a config dict it changed, or a class attribute it set would be frozen
+        at the file's value in the kernel (red team 8: b18, b19, b30, b36, b77)."""
+        out: list[dict[str, Any]] = []
+        for stmt in self.stmts:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out.append({"name": stmt.name, "kind": "def",
+                            "lines": sorted({stmt.lineno, *(d.lineno for d in stmt.decorator_list)})})
+            elif isinstance(stmt, ast.ClassDef):
+                attrs = {}
+                for b in stmt.body:
+                    if isinstance(b, ast.Assign) and len(b.targets) == 1 and isinstance(b.targets[0], ast.Name):
+                        lit = _literal(b.value)
+                        if lit is not None:
+                            attrs[b.targets[0].id] = lit
+                out.append({"name": stmt.name, "kind": "class", "attrs": attrs})
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                lit = _literal(stmt.value)
+                if lit is not None and len(targets) == 1 and isinstance(targets[0], ast.Name):
+                    out.append({"name": targets[0].id, "kind": "value", "repr": lit, "line": stmt.lineno})
+        return out
+
     def _add(self, stmt: ast.stmt) -> None:
         if stmt not in self.stmts:
             self.stmts.append(stmt)
@@ -200,6 +227,14 @@ class Dependencies:
             sp = self.src.span(stmt)
             parts.append(self.src.text[self.src.line_start(sp.start):sp.end])
         return "\n\n".join(_dedent_top(p) for p in parts)
+
+
+def _literal(node: ast.AST) -> str | None:
+    """repr of a literal value (numbers, strings, tuples, lists, dicts, sets of them), else None."""
+    try:
+        return repr(ast.literal_eval(node))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 def rebound_globals(tree: ast.Module) -> dict[str, int]:

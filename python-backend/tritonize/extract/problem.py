@@ -109,6 +109,15 @@ class HookOnly(Exception):
     """Raised by extract(hooks=…) once the selection's recording hook is known."""
 
 
+def _refuse_stale(out: dict[str, Any]) -> None:
+    """The recorded run found a copied definition that differs from the file's text at the call."""
+    stale = out.get("stale") or []
+    if stale:
+        first = stale[0]
+        raise ExtractError(f"{first['message']}; the kernel's copy would keep the file's version. Pass it as an "
+                           "argument, or select code that does not read it", int(first.get("line") or 0))
+
+
 def record_many(path: str, hooks: list[dict[str, Any]], entry: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
     """One run of the entry point records several selections (see extract(hooks=…))."""
     path = os.path.realpath(path)
@@ -203,6 +212,7 @@ class _Builder:
         if self.recorded is not None:
             if not self.recorded.get("ok", True):
                 raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
+            _refuse_stale(self.recorded)
             self.grad_enabled = self.recorded.get("grad_enabled")
             self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
             self.autocast = self.recorded.get("autocast") or []
@@ -212,6 +222,7 @@ class _Builder:
             return None, None
         ent, timeout = self.runner
         out = record(self.src, self.path, hook, ent, timeout)
+        _refuse_stale(out)
         out["entry"] = ent["label"]
         self.grad_enabled = out.get("grad_enabled")
         self.params_requiring_grad = out.get("params_requiring_grad") or []
@@ -230,7 +241,7 @@ class _Builder:
             stmt = src.parents[stmt]
         hook = {"kind": "line", "code_name": fn.name if fn else "<module>",
                 "code_first": _code_first(fn) if fn else [1], "line": stmt.lineno,
-                "exprs": [v.expr for v in an.values]}
+                "exprs": [v.expr for v in an.values], "copied": an.deps.expectations()}
         rec, entry = self._values(hook)
         inputs: list[Input] = []
         guessed: list[str] = []
@@ -371,7 +382,8 @@ class _Builder:
         for g in sorted(_globals_of(src, fn)):
             deps.need(g, fn.lineno, exclude=(fn,))
         self._effects(deps, fn, fn.name)
-        hook = {"kind": "call", "code_name": fn.name, "code_first": _code_first(fn), "params": params}
+        hook = {"kind": "call", "code_name": fn.name, "code_first": _code_first(fn), "params": params,
+                "copied": deps.expectations()}
         rec, entry = self._values(hook)
         inputs, guessed = [], []
         for p in params:
@@ -420,7 +432,7 @@ class _Builder:
                 "init": {"code_name": "__init__", "code_first": _code_first(init), "self": init.args.args[0].arg,
                          "params": iparams} if init else None,
                 "forward": {"code_name": "forward", "code_first": _code_first(fwd), "self": fwd.args.args[0].arg,
-                            "params": fparams}}
+                            "params": fparams}, "copied": deps.expectations()}
         rec, entry = self._values(hook)
         inputs, guessed = [], []
         for p in fparams:

@@ -104,6 +104,43 @@ class _KeepFiles:
             self.busy = False
 
 
+_MISSING = object()
+
+
+def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str) -> list[dict[str, Any]]:
+    """Copied definitions (deps.Dependencies.expectations) whose live object at the recorded call is
+    not what the file defines: replaced or changed by the running program."""
+    import inspect
+
+    out = []
+    for e in copied:
+        name, live = e["name"], g.get(e["name"], _MISSING)
+        if live is _MISSING:
+            continue
+        try:
+            if e["kind"] == "def":
+                f = inspect.unwrap(live) if callable(live) else live
+                code = getattr(f, "__code__", None)
+                if code is not None and (os.path.realpath(code.co_filename) != target
+                                         or code.co_firstlineno not in e["lines"]):
+                    out.append({"line": e["lines"][-1], "message": f"'{name}' (defined at line {e['lines'][-1]}) is "
+                                f"another function where the selection runs: the program replaced it "
+                                f"(with {getattr(f, '__qualname__', type(f).__name__)} from "
+                                f"{os.path.basename(code.co_filename)}:{code.co_firstlineno})"})
+            elif e["kind"] == "class":
+                for attr, rep in (e.get("attrs") or {}).items():
+                    now = getattr(live, attr, _MISSING)
+                    if now is not _MISSING and repr(now) != rep:
+                        out.append({"line": 0, "message": f"'{name}.{attr}' is {now!r} where the selection runs, "
+                                    f"not {rep} as the file sets it: the program changed it"})
+            elif e["kind"] == "value" and repr(live) != e["repr"]:
+                out.append({"line": e.get("line", 0), "message": f"'{name}' is {repr(live)[:60]} where the selection "
+                            f"runs, not {e['repr'][:60]} as line {e.get('line')} sets it: the program changed it"})
+        except Exception:  # noqa: BLE001 - a value whose repr/unwrap fails is not judged stale
+            continue
+    return out
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
@@ -119,6 +156,7 @@ def main(argv: list[str]) -> int:
     from tritonize.extract.values import describe
 
     def done(k: int, res: dict[str, Any], frame: Any) -> None:
+        res = {**res, "stale": _stale(hooks[k].get("copied") or [], frame.f_globals, target)}
         torch = sys.modules.get("torch")
         # Autograd mode where the selected code runs: a Triton kernel has no backward.
         grad = bool(torch.is_grad_enabled()) if torch is not None else None

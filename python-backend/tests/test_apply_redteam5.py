@@ -1,0 +1,67 @@
+"""Copied definitions that the running program changed (red team 8: b18, b19, b30, b36, b77): the
+kernel's copy would keep the file's version, so extraction refuses, naming the name; the same
+programs without the change still extract."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tritonize.extract.errors import ExtractError
+from tritonize.extract.problem import extract
+
+from test_apply_redteam import lines_of
+
+USER = textwrap.dedent('''\
+    import torch
+
+    SCALE = 2.0
+    CFG = {"scale": 3.0}
+
+
+    class Cfg:
+        shift = 1.0
+
+
+    def helper(x):
+        return x * SCALE + CFG["scale"] + Cfg.shift
+
+
+    def rotate(x):
+        return torch.flip(x, [0])
+
+
+    def f(x):
+        y = helper(x) + rotate(x)
+        return y
+    ''')
+
+MAIN = textwrap.dedent('''\
+    import torch
+    import user
+    {change}
+    print(user.f(torch.arange(4.0)))
+    ''')
+
+
+@pytest.mark.parametrize("change,name", [
+    ("user.SCALE = 5.0", "SCALE"),                                   # b18: set by another module
+    ("user.rotate = lambda x: x * 0", "rotate"),                      # b19: monkeypatched helper
+    ("vars(user)['SCALE'] = 7.0", "SCALE"),                           # b30: globals() write
+    ("user.CFG['scale'] = 9.0", "CFG"),                               # b36: config dict changed
+    ("user.Cfg.shift = 4.0", "Cfg.shift"),                            # b77: class attribute set
+])
+def test_copied_definitions_changed_at_run_time_are_refused(tmp_path, change, name):
+    (tmp_path / "user.py").write_text(USER)
+    (tmp_path / "main.py").write_text(MAIN.format(change=change))
+    with pytest.raises(ExtractError) as info:
+        extract(USER, str(tmp_path / "user.py"), *lines_of(USER, "y = helper(x)"), entry="main.py")
+    assert f"'{name}" in str(info.value) and "the program" in str(info.value), str(info.value)
+
+
+def test_unchanged_copies_still_extract(tmp_path):
+    (tmp_path / "user.py").write_text(USER)
+    (tmp_path / "main.py").write_text(MAIN.format(change="pass"))
+    e, _ = extract(USER, str(tmp_path / "user.py"), *lines_of(USER, "y = helper(x)"), entry="main.py")
+    assert e.shapes == "recorded"
