@@ -65,3 +65,32 @@ def test_unchanged_copies_still_extract(tmp_path):
     (tmp_path / "main.py").write_text(MAIN.format(change="pass"))
     e, _ = extract(USER, str(tmp_path / "user.py"), *lines_of(USER, "y = helper(x)"), entry="main.py")
     assert e.shapes == "recorded"
+
+
+PLAIN = textwrap.dedent('''\
+    import torch
+
+    LR = 0.1
+
+
+    def step(x):
+        loss = float(x.sum())
+        scaled = loss * LR
+        mask = torch.ones(3) * LR
+        return scaled, mask
+
+
+    if __name__ == "__main__":
+        print(step(torch.arange(4.0)))
+    ''')
+
+
+def test_plain_number_selections_are_refused_before_any_llm_call(tmp_path):
+    """New-user try-out (session 7): `loss * LR` on Python floats spent four LLM turns."""
+    path = tmp_path / "prog.py"
+    path.write_text(PLAIN)
+    with pytest.raises(ExtractError) as info:
+        extract(PLAIN, str(path), *lines_of(PLAIN, "scaled = loss * LR"))
+    assert "plain numbers" in str(info.value) and "loss" in str(info.value)
+    e, _ = extract(PLAIN, str(path), *lines_of(PLAIN, "mask = torch.ones(3) * LR"))  # torch code from a number
+    assert e.shapes == "recorded"

@@ -38,7 +38,8 @@ SELECTIONS = [
     ("norms.py", "lines", ("self.running_mean.mul_", 2), "faithful"),
     ("norms.py", "lines", ("mean, var = x.mean(0)", 1), "faithful"),
     ("norms.py", "def", "group_norm", "faithful"),
-    ("norms.py", "lines", ("self.steps += 1", 1), "faithful"),
+    # ("norms.py", "lines", ("self.steps += 1", 1)): plain numbers, refused since session 8
+    # (tests/test_apply_redteam5.py::test_plain_number_selections_are_refused_before_any_llm_call).
     # training.py: loops, in-place optimiser updates, computed globals, multi-output
     ("training.py", "def", "adam_step", "faithful"),
     ("training.py", "lines", ("pred = feats @ w", 3), "faithful"),

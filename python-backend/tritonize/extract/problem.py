@@ -101,6 +101,23 @@ def find_entry(src: SourceFile, path: str, entry: str | None) -> dict[str, Any] 
     return None
 
 
+def _uses_torch(src: SourceFile, sel: Selection) -> bool:
+    """Whether the selection names something the module imports from torch (`torch`, `F`, `nn`, a
+    `from torch import ...` name). A selection of plain numbers and no torch (`loss * LR`, try-out
+    of session 7) spent four LLM turns on a problem no kernel can solve."""
+    from_torch: set[str] = set()
+    for node in src.tree.body:
+        if isinstance(node, ast.Import):
+            from_torch |= {(a.asname or a.name.split(".")[0]) for a in node.names if a.name.split(".")[0] == "torch"}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
+            from_torch |= {a.asname or a.name for a in node.names}
+    used = {n.id for node in sel.nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+    # A method call (x.sum()) on an input can still be tensor code when the input was a tensor
+    # elsewhere; plain numbers have no methods a kernel would replace.
+    return bool(used & from_torch) or any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                                          for node in sel.nodes for n in ast.walk(node))
+
+
 def _code_first(node: ast.AST) -> list[int]:
     return sorted({node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))})  # type: ignore[attr-defined]
 
@@ -267,6 +284,13 @@ class _Builder:
                                        f"shares memory with {other}; a kernel gets them as separate tensors, so the "
                                        "update would not show through the other. Select code without that update",
                                        v.line)
+        # (Not for the re-extraction of applied code, check_effects=False: its call site is plain by design.)
+        if self.check_effects and rec is not None and inputs and not any(i.role == "tensor" for i in inputs) \
+                and not _uses_torch(src, sel):
+            names = ", ".join(i.expr for i in inputs[:4])
+            raise ExtractError(f"the selection computes on plain numbers ({names}: no tensor in the recorded run) and "
+                               "calls nothing from torch; a Triton kernel works on tensors. Select the tensor code "
+                               "that uses them", self.line)
         by_expr = {i.expr: i for i in inputs}
         for o in an.outputs:
             i = by_expr.get(o.target)
