@@ -95,7 +95,8 @@ def _function_site(ext: Extraction, fn_node: ast.FunctionDef, src: SourceFile, w
 
 def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
-    (a tensor for each input, gradients and autocast off, separate tensors); a later call under other
+    (a tensor for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
+    interpreter); a later call under other
     conditions raises, naming the wrapper, the condition and the way out, instead of silently computing
     something else. Cheap: flags and pointers only, no device sync."""
     undo = "or undo the Apply to keep the PyTorch code."
@@ -139,6 +140,16 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                                   'separate tensors and would compute something else. Pass separate tensors '",
              "                                   '(e.g. ' + _n + '.clone()), " + undo + "')",
              "        _spans.append((_n, _lo, _lo + _size))"]
+    # A Triton kernel runs on CUDA tensors (or under TRITON_INTERPRET=1): said in words at the call,
+    # not as Triton's "0 active drivers" (new-user try-out, session 7).
+    lines += [
+             "    if __import__('os').environ.get('TRITON_INTERPRET') != '1':",
+             "        _cpu = [_x for _, _x in _ts if _x.device.type != 'cuda']",
+             "        if _cpu or not __import__('torch').cuda.is_available():",
+             f"            raise RuntimeError('{wrapper} runs a Triton kernel, which needs CUDA tensors on a GPU' + (",
+             "                ' (got a tensor on ' + str(_cpu[0].device) + ')' if _cpu else ' (no CUDA device here)') +",
+             "                '. Run this code on a GPU, set TRITON_INTERPRET=1 to run the kernel on the CPU (slowly), '",
+             "                '" + undo + "')"]
     return lines
 
 
@@ -191,8 +202,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # One module per distinct set of init values, keyed by repr: lru_cache would merge 1, 1.0
         # and True, and refuse a list argument (unhashable).
         cache = C._fresh(f"_tz_built_{base}", taken | {wrapper, cls, builder})
-        need = C._fresh(f"_tz_device_{base}", taken | {wrapper, cls, builder, cache})
-        guard = C._fresh(f"_tz_guard_{base}", taken | {wrapper, cls, builder, cache, need})
+        guard = C._fresh(f"_tz_guard_{base}", taken | {wrapper, cls, builder, cache})
         exprs = tuple(i.expr for i in ext.forward_inputs)
         inplace = any(o.get("inplace") for o in ext.outputs) or (ext.kind == "function" and _updates_params(ext, src))
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
@@ -213,26 +223,12 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   f"        {cache}[key] = " + kern.cls + "(*init)",
                   f"    return {cache}[key]",
                   "", "",
-                  "", "",
-                  # A Triton kernel runs on CUDA tensors (or under TRITON_INTERPRET=1): said in words
-                  # at the call, not as Triton's "0 active drivers" (new-user try-out, session 7).
-                  f"def {need}(*xs):",
-                  "    if __import__('os').environ.get('TRITON_INTERPRET') == '1':",
-                  "        return",
-                  "    cpu = [x for x in xs if isinstance(x, __import__('torch').Tensor) and x.device.type != 'cuda']",
-                  "    if cpu or not __import__('torch').cuda.is_available():",
-                  f"        raise RuntimeError('{wrapper} runs a Triton kernel, which needs CUDA tensors on a GPU' + (",
-                  "            ' (got a tensor on ' + str(cpu[0].device) + ')' if cpu else ' (no CUDA device here)') +",
-                  "            '. Run this code on a GPU, set TRITON_INTERPRET=1 to run the kernel on the CPU (slowly), '",
-                  "            'or undo the Apply to keep the PyTorch code.')",
-                  "", "",
                   *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace),
                   "", "",
                   f"def {wrapper}({', '.join(fwd + ini)}):",
                   f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
                   + (f" ({run_label})" if run_label else "") + '."""',
                   f"    {guard}({''.join(n + ', ' for n in fwd)})",
-                  f"    {need}({''.join(n + ', ' for n in fwd)})",
                   f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"]
         exported = wrapper
     if ext.kind == "module":
