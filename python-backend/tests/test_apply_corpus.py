@@ -87,7 +87,7 @@ def test_corpus_file(file, tmp_path):
 
     failures: list[str] = []
     pairs, variants, labels = [], [], []
-    for (_, how, what, cand), (start, end), rec in zip(sels, ranges, recorded):
+    for n, ((_, how, what, cand), (start, end), rec) in enumerate(zip(sels, ranges, recorded)):
         label = f"{file} {how} {what[0] if isinstance(what, tuple) else what}"
         try:
             ext, src = extract(text, str(orig), start, end, recorded=rec)
@@ -95,7 +95,7 @@ def test_corpus_file(file, tmp_path):
             compile(ext.problem, "problem.py", "exec")
             code = faithful(ext.problem) if cand == "faithful" else (CORPUS / "candidates" / cand).read_text()
             for placement in ("same-file", "module"):
-                d = tmp_path / f"{len(variants)}-{placement}"
+                d = tmp_path / f"{n}-{placement}"
                 d.mkdir()
                 target = d / file
                 res = apply_candidate(text, str(target), start, end, code, placement=placement, check=False,

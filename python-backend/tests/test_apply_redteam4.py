@@ -21,7 +21,11 @@ from test_apply_redteam import apply_and_run, faithful, lines_of, run
 def run_original(tmp_path, text: str) -> str:
     orig = tmp_path / "orig.py"
     orig.write_text(text)
-    return run(orig)
+    os.environ["TZ_LATER"] = "1"
+    try:
+        return run(orig)
+    finally:
+        del os.environ["TZ_LATER"]
 
 
 # b80: `h` is assigned in the selection and only deleted after it (`del h` to free memory early);
@@ -102,20 +106,41 @@ def test_module_level_loop_target_read_elsewhere_is_refused(tmp_path):
     assert [o["target"] for o in e.outputs] == ["x"]
 
 
-# Call-time guards: the kernel is verified for the conditions of the recorded call; a later call under
-# other conditions must raise one clear line (the wrapper, the condition, the way out) instead of
-# computing something else.
+# Later calls under other conditions than the recorded one. When the recorded run makes such a call
+# (the recording watches a while after the first), Apply refuses naming it; when it comes only later
+# (TZ_LATER=1 below: the recording run never makes it), the applied wrapper's call-time guard raises
+# one clear line (the wrapper, the condition, the way out) instead of computing something else.
+
+def refused_at_apply(tmp_path, text: str, first: str, count: int = 1, **kw) -> str:
+    path = tmp_path / "seen.py"
+    path.write_text(text)
+    os.environ["TZ_LATER"] = "1"
+    try:
+        with pytest.raises(ExtractError) as err:
+            e, src = extract(text, str(path), *lines_of(text, first, count))
+            assert any("Apply will refuse" in w for w in e.warnings), e.warnings  # said before generating
+            apply_candidate(text, str(path), *lines_of(text, first, count), faithful(e.problem), extracted=(e, src),
+                            **kw)
+    finally:
+        del os.environ["TZ_LATER"]
+    msg = err.value.reason
+    assert msg.startswith("the selection runs more than once and the calls differ: "), msg
+    assert "keep the PyTorch code" in msg
+    return msg
+
 
 def apply_then_fail(tmp_path, text: str, first: str, count: int = 1, **kw) -> tuple[str, str]:
-    """Apply with a faithful candidate (the recorded call passes the check), run the edited program:
-    it must stop with one line; returns (stdout, that line)."""
+    """Apply with a faithful candidate (the recorded call passes the check; the recording run does not
+    make the later call), run the edited program with the later call: it must stop with one line;
+    returns (stdout, that line)."""
     path = tmp_path / "prog.py"
     path.write_text(text)
     e, src = extract(text, str(path), *lines_of(text, first, count))
+    assert e.later == [], e.later
     res = apply_candidate(text, str(path), *lines_of(text, first, count), faithful(e.problem), extracted=(e, src), **kw)
     path.write_text(res["text"])
     p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                       env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1"))
+                       env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1", TZ_LATER="1"))
     assert p.returncode != 0, p.stdout
     return p.stdout, p.stderr.strip().splitlines()[-1]
 
@@ -123,6 +148,7 @@ def apply_then_fail(tmp_path, text: str, first: str, count: int = 1, **kw) -> tu
 # b08: the first (recorded) call runs under no_grad; the training calls after it need autograd
 # through the kernel, which has none: training silently stopped updating self.bias.
 GRAD_LATER = textwrap.dedent('''\
+    import os
     import torch
     import torch.nn as nn
 
@@ -148,7 +174,7 @@ GRAD_LATER = textwrap.dedent('''\
         with torch.no_grad():
             print("sanity", round(m(x).sum().item(), 4))
         opt = torch.optim.SGD(m.parameters(), lr=0.1)
-        for step in range(3):
+        for step in range(3 if os.environ.get("TZ_LATER") else 0):
             opt.zero_grad()
             loss = (m(x) - yt).pow(2).mean()
             loss.backward()
@@ -157,7 +183,10 @@ GRAD_LATER = textwrap.dedent('''\
     ''')
 
 
-def test_a_later_call_with_gradients_on_raises(tmp_path):
+def test_a_later_call_with_gradients_on_is_refused_or_raises(tmp_path):
+    msg = refused_at_apply(tmp_path, GRAD_LATER, "h = torch.tanh")
+    assert "gradients are on and h requires grad in call 2 of the selection in the recorded run" in msg, msg
+    assert "--inference-only" in msg
     out, last = apply_then_fail(tmp_path, GRAD_LATER, "h = torch.tanh")
     assert out == run_original(tmp_path, GRAD_LATER).split("\n")[0] + "\n"  # the no_grad call as before
     assert last.startswith("RuntimeError: tritonize_mlp_forward_lines: gradients are on and h requires grad in this "
@@ -177,6 +206,7 @@ def test_inference_only_has_no_gradient_guard(tmp_path):
 
 # b28b: a later call runs under autocast (x @ proj in bf16); the kernel computes in float32.
 AUTOCAST_LATER = textwrap.dedent('''\
+    import os
     import torch
     import torch.nn as nn
 
@@ -197,13 +227,16 @@ AUTOCAST_LATER = textwrap.dedent('''\
         x = torch.randn(4, 8)
         with torch.no_grad():
             print("fp32", m(x).dtype, round(m(x).sum().item(), 4))
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                y = m(x)
-            print("amp", y.dtype, round(y.float().sum().item(), 1))
+            if os.environ.get("TZ_LATER"):
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    y = m(x)
+                print("amp", y.dtype, round(y.float().sum().item(), 1))
     ''')
 
 
-def test_a_later_call_under_autocast_raises(tmp_path):
+def test_a_later_call_under_autocast_is_refused_or_raises(tmp_path):
+    msg = refused_at_apply(tmp_path, AUTOCAST_LATER, "h = torch.tanh")
+    assert "autocast is on (cpu) in call 3 of the selection" in msg, msg
     out, last = apply_then_fail(tmp_path, AUTOCAST_LATER, "h = torch.tanh")
     assert out == run_original(tmp_path, AUTOCAST_LATER).split("\n")[0] + "\n"
     assert "tritonize_head_forward_lines: autocast is on for cpu in this call" in last, last
@@ -212,6 +245,7 @@ def test_a_later_call_under_autocast_raises(tmp_path):
 
 # b37: the selection updates `a` in place and reads `b`; a later call passes one tensor for both.
 ALIAS_LATER = textwrap.dedent('''\
+    import os
     import torch
 
 
@@ -234,15 +268,18 @@ ALIAS_LATER = textwrap.dedent('''\
             print(round(x.sum().item(), 4))
             whole(y, x)
             print(round(y.sum().item(), 4))
-            residual(x, x)        # later calls: both arguments are one tensor
-            whole(x, x)
-            print(round(x.sum().item(), 4))
+            if os.environ.get("TZ_LATER"):
+                residual(x, x)        # later calls: both arguments are one tensor
+                whole(x, x)
+                print(round(x.sum().item(), 4))
     ''')
 
 
 @pytest.mark.parametrize("first,count,wrapper", [("a.mul_(0.5)", 2, "tritonize_residual_lines"),
                                                  ("def whole", 4, "tritonize_whole")])
-def test_a_later_call_with_aliased_inputs_raises(tmp_path, first, count, wrapper):
+def test_a_later_call_with_aliased_inputs_is_refused_or_raises(tmp_path, first, count, wrapper):
+    msg = refused_at_apply(tmp_path, ALIAS_LATER, first, count)
+    assert "a and b share memory in call 2 of the selection in the recorded run" in msg, msg
     out, last = apply_then_fail(tmp_path, ALIAS_LATER, first, count)
     assert out == "\n".join(run_original(tmp_path, ALIAS_LATER).split("\n")[:2]) + "\n"
     assert f"{wrapper}: a and b share memory in this call and the code updates an input in place" in last, last
@@ -257,6 +294,7 @@ def test_no_alias_guard_without_in_place_updates(tmp_path):
 # b87: attn_mask is a tensor in the recorded call and None in a later one; the kernel died with an
 # AttributeError deep inside.
 NONE_LATER = textwrap.dedent('''\
+    import os
     import torch
 
 
@@ -274,11 +312,14 @@ NONE_LATER = textwrap.dedent('''\
         mask = torch.zeros(4, 4).masked_fill(torch.ones(4, 4, dtype=torch.bool).triu(1), -1e4)
         with torch.no_grad():
             print("masked", round(attend(q, k, v, mask).sum().item(), 4))
-            print("unmasked", round(attend(q, k, v).sum().item(), 4))
+            if os.environ.get("TZ_LATER"):
+                print("unmasked", round(attend(q, k, v).sum().item(), 4))
     ''')
 
 
-def test_a_later_call_with_none_for_a_recorded_tensor_raises(tmp_path):
+def test_a_later_call_with_none_for_a_recorded_tensor_is_refused_or_raises(tmp_path):
+    msg = refused_at_apply(tmp_path, NONE_LATER, "scores = (q @ k", 4)
+    assert "attn_mask is None in call 2 of the selection in the recorded run, a tensor in the recorded" in msg, msg
     out, last = apply_then_fail(tmp_path, NONE_LATER, "scores = (q @ k", 4)
     assert out == run_original(tmp_path, NONE_LATER).split("\n")[0] + "\n"
     assert "tritonize_attend_lines: attn_mask is None in this call, but the Triton kernel was applied for calls " \

@@ -60,6 +60,31 @@ def test_copied_definitions_changed_at_run_time_are_refused(tmp_path, change, na
     assert f"'{name}" in str(info.value) and "the program" in str(info.value), str(info.value)
 
 
+MAIN_LATER = textwrap.dedent('''\
+    import torch
+    import user
+    print(user.f(torch.arange(4.0)))
+    {change}
+    print(user.f(torch.arange(4.0)))
+    ''')
+
+
+@pytest.mark.parametrize("change,name", [
+    ("vars(user)['SCALE'] = 7.0", "SCALE"),                           # b30: changed after the first call
+    ("user.CFG['scale'] = 9.0", "CFG"),                               # b36
+    ("user.rotate = lambda x: x * 0", "rotate"),
+])
+def test_copied_definitions_changed_after_the_recorded_call_are_refused_at_apply(tmp_path, change, name):
+    """The recorded (first) call sees the file's values; the program changes them before the second
+    call, which the recording watches: the kernel's frozen copy would be wrong there."""
+    (tmp_path / "user.py").write_text(USER)
+    (tmp_path / "main.py").write_text(MAIN_LATER.format(change=change))
+    e, _ = extract(USER, str(tmp_path / "user.py"), *lines_of(USER, "y = helper(x)"), entry="main.py")
+    assert [d["what"] for d in e.later] == ["stale"], e.later
+    assert f"'{name}" in e.later[0]["message"] and "before call 2" in e.later[0]["message"], e.later
+    assert e.warnings and e.warnings[0].startswith("Apply will refuse a kernel for this selection: before call 2")
+
+
 def test_unchanged_copies_still_extract(tmp_path):
     (tmp_path / "user.py").write_text(USER)
     (tmp_path / "main.py").write_text(MAIN.format(change="pass"))

@@ -119,6 +119,7 @@ export async function selectionCommand(argv: string[], env: NodeJS.ProcessEnv, r
       if (values.json) process.stdout.write(JSON.stringify(ext) + '\n');
       else if (!values.out) process.stdout.write(ext.problem);
       if (ext.guessed.length) process.stderr.write(`tritonize-agent: guessed shapes for ${ext.guessed.join(', ')} (marked GUESSED); confirm them\n`);
+      for (const w of ext.warnings) process.stderr.write(`tritonize-agent: note: ${w}\n`);
       return 0;
     }
     let candidateCode: string;

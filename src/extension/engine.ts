@@ -24,6 +24,9 @@ export interface ProblemDraft {
   source: string;
   /** What the user should confirm (guessed input shapes, marked GUESSED in the source). */
   todos: string[];
+  /** What the backend noticed that the user should know before tokens are spent (e.g. a later call
+   * of the selection that Apply would refuse). */
+  warnings: string[];
   /** How Apply replaces the selection; null when the selection was a whole problem already. */
   call: ApplySite | null;
   /** The code Apply replaces (whole statements, the expression, the def or the class). */
@@ -42,7 +45,7 @@ export async function buildProblemDraft(backend: Backend, input: SelectionInput,
   }
   const todos = ext.guessed.map((g) => `${g}: shape GUESSED (no entry point ran this code); confirm it`);
   return {
-    name: ext.name, source: ext.problem, todos,
+    name: ext.name, source: ext.problem, todos, warnings: ext.warnings,
     call: ext.kind === 'problem' ? null : { kind: ext.kind, name: ext.name, selection: input.selection },
     replaced: ext.kind === 'problem' ? input.selection : fromLspRange(ext.range),
   };

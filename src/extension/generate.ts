@@ -53,15 +53,16 @@ function workspaceRoot(doc: vscode.TextDocument): string {
 
 /** Asks "Looks right / Edit" until the user accepts or cancels. Returns false on cancel. The
  * GUESSED list is re-read from the document each time, so confirmed shapes stop being asked for. */
-async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits: boolean): Promise<boolean> {
+async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits: boolean, warnings: string[] = []): Promise<boolean> {
   const editor = await showOnce(problemUri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
   const doc = editor.document;
   for (;;) {
     const left = remainingTodos(doc.getText(), todos);
     const fill = left.length ? ` Confirm first (marked GUESSED in get_inputs): ${left.join('; ')}.` : '';
     const kept = keptEdits ? ' (your edits from the last run of this selection are kept)' : '';
+    const note = warnings.length ? ` Note: ${warnings.join('; ')}.` : '';
     const pick = await vscode.window.showInformationMessage(
-      `Tritonize: this is the problem the model will solve${kept} (Model = your selection; get_inputs = example inputs).${fill} Does it look right?`,
+      `Tritonize: this is the problem the model will solve${kept} (Model = your selection; get_inputs = example inputs).${fill}${note} Does it look right?`,
       'Looks right', 'Edit', 'Cancel');
     if (pick === 'Looks right') {
       if (doc.isDirty) await doc.save();
@@ -187,7 +188,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
       // The prompt is a notification, which hides after a while: the status bar keeps saying why
       // the run waits (its buttons stay in the notification centre).
       ctx.status.setActivity('waiting for you: confirm problem.py (Looks right / Edit)', { waiting: true });
-      const ok = await confirmProblem(problemUri, draft.todos, !!kept).finally(() => ctx.status.setActivity(undefined));
+      const ok = await confirmProblem(problemUri, draft.todos, !!kept, draft.warnings).finally(() => ctx.status.setActivity(undefined));
       if (!ok) return undefined;
     }
     ctx.status.setActivity('checking the problem runs');

@@ -55,6 +55,6 @@ if __name__ == "__main__":
     with torch.no_grad():
         for _ in range(3):
             y = bn(ln(x))
-    print("ln", round(ln(x).sum().item(), 4), "bn", round(y.abs().sum().item(), 4), bn.steps)
+        print("ln", round(ln(x).sum().item(), 4), "bn", round(y.abs().sum().item(), 4), bn.steps)
     print("running", round(bn.running_mean.sum().item(), 5), round(bn.running_var.sum().item(), 5))
     print("gn", round(group_norm(torch.randn(2, 8, 4, 4), 4).abs().sum().item(), 4))

@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             if ext.guessed:
                 sys.stderr.write("tritonize extract: guessed shapes for " + ", ".join(ext.guessed)
                                  + " (marked GUESSED in the problem); confirm them\n")
+            for w in ext.warnings:
+                sys.stderr.write(f"tritonize extract: note: {w}\n")
             return 0
         from .apply import apply_candidate
         try:

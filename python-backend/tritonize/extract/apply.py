@@ -322,6 +322,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     _refuse_none_inputs(ext, src)
     if not inference_only:
         _refuse_autograd(ext, src)
+    _refuse_later(ext, src, inference_only)
     p = plan(text, path, ext, src, code, placement, run_label, inference_only)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
@@ -415,6 +416,32 @@ def _refuse_autocast(ext: Extraction, src: SourceFile) -> None:
                            "the kernel would compute in its inputs' dtype instead of autocast's lower precision, so "
                            "the result's dtype and values would change. Apply code that runs with autocast off, or "
                            "cast explicitly (x.to(torch.bfloat16)) instead of autocast", src.line_of(ext.start))
+
+
+_LATER_WAY_OUT = {
+    "none": "select code that does not take {name} (e.g. the branch where it is not None)",
+    "kind": "select code that always gets the same kind of value for {name}",
+    "grad": "apply where gradients are off (torch.no_grad()) or, for code that never trains, apply with "
+            "--inference-only",
+    "autocast": "apply code that runs outside torch.autocast, or cast explicitly",
+    "alias": "pass separate tensors (e.g. .clone()) at that call",
+    "stale": "pass the value as an argument instead of reading a global the program changes",
+}
+
+
+def _refuse_later(ext: Extraction, src: SourceFile, inference_only: bool) -> None:
+    """A later call of the selection in the recorded run (record.py watches a short while after the
+    recorded one) ran under conditions the kernel was not verified for: the applied code would
+    compute something else there, or stop at its call-time guard."""
+    inplace = any(o.get("inplace") for o in ext.outputs) or ext.kind == "function"
+    for d in ext.later:
+        if (d["what"] == "grad" and inference_only) or (d["what"] == "alias" and not inplace):
+            continue
+        way = _LATER_WAY_OUT.get(d["what"], "").format(name=d.get("name", ""))
+        raise ExtractError(f"the selection runs more than once and the calls differ: {d['message']}. The kernel is "
+                           f"verified for the recorded call only, so it would compute something else there (or stop "
+                           f"at its call-time check). {way[:1].upper() + way[1:]}, or keep the PyTorch code",
+                           src.line_of(ext.start), why="autograd" if d["what"] == "grad" else None)
 
 
 def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:

@@ -51,6 +51,7 @@ class Extraction:
     grad_enabled: bool | None = None  # torch.is_grad_enabled() where the recorded run reached the code
     params_requiring_grad: list[str] = field(default_factory=list)  # a whole class: its parameters that do
     autocast: list[str] = field(default_factory=list)  # device types with autocast on where the code ran
+    later: list[dict[str, Any]] = field(default_factory=list)  # later calls unlike the recorded one (record.py)
     package: str | None = None  # the file's __package__ in the recorded run (None: not recorded)
 
     @property
@@ -188,10 +189,16 @@ class _Builder:
     grad_enabled: bool | None = None
     params_requiring_grad: list[str] = []
     autocast: list[str] = []
+    later: list[dict[str, Any]] = []
     package: str | None = None
 
     def build(self) -> Extraction:
         ext = self._build()
+        ext.later = self.later
+        # Said before any LLM call: a kernel for this selection would be refused at Apply.
+        inplace = any(o.get("inplace") for o in ext.outputs) or ext.kind == "function"
+        ext.warnings += [f"Apply will refuse a kernel for this selection: {d['message']}" for d in self.later
+                         if d["what"] != "alias" or inplace]
         ext.grad_enabled = self.grad_enabled
         ext.params_requiring_grad = self.params_requiring_grad
         ext.autocast = self.autocast
@@ -233,6 +240,7 @@ class _Builder:
             self.grad_enabled = self.recorded.get("grad_enabled")
             self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
             self.autocast = self.recorded.get("autocast") or []
+            self.later = self.recorded.get("later") or []
             self.package = self.recorded.get("package")
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
@@ -244,6 +252,7 @@ class _Builder:
         self.grad_enabled = out.get("grad_enabled")
         self.params_requiring_grad = out.get("params_requiring_grad") or []
         self.autocast = out.get("autocast") or []
+        self.later = out.get("later") or []
         self.package = out.get("package")
         return out, ent["label"]
 

@@ -1,5 +1,6 @@
 """Child process: run the user's entry point once with a trace hook on the selected code, record the
-real inputs (shape, dtype, range, or the literal value), then stop the program.
+real inputs (shape, dtype, range, or the literal value) of its first call, watch later calls for a
+short while (conditions the kernel would not be verified for), then stop the program.
 
 `python -m tritonize.extract.record SPEC.json OUT.json`. The program's own output goes to this
 process's stdout/stderr, which the parent discards; only OUT.json is read.
@@ -11,6 +12,8 @@ import json
 import os
 import runpy
 import sys
+import threading
+import time
 import traceback
 from typing import Any
 
@@ -52,6 +55,75 @@ def _autocast(torch: Any) -> list[str]:
         if on:
             out.append(dev)
     return out
+
+
+# How long the program runs on after the recorded call, watching later calls: as long as it took to
+# get there, within these bounds (tracing slows the program: a first optimizer step's lazy imports
+# took 4 s under the trace hook on a busy 2-core box).
+LATER_SECONDS = (5.0, 20.0)
+LATER_CALLS = 50
+
+
+def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[str, Any]:
+    """What the applied code's call-time guard looks at, for one call of the selection."""
+    kinds: dict[str, str] = {}
+    needs_grad: list[str] = []
+    storages: dict[int, list[str]] = {}
+    for name, o in objs.items():
+        if o is None:
+            kinds[name] = "None"
+        elif torch is not None and isinstance(o, torch.Tensor):
+            kinds[name] = "tensor"
+            if o.requires_grad:
+                needs_grad.append(name)
+            ptr = _storage(o)
+            if ptr:
+                storages.setdefault(ptr, []).append(name)
+        else:
+            kinds[name] = "number" if isinstance(o, (bool, int, float, complex)) else type(o).__name__
+    grad_on = bool(torch is not None and torch.is_grad_enabled())
+    if grad_on and module is not None:
+        try:
+            needs_grad += [f"{type(module).__name__}.{n}" for n, p in module.named_parameters() if p.requires_grad][:1]
+        except Exception:  # noqa: BLE001 - not an nn.Module
+            pass
+    return {"kinds": kinds, "grad": needs_grad if grad_on else [], "autocast": _autocast(torch),
+            "aliases": [g for g in storages.values() if len(g) > 1]}
+
+
+def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict[str, Any]],
+             call: int) -> dict[str, Any] | None:
+    """The first way call number `call` differs from the recorded (first) call, or None."""
+    if first is None:
+        return None
+    where = f"call {call} of the selection in the recorded run"
+    for name, kind in now["kinds"].items():
+        was = first["kinds"].get(name)
+        if was is None or was == kind:
+            continue
+        if kind == "None":
+            return {"call": call, "what": "none", "name": name,
+                    "message": f"{name} is None in {where}, a {was} in the recorded (first) call"}
+        if "tensor" in (was, kind) or was == "None":
+            return {"call": call, "what": "kind", "name": name,
+                    "message": f"{name} is a {kind} in {where}, a {was} in the recorded (first) call"}
+    if now["grad"] and not first["grad"]:
+        return {"call": call, "what": "grad", "name": now["grad"][0],
+                "message": f"gradients are on and {now['grad'][0]} requires grad in {where}; the recorded (first) "
+                           "call had none"}
+    if now["autocast"] and now["autocast"] != first["autocast"]:
+        return {"call": call, "what": "autocast", "name": now["autocast"][0],
+                "message": f"autocast is on ({', '.join(now['autocast'])}) in {where}; the recorded (first) call "
+                           "ran without it"}
+    if now["aliases"] and not first["aliases"]:
+        g = now["aliases"][0]
+        return {"call": call, "what": "alias", "name": g[0],
+                "message": f"{' and '.join(g)} share memory in {where}; they were separate tensors in the "
+                           "recorded (first) call"}
+    if stale:
+        return {"call": call, "what": "stale", "name": stale[0].get("message", "")[:40],
+                "message": f"before {where}: {stale[0]['message']}"}
+    return None
 
 
 class _KeepFiles:
@@ -155,24 +227,73 @@ def main(argv: list[str]) -> int:
 
     from tritonize.extract.values import describe
 
-    def done(k: int, res: dict[str, Any], frame: Any) -> None:
-        res = {**res, "stale": _stale(hooks[k].get("copied") or [], frame.f_globals, target)}
+    # After every hook has captured, the program runs on for a short while (LATER_SECONDS, at most
+    # LATER_CALLS calls per hook): a later call of the selection under other conditions than the
+    # recorded one (gradients, autocast, None, a tensor where a number was, aliased inputs, copied
+    # definitions changed) is what the kernel was not verified for; Apply refuses naming it instead
+    # of leaving it to the applied code's call-time guard (red team rt8: b08, b30, b36, b37, b87).
+    started = time.monotonic()
+    later_s = spec.get("later_seconds")
+    first: list[dict[str, Any] | None] = [None] * len(hooks)
+    calls = [0] * len(hooks)
+    deadline: list[float] = []
+    out_lock = threading.Lock()
+
+    def flush() -> None:
+        with out_lock:
+            out = [r if r is not None else {"ok": False, "error": error[0]} for r in results]
+            tmp_out = out_path + ".part"
+            with open(tmp_out, "w") as f:
+                json.dump(out if "hooks" in spec else out[0], f)
+            os.replace(tmp_out, out_path)
+
+    def watchdog() -> None:  # the program is stuck in native code past the window: end it here
+        flush()
+        os._exit(0)
+
+    def done(k: int, res: dict[str, Any], frame: Any, objs: dict[str, Any], module: Any = None) -> None:
         torch = sys.modules.get("torch")
+        cond = _conditions(torch, objs, module)
+        stale = _stale(hooks[k].get("copied") or [], frame.f_globals, target)
+        if results[k] is not None:  # a later call
+            calls[k] += 1
+            diff = _differs(first[k], cond, stale, calls[k] + 1)
+            if diff and not any(d["what"] == diff["what"] for d in results[k]["later"]):
+                results[k]["later"].append(diff)
+                flush()
+            if deadline and (time.monotonic() > deadline[0] or all(c >= LATER_CALLS for c in calls)):
+                raise _Captured
+            return
+        first[k] = cond
+        res = {**res, "stale": stale}
         # Autograd mode where the selected code runs: a Triton kernel has no backward.
         grad = bool(torch.is_grad_enabled()) if torch is not None else None
         # The package the file runs in (`models` for models/net.py imported as models.net, '' or None
         # run as a script): how Apply imports a kernel module placed next to it.
         results[k] = {"ok": True, "error": None, "grad_enabled": grad, "autocast": _autocast(torch),
-                      "package": frame.f_globals.get("__package__") or "", **res}
+                      "package": frame.f_globals.get("__package__") or "", "later": [], **res}
         if all(r is not None for r in results):
-            raise _Captured
+            flush()
+            lo, hi = LATER_SECONDS
+            window = float(later_s) if later_s is not None else min(max(lo, time.monotonic() - started), hi)
+            if window <= 0:
+                raise _Captured
+            deadline.append(time.monotonic() + window)
+            t = threading.Timer(window + 1.0, watchdog)
+            t.daemon = True
+            t.start()
 
     def capture_line(k: int, frame: Any) -> None:
         values = {}
+        objs: dict[str, Any] = {}
         storages: dict[int, list[str]] = {}
+        later = results[k] is not None
         for expr in hooks[k]["exprs"]:
             try:
                 obj = eval(expr, frame.f_globals, frame.f_locals)  # noqa: S307 - user's own code
+                objs[expr] = obj
+                if later:
+                    continue
                 values[expr] = describe(obj)
                 ptr = _storage(obj)
                 if ptr:
@@ -182,29 +303,38 @@ def main(argv: list[str]) -> int:
             except AttributeError as e:
                 values[expr] = {"kind": "unbound", "error": str(e)}
         # Inputs that share memory in the real run (f(x, x[0])): a kernel gets them as separate tensors.
-        done(k, {"values": values, "aliases": [g for g in storages.values() if len(g) > 1]}, frame)
+        done(k, {"values": values, "aliases": [g for g in storages.values() if len(g) > 1]}, frame, objs)
 
     def local_line(frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
             for k, hook in enumerate(hooks):
-                if results[k] is None and hook["kind"] == "line" and frame.f_lineno == hook["line"] \
+                if hook["kind"] == "line" and frame.f_lineno == hook["line"] \
                         and _matches(frame.f_code, target, hook):
                     capture_line(k, frame)
         return local_line
 
+    # The names of the code objects any hook waits for: every other call returns at once (the trace
+    # hook runs on every Python call of the program, imports included).
+    names = set()
+    for hook in hooks:
+        for h in (hook, hook.get("init"), hook.get("forward")):
+            if h and h.get("code_name"):
+                names.add(h["code_name"])
+
     def tracer(frame: Any, event: str, arg: Any) -> Any:
-        if event != "call":
-            return None
+        if deadline and time.monotonic() > deadline[0]:
+            raise _Captured
         code = frame.f_code
+        if event != "call" or code.co_name not in names:
+            return None
         local = None
         for k, hook in enumerate(hooks):
-            if results[k] is not None:
-                continue
             if hook["kind"] == "line" and _matches(code, target, hook):
                 local = local_line
             elif hook["kind"] == "call" and _matches(code, target, hook):
-                done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["params"] if p in frame.f_locals}},
-                     frame)
+                objs = {p: frame.f_locals[p] for p in hook["params"] if p in frame.f_locals}
+                done(k, {"values": {p: describe(v) for p, v in objs.items()} if results[k] is None else {}},
+                     frame, objs)
             elif hook["kind"] == "class":
                 if hook.get("init") and _matches(code, target, hook["init"]):
                     self = frame.f_locals.get(hook["init"]["self"])
@@ -217,12 +347,12 @@ def main(argv: list[str]) -> int:
                         grads = [n for n, p in self.named_parameters() if p.requires_grad] if params else []
                     except Exception:  # noqa: BLE001 - not an nn.Module after all
                         grads = []
-                    done(k, {"values": {p: describe(frame.f_locals[p]) for p in hook["forward"]["params"]
-                                        if p in frame.f_locals}, "init": inits.get(id(self), {}),
-                             "params_requiring_grad": grads[:3]}, frame)
+                    objs = {p: frame.f_locals[p] for p in hook["forward"]["params"] if p in frame.f_locals}
+                    done(k, {"values": {p: describe(v) for p, v in objs.items()} if results[k] is None else {},
+                             "init": inits.get(id(self), {}), "params_requiring_grad": grads[:3]}, frame, objs, self)
         return local
 
-    error = "the entry point finished without running the selected code"
+    error = ["the entry point finished without running the selected code"]
     entry = spec["entry"]
     os.chdir(entry.get("cwd") or os.path.dirname(target))
     sys.settrace(tracer)
@@ -244,17 +374,15 @@ def main(argv: list[str]) -> int:
         pass
     except SystemExit as e:
         if e.code not in (0, None):
-            error = f"the entry point exited with status {e.code} before running the selected code"
+            error[0] = f"the entry point exited with status {e.code} before running the selected code"
     except BaseException as e:  # noqa: BLE001 - report the user's program failure as it is
         tb = traceback.extract_tb(e.__traceback__)
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-        error = f"the entry point raised {type(e).__name__}: {e}{where}".splitlines()[0]
+        error[0] = f"the entry point raised {type(e).__name__}: {e}{where}".splitlines()[0]
     finally:
         sys.settrace(None)
         keep.on = False
-    out = [r if r is not None else {"ok": False, "error": error} for r in results]
-    with open(out_path, "w") as f:
-        json.dump(out if "hooks" in spec else out[0], f)
+    flush()
     return 0
 
 
