@@ -165,3 +165,11 @@ def test_in_place_call_site_writes_back_with_copy():
     e, src = extract(FILE, "/tmp/net.py", *sel(FILE, "x += y", 2), record_inputs=False)
     p = plan(FILE, "/tmp/net.py", e, src, e.problem + "\nclass ModelNew(Model):\n    pass\n", "same-file")
     assert "        x.copy_(tritonize_net_forward_lines(x, y))\n" in p["text"]
+
+
+def test_runs_are_titled_by_the_selected_ops_and_where():
+    """A try-out found runs named `main_lines` and `__init___lines`: the title names the ops."""
+    assert ext("h = F.gelu", expr="F.gelu(h + self.w)").title == "gelu+add in Net.forward"
+    assert ext("a, b = h.chunk").title == "chunk in Net.forward"  # only plumbing: named anyway
+    assert ext("z = helper(a)").title == "helper+sqrt+sum in Net.forward"
+    assert ext("def loss", 2).title == "loss"

@@ -45,7 +45,7 @@ export async function buildProblemDraft(backend: Backend, input: SelectionInput,
   }
   const todos = ext.guessed.map((g) => `${g}: shape GUESSED (no entry point ran this code); confirm it`);
   return {
-    name: ext.name, source: ext.problem, todos, warnings: ext.warnings,
+    name: ext.title || ext.name, source: ext.problem, todos, warnings: ext.warnings,
     call: ext.kind === 'problem' ? null : { kind: ext.kind, name: ext.name, selection: input.selection },
     replaced: ext.kind === 'problem' ? input.selection : fromLspRange(ext.range),
   };

@@ -48,6 +48,7 @@ class Extraction:
     entry: str | None
     guessed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    title: str = ""  # what the user sees the run as: the selected ops and where ("softmax+mul in Attn.forward")
     grad_enabled: bool | None = None  # torch.is_grad_enabled() where the recorded run reached the code
     params_requiring_grad: list[str] = field(default_factory=list)  # a whole class: its parameters that do
     autocast: list[str] = field(default_factory=list)  # device types with autocast on where the code ran
@@ -72,6 +73,33 @@ class Extraction:
 
 def _lsp_range(src: SourceFile, start: int, end: int) -> dict[str, Any]:
     return {"start": src.lsp_position(start), "end": src.lsp_position(end)}
+
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.MatMult: "matmul",
+           ast.Pow: "pow", ast.FloorDiv: "floordiv", ast.Mod: "mod"}
+# Calls that move or reshape data rather than compute: named only when nothing else is.
+_PLUMBING = frozenset({"to", "view", "reshape", "contiguous", "size", "float", "half", "bfloat16", "double", "item",
+                       "unsqueeze", "squeeze", "transpose", "permute", "expand", "expand_as", "clone", "detach",
+                       "dim", "flatten", "t", "cpu", "cuda", "type_as", "view_as", "chunk", "split"})
+
+
+def _ops_title(nodes: list[ast.AST], where: str) -> str:
+    """The run's name as the user sees it: the first ops the selection calls (outermost first), then
+    where it is: `tanh+add in MLP.forward` (a try-out found runs named `main_lines`)."""
+    calls: list[str] = []
+    ops: list[str] = []
+    for node in nodes:  # in source order (walk is breadth-first; the sort is stable for nested calls)
+        for n in sorted(ast.walk(node), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+            if isinstance(n, ast.Call):
+                f = n.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+                if name and name not in calls:
+                    calls.append(name)
+            elif isinstance(n, ast.BinOp) and type(n.op) in _BINOPS and _BINOPS[type(n.op)] not in ops:
+                ops.append(_BINOPS[type(n.op)])
+    named = [c for c in calls if c not in _PLUMBING] + ops
+    named = named or calls
+    return f"{'+'.join(named[:3])} in {where}" if named else where
 
 
 # -- entry point ------------------------------------------------------------------------------
@@ -190,11 +218,13 @@ class _Builder:
     params_requiring_grad: list[str] = []
     autocast: list[str] = []
     later: list[dict[str, Any]] = []
+    title: str = ""
     package: str | None = None
 
     def build(self) -> Extraction:
         ext = self._build()
         ext.later = self.later
+        ext.title = self.title or ext.name
         # Said before any LLM call: a kernel for this selection would be refused at Apply.
         inplace = any(o.get("inplace") for o in ext.outputs) or ext.kind == "function"
         ext.warnings += [f"Apply will refuse a kernel for this selection: {d['message']}" for d in self.later
@@ -317,6 +347,8 @@ class _Builder:
         where = (f"{sel.cls.name}_" if sel.cls else "") + fn.name if fn else \
             os.path.splitext(os.path.basename(self.path))[0]
         name = where + ("_expr" if sel.kind == "expression" else "_lines")
+        self.title = _ops_title(sel.nodes, ((f"{sel.cls.name}." if sel.cls else "") + fn.name) if fn else
+                                os.path.basename(self.path))
         if sel.kind == "expression":
             start, end, indent = sel.span.start, sel.span.end, ""
         else:

@@ -139,6 +139,8 @@ export const Extraction = z.looseObject({
   entry: z.string().nullable(),
   guessed: z.array(z.string()),
   warnings: z.array(z.string()).default([]),
+  /** The run's name for the user: the selected ops and where (`softmax+mul in Attn.forward`). */
+  title: z.string().default(''),
   forwardArgs: z.array(z.string()),
   initArgs: z.array(z.string()),
 });
