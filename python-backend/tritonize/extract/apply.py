@@ -187,11 +187,16 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     wrapper = C._fresh(f"tritonize_{base}", taken)
     cls = C._fresh(f"_Tritonize{_pascal(ext.name)}", taken | {wrapper})
     builder = C._fresh(f"_tz_build_{base}", taken | {wrapper, cls})
-    module_name = C._fresh(f"{_ident(stem)}_triton", set())
-    module_path = os.path.join(os.path.dirname(os.path.abspath(path)), module_name + ".py")
+    # A second Apply with module placement gets its own module (user_triton_2.py) beside the first.
+    folder = os.path.dirname(os.path.abspath(path))
+    existing = {os.path.splitext(f)[0] for f in os.listdir(folder)} if os.path.isdir(folder) else set()
+    module_name = C._fresh(f"{_ident(stem)}_triton", existing | taken)
+    module_path = os.path.join(folder, module_name + ".py")
 
+    at = import_block_end(src)
     if placement == "same-file":
-        kern = C.prepare(code, cls, set(module_bindings(src.tree)) | {wrapper, builder}, C.file_imports(src.tree))
+        kern = C.prepare(code, cls, set(module_bindings(src.tree)) | {wrapper, builder},
+                         C.file_imports(src.tree, lambda s: src.span(s).end <= at))
     else:
         kern = C.prepare(code, cls, {wrapper, builder}, None)
     block = [kern.body.rstrip()]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import symtable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .deps import _is_main_block, module_bindings
 from .errors import ExtractError
@@ -24,10 +25,12 @@ def _bound(alias: ast.alias, stmt: ast.stmt) -> str:
     return alias.asname or (alias.name.split(".")[0] if isinstance(stmt, ast.Import) else alias.name)
 
 
-def file_imports(tree: ast.Module) -> dict[str, tuple]:
+def file_imports(tree: ast.Module, keep: Any = None) -> dict[str, tuple]:
+    """The file's top-level imports (`keep(stmt)`: only those it accepts, e.g. the ones before the
+    point where the kernel code goes: an `import torch` after the first def binds too late for it)."""
     out = {}
     for s in tree.body:
-        if isinstance(s, (ast.Import, ast.ImportFrom)):
+        if isinstance(s, (ast.Import, ast.ImportFrom)) and (keep is None or keep(s)):
             for a in s.names:
                 out[_bound(a, s)] = _import_key(s, a)
     return out
