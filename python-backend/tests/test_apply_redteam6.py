@@ -84,3 +84,26 @@ def test_a_second_apply_with_module_placement_gets_its_own_module(tmp_path, monk
     Path(res2["module"]["path"]).write_text(res2["module"]["text"])
     assert run(path) == before
     assert (tmp_path / "prog_triton.py").read_text() == res1["module"]["text"]  # the first is untouched
+
+
+# b04: F.relu(h, inplace=True) and torch.sigmoid_(b) update their argument; the extraction took them
+# for pure calls, so the kernel's version left h and b unchanged (refused only at the behaviour check,
+# after the LLM calls). Now the update is seen at extraction.
+INPLACE_FUNCTIONAL = textwrap.dedent('''\
+    import torch
+    import torch.nn.functional as F
+
+
+    def act(h, b):
+        F.relu(h, inplace=True)
+        torch.sigmoid_(b)
+        y = h * b
+        return y
+    ''')
+
+
+def test_functional_in_place_calls_update_their_first_argument():
+    from tritonize.extract.problem import extract as ex
+    e, _ = ex(INPLACE_FUNCTIONAL, "/tmp/act.py", *lines_of(INPLACE_FUNCTIONAL, "F.relu(h", 2), record_inputs=False)
+    assert {o["target"]: o["inplace"] for o in e.outputs} == {"h": True, "b": True}
+    assert [i.name for i in e.inputs if i.mutated] == ["h", "b"]

@@ -86,6 +86,10 @@ class _Events(ast.NodeVisitor):
         self.attr_reads: dict[str, tuple[bool, int]] = {}  # 'self.a' → (read unconditionally somewhere, line)
         self.user_names = {n.name for n in src.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                            ast.ClassDef))}
+        # Names the file's imports bind (`torch`, `F`, `init`, `sigmoid_`): `torch.sigmoid_(b)` and
+        # `init.zeros_(w)` update their first argument, not the module.
+        self.imported = {(a.asname or a.name).split(".")[0] for n in src.tree.body
+                         if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
 
     def _attr(self, node: ast.AST, called: bool, ctx: str) -> bool:
         parts = _chain(node, self.self_name)
@@ -140,7 +144,14 @@ class _Events(ast.NodeVisitor):
             if not self._attr(f, True, "load"):
                 self.visit(f.value)
             if f.attr.endswith("_") and not f.attr.startswith("_"):
-                self._mutates(f.value)
+                root = f.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in self.imported:
+                    if node.args:  # function form: torch.sigmoid_(b), torch.nn.init.zeros_(w)
+                        self._mutates(node.args[0])
+                else:
+                    self._mutates(f.value)
             elif f.attr in _CONTAINER_MUTATORS:
                 # A kernel takes tensors and numbers; a Python container changed in place (a log, a
                 # cache) would be changed on a copy, or not at all.
@@ -150,10 +161,16 @@ class _Events(ast.NodeVisitor):
             self.visit(f)
         for a in node.args:
             self.visit(a)
+        if isinstance(f, ast.Name) and f.id.endswith("_") and not f.id.startswith("_") and f.id in self.imported \
+                and node.args:  # from torch import relu_; relu_(x)
+            self._mutates(node.args[0])
         for k in node.keywords:
             self.visit(k.value)
             if k.arg == "out":
                 self._mutates(k.value)
+            # F.relu(h, inplace=True) (an `inplace` passed by position is not seen)
+            if k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True and node.args:
+                self._mutates(node.args[0])
 
     def _mutates(self, target: ast.AST) -> None:
         if isinstance(target, ast.Name):
