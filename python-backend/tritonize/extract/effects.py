@@ -55,7 +55,21 @@ def output_effect(node: ast.Call) -> str | None:
         if (rname == "warnings" and f.attr == "warn") or rname == "logging" or (
                 rname in _LOGGERS and f.attr in _LOG_METHODS):
             return f"{ast.unparse(f)}(…)"
+        # Output a kernel would not make either (red team 9: sys.stdout.write log lines dropped,
+        # torch.save'd file never written).
+        chain = ast.unparse(f)
+        if chain in _IO_CALLS or (rname in ("shutil", "subprocess") and isinstance(f.value, ast.Name)) or (
+                rname == "os" and isinstance(f.value, ast.Name) and f.attr in _OS_EFFECTS) or (
+                rname == "sys" and isinstance(f.value, ast.Attribute) and f.value.attr in ("stdout", "stderr")):
+            return f"{chain}(…)"
     return None
+
+
+_IO_CALLS = frozenset({"torch.save", "np.save", "np.savez", "np.savez_compressed", "np.savetxt", "numpy.save",
+                       "numpy.savez", "numpy.savetxt", "json.dump", "pickle.dump", "torch.distributed.barrier"})
+_OS_EFFECTS = frozenset({"remove", "unlink", "rename", "replace", "makedirs", "mkdir", "rmdir", "removedirs", "system",
+                         "write", "truncate", "symlink", "link", "chmod", "chown", "utime", "kill", "putenv",
+                         "unsetenv", "chdir"})
 
 
 def rng_effect(node: ast.Call, user_names: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]

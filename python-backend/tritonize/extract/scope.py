@@ -15,7 +15,7 @@ from .errors import ExtractError
 from .selection import Selection
 from .source import SourceFile, Span
 from .deps import Dependencies, find_table
-from .effects import refuse_module_dunder, rng_effect
+from .effects import output_effect, refuse_module_dunder, rng_effect
 
 NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp)
@@ -129,17 +129,9 @@ class _Events(ast.NodeVisitor):
                                "advance the global random generator the same way, so every later random number of "
                                "the program would change. Draw the noise outside the selection and pass it in",
                                node.lineno)
-        if isinstance(f, ast.Name) and f.id in ("print", "open", "input"):
-            self._side_effect(f"{f.id}(…)", node.lineno)
-        if isinstance(f, ast.Attribute):
-            root = f.value
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            rname = root.id if isinstance(root, ast.Name) else ""
-            if (rname == "warnings" and f.attr == "warn") or rname == "logging" or (
-                    rname in ("logger", "log", "LOGGER", "_logger", "_log")
-                    and f.attr in ("debug", "info", "warning", "warn", "error", "exception", "critical", "log")):
-                self._side_effect(f"{ast.unparse(f)}(…)", node.lineno)
+        effect = output_effect(node)  # the same list as for copied helpers (effects.py)
+        if effect:
+            self._side_effect(effect, node.lineno)
         if isinstance(f, ast.Attribute):
             if not self._attr(f, True, "load"):
                 self.visit(f.value)
