@@ -41,6 +41,13 @@ def compare(a: Any, b: Any, where: str) -> str | None:
             return f"{where}: shape {tuple(a.shape)} became {tuple(b.shape)}"
         if a.dtype != b.dtype:
             return f"{where}: dtype {a.dtype} became {b.dtype}"
+        # nn.Parameter(…) becoming a plain tensor loses the parameter (an optimizer then has none); a
+        # result made to require grad (x.clone().requires_grad_()) loses it (red team 9).
+        if type(a) is not type(b):
+            return f"{where}: a {type(a).__name__} became a {type(b).__name__}"
+        if a.requires_grad != b.requires_grad:
+            return (f"{where}: requires_grad {a.requires_grad} became {b.requires_grad} (a kernel's result has no "
+                    "autograd history)")
         a, b = a.detach().cpu(), b.detach().cpu()
         if not a.is_floating_point() and not a.is_complex():
             return None if torch.equal(a, b) else f"{where}: values differ"
