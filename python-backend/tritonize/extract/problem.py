@@ -186,7 +186,7 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
             record_inputs: bool = True, timeout: float = 120.0,
             recorded: dict[str, Any] | None = None,
             hooks: list[dict[str, Any]] | None = None,
-            check_effects: bool = True) -> tuple[Extraction, SourceFile]:
+            check_effects: bool = True, output_order: list[str] | None = None) -> tuple[Extraction, SourceFile]:
     """`start`/`end`: 1-based line, 1-based column, end column exclusive. `recorded`: inputs recorded
     already (see record_many); `hooks`: only append the selection's recording hook and raise HookOnly.
     `check_effects`: refuse copied helpers with effects a kernel drops (off for the applied code,
@@ -205,6 +205,7 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
     builder = _Builder(src, path, sel, runner, recorded)
     builder.hooks = hooks
     builder.check_effects = check_effects
+    builder.output_order = output_order
     return builder.build(), src
 
 
@@ -248,6 +249,7 @@ class _Builder:
 
     hooks: list[dict[str, Any]] | None = None
     check_effects: bool = True
+    output_order: list[str] | None = None  # the applied code's problem returns in the original's order
 
     def _effects(self, deps: Dependencies, selected: ast.stmt | None = None, what: str = "") -> None:
         if not self.check_effects:
@@ -290,6 +292,8 @@ class _Builder:
     def _snippet(self) -> Extraction:
         sel, src = self.sel, self.src
         an = analyze(src, sel)
+        if self.output_order and sorted(o.target for o in an.outputs) == sorted(self.output_order):
+            an.outputs.sort(key=lambda o: self.output_order.index(o.target))  # type: ignore[union-attr]
         self._effects(an.deps)
         fn = sel.scope if isinstance(sel.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
         stmt = sel.nodes[0]
