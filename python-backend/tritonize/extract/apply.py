@@ -93,9 +93,10 @@ def _function_site(ext: Extraction, fn_node: ast.FunctionDef, src: SourceFile, w
     return start, src.span(fn_node).end, f"{indent}return {wrapper}({args})"
 
 
-def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool) -> list[str]:
+def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool,
+                 dtypes: dict[str, str] | None = None) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
-    (a tensor for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
+    (a tensor of the recorded dtype for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
     interpreter); a later call under other
     conditions raises, naming the wrapper, the condition and the way out, instead of silently computing
     something else. Cheap: flags and pointers only, no device sync."""
@@ -108,6 +109,14 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                               'applied for calls where ' + _n + ' is a tensor (the recorded call). Apply code '",
              "                               'that does not take ' + _n + ', " + undo + "')",
              "    _ts = [(_n, _x) for _n, _x in zip(_names, xs) if isinstance(_x, __import__('torch').Tensor)]"]
+    if dtypes:
+        lines += [
+             f"    _dtypes = {dtypes!r}",
+             "    for _n, _x in _ts:",
+             "        if _n in _dtypes and str(_x.dtype) != _dtypes[_n]:",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + str(_x.dtype) + ' in this call; the Triton kernel '",
+             "                               'was verified for ' + _dtypes[_n] + ' (the recorded call). Cast it to that '",
+             "                               'dtype before the call, " + undo + "')"]
     if grad:
         lines += [
              "    if __import__('torch').is_grad_enabled():",
@@ -209,6 +218,11 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         cache = C._fresh(f"_tz_built_{base}", taken | {wrapper, cls, builder})
         guard = C._fresh(f"_tz_guard_{base}", taken | {wrapper, cls, builder, cache})
         exprs = tuple(i.expr for i in ext.forward_inputs)
+        dtypes = {i.expr: i.value.get("dtype") for i in ext.forward_inputs
+                  if isinstance(i.value, dict) and i.value.get("kind") == "tensor" and i.value.get("dtype")}
+        recorded_init = tuple(i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
+                              and i.value.get("type") in ("bool", "int", "str", "NoneType") else None
+                              for i in ext.init_inputs)
         inplace = any(o.get("inplace") for o in ext.outputs) or (ext.kind == "function" and _updates_params(ext, src))
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
         # another kind of value than the recorded literal raises instead of reusing a module.
@@ -219,16 +233,26 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   "            type(v) in (tuple, list) and all(plain(e) for e in v)) or (",
                   "            type(v).__module__ == 'torch' and type(v).__name__ in ('dtype', 'device', 'Size'))",
                   "",
+                  "    # A NumPy scalar (1 / np.sqrt(d)) is its number.",
+                  "    init = tuple(v.item() if type(v).__module__ == 'numpy' and getattr(v, 'ndim', 1) == 0 else v "
+                  "for v in init)",
                   "    for v in init:",
                   "        if not plain(v):",
                   f"            raise TypeError('{wrapper}: a constructor argument is a ' + type(v).__name__ + ', "
                   "not a number or literal like the recorded one; the kernel was applied for literal values only')",
+                  "    # A flag, size or mode (causal=True) is a code path the kernel was verified for only with",
+                  "    # the recorded value.",
+                  f"    for _n, v, r in zip({tuple(i.expr for i in ext.init_inputs)!r}, init, {recorded_init!r}):",
+                  "        if (v is None or type(v) in (bool, int, str)) and r is not None and repr(v) != r:",
+                  f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(v) + ' in this call; the Triton "
+                  "kernel was verified for ' + _n + ' = ' + r + ' only (the recorded call). Select code that runs "
+                  "with one value of ' + _n + ', or undo the Apply to keep the PyTorch code.')",
                   f"    key = repr(init)",
                   f"    if key not in {cache}:",
                   f"        {cache}[key] = " + kern.cls + "(*init)",
                   f"    return {cache}[key]",
                   "", "",
-                  *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace),
+                  *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes),
                   "", "",
                   f"def {wrapper}({', '.join(fwd + ini)}):",
                   f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
@@ -306,7 +330,10 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
     s_line, e_line = src.line_of(start), src.line_of(end)
     s_col = start - src.line_start(start) + 1
     e_col = end - src.line_start(end) + 1
-    ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded, check_effects=False)
+    # Outputs in the original's order: `acc += …; r = …` becomes `acc.copy_(…); r = …`, whose analysis
+    # lists r first (red team 9: a tuple compared position by position).
+    ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded, check_effects=False,
+                      output_order=[o["target"] for o in ext.outputs])
     return ext1.problem
 
 
@@ -426,6 +453,8 @@ def _refuse_autocast(ext: Extraction, src: SourceFile) -> None:
 _LATER_WAY_OUT = {
     "none": "select code that does not take {name} (e.g. the branch where it is not None)",
     "kind": "select code that always gets the same kind of value for {name}",
+    "dtype": "select code that always gets one dtype and device for {name}, or cast it before the call",
+    "value": "select code that runs with one value of {name}, or make {name} a tensor input",
     "grad": "apply where gradients are off (torch.no_grad()) or, for code that never trains, apply with "
             "--inference-only",
     "autocast": "apply code that runs outside torch.autocast, or cast explicitly",

@@ -67,27 +67,32 @@ LATER_CALLS = 50
 def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[str, Any]:
     """What the applied code's call-time guard looks at, for one call of the selection."""
     kinds: dict[str, str] = {}
+    literals: dict[str, str] = {}
     needs_grad: list[str] = []
     storages: dict[int, list[str]] = {}
     for name, o in objs.items():
         if o is None:
             kinds[name] = "None"
         elif torch is not None and isinstance(o, torch.Tensor):
-            kinds[name] = "tensor"
             if o.requires_grad:
                 needs_grad.append(name)
             ptr = _storage(o)
             if ptr:
                 storages.setdefault(ptr, []).append(name)
+            kinds[name] = f"tensor of {str(o.dtype).replace('torch.', '')} on {o.device.type}"
         else:
             kinds[name] = "number" if isinstance(o, (bool, int, float, complex)) else type(o).__name__
+            # A flag, size or mode the kernel may have been written for (causal=True): another value
+            # is another code path. Floats (a scale, a temperature) are arithmetic and may vary.
+            if o is None or type(o) in (bool, int, str):
+                literals[name] = repr(o)
     grad_on = bool(torch is not None and torch.is_grad_enabled())
     if grad_on and module is not None:
         try:
             needs_grad += [f"{type(module).__name__}.{n}" for n, p in module.named_parameters() if p.requires_grad][:1]
         except Exception:  # noqa: BLE001 - not an nn.Module
             pass
-    return {"kinds": kinds, "grad": needs_grad if grad_on else [], "autocast": _autocast(torch),
+    return {"kinds": kinds, "literals": literals, "grad": needs_grad if grad_on else [], "autocast": _autocast(torch),
             "aliases": [g for g in storages.values() if len(g) > 1]}
 
 
@@ -104,9 +109,17 @@ def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict
         if kind == "None":
             return {"call": call, "what": "none", "name": name,
                     "message": f"{name} is None in {where}, a {was} in the recorded (first) call"}
-        if "tensor" in (was, kind) or was == "None":
+        if was.startswith("tensor") and kind.startswith("tensor"):
+            return {"call": call, "what": "dtype", "name": name,
+                    "message": f"{name} is a {kind} in {where}, a {was} in the recorded (first) call"}
+        if "tensor" in (was[:6], kind[:6]) or was == "None":
             return {"call": call, "what": "kind", "name": name,
                     "message": f"{name} is a {kind} in {where}, a {was} in the recorded (first) call"}
+    for name, rep in now["literals"].items():
+        was = first["literals"].get(name)
+        if was is not None and was != rep:
+            return {"call": call, "what": "value", "name": name,
+                    "message": f"{name} is {rep} in {where}, {was} in the recorded (first) call"}
     if now["grad"] and not first["grad"]:
         return {"call": call, "what": "grad", "name": now["grad"][0],
                 "message": f"gradients are on and {now['grad'][0]} requires grad in {where}; the recorded (first) "
@@ -145,35 +158,54 @@ class _KeepFiles:
         self.on = True
 
     def hook(self, event: str, args: tuple[Any, ...]) -> None:
-        if event != "open" or not self.on or self.busy:
-            return
-        path, mode, flags = (tuple(args) + (None, None, None))[:3]
-        if isinstance(flags, int):
-            writes = bool(flags & self.WRITE)
-        else:
-            writes = isinstance(mode, str) and any(c in mode for c in "wax+")
-        if not writes or isinstance(path, int) or path is None:
+        if not self.on or self.busy or event not in self.EVENTS:
             return
         self.busy = True
         try:
-            full = os.path.abspath(os.fsdecode(os.fspath(path)))
-            if full in self.seen or full == self.tmp or full.startswith(self.tmp + os.sep):
-                return
-            self.seen.add(full)
-            backup = None
-            if os.path.isfile(full):
-                os.makedirs(self.dir, exist_ok=True)
-                backup = os.path.join(self.dir, str(len(self.seen)))
-                import shutil
-                shutil.copy2(full, backup)
-            elif os.path.exists(full):
-                return  # not a regular file (a device, a fifo): nothing to keep
-            with open(self.manifest, "a") as f:
-                f.write(json.dumps({"path": full, "backup": backup}) + "\n")
+            if event == "open":
+                path, mode, flags = (tuple(args) + (None, None, None))[:3]
+                if isinstance(flags, int):
+                    writes = bool(flags & self.WRITE)
+                else:
+                    writes = isinstance(mode, str) and any(c in mode for c in "wax+")
+                if writes:
+                    self.keep(path)
+            elif event in ("os.remove", "os.truncate"):  # os.unlink and Path.unlink raise os.remove
+                self.keep(args[0])
+            elif event == "os.rename":  # os.replace too: both ends
+                self.keep(args[0])
+                self.keep(args[1])
+            elif event == "shutil.rmtree" and isinstance(args[0], (str, bytes, os.PathLike)):
+                for root, _, files in os.walk(os.fspath(args[0])):
+                    for name in files[:self.MAX_TREE]:
+                        self.keep(os.path.join(root, name))
         except Exception:  # noqa: BLE001 - never break the user's program over a backup
             pass
         finally:
             self.busy = False
+
+    # The start of a run often clears the last one's results (`os.remove("metrics.json")`, red team 9):
+    # removals, renames, truncation and rmtree are kept like writes.
+    EVENTS = frozenset({"open", "os.remove", "os.rename", "os.truncate", "shutil.rmtree"})
+    MAX_TREE = 2000
+
+    def keep(self, path: Any) -> None:
+        if isinstance(path, int) or path is None:
+            return
+        full = os.path.abspath(os.fsdecode(os.fspath(path)))
+        if full in self.seen or full == self.tmp or full.startswith(self.tmp + os.sep):
+            return
+        self.seen.add(full)
+        backup = None
+        if os.path.isfile(full):
+            os.makedirs(self.dir, exist_ok=True)
+            backup = os.path.join(self.dir, str(len(self.seen)))
+            import shutil
+            shutil.copy2(full, backup)
+        elif os.path.exists(full):
+            return  # not a regular file (a device, a fifo, a folder): nothing to keep
+        with open(self.manifest, "a") as f:
+            f.write(json.dumps({"path": full, "backup": backup}) + "\n")
 
 
 _MISSING = object()

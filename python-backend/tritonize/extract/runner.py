@@ -65,6 +65,7 @@ def restore_files(tmp: str) -> list[str]:
             continue  # a line cut short by a killed child: its file was not opened yet
         try:
             if entry["backup"]:
+                os.makedirs(os.path.dirname(entry["path"]), exist_ok=True)  # its folder was removed
                 shutil.copy2(entry["backup"], entry["path"])
             elif os.path.isfile(entry["path"]):
                 os.remove(entry["path"])

@@ -79,7 +79,13 @@ def describe(value: Any) -> dict[str, Any]:
                 "type": type(value).__name__}
     if _literal(value):
         return {"kind": "literal", "repr": repr(value), "type": type(value).__name__}
+    if _numpy_scalar(value):  # 1 / np.sqrt(d): a number (red team 8 b83, 9 numpy_scalar_tau)
+        return describe(value.item())
     return {"kind": "other", "type": type(value).__name__}
+
+
+def _numpy_scalar(value: Any) -> bool:
+    return type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0 and hasattr(value, "item")
 
 
 def _plain(value: Any) -> bool:
