@@ -319,7 +319,8 @@ NONE_LATER = textwrap.dedent('''\
 
 def test_a_later_call_with_none_for_a_recorded_tensor_is_refused_or_raises(tmp_path):
     msg = refused_at_apply(tmp_path, NONE_LATER, "scores = (q @ k", 4)
-    assert "attn_mask is None in call 2 of the selection in the recorded run, a tensor in the recorded" in msg, msg
+    assert "attn_mask is None in call 2 of the selection in the recorded run, a tensor of float32 on cpu in the " \
+           "recorded" in msg, msg
     out, last = apply_then_fail(tmp_path, NONE_LATER, "scores = (q @ k", 4)
     assert out == run_original(tmp_path, NONE_LATER).split("\n")[0] + "\n"
     assert "tritonize_attend_lines: attn_mask is None in this call, but the Triton kernel was applied for calls " \

@@ -249,3 +249,93 @@ def test_applies_with_the_same_output(tmp_path, text, first):
     count = 3 if text is INPLACE_MULTI else 1
     before, after, _ = apply_and_run(tmp_path, text, first, count, "same-file")
     assert after == before
+
+
+TENSOR_GLOBAL = textwrap.dedent('''\
+    import torch
+
+    MEAN = torch.tensor([0.485, 0.456, 0.406])
+
+
+    def normalize(img):
+        return img - MEAN[:, None, None]
+
+
+    def preprocess(img):
+        x = normalize(img).clamp(-3, 3)
+        return x
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        img = torch.rand(3, 4, 4)
+        print("unit", preprocess(img).sum().item())
+        MEAN.mul_(255.0)
+        print("bytes", preprocess(img * 255.0).sum().item())
+    ''')
+
+
+def test_a_copied_tensor_global_updated_after_the_recorded_call_is_refused(tmp_path):
+    msg = refusal(tmp_path, TENSOR_GLOBAL, "x = normalize(img)", expr="normalize(img).clamp(-3, 3)")
+    assert "'MEAN' (a tensor the copied code reads, line 3) changed since the recorded call" in msg, msg
+
+
+MANGLED = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class ScaledResidual(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.__gain = 0.5
+            self.w = nn.Parameter(torch.randn(dim, dim) * 0.1)
+
+        def forward(self, x):
+            y = x + self.__gain * torch.tanh(x @ self.w)
+            return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = ScaledResidual(8)
+        with torch.no_grad():
+            print(round(m(torch.randn(3, 8)).sum().item(), 4))
+    ''')
+
+NOTEBOOK = textwrap.dedent('''\
+    # In[1]:
+    import torch
+    torch.manual_seed(0)
+
+    # In[2]:
+    freqs = 1.0 / (10000 ** (torch.arange(0, 8, 2).float() / 8))
+
+    # In[3]:
+    import math
+
+
+    def rope_angles(T):
+        t = torch.arange(T).float()
+        return torch.outer(t, freqs) * math.pi / math.pi
+
+
+    print(round(rope_angles(4).sum().item(), 4))
+    ''')
+
+
+@pytest.mark.parametrize("text,first", [(MANGLED, "y = x + self.__gain"), (NOTEBOOK, "freqs = 1.0")])
+def test_private_attributes_and_selections_between_imports_apply(tmp_path, text, first):
+    before, after, res = apply_and_run(tmp_path, text, first, 1, "same-file")
+    assert after == before
+
+
+def test_a_module_entry_runs_from_the_folder_its_dotted_name_starts_in(tmp_path):
+    pkg = tmp_path / "proj"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    text = "import torch\n\n\ndef f(x):\n    y = torch.tanh(x)\n    return y\n\n\nif __name__ == '__main__':\n" \
+           "    print(f(torch.ones(3)))\n"
+    (pkg / "model.py").write_text(text)
+    e, _ = extract(text, str(pkg / "model.py"), *lines_of(text, "y = torch.tanh"), entry="-m proj.model")
+    assert e.shapes == "recorded"

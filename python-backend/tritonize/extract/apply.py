@@ -203,6 +203,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     module_path = os.path.join(folder, module_name + ".py")
 
     at = import_block_end(src)
+    for st in src.tree.body:  # a module-level selection between imports (a notebook export): before it
+        sp = src.span(st)
+        if sp.start <= ext.start < sp.end and sp.start < at:
+            at = src.line_start(sp.start)
     if placement == "same-file":
         kern = C.prepare(code, cls, set(module_bindings(src.tree)) | {wrapper, builder},
                          C.file_imports(src.tree, lambda s: src.span(s).end <= at))
@@ -221,7 +225,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         dtypes = {i.expr: i.value.get("dtype") for i in ext.forward_inputs
                   if isinstance(i.value, dict) and i.value.get("kind") == "tensor" and i.value.get("dtype")}
         recorded_init = tuple(i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
-                              and i.value.get("type") in ("bool", "int", "str", "NoneType") else None
+                              and i.value.get("type") in ("bool", "str", "NoneType") else None
                               for i in ext.init_inputs)
         inplace = any(o.get("inplace") for o in ext.outputs) or (ext.kind == "function" and _updates_params(ext, src))
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
@@ -240,10 +244,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   "        if not plain(v):",
                   f"            raise TypeError('{wrapper}: a constructor argument is a ' + type(v).__name__ + ', "
                   "not a number or literal like the recorded one; the kernel was applied for literal values only')",
-                  "    # A flag, size or mode (causal=True) is a code path the kernel was verified for only with",
-                  "    # the recorded value.",
+                  "    # A flag or mode (causal=True) is a code path the kernel was verified for only with the",
+                  "    # recorded value.",
                   f"    for _n, v, r in zip({tuple(i.expr for i in ext.init_inputs)!r}, init, {recorded_init!r}):",
-                  "        if (v is None or type(v) in (bool, int, str)) and r is not None and repr(v) != r:",
+                  "        if (v is None or type(v) in (bool, str)) and r is not None and repr(v) != r:",
                   f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(v) + ' in this call; the Triton "
                   "kernel was verified for ' + _n + ' = ' + r + ' only (the recorded call). Select code that runs "
                   "with one value of ' + _n + ', or undo the Apply to keep the PyTorch code.')",
@@ -267,12 +271,14 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     kernel_text = header + "\n" + "\n".join(block) + "\n# --- end Tritonize ---\n"
 
     edits: list[Edit] = []
-    at = import_block_end(src)
+    # At the end of an import line (the usual place) the text goes after a newline; at the start of a
+    # line (the file's start, or before a module-level selection) it ends with one.
+    mid = at > 0 and src.text[at - 1] != "\n"
     new_module = None
     if placement == "same-file":
         imports = "".join(i + "\n" for i in dict.fromkeys(kern.imports))
-        edits.append(Edit(at, at, ("\n" if at else "") + imports + ("\n\n" if at or imports else "")
-                          + (kernel_text.rstrip("\n") if at else kernel_text + "\n\n")))
+        edits.append(Edit(at, at, ("\n" if mid else "") + imports + ("\n\n" if mid or imports else "")
+                          + (kernel_text.rstrip("\n") if mid else kernel_text + "\n\n")))
     else:
         if os.path.exists(module_path):
             raise ExtractError(f"{module_name}.py already exists next to {stem}.py; move it away or use --placement same-file")
@@ -284,7 +290,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         pkg = bool(ext.package) or os.path.exists(os.path.join(os.path.dirname(module_path), "__init__.py"))
         line = (f"if __package__:\n    from .{module_name} import {exported}\nelse:\n    from {module_name} import {exported}"
                 if pkg else f"from {module_name} import {exported}")
-        edits.append(Edit(at, at, ("\n" if at else "") + line + ("\n" if at == 0 else "")))
+        edits.append(Edit(at, at, ("\n" if mid else "") + line + ("\n" if not mid else "")))
 
     if ext.kind == "module":
         # The user's module owns the class (pickle finds it by __module__/__qualname__; repr and
@@ -299,6 +305,12 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         edits.append(Edit(ext.start, ext.end, _call_site(ext, wrapper, src)))
     if any(e.start < at and e.end > 0 and e is not edits[0] for e in edits[1:]):
         raise ExtractError("the selection is inside the file's leading imports")
+    skip = 0
+    if len(edits) == 2 and edits[1].start == at:
+        # A whole module-level statement right where the code goes: one edit (clients order two
+        # edits at one position differently); the call site starts `skip` characters into it.
+        skip = len(edits[0].text)
+        edits = [Edit(at, edits[1].end, edits[0].text + edits[1].text)]
     new_text = text.replace("\r\n", "\n")
     for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
         new_text = new_text[:e.start] + e.text + new_text[e.end:]
@@ -308,18 +320,21 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         except SyntaxError as err:
             raise ExtractError(f"internal: the edited {label} would not parse ({err.msg}); nothing was written",
                                err.lineno) from None
-    return {"text": new_text, "module": new_module, "edits": edits, "wrapper": exported, "kernelClass": kern.cls}
+    return {"text": new_text, "module": new_module, "edits": edits, "wrapper": exported, "kernelClass": kern.cls,
+            "siteSkip": skip}
 
 
-def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit], recorded: dict[str, Any]) -> str:
-    """The problem for the code at the call site in the edited file, with the same recorded inputs."""
+def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit], recorded: dict[str, Any],
+                    skip: int = 0) -> str:
+    """The problem for the code at the call site in the edited file, with the same recorded inputs.
+    `skip`: where the call site starts in the last edit (plan's siteSkip)."""
     delta = 0
     site = edits[-1]
     for e in edits[:-1]:
         if e.start <= site.start:
             delta += len(e.text) - (e.end - e.start)
-    start = site.start + delta
-    end = start + len(site.text)
+    start = site.start + delta + skip
+    end = start + len(site.text) - skip
     src = SourceFile(new_text, path)
     if ext.kind == "module":
         deps = Dependencies(src, copy_computed=True)
@@ -378,7 +393,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     except SyntaxError as err:
         raise ExtractError(f"internal: the edited file would not parse ({err.msg}); nothing was written",
                            err.lineno) from None
-    p1 = applied_problem(p["text"], path, ext, p["edits"], recorded)
+    p1 = applied_problem(p["text"], path, ext, p["edits"], recorded, p["siteSkip"])
     result["appliedProblem"] = p1
     if check:
         result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout)

@@ -213,8 +213,11 @@ class Dependencies:
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 lit = _literal(stmt.value)
-                if lit is not None and len(targets) == 1 and isinstance(targets[0], ast.Name):
-                    out.append({"name": targets[0].id, "kind": "value", "repr": lit, "line": stmt.lineno})
+                if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                    if lit is not None:
+                        out.append({"name": targets[0].id, "kind": "value", "repr": lit, "line": stmt.lineno})
+                    elif isinstance(stmt.value, ast.Call):  # MEAN = torch.tensor([...]): watched in later calls
+                        out.append({"name": targets[0].id, "kind": "computed", "line": stmt.lineno})
         return out
 
     def _add(self, stmt: ast.stmt) -> None:

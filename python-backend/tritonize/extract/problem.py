@@ -114,7 +114,19 @@ def find_entry(src: SourceFile, path: str, entry: str | None) -> dict[str, Any] 
         if not tokens:
             raise ExtractError(f"entry point '{entry}' names no script, module or test function")
         if tokens[0] == "-m" and len(tokens) > 1:
-            return {"kind": "module", "name": tokens[1], "argv": tokens[2:], "label": entry}
+            # Run from the folder the module's dotted name is relative to: `-m proj.model` for
+            # proj/model.py runs from proj's parent, as the user would (red team 9: run from proj/).
+            parts = tokens[1].split(".")
+            root = os.path.dirname(os.path.realpath(path))
+            cwd = None
+            if parts[-1] == os.path.splitext(os.path.basename(path))[0]:
+                for part in reversed(parts[:-1]):
+                    if os.path.basename(root) != part:
+                        break
+                    root = os.path.dirname(root)
+                else:
+                    cwd = root
+            return {"kind": "module", "name": tokens[1], "argv": tokens[2:], "label": entry, "cwd": cwd}
         if tokens[0].endswith(".py"):
             script = tokens[0] if os.path.isabs(tokens[0]) else os.path.join(os.path.dirname(path), tokens[0])
             return {"kind": "script", "path": script, "argv": tokens[1:], "label": entry}
@@ -301,7 +313,8 @@ class _Builder:
             stmt = src.parents[stmt]
         hook = {"kind": "line", "code_name": fn.name if fn else "<module>",
                 "code_first": _code_first(fn) if fn else [1], "line": stmt.lineno,
-                "exprs": [v.expr for v in an.values], "copied": an.deps.expectations()}
+                "exprs": [v.expr for v in an.values], "copied": an.deps.expectations(),
+                "cls": sel.cls.name if sel.cls else None}
         rec, entry = self._values(hook)
         inputs: list[Input] = []
         guessed: list[str] = []

@@ -82,9 +82,9 @@ def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[st
             kinds[name] = f"tensor of {str(o.dtype).replace('torch.', '')} on {o.device.type}"
         else:
             kinds[name] = "number" if isinstance(o, (bool, int, float, complex)) else type(o).__name__
-            # A flag, size or mode the kernel may have been written for (causal=True): another value
-            # is another code path. Floats (a scale, a temperature) are arithmetic and may vary.
-            if o is None or type(o) in (bool, int, str):
+            # A flag or mode the kernel may have been written for (causal=True): another value is
+            # another code path. Numbers (a scale, an Adam step count) are arithmetic and may vary.
+            if o is None or type(o) in (bool, str):
                 literals[name] = repr(o)
     grad_on = bool(torch is not None and torch.is_grad_enabled())
     if grad_on and module is not None:
@@ -211,9 +211,36 @@ class _KeepFiles:
 _MISSING = object()
 
 
-def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str) -> list[dict[str, Any]]:
+def _mangled(expr: str, cls: str | None) -> str:
+    """`self.__gain` as the compiler spells it inside class `cls` (`self._Cls__gain`): eval here runs
+    outside the class body, where no mangling happens (red team 9)."""
+    if not cls or "__" not in expr:
+        return expr
+    import ast
+
+    tree = ast.parse(expr, mode="eval")
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and n.attr.startswith("__") and not n.attr.endswith("__"):
+            n.attr = f"_{cls.lstrip('_')}{n.attr}"
+    return ast.unparse(tree)
+
+
+def _fingerprint(t: Any) -> tuple[Any, ...] | None:
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(t, torch.Tensor) or t.numel() > 1 << 24:
+        return None
+    d = t.detach()
+    f = d.double() if not d.is_complex() else d.abs().double()
+    return (tuple(d.shape), str(d.dtype), d.data_ptr(), float(f.sum()), float((f * f).sum()),
+            float((f * torch.arange(1, f.numel() + 1, dtype=torch.float64).reshape(f.shape)).sum()))
+
+
+def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
+           seen: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Copied definitions (deps.Dependencies.expectations) whose live object at the recorded call is
-    not what the file defines: replaced or changed by the running program."""
+    not what the file defines: replaced or changed by the running program. `seen`: fingerprints of
+    copied tensor globals at the first call; a later call whose tensor differs (MEAN.mul_(255),
+    red team 9) is stale too."""
     import inspect
 
     out = []
@@ -222,7 +249,16 @@ def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str) -> list
         if live is _MISSING:
             continue
         try:
-            if e["kind"] == "def":
+            if e["kind"] == "computed":
+                if seen is None:
+                    continue
+                fp = _fingerprint(live)
+                if name not in seen:
+                    seen[name] = fp
+                elif fp != seen[name]:
+                    out.append({"line": e.get("line", 0), "message": f"'{name}' (a tensor the copied code reads, "
+                                f"line {e.get('line')}) changed since the recorded call: the program updated it"})
+            elif e["kind"] == "def":
                 f = inspect.unwrap(live) if callable(live) else live
                 code = getattr(f, "__code__", None)
                 if code is not None and (os.path.realpath(code.co_filename) != target
@@ -268,6 +304,7 @@ def main(argv: list[str]) -> int:
     later_s = spec.get("later_seconds")
     first: list[dict[str, Any] | None] = [None] * len(hooks)
     calls = [0] * len(hooks)
+    tensors: dict[int, dict[str, Any]] = {}  # copied tensor globals at the first call, per hook
     deadline: list[float] = []
     out_lock = threading.Lock()
 
@@ -286,7 +323,7 @@ def main(argv: list[str]) -> int:
     def done(k: int, res: dict[str, Any], frame: Any, objs: dict[str, Any], module: Any = None) -> None:
         torch = sys.modules.get("torch")
         cond = _conditions(torch, objs, module)
-        stale = _stale(hooks[k].get("copied") or [], frame.f_globals, target)
+        stale = _stale(hooks[k].get("copied") or [], frame.f_globals, target, tensors.setdefault(k, {}))
         if results[k] is not None:  # a later call
             calls[k] += 1
             diff = _differs(first[k], cond, stale, calls[k] + 1)
@@ -322,7 +359,7 @@ def main(argv: list[str]) -> int:
         later = results[k] is not None
         for expr in hooks[k]["exprs"]:
             try:
-                obj = eval(expr, frame.f_globals, frame.f_locals)  # noqa: S307 - user's own code
+                obj = eval(_mangled(expr, hooks[k].get("cls")), frame.f_globals, frame.f_locals)  # noqa: S307
                 objs[expr] = obj
                 if later:
                     continue
