@@ -80,11 +80,30 @@ def _bytes_of(t: Any) -> memoryview:
     return memoryview((ctypes.c_char * n).from_address(t.data_ptr())).cast("B")
 
 
-def encode(obj: Any) -> memoryview:
-    import torch
+class _Pickling:
+    """The pickle module torch.save is given: C's Pickler as it was when this module loaded (before
+    any candidate code), not whatever `pickle.Pickler` is at send time. A candidate that put its own
+    Pickler into the pickle module's dict rewrote every reply's evidence (red team 9)."""
 
+    from _pickle import Pickler, Unpickler  # noqa: F401 - captured now
+    from pickle import HIGHEST_PROTOCOL, DEFAULT_PROTOCOL  # noqa: F401
+
+
+_SAVE: Any = None
+
+
+def _saver() -> Any:
+    global _SAVE
+    if _SAVE is None:
+        import torch
+
+        _SAVE = torch.save
+    return _SAVE
+
+
+def encode(obj: Any) -> memoryview:
     buf = io.BytesIO()
-    torch.save(obj, buf)
+    _saver()(obj, buf, pickle_module=_Pickling)
     return buf.getbuffer()
 
 

@@ -515,7 +515,10 @@ class _Run:
             self.info["domain"] = _and_domain(self.info.get("domain"), td["domain"])
         expect = [{"shape": list(o.shape), "dtype": str(o.dtype).replace("torch.", "")} if isinstance(o, torch.Tensor)
                   else {"shape": None, "dtype": None} for o in td["outputs"]]
-        cmd: dict[str, Any] = {"cmd": "trial", "name": name, "expect": expect, "output_bytes": td["output_bytes"],
+        # The candidate sees an opaque token, not the trial's name: knowing it is in `perturbed-params`
+        # or `heavy-tailed` let a kernel read the real parameter only there (red team 9).
+        token = secrets.token_hex(6)
+        cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda}
         values = {"inputs": td.pop("inputs")}
         if kind in ("variation", "extent", "params"):  # other sizes or weights: ModelNew is rebuilt for them
@@ -526,7 +529,8 @@ class _Run:
         self.send(cmd, values)
         del values
         t_send = time.monotonic()
-        msg = self.expect("trial", name)
+        msg = self.expect("trial", token)
+        msg["name"] = name
         t_cand = time.monotonic()
         after = proc_evidence.snapshot(self.pid)
         with proc_evidence.stopped(self.pid):
