@@ -348,6 +348,11 @@ attempt("socket_unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 attempt("connect_unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(sys.argv[4]))
 attempt("sendto_unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", sys.argv[5]))
 attempt("socketpair", lambda: socket.socketpair())
+# Datagram sockets: sendmsg(msg_name) reaches any pathname socket and seccomp cannot read the
+# address (red team 9 sent the trial inputs to a listener outside); so no datagram socket at all.
+attempt("socket_unix_dgram", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+attempt("socketpair_dgram", lambda: socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM))
+attempt("socket_unix_dgram_cloexec", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC))
 attempt("setsid", lambda: os.setsid())
 import resource, stat
 attempt("prlimit_parent", lambda: resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE))
@@ -425,7 +430,8 @@ def test_boundary_probe(tmp_path):
     assert res["kill_parent_0"] == "EPERM" and res["kill_all_0"] == "EPERM"
     assert res["write_proc_self_mem"] == "EACCES"
     for k in ("socket_inet", "connect_unix", "sendto_unix", "setsid", "unshare_user", "ptrace_from_child",
-              "prlimit_parent", "setpriority_parent"):
+              "prlimit_parent", "setpriority_parent", "socket_unix_dgram", "socketpair_dgram",
+              "socket_unix_dgram_cloexec"):
         assert res[k] == "EPERM", (k, res[k])
     # Own limits and priority stay usable (glibc's getrlimit is prlimit64 with pid 0); no device
     # nodes in the scratch folder (Landlock; as root this was /dev/kmsg, red team 8); FIFOs are fine.
@@ -537,3 +543,92 @@ def test_escapes_hold_on_cuda(world, name):
     assert_held(rep, world)
     assert rep["device"]["type"] == "cuda"
     assert world["nets"].hits == [] and world["signals"] == [] and world["victim"].poll() is None
+
+
+EXEC_PROBE = r"""
+import errno, json, os, subprocess, sys
+from tritonize.worker import sandbox
+status = sandbox.apply(sys.argv[1], sys.argv[2], [os.getppid()])
+before = subprocess.run(["/bin/true"]).returncode
+denied = sandbox.deny_exec()
+try:
+    subprocess.run(["/bin/true"])
+    after = "ok"
+except OSError as e:
+    after = errno.errorcode.get(e.errno, str(e.errno))
+print(json.dumps({"before": before, "denied": denied, "after": after, "fork_ok": os.waitpid(os.fork() or os._exit(0), 0) is not None}))
+"""
+
+
+@needs_landlock
+def test_a_cpu_candidate_worker_starts_no_program(tmp_path):
+    """Red team 9: a native extension forked and exec'd /bin/sh past the Python-level guard. Before a
+    CPU candidate loads, a second seccomp filter denies execve/execveat; fork stays (torch uses it)."""
+    home, job = tmp_path / "home", tmp_path / "job"
+    home.mkdir()
+    job.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent), "TMPDIR": str(home), "HOME": str(home)}
+    out = subprocess.run([sys.executable, "-c", EXEC_PROBE, str(home), str(job)], capture_output=True, text=True,
+                         env=env, timeout=120, cwd=str(home))
+    assert out.returncode == 0, out.stderr[-2000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res == {"before": 0, "denied": True, "after": "EPERM", "fork_ok": True}, res
+
+
+NATIVE_EXT = r"""
+#include <Python.h>
+static PyObject *relu(PyObject *self, PyObject *arg) { return PyLong_FromLong(7); }
+static PyMethodDef M[] = {{"relu", relu, METH_O, ""}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef D = {PyModuleDef_HEAD_INIT, "_tz_native", "", -1, M};
+PyMODINIT_FUNC PyInit__tz_native(void) { return PyModule_Create(&D); }
+"""
+
+NATIVE_CANDIDATE = '''
+import base64, io, os, sys
+import torch
+import triton
+import triton.language as tl
+home = os.environ["HOME"]
+with getattr(io, "op" + "en")(os.path.join(home, "_tz_native.so"), "wb") as f:  # past the static rule
+    f.write(base64.b64decode({blob!r}))
+getattr(sys, "pa" + "th").insert(0, home)
+import _tz_native
+
+
+@triton.jit
+def add_kernel(a, b, out, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    m = offs < n
+    tl.store(out + offs, tl.load(a + offs, mask=m) + tl.load(b + offs, mask=m), mask=m)
+
+
+class ModelNew(torch.nn.Module):
+    def forward(self, a, b):
+        out = torch.empty_like(a)
+        add_kernel[(triton.cdiv(a.numel(), 1024),)](a, b, out, a.numel(), BLOCK=1024)
+        return out
+'''
+
+
+def test_a_cpu_candidate_cannot_load_a_native_extension_it_wrote(tmp_path):
+    """Red team 9 shipped a CPython extension as base64, wrote it to its home and imported it: C code
+    computed the answer on the host. Extension modules from folders the candidate can write are
+    refused at import."""
+    import base64
+    import sysconfig
+
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if not cc:
+        pytest.skip("no C compiler")
+    src = tmp_path / "ext.c"
+    src.write_text(NATIVE_EXT)
+    so = tmp_path / "_tz_native.so"
+    r = subprocess.run([cc, "-shared", "-fPIC", "-O1", f"-I{sysconfig.get_paths()['include']}", str(src), "-o", str(so)],
+                       capture_output=True, text=True)
+    if r.returncode:
+        pytest.skip(f"cannot build an extension here: {r.stderr[-300:]}")
+    cand = tmp_path / "cand.py"
+    cand.write_text(NATIVE_CANDIDATE.replace("{blob!r}", repr(base64.b64encode(so.read_bytes()).decode())))
+    rep = run.verify(PROBLEM, cand, device="cpu", timeout=120, pool=None)
+    assert rep["verdict"] != "correct", rep["summary"]
+    assert "native extension _tz_native" in rep["summary"] and "refused" in rep["summary"], rep["summary"]

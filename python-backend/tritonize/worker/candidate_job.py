@@ -23,6 +23,31 @@ from .reference_job import _outputs, _to, describe_params
 channel._saver()  # torch.save as it is before any candidate code loads
 
 
+def _no_native_code_from_scratch() -> None:
+    """A CPU candidate: no program starts from here any more (seccomp), and no extension module loads
+    from a folder the candidate can write (its home, /tmp, /dev/shm). Red team 9 wrote a CPython
+    extension into its home and imported it: C code computed the answer on the host and forked
+    /bin/sh past the Python-level guards. Extensions of installed packages (NumPy) still load. On
+    a GPU, Triton loads the launcher it compiles into the private cache, so this stays off there."""
+    import _imp
+
+    from . import sandbox
+
+    sandbox.deny_exec()
+    writable = [os.path.realpath(d) for d in (os.environ.get("HOME"), os.environ.get("TMPDIR"), "/tmp", "/dev/shm",
+                                              "/var/tmp") if d]
+    original = _imp.create_dynamic
+
+    def create_dynamic(spec: Any, *rest: Any) -> Any:
+        origin = os.path.realpath(str(getattr(spec, "origin", "") or ""))
+        if any(origin == d or origin.startswith(d + os.sep) for d in writable):
+            raise ImportError(f"native extension {getattr(spec, 'name', '?')} from {origin} refused: the verifier "
+                              "does not load compiled code a candidate wrote (write the kernel in Triton)")
+        return original(spec, *rest)
+
+    _imp.create_dynamic = create_dynamic
+
+
 def _poison(device: str, nbytes: int) -> None:
     if nbytes <= 0:
         return
@@ -116,6 +141,8 @@ class _Session:
         # The audit guard (worker/guard.py) is armed before the candidate is imported; its reader
         # only reads the guard's evidence store, which the candidate cannot write to. The integrity
         # snapshot comes after arming, so it holds the attribution state arming sets.
+        if os.environ.get("TRITONIZE_DEVICE", "cpu") == "cpu":
+            _no_native_code_from_scratch()
         self.read = hooks.arm(os.path.realpath(self.path))
         self.integrity = hooks.Integrity.take()
         try:

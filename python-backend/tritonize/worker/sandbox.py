@@ -127,7 +127,7 @@ _SELF_ONLY = (("prlimit64", 0), ("setpriority", 1), ("sched_setparam", 0), ("sch
               ("sched_setattr", 0), ("ioprio_set", 1), ("migrate_pages", 0), ("move_pages", 0))
 # Numbers from the kernel headers (asm/unistd_64.h; asm-generic/unistd.h for aarch64).
 _NR = {
-    "x86_64": dict(socket=41, connect=42, sendto=44, ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246,
+    "x86_64": dict(socket=41, socketpair=53, connect=42, sendto=44, ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246,
                    kexec_file_load=320, mount=165, umount2=166, pivot_root=155, chroot=161, bpf=321, unshare=272,
                    setns=308, keyctl=250, add_key=248, request_key=249, init_module=175, finit_module=313,
                    delete_module=176, userfaultfd=323, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
@@ -137,7 +137,7 @@ _NR = {
                    rt_tgsigqueueinfo=297, kill=62, tkill=200, tgkill=234, prlimit64=302, setpriority=141,
                    sched_setparam=142, sched_setscheduler=144, sched_setattr=314, ioprio_set=251, migrate_pages=256,
                    move_pages=279, process_madvise=440, kcmp=312),
-    "aarch64": dict(socket=198, connect=203, sendto=206, ptrace=117, process_vm_readv=270, process_vm_writev=271, kexec_load=104,
+    "aarch64": dict(socket=198, socketpair=199, connect=203, sendto=206, ptrace=117, process_vm_readv=270, process_vm_writev=271, kexec_load=104,
                     kexec_file_load=294, mount=40, umount2=39, pivot_root=41, chroot=51, bpf=280, unshare=97,
                     setns=268, keyctl=219, add_key=217, request_key=218, init_module=105, finit_module=273,
                     delete_module=106, userfaultfd=282, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
@@ -148,11 +148,16 @@ _NR = {
                     sched_setparam=118, sched_setscheduler=119, sched_setattr=274, ioprio_set=30, migrate_pages=238,
                     move_pages=239, process_madvise=440, kcmp=272),
 }
-_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K, _AND_K = 0x20, 0x15, 0x35, 0x06, 0x54
 _RET_ALLOW, _RET_EPERM = 0x7FFF0000, 0x00050000 | errno.EPERM
-_OFF_NR, _OFF_ARCH, _OFF_ARG0, _OFF_ARG4 = 0, 4, 16, 48  # struct seccomp_data; low 32 bits of each arg
+_OFF_NR, _OFF_ARCH, _OFF_ARG0, _OFF_ARG1, _OFF_ARG4 = 0, 4, 16, 24, 48  # struct seccomp_data; low 32 bits of each arg
 # (pid_t is 32 bits: the kernel reads the low word)
 _AF_UNIX = 1
+_SOCK_DGRAM, _SOCK_TYPE_MASK = 2, 0xF
+# Denied in a CPU candidate's worker once the candidate is about to load (exec_denial_program): the
+# Triton interpreter starts no program, and a native extension's fork+exec of /bin/sh got past the
+# Python-level process guard (red team 9). GPU workers keep exec: Triton runs ptxas and the C compiler.
+_EXEC = {"x86_64": (59, 322), "aarch64": (221, 281)}
 
 
 def _bpf(code: int, jt: int, jf: int, k: int) -> bytes:
@@ -178,10 +183,22 @@ def seccomp_program(machine: str, protect_pids: list[int]) -> bytes:
         deny_idx.append(emit(_JGE_K, 255, 0, _X32_SYSCALL_BIT))
     for name in _DENY:
         deny_idx.append(emit(_JEQ_K, 255, 0, nr[name]))
-    # socket(family != AF_UNIX) -> deny
-    emit(_JEQ_K, 0, 3, nr["socket"])
+    # socket(family != AF_UNIX) -> deny; socket(AF_UNIX, SOCK_DGRAM) -> deny: an unconnected datagram
+    # socket reaches any pathname socket with sendmsg(msg_name), whose address seccomp cannot read
+    # (red team 9 sent the trial inputs to a listener outside). Stream sockets need connect().
+    emit(_JEQ_K, 0, 6, nr["socket"])
     emit(_LD_W_ABS, k=_OFF_ARG0)
     deny_idx.append(emit(_JEQ_K, 0, 255, _AF_UNIX))
+    emit(_LD_W_ABS, k=_OFF_ARG1)
+    emit(_AND_K, k=_SOCK_TYPE_MASK)
+    deny_idx.append(emit(_JEQ_K, 255, 0, _SOCK_DGRAM))
+    emit(_LD_W_ABS, k=_OFF_NR)
+    # socketpair(AF_UNIX, SOCK_DGRAM): connected to each other, but sendmsg with an address still
+    # reaches any pathname socket.
+    emit(_JEQ_K, 0, 4, nr["socketpair"])
+    emit(_LD_W_ABS, k=_OFF_ARG1)
+    emit(_AND_K, k=_SOCK_TYPE_MASK)
+    deny_idx.append(emit(_JEQ_K, 255, 0, _SOCK_DGRAM))
     emit(_LD_W_ABS, k=_OFF_NR)
     # sendto(..., dest_addr != NULL, ...) -> deny (both halves of the pointer must be zero)
     emit(_JEQ_K, 0, 5, nr["sendto"])
@@ -227,6 +244,28 @@ def seccomp_program(machine: str, protect_pids: list[int]) -> bytes:
                 jf = off
         out.append(_bpf(code, jt, jf, k))
     return b"".join(out)
+
+
+def exec_denial_program(machine: str) -> bytes:
+    """A second filter (filters stack: it can only take rights away): execve/execveat -> EPERM."""
+    execve, execveat = _EXEC[machine]
+    prog = [(_LD_W_ABS, 0, 0, _OFF_ARCH), (_JEQ_K, 1, 0, _AUDIT_ARCH[machine]), (_RET_K, 0, 0, _RET_EPERM),
+            (_LD_W_ABS, 0, 0, _OFF_NR), (_JEQ_K, 2, 0, execve), (_JEQ_K, 1, 0, execveat),
+            (_RET_K, 0, 0, _RET_ALLOW), (_RET_K, 0, 0, _RET_EPERM)]
+    return b"".join(_bpf(*i) for i in prog)
+
+
+def deny_exec() -> bool:
+    """Before a CPU candidate loads: no program starts from this process any more. False where
+    seccomp is not available (the report's sandbox status says so already)."""
+    machine = platform.machine()
+    if machine not in _EXEC or not sys.platform.startswith("linux"):
+        return False
+    try:
+        _install_seccomp(exec_denial_program(machine))
+        return True
+    except OSError:
+        return False
 
 
 class _SockFprog(ctypes.Structure):
@@ -392,7 +431,7 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
             seccomp_ok = True
         except (OSError, ValueError) as exc:
             seccomp_why = str(exc)
-    prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, sendto() with an address, ptrace, process_vm_*, "
+    prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, UNIX datagram sockets, sendto() with an address, ptrace, process_vm_*, "
                              "prlimit/setpriority/sched_set*/ioprio_set/migrate_pages on other processes, mount, bpf, "
                              "kexec, io_uring, unshare/setns, setsid/setpgid, kill of the parent and kill(-1)"
                              if seccomp_ok else f"not enforced: {seccomp_why}")
