@@ -359,6 +359,8 @@ attempt("prlimit_parent", lambda: resource.prlimit(os.getppid(), resource.RLIMIT
 attempt("prlimit_self", lambda: resource.prlimit(0, resource.RLIMIT_NOFILE))
 attempt("getrlimit_self", lambda: resource.getrlimit(resource.RLIMIT_NOFILE))
 attempt("setpriority_parent", lambda: os.setpriority(os.PRIO_PROCESS, os.getppid(), 0))
+attempt("setaffinity_parent", lambda: os.sched_setaffinity(os.getppid(), os.sched_getaffinity(os.getppid())))
+attempt("setaffinity_self", lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))
 attempt("setpriority_self", lambda: os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0)))
 attempt("mknod_home", lambda: os.mknod(os.path.join(home, "kmsg"), stat.S_IFCHR | 0o600, os.makedev(1, 11)))
 attempt("mkfifo_home", lambda: os.mkfifo(os.path.join(home, "fifo")))
@@ -430,12 +432,12 @@ def test_boundary_probe(tmp_path):
     assert res["kill_parent_0"] == "EPERM" and res["kill_all_0"] == "EPERM"
     assert res["write_proc_self_mem"] == "EACCES"
     for k in ("socket_inet", "connect_unix", "sendto_unix", "setsid", "unshare_user", "ptrace_from_child",
-              "prlimit_parent", "setpriority_parent", "socket_unix_dgram", "socketpair_dgram",
+              "prlimit_parent", "setpriority_parent", "socket_unix_dgram", "socketpair_dgram", "setaffinity_parent",
               "socket_unix_dgram_cloexec"):
         assert res[k] == "EPERM", (k, res[k])
     # Own limits and priority stay usable (glibc's getrlimit is prlimit64 with pid 0); no device
     # nodes in the scratch folder (Landlock; as root this was /dev/kmsg, red team 8); FIFOs are fine.
-    assert res["prlimit_self"] == res["getrlimit_self"] == res["setpriority_self"] == "ok", res
+    assert res["prlimit_self"] == res["getrlimit_self"] == res["setpriority_self"] == res["setaffinity_self"] == "ok", res
     assert res["mknod_home"] in ("EACCES", "EPERM") and not (home / "kmsg").exists()
     assert res["mkfifo_home"] == "ok"
     assert res["socketpair"] == "ok" and res["socket_unix"] == "ok"

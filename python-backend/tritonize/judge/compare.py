@@ -114,11 +114,10 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
         tolerance = f"|cand - fp64| <= {policy.factor:g} x reference error + {policy.ulps:g} eps x max|fp64|"
         if cond is not None and tuple(cond["magnitude"].shape) == tuple(t.shape) and (
                 tuple(cond["count"].shape) == tuple(t.shape) or cond["count"].numel() == 1):  # one count: broadcast
-            # eps / 2 is the unit roundoff u of the dtype (round to nearest).
             count = cond["count"].double()
             if tuple(count.shape) != tuple(t.shape):  # one count for every element: a 0-d one keeps t's shape
                 count = count.reshape(())
-            summation = LAMBDA * count.sqrt() * (eps / 2) * cond["magnitude"].double()
+            summation = LAMBDA * count.sqrt() * _acc_u(ref.dtype, eps) * cond["magnitude"].double()
             summation = summation.where(finite & torch.isfinite(summation), torch.zeros_like(summation))
             allowed = allowed + summation
             out["summation_allowance_max"] = _f(float(summation.max())) if summation.numel() else 0.0
@@ -127,7 +126,11 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
             allowed if not isinstance(allowed, torch.Tensor) else 0.0)
         out.update(cand_err_vs_fp64=_f(cand_err), ref_err_vs_fp64=_f(ref_err), allowed_err=_f(allowed_max),
                    tolerance=tolerance)
-        bad = (cand_err_el > allowed) | nf_bad
+        summ = summation if cond is not None and isinstance(allowed, torch.Tensor) else 0.0
+        gross = _gross(cand_err_el, (r - t).abs().where(finite, torch.zeros_like(r)), t.abs(), summ, eps, policy)
+        if bool(gross.any()):
+            out["gross"] = int(gross.sum())
+        bad = (cand_err_el > allowed) | nf_bad | gross
     else:
         rtol, atol = _DTYPE_TOL.get(ref.dtype, (1e-5, 1e-8))
         if policy.precision == "allow_tf32" and ref.dtype == torch.float32:
@@ -157,6 +160,25 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
     else:
         out["ok"] = True
     return out
+
+
+def _acc_u(dtype: torch.dtype, eps: float) -> float:
+    """Unit roundoff of the summation: PyTorch accumulates fp16/bf16 sums and products in fp32, so an
+    honest kernel's summation error is fp32's; the output dtype's u let 3-bit mantissas pass in a
+    K=1024 fp16 GEMM (red team 9). The output's own rounding is in the reference error term."""
+    if dtype in (torch.float16, torch.bfloat16):
+        return torch.finfo(torch.float32).eps / 2
+    return eps / 2
+
+
+def _gross(err: torch.Tensor, ref_err: torch.Tensor, t_abs: torch.Tensor, summation: Any, eps: float,
+           policy: Policy) -> torch.Tensor:
+    """Elements wrong by KernelBench's measure against the truth (more than 1e-2 + 1e-2 |truth|) and
+    far worse than the reference is at that element. The allowance is a maximum over the whole
+    output, so where the outputs span orders of magnitude (exp of scores up to 17) every value
+    below ~18 was unconstrained: half the outputs returned as 0 passed (red team 9)."""
+    el = policy.factor * ref_err + policy.ulps * eps * t_abs + summation
+    return (err > KERNELBENCH_TOL + KERNELBENCH_TOL * t_abs) & (err > el)
 
 
 def _up(a: float, b: float) -> float:
@@ -234,17 +256,26 @@ def fast_pass(index: int, cand: torch.Tensor, ref: torch.Tensor, truth: torch.Te
         summ_max, allowed_max = 0.0, -math.inf
         for a in slices:
             count = cnt[a:a + step].double() if cnt.dim() else cnt.double()
-            summation = LAMBDA * count.sqrt() * (eps / 2) * mag[a:a + step].double()
+            summation = LAMBDA * count.sqrt() * _acc_u(ref.dtype, eps) * mag[a:a + step].double()
             summation = summation.where(torch.isfinite(summation), torch.zeros_like(summation))
             summ_max = _up(summ_max, float(summation.max()))
-            allowed_el = summation.add_(allowed)
             e = torch.sub(cf[a:a + step], tf[a:a + step]).abs_()
+            ts = tf[a:a + step].double()
+            if bool(_gross(e, torch.sub(rf[a:a + step], ts).abs_(), ts.abs(), summation, eps, policy).any()):
+                return None
+            allowed_el = summation.add_(allowed)
             if bool((e > allowed_el).any()):
                 return None
             allowed_max = _up(allowed_max, float(allowed_el.max()))
         res["summation_allowance_max"] = _f(summ_max)
     elif m["cand"] > allowed:
         return None
+    else:
+        for a in slices:
+            ts = tf[a:a + step].double()
+            e = torch.sub(cf[a:a + step], ts).abs_()
+            if bool(_gross(e, torch.sub(rf[a:a + step], ts).abs_(), ts.abs(), 0.0, eps, policy).any()):
+                return None
     res.update(cand_err_vs_fp64=_f(m["cand"]), ref_err_vs_fp64=_f(m["ref"]), allowed_err=_f(allowed_max),
                tolerance=tolerance)
     return res

@@ -92,6 +92,10 @@ def worker_env(device: str) -> dict[str, str]:
     env["PYTHONPATH"] = BACKEND_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["TRITONIZE_DEVICE"] = device
     env["PYTHONUNBUFFERED"] = "1"
+    # No thread pinning: the sandbox denies sched_setaffinity on any thread but the caller's own.
+    env["OMP_PROC_BIND"] = "false"
+    for name in ("GOMP_CPU_AFFINITY", "KMP_AFFINITY"):
+        env.pop(name, None)
     if device == "cpu":
         env["TRITON_INTERPRET"] = "1"
     else:
@@ -177,7 +181,7 @@ class Worker:
         if self.proc is None:
             with os.fdopen(os.dup(log_fd), "wb") as log:
                 self.proc = _SPAWNER.run(lambda: subprocess.Popen(
-                    [python or sys.executable, "-m", "tritonize.worker", "--in-fd", str(to_r), "--out-fd", str(from_w),
+                    [python or sys.executable, "-P", "-m", "tritonize.worker", "--in-fd", str(to_r), "--out-fd", str(from_w),
                      "--scratch", self.scratch],
                     pass_fds=(to_r, from_w), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     env=full_env, start_new_session=True, cwd=self.home))

@@ -293,8 +293,8 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             bad["reason"] += (f"; error vs fp64 is {ratio}: a lower-precision path "
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
         if name == "perturbed-params":
-            name = (f"{name} (Model's parameters and buffers that are constant at init, "
-                    f"{(ref.get('params_overrides') or {}).get('constant_at_init')}, set to random values: the kernel "
+            name = (f"{name} (Model's parameters, and its buffers that are constant at init "
+                    f"{(ref.get('params_overrides') or {}).get('constant_at_init')}, set to other values: the kernel "
                     "ignores a parameter or buffer, or uses values it cached before the weights were loaded)")
         if name.startswith("full-extent"):  # reduced mode: a trial where one size is the problem's own
             name = f"{name} (at {(ref.get('extent_overrides') or {}).get(name)}: one size at its full value, the others reduced)"

@@ -66,7 +66,7 @@ class Zygote:
         log_fd, self.log_path = tempfile.mkstemp(prefix="tritonize-zygote-", suffix=".log")
         with os.fdopen(log_fd, "wb") as log:
             self.proc = subprocess.Popen(
-                [python, "-m", "tritonize.worker.zygote", "--sock-fd", str(theirs.fileno())],
+                [python, "-P", "-m", "tritonize.worker.zygote", "--sock-fd", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=env, start_new_session=True, cwd=tempfile.gettempdir())
         theirs.close()

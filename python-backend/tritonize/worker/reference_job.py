@@ -418,9 +418,14 @@ class _Server:
         # only when constant: a causal mask is a structure kernels may rely on, not a weight.
         state = self.model.state_dict()
         consts = [n for n, p in state.items()
-                  if p.is_floating_point() and p.numel() >= 1 and bool((p == p.reshape(-1)[0]).all())]
-        if not consts:
-            return "no parameter or buffer of Model is constant at init"
+                  if (p.is_floating_point() or p.dtype == torch.bool or not p.is_complex())
+                  and p.numel() >= 1 and bool((p == p.reshape(-1)[0]).all())]
+        # Every floating parameter too, not only constant ones: the candidate is built after the
+        # same seed as the reference, so clones of its own init weights equal the state it is
+        # loaded with; a kernel reading those clones was right on every other trial (red team 9).
+        floats = [n for n, p in self.model.named_parameters() if p.is_floating_point()]
+        if not consts and not floats:
+            return "Model has no parameter and no buffer that is constant at init"
         size = sum(p.numel() * p.element_size() for p in state.values())
         if size > _PERTURB_MAX_BYTES:  # a copy of the model (and its float64 twin) would not be small
             return f"Model's parameters and buffers take {size / 2**20:.0f} MB"
@@ -428,16 +433,32 @@ class _Server:
         g = torch.Generator().manual_seed(self.seed + 60)
         with torch.no_grad():
             for name, p in vmodel.state_dict(keep_vars=True).items():
-                if name in consts:
+                if name not in consts and name not in floats:
+                    continue
+                if p.dtype == torch.bool:  # a constant mask (all True): random, a third of it flipped
+                    flip = torch.rand(p.shape, generator=g) < 1 / 3
+                    p.copy_(p ^ flip.to(p.device))
+                elif not p.is_floating_point():  # a constant shift or scale: other values, same sign
+                    c = int(p.reshape(-1)[0])
+                    lo, hi = (0, 5) if c == 0 else (1, 2 * c + 2) if c > 0 else (2 * c - 1, 0)
+                    p.copy_(torch.randint(lo, hi, p.shape, generator=g).to(p.dtype))
+                else:
                     c = float(p.reshape(-1)[0])
                     z = torch.randn(p.shape, generator=g, dtype=torch.float64)
                     # A sign it had stays (a variance, an eps, a temperature stays positive): the
                     # reference must still be defined at the new values.
-                    new = c * torch.exp(0.5 * z) if c != 0.0 else 0.5 * z
+                    if name in consts:
+                        new = c * torch.exp(0.5 * z) if c != 0.0 else 0.5 * z
+                    else:
+                        new = p.detach().double().cpu() * torch.exp(0.5 * z)
                     p.copy_(new.to(p.dtype))
         runner = _Runner(vmodel, self.device)
         inputs = _gen_inputs(self.mod, self.seed + 60, self.device)
-        return {"constant_at_init": consts}, self.init, vmodel, runner, inputs, runner.run(inputs)
+        try:
+            result = runner.run(inputs)
+        except Exception as exc:  # an integer buffer that is an index or a size: no such trial
+            return f"the reference fails with its parameters and buffers perturbed ({type(exc).__name__}: {str(exc)[:120]})"
+        return {"constant_at_init": consts}, self.init, vmodel, runner, inputs, result
 
     def _resized(self, source: str, sizes: dict[str, Any], hint: str, seed_offset: int) -> Any:
         """The reference built and run at the sizes of `source`, or a string saying why not."""

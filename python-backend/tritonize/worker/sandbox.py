@@ -123,8 +123,12 @@ _DENY = ("connect", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_lo
 # Landlock scopes signals and ptrace, not these: red team 8 killed a process outside the sandbox,
 # and the zygote with every worker it forked, with prlimit(pid, RLIMIT_CPU, (1, 1)); renicing,
 # rescheduling or migrating others' memory is the same kind of reach. (syscall, argument index)
+# sched_setaffinity too (red team 9 pinned the worker's parent to one core: a bench baseline on a busy
+# core, or any process of the user's slowed); the worker's environment turns OpenMP's binding off,
+# the one library that pins threads by their tid.
 _SELF_ONLY = (("prlimit64", 0), ("setpriority", 1), ("sched_setparam", 0), ("sched_setscheduler", 0),
-              ("sched_setattr", 0), ("ioprio_set", 1), ("migrate_pages", 0), ("move_pages", 0))
+              ("sched_setattr", 0), ("ioprio_set", 1), ("migrate_pages", 0), ("move_pages", 0),
+              ("sched_setaffinity", 0))
 # Numbers from the kernel headers (asm/unistd_64.h; asm-generic/unistd.h for aarch64).
 _NR = {
     "x86_64": dict(socket=41, socketpair=53, connect=42, sendto=44, ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246,
@@ -136,7 +140,7 @@ _NR = {
                    quotactl=179, setsid=112, setpgid=109, pidfd_send_signal=424, rt_sigqueueinfo=129,
                    rt_tgsigqueueinfo=297, kill=62, tkill=200, tgkill=234, prlimit64=302, setpriority=141,
                    sched_setparam=142, sched_setscheduler=144, sched_setattr=314, ioprio_set=251, migrate_pages=256,
-                   move_pages=279, process_madvise=440, kcmp=312),
+                   move_pages=279, process_madvise=440, kcmp=312, sched_setaffinity=203),
     "aarch64": dict(socket=198, socketpair=199, connect=203, sendto=206, ptrace=117, process_vm_readv=270, process_vm_writev=271, kexec_load=104,
                     kexec_file_load=294, mount=40, umount2=39, pivot_root=41, chroot=51, bpf=280, unshare=97,
                     setns=268, keyctl=219, add_key=217, request_key=218, init_module=105, finit_module=273,
@@ -146,7 +150,7 @@ _NR = {
                     quotactl=60, setsid=157, setpgid=154, pidfd_send_signal=424, rt_sigqueueinfo=138,
                     rt_tgsigqueueinfo=240, kill=129, tkill=130, tgkill=131, prlimit64=261, setpriority=140,
                     sched_setparam=118, sched_setscheduler=119, sched_setattr=274, ioprio_set=30, migrate_pages=238,
-                    move_pages=239, process_madvise=440, kcmp=272),
+                    move_pages=239, process_madvise=440, kcmp=272, sched_setaffinity=122),
 }
 _LD_W_ABS, _JEQ_K, _JGE_K, _RET_K, _AND_K = 0x20, 0x15, 0x35, 0x06, 0x54
 _RET_ALLOW, _RET_EPERM = 0x7FFF0000, 0x00050000 | errno.EPERM
@@ -432,7 +436,7 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
         except (OSError, ValueError) as exc:
             seccomp_why = str(exc)
     prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, UNIX datagram sockets, sendto() with an address, ptrace, process_vm_*, "
-                             "prlimit/setpriority/sched_set*/ioprio_set/migrate_pages on other processes, mount, bpf, "
+                             "prlimit/setpriority/sched_set*/sched_setaffinity/ioprio_set/migrate_pages on other processes, mount, bpf, "
                              "kexec, io_uring, unshare/setns, setsid/setpgid, kill of the parent and kill(-1)"
                              if seccomp_ok else f"not enforced: {seccomp_why}")
     if landlock_ok and seccomp_ok:
