@@ -45,7 +45,6 @@ KERNELS: list[tuple[str, Path, Path]] = [
     ("matmul fp32, tl.dot", C / "matmul_tl_dot.py", P / "matmul.py"),
     ("matmul bf16, tl.dot", C / "legit_bf16_dot.py", P / "matmul_bf16.py"),
     ("matmul fp16 4096^3 (example)", EX / "matmul_fp16" / "candidate.py", EX / "matmul_fp16" / "problem.py"),
-    ("linear with cached weight transform", C / "legit_cached_weight_transform.py", P / "linear.py"),
     ("tuple of two outputs", C / "legit_tuple_outputs.py", P / "add_mul_tuple.py"),
     ("gather with int64 index input", C / "legit_gather_int_index.py", P / "gather_rows.py"),
     ("integer modulo (int inputs)", C / "legit_int_mod.py", P / "int_mod_small.py"),

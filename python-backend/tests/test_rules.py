@@ -80,6 +80,12 @@ def rule(name: str, needle: str | None = None) -> Check:
     return check
 
 
+def says(text: str) -> Check:
+    def check(rep: dict, cand: Path) -> None:
+        assert text in rep["summary"], rep["summary"]
+    return check
+
+
 def any_rule(*names: str) -> Check:
     def check(rep: dict, cand: Path) -> None:
         assert any(f"rule {n}" in rep["summary"] for n in names), rep["summary"]
@@ -119,7 +125,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_gather_int_index.py", "gather_rows.py", ("correct",), correct),
     ("legit_bf16_add.py", "vector_add_bf16.py", ("correct",), correct),
     ("legit_strided_relu.py", "relu_transposed.py", ("correct",), correct),
-    ("legit_cached_weight_transform.py", "linear.py", ("correct",), correct),
+    ("bug_stale_weight_transform.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
     # 2. degenerate domains
     ("cheat_identity_alias.py", "relu_positive.py", ("rejected",), rule("identity_output")),
     ("cheat_constant_fill.py", "nonneg_mask.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),

@@ -368,6 +368,9 @@ class _Run:
             self.budget -= time.monotonic() - t0
         got = msg.get("type")
         if got in ("error", "tamper", "fatal"):
+            tokens = getattr(self, "tokens", {})
+            if msg.get("trial") in tokens:  # the trial's name for the report (the candidate saw a token)
+                msg["trial"] = tokens[msg["trial"]]
             raise _WorkerReport(msg)
         if got != kind:
             raise ProtocolViolation(f"expected {kind!r}{f' for trial {name}' if name else ''}, got {got!r}")
@@ -518,6 +521,9 @@ class _Run:
         # The candidate sees an opaque token, not the trial's name: knowing it is in `perturbed-params`
         # or `heavy-tailed` let a kernel read the real parameter only there (red team 9).
         token = secrets.token_hex(6)
+        if not hasattr(self, "tokens"):
+            self.tokens: dict[str, str] = {}
+        self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda}
         values = {"inputs": td.pop("inputs")}

@@ -1,6 +1,8 @@
-# LEGIT: nn.Linear with the weight transposed once in __init__ into a non-persistent buffer (not
-# in the state_dict, so the checkpoint's names still match), then a tiled matmul + bias kernel.
-# Problem: linear.py. Expected: correct on both devices.
+# BUG (was filed as legit until red team 9): nn.Linear with the weight transposed once in __init__
+# into a non-persistent buffer, then a tiled matmul + bias kernel. After load_state_dict (a real
+# checkpoint) the transposed copy still holds the init weights: it passed only because the verifier
+# loaded a state equal to the candidate's own init. Problem: linear.py. Expected: incorrect
+# (perturbed-params re-draws every parameter).
 import torch
 import torch.nn as nn
 import triton
