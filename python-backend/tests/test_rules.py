@@ -126,6 +126,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_bf16_add.py", "vector_add_bf16.py", ("correct",), correct),
     ("legit_strided_relu.py", "relu_transposed.py", ("correct",), correct),
     ("bug_stale_weight_transform.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
+    ("legit_triton_op.py", "relu.py", ("correct",), correct),
+    ("cheat_custom_op_hidden_relu.py", "relu.py", ("rejected",), rule("pytorch_fallback")),
     # 2. degenerate domains
     ("cheat_identity_alias.py", "relu_positive.py", ("rejected",), rule("identity_output")),
     ("cheat_constant_fill.py", "nonneg_mask.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),
