@@ -495,7 +495,11 @@ class _Run:
         td = self.ref.trial(name, kind, idx, flops=want_flops)
         t_ref = time.monotonic()
         if td.get("skip") and kind == "params":
-            return  # no parameter constant at init: nothing to perturb
+            if not str(td["skip"]).startswith("Model has no parameter"):  # too large, or the reference fails
+                correctness["flags"].append({"rule": "perturbed_params_skipped", "message": (
+                    f"perturbed-params trial skipped: {td['skip']}; a kernel that ignores a parameter or buffer, "
+                    "or keeps weights it cached before they were loaded, is not caught")})
+            return  # nothing to perturb
         if td.get("skip"):
             what = "full-extent trial" if kind == "extent" else "shape variation"
             correctness["flags"].append({"rule": "full_extent_skipped" if kind == "extent" else "shape_variation_skipped",
