@@ -48,7 +48,9 @@ def channel_lost(rep: dict) -> None:
 def correct_all_trials(rep: dict) -> None:
     assert rep["verdict"] == "correct", rep["summary"]
     names = [t["name"] for t in rep["correctness"]["trials"]]
-    assert names == ["random-0", "random-1", "random-2", "heavy-tailed", "broadened", "shape-variation"], names
+    # perturbed-params: every problem with a floating parameter has one (red team 9)
+    assert names == ["random-0", "random-1", "random-2", "heavy-tailed", "broadened", "perturbed-params",
+                     "shape-variation"], names
     assert rep["correctness"]["protocol"] == "judge-driven"
     assert all("process" in t for t in rep["correctness"]["trials"])
 
