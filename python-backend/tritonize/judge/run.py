@@ -513,6 +513,10 @@ class _Run:
                 self.cache[key] = ({"flops": td.get("flops", 0)}, None)
         if td.get("truth_error") and not any(f["rule"] == "no_fp64_truth" for f in correctness["flags"]):
             correctness["flags"].append({"rule": "no_fp64_truth", "message": td["truth_error"] + "; dtype tolerances used"})
+        if kind == "params" and ((td.get("variation") or {}).get("overrides") or {}).get("only_constant"):
+            correctness["flags"].append({"rule": "perturbed_params_partial", "message": (
+                "perturbed-params changed only the parameters and buffers that are constant at init: the state is "
+                "too large to re-draw, so a kernel that keeps weights it cached before they were loaded is not caught")})
         if td.get("variation"):
             if kind == "extent":
                 self.info.setdefault("extent_overrides", {})[name] = td["variation"]["overrides"]

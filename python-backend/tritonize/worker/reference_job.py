@@ -418,8 +418,7 @@ class _Server:
         # only when constant: a causal mask is a structure kernels may rely on, not a weight.
         state = self.model.state_dict()
         consts = [n for n, p in state.items()
-                  if (p.is_floating_point() or p.dtype == torch.bool or not p.is_complex())
-                  and p.numel() >= 1 and bool((p == p.reshape(-1)[0]).all())]
+                  if not p.is_complex() and p.numel() >= 1 and bool((p == p.reshape(-1)[0]).all())]
         # Every floating parameter too, not only constant ones: the candidate is built after the
         # same seed as the reference, so clones of its own init weights equal the state it is
         # loaded with; a kernel reading those clones was right on every other trial (red team 9).
@@ -427,9 +426,19 @@ class _Server:
         if not consts and not floats:
             return "Model has no parameter and no buffer that is constant at init"
         size = sum(p.numel() * p.element_size() for p in state.values())
+        only_constant = False
         if size > _PERTURB_MAX_BYTES:  # a copy of the model (and its float64 twin) would not be small
-            return f"Model's parameters and buffers take {size / 2**20:.0f} MB"
-        vmodel = copy.deepcopy(self.model)
+            const_bytes = sum(state[n].numel() * state[n].element_size() for n in consts)
+            # (the run still makes a float64 twin of the whole model: bounded at 4x the limit)
+            if not consts or const_bytes > _PERTURB_MAX_BYTES or size > 4 * _PERTURB_MAX_BYTES:
+                return f"Model's parameters and buffers take {size / 2**20:.0f} MB"
+            # Too large to re-draw: the constant ones only, the rest shared with the reference model
+            # (red team 9: a 32 KB zero shift ignored next to a 269 MB weight skipped the whole trial).
+            floats, only_constant = [], True
+            live = self.model.state_dict(keep_vars=True)
+            vmodel = copy.deepcopy(self.model, {id(t): t for n, t in live.items() if n not in consts})
+        else:
+            vmodel = copy.deepcopy(self.model)
         g = torch.Generator().manual_seed(self.seed + 60)
         with torch.no_grad():
             for name, p in vmodel.state_dict(keep_vars=True).items():
@@ -458,7 +467,7 @@ class _Server:
             result = runner.run(inputs)
         except Exception as exc:  # an integer buffer that is an index or a size: no such trial
             return f"the reference fails with its parameters and buffers perturbed ({type(exc).__name__}: {str(exc)[:120]})"
-        return {"constant_at_init": consts}, self.init, vmodel, runner, inputs, result
+        return {"constant_at_init": consts, "only_constant": only_constant}, self.init, vmodel, runner, inputs, result
 
     def _resized(self, source: str, sizes: dict[str, Any], hint: str, seed_offset: int) -> Any:
         """The reference built and run at the sizes of `source`, or a string saying why not."""

@@ -1,0 +1,75 @@
+"""The perturbed-params trial's model (worker/reference_job.py, in-process): what it changes, and
+what it does when the state is large (red team 9: cheat_init_weight_cache, the ignored bool/int
+buffers, cheat_ignore_param_big_state)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import torch
+
+from tritonize.worker import loader, reference_job
+from tritonize.worker.reference_job import _Server
+
+PROBLEM = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.randn(64, 32))
+            self.shift = nn.Parameter(torch.zeros(64))
+            self.register_buffer("mask", torch.ones(64, dtype=torch.bool))
+            self.register_buffer("roll", torch.tensor(3))
+            self.register_buffer("causal", torch.ones(8, 8).tril())
+
+        def forward(self, x):
+            y = x @ self.weight.t() + self.shift
+            return torch.where(self.mask, y, -y).roll(int(self.roll), -1)
+
+
+    def get_inputs():
+        return [torch.randn(4, 32)]
+
+
+    def get_init_inputs():
+        return []
+    ''')
+
+
+def server(tmp_path) -> _Server:
+    path = tmp_path / "problem.py"
+    path.write_text(PROBLEM)
+    srv = _Server.__new__(_Server)
+    srv.mod = loader.load_module(str(path), name_hint="problem_perturb_test")
+    srv.seed, srv.device, srv.init = 5, "cpu", []
+    torch.manual_seed(0)
+    srv.model = srv.mod.Model()
+    return srv
+
+
+def test_every_parameter_and_the_constant_buffers_change(tmp_path):
+    srv = server(tmp_path)
+    found = srv._perturbed()
+    assert not isinstance(found, str), found
+    overrides, _, vmodel, *_ = found
+    assert set(overrides["constant_at_init"]) == {"shift", "mask", "roll"} and not overrides["only_constant"]
+    before, after = srv.model.state_dict(), vmodel.state_dict()
+    for name in ("weight", "shift", "mask", "roll"):  # weight: random at init, re-drawn all the same
+        assert not torch.equal(before[name], after[name]), name
+    assert torch.equal(before["causal"], after["causal"])  # a structure, not constant: kept
+    assert int(after["roll"]) > 0 and after["mask"].dtype == torch.bool
+
+
+def test_a_large_state_perturbs_the_constant_ones_and_shares_the_rest(tmp_path, monkeypatch):
+    srv = server(tmp_path)
+    size = sum(p.numel() * p.element_size() for p in srv.model.state_dict().values())
+    monkeypatch.setattr(reference_job, "_PERTURB_MAX_BYTES", size - 1)
+    overrides, _, vmodel, *_ = srv._perturbed()
+    assert overrides["only_constant"]
+    assert vmodel.weight is srv.model.weight  # shared, not copied
+    assert not torch.equal(vmodel.shift, srv.model.shift) and torch.equal(srv.model.shift, torch.zeros(64))
+    monkeypatch.setattr(reference_job, "_PERTURB_MAX_BYTES", size // 8)  # more than 4x: no trial
+    assert "take" in srv._perturbed()
