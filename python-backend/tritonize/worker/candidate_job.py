@@ -25,7 +25,7 @@ channel._saver()  # torch.save as it is before any candidate code loads
 
 def _no_native_code_from_scratch() -> None:
     """A CPU candidate: no program starts from here any more (seccomp), and no extension module loads
-    from a folder the candidate can write (its home, /tmp, /dev/shm). Red team 9 wrote a CPython
+    from a folder the candidate can write (its home and TMPDIR). Red team 9 wrote a CPython
     extension into its home and imported it: C code computed the answer on the host and forked
     /bin/sh past the Python-level guards. Extensions of installed packages (NumPy) still load. On
     a GPU, Triton loads the launcher it compiles into the private cache, so this stays off there."""
@@ -34,8 +34,9 @@ def _no_native_code_from_scratch() -> None:
     from . import sandbox
 
     sandbox.deny_exec()
-    writable = [os.path.realpath(d) for d in (os.environ.get("HOME"), os.environ.get("TMPDIR"), "/tmp", "/dev/shm",
-                                              "/var/tmp") if d]
+    # The folders the sandbox lets it write (its home, and TMPDIR inside it); not /tmp as a whole: a
+    # Python environment may live there, and Landlock keeps the candidate out of it.
+    writable = [os.path.realpath(d) for d in (os.environ.get("HOME"), os.environ.get("TMPDIR")) if d]
     original = _imp.create_dynamic
 
     def create_dynamic(spec: Any, *rest: Any) -> Any:
