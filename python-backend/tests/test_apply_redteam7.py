@@ -339,3 +339,50 @@ def test_a_module_entry_runs_from_the_folder_its_dotted_name_starts_in(tmp_path)
     (pkg / "model.py").write_text(text)
     e, _ = extract(text, str(pkg / "model.py"), *lines_of(text, "y = torch.tanh"), entry="-m proj.model")
     assert e.shapes == "recorded"
+
+
+# local_import_helper / pkg_relative_script (red team 9), b66b / a09 (red team 8): a helper imported
+# from the user's own file next to this one stayed an import in the problem, which then did not run
+# on its own (the sandboxed verifier has no access to the user's folder): refused at the check.
+LAYERS = textwrap.dedent('''\
+    import torch.nn.functional as F
+
+    EPS = 1e-5
+
+
+    def act(x):
+        return F.gelu(x) * 0.5
+    ''')
+
+USES_SIBLING = textwrap.dedent('''\
+    import torch
+    from layers import act, EPS
+
+
+    def block(x):
+        y = act(x) * 2.0 + EPS
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        print(round(block(torch.randn(4, 8)).sum().item(), 4))
+    ''')
+
+
+def test_a_helper_from_a_sibling_module_is_copied_into_the_problem(tmp_path):
+    (tmp_path / "layers.py").write_text(LAYERS)
+    (tmp_path / "prog.py").write_text(USES_SIBLING)
+    e, _ = extract(USES_SIBLING, str(tmp_path / "prog.py"), *lines_of(USES_SIBLING, "y = act(x)"))
+    assert "from layers import" not in e.problem and "def act(x):" in e.problem, e.problem
+    assert "import torch.nn.functional as F" in e.problem
+    assert [i.expr for i in e.inputs] == ["x", "EPS"]  # the imported constant is read at the call
+    before, after, _ = apply_and_run(tmp_path, USES_SIBLING, "y = act(x)", 1, "same-file")
+    assert after == before
+
+
+def test_a_sibling_helper_with_a_side_effect_is_refused(tmp_path):
+    (tmp_path / "layers.py").write_text(LAYERS.replace("    return F.gelu", "    print('act')\n    return F.gelu"))
+    with pytest.raises(ExtractError) as err:
+        extract(USES_SIBLING, str(tmp_path / "prog.py"), *lines_of(USES_SIBLING, "y = act(x)"), record_inputs=False)
+    assert "side effect" in err.value.reason and "print" in err.value.reason
