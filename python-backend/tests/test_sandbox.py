@@ -110,7 +110,8 @@ def world(tmp_path, monkeypatch):
     tag = secrets.token_hex(4)
     env = {"TRITONIZE_ESCAPE_HOME": str(home), "TRITONIZE_ESCAPE_PROJECT": str(project), "TRITONIZE_ESCAPE_TCP_PORT": str(nets.tcp.getsockname()[1]),
            "TRITONIZE_ESCAPE_UDP_PORT": str(nets.udp.getsockname()[1]), "TRITONIZE_ESCAPE_UNIX_SOCKET": nets.unix_path,
-           "TRITONIZE_ESCAPE_VICTIM_PID": str(victim.pid), "TRITONIZE_ESCAPE_TAG": tag, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+           "TRITONIZE_ESCAPE_VICTIM_PID": str(victim.pid), "TRITONIZE_ESCAPE_TAG": tag, "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+           "TRITONIZE_ESCAPE_XDG": str(tmp_path / "xdg")}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     # The runtime boundary is under test, not the static rules (see the module docstring).

@@ -6,7 +6,10 @@ import os
 
 
 def _caches():
-    return [os.environ.get("TRITON_CACHE_DIR", ""), os.environ.get("TRITONIZE_TRUSTED_TRITON_CACHE", ""),
+    # The trusted driver-stub cache is at a known place under the user's XDG cache folder (the
+    # worker no longer shows its variable to candidates; the test names the folder).
+    return [os.environ.get("TRITON_CACHE_DIR", ""),
+            os.path.join(os.environ.get("TRITONIZE_ESCAPE_XDG", "/nonexistent"), "tritonize", "triton-driver"),
             os.path.join(os.environ["TRITONIZE_ESCAPE_HOME"], ".triton", "cache")]
 
 

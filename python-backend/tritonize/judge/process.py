@@ -160,7 +160,7 @@ class Worker:
         self.device = device
         # Private scratch: job/ holds copies of the job's files (read-only inside the sandbox),
         # home/ is everything the worker may write. Removed with the worker.
-        self.scratch = tempfile.mkdtemp(prefix="tritonize-w-")
+        self.scratch = tempfile.mkdtemp()  # a plain tmpXXXX name: no tell-tale HOME (red team 9)
         self.home, self.job_dir = os.path.join(self.scratch, "home"), os.path.join(self.scratch, "job")
         senv = scratch_env(self.home)
         for d in (self.job_dir, self.home, senv["TMPDIR"], senv["TRITON_CACHE_DIR"]):

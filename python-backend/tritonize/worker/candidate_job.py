@@ -21,6 +21,13 @@ from ..common import channel, shared
 from .reference_job import _outputs, _to, describe_params
 
 channel._saver()  # torch.save as it is before any candidate code loads
+_DEVICE: list[str] = []  # read once, in the worker (not the zygote): the candidate does not see the variable
+
+
+def _device() -> str:
+    if not _DEVICE:
+        _DEVICE.append(os.environ.get("TRITONIZE_DEVICE", "cpu"))
+    return _DEVICE[0]
 
 
 def _no_native_code_from_scratch() -> None:
@@ -142,8 +149,12 @@ class _Session:
         # The audit guard (worker/guard.py) is armed before the candidate is imported; its reader
         # only reads the guard's evidence store, which the candidate cannot write to. The integrity
         # snapshot comes after arming, so it holds the attribution state arming sets.
-        if os.environ.get("TRITONIZE_DEVICE", "cpu") == "cpu":
+        if _device() == "cpu":
             _no_native_code_from_scratch()
+        # No verifier-named variables in the candidate's view (red team 9: a kernel correct only when
+        # TRITONIZE_DEVICE was set). The sandbox itself stays detectable (seccomp status, Landlock).
+        for name in ("TRITONIZE_DEVICE", "TRITONIZE_TRUSTED_TRITON_CACHE"):
+            os.environ.pop(name, None)
         self.read = hooks.arm(os.path.realpath(self.path))
         self.integrity = hooks.Integrity.take()
         try:
