@@ -89,7 +89,12 @@ def locate(src: SourceFile, raw: Span) -> Selection:
         raise ExtractError("the selection is an assignment target; select the whole statement", line)
     for p in _ancestors(src, best):
         if isinstance(p, (ast.comprehension, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)):
-            raise ExtractError("the expression is inside a comprehension or lambda; select the whole comprehension", line)
+            # Its variables exist only per element; the whole comprehension works where it runs over
+            # tensors (a list of tensors as input is refused too: red team 9 followed this hint).
+            raise ExtractError("the expression is inside a comprehension or lambda, whose variables exist only "
+                               "per element; select the whole comprehension (its inputs must then be tensors: "
+                               "torch.stack a list of tensors first), or write it as a loop and select the body",
+                               line)
         if isinstance(p, ast.stmt):
             break
     scope, cls = _enclosing(src, best)
