@@ -117,7 +117,7 @@ class Dependencies:
                              and any(a.name == "*" for a in s.names)]
         self.rebound = rebound_globals(src.tree)
         self.rebound_imports = rebound_imports(src.tree)
-        self.foreign: list[Dependencies] = []  # helpers copied from the user's sibling modules
+        self._siblings: dict[str, Dependencies] = {}  # helpers copied from the user's sibling modules, by path
         self.depth = 0
 
     def need(self, name: str, line: int | None, exclude: tuple[ast.AST, ...] = (), direct: bool = False) -> None:
@@ -233,47 +233,48 @@ class Dependencies:
         """`from helpers import act` (or `from .layers import act`) where helpers.py is the user's own
         file next to this one: the problem must run on its own (in the sandbox, without the user's
         folder), so the definition is copied from there like a helper of this file, with what it
-        needs (red teams 8 and 9: such selections were refused at the behaviour check)."""
+        needs (red teams 8 and 9: such selections were refused at the behaviour check). One
+        Dependencies per sibling file, so two names from it share what they need."""
         alias = next((a for a in stmt.names if (a.asname or a.name).split(".")[0] == name), None)
         if alias is None or alias.name == "*" or (alias.asname and alias.asname != alias.name) or not stmt.module:
             return False
         path = sibling_module(self.src.filename, stmt.module, stmt.level)
         if path is None:
             return False
-        try:
-            with open(path, encoding="utf-8") as f:
-                other = SourceFile(f.read(), path)
-        except (OSError, UnicodeDecodeError, ExtractError):
-            return False
-        if self.depth >= 4:  # modules importing each other: keep the import
-            return False
-        sub = Dependencies(other, copy_computed=True)
-        sub.depth = self.depth + 1
+        sub = self._siblings.get(path)
+        if sub is None:
+            if self.depth >= 4:  # modules importing each other: keep the import
+                return False
+            try:
+                with open(path, encoding="utf-8") as f:
+                    sub = Dependencies(SourceFile(f.read(), path), copy_computed=True)
+            except (OSError, UnicodeDecodeError, ExtractError):
+                return False
+            sub.depth = self.depth + 1
+        bound = sub.bindings.get(alias.name) or []
+        if not bound or any(isinstance(st, (ast.Import, ast.ImportFrom)) for st in bound):
+            return False  # not defined there, or a re-export: the import stays (and must resolve on its own)
+        if direct and not self.copy_computed and all(isinstance(st, (ast.Assign, ast.AnnAssign)) for st in bound):
+            if name not in self.inputs:  # `from .config import EPS` read by the selection: at the call site
+                self.inputs.append(name)
+            return True
         sub.need(alias.name, None)
-        if not any(isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for st in sub.stmts):
-            if direct and not self.copy_computed:  # `from .config import EPS` read by the selection: at the call
-                if name not in self.inputs:
-                    self.inputs.append(name)
-                return True
-            if not any(isinstance(st, (ast.Assign, ast.AnnAssign)) for st in sub.stmts):
-                return False  # a re-export: the import stays (and must resolve on its own)
         from .effects import check_copied
 
         check_copied([st for st in sub.stmts if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))],
                      sub.bindings)
         mine = {n: [ast.dump(st) for st in sts] for n, sts in self.bindings.items()}
         for st in sub.stmts:
-            for bound in module_bindings(ast.Module(body=[st], type_ignores=[])):
-                if bound in mine and ast.dump(st) not in mine[bound] and bound != alias.name:
+            for b in module_bindings(ast.Module(body=[st], type_ignores=[])):
+                if b in mine and ast.dump(st) not in mine[b] and b != alias.name:
                     raise ExtractError(f"'{alias.name}' comes from {os.path.basename(path)}, where it needs "
-                                       f"'{bound}', which this file binds differently; the problem holds both "
+                                       f"'{b}', which this file binds differently; the problem holds both "
                                        "files' definitions in one module. Rename one of them", line)
-        if sub not in self.foreign:
-            self.foreign.append(sub)
+        self._siblings[path] = sub
         return True
 
     def text(self) -> str:
-        parts = [sub.text() for sub in self.foreign]
+        parts = [sub.text() for sub in self._siblings.values()]
         for stmt in sorted(self.stmts, key=lambda s: s.lineno):
             sp = self.src.span(stmt)
             parts.append(self.src.text[self.src.line_start(sp.start):sp.end])
