@@ -134,7 +134,7 @@ def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict
                 "message": f"{' and '.join(g)} share memory in {where}; they were separate tensors in the "
                            "recorded (first) call"}
     if stale:
-        return {"call": call, "what": "stale", "name": stale[0].get("message", "")[:40],
+        return {"call": call, "what": "stale", "name": "",
                 "message": f"before {where}: {stale[0]['message']}"}
     return None
 
@@ -226,13 +226,14 @@ def _mangled(expr: str, cls: str | None) -> str:
 
 
 def _fingerprint(t: Any) -> tuple[Any, ...] | None:
+    """Identity and in-place version of a tensor (`MEAN.mul_(255)` bumps `_version`), plus its sum for
+    writes that bypass the counter (`MEAN.data.mul_()`)."""
     torch = sys.modules.get("torch")
-    if torch is None or not isinstance(t, torch.Tensor) or t.numel() > 1 << 24:
+    if torch is None or not isinstance(t, torch.Tensor):
         return None
     d = t.detach()
-    f = d.double() if not d.is_complex() else d.abs().double()
-    return (tuple(d.shape), str(d.dtype), d.data_ptr(), float(f.sum()), float((f * f).sum()),
-            float((f * torch.arange(1, f.numel() + 1, dtype=torch.float64).reshape(f.shape)).sum()))
+    total = float(d.double().sum()) if not d.is_complex() and d.numel() <= 1 << 24 else None
+    return (tuple(d.shape), str(d.dtype), d.data_ptr(), t._version, total)
 
 
 def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
@@ -301,7 +302,6 @@ def main(argv: list[str]) -> int:
     # definitions changed) is what the kernel was not verified for; Apply refuses naming it instead
     # of leaving it to the applied code's call-time guard (red team rt8: b08, b30, b36, b37, b87).
     started = time.monotonic()
-    later_s = spec.get("later_seconds")
     first: list[dict[str, Any] | None] = [None] * len(hooks)
     calls = [0] * len(hooks)
     tensors: dict[int, dict[str, Any]] = {}  # copied tensor globals at the first call, per hook
@@ -335,6 +335,8 @@ def main(argv: list[str]) -> int:
             return
         first[k] = cond
         res = {**res, "stale": stale}
+        if "aliases" in res:  # a line hook: inputs that share memory in the real run (f(x, x[0]))
+            res["aliases"] = cond["aliases"]
         # Autograd mode where the selected code runs: a Triton kernel has no backward.
         grad = bool(torch.is_grad_enabled()) if torch is not None else None
         # The package the file runs in (`models` for models/net.py imported as models.net, '' or None
@@ -344,9 +346,7 @@ def main(argv: list[str]) -> int:
         if all(r is not None for r in results):
             flush()
             lo, hi = LATER_SECONDS
-            window = float(later_s) if later_s is not None else min(max(lo, time.monotonic() - started), hi)
-            if window <= 0:
-                raise _Captured
+            window = min(max(lo, time.monotonic() - started), hi)
             deadline.append(time.monotonic() + window)
             t = threading.Timer(window + 1.0, watchdog)
             t.daemon = True
@@ -355,7 +355,6 @@ def main(argv: list[str]) -> int:
     def capture_line(k: int, frame: Any) -> None:
         values = {}
         objs: dict[str, Any] = {}
-        storages: dict[int, list[str]] = {}
         later = results[k] is not None
         for expr in hooks[k]["exprs"]:
             try:
@@ -364,15 +363,12 @@ def main(argv: list[str]) -> int:
                 if later:
                     continue
                 values[expr] = describe(obj)
-                ptr = _storage(obj)
-                if ptr:
-                    storages.setdefault(ptr, []).append(expr)
             except (NameError, UnboundLocalError):
                 values[expr] = {"kind": "unbound"}
             except AttributeError as e:
                 values[expr] = {"kind": "unbound", "error": str(e)}
-        # Inputs that share memory in the real run (f(x, x[0])): a kernel gets them as separate tensors.
-        done(k, {"values": values, "aliases": [g for g in storages.values() if len(g) > 1]}, frame, objs)
+        # Inputs that share memory (a kernel gets them as separate tensors): filled in by done().
+        done(k, {"values": values, "aliases": []}, frame, objs)
 
     def local_line(frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
