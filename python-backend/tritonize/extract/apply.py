@@ -15,7 +15,7 @@ from . import candidate as C
 from .check import behaviour_check
 from .deps import Dependencies, module_bindings
 from .errors import ExtractError
-from .problem import Extraction, extract, _Builder
+from .problem import Extraction, extract, updates_inputs, _Builder
 from .selection import Selection
 from .source import SourceFile, Span, apply_lsp_edits
 
@@ -162,26 +162,6 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
     return lines
 
 
-def _updates_params(ext: Extraction, src: SourceFile) -> bool:
-    """A whole function that may update one of its parameters in place (`p.add_(…)`, `p += …`,
-    `p[i] = …`, `out=p`): aliased arguments would need the guard."""
-    fn = next((n for n in src.tree.body if isinstance(n, ast.FunctionDef) and src.span(n).start == ext.start), None)
-    if fn is None:
-        return True
-    params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
-    for n in ast.walk(fn):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr.endswith("_") \
-                and not n.func.attr.startswith("_") and isinstance(n.func.value, ast.Name) and n.func.value.id in params:
-            return True
-        if isinstance(n, ast.Call) and any(k.arg == "out" for k in n.keywords):
-            return True
-        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id in params:
-            return True
-        if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
-            return True
-    return False
-
-
 def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, placement: str,
          run_label: str = "", inference_only: bool = False) -> dict[str, Any]:
     if ext.kind == "problem":
@@ -227,7 +207,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         recorded_init = tuple(i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
                               and i.value.get("type") in ("bool", "str", "NoneType") else None
                               for i in ext.init_inputs)
-        inplace = any(o.get("inplace") for o in ext.outputs) or (ext.kind == "function" and _updates_params(ext, src))
+        inplace = updates_inputs(ext, src)
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
         # another kind of value than the recorded literal raises instead of reusing a module.
         block += ["", "", f"{cache} = {{}}", "", "",
@@ -482,7 +462,7 @@ def _refuse_later(ext: Extraction, src: SourceFile, inference_only: bool) -> Non
     """A later call of the selection in the recorded run (record.py watches a short while after the
     recorded one) ran under conditions the kernel was not verified for: the applied code would
     compute something else there, or stop at its call-time guard."""
-    inplace = any(o.get("inplace") for o in ext.outputs) or ext.kind == "function"
+    inplace = updates_inputs(ext, src)
     for d in ext.later:
         if (d["what"] == "grad" and inference_only) or (d["what"] == "alias" and not inplace):
             continue

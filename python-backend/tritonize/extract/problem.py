@@ -102,6 +102,32 @@ def _ops_title(nodes: list[ast.AST], where: str) -> str:
     return f"{'+'.join(named[:3])} in {where}" if named else where
 
 
+def updates_inputs(ext: Extraction, src: SourceFile) -> bool:
+    """The selection updates an input in place (an output written back with copy_(), or a whole
+    function that may update a parameter: `p.add_(…)`, `p += …`, `p[i] = …`, `out=p`): aliased
+    inputs change what it computes. One answer for the wrapper's guard, the later-call refusal and
+    the extraction's note."""
+    if any(o.get("inplace") for o in ext.outputs):
+        return True
+    if ext.kind != "function":
+        return False
+    fn = next((n for n in src.tree.body if isinstance(n, ast.FunctionDef) and src.span(n).start == ext.start), None)
+    if fn is None:
+        return True
+    params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr.endswith("_") \
+                and not n.func.attr.startswith("_") and isinstance(n.func.value, ast.Name) and n.func.value.id in params:
+            return True
+        if isinstance(n, ast.Call) and any(k.arg == "out" for k in n.keywords):
+            return True
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id in params:
+            return True
+        if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            return True
+    return False
+
+
 # -- entry point ------------------------------------------------------------------------------
 
 def find_entry(src: SourceFile, path: str, entry: str | None) -> dict[str, Any] | None:
@@ -239,7 +265,7 @@ class _Builder:
         ext.later = self.later
         ext.title = self.title or ext.name
         # Said before any LLM call: a kernel for this selection would be refused at Apply.
-        inplace = any(o.get("inplace") for o in ext.outputs) or ext.kind == "function"
+        inplace = updates_inputs(ext, self.src)
         ext.warnings += [f"Apply will refuse a kernel for this selection: {d['message']}" for d in self.later
                          if d["what"] != "alias" or inplace]
         ext.grad_enabled = self.grad_enabled
