@@ -354,6 +354,7 @@ class _Run:
         self.defs, model_line = source_lines(candidate)
         self.forward_line = self.defs.get("ModelNew.forward", model_line)
         self.info: dict[str, Any] = {}  # facts from the reference's trials (sizes, domain, bench checks)
+        self.tokens: dict[str, str] = {}  # the opaque name the candidate saw for each trial -> the trial's name
 
     # -- talking to the candidate's worker ---------------------------------------------------
     def send(self, msg: dict[str, Any], values: dict[str, Any] | None = None) -> None:
@@ -368,9 +369,8 @@ class _Run:
             self.budget -= time.monotonic() - t0
         got = msg.get("type")
         if got in ("error", "tamper", "fatal"):
-            tokens = getattr(self, "tokens", {})
-            if msg.get("trial") in tokens:  # the trial's name for the report (the candidate saw a token)
-                msg["trial"] = tokens[msg["trial"]]
+            if msg.get("trial") in self.tokens:  # the trial's name for the report (the candidate saw a token)
+                msg["trial"] = self.tokens[msg["trial"]]
             raise _WorkerReport(msg)
         if got != kind:
             raise ProtocolViolation(f"expected {kind!r}{f' for trial {name}' if name else ''}, got {got!r}")
@@ -529,8 +529,6 @@ class _Run:
         # The candidate sees an opaque token, not the trial's name: knowing it is in `perturbed-params`
         # or `heavy-tailed` let a kernel read the real parameter only there (red team 9).
         token = secrets.token_hex(6)
-        if not hasattr(self, "tokens"):
-            self.tokens: dict[str, str] = {}
         self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda}
