@@ -310,7 +310,7 @@ function renderCandidates(run: Run | null): void {
       h(
         'th',
         { scope: 'row' },
-        h('button', { class: 'link', 'data-focus': `cand-${c.id}`, title: `Open diff of candidate ${label}`, onclick: () => openDiff(run, c) }, label),
+        h('button', { class: 'link', 'data-focus': `cand-${c.id}`, title: `Candidate ${label}: ${diffTitle(c)}`, onclick: () => openDiff(run, c) }, label),
         c.id === run.bestCandidateId ? h('span', { class: 'badge best-badge', title: 'best candidate' }, 'best') : null,
       ),
       h('td', { class: 'verdict' }, h('span', { class: `badge verdict-${v.key}` }, v.pending ? `${v.text}…` : v.text),
@@ -350,6 +350,14 @@ function renderCandidates(run: Run | null): void {
   candidatesSection.replaceChildren(h('h2', { id: 'h-cands' }, 'Candidates'), h('div', { class: 'table-wrap' }, table), ...(sel ? [actionBar(run, sel)] : []));
 }
 
+/** What "Open diff" shows (the host's openDiff): for a correct candidate the user's file as Apply
+ * would change it, for the others the candidate's code beside the selection. */
+function diffTitle(c: Candidate): string {
+  if (!c.path) return 'No file yet: the model has not finished this candidate';
+  return c.report?.verdict === 'correct' ? 'your file as Apply would change it (a preview; nothing is written)'
+    : 'its code beside your selection (only a correct candidate can be applied)';
+}
+
 function openDiff(run: Run, c: Candidate): void {
   select(run, c);
   if (c.path) post({ type: 'openDiff', runId: run.id, candidateId: c.id }); // no file yet: select only
@@ -367,7 +375,7 @@ function actionBar(run: Run, c: Candidate): HTMLElement {
     'div',
     { class: 'toolbar actions', role: 'toolbar', 'aria-label': `Actions for candidate ${label}` },
     h('span', { class: 'actions-label' }, `Candidate ${label}:`),
-    btn('Open diff', 'act-diff', { type: 'openDiff', ...ids }, { disabled: !c.path, title: c.path ? undefined : 'No file yet: the model has not finished this candidate' }),
+    btn('Open diff', 'act-diff', { type: 'openDiff', ...ids }, { disabled: !c.path, title: diffTitle(c) }),
     btn('Diagnostics / report', 'act-report', { type: 'openReport', ...ids }, { disabled: !c.report }),
     btn('LLM reply', 'act-reply', { type: 'openReply', ...ids }, { disabled: c.stage === 'generating', title: 'The model\'s whole reply, as it was sent' }),
     btn('Apply', 'act-apply', { type: 'apply', ...ids }, { primary: true, disabled: !correct, title: correct ? undefined : 'Only a correct candidate can be applied' }),

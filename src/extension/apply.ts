@@ -63,8 +63,10 @@ export function fromLspRange(r: LspRange): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 }
 
-/** The last server answer and the exact request it answered (file text included). */
-let lastApply: { key: string; res: Awaited<ReturnType<Backend['apply']>> } | null = null;
+/** Recent server answers keyed by the exact request they answered (file text included), so a
+ * preview followed by Apply, or clicking between candidates, runs the user's code once each. */
+const answers = new Map<string, Awaited<ReturnType<Backend['apply']>>>();
+const KEPT_ANSWERS = 8;
 
 export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
   placement: Placement, inferenceOnly = false): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string; module: { uri: vscode.Uri; text: string } | null }> {
@@ -79,10 +81,12 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
   // The end-of-run preview already ran the behaviour check on this very text: Apply right after
   // reuses it instead of running the user's code twice more (13-29 s in the try-out, session 7).
   const key = JSON.stringify(params);
-  const res = lastApply?.key === key ? lastApply.res : await vscode.window.withProgress(
+  const res = answers.get(key) ?? await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Tritonize: checking that the applied code behaves like the original…' },
     () => backend.apply(params));
-  lastApply = { key, res };
+  answers.delete(key);
+  answers.set(key, res);
+  for (const old of answers.keys()) if (answers.size > KEPT_ANSWERS) answers.delete(old);
   const edit = new vscode.WorkspaceEdit();
   const check = res.check?.reason ?? 'not checked';
   const meta: vscode.WorkspaceEditEntryMetadata = { label: 'Apply Triton kernel', needsConfirmation: false };

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { candidateLabel, reducedSuffix } from '../core/protocol/view';
-import { applyCandidate, pickPlacement, type Placement } from './apply';
+import { applyCandidate, pickPlacement, previewApply, type Placement } from './apply';
 import { readSettings, verifyOptions } from './config';
 import { showOnce, type ReadOnlyViews } from './editors';
 import { runIdOf } from './results';
@@ -148,13 +148,28 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     }
   }
 
+  /** A correct candidate with a call site to replace: the user's file as Apply would change it
+   * (the edit itself, behaviour-checked; the end-of-run preview). Otherwise, or when the server
+   * refuses the edit, the selection next to the candidate's code, titled as such. */
   async function openDiff(runId: string, candidateId: string): Promise<void> {
     const run = runs.get(runId);
     const cand = run?.candidates.find((c) => c.id === candidateId);
     if (!run || !cand?.path) throw new UserError('That candidate has no file yet.');
     const origin = runs.origin(runId);
-    const label = `candidate ${candidateLabel(cand, run)} (${cand.report?.verdict ?? cand.stage})`;
-    if (origin) await showCandidateDiff(originals, runId, origin.uri.fsPath, cand.path, label);
+    const verdict = cand.report?.verdict ?? cand.stage;
+    const label = `candidate ${candidateLabel(cand, run)}`;
+    if (origin?.call && verdict === 'correct') {
+      try {
+        await previewApply(await ctx.backend(), origin, { code: cand.code, runId, candidateId, summary: cand.report?.summary ?? '' },
+          origin.call, 'new-module', label);
+        return;
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        ctx.log.info(`apply preview of ${label} not available (${why}); showing its code instead`);
+        void vscode.window.showWarningMessage(`Tritonize: cannot preview the edit of ${label} (${why}). Showing its code next to your selection.`);
+      }
+    }
+    if (origin) await showCandidateDiff(originals, runId, origin.uri.fsPath, cand.path, `${label} code (${verdict}${verdict === 'correct' ? '' : ', not applied'})`);
     // A run from an earlier session: its problem.py holds the original code as `Model`.
     else await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(run.problemPath), vscode.Uri.file(cand.path), `Tritonize: problem ↔ ${label}`);
   }

@@ -131,7 +131,8 @@ describe('run lifecycle in the editor (fake LLM, real kernel server on CPU)', fu
 
   it('editors are reused: reports and replies are read-only views, one per slot; the user file opens once', async () => {
     fake.push({ reply: fence(cand('wrong_off_by_one_mask.py')) }, { reply: fence(cand('vector_add_correct.py')) });
-    await selectIn('life_tabs.py', 'a + b');
+    // With an entry point, so Apply has recorded inputs (no guessed shapes) and can be previewed.
+    await selectIn('life_tabs.py', 'a + b', `${ADD_FILE}\n\nif __name__ == '__main__':\n    main()\n`);
     const run = await generate();
     assert.equal(run?.status, 'done', run?.error ?? 'no run');
     const { panel, ctx } = await api();
@@ -154,6 +155,26 @@ describe('run lifecycle in the editor (fake LLM, real kernel server on CPU)', fu
     await showOnce(file, { viewColumn: vscode.ViewColumn.One });
     assert.equal(tabsWhere((u) => u.fsPath === file.fsPath).length, 1, 'the user file is open twice');
     assert.ok(ctx);
+    // "Open diff" on the correct candidate is the edit Apply would make to the user's file; on the
+    // wrong one it is the candidate's code beside the selection, titled as such.
+    const diffTab = () => vscode.window.tabGroups.activeTabGroup.activeTab;
+    const diffOf = async (c: Run['candidates'][number]) => {
+      await (panel as unknown as { onMessage: (m: unknown) => Promise<void> }).onMessage({ type: 'openDiff', runId: run!.id, candidateId: c.id });
+      const tab = diffTab();
+      assert.ok(tab?.input instanceof vscode.TabInputTextDiff, `expected a diff tab, got ${tab?.label}`);
+      return { tab, input: tab.input };
+    };
+    const good = run!.candidates.find((c) => c.report?.verdict === 'correct')!;
+    const bad = run!.candidates.find((c) => c.report && c.report.verdict !== 'correct')!;
+    const edit = await diffOf(good);
+    assert.equal(edit.input.original.toString(), file.toString(), 'left side: the user file');
+    assert.equal(edit.input.modified.scheme, 'tritonize-preview');
+    assert.match((await vscode.workspace.openTextDocument(edit.input.modified)).getText(), /import|tritonize/i);
+    assert.match(edit.tab.label, /after Apply of candidate/);
+    const code = await diffOf(bad);
+    assert.equal(code.input.original.scheme, 'tritonize-original');
+    assert.equal(code.input.modified.fsPath, bad.path);
+    assert.match(code.tab.label, /code \(incorrect, not applied\)/);
   });
 
   // Skipped, known broken after the merge with the backend extraction (issue 11): this flow relied on
