@@ -127,6 +127,10 @@ describe('run lifecycle in the editor (fake LLM, real kernel server on CPU)', fu
       await sleep(3000);
       assert.deepEqual(ours(vscode.Uri.file(c.path)).filter((d) => /runtime_error|SIGKILL|worker died/i.test(d.message + String(d.code))), []);
     }
+    // Nor does the problem: "the reference crashed ... SIGKILL" there was the session-7 finding.
+    await vscode.window.showTextDocument(vscode.Uri.file(run!.problemPath));
+    await sleep(2000);
+    assert.deepEqual(ours(vscode.Uri.file(run!.problemPath)).filter((d) => d.severity === vscode.DiagnosticSeverity.Error), []);
   });
 
   it('editors are reused: reports and replies are read-only views, one per slot; the user file opens once', async () => {

@@ -381,7 +381,10 @@ class Server:
                                 timeout=req.timeout, benchmark=req.benchmark, options=options, on_stage=on_stage,
                                 cancel=cancel, pool=pool)
         except run.ProblemError as exc:
-            # Not a verdict on the candidate: the problem file is broken. Show it there.
+            # Not a verdict on the candidate: the problem file is broken. Show it there, unless the
+            # user cancelled meanwhile (a reference killed by the cancel says nothing of the file).
+            if cancel.is_set():
+                raise
             uri = self._uri_for(req.problem)
             diag = {"line": exc.line, "message": exc.message, "rule": "problem_error", "severity": "error"}
             self.diags.set_verdict(uri, [to_lsp(diag, self._text_of(uri, req.problem))])
