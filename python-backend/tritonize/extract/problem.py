@@ -337,11 +337,14 @@ class _Builder:
         stmt = sel.nodes[0]
         while not isinstance(stmt, ast.stmt):
             stmt = src.parents[stmt]
+        alternates = [e for chains in an.alternates.values() for e in chains]
         hook = {"kind": "line", "code_name": fn.name if fn else "<module>",
                 "code_first": _code_first(fn) if fn else [1], "line": stmt.lineno,
-                "exprs": [v.expr for v in an.values], "copied": an.deps.expectations(),
+                "exprs": [v.expr for v in an.values] + alternates, "copied": an.deps.expectations(),
                 "cls": sel.cls.name if sel.cls else None}
         rec, entry = self._values(hook)
+        if rec is not None and an.alternates:
+            an = self._object_inputs(an, rec["values"])
         inputs: list[Input] = []
         guessed: list[str] = []
         for v in an.values:
@@ -402,6 +405,27 @@ class _Builder:
                                if sel.kind != "expression" else f"an expression on line {self.line}", entry)
         return Extraction(sel.kind, name, problem, inputs, [asdict(o) for o in an.outputs], an.returns, start, end,
                           indent, "recorded" if rec is not None else ("guessed" if guessed else "none"), entry, guessed)
+
+    def _object_inputs(self, an: Analysis, values: dict[str, Any]) -> Analysis:
+        """A local holding an object (a config, a batch dict) that the selection reads only through
+        chains (`config.n_head`, `batch["labels"]`): the chains' recorded values are the inputs, read
+        at the call site. Not when a chain is updated in place or a chain has no tensor/number."""
+        roots = set()
+        for name, chains in an.alternates.items():
+            desc = values.get(name)
+            if desc is not None and desc.get("kind") != "other":
+                continue  # a tensor or a number: the name itself is the input
+            if all(values.get(c, {}).get("kind") in ("tensor", "literal") for c in chains):
+                roots.add(name)
+        if not roots:
+            return an
+        again = analyze(self.src, self.sel, frozenset(roots))
+        before = {v.expr for v in an.values}
+        if any(v.mutated for v in again.values if v.expr not in before):
+            return an  # updated in place through the chain (batch["x"].add_(1)): refused as before
+        if self.output_order and sorted(o.target for o in again.outputs) == sorted(self.output_order):
+            again.outputs.sort(key=lambda o: self.output_order.index(o.target))  # type: ignore[union-attr]
+        return again
 
     def _guess(self, name: str, fn: ast.AST | None) -> dict[str, Any]:
         if fn is not None:

@@ -9,6 +9,7 @@ selection is followed statement by statement so `x = x + 1` reads `x` before it 
 from __future__ import annotations
 
 import ast
+import keyword
 from dataclasses import dataclass, field
 
 from .errors import ExtractError
@@ -48,6 +49,9 @@ class Analysis:
     used_names: set[str]
     attr_names: dict[str, str] = field(default_factory=dict)  # 'self.a.b' → name in the problem
     attr_spans: list[tuple[Span, str]] = field(default_factory=list)
+    # Inputs that may be objects (a config, a batch dict) read only through chains: root → the
+    # chains' expressions, recorded too; see object_roots.
+    alternates: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _chain(node: ast.AST, self_name: str | None) -> list[str] | None:
@@ -58,6 +62,34 @@ def _chain(node: ast.AST, self_name: str | None) -> list[str] | None:
         node = node.value
     if self_name and isinstance(node, ast.Name) and node.id == self_name and parts:
         return parts[::-1]
+    return None
+
+
+def _const_key(node: ast.AST) -> str | int | None:
+    """The key of `x["labels"]` / `x[0]`: a str or int constant, else None."""
+    k = node.slice if isinstance(node, ast.Subscript) else None  # type: ignore[attr-defined]
+    if isinstance(k, ast.Constant) and type(k.value) in (str, int):
+        return k.value
+    return None
+
+
+def _object_chain(node: ast.AST, roots: frozenset[str]) -> tuple[str, list[str]] | None:
+    """`config.n_head`, `batch["labels"]`, `cfg.sizes[0]` rooted at one of `roots` (locals holding an
+    object that is neither a tensor nor a number: a config, a batch dict) → (root, parts), else None.
+    Their values are read at the call site, like `self.` chains (red team 9: nanogpt_config,
+    dict_batch_input)."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Subscript) and _const_key(node) is not None:
+            parts.append(str(_const_key(node)))
+            node = node.value
+        else:
+            break
+    if isinstance(node, ast.Name) and node.id in roots and parts:
+        return node.id, parts[::-1]
     return None
 
 
@@ -74,9 +106,11 @@ _GRAD_MODES = frozenset({"no_grad", "enable_grad", "inference_mode", "set_grad_e
 class _Events(ast.NodeVisitor):
     """Name loads and stores in evaluation order, with whether each store is unconditional."""
 
-    def __init__(self, src: SourceFile, self_name: str | None):
+    def __init__(self, src: SourceFile, self_name: str | None, roots: frozenset[str] = frozenset()):
         self.src = src
         self.self_name = self_name
+        self.roots = roots  # object locals read through attribute/constant-key chains only
+        self.chains: dict[str, list[str]] = {}  # 'config.n_head' → ['n_head'] (object chains read)
         self.events: list[tuple[str, str, ast.AST, bool]] = []  # (kind, key, node, conditional)
         self.depth = 0  # inside conditional constructs
         self.loop_depth = 0
@@ -94,7 +128,7 @@ class _Events(ast.NodeVisitor):
     def _attr(self, node: ast.AST, called: bool, ctx: str) -> bool:
         parts = _chain(node, self.self_name)
         if parts is None:
-            return False
+            return self._object(node, called, ctx)
         if called:
             parts = parts[:-1]
             if not parts:
@@ -110,6 +144,29 @@ class _Events(ast.NodeVisitor):
                                     seen[1] if seen else getattr(node, "lineno", 0))
         self.events.append((ctx, key, inner, self.depth > 0))
         return True
+
+    def _object(self, node: ast.AST, called: bool, ctx: str) -> bool:
+        """A read of an object chain (`config.n_head`): an input like a `self.` chain. Roots are
+        chosen by `object_roots`, which admits only chains that are read, never called or stored."""
+        if not self.roots:
+            return False
+        inner = node.value if called and isinstance(node, ast.Attribute) else node
+        found = _object_chain(inner, self.roots)
+        if found is None or ctx != "load":
+            return False
+        root, parts = found
+        key = ast.unparse(inner)
+        self.chains[key] = parts
+        seen = self.attr_reads.get(key)
+        self.attr_reads[key] = ((seen[0] if seen else False) or self.rdepth == 0,
+                                seen[1] if seen else getattr(node, "lineno", 0))
+        self.events.append(("load", key, inner, self.depth > 0))
+        return True
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.ctx, ast.Load) and self._object(node, False, "load"):
+            return
+        self.generic_visit(node)
 
     def _side_effect(self, what: str, line: int) -> None:
         raise ExtractError(f"the selection has a side effect the kernel would drop ({what}, line {line}); "
@@ -171,6 +228,8 @@ class _Events(ast.NodeVisitor):
             parts = _chain(target, self.self_name)
             if parts:
                 self.mutations.append((f"{self.self_name}." + ".".join(parts), target))
+            elif self.roots and _object_chain(target, self.roots):
+                self.mutations.append((ast.unparse(target), target))  # batch["x"].add_(1)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         ctx = "store" if isinstance(node.ctx, ast.Store) else "load"
@@ -374,15 +433,18 @@ class _Events(ast.NodeVisitor):
     visit_GeneratorExp = _nested
 
 
-def analyze(src: SourceFile, sel: Selection) -> Analysis:
+def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()) -> Analysis:
+    """`roots`: locals the recording found to be objects (neither tensor nor number) whose every use
+    is a chain read (see object_roots): the chains are the inputs instead."""
     fn = sel.scope if isinstance(sel.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
     self_name = None
     if fn is not None and sel.cls is not None and fn.args.args and not any(
             isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list):
         self_name = fn.args.args[0].arg
-    ev = _Events(src, self_name)
+    ev = _Events(src, self_name, roots - {self_name})
     for n in sel.nodes:
         ev.visit(n)
+    chained = ev.chains
     line0 = src.line_of(sel.span.start)
     table = find_table(src, fn) if fn is not None else None
 
@@ -409,7 +471,7 @@ def analyze(src: SourceFile, sel: Selection) -> Analysis:
         if kind == "load":
             if key in definite:
                 continue
-            if key.startswith(f"{self_name}."):
+            if key.startswith(f"{self_name}.") or key in chained:
                 _value(values, key, node, src, line)
             elif is_local(key) or (table is None and _assigned_only(deps, key)):
                 if key in bound_before:
@@ -484,19 +546,61 @@ def analyze(src: SourceFile, sel: Selection) -> Analysis:
                 raise ExtractError(f"the selection both updates {key} in place and returns; "
                                    "split the update from the return", getattr(node, "lineno", line0))
     for key, (always, line) in ev.attr_reads.items():
-        if key in values and not always and not _always_set(sel.cls, key.split(".")[1]):
+        if key in values and not always and (key in chained or not _always_set(sel.cls, key.split(".")[1])):
             raise ExtractError(f"{key} is read only on a conditional path (an if/else branch, a loop body, an "
                                f"and/or operand); the call reads it every time, and it may not exist when that path "
                                f"is not taken. Select code that reads it unconditionally", line)
     input_keys = set(values)
     attr_spans = [(src.span(node), key) for kind, key, node, _ in ev.events
-                  if kind in ("load", "store") and self_name and key.startswith(f"{self_name}.")]
+                  if kind in ("load", "store") and (self_name and key.startswith(f"{self_name}.") or key in chained)]
     for _, key in attr_spans:
         if key not in values:
             values[key] = Value(key, "", line0)
-    attr_names = _name_values(values, used_names | set(deps.bindings))
+    attr_names = _name_values(values, used_names | set(deps.bindings), chained)
     kept = [v for v in values.values() if v.expr in input_keys]  # attributes only assigned are outputs
-    return Analysis(kept, outputs, returns, deps, self_name, used_names, attr_names, sorted(set(attr_spans), key=lambda t: t[0].start))
+    alternates = {} if roots else object_roots(src, sel, {v.expr for v in kept if "." not in v.expr}, self_name,
+                                                   {k for k, _ in ev.mutations})
+    return Analysis(kept, outputs, returns, deps, self_name, used_names, attr_names,
+                    sorted(set(attr_spans), key=lambda t: t[0].start), alternates)
+
+
+def object_roots(src: SourceFile, sel: Selection, names: set[str], self_name: str | None,
+                 mutated: set[str]) -> dict[str, list[str]]:
+    """Input names every use of which in the selection is a chain read: `config.n_head`,
+    `batch["labels"]`, `batch["x"].view(…)` (a method of the chain's value), never the name alone,
+    `config.method()`, a store, `del` or an in-place update through it. If the recording finds such a
+    name holds an object, the chains become the inputs (read at the call site) instead of the name.
+    Returns name → the chains' expressions."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(names - {self_name} - mutated):
+        chains: list[str] = []
+        ok = True
+        for node in sel.nodes:
+            for n in ast.walk(node):
+                if not (isinstance(n, ast.Name) and n.id == name):
+                    continue
+                top, child = n, n
+                parent = src.parents.get(top)
+                # Climb while the parent extends the chain.
+                while isinstance(parent, ast.Attribute) and parent.value is top or \
+                        isinstance(parent, ast.Subscript) and parent.value is top and _const_key(parent) is not None:
+                    child, top = top, parent
+                    parent = src.parents.get(top)
+                called = isinstance(parent, ast.Call) and parent.func is top
+                if called and isinstance(top, ast.Attribute):
+                    top = top.value  # `batch["x"].view(…)`: the chain is batch["x"]
+                if top is n or not isinstance(getattr(top, "ctx", None), ast.Load):
+                    ok = False
+                    break
+                if isinstance(parent, (ast.AugAssign,)) and parent.target is top:
+                    ok = False
+                    break
+                chains.append(ast.unparse(top))
+            if not ok:
+                break
+        if ok and chains:
+            out[name] = sorted(set(chains))
+    return out
 
 
 def _assigned_only(deps: Dependencies, name: str) -> bool:
@@ -521,23 +625,31 @@ def _value(values: dict[str, Value], key: str, node: ast.AST, src: SourceFile, l
         v.spans.append(src.span(node))
 
 
-def _name_values(values: dict[str, Value], taken: set[str]) -> dict[str, str]:
+def _name_values(values: dict[str, Value], taken: set[str], chained: dict[str, list[str]] | None = None) -> dict[str, str]:
+    chained = chained or {}
     used = set(taken)
     for v in values.values():
-        if "." not in v.expr:
+        if "." not in v.expr and v.expr not in chained:
             v.name = v.expr
             used.add(v.name)
     for v in values.values():
-        if "." in v.expr:
-            parts = v.expr.split(".")[1:]
-            base = "_".join(parts)
-            name = base if base not in used else f"self_{base}"
+        if "." in v.expr or v.expr in chained:
+            parts = chained.get(v.expr) or v.expr.split(".")[1:]
+            base = _identifier("_".join(parts))
+            prefix = "self" if v.expr not in chained else _identifier(v.expr.split(".")[0].split("[")[0])
+            name = base if base not in used and not keyword.iskeyword(base) else f"{prefix}_{base}"
             i = 2
             while name in used:
-                name, i = f"self_{base}_{i}", i + 1
+                name, i = f"{prefix}_{base}_{i}", i + 1
             v.name = name
             used.add(name)
-    return {v.expr: v.name for v in values.values() if "." in v.expr}
+    return {v.expr: v.name for v in values.values() if "." in v.expr or v.expr in chained}
+
+
+def _identifier(text: str) -> str:
+    """A Python name for a chain's parts (`labels`, `attention-mask` → `attention_mask`, `0` → `_0`)."""
+    out = "".join(c if c.isalnum() or c == "_" else "_" for c in text) or "_"
+    return f"_{out}" if out[0].isdigit() or not out.isidentifier() else out
 
 
 def _bound_before(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]:

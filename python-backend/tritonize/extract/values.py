@@ -28,7 +28,13 @@ def render(name: str, v: dict[str, Any], line: int | None) -> str:
             return f"torch.rand({shape}) < {frac:.3g}"
         if v.get("is_int"):
             lo, hi = int(v.get("min", 0)), int(v.get("max", 0))
-            return f"torch.randint({lo}, {hi + 1}, {shape}, dtype={dtype})"
+            if v.get("values"):  # few distinct values (class ids, a mask of -100s): draw from those only
+                return f"torch.tensor({v['values']!r}, dtype={dtype})[torch.randint(0, {len(v['values'])}, {shape})]"
+            dense = f"torch.randint({lo}, {hi + 1}, {shape}, dtype={dtype})"
+            if v.get("sentinels"):  # labels with ignore_index=-100 / padding -1 among 0..V-1
+                pick = f"torch.tensor({v['sentinels']!r}, dtype={dtype})[torch.randint(0, {len(v['sentinels'])}, {shape})]"
+                return f"torch.where(torch.rand({shape}) < {v['sentinel_frac']:.3g}, {pick}, {dense})"
+            return dense
         if v.get("is_complex"):
             return f"torch.randn({shape}, dtype={dtype})"
         lo, hi = v.get("min"), v.get("max")
@@ -65,6 +71,18 @@ def describe(value: Any) -> dict[str, Any]:
             elif not v.is_floating_point():
                 out["is_int"] = True
                 out["min"], out["max"] = int(v.min()), int(v.max())
+                # A range drawn from min..max can hold values the code never saw (-21 between an
+                # ignore_index of -100 and the class ids): keep few distinct values, or the
+                # negative sentinels apart from the non-negative range (red team 9 dict_batch_input).
+                u = torch.unique(v)
+                if u.numel() <= 64:
+                    out["values"] = [int(x) for x in u.tolist()]
+                else:
+                    neg = u[u < 0]
+                    if 0 < neg.numel() <= 8 and bool((v >= 0).any()):
+                        out["sentinels"] = [int(x) for x in neg.tolist()]
+                        out["sentinel_frac"] = float((v < 0).float().mean())
+                        out["min"] = int(v[v >= 0].min())
             else:
                 f = v.float()
                 fin = torch.isfinite(f)
