@@ -333,7 +333,8 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
 
 
 def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int, int], code: str, *,
-                    placement: str = "same-file", entry: str | None = None, timeout: float = 120.0,
+                    placement: str = "same-file", entry: str | None = None, default_entry: str | None = None,
+                    timeout: float = 120.0,
                     check: bool = True, run_label: str = "", confirmed_shapes: bool = False,
                     inference_only: bool = False,
                     extracted: tuple[Extraction, SourceFile] | None = None) -> dict[str, Any]:
@@ -341,10 +342,11 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     `inference_only`: the user states the code never needs gradients here (the autograd refusal is
     lifted; the kernel still has no backward)."""
     _refuse_non_utf8(text)
-    ext, src = extracted or extract(text, path, start, end, entry=entry, timeout=timeout)
+    ext, src = extracted or extract(text, path, start, end, entry=entry, default_entry=default_entry, timeout=timeout)
     if ext.guessed and not confirmed_shapes:
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
-                           "code); name an entry point or confirm the shapes")
+                           "code); name an entry point (the command that runs it) or confirm the shapes",
+                           why="guessed")
     _refuse_autocast(ext, src)
     _refuse_none_inputs(ext, src)
     if not inference_only:

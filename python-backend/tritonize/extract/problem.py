@@ -130,9 +130,13 @@ def updates_inputs(ext: Extraction, src: SourceFile) -> bool:
 
 # -- entry point ------------------------------------------------------------------------------
 
-def find_entry(src: SourceFile, path: str, entry: str | None) -> dict[str, Any] | None:
-    """The command that runs the selected code: named by the user, the file's __main__ block, or its
-    test functions."""
+def find_entry(src: SourceFile, path: str, entry: str | None, default_entry: str | None = None) -> dict[str, Any] | None:
+    """The command that runs the selected code: named by the user, the file's __main__ block, its
+    test functions, or `default_entry` (the editor's tritonize.entryPoint: how the workspace's
+    program runs, for a module without its own entry point, e.g. a model imported by train.py)."""
+    if not entry and default_entry and find_entry(src, path, None) is None:
+        ent = find_entry(src, path, default_entry)
+        return {**ent, "label": f"{ent['label']} (tritonize.entryPoint)", "default": True} if ent else None
     if entry:
         tokens = shlex.split(entry)
         if tokens and os.path.basename(tokens[0]).startswith("python"):
@@ -221,7 +225,7 @@ def record(src: SourceFile, path: str, hook: dict[str, Any], entry: dict[str, An
 # -- building -------------------------------------------------------------------------------
 
 def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], *, entry: str | None = None,
-            record_inputs: bool = True, timeout: float = 120.0,
+            default_entry: str | None = None, record_inputs: bool = True, timeout: float = 120.0,
             recorded: dict[str, Any] | None = None,
             hooks: list[dict[str, Any]] | None = None,
             check_effects: bool = True, output_order: list[str] | None = None) -> tuple[Extraction, SourceFile]:
@@ -237,7 +241,7 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
     path = os.path.realpath(path)
     runner = None
     if recorded is None and record_inputs:
-        ent = find_entry(src, path, entry)
+        ent = find_entry(src, path, entry, default_entry)
         if ent is not None:
             runner = (ent, timeout)
     builder = _Builder(src, path, sel, runner, recorded)
@@ -251,9 +255,11 @@ class _Builder:
     def __init__(self, src: SourceFile, path: str, sel: Selection, runner: tuple[dict[str, Any], float] | None,
                  recorded: dict[str, Any] | None):
         self.src, self.path, self.sel, self.runner, self.recorded = src, path, sel, runner, recorded
+        self.notes = []
         self.line = src.line_of(sel.span.start)
 
     grad_enabled: bool | None = None
+    notes: list[str] = []
     params_requiring_grad: list[str] = []
     autocast: list[str] = []
     later: list[dict[str, Any]] = []
@@ -266,8 +272,8 @@ class _Builder:
         ext.title = self.title or ext.name
         # Said before any LLM call: a kernel for this selection would be refused at Apply.
         inplace = updates_inputs(ext, self.src)
-        ext.warnings += [f"Apply will refuse a kernel for this selection: {d['message']}" for d in self.later
-                         if d["what"] != "alias" or inplace]
+        ext.warnings += self.notes + [f"Apply will refuse a kernel for this selection: {d['message']}" for d in self.later
+                                      if d["what"] != "alias" or inplace]
         ext.grad_enabled = self.grad_enabled
         ext.params_requiring_grad = self.params_requiring_grad
         ext.autocast = self.autocast
@@ -316,7 +322,14 @@ class _Builder:
         if self.runner is None:
             return None, None
         ent, timeout = self.runner
-        out = record(self.src, self.path, hook, ent, timeout)
+        try:
+            out = record(self.src, self.path, hook, ent, timeout)
+        except ExtractError as exc:
+            # The workspace's entry point need not reach every file: guess, and say so.
+            if not ent.get("default") or "without running the selected code" not in exc.reason:
+                raise
+            self.notes.append(f"{ent['label']} did not run the selected code, so the input shapes are guessed")
+            return None, None
         _refuse_stale(out)
         out["entry"] = ent["label"]
         self.grad_enabled = out.get("grad_enabled")

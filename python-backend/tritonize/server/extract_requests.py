@@ -54,6 +54,7 @@ def extract_request(params: Any, ctx: RequestContext, text_of: Callable[[Path], 
     def run() -> dict[str, Any]:
         from tritonize.extract.problem import extract
         ext, src = extract(text, str(path), start, end, entry=params.get("entry") or None,
+                           default_entry=params.get("defaultEntry") or None,
                            record_inputs=params.get("record", True) is not False,
                            timeout=float(params.get("timeout") or 120))
         return ext.to_json(src)
@@ -77,7 +78,8 @@ def apply_request(params: Any, ctx: RequestContext, text_of: Callable[[Path], st
     def run() -> dict[str, Any]:
         from tritonize.extract.apply import apply_candidate
         res = apply_candidate(text, str(path), start, end, code, placement=placement,
-                              entry=params.get("entry") or None, timeout=float(params.get("timeout") or 120),
+                              entry=params.get("entry") or None, default_entry=params.get("defaultEntry") or None,
+                              timeout=float(params.get("timeout") or 120),
                               run_label=str(params.get("runLabel") or ""),
                               confirmed_shapes=bool(params.get("confirmShapes")),
                               inference_only=bool(params.get("inferenceOnly")))
