@@ -194,14 +194,30 @@ def test_a_later_call_with_gradients_on_is_refused_or_raises(tmp_path):
     assert "torch.no_grad()" in last and "undo the Apply" in last
 
 
-def test_inference_only_has_no_gradient_guard(tmp_path):
+def test_inference_only_runs_under_gradients_and_a_backward_through_it_raises(tmp_path):
+    """The user's word: inference only. The forward runs with gradients on (no guard at the call), and
+    a training step that reaches the kernel stops with one line instead of silently missing the
+    kernel's gradients (try-out 10: the step ran and the bias never learned)."""
     text = GRAD_LATER.replace("    with torch.no_grad():\n        print(\"sanity\"", "    if True:\n        print(\"sanity\"")
     path = tmp_path / "prog.py"
     path.write_text(text)
     e, src = extract(text, str(path), *lines_of(text, "h = torch.tanh"))
-    res = apply_candidate(text, str(path), *lines_of(text, "h = torch.tanh"), faithful(e.problem), extracted=(e, src),
+    # A kernel's outputs are new tensors without a graph (the PyTorch-subclass candidate keeps one).
+    kernel = e.problem + "\n\nclass ModelNew(Model):\n    def forward(self, *a):\n        return super().forward(*a).detach().clone()\n"
+    res = apply_candidate(text, str(path), *lines_of(text, "h = torch.tanh"), kernel, extracted=(e, src),
                           inference_only=True)
-    assert "is_grad_enabled" not in res["text"]
+    path.write_text(res["text"])
+    (tmp_path / "orig.py").write_text(text)
+    env = dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1")
+    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == run(tmp_path / "orig.py")
+    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env={**env, "TZ_LATER": "1"})
+    assert p.returncode != 0, p.stdout
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith("RuntimeError: tritonize_mlp_forward_lines: the Triton kernel was applied for inference "
+                           "only (it has no backward), and a backward pass reached it."), last
 
 
 # b28b: a later call runs under autocast (x @ proj in bf16); the kernel computes in float32.

@@ -210,6 +210,23 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         inplace = updates_inputs(ext, src)
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
         # another kind of value than the recorded literal raises instead of reusing a module.
+        # Applied for inference only, under gradients: the outputs get a backward that raises, so a
+        # training step through the kernel fails loudly instead of silently missing gradients
+        # (try-out 10). mark_dirty: the output stays the same tensor, in-place use after is fine.
+        nobackward = C._fresh(f"_TzInferenceOnly_{base}", taken | {wrapper, cls, builder, cache, guard})
+        if inference_only:
+            block += ["", "",
+                      f"class {nobackward}(__import__('torch').autograd.Function):",
+                      "    @staticmethod",
+                      "    def forward(ctx, out, *ins):",
+                      "        ctx.mark_dirty(out)",
+                      "        return out",
+                      "",
+                      "    @staticmethod",
+                      "    def backward(ctx, *grads):",
+                      f"        raise RuntimeError('{wrapper}: the Triton kernel was applied for inference only (it has no "
+                      "backward), and a backward pass reached it. Apply it where gradients are off, or undo the Apply "
+                      "to keep the PyTorch code.')"]
         block += ["", "", f"{cache} = {{}}", "", "",
                   f"def {builder}(*init):",
                   "    def plain(v):",
@@ -242,7 +259,17 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
                   + (f" ({run_label})" if run_label else "") + '."""',
                   f"    {guard}({''.join(n + ', ' for n in fwd)})",
-                  f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"]
+                  *([f"    return {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})"] if not inference_only else [
+                      f"    _out = {builder}({''.join(n + ', ' for n in ini)})({', '.join(fwd)})",
+                      "    _torch = __import__('torch')",
+                      f"    _ins = [_x for _x in ({''.join(n + ', ' for n in fwd)}) if isinstance(_x, _torch.Tensor) and _x.requires_grad]",
+                      "    if not (_ins and _torch.is_grad_enabled()):",
+                      "        return _out",
+                      "    def _mark(o):",
+                      "        if isinstance(o, _torch.Tensor) and (o.is_floating_point() or o.is_complex()) and not o.requires_grad:",
+                      f"            return {nobackward}.apply(o, *_ins)",
+                      "        return o",
+                      "    return tuple(_mark(o) for o in _out) if isinstance(_out, tuple) else _mark(_out)"])]
         exported = wrapper
     if ext.kind == "module":
         # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
