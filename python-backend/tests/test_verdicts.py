@@ -619,3 +619,16 @@ def test_gpu_library_is_complete():
                                                 "gpu_cuda_graph_replay.py"}  # the last: tests/test_rules.py
     on_disk = {p.name for p in GPU_CANDIDATES.glob("*.py")}
     assert on_disk == listed, (on_disk - listed, listed - on_disk)
+
+
+def test_the_correct_summary_puts_a_large_absolute_error_beside_pytorchs_own():
+    """A bit-exact kernel read "largest error against the reference run in float64 2.06e+05" (try-out
+    10): the broadened trial's values are ~1e9, where PyTorch's own float32 error is as large."""
+    from tritonize.judge.verdicts import correct_summary
+
+    out = lambda cand, ref, allowed: {"ok": True, "cand_err_vs_fp64": cand, "ref_err_vs_fp64": ref, "allowed_err": allowed}
+    s = correct_summary({"flags": [], "trials": [
+        {"name": "random-0", "outputs": [out(1e-7, 1e-7, 1e-5)]},
+        {"name": "broadened", "outputs": [out(2.06e5, 2.06e5, 3.4e6)]}]})
+    assert s.startswith("matches the reference on 2 trials (random-0, broadened); ")
+    assert "at most 6% of its tolerance; largest 2.06e+05 on broadened, where PyTorch's own error is 2.06e+05" in s, s
