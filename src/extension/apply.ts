@@ -11,6 +11,8 @@ import * as vscode from 'vscode';
 import { BackendError } from '../core/backend';
 import { applyTextEdits, type Extraction, type LspRange } from '../core/protocol';
 import type { Backend } from './backend';
+import { askEntryPoint, entryFor } from './entryPoint';
+import { findTab, showOnce, sideColumn } from './editors';
 
 /** Where a run's selection came from: enough to ask the server for the edit again. */
 export interface ApplySite {
@@ -69,7 +71,7 @@ const answers = new Map<string, Awaited<ReturnType<Backend['apply']>>>();
 const KEPT_ANSWERS = 8;
 
 export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
-  placement: Placement, inferenceOnly = false): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string; module: { uri: vscode.Uri; text: string } | null }> {
+  placement: Placement, inferenceOnly = false, quiet = false): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string; module: { uri: vscode.Uri; text: string } | null }> {
   const doc = await vscode.workspace.openTextDocument(target.uri);
   if (doc.getText(target.range) !== target.originalText)
     throw new Error(`The selection in ${path.basename(target.uri.fsPath)} changed since this run; select the code again and re-run.`);
@@ -77,12 +79,16 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
     path: target.uri.fsPath, text: doc.getText(), range: toLspRange(site.selection), candidateCode: cand.code,
     placement: placement === 'new-module' ? 'module' as const : 'same-file' as const, runLabel: `run ${cand.runId}, candidate ${cand.candidateId}`,
     ...(inferenceOnly ? { inferenceOnly: true } : {}),
+    ...(entryFor(target.uri) ? { defaultEntry: entryFor(target.uri) } : {}),
   };
   // The end-of-run preview already ran the behaviour check on this very text: Apply right after
   // reuses it instead of running the user's code twice more (13-29 s in the try-out, session 7).
   const key = JSON.stringify(params);
+  // The end-of-run preview works in the background (status bar); Apply, which the user asked for,
+  // says what it waits for in a notification.
   const res = answers.get(key) ?? await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Tritonize: checking that the applied code behaves like the original…' },
+    quiet ? { location: vscode.ProgressLocation.Window, title: 'Tritonize: preparing the Apply preview' }
+      : { location: vscode.ProgressLocation.Notification, title: 'Tritonize: checking that the applied code behaves like the original…' },
     () => backend.apply(params));
   answers.delete(key);
   answers.set(key, res);
@@ -119,28 +125,42 @@ export function registerPreview(): vscode.Disposable {
 export async function applyCandidate(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
   placement: Placement): Promise<boolean> {
   if (pending) throw new Error('Another Apply is waiting for Accept or Discard.');
-  let built: Awaited<ReturnType<typeof buildApplyEdit>>;
-  try {
-    built = await buildApplyEdit(backend, target, cand, site, placement);
-  } catch (err) {
-    // Inputs that require grad where gradients are on: the user may know this code is inference
-    // only; they say so explicitly (the kernel has no backward), never by default.
-    if (!(err instanceof BackendError && (err.details.data as { reason?: string } | undefined)?.reason === 'autograd')) throw err;
-    const pick = await vscode.window.showWarningMessage(`Tritonize: ${err.message}`, { modal: true }, 'Apply for inference only');
-    if (pick !== 'Apply for inference only') return false;
-    built = await buildApplyEdit(backend, target, cand, site, placement, true);
+  let built: Awaited<ReturnType<typeof buildApplyEdit>> | undefined;
+  let inferenceOnly = false;
+  while (!built) {
+    try {
+      built = await buildApplyEdit(backend, target, cand, site, placement, inferenceOnly);
+    } catch (err) {
+      const reason = err instanceof BackendError ? (err.details.data as { reason?: string } | undefined)?.reason : undefined;
+      if (reason === 'guessed') {
+        // No entry point ran the code: Apply needs the real inputs; the user names the command.
+        const pick = await vscode.window.showWarningMessage(`Tritonize: ${(err as Error).message}`, { modal: true }, 'Set entry point…');
+        if (pick !== 'Set entry point…' || !(await askEntryPoint(target.uri))) return false;
+        continue;
+      }
+      // Inputs that require grad where gradients are on: the user may know this code is inference
+      // only; they say so explicitly (the kernel has no backward), never by default.
+      if (reason !== 'autograd' || inferenceOnly) throw err;
+      const text = (err as Error).message.replace(/apply with --inference-only/g, 'choose "Apply for inference only" (a backward through the kernel then raises)');
+      const pick = await vscode.window.showWarningMessage(`Tritonize: ${text}`, { modal: true }, 'Apply for inference only');
+      if (pick !== 'Apply for inference only') return false;
+      inferenceOnly = true;
+    }
   }
   const { edit, check, proposed, module } = built;
   const name = path.basename(target.uri.fsPath);
   const proposedUri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${Date.now()}/${name}` });
   proposals.set(proposedUri.path, proposed);
   let moduleUri: vscode.Uri | null = null;
+  // The user's file as a diff where it is open; the new module beside it, not as a preview tab (the
+  // diff, opened after, replaced a preview module tab: the try-out never saw the new file).
+  const column = findTab(target.uri)?.group.viewColumn ?? vscode.ViewColumn.Active;
+  await vscode.commands.executeCommand('vscode.diff', target.uri, proposedUri, `Tritonize Apply: ${name} ↔ proposed`, { preview: true, viewColumn: column });
   if (module) {
     moduleUri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${Date.now()}/${path.basename(module.uri.fsPath)}` });
     proposals.set(moduleUri.path, module.text);
-    await vscode.window.showTextDocument(moduleUri, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    await vscode.window.showTextDocument(moduleUri, { preview: false, viewColumn: sideColumn(target.uri), preserveFocus: true });
   }
-  await vscode.commands.executeCommand('vscode.diff', target.uri, proposedUri, `Tritonize Apply: ${name} ↔ proposed`, { preview: true });
   const accepted = await new Promise<boolean>((resolve) => {
     pending = resolve;
     const what = module ? `${name} and a new ${path.basename(module.uri.fsPath)}` : name;
@@ -159,7 +179,7 @@ export async function applyCandidate(backend: Backend, target: ApplyTarget, cand
   if (!accepted) return false;
   const ok = await vscode.workspace.applyEdit(edit);
   if (ok) {
-    const editor = await vscode.window.showTextDocument(target.uri, { preview: false });
+    const editor = await showOnce(target.uri, { preview: false }); // where it is open, not a second editor
     editor.revealRange(new vscode.Range(target.range.start, target.range.start), vscode.TextEditorRevealType.InCenter);
   }
   return ok;
@@ -170,8 +190,8 @@ export async function applyCandidate(backend: Backend, target: ApplyTarget, cand
  * the candidate module. Writes nothing; Apply recomputes on the then-current text. Throws what the
  * server refused (the caller falls back to the candidate). */
 export async function previewApply(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
-  placement: Placement, label: string): Promise<void> {
-  const { proposed, module } = await buildApplyEdit(backend, target, cand, site, placement);
+  placement: Placement, label: string, quiet = false): Promise<void> {
+  const { proposed, module } = await buildApplyEdit(backend, target, cand, site, placement, false, quiet);
   const name = path.basename(target.uri.fsPath);
   const stamp = Date.now();
   const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/${name}` });
@@ -179,5 +199,6 @@ export async function previewApply(backend: Backend, target: ApplyTarget, cand: 
   for (const key of [...proposals.keys()]) if (key.startsWith('preview:')) proposals.delete(key);
   proposals.set(`preview:${uri.path}`, proposed);
   const where = module ? `, kernel in a new ${path.basename(module.uri.fsPath)}` : ', kernel in the same file';
-  await vscode.commands.executeCommand('vscode.diff', target.uri, uri, `Tritonize: ${name} after Apply of ${label}${where} (preview)`, { preview: true });
+  await vscode.commands.executeCommand('vscode.diff', target.uri, uri, `Tritonize: ${name} after Apply of ${label}${where} (preview)`,
+    { preview: true, viewColumn: sideColumn(target.uri) });
 }

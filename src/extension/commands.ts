@@ -4,9 +4,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { candidateLabel, reducedSuffix } from '../core/protocol/view';
+import { candidateReportMarkdown } from '../core/protocol/reportMarkdown';
 import { applyCandidate, pickPlacement, previewApply, type Placement } from './apply';
 import { readSettings, verifyOptions } from './config';
-import { showOnce, type ReadOnlyViews } from './editors';
+import { showOnce, sideColumn, type ReadOnlyViews } from './editors';
 import { runIdOf } from './results';
 import { UserError, type Ctx } from './ctx';
 import { OriginalSelections, showCandidateDiff } from './diff';
@@ -126,6 +127,11 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     const origin = runs.origin(run.id);
     if (!origin) throw new UserError('This run was not started from a selection in this session, so there is nothing to replace. Open the candidate and copy what you need.');
     if (!origin.call) throw new UserError('The selection was a whole KernelBench problem, so there is no call site to replace: use "Open diff" and copy the candidate.');
+    // Before asking where the kernel goes: the code this run replaces must still be there (a second
+    // Apply of the same run was asked for a placement, then refused; try-out 10).
+    const now = await vscode.workspace.openTextDocument(origin.uri);
+    if (now.getText(origin.range) !== origin.originalText)
+      throw new UserError(`The code this run replaces in ${path.basename(origin.uri.fsPath)} has changed (or was applied already); select it again and re-run.`);
     const placement = placementArg ?? (await pickPlacement(origin.uri));
     if (!placement) return false;
     const label = candidateLabel(cand, run);
@@ -171,7 +177,8 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     }
     if (origin) await showCandidateDiff(originals, runId, origin.uri.fsPath, cand.path, `${label} code (${verdict}${verdict === 'correct' ? '' : ', not applied'})`);
     // A run from an earlier session: its problem.py holds the original code as `Model`.
-    else await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(run.problemPath), vscode.Uri.file(cand.path), `Tritonize: problem ↔ ${label}`);
+    else await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(run.problemPath), vscode.Uri.file(cand.path), `Tritonize: problem ↔ ${label}`,
+      { preview: true, viewColumn: sideColumn() });
   }
 
   async function onPanelMessage(msg: PanelToHostMessage): Promise<void> {
@@ -183,7 +190,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
         const run = runs.get(msg.runId);
         const cand = run?.candidates.find((c) => c.id === msg.candidateId);
         if (!run || !cand?.report) throw new UserError('That candidate has no report yet.');
-        await views.show(run.id, `report-${candidateLabel(cand, run)}.json`, JSON.stringify(cand.report, null, 2) + '\n');
+        await views.show(run.id, `report-${candidateLabel(cand, run)}.md`, candidateReportMarkdown(run, cand));
         break;
       }
       case 'openReply': {

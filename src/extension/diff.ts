@@ -3,6 +3,7 @@
 // started, so the diff stays meaningful even after the user edits or applies.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { sideColumn } from './editors';
 
 export const ORIGINAL_SCHEME = 'tritonize-original';
 
@@ -24,5 +25,5 @@ export class OriginalSelections implements vscode.TextDocumentContentProvider {
 
 export async function showCandidateDiff(originals: OriginalSelections, runId: string, fileName: string, candidatePath: string, label: string): Promise<void> {
   await vscode.commands.executeCommand('vscode.diff', originals.uri(runId, fileName), vscode.Uri.file(candidatePath),
-    `Tritonize: selection in ${path.basename(fileName)} ↔ ${label}`, { preview: true });
+    `Tritonize: selection in ${path.basename(fileName)} ↔ ${label}`, { preview: true, viewColumn: sideColumn(vscode.Uri.file(fileName)) });
 }

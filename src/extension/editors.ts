@@ -23,7 +23,7 @@ export class ReadOnlyViews implements vscode.TextDocumentContentProvider, vscode
     this.texts.set(uri.path, text);
     this.changed.fire(uri); // an already open view of the same name shows the new text
     const doc = await vscode.workspace.openTextDocument(uri);
-    return showOnce(doc.uri, { preview: true }, doc);
+    return showOnce(doc.uri, { preview: true, viewColumn: sideColumn() }, doc);
   }
 
   dispose(): void {
@@ -41,6 +41,22 @@ export function findTab(uri: vscode.Uri): vscode.Tab | undefined {
     }
   }
   return undefined;
+}
+
+/** Whether `uri` is something Tritonize made (a generated file or one of its read-only views). */
+function ours(uri: vscode.Uri): boolean {
+  return uri.scheme.startsWith('tritonize-') || (uri.scheme === 'file' && isGenerated(uri.fsPath));
+}
+
+/** The one editor group Tritonize opens its documents in: right of the user's file (`origin`, else
+ * the active editor when it is the user's, else the first group). Opening everything "beside the
+ * active editor" made a new group each time the active one was already ours (4 groups of ~270 px
+ * in the try-out of session 10). */
+export function sideColumn(origin?: vscode.Uri): vscode.ViewColumn {
+  const at = origin && findTab(origin)?.group.viewColumn;
+  const active = vscode.window.activeTextEditor;
+  const base = at ?? (active?.viewColumn && !ours(active.document.uri) ? active.viewColumn : vscode.ViewColumn.One);
+  return base + 1;
 }
 
 /** Shows `uri` where it is already open; opens it (with `opts`) only when no tab shows it. */

@@ -16,6 +16,8 @@ export interface SelectionInput {
   fileText: string;
   fileName: string;
   selection: vscode.Range;
+  /** How to run the program when the file has no __main__ block (tritonize.entryPoint). */
+  entry?: string;
 }
 
 export interface ProblemDraft {
@@ -38,7 +40,8 @@ export interface ProblemDraft {
 export async function buildProblemDraft(backend: Backend, input: SelectionInput, signal?: AbortSignal): Promise<ProblemDraft> {
   let ext;
   try {
-    ext = await backend.extract({ path: input.fileName, text: input.fileText, range: toLspRange(input.selection) }, signal);
+    ext = await backend.extract({ path: input.fileName, text: input.fileText, range: toLspRange(input.selection),
+      ...(input.entry ? { defaultEntry: input.entry } : {}) }, signal);
   } catch (err) {
     if (err instanceof BackendError && err.kind === 'selection') throw new UserError(`Cannot extract the selection: ${err.message}`);
     throw err;

@@ -1,7 +1,7 @@
 // "Generate Triton kernel": selection → problem (confirmed by the user and validated by the server
 // before any LLM call) → agent loop (cancellable, live in the panel) → native diff → offer Apply.
 // Writes only under `.tritonize/runs/<id>/`; the user's files change only through Apply.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 // The panel's own naming ("2.1" = turn 2, first candidate), so messages and panel agree.
@@ -12,7 +12,8 @@ import { UserError, type Ctx } from './ctx';
 import type { OriginalSelections } from './diff';
 import { showCandidateDiff } from './diff';
 import { previewApply } from './apply';
-import { closeOtherRunTabs, showOnce } from './editors';
+import { askEntryPoint, entryFor } from './entryPoint';
+import { closeOtherRunTabs, showOnce, sideColumn } from './editors';
 import { buildProblemDraft, newRunId, runAgentLoop } from './engine';
 import { remainingTodos } from './problemEdits';
 import type { PanelHost } from './panel';
@@ -31,18 +32,20 @@ export interface GenerateOptions {
  * first choice Apply offers); where the server cannot build that edit (e.g. unconfirmed guessed
  * shapes), the selection against the candidate, and the log says why. */
 async function showResultDiff(ctx: Ctx, runs: RunsModel, run: Run, best: Run['candidates'][number], label: string,
-  fallback: () => Promise<void>): Promise<void> {
+  fallback: (why: string) => Promise<void>): Promise<void> {
   const origin = runs.origin(run.id);
+  let why = 'the selection was a whole problem, with no call site to replace';
   if (origin?.call) {
     try {
       await previewApply(await ctx.backend(), origin, { code: best.code, runId: run.id, candidateId: best.id, summary: best.report?.summary ?? '' },
-        origin.call, 'new-module', label);
+        origin.call, 'new-module', label, true);
       return;
     } catch (err) {
-      ctx.log.info(`apply preview of ${label} not available (${err instanceof Error ? err.message : String(err)}); showing the candidate instead`);
+      why = err instanceof Error ? err.message : String(err);
+      ctx.log.info(`apply preview of ${label} not available (${why}); showing the candidate instead`);
     }
   }
-  await fallback();
+  await fallback(why);
 }
 
 function workspaceRoot(doc: vscode.TextDocument): string {
@@ -53,17 +56,24 @@ function workspaceRoot(doc: vscode.TextDocument): string {
 
 /** Asks "Looks right / Edit" until the user accepts or cancels. Returns false on cancel. The
  * GUESSED list is re-read from the document each time, so confirmed shapes stop being asked for. */
-async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits: boolean, warnings: string[] = []): Promise<boolean> {
-  const editor = await showOnce(problemUri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits: boolean, warnings: string[] = [],
+  source?: vscode.Uri): Promise<boolean | 'rerun'> {
+  const editor = await showOnce(problemUri, { preview: false, viewColumn: sideColumn(source) });
   const doc = editor.document;
   for (;;) {
     const left = remainingTodos(doc.getText(), todos);
     const fill = left.length ? ` Confirm first (marked GUESSED in get_inputs): ${left.join('; ')}.` : '';
     const kept = keptEdits ? ' (your edits from the last run of this selection are kept)' : '';
     const note = warnings.length ? ` Note: ${warnings.join('; ')}.` : '';
+    // Guessed shapes: Apply will need the real ones, which a command that runs the code records.
+    const entry = todos.length && source ? ' Apply needs the real input shapes: "Set entry point" names the command that runs this code.' : '';
     const pick = await vscode.window.showInformationMessage(
-      `Tritonize: this is the problem the model will solve${kept} (Model = your selection; get_inputs = example inputs).${fill}${note} Does it look right?`,
-      'Looks right', 'Edit', 'Cancel');
+      `Tritonize: this is the problem the model will solve${kept} (Model = your selection; get_inputs = example inputs).${fill}${note}${entry} Does it look right?`,
+      'Looks right', 'Edit', ...(entry ? ['Set entry point…'] : []), 'Cancel');
+    if (pick === 'Set entry point…') {
+      if (await askEntryPoint(source!)) return 'rerun';
+      continue;
+    }
     if (pick === 'Looks right') {
       if (doc.isDirty) await doc.save();
       return true;
@@ -112,11 +122,18 @@ async function checkLlm(ctx: Ctx, settings: Settings, interactive: boolean): Pro
     if (!interactive) throw new UserError(problem.message, problem.actions.filter((a) => a !== 'Continue anyway'), 'llm-check');
     // A listed model can be taken in one click (the try-out's endpoint listed exactly one).
     const use = listed ? `Use "${listed[0]}"` : null;
-    const pick = await vscode.window.showErrorMessage(`Tritonize: ${problem.message}`, ...(use ? [use] : []), ...problem.actions);
+    // Four buttons were cut to "Re…" / "Open Setti…" in the try-out: with a listed model, no Retry.
+    const actions = use ? problem.actions.filter((a) => a !== 'Retry') : problem.actions;
+    const pick = await vscode.window.showErrorMessage(`Tritonize: ${problem.message}`, ...(use ? [use] : []), ...actions);
     if (pick === 'Retry') continue;
     if (use && pick === use) {
-      await vscode.workspace.getConfiguration('tritonize.llm').update('model', listed![0], vscode.ConfigurationTarget.Workspace);
-      ctx.log.info(`tritonize.llm.model set to "${listed![0]}" (workspace), as listed by ${cfg.baseURL}`);
+      // Where the user set the model (their user settings, most often), not a new workspace file.
+      const seenAt = vscode.workspace.getConfiguration('tritonize.llm').inspect<string>('model');
+      const target = seenAt?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder
+        : seenAt?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+      await vscode.workspace.getConfiguration('tritonize.llm', target === vscode.ConfigurationTarget.WorkspaceFolder ? vscode.window.activeTextEditor?.document.uri : undefined)
+        .update('model', listed![0], target);
+      ctx.log.info(`tritonize.llm.model set to "${listed![0]}" (${vscode.ConfigurationTarget[target]} settings), as listed by ${cfg.baseURL}`);
       settings = { ...settings, llm: { ...settings.llm, model: listed![0] } };
       continue;
     }
@@ -163,7 +180,7 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   const backend = await ctx.backend();
   const draft = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Tritonize: extracting the selection (running the file once to record input shapes)…' },
-    () => buildProblemDraft(backend, { fileText: doc.getText(), fileName: doc.fileName, selection }));
+    () => buildProblemDraft(backend, { fileText: doc.getText(), fileName: doc.fileName, selection, entry: entryFor(doc.uri) }));
   const replaced = draft.replaced;
   const originalText = doc.getText(replaced);
   const runId = newRunId();
@@ -188,7 +205,14 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
       // The prompt is a notification, which hides after a while: the status bar keeps saying why
       // the run waits (its buttons stay in the notification centre).
       ctx.status.setActivity('waiting for you: confirm problem.py (Looks right / Edit)', { waiting: true });
-      const ok = await confirmProblem(problemUri, draft.todos, !!kept, draft.warnings).finally(() => ctx.status.setActivity(undefined));
+      const ok = await confirmProblem(problemUri, draft.todos, !!kept, draft.warnings, doc.uri).finally(() => ctx.status.setActivity(undefined));
+      if (ok === 'rerun') {
+        // Extract again with the entry point: this run's folder goes, the next run records shapes.
+        await rm(runDir, { recursive: true, force: true });
+        const again = await showOnce(doc.uri);
+        again.selection = new vscode.Selection(selection.start, selection.end);
+        return generate(ctx, runs, panel, originals, opts);
+      }
       if (!ok) return undefined;
     }
     ctx.status.setActivity('checking the problem runs');
@@ -260,7 +284,8 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     void vscode.window.showInformationMessage('Tritonize: generation cancelled.');
   } else if (best?.path && best.report?.verdict === 'correct') {
     const label = `candidate ${candidateLabel(best, run)}`;
-    if (opts.showDiff !== false) await showResultDiff(ctx, runs, run, best, label, () => showCandidateDiff(originals, runId, doc.fileName, best.path!, `${label} (correct)`));
+    if (opts.showDiff !== false) await showResultDiff(ctx, runs, run, best, label, (why) => showCandidateDiff(originals, runId, doc.fileName, best.path!,
+      `${label} code (correct; no Apply preview: ${why.length > 90 ? `${why.slice(0, 90)}…` : why})`));
     const reduced = reducedSuffix(best.report);
     void vscode.window.showInformationMessage(`Tritonize: ${label} is correct — ${best.report.summary}${reduced}`, 'Apply', 'Show panel').then(async (pick) => {
       // VS Code cannot close a notification: this one may be clicked long after a newer run.

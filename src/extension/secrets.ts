@@ -26,15 +26,17 @@ export class ApiKeyStore {
 
   /** Ask the user for a key (password box). Returns true when one was stored. */
   async prompt(): Promise<boolean> {
+    const url = vscode.workspace.getConfiguration('tritonize').get<string>('llm.baseUrl', 'https://api.openai.com/v1');
     const value = await vscode.window.showInputBox({
       title: 'Tritonize: LLM API key',
-      prompt: 'Stored in VS Code secret storage; sent only to the configured tritonize.llm.baseUrl.',
+      prompt: `For ${url} (tritonize.llm.baseUrl). Stored in VS Code secret storage; sent only there.`,
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() ? undefined : 'Enter a key, or press Escape to cancel'),
     });
     if (!value) return false;
     await this.set(value.trim());
+    void vscode.window.showInformationMessage(`Tritonize: API key stored for ${url}.`);
     return true;
   }
 }

@@ -154,9 +154,12 @@ describe('run lifecycle in the editor (fake LLM, real kernel server on CPU)', fu
     assert.match(reply.getText(), /^Here you go\./, 'the raw reply, verbatim');
     // The user's file, already open, is revealed where it is rather than opened again.
     const file = vscode.Uri.file(path.join(workspaceRoot(), 'life_tabs.py'));
-    await vscode.window.showTextDocument(file, { viewColumn: vscode.ViewColumn.Two });
+    // Reports and replies went to the side group; the user's file kept its tab (a preview report
+    // in the file's own group used to replace it).
+    assert.equal(tabsWhere((u) => u.fsPath === file.fsPath).length, 1, 'the user file lost its tab or has two');
+    assert.notEqual(views[0]!.group.viewColumn, vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === file.fsPath))!.viewColumn);
     const { showOnce } = await import('../../src/extension/editors');
-    await showOnce(file, { viewColumn: vscode.ViewColumn.One });
+    await showOnce(file, { viewColumn: vscode.ViewColumn.Three });
     assert.equal(tabsWhere((u) => u.fsPath === file.fsPath).length, 1, 'the user file is open twice');
     assert.ok(ctx);
     // "Open diff" on the correct candidate is the edit Apply would make to the user's file; on the
@@ -215,6 +218,25 @@ describe('run lifecycle in the editor (fake LLM, real kernel server on CPU)', fu
     const problem2 = readFileSync(second!.problemPath, 'utf8');
     assert.equal(problem2, fixed);
     assert.doesNotMatch(problem2, /# GUESSED: confirm/);
+  });
+
+  it('tritonize.entryPoint records the real shapes of a module without its own entry point, so Apply can use them', async () => {
+    const body = 'import torch\n\n\ndef mix(x, w):\n    y = torch.relu(x) * w\n    return y\n';
+    writeFileSync(path.join(workspaceRoot(), 'life_train.py'),
+      'import torch\nfrom life_entry import mix\n\nprint(float(mix(torch.randn(64, 48), torch.randn(64, 48)).sum()))\n');
+    await config().update('entryPoint', 'life_train.py', vscode.ConfigurationTarget.Workspace);
+    try {
+      fake.push({ status: 400 }); // only the problem matters here
+      await selectIn('life_entry.py', 'torch.relu(x) * w', body);
+      const run = await generate();
+      assert.ok(run, 'no run');
+      const problem = readFileSync(run!.problemPath, 'utf8');
+      assert.doesNotMatch(problem, /GUESSED/);
+      assert.match(problem, /\(64, 48\)/);
+      assert.match(problem, /life_train\.py/);
+    } finally {
+      await config().update('entryPoint', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('endpoint pre-check: a closed port fails in seconds, before any problem check or chat request, with Retry / Open Settings', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   effectiveSpeedup, EnvironmentResult, HostToPanel, PanelToHost, Run, ValidateProblemResult, VerifyParams, VerifyReport,
 } from '../../src/core/protocol';
+import { candidateReportMarkdown } from '../../src/core/protocol/reportMarkdown';
 
 const stat = (ms: number) => ({ median_ms: ms, mean_ms: ms, std_ms: 0.01, ci95_ms: [ms * 0.99, ms * 1.01], min_ms: ms * 0.98, n: 50, rel_spread: 0.02 });
 
@@ -127,5 +128,23 @@ describe('protocol schemas', () => {
     assert.equal(Run.safeParse(badStage).success, false);
     assert.equal(Run.safeParse({ ...run, status: 'paused' }).success, false);
     assert.equal(HostToPanel.safeParse({ type: 'state', state: { current: run } }).success, false);
+  });
+
+  it('a candidate report reads as Markdown: verdict, wrong output with its first mismatch, evidence, clock, then the raw JSON', () => {
+    const wrong = contractReport({
+      verdict: 'incorrect', summary: 'random-0: output 0: 490 of 490 values outside tolerance',
+      correctness: { trials: [{ name: 'random-0', passed: false, outputs: [{ index: 0, shape: [4, 8], dtype: 'float32', ok: false,
+        max_abs_err: 0.5, max_rel_err: 1, allowed_err: 1e-5, first_mismatch: [0, 3], candidate_value: 0, expected_value: 0.5, n_bad: 490 }] }], flags: [] },
+    });
+    const report = VerifyReport.parse(wrong);
+    const r = Run.parse({ ...run, candidates: [{ ...run.candidates[0], stage: 'done', report }] });
+    const md = candidateReportMarkdown(r, r.candidates[0]!);
+    assert.match(md, /^# Candidate 1\.1 of add/);
+    assert.match(md, /\*\*incorrect\*\* — random-0: output 0: 490 of 490/);
+    assert.match(md, /\| random-0 \| 0 \| \(4, 8\) float32 \| \*\*wrong\*\* \(490 values\) \| 0\.5 \| 1 \| 1\.00e-5 \| \[0, 3\]: 0 vs 0\.5 \|/);
+    assert.match(md, /candidate:12 \| pytorch_fallback \| slow path/);
+    assert.match(md, /Triton kernels launched: `add_kernel` \(3 launches\)/);
+    assert.match(md, /\| candidate \| 1 \|/);
+    assert.deepEqual(JSON.parse(md.split('```json\n')[1]!.split('\n```')[0]!), report);
   });
 });

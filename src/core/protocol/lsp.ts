@@ -105,6 +105,9 @@ export const ExtractParams = z.object({
   /** Command that runs the selected code ("script.py args", "-m module args" or test function
    * names); default: the file's __main__ block or its test functions. */
   entry: z.string().optional(),
+  /** The same, used only when the file has no entry point of its own (a model imported by
+   * train.py); when it does not reach the selection the shapes are guessed and a warning says so. */
+  defaultEntry: z.string().optional(),
   /** false: run nothing, guess shapes (marked). */
   record: z.boolean().optional(),
   timeout: z.number().positive().optional(),
