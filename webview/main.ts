@@ -202,7 +202,7 @@ function renderProgress(run: Run | null): void {
           { class: `stage stage-${c.stage}` },
           h('span', { class: 'cand-label' }, candidateLabel(c, run)),
           h('progress', { max: STAGES.length - 1, value: c.stage === 'failed' || c.stage === 'cancelled' ? STAGES.length - 1 : Math.max(idx, 0), 'aria-label': `candidate ${candidateLabel(c, run)} stage` }),
-          h('span', { class: `stage-text verdict-${v.key}` }, v.pending ? `${c.stage}…` : v.text),
+          h('span', { class: `stage-text verdict-${v.key}` }, v.pending ? `${c.stage}…${waited(c)}` : v.text),
           // The reply as it streams in (the host sends it in `code` while the stage is generating).
           c.stage === 'generating' && c.code
             ? h('pre', { class: 'stream', 'data-candidate': c.id, 'data-focus': `stream-${c.id}`, tabindex: 0, 'aria-label': `candidate ${candidateLabel(c, run)}: reply so far` }, tailLines(c.code))
@@ -214,6 +214,20 @@ function renderProgress(run: Run | null): void {
   // Follow the end of each streaming reply.
   progress.querySelectorAll<HTMLElement>('pre.stream').forEach((pre) => { pre.scrollTop = pre.scrollHeight; });
 }
+
+/** A model that has sent nothing yet: how long it has been (try-out 10 watched "generating…" with 0
+ * tokens for 3 minutes, no clue whether anything was happening). */
+function waited(c: Candidate): string {
+  if (c.stage !== 'generating' || c.code || !c.startedAt) return '';
+  const s = Math.floor((Date.now() - Date.parse(c.startedAt)) / 1000);
+  return s >= 5 ? ` no reply yet (${s >= 120 ? `${Math.floor(s / 60)} min ${s % 60}` : s} s)` : '';
+}
+
+// The waiting time ticks while a request is silent (the host sends nothing meanwhile).
+setInterval(() => {
+  const run = state?.current;
+  if (run?.status === 'running' && run.candidates.some((c) => waited(c))) renderProgress(run);
+}, 1000);
 
 function renderNotices(run: Run | null): void {
   const items: Node[] = [];

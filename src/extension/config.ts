@@ -7,7 +7,7 @@ export type Precision = 'strict' | 'allow_tf32' | 'dtype';
 export type CpuSizes = 'reduced' | 'full';
 
 export interface Settings {
-  llm: { baseUrl: string; model: string; temperature: number; maxTokens: number };
+  llm: { baseUrl: string; model: string; temperature: number; maxTokens: number; idleTimeoutSeconds: number };
   agent: { maxTurns: number; candidates: number; targetSpeedup: number };
   python: { interpreter: string };
   device: Device;
@@ -23,6 +23,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
       model: c.get('llm.model', 'gpt-4.1'),
       temperature: c.get('llm.temperature', 0.2),
       maxTokens: c.get('llm.maxTokens', 8192),
+      idleTimeoutSeconds: c.get('llm.idleTimeoutSeconds', 300),
     },
     agent: {
       maxTurns: c.get('agent.maxTurns', 4),

@@ -80,7 +80,8 @@ export interface AgentLoopOptions {
 export async function runAgentLoop(o: AgentLoopOptions): Promise<Run> {
   const s = o.settings;
   const device: 'cpu' | 'cuda' = s.device === 'cpu' || (s.device === 'auto' && o.environment?.interpreter !== false) ? 'cpu' : 'cuda';
-  const llm = new LlmClient({ baseURL: s.llm.baseUrl, model: s.llm.model, temperature: s.llm.temperature, maxTokens: s.llm.maxTokens, apiKey: o.apiKey });
+  const llm = new LlmClient({ baseURL: s.llm.baseUrl, model: s.llm.model, temperature: s.llm.temperature, maxTokens: s.llm.maxTokens, apiKey: o.apiKey },
+    { idleTimeoutMs: Math.max(10, s.llm.idleTimeoutSeconds) * 1000 });
   const env: EnvironmentResult = o.environment ?? { python: '?', torch: null, triton: null, tritonize: '?', devices: [], interpreter: true, problems: [] };
   let started = false;
   let retryLogged = false;

@@ -154,7 +154,9 @@ async function checkLlm(ctx: Ctx, settings: Settings, interactive: boolean): Pro
 function activityOf(run: Run): string {
   const busy = run.candidates.filter((c) => c.stage !== 'done' && c.stage !== 'failed' && c.stage !== 'cancelled');
   const shown = busy.length ? busy : run.candidates.slice(-1);
-  const what = shown.map((c) => `${candidateLabel(c, run)} ${c.report?.verdict ?? c.stage}`).join(', ');
+  const silent = (c: Run['candidates'][number]) => (c.stage === 'generating' && !c.code && c.startedAt
+    ? Math.floor((Date.now() - Date.parse(c.startedAt)) / 1000) : 0);
+  const what = shown.map((c) => `${candidateLabel(c, run)} ${c.report?.verdict ?? c.stage}${silent(c) >= 5 ? ` (no reply for ${silent(c)} s)` : ''}`).join(', ');
   return `turn ${run.turn}/${run.maxTurns}${what ? ` · ${what}` : ''}`;
 }
 
@@ -245,6 +247,10 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   originals.remember(runId, selectedText);
   await panel.reveal();
   let run: Run | undefined;
+  // A silent model sends no updates: the status bar's waiting time ticks on its own.
+  const ticker = setInterval(() => {
+    if (runs.current?.id === runId && runs.current.status === 'running') ctx.status.setActivity(activityOf(runs.current));
+  }, 5_000);
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Tritonize: ${draft.name}`, cancellable: true },
     async (progress, token) => {
@@ -266,7 +272,8 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
         },
       });
     },
-  ).then(undefined, (err) => { runs.finish(runId); ctx.status.setActivity(undefined); throw err; });
+  ).then(undefined, (err) => { clearInterval(ticker); runs.finish(runId); ctx.status.setActivity(undefined); throw err; });
+  clearInterval(ticker);
   runs.finish(runId);
   ctx.status.setActivity(undefined);
   if (!run) return undefined;
@@ -304,10 +311,11 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     const actions = /\b40[13]\b|API key/i.test(run.error) ? ['Set API key', 'Retry', 'Open Settings'] : ['Retry', 'Open Settings', 'Show log'];
     ctx.lastError = { message: run.error, actions, source: 'run' };
     void vscode.window.showErrorMessage(`Tritonize: ${run.error}`, ...actions).then(async (pick) => {
-      if (pick === 'Set API key') void vscode.commands.executeCommand('tritonize.setApiKey');
+      // A new key is what the user fixed: the run goes again with it (try-out 10 was left at "failed").
+      const keySet = pick === 'Set API key' && await vscode.commands.executeCommand<boolean>('tritonize.setApiKey');
       if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tritonize.llm');
       if (pick === 'Show log') ctx.log.show();
-      if (pick === 'Retry') {
+      if (pick === 'Retry' || keySet) {
         const again = await showOnce(doc.uri);
         again.selection = new vscode.Selection(selection.start, selection.end);
         void vscode.commands.executeCommand('tritonize.generate', opts);

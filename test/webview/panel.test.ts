@@ -280,6 +280,14 @@ describe('webview panel (Chromium)', function () {
     await sendToPanel(page, { type: 'state', state: streaming('') });
     await page.waitForFunction(() => /3\.1 generating/.test(document.querySelector('#live')!.textContent ?? ''));
     assert.equal(await page.$('pre.stream'), null);
+    // A silent model: how long it has waited, ticking without any host message (try-out 10).
+    const silent = streaming('');
+    silent.current!.status = 'running';
+    silent.current!.candidates[4]!.startedAt = new Date(Date.now() - 20_000).toISOString();
+    await sendToPanel(page, { type: 'state', state: silent });
+    await page.waitForFunction(() => /no reply yet \(2\d s\)/.test(document.querySelector('.stage-generating .stage-text')?.textContent ?? ''));
+    const t0 = await page.$eval('.stage-generating .stage-text', (el) => el.textContent!);
+    await page.waitForFunction((before) => document.querySelector('.stage-generating .stage-text')?.textContent !== before, t0, { timeout: 5000 });
 
     const first = 'Here is a Triton kernel.\n\n```python\nimport torch\nimport triton\n';
     await sendToPanel(page, { type: 'state', state: streaming(first) });

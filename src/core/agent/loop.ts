@@ -144,7 +144,7 @@ async function runCandidate(a: {
   const { run, turn, index, lineage, config, deps, emit, signal } = a;
   const cand: Candidate = {
     id: `t${turn}c${index}`, turn, index, stage: 'generating', code: '', path: null, report: null, error: null,
-    tokens: { prompt: 0, completion: 0 },
+    tokens: { prompt: 0, completion: 0 }, startedAt: new Date().toISOString(),
   };
   run.candidates.push(cand);
   emit.update(true);

@@ -23,6 +23,8 @@ export const Candidate = z.object({
   tokens: Tokens,
   /** The LLM's whole reply (the code above is extracted from it); absent in runs of older versions. */
   reply: z.string().optional(),
+  /** When the request for it was sent (ISO): the panel shows how long a silent model has taken. */
+  startedAt: z.string().optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 
