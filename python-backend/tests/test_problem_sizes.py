@@ -140,7 +140,27 @@ def test_full_extent_with_one_shared_size_is_a_larger_trial_or_none():
            "def get_init_inputs():\n    return []\n")
     rw = reduce_for_cpu(src, 1.0, timeout=600)
     assert rw.changes["N"][1] < 4096
-    assert all(rw.changes["N"][1] < e.changes["N"][1] < 4096 for e in rw.extents) and len(rw.extents) <= 1
+    full = [e for e in rw.extents if e.label != "aligned"]
+    assert all(rw.changes["N"][1] < e.changes["N"][1] < 4096 for e in full) and len(full) <= 1
+
+
+def test_an_aligned_trial_keeps_the_problems_alignment_as_large_as_affordable():
+    """Red team 10: a kernel that skips the last 64 rows only when both sizes are even passed every
+    reduced trial (each has an odd size). The aligned trial rounds every reduced size up to the
+    power of two (at most 64) dividing its full size, then grows while the interpreter affords it."""
+    src = ("import torch\nimport torch.nn as nn\nROWS = 4096\nCOLS = 2048\nclass Model(nn.Module):\n"
+           "    def forward(self, x):\n        return torch.relu(x)\ndef get_inputs():\n    return [torch.randn(ROWS, COLS)]\n"
+           "def get_init_inputs():\n    return []\n")
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
+    aligned = [e for e in rw.extents if e.label == "aligned"]
+    assert len(aligned) == 1, rw.extents
+    sizes = {k: v[1] for k, v in aligned[0].changes.items()}
+    rows, cols = sizes.get("ROWS", 4096), sizes.get("COLS", 2048)
+    assert rows % 64 == 0 and cols % 64 == 0 and rows * cols > 64 * 64 * 4, sizes
+    assert rw.as_dict()["aligned"] == {k: list(v) for k, v in aligned[0].changes.items()}
+    # Odd full sizes have nothing to keep: no aligned trial.
+    odd = reduce_for_cpu(src.replace("4096", "4095").replace("2048", "2047"), 1.0, timeout=600)
+    assert not [e for e in odd.extents if e.label == "aligned"]
 
 
 def test_sizes_written_as_expressions_are_sizes():

@@ -31,7 +31,7 @@ class Reduced:
         for ext in self.rewrite.extents:
             # Every size the reduction changed, at its value in this trial (the kept one at full value).
             sizes = {k: ext.changes[k][1] if k in ext.changes else old for k, (old, _new) in self.rewrite.changes.items()}
-            jobs.append({"source": ext.source, "sizes": sizes})
+            jobs.append({"source": ext.source, "sizes": sizes, "label": ext.label})
         return jobs
 
     def finish(self, report: dict[str, Any]) -> None:

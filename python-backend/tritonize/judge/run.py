@@ -466,8 +466,13 @@ class _Run:
             plan.append(("heavy-tailed", "heavy", 0))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
         plan.append(("perturbed-params", "params", 0))  # parameters constant at init, set to random values
-        for i in range(len(self.ref.extent)):  # reduced sizes: the largest ones, each once at its full value
-            plan.append(("full-extent" if i == 0 else f"full-extent-{i + 1}", "extent", i))
+        full = 0
+        for i, ext in enumerate(self.ref.extent):  # reduced sizes: the largest ones, each once at its full value
+            if ext.get("label") == "aligned":  # and all of them at the full sizes' alignment
+                plan.append(("aligned-sizes", "extent", i))
+                continue
+            full += 1
+            plan.append(("full-extent" if full == 1 else f"full-extent-{full}", "extent", i))
         if self.options.shape_variation:
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []

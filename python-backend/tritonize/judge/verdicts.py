@@ -229,6 +229,8 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
     if str(msg.get("trial") or "").startswith("full-extent") and extent_overrides:
         where = (f" (trial {msg['trial']}, at {extent_overrides.get(msg['trial'])}: one size at its full value, "
                  "the others reduced)")
+    if msg.get("trial") == "aligned-sizes" and extent_overrides:
+        where = f" (trial aligned-sizes, at {extent_overrides.get('aligned-sizes')}: the reduced sizes aligned like the problem's)"
     rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
                       "traceback": msg.get("traceback")}
     if msg.get("trial") == "shape-variation":
@@ -298,6 +300,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                     "ignores a parameter or buffer, or uses values it cached before the weights were loaded)")
         if name.startswith("full-extent"):  # reduced mode: a trial where one size is the problem's own
             name = f"{name} (at {(ref.get('extent_overrides') or {}).get(name)}: one size at its full value, the others reduced)"
+        if name == "aligned-sizes":  # reduced mode: every size a multiple of what divides the problem's own
+            name = (f"{name} (at {(ref.get('extent_overrides') or {}).get(name)}: the reduced sizes rounded up to the "
+                    "problem's own alignment; the kernel is wrong only when every size is aligned)")
         rep.diag(line, f"trial {name}: {bad['reason']}", rule)
         return rep.end("incorrect", f"trial {name}: {bad['reason']}")
     broad = [t for n, t in failures if n == "broadened"]
