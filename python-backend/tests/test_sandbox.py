@@ -365,6 +365,33 @@ attempt("setaffinity_self", lambda: os.sched_setaffinity(0, os.sched_getaffinity
 attempt("setpriority_self", lambda: os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0)))
 attempt("mknod_home", lambda: os.mknod(os.path.join(home, "kmsg"), stat.S_IFCHR | 0o600, os.makedev(1, 11)))
 attempt("mkfifo_home", lambda: os.mkfifo(os.path.join(home, "fifo")))
+# Red team 10: metadata of files outside (Landlock does not mediate it), the clock, identities,
+# real-time scheduling, every process of the user, inotify, abstract sockets.
+target = sys.argv[6]
+attempt("chmod_outside", lambda: os.chmod(target, 0o777))
+def fchmod_read_fd():  # a file it may read (the verifier's own Python, in red team 10)
+    fd = os.open(os.path.join(job, "input.txt"), os.O_RDONLY)
+    try:
+        os.fchmod(fd, 0)
+    finally:
+        os.close(fd)
+attempt("fchmod_outside", fchmod_read_fd)
+attempt("chown_outside", lambda: os.chown(target, 65534, 65534))
+attempt("utime_outside", lambda: os.utime(target, (0, 0)))
+attempt("setxattr_outside", lambda: os.setxattr(target, "user.tz", b"x"))
+attempt("chmod_home", lambda: os.chmod(os.path.join(home, "f"), 0o600))
+import time
+attempt("clock_settime", lambda: time.clock_settime(time.CLOCK_REALTIME, time.clock_gettime(time.CLOCK_REALTIME)))
+attempt("setuid", lambda: os.setuid(os.getuid()))
+attempt("sched_fifo", lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1)))
+attempt("nice_down", lambda: os.setpriority(os.PRIO_PROCESS, 0, -5))
+attempt("setpriority_user", lambda: os.setpriority(os.PRIO_USER, 0, os.getpriority(os.PRIO_PROCESS, 0)))
+attempt("bind_abstract", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind("\0tz-probe"))
+def inotify():
+    if ctypes.CDLL(None, use_errno=True).inotify_init1(0) < 0:
+        raise OSError(ctypes.get_errno(), "inotify_init1")
+attempt("inotify", inotify)
+res["capeff"] = next((ln.split()[1] for ln in open("/proc/self/status") if ln.startswith("CapEff")), None)
 libc = ctypes.CDLL(None, use_errno=True)
 def unshare_user():
     if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
@@ -415,8 +442,13 @@ def test_boundary_probe(tmp_path):
     dgram.bind(str(tmp_path / "log"))
     env = {**os.environ, "PYTHONPATH": str(HERE.parent), "TMPDIR": str(home), "HOME": str(home)}
     t0 = time.perf_counter()
+    target = tmp_path / "target.txt"
+    target.write_text("mine")
+    target.chmod(0o644)
+    mtime = target.stat().st_mtime
+    input_mode = (job / "input.txt").stat().st_mode & 0o777
     out = subprocess.run([sys.executable, "-c", PROBE, str(home), str(job), str(outside), str(tmp_path / "bus"),
-                          str(tmp_path / "log")], capture_output=True,
+                          str(tmp_path / "log"), str(target)], capture_output=True,
                          text=True, env=env, timeout=120, cwd=str(home))
     assert out.returncode == 0, out.stderr[-3000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])
@@ -434,8 +466,14 @@ def test_boundary_probe(tmp_path):
     assert res["write_proc_self_mem"] == "EACCES"
     for k in ("socket_inet", "connect_unix", "sendto_unix", "setsid", "unshare_user", "ptrace_from_child",
               "prlimit_parent", "setpriority_parent", "socket_unix_dgram", "socketpair_dgram", "setaffinity_parent",
-              "socket_unix_dgram_cloexec"):
+              "socket_unix_dgram_cloexec", "chmod_outside", "fchmod_outside", "chown_outside", "utime_outside",
+              "setxattr_outside", "chmod_home", "clock_settime", "setuid", "setpriority_user", "bind_abstract", "inotify"):
         assert res[k] == "EPERM", (k, res[k])
+    assert target.stat().st_mode & 0o777 == 0o644 and target.stat().st_mtime == mtime and target.read_text() == "mine"
+    assert (job / "input.txt").stat().st_mode & 0o777 == input_mode
+    # Without capabilities (a root worker had them all): no real-time scheduling, no lower nice.
+    assert res["sched_fifo"] == "EPERM" and res["nice_down"] in ("EACCES", "EPERM"), res
+    assert int(res["capeff"], 16) == 0, res["capeff"]
     # Own limits and priority stay usable (glibc's getrlimit is prlimit64 with pid 0); no device
     # nodes in the scratch folder (Landlock; as root this was /dev/kmsg, red team 8); FIFOs are fine.
     assert res["prlimit_self"] == res["getrlimit_self"] == res["setpriority_self"] == res["setaffinity_self"] == "ok", res
@@ -559,7 +597,13 @@ try:
     after = "ok"
 except OSError as e:
     after = errno.errorcode.get(e.errno, str(e.errno))
-print(json.dumps({"before": before, "denied": denied, "after": after, "fork_ok": os.waitpid(os.fork() or os._exit(0), 0) is not None}))
+try:
+    os.close(os.memfd_create("ext"))
+    memfd = "ok"
+except OSError as e:
+    memfd = errno.errorcode.get(e.errno, str(e.errno))
+print(json.dumps({"before": before, "denied": denied, "after": after, "memfd": memfd,
+                  "fork_ok": os.waitpid(os.fork() or os._exit(0), 0) is not None}))
 """
 
 
@@ -575,7 +619,8 @@ def test_a_cpu_candidate_worker_starts_no_program(tmp_path):
                          env=env, timeout=120, cwd=str(home))
     assert out.returncode == 0, out.stderr[-2000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])
-    assert res == {"before": 0, "denied": True, "after": "EPERM", "fork_ok": True}, res
+    # memfd_create too: an extension written to a memfd loads from /proc/self/fd/N (red team 10).
+    assert res == {"before": 0, "denied": True, "after": "EPERM", "memfd": "EPERM", "fork_ok": True}, res
 
 
 NATIVE_EXT = r"""
@@ -635,3 +680,39 @@ def test_a_cpu_candidate_cannot_load_a_native_extension_it_wrote(tmp_path):
     rep = run.verify(PROBLEM, cand, device="cpu", timeout=120, pool=None)
     assert rep["verdict"] != "correct", rep["summary"]
     assert "native extension _tz_native" in rep["summary"] and "refused" in rep["summary"], rep["summary"]
+
+
+NATIVE_CLOSURE_CANDIDATE = NATIVE_CANDIDATE.replace('''getattr(sys, "pa" + "th").insert(0, home)
+import _tz_native
+''', '''import _imp, importlib.util
+# Past the create_dynamic refusal: the original function from its closure (red team 10's memfd
+# route reaches the same C loader with a path outside the candidate's folders).
+loader = getattr(_imp, "create_" + "dynamic")
+original = next(c.cell_contents for c in (getattr(loader, "__clo" + "sure__") or ()) if callable(c.cell_contents))
+spec = getattr(importlib.util, "spec_from_" + "file_location")("_tz_native", os.path.join(home, "_tz_native.so"))
+_tz_native = original(spec)
+''')
+
+
+def test_a_native_extension_past_the_import_refusal_is_refused_by_the_audit_hook(tmp_path):
+    """The C extension loader raises the `import` audit event with the file's path whoever calls it:
+    an extension from outside the installed libraries, loaded on the candidate's behalf, is refused
+    (rule native_code), even when the Python-level refusal is bypassed."""
+    import base64
+    import sysconfig
+
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if not cc:
+        pytest.skip("no C compiler")
+    src = tmp_path / "ext.c"
+    src.write_text(NATIVE_EXT)
+    so = tmp_path / "_tz_native.so"
+    r = subprocess.run([cc, "-shared", "-fPIC", "-O1", f"-I{sysconfig.get_paths()['include']}", str(src), "-o", str(so)],
+                       capture_output=True, text=True)
+    if r.returncode:
+        pytest.skip(f"cannot build an extension here: {r.stderr[-300:]}")
+    cand = tmp_path / "cand.py"
+    cand.write_text(NATIVE_CLOSURE_CANDIDATE.replace("{blob!r}", repr(base64.b64encode(so.read_bytes()).decode())))
+    rep = run.verify(PROBLEM, cand, device="cpu", timeout=120, pool=None)
+    assert rep["verdict"] == "rejected", rep["summary"]
+    assert "native_code" in rep["summary"], rep["summary"]

@@ -37,7 +37,10 @@ _PROCESS = {"os.fork": "process_spawn", "os.forkpty": "process_spawn", "os.posix
             "subprocess.Popen": "process_spawn", "pty.spawn": "process_spawn", "os.startfile": "process_spawn",
             "_posixsubprocess.fork_exec": "process_spawn",
             "_thread.start_new_thread": "threads", "os.kill": "signal", "os.killpg": "signal",
-            "signal.pthread_kill": "signal", "os.pidfd_open": "signal"}
+            "signal.pthread_kill": "signal", "os.pidfd_open": "signal",
+            # Metadata of files (the sandbox's seccomp denies these too; here the verdict names it).
+            "os.chmod": "file_metadata", "os.chown": "file_metadata", "os.utime": "file_metadata",
+            "os.setxattr": "file_metadata", "os.removexattr": "file_metadata", "os.chflags": "file_metadata"}
 _INTROSPECT = {"sys._getframe": "introspection", "sys._getframemodulename": "introspection",
                "sys._current_frames": "introspection", "sys._current_exceptions": "introspection",
                "gc.get_objects": "introspection", "gc.get_referrers": "introspection",
@@ -93,6 +96,9 @@ def _make_hook() -> Callable[[str, tuple], None]:
     # hook's closure is not (audit hooks cannot be listed from Python).
     refused = {**_PROCESS, **_INTROSPECT}
     introspect = frozenset(_INTROSPECT)
+    import importlib.machinery
+
+    extensions = tuple(importlib.machinery.EXTENSION_SUFFIXES)
 
     def kind_of(filename: str) -> str:
         k = cache.get(filename)
@@ -147,6 +153,13 @@ def _make_hook() -> Callable[[str, tuple], None]:
                 rule = "introspection"  # /proc/self/mem: the input's bytes, read past every hook
             elif event.startswith("ctypes."):
                 rule = "ctypes"
+            elif event == "import" and len(args) > 1 and isinstance(args[1], str) and args[1].endswith(extensions) \
+                    and kind_of(args[1]) == "candidate":
+                # An extension module from outside every installed library (its home, /tmp, a
+                # memfd at /proc/self/fd/N: red team 10): native code past every Python-level
+                # check. The C loader raises this event whoever calls it; Triton loading the
+                # launcher it compiled into its private cache is not the candidate's doing.
+                rule = "native_code"
             elif event.startswith("socket."):
                 rule = "network"
             else:

@@ -129,6 +129,10 @@ _DENY = ("connect", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_lo
 _SELF_ONLY = (("prlimit64", 0), ("setpriority", 1), ("sched_setparam", 0), ("sched_setscheduler", 0),
               ("sched_setattr", 0), ("ioprio_set", 1), ("migrate_pages", 0), ("move_pages", 0),
               ("sched_setaffinity", 0))
+# And the "which" argument must name one process: setpriority(PRIO_USER, 0, n) is every process of
+# the user (red team 10 reniced the judge and the baseline worker); ioprio_set's IOPRIO_WHO_PROCESS
+# is 1. (syscall, argument index, required value)
+_WHICH_PROCESS = (("setpriority", 0, 0), ("ioprio_set", 0, 1))
 # Numbers from the kernel headers (asm/unistd_64.h; asm-generic/unistd.h for aarch64).
 _NR = {
     "x86_64": dict(socket=41, socketpair=53, connect=42, sendto=44, ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246,
@@ -212,10 +216,10 @@ def seccomp_program(machine: str, protect_pids: list[int]) -> bytes:
     deny_idx.append(emit(_JEQ_K, 0, 255, 0))
     emit(_LD_W_ABS, k=_OFF_NR)
     # Self-only calls: if nr == sc, load the pid argument; not 0 -> deny; reload nr.
-    for sc, arg in _SELF_ONLY:
+    for sc, arg, value in [(sc, arg, 0) for sc, arg in _SELF_ONLY] + list(_WHICH_PROCESS):
         emit(_JEQ_K, 0, 3, nr[sc])
         emit(_LD_W_ABS, k=_OFF_ARG0 + 8 * arg)
-        deny_idx.append(emit(_JEQ_K, 0, 255, 0))
+        deny_idx.append(emit(_JEQ_K, 0, 255, value))
         emit(_LD_W_ABS, k=_OFF_NR)
     # Signals: each block loads arg0 (kill: pid; tkill/tgkill: tid/tgid) and compares.
     targets = [0xFFFFFFFF]  # kill(-1, ...) = every process the user owns
@@ -250,13 +254,100 @@ def seccomp_program(machine: str, protect_pids: list[int]) -> bytes:
     return b"".join(out)
 
 
-def exec_denial_program(machine: str) -> bytes:
-    """A second filter (filters stack: it can only take rights away): execve/execveat -> EPERM."""
-    execve, execveat = _EXEC[machine]
+def deny_list_program(machine: str, numbers: list[int]) -> bytes:
+    """A filter that denies `numbers` with EPERM and allows the rest (filters stack: each can only
+    take rights away)."""
+    n = len(numbers)
     prog = [(_LD_W_ABS, 0, 0, _OFF_ARCH), (_JEQ_K, 1, 0, _AUDIT_ARCH[machine]), (_RET_K, 0, 0, _RET_EPERM),
-            (_LD_W_ABS, 0, 0, _OFF_NR), (_JEQ_K, 2, 0, execve), (_JEQ_K, 1, 0, execveat),
-            (_RET_K, 0, 0, _RET_ALLOW), (_RET_K, 0, 0, _RET_EPERM)]
+            (_LD_W_ABS, 0, 0, _OFF_NR)]
+    prog += [(_JEQ_K, n - i, 0, nr) for i, nr in enumerate(numbers)]  # match -> the DENY at the end
+    prog += [(_RET_K, 0, 0, _RET_ALLOW), (_RET_K, 0, 0, _RET_EPERM)]
     return b"".join(_bpf(*i) for i in prog)
+
+
+# memfd_create: an extension module written to an anonymous file and imported from /proc/self/fd/N
+# needs no write right anywhere (red team 10); the interpreter never needs one.
+_MEMFD = {"x86_64": 319, "aarch64": 279}
+
+
+def exec_denial_program(machine: str) -> bytes:
+    """The CPU worker's second filter: execve/execveat/memfd_create -> EPERM."""
+    return deny_list_program(machine, [*_EXEC[machine], _MEMFD[machine]])
+
+
+# Changes to files' metadata, the machine's clock and name, and identities: Landlock (ABI <= 7)
+# mediates none of them, and a root worker (the GPU boxes run as root) chmod'ed the verifier's own
+# Python to 000 (every later verification failed to start), chowned and touched files outside,
+# set the system clock and read the kernel log (red team 10). The f* forms too: a file opened for
+# reading is enough for fchmod. inotify: it learned the names of files the user and other runs
+# made in folders it may only list. bind/listen: an abstract UNIX socket others could connect to.
+# Nothing torch, Triton or the CUDA driver does in a worker needs these (the C compiler's chmod of
+# its output is best-effort).
+_HARDEN = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "utime", "utimes",
+           "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+           "fremovexattr", "setxattrat", "removexattrat", "clock_settime", "settimeofday", "adjtimex",
+           "clock_adjtime", "sethostname", "setdomainname", "syslog", "inotify_init", "inotify_init1",
+           "inotify_add_watch", "fanotify_init", "bind", "listen", "setuid", "setgid", "setreuid", "setregid",
+           "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid")
+_HARDEN_NR = {
+    "x86_64": dict(chmod=90, fchmod=91, fchmodat=268, fchmodat2=452, chown=92, fchown=93, lchown=94, fchownat=260,
+                   utime=132, utimes=235, futimesat=261, utimensat=280, setxattr=188, lsetxattr=189, fsetxattr=190,
+                   removexattr=197, lremovexattr=198, fremovexattr=199, setxattrat=463, removexattrat=466,
+                   clock_settime=227, settimeofday=164, adjtimex=159, clock_adjtime=305, sethostname=170,
+                   setdomainname=171, syslog=103, inotify_init=253, inotify_init1=294, inotify_add_watch=254,
+                   fanotify_init=300, bind=49, listen=50, setuid=105, setgid=106, setreuid=113, setregid=114,
+                   setresuid=117, setresgid=119, setgroups=116, setfsuid=122, setfsgid=123),
+    # asm-generic: no chmod/chown/lchown/utime/utimes/futimesat/inotify_init (the *at forms are used).
+    "aarch64": dict(fchmod=52, fchmodat=53, fchmodat2=452, fchown=55, fchownat=54, utimensat=88, setxattr=5,
+                    lsetxattr=6, fsetxattr=7, removexattr=14, lremovexattr=15, fremovexattr=16, setxattrat=463,
+                    removexattrat=466, clock_settime=112, settimeofday=170, adjtimex=171, clock_adjtime=266,
+                    sethostname=161, setdomainname=162, syslog=116, inotify_init1=26, inotify_add_watch=27,
+                    fanotify_init=262, bind=200, listen=201, setuid=146, setgid=144, setreuid=145, setregid=143,
+                    setresuid=147, setresgid=149, setgroups=159, setfsuid=151, setfsgid=152),
+}
+
+
+def hardening_program(machine: str) -> bytes:
+    table = _HARDEN_NR[machine]
+    return deny_list_program(machine, [table[name] for name in _HARDEN if name in table])
+
+
+# Capabilities (linux/capability.h). A root worker kept them all: CAP_SYS_TIME, CAP_SYS_NICE (a
+# FIFO-99 busy loop owns a core), CAP_SETUID, CAP_SYS_ADMIN... A CUDA worker keeps CAP_MKNOD: the
+# driver makes its device nodes on first use when they are missing.
+_CAP_MKNOD, _CAP_LAST = 27, 63
+
+
+def drop_capabilities(keep: frozenset[int] = frozenset()) -> tuple[bool, str]:
+    """This thread's (and its future children's) capabilities, all but `keep`: from the bounding set,
+    the ambient set, then effective/permitted/inheritable (capset)."""
+    for cap in range(_CAP_LAST + 1):
+        if cap not in keep and _libc.prctl(24, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+            break  # past the kernel's last capability
+    _libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words
+    nr = {"x86_64": (125, 126), "aarch64": (90, 91)}.get(platform.machine())
+    if nr is None:
+        return False, f"no capget/capset numbers for {platform.machine()}"
+    try:
+        _syscall(nr[0], ctypes.byref(header), ctypes.byref(data))  # capget: keep only what `keep` names
+        for cap in range(64):
+            word, bit = divmod(cap, 32)
+            if cap not in keep:
+                for field in ("effective", "permitted", "inheritable"):
+                    setattr(data[word], field, getattr(data[word], field) & ~(1 << bit))
+        _syscall(nr[1], ctypes.byref(header), ctypes.byref(data))
+    except OSError as exc:
+        return False, f"capset failed: {exc.strerror}"
+    kept = " except CAP_MKNOD (the CUDA driver's device nodes)" if _CAP_MKNOD in keep else ""
+    return True, f"every capability dropped{kept}"
 
 
 def deny_exec() -> bool:
@@ -424,6 +515,12 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
     prot["ptrace"] = _entry(landlock_ok, "no ptrace or /proc/PID/mem of processes outside the sandbox"
                             if landlock_ok else f"not enforced by Landlock: {why}")
 
+    cuda = os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda")
+    caps_ok, caps_why = drop_capabilities(frozenset({_CAP_MKNOD}) if cuda else frozenset())
+    if caps_ok and status["threads_at_start"] != 1:
+        caps_ok, caps_why = False, f"{status['threads_at_start'] - 1} thread(s) started before it keep theirs"
+    prot["capabilities"] = _entry(caps_ok, caps_why if caps_ok else f"not dropped: {caps_why}")
+
     seccomp_ok, seccomp_why = False, ""
     if machine not in _NR:
         seccomp_why = f"no syscall table for {machine}"
@@ -432,12 +529,14 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
     else:
         try:
             _install_seccomp(seccomp_program(machine, protect_pids))
+            _install_seccomp(hardening_program(machine))
             seccomp_ok = True
         except (OSError, ValueError) as exc:
             seccomp_why = str(exc)
     prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, UNIX datagram sockets, sendto() with an address, ptrace, process_vm_*, "
                              "prlimit/setpriority/sched_set*/sched_setaffinity/ioprio_set/migrate_pages on other processes, mount, bpf, "
-                             "kexec, io_uring, unshare/setns, setsid/setpgid, kill of the parent and kill(-1)"
+                             "kexec, io_uring, unshare/setns, setsid/setpgid, kill of the parent and kill(-1); "
+                             "chmod/chown/utime/xattr changes, clock and hostname changes, syslog, inotify, bind/listen, setuid/setgid"
                              if seccomp_ok else f"not enforced: {seccomp_why}")
     if landlock_ok and seccomp_ok:
         prot["ptrace"]["detail"] += "; ptrace and process_vm_readv/writev denied by seccomp"
@@ -530,5 +629,6 @@ def _landlock(abi: int, home: str, job_dir: str) -> None:
 
 def not_applied(reason: str) -> dict[str, Any]:
     """The `sandbox` object when the worker was started without one (e.g. disabled by option)."""
-    prot = {k: _entry(False, reason) for k in ("no_new_privs", "filesystem", "network", "signals", "ptrace", "seccomp")}
+    prot = {k: _entry(False, reason) for k in ("no_new_privs", "filesystem", "network", "signals", "ptrace", "seccomp",
+                                                "capabilities")}
     return _finish({"landlock_abi": landlock_abi()[0] or None, "threads_at_start": _threads()}, prot)
