@@ -128,6 +128,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("bug_stale_weight_transform.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
     ("legit_triton_op.py", "relu.py", ("correct",), correct),
     ("cheat_custom_op_hidden_relu.py", "relu.py", ("rejected",), rule("pytorch_fallback")),
+    ("cheat_array_interface_mse.py", "mse_loss.py", ("rejected",), rule("raw_pointer")),
     # 2. degenerate domains
     ("cheat_identity_alias.py", "relu_positive.py", ("rejected",), rule("identity_output")),
     ("cheat_constant_fill.py", "nonneg_mask.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),

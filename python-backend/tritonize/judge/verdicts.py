@@ -119,6 +119,8 @@ _CALL_RULES = {
     "cuda_graph_replay": "forward replayed a CUDA graph ({call}): its work is not the candidate's Triton kernels and escapes the recorder",
     "dispatch_disabled": "forward switched off the op recorder ({call}): PyTorch ops run under it are invisible",
     "threads": "forward started concurrent work ({call}): ops on other threads escape the recorder and the timer",
+    "raw_pointer": "the candidate's own code took a raw memory address ({call}): a NumPy/ctypes view over it computes "
+                   "on the host where no check sees it; pass the tensors to the Triton kernel instead",
 }
 
 

@@ -531,6 +531,11 @@ def _install_reporting_wrappers() -> None:
 
     for name in HOST_TENSOR_METHODS:
         _wrap_reporting(torch.Tensor, name, "host_compute")
+    # A raw address in the candidate's own code: NumPy's __array_interface__ (or ctypes) over it is a
+    # host view of the tensor that no wrapped door sees; red team 10 computed an MSE loss and a matmul
+    # in NumPy that way. Triton takes the tensors themselves (its launcher reads the pointer, which is
+    # not the candidate's call).
+    _wrap_reporting(torch.Tensor, "data_ptr", "raw_pointer")
     # .item() / float() of a scalar parameter is fine; of an element of a larger tensor, one at a
     # time, it is a way to read the input on the host.
     for name in HOST_SCALAR_METHODS:
