@@ -366,7 +366,9 @@ attempt("setpriority_self", lambda: os.setpriority(os.PRIO_PROCESS, 0, os.getpri
 attempt("mknod_home", lambda: os.mknod(os.path.join(home, "kmsg"), stat.S_IFCHR | 0o600, os.makedev(1, 11)))
 attempt("mkfifo_home", lambda: os.mkfifo(os.path.join(home, "fifo")))
 # Red team 10: metadata of files outside (Landlock does not mediate it), the clock, identities,
-# real-time scheduling, every process of the user, inotify, abstract sockets.
+# real-time scheduling, every process of the user, inotify, abstract sockets: what a candidate's
+# job gives up before its code loads (the exec denial of a CPU job is probed separately).
+res["harden_missing"] = sandbox.harden_for_candidate(cpu=False)
 target = sys.argv[6]
 attempt("chmod_outside", lambda: os.chmod(target, 0o777))
 def fchmod_read_fd():  # a file it may read (the verifier's own Python, in red team 10)
@@ -474,6 +476,7 @@ def test_boundary_probe(tmp_path):
     # Without capabilities (a root worker had them all): no real-time scheduling, no lower nice.
     assert res["sched_fifo"] == "EPERM" and res["nice_down"] in ("EACCES", "EPERM"), res
     assert int(res["capeff"], 16) == 0, res["capeff"]
+    assert res["harden_missing"] == [], res["harden_missing"]
     # Own limits and priority stay usable (glibc's getrlimit is prlimit64 with pid 0); no device
     # nodes in the scratch folder (Landlock; as root this was /dev/kmsg, red team 8); FIFOs are fine.
     assert res["prlimit_self"] == res["getrlimit_self"] == res["setpriority_self"] == res["setaffinity_self"] == "ok", res

@@ -1,3 +1,5 @@
+# Problem: mse_loss.py
+# Expected: rejected (raw_pointer)
 # CHEAT (red team 10): the loss computed by NumPy over __array_interface__ views built from
 # data_ptr() (no wrapped host door: no .numpy(), no staging buffer), then passed to a Triton kernel
 # as a float argument that it only stores.

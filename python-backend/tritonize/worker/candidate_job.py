@@ -12,6 +12,7 @@ NaN, so "return torch.empty_like(x)" cannot pick up an answer.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import torch
@@ -31,16 +32,13 @@ def _device() -> str:
 
 
 def _no_native_code_from_scratch() -> None:
-    """A CPU candidate: no program starts from here any more (seccomp), and no extension module loads
-    from a folder the candidate can write (its home and TMPDIR). Red team 9 wrote a CPython
+    """A CPU candidate (after sandbox.harden_for_candidate denied exec and memfd): no extension module
+    loads from a folder the candidate can write (its home and TMPDIR). Red team 9 wrote a CPython
     extension into its home and imported it: C code computed the answer on the host and forked
     /bin/sh past the Python-level guards. Extensions of installed packages (NumPy) still load. On
     a GPU, Triton loads the launcher it compiles into the private cache, so this stays off there."""
     import _imp
 
-    from . import sandbox
-
-    sandbox.deny_exec()
     # The folders the sandbox lets it write (its home, and TMPDIR inside it); not /tmp as a whole: a
     # Python environment may live there, and Landlock keeps the candidate out of it.
     writable = [os.path.realpath(d) for d in (os.environ.get("HOME"), os.environ.get("TMPDIR")) if d]
@@ -149,6 +147,12 @@ class _Session:
         # The audit guard (worker/guard.py) is armed before the candidate is imported; its reader
         # only reads the guard's evidence store, which the candidate cannot write to. The integrity
         # snapshot comes after arming, so it holds the attribution state arming sets.
+        # This worker runs nothing after the candidate: what it gives up here is gone for good.
+        from . import sandbox
+
+        missing = sandbox.harden_for_candidate(cpu=_device() == "cpu")
+        if missing:
+            print(f"tritonize worker: candidate hardening incomplete: {'; '.join(missing)}", file=sys.stderr)
         if _device() == "cpu":
             _no_native_code_from_scratch()
         # No verifier-named variables in the candidate's view (red team 9: a kernel correct only when

@@ -312,9 +312,30 @@ def hardening_program(machine: str) -> bytes:
     return deny_list_program(machine, [table[name] for name in _HARDEN if name in table])
 
 
+def harden_for_candidate(cpu: bool) -> list[str]:
+    """Before a candidate's code loads (not at the worker's start: the reference and Inductor
+    baseline workers run the user's own code, and Inductor's file locks touch files): every
+    capability dropped, the _HARDEN calls denied, and on the CPU no program started and no memfd.
+    Returns what could not be done (empty: all of it)."""
+    machine = platform.machine()
+    missing = []
+    ok, why = drop_capabilities()
+    if not ok:
+        missing.append(f"capabilities kept ({why})")
+    if machine not in _HARDEN_NR or not sys.platform.startswith("linux"):
+        return missing + [f"no seccomp table for {machine}"]
+    try:
+        _install_seccomp(hardening_program(machine))
+        if cpu:
+            _install_seccomp(exec_denial_program(machine))
+    except OSError as exc:
+        missing.append(f"seccomp: {exc.strerror}")
+    return missing
+
+
 # Capabilities (linux/capability.h). A root worker kept them all: CAP_SYS_TIME, CAP_SYS_NICE (a
-# FIFO-99 busy loop owns a core), CAP_SETUID, CAP_SYS_ADMIN... A CUDA worker keeps CAP_MKNOD: the
-# driver makes its device nodes on first use when they are missing.
+# FIFO-99 busy loop owns a core), CAP_SETUID, CAP_SYS_ADMIN... Dropped when a candidate's job starts,
+# after CUDA has made any device nodes it needs (CAP_MKNOD).
 _CAP_MKNOD, _CAP_LAST = 27, 63
 
 
@@ -515,12 +536,6 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
     prot["ptrace"] = _entry(landlock_ok, "no ptrace or /proc/PID/mem of processes outside the sandbox"
                             if landlock_ok else f"not enforced by Landlock: {why}")
 
-    cuda = os.environ.get("TRITONIZE_DEVICE", "cpu").startswith("cuda")
-    caps_ok, caps_why = drop_capabilities(frozenset({_CAP_MKNOD}) if cuda else frozenset())
-    if caps_ok and status["threads_at_start"] != 1:
-        caps_ok, caps_why = False, f"{status['threads_at_start'] - 1} thread(s) started before it keep theirs"
-    prot["capabilities"] = _entry(caps_ok, caps_why if caps_ok else f"not dropped: {caps_why}")
-
     seccomp_ok, seccomp_why = False, ""
     if machine not in _NR:
         seccomp_why = f"no syscall table for {machine}"
@@ -529,14 +544,14 @@ def apply(home: str, job_dir: str, protect_pids: list[int]) -> dict[str, Any]:
     else:
         try:
             _install_seccomp(seccomp_program(machine, protect_pids))
-            _install_seccomp(hardening_program(machine))
             seccomp_ok = True
         except (OSError, ValueError) as exc:
             seccomp_why = str(exc)
     prot["seccomp"] = _entry(seccomp_ok, "denied: connect(), sockets other than AF_UNIX, UNIX datagram sockets, sendto() with an address, ptrace, process_vm_*, "
                              "prlimit/setpriority/sched_set*/sched_setaffinity/ioprio_set/migrate_pages on other processes, mount, bpf, "
                              "kexec, io_uring, unshare/setns, setsid/setpgid, kill of the parent and kill(-1); "
-                             "chmod/chown/utime/xattr changes, clock and hostname changes, syslog, inotify, bind/listen, setuid/setgid"
+                             "once a candidate's job starts also chmod/chown/utime/xattr changes, clock and hostname "
+                             "changes, syslog, inotify, bind/listen, setuid/setgid, and every capability is dropped"
                              if seccomp_ok else f"not enforced: {seccomp_why}")
     if landlock_ok and seccomp_ok:
         prot["ptrace"]["detail"] += "; ptrace and process_vm_readv/writev denied by seccomp"
@@ -629,6 +644,5 @@ def _landlock(abi: int, home: str, job_dir: str) -> None:
 
 def not_applied(reason: str) -> dict[str, Any]:
     """The `sandbox` object when the worker was started without one (e.g. disabled by option)."""
-    prot = {k: _entry(False, reason) for k in ("no_new_privs", "filesystem", "network", "signals", "ptrace", "seccomp",
-                                                "capabilities")}
+    prot = {k: _entry(False, reason) for k in ("no_new_privs", "filesystem", "network", "signals", "ptrace", "seccomp")}
     return _finish({"landlock_abi": landlock_abi()[0] or None, "threads_at_start": _threads()}, prot)
