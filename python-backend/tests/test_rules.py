@@ -129,6 +129,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_triton_op.py", "relu.py", ("correct",), correct),
     ("cheat_custom_op_hidden_relu.py", "relu.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_array_interface_mse.py", "mse_loss.py", ("rejected",), rule("raw_pointer")),
+    ("legit_flip_scan_flip.py", "reverse_cumsum.py", ("correct",), correct),
+    ("legit_pad_then_window.py", "moving_sum.py", ("correct",), correct),
+    ("cheat_flip_then_copy.py", "flip_rows.py", ("rejected",), rule("pytorch_fallback")),
     # 2. degenerate domains
     ("cheat_identity_alias.py", "relu_positive.py", ("rejected",), rule("identity_output")),
     ("cheat_constant_fill.py", "nonneg_mask.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),

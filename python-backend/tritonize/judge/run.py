@@ -527,6 +527,8 @@ class _Run:
                 self.info.setdefault("extent_overrides", {})[name] = td["variation"]["overrides"]
             else:
                 self.info[f"{kind}_overrides"] = td["variation"]["overrides"]
+        if td.get("ref_ops") is not None:
+            self.info["ref_ops"] = td["ref_ops"]
         if td.get("domain") is not None:  # identity/constant facts: true only if true on every random trial
             self.info["domain"] = _and_domain(self.info.get("domain"), td["domain"])
         expect = [{"shape": list(o.shape), "dtype": str(o.dtype).replace("torch.", "")} if isinstance(o, torch.Tensor)

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from ..common.op_names import ALLOC_AND_VIEW, DATA_MOVEMENT
 from .compare import Policy, compare_output, degenerate
 from .fault_line import fault_line
 from .report import Report
@@ -247,6 +248,10 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
     return rep.end(kind, f"{msg.get('stage')} failed{where}{at}: {msg.get('message')}")
 
 
+# What a reference may run and still only move data.
+_MOVEMENT_OR_VIEW = ALLOC_AND_VIEW | DATA_MOVEMENT
+
+
 def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any],
                          failures: list[tuple[str, dict[str, Any]]], forward_line: int, ref: dict[str, Any]) -> dict[str, Any] | None:
     trials = correctness["trials"]
@@ -254,6 +259,14 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     ev = anticheat.get("evidence") or {}
     if ev.get("blocked") or ev.get("calls"):
         return evidence_verdict(rep, anticheat, correctness, forward_line)
+    # A problem that only moves data (its reference runs nothing but copies, views, pads, flips, rolls,
+    # repeats): the same movement in the candidate is the answer, not its preparation.
+    movement_only = set(ref.get("ref_ops") or ()) <= _MOVEMENT_OR_VIEW and bool(ref.get("ref_ops"))
+    if movement_only and anticheat.get("data_movement_ops"):
+        for op in anticheat["data_movement_ops"]:
+            if op.split(".")[1] not in ("clone", "_to_copy", "to", "copy_", "_copy_from", "_copy_from_and_resize") \
+                    and op not in anticheat["torch_compute_ops"]:
+                anticheat["torch_compute_ops"].append(op)
     if anticheat["torch_compute_ops"]:
         ops = anticheat["torch_compute_ops"]
         callbacks = set(ev.get("callback_ops") or [])

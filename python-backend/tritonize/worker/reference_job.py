@@ -16,6 +16,7 @@ import tempfile
 from typing import Any
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from . import errors, loader
 from .conditioning import Conditioning, broadened, domain_facts
@@ -126,9 +127,12 @@ class _Runner:
             self.truth_error = f"cannot upcast the reference to float64: {exc}"
         self.cond = Conditioning(self.model64, device) if self.model64 is not None else None
 
+    record_ops = False  # the next run also names the aten ops the reference runs (once per problem)
+
     def run(self, inputs: list[Any]) -> dict[str, Any]:
         """inputs stay untouched (the reference runs on a copy; a reference that mutates its inputs
         is noted so the candidate may too)."""
+        import contextlib
         import time
 
         steps: dict[str, float] = {}
@@ -136,8 +140,11 @@ class _Runner:
         work = _clone(inputs)
         tick("clone")
         t0 = time.perf_counter()
-        with torch.no_grad():
+        names = _OpNames() if self.record_ops else contextlib.nullcontext()
+        with torch.no_grad(), names:
             y = [_plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(self.model(*work))]
+        ops = sorted(names.names) if self.record_ops else None  # type: ignore[union-attr]
+        self.record_ops = False
         _sync(self.device)
         elapsed = time.perf_counter() - t0
         tick("forward")
@@ -155,7 +162,8 @@ class _Runner:
             # candidate runs next, on the same GPU (a 1 GB problem's probe peaks near 10 GB here).
             torch.cuda.empty_cache()
         tick("empty_cache")
-        return {"outputs": y, "truth": truth, "mutated": mutated, "ref_s": elapsed, "conditioning": cond, "steps": steps}
+        return {"outputs": y, "truth": truth, "mutated": mutated, "ref_s": elapsed, "conditioning": cond, "steps": steps,
+                "ops": ops}
 
     def _truth(self, inputs: list[Any], y: list[Any]) -> list[Any] | None:
         if self.model64 is None or self.truth_error is not None:
@@ -205,6 +213,19 @@ class _Runner:
 
 # Problems up to this size (inputs + weights) get the CPU dry run before integers are widened on CUDA.
 _INT_DRY_RUN_BYTES = 256 << 20
+
+
+class _OpNames(TorchDispatchMode):
+    """The aten ops (by name) the reference's forward runs: a problem that only moves data (flip,
+    pad, roll, cat) is solved by no kernel that calls the same op (judge/verdicts.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+        self.names.add(func.overloadpacket.__name__)
+        return func(*args, **(kwargs or {}))
 
 
 def _nbytes(xs: list[Any]) -> int:
@@ -356,6 +377,7 @@ class _Server:
                 raise ValueError(f"unknown trial kind {kind!r}")
             if kind not in ("variation", "extent", "params", "broadened", "bench") or result is None:
                 tick("inputs")
+                runner.record_ops = kind == "random" and int(cmd.get("index", 0)) == 0
                 result = runner.run(inputs)
         except torch.OutOfMemoryError as exc:
             mem = _device_memory(self.device) or {}
@@ -379,6 +401,8 @@ class _Server:
             msg["params"] = var_params
         if kind == "random":  # identity/constant facts on the problem's own distribution
             msg["domain"] = domain_facts([{"inputs": inputs}], [result])
+        if result.get("ops") is not None:
+            msg["ref_ops"] = result["ops"]
         conds = result.get("conditioning")
         if conds:
             extra = {**extra, "cond_magnitude": [c["magnitude"] if c else None for c in conds],

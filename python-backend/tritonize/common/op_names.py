@@ -1,0 +1,24 @@
+"""Names of aten ops (overload packets) the verifier treats as not computing an answer."""
+
+from __future__ import annotations
+
+# Ops that only allocate, describe or re-view memory: a kernel wrapper legitimately uses them.
+# frozensets: a candidate that reaches this module (sys.modules, __globals__) cannot add to them.
+ALLOC_AND_VIEW = frozenset({
+    "empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like",
+    "new_zeros", "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "fill", "fill_", "zero_",
+    "view", "_unsafe_view", "reshape", "_reshape_alias", "as_strided", "expand", "permute", "transpose",
+    "t", "squeeze", "unsqueeze", "slice", "select", "narrow", "split", "split_with_sizes", "chunk",
+    "unbind", "alias", "detach", "lift_fresh", "view_as", "expand_as", "flatten", "unflatten", "movedim",
+    "resize_", "set_", "_local_scalar_dense", "sym_size", "sym_stride", "sym_numel", "sym_storage_offset",
+    "is_contiguous", "contiguous", "record_stream", "dim", "size", "stride", "numel", "_to_copy_meta",
+    "arange",  # an index table (red team 8: rejected as pytorch_fallback); it reads no tensor
+})
+
+# Ops that move or convert data without computing the answer: allowed, but listed as evidence.
+DATA_MOVEMENT = frozenset({"clone", "copy_", "_to_copy", "to", "cat", "stack", "_copy_from", "_copy_from_and_resize",
+                           # Padding with a constant, reversing, rolling, repeating: preparation for a
+                           # kernel (red team 10: F.pad before a window kernel, the reverse cumsum's
+                           # flips were pytorch_fallback). They compute nothing; a problem that is only
+                           # such ops is solved by no kernel that calls them (judge/verdicts.py).
+                           "constant_pad_nd", "flip", "roll", "repeat"})
