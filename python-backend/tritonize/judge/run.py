@@ -540,9 +540,10 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda}
         values = {"inputs": td.pop("inputs")}
-        if kind in ("variation", "extent", "params"):  # other sizes or weights: ModelNew is rebuilt for them
+        if kind in ("variation", "extent", "params"):  # other sizes: ModelNew is rebuilt for them
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])
+            cmd["reload"] = kind == "params"  # other weights: loaded into the instance that has run
         self.w.max_raw = sum(o.numel() * o.element_size() for o in td["outputs"] if isinstance(o, torch.Tensor)) + (1 << 20)
         before = proc_evidence.snapshot(self.pid)
         self.send(cmd, values)
@@ -597,10 +598,11 @@ class _Run:
 
     def _verified(self, msg: dict[str, Any]) -> None:
         rep, correctness, anticheat = self.rep, self.correctness, self.anticheat
-        if msg.get("autotune_first_only"):
-            correctness["flags"].append({"rule": "autotune_first_config_only", "message": "interpreter: "
-                                         f"{', '.join(msg['autotune_first_only'])} checked with its first autotune "
-                                         "config only (the others are checked on a GPU)"})
+        if msg.get("autotune_rotated"):
+            each = ", ".join(f"{k} ({n} configs)" for k, n in sorted(msg["autotune_rotated"].items()))
+            correctness["flags"].append({"rule": "autotune_configs_rotated", "message": "interpreter: no timing to "
+                                         f"pick a config by, so each call of {each} ran the next config in turn "
+                                         "(every config checked when there are at least as many calls)"})
         if msg.get("foreign_streams"):
             anticheat["side_stream_launches"] = msg["foreign_streams"]
             names = ", ".join(msg["foreign_streams"])

@@ -73,6 +73,13 @@ def _build(mod: Any, init: list[Any], seed: int, state: list[Any], ref_params: l
     return model, mine
 
 
+def _load(model: torch.nn.Module, state: list[Any], ref_params: list[dict[str, Any]]) -> None:
+    """The reference's tensors into a ModelNew that exists already (in place, as a checkpoint load
+    does), when its parameters are described the same way."""
+    if describe_params(model) == ref_params:
+        model.load_state_dict({p["name"]: t for p, t in zip(ref_params, state)}, strict=True)
+
+
 def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any) -> tuple[Any, hooks.OpRecorder]:
     obs = hooks.Observation(read, hooks.held_tensors(model))  # op recorder + launch provenance + witness (hooks.py)
     with torch.no_grad(), obs:
@@ -197,7 +204,12 @@ class _Session:
         name = cmd["name"]
         try:
             target = self.model
-            if cmd.get("state") is not None:  # shape variation: a ModelNew for the varied sizes
+            if cmd.get("reload"):
+                # Other weights at the same sizes, loaded into the instance that has run already: a
+                # weight packed at the first forward and never refreshed (red team 10) is stale now,
+                # as it would be after the user's load_state_dict.
+                _load(target, self.values(cmd, "state"), cmd["params"])
+            elif cmd.get("state") is not None:  # shape variation: a ModelNew for the varied sizes
                 target, _ = _build(self.mod, self.values(cmd, "init"), self.seed, self.values(cmd, "state"),
                                    cmd["params"], self.device)
             inputs = self.values(cmd, "inputs")
@@ -209,6 +221,8 @@ class _Session:
                 args = [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs]
                 before = inputs
             y, rec = _forward(target, args, self.device, self.read)
+            if cmd.get("reload"):
+                _load(target, self.state, self.ref_params)  # the problem's weights for the trials after
         except BaseException as exc:
             channel.send(self.out_fd, {"type": "error", "stage": "forward", "trial": name, **errors.describe(exc, self.path),
                                        "guard": _refused(self.read)})
@@ -242,7 +256,7 @@ class _Session:
     def finish(self) -> None:
         channel.send(self.out_fd, {"type": "verified", "coverage": self.coverage,
                                    "foreign_streams": dict(hooks.LAUNCHES.foreign_streams),
-                                   "autotune_first_only": sorted(hooks.AUTOTUNE_FIRST_ONLY)})
+                                   "autotune_rotated": dict(hooks.AUTOTUNE_ROTATED)})
 
     def bench(self, cmd: dict[str, Any]) -> None:
         from .candidate_bench import bench
