@@ -104,6 +104,10 @@ def summation(rep: dict, cand: Path) -> None:
     assert out["summation_allowance_max"] > 0 and "any fp32 summation order" in out["tolerance"]
 
 
+def rotated(rep: dict, cand: Path) -> None:
+    assert any(f["rule"] == "autotune_configs_rotated" for f in rep["correctness"]["flags"]), rep["correctness"]["flags"]
+
+
 def shape_spec(rep: dict, cand: Path) -> None:
     rule("shape_specialization")(rep, cand)
     assert all(t["passed"] for t in rep["correctness"]["trials"])  # the problem's own sizes all pass
@@ -132,6 +136,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_flip_scan_flip.py", "reverse_cumsum.py", ("correct",), correct),
     ("legit_pad_then_window.py", "moving_sum.py", ("correct",), correct),
     ("cheat_flip_then_copy.py", "flip_rows.py", ("rejected",), rule("pytorch_fallback")),
+    ("bug_first_forward_weight_cache.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
+    ("cheat_autotune_other_config.py", "vector_add.py", ("incorrect",), rotated),
     # 2. degenerate domains
     ("cheat_identity_alias.py", "relu_positive.py", ("rejected",), rule("identity_output")),
     ("cheat_constant_fill.py", "nonneg_mask.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),
