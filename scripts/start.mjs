@@ -136,5 +136,8 @@ console.log(`
   Log:            ${dirs.log}
   Remote machine? Forward the port first: ssh -L ${server.port}:127.0.0.1:${server.port} <host>
 
+  First time? In the workbench: F1 → "Welcome: Open Walkthrough…" → "Get started with Tritonize"
+  (it sets the LLM endpoint, tritonize.llm.baseUrl, and its key, "Tritonize: Set LLM API key").
+
   Press Ctrl-C to stop.
 `);

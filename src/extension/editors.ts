@@ -17,11 +17,15 @@ export class ReadOnlyViews implements vscode.TextDocumentContentProvider, vscode
     return this.texts.get(uri.path) ?? '(no longer available: open it again from the Tritonize panel)\n';
   }
 
-  /** Shows `text` as the read-only document `/<runId>/<name>` in the preview editor. */
+  /** Shows `text` as the read-only document `/<runId>/<name>` in the preview editor; other views
+   * close (one slot: a view tab VS Code pinned would otherwise stay beside the new one). */
   async show(runId: string, name: string, text: string): Promise<vscode.TextEditor> {
     const uri = vscode.Uri.from({ scheme: VIEW_SCHEME, path: `/${runId}/${name}` });
     this.texts.set(uri.path, text);
     this.changed.fire(uri); // an already open view of the same name shows the new text
+    const others = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText
+      && t.input.uri.scheme === VIEW_SCHEME && t.input.uri.toString() !== uri.toString());
+    if (others.length) await vscode.window.tabGroups.close(others, true).then(undefined, () => false);
     const doc = await vscode.workspace.openTextDocument(uri);
     return showOnce(doc.uri, { preview: true, viewColumn: sideColumn() }, doc);
   }

@@ -322,7 +322,11 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
       }
     });
   } else {
-    const why = run.error ?? `no correct candidate in ${run.turn} turn(s)`;
+    // The reason every candidate shared (a model that never wrote a ModelNew block), said here, not
+    // only per candidate in the panel (try-out 10).
+    const reasons = run.candidates.map((c) => c.error ?? c.report?.summary ?? '').filter(Boolean);
+    const shared = reasons.length > 1 && reasons.every((r) => r === reasons[0]) ? ` (each one: ${reasons[0]!.length > 160 ? `${reasons[0]!.slice(0, 160)}…` : reasons[0]})` : '';
+    const why = run.error ?? `no correct candidate in ${run.turn} turn(s)${shared}`;
     void vscode.window.showWarningMessage(`Tritonize: ${why}`, 'Show panel', 'Show log').then((pick) => {
       if (pick === 'Show panel') void panel.reveal();
       if (pick === 'Show log') ctx.log.show();

@@ -36,5 +36,8 @@ export function reportMarkdown(run: Run): string {
     const note = reducedSuffix(c.report);
     lines.push(`| ${candidateLabel(c, run)} | ${c.turn} | ${c.report?.verdict ?? c.stage} | ${((c.report?.summary ?? c.error ?? '') + note).replace(/\|/g, '\\|')} | ${t?.speedup_vs_eager?.toFixed(2) ?? '—'} |`);
   }
+  // The kernel itself, for a report that travels (try-out 10: the copied report had no code).
+  const best = run.candidates.find((c) => c.id === run.bestCandidateId);
+  if (best?.code) lines.push('', `## Candidate ${candidateLabel(best, run)}`, '', '```python', best.code.trimEnd(), '```');
   return lines.join('\n') + '\n';
 }

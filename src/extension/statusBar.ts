@@ -75,8 +75,11 @@ export class StatusBar implements vscode.Disposable {
       this.item.tooltip = `${this.activity}\nClick to show the Tritonize panel.\n\n${d.tooltip}`;
       this.item.command = 'tritonize.showPanel';
       this.item.backgroundColor = undefined;
+      // Said once (the default label is text + tooltip: the activity twice, try-out 10).
+      this.item.accessibilityInformation = { label: `Tritonize: ${this.activity}. Activate to show the panel.` };
       return;
     }
+    this.item.accessibilityInformation = undefined;
     this.item.text = d.text;
     this.item.tooltip = d.tooltip;
     this.item.command = 'tritonize.showStatus';

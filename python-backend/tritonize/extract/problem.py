@@ -414,7 +414,7 @@ class _Builder:
             first = src.span(sel.nodes[0])
             start, end = first.start, src.span(sel.nodes[-1]).end
             indent = src.text[src.line_start(start):start]
-        problem = self._render(an.deps, "", model, inputs, f"lines {self.line}-{src.line_of(sel.span.end)}"
+        problem = self._render(an.deps, "", model, inputs, (f"lines {self.line}-{src.line_of(sel.span.end)}" if src.line_of(sel.span.end) > self.line else f"line {self.line}")
                                if sel.kind != "expression" else f"an expression on line {self.line}", entry)
         return Extraction(sel.kind, name, problem, inputs, [asdict(o) for o in an.outputs], an.returns, start, end,
                           indent, "recorded" if rec is not None else ("guessed" if guessed else "none"), entry, guessed)
