@@ -538,7 +538,7 @@ class _Run:
         token = secrets.token_hex(6)
         self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
-                               "profile": first and self.cuda}
+                               "profile": first and self.cuda, "grad": name == "random-1"}
         values = {"inputs": td.pop("inputs")}
         if kind in ("variation", "extent", "params"):  # other sizes: ModelNew is rebuilt for them
             cmd["params"] = td.get("params")
