@@ -43,6 +43,12 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trit
   ctx.log.info(`Tritonize ${extension.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`);
   void ctx.startServer();
   void commands.loadHistory();
+  // The walkthrough once, the first time Tritonize runs (npm start's workbench has no Welcome page,
+  // so a new user never found it: try-out 10). Not in the test workbenches (TRITONIZE_TEST=1).
+  if (!extension.globalState.get<boolean>('tritonize.walkthroughShown') && process.env.TRITONIZE_TEST !== '1') {
+    void extension.globalState.update('tritonize.walkthroughShown', true);
+    void vscode.commands.executeCommand('workbench.action.openWalkthrough', `${extension.extension.id}#tritonize.start`, false);
+  }
   return { ctx, runs, panel };
 }
 

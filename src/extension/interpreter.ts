@@ -2,7 +2,7 @@
 // extension's active environment (through its exported API, looked up at run time so we take no
 // npm dependency on it), else `python3` on PATH.
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from './config';
@@ -75,11 +75,18 @@ export async function onPythonEnvironmentChange(listener: () => void): Promise<v
 
 /** `tritonize.selectInterpreter`: pick a path and store it in the workspace settings. */
 export async function selectInterpreter(current: ResolvedInterpreter | undefined): Promise<void> {
-  type Item = vscode.QuickPickItem & { action: 'python-ext' | 'path' | 'browse' | 'clear' };
-  const items: Item[] = [
+  type Item = vscode.QuickPickItem & { action: 'python-ext' | 'path' | 'browse' | 'clear' | 'use'; value?: string };
+  // What a user would pick from (try-out 10 was offered only Browse / Enter path / Reset): the
+  // workspace's virtual environments and the pythons on PATH, the current one marked.
+  const found = await detectInterpreters();
+  const items: Item[] = found.map((p) => ({
+    label: `$(${current?.command === p ? 'check' : 'python'}) ${vscode.workspace.asRelativePath(p)}`, action: 'use' as const, value: p,
+    description: current?.command === p ? 'current' : undefined,
+  }));
+  items.push(
     { label: '$(folder-opened) Browse…', action: 'browse' },
     { label: '$(edit) Enter interpreter path…', action: 'path' },
-  ];
+  );
   if (vscode.extensions.getExtension('ms-python.python'))
     items.push({ label: '$(symbol-misc) Use the Python extension\'s interpreter', action: 'python-ext',
       detail: 'Clears tritonize.python.interpreter and opens the Python extension\'s picker' });
@@ -97,13 +104,34 @@ export async function selectInterpreter(current: ResolvedInterpreter | undefined
     return;
   }
   let value: string | undefined;
-  if (pick.action === 'browse') {
+  if (pick.action === 'use') value = pick.value;
+  else if (pick.action === 'browse') {
     const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this interpreter' });
     value = uris?.[0]?.fsPath;
   } else {
     value = await vscode.window.showInputBox({ prompt: 'Path to a Python executable, e.g. .venv/bin/python', value: current?.command });
   }
   if (value?.trim()) await config.update('python.interpreter', value.trim(), target);
+}
+
+/** Pythons worth offering: `.venv`, `venv`, `env` of each workspace folder, then python3.12/3.11/3
+ * on PATH (deduplicated by real path). */
+export async function detectInterpreters(): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = async (p: string | undefined) => {
+    if (!p) return;
+    const real = await realpath(p).catch(() => undefined);
+    if (!real || seen.has(real) || seen.has(p)) return;
+    seen.add(real);
+    seen.add(p);
+    out.push(p);
+  };
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    for (const dir of ['.venv', 'venv', 'env']) await add(await findExecutable(path.join(folder.uri.fsPath, dir, 'bin', 'python')));
+  }
+  for (const name of ['python3.12', 'python3.11', 'python3']) await add(await findExecutable(name));
+  return out;
 }
 
 /**

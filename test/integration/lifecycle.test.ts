@@ -239,6 +239,28 @@ describe('run lifecycle in the editor (fake LLM, real kernel server on CPU)', fu
     }
   });
 
+  it('the interpreter picker offers the workspace venv and the pythons on PATH, not only Browse/Enter path', async () => {
+    const { mkdirSync, rmSync } = await import('node:fs');
+    const bin = path.join(workspaceRoot(), '.venv', 'bin');
+    mkdirSync(bin, { recursive: true });
+    const { findExecutable, detectInterpreters } = await import('../../src/extension/interpreter');
+    const system = await findExecutable('python3');
+    assert.ok(system, 'no python3 on PATH');
+    const venvPython = path.join(bin, 'python');
+    rmSync(venvPython, { force: true });
+    // A copy-free venv stand-in: its own path, so it is listed by that path (and first).
+    const { copyFileSync, chmodSync } = await import('node:fs');
+    copyFileSync(system!, venvPython);
+    chmodSync(venvPython, 0o755);
+    try {
+      const found = await detectInterpreters();
+      assert.equal(found[0], venvPython, found.join(', '));
+      assert.ok(found.some((p) => /python3(\.\d+)?$/.test(p) && p !== venvPython), found.join(', '));
+    } finally {
+      rmSync(path.join(workspaceRoot(), '.venv'), { recursive: true, force: true });
+    }
+  });
+
   it('endpoint pre-check: a closed port fails in seconds, before any problem check or chat request, with Retry / Open Settings', async () => {
     const { ctx } = await api();
     const closed = await startFakeOpenAI();
