@@ -102,8 +102,35 @@ def _def_line(fn: Any) -> int | None:
     return start
 
 
+def _plain_message(exc: BaseException) -> str:
+    """`Type: message`; the interpreter's InterpreterError wraps the kernel's own error as a repr
+    (try-out 10 read `InterpreterError: InterpreterError('ValueError("axis 1 out of bounds ...")')`):
+    the inner error, unescaped."""
+    if type(exc).__name__ != "InterpreterError":
+        return f"{type(exc).__name__}: {exc}".strip()
+    inner = next((e for e in reversed(list(_chain(exc))) if type(e).__name__ != "InterpreterError"), None)
+    if inner is not None:
+        return f"{type(inner).__name__}: {inner}".strip()
+    import ast
+    import re
+
+    text = str(exc)
+    for _ in range(3):  # InterpreterError('ValueError("...")'): peel each repr layer
+        m = re.fullmatch(r"(\w+)\((.*)\)", text, re.S)
+        if not m:
+            break
+        try:
+            value = ast.literal_eval(m.group(2))
+        except (ValueError, SyntaxError):
+            break
+        if not isinstance(value, str):
+            break
+        text = value if m.group(1) == "InterpreterError" else f"{m.group(1)}: {value}"
+    return text.strip()
+
+
 def describe(exc: BaseException, path: str) -> dict[str, Any]:
-    message = f"{type(exc).__name__}: {exc}".strip()
+    message = _plain_message(exc)
     if is_triton_compile_error(exc):
         for e in _chain(exc):
             if getattr(e, "error_message", None):
