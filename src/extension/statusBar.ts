@@ -72,11 +72,13 @@ export class StatusBar implements vscode.Disposable {
     const d = describeStatus(this.status);
     if (this.activity) {
       this.item.text = `${this.waiting ? '$(bell)' : '$(sync~spin)'} Tritonize: ${this.activity}`;
-      this.item.tooltip = `${this.activity}\nClick to show the Tritonize panel.\n\n${d.tooltip}`;
-      this.item.command = 'tritonize.showPanel';
+      this.item.tooltip = `${this.activity}\nClick to show ${this.waiting ? 'the question in the notification list' : 'the Tritonize panel'}.\n\n${d.tooltip}`;
+      // Waiting for the user: the question is a notification, which hides after a while; the
+      // notification list shows it again (the panel has no such button: try-out 11).
+      this.item.command = this.waiting ? 'notifications.showList' : 'tritonize.showPanel';
       this.item.backgroundColor = undefined;
       // Said once (the default label is text + tooltip: the activity twice, try-out 10).
-      this.item.accessibilityInformation = { label: `Tritonize: ${this.activity}. Activate to show the panel.` };
+      this.item.accessibilityInformation = { label: `Tritonize: ${this.activity}. Activate to show ${this.waiting ? 'the question' : 'the panel'}.` };
       return;
     }
     this.item.accessibilityInformation = undefined;

@@ -20,7 +20,11 @@ export function candidateReportMarkdown(run: Run, cand: Candidate): string {
   }
   out.push(`**${r.verdict}** — ${r.summary}`, '');
   if (atReducedSizes(r)) out.push(`Checked at reduced sizes on the CPU (${reducedSizesText(r)}); verify on a GPU for the full sizes.`, '');
-  if (r.device) out.push(`Device: ${r.device.name ?? r.device.type ?? '?'}${r.device.interpreter ? ' (Triton CPU interpreter)' : ''}`, '');
+  // The device name may say "interpreter" already ("CPU (Triton interpreter)"): not twice.
+  if (r.device) {
+    const name = r.device.name ?? r.device.type ?? '?';
+    out.push(`Device: ${name}${r.device.interpreter && !/interpreter/i.test(name) ? ' (Triton CPU interpreter)' : ''}`, '');
+  }
 
   const diags = r.diagnostics ?? [];
   if (diags.length) {
