@@ -139,6 +139,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("bug_first_forward_weight_cache.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_autotune_other_config.py", "vector_add.py", ("incorrect",), rotated),
     ("cheat_backdoor_no_grad.py", "vector_add.py", ("incorrect",), says("trial random-1")),
+    ("cheat_sampled_output_memo.py", "vector_add.py", ("incorrect",), says("trial near-repeat")),
     # 2. degenerate domains
     ("cheat_identity_alias.py", "relu_positive.py", ("rejected",), rule("identity_output")),
     ("cheat_constant_fill.py", "nonneg_mask.py", ("rejected",), any_rule("degenerate_domain", "output_not_from_kernel")),

@@ -309,6 +309,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             ratio = f"{bad['cand_err_vs_fp64'] / ref_err:.3g}x the reference's own" if ref_err else "where the reference is exact"
             bad["reason"] += (f"; error vs fp64 is {ratio}: a lower-precision path "
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
+        if name == "near-repeat":
+            name = ("near-repeat (the first trial's inputs with about one element in a thousand changed: an output "
+                    "kept from an earlier call and looked up by a sample of the inputs is stale here)")
         if name == "perturbed-params":
             name = (f"{name} (Model's parameters, and its buffers that are constant at init "
                     f"{(ref.get('params_overrides') or {}).get('constant_at_init')}, set to other values: the kernel "

@@ -55,6 +55,25 @@ def _clone(xs: list[Any]) -> list[Any]:
     return [x.clone() if isinstance(x, torch.Tensor) else x for x in xs]
 
 
+def _near_repeat(xs: list[Any], seed: int) -> list[Any]:
+    """The same tensors with about one element in a thousand (at least one) replaced by another
+    element of the same tensor: still the problem's distribution (and valid indices), but not the
+    inputs of the earlier call."""
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for x in xs:
+        if isinstance(x, torch.Tensor) and x.numel() > 1:
+            x = x.clone()
+            flat = x.view(-1) if x.is_contiguous() else None
+            if flat is not None:
+                k = max(1, x.numel() // 1024)
+                dst = torch.randint(0, x.numel(), (k,), generator=g).to(x.device)
+                src = torch.randint(0, x.numel(), (k,), generator=g).to(x.device)
+                flat[dst] = flat[src].clone()
+        out.append(x)
+    return out
+
+
 def _heavy_tailed(xs: list[Any], seed: int) -> list[Any]:
     """Log-normal rescaling: keeps signs (so sqrt/log-domain inputs stay valid) but spreads the
     magnitudes over orders of magnitude, which exposes overflow and cancellation bugs."""
@@ -347,6 +366,8 @@ class _Server:
             mod, runner = self.mod, self.runner
             if kind == "random":
                 inputs = _gen_inputs(mod, self.seed + 1 + int(cmd["index"]), self.device)
+            elif kind == "near":
+                inputs = _near_repeat(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 60)
             elif kind == "heavy":
                 inputs = _heavy_tailed(_gen_inputs(mod, self.seed + 50, self.device), self.seed + 51)
             elif kind == "bench":  # inputs only: timed calls are re-checked by the baseline worker
