@@ -382,9 +382,9 @@ def correct_summary(correctness: dict[str, Any]) -> str:
     trial, worst = max(outs, default=("", {}), key=lambda to: to[1].get("cand_err_vs_fp64") or 0.0)
     largest = worst.get("cand_err_vs_fp64") or 0.0
     own = worst.get("ref_err_vs_fp64")
-    err = ((f"error against the reference run in float64 at most "
-            f"{100 * (near.get('cand_err_vs_fp64') or 0.0) / near['allowed_err']:.0f}% of its tolerance; " if near else "")
-           + f"largest {largest:.3g}" + (f" on {trial}" if trial and len(names) > 1 else "")
+    err = ((f"error against a float64 run of the reference at most "
+            f"{100 * (near.get('cand_err_vs_fp64') or 0.0) / near['allowed_err']:.0f}% of the tolerance; " if near else "")
+           + f"largest absolute error {largest:.3g}" + (f" on {trial}" if trial and len(names) > 1 else "")
            + (f", where PyTorch's own error is {own:.3g}" if own else ""))
     flags = "; flagged: " + ", ".join(f["rule"] for f in correctness["flags"]) if correctness["flags"] else ""
     return f"matches the reference on {len(names)} trials ({', '.join(names)}); {err}{flags}"
