@@ -67,3 +67,38 @@ def test_a_default_entry_that_does_not_reach_the_code_guesses_and_says_so(tmp_pa
     e, _ = extract(MODEL, path, *lines_of(MODEL, "y = torch.relu"), default_entry=str(tmp_path / "other.py"))
     assert e.guessed == ["x", "w"]
     assert any("did not run the selected code" in w for w in e.warnings), e.warnings
+
+
+def test_the_recording_runs_kernels_applied_earlier_in_the_interpreter_without_a_gpu(tmp_path, monkeypatch):
+    """Try-out 11: after one Apply on a CPU-only machine, Generate on another op of the same file
+    failed: the recording ran the program without TRITON_INTERPRET=1, and the applied kernel's guard
+    raised "needs CUDA tensors"."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: applied kernels run on it")
+    text = textwrap.dedent('''\
+        import os
+        import torch
+
+
+        def applied(x):  # stands for an applied kernel's call-time guard
+            if os.environ.get("TRITON_INTERPRET") != "1":
+                raise RuntimeError("runs a Triton kernel, which needs CUDA tensors on a GPU")
+            return x * 2
+
+
+        def step(x, w):
+            h = applied(x)
+            y = torch.relu(h) * w
+            return y
+
+
+        if __name__ == "__main__":
+            print(float(step(torch.randn(16, 8), torch.randn(16, 8)).sum()))
+        ''')
+    path = tmp_path / "prog.py"
+    path.write_text(text)
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)  # as in the user's shell (the test run sets it)
+    e, _ = extract(text, str(path), *lines_of(text, "y = torch.relu"))
+    assert e.guessed == [] and "(16, 8)" in e.problem

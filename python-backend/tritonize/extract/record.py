@@ -285,6 +285,16 @@ def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
 def main(argv: list[str]) -> int:
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
+    # Without a GPU, a kernel applied earlier (in this file or another) runs in the Triton
+    # interpreter here, as it does in the verifier and the behaviour check: a second Generate in a
+    # file with an applied kernel failed with "needs CUDA tensors" (try-out 11).
+    try:
+        import torch
+
+        if not torch.cuda.is_available():
+            os.environ.setdefault("TRITON_INTERPRET", "1")
+    except Exception:  # noqa: BLE001 - the user's program reports its own import errors
+        pass
     keep = _KeepFiles(spec.get("tmp") or os.path.dirname(os.path.abspath(out_path)))
     sys.addaudithook(keep.hook)
     target = os.path.realpath(spec["file"])
