@@ -318,6 +318,8 @@ def harden_for_candidate(cpu: bool) -> list[str]:
     capability dropped, the _HARDEN calls denied, and on the CPU no program started and no memfd.
     Returns what could not be done (empty: all of it)."""
     machine = platform.machine()
+    if not sys.platform.startswith("linux"):
+        return [f"no capabilities or seccomp on {sys.platform}"]
     missing = []
     ok, why = drop_capabilities()
     if not ok:
