@@ -283,13 +283,7 @@ def exec_denial_program(machine: str) -> bytes:
 # made in folders it may only list. bind/listen: an abstract UNIX socket others could connect to.
 # Nothing torch, Triton or the CUDA driver does in a worker needs these (the C compiler's chmod of
 # its output is best-effort).
-_HARDEN = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "utime", "utimes",
-           "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
-           "fremovexattr", "setxattrat", "removexattrat", "clock_settime", "settimeofday", "adjtimex",
-           "clock_adjtime", "sethostname", "setdomainname", "syslog", "inotify_init", "inotify_init1",
-           "inotify_add_watch", "fanotify_init", "bind", "listen", "setuid", "setgid", "setreuid", "setregid",
-           "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid")
-_HARDEN_NR = {
+_HARDEN_NR = {  # name -> number
     "x86_64": dict(chmod=90, fchmod=91, fchmodat=268, fchmodat2=452, chown=92, fchown=93, lchown=94, fchownat=260,
                    utime=132, utimes=235, futimesat=261, utimensat=280, setxattr=188, lsetxattr=189, fsetxattr=190,
                    removexattr=197, lremovexattr=198, fremovexattr=199, setxattrat=463, removexattrat=466,
@@ -308,14 +302,13 @@ _HARDEN_NR = {
 
 
 def hardening_program(machine: str) -> bytes:
-    table = _HARDEN_NR[machine]
-    return deny_list_program(machine, [table[name] for name in _HARDEN if name in table])
+    return deny_list_program(machine, list(_HARDEN_NR[machine].values()))
 
 
 def harden_for_candidate(cpu: bool) -> list[str]:
     """Before a candidate's code loads (not at the worker's start: the reference and Inductor
     baseline workers run the user's own code, and Inductor's file locks touch files): every
-    capability dropped, the _HARDEN calls denied, and on the CPU no program started and no memfd.
+    capability dropped, the _HARDEN_NR calls denied, and on the CPU no program started and no memfd.
     Returns what could not be done (empty: all of it)."""
     machine = platform.machine()
     if not sys.platform.startswith("linux"):
@@ -324,28 +317,28 @@ def harden_for_candidate(cpu: bool) -> list[str]:
     ok, why = drop_capabilities()
     if not ok:
         missing.append(f"capabilities kept ({why})")
-    if machine not in _HARDEN_NR or not sys.platform.startswith("linux"):
+    if machine not in _HARDEN_NR:
         return missing + [f"no seccomp table for {machine}"]
     try:
         _install_seccomp(hardening_program(machine))
-        if cpu:
-            _install_seccomp(exec_denial_program(machine))
     except OSError as exc:
         missing.append(f"seccomp: {exc.strerror}")
+    if cpu and not deny_exec():
+        missing.append("exec and memfd not denied")
     return missing
 
 
 # Capabilities (linux/capability.h). A root worker kept them all: CAP_SYS_TIME, CAP_SYS_NICE (a
 # FIFO-99 busy loop owns a core), CAP_SETUID, CAP_SYS_ADMIN... Dropped when a candidate's job starts,
 # after CUDA has made any device nodes it needs (CAP_MKNOD).
-_CAP_MKNOD, _CAP_LAST = 27, 63
+_CAP_LAST = 63
 
 
-def drop_capabilities(keep: frozenset[int] = frozenset()) -> tuple[bool, str]:
-    """This thread's (and its future children's) capabilities, all but `keep`: from the bounding set,
-    the ambient set, then effective/permitted/inheritable (capset)."""
+def drop_capabilities() -> tuple[bool, str]:
+    """This thread's (and its future children's) capabilities: the bounding set, the ambient set,
+    then effective/permitted/inheritable all empty (capset)."""
     for cap in range(_CAP_LAST + 1):
-        if cap not in keep and _libc.prctl(24, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+        if _libc.prctl(24, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
             break  # past the kernel's last capability
     _libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
 
@@ -355,22 +348,14 @@ def drop_capabilities(keep: frozenset[int] = frozenset()) -> tuple[bool, str]:
     class Data(ctypes.Structure):
         _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
-    header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words
-    nr = {"x86_64": (125, 126), "aarch64": (90, 91)}.get(platform.machine())
-    if nr is None:
-        return False, f"no capget/capset numbers for {platform.machine()}"
-    try:
-        _syscall(nr[0], ctypes.byref(header), ctypes.byref(data))  # capget: keep only what `keep` names
-        for cap in range(64):
-            word, bit = divmod(cap, 32)
-            if cap not in keep:
-                for field in ("effective", "permitted", "inheritable"):
-                    setattr(data[word], field, getattr(data[word], field) & ~(1 << bit))
-        _syscall(nr[1], ctypes.byref(header), ctypes.byref(data))
+    capset = {"x86_64": 126, "aarch64": 91}.get(platform.machine())
+    if capset is None:
+        return False, f"no capset number for {platform.machine()}"
+    try:  # _LINUX_CAPABILITY_VERSION_3: two zeroed 32-bit words of each set
+        _syscall(capset, ctypes.byref(Header(0x20080522, 0)), ctypes.byref((Data * 2)()))
     except OSError as exc:
         return False, f"capset failed: {exc.strerror}"
-    kept = " except CAP_MKNOD (the CUDA driver's device nodes)" if _CAP_MKNOD in keep else ""
-    return True, f"every capability dropped{kept}"
+    return True, "every capability dropped"
 
 
 def deny_exec() -> bool:
