@@ -18,9 +18,10 @@ ALLOC_AND_VIEW = frozenset({
 })
 
 # Ops that move or convert data without computing the answer: allowed, but listed as evidence.
-DATA_MOVEMENT = frozenset({"clone", "copy_", "_to_copy", "to", "cat", "stack", "_copy_from", "_copy_from_and_resize",
-                           # Padding with a constant, reversing, rolling, repeating: preparation for a
-                           # kernel (red team 10: F.pad before a window kernel, the reverse cumsum's
-                           # flips were pytorch_fallback). They compute nothing; a problem that is only
-                           # such ops is solved by no kernel that calls them (judge/verdicts.py).
-                           "constant_pad_nd", "flip", "roll", "repeat"})
+# Copies keep every element where it is (a kernel's output is often one of them)...
+COPIES = frozenset({"clone", "copy_", "_to_copy", "to", "_copy_from", "_copy_from_and_resize"})
+# ...rearrangements move, replicate or pad elements: preparation for a kernel (red team 10: F.pad
+# before a window kernel, the reverse cumsum's flips were pytorch_fallback), but the answer itself
+# when the reference does nothing else (judge/verdicts.py).
+REARRANGEMENTS = frozenset({"cat", "stack", "constant_pad_nd", "flip", "roll", "repeat"})
+DATA_MOVEMENT = COPIES | REARRANGEMENTS

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from ..common.op_names import ALLOC_AND_VIEW, DATA_MOVEMENT
+from ..common.op_names import ALLOC_AND_VIEW, DATA_MOVEMENT, REARRANGEMENTS
 from .compare import Policy, compare_output, degenerate
 from .fault_line import fault_line
 from .report import Report
@@ -264,8 +264,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     movement_only = set(ref.get("ref_ops") or ()) <= _MOVEMENT_OR_VIEW and bool(ref.get("ref_ops"))
     if movement_only and anticheat.get("data_movement_ops"):
         for op in anticheat["data_movement_ops"]:
-            if op.split(".")[1] not in ("clone", "_to_copy", "to", "copy_", "_copy_from", "_copy_from_and_resize") \
-                    and op not in anticheat["torch_compute_ops"]:
+            if op.split(".")[1] in REARRANGEMENTS and op not in anticheat["torch_compute_ops"]:
                 anticheat["torch_compute_ops"].append(op)
     if anticheat["torch_compute_ops"]:
         ops = anticheat["torch_compute_ops"]
