@@ -18,6 +18,7 @@ import {
   honestSpeedups,
   reasonOf,
   sandboxLine,
+  silentSeconds,
   runTimingsMeaningful,
   tailLines,
   throughputOf,
@@ -218,8 +219,7 @@ function renderProgress(run: Run | null): void {
 /** A model that has sent nothing yet: how long it has been (try-out 10 watched "generating…" with 0
  * tokens for 3 minutes, no clue whether anything was happening). */
 function waited(c: Candidate): string {
-  if (c.stage !== 'generating' || c.code || !c.startedAt) return '';
-  const s = Math.floor((Date.now() - Date.parse(c.startedAt)) / 1000);
+  const s = silentSeconds(c);
   return s >= 5 ? ` no reply yet (${s >= 120 ? `${Math.floor(s / 60)} min ${s % 60}` : s} s)` : '';
 }
 

@@ -3,7 +3,7 @@
 import type { Candidate, Run, Stat, Timings, VerifyReport } from './protocol';
 
 export const NOT_MEANINGFUL = 'CPU interpreter — timings not meaningful';
-export { atReducedSizes, reducedSizesText, REDUCED_SIZES_NOTE } from '../src/core/protocol/view';
+export { atReducedSizes, reducedSizesText, REDUCED_SIZES_NOTE, silentSeconds } from '../src/core/protocol/view';
 
 export type TimingView =
   | { kind: 'none'; text: string }

@@ -75,11 +75,12 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
   const doc = await vscode.workspace.openTextDocument(target.uri);
   if (doc.getText(target.range) !== target.originalText)
     throw new Error(`The selection in ${path.basename(target.uri.fsPath)} changed since this run; select the code again and re-run.`);
+  const defaultEntry = entryFor(target.uri);
   const params = {
     path: target.uri.fsPath, text: doc.getText(), range: toLspRange(site.selection), candidateCode: cand.code,
     placement: placement === 'new-module' ? 'module' as const : 'same-file' as const, runLabel: `run ${cand.runId}, candidate ${cand.candidateId}`,
     ...(inferenceOnly ? { inferenceOnly: true } : {}),
-    ...(entryFor(target.uri) ? { defaultEntry: entryFor(target.uri) } : {}),
+    ...(defaultEntry ? { defaultEntry } : {}),
   };
   // The end-of-run preview already ran the behaviour check on this very text: Apply right after
   // reuses it instead of running the user's code twice more (13-29 s in the try-out, session 7).

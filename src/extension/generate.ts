@@ -5,7 +5,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 // The panel's own naming ("2.1" = turn 2, first candidate), so messages and panel agree.
-import { candidateLabel, reducedSuffix } from '../core/protocol/view';
+import { candidateLabel, reducedSuffix, silentSeconds } from '../core/protocol/view';
 import { checkEndpoint, endpointProblem } from '../core/llm/check';
 import { readSettings, type Settings } from './config';
 import { UserError, type Ctx } from './ctx';
@@ -154,9 +154,10 @@ async function checkLlm(ctx: Ctx, settings: Settings, interactive: boolean): Pro
 function activityOf(run: Run): string {
   const busy = run.candidates.filter((c) => c.stage !== 'done' && c.stage !== 'failed' && c.stage !== 'cancelled');
   const shown = busy.length ? busy : run.candidates.slice(-1);
-  const silent = (c: Run['candidates'][number]) => (c.stage === 'generating' && !c.code && c.startedAt
-    ? Math.floor((Date.now() - Date.parse(c.startedAt)) / 1000) : 0);
-  const what = shown.map((c) => `${candidateLabel(c, run)} ${c.report?.verdict ?? c.stage}${silent(c) >= 5 ? ` (no reply for ${silent(c)} s)` : ''}`).join(', ');
+  const what = shown.map((c) => {
+    const silent = silentSeconds(c);
+    return `${candidateLabel(c, run)} ${c.report?.verdict ?? c.stage}${silent >= 5 ? ` (no reply for ${silent} s)` : ''}`;
+  }).join(', ');
   return `turn ${run.turn}/${run.maxTurns}${what ? ` · ${what}` : ''}`;
 }
 

@@ -9,6 +9,13 @@ export function candidateLabel(c: Candidate, run: Run): string {
   return `${c.turn}.${c.index + base}`;
 }
 
+/** Seconds a candidate's model has sent nothing since its request (0 once a byte arrived, or when
+ * the run predates `startedAt`). Shown from 5 s on by the panel and the status bar. */
+export function silentSeconds(c: Candidate, now = Date.now()): number {
+  if (c.stage !== 'generating' || c.code || !c.startedAt) return 0;
+  return Math.max(0, Math.floor((now - Date.parse(c.startedAt)) / 1000));
+}
+
 export const REDUCED_SIZES_NOTE = 'checked at reduced sizes on the CPU; verify on a GPU for the full sizes';
 
 /** Whether the backend checked this report at reduced sizes: `reduced_sizes` with at least one
