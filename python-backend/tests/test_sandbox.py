@@ -634,6 +634,24 @@ static struct PyModuleDef D = {PyModuleDef_HEAD_INIT, "_tz_native", "", -1, M};
 PyMODINIT_FUNC PyInit__tz_native(void) { return PyModule_Create(&D); }
 """
 
+def _native_extension_blob(tmp_path) -> str:
+    """NATIVE_EXT compiled into a CPython extension, base64 (skips where no compiler can build it)."""
+    import base64
+    import sysconfig
+
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if not cc:
+        pytest.skip("no C compiler")
+    src = tmp_path / "ext.c"
+    src.write_text(NATIVE_EXT)
+    so = tmp_path / "_tz_native.so"
+    r = subprocess.run([cc, "-shared", "-fPIC", "-O1", f"-I{sysconfig.get_paths()['include']}", str(src), "-o", str(so)],
+                       capture_output=True, text=True)
+    if r.returncode:
+        pytest.skip(f"cannot build an extension here: {r.stderr[-300:]}")
+    return base64.b64encode(so.read_bytes()).decode()
+
+
 NATIVE_CANDIDATE = '''
 import base64, io, os, sys
 import torch
@@ -665,21 +683,9 @@ def test_a_cpu_candidate_cannot_load_a_native_extension_it_wrote(tmp_path):
     """Red team 9 shipped a CPython extension as base64, wrote it to its home and imported it: C code
     computed the answer on the host. Extension modules from folders the candidate can write are
     refused at import."""
-    import base64
-    import sysconfig
-
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if not cc:
-        pytest.skip("no C compiler")
-    src = tmp_path / "ext.c"
-    src.write_text(NATIVE_EXT)
-    so = tmp_path / "_tz_native.so"
-    r = subprocess.run([cc, "-shared", "-fPIC", "-O1", f"-I{sysconfig.get_paths()['include']}", str(src), "-o", str(so)],
-                       capture_output=True, text=True)
-    if r.returncode:
-        pytest.skip(f"cannot build an extension here: {r.stderr[-300:]}")
+    blob = _native_extension_blob(tmp_path)
     cand = tmp_path / "cand.py"
-    cand.write_text(NATIVE_CANDIDATE.replace("{blob!r}", repr(base64.b64encode(so.read_bytes()).decode())))
+    cand.write_text(NATIVE_CANDIDATE.replace("{blob!r}", repr(blob)))
     rep = run.verify(PROBLEM, cand, device="cpu", timeout=120, pool=None)
     assert rep["verdict"] != "correct", rep["summary"]
     assert "native extension _tz_native" in rep["summary"] and "refused" in rep["summary"], rep["summary"]
@@ -701,21 +707,9 @@ def test_a_native_extension_past_the_import_refusal_is_refused_by_the_audit_hook
     """The C extension loader raises the `import` audit event with the file's path whoever calls it:
     an extension from outside the installed libraries, loaded on the candidate's behalf, is refused
     (rule native_code), even when the Python-level refusal is bypassed."""
-    import base64
-    import sysconfig
-
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if not cc:
-        pytest.skip("no C compiler")
-    src = tmp_path / "ext.c"
-    src.write_text(NATIVE_EXT)
-    so = tmp_path / "_tz_native.so"
-    r = subprocess.run([cc, "-shared", "-fPIC", "-O1", f"-I{sysconfig.get_paths()['include']}", str(src), "-o", str(so)],
-                       capture_output=True, text=True)
-    if r.returncode:
-        pytest.skip(f"cannot build an extension here: {r.stderr[-300:]}")
+    blob = _native_extension_blob(tmp_path)
     cand = tmp_path / "cand.py"
-    cand.write_text(NATIVE_CLOSURE_CANDIDATE.replace("{blob!r}", repr(base64.b64encode(so.read_bytes()).decode())))
+    cand.write_text(NATIVE_CLOSURE_CANDIDATE.replace("{blob!r}", repr(blob)))
     rep = run.verify(PROBLEM, cand, device="cpu", timeout=120, pool=None)
     assert rep["verdict"] == "rejected", rep["summary"]
     assert "native_code" in rep["summary"], rep["summary"]
