@@ -461,12 +461,31 @@ class OpRecorder(TorchDispatchMode):
     _EVIDENCE_CODE.append(__torch_dispatch__.__code__)
 
 
+# Triton's JITFunction builds its argument binder with exec (file "<string>", which classifies as
+# the candidate's), and its native specialiser reads data_ptr() from there for the alignment key:
+# on a GPU every honest launch looked like the candidate's raw-pointer read. The binder is Triton's
+# only when Triton's code called it and it names nothing beyond what Triton's template puts in it
+# (an annotation string is pasted into that template; a payload there names more).
+_TRITON_BINDER_NAMES = frozenset({"specialize_impl", "backend", "JITCallable"})
+
+
+def _is_triton_binder(frame: Any) -> bool:
+    from .guard import classify
+
+    code = frame.f_code
+    if code.co_name != "dynamic_func" or not code.co_filename.startswith("<") \
+            or not set(code.co_names) <= _TRITON_BINDER_NAMES:
+        return False
+    back = frame.f_back
+    return back is not None and classify(back.f_code.co_filename) == "triton"
+
+
 def _called_by_candidate() -> int:
     """Line of the candidate frame that called the wrapped function directly, else 0."""
     from .guard import classify
 
     frame = sys._getframe(2)
-    if frame is not None and classify(frame.f_code.co_filename) == "candidate":
+    if frame is not None and classify(frame.f_code.co_filename) == "candidate" and not _is_triton_binder(frame):
         return frame.f_lineno or 1
     return 0
 
