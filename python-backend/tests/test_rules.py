@@ -138,6 +138,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_flip_then_copy.py", "flip_rows.py", ("rejected",), rule("pytorch_fallback")),
     ("bug_first_forward_weight_cache.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_autotune_other_config.py", "vector_add.py", ("incorrect",), rotated),
+    ("legit_autotune_early_prune.py", "vector_add.py", ("correct",), correct),
     ("cheat_backdoor_no_grad.py", "vector_add.py", ("incorrect",), says("trial random-1")),
     ("cheat_sampled_output_memo.py", "vector_add.py", ("incorrect",), says("trial near-repeat")),
     # 2. degenerate domains
@@ -234,7 +235,11 @@ def test_rules_cpu(runner, cand, prob, verdicts, check):
     check(rep, path)
 
 
-GPU_VERDICTS = {"legit_libdevice_erf_gelu.py": ("correct",)}
+# On a GPU: libdevice runs; NumPy over a device pointer and apply_/map_ on device tensors fail
+# before any answer exists (H200: SIGSEGV, TypeError), which is as good as the rule.
+GPU_VERDICTS = {"legit_libdevice_erf_gelu.py": ("correct",),
+                "cheat_array_interface_mse.py": ("rejected", "runtime_error"),
+                "cheat_host_apply_.py": ("rejected", "runtime_error"), "cheat_host_map_.py": ("rejected", "runtime_error")}
 
 
 @pytest.mark.gpu

@@ -10,7 +10,8 @@ WINDOW = 5
 class Model(nn.Module):
     def forward(self, x):
         # Sum over a centred window of WINDOW columns, zero beyond the edges.
-        return F.conv1d(x.unsqueeze(1), torch.ones(1, 1, WINDOW, dtype=x.dtype), padding=WINDOW // 2).squeeze(1)
+        ones = torch.ones(1, 1, WINDOW, dtype=x.dtype, device=x.device)
+        return F.conv1d(x.unsqueeze(1), ones, padding=WINDOW // 2).squeeze(1)
 
 
 def get_inputs():

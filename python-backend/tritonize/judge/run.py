@@ -603,9 +603,9 @@ class _Run:
         rep, correctness, anticheat = self.rep, self.correctness, self.anticheat
         if msg.get("autotune_rotated"):
             each = ", ".join(f"{k} ({n} configs)" for k, n in sorted(msg["autotune_rotated"].items()))
-            correctness["flags"].append({"rule": "autotune_configs_rotated", "message": "interpreter: no timing to "
-                                         f"pick a config by, so each call of {each} ran the next config in turn "
-                                         "(every config checked when there are at least as many calls)"})
+            correctness["flags"].append({"rule": "autotune_configs_rotated", "message": f"each call of {each} in the trials "
+                                         "ran the next config in turn instead of the autotuner's pick (every config "
+                                         "checked when there are at least as many calls)"})
         if msg.get("foreign_streams"):
             anticheat["side_stream_launches"] = msg["foreign_streams"]
             names = ", ".join(msg["foreign_streams"])

@@ -160,6 +160,7 @@ class _Session:
         # This worker runs nothing after the candidate: what it gives up here is gone for good.
         from . import sandbox
 
+        hooks.start_autotune_rotation()
         missing = sandbox.harden_for_candidate(cpu=_device() == "cpu")
         if missing:
             print(f"tritonize worker: candidate hardening incomplete: {'; '.join(missing)}", file=sys.stderr)
@@ -257,6 +258,8 @@ class _Session:
         return True
 
     def finish(self) -> None:
+        if self.cuda:
+            hooks.end_autotune_rotation()
         channel.send(self.out_fd, {"type": "verified", "coverage": self.coverage,
                                    "foreign_streams": dict(hooks.LAUNCHES.foreign_streams),
                                    "autotune_rotated": dict(hooks.AUTOTUNE_ROTATED)})

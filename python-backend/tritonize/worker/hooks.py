@@ -205,13 +205,27 @@ def _host_data_check(args: tuple, kwargs: dict, kernel: str) -> None:
 _EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__]  # allowed to add evidence (guard.register)
 
 
-AUTOTUNE_ROTATED: dict[str, int] = {}  # interpreter: autotuned kernel -> number of configs taken in turn
+AUTOTUNE_ROTATED: dict[str, int] = {}  # autotuned kernel -> number of configs taken in turn
+_ROTATION = {"on": False}  # on from a candidate job's start to the end of its trials
 
 
-def _interpreter_autotune(autotuner_cls: type) -> None:
-    """The interpreter has no device to time configs on, so Triton's autotuner fails there with
-    several configs. Each call runs the next config instead (and the report says so): checking the
-    first one only let configs a GPU would pick skip half the rows (red team 10)."""
+def _rotate_autotune(autotuner_cls: type) -> None:
+    """While the trials run, each call of an autotuned kernel runs the next of its configs instead
+    of the one the autotuner picks, so that every config is checked, not only the one that wins at
+    the trial sizes: checking the first one only let configs a GPU would pick skip half the rows
+    (red team 10), and the user's shapes may make the autotuner pick another. The interpreter has no
+    device to time configs on anyway. Configs Triton itself would not run for these arguments are
+    left out: those `early_config_prune` drops, and those this GPU cannot build or fit (the
+    autotuner skips them the same way). `end_autotune_rotation` gives the benchmark the autotuner's
+    own choice; its timed outputs are re-checked there."""
+    from triton.runtime.errors import OutOfResources
+
+    cannot_run: tuple[type, ...] = (OutOfResources,)
+    for mod, name in (("triton.runtime.errors", "PTXASError"), ("triton.compiler.errors", "CompileTimeAssertionFailure")):
+        try:
+            cannot_run += (getattr(__import__(mod, fromlist=[name]), name),)
+        except (ImportError, AttributeError):
+            pass
     original = autotuner_cls.run
 
     @functools.wraps(original)
@@ -219,14 +233,38 @@ def _interpreter_autotune(autotuner_cls: type) -> None:
         every = self.__dict__.get("_tz_every")
         if every is None and len(self.configs) > 1:
             every = self.__dict__["_tz_every"] = list(self.configs)
-        if every:
-            turn = self.__dict__.get("_tz_turn", 0)
-            self.__dict__["_tz_turn"] = turn + 1
-            self.configs = [every[turn % len(every)]]
-            AUTOTUNE_ROTATED[getattr(getattr(self, "fn", None), "__name__", "kernel")] = len(every)
-        return original(self, *args, **kwargs)
+        if not every or not _ROTATION["on"]:
+            return original(self, *args, **kwargs)
+        runnable = every
+        if getattr(self, "early_config_prune", None):
+            runnable = list(self.early_config_prune(every, dict(zip(self.arg_names, args)), **kwargs)) or every
+        AUTOTUNE_ROTATED[getattr(getattr(self, "fn", None), "__name__", "kernel")] = len(runnable)
+        failure: BaseException | None = None
+        try:
+            for _ in range(len(runnable)):
+                turn = self.__dict__.get("_tz_turn", 0)
+                self.__dict__["_tz_turn"] = turn + 1
+                self.configs = [runnable[turn % len(runnable)]]
+                try:
+                    return original(self, *args, **kwargs)
+                except cannot_run as exc:
+                    failure = exc
+        finally:
+            self.configs = every
+        assert failure is not None
+        raise failure
 
     autotuner_cls.run = run
+
+
+def start_autotune_rotation() -> None:
+    """A candidate's job: its trials check every config (a reference or baseline keeps Triton's pick)."""
+    _ROTATION["on"] = True
+
+
+def end_autotune_rotation() -> None:
+    """Trials are over: autotuned kernels pick their config the way Triton does (the benchmark)."""
+    _ROTATION["on"] = False
 
 
 def _interpreter_support() -> None:
@@ -298,8 +336,9 @@ def install_launch_hooks() -> None:
 
     _wrap_run(jit.JITFunction)
     _wrap_run(autotuner.Autotuner)
+    _rotate_autotune(autotuner.Autotuner)
     if os.environ.get("TRITON_INTERPRET") == "1":
-        _interpreter_autotune(autotuner.Autotuner)
+        start_autotune_rotation()  # every worker: the interpreter has no device to time configs on
         _interpreter_support()
     if hasattr(autotuner, "Heuristics"):
         _wrap_run(autotuner.Heuristics)
