@@ -250,7 +250,8 @@ def test_rules_gpu(runner, cand, prob, verdicts, check):
     path = CANDIDATES / cand
     rep = runner(path, PROBLEMS / prob, "cuda", timeout=240.0)
     assert rep["verdict"] in GPU_VERDICTS.get(cand, verdicts), (rep["verdict"], rep["summary"])
-    check(rep, path)
+    if rep["verdict"] in verdicts:  # a GPU-only verdict (the cheat failed on device memory) has no rule to check
+        check(rep, path)
 
 
 @pytest.mark.gpu
