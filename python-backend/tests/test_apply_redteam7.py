@@ -277,7 +277,8 @@ TENSOR_GLOBAL = textwrap.dedent('''\
 
 def test_a_copied_tensor_global_updated_after_the_recorded_call_is_refused(tmp_path):
     msg = refusal(tmp_path, TENSOR_GLOBAL, "x = normalize(img)", expr="normalize(img).clamp(-3, 3)")
-    assert "'MEAN' (a tensor the copied code reads, line 3) changed since the recorded call" in msg, msg
+    # Seen in the file now (red team 11's in-place rule), before the recording's later-call watch.
+    assert "'MEAN' is changed while the program runs (line 19: MEAN.mul_(255.0))" in msg, msg
 
 
 MANGLED = textwrap.dedent('''\

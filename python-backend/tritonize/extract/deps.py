@@ -116,6 +116,8 @@ class Dependencies:
         self.star_imports = [s for s in src.tree.body if isinstance(s, ast.ImportFrom)
                              and any(a.name == "*" for a in s.names)]
         self.rebound = rebound_globals(src.tree)
+        self.mutated = mutated_globals(src.tree)
+        self._copied_mutable: dict[str, int | None] = {}  # copied names the program changes in place
         self.rebound_imports = rebound_imports(src.tree)
         self._siblings: dict[str, Dependencies] = {}  # helpers copied from the user's sibling modules, by path
         self.depth = 0
@@ -140,6 +142,8 @@ class Dependencies:
             raise ExtractError(f"'{name}' is imported (line {imp}) and the program binds it again (line {again}); "
                                "the kernel's copy of the import would keep the imported object. Use another name "
                                "for one of them", line)
+        if name in self.mutated and not direct:
+            self._copied_mutable.setdefault(name, line)
         for stmt in stmts:
             if isinstance(stmt, ast.ImportFrom) and self._from_sibling(stmt, name, line, direct):
                 continue
@@ -251,6 +255,9 @@ class Dependencies:
             except (OSError, UnicodeDecodeError, ExtractError):
                 return False
             sub.depth = self.depth + 1
+            sub.mutated = {k: list(v) for k, v in sub.mutated.items()}
+            for attr, hits in self._sets_on_module(path).items():
+                sub.mutated.setdefault(attr, []).extend(hits)
         bound = sub.bindings.get(alias.name) or []
         if not bound or any(isinstance(st, (ast.Import, ast.ImportFrom)) for st in bound):
             return False  # not defined there, or a re-export: the import stays (and must resolve on its own)
@@ -273,7 +280,33 @@ class Dependencies:
         self._siblings[path] = sub
         return True
 
+    def _refuse_stale_copies(self) -> None:
+        """A copied name that code outside the copy changes in place would be frozen at the file's
+        value in the kernel (red team 11: `Cfg.shift = 0.0` after warm-up, `MEAN.mul_(0)`)."""
+        for name, line in self._copied_mutable.items():
+            for line_m, code, top in self.mutated[name]:
+                if top not in self.stmts:
+                    raise ExtractError(f"'{name}' is changed while the program runs (line {line_m}: {code}); the "
+                                       "kernel's copy of the code that reads it would keep the file's value. Pass "
+                                       "the value as an argument instead", line)
+
+    def _sets_on_module(self, path: str) -> dict[str, list[tuple[int, str, ast.stmt]]]:
+        """`helpers.ACT_SCALE = 1.702` in this file, where `import helpers` is the sibling file at
+        `path`: its ACT_SCALE changes under a copy of helpers' code (red team 11)."""
+        names = {(a.asname or a.name) for st in ast.walk(self.src.tree) if isinstance(st, ast.Import)
+                 for a in st.names if (a.asname or "." not in a.name) and sibling_module(self.src.filename, a.name, 0) == path}
+        out: dict[str, list[tuple[int, str, ast.stmt]]] = {}
+        for stmt in self.src.tree.body:
+            for node in ast.walk(stmt):
+                targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else \
+                    [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+                for t in targets:
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in names:
+                        out.setdefault(t.attr, []).append((node.lineno, ast.unparse(node)[:60], stmt))
+        return out
+
     def text(self) -> str:
+        self._refuse_stale_copies()
         parts = [sub.text() for sub in self._siblings.values()]
         for stmt in sorted(self.stmts, key=lambda s: s.lineno):
             sp = self.src.span(stmt)
@@ -336,6 +369,79 @@ def rebound_globals(tree: ast.Module) -> dict[str, int]:
             count[name] = before + k
             if count[name] >= 2:
                 out.setdefault(name, nodes[min(len(nodes) - 1, max(0, 1 - before))].lineno)
+    return out
+
+
+# Methods that change their object: a container's, and PyTorch's in-place tensor methods (`mul_`).
+_MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "update", "setdefault", "add",
+                       "discard", "sort", "reverse", "popitem", "__setitem__", "__delitem__", "__setattr__"})
+
+
+def _root_name(node: ast.AST) -> ast.Name | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node if isinstance(node, ast.Name) else None
+
+
+def mutated_globals(tree: ast.Module) -> dict[str, list[tuple[int, str, ast.stmt]]]:
+    """Module names whose object the program changes in place → (line, the code that does it): an
+    attribute or item set or deleted (`Cfg.shift = 0.0`, `CFG["temp"] = 4.0`), an in-place method
+    (`MEAN.mul_(0)`, `LOG.append(x)`). A copy of the definition keeps the file's value (red team 11:
+    four such programs ran the kernel with a stale constant). Names a function binds locally
+    (`self`, parameters) are not module names. Each with the top-level statement it is in: a copied
+    helper that fills its own memo (`_CACHE[key] = t`) takes that code along."""
+    out: dict[str, list[tuple[int, str, ast.stmt]]] = {}
+
+    def local_names(fn: ast.AST) -> set[str]:
+        a = fn.args  # type: ignore[attr-defined]
+        names = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs} | {x.arg for x in (a.vararg, a.kwarg) if x}
+        declared: set[str] = set()
+        body = fn.body if isinstance(fn.body, list) else [fn.body]  # type: ignore[attr-defined]
+        todo = list(body)
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.Global, ast.Nonlocal)):
+                declared.update(n.names)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                names.add(n.id)
+            if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                todo.extend(ast.iter_child_nodes(n))
+            elif not isinstance(n, ast.Lambda):
+                names.add(n.name)
+        return names - declared
+
+    top: list[ast.stmt] = []
+
+    def note(root: ast.Name | None, local: set[str], node: ast.AST) -> None:
+        if root is not None and root.id not in local:
+            out.setdefault(root.id, []).append((node.lineno, ast.unparse(node)[:60], top[0]))
+
+    def visit(node: ast.AST, local: set[str]) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            local = local | local_names(node)
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        for t in targets:
+            for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                if isinstance(e, ast.Attribute) and e.attr.startswith("__") and e.attr.endswith("__"):
+                    continue  # `Cls.__module__ = __name__`: a name for printing and pickling, not a value
+                if isinstance(e, (ast.Attribute, ast.Subscript)):
+                    note(_root_name(e), local, node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            m = node.func.attr
+            if m in _MUTATORS or (m.endswith("_") and not m.startswith("_") and m != "requires_grad_"):
+                note(_root_name(node.func.value), local, node)
+        for child in ast.iter_child_nodes(node):
+            visit(child, local)
+
+    for stmt in tree.body:
+        top[:] = [stmt]
+        visit(stmt, set())
     return out
 
 
