@@ -46,7 +46,9 @@ class Kernel:
 
 def prepare(code: str, cls_name: str, taken: set[str], have_imports: dict[str, tuple] | None) -> Kernel:
     """`taken`: names the destination module binds already; `have_imports`: its imports (same-file
-    placement), whose duplicates are dropped."""
+    placement), whose duplicates are dropped, and then every public name the candidate defines is made
+    private (`_tz_Model`): `from user import *` elsewhere took the candidate's `Model` over the
+    program's own, and a registry walking the module listed it (red team 11)."""
     try:
         tree = ast.parse(code)
     except SyntaxError as e:
@@ -67,8 +69,8 @@ def prepare(code: str, cls_name: str, taken: set[str], have_imports: dict[str, t
     have = dict(have_imports or {})
     bindings = module_bindings(tree)
     for name in bindings:
-        if name != "ModelNew" and name in taken and not all(isinstance(s, (ast.Import, ast.ImportFrom))
-                                                            for s in bindings[name]):
+        if name != "ModelNew" and (name in taken or (have_imports is not None and not name.startswith("_"))) \
+                and not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in bindings[name]):
             rename[name] = _fresh(f"_tz_{name}", taken | set(bindings))
     for s in tree.body:
         if not isinstance(s, (ast.Import, ast.ImportFrom)):
