@@ -162,6 +162,54 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
     return lines
 
 
+def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[str],
+                       inference_only: bool) -> list[str]:
+    """A replaced nn.Module's forward checks gradients at every call, like the function wrapper: a
+    class recorded under no_grad (or with frozen parameters) and trained later cut the graph
+    silently — earlier layers got grad None (red team 11). Applied for inference only, the outputs
+    get a backward that raises instead. A subclass, not `cls.forward = …`: the program's class
+    object is never changed after it is made."""
+    nobackward = C._fresh(f"_TzInferenceOnlyModule_{base}", taken)
+    lines: list[str] = []
+    if inference_only:
+        lines += ["", "",
+                  f"class {nobackward}(__import__('torch').autograd.Function):",
+                  "    @staticmethod",
+                  "    def forward(ctx, out, *ins):",
+                  "        ctx.mark_dirty(out)",
+                  "        return out",
+                  "",
+                  "    @staticmethod",
+                  "    def backward(ctx, *grads):",
+                  f"        raise RuntimeError('{name}: the Triton kernel was applied for inference only (it has no "
+                  "backward), and a backward pass reached it. Apply it where gradients are off, or undo the Apply "
+                  "to keep the PyTorch code.')"]
+    lines += ["", "",
+              f"class {guarded}({cls}):",
+              "    def forward(self, *args, **kwargs):",
+              "        _torch = __import__('torch')",
+              "        if not _torch.is_grad_enabled():",
+              "            return super().forward(*args, **kwargs)",
+              "        _ins = [p for p in self.parameters() if p.requires_grad] + [",
+              "            x for x in (*args, *kwargs.values()) if isinstance(x, _torch.Tensor) and x.requires_grad]",
+              "        if not _ins:",
+              "            return super().forward(*args, **kwargs)"]
+    if inference_only:
+        lines += ["        _out = super().forward(*args, **kwargs)",
+                  "",
+                  "        def _mark(o):",
+                  "            if isinstance(o, _torch.Tensor) and (o.is_floating_point() or o.is_complex()) and not o.requires_grad:",
+                  f"                return {nobackward}.apply(o, *_ins)",
+                  "            return o",
+                  "        return tuple(_mark(o) for o in _out) if isinstance(_out, tuple) else _mark(_out)"]
+    else:
+        lines += [f"        raise RuntimeError('{name}: gradients are on and a parameter or input requires grad in "
+                  "this call, but the Triton kernel has no backward (it was applied for calls without gradients), "
+                  "so training would silently stop updating through it. Call it under torch.no_grad(), apply where "
+                  "gradients are off, or undo the Apply to keep the PyTorch code.')"]
+    return lines
+
+
 def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, placement: str,
          run_label: str = "", inference_only: bool = False) -> dict[str, Any]:
     if ext.kind == "problem":
@@ -273,7 +321,11 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         exported = wrapper
     if ext.kind == "module":
         # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
-        block += ["", "", f"{kern.cls}.__name__ = {kern.cls}.__qualname__ = {ext.name!r}"]
+        guarded = C._fresh(f"_TzGuarded{_pascal(ext.name)}", taken | {wrapper, cls, builder})
+        block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded},
+                                    inference_only)
+        block += ["", "", f"{guarded}.__name__ = {guarded}.__qualname__ = {ext.name!r}"]
+        exported = guarded
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
     kernel_text = header + "\n" + "\n".join(block) + "\n# --- end Tritonize ---\n"
 
@@ -379,6 +431,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     if not inference_only:
         _refuse_autograd(ext, src)
     _refuse_later(ext, src, inference_only)
+    _refuse_property_reads(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label, inference_only)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
@@ -500,6 +553,25 @@ def _refuse_later(ext: Extraction, src: SourceFile, inference_only: bool) -> Non
                            f"verified for the recorded call only, so it would compute something else there (or stop "
                            f"at its call-time check). {way[:1].upper() + way[1:]}, or keep the PyTorch code",
                            src.line_of(ext.start), why="autograd" if d["what"] == "grad" else None)
+
+
+def _refuse_property_reads(ext: Extraction, src: SourceFile) -> None:
+    """An input that is a property (`self.scale`, recorded by record._through_property) is read once
+    at the call site, before the selected code; where the selection reads it twice, or changes an
+    input first (`self.amax.copy_(…)` then `x * self.scale`), the kernel gets other values (red team 11)."""
+    inplace = updates_inputs(ext, src)
+    for i in ext.inputs:
+        prop = i.value.get("via_property") if isinstance(i.value, dict) else None
+        if not prop:
+            continue
+        reads = sum(1 for n in ast.walk(src.tree) if isinstance(n, (ast.Attribute, ast.Subscript))
+                    and ext.start <= src.span(n).start and src.span(n).end <= ext.end and ast.unparse(n) == i.expr)
+        if reads > 1 or inplace:
+            why = f"reads it {reads} times" if reads > 1 else "changes an input in place before reading it"
+            raise ExtractError(f"{i.expr} is a property ({prop}): its code runs each time it is read, but the applied "
+                               f"call reads it once, before the selected code, and the selection {why}, so the "
+                               f"kernel would get other values. Read it into a local variable before the selection, "
+                               "or keep the PyTorch code", src.line_of(ext.start))
 
 
 def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:

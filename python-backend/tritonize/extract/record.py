@@ -172,13 +172,13 @@ class _KeepFiles:
                     self.keep(path)
             elif event in ("os.remove", "os.truncate"):  # os.unlink and Path.unlink raise os.remove
                 self.keep(args[0])
-            elif event == "os.rename":  # os.replace too: both ends
-                self.keep(args[0])
-                self.keep(args[1])
+            elif event == "os.rename":  # os.replace too: both ends; a folder's files one by one
+                # (red team 11: `rmtree("ckpt_old"); rename("ckpt", "ckpt_old")` lost the newest
+                # checkpoint: the folder's files were never kept)
+                self.keep_tree(args[0])
+                self.keep_tree(args[1])
             elif event == "shutil.rmtree" and isinstance(args[0], (str, bytes, os.PathLike)):
-                for root, _, files in os.walk(os.fspath(args[0])):
-                    for name in files[:self.MAX_TREE]:
-                        self.keep(os.path.join(root, name))
+                self.keep_tree(args[0])
         except Exception:  # noqa: BLE001 - never break the user's program over a backup
             pass
         finally:
@@ -188,6 +188,15 @@ class _KeepFiles:
     # removals, renames, truncation and rmtree are kept like writes.
     EVENTS = frozenset({"open", "os.remove", "os.rename", "os.truncate", "shutil.rmtree"})
     MAX_TREE = 2000
+
+    def keep_tree(self, path: Any) -> None:
+        """keep(path), or each file under it when it is a folder."""
+        if isinstance(path, (str, bytes, os.PathLike)) and os.path.isdir(path):
+            for root, _, files in os.walk(os.fspath(path)):
+                for name in files[:self.MAX_TREE]:
+                    self.keep(os.path.join(root, name))
+        else:
+            self.keep(path)
 
     def keep(self, path: Any) -> None:
         if isinstance(path, int) or path is None:
@@ -209,6 +218,34 @@ class _KeepFiles:
 
 
 _MISSING = object()
+
+
+def _through_property(expr: str, frame: Any) -> str | None:
+    """`Cls.attr` when reading `expr` (`self.scale`) runs a property's code: the call site reads it
+    once, before the selected code, where the original read it in place, maybe twice (red team 11: a
+    scale computed from an amax the selection updates first; a property drawing noise)."""
+    import ast
+    import functools
+    import inspect
+
+    try:
+        tree = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return None
+    chain = []
+    while isinstance(tree, ast.Attribute):
+        chain.append(tree)
+        tree = tree.value
+    for node in reversed(chain):
+        try:
+            base = eval(ast.unparse(node.value), frame.f_globals, frame.f_locals)  # noqa: S307 - evaluated before
+            found = inspect.getattr_static(base, node.attr)
+        except Exception:  # noqa: BLE001 - a plain attribute nn.Module keeps in _parameters, or gone
+            continue
+        if isinstance(found, (property, functools.cached_property)):
+            owner = base if isinstance(base, type) else type(base)
+            return f"{owner.__name__}.{node.attr}"
+    return None
 
 
 def _mangled(expr: str, cls: str | None) -> str:
@@ -373,6 +410,9 @@ def main(argv: list[str]) -> int:
                 if later:
                     continue
                 values[expr] = describe(obj)
+                prop = _through_property(_mangled(expr, hooks[k].get("cls")), frame)
+                if prop:
+                    values[expr]["via_property"] = prop
             except (NameError, UnboundLocalError):
                 values[expr] = {"kind": "unbound"}
             except AttributeError as e:
