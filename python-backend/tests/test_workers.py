@@ -181,10 +181,14 @@ def test_worker_environment_is_an_allowlist(monkeypatch):
 
     for k in ("DATABASE_URL", "GH_PAT", "AUTH_HEADER", "NPM_AUTH", "AWS_SESSION", "OPENAI_BASE_URL"):
         monkeypatch.setenv(k, "canary")
-    monkeypatch.setenv("TORCH_API_KEY", "canary")
+    # red team 11: secrets under an allowed prefix
+    for k in ("TORCH_API_KEY", "TRITON_AUTH_HEADER", "TORCH_DB_PASS", "CUDA_CREDENTIALS", "OMP_PWD", "TRITON_CACHE_URL"):
+        monkeypatch.setenv(k, "canary")
+    monkeypatch.setenv("TRITON_PRINT_AUTOTUNING", "1")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
     env = worker_env("cpu")
     assert "canary" not in env.values(), {k: v for k, v in env.items() if v == "canary"}
     assert env["CUDA_VISIBLE_DEVICES"] == "0" and env["OMP_NUM_THREADS"] == "2" and env["PATH"]
+    assert env["TRITON_PRINT_AUTOTUNING"] == "1"
     assert env["TRITON_INTERPRET"] == "1" and env["PYTHONPATH"]

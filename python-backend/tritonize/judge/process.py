@@ -18,7 +18,10 @@ from ..common import channel
 from . import zygote
 
 BACKEND_ROOT = str(Path(__file__).resolve().parents[2])  # .../python-backend
-_SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+# Inside an allowed prefix too (red team 11 read TRITON_AUTH_HEADER, TORCH_DB_PASS, CUDA_CREDENTIALS,
+# OMP_PWD from a worker): no library reads such a name, and a wrong drop only loses a knob.
+_SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASS", "PWD", "AUTH", "CRED", "COOKIE", "SESSION", "PRIVATE",
+                 "URL", "URI", "DSN", "CONN", "SIGN")
 # Triton knobs that point it at folders outside the worker's scratch (the sandbox denies them).
 _FOREIGN_DIRS = ("TRITON_DUMP_DIR", "TRITON_OVERRIDE_DIR", "TRITON_KERNEL_OVERRIDE", "TRITON_KERNEL_DUMP",
                  "TRITON_HOME", "TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR", "PYTHONPYCACHEPREFIX")
