@@ -168,7 +168,7 @@ def test_float_attribute_inputs_are_read_from_the_module():
     assert torch.equal(m(x), (x + m.bias) * 0.25)
 
 
-def test_scan_helper_functions_are_kept():
+def test_scan_helper_functions_are_kept(tmp_path):
     """A cumsum kernel's source defines its combine function next to the kernel (H200: NameError
     '_triton_helper_fn_add0 is not defined' when only the kernel was copied)."""
     from tritonize.suite.inductor import _kernel_parts
@@ -193,7 +193,10 @@ def triton_red_fused_cumsum_0(in_ptr0, out_ptr0, XBLOCK: tl.constexpr):
     assert helpers == ["@triton.jit\ndef _triton_helper_fn_add0(arg0_0, arg1_0):\n    tmp0 = arg0_0 + arg1_0\n    return tmp0"]
     assert jit.startswith("@triton.jit\ndef triton_red_fused_cumsum_0_kernel(") and "heuristics" not in jit
     ns: dict = {}
-    exec(compile("\n".join(imports) + "\n\n" + helpers[0] + "\n\n" + jit, "k.py", "exec"), ns)
+    code = "\n".join(imports) + "\n\n" + helpers[0] + "\n\n" + jit
+    path = tmp_path / "k.py"  # @triton.jit reads its source through inspect: a real file
+    path.write_text(code)
+    exec(compile(code, str(path), "exec"), ns)
     x = torch.arange(64, dtype=torch.float32)
     y = torch.empty_like(x)
     if os.environ.get("TRITON_INTERPRET") == "1" or torch.cuda.is_available():
