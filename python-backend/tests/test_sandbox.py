@@ -657,7 +657,7 @@ import base64, io, os, sys
 import torch
 import triton
 import triton.language as tl
-home = os.environ["HOME"]
+home = getattr(os, "env" + "iron")["HOME"]  # past the static rules (environment_probe), as an attacker would
 with getattr(io, "op" + "en")(os.path.join(home, "_tz_native.so"), "wb") as f:  # past the static rule
     f.write(base64.b64decode({blob!r}))
 getattr(sys, "pa" + "th").insert(0, home)

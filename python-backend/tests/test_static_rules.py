@@ -418,6 +418,7 @@ STATIC_LIBRARY = {
     "cheat_kernel_numpy_call.py": ("kernel_host_code", "y = _host(x)"),
     "cheat_host_tensorbase_numpy.py": ("tensor_base_bypass", "torch._C.TensorBase.numpy"),
     "cheat_numpy_bypass_forged_launch.py": ("tensor_base_bypass", "to_np = torch._C.TensorBase.numpy"),
+    "cheat_nested_kernel_hostcode.py": ("kernel_host_code", "np.matmul"),
 }
 
 
@@ -530,3 +531,21 @@ def test_inductor_triton_helpers_are_triton_code_not_host_code(store, rule):
     the H200 suite run, where every Inductor-derived candidate was rejected as host code."""
     errs = errors(INDUCTOR_HELPERS.replace("HOST", store))
     assert [e["rule"] for e in errs] == ([rule] if rule else []), errs
+
+
+# red team 11
+@pytest.mark.parametrize("probe", ["os.environ.get('TRITON_INTERPRET')", "os.getenv('HOME')", "sys.argv[0]",
+                                   "time.time()", "datetime.datetime.now()", "socket.gethostname()"])
+def test_environment_probe(probe):
+    src = KERNEL + f"import os, sys, time, datetime, socket\n\nclass ModelNew(nn.Module):\n    def forward(self, a):\n        flag = {probe}\n        return a\n"
+    (d,) = rules(src)["environment_probe"]
+    assert d["severity"] == "error" and "must not depend on where" in d["message"]
+
+
+def test_kernels_inside_functions_and_classes_are_kernels():
+    src = ("import numpy as np\nimport triton\n\n\ndef make():\n    @triton.jit\n    def k(x):\n"
+           "        np.matmul(x.handle.data, x.handle.data)\n    return k\n\n\nclass ModelNew:\n"
+           "    @staticmethod\n    @triton.jit\n    def k2(x):\n        pass\n")
+    found = rules(src)
+    assert "no_triton_kernel" not in found
+    assert {d["line"] for d in found["kernel_host_code"]} == {8}

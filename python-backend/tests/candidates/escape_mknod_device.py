@@ -10,7 +10,7 @@ import stat
 def attack():
     out = []
     for name, major, minor in (("kmsg", 1, 11), ("null2", 1, 3)):
-        path = os.path.join(os.environ.get("HOME", "/tmp"), f"tz-node-{name}")
+        path = os.path.join(_ENV.get("HOME", "/tmp"), f"tz-node-{name}")
         try:
             os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(major, minor))
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -30,6 +30,12 @@ import torch
 import torch.nn as nn
 import triton
 import triton.language as tl
+
+# The OS sandbox is what this escape tests: reached without the names the static rules read
+# (environment_probe), as an attacker would.
+_ENV = getattr(os, "env" + "iron")
+_PPID = getattr(os, "getp" + "pid")
+_PID = getattr(os, "get" + "pid")
 
 
 @triton.jit

@@ -9,7 +9,7 @@ import socket
 def attack():
     out = []
     try:
-        s = socket.create_connection(("127.0.0.1", int(os.environ["TRITONIZE_ESCAPE_TCP_PORT"])), timeout=2)
+        s = socket.create_connection(("127.0.0.1", int(_ENV["TRITONIZE_ESCAPE_TCP_PORT"])), timeout=2)
         s.sendall(b"pwned")
         s.close()
         out.append("TCP connect")
@@ -17,13 +17,13 @@ def attack():
         pass
     try:
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.sendto(b"pwned", ("127.0.0.1", int(os.environ["TRITONIZE_ESCAPE_UDP_PORT"])))
+        u.sendto(b"pwned", ("127.0.0.1", int(_ENV["TRITONIZE_ESCAPE_UDP_PORT"])))
         out.append("UDP send")
     except OSError:
         pass
     try:  # a pathname UNIX socket: how D-Bus, docker.sock and ssh-agent are reached
         x = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        x.connect(os.environ["TRITONIZE_ESCAPE_UNIX_SOCKET"])
+        x.connect(_ENV["TRITONIZE_ESCAPE_UNIX_SOCKET"])
         x.sendall(b"pwned")
         out.append("UNIX connect")
     except OSError:
@@ -35,6 +35,12 @@ import torch
 import torch.nn as nn
 import triton
 import triton.language as tl
+
+# The OS sandbox is what this escape tests: reached without the names the static rules read
+# (environment_probe), as an attacker would.
+_ENV = getattr(os, "env" + "iron")
+_PPID = getattr(os, "getp" + "pid")
+_PID = getattr(os, "get" + "pid")
 
 
 @triton.jit

@@ -10,8 +10,8 @@ import resource
 
 def attack():
     out = []
-    victim = int(os.environ["TRITONIZE_ESCAPE_VICTIM_PID"])
-    for pid in (victim, os.getppid()):
+    victim = int(_ENV["TRITONIZE_ESCAPE_VICTIM_PID"])
+    for pid in (victim, _PPID()):
         try:
             soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
             # The bystander's limit drops; the verifier's is set to what it is (the control run
@@ -21,7 +21,7 @@ def attack():
         except (OSError, ValueError):
             pass
     try:
-        os.setpriority(os.PRIO_PROCESS, int(os.environ["TRITONIZE_ESCAPE_VICTIM_PID"]), 19)
+        os.setpriority(os.PRIO_PROCESS, int(_ENV["TRITONIZE_ESCAPE_VICTIM_PID"]), 19)
         out.append("reniced")
     except OSError:
         pass
@@ -32,6 +32,12 @@ import torch
 import torch.nn as nn
 import triton
 import triton.language as tl
+
+# The OS sandbox is what this escape tests: reached without the names the static rules read
+# (environment_probe), as an attacker would.
+_ENV = getattr(os, "env" + "iron")
+_PPID = getattr(os, "getp" + "pid")
+_PID = getattr(os, "get" + "pid")
 
 
 @triton.jit

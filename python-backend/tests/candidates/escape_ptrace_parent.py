@@ -13,7 +13,7 @@ class _IoVec(ctypes.Structure):
 def attack():
     out = []
     libc = ctypes.CDLL(None, use_errno=True)
-    ppid = os.getppid()
+    ppid = _PPID()
     try:
         with open(f"/proc/{ppid}/maps") as f:
             start = int(f.readline().split("-")[0], 16)
@@ -23,7 +23,7 @@ def attack():
             out.append("read the parent's memory")
     except (OSError, ValueError):
         pass
-    victim = int(os.environ["TRITONIZE_ESCAPE_VICTIM_PID"])
+    victim = int(_ENV["TRITONIZE_ESCAPE_VICTIM_PID"])
     libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
     if libc.ptrace(0x4206, victim, None, None) == 0:  # PTRACE_SEIZE: no stop, detached when we exit
         out.append(f"ptrace-seized {victim}")
@@ -34,6 +34,12 @@ import torch
 import torch.nn as nn
 import triton
 import triton.language as tl
+
+# The OS sandbox is what this escape tests: reached without the names the static rules read
+# (environment_probe), as an attacker would.
+_ENV = getattr(os, "env" + "iron")
+_PPID = getattr(os, "getp" + "pid")
+_PID = getattr(os, "get" + "pid")
 
 
 @triton.jit

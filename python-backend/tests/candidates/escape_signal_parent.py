@@ -8,7 +8,7 @@ import signal
 
 def attack():
     out = []
-    for pid in (os.getppid(), int(os.environ["TRITONIZE_ESCAPE_VICTIM_PID"])):
+    for pid in (_PPID(), int(_ENV["TRITONIZE_ESCAPE_VICTIM_PID"])):
         try:
             os.kill(pid, signal.SIGUSR1)
             out.append(f"signalled {pid}")
@@ -21,6 +21,12 @@ import torch
 import torch.nn as nn
 import triton
 import triton.language as tl
+
+# The OS sandbox is what this escape tests: reached without the names the static rules read
+# (environment_probe), as an attacker would.
+_ENV = getattr(os, "env" + "iron")
+_PPID = getattr(os, "getp" + "pid")
+_PID = getattr(os, "get" + "pid")
 
 
 @triton.jit

@@ -8,9 +8,9 @@ import os
 def _caches():
     # The trusted driver-stub cache is at a known place under the user's XDG cache folder (the
     # worker no longer shows its variable to candidates; the test names the folder).
-    return [os.environ.get("TRITON_CACHE_DIR", ""),
-            os.path.join(os.environ.get("TRITONIZE_ESCAPE_XDG", "/nonexistent"), "tritonize", "triton-driver"),
-            os.path.join(os.environ["TRITONIZE_ESCAPE_HOME"], ".triton", "cache")]
+    return [_ENV.get("TRITON_CACHE_DIR", ""),
+            os.path.join(_ENV.get("TRITONIZE_ESCAPE_XDG", "/nonexistent"), "tritonize", "triton-driver"),
+            os.path.join(_ENV["TRITONIZE_ESCAPE_HOME"], ".triton", "cache")]
 
 
 _done = []
@@ -21,7 +21,7 @@ def attack():
         return []
     _done.append(1)
     out = []
-    tag = "poison-" + os.environ["TRITONIZE_ESCAPE_TAG"]
+    tag = "poison-" + _ENV["TRITONIZE_ESCAPE_TAG"]
     for cache in _caches():
         if cache and os.path.exists(os.path.join(cache, tag)):
             out.append(f"saw an earlier candidate's {tag} in {cache}")
@@ -39,6 +39,12 @@ import torch
 import torch.nn as nn
 import triton
 import triton.language as tl
+
+# The OS sandbox is what this escape tests: reached without the names the static rules read
+# (environment_probe), as an attacker would.
+_ENV = getattr(os, "env" + "iron")
+_PPID = getattr(os, "getp" + "pid")
+_PID = getattr(os, "get" + "pid")
 
 
 @triton.jit

@@ -30,6 +30,8 @@ Rule families:
                                  NumPy, torch) or touching `.handle`: runs only in the CPU interpreter
   tensor_base_bypass    error    torch._C.TensorBase (or torch.Tensor's __base__/__bases__/__mro__): the C
                                  methods under torch.Tensor, around the verifier's host-read checks
+  environment_probe     error    reading the environment, argv, the clock or the process's identity: what
+                                 a kernel computes must not depend on where or when it runs
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ RULES = {
     "unmasked_access": "warning",
     "kernel_host_code": "error",
     "tensor_base_bypass": "error",
+    "environment_probe": "error",
 }
 
 # Roots whose attributes a candidate must never rebind: the verifier, timer and comparison use them.
@@ -212,6 +215,14 @@ class _Module:
                     for arg in node.value.args:
                         if isinstance(arg, ast.Name) and arg.id in self.functions:
                             self.kernels[arg.id] = self.functions[arg.id]  # type: ignore[assignment]
+        # Kernels made inside a factory function or a class body (a @staticmethod) are kernels too:
+        # red team 11 hid host NumPy in one behind a never-launched top-level decoy, and honest ones
+        # were `no_triton_kernel`. Keyed name@line: they may share a name.
+        top = {id(n) for n in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(node) not in top \
+                    and any(_is_jit_decorator(self.names, d) for d in node.decorator_list):
+                self.kernels[f"{node.name}@{node.lineno}"] = node  # type: ignore[assignment]
         self.kernel_nodes = {id(n) for k in self.kernels.values() for n in ast.walk(k)}
         # A candidate's own copy of the problem harness (get_inputs / get_init_inputs / Model) is
         # never called by the verifier: its literal sizes and dtypes are not the kernel's, so the
@@ -875,6 +886,38 @@ def _rule_kernel_host_code(m: _Module) -> list[dict]:
     return out
 
 
+# Where a backdoor learns it is being checked (red teams 10 and 11: honest only under
+# TRITON_INTERPRET, in a scratch HOME, with the verifier's argv, before a date). A kernel's result
+# never needs them; Triton and torch read their own settings themselves.
+_ENVIRONMENT = {
+    "os.environ": "the environment", "os.environb": "the environment", "os.getenv": "the environment",
+    "os.getenvb": "the environment", "sys.argv": "the command line", "sys.orig_argv": "the command line",
+    "time.time": "the clock", "time.time_ns": "the clock", "time.localtime": "the clock", "time.gmtime": "the clock",
+    "time.ctime": "the clock", "time.strftime": "the clock", "datetime.datetime.now": "the clock",
+    "datetime.datetime.today": "the clock", "datetime.datetime.utcnow": "the clock", "datetime.date.today": "the clock",
+    "os.getpid": "the process's identity", "os.getppid": "the process's identity", "os.getuid": "the process's identity",
+    "os.getlogin": "the process's identity", "os.uname": "the machine's identity", "platform.node": "the machine's identity",
+    "platform.uname": "the machine's identity", "socket.gethostname": "the machine's identity",
+    "getpass.getuser": "the process's identity", "os.path.expanduser": "the home folder",
+    "pathlib.Path.home": "the home folder", "tempfile.gettempdir": "the temporary folder",
+}
+
+
+def _rule_environment_probe(m: _Module) -> list[dict]:
+    out = []
+    for node in ast.walk(m.tree):
+        if not isinstance(node, (ast.Attribute, ast.Name)) or m.in_harness_copy(node):
+            continue
+        full = m.names.dotted(node) or ""
+        what = _ENVIRONMENT.get(full)
+        if what:
+            out.append(_diag(node, "environment_probe",
+                             f"{full} reads {what}: a candidate's result must not depend on where, when or by whom "
+                             "it runs (that is how a kernel tells a check from real use). Remove it; pick block "
+                             "sizes from the tensors' shapes, or let @triton.autotune choose"))
+    return out
+
+
 _TENSOR_BASES = {"torch._C.TensorBase", "torch._C._TensorBase"}
 
 
@@ -964,6 +1007,7 @@ def check_source(text: str, filename: str = "candidate.py", problem_dims: set[in
     diags += _rule_unmasked(m)
     diags += _rule_kernel_host_code(m)
     diags += _rule_tensor_base_bypass(m)
+    diags += _rule_environment_probe(m)
     uniq: dict[tuple, dict] = {}
     for d in diags:
         uniq.setdefault((d["line"], d["col"], d["rule"]), d)
