@@ -35,6 +35,9 @@ from .verdicts import (correct_summary, correctness_verdict, error_verdict, judg
 from ..common import shared
 
 
+_AUTOTUNE_EXTRA_TRIALS = 24
+
+
 class _Descs(list):
     """Descriptors from the reference forwarded verbatim to the candidate (CUDA IPC handles: the
     judge never maps the candidate's inputs)."""
@@ -479,8 +482,19 @@ class _Run:
         if self.options.shape_variation:
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
+        self.autotune_unchecked = 0
         for k, (name, kind, idx) in enumerate(plan):
             self._trial(name, kind, idx, first=k == 0)
+        # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
+        # than calls, random inputs again until every config that can run has run (at most 24 more).
+        extra = 0
+        while self.autotune_unchecked and extra < _AUTOTUNE_EXTRA_TRIALS and not self.failures:
+            extra += 1
+            self._trial(f"autotune-configs-{extra}", "random", 100 + extra, first=False)  # fresh inputs each
+        if self.autotune_unchecked:
+            correctness["flags"].append({"rule": "autotune_configs_unchecked", "message": (
+                f"{self.autotune_unchecked} autotune config(s) never ran in the trials: the autotuner may pick one "
+                "that was not checked")})
         self.send({"cmd": "finish"})
         self._verified(self.expect("verified"))
 
@@ -554,6 +568,7 @@ class _Run:
         t_send = time.monotonic()
         msg = self.expect("trial", token)
         msg["name"] = name
+        self.autotune_unchecked = int(msg.get("autotune_unchecked") or 0)
         t_cand = time.monotonic()
         after = proc_evidence.snapshot(self.pid)
         with proc_evidence.stopped(self.pid):

@@ -252,6 +252,7 @@ class _Session:
             except Exception as exc:
                 self.coverage = {"time_coverage": None, "error": str(exc)[:200]}
         self.send({"type": "trial", "name": name, "subclasses": subclasses, "launches": dict(hooks.LAUNCHES.kernels),
+                   "autotune_unchecked": hooks.autotune_unchecked(),
                    "compute_ops": dict(rec.compute), "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
                    "mutated_inputs": mutated, "evidence": rec.evidence}, outs, meta_only=meta_only)
         self.held = (outs, y)

@@ -148,6 +148,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
                 _fresh_check(args, kwargs, {k: b for k, _t, b in before}, counts_as_launch)
             if TRACK["on"] and HOSTDATA and not kwargs.get("warmup", False):
                 _host_data_check(args, kwargs, name)
+            if TRACK["on"] and counts_as_launch:
+                _launch_args_check(args, kwargs, name)
             try:
                 result = original(self, *args, **kwargs)
             except Exception as exc:  # annotate, never swallow: the verdict needs the kernel
@@ -202,7 +204,47 @@ def _host_data_check(args: tuple, kwargs: dict, kernel: str) -> None:
                       "of a NumPy array or a Python list): an answer computed on the host", _candidate_line() or 1)
 
 
-_EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__]  # allowed to add evidence (guard.register)
+def _mapped(values: list[int]) -> bool:
+    """Whether any value lies in one of this process's memory mappings (/proc/self/maps)."""
+    try:
+        with open("/proc/self/maps") as f:
+            spans = [tuple(int(x, 16) for x in line.split(None, 1)[0].split("-")) for line in f]
+    except OSError:
+        return False
+    return any(lo <= v < hi for v in values for lo, hi in spans)
+
+
+def _launch_args_check(args: tuple, kwargs: dict, kernel: str) -> None:
+    """What a launch passes besides tensors and numbers. Red team 11: objects that are not torch
+    tensors but answer data_ptr() (wrapping NumPy arrays) carried the data in and out of kernels
+    while NumPy computed in between; a plain Python function passed as a constexpr ran on the host
+    in the interpreter (on a GPU only @triton.jit functions can be called from a kernel)."""
+    from triton.runtime.jit import KernelInterface
+
+    addresses = [v for v in list(args) + list(kwargs.values()) if type(v) is int and abs(v) >= 1 << 32]
+    if addresses and _mapped(addresses):
+        # Red team 11: integer addresses of NumPy arrays, cast to pointers in the kernel
+        # (`addr.to(tl.pointer_type(...))`); NumPy computed between two such launches.
+        sys.audit("tritonize.evidence", "call", "raw_pointer",
+                  f"{kernel} was passed an integer that is an address in this process's memory",
+                  _candidate_line() or 1)
+    for v in list(args) + [v for k, v in kwargs.items() if k not in ("grid", "warmup")]:  # grid: Triton's own
+        if v is None or isinstance(v, (torch.Tensor, int, float, bool, str, torch.dtype, KernelInterface)):
+            continue
+        triton_own = (type(v).__module__ or "").startswith("triton")
+        if hasattr(v, "data_ptr") and not (triton_own and isinstance(getattr(v, "base", None), torch.Tensor)):
+            sys.audit("tritonize.evidence", "call", "raw_pointer",
+                      f"{kernel} was passed a {type(v).__name__}, not a tensor, that answers data_ptr()",
+                      _candidate_line() or 1)
+        elif callable(v) and not isinstance(v, type) and not (getattr(v, "__module__", "") or "").startswith("triton"):
+            sys.audit("tritonize.evidence", "call", "host_function",
+                      f"{kernel} was passed a plain Python function ({getattr(v, '__name__', type(v).__name__)}), "
+                      "which only the CPU interpreter can call from a kernel; make it @triton.jit",
+                      _candidate_line() or 1)
+
+
+_EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__,  # allowed to add evidence (guard.register)
+                             _launch_args_check.__code__]
 
 
 AUTOTUNE_ROTATED: dict[str, int] = {}  # autotuned kernel -> number of configs taken in turn
@@ -239,15 +281,21 @@ def _rotate_autotune(autotuner_cls: type) -> None:
         if getattr(self, "early_config_prune", None):
             runnable = list(self.early_config_prune(every, dict(zip(self.arg_names, args)), **kwargs)) or every
         AUTOTUNE_ROTATED[getattr(getattr(self, "fn", None), "__name__", "kernel")] = len(runnable)
+        state = _ROTATION_STATE.setdefault(id(self), {"every": every, "ran": set(), "skip": set()})
+        state["skip"] = {i for i, c in enumerate(every) if c not in runnable}  # for these arguments
         failure: BaseException | None = None
         try:
             for _ in range(len(runnable)):
                 turn = self.__dict__.get("_tz_turn", 0)
                 self.__dict__["_tz_turn"] = turn + 1
-                self.configs = [runnable[turn % len(runnable)]]
+                config = runnable[turn % len(runnable)]
+                self.configs = [config]
                 try:
-                    return original(self, *args, **kwargs)
+                    out = original(self, *args, **kwargs)
+                    state["ran"].add(every.index(config))
+                    return out
                 except cannot_run as exc:
+                    state["skip"].add(every.index(config))
                     failure = exc
         finally:
             self.configs = every
@@ -255,6 +303,15 @@ def _rotate_autotune(autotuner_cls: type) -> None:
         raise failure
 
     autotuner_cls.run = run
+
+
+_ROTATION_STATE: dict[int, dict[str, Any]] = {}  # id(autotuner) -> its configs, those run and those it cannot run
+
+
+def autotune_unchecked() -> int:
+    """Configs of the candidate's autotuned kernels not run yet that could run: the judge adds trials
+    until there are none (red team 11: 16 configs and fewer calls, the unchecked last one wrong)."""
+    return sum(len(st["every"]) - len(st["ran"] | st["skip"]) for st in _ROTATION_STATE.values())
 
 
 def start_autotune_rotation() -> None:
@@ -478,7 +535,8 @@ class OpRecorder(TorchDispatchMode):
         base = func.overloadpacket.__name__
         inside = LAUNCHES.depth > 0
         if base not in _ALLOC_AND_VIEW and (not inside or _issued_by_candidate()):
-            bucket = self.movement if base in _DATA_MOVEMENT else self.compute
+            bucket = self.movement if base in _DATA_MOVEMENT and not _rounds_to_integer(base, args, kwargs or {}) \
+                else self.compute
             key = str(func)
             if key not in bucket:
                 self.lines[key] = _candidate_line()
@@ -498,6 +556,19 @@ class OpRecorder(TorchDispatchMode):
 
     # Registered from the class body: torch may wrap __torch_dispatch__ when the class is made.
     _EVIDENCE_CODE.append(__torch_dispatch__.__code__)
+
+
+def _rounds_to_integer(base: str, args: tuple, kwargs: dict) -> bool:
+    """A float-to-integer cast truncates: compute, not data movement (red team 11 computed trunc as
+    `.to(int64).to(float32)` next to a copy kernel)."""
+    if base == "_to_copy":
+        src, dst = (args[0] if args else None), kwargs.get("dtype")
+    elif base == "copy_" and len(args) > 1:
+        src, dst = args[1], getattr(args[0], "dtype", None)
+    else:
+        return False
+    return isinstance(src, torch.Tensor) and src.is_floating_point() and isinstance(dst, torch.dtype) \
+        and not dst.is_floating_point and not dst.is_complex
 
 
 # Triton's JITFunction builds its argument binder with exec (file "<string>", which classifies as
@@ -568,7 +639,9 @@ HOST_TENSOR_METHODS = ("numpy", "__array__", "tolist", "storage", "untyped_stora
 HOST_TORCH_FUNCTIONS = ("from_numpy", "frombuffer", "as_tensor", "save", "from_file")
 # One element to a Python number: fine for a scalar parameter, a host read for an element of a
 # larger tensor (red team: `for v in row: acc += float(v)`, then a Triton copy of the result).
-HOST_SCALAR_METHODS = ("item", "__float__", "__int__", "__index__", "__complex__")
+# __format__/__repr__/__str__: format(x[i], ".9g") read each element as text (red team 11; torch's
+# own __format__ calls item(), which is then torch's call, not the candidate's).
+HOST_SCALAR_METHODS = ("item", "__float__", "__int__", "__index__", "__complex__", "__format__", "__repr__", "__str__")
 
 
 def _element_of_larger(t: Any, *_: Any) -> bool:
@@ -608,9 +681,18 @@ def _install_reporting_wrappers() -> None:
                 _wrap_reporting(cls, "replay", "cuda_graph_replay")
     for name in ("_disable_current_modes", "_pop_mode", "_pop_mode_temporarily"):
         _wrap_reporting(pd, name, "dispatch_disabled")
+    # Red team 11: _SetExcludeDispatchKeyGuard(Python) skipped the recorder as _ExcludeDispatchKeyGuard
+    # did; OpOverload.redispatch below the Python key ran aten.mm with no mode and no RecordFunction;
+    # _enable_record_function(False) blinded the profiler witness without stopping it.
     for name in ("_DisableTorchDispatch", "_unset_dispatch_mode", "_pop_torch_dispatch_stack", "_set_dispatch_mode",
-                 "_DisablePythonDispatcher", "_ExcludeDispatchKeyGuard"):
+                 "_DisablePythonDispatcher", "_ExcludeDispatchKeyGuard", "ExcludeDispatchKeyGuard",
+                 "_SetExcludeDispatchKeyGuard", "_ForceDispatchKeyGuard", "_IncludeDispatchKeyGuard"):
         _wrap_reporting(torch._C, name, "dispatch_disabled")
+    from torch import _ops as torch_ops  # (`import torch._ops` here would make torch a local name)
+
+    _wrap_reporting(torch_ops.OpOverload, "redispatch", "dispatch_disabled")
+    _wrap_reporting(torch._C._DispatchOperatorHandle, "redispatch_boxed", "dispatch_disabled")
+    _wrap_reporting(torch._C._autograd, "_enable_record_function", "dispatch_disabled")
     import _thread
 
     # Refused at any time, not only recorded during forward: Python 3.11/3.12 raise no audit event

@@ -285,6 +285,13 @@ def _device_memory(device: str) -> dict[str, int] | None:
 _PERTURB_MAX_BYTES = 256 << 20
 
 
+def _structural(t: torch.Tensor) -> bool:
+    """A float buffer holding only 0, 1 and infinities (a causal mask as ones/zeros or 0/-inf): a
+    structure kernels may compute from indices instead of loading, not a weight to re-draw."""
+    flat = t.detach().reshape(-1)
+    return bool(((flat == 0) | (flat == 1) | flat.isinf()).all())
+
+
 class _Server:
     def __init__(self, job: dict[str, Any], out_fd: int):
         self.job, self.out_fd = job, out_fd
@@ -454,7 +461,7 @@ class _Server:
         ext = (self.job.get("extent") or [])[index]
         return self._resized(str(ext["source"]), dict(ext.get("sizes") or {}), "problem_extent", 80)
 
-    def _perturbed(self) -> Any:
+    def _perturbed(self) -> Any:  # noqa: C901
         """Model with every parameter that is constant at init (LayerNorm's weight 1 and bias 0, a
         zero bias) set to random values: a kernel that ignores one is right on every other trial
         (red team 7). A string says why there is no such trial."""
@@ -467,7 +474,12 @@ class _Server:
         # Every floating parameter too, not only constant ones: the candidate is built after the
         # same seed as the reference, so clones of its own init weights equal the state it is
         # loaded with; a kernel reading those clones was right on every other trial (red team 9).
+        # And floating persistent buffers (red team 11: a kernel reading an __init__ copy of a random
+        # buffer passed; any checkpoint with other values gets wrong results). Integer buffers stay:
+        # an index map or offsets may carry an order a new draw would break.
         floats = [n for n, p in self.model.named_parameters() if p.is_floating_point()]
+        floats += [n for n, p in state.items() if p.is_floating_point() and n not in floats and n not in consts
+                   and not _structural(p)]
         if not consts and not floats:
             return "Model has no parameter and no buffer that is constant at init"
         size = sum(p.numel() * p.element_size() for p in state.values())
