@@ -144,6 +144,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_autotune_many_configs.py", "relu.py", ("incorrect",), says("trial autotune-configs-")),
     ("cheat_stale_float_buffer.py", "buffer_scale.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_cast_truncation.py", "trunc_scaled.py", ("rejected",), rule("pytorch_fallback")),
+    ("cheat_reinterpret_data_ptr.py", "vector_add.py", ("rejected",), rule("raw_pointer")),
+    ("legit_reinterpret_arg.py", "vector_add.py", ("correct",), correct),
     ("legit_kernel_from_factory.py", "relu.py", ("correct",), correct),
     ("legit_kernel_staticmethod.py", "vector_add.py", ("correct",), correct),
     ("legit_flip_scan_flip.py", "reverse_cumsum.py", ("correct",), correct),

@@ -663,6 +663,12 @@ def _install_reporting_wrappers() -> None:
     # in NumPy that way. Triton takes the tensors themselves (its launcher reads the pointer, which is
     # not the candidate's call).
     _wrap_reporting(torch.Tensor, "data_ptr", "raw_pointer")
+    # triton.reinterpret's wrapper reads the tensor's address from Triton's own file: the candidate
+    # calling its data_ptr() got the address past the rule above (red team 11, c02).
+    from triton.runtime import jit as triton_jit
+
+    if hasattr(triton_jit, "TensorWrapper"):
+        _wrap_reporting(triton_jit.TensorWrapper, "data_ptr", "raw_pointer")
     # .item() / float() of a scalar parameter is fine; of an element of a larger tensor, one at a
     # time, it is a way to read the input on the host.
     for name in HOST_SCALAR_METHODS:
