@@ -14,9 +14,12 @@ from triton.runtime import jit as triton_jit
 from tritonize.worker import guard, hooks
 
 
-@triton.jit
-def _kernel(x_ptr, n, BLOCK: tl.constexpr):
+def _kernel_fn(x_ptr, n, BLOCK: tl.constexpr):
     pass
+
+
+# A JITFunction even under TRITON_INTERPRET=1 (where @triton.jit makes an InterpretedFunction).
+_kernel = triton_jit.JITFunction(_kernel_fn)
 
 
 class _Backend:  # what native_specialize_impl asks of a backend for a CPU tensor
