@@ -206,3 +206,36 @@ def test_same_file_placement_adds_no_public_class_to_the_module(tmp_path):
     added = set(module_bindings(SourceFile(res["text"], str(path)).tree)) - set(module_bindings(src.tree))
     public = {n for n in added if not n.startswith("_")}
     assert all(n in ("triton", "tl") or n.startswith("tritonize_") for n in public), public
+
+
+# c22: an integer that picks the dimension (dim=-1 recorded, dim=0 later): a kernel written for the
+# recorded dim ran for the other one silently.
+DIM_LATER = textwrap.dedent('''\
+    import sys
+    import torch
+
+
+    def l2norm(x, dim):
+        return x / x.norm(dim=dim, keepdim=True)
+
+
+    if __name__ == "__main__":
+        x = torch.arange(1, 13, dtype=torch.float32).reshape(3, 4)
+        print([round(v, 4) for v in l2norm(x, -1).flatten().tolist()])
+        if sys.argv[1:] == ["other"]:
+            print([round(v, 4) for v in l2norm(x, 0).flatten().tolist()])
+    ''')
+
+
+def test_an_integer_dimension_other_than_the_recorded_one_stops_with_a_clear_error(tmp_path):
+    path = tmp_path / "user.py"
+    path.write_text(DIM_LATER)
+    rng = lines_of(DIM_LATER, "def l2norm", 2)
+    e, src = extract(DIM_LATER, str(path), *rng)
+    res = apply_candidate(DIM_LATER, str(path), *rng, kernel_like(e.problem), extracted=(e, src))
+    path.write_text(res["text"])
+    same = run_raw(path)
+    assert same.returncode == 0, same.stderr[-800:]
+    assert same.stdout == run_raw(path.with_name("orig.py"), write=DIM_LATER).stdout
+    other = run_raw(path, "other")
+    assert other.returncode != 0 and "dim is 0 in this call" in other.stderr, other.stderr[-800:]

@@ -93,8 +93,39 @@ def _function_site(ext: Extraction, fn_node: ast.FunctionDef, src: SourceFile, w
     return start, src.span(fn_node).end, f"{indent}return {wrapper}({args})"
 
 
+# Where an integer input picks which dimension the code works along: another value is another
+# computation, not another size (red team 11: a kernel verified for dim=-1 ran for dim=0).
+_DIM_KEYWORDS = frozenset({"dim", "axis", "dims", "dim0", "dim1", "start_dim", "end_dim", "source", "destination"})
+_DIM_METHODS = frozenset({"sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin", "softmax", "log_softmax",
+                          "cumsum", "cumprod", "prod", "std", "var", "logsumexp", "norm", "flip", "transpose",
+                          "permute", "unsqueeze", "squeeze", "flatten", "movedim", "narrow", "select", "split",
+                          "chunk", "cat", "stack", "roll", "gather", "index_select", "all", "any", "median",
+                          "sort", "argsort", "topk", "cummax", "cummin", "unbind", "repeat_interleave", "diff"})
+
+
+def dim_inputs(ext: Extraction, src: SourceFile) -> dict[str, str]:
+    """Integer inputs the selection uses as a dimension (`x.norm(dim=dim)`, `x.sum(axis)`) -> the
+    recorded value's repr: the applied wrapper checks each call has that value."""
+    ints = {i.expr: i.value.get("repr") for i in (*ext.forward_inputs, *ext.init_inputs) if isinstance(i.value, dict)
+            and i.value.get("kind") == "literal" and i.value.get("type") == "int" and i.value.get("repr")}
+    if not ints:
+        return {}
+    used: dict[str, str] = {}
+    for n in ast.walk(src.tree):
+        if not isinstance(n, ast.Call) or not (ext.start <= src.span(n).start and src.span(n).end <= ext.end):
+            continue
+        args = [k.value for k in n.keywords if k.arg in _DIM_KEYWORDS]
+        if isinstance(n.func, ast.Attribute) and n.func.attr in _DIM_METHODS:
+            args += list(n.args)
+        for a in args:
+            for x in ast.walk(a):
+                if isinstance(x, ast.Name) and x.id in ints:
+                    used[x.id] = ints[x.id]
+    return used
+
+
 def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool,
-                 dtypes: dict[str, str] | None = None) -> list[str]:
+                 dtypes: dict[str, str] | None = None, dims: dict[str, str] | None = None) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
     (a tensor of the recorded dtype for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
     interpreter); a later call under other
@@ -117,6 +148,15 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + str(_x.dtype) + ' in this call; the Triton kernel '",
              "                               'was verified for ' + _dtypes[_n] + ' (the recorded call). Cast it to that '",
              "                               'dtype before the call, " + undo + "')"]
+    if dims:
+        lines += [
+             f"    _dims = {dims!r}",
+             "    for _n, _x in zip(_names, xs):",
+             "        if _n in _dims and repr(_x) != _dims[_n]:",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(_x) + ' in this call; the Triton kernel '",
+             "                               'was verified for ' + _n + ' = ' + _dims[_n] + ' only (the recorded call), '",
+             "                               'and it picks the dimension the code works along. Select code that runs '",
+             "                               'with one value of ' + _n + ', " + undo + "')"]
     if grad:
         lines += [
              "    if __import__('torch').is_grad_enabled():",
@@ -252,8 +292,9 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         exprs = tuple(i.expr for i in ext.forward_inputs)
         dtypes = {i.expr: i.value.get("dtype") for i in ext.forward_inputs
                   if isinstance(i.value, dict) and i.value.get("kind") == "tensor" and i.value.get("dtype")}
+        dims = dim_inputs(ext, src)
         recorded_init = tuple(i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
-                              and i.value.get("type") in ("bool", "str", "NoneType") else None
+                              and (i.value.get("type") in ("bool", "str", "NoneType") or i.expr in dims) else None
                               for i in ext.init_inputs)
         inplace = updates_inputs(ext, src)
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
@@ -292,7 +333,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   "    # A flag or mode (causal=True) is a code path the kernel was verified for only with the",
                   "    # recorded value.",
                   f"    for _n, v, r in zip({tuple(i.expr for i in ext.init_inputs)!r}, init, {recorded_init!r}):",
-                  "        if (v is None or type(v) in (bool, str)) and r is not None and repr(v) != r:",
+                  "        if r is not None and repr(v) != r:  # a flag, a mode, or a dimension (dim=-1)",
                   f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(v) + ' in this call; the Triton "
                   "kernel was verified for ' + _n + ' = ' + r + ' only (the recorded call). Select code that runs "
                   "with one value of ' + _n + ', or undo the Apply to keep the PyTorch code.')",
@@ -301,7 +342,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   f"        {cache}[key] = " + kern.cls + "(*init)",
                   f"    return {cache}[key]",
                   "", "",
-                  *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes),
+                  *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes,
+                                dims={k: v for k, v in dims.items() if k in exprs}),
                   "", "",
                   f"def {wrapper}({', '.join(fwd + ini)}):",
                   f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
