@@ -202,6 +202,33 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
     return lines
 
 
+def _no_backward_lines(cls: str, who: str) -> list[str]:
+    """An autograd Function whose backward raises, for code applied for inference only: a training
+    step through the kernel fails loudly instead of silently missing gradients (try-out 10).
+    mark_dirty: the output stays the same tensor, in-place use after is fine."""
+    return ["", "",
+            f"class {cls}(__import__('torch').autograd.Function):",
+            "    @staticmethod",
+            "    def forward(ctx, out, *ins):",
+            "        ctx.mark_dirty(out)",
+            "        return out",
+            "",
+            "    @staticmethod",
+            "    def backward(ctx, *grads):",
+            f"        raise RuntimeError('{who}: the Triton kernel was applied for inference only (it has no "
+            "backward), and a backward pass reached it. Apply it where gradients are off, or undo the Apply "
+            "to keep the PyTorch code.')"]
+
+
+def _marked_return_lines(cls: str, indent: str) -> list[str]:
+    """Return `_out` with each floating result passed through `cls` (_no_backward_lines), tied to `_ins`."""
+    return [f"{indent}def _mark(o):",
+            f"{indent}    if isinstance(o, _torch.Tensor) and (o.is_floating_point() or o.is_complex()) and not o.requires_grad:",
+            f"{indent}        return {cls}.apply(o, *_ins)",
+            f"{indent}    return o",
+            f"{indent}return tuple(_mark(o) for o in _out) if isinstance(_out, tuple) else _mark(_out)"]
+
+
 def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[str],
                        inference_only: bool) -> list[str]:
     """A replaced nn.Module's forward checks gradients at every call, like the function wrapper: a
@@ -212,18 +239,7 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
     nobackward = C._fresh(f"_TzInferenceOnlyModule_{base}", taken)
     lines: list[str] = []
     if inference_only:
-        lines += ["", "",
-                  f"class {nobackward}(__import__('torch').autograd.Function):",
-                  "    @staticmethod",
-                  "    def forward(ctx, out, *ins):",
-                  "        ctx.mark_dirty(out)",
-                  "        return out",
-                  "",
-                  "    @staticmethod",
-                  "    def backward(ctx, *grads):",
-                  f"        raise RuntimeError('{name}: the Triton kernel was applied for inference only (it has no "
-                  "backward), and a backward pass reached it. Apply it where gradients are off, or undo the Apply "
-                  "to keep the PyTorch code.')"]
+        lines += _no_backward_lines(nobackward, name)
     lines += ["", "",
               f"class {guarded}({cls}):",
               "    def forward(self, *args, **kwargs):",
@@ -235,13 +251,7 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               "        if not _ins:",
               "            return super().forward(*args, **kwargs)"]
     if inference_only:
-        lines += ["        _out = super().forward(*args, **kwargs)",
-                  "",
-                  "        def _mark(o):",
-                  "            if isinstance(o, _torch.Tensor) and (o.is_floating_point() or o.is_complex()) and not o.requires_grad:",
-                  f"                return {nobackward}.apply(o, *_ins)",
-                  "            return o",
-                  "        return tuple(_mark(o) for o in _out) if isinstance(_out, tuple) else _mark(_out)"]
+        lines += ["        _out = super().forward(*args, **kwargs)", *_marked_return_lines(nobackward, "        ")]
     else:
         lines += [f"        raise RuntimeError('{name}: gradients are on and a parameter or input requires grad in "
                   "this call, but the Triton kernel has no backward (it was applied for calls without gradients), "
@@ -299,23 +309,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         inplace = updates_inputs(ext, src)
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
         # another kind of value than the recorded literal raises instead of reusing a module.
-        # Applied for inference only, under gradients: the outputs get a backward that raises, so a
-        # training step through the kernel fails loudly instead of silently missing gradients
-        # (try-out 10). mark_dirty: the output stays the same tensor, in-place use after is fine.
+        # Applied for inference only, under gradients: the outputs get a backward that raises.
         nobackward = C._fresh(f"_TzInferenceOnly_{base}", taken | {wrapper, cls, builder, cache, guard})
         if inference_only:
-            block += ["", "",
-                      f"class {nobackward}(__import__('torch').autograd.Function):",
-                      "    @staticmethod",
-                      "    def forward(ctx, out, *ins):",
-                      "        ctx.mark_dirty(out)",
-                      "        return out",
-                      "",
-                      "    @staticmethod",
-                      "    def backward(ctx, *grads):",
-                      f"        raise RuntimeError('{wrapper}: the Triton kernel was applied for inference only (it has no "
-                      "backward), and a backward pass reached it. Apply it where gradients are off, or undo the Apply "
-                      "to keep the PyTorch code.')"]
+            block += _no_backward_lines(nobackward, wrapper)
         block += ["", "", f"{cache} = {{}}", "", "",
                   f"def {builder}(*init):",
                   "    def plain(v):",
@@ -355,11 +352,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                       f"    _ins = [_x for _x in ({''.join(n + ', ' for n in fwd)}) if isinstance(_x, _torch.Tensor) and _x.requires_grad]",
                       "    if not (_ins and _torch.is_grad_enabled()):",
                       "        return _out",
-                      "    def _mark(o):",
-                      "        if isinstance(o, _torch.Tensor) and (o.is_floating_point() or o.is_complex()) and not o.requires_grad:",
-                      f"            return {nobackward}.apply(o, *_ins)",
-                      "        return o",
-                      "    return tuple(_mark(o) for o in _out) if isinstance(_out, tuple) else _mark(_out)"])]
+                      *_marked_return_lines(nobackward, "    ")])]
         exported = wrapper
     if ext.kind == "module":
         # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
