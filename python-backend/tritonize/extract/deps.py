@@ -116,7 +116,7 @@ class Dependencies:
         self.star_imports = [s for s in src.tree.body if isinstance(s, ast.ImportFrom)
                              and any(a.name == "*" for a in s.names)]
         self.rebound = rebound_globals(src.tree)
-        self.mutated = mutated_globals(src.tree)
+        self.mutated = mutated_globals(src)
         self._copied_mutable: dict[str, int | None] = {}  # copied names the program changes in place
         self.rebound_imports = rebound_imports(src.tree)
         self._siblings: dict[str, Dependencies] = {}  # helpers copied from the user's sibling modules, by path
@@ -298,9 +298,7 @@ class Dependencies:
         out: dict[str, list[tuple[int, str, ast.stmt]]] = {}
         for stmt in self.src.tree.body:
             for node in ast.walk(stmt):
-                targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else \
-                    [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
-                for t in targets:
+                for t in _store_targets(node):
                     if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in names:
                         out.setdefault(t.attr, []).append((node.lineno, ast.unparse(node)[:60], stmt))
         return out
@@ -383,65 +381,58 @@ def _root_name(node: ast.AST) -> ast.Name | None:
     return node if isinstance(node, ast.Name) else None
 
 
-def mutated_globals(tree: ast.Module) -> dict[str, list[tuple[int, str, ast.stmt]]]:
+def _store_targets(node: ast.AST) -> list[ast.expr]:
+    """What an assignment, augmented or annotated assignment, or del statement stores to."""
+    if isinstance(node, (ast.Assign, ast.Delete)):
+        return list(node.targets)
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        return [node.target]
+    return []
+
+
+def mutated_globals(src: SourceFile) -> dict[str, list[tuple[int, str, ast.stmt]]]:
     """Module names whose object the program changes in place → (line, the code that does it): an
     attribute or item set or deleted (`Cfg.shift = 0.0`, `CFG["temp"] = 4.0`), an in-place method
     (`MEAN.mul_(0)`, `LOG.append(x)`). A copy of the definition keeps the file's value (red team 11:
-    four such programs ran the kernel with a stale constant). Names a function binds locally
-    (`self`, parameters) are not module names. Each with the top-level statement it is in: a copied
-    helper that fills its own memo (`_CACHE[key] = t`) takes that code along."""
+    four such programs ran the kernel with a stale constant). Whether a name in a function is the
+    module's (not `self` or a parameter) is the symbol table's answer. Each with the top-level
+    statement it is in: a copied helper that fills its own memo (`_CACHE[key] = t`) takes that code
+    along."""
     out: dict[str, list[tuple[int, str, ast.stmt]]] = {}
-
-    def local_names(fn: ast.AST) -> set[str]:
-        a = fn.args  # type: ignore[attr-defined]
-        names = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs} | {x.arg for x in (a.vararg, a.kwarg) if x}
-        declared: set[str] = set()
-        body = fn.body if isinstance(fn.body, list) else [fn.body]  # type: ignore[attr-defined]
-        todo = list(body)
-        while todo:
-            n = todo.pop()
-            if isinstance(n, (ast.Global, ast.Nonlocal)):
-                declared.update(n.names)
-            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                names.add(n.id)
-            if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                todo.extend(ast.iter_child_nodes(n))
-            elif not isinstance(n, ast.Lambda):
-                names.add(n.name)
-        return names - declared
-
     top: list[ast.stmt] = []
 
-    def note(root: ast.Name | None, local: set[str], node: ast.AST) -> None:
-        if root is not None and root.id not in local:
+    def note(root: ast.Name | None, table: symtable.SymbolTable, node: ast.AST) -> None:
+        if root is None:
+            return
+        try:
+            sym = table.lookup(root.id)
+        except KeyError:  # read only in a comprehension nested here: resolved outside
+            sym = None
+        if table.get_type() == "module" or sym is None or sym.is_global():
             out.setdefault(root.id, []).append((node.lineno, ast.unparse(node)[:60], top[0]))
 
-    def visit(node: ast.AST, local: set[str]) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            local = local | local_names(node)
-        targets: list[ast.AST] = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
-        elif isinstance(node, ast.Delete):
-            targets = node.targets
-        for t in targets:
+    def visit(node: ast.AST, table: symtable.SymbolTable) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            name = "lambda" if isinstance(node, ast.Lambda) else node.name
+            lines = {node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))}
+            table = next((t for t in table.get_children() if t.get_name() == name and t.get_lineno() in lines), table)
+        for t in _store_targets(node):
             for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
                 if isinstance(e, ast.Attribute) and e.attr.startswith("__") and e.attr.endswith("__"):
                     continue  # `Cls.__module__ = __name__`: a name for printing and pickling, not a value
                 if isinstance(e, (ast.Attribute, ast.Subscript)):
-                    note(_root_name(e), local, node)
+                    note(_root_name(e), table, node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             m = node.func.attr
             if m in _MUTATORS or (m.endswith("_") and not m.startswith("_") and m != "requires_grad_"):
-                note(_root_name(node.func.value), local, node)
+                note(_root_name(node.func.value), table, node)
         for child in ast.iter_child_nodes(node):
-            visit(child, local)
+            visit(child, table)
 
-    for stmt in tree.body:
+    module = src.symbols
+    for stmt in src.tree.body:
         top[:] = [stmt]
-        visit(stmt, set())
+        visit(stmt, module)
     return out
 
 
