@@ -263,7 +263,7 @@ class _Session:
             hooks.end_autotune_rotation()
         channel.send(self.out_fd, {"type": "verified", "coverage": self.coverage,
                                    "foreign_streams": dict(hooks.LAUNCHES.foreign_streams),
-                                   "autotune_rotated": dict(hooks.AUTOTUNE_ROTATED)})
+                                   "autotune_rotated": hooks.autotune_rotated()})
 
     def bench(self, cmd: dict[str, Any]) -> None:
         from .candidate_bench import bench

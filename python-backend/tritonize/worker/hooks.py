@@ -247,8 +247,10 @@ _EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__,  
                              _launch_args_check.__code__]
 
 
-AUTOTUNE_ROTATED: dict[str, int] = {}  # autotuned kernel -> number of configs taken in turn
 _ROTATION = {"on": False}  # on from a candidate job's start to the end of its trials
+# id(autotuner) -> its kernel's name, every config, the next turn, the configs run and those it
+# cannot run (pruned for the last arguments, or not buildable here)
+_ROTATION_STATE: dict[int, dict[str, Any]] = {}
 
 
 def _rotate_autotune(autotuner_cls: type) -> None:
@@ -272,23 +274,22 @@ def _rotate_autotune(autotuner_cls: type) -> None:
 
     @functools.wraps(original)
     def run(self, *args, **kwargs):
-        every = self.__dict__.get("_tz_every")
-        if every is None and len(self.configs) > 1:
-            every = self.__dict__["_tz_every"] = list(self.configs)
-        if not every or not _ROTATION["on"]:
+        state = _ROTATION_STATE.get(id(self))
+        if state is None and _ROTATION["on"] and len(self.configs) > 1:
+            state = _ROTATION_STATE[id(self)] = {"name": getattr(getattr(self, "fn", None), "__name__", "kernel"),
+                                                 "every": list(self.configs), "turn": 0, "ran": set(), "skip": set()}
+        if state is None or not _ROTATION["on"]:
             return original(self, *args, **kwargs)
+        every = state["every"]
         runnable = every
         if getattr(self, "early_config_prune", None):
             runnable = list(self.early_config_prune(every, dict(zip(self.arg_names, args)), **kwargs)) or every
-        AUTOTUNE_ROTATED[getattr(getattr(self, "fn", None), "__name__", "kernel")] = len(runnable)
-        state = _ROTATION_STATE.setdefault(id(self), {"every": every, "ran": set(), "skip": set()})
         state["skip"] = {i for i, c in enumerate(every) if c not in runnable}  # for these arguments
         failure: BaseException | None = None
         try:
             for _ in range(len(runnable)):
-                turn = self.__dict__.get("_tz_turn", 0)
-                self.__dict__["_tz_turn"] = turn + 1
-                config = runnable[turn % len(runnable)]
+                config = runnable[state["turn"] % len(runnable)]
+                state["turn"] += 1
                 self.configs = [config]
                 try:
                     out = original(self, *args, **kwargs)
@@ -305,7 +306,9 @@ def _rotate_autotune(autotuner_cls: type) -> None:
     autotuner_cls.run = run
 
 
-_ROTATION_STATE: dict[int, dict[str, Any]] = {}  # id(autotuner) -> its configs, those run and those it cannot run
+def autotune_rotated() -> dict[str, int]:
+    """Autotuned kernel -> how many of its configs the trials take in turn (those not pruned)."""
+    return {st["name"]: len(st["every"]) - len(st["skip"]) for st in _ROTATION_STATE.values()}
 
 
 def autotune_unchecked() -> int:
