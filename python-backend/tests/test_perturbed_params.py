@@ -73,3 +73,64 @@ def test_a_large_state_perturbs_the_constant_ones_and_shares_the_rest(tmp_path, 
     assert not torch.equal(vmodel.shift, srv.model.shift) and torch.equal(srv.model.shift, torch.zeros(64))
     monkeypatch.setattr(reference_job, "_PERTURB_MAX_BYTES", size // 8)  # more than 4x: no trial
     assert "take" in srv._perturbed()
+
+
+INT_BUFFERS = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("perm", torch.randperm(32))
+            self.register_buffer("offsets", torch.tensor([0, 5, 9, 20, 32]))
+
+        def forward(self, x):
+            if STRICT:  # an order the reference itself depends on
+                assert bool((self.perm[:4] == torch.tensor(FIRST)).all())
+            return x[:, self.perm].cumsum(-1)[:, self.offsets[1:] - 1]
+
+
+    def get_inputs():
+        return [torch.randn(4, 32)]
+
+
+    def get_init_inputs():
+        return []
+    ''')
+
+
+def int_server(tmp_path, strict: bool) -> _Server:
+    torch.manual_seed(0)
+    first = torch.randperm(32)[:4].tolist()
+    path = tmp_path / "problem.py"
+    path.write_text(INT_BUFFERS.replace("STRICT", str(strict)).replace("FIRST", str(first)))
+    srv = _Server.__new__(_Server)
+    srv.mod = loader.load_module(str(path), name_hint=f"problem_int_buffers_{strict}")
+    srv.seed, srv.device, srv.init = 5, "cpu", []
+    torch.manual_seed(0)
+    srv.model = srv.mod.Model()
+    return srv
+
+
+def test_an_unsorted_integer_buffer_is_shuffled_and_a_sorted_one_kept(tmp_path):
+    """Red team 11 c35: a kernel reading an __init__ copy of a permutation passed every trial."""
+    srv = int_server(tmp_path, strict=False)
+    overrides, _, vmodel, *_ = srv._perturbed()
+    before, after = srv.model.state_dict(), vmodel.state_dict()
+    assert overrides["shuffled"] == ["perm"]
+    assert not torch.equal(before["perm"], after["perm"])
+    assert torch.equal(after["perm"].sort().values, torch.arange(32))  # still a permutation
+    assert torch.equal(before["offsets"], after["offsets"])  # sorted: offsets keep their order
+
+
+def test_a_shuffle_the_reference_rejects_falls_back_to_the_order_it_had(tmp_path):
+    srv = int_server(tmp_path, strict=True)
+    assert "order of its integer buffers (perm)" in srv._perturbed()  # nothing else to perturb
+    srv.model.register_parameter("w", torch.nn.Parameter(torch.randn(3)))
+    found = srv._perturbed()
+    assert not isinstance(found, str), found
+    overrides, _, vmodel, *_ = found
+    assert overrides["shuffled"] == [] and torch.equal(vmodel.perm, srv.model.perm)
+    assert not torch.equal(vmodel.w, srv.model.w)

@@ -143,6 +143,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_format_elements.py", "relu.py", ("rejected",), rule("host_compute")),
     ("cheat_autotune_many_configs.py", "relu.py", ("incorrect",), says("trial autotune-configs-")),
     ("cheat_stale_float_buffer.py", "buffer_scale.py", ("incorrect",), says("trial perturbed-params")),
+    ("cheat_stale_int_buffer.py", "perm_gather.py", ("incorrect",), says("trial perturbed-params")),
+    ("legit_perm_buffer.py", "perm_gather.py", ("correct",), correct),
     ("cheat_cast_truncation.py", "trunc_scaled.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_reinterpret_data_ptr.py", "vector_add.py", ("rejected",), rule("raw_pointer")),
     ("legit_reinterpret_arg.py", "vector_add.py", ("correct",), correct),

@@ -292,6 +292,15 @@ def _structural(t: torch.Tensor) -> bool:
     return bool(((flat == 0) | (flat == 1) | flat.isinf()).all())
 
 
+def _shufflable(t: torch.Tensor) -> bool:
+    """An integer buffer with distinct values somewhere out of order (a permutation, an index map):
+    shuffling keeps it valid. Sorted ones (offsets, lengths) and constants are left alone."""
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool or t.numel() < 2:
+        return False
+    flat = t.detach().reshape(-1)
+    return bool((flat[1:] < flat[:-1]).any())
+
+
 class _Server:
     def __init__(self, job: dict[str, Any], out_fd: int):
         self.job, self.out_fd = job, out_fd
@@ -475,12 +484,15 @@ class _Server:
         # same seed as the reference, so clones of its own init weights equal the state it is
         # loaded with; a kernel reading those clones was right on every other trial (red team 9).
         # And floating persistent buffers (red team 11: a kernel reading an __init__ copy of a random
-        # buffer passed; any checkpoint with other values gets wrong results). Integer buffers stay:
-        # an index map or offsets may carry an order a new draw would break.
+        # buffer passed; any checkpoint with other values gets wrong results). Integer buffers are not
+        # re-drawn (an index map or offsets carry a range and an order a new draw would break) but an
+        # unsorted one is shuffled: still a permutation or valid indices, and a kernel reading an
+        # __init__ copy of it is caught (red team 11 c35). Sorted ones (offsets, lengths) stay.
         floats = [n for n, p in self.model.named_parameters() if p.is_floating_point()]
         floats += [n for n, p in state.items() if p.is_floating_point() and n not in floats and n not in consts
                    and not _structural(p)]
-        if not consts and not floats:
+        shuffled = [n for n, p in state.items() if n not in consts and _shufflable(p)]
+        if not consts and not floats and not shuffled:
             return "Model has no parameter and no buffer that is constant at init"
         size = sum(p.numel() * p.element_size() for p in state.values())
         only_constant = False
@@ -491,14 +503,33 @@ class _Server:
                 return f"Model's parameters and buffers take {size / 2**20:.0f} MB"
             # Too large to re-draw: the constant ones only, the rest shared with the reference model
             # (red team 9: a 32 KB zero shift ignored next to a 269 MB weight skipped the whole trial).
-            floats, only_constant = [], True
+            floats, shuffled, only_constant = [], [], True
             live = self.model.state_dict(keep_vars=True)
             vmodel = copy.deepcopy(self.model, {id(t): t for n, t in live.items() if n not in consts})
         else:
             vmodel = copy.deepcopy(self.model)
+        found = self._perturbed_run(vmodel, consts, floats, shuffled)
+        if isinstance(found, str) and shuffled:  # the order mattered to the reference: keep it
+            if not consts and not floats:
+                return f"the reference depends on the order of its integer buffers ({', '.join(shuffled)})"
+            vmodel = copy.deepcopy(self.model) if not only_constant else vmodel
+            found = self._perturbed_run(vmodel, consts, floats, [])
+            shuffled = []
+        if isinstance(found, str):
+            return found
+        runner, inputs, result = found
+        return ({"constant_at_init": consts, "only_constant": only_constant, "shuffled": shuffled},
+                self.init, vmodel, runner, inputs, result)
+
+    def _perturbed_run(self, vmodel: Any, consts: list[str], floats: list[str], shuffled: list[str]) -> Any:
+        """Sets `vmodel`'s state as _perturbed describes and runs the reference on it."""
         g = torch.Generator().manual_seed(self.seed + 60)
         with torch.no_grad():
             for name, p in vmodel.state_dict(keep_vars=True).items():
+                if name in shuffled:
+                    order = torch.randperm(p.numel(), generator=g).to(p.device)
+                    p.copy_(p.detach().reshape(-1)[order].reshape(p.shape))
+                    continue
                 if name not in consts and name not in floats:
                     continue
                 if p.dtype == torch.bool:  # a constant mask (all True): random, a third of it flipped
@@ -524,7 +555,7 @@ class _Server:
             result = runner.run(inputs)
         except Exception as exc:  # an integer buffer that is an index or a size: no such trial
             return f"the reference fails with its parameters and buffers perturbed ({type(exc).__name__}: {str(exc)[:120]})"
-        return {"constant_at_init": consts, "only_constant": only_constant}, self.init, vmodel, runner, inputs, result
+        return runner, inputs, result
 
     def _resized(self, source: str, sizes: dict[str, Any], hint: str, seed_offset: int) -> Any:
         """The reference built and run at the sizes of `source`, or a string saying why not."""

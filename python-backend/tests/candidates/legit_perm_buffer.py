@@ -1,0 +1,27 @@
+"""Honest: the permutation gather reading the loaded buffer (the one a checkpoint sets)."""
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def gather_kernel(x_ptr, p_ptr, o_ptr, cols, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    offs = tl.arange(0, BLOCK)
+    m = offs < cols
+    idx = tl.load(p_ptr + offs, mask=m, other=0)
+    tl.store(o_ptr + row * cols + offs, tl.load(x_ptr + row * cols + idx, mask=m) * 2.0, mask=m)
+
+
+class ModelNew(nn.Module):
+    def __init__(self, cols):
+        super().__init__()
+        self.register_buffer("perm", torch.randperm(cols))
+
+    def forward(self, x):
+        x = x.contiguous()
+        rows, cols = x.shape
+        out = torch.empty_like(x)
+        gather_kernel[(rows,)](x, self.perm, out, cols, BLOCK=triton.next_power_of_2(cols))
+        return out
