@@ -37,7 +37,8 @@ class Reduced:
     def finish(self, report: dict[str, Any]) -> None:
         """Records what was checked in the report and removes the temp problem."""
         report["reduced_sizes"] = self.rewrite.as_dict()
-        if self.rewrite.changes:
+        # A file that never ran (syntax, interface) was checked at no size: no note to add.
+        if self.rewrite.changes and report.get("verdict") != "compile_error":
             report["summary"] = f"{report.get('summary') or ''}; {SUMMARY_NOTE}".lstrip("; ")
         if self.tmpdir:
             shutil.rmtree(self.tmpdir, ignore_errors=True)

@@ -25,7 +25,7 @@ from typing import Any, Callable
 import torch
 
 from .process import Worker, WorkerDied, WorkerTimeout
-from . import integrity, memory_plan, proc_evidence, static_rules
+from . import integrity, memory_plan, proc_evidence, signature, static_rules
 from .compare import Policy, compare_output
 from .options import VerifyOptions
 from .report import VERDICTS, Report  # noqa: F401  (VERDICTS re-exported)
@@ -256,6 +256,16 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
     except SyntaxError as exc:
         rep.diag(exc.lineno or 0, f"SyntaxError: {exc.msg}", "compile_error")
         return rep.end("compile_error", f"syntax error at line {exc.lineno}: {exc.msg}")
+
+    # A ModelNew that cannot take the problem's inputs: said plainly, with both signatures, instead
+    # of the TypeError its first call would raise (try-out 11).
+    try:
+        mismatch = signature.signature_mismatch(problem.read_text(), src)
+    except OSError:
+        mismatch = None
+    if mismatch:
+        rep.diag(mismatch["line"], mismatch["message"], "signature")
+        return rep.end("compile_error", f"interface mismatch at line {mismatch['line']}: {mismatch['message']}")
 
     # Static rules first: they are cheap and name the line.
     facts: dict[str, Any] = {}
