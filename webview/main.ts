@@ -78,6 +78,7 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...
 
 // ---------- skeleton (built once; charts keep their canvases across renders) ----------
 const app = document.getElementById('app') ?? document.body.appendChild(h('main', { id: 'app' }));
+const questionSection = h('section', { class: 'question', role: 'region', 'aria-label': 'Tritonize is waiting for you', hidden: true });
 const header = h('header', { class: 'run-header' });
 const live = h('p', { class: 'live', id: 'live', role: 'status', 'aria-live': 'polite' });
 const progress = h('section', { class: 'progress', 'aria-label': 'Candidates in progress' });
@@ -124,8 +125,9 @@ function canvases(): Record<ChartId, HTMLCanvasElement | null> {
 function render(): void {
   const focusKey = (document.activeElement as HTMLElement | null)?.dataset?.focus;
   app.removeAttribute('aria-busy');
-  if (!app.contains(header)) app.replaceChildren(header, live, progress, notices, candidatesSection, chartsSection, historySection);
+  if (!app.contains(header)) app.replaceChildren(questionSection, header, live, progress, notices, candidatesSection, chartsSection, historySection);
   const run = state?.current ?? null;
+  renderQuestion();
   renderHeader(run);
   renderProgress(run);
   renderNotices(run);
@@ -134,6 +136,24 @@ function render(): void {
   renderHistory();
   inkBadges(app);
   if (focusKey) (app.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`) as HTMLElement | null)?.focus();
+}
+
+/** The question the host waits on, with its buttons (its notification hides after a few seconds). */
+function renderQuestion(): void {
+  const q = state?.question ?? null;
+  questionSection.hidden = !q;
+  if (!q) {
+    questionSection.replaceChildren();
+    return;
+  }
+  questionSection.replaceChildren(
+    h('p', { class: 'question-text' }, h('strong', {}, 'Waiting for you: '), q.text),
+    h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Answers' },
+      q.actions.map((action, i) => h('button', {
+        class: i === 0 ? '' : 'secondary', 'data-focus': `answer-${action}`,
+        onclick: () => post({ type: 'answer', questionId: q.id, action }),
+      }, action))),
+  );
 }
 
 const STATUS_TEXT: Record<Run['status'], string> = { running: 'running', done: 'done', cancelled: 'cancelled', failed: 'failed' };

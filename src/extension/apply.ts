@@ -13,6 +13,7 @@ import { applyTextEdits, type Extraction, type LspRange } from '../core/protocol
 import type { Backend } from './backend';
 import { askEntryPoint, entryFor } from './entryPoint';
 import { findTab, showOnce, sideColumn } from './editors';
+import type { Questions } from './questions';
 
 /** Where a run's selection came from: enough to ask the server for the edit again. */
 export interface ApplySite {
@@ -108,24 +109,26 @@ const PROPOSED_SCHEME = 'tritonize-proposed';
 // Accept/Discard title buttons (contributed for PROPOSED_SCHEME) do not show on it.
 const PREVIEW_SCHEME = 'tritonize-preview';
 const proposals = new Map<string, string>();
-let pending: ((accept: boolean) => void) | null = null;
 
 /** At activation: the proposed-text provider and the Accept/Discard commands (contributed as
- * buttons on the proposed diff). */
-export function registerPreview(): vscode.Disposable {
+ * buttons on the proposed diff; they answer the open "accept-apply" question). */
+export function registerPreview(questions: Questions): vscode.Disposable {
   return vscode.Disposable.from(
+    { dispose: () => { for (const w of moduleWatchers.values()) w.dispose(); moduleWatchers.clear(); } },
+    // An undo through the workspace's file service reports the deletion here too.
+    vscode.workspace.onDidDeleteFiles((e) => { for (const uri of e.files) void closeDeleted(uri); }),
     vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(uri.path) ?? '' }),
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(`preview:${uri.path}`) ?? '' }),
-    vscode.commands.registerCommand('tritonize.acceptApply', () => pending?.(true)),
-    vscode.commands.registerCommand('tritonize.discardApply', () => pending?.(false)),
+    vscode.commands.registerCommand('tritonize.acceptApply', () => questions.answerKind('accept-apply', 'Accept', 'title bar')),
+    vscode.commands.registerCommand('tritonize.discardApply', () => questions.answerKind('accept-apply', 'Discard', 'title bar')),
   );
 }
 
 /** Shows the diff of the user's file (and the new module), writes only on Accept (the editor stays
  * dirty: one Ctrl+Z reverts the file and the new module). */
-export async function applyCandidate(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
+export async function applyCandidate(backend: Backend, questions: Questions, target: ApplyTarget, cand: Candidate, site: ApplySite,
   placement: Placement): Promise<boolean> {
-  if (pending) throw new Error('Another Apply is waiting for Accept or Discard.');
+  if (questions.kind === 'accept-apply') throw new Error('Another Apply is waiting for Accept or Discard.');
   let built: Awaited<ReturnType<typeof buildApplyEdit>> | undefined;
   let inferenceOnly = false;
   while (!built) {
@@ -162,12 +165,8 @@ export async function applyCandidate(backend: Backend, target: ApplyTarget, cand
     proposals.set(moduleUri.path, module.text);
     await vscode.window.showTextDocument(moduleUri, { preview: false, viewColumn: sideColumn(target.uri), preserveFocus: true });
   }
-  const accepted = await new Promise<boolean>((resolve) => {
-    pending = resolve;
-    const what = module ? `${name} and a new ${path.basename(module.uri.fsPath)}` : name;
-    void vscode.window.showInformationMessage(`Tritonize: apply the Triton kernel to ${what}? Behaviour check: ${check}.`, 'Accept', 'Discard')
-      .then((pick) => resolve(pick === 'Accept'));
-  }).finally(() => { pending = null; });
+  const what = module ? `${name} and a new ${path.basename(module.uri.fsPath)}` : name;
+  const accepted = (await questions.ask('accept-apply', `apply the Triton kernel to ${what}? Behaviour check: ${check}.`, ['Accept', 'Discard'])) === 'Accept';
   for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
     const input = tab.input as { modified?: vscode.Uri; uri?: vscode.Uri } | undefined;
     const shown = input?.modified ?? input?.uri;
@@ -179,11 +178,31 @@ export async function applyCandidate(backend: Backend, target: ApplyTarget, cand
   if (moduleUri) proposals.delete(moduleUri.path);
   if (!accepted) return false;
   const ok = await vscode.workspace.applyEdit(edit);
+  if (ok && module) watchModule(module.uri);
   if (ok) {
     const editor = await showOnce(target.uri, { preview: false }); // where it is open, not a second editor
     editor.revealRange(new vscode.Range(target.range.start, target.range.start), vscode.TextEditorRevealType.InCenter);
   }
   return ok;
+}
+
+/** New modules Apply created: one undo deletes the file, but its tab stayed open showing the old
+ * text with no sign it was gone (try-out 11); the watcher closes it (unless the user edited it). */
+const moduleWatchers = new Map<string, vscode.FileSystemWatcher>();
+
+function watchModule(uri: vscode.Uri): void {
+  if (moduleWatchers.has(uri.fsPath)) return;
+  const watcher = vscode.workspace.createFileSystemWatcher(
+    new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)), true, true, false);
+  watcher.onDidDelete((gone) => void closeDeleted(gone));
+  moduleWatchers.set(uri.fsPath, watcher);
+}
+
+async function closeDeleted(uri: vscode.Uri): Promise<void> {
+  if (!moduleWatchers.has(uri.fsPath)) return;
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => !t.isDirty
+    && t.input instanceof vscode.TabInputText && t.input.uri.fsPath === uri.fsPath);
+  if (tabs.length) await vscode.window.tabGroups.close(tabs, true).then(undefined, () => false);
 }
 
 /** When a run ends with a correct candidate: the diff of the user's own file against what Apply
@@ -195,7 +214,8 @@ export async function previewApply(backend: Backend, target: ApplyTarget, cand: 
   const { proposed, module } = await buildApplyEdit(backend, target, cand, site, placement, false, quiet);
   const name = path.basename(target.uri.fsPath);
   const stamp = Date.now();
-  const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/${name}` });
+  // The run in the path: a new run, a History choice or "Clear results" closes it (editors.ts).
+  const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${cand.runId}/${stamp}/${name}` });
   // One preview at a time: older ones are dropped with their tabs' content.
   for (const key of [...proposals.keys()]) if (key.startsWith('preview:')) proposals.delete(key);
   proposals.set(`preview:${uri.path}`, proposed);

@@ -7,12 +7,12 @@ import { candidateLabel, reducedSuffix } from '../core/protocol/view';
 import { candidateReportMarkdown } from '../core/protocol/reportMarkdown';
 import { applyCandidate, pickPlacement, previewApply, type Placement } from './apply';
 import { readSettings, verifyOptions } from './config';
-import { showOnce, sideColumn, type ReadOnlyViews } from './editors';
+import { closeOtherRunTabs, showOnce, sideColumn, type ReadOnlyViews } from './editors';
 import { runIdOf } from './results';
 import { UserError, type Ctx } from './ctx';
 import { OriginalSelections, showCandidateDiff } from './diff';
 import { guard } from './errors';
-import { generate, type GenerateOptions } from './generate';
+import { generate, retryLastRun, type GenerateOptions } from './generate';
 import { selectInterpreter } from './interpreter';
 import type { PanelHost } from './panel';
 import type { Candidate, PanelToHostMessage, Run } from './protocol';
@@ -138,7 +138,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     const where = `${vscode.workspace.asRelativePath(origin.uri)}:${origin.range.start.line + 1}`;
     ctx.log.info(`apply: candidate ${label} of run ${run.id} (${cand.report?.verdict ?? 'not verified'}) into ${where} as ${placement}`);
     try {
-      const applied = await applyCandidate(await ctx.backend(), origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
+      const applied = await applyCandidate(await ctx.backend(), ctx.questions, origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
       if (applied) {
         ctx.log.info(`apply: candidate ${label} applied to ${where}`);
         // Verified in the interpreter: the edited program needs it too on a machine without a GPU.
@@ -181,6 +181,20 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
       { preview: true, viewColumn: sideColumn() });
   }
 
+  /** A run's best candidate (else its newest with a file) beside what it replaces, titled with the
+   * run's start time so two runs' "candidate 1.1" are told apart. Cheap: nothing runs. */
+  async function showRunCandidate(run: Run): Promise<void> {
+    const cand = run.candidates.find((c) => c.id === run.bestCandidateId && c.path) ?? [...run.candidates].reverse().find((c) => c.path);
+    if (!cand?.path) return;
+    const at = new Date(run.startedAt);
+    const when = Number.isNaN(at.getTime()) ? run.id : at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const label = `candidate ${candidateLabel(cand, run)} of the ${when} run (${cand.report?.verdict ?? cand.stage})`;
+    const origin = runs.origin(run.id);
+    if (origin) await showCandidateDiff(originals, run.id, origin.uri.fsPath, cand.path, label);
+    else await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(run.problemPath), vscode.Uri.file(cand.path),
+      `Tritonize: problem ↔ ${label}`, { preview: true, viewColumn: sideColumn() });
+  }
+
   async function onPanelMessage(msg: PanelToHostMessage): Promise<void> {
     switch (msg.type) {
       case 'apply': await applyFromRun(msg.runId, msg.candidateId); break;
@@ -190,7 +204,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
         const run = runs.get(msg.runId);
         const cand = run?.candidates.find((c) => c.id === msg.candidateId);
         if (!run || !cand?.report) throw new UserError('That candidate has no report yet.');
-        await views.show(run.id, `report-${candidateLabel(cand, run)}.md`, candidateReportMarkdown(run, cand));
+        await views.show(run.id, `report-${candidateLabel(cand, run)}.md`, candidateReportMarkdown(run, cand), true);
         break;
       }
       case 'openReply': {
@@ -214,6 +228,13 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
           if (run) runs.add(run);
         }
         runs.select(msg.runId);
+        // The editors follow: the other runs' generated tabs close, Problems shows this run's
+        // results, and where a run's tabs were open, this run's best candidate takes their place
+        // (try-out 10 saw the newest run's "candidate 1.1" after choosing an older run).
+        ctx.results.focusRun(msg.runId);
+        const closed = await closeOtherRunTabs(msg.runId);
+        const chosen = runs.get(msg.runId);
+        if (closed && chosen) await showRunCandidate(chosen);
         break;
       }
       case 'copyReport':
@@ -231,12 +252,18 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
         }
         break;
       }
+      case 'answer':
+        if (!ctx.questions.answer(msg.questionId, msg.action, 'panel'))
+          vscode.window.setStatusBarMessage('Tritonize: that question was already answered', 4000);
+        break;
       case 'ready': break;
     }
   }
 
   const disposables = [
     reg('tritonize.generate', async (opts?: GenerateOptions) => { requireTrust(); return generate(ctx, runs, panel, originals, opts ?? {}); }),
+    // Argument as tritonize.generate's. The failed run's problem as confirmed, sent again.
+    reg('tritonize.retryLastRun', async (opts?: GenerateOptions) => { requireTrust(); return retryLastRun(ctx, runs, panel, originals, opts ?? {}); }),
     reg('tritonize.verifyAndBenchmark', async (arg?: unknown) => {
       requireTrust();
       let file = asUri(arg);
@@ -287,15 +314,25 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
       return target.fsPath;
     }),
     reg('tritonize.clearResults', async () => {
+      // Problems, the generated tabs (diffs, problem.py, candidates, reports) and the panel's run
+      // all go (try-out 10: only Problems changed, so the command seemed to do nothing). The runs
+      // stay in History; a running generation stays shown.
       const n = ctx.results.clear();
-      ctx.log.info(`results cleared (${n} file(s) had diagnostics shown)`);
-      // Said in the status bar (no notification to dismiss): the command changes nothing visible
-      // when no file had diagnostics, and the user should still see that it ran (try-out, session 7).
-      vscode.window.setStatusBarMessage(n ? `Tritonize: cleared results from ${n} file${n === 1 ? '' : 's'}`
-        : 'Tritonize: no results to clear', 4000);
+      const closed = await closeOtherRunTabs(undefined);
+      runs.clearView();
+      ctx.log.info(`results cleared (${n} file(s) had diagnostics shown, ${closed} tab(s) closed)`);
+      // Said in the status bar (no notification to dismiss; try-out, session 7).
+      const what = [n ? `results from ${n} file${n === 1 ? '' : 's'}` : '', closed ? `${closed} tab${closed === 1 ? '' : 's'}` : ''].filter(Boolean);
+      vscode.window.setStatusBarMessage(what.length ? `Tritonize: cleared ${what.join(' and ')}` : 'Tritonize: no results to clear', 4000);
       return n;
     }),
     reg('tritonize.showStatus', () => ctx.status.showDetails()),
+    reg('tritonize.showQuestion', async () => {
+      ctx.questions.reshow();
+      await panel.reveal();
+    }),
+    // The title-bar ✓ of problem.py while the run waits for its confirmation.
+    reg('tritonize.problemLooksRight', async () => { ctx.questions.answerKind('confirm-problem', undefined, 'title bar'); }),
   ];
 
   return {

@@ -7,6 +7,7 @@ import { Backend, type EnvironmentInfo } from './backend';
 import { readSettings, SERVER_SETTINGS } from './config';
 import { findExecutable, onPythonEnvironmentChange, resolveInterpreter, type ResolvedInterpreter } from './interpreter';
 import { ProblemEdits } from './problemEdits';
+import { Questions } from './questions';
 import { ResultsFilter } from './results';
 import { ApiKeyStore } from './secrets';
 import { createKernelServer, type KernelServer } from './server';
@@ -20,6 +21,8 @@ export class Ctx implements vscode.Disposable {
   readonly results = new ResultsFilter();
   /** The user's edits of generated problems, kept across re-runs. */
   readonly problemEdits: ProblemEdits;
+  /** The question a run waits on, shown in a notification, the panel and the title bar. */
+  readonly questions: Questions;
   lastError: ShownError | undefined;
   interpreter: ResolvedInterpreter | undefined;
   environment: EnvironmentInfo | undefined;
@@ -32,7 +35,12 @@ export class Ctx implements vscode.Disposable {
     this.apiKey = new ApiKeyStore(extension.secrets);
     this.status = new StatusBar();
     this.problemEdits = new ProblemEdits(extension.workspaceState);
-    this.disposables.push(this.log, this.status, this.results, this.problemEdits);
+    this.questions = new Questions(this.log);
+    this.disposables.push(this.log, this.status, this.results, this.problemEdits, this.questions);
+    // While a question is open the status item says so (a bell, not a spinner) and asks it again.
+    this.disposables.push(this.questions.onDidChange(() => this.status.setQuestion(
+      this.questions.kind === 'confirm-problem' ? 'waiting for you: confirm problem.py (Looks right / Edit)'
+        : this.questions.kind === 'accept-apply' ? 'waiting for you: Accept or Discard the Apply' : undefined)));
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (SERVER_SETTINGS.some((s) => e.affectsConfiguration(s))) void this.restartServer('interpreter setting changed');
     }));

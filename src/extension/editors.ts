@@ -6,6 +6,10 @@ import * as vscode from 'vscode';
 import { isGenerated, runIdOf } from './results';
 
 export const VIEW_SCHEME = 'tritonize-view';
+/** Virtual documents whose path starts with their run's id: our views, diff.ts's selection as it
+ * was (`tritonize-original`) and apply.ts's end-of-run preview (`tritonize-preview`); named here,
+ * not imported, to keep editors.ts free of cycles. */
+const RUN_SCHEMES = [VIEW_SCHEME, 'tritonize-original', 'tritonize-preview'];
 
 /** Read-only documents (`tritonize-view:/<runId>/<name>`) whose text the extension supplies. */
 export class ReadOnlyViews implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -18,21 +22,40 @@ export class ReadOnlyViews implements vscode.TextDocumentContentProvider, vscode
   }
 
   /** Shows `text` as the read-only document `/<runId>/<name>` in the preview editor; other views
-   * close (one slot: a view tab VS Code pinned would otherwise stay beside the new one). */
-  async show(runId: string, name: string, text: string): Promise<vscode.TextEditor> {
+   * close (one slot: a view tab VS Code pinned would otherwise stay beside the new one).
+   * `rendered`: a Markdown report opens as VS Code's Markdown preview (locked to it), not as its
+   * source (try-out 11 read pipe tables and a JSON block); the source stays one command away. */
+  async show(runId: string, name: string, text: string, rendered = false): Promise<void> {
     const uri = vscode.Uri.from({ scheme: VIEW_SCHEME, path: `/${runId}/${name}` });
     this.texts.set(uri.path, text);
     this.changed.fire(uri); // an already open view of the same name shows the new text
-    const others = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText
-      && t.input.uri.scheme === VIEW_SCHEME && t.input.uri.toString() !== uri.toString());
+    const others = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => (t.input instanceof vscode.TabInputText
+      && t.input.uri.scheme === VIEW_SCHEME && t.input.uri.toString() !== uri.toString()) || isViewPreview(t));
     if (others.length) await vscode.window.tabGroups.close(others, true).then(undefined, () => false);
     const doc = await vscode.workspace.openTextDocument(uri);
-    return showOnce(doc.uri, { preview: true, viewColumn: sideColumn() }, doc);
+    const editor = await showOnce(doc.uri, { preview: true, viewColumn: sideColumn() }, doc);
+    if (!rendered) return;
+    // The Markdown preview opens in the active editor's group: the one just shown. Locked, so it
+    // keeps showing this report when another Markdown file becomes active.
+    const shown = await vscode.commands.executeCommand('markdown.showPreview', uri, [uri], { locked: true }).then(() => true, () => false);
+    if (!shown) return; // no Markdown extension: the source stays
+    VIEW_PREVIEWS.add(previewLabel(name));
+    const source = findTab(editor.document.uri);
+    if (source) await vscode.window.tabGroups.close(source, true).then(undefined, () => false);
   }
 
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+/** Labels of the Markdown previews of our views ("[Preview] report-1.1.md"): the preview is a
+ * webview tab, which names no document, only its title. */
+const VIEW_PREVIEWS = new Set<string>();
+const previewLabel = (name: string) => `[Preview] ${name}`;
+
+function isViewPreview(tab: vscode.Tab): boolean {
+  return tab.input instanceof vscode.TabInputWebview && VIEW_PREVIEWS.has(tab.label);
 }
 
 /** The tab showing `uri` (text editor, or either side of a diff), if any. */
@@ -71,20 +94,23 @@ export async function showOnce(uri: vscode.Uri, opts: vscode.TextDocumentShowOpt
   return vscode.window.showTextDocument(document, opts);
 }
 
-/** Closes tabs of generated files and views that belong to runs other than `keepRunId`
- * (unsaved edits are kept open). */
-export async function closeOtherRunTabs(keepRunId: string): Promise<number> {
+/** Closes tabs of generated files and views that belong to runs other than `keepRunId` (all of
+ * them when undefined; unsaved edits are kept open). */
+export async function closeOtherRunTabs(keepRunId: string | undefined): Promise<number> {
   const stale: vscode.Tab[] = [];
   for (const group of vscode.window.tabGroups.all) {
     for (const tab of group.tabs) {
       if (tab.isDirty) continue;
+      if (isViewPreview(tab)) { stale.push(tab); continue; } // one report preview at a time
       const input = tab.input;
+      // A diff's either side: the end-of-run preview's left side is the user's file, its right side
+      // a preview document; the candidate diff's right side is the generated file.
       const uris = input instanceof vscode.TabInputText ? [input.uri]
-        : input instanceof vscode.TabInputTextDiff ? [input.modified] : [];
+        : input instanceof vscode.TabInputTextDiff ? [input.modified, input.original] : [];
       for (const uri of uris) {
-        const runId = uri.scheme === VIEW_SCHEME ? uri.path.split('/')[1]
+        const runId = RUN_SCHEMES.includes(uri.scheme) ? uri.path.split('/')[1]
           : uri.scheme === 'file' && isGenerated(uri.fsPath) ? runIdOf(uri.fsPath) : undefined;
-        if (runId && runId !== keepRunId) stale.push(tab);
+        if (runId && runId !== keepRunId && !stale.includes(tab)) stale.push(tab);
       }
     }
   }

@@ -22,7 +22,7 @@ let ctx: Ctx | undefined;
 export async function activate(extension: vscode.ExtensionContext): Promise<TritonizeApi> {
   ctx = new Ctx(extension);
   const runs = new RunsModel();
-  const panel = new PanelHost(extension.extensionUri, ctx.log, () => runs.state(), (msg) => commands.onPanelMessage(msg));
+  const panel = new PanelHost(extension.extensionUri, ctx.log, () => ({ ...runs.state(), question: ctx!.questions.current }), (msg) => commands.onPanelMessage(msg));
   const originals = new OriginalSelections();
   const views = new ReadOnlyViews();
   const commands = registerCommands(ctx, runs, panel, originals, views);
@@ -31,12 +31,13 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trit
     panel,
     { dispose: () => runs.dispose() },
     runs.onDidChange(() => panel.push()),
+    ctx.questions.onDidChange(() => panel.push()),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: false } }),
     vscode.workspace.registerTextDocumentContentProvider(ORIGINAL_SCHEME, originals),
     vscode.workspace.registerTextDocumentContentProvider(VIEW_SCHEME, views),
     views,
     ...commands.disposables,
-    registerPreview(),
+    registerPreview(ctx.questions),
     trackContextKeys(runs),
     trackSetupKeys(extension.secrets, async () => !!(await ctx!.apiKey.get())),
   );

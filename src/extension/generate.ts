@@ -17,6 +17,7 @@ import { closeOtherRunTabs, showOnce, sideColumn } from './editors';
 import { buildProblemDraft, newRunId, runAgentLoop } from './engine';
 import { remainingTodos } from './problemEdits';
 import type { PanelHost } from './panel';
+import type { Questions } from './questions';
 import type { Run, ValidateProblemResult } from './protocol';
 import type { RunsModel } from './runs';
 
@@ -56,7 +57,7 @@ function workspaceRoot(doc: vscode.TextDocument): string {
 
 /** Asks "Looks right / Edit" until the user accepts or cancels. Returns false on cancel. The
  * GUESSED list is re-read from the document each time, so confirmed shapes stop being asked for. */
-async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits: boolean, warnings: string[] = [],
+async function confirmProblem(questions: Questions, problemUri: vscode.Uri, todos: string[], keptEdits: boolean, warnings: string[] = [],
   source?: vscode.Uri): Promise<boolean | 'rerun'> {
   const editor = await showOnce(problemUri, { preview: false, viewColumn: sideColumn(source) });
   const doc = editor.document;
@@ -67,9 +68,9 @@ async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits
     const note = warnings.length ? ` Note: ${warnings.join('; ')}.` : '';
     // Guessed shapes: Apply will need the real ones, which a command that runs the code records.
     const entry = todos.length && source ? ' Apply needs the real input shapes: "Set entry point" names the command that runs this code.' : '';
-    const pick = await vscode.window.showInformationMessage(
-      `Tritonize: this is the problem the model will solve${kept} (Model = your selection; get_inputs = example inputs).${fill}${note}${entry} Does it look right?`,
-      'Looks right', 'Edit', ...(entry ? ['Set entry point…'] : []), 'Cancel');
+    const pick = await questions.ask('confirm-problem',
+      `this is the problem the model will solve${kept} (Model = your selection; get_inputs = example inputs).${fill}${note}${entry} Does it look right?`,
+      ['Looks right', 'Edit', ...(entry ? ['Set entry point…'] : []), 'Cancel']);
     if (pick === 'Set entry point…') {
       if (await askEntryPoint(source!)) return 'rerun';
       continue;
@@ -80,7 +81,7 @@ async function confirmProblem(problemUri: vscode.Uri, todos: string[], keptEdits
     }
     if (pick !== 'Edit') return false;
     await showOnce(problemUri, { preview: false });
-    const done = await vscode.window.showInformationMessage('Edit problem.py (inputs, shapes, dtypes), then continue.', 'Continue', 'Cancel');
+    const done = await questions.ask('confirm-problem', 'edit problem.py (inputs, shapes, dtypes), then continue.', ['Continue', 'Cancel']);
     if (done !== 'Continue') return false;
     if (doc.isDirty) await doc.save();
   }
@@ -161,7 +162,59 @@ function activityOf(run: Run): string {
   return `turn ${run.turn}/${run.maxTurns}${what ? ` · ${what}` : ''}`;
 }
 
-export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, opts: GenerateOptions): Promise<Run | undefined> {
+/** A problem the user confirmed and the server validated: what a Retry of a failed run (a
+ * rejected key, an endpoint that was down) sends again, without recording the program and asking
+ * for the confirmation a second time (try-out 11: "Set API key" started from scratch). */
+interface Prepared {
+  doc: vscode.TextDocument;
+  selection: vscode.Selection | vscode.Range;
+  selectedText: string;
+  draft: Awaited<ReturnType<typeof buildProblemDraft>>;
+  originalText: string;
+  problemText: string;
+  inputs: ValidateProblemResult['inputs'] | undefined;
+  root: string;
+}
+
+/** The last run that failed for the LLM's sake (key, endpoint): "Retry" sends its problem again. */
+let retryable: Prepared | undefined;
+
+function setRetryable(p: Prepared | undefined): void {
+  retryable = p;
+  void vscode.commands.executeCommand('setContext', 'tritonize.canRetry', !!p);
+}
+
+/** `tritonize.retryLastRun`: the failed run's confirmed problem again (re-extracted only where the
+ * code it replaces changed since). */
+export async function retryLastRun(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, opts: GenerateOptions): Promise<Run | undefined> {
+  if (!retryable) throw new UserError('No failed Tritonize run to retry: select the code and run "Generate Triton kernel".');
+  if (runs.busy) throw new UserError('A generation is already running: cancel it first (Tritonize: Cancel).');
+  return generate(ctx, runs, panel, originals, opts, retryable);
+}
+
+export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, opts: GenerateOptions,
+  again?: Prepared): Promise<Run | undefined> {
+  // A retry of a confirmed problem: only while the code it replaces is unchanged.
+  if (again && !again.doc.isClosed && again.doc.getText(again.draft.replaced) === again.originalText) {
+    let settings = readSettings(again.doc.uri);
+    const apiKey = await checkLlm(ctx, settings, opts.confirmProblem ?? settings.generate.confirmProblem);
+    if (!apiKey) return undefined;
+    settings = readSettings(again.doc.uri);
+    const runId = newRunId();
+    ctx.results.beginRun(runId);
+    await closeOtherRunTabs(runId);
+    const runDir = path.join(again.root, '.tritonize', 'runs', runId);
+    await mkdir(runDir, { recursive: true });
+    const problemPath = path.join(runDir, 'problem.py');
+    await writeFile(problemPath, again.problemText);
+    ctx.log.info(`run ${runId}: the confirmed problem "${again.draft.name}" sent again (retry) → ${problemPath}`);
+    return runConfirmed(ctx, runs, panel, originals, opts, { ...again, runId, problemPath, apiKey, settings });
+  }
+  if (again) {
+    // The code changed since: extract it again from where it is selected now.
+    const shown = await showOnce(again.doc.uri);
+    shown.selection = new vscode.Selection(again.selection.start, again.selection.end);
+  }
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document.languageId !== 'python') throw new UserError('Open a Python file and select the PyTorch code to turn into a Triton kernel.');
   if (runs.busy) throw new UserError('A generation is already running: cancel it first (Tritonize: Cancel).');
@@ -205,10 +258,9 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   let inputs: ValidateProblemResult['inputs'] | undefined;
   for (;;) {
     if (confirm) {
-      // The prompt is a notification, which hides after a while: the status bar keeps saying why
-      // the run waits (its buttons stay in the notification centre).
-      ctx.status.setActivity('waiting for you: confirm problem.py (Looks right / Edit)', { waiting: true });
-      const ok = await confirmProblem(problemUri, draft.todos, !!kept, draft.warnings, doc.uri).finally(() => ctx.status.setActivity(undefined));
+      // Asked in a notification, the panel and problem.py's title bar; the status item says the
+      // run waits (Ctx wires the question to it).
+      const ok = await confirmProblem(ctx.questions, problemUri, draft.todos, !!kept, draft.warnings, doc.uri);
       if (ok === 'rerun') {
         // Extract again with the entry point: this run's folder goes, the next run records shapes.
         await rm(runDir, { recursive: true, force: true });
@@ -241,7 +293,21 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     if (shown.document.isDirty) await shown.document.save();
   }
   // What the user confirmed is kept for the next run of this selection (an unchanged draft is not).
-  await ctx.problemEdits.remember(draft.source, await readFile(problemPath, 'utf8'));
+  const problemText = await readFile(problemPath, 'utf8');
+  await ctx.problemEdits.remember(draft.source, problemText);
+  return runConfirmed(ctx, runs, panel, originals, opts, {
+    doc, selection, selectedText, draft, originalText, problemText, inputs, root, runId, problemPath, apiKey, settings,
+  });
+}
+
+/** Steps 4 and 5 of a run: the agent loop on a confirmed problem, then the result. */
+async function runConfirmed(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, opts: GenerateOptions,
+  p: Prepared & { runId: string; problemPath: string; apiKey: string; settings: Settings }): Promise<Run | undefined> {
+  const { doc, selection, selectedText, draft, originalText, inputs, root, runId, problemPath, apiKey, settings } = p;
+  const replaced = draft.replaced;
+  const prepared: Prepared = { doc, selection, selectedText, draft, originalText, problemText: p.problemText, inputs, root };
+  const backend = await ctx.backend();
+  setRetryable(undefined);
 
   // 4. The agent loop: cancellable from the notification, the panel and `tritonize.cancel`.
   const controller = new AbortController();
@@ -311,16 +377,14 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     // same selection.
     const actions = /\b40[13]\b|API key/i.test(run.error) ? ['Set API key', 'Retry', 'Open Settings'] : ['Retry', 'Open Settings', 'Show log'];
     ctx.lastError = { message: run.error, actions, source: 'run' };
+    setRetryable(prepared);
     void vscode.window.showErrorMessage(`Tritonize: ${run.error}`, ...actions).then(async (pick) => {
       // A new key is what the user fixed: the run goes again with it (try-out 10 was left at "failed").
       const keySet = pick === 'Set API key' && await vscode.commands.executeCommand<boolean>('tritonize.setApiKey');
       if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tritonize.llm');
       if (pick === 'Show log') ctx.log.show();
-      if (pick === 'Retry' || keySet) {
-        const again = await showOnce(doc.uri);
-        again.selection = new vscode.Selection(selection.start, selection.end);
-        void vscode.commands.executeCommand('tritonize.generate', opts);
-      }
+      // The same confirmed problem again (no new recording, no second confirmation).
+      if (pick === 'Retry' || keySet) void vscode.commands.executeCommand('tritonize.retryLastRun', opts);
     });
   } else {
     // The reason every candidate shared (a model that never wrote a ModelNew block), said here, not

@@ -8,5 +8,5 @@ export {
 } from '../core/protocol';
 export type {
   PanelToHost as PanelToHostMessage, PanelState, Run, RunSummary, Candidate, VerifyReport,
-  EnvironmentResult, ValidateProblemResult, VerifyParams, TensorSpec,
+  EnvironmentResult, ValidateProblemResult, VerifyParams, TensorSpec, Question,
 } from '../core/protocol';

@@ -63,6 +63,13 @@ export class ResultsFilter implements vscode.Disposable {
     this.refresh();
   }
 
+  /** A run chosen in History: its results are the ones shown (earlier ones stay received). */
+  focusRun(runId: string): void {
+    this.liveRuns.clear();
+    this.liveRuns.add(runId);
+    this.refresh();
+  }
+
   markCancelled(fsPath: string): void {
     this.cancelled.add(path.resolve(fsPath));
     this.refresh();

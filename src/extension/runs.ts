@@ -68,6 +68,13 @@ export class RunsModel {
     this.changed.fire();
   }
 
+  /** "Clear results": the panel shows no run (they stay in History); a running one stays shown. */
+  clearView(): void {
+    if (!this.busy) this.currentId = null;
+    this.selectedId = null;
+    this.changed.fire();
+  }
+
   get(runId: string): Run | undefined {
     return this.runs.get(runId);
   }

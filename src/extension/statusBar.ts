@@ -31,7 +31,7 @@ export class StatusBar implements vscode.Disposable {
   private status: BackendStatus = { kind: 'starting', interpreter: '…' };
   /** What a running generation is doing ("turn 1/4 · 1.1 checking"); shown instead of the device. */
   private activity: string | undefined;
-  private waiting = false;
+  private question: string | undefined;
 
   constructor() {
     this.item.name = 'Tritonize';
@@ -54,31 +54,38 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
-  /** Shows a running generation's stage (undefined: back to the device); `waiting`: the run waits
-   * for the user, which is not progress (no spinner). */
-  setActivity(activity: string | undefined, opts: { waiting?: boolean } = {}): void {
-    const waiting = !!activity && !!opts.waiting;
-    if (this.activity === activity && this.waiting === waiting) return;
+  /** Shows a running generation's stage (undefined: back to the device). */
+  setActivity(activity: string | undefined): void {
+    if (this.activity === activity) return;
     this.activity = activity;
-    this.waiting = waiting;
     this.render();
   }
 
+  /** A question the user must answer: shown over any activity, which is not progress (no spinner). */
+  setQuestion(question: string | undefined): void {
+    if (this.question === question) return;
+    this.question = question;
+    this.render();
+  }
+
+  /** What the item says besides the device: the open question, else the activity. */
   get currentActivity(): string | undefined {
-    return this.activity;
+    return this.question ?? this.activity;
   }
 
   private render(): void {
     const d = describeStatus(this.status);
-    if (this.activity) {
-      this.item.text = `${this.waiting ? '$(bell)' : '$(sync~spin)'} Tritonize: ${this.activity}`;
-      this.item.tooltip = `${this.activity}\nClick to show ${this.waiting ? 'the question in the notification list' : 'the Tritonize panel'}.\n\n${d.tooltip}`;
-      // Waiting for the user: the question is a notification, which hides after a while; the
-      // notification list shows it again (the panel has no such button: try-out 11).
-      this.item.command = this.waiting ? 'notifications.showList' : 'tritonize.showPanel';
+    const shown = this.question ?? this.activity;
+    if (shown) {
+      const waiting = !!this.question;
+      this.item.text = `${waiting ? '$(bell)' : '$(sync~spin)'} Tritonize: ${shown}`;
+      this.item.tooltip = `${shown}\nClick to show ${waiting ? 'the question again (it is in the Tritonize panel too)' : 'the Tritonize panel'}.\n\n${d.tooltip}`;
+      // Waiting for the user: the question's notification hides after a while; the click asks it
+      // again and shows it in the panel with its buttons (try-out 11 found neither).
+      this.item.command = waiting ? 'tritonize.showQuestion' : 'tritonize.showPanel';
       this.item.backgroundColor = undefined;
       // Said once (the default label is text + tooltip: the activity twice, try-out 10).
-      this.item.accessibilityInformation = { label: `Tritonize: ${this.activity}. Activate to show ${this.waiting ? 'the question' : 'the panel'}.` };
+      this.item.accessibilityInformation = { label: `Tritonize: ${shown}. Activate to show ${waiting ? 'the question' : 'the panel'}.` };
       return;
     }
     this.item.accessibilityInformation = undefined;

@@ -340,6 +340,22 @@ describe('webview panel (Chromium)', function () {
     assert.deepEqual((await posted(page)).at(-1), { type: 'selectRun', runId: '20261123-184401-add' });
   });
 
+  it('shows the question the host waits on first, with its buttons; an answer posts its id and action', async () => {
+    page = await open('light', null);
+    const question = { id: 'q1', text: 'this is the problem the model will solve. Does it look right?', actions: ['Looks right', 'Edit', 'Cancel'] };
+    await sendToPanel(page, { type: 'state', state: { ...cudaState, current: null, selectedRunId: null, question } });
+    await page.waitForSelector('section.question:not([hidden]) button');
+    assert.match(await page.$eval('section.question', (el) => el.textContent!), /Waiting for you: this is the problem the model will solve/);
+    assert.deepEqual(await page.$$eval('section.question button', (bs) => bs.map((b) => b.textContent)), question.actions);
+    // First in the panel, before the run header.
+    assert.equal(await page.evaluate(() => document.querySelector('#app')!.firstElementChild!.className), 'question');
+    await page.click('section.question button[data-focus="answer-Edit"]');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'answer', questionId: 'q1', action: 'Edit' });
+    // Answered: the host sends a state without it, and the section goes.
+    await sendToPanel(page, { type: 'state', state: { ...cudaState, current: null, selectedRunId: null, question: null } });
+    await page.waitForSelector('section.question[hidden]', { state: 'attached' });
+  });
+
   it('every chart has a data-table alternative', async () => {
     page = await open();
     for (const id of ['bars', 'turns', 'roof']) {

@@ -65,10 +65,21 @@ export const RunSummary = z.object({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
+/** A question the host waits on (confirm the problem, accept an Apply): the panel shows it with
+ * its buttons, since the notification that asks it too hides after a few seconds. */
+export const Question = z.object({
+  id: z.string().min(1),
+  text: z.string().min(1),
+  actions: z.array(z.string().min(1)).min(1).max(6),
+});
+export type Question = z.infer<typeof Question>;
+
 export const PanelState = z.object({
   current: Run.nullable(),
   history: z.array(RunSummary),
   selectedRunId: z.string().nullable(),
+  /** Absent in states of older versions (and in the fixtures that predate it). */
+  question: Question.nullable().optional(),
 });
 export type PanelState = z.infer<typeof PanelState>;
 
@@ -94,5 +105,6 @@ export const PanelToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('copyReport'), runId, format: ReportFormat }),
   z.object({ type: z.literal('exportReport'), runId, format: ReportFormat }),
   z.object({ type: z.literal('selectRun'), runId }),
+  z.object({ type: z.literal('answer'), questionId: z.string().min(1), action: z.string().min(1) }),
 ]);
 export type PanelToHost = z.infer<typeof PanelToHost>;
