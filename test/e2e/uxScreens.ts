@@ -154,9 +154,15 @@ async function main(): Promise<void> {
     fake.push({ reply: fence(cand('wrong_off_by_one_mask.py')), chunkSize: 40, chunkDelayMs: 20 }, { reply: fence(cand('vector_add_correct.py')) });
     await selectInDemo(page);
     await runCommand(page, 'Tritonize: Generate Triton kernel');
-    const looksRight = await noteButton(page, 'Does it look right?', 'Looks right', 120_000);
+    await noteButton(page, 'Does it look right?', 'Looks right', 120_000);
     await shot('05-problem-confirm');
-    await looksRight.click();
+    // The toast hides by itself after ~15 s (try-outs 10 and 11 lost it): the question stays at the
+    // top of the panel, and is answered there.
+    await page.waitForTimeout(20_000);
+    await runCommand(page, 'Tritonize: Show panel');
+    const asking = await webviewFrame(page, 'section.question:not([hidden]) button', 90_000);
+    await shot('05b-question-in-panel-after-toast-hid');
+    await asking.locator('section.question button', { hasText: 'Looks right' }).first().click();
     await page.locator('.statusbar-item', { hasText: /Tritonize: turn/ }).first().waitFor({ timeout: 120_000 });
     await shot('06-statusbar-stage');
     await noteButton(page, 'is correct', 'Show panel', 300_000);
@@ -180,8 +186,8 @@ async function main(): Promise<void> {
     await page.waitForTimeout(4000);
     await shot('08-opened-candidate-problems');
     await panel.locator('button', { hasText: 'Diagnostics / report' }).first().click();
-    await page.waitForTimeout(2000);
-    await shot('09-report-readonly-preview');
+    await page.waitForTimeout(4000); // the Markdown preview renders
+    await shot('09-report-markdown-preview');
     await panel.locator('button', { hasText: 'LLM reply' }).first().click();
     await page.waitForTimeout(2000);
     await shot('10-reply-same-preview-tab');
@@ -200,8 +206,15 @@ async function main(): Promise<void> {
 
     // 7. The panel in the three theme kinds (the completed run from its history), and the log.
     await panel.locator('.history-item').nth(1).click();
-    await page.waitForTimeout(1500);
+    await page.waitForTimeout(3000);
+    await shot('11b-history-older-run-editors-follow');
     await themesAndLog();
+    // Clear results: Problems, the generated tabs and the panel's run go; History stays.
+    await runCommand(page, 'Tritonize: Clear results');
+    await page.waitForTimeout(2000);
+    await runCommand(page, 'Tritonize: Show panel');
+    await page.waitForTimeout(2000);
+    await shot('16-after-clear-results');
   } catch (err) {
     await page.screenshot({ path: join(OUT, 'zz-failure.png') }).catch(() => undefined);
     throw err;

@@ -139,7 +139,20 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              f"            raise RuntimeError('{wrapper}: ' + _n + ' is None in this call, but the Triton kernel was '",
              "                               'applied for calls where ' + _n + ' is a tensor (the recorded call). Apply code '",
              "                               'that does not take ' + _n + ', " + undo + "')",
-             "    _ts = [(_n, _x) for _n, _x in zip(_names, xs) if isinstance(_x, __import__('torch').Tensor)]"]
+             "    _ts = [(_n, _x) for _n, _x in zip(_names, xs) if isinstance(_x, __import__('torch').Tensor)]",
+             # A trace records no computation for a Triton launch, and a torch.func transform (vmap,
+             # grad, jacrev) hands the kernel wrapped tensors it cannot read: said here, not as
+             # Triton's "invalid operands" or "Cannot access storage of BatchedTensorImpl" (red team 11).
+             "    if __import__('torch').jit.is_tracing():",
+             f"        raise RuntimeError('{wrapper}: torch.jit.trace reached the Triton kernel; a trace records no '",
+             "                           'computation for a Triton launch, so the traced program would be wrong. Trace '",
+             "                           'the PyTorch code, use torch.compile (it supports Triton kernels), " + undo + "')",
+             "    _wrapped = getattr(__import__('torch')._C._functorch, 'is_functorch_wrapped_tensor', lambda t: False)",
+             "    for _n, _x in _ts:",
+             "        if _wrapped(_x):",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' comes from a torch.func transform (vmap, grad, '",
+             "                               'jacrev, ...) in this call; the Triton kernel runs on plain tensors only. Call '",
+             "                               'it outside the transform, " + undo + "')"]
     if dtypes:
         lines += [
              f"    _dtypes = {dtypes!r}",
@@ -200,6 +213,13 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                '. Run this code on a GPU, set TRITON_INTERPRET=1 to run the kernel on the CPU (slowly), '",
              "                '" + undo + "')"]
     return lines
+
+
+def _annotated(i: Any) -> str:
+    """`name: int` for a recorded int/float/bool/str input (what TorchScript needs to call the wrapper
+    with a number), the bare name otherwise (a tensor: TorchScript's default)."""
+    kind = i.value.get("type") if isinstance(i.value, dict) and i.value.get("kind") == "literal" else None
+    return f"{i.name}: {kind}" if kind in ("int", "float", "bool", "str") else i.name
 
 
 def _no_backward_lines(cls: str, who: str) -> list[str]:
@@ -342,7 +362,11 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes,
                                 dims={k: v for k, v in dims.items() if k in exprs}),
                   "", "",
-                  f"def {wrapper}({', '.join(fwd + ini)}):",
+                  # TorchScript (torch.jit.script of a model calling this) runs it as Python instead of
+                  # compiling it (red team 11 c15: the script failed on the kernel); numbers are annotated
+                  # (TorchScript takes an unannotated argument for a Tensor).
+                  "@__import__('torch').jit.ignore",
+                  f"def {wrapper}({', '.join(_annotated(i) for i in (*ext.forward_inputs, *ext.init_inputs))}):",
                   f'    """{ext.kind.capitalize()} {ext.name} of {stem}.py, replaced by a verified Triton candidate'
                   + (f" ({run_label})" if run_label else "") + '."""',
                   f"    {guard}({''.join(n + ', ' for n in fwd)})",
