@@ -184,8 +184,8 @@ function setRetryable(p: Prepared | undefined): void {
   void vscode.commands.executeCommand('setContext', 'tritonize.canRetry', !!p);
 }
 
-/** `tritonize.retryLastRun`: the failed run's confirmed problem again (re-extracted only where the
- * code it replaces changed since). */
+/** `tritonize.retryLastRun`: the failed run's confirmed problem again (refused where the code it
+ * replaces changed since). */
 export async function retryLastRun(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, opts: GenerateOptions): Promise<Run | undefined> {
   if (!retryable) throw new UserError('No failed Tritonize run to retry: select the code and run "Generate Triton kernel".');
   if (runs.busy) throw new UserError('A generation is already running: cancel it first (Tritonize: Cancel).');
@@ -194,8 +194,14 @@ export async function retryLastRun(ctx: Ctx, runs: RunsModel, panel: PanelHost, 
 
 export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, opts: GenerateOptions,
   again?: Prepared): Promise<Run | undefined> {
-  // A retry of a confirmed problem: only while the code it replaces is unchanged.
-  if (again && !again.doc.isClosed && again.doc.getText(again.draft.replaced) === again.originalText) {
+  // A retry of a confirmed problem: only while the code it replaces is unchanged (the document is
+  // opened again: VS Code disposes the object of a file whose tab was closed).
+  if (again) {
+    const now = await vscode.workspace.openTextDocument(again.doc.uri);
+    // Its old position may point elsewhere now.
+    if (now.getText(again.draft.replaced) !== again.originalText)
+      throw new UserError(`The code the failed run replaced in ${path.basename(now.fileName)} has changed since; select it again and run "Generate Triton kernel".`);
+    again = { ...again, doc: now };
     let settings = readSettings(again.doc.uri);
     const apiKey = await checkLlm(ctx, settings, opts.confirmProblem ?? settings.generate.confirmProblem);
     if (!apiKey) return undefined;
@@ -209,11 +215,6 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     await writeFile(problemPath, again.problemText);
     ctx.log.info(`run ${runId}: the confirmed problem "${again.draft.name}" sent again (retry) → ${problemPath}`);
     return runConfirmed(ctx, runs, panel, originals, opts, { ...again, runId, problemPath, apiKey, settings });
-  }
-  if (again) {
-    // The code changed since: extract it again from where it is selected now.
-    const shown = await showOnce(again.doc.uri);
-    shown.selection = new vscode.Selection(again.selection.start, again.selection.end);
   }
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document.languageId !== 'python') throw new UserError('Open a Python file and select the PyTorch code to turn into a Triton kernel.');

@@ -35,9 +35,13 @@ export class Questions implements vscode.Disposable {
   }
 
   /** Asks; resolves with the action chosen anywhere, or undefined when the notification is closed
-   * with its ✕ (the user's "no"). A question still open when a new one is asked is dismissed. */
+   * with its ✕ (the user's "no"). One question at a time: while one is open, another is refused
+   * (an Apply of an older run must not dismiss a new run's confirmation). */
   ask(kind: QuestionKind, text: string, actions: string[]): Promise<string | undefined> {
-    if (this.pending) this.settle(this.pending.id, undefined, 'replaced');
+    if (this.pending) {
+      const open = this.pending.text.length > 80 ? `${this.pending.text.slice(0, 80)}…` : this.pending.text;
+      return Promise.reject(new Error(`Tritonize is waiting for your answer to "${open}" (${this.pending.actions.join(' / ')}): answer it first (the question is at the top of the Tritonize panel).`));
+    }
     const id = randomBytes(6).toString('hex');
     return new Promise<string | undefined>((resolve) => {
       this.pending = { id, kind, text, actions, resolve };
