@@ -99,7 +99,8 @@ def compare_output(index: int, cand: Any, ref: torch.Tensor, truth: torch.Tensor
     out["max_abs_err"] = _f(diff_ref.max().item()) if c.numel() else 0.0
     out["max_rel_err"] = _f((diff_ref / r.abs().clamp_min(1e-12)).where(finite, torch.zeros_like(c)).max().item()) if c.numel() else 0.0
     # Smallest atol = rtol at which torch.allclose(cand, ref) would pass.
-    out["min_tol_to_pass"] = _f((diff_ref / (1 + r.abs())).max().item()) if c.numel() else 0.0
+    # Masked after the division too: a NaN in the reference made 0 / (1 + |NaN|) NaN.
+    out["min_tol_to_pass"] = _f((diff_ref / (1 + r.abs())).where(finite, torch.zeros_like(c)).max().item()) if c.numel() else 0.0
     out["passes_kernelbench_tol"] = bool(torch.allclose(c, r, atol=KERNELBENCH_TOL, rtol=KERNELBENCH_TOL, equal_nan=True))
 
     if t is not None:
