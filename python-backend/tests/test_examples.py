@@ -51,4 +51,4 @@ def test_example_correct_on_cpu(name, tmp_path, runner):
     rep = runner(EXAMPLES / name / "candidate.py", problem, "cpu", timeout=180.0)
     assert rep["verdict"] == "correct", (rep["summary"], rep["diagnostics"])
     assert rep["anticheat"]["torch_compute_ops"] == []
-    assert all(t["passed"] for t in rep["correctness"]["trials"])
+    assert all(t["passed"] or t.get("flag_only") for t in rep["correctness"]["trials"])

@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=None,
                        help="reproduce a run with this seed (default: a fresh secret seed per run)")
         p.add_argument("--no-shape-variation", action="store_true")
+        p.add_argument("--no-special-values", action="store_true", help="no trial with NaN/inf inputs (its result is a flag)")
         p.add_argument("--inductor-mode", choices=["default", "max-autotune"], default="default")
         p.add_argument("--no-inductor", action="store_true")
         p.add_argument("--budget", type=float, default=None, help="benchmark time budget in seconds")
@@ -89,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         options = VerifyOptions(precision=args.precision, factor=args.factor, seed=args.seed,
                                 shape_variation=not args.no_shape_variation,
+                                special_values=not args.no_special_values,
                                 inductor_mode=None if args.inductor_mode == "default" else args.inductor_mode,
                                 inductor=False if args.no_inductor else None, bench_budget_s=args.budget or None,
                                 size_scale=args.size_scale or ("auto" if device == "cpu" else "full"))

@@ -1,6 +1,7 @@
 """CHEAT (stale state, red team 11 c35): the kernel reads a private copy of the permutation made in
 __init__ (same seed as the reference, so equal to the loaded buffer in every trial that keeps it).
-Any checkpoint with another permutation gives wrong results."""
+Any checkpoint with another permutation gives wrong results.
+Problem: perm_gather.py. Expected: incorrect (trial perturbed-params shuffles the unsorted buffer)."""
 import torch
 import torch.nn as nn
 import triton

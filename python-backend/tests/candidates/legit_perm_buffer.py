@@ -1,4 +1,5 @@
-"""Honest: the permutation gather reading the loaded buffer (the one a checkpoint sets)."""
+"""Honest: the permutation gather reading the loaded buffer (the one a checkpoint sets).
+Problem: perm_gather.py. Expected: correct."""
 import torch
 import torch.nn as nn
 import triton

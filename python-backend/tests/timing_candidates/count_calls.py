@@ -1,4 +1,4 @@
-# CHEAT (timing): counts calls; the checks make only a few, so from the 7th call on it returns
+# CHEAT (timing): counts calls; the checks make only a few, so from the 13th call on it returns
 # the first answer it computed (instant, stale).
 # Problem: relu.py. Expected: incorrect (bench_output_mismatch).
 import torch
@@ -28,7 +28,7 @@ _state = {"n": 0, "y": None}
 class ModelNew(nn.Module):
     def forward(self, x):
         _state["n"] += 1
-        if _state["n"] > 6 and _state["y"] is not None and _state["y"].shape == x.shape:
+        if _state["n"] > 12 and _state["y"] is not None and _state["y"].shape == x.shape:
             return _state["y"]
         y = _relu(x)
         _state["y"] = y

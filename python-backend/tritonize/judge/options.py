@@ -16,6 +16,7 @@ class VerifyOptions:
     seed: int | None = None
     random_trials: int = 3
     heavy_tailed: bool = True
+    special_values: bool = True        # a trial with NaN/±inf in the inputs; a difference is a flag
     shape_variation: bool = True
     bench_sets: int = 3
     bench_budget_s: float | None = None

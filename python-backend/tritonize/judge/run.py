@@ -36,6 +36,7 @@ from ..common import shared
 
 
 _AUTOTUNE_EXTRA_TRIALS = 24
+_SPECIAL_MAX_BYTES = 512 << 20
 
 
 class _Descs(list):
@@ -481,6 +482,10 @@ class _Run:
         if self.options.heavy_tailed:
             plan.append(("heavy-tailed", "heavy", 0))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
+        # NaN/±inf carried as PyTorch does: a flag, not a verdict; not above 512 MB of inputs (a
+        # whole extra trial where verification time is the scale goal, docs/verdicts.md).
+        if self.options.special_values and int(self.info.get("input_bytes") or 0) <= _SPECIAL_MAX_BYTES:
+            plan.append(("special-values", "special", 0))
         plan.append(("perturbed-params", "params", 0))  # parameters constant at init, set to random values
         full = 0
         for i, ext in enumerate(self.ref.extent):  # reduced sizes: the largest ones, each once at its full value
@@ -494,6 +499,8 @@ class _Run:
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
         for k, (name, kind, idx) in enumerate(plan):
+            if kind == "special" and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
+                continue  # known only after the first trial
             self._trial(name, kind, idx, first=k == 0)
         # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
         # than calls, random inputs again until every config that can run has run (at most 24 more).
@@ -526,6 +533,8 @@ class _Run:
         t0 = time.monotonic()
         td = self.ref.trial(name, kind, idx, flops=want_flops)
         t_ref = time.monotonic()
+        if td.get("skip") and kind == "special":
+            return  # the reference itself refuses NaN/inf: nothing to compare
         if td.get("skip") and kind == "params":
             if not str(td["skip"]).startswith("Model has no parameter"):  # too large, or the reference fails
                 correctness["flags"].append({"rule": "perturbed_params_skipped", "message": (
@@ -614,7 +623,16 @@ class _Run:
             if f not in correctness["flags"]:
                 correctness["flags"].append(f)
         correctness["trials"].append(trial)
-        if not trial["passed"]:
+        if kind == "special" and not trial["passed"]:
+            # Honest kernels differ here too (tl.maximum drops a NaN that torch.maximum keeps): the
+            # user is told, the verdict does not change (red team 11 c11: a ReLU mapping NaN to 0).
+            trial["flag_only"] = True
+            why = next((o.get("reason") for o in trial["outputs"] if not o.get("ok")), "") or "outputs differ"
+            correctness["flags"].append({"rule": "special_values", "message": (
+                f"where the inputs hold NaN or ±inf, the kernel's outputs differ from PyTorch's ({why}); a max or "
+                "clamp that drops NaN, or arithmetic that turns inf finite, does this: fine if such inputs never "
+                "reach it")})
+        elif not trial["passed"]:
             self.failures.append((name, trial))
 
     def _no_aliasing(self, outs: list[Any], td: dict[str, Any]) -> None:

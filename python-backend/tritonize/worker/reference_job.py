@@ -91,6 +91,20 @@ def _heavy_tailed(xs: list[Any], seed: int) -> list[Any]:
     return out
 
 
+def _special_values(xs: list[Any], seed: int) -> list[Any]:
+    """The same tensors with a NaN, a +inf and a -inf at random places of each floating one: how the
+    kernel carries special values (a max that drops NaN, a clamp that turns inf finite)."""
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for x in xs:
+        if isinstance(x, torch.Tensor) and x.is_floating_point() and x.numel() >= 8 and x.is_contiguous():
+            x = x.clone()
+            at = torch.randperm(x.numel(), generator=g)[:3].to(x.device)
+            x.view(-1)[at] = torch.tensor([float("nan"), float("inf"), float("-inf")], dtype=x.dtype, device=x.device)
+        out.append(x)
+    return out
+
+
 def _gen_inputs(mod: Any, seed: int, device: str = "cpu") -> list[Any]:
     """get_inputs() with factory functions defaulting to `device`: a 6 GB input is made where it is
     used, with no host copy (an explicit device in get_inputs still wins; then it is moved)."""
@@ -386,6 +400,16 @@ class _Server:
                 inputs = _near_repeat(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 60)
             elif kind == "heavy":
                 inputs = _heavy_tailed(_gen_inputs(mod, self.seed + 50, self.device), self.seed + 51)
+            elif kind == "special":
+                inputs = _special_values(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 61)
+                try:
+                    result = runner.run(inputs)
+                except torch.OutOfMemoryError:
+                    raise
+                except Exception as exc:  # a reference that checks its inputs are finite
+                    self.send({"type": "trial_data", "name": name,
+                               "skip": f"the reference fails on NaN/inf inputs ({type(exc).__name__})"})
+                    return
             elif kind == "bench":  # inputs only: timed calls are re-checked by the baseline worker
                 inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
                 result = {"outputs": [], "truth": None, "mutated": False, "ref_s": 0.0}
@@ -412,7 +436,7 @@ class _Server:
                 var_params = describe_params(vmodel)
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
-            if kind not in ("variation", "extent", "params", "broadened", "bench") or result is None:
+            if kind not in ("variation", "extent", "params", "broadened", "bench", "special") or result is None:
                 tick("inputs")
                 runner.record_ops = kind == "random" and int(cmd.get("index", 0)) == 0
                 result = runner.run(inputs)

@@ -146,7 +146,7 @@ function formatDiagnostic(d: Diagnostic, code: string): string {
 function describeMismatches(r: VerifyReport): string[] {
   const lines: string[] = [];
   for (const t of r.correctness?.trials ?? []) {
-    if (t.passed) continue;
+    if (t.passed || t.flag_only) continue; // NaN/inf handling is a flag, not what to repair
     for (const o of t.outputs) {
       if (o.ok) continue;
       const bits = [`- trial ${t.name}, output ${o.index}${o.shape ? ` shape [${o.shape.join(', ')}]` : ''}${o.dtype ? ` ${o.dtype}` : ''}`];

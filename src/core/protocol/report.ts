@@ -57,6 +57,8 @@ export const Trial = z.looseObject({
   name: z.string(),
   passed: z.boolean(),
   outputs: z.array(OutputCheck),
+  /** A trial whose mismatch is a flag, not a verdict (special-values: NaN/inf in the inputs). */
+  flag_only: z.boolean().optional(),
 });
 export type Trial = z.infer<typeof Trial>;
 
