@@ -629,9 +629,9 @@ class _Run:
             trial["flag_only"] = True
             why = next((o.get("reason") for o in trial["outputs"] if not o.get("ok")), "") or "outputs differ"
             correctness["flags"].append({"rule": "special_values", "message": (
-                f"where the inputs hold NaN or ±inf, the kernel's outputs differ from PyTorch's ({why}); a max or "
-                "clamp that drops NaN, or arithmetic that turns inf finite, does this: fine if such inputs never "
-                "reach it")})
+                f"where the inputs hold NaN, ±inf or exact zeros, the kernel's outputs differ from PyTorch's ({why}); "
+                "a max or clamp that drops NaN, arithmetic that turns inf finite, or x / |x| at zero does this: fine "
+                "if such inputs never reach it")})
         elif not trial["passed"]:
             self.failures.append((name, trial))
 

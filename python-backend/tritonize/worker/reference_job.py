@@ -92,15 +92,16 @@ def _heavy_tailed(xs: list[Any], seed: int) -> list[Any]:
 
 
 def _special_values(xs: list[Any], seed: int) -> list[Any]:
-    """The same tensors with a NaN, a +inf and a -inf at random places of each floating one: how the
-    kernel carries special values (a max that drops NaN, a clamp that turns inf finite)."""
+    """The same tensors with a NaN, a +inf, a -inf, a 0.0 and a -0.0 at random places of each floating
+    one: how the kernel carries special values (a max that drops NaN, a clamp that turns inf finite,
+    x / |x| for a sign, NaN at an exact zero: red team 12 c11)."""
     g = torch.Generator().manual_seed(seed)
     out = []
     for x in xs:
         if isinstance(x, torch.Tensor) and x.is_floating_point() and x.numel() >= 8 and x.is_contiguous():
             x = x.clone()
-            at = torch.randperm(x.numel(), generator=g)[:3].to(x.device)
-            x.view(-1)[at] = torch.tensor([float("nan"), float("inf"), float("-inf")], dtype=x.dtype, device=x.device)
+            at = torch.randperm(x.numel(), generator=g)[:5].to(x.device)
+            x.view(-1)[at] = torch.tensor([float("nan"), float("inf"), float("-inf"), 0.0, -0.0], dtype=x.dtype, device=x.device)
         out.append(x)
     return out
 
