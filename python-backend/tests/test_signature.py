@@ -70,6 +70,14 @@ def test_a_forward_that_cannot_take_the_inputs_is_named(forward, says):
     assert found["line"] == 7 and "give ModelNew.forward the same parameters as Model.forward" in found["message"]
 
 
+def test_a_call_override_decides_what_forward_gets():
+    """Red team 12 h07: __call__ dispatches model(a, b) to its own method; forward takes **kw."""
+    src = cand("def forward(self, **kw):").replace(
+        "    def forward", "    def __call__(self, a, b):\n        return self.forward(h=a, up_bias=b)\n\n    def forward")
+    assert "def __call__" in src
+    assert signature_mismatch(PROBLEM, src) is None
+
+
 def test_init_against_get_init_inputs():
     found = signature_mismatch(PROBLEM, cand("def forward(self, h, up_bias):", init="def __init__(self):"))
     assert found is not None and "ModelNew.__init__(self) takes 0 inputs, but the problem passes 1 (get_init_inputs()" in found["message"]

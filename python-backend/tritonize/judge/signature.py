@@ -54,6 +54,13 @@ def _returned_count(tree: ast.Module, name: str) -> int | None:
     return counts.pop() if len(counts) == 1 else None
 
 
+def _names(node: ast.AST) -> set[str]:
+    """What a class-body statement defines: a def's name or an assignment's target names."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return {node.name}
+    return {t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)}
+
+
 def _shown(fn: ast.FunctionDef, cls: str) -> str:
     return f"{cls}.{fn.name}({ast.unparse(fn.args)})"
 
@@ -69,9 +76,11 @@ def signature_mismatch(problem_src: str, candidate_src: str) -> dict[str, Any] |
     except (SyntaxError, ValueError):
         return None
     ref, new = _class(ptree, "Model"), _class(ctree, "ModelNew")
+    calls_own = new is not None and any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign))
+                                        and "__call__" in _names(n) for n in new.body)
     for method, supplier in (("forward", "get_inputs"), ("__init__", "get_init_inputs")):
         mine = _method(new, method)
-        if mine is None:
+        if mine is None or (method == "forward" and calls_own):  # its own __call__ decides what forward gets
             continue
         have = _arity(mine)
         if have is None:
