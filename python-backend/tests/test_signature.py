@@ -94,11 +94,13 @@ def test_verdict_names_the_interface_not_a_runtime_error(tmp_path):
     from tritonize.judge.options import VerifyOptions
     from tritonize.judge.run import verify
 
-    (tmp_path / "problem.py").write_text(PROBLEM)
+    # Realistic sizes, which the CPU mode reduces for the trials: still no reduced-size note or badge.
+    big = PROBLEM.replace("torch.randn(8, 16), torch.randn(16)", "torch.randn(ROWS, COLS), torch.randn(COLS)")
+    (tmp_path / "problem.py").write_text("ROWS = 8192\nCOLS = 8192\n" + big)
     (tmp_path / "cand.py").write_text(cand("def forward(self, scores):"))
     rep = verify(tmp_path / "problem.py", tmp_path / "cand.py", device="cpu", timeout=60,
                  options=VerifyOptions(size_scale="auto"))
     assert rep["verdict"] == "compile_error", rep["summary"]
     assert rep["summary"].startswith("interface mismatch at line 7: ModelNew.forward(self, scores) takes 1 input")
-    assert "reduced sizes" not in rep["summary"]
+    assert "reduced sizes" not in rep["summary"] and not (rep.get("reduced_sizes") or {}).get("changes")
     assert [d["rule"] for d in rep["diagnostics"]] == ["signature"]

@@ -36,8 +36,10 @@ class Reduced:
 
     def finish(self, report: dict[str, Any]) -> None:
         """Records what was checked in the report and removes the temp problem."""
-        report["reduced_sizes"] = self.rewrite.as_dict()
-        # A file that never ran (syntax, interface) was checked at no size: no note to add.
+        # A file that never ran (syntax, interface) was checked at no size: no note, no "reduced
+        # sizes" badge (try-out 12).
+        if report.get("verdict") != "compile_error":
+            report["reduced_sizes"] = self.rewrite.as_dict()
         if self.rewrite.changes and report.get("verdict") != "compile_error":
             report["summary"] = f"{report.get('summary') or ''}; {SUMMARY_NOTE}".lstrip("; ")
         if self.tmpdir:
