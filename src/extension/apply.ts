@@ -12,7 +12,7 @@ import { BackendError } from '../core/backend';
 import { applyTextEdits, type Extraction, type LspRange } from '../core/protocol';
 import type { Backend } from './backend';
 import { askEntryPoint, entryFor } from './entryPoint';
-import { findTab, showOnce, sideColumn } from './editors';
+import { closeTabsWhere, findTab, showOnce, sideColumn } from './editors';
 import type { Questions } from './questions';
 
 /** Where a run's selection came from: enough to ask the server for the edit again. */
@@ -72,7 +72,8 @@ const answers = new Map<string, Awaited<ReturnType<Backend['apply']>>>();
 const KEPT_ANSWERS = 8;
 
 export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand: Candidate, site: ApplySite,
-  placement: Placement, inferenceOnly = false, quiet = false): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string; module: { uri: vscode.Uri; text: string } | null }> {
+  placement: Placement, inferenceOnly = false, quiet = false): Promise<{ edit: vscode.WorkspaceEdit; check: string; proposed: string;
+    module: { uri: vscode.Uri; text: string } | null; sourceText: string }> {
   const doc = await vscode.workspace.openTextDocument(target.uri);
   if (doc.getText(target.range) !== target.originalText)
     throw new Error(`The selection in ${path.basename(target.uri.fsPath)} changed since this run; select the code again and re-run.`);
@@ -101,7 +102,7 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
   const module = res.module ? { uri: vscode.Uri.file(res.module.path), text: res.module.text } : null;
   if (module) edit.createFile(module.uri, { contents: new TextEncoder().encode(module.text) }, meta);
   for (const e of res.edits) edit.replace(target.uri, fromLspRange(e.range), e.newText, meta);
-  return { edit, check, proposed: applyTextEdits(doc.getText(), res.edits), module };
+  return { edit, check, proposed: applyTextEdits(doc.getText(), res.edits), module, sourceText: params.text };
 }
 
 const PROPOSED_SCHEME = 'tritonize-proposed';
@@ -167,16 +168,20 @@ export async function applyCandidate(backend: Backend, questions: Questions, tar
   }
   const what = module ? `${name} and a new ${path.basename(module.uri.fsPath)}` : name;
   const accepted = (await questions.ask('accept-apply', `apply the Triton kernel to ${what}? Behaviour check: ${check}.`, ['Accept', 'Discard'])) === 'Accept';
-  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+  // The proposed diff and module, and the end-of-run preview (it showed the same edit), close.
+  await closeTabsWhere((tab) => {
     const input = tab.input as { modified?: vscode.Uri; uri?: vscode.Uri } | undefined;
     const shown = input?.modified ?? input?.uri;
-    // A tab may be gone already (a preview editor replaced by the next, a group closed with its
-    // last tab): closing what is left must never fail the Apply.
-    if (shown?.scheme === PROPOSED_SCHEME || shown?.scheme === PREVIEW_SCHEME) await vscode.window.tabGroups.close(tab).then(undefined, () => false);
-  }
+    return shown?.scheme === PROPOSED_SCHEME || shown?.scheme === PREVIEW_SCHEME;
+  });
   proposals.delete(proposedUri.path);
   if (moduleUri) proposals.delete(moduleUri.path);
   if (!accepted) return false;
+  // The edit was computed from the text as it was then; typed into since, its ranges point
+  // elsewhere (try-out 12: the call landed inside a comment line, and "applied" was said).
+  const now = await vscode.workspace.openTextDocument(target.uri);
+  if (now.getText() !== built.sourceText)
+    throw new Error(`${name} changed while the Apply waited for Accept; nothing was written. Apply again to compute the edit on the current text.`);
   const ok = await vscode.workspace.applyEdit(edit);
   if (ok && module) watchModule(module.uri);
   if (ok) {
@@ -220,6 +225,7 @@ export async function previewApply(backend: Backend, target: ApplyTarget, cand: 
   for (const key of [...proposals.keys()]) if (key.startsWith('preview:')) proposals.delete(key);
   proposals.set(`preview:${uri.path}`, proposed);
   const where = module ? `, kernel in a new ${path.basename(module.uri.fsPath)}` : ', kernel in the same file';
+  // Quiet (the end of a run): shown beside the file without taking the focus (try-out 12).
   await vscode.commands.executeCommand('vscode.diff', target.uri, uri, `Tritonize: ${name} after Apply of ${label}${where} (preview)`,
-    { preview: true, viewColumn: sideColumn(target.uri) });
+    { preview: true, viewColumn: sideColumn(target.uri), preserveFocus: quiet });
 }

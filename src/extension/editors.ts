@@ -70,6 +70,20 @@ export function findTab(uri: vscode.Uri): vscode.Tab | undefined {
   return undefined;
 }
 
+/** Closes every tab `pred` picks. Queried afresh after each close: a Tab object goes stale when
+ * another tab of its group closes, and closing a stale one failed silently (try-out 12: the proposed
+ * module's tab stayed open after Accept, with Accept/Discard buttons that did nothing). */
+export async function closeTabsWhere(pred: (tab: vscode.Tab) => boolean): Promise<number> {
+  let closed = 0;
+  for (let round = 0; round < 20; round++) {
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find(pred);
+    if (!tab) break;
+    if (!(await vscode.window.tabGroups.close(tab, true).then(() => true, () => false))) break;
+    closed += 1;
+  }
+  return closed;
+}
+
 /** Whether `uri` is something Tritonize made (a generated file or one of its read-only views). */
 function ours(uri: vscode.Uri): boolean {
   return uri.scheme.startsWith('tritonize-') || (uri.scheme === 'file' && isGenerated(uri.fsPath));

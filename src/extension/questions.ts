@@ -34,9 +34,11 @@ export class Questions implements vscode.Disposable {
     return this.pending?.kind;
   }
 
-  /** Asks; resolves with the action chosen anywhere, or undefined when the notification is closed
-   * with its ✕ (the user's "no"). One question at a time: while one is open, another is refused
-   * (an Apply of an older run must not dismiss a new run's confirmation). */
+  /** Asks; resolves with the action chosen anywhere (undefined only when the extension goes away).
+   * Closing a notification is not an answer: VS Code also resolves a notification with undefined
+   * when an identical one replaces it, so asking again from the status item dismissed the question
+   * (try-out 12); every question has its own no (Cancel, Discard). One question at a time: while one
+   * is open, another is refused (an Apply of an older run must not dismiss a new run's confirmation). */
   ask(kind: QuestionKind, text: string, actions: string[]): Promise<string | undefined> {
     if (this.pending) {
       const open = this.pending.text.length > 80 ? `${this.pending.text.slice(0, 80)}…` : this.pending.text;
@@ -73,9 +75,10 @@ export class Questions implements vscode.Disposable {
   private notify(id: string): void {
     const q = this.pending!;
     void vscode.window.showInformationMessage(`Tritonize: ${q.text}`, ...q.actions).then((pick) => {
+      if (pick === undefined) return; // closed, hidden or replaced: the question stays open
       // A notification of a question answered elsewhere: its button does nothing now.
       if (this.pending?.id !== id) {
-        if (pick) vscode.window.setStatusBarMessage(`Tritonize: that question was already answered`, 4000);
+        vscode.window.setStatusBarMessage(`Tritonize: that question was already answered`, 4000);
         return;
       }
       this.settle(id, pick, 'notification');

@@ -41,6 +41,9 @@ async function selectIn(name: string, text: string, body = ADD_FILE): Promise<vs
   return editor;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Read through a function: TypeScript would keep `ctx.lastError` narrowed to the undefined we set.
+const lastError = (ctx: { lastError?: { message: string } }) => ctx.lastError;
 type PanelInternals = { onMessage: (m: unknown) => Promise<void>; state: () => PanelState };
 const allTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
 const generated = (t: vscode.Tab) => {
@@ -80,6 +83,13 @@ describe('questions and what follows a run (fake LLM, real kernel server on CPU)
     assert.deepEqual(q.actions.slice(0, 2), ['Looks right', 'Edit']);
     assert.match(q.text, /this is the problem the model will solve/);
     assert.match(ctx.status.text, /\$\(bell\) Tritonize: waiting for you: confirm problem\.py/);
+    // Asking again (the status item's click) keeps the question open: VS Code replaces an identical
+    // notification and resolves the old one with undefined, which dismissed it (try-out 12).
+    await vscode.commands.executeCommand('tritonize.showQuestion');
+    await vscode.commands.executeCommand('tritonize.showQuestion');
+    await sleep(1000);
+    assert.equal(host.state().question?.id, q.id, 'asking again dismissed the question');
+    assert.match(ctx.status.text, /waiting for you/);
     // A stale id does nothing; the panel's button with the live id answers.
     await host.onMessage({ type: 'answer', questionId: 'not-the-question', action: 'Looks right' });
     assert.equal(host.state().question?.id, q.id, 'a stale answer closed the question');
@@ -170,6 +180,12 @@ describe('questions and what follows a run (fake LLM, real kernel server on CPU)
     assert.deepEqual(q.actions, ['Accept', 'Discard']);
     await host.onMessage({ type: 'answer', questionId: q.id, action: 'Accept' });
     assert.equal(await applying, true);
+    // The proposed diff, the proposed module and the end-of-run preview are all closed (a stale Tab
+    // object left the module's proposed tab open in try-out 12).
+    assert.deepEqual(allTabs().filter((t) => {
+      const input = t.input as { uri?: vscode.Uri; modified?: vscode.Uri };
+      return ['tritonize-proposed', 'tritonize-preview'].includes((input?.modified ?? input?.uri)?.scheme ?? '');
+    }).map((t) => t.label), []);
     const module = path.join(workspaceRoot(), 'q_apply_triton.py');
     assert.ok(existsSync(module));
     await vscode.window.showTextDocument(vscode.Uri.file(module), { preview: false, viewColumn: vscode.ViewColumn.Two });
@@ -177,5 +193,26 @@ describe('questions and what follows a run (fake LLM, real kernel server on CPU)
     await vscode.commands.executeCommand('undo');
     await waitFor('undo to restore the file and delete the module', () => editor.document.getText() === ADD_FILE && !existsSync(module), 10_000);
     await waitFor('the deleted module\'s tab to close', () => !allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === module), 10_000);
+  });
+
+  it('a file typed into while Accept waits is not written: the Apply is refused, the typing kept', async () => {
+    const { panel, ctx } = await api();
+    const host = panel as unknown as PanelInternals;
+    fake.push({ reply: fence(cand('vector_add_correct.py')) });
+    const editor = await selectIn('q_typed.py', 'a + b');
+    const run = (await vscode.commands.executeCommand('tritonize.generate', { confirmProblem: false, showDiff: false })) as Run | undefined;
+    assert.equal(run?.status, 'done', run?.error ?? 'no run');
+    ctx.lastError = undefined;
+    const applying = vscode.commands.executeCommand('tritonize.applyCandidate', { runId: run!.id, placement: 'same-file' });
+    const q = await waitFor('the Accept / Discard question', () => host.state().question, 120_000);
+    // The user adds a line above the selection while the question waits.
+    const typing = new vscode.WorkspaceEdit(); // (the diff took the file's editor: an edit as typing does)
+    typing.insert(editor.document.uri, new vscode.Position(0, 0), '# a note\n');
+    assert.ok(await vscode.workspace.applyEdit(typing));
+    const typed = editor.document.getText();
+    await host.onMessage({ type: 'answer', questionId: q.id, action: 'Accept' });
+    assert.equal(await applying, undefined);
+    assert.match(lastError(ctx)?.message ?? '', /changed while the Apply waited for Accept; nothing was written/);
+    assert.equal(editor.document.getText(), typed);
   });
 });
