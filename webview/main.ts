@@ -478,7 +478,7 @@ function renderHistory(): void {
                   onclick: () => post({ type: 'selectRun', runId: r.id }),
                 },
                 h('span', { class: 'problem' }, r.problemName),
-                h('span', { class: 'muted' }, ` · ${when} · ${r.status} · ${r.candidateCount} candidate${r.candidateCount === 1 ? '' : 's'}${r.bestVerdict ? ` · ${r.bestVerdict}` : ''}${speed}`),
+                h('span', { class: 'muted' }, ` · ${when} · ${r.status} · ${r.candidateCount} candidate${r.candidateCount === 1 ? '' : 's'}${r.bestVerdict ? ` · ${r.bestVerdict}` : r.status === 'done' && r.candidateCount ? ' · no correct candidate' : ''}${speed}`),
               ),
             );
           }),

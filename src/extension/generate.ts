@@ -166,6 +166,8 @@ function activityOf(run: Run): string {
  * rejected key, an endpoint that was down) sends again, without recording the program and asking
  * for the confirmation a second time (try-out 11: "Set API key" started from scratch). */
 interface Prepared {
+  /** The run that failed, when this is being retried (History names it: try-out 12). */
+  failed?: Run;
   doc: vscode.TextDocument;
   selection: vscode.Selection | vscode.Range;
   selectedText: string;
@@ -213,8 +215,12 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
     await mkdir(runDir, { recursive: true });
     const problemPath = path.join(runDir, 'problem.py');
     await writeFile(problemPath, again.problemText);
-    ctx.log.info(`run ${runId}: the confirmed problem "${again.draft.name}" sent again (retry) → ${problemPath}`);
-    return runConfirmed(ctx, runs, panel, originals, opts, { ...again, runId, problemPath, apiKey, settings });
+    ctx.log.info(`run ${runId}: the confirmed problem "${again.draft.name}" sent again (retry of run ${again.failed?.id ?? '?'}) → ${problemPath}`);
+    const at = again.failed ? new Date(again.failed.startedAt) : undefined;
+    const when = at && !Number.isNaN(at.getTime()) ? at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : undefined;
+    const base = again.draft.name.replace(/ \(retry[^)]*\)$/, ''); // a retry of a retry: named once
+    const draft = { ...again.draft, name: `${base} (retry${when ? ` of the ${when} run` : ''})` };
+    return runConfirmed(ctx, runs, panel, originals, opts, { ...again, draft, runId, problemPath, apiKey, settings });
   }
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document.languageId !== 'python') throw new UserError('Open a Python file and select the PyTorch code to turn into a Triton kernel.');
@@ -378,7 +384,7 @@ async function runConfirmed(ctx: Ctx, runs: RunsModel, panel: PanelHost, origina
     // same selection.
     const actions = /\b40[13]\b|API key/i.test(run.error) ? ['Set API key', 'Retry', 'Open Settings'] : ['Retry', 'Open Settings', 'Show log'];
     ctx.lastError = { message: run.error, actions, source: 'run' };
-    setRetryable(prepared);
+    setRetryable({ ...prepared, failed: run });
     void vscode.window.showErrorMessage(`Tritonize: ${run.error}`, ...actions).then(async (pick) => {
       // A new key is what the user fixed: the run goes again with it (try-out 10 was left at "failed").
       const keySet = pick === 'Set API key' && await vscode.commands.executeCommand<boolean>('tritonize.setApiKey');

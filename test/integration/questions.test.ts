@@ -109,6 +109,7 @@ describe('questions and what follows a run (fake LLM, real kernel server on CPU)
     sub.dispose();
     assert.equal(retried?.status, 'done', retried?.error ?? 'no run');
     assert.notEqual(retried!.id, failed!.id);
+    assert.match(retried!.problemName, /^.+ \(retry of the .+ run\)$/, 'History does not say the run is a retry');
     assert.equal(asked, 0, 'the retry asked for the confirmation again');
     assert.equal(readFileSync(retried!.problemPath, 'utf8'), readFileSync(failed!.problemPath, 'utf8'));
     assert.equal(retried!.candidates[0]?.report?.verdict, 'correct');
