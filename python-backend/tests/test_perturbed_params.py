@@ -114,20 +114,38 @@ def int_server(tmp_path, strict: bool) -> _Server:
     return srv
 
 
-def test_an_unsorted_integer_buffer_is_shuffled_and_a_sorted_one_kept(tmp_path):
-    """Red team 11 c35: a kernel reading an __init__ copy of a permutation passed every trial."""
+def test_an_unsorted_integer_buffer_is_shuffled_and_sorted_offsets_redrawn_sorted(tmp_path):
+    """Red team 11 c35 / red team 12 c01: a kernel reading an __init__ copy of a permutation, or of
+    sorted segment offsets, passed every trial."""
     srv = int_server(tmp_path, strict=False)
     overrides, _, vmodel, *_ = srv._perturbed()
     before, after = srv.model.state_dict(), vmodel.state_dict()
-    assert overrides["shuffled"] == ["perm"]
+    assert overrides["shuffled"] == ["perm", "offsets"]
     assert not torch.equal(before["perm"], after["perm"])
     assert torch.equal(after["perm"].sort().values, torch.arange(32))  # still a permutation
-    assert torch.equal(before["offsets"], after["offsets"])  # sorted: offsets keep their order
+    off = after["offsets"]
+    assert not torch.equal(before["offsets"], off)
+    assert int(off[0]) == 0 and int(off[-1]) == 32 and bool((off[1:] > off[:-1]).all())  # still offsets
+
+
+def test_masks_made_from_indices_stay_and_random_masks_are_shuffled():
+    from tritonize.worker.reference_job import _rearrangement
+
+    kept = {"causal": torch.ones(8, 8).tril(), "causal -inf": torch.full((8, 8), float("-inf")).triu(1),
+            "identity": torch.eye(6), "window": torch.ones(8, 8).tril() * torch.ones(8, 8).triu(-2),
+            "causal bool": torch.ones(5, 5, dtype=torch.bool).tril()}
+    for name, t in kept.items():
+        assert _rearrangement(t) is None, name
+    g = torch.Generator().manual_seed(0)
+    moved = {"pruning mask": (torch.rand(8, 8, generator=g) > 0.5).float(), "bool mask": torch.rand(16, generator=g) > 0.5,
+             "identity permutation": torch.arange(10), "permutation": torch.randperm(10, generator=g)}
+    for name, t in moved.items():
+        assert _rearrangement(t) == "shuffle", name
 
 
 def test_a_shuffle_the_reference_rejects_falls_back_to_the_order_it_had(tmp_path):
     srv = int_server(tmp_path, strict=True)
-    assert "order of its integer buffers (perm)" in srv._perturbed()  # nothing else to perturb
+    assert "order of its integer buffers (perm, offsets)" in srv._perturbed()  # nothing else to perturb
     srv.model.register_parameter("w", torch.nn.Parameter(torch.randn(3)))
     found = srv._perturbed()
     assert not isinstance(found, str), found

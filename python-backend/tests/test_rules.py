@@ -147,6 +147,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_perm_buffer.py", "perm_gather.py", ("correct",), correct),
     # red team 12 (black box, session 12)
     ("cheat_fold_in_load_hook.py", "two_linear.py", ("incorrect",), says("trial perturbed-params")),
+    ("cheat_stale_pruning_mask.py", "pruning_mask.py", ("incorrect",), says("trial perturbed-params")),
+    ("cheat_ignores_inf_clip.py", "clip_buffer.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_cast_truncation.py", "trunc_scaled.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_reinterpret_data_ptr.py", "vector_add.py", ("rejected",), rule("raw_pointer")),
     ("legit_reinterpret_arg.py", "vector_add.py", ("correct",), correct),

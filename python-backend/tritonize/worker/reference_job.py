@@ -11,6 +11,7 @@ private allocator pool, apart from the expected outputs and parameters.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import tempfile
 from typing import Any
@@ -307,13 +308,41 @@ def _structural(t: torch.Tensor) -> bool:
     return bool(((flat == 0) | (flat == 1) | flat.isinf()).all())
 
 
-def _shufflable(t: torch.Tensor) -> bool:
-    """An integer buffer with distinct values somewhere out of order (a permutation, an index map):
-    shuffling keeps it valid. Sorted ones (offsets, lengths) and constants are left alone."""
-    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool or t.numel() < 2:
+def _index_structured(t: torch.Tensor) -> bool:
+    """A two-valued pattern a kernel may compute from indices instead of loading it: every 2-D slice
+    the same, each row's set entries one contiguous run whose ends move by 0 or 1 per row (causal,
+    its transpose, the identity, a sliding window). A random pruning mask is not."""
+    if t.dim() < 2 or t.numel() < 2:
         return False
+    m = t.detach().reshape(-1, t.shape[-2], t.shape[-1])
+    if not bool((m == m[:1]).all()):
+        return False
+    b = (m[0] == m[0].max()).to(torch.int8)
+    edge = torch.diff(b, dim=1, prepend=torch.zeros_like(b[:, :1]), append=torch.zeros_like(b[:, :1]))
+    if bool(((edge == 1).sum(1) > 1).any()):
+        return False  # a row with two runs
+    full = (edge == 1).any(1)
+    lo, hi = (edge == 1).int().argmax(1)[full], (edge == -1).int().argmax(1)[full]
+    return all(bool(((s[1:] - s[:-1] >= 0) & (s[1:] - s[:-1] <= 1)).all()) for s in (lo, hi))
+
+
+def _rearrangement(t: torch.Tensor) -> str | None:
+    """How perturbed-params changes a buffer that is neither constant nor a floating weight, keeping
+    it valid: "shuffle" (a permutation or index map, identity included; a random 0/1, 0/inf or bool
+    mask), "resort" (sorted offsets: new sorted values between the same ends), or None (a mask made
+    from indices, which kernels compute rather than load, or too small)."""
+    if t.is_complex() or t.numel() < 2:
+        return None
     flat = t.detach().reshape(-1)
-    return bool((flat[1:] < flat[:-1]).any())
+    if t.dtype == torch.bool or (t.is_floating_point() and _structural(t)):
+        return None if _index_structured(t) else "shuffle"
+    if t.is_floating_point():
+        return None  # re-drawn as a float
+    if bool((flat[1:] < flat[:-1]).any()):
+        return "shuffle"  # red team 11 c35
+    if torch.equal(flat.cpu(), torch.arange(flat.numel(), dtype=flat.dtype)):
+        return "shuffle"  # an identity permutation (red team 12 c18: the kernel skipped the gather)
+    return "resort"  # red team 12 c01: sorted offsets copied in __init__
 
 
 class _Server:
@@ -516,7 +545,8 @@ class _Server:
         floats = [n for n, p in self.model.named_parameters() if p.is_floating_point()]
         floats += [n for n, p in state.items() if p.is_floating_point() and n not in floats and n not in consts
                    and not _structural(p)]
-        shuffled = [n for n, p in state.items() if n not in consts and _shufflable(p)]
+        # The rest changes while staying valid (_rearrangement); a mask made from indices stays.
+        shuffled = [n for n, p in state.items() if n not in consts and n not in floats and _rearrangement(p)]
         if not consts and not floats and not shuffled:
             return "Model has no parameter and no buffer that is constant at init"
         size = sum(p.numel() * p.element_size() for p in state.values())
@@ -552,8 +582,15 @@ class _Server:
         with torch.no_grad():
             for name, p in vmodel.state_dict(keep_vars=True).items():
                 if name in shuffled:
-                    order = torch.randperm(p.numel(), generator=g).to(p.device)
-                    p.copy_(p.detach().reshape(-1)[order].reshape(p.shape))
+                    flat = p.detach().reshape(-1)
+                    if _rearrangement(p) == "resort":  # the same ends, new sorted values between them
+                        lo, hi, n = int(flat[0]), int(flat[-1]), flat.numel()
+                        pool = torch.randperm(max(hi - lo - 1, 0), generator=g)[:n - 2] + lo + 1
+                        mid = pool if pool.numel() == n - 2 else torch.randint(lo, hi + 1, (n - 2,), generator=g)
+                        new = torch.cat([flat[:1].cpu(), mid.sort().values.to(flat.dtype), flat[-1:].cpu()])
+                    else:
+                        new = flat.cpu()[torch.randperm(flat.numel(), generator=g)]
+                    p.copy_(new.reshape(p.shape).to(p.device))
                     continue
                 if name not in consts and name not in floats:
                     continue
@@ -569,7 +606,9 @@ class _Server:
                     z = torch.randn(p.shape, generator=g, dtype=torch.float64)
                     # A sign it had stays (a variance, an eps, a temperature stays positive): the
                     # reference must still be defined at the new values.
-                    if name in consts:
+                    if name in consts and math.isinf(c):  # a +inf clip or bound: finite ones of its sign
+                        new = math.copysign(1.0, c) * (1.0 + 9.0 * torch.rand(p.shape, generator=g, dtype=torch.float64))
+                    elif name in consts:
                         new = c * torch.exp(0.5 * z) if c != 0.0 else 0.5 * z
                     else:
                         new = p.detach().double().cpu() * torch.exp(0.5 * z)
