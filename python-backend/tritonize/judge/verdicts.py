@@ -74,6 +74,9 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     if isinstance(ev, dict):
         trial["evidence"] = ev
         collect_evidence(ev, msg, passed, results, truths or refs, anticheat)
+    if msg.get("reused_outputs"):
+        trial["passed"] = False
+        trial["reused_outputs"] = msg["reused_outputs"]
     if msg.get("mutated_inputs") and not exp.get("mutated"):
         trial["passed"] = False
         trial["mutated_inputs"] = msg["mutated_inputs"]
@@ -287,6 +290,11 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     default_fail = [(n, t) for n, t in failures if n not in ("shape-variation", "broadened")]
     if default_fail:
         name, t = default_fail[0]
+        if t.get("reused_outputs"):
+            msg = (f"forward returned output(s) {t['reused_outputs']} in the memory of its previous call's output, "
+                   "which the caller still holds: each call overwrites the last result (return a new tensor per call)")
+            rep.diag(forward_line, msg, "output_reused")
+            return rep.end("incorrect", f"trial {name}: {msg}")
         if t.get("mutated_inputs") and all(o["ok"] for o in t["outputs"]):
             msg = f"forward modified its input(s) {t['mutated_inputs']} in place; the reference does not"
             correctness["flags"].append({"rule": "input_mutated", "message": msg})
