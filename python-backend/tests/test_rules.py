@@ -150,6 +150,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_stale_pruning_mask.py", "pruning_mask.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_ignores_inf_clip.py", "clip_buffer.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_output_buffer_reused.py", "relu.py", ("incorrect",), says("in the memory of its previous call's output")),
+    ("cheat_init_arg_hardcoded.py", "leaky_relu_slope.py", ("incorrect",), says("trial perturbed-init")),
+    ("legit_relu_nan_propagating.py", "relu.py", ("correct",), correct),
     ("cheat_cast_truncation.py", "trunc_scaled.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_reinterpret_data_ptr.py", "vector_add.py", ("rejected",), rule("raw_pointer")),
     ("legit_reinterpret_arg.py", "vector_add.py", ("correct",), correct),

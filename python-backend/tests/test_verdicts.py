@@ -229,7 +229,8 @@ def cache_first(rep: dict, cand: Path) -> None:
 
 def cache_keyed(rep: dict, cand: Path) -> None:
     assert trial(rep, "random-0")["passed"] and not trial(rep, "random-1")["passed"]
-    assert diags(rep, "mismatch")
+    # The cached output is the first call's own tensor: returned again, on its storage (session 12).
+    assert diags(rep, "mismatch") or diags(rep, "output_reused")
     assert line_of(cand, "_CACHE[key] = out") in {d["line"] for d in diags(rep, "caching", "warning")}
 
 

@@ -487,6 +487,7 @@ class _Run:
         if self.options.special_values and int(self.info.get("input_bytes") or 0) <= _SPECIAL_MAX_BYTES:
             plan.append(("special-values", "special", 0))
         plan.append(("perturbed-params", "params", 0))  # parameters constant at init, set to random values
+        plan.append(("perturbed-init", "init", 0))  # float constructor arguments at other values
         full = 0
         for i, ext in enumerate(self.ref.extent):  # reduced sizes: the largest ones, each once at its full value
             if ext.get("label") == "aligned":  # and all of them at the full sizes' alignment
@@ -535,6 +536,12 @@ class _Run:
         t_ref = time.monotonic()
         if td.get("skip") and kind == "special":
             return  # the reference itself refuses NaN/inf: nothing to compare
+        if td.get("skip") and kind == "init":
+            if not str(td["skip"]).startswith("no floating"):
+                correctness["flags"].append({"rule": "perturbed_init_skipped", "message": (
+                    f"perturbed-init trial skipped: {td['skip']}; a kernel that hard-codes a constructor argument is "
+                    "not caught")})
+            return
         if td.get("skip") and kind == "params":
             if not str(td["skip"]).startswith("Model has no parameter"):  # too large, or the reference fails
                 correctness["flags"].append({"rule": "perturbed_params_skipped", "message": (
@@ -576,7 +583,7 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name == "random-1"}
         values = {"inputs": td.pop("inputs")}
-        if kind in ("variation", "extent", "params"):  # other sizes: ModelNew is rebuilt for them
+        if kind in ("variation", "extent", "params", "init"):  # other sizes or arguments: ModelNew is rebuilt
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])
             cmd["reload"] = kind == "params"  # other weights: loaded into the instance that has run
@@ -616,7 +623,7 @@ class _Run:
                            "send": round(t_send - t_ref, 4), "candidate": round(t_cand - t_send, 4),
                            "load_outputs": round(t_load - t_cand, 4), "compare": round(t_cmp - t_load, 4),
                            "judge_trial": round(time.monotonic() - t_cmp, 4)}
-        check_cpu = self.cuda and not first and kind not in ("variation", "extent", "params")
+        check_cpu = self.cuda and not first and kind not in ("variation", "extent", "params", "init")
         ev, flags = proc_evidence.trial_evidence(name, self.baseline, before, after, td.get("ref_s"), check_cpu, self.pid)
         trial["process"] = ev
         for f in flags:

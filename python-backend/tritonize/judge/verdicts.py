@@ -325,6 +325,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             name = (f"{name} (Model's parameters, and its buffers that are constant at init "
                     f"{(ref.get('params_overrides') or {}).get('constant_at_init')}, set to other values: the kernel "
                     "ignores a parameter or buffer, or uses values it cached before the weights were loaded)")
+        if name == "perturbed-init":
+            name = (f"{name} (ModelNew built with constructor arguments {(ref.get('init_overrides') or {}).get('init')} "
+                    "instead of get_init_inputs()'s: the kernel hard-codes a constructor argument)")
         if name.startswith("full-extent"):  # reduced mode: a trial where one size is the problem's own
             name = f"{name} (at {(ref.get('extent_overrides') or {}).get(name)}: one size at its full value, the others reduced)"
         if name == "aligned-sizes":  # reduced mode: every size a multiple of what divides the problem's own

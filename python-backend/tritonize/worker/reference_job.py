@@ -454,9 +454,9 @@ class _Server:
                 except Exception:  # the integers were indices or sizes: widen only the floats
                     inputs = broadened(first, self.seed + 90)
                     result = None
-            elif kind in ("variation", "extent", "params"):
+            elif kind in ("variation", "extent", "params", "init"):
                 found = (self._variation() if kind == "variation" else self._extent(int(cmd["index"])) if kind == "extent"
-                         else self._perturbed())
+                         else self._init_perturbed() if kind == "init" else self._perturbed())
                 if isinstance(found, str):
                     self.send({"type": "trial_data", "name": name, "skip": found})
                     return
@@ -466,7 +466,7 @@ class _Server:
                 var_params = describe_params(vmodel)
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
-            if kind not in ("variation", "extent", "params", "broadened", "bench", "special") or result is None:
+            if kind not in ("variation", "extent", "params", "init", "broadened", "bench", "special") or result is None:
                 tick("inputs")
                 runner.record_ops = kind == "random" and int(cmd.get("index", 0)) == 0
                 result = runner.run(inputs)
@@ -518,6 +518,27 @@ class _Server:
                 return found
             why = found
         return why
+
+    def _init_perturbed(self) -> Any:
+        """Model built with its non-zero floating constructor arguments (a slope, an eps, a scale) at
+        other values of the same sign: a kernel that hard-codes one is right on every other trial,
+        which all build with get_init_inputs() (red team 12 c24). Zeros stay zero (a dropout p of 0
+        switched on would make both sides random). A string says why there is no such trial."""
+        at = [i for i, v in enumerate(self.init) if type(v) is float and v != 0.0 and math.isfinite(v)]
+        if not at:
+            return "no floating constructor argument"
+        g = torch.Generator().manual_seed(self.seed + 65)
+        vinit = list(self.init)
+        for i in at:
+            vinit[i] = float(vinit[i] * math.exp(0.3 * float(torch.randn((), generator=g, dtype=torch.float64))))
+        try:
+            vmodel = _build(self.mod, _to(vinit, self.device), self.init_seed, self.device)
+            runner = _Runner(vmodel, self.device)
+            inputs = _gen_inputs(self.mod, self.seed + 65, self.device)
+            result = runner.run(inputs)
+        except Exception as exc:
+            return f"the reference fails with constructor arguments {vinit} ({type(exc).__name__}: {str(exc)[:120]})"
+        return {"init": vinit, "changed": at}, vinit, vmodel, runner, inputs, result
 
     def _extent(self, index: int) -> Any:
         """Reduced mode: the problem with one size at its full value (judge/reduced.py)."""
