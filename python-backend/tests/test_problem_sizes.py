@@ -174,3 +174,13 @@ def test_sizes_written_as_expressions_are_sizes():
     rw = shape_variation(src)
     assert rw.changes["B"] == (1024, 511) and rw.changes["D"][0] == 4096 and "B = 511\n" in rw.source
     compile(rw.source, "p.py", "exec")
+
+
+def test_batch_of_one_sets_every_leading_dimension_to_one():
+    """Red team 12 c09: a kernel wrong only for a single row passed every trial (none had a size 1)."""
+    from tritonize.problem.sizes import batch_of_one
+
+    src = "import torch\nROWS = 64\nCOLS = 300\n\ndef get_inputs():\n    return [torch.randn(ROWS, COLS), torch.randn(8, 5)]\n"
+    rw = batch_of_one(src)
+    assert "ROWS = 1" in rw.source and "COLS = 300" in rw.source and "torch.randn(1, 5)" in rw.source
+    assert batch_of_one("import torch\n\ndef get_inputs():\n    return [torch.randn(1, 7)]\n").changes == {}

@@ -25,6 +25,7 @@ from typing import Any, Callable
 import torch
 
 from .process import Worker, WorkerDied, WorkerTimeout
+from ..common.trial_kinds import REBUILT
 from . import integrity, memory_plan, proc_evidence, signature, static_rules
 from .compare import Policy, compare_output
 from .options import VerifyOptions
@@ -496,6 +497,7 @@ class _Run:
             full += 1
             plan.append(("full-extent" if full == 1 else f"full-extent-{full}", "extent", i))
         if self.options.shape_variation:
+            plan.append(("batch-one", "one", 0))  # leading dims at 1: batch-1 inference (red team 12 c09)
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
@@ -536,6 +538,8 @@ class _Run:
         t_ref = time.monotonic()
         if td.get("skip") and kind == "special":
             return  # the reference itself refuses NaN/inf: nothing to compare
+        if td.get("skip") and kind == "one":
+            return  # no leading dimension above 1, or the reference needs more than one row
         if td.get("skip") and kind == "init":
             if not str(td["skip"]).startswith("no floating"):
                 correctness["flags"].append({"rule": "perturbed_init_skipped", "message": (
@@ -583,7 +587,7 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name == "random-1"}
         values = {"inputs": td.pop("inputs")}
-        if kind in ("variation", "extent", "params", "init"):  # other sizes or arguments: ModelNew is rebuilt
+        if kind in REBUILT:  # other sizes or arguments: ModelNew is rebuilt
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])
             cmd["reload"] = kind == "params"  # other weights: loaded into the instance that has run
@@ -623,7 +627,7 @@ class _Run:
                            "send": round(t_send - t_ref, 4), "candidate": round(t_cand - t_send, 4),
                            "load_outputs": round(t_load - t_cand, 4), "compare": round(t_cmp - t_load, 4),
                            "judge_trial": round(time.monotonic() - t_cmp, 4)}
-        check_cpu = self.cuda and not first and kind not in ("variation", "extent", "params", "init")
+        check_cpu = self.cuda and not first and kind not in REBUILT
         ev, flags = proc_evidence.trial_evidence(name, self.baseline, before, after, td.get("ref_s"), check_cpu, self.pid)
         trial["process"] = ev
         for f in flags:

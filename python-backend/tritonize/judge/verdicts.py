@@ -287,7 +287,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     verdict = evidence_verdict(rep, anticheat, correctness, forward_line)
     if verdict is not None:
         return verdict
-    default_fail = [(n, t) for n, t in failures if n not in ("shape-variation", "broadened")]
+    default_fail = [(n, t) for n, t in failures if n not in ("shape-variation", "batch-one", "broadened")]
     if default_fail:
         name, t = default_fail[0]
         if t.get("reused_outputs"):
@@ -325,6 +325,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             name = (f"{name} (Model's parameters, and its buffers that are constant at init "
                     f"{(ref.get('params_overrides') or {}).get('constant_at_init')}, set to other values: the kernel "
                     "ignores a parameter or buffer, or uses values it cached before the weights were loaded)")
+        if name == "batch-one":
+            name = (f"{name} (at {(ref.get('one_overrides') or {})}: every leading dimension 1, as in batch-1 "
+                    "inference; right at every larger size, wrong for a single row)")
         if name == "perturbed-init":
             name = (f"{name} (ModelNew built with constructor arguments {(ref.get('init_overrides') or {}).get('init')} "
                     "instead of get_init_inputs()'s: the kernel hard-codes a constructor argument)")
@@ -367,11 +370,14 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                f"magnitudes ({bad['reason']}): the kernel assumes something about its inputs that the op does not")
         correctness["flags"].append({"rule": "domain_assumption", "message": msg})
         rep.diag(forward_line, msg, "domain_assumption", "warning")
-    var = [t for n, t in failures if n == "shape-variation"]
+    # Right at the problem's own sizes, wrong at other ones (odd, smaller; or a batch of one).
+    var = [(n, t) for n, t in failures if n in ("batch-one", "shape-variation")]
     if var:
-        bad = next((o for o in var[0]["outputs"] if not o["ok"]), {"reason": "wrong result"})
-        msg = (f"correct at the problem's sizes but wrong at {ref.get('variation_overrides')}: {bad['reason']} "
-               "(hard-coded sizes or missing masks)")
+        name, t = var[0]
+        bad = next((o for o in t["outputs"] if not o["ok"]), {"reason": "wrong result"})
+        at = ref.get("one_overrides") if name == "batch-one" else ref.get("variation_overrides")
+        msg = (f"correct at the problem's sizes but wrong at {at}{' (a batch of one)' if name == 'batch-one' else ''}: "
+               f"{bad['reason']} (hard-coded sizes, a special case for one row, or missing masks)")
         rep.diag(forward_line, msg, "shape_specialization")
         return rep.end("rejected", f"rule shape_specialization: {msg}")
     return None

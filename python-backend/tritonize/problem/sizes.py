@@ -246,6 +246,18 @@ def shape_variation(source: str, *, batch_only: bool = False) -> SizeRewrite:
     return rw
 
 
+def batch_of_one(source: str) -> SizeRewrite:
+    """Every leading dimension set to 1: a single row or sample, as in batch-1 inference, which a kernel
+    may special-case wrongly while every larger size is right (red team 12 c09)."""
+    try:
+        sites = [s for s in scan(source) if s.batch and s.value > 1]
+    except SizeScanError as exc:
+        return SizeRewrite(source, {}, str(exc))
+    if not sites:
+        return SizeRewrite(source, {}, "no leading dimension above 1")
+    return apply(source, sites, {s.value: 1 for s in sites})
+
+
 # --- reduced sizes for the CPU interpreter -------------------------------------------------------
 
 # Triton-interpreter cost model, measured with the kernels of bench/suite/cpu_candidates on the

@@ -22,7 +22,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from . import errors, loader
 from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
-from ..problem.sizes import shape_variation
+from ..common.trial_kinds import REBUILT
+from ..problem.sizes import batch_of_one, shape_variation
 
 
 def _to(xs: list[Any], device: str) -> list[Any]:
@@ -454,9 +455,10 @@ class _Server:
                 except Exception:  # the integers were indices or sizes: widen only the floats
                     inputs = broadened(first, self.seed + 90)
                     result = None
-            elif kind in ("variation", "extent", "params", "init"):
+            elif kind in REBUILT:
                 found = (self._variation() if kind == "variation" else self._extent(int(cmd["index"])) if kind == "extent"
-                         else self._init_perturbed() if kind == "init" else self._perturbed())
+                         else self._init_perturbed() if kind == "init" else self._batch_one() if kind == "one"
+                         else self._perturbed())
                 if isinstance(found, str):
                     self.send({"type": "trial_data", "name": name, "skip": found})
                     return
@@ -466,7 +468,7 @@ class _Server:
                 var_params = describe_params(vmodel)
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
-            if kind not in ("variation", "extent", "params", "init", "broadened", "bench", "special") or result is None:
+            if kind not in REBUILT | {"broadened", "bench", "special"} or result is None:
                 tick("inputs")
                 runner.record_ops = kind == "random" and int(cmd.get("index", 0)) == 0
                 result = runner.run(inputs)
@@ -488,7 +490,7 @@ class _Server:
         msg = {"type": "trial_data", "name": name, "mutated": result["mutated"], "ref_s": result["ref_s"],
                "truth_error": runner.truth_error, "variation": note,
                "input_bytes": _nbytes(inputs), "output_bytes": _nbytes(result["outputs"]), "steps_s": steps}
-        if kind in ("variation", "extent", "params"):
+        if kind in REBUILT:  # a ModelNew rebuilt or reloaded
             msg["params"] = var_params
         if kind == "random":  # identity/constant facts on the problem's own distribution
             msg["domain"] = domain_facts([{"inputs": inputs}], [result])
@@ -518,6 +520,12 @@ class _Server:
                 return found
             why = found
         return why
+
+    def _batch_one(self) -> Any:
+        """The problem with its leading dimensions at 1. A string says why not."""
+        rw = batch_of_one(open(self.problem).read())
+        sizes = {k: v[1] for k, v in rw.changes.items()}
+        return self._resized(rw.source, sizes, "problem_one", 75) if sizes else (rw.note or "no leading dimension")
 
     def _init_perturbed(self) -> Any:
         """Model built with its non-zero floating constructor arguments (a slope, an eps, a scale) at
