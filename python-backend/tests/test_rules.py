@@ -86,6 +86,12 @@ def says(text: str) -> Check:
     return check
 
 
+def flagged(name: str) -> Check:
+    def check(rep: dict, cand: Path) -> None:
+        assert name in {f["rule"] for f in rep["correctness"]["flags"]}, rep["correctness"]["flags"]
+    return check
+
+
 def any_rule(*names: str) -> Check:
     def check(rep: dict, cand: Path) -> None:
         assert any(f"rule {n}" in rep["summary"] for n in names), rep["summary"]
@@ -152,6 +158,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_output_buffer_reused.py", "relu.py", ("incorrect",), says("in the memory of its previous call's output")),
     ("cheat_init_arg_hardcoded.py", "leaky_relu_slope.py", ("incorrect",), says("trial perturbed-init")),
     ("legit_relu_nan_propagating.py", "relu.py", ("correct",), correct),
+    ("flag_inplace_not_done.py", "relu_inplace.py", ("correct",), flagged("inplace_not_done")),
     ("cheat_cast_truncation.py", "trunc_scaled.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_reinterpret_data_ptr.py", "vector_add.py", ("rejected",), rule("raw_pointer")),
     ("legit_reinterpret_arg.py", "vector_add.py", ("correct",), correct),

@@ -616,11 +616,19 @@ class _Run:
             exp = {"outputs": td["outputs"], "truth": td.get("truth"), "mutated": td.get("mutated")}
             trial = judge_trial(msg, exp, self.policy, self.info, self.forward_line, self.defs, rep, self.anticheat,
                                 correctness, results=results)
+            mutated = msg.get("mutated_inputs") or []
             if self.cuda:
                 mutated = self.ref.check_inputs()
                 if mutated and not td.get("mutated"):
                     trial["passed"] = False
                     trial["mutated_inputs"] = mutated
+            # The reference updates an input in place and the kernel does not: code that uses the
+            # input afterwards (x.relu_(), then x) would see other values. A flag: a problem's return
+            # value is what KernelBench compares (red team 12 c17).
+            if td.get("mutated") and not mutated and not any(f["rule"] == "inplace_not_done" for f in correctness["flags"]):
+                correctness["flags"].append({"rule": "inplace_not_done", "message": (
+                    "the reference updates its input(s) in place and this kernel does not: code that reads the input "
+                    "after the call sees the old values")})
             del outs, msg["outputs"]
         # Where this trial's wall time went (diagnostic only: `bench/verify_scale.py` prints it).
         trial["time_s"] = {"reference": round(t_ref - t0, 4), "reference_steps": td.get("steps_s"),
