@@ -208,13 +208,15 @@ async function main(): Promise<void> {
     await panel.locator('.history-item').nth(1).click();
     await page.waitForTimeout(3000);
     await shot('11b-history-older-run-editors-follow');
-    await themesAndLog();
     // Clear results: Problems, the generated tabs and the panel's run go; History stays.
     await runCommand(page, 'Tritonize: Clear results');
     await page.waitForTimeout(2000);
     await runCommand(page, 'Tritonize: Show panel');
     await page.waitForTimeout(2000);
-    await shot('16-after-clear-results');
+    await shot('11c-after-clear-results');
+    await panel.locator('.history-item').nth(1).click();
+    await page.waitForTimeout(1500);
+    await themesAndLog();
   } catch (err) {
     await page.screenshot({ path: join(OUT, 'zz-failure.png') }).catch(() => undefined);
     throw err;
