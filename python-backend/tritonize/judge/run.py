@@ -38,6 +38,16 @@ from ..common import shared
 
 _AUTOTUNE_EXTRA_TRIALS = 24
 _SPECIAL_MAX_BYTES = 512 << 20
+# Trials whose mismatch, or error, is a flag, not a verdict: honest kernels differ there too. The
+# worker is told (`soft`), so an error in one (x.view(-1) of a transposed input) does not end the run.
+_FLAG_ONLY = {
+    "special": ("special_values", "where the inputs hold NaN, ±inf or exact zeros, the kernel's outputs differ from "
+                "PyTorch's ({why}); a max or clamp that drops NaN, arithmetic that turns inf finite, or x / |x| at zero "
+                "does this: fine if such inputs never reach it"),
+    "strided": ("noncontiguous_inputs", "with the same values in a transposed (non-contiguous) layout, the kernel's "
+                "outputs differ ({why}): it reads its inputs as if contiguous; fine if they always are, otherwise call "
+                ".contiguous() or pass the strides"),
+}
 
 
 class _Descs(list):
@@ -487,6 +497,7 @@ class _Run:
         # whole extra trial where verification time is the scale goal, docs/verdicts.md).
         if self.options.special_values and int(self.info.get("input_bytes") or 0) <= _SPECIAL_MAX_BYTES:
             plan.append(("special-values", "special", 0))
+            plan.append(("strided-inputs", "strided", 0))  # red team 12 c10: strides ignored
         plan.append(("perturbed-params", "params", 0))  # parameters constant at init, set to random values
         plan.append(("perturbed-init", "init", 0))  # float constructor arguments at other values
         full = 0
@@ -502,7 +513,7 @@ class _Run:
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
         for k, (name, kind, idx) in enumerate(plan):
-            if kind == "special" and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
+            if kind in _FLAG_ONLY and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
                 continue  # known only after the first trial
             self._trial(name, kind, idx, first=k == 0)
         # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
@@ -536,8 +547,8 @@ class _Run:
         t0 = time.monotonic()
         td = self.ref.trial(name, kind, idx, flops=want_flops)
         t_ref = time.monotonic()
-        if td.get("skip") and kind == "special":
-            return  # the reference itself refuses NaN/inf: nothing to compare
+        if td.get("skip") and kind in _FLAG_ONLY:
+            return  # the reference itself refuses NaN/inf, or no input has two dims: nothing to compare
         if td.get("skip") and kind == "one":
             return  # no leading dimension above 1, or the reference needs more than one row
         if td.get("skip") and kind == "init":
@@ -585,7 +596,7 @@ class _Run:
         token = secrets.token_hex(6)
         self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
-                               "profile": first and self.cuda, "grad": name == "random-1"}
+                               "profile": first and self.cuda, "grad": name == "random-1", "soft": kind in _FLAG_ONLY}
         values = {"inputs": td.pop("inputs")}
         if kind in REBUILT:  # other sizes or arguments: ModelNew is rebuilt
             cmd["params"] = td.get("params")
@@ -598,6 +609,10 @@ class _Run:
         t_send = time.monotonic()
         msg = self.expect("trial", token)
         msg["name"] = name
+        if kind in _FLAG_ONLY and msg.get("soft_error"):  # raised there: told, not judged
+            rule, text = _FLAG_ONLY[kind]
+            correctness["flags"].append({"rule": rule, "message": text.format(why=f"it raised {str(msg['soft_error'])[:200]}")})
+            return
         self.autotune_unchecked = int(msg.get("autotune_unchecked") or 0)
         t_cand = time.monotonic()
         after = proc_evidence.snapshot(self.pid)
@@ -642,15 +657,13 @@ class _Run:
             if f not in correctness["flags"]:
                 correctness["flags"].append(f)
         correctness["trials"].append(trial)
-        if kind == "special" and not trial["passed"]:
+        if kind in _FLAG_ONLY and not trial["passed"]:
             # Honest kernels differ here too (tl.maximum drops a NaN that torch.maximum keeps): the
             # user is told, the verdict does not change (red team 11 c11: a ReLU mapping NaN to 0).
             trial["flag_only"] = True
             why = next((o.get("reason") for o in trial["outputs"] if not o.get("ok")), "") or "outputs differ"
-            correctness["flags"].append({"rule": "special_values", "message": (
-                f"where the inputs hold NaN, ±inf or exact zeros, the kernel's outputs differ from PyTorch's ({why}); "
-                "a max or clamp that drops NaN, arithmetic that turns inf finite, or x / |x| at zero does this: fine "
-                "if such inputs never reach it")})
+            rule, text = _FLAG_ONLY[kind]
+            correctness["flags"].append({"rule": rule, "message": text.format(why=why)})
         elif not trial["passed"]:
             self.failures.append((name, trial))
 

@@ -248,8 +248,19 @@ class _Session:
             if cmd.get("reload"):
                 _assign(target, self.state, self.ref_params)  # the problem's weights for the trials after
         except BaseException as exc:
+            refused = _refused(self.read)
+            # A trial whose result is only a flag (the judge says `soft`): an error there is told as
+            # such and the trials go on, unless the sandbox refused something (always a verdict).
+            if cmd.get("soft") and isinstance(exc, Exception) and not refused:
+                if not self.untampered("forward"):
+                    return False
+                desc = errors.describe(exc, self.path)
+                text = str(desc.get("message") or exc)
+                self.send({"type": "trial", "name": name, "soft_error": (
+                    text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}")[:300]})
+                return True
             channel.send(self.out_fd, {"type": "error", "stage": "forward", "trial": name, **errors.describe(exc, self.path),
-                                       "guard": _refused(self.read)})
+                                       "guard": refused})
             return False
         if not self.untampered("forward"):
             return False

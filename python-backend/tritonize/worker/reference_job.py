@@ -108,6 +108,17 @@ def _special_values(xs: list[Any], seed: int) -> list[Any]:
     return out
 
 
+def _transposed(xs: list[Any]) -> list[Any] | None:
+    """The same values with the last two dims stored transposed (dense, not contiguous), for every
+    tensor with two dims above 1; None when there is none."""
+    out, changed = [], False
+    for x in xs:
+        if isinstance(x, torch.Tensor) and x.dim() >= 2 and x.shape[-1] > 1 and x.shape[-2] > 1:
+            x, changed = x.transpose(-1, -2).contiguous().transpose(-1, -2), True
+        out.append(x)
+    return out if changed else None
+
+
 def _gen_inputs(mod: Any, seed: int, device: str = "cpu") -> list[Any]:
     """get_inputs() with factory functions defaulting to `device`: a 6 GB input is made where it is
     used, with no host copy (an explicit device in get_inputs still wins; then it is moved)."""
@@ -431,6 +442,12 @@ class _Server:
                 inputs = _near_repeat(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 60)
             elif kind == "heavy":
                 inputs = _heavy_tailed(_gen_inputs(mod, self.seed + 50, self.device), self.seed + 51)
+            elif kind == "strided":
+                moved = _transposed(_gen_inputs(mod, self.seed + 1, self.device))
+                if moved is None:
+                    self.send({"type": "trial_data", "name": name, "skip": "no input with two dims above 1"})
+                    return
+                inputs = moved
             elif kind == "special":
                 inputs = _special_values(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 61)
                 try:
