@@ -14,6 +14,20 @@ export interface RunOrigin {
   call: ApplySite | null;
 }
 
+/** Where `range` is after `change` when the change ends before it (text above, or earlier on its
+ * first line); unchanged otherwise (a change inside or after it). */
+export function shiftedBy(range: vscode.Range, change: { range: vscode.Range; text: string }): vscode.Range {
+  const r = change.range;
+  if (r.end.isAfter(range.start)) return range;
+  const lines = change.text.split('\n');
+  const endLine = r.start.line + lines.length - 1;
+  const endChar = lines.length > 1 ? lines[lines.length - 1]!.length : r.start.character + change.text.length;
+  const move = (p: vscode.Position) => p.line > r.end.line
+    ? p.translate(endLine - r.end.line)
+    : new vscode.Position(endLine, endChar + (p.character - r.end.character));
+  return new vscode.Range(move(range.start), move(range.end));
+}
+
 export class RunsModel {
   private runs = new Map<string, Run>();
   private origins = new Map<string, RunOrigin>();
@@ -23,6 +37,20 @@ export class RunsModel {
   private selectedId: string | null = null;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  // The code a run replaces moves with edits above it (a line added while Accept waited made the
+  // next Apply say "changed": try-out 12); an edit inside it still counts as a change.
+  private readonly follow = vscode.workspace.onDidChangeTextDocument((e) => {
+    for (const [id, o] of this.origins) {
+      if (o.uri.toString() !== e.document.uri.toString()) continue;
+      let { range } = o;
+      let selection = o.call?.selection;
+      for (const c of e.contentChanges) {
+        range = shiftedBy(range, c);
+        if (selection) selection = shiftedBy(selection, c);
+      }
+      this.origins.set(id, { ...o, range, call: o.call && selection ? { ...o.call, selection } : o.call });
+    }
+  });
 
   state(): PanelState {
     const shown = this.selectedId ?? this.currentId;
@@ -104,6 +132,7 @@ export class RunsModel {
   }
 
   dispose(): void {
+    this.follow.dispose();
     for (const c of this.controllers.values()) c.abort();
     this.changed.dispose();
   }

@@ -215,5 +215,15 @@ describe('questions and what follows a run (fake LLM, real kernel server on CPU)
     assert.equal(await applying, undefined);
     assert.match(lastError(ctx)?.message ?? '', /changed while the Apply waited for Accept; nothing was written/);
     assert.equal(editor.document.getText(), typed);
+    // Apply again, as the message says: the selection only moved down a line, so it applies there
+    // (it was refused as "changed" in try-out 12b), keeping the user's line.
+    const again = vscode.commands.executeCommand('tritonize.applyCandidate', { runId: run!.id, placement: 'same-file' });
+    const q2 = await waitFor('the second Accept / Discard question', () => host.state().question, 120_000);
+    await host.onMessage({ type: 'answer', questionId: q2.id, action: 'Accept' });
+    assert.equal(await again, true, lastError(ctx)?.message);
+    const after = editor.document.getText();
+    assert.match(after, /^# a note$/m);
+    assert.doesNotMatch(after, /c = a \+ b/);
+    assert.match(after, /c = tritonize_\w+\(a, b\)/);
   });
 });
