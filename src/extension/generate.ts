@@ -224,6 +224,10 @@ export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, orig
   }
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document.languageId !== 'python') throw new UserError('Open a Python file and select the PyTorch code to turn into a Triton kernel.');
+  // A Tritonize view (the end-of-run preview keeps the keyboard focus elsewhere but can be the
+  // active editor: try-out 12b) or an unsaved buffer has no program to record.
+  if (editor.document.uri.scheme !== 'file')
+    throw new UserError(`The active editor is ${editor.document.uri.scheme.startsWith('tritonize-') ? 'a Tritonize view' : 'not a file on disk'}: click into your Python file, select the PyTorch code, and run Generate again.`);
   if (runs.busy) throw new UserError('A generation is already running: cancel it first (Tritonize: Cancel).');
   const doc = editor.document;
   const selection = editor.selection.isEmpty ? doc.lineAt(editor.selection.active.line).range : editor.selection;
