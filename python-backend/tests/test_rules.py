@@ -161,6 +161,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("flag_inplace_not_done.py", "relu_inplace.py", ("correct",), flagged("inplace_not_done")),
     ("flag_view_of_input.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),
     ("flag_strides_ignored.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),
+    ("cheat_int64_as_int32.py", "int64_add.py", ("incorrect",), rule("broadened_mismatch")),
     ("cheat_cast_truncation.py", "trunc_scaled.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_reinterpret_data_ptr.py", "vector_add.py", ("rejected",), rule("raw_pointer")),
     ("legit_reinterpret_arg.py", "vector_add.py", ("correct",), correct),
