@@ -29,9 +29,8 @@ export class ReadOnlyViews implements vscode.TextDocumentContentProvider, vscode
     const uri = vscode.Uri.from({ scheme: VIEW_SCHEME, path: `/${runId}/${name}` });
     this.texts.set(uri.path, text);
     this.changed.fire(uri); // an already open view of the same name shows the new text
-    const others = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => (t.input instanceof vscode.TabInputText
-      && t.input.uri.scheme === VIEW_SCHEME && t.input.uri.toString() !== uri.toString()) || isViewPreview(t));
-    if (others.length) await vscode.window.tabGroups.close(others, true).then(undefined, () => false);
+    await closeTabsWhere((t) => (t.input instanceof vscode.TabInputText && t.input.uri.scheme === VIEW_SCHEME
+      && t.input.uri.toString() !== uri.toString()) || isViewPreview(t));
     const doc = await vscode.workspace.openTextDocument(uri);
     const editor = await showOnce(doc.uri, { preview: true, viewColumn: sideColumn() }, doc);
     if (!rendered) return;
@@ -40,8 +39,8 @@ export class ReadOnlyViews implements vscode.TextDocumentContentProvider, vscode
     const shown = await vscode.commands.executeCommand('markdown.showPreview', uri, [uri], { locked: true }).then(() => true, () => false);
     if (!shown) return; // no Markdown extension: the source stays
     VIEW_PREVIEWS.add(previewLabel(name));
-    const source = findTab(editor.document.uri);
-    if (source) await vscode.window.tabGroups.close(source, true).then(undefined, () => false);
+    const source = editor.document.uri.toString();
+    await closeTabsWhere((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === source);
   }
 
   dispose(): void {
@@ -75,7 +74,7 @@ export function findTab(uri: vscode.Uri): vscode.Tab | undefined {
  * module's tab stayed open after Accept, with Accept/Discard buttons that did nothing). */
 export async function closeTabsWhere(pred: (tab: vscode.Tab) => boolean): Promise<number> {
   let closed = 0;
-  for (let round = 0; round < 20; round++) {
+  for (let round = 0; round < 200; round++) {
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find(pred);
     if (!tab) break;
     if (!(await vscode.window.tabGroups.close(tab, true).then(() => true, () => false))) break;
@@ -111,23 +110,18 @@ export async function showOnce(uri: vscode.Uri, opts: vscode.TextDocumentShowOpt
 /** Closes tabs of generated files and views that belong to runs other than `keepRunId` (all of
  * them when undefined; unsaved edits are kept open). */
 export async function closeOtherRunTabs(keepRunId: string | undefined): Promise<number> {
-  const stale: vscode.Tab[] = [];
-  for (const group of vscode.window.tabGroups.all) {
-    for (const tab of group.tabs) {
-      if (tab.isDirty) continue;
-      if (isViewPreview(tab)) { stale.push(tab); continue; } // one report preview at a time
-      const input = tab.input;
-      // A diff's either side: the end-of-run preview's left side is the user's file, its right side
-      // a preview document; the candidate diff's right side is the generated file.
-      const uris = input instanceof vscode.TabInputText ? [input.uri]
-        : input instanceof vscode.TabInputTextDiff ? [input.modified, input.original] : [];
-      for (const uri of uris) {
-        const runId = RUN_SCHEMES.includes(uri.scheme) ? uri.path.split('/')[1]
-          : uri.scheme === 'file' && isGenerated(uri.fsPath) ? runIdOf(uri.fsPath) : undefined;
-        if (runId && runId !== keepRunId && !stale.includes(tab)) stale.push(tab);
-      }
-    }
-  }
-  if (stale.length) await vscode.window.tabGroups.close(stale, true);
-  return stale.length;
+  return closeTabsWhere((tab) => {
+    if (tab.isDirty) return false;
+    if (isViewPreview(tab)) return true; // one report preview at a time
+    const input = tab.input;
+    // A diff's either side: the end-of-run preview's left side is the user's file, its right side
+    // a preview document; the candidate diff's right side is the generated file.
+    const uris = input instanceof vscode.TabInputText ? [input.uri]
+      : input instanceof vscode.TabInputTextDiff ? [input.modified, input.original] : [];
+    return uris.some((uri) => {
+      const runId = RUN_SCHEMES.includes(uri.scheme) ? uri.path.split('/')[1]
+        : uri.scheme === 'file' && isGenerated(uri.fsPath) ? runIdOf(uri.fsPath) : undefined;
+      return !!runId && runId !== keepRunId;
+    });
+  });
 }
