@@ -115,9 +115,6 @@ const proposals = new Map<string, string>();
  * buttons on the proposed diff; they answer the open "accept-apply" question). */
 export function registerPreview(questions: Questions): vscode.Disposable {
   return vscode.Disposable.from(
-    { dispose: () => { for (const w of moduleWatchers.values()) w.dispose(); moduleWatchers.clear(); } },
-    // An undo through the workspace's file service reports the deletion here too.
-    vscode.workspace.onDidDeleteFiles((e) => { for (const uri of e.files) void closeDeleted(uri); }),
     vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(uri.path) ?? '' }),
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => proposals.get(`preview:${uri.path}`) ?? '' }),
     vscode.commands.registerCommand('tritonize.acceptApply', () => questions.answerKind('accept-apply', 'Accept', 'title bar')),
@@ -183,31 +180,11 @@ export async function applyCandidate(backend: Backend, questions: Questions, tar
   if (now.getText() !== built.sourceText)
     throw new Error(`${name} changed while the Apply waited for Accept; nothing was written. Apply again to compute the edit on the current text.`);
   const ok = await vscode.workspace.applyEdit(edit);
-  if (ok && module) watchModule(module.uri);
   if (ok) {
     const editor = await showOnce(target.uri, { preview: false }); // where it is open, not a second editor
     editor.revealRange(new vscode.Range(target.range.start, target.range.start), vscode.TextEditorRevealType.InCenter);
   }
   return ok;
-}
-
-/** New modules Apply created: one undo deletes the file, but its tab stayed open showing the old
- * text with no sign it was gone (try-out 11); the watcher closes it (unless the user edited it). */
-const moduleWatchers = new Map<string, vscode.FileSystemWatcher>();
-
-function watchModule(uri: vscode.Uri): void {
-  if (moduleWatchers.has(uri.fsPath)) return;
-  const watcher = vscode.workspace.createFileSystemWatcher(
-    new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)), true, true, false);
-  watcher.onDidDelete((gone) => void closeDeleted(gone));
-  moduleWatchers.set(uri.fsPath, watcher);
-}
-
-async function closeDeleted(uri: vscode.Uri): Promise<void> {
-  if (!moduleWatchers.has(uri.fsPath)) return;
-  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => !t.isDirty
-    && t.input instanceof vscode.TabInputText && t.input.uri.fsPath === uri.fsPath);
-  if (tabs.length) await vscode.window.tabGroups.close(tabs, true).then(undefined, () => false);
 }
 
 /** When a run ends with a correct candidate: the diff of the user's own file against what Apply
