@@ -196,14 +196,16 @@ export async function retryLastRun(ctx: Ctx, runs: RunsModel, panel: PanelHost, 
 
 export async function generate(ctx: Ctx, runs: RunsModel, panel: PanelHost, originals: OriginalSelections, opts: GenerateOptions,
   again?: Prepared): Promise<Run | undefined> {
-  // A retry of a confirmed problem: only while the code it replaces is unchanged (the document is
-  // opened again: VS Code disposes the object of a file whose tab was closed).
+  // A retry of a confirmed problem: only while the code it replaces is unchanged. Where it is now is
+  // the failed run's origin, which follows edits above it (RunsModel); the document is opened again
+  // (VS Code disposes the object of a file whose tab was closed).
   if (again) {
+    const origin = again.failed ? runs.origin(again.failed.id) : undefined;
+    const replaced = origin?.range ?? again.draft.replaced;
     const now = await vscode.workspace.openTextDocument(again.doc.uri);
-    // Its old position may point elsewhere now.
-    if (now.getText(again.draft.replaced) !== again.originalText)
+    if (now.getText(replaced) !== again.originalText)
       throw new UserError(`The code the failed run replaced in ${path.basename(now.fileName)} has changed since; select it again and run "Generate Triton kernel".`);
-    again = { ...again, doc: now };
+    again = { ...again, doc: now, draft: { ...again.draft, replaced, call: origin?.call ?? again.draft.call } };
     let settings = readSettings(again.doc.uri);
     const apiKey = await checkLlm(ctx, settings, opts.confirmProblem ?? settings.generate.confirmProblem);
     if (!apiKey) return undefined;
