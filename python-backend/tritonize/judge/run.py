@@ -494,8 +494,9 @@ class _Run:
             plan.append(("heavy-tailed", "heavy", 0))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
         # NaN/±inf carried as PyTorch does: a flag, not a verdict; not above 512 MB of inputs (a
-        # whole extra trial where verification time is the scale goal, docs/verdicts.md).
-        if self.options.special_values and int(self.info.get("input_bytes") or 0) <= _SPECIAL_MAX_BYTES:
+        # whole extra trial where verification time is the scale goal, docs/verdicts.md), which is
+        # known once random-0 has run (the loop below).
+        if self.options.special_values:
             plan.append(("special-values", "special", 0))
             plan.append(("strided-inputs", "strided", 0))  # red team 12 c10: strides ignored
         plan.append(("perturbed-params", "params", 0))  # parameters constant at init, set to random values
@@ -514,7 +515,7 @@ class _Run:
         self.autotune_unchecked = 0
         for k, (name, kind, idx) in enumerate(plan):
             if kind in _FLAG_ONLY and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
-                continue  # known only after the first trial
+                continue
             self._trial(name, kind, idx, first=k == 0)
         # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
         # than calls, random inputs again until every config that can run has run (at most 24 more).
