@@ -592,7 +592,8 @@ class _Server:
         floats += [n for n, p in state.items() if p.is_floating_point() and n not in floats and n not in consts
                    and not _structural(p)]
         # The rest changes while staying valid (_rearrangement); a mask made from indices stays.
-        shuffled = [n for n, p in state.items() if n not in consts and n not in floats and _rearrangement(p)]
+        shuffled = {n: how for n, p in state.items() if n not in consts and n not in floats
+                    and (how := _rearrangement(p))}
         if not consts and not floats and not shuffled:
             return "Model has no parameter and no buffer that is constant at init"
         size = sum(p.numel() * p.element_size() for p in state.values())
@@ -604,7 +605,7 @@ class _Server:
                 return f"Model's parameters and buffers take {size / 2**20:.0f} MB"
             # Too large to re-draw: the constant ones only, the rest shared with the reference model
             # (red team 9: a 32 KB zero shift ignored next to a 269 MB weight skipped the whole trial).
-            floats, shuffled, only_constant = [], [], True
+            floats, shuffled, only_constant = [], {}, True
             live = self.model.state_dict(keep_vars=True)
             vmodel = copy.deepcopy(self.model, {id(t): t for n, t in live.items() if n not in consts})
         else:
@@ -614,22 +615,22 @@ class _Server:
             if not consts and not floats:
                 return f"the reference depends on the order of its integer buffers ({', '.join(shuffled)})"
             vmodel = copy.deepcopy(self.model) if not only_constant else vmodel
-            found = self._perturbed_run(vmodel, consts, floats, [])
-            shuffled = []
+            found = self._perturbed_run(vmodel, consts, floats, {})
+            shuffled = {}
         if isinstance(found, str):
             return found
         runner, inputs, result = found
-        return ({"constant_at_init": consts, "only_constant": only_constant, "shuffled": shuffled},
+        return ({"constant_at_init": consts, "only_constant": only_constant, "shuffled": list(shuffled)},
                 self.init, vmodel, runner, inputs, result)
 
-    def _perturbed_run(self, vmodel: Any, consts: list[str], floats: list[str], shuffled: list[str]) -> Any:
+    def _perturbed_run(self, vmodel: Any, consts: list[str], floats: list[str], shuffled: dict[str, str]) -> Any:
         """Sets `vmodel`'s state as _perturbed describes and runs the reference on it."""
         g = torch.Generator().manual_seed(self.seed + 60)
         with torch.no_grad():
             for name, p in vmodel.state_dict(keep_vars=True).items():
                 if name in shuffled:
                     flat = p.detach().reshape(-1)
-                    if _rearrangement(p) == "resort":  # the same ends, new sorted values between them
+                    if shuffled[name] == "resort":  # the same ends, new sorted values between them
                         lo, hi, n = int(flat[0]), int(flat[-1]), flat.numel()
                         pool = torch.randperm(max(hi - lo - 1, 0), generator=g)[:n - 2] + lo + 1
                         mid = pool if pool.numel() == n - 2 else torch.randint(lo, hi + 1, (n - 2,), generator=g)
