@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { PUSH_INTERVAL_MS } from '../../src/extension/panel';
 import type { Run } from '../../src/extension/protocol';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
-import { api, EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
+import type { FakeOpenAI } from '../support/fakeOpenAI';
+import { api, EXTENSION_ID, useFakeLlm, waitFor, workspaceRoot } from './helpers';
 
 const fixture = (rel: string) =>
   readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'python-backend', 'tests', rel), 'utf8');
@@ -44,23 +44,8 @@ async function selectInFile(name: string, line: number, text: string): Promise<v
 describe('generate (fake LLM, real kernel server on CPU)', function () {
   this.timeout(300_000);
   let fake: FakeOpenAI;
-  const config = () => vscode.workspace.getConfiguration('tritonize');
 
-  before(async () => {
-    fake = await startFakeOpenAI();
-    await config().update('llm.baseUrl', fake.baseURL, vscode.ConfigurationTarget.Global);
-    await config().update('llm.model', 'fake-model', vscode.ConfigurationTarget.Global);
-    await config().update('agent.maxTurns', 3, vscode.ConfigurationTarget.Global);
-    await config().update('device', 'cpu', vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('tritonize.setApiKey', 'sk-fake-integration');
-  });
-
-  after(async () => {
-    for (const key of ['llm.baseUrl', 'llm.model', 'agent.maxTurns', 'device']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    const { ctx } = await api();
-    await ctx.apiKey.clear();
-    await fake?.close();
-  });
+  useFakeLlm(3, (f) => { fake = f; });
 
   it('repairs a wrong kernel into a correct one; the wrong one gets diagnostics', async () => {
     fake.push({ reply: fence(fixture('candidates/wrong_off_by_one_mask.py')) }, { reply: fence(fixture('candidates/vector_add_correct.py')) });

@@ -1,6 +1,7 @@
 // Shared helpers for the integration suites (run inside the VS Code extension host).
 import * as vscode from 'vscode';
 import type { TritonizeApi } from '../../src/extension/extension';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 
 export const EXTENSION_ID = 'tritonize.tritonize';
 
@@ -30,4 +31,27 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+
+/** Mocha hooks for a suite that talks to the fake OpenAI server: starts it, points the settings at
+ * it (CPU device, `maxTurns` turns), stores a key; undone after the suite. `use` gets the server. */
+export function useFakeLlm(maxTurns: number, use: (fake: FakeOpenAI) => void): void {
+  const config = () => vscode.workspace.getConfiguration('tritonize');
+  let fake: FakeOpenAI | undefined;
+  before(async () => {
+    fake = await startFakeOpenAI();
+    use(fake);
+    await config().update('llm.baseUrl', fake.baseURL, vscode.ConfigurationTarget.Global);
+    await config().update('llm.model', 'fake-model', vscode.ConfigurationTarget.Global);
+    await config().update('agent.maxTurns', maxTurns, vscode.ConfigurationTarget.Global);
+    await config().update('device', 'cpu', vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('tritonize.setApiKey', 'sk-fake-integration');
+  });
+  after(async () => {
+    for (const key of ['llm.baseUrl', 'llm.model', 'agent.maxTurns', 'device']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    const { ctx } = await api();
+    await ctx.apiKey.clear();
+    await fake?.close();
+  });
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Run } from '../../src/extension/protocol';
 import { VIEW_SCHEME } from '../../src/extension/editors';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
-import { api, EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
+import { api, EXTENSION_ID, useFakeLlm, waitFor, workspaceRoot } from './helpers';
 
 const fixture = (rel: string) =>
   readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, rel), 'utf8');
@@ -51,21 +51,7 @@ describe('run lifecycle in the editor (fake LLM, real kernel server on CPU)', fu
   let fake: FakeOpenAI;
   const config = () => vscode.workspace.getConfiguration('tritonize');
 
-  before(async () => {
-    fake = await startFakeOpenAI();
-    await config().update('llm.baseUrl', fake.baseURL, vscode.ConfigurationTarget.Global);
-    await config().update('llm.model', 'fake-model', vscode.ConfigurationTarget.Global);
-    await config().update('agent.maxTurns', 2, vscode.ConfigurationTarget.Global);
-    await config().update('device', 'cpu', vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('tritonize.setApiKey', 'sk-fake-integration');
-  });
-
-  after(async () => {
-    for (const key of ['llm.baseUrl', 'llm.model', 'agent.maxTurns', 'device']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    const { ctx } = await api();
-    await ctx.apiKey.clear();
-    await fake?.close();
-  });
+  useFakeLlm(2, (f) => { fake = f; });
 
   it('results: shown only for opened files of the current run; a new run and Clear results remove them', async () => {
     fake.push({ reply: fence(cand('wrong_off_by_one_mask.py')) }, { reply: fence(cand('vector_add_correct.py')) });

@@ -8,8 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PanelState, Run } from '../../src/extension/protocol';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
-import { api, EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
+import type { FakeOpenAI } from '../support/fakeOpenAI';
+import { api, EXTENSION_ID, useFakeLlm, waitFor, workspaceRoot } from './helpers';
 
 const fixture = (rel: string) =>
   readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, rel), 'utf8');
@@ -55,23 +55,8 @@ const generated = (t: vscode.Tab) => {
 describe('questions and what follows a run (fake LLM, real kernel server on CPU)', function () {
   this.timeout(300_000);
   let fake: FakeOpenAI;
-  const config = () => vscode.workspace.getConfiguration('tritonize');
 
-  before(async () => {
-    fake = await startFakeOpenAI();
-    await config().update('llm.baseUrl', fake.baseURL, vscode.ConfigurationTarget.Global);
-    await config().update('llm.model', 'fake-model', vscode.ConfigurationTarget.Global);
-    await config().update('agent.maxTurns', 2, vscode.ConfigurationTarget.Global);
-    await config().update('device', 'cpu', vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('tritonize.setApiKey', 'sk-fake-integration');
-  });
-
-  after(async () => {
-    for (const key of ['llm.baseUrl', 'llm.model', 'agent.maxTurns', 'device']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    const { ctx } = await api();
-    await ctx.apiKey.clear();
-    await fake?.close();
-  });
+  useFakeLlm(2, (f) => { fake = f; });
 
   it('the confirmation is in the panel and the title bar; a 401 retried sends the confirmed problem again', async () => {
     const { ctx, panel } = await api();
