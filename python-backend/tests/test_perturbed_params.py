@@ -152,3 +152,63 @@ def test_a_shuffle_the_reference_rejects_falls_back_to_the_order_it_had(tmp_path
     overrides, _, vmodel, *_ = found
     assert overrides["shuffled"] == [] and torch.equal(vmodel.perm, srv.model.perm)
     assert not torch.equal(vmodel.w, srv.model.w)
+
+
+SIGNED = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(torch.rand(32) + 0.5)        # positive at init
+            self.temp = nn.Parameter(torch.tensor(2.0))            # a lone positive parameter
+            self.register_buffer("var", torch.rand(32) + 0.5)      # a buffer: its sign stays
+            ROOT
+
+        def forward(self, x):
+            return torch.relu(x) * self.scale / self.temp / self.var.sqrt() ROOT_USE
+
+
+    def get_inputs():
+        return [torch.randn(4, 32)]
+
+
+    def get_init_inputs():
+        return []
+    ''')
+
+
+def signed_server(tmp_path, root: bool) -> _Server:
+    src = SIGNED.replace("ROOT_USE", "* self.gain.sqrt()" if root else "").replace(
+        "ROOT", "self.gain = nn.Parameter(torch.ones(32))" if root else "")
+    path = tmp_path / "signed.py"
+    path.write_text(src)
+    srv = _Server.__new__(_Server)
+    srv.mod = loader.load_module(str(path), name_hint=f"problem_signed_{int(root)}")
+    srv.seed, srv.device, srv.init = 5, "cpu", []
+    torch.manual_seed(0)
+    srv.model = srv.mod.Model()
+    return srv
+
+
+def test_trainable_parameters_change_sign_in_places_and_buffers_keep_theirs(tmp_path):
+    # red team 12 c04: relu(x * s) for relu(x) * s is right while s >= 0, which training does not keep
+    srv = signed_server(tmp_path, root=False)
+    overrides, _, vmodel, *_ = srv._perturbed()
+    assert overrides["sign_flipped"] == ["scale", "temp"]
+    after = vmodel.state_dict()
+    assert bool((after["scale"] < 0).any()) and bool((after["scale"] > 0).any())
+    assert float(after["temp"]) < 0  # a lone one: negative
+    assert bool((after["var"] > 0).all())
+
+
+def test_where_a_flipped_sign_makes_the_reference_nan_the_signs_stay(tmp_path):
+    srv = signed_server(tmp_path, root=True)  # sqrt(gain): NaN for a negative gain
+    overrides, _, vmodel, _, _, result = srv._perturbed()
+    assert overrides["sign_flipped"] == []
+    assert all(bool(torch.isfinite(o).all()) for o in result["outputs"])
+    after = vmodel.state_dict()
+    assert bool((after["scale"] > 0).all()) and float(after["temp"]) > 0
+    assert not torch.equal(after["scale"], srv.model.state_dict()["scale"])  # still perturbed

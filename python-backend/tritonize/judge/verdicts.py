@@ -322,8 +322,12 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             name = ("near-repeat (the first trial's inputs with about one element in a thousand changed: an output "
                     "kept from an earlier call and looked up by a sample of the inputs is stale here)")
         if name == "perturbed-params":
+            po = ref.get("params_overrides") or {}
+            flipped = po.get("sign_flipped") or []
+            signs = (f"; some values of {', '.join(flipped[:4])}{' ...' if len(flipped) > 4 else ''} negative, as "
+                     "training may make them: a kernel that assumes a parameter's sign fails here") if flipped else ""
             name = (f"{name} (Model's parameters, and its buffers that are constant at init "
-                    f"{(ref.get('params_overrides') or {}).get('constant_at_init')}, set to other values: the kernel "
+                    f"{po.get('constant_at_init')}, set to other values{signs}: the kernel "
                     "ignores a parameter or buffer, or uses values it cached before the weights were loaded)")
         if name == "batch-one":
             name = (f"{name} (at {(ref.get('one_overrides') or {})}: every leading dimension 1, as in batch-1 "

@@ -275,6 +275,11 @@ class _OpNames(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+def _all_finite(xs: list[Any]) -> bool:
+    return all(bool(torch.isfinite(x).all()) for x in xs
+               if isinstance(x, torch.Tensor) and (x.is_floating_point() or x.is_complex()))
+
+
 def _nbytes(xs: list[Any]) -> int:
     seen, total = set(), 0
     for x in xs:
@@ -606,25 +611,34 @@ class _Server:
             # Too large to re-draw: the constant ones only, the rest shared with the reference model
             # (red team 9: a 32 KB zero shift ignored next to a 269 MB weight skipped the whole trial).
             floats, shuffled, only_constant = [], {}, True
-            live = self.model.state_dict(keep_vars=True)
-            vmodel = copy.deepcopy(self.model, {id(t): t for n, t in live.items() if n not in consts})
-        else:
-            vmodel = copy.deepcopy(self.model)
-        found = self._perturbed_run(vmodel, consts, floats, shuffled)
+        live = self.model.state_dict(keep_vars=True)
+        shared_state = {id(t): t for n, t in live.items() if n not in consts} if only_constant else {}
+        fresh = lambda: copy.deepcopy(self.model, dict(shared_state))  # noqa: E731
+        vmodel = fresh()
+        # Trainable parameters also change sign in places (red team 12 c04: relu(x * s) for relu(x) * s,
+        # equal only while s >= 0, which training does not keep); where the reference then fails or
+        # gives a non-finite value (a sqrt or log of the parameter), the signs stay as they were.
+        flip = {n for n, p in self.model.named_parameters() if p.is_floating_point() and n in consts + floats}
+        found = self._perturbed_run(vmodel, consts, floats, shuffled, flip)
+        if flip and (isinstance(found, str) or not _all_finite(found[2]["outputs"])):
+            vmodel, flip = fresh(), set()
+            found = self._perturbed_run(vmodel, consts, floats, shuffled, flip)
         if isinstance(found, str) and shuffled:  # the order mattered to the reference: keep it
             if not consts and not floats:
                 return f"the reference depends on the order of its integer buffers ({', '.join(shuffled)})"
-            vmodel = copy.deepcopy(self.model) if not only_constant else vmodel
-            found = self._perturbed_run(vmodel, consts, floats, {})
+            vmodel = fresh()
+            found = self._perturbed_run(vmodel, consts, floats, {}, flip)
             shuffled = {}
         if isinstance(found, str):
             return found
         runner, inputs, result = found
-        return ({"constant_at_init": consts, "only_constant": only_constant, "shuffled": list(shuffled)},
-                self.init, vmodel, runner, inputs, result)
+        return ({"constant_at_init": consts, "only_constant": only_constant, "shuffled": list(shuffled),
+                 "sign_flipped": sorted(flip)}, self.init, vmodel, runner, inputs, result)
 
-    def _perturbed_run(self, vmodel: Any, consts: list[str], floats: list[str], shuffled: dict[str, str]) -> Any:
-        """Sets `vmodel`'s state as _perturbed describes and runs the reference on it."""
+    def _perturbed_run(self, vmodel: Any, consts: list[str], floats: list[str], shuffled: dict[str, str],
+                       flip: set[str] | frozenset[str] = frozenset()) -> Any:
+        """Sets `vmodel`'s state as _perturbed describes and runs the reference on it; the values
+        of the parameters named in `flip` change sign in about a third of their elements."""
         g = torch.Generator().manual_seed(self.seed + 60)
         with torch.no_grad():
             for name, p in vmodel.state_dict(keep_vars=True).items():
@@ -659,6 +673,11 @@ class _Server:
                         new = c * torch.exp(0.5 * z) if c != 0.0 else 0.5 * z
                     else:
                         new = p.detach().double().cpu() * torch.exp(0.5 * z)
+                    if name in flip:
+                        neg = torch.rand(p.shape, generator=g) < 1 / 3
+                        if p.numel() == 1:  # a lone scale: negative, or the trial would not flip it
+                            neg = torch.ones(p.shape, dtype=torch.bool)
+                        new = torch.where(neg, -new, new)
                     p.copy_(new.to(p.dtype))
         runner = _Runner(vmodel, self.device)
         inputs = _gen_inputs(self.mod, self.seed + 60, self.device)
