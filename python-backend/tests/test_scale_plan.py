@@ -69,3 +69,11 @@ def test_reservations_never_oversubscribe_a_gpu():
 def test_device_key_follows_the_worker_pin():
     assert memory_plan.device_key("cuda", {"CUDA_VISIBLE_DEVICES": "3"}) == "cuda:3"
     assert memory_plan.device_key("cpu", None) == "cpu"
+
+
+def test_gpu_plan_for_todays_kernelbench_fits_an_h100():
+    # Issue 10's case on an idle H100 (77.3 GB free of 80): the plan once said 117.8 GB and refused
+    # it; the transients now come one at a time and the candidate poisons one block above 1 GB.
+    plan = memory_plan.estimate("cuda", RELU_6G, {"free": int(77.3 * GB), "total": 80 * GB})
+    assert plan.fits, plan.message
+    assert plan.device_bytes < 72 * GB

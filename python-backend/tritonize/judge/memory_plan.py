@@ -5,9 +5,13 @@ oversubscribe it.
 The estimate comes from the reference worker: the problem run on the meta device (shapes and
 dtypes only, no memory), or, when it does not run there, from the first real input set. Terms
 (bytes; X inputs, Y outputs, P parameters; "64" marks the float64 copies):
-- reference: P + P64 + X (pristine) + X (its run's copy) + Y + X64 + Y64 (truth) + X (the
-  candidate's copy, CUDA) + activations (taken as Y) + conditioning (2 Y64 + Y)
-- candidate: P + 3 Y (NaN-filled free memory before each trial) + Y of activations
+- reference: P + P64 + X (pristine) + Y + Y64 (the truth, kept for the comparison), and on top of
+  that the larger of its transients (X for its run's copy + Y of activations; X64 + Y64 for the
+  float64 run, which the conditioning probe's runs also stay within: worker/conditioning.py) and
+  of what it holds while the candidate runs (X, the candidate's copy on CUDA, + a float32
+  magnitude per output, Y)
+- candidate: P + NaN-filled free memory before each trial (3 Y, or Y above 1 GB of outputs,
+  worker/candidate_job.py) + Y of activations
 - judge: the comparison's working set (bounded, see trial_compare: at most 8 GB on a GPU) + on
   the CPU the copies it is sent
 - per process: a CUDA context, or the host cost of an imported torch
@@ -71,11 +75,12 @@ def estimate(device: str, est: dict[str, Any] | None, device_mem: dict[str, int]
     xf, yf = int(est.get("float_input_bytes", x)), int(est.get("float_output_bytes", y))
     x64 = x - xf + 2 * xf if xf else x  # float32 -> float64 doubles; other float dtypes more, taken as 2x
     y64 = y - yf + 2 * yf if yf else y
-    # Conditioning of a multilinear op (worker/conditioning.py): its probe's two more float64
-    # outputs at peak, and a float32 magnitude per output kept for the comparison.
-    cond = 2 * y64 + y
-    ref = p + 2 * p + 2 * x + y + x64 + y64 + y + (x if cuda else 0) + cond
-    cand = p + 4 * y + (0 if cuda else 2 * x)
+    # The transients come one at a time (run, float64 truth, conditioning's float64 runs); the
+    # candidate's copy and the conditioning magnitude are made after them (docstring above).
+    held = (x if cuda else 0) + y
+    ref = 3 * p + x + y + y64 + max(x + y, x64 + y64, held)
+    poison = 3 * y if y <= (1 << 30) else y
+    cand = p + poison + y + (0 if cuda else 2 * x)
     # On the GPU the judge compares mapped tensors in slices (judge/trial_compare.py, at most 8 GB).
     judge = (y + y64 + y + x) if not cuda else min(2 * y64, 8 * GB)
     plan = Plan(device, est.get("source", "meta"), x, y, p, device_free=(device_mem or {}).get("free"),

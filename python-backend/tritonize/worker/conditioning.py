@@ -58,10 +58,15 @@ class Conditioning:
         self._abs: torch.nn.Module | None = None
         self._count: list[Any] | None = None
 
-    def _run(self, model: torch.nn.Module, xs: list[Any]) -> list[Any]:
+    def _run(self, model: torch.nn.Module, xs: list[Any], fn: Callable[[torch.Tensor], torch.Tensor] | None = None) -> list[Any]:
         """float64 outputs, left on the device: a 1 GB fp32 output is 2 GB here, and each host copy
-        of it (three per probe, one per trial) cost seconds and host memory the size of the run."""
-        dev = [x.to(self.device).double() if isinstance(x, torch.Tensor) and x.is_floating_point()
+        of it (three per probe, one per trial) cost seconds and host memory the size of the run.
+        `fn` changes each floating input in place on its float64 copy: no full-size temporary at
+        the input's own dtype next to it (6 GB at issue 10's sizes)."""
+        def up(x: torch.Tensor) -> torch.Tensor:
+            d = x.to(device=self.device, dtype=torch.float64, copy=True)
+            return fn(d) if fn is not None else d
+        dev = [up(x) if isinstance(x, torch.Tensor) and x.is_floating_point()
                else (x.to(self.device) if isinstance(x, torch.Tensor) else x) for x in xs]
         with torch.no_grad():
             outs = _outs(model(*dev))
@@ -70,19 +75,31 @@ class Conditioning:
 
     def _probe(self, inputs: list[Any], truth: list[Any] | None = None) -> None:
         """`truth`: the float64 reference's outputs on `inputs` when the caller has them (f(x))."""
-        f = lambda xs: self._run(self.model64, xs)
+        f = lambda fn: self._run(self.model64, inputs, fn)
         # f(x) - f(0) and f(2x) - f(0), made in place one at a time: at most three float64 outputs
-        # are alive at once besides the caller's truth.
-        y0 = f(_map(inputs, torch.zeros_like))
+        # are alive at once besides the caller's truth; two where f(0) is zero (no bias: sum,
+        # matmul, ReLU), the common case, which at 6 GB of input is the difference between
+        # fitting an 80 GB GPU and not.
+        y0 = f(lambda d: d.zero_())
+        zero = all(z is None or not bool(z.any()) for z in y0)
         y1 = [t.double() if isinstance(t, torch.Tensor) and t.is_floating_point() else None for t in truth] \
-            if truth is not None and len(truth) == len(y0) else f(inputs)
-        d1 = [a - z if a is not None and z is not None and a.shape == z.shape else None for a, z in zip(y1, y0)]
+            if truth is not None and len(truth) == len(y0) else f(None)
+        if zero:  # f(x) - 0 is f(x) itself: no copy
+            d1 = [a if z is not None and a is not None and a.shape == z.shape else None for a, z in zip(y1, y0)]
+            y0 = [None if z is None else 0 for z in y0]  # which outputs there are; the zeros go now
+        else:
+            d1 = [a - z if a is not None and z is not None and a.shape == z.shape else None for a, z in zip(y1, y0)]
         del y1
         own = {t.untyped_storage().data_ptr() for t in list(self.model64.parameters()) + list(self.model64.buffers())}
         # In place, unless the output is the model's own parameter or buffer (forward returned it).
-        d2 = [(b.sub_(z) if b.untyped_storage().data_ptr() not in own else b - z)
-              if b is not None and z is not None and b.shape == z.shape else None
-              for b, z in zip(f(_map(inputs, lambda x: 2 * x)), y0)]
+        d2 = []
+        for b, z, a in zip(f(lambda d: d.mul_(2.0)), y0, d1):
+            if b is None or z is None or a is None or b.shape != a.shape:
+                d2.append(None)
+            elif zero:
+                d2.append(b)
+            else:
+                d2.append(b.sub_(z) if b.untyped_storage().data_ptr() not in own else b - z)
         del y0
         for d in (1, 2, 3):
             if all(_homogeneous(lhs, base, 2.0 ** d) for lhs, base in zip(d2, d1)) and any(a is not None for a in d1):
@@ -94,7 +111,7 @@ class Conditioning:
             return
         self._abs = _with_params(self.model64, lambda t: t.abs_())
         ones = _with_params(self.model64, lambda t: t.fill_(1.0))
-        self._count = [_compact_count(c) for c in self._run(ones, _map(inputs, torch.ones_like))]
+        self._count = [_compact_count(c) for c in self._run(ones, inputs, lambda d: d.fill_(1.0))]
         del ones
 
     def per_trial(self, inputs: list[Any], out_dtypes: list[Any] | None = None,
@@ -107,7 +124,7 @@ class Conditioning:
                 self._probe(inputs, truth)
             if self.degree is None or self._abs is None or self._count is None:
                 return None
-            mags = self._run(self._abs, _map(inputs, torch.abs))
+            mags = self._run(self._abs, inputs, lambda d: d.abs_())
             if len(mags) != len(self._count):
                 return None
             out: list[dict[str, torch.Tensor] | None] = []

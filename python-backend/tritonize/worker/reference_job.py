@@ -467,15 +467,19 @@ class _Server:
                 inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
                 result = {"outputs": [], "truth": None, "mutated": False, "ref_s": 0.0}
             elif kind == "broadened":  # the first trial's inputs, signs and magnitudes spread
-                first = _gen_inputs(mod, self.seed + 1, self.device)
-                wide = broadened(first, self.seed + 90, widen_ints=True)
-                inputs = wide if self._safe_on_device(wide) else broadened(first, self.seed + 90)
+                # The first trial's inputs are made again where needed rather than kept: at 6 GB a
+                # kept copy would sit beside the float64 run (memory_plan.py counts one input set).
+                first = lambda: _gen_inputs(mod, self.seed + 1, self.device)  # noqa: E731
+                inputs = broadened(first(), self.seed + 90, widen_ints=True)
+                if not self._safe_on_device(inputs):
+                    inputs = broadened(first(), self.seed + 90)
                 try:
                     result = runner.run(inputs)
                 except torch.OutOfMemoryError:
                     raise
                 except Exception:  # the integers were indices or sizes: widen only the floats
-                    inputs = broadened(first, self.seed + 90)
+                    inputs = None
+                    inputs = broadened(first(), self.seed + 90)
                     result = None
             elif kind in REBUILT:
                 found = (self._variation() if kind == "variation" else self._extent(int(cmd["index"])) if kind == "extent"
