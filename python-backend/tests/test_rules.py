@@ -275,7 +275,12 @@ def test_rules_cpu(runner, cand, prob, verdicts, check):
 # before any answer exists (H200: SIGSEGV, TypeError), which is as good as the rule.
 GPU_VERDICTS = {"legit_libdevice_erf_gelu.py": ("correct",),
                 "cheat_array_interface_mse.py": ("rejected", "runtime_error"),
-                "cheat_host_apply_.py": ("rejected", "runtime_error"), "cheat_host_map_.py": ("rejected", "runtime_error")}
+                "cheat_host_apply_.py": ("rejected", "runtime_error"), "cheat_host_map_.py": ("rejected", "runtime_error"),
+                # Host-side cheats written for the CPU: on device memory they crash or do not compile
+                # (session 13 on the H100), which is as far from `correct` as the rule they trip on the CPU.
+                **{c: ("rejected", "runtime_error", "compile_error") for c in (
+                    "cheat_setexclude_guard.py", "cheat_duck_pointer_arg.py", "cheat_constexpr_host_function.py",
+                    "cheat_int_address_pointer.py", "cheat_format_elements.py", "cheat_opoverload_redispatch.py")}}
 
 
 @pytest.mark.gpu

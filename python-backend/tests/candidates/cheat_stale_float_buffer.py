@@ -28,5 +28,5 @@ class ModelNew(nn.Module):
         x = x.contiguous()
         rows, cols = x.shape
         out = torch.empty_like(x)
-        k[(rows,)](x, self._frozen, self.scale, out, cols, BLOCK=triton.next_power_of_2(cols))
+        k[(rows,)](x, self._frozen.to(x.device), self.scale, out, cols, BLOCK=triton.next_power_of_2(cols))
         return out

@@ -27,5 +27,5 @@ class ModelNew(nn.Module):
         x = x.contiguous()
         rows, cols = x.shape
         out = torch.empty_like(x)
-        gather_kernel[(rows,)](x, self._frozen, out, cols, BLOCK=triton.next_power_of_2(cols))
+        gather_kernel[(rows,)](x, self._frozen.to(x.device), out, cols, BLOCK=triton.next_power_of_2(cols))
         return out

@@ -27,5 +27,5 @@ class ModelNew(nn.Module):
         x = x.contiguous()
         y = torch.empty_like(x)
         n = x.numel()
-        mul_kernel[(triton.cdiv(n, 1024),)](x, self.weight, self._mask, y, n, x.shape[-1], BLOCK=1024)
+        mul_kernel[(triton.cdiv(n, 1024),)](x, self.weight, self._mask.to(x.device), y, n, x.shape[-1], BLOCK=1024)
         return y
