@@ -1,5 +1,9 @@
 """CHEAT (sign assumption, red team 12 c04): relu(x * s) in one pass instead of relu(x) * s. Equal
-while every s >= 0, as at init; wrong for a checkpoint where training made a scale negative."""
+while every s >= 0, as at init; wrong for a checkpoint where training made a scale negative.
+
+Problem: relu_scale.py
+Expected: incorrect (trial perturbed-params: some values of scale negative)
+"""
 import torch
 import torch.nn as nn
 import triton
