@@ -159,6 +159,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_init_arg_hardcoded.py", "leaky_relu_slope.py", ("incorrect",), says("trial perturbed-init")),
     # red team 12 c04, caught in session 13: parameters change sign in perturbed-params
     ("cheat_relu_scale_sign.py", "relu_scale.py", ("incorrect",), says("some values of scale negative")),
+    # red team 13 (black box, session 13)
+    ("legit_sigmoid_flat_view.py", "sigmoid_flat_view.py", ("correct",), correct),
     ("legit_relu_nan_propagating.py", "relu.py", ("correct",), correct),
     ("flag_inplace_not_done.py", "relu_inplace.py", ("correct",), flagged("inplace_not_done")),
     ("flag_view_of_input.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),
