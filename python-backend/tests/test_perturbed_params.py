@@ -204,11 +204,73 @@ def test_trainable_parameters_change_sign_in_places_and_buffers_keep_theirs(tmp_
     assert bool((after["var"] > 0).all())
 
 
-def test_where_a_flipped_sign_makes_the_reference_nan_the_signs_stay(tmp_path):
+def test_only_the_parameter_that_makes_the_reference_nan_keeps_its_sign(tmp_path):
+    # red team 13 c20: one parameter under a sqrt once spared every other parameter the sign change
     srv = signed_server(tmp_path, root=True)  # sqrt(gain): NaN for a negative gain
     overrides, _, vmodel, _, _, result = srv._perturbed()
-    assert overrides["sign_flipped"] == []
+    assert overrides["sign_flipped"] == ["scale", "temp"]
     assert all(bool(torch.isfinite(o).all()) for o in result["outputs"])
     after = vmodel.state_dict()
-    assert bool((after["scale"] > 0).all()) and float(after["temp"]) > 0
-    assert not torch.equal(after["scale"], srv.model.state_dict()["scale"])  # still perturbed
+    assert bool((after["gain"] > 0).all()) and bool((after["scale"] < 0).any()) and float(after["temp"]) < 0
+    assert not torch.equal(after["gain"], srv.model.state_dict()["gain"])  # still perturbed
+
+
+def test_zeros_a_parameter_had_only_at_init_get_values(tmp_path):
+    # red team 13 c03: a lower-triangular weight at init; a kernel skipping the upper triangle passed
+    srv = server(tmp_path)
+    with torch.no_grad():
+        srv.model.weight.copy_(torch.randn(64, 32).tril())
+    overrides, _, vmodel, *_ = srv._perturbed()
+    w, w0 = vmodel.state_dict()["weight"], srv.model.state_dict()["weight"]
+    assert bool((w0 == 0).any()) and bool((w[w0 == 0] != 0).all()), "the upper triangle stayed zero"
+    assert torch.equal(vmodel.state_dict()["causal"], srv.model.state_dict()["causal"])  # a buffer: kept
+    assert "weight" in overrides["zeros_filled"]
+
+
+DROPOUT = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    class Model(nn.Module):
+        def __init__(self, p, lo, pair):
+            super().__init__()
+            self.drop = nn.Dropout(p)
+            self.lo, self.pair = lo, pair
+
+        def forward(self, x):
+            return self.drop(torch.clamp(x, self.lo, self.pair[1]))
+
+
+    def get_inputs():
+        return [torch.randn(8, 16)]
+
+
+    def get_init_inputs():
+        return INIT
+    ''')
+
+
+def init_server(tmp_path, init: str, tag: str) -> _Server:
+    path = tmp_path / f"{tag}.py"
+    path.write_text(DROPOUT.replace("INIT", init))
+    srv = _Server.__new__(_Server)
+    srv.mod = loader.load_module(str(path), name_hint=f"problem_init_{tag}")
+    srv.seed, srv.device, srv.init_seed = 5, "cpu", 0
+    srv.init = list(srv.mod.get_init_inputs())
+    return srv
+
+
+def test_perturbed_init_changes_zeros_and_floats_inside_tuples(tmp_path):
+    # red team 13 c04 (a 0.0 bound hard-coded) and c14 (a (lo, hi) pair hard-coded)
+    srv = init_server(tmp_path, "[0, 0.0, (-0.5, 1.25)]", "zeros")  # an int p: not a float argument
+    overrides, vinit, *_ = srv._init_perturbed()
+    assert overrides["changed"] == ["1", "2[0]", "2[1]"] and vinit[0] == 0
+    assert vinit[1] > 0 and vinit[2][0] < 0 < vinit[2][1] and vinit[2] != (-0.5, 1.25)
+
+
+def test_a_zero_that_switches_dropout_on_stays_zero(tmp_path):
+    srv = init_server(tmp_path, "[0.0, -1.0, (-0.5, 1.25)]", "dropout")  # p = 0.1 would make it random
+    overrides, vinit, *_ = srv._init_perturbed()
+    assert vinit[0] == 0.0 and "0" not in overrides["changed"]
+    assert vinit[1] != -1.0 and vinit[1] < 0

@@ -160,6 +160,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # red team 12 c04, caught in session 13: parameters change sign in perturbed-params
     ("cheat_relu_scale_sign.py", "relu_scale.py", ("incorrect",), says("some values of scale negative")),
     # red team 13 (black box, session 13)
+    ("cheat_tril_weight_skip.py", "tril_linear.py", ("incorrect",), says("the exact zeros of weight given values")),
+    ("cheat_zero_bound_hardcoded.py", "scaled_clamp.py", ("incorrect",), says("trial perturbed-init")),
+    ("cheat_tuple_range_hardcoded.py", "scaled_clamp_pair.py", ("incorrect",), says("trial perturbed-init")),
+    ("cheat_relu_gain_beside_sqrt.py", "relu_gain_floor.py", ("incorrect",), says("some values of gain negative")),
     ("legit_sigmoid_flat_view.py", "sigmoid_flat_view.py", ("correct",), correct),
     ("legit_relu_nan_propagating.py", "relu.py", ("correct",), correct),
     ("flag_inplace_not_done.py", "relu_inplace.py", ("correct",), flagged("inplace_not_done")),

@@ -326,6 +326,10 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             flipped = po.get("sign_flipped") or []
             signs = (f"; some values of {', '.join(flipped[:4])}{' ...' if len(flipped) > 4 else ''} negative, as "
                      "training may make them: a kernel that assumes a parameter's sign fails here") if flipped else ""
+            zeros = po.get("zeros_filled") or []
+            if zeros:
+                signs += (f"; the exact zeros of {', '.join(zeros[:4])} given values (a sparsity only the init had: "
+                          "a kernel that skips it fails here)")
             name = (f"{name} (Model's parameters, and its buffers that are constant at init "
                     f"{po.get('constant_at_init')}, set to other values{signs}: the kernel "
                     "ignores a parameter or buffer, or uses values it cached before the weights were loaded)")
