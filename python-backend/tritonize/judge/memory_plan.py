@@ -81,8 +81,9 @@ def estimate(device: str, est: dict[str, Any] | None, device_mem: dict[str, int]
     ref = 3 * p + x + y + y64 + max(x + y, x64 + y64, held)
     poison = 3 * y if y <= (1 << 30) else y
     cand = p + poison + y + (0 if cuda else 2 * x)
-    # On the GPU the judge compares mapped tensors in slices (judge/trial_compare.py, at most 8 GB).
-    judge = (y + y64 + y + x) if not cuda else min(2 * y64, 8 * GB)
+    # On the GPU the judge compares mapped tensors in slices (judge/trial_compare.py: about five
+    # float64 temporaries per element, at most 8 GB, given back after each trial).
+    judge = (y + y64 + y + x) if not cuda else min(5 * y64, 8 * GB)
     plan = Plan(device, est.get("source", "meta"), x, y, p, device_free=(device_mem or {}).get("free"),
                 host_available=host_available())
     if cuda:

@@ -627,6 +627,9 @@ class _Run:
             results = compare_outputs(outs, td["outputs"], td.get("truth"), self.policy, conds=td.get("conditioning"))
             if self.cuda:
                 torch.cuda.synchronize()
+                # The comparison's float64 slices (up to 8 GB) go back to the GPU: the reference's
+                # next trial needs the room (issue 10's 6 GB problem on an 80 GB H100).
+                torch.cuda.empty_cache()
             t_cmp = time.monotonic()
             msg["outputs"] = outs
             exp = {"outputs": td["outputs"], "truth": td.get("truth"), "mutated": td.get("mutated")}

@@ -23,6 +23,7 @@ allowance (judge/compare.py).
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any, Callable
 
 import torch
@@ -201,21 +202,33 @@ def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[An
             out.append(torch.where(pick, far, y).to(x.dtype))
             continue
         if isinstance(x, torch.Tensor) and x.is_floating_point():
-            g = torch.Generator(device=x.device).manual_seed(seed + k)  # on the input's device
-            sign = torch.randint(0, 2, x.shape, generator=g, device=x.device).float() * 2 - 1
-            scale = torch.exp(2.0 * torch.randn(x.shape, generator=g, device=x.device))
-            # One element in 32 scaled by 10^1..10^6: clamp(x, -1e4, 1e4) on randn is the identity
-            # even at e^+-4 magnitudes.
-            far = torch.rand(x.shape, generator=g, device=x.device) < 1 / 32
-            scale = torch.where(far, scale * 10.0 ** (1 + 5 * torch.rand(x.shape, generator=g, device=x.device)), scale)
-            lim = torch.finfo(x.dtype).max / 64
-            # float64 stays float64 (its limit does not fit a float32).
-            wide = x.double() if x.dtype == torch.float64 else x.float()
-            y = (wide * sign.to(wide.dtype) * scale.to(wide.dtype)).clamp(-lim, lim).to(x.dtype)
-            out.append(y)
+            out.append(_broadened_float(x, torch.Generator(device=x.device).manual_seed(seed + k)))
         else:
             out.append(x)
     return out
+
+
+_BROADEN_SLICE = 1 << 26  # elements per slice: the random factors of a 6 GB input never exist whole
+
+
+def _broadened_float(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """x with random signs and magnitudes e^(2z), one element in 32 a further 10^1..10^6 larger
+    (clamp(x, -1e4, 1e4) on randn is the identity even at e^+-4 magnitudes), made slice by slice:
+    at issue 10's sizes whole-tensor factors were several times the input on the GPU."""
+    wide = torch.float64 if x.dtype == torch.float64 else torch.float32  # float64's limit does not fit a float32
+    lim = torch.finfo(x.dtype).max / 64
+    y = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    xf, yf = x.reshape(-1), y.view(-1)
+    for a in range(0, xf.numel(), _BROADEN_SLICE):
+        xs = xf[a:a + _BROADEN_SLICE]
+        m, dev = xs.numel(), xs.device
+        sign = torch.randint(0, 2, (m,), generator=g, device=dev, dtype=torch.int8).to(wide).mul_(2).sub_(1)
+        scale = torch.randn(m, generator=g, device=dev, dtype=wide).mul_(2.0).exp_()
+        far = torch.rand(m, generator=g, device=dev) < 1 / 32
+        boost = torch.rand(m, generator=g, device=dev, dtype=wide).mul_(5.0).add_(1.0).mul_(math.log(10.0)).exp_()
+        scale = torch.where(far, scale * boost, scale)
+        yf[a:a + m] = xs.to(wide, copy=True).mul_(sign).mul_(scale).clamp_(-lim, lim).to(x.dtype)
+    return y
 
 
 def domain_facts(trials_in: list[dict[str, Any]], trials_out: list[dict[str, Any]]) -> list[dict[str, Any]]:
