@@ -165,6 +165,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_tuple_range_hardcoded.py", "scaled_clamp_pair.py", ("incorrect",), says("trial perturbed-init")),
     ("cheat_relu_gain_beside_sqrt.py", "relu_gain_floor.py", ("incorrect",), says("some values of gain negative")),
     ("legit_sigmoid_flat_view.py", "sigmoid_flat_view.py", ("correct",), correct),
+    ("cheat_ignores_all_true_mask.py", "masked_row_sum_all_true.py", ("incorrect",), says("broadened_mismatch")),
     ("legit_relu_nan_propagating.py", "relu.py", ("correct",), correct),
     ("flag_inplace_not_done.py", "relu_inplace.py", ("correct",), flagged("inplace_not_done")),
     ("flag_view_of_input.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),

@@ -201,6 +201,12 @@ def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[An
             pick = torch.rand(x.shape, generator=g, device=x.device) < 0.25
             out.append(torch.where(pick, far, y).to(x.dtype))
             continue
+        if widen_ints and isinstance(x, torch.Tensor) and x.dtype == torch.bool and x.numel() > 1:
+            # A quarter of a mask flipped: a kernel that ignores a mask get_inputs makes all True
+            # (or all False) is right on every other trial (red team 13 c11).
+            g = torch.Generator(device=x.device).manual_seed(seed + k)
+            out.append(x ^ (torch.rand(x.shape, generator=g, device=x.device) < 0.25))
+            continue
         if isinstance(x, torch.Tensor) and x.is_floating_point():
             out.append(_broadened_float(x, torch.Generator(device=x.device).manual_seed(seed + k)))
         else:
