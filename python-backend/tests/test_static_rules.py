@@ -370,6 +370,14 @@ def test_caching_module_dict():
     assert "caching" in rules(src)
 
 
+def test_caching_class_attribute_call_counter():
+    # red team 13 c15: a class-level counter switched to a wrong kernel after the 32nd call
+    for write in ("ModelNew.calls[0] += 1", "type(self).calls += 1", "self.__class__.calls += 1"):
+        src = model(LAUNCH + write + "\nreturn out")
+        assert [d["line"] for d in rules(src)["caching"]] == [line_of(src, write)], write
+    assert "caching" not in rules(model(LAUNCH + "calls = ModelNew.__name__\nreturn out"))
+
+
 def test_init_assignments_and_no_grad_are_fine():
     src = model("with torch.no_grad():\n" + textwrap.indent(LAUNCH, "    ") + "return out", init_body="self.block = 1024")
     assert "caching" not in rules(src)

@@ -767,12 +767,23 @@ def _rule_shape_hardcoding(m: _Module, dims: set[int]) -> list[dict]:
     return out
 
 
+def _class_ref(node: ast.AST, class_names: set[str]) -> bool:
+    """`ModelNew`, `cls`, `type(self)` or `self.__class__`: where a write lands on the class."""
+    if isinstance(node, ast.Name):
+        return node.id in class_names or node.id == "cls"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type" and len(node.args) == 1:
+        return isinstance(node.args[0], ast.Name) and node.args[0].id == "self"
+    return (isinstance(node, ast.Attribute) and node.attr == "__class__" and isinstance(node.value, ast.Name)
+            and node.value.id == "self")
+
+
 def _rule_caching(m: _Module) -> list[dict]:
     out = []
     if m.model_new is None:
         return out
     module_names = {t.id for node in m.tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
                     for t in _assign_targets(node) if isinstance(t, ast.Name)}
+    class_names = {node.name for node in ast.walk(m.tree) if isinstance(node, ast.ClassDef)}
     for fn in m.reachable:
         for dec in fn.decorator_list:
             target = dec.func if isinstance(dec, ast.Call) else dec
@@ -797,6 +808,12 @@ def _rule_caching(m: _Module) -> list[dict]:
                                      f"or anything derived from the inputs, later calls return stale results; "
                                      f"keep per-call values local (allocating a workspace here is fine but is "
                                      f"flagged so you can check)"))
+                elif isinstance(base, ast.Attribute) and _class_ref(base.value, class_names):
+                    out.append(_diag(node, "caching",
+                                     f"`{fn.name}` writes class attribute `{_src(base, 40)}`: state shared by every "
+                                     f"instance and kept between calls (a call counter that switches kernels, a "
+                                     f"cache of outputs) is not checked beyond the verifier's few calls; recompute "
+                                     f"every call (red team 13 c15)"))
                 elif isinstance(t, ast.Subscript) and isinstance(base, ast.Name) and base.id in module_names:
                     out.append(_diag(node, "caching",
                                      f"`{fn.name}` writes into module-level `{base.id}`: a cache of outputs returns "
