@@ -37,8 +37,8 @@ def violation(rep: dict) -> None:
 
 def mismatch_at_first_trial(rep: dict) -> None:
     assert rep["verdict"] == "incorrect", rep["summary"]
-    first = rep["correctness"]["trials"][0]
-    assert first["name"] == "random-0" and not first["passed"]
+    first = next(t for t in rep["correctness"]["trials"] if t["name"] == "random-0")
+    assert not first["passed"]
 
 
 def channel_lost(rep: dict) -> None:
@@ -50,8 +50,8 @@ def correct_all_trials(rep: dict) -> None:
     names = [t["name"] for t in rep["correctness"]["trials"]]
     # perturbed-params: every problem with a floating parameter has one (red team 9)
     assert [n for n in names if n != "perturbed-params"] == [
-        "random-0", "near-repeat", "random-1", "random-2", "heavy-tailed", "broadened", "special-values",
-        "strided-inputs", "batch-one", "shape-variation"], names
+        "batch-one", "random-0", "near-repeat", "random-1", "random-2", "heavy-tailed", "broadened", "special-values",
+        "strided-inputs", "shape-variation"], names
     assert ("perturbed-params" in names) == bool(rep["correctness"].get("params") == "by name"), names
     assert rep["correctness"]["protocol"] == "judge-driven"
     assert all("process" in t for t in rep["correctness"]["trials"])

@@ -106,7 +106,7 @@ def callback_fallback(rep: dict, cand: Path) -> None:
 
 def summation(rep: dict, cand: Path) -> None:
     correct(rep, cand)
-    out = rep["correctness"]["trials"][0]["outputs"][0]
+    out = next(t for t in rep["correctness"]["trials"] if t["name"] == "random-0")["outputs"][0]
     assert out["summation_allowance_max"] > 0 and "any fp32 summation order" in out["tolerance"]
 
 
@@ -166,6 +166,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_relu_gain_beside_sqrt.py", "relu_gain_floor.py", ("incorrect",), says("some values of gain negative")),
     ("legit_sigmoid_flat_view.py", "sigmoid_flat_view.py", ("correct",), correct),
     ("cheat_ignores_all_true_mask.py", "masked_row_sum_all_true.py", ("incorrect",), says("broadened_mismatch")),
+    ("cheat_launch_cfg_module_cache.py", "cfg_row_softmax.py", ("incorrect",), says("after the batch-one trial passed")),
+    ("cheat_launch_cfg_instance_cache.py", "cfg_row_softmax.py", ("incorrect",), says("after the batch-one trial passed")),
     ("legit_relu_nan_propagating.py", "relu.py", ("correct",), correct),
     ("flag_inplace_not_done.py", "relu_inplace.py", ("correct",), flagged("inplace_not_done")),
     ("flag_view_of_input.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),

@@ -509,14 +509,17 @@ class _Run:
             full += 1
             plan.append(("full-extent" if full == 1 else f"full-extent-{full}", "extent", i))
         if self.options.shape_variation:
-            plan.append(("batch-one", "one", 0))  # leading dims at 1: batch-1 inference (red team 12 c09)
+            # Leading dims at 1 (batch-1 inference, red team 12 c09), and first of all: a launch
+            # configuration or workspace cached at the first call (module or instance) is then too
+            # small for every later trial (red team 13 c01, c02).
+            plan.insert(0, ("batch-one", "one", 0))
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
-        for k, (name, kind, idx) in enumerate(plan):
+        for name, kind, idx in plan:
             if kind in _FLAG_ONLY and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
                 continue
-            self._trial(name, kind, idx, first=k == 0)
+            self._trial(name, kind, idx, first=name == "random-0")
         # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
         # than calls, random inputs again until every config that can run has run (at most 24 more).
         extra = 0
@@ -599,7 +602,8 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name == "random-1", "soft": kind in _FLAG_ONLY}
         values = {"inputs": td.pop("inputs")}
-        if kind in REBUILT:  # other sizes or arguments: ModelNew is rebuilt
+        same = kind == "one" and bool((td.get("variation") or {}).get("same_init"))
+        if kind in REBUILT and not same:  # other sizes or arguments: ModelNew is rebuilt
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])
             cmd["reload"] = kind == "params"  # other weights: loaded into the instance that has run
@@ -670,6 +674,8 @@ class _Run:
             correctness["flags"].append({"rule": rule, "message": text.format(why=why)})
         elif not trial["passed"]:
             self.failures.append((name, trial))
+        if kind == "one" and trial["passed"] and bool((td.get("variation") or {}).get("same_init")):
+            self.info["one_first"] = True  # the verdict text explains a random-0 failure after it
 
     def _no_aliasing(self, outs: list[Any], td: dict[str, Any]) -> None:
         """An output mapped from the reference's own memory (a forged IPC handle) is not an answer."""
