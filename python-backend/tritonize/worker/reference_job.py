@@ -735,8 +735,8 @@ class _Server:
                 if name not in consts and name not in floats:
                     continue
                 if p.dtype == torch.bool:  # a constant mask (all True): random, a third of it flipped
-                    flip = torch.rand(p.shape, generator=g) < 1 / 3
-                    p.copy_(p ^ flip.to(p.device))
+                    swap = torch.rand(p.shape, generator=g) < 1 / 3
+                    p.copy_(p ^ swap.to(p.device))
                 elif not p.is_floating_point():  # a constant shift or scale: other values, same sign
                     c = int(p.reshape(-1)[0])
                     lo, hi = (0, 5) if c == 0 else (1, 2 * c + 2) if c > 0 else (2 * c - 1, 0)
