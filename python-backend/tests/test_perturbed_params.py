@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
 import torch
 
 from tritonize.worker import loader, reference_job
@@ -274,3 +275,33 @@ def test_a_zero_that_switches_dropout_on_stays_zero(tmp_path):
     overrides, vinit, *_ = srv._init_perturbed()
     assert vinit[0] == 0.0 and "0" not in overrides["changed"]
     assert vinit[1] != -1.0 and vinit[1] < 0
+
+
+def test_sorted_knots_stay_sorted(tmp_path):
+    # red team 13b h02: learned bucketize boundaries, kept sorted by training; re-drawn unsorted, the
+    # reference's bucketize answered nonsense and an honest kernel was `incorrect`
+    srv = server(tmp_path)
+    srv.model.register_parameter("knots", torch.nn.Parameter(torch.linspace(-2, 2, 16)))
+    srv.model.register_buffer("edges", torch.linspace(3, -3, 9).repeat(2, 1))  # descending rows
+    overrides, _, vmodel, *_ = srv._perturbed()
+    k, e = vmodel.state_dict()["knots"], vmodel.state_dict()["edges"]
+    assert not torch.equal(k, srv.model.knots) and bool((torch.diff(k) >= 0).all())
+    assert not torch.equal(e, srv.model.edges) and bool((torch.diff(e, dim=-1) <= 0).all())
+
+
+def test_a_nan_the_flips_did_not_make_does_not_stop_them(tmp_path):
+    # red team 13b c04: -inf at banned tokens in every run turned the sign change off for all
+    srv = signed_server(tmp_path, root=False)
+    srv.mod.Model.forward = lambda self, x: torch.where(
+        torch.arange(x.shape[-1]) % 7 == 0, float("-inf"), torch.relu(x) * self.scale / self.temp / self.var.sqrt())
+    overrides, *_ = srv._perturbed()
+    assert overrides["sign_flipped"] == ["scale", "temp"]
+
+
+def test_a_constructor_argument_the_channel_cannot_carry_is_a_clear_error():
+    import types
+
+    from tritonize.worker.reference_job import _check_init
+    _check_init([1, 2.0, "gelu", None, (3, 4.0), {"eps": 1e-5}, torch.ones(2), torch.float16])
+    with pytest.raises(TypeError, match=r"get_init_inputs\(\)\[1\] is a types.SimpleNamespace.*as a dict"):
+        _check_init([4, types.SimpleNamespace(eps=1e-5)])

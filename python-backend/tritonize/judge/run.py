@@ -493,6 +493,7 @@ class _Run:
         if self.options.heavy_tailed:
             plan.append(("heavy-tailed", "heavy", 0))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
+        plan.append(("varied-masks", "masks", 0))  # masks and zeros get_inputs makes constant (red team 13)
         # NaN/±inf carried as PyTorch does: a flag, not a verdict; not above 512 MB of inputs (a
         # whole extra trial where verification time is the scale goal, docs/verdicts.md), which is
         # known once random-0 has run (the loop below).
@@ -553,6 +554,10 @@ class _Run:
         t_ref = time.monotonic()
         if td.get("skip") and kind in _FLAG_ONLY:
             return  # the reference itself refuses NaN/inf, or no input has two dims: nothing to compare
+        if td.get("skip") and kind == "masks":
+            if not str(td["skip"]).startswith("no constant"):
+                correctness["flags"].append({"rule": "varied_masks_skipped", "message": f"varied-masks trial skipped: {td['skip']}"})
+            return
         if td.get("skip") and kind == "one":
             return  # no leading dimension above 1, or the reference needs more than one row
         if td.get("skip") and kind == "init":

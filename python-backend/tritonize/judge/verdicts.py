@@ -321,6 +321,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "near-repeat":
             name = ("near-repeat (the first trial's inputs with about one element in a thousand changed: an output "
                     "kept from an earlier call and looked up by a sample of the inputs is stale here)")
+        if name == "varied-masks":
+            name = (f"varied-masks (random-0's inputs with {'; '.join(ref.get('masks_overrides') or [])}: the kernel "
+                    "ignores an input that get_inputs makes constant, which callers will not)")
         if name == "random-0" and ref.get("one_first"):
             name = ("random-0 (after the batch-one trial passed on the same ModelNew: a launch grid, block size or "
                     "buffer cached at the first call is sized for one row here)")

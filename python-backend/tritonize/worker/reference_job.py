@@ -20,7 +20,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from . import errors, loader
-from .conditioning import Conditioning, broadened, domain_facts
+from .conditioning import Conditioning, broadened, domain_facts, masks_varied
 from ..common import channel, shared
 from ..common.trial_kinds import REBUILT
 from ..problem.sizes import batch_of_one, shape_variation
@@ -64,7 +64,8 @@ def _near_repeat(xs: list[Any], seed: int) -> list[Any]:
     g = torch.Generator().manual_seed(seed)
     out = []
     for x in xs:
-        if isinstance(x, torch.Tensor) and x.numel() > 1:
+        # A causal or window mask passed as an input stays whole: kernels compute it (red team 13b h03).
+        if isinstance(x, torch.Tensor) and x.numel() > 1 and not _mask_from_indices(x):
             x = x.clone()
             flat = x.view(-1) if x.is_contiguous() else None
             if flat is not None:
@@ -279,12 +280,60 @@ class _OpNames(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+def _check_init(init: list[Any]) -> None:
+    """Constructor arguments go to the candidate's process as data (tensors, numbers, strings,
+    None, and lists, tuples and dicts of them), never as arbitrary pickled objects: anything else
+    is a problem-format error with the fix, not a crash later (red team 13b c11)."""
+    def walk(v: Any, where: str) -> None:
+        if v is None or isinstance(v, (bool, int, float, complex, str, torch.Tensor, torch.dtype, torch.device)):
+            return
+        if type(v) in (list, tuple):
+            for j, e in enumerate(v):
+                walk(e, f"{where}[{j}]")
+            return
+        if type(v) is dict:
+            for k, e in v.items():
+                walk(k, f"{where} key")
+                walk(e, f"{where}[{k!r}]")
+            return
+        raise TypeError(f"get_init_inputs()[{where}] is a {type(v).__module__}.{type(v).__qualname__}: constructor "
+                        "arguments must be tensors, numbers, strings, None, or lists/tuples/dicts of them (pass the "
+                        "config's fields as separate arguments or as a dict)")
+    for i, v in enumerate(init):
+        walk(v, str(i))
+
+
+def _sorted_last(t: torch.Tensor) -> int:
+    """1 when every row along the last dim is non-decreasing, -1 non-increasing (and not constant), else 0."""
+    if t.dim() == 0 or t.shape[-1] < 3 or not t.is_floating_point():
+        return 0
+    d = torch.diff(t.detach(), dim=-1)
+    if bool((d == 0).all()):
+        return 0
+    return 1 if bool((d >= 0).all()) else -1 if bool((d <= 0).all()) else 0
+
+
 def _same_init(a: list[Any], b: list[Any]) -> bool:
     try:
         return len(a) == len(b) and all(type(x) is type(y) and not isinstance(x, torch.Tensor) and x == y
                                         for x, y in zip(a, b))
     except Exception:  # a value whose == is not a bool
         return False
+
+
+def _nonfinite(xs: list[Any]) -> list[Any]:
+    return [~torch.isfinite(x) if isinstance(x, torch.Tensor) and (x.is_floating_point() or x.is_complex()) else None
+            for x in xs]
+
+
+def _nonfinite_within(xs: list[Any], base: list[Any]) -> bool:
+    """Every NaN/inf of `xs` is where `base` (a mask per output) has one too."""
+    for x, b in zip(xs, base):
+        if isinstance(x, torch.Tensor) and (x.is_floating_point() or x.is_complex()):
+            nf = ~torch.isfinite(x)
+            if b is None or b.shape != nf.shape or bool((nf & ~b).any()):
+                return False
+    return True
 
 
 def _all_finite(xs: list[Any]) -> bool:
@@ -336,6 +385,19 @@ def _structural(t: torch.Tensor) -> bool:
     structure kernels may compute from indices instead of loading, not a weight to re-draw."""
     flat = t.detach().reshape(-1)
     return bool(((flat == 0) | (flat == 1) | flat.isinf()).all())
+
+
+def _mask_from_indices(x: torch.Tensor) -> bool:
+    two_valued = x.dtype == torch.bool or (not x.is_floating_point() and not x.is_complex()
+                                           and bool(((x == 0) | (x == 1)).all()))
+    return two_valued and _index_made(x)
+
+
+def _index_made(t: torch.Tensor) -> bool:
+    """A mask input a kernel may compute instead of loading: index-structured and not constant (an
+    all-ones mask is the degenerate case the broadened trial flips, red team 13 c11 / 13b c03)."""
+    flat = t.detach().reshape(-1)
+    return not bool((flat == flat[0]).all()) and _index_structured(t)
 
 
 def _index_structured(t: torch.Tensor) -> bool:
@@ -403,6 +465,7 @@ class _Server:
             self.mod = loader.load_module(self.problem, name_hint="problem")
             loader.require(self.mod, ["Model", "get_inputs", "get_init_inputs"], self.problem)
             self.init = list(self.mod.get_init_inputs())
+            _check_init(self.init)
             estimate = meta_estimate(self.mod, self.init)
             self.model = _build(self.mod, _to(self.init, self.device), self.init_seed, self.device)
             self.runner = _Runner(self.model, self.device)
@@ -458,6 +521,20 @@ class _Server:
                 inputs = _gen_inputs(mod, self.seed + 1 + int(cmd["index"]), self.device)
             elif kind == "near":
                 inputs = _near_repeat(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 60)
+            elif kind == "masks":  # what get_inputs makes constant (masks, zeros), varied
+                inputs, changed = masks_varied(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 95, _index_made)
+                if not changed:
+                    self.send({"type": "trial_data", "name": name, "skip": "no constant mask or all-zero input"})
+                    return
+                note = {"overrides": changed}
+                try:
+                    result = runner.run(inputs)
+                except torch.OutOfMemoryError:
+                    raise
+                except Exception as exc:
+                    self.send({"type": "trial_data", "name": name, "skip": (
+                        f"the reference fails with {', '.join(changed)} ({type(exc).__name__}: {str(exc)[:120]})")})
+                    return
             elif kind == "heavy":
                 inputs = _heavy_tailed(_gen_inputs(mod, self.seed + 50, self.device), self.seed + 51)
             elif kind == "strided":
@@ -520,7 +597,7 @@ class _Server:
                 var_params = describe_params(vmodel)
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
-            if kind not in REBUILT | {"broadened", "bench", "special", "strided"} or result is None:
+            if kind not in REBUILT | {"broadened", "bench", "special", "strided", "masks"} or result is None:
                 tick("inputs")
                 runner.record_ops = kind == "random" and int(cmd.get("index", 0)) == 0
                 result = runner.run(inputs)
@@ -596,6 +673,11 @@ class _Server:
                 return float(v * math.exp(0.3 * z)) if v != 0.0 else 0.1 * math.exp(0.3 * z)
             if type(v) in (tuple, list):
                 return type(v)(perturb(e, f"{where}[{j}]", zeros) for j, e in enumerate(v))
+            if type(v) is dict:  # a config dict (red team 13b c01)
+                return {k: perturb(e, f"{where}[{k!r}]", zeros) for k, e in v.items()}
+            if isinstance(v, torch.Tensor) and v.dim() == 0 and v.is_floating_point():  # torch.tensor(30.0) (c09)
+                new = perturb(float(v), where, zeros)
+                return v if new == float(v) else torch.tensor(new, dtype=v.dtype, device=v.device)
             return v
 
         def attempt(zeros: bool) -> Any:
@@ -624,11 +706,15 @@ class _Server:
         return {"init": vinit, "changed": list(changed)}, vinit, vmodel, runner, inputs, result
 
     def _zeros_changed(self, changed: list[str]) -> bool:
-        def leaf(v: Any, path: list[str]) -> Any:
-            for k in path:
-                v = v[int(k)]
-            return v
-        return any(leaf(self.init, c.replace("]", "").replace("[", " ").split()) == 0.0 for c in changed)
+        import ast as _ast
+
+        def leaf(v: Any, path: str) -> Any:
+            head, _, rest = path.partition("[")
+            v = v[int(head)]
+            for key in rest.rstrip("]").split("][") if rest else []:
+                v = v[_ast.literal_eval(key)]
+            return float(v) if isinstance(v, torch.Tensor) else v
+        return any(leaf(self.init, c) == 0.0 for c in changed)
 
     def _deterministic(self, found: Any) -> bool:
         """The rebuilt reference gives the same outputs under another RNG state (no dropout switched on)."""
@@ -688,7 +774,20 @@ class _Server:
         # equal only while s >= 0, which training does not keep); where the reference then fails or
         # gives a non-finite value (a sqrt or log of the parameter), the signs stay as they were.
         flip = {n for n, p in self.model.named_parameters() if p.is_floating_point() and n in consts + floats}
-        bad = lambda f: isinstance(f, str) or not _all_finite(f[2]["outputs"])  # noqa: E731
+        # Bad for a sign change: the reference fails, or gives NaN/inf where the same perturbation
+        # without sign changes is finite (an output that holds -inf anyway, a banned token's logit,
+        # does not count: red team 13b c04).
+        base_nf: list[Any] = []
+
+        def bad(f: Any) -> bool:
+            if isinstance(f, str):
+                return True
+            if _all_finite(f[2]["outputs"]):
+                return False
+            if not base_nf:
+                plain = self._perturbed_run(fresh(), consts, floats, shuffled, set())
+                base_nf.append(None if isinstance(plain, str) else _nonfinite(plain[2]["outputs"]))
+            return base_nf[0] is None or not _nonfinite_within(f[2]["outputs"], base_nf[0])
         found = self._perturbed_run(vmodel, consts, floats, shuffled, flip)
         if flip and bad(found):
             # One parameter under a sqrt or log must not spare the others (red team 13 c20): each one
@@ -717,6 +816,7 @@ class _Server:
         """Sets `vmodel`'s state as _perturbed describes and runs the reference on it; the values
         of the parameters named in `flip` change sign in about a third of their elements."""
         g = torch.Generator().manual_seed(self.seed + 60)
+        g_flip = torch.Generator().manual_seed(self.seed + 62)
         params = {n for n, _ in vmodel.named_parameters()}
         self.zeros_filled: list[str] = []
         with torch.no_grad():
@@ -758,11 +858,14 @@ class _Server:
                             self.zeros_filled.append(name)
                             rms = float(new[~zero].pow(2).mean().sqrt())
                             new = torch.where(zero, rms * torch.randn(p.shape, generator=g, dtype=torch.float64), new)
-                    if name in flip:
-                        neg = torch.rand(p.shape, generator=g) < 1 / 3
+                    if name in flip:  # its own generator: the other values are the same with or without flips
+                        neg = torch.rand(p.shape, generator=g_flip) < 1 / 3
                         if p.numel() == 1:  # a lone scale: negative, or the trial would not flip it
                             neg = torch.ones(p.shape, dtype=torch.bool)
                         new = torch.where(neg, -new, new)
+                    order = _sorted_last(p)
+                    if order:  # knots or boundaries kept sorted by training (red team 13b h02): still sorted
+                        new = new.sort(dim=-1, descending=order < 0).values
                     p.copy_(new.to(p.dtype))
         runner = _Runner(vmodel, self.device)
         inputs = _gen_inputs(self.mod, self.seed + 60, self.device)
