@@ -395,7 +395,7 @@ def _mask_from_indices(x: torch.Tensor) -> bool:
 
 def _index_made(t: torch.Tensor) -> bool:
     """A mask input a kernel may compute instead of loading: index-structured and not constant (an
-    all-ones mask is the degenerate case the broadened trial flips, red team 13 c11 / 13b c03)."""
+    all-ones mask is the degenerate case the varied-masks trial flips, red team 13 c11 / 13b c03)."""
     flat = t.detach().reshape(-1)
     return not bool((flat == flat[0]).all()) and _index_structured(t)
 
@@ -576,7 +576,7 @@ class _Server:
                 except torch.OutOfMemoryError:
                     raise
                 except Exception:  # the integers were indices or sizes: widen only the floats
-                    inputs = None
+                    inputs = None  # the widened set goes before the next one is made
                     inputs = broadened(first(), self.seed + 90)
                     result = None
             elif kind in REBUILT:
