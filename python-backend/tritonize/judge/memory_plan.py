@@ -25,6 +25,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..common.limits import POISON_ALL_BYTES
+
 GB = 1 << 30
 CUDA_CONTEXT = 600 << 20     # per process, device memory
 TORCH_HOST = 450 << 20       # per process, host memory with torch imported (CPU build)
@@ -79,7 +81,7 @@ def estimate(device: str, est: dict[str, Any] | None, device_mem: dict[str, int]
     # candidate's copy and the conditioning magnitude are made after them (docstring above).
     held = (x if cuda else 0) + y
     ref = 3 * p + x + y + y64 + max(x + y, x64 + y64, held)
-    poison = 3 * y if y <= (1 << 30) else y
+    poison = 3 * y if y <= POISON_ALL_BYTES else y
     cand = p + poison + y + (0 if cuda else 2 * x)
     # On the GPU the judge compares mapped tensors in slices (judge/trial_compare.py: about five
     # float64 temporaries per element, at most 8 GB, given back after each trial).

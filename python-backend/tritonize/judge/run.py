@@ -679,7 +679,7 @@ class _Run:
             correctness["flags"].append({"rule": rule, "message": text.format(why=why)})
         elif not trial["passed"]:
             self.failures.append((name, trial))
-        if kind == "one" and trial["passed"] and bool((td.get("variation") or {}).get("same_init")):
+        if same and trial["passed"]:
             self.info["one_first"] = True  # the verdict text explains a random-0 failure after it
 
     def _no_aliasing(self, outs: list[Any], td: dict[str, Any]) -> None:

@@ -330,14 +330,14 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "perturbed-params":
             po = ref.get("params_overrides") or {}
             flipped = po.get("sign_flipped") or []
-            signs = (f"; some values of {', '.join(flipped[:4])}{' ...' if len(flipped) > 4 else ''} negative, as "
+            extra = (f"; some values of {', '.join(flipped[:4])}{' ...' if len(flipped) > 4 else ''} negative, as "
                      "training may make them: a kernel that assumes a parameter's sign fails here") if flipped else ""
             zeros = po.get("zeros_filled") or []
             if zeros:
-                signs += (f"; the exact zeros of {', '.join(zeros[:4])} given values (a sparsity only the init had: "
+                extra += (f"; the exact zeros of {', '.join(zeros[:4])} given values (a sparsity only the init had: "
                           "a kernel that skips it fails here)")
             name = (f"{name} (Model's parameters, and its buffers that are constant at init "
-                    f"{po.get('constant_at_init')}, set to other values{signs}: the kernel "
+                    f"{po.get('constant_at_init')}, set to other values{extra}: the kernel "
                     "ignores a parameter or buffer, or uses values it cached before the weights were loaded)")
         if name == "batch-one":
             name = (f"{name} (at {(ref.get('one_overrides') or {})}: every leading dimension 1, as in batch-1 "

@@ -19,6 +19,7 @@ import torch
 
 from . import errors, hooks, loader
 from ..common import channel, shared
+from ..common.limits import POISON_ALL_BYTES
 from .reference_job import _outputs, _to, describe_params
 
 channel._saver()  # torch.save as it is before any candidate code loads
@@ -54,9 +55,6 @@ def _no_native_code_from_scratch() -> None:
     _imp.create_dynamic = create_dynamic
 
 
-_POISON_ALL_BYTES = 1 << 30  # outputs up to this get three poisoned blocks, larger ones one
-
-
 def _poison(device: str, nbytes: int) -> None:
     """Three blocks the size of the outputs (an output, a temporary, a second output), or one above
     1 GB: at issue 10's 6 GB outputs two more blocks were 12 GB that kept the verify off an 80 GB GPU.
@@ -65,7 +63,7 @@ def _poison(device: str, nbytes: int) -> None:
     if nbytes <= 0:
         return
     blocks = [torch.empty(nbytes, dtype=torch.uint8, device=device).fill_(0xFF)
-              for _ in range(3 if nbytes <= _POISON_ALL_BYTES else 1)]
+              for _ in range(3 if nbytes <= POISON_ALL_BYTES else 1)]
     del blocks  # back to the caching allocator, NaN-filled (0xFF.. is NaN in every float dtype)
 
 
