@@ -302,6 +302,6 @@ def test_a_constructor_argument_the_channel_cannot_carry_is_a_clear_error():
     import types
 
     from tritonize.worker.reference_job import _check_init
-    _check_init([1, 2.0, "gelu", None, (3, 4.0), {"eps": 1e-5}, torch.ones(2), torch.float16])
+    _check_init([1, 2.0, "gelu", None, (3, 4.0), {"eps": 1e-5}, torch.ones(2), torch.float16, torch.Size([2, 3])])
     with pytest.raises(TypeError, match=r"get_init_inputs\(\)\[1\] is a types.SimpleNamespace.*as a dict"):
         _check_init([4, types.SimpleNamespace(eps=1e-5)])

@@ -287,7 +287,7 @@ def _check_init(init: list[Any]) -> None:
     def walk(v: Any, where: str) -> None:
         if v is None or isinstance(v, (bool, int, float, complex, str, torch.Tensor, torch.dtype, torch.device)):
             return
-        if type(v) in (list, tuple):
+        if isinstance(v, (list, tuple)):  # torch.Size too
             for j, e in enumerate(v):
                 walk(e, f"{where}[{j}]")
             return
@@ -297,7 +297,7 @@ def _check_init(init: list[Any]) -> None:
                 walk(e, f"{where}[{k!r}]")
             return
         raise TypeError(f"get_init_inputs()[{where}] is a {type(v).__module__}.{type(v).__qualname__}: constructor "
-                        "arguments must be tensors, numbers, strings, None, or lists/tuples/dicts of them (pass the "
+                        "arguments must be tensors, Python numbers, strings, None, or lists/tuples/dicts of them (pass the "
                         "config's fields as separate arguments or as a dict)")
     for i, v in enumerate(init):
         walk(v, str(i))
