@@ -98,8 +98,7 @@ def test_float64_inputs_are_copied_not_changed(dtype):
 
 
 def test_masks_varied_flips_constant_masks_fills_zeros_and_keeps_index_made_ones():
-    from tritonize.worker.conditioning import masks_varied
-    from tritonize.worker.reference_job import _index_made
+    from tritonize.worker.masks import varied
 
     keep_all = torch.ones(4, 64, dtype=torch.bool)
     ones = torch.ones(4, 64, dtype=torch.long)
@@ -107,10 +106,10 @@ def test_masks_varied_flips_constant_masks_fills_zeros_and_keeps_index_made_ones
     causal = torch.ones(16, 16, dtype=torch.bool).tril()
     varied01 = torch.randint(0, 2, (4, 64))  # 0/1 ints that already vary: widened by broadened, not here
     x = torch.randn(4, 64)
-    out, changed = masks_varied([x, keep_all, ones, zeros, causal, varied01], 3, _index_made)
+    out, changed = varied([x, keep_all, ones, zeros, causal, varied01], 3)
     assert torch.equal(out[0], x) and torch.equal(out[4], causal) and torch.equal(out[5], varied01)
     assert 0.1 < float((~out[1]).float().mean()) < 0.4 and out[1].dtype == torch.bool
     assert set(out[2].unique().tolist()) == {0, 1} and out[2].dtype == torch.long
     assert bool(out[3].any())
     assert [c.split(" (")[0] for c in changed] == ["input 1", "input 2", "input 3"]
-    assert masks_varied([x, causal], 3, _index_made)[1] == []
+    assert varied([x, causal], 3)[1] == []

@@ -208,34 +208,6 @@ def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[An
     return out
 
 
-def masks_varied(inputs: list[Any], seed: int, keep: Callable[[torch.Tensor], bool]) -> tuple[list[Any], list[str]]:
-    """The inputs with what get_inputs makes constant varied: a quarter of each bool input flipped and
-    of an int input that is all 0 or all 1, an all-zero float input given N(0,1) values. A kernel
-    that ignores such an input (an all-True key mask, an all-ones attention_mask, an additive mask
-    of zeros) is right on every other trial (red team 13 c11, 13b c02, c03). `keep(x)`: a mask a
-    kernel may compute from indices (causal, a window), left as it is. Also returns what changed."""
-    out, changed = [], []
-    for k, x in enumerate(inputs):
-        g = torch.Generator(device=x.device).manual_seed(seed + k) if isinstance(x, torch.Tensor) else None
-        if _is_mask(x) and not keep(x):
-            flip = torch.rand(x.shape, generator=g, device=x.device) < 0.25
-            x = x ^ flip if x.dtype == torch.bool else torch.where(flip, 1 - x, x)
-            changed.append(f"input {k} ({str(x.dtype).replace('torch.', '')} mask, a quarter flipped)")
-        elif isinstance(x, torch.Tensor) and x.is_floating_point() and x.numel() > 1 and not bool(x.any()):
-            x = torch.randn(x.shape, generator=g, device=x.device, dtype=torch.float32).to(x.dtype)
-            changed.append(f"input {k} (all zeros, given N(0,1) values)")
-        out.append(x)
-    return out, changed
-
-
-def _is_mask(x: Any) -> bool:
-    if not isinstance(x, torch.Tensor) or x.numel() < 2 or x.is_floating_point() or x.is_complex():
-        return False
-    # bool, or an int input that get_inputs makes all 0 or all 1 (widening a constant 1 never gives 0;
-    # 0/1 ints that vary are widened as other ints are)
-    return x.dtype == torch.bool or (bool(((x == 0) | (x == 1)).all()) and bool((x == x.reshape(-1)[0]).all()))
-
-
 _BROADEN_SLICE = 1 << 26  # elements per slice: the random factors of a 6 GB input never exist whole
 
 

@@ -20,7 +20,8 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from . import errors, loader
-from .conditioning import Conditioning, broadened, domain_facts, masks_varied
+from . import masks
+from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
 from ..common.trial_kinds import REBUILT
 from ..problem.sizes import batch_of_one, shape_variation
@@ -65,7 +66,7 @@ def _near_repeat(xs: list[Any], seed: int) -> list[Any]:
     out = []
     for x in xs:
         # A causal or window mask passed as an input stays whole: kernels compute it (red team 13b h03).
-        if isinstance(x, torch.Tensor) and x.numel() > 1 and not _mask_from_indices(x):
+        if isinstance(x, torch.Tensor) and x.numel() > 1 and not masks.from_indices(x):
             x = x.clone()
             flat = x.view(-1) if x.is_contiguous() else None
             if flat is not None:
@@ -387,37 +388,6 @@ def _structural(t: torch.Tensor) -> bool:
     return bool(((flat == 0) | (flat == 1) | flat.isinf()).all())
 
 
-def _mask_from_indices(x: torch.Tensor) -> bool:
-    two_valued = x.dtype == torch.bool or (not x.is_floating_point() and not x.is_complex()
-                                           and bool(((x == 0) | (x == 1)).all()))
-    return two_valued and _index_made(x)
-
-
-def _index_made(t: torch.Tensor) -> bool:
-    """A mask input a kernel may compute instead of loading: index-structured and not constant (an
-    all-ones mask is the degenerate case the varied-masks trial flips, red team 13 c11 / 13b c03)."""
-    flat = t.detach().reshape(-1)
-    return not bool((flat == flat[0]).all()) and _index_structured(t)
-
-
-def _index_structured(t: torch.Tensor) -> bool:
-    """A two-valued pattern a kernel may compute from indices instead of loading it: every 2-D slice
-    the same, each row's set entries one contiguous run whose ends move by 0 or 1 per row (causal,
-    its transpose, the identity, a sliding window). A random pruning mask is not."""
-    if t.dim() < 2 or t.numel() < 2:
-        return False
-    m = t.detach().reshape(-1, t.shape[-2], t.shape[-1])
-    if not bool((m == m[:1]).all()):
-        return False
-    b = (m[0] == m[0].max()).to(torch.int8)
-    edge = torch.diff(b, dim=1, prepend=torch.zeros_like(b[:, :1]), append=torch.zeros_like(b[:, :1]))
-    if bool(((edge == 1).sum(1) > 1).any()):
-        return False  # a row with two runs
-    full = (edge == 1).any(1)
-    lo, hi = (edge == 1).int().argmax(1)[full], (edge == -1).int().argmax(1)[full]
-    return all(bool(((s[1:] - s[:-1] >= 0) & (s[1:] - s[:-1] <= 1)).all()) for s in (lo, hi))
-
-
 def _rearrangement(t: torch.Tensor) -> str | None:
     """How perturbed-params changes a buffer that is neither constant nor a floating weight, keeping
     it valid: "shuffle" (a permutation or index map, identity included; a random 0/1, 0/inf or bool
@@ -427,7 +397,7 @@ def _rearrangement(t: torch.Tensor) -> str | None:
         return None
     flat = t.detach().reshape(-1)
     if t.dtype == torch.bool or (t.is_floating_point() and _structural(t)):
-        return None if _index_structured(t) else "shuffle"
+        return None if masks.index_structured(t) else "shuffle"
     if t.is_floating_point():
         return None  # re-drawn as a float
     if bool((flat[1:] < flat[:-1]).any()):
@@ -522,7 +492,7 @@ class _Server:
             elif kind == "near":
                 inputs = _near_repeat(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 60)
             elif kind == "masks":  # what get_inputs makes constant (masks, zeros), varied
-                inputs, changed = masks_varied(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 95, _index_made)
+                inputs, changed = masks.varied(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 95)
                 if not changed:
                     self.send({"type": "trial_data", "name": name, "skip": "no constant mask or all-zero input"})
                     return
