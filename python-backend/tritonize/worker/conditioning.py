@@ -35,10 +35,6 @@ def _outs(y: Any) -> list[Any]:
     return list(y) if isinstance(y, (tuple, list)) else [y]
 
 
-def _map(xs: list[Any], fn: Callable[[torch.Tensor], torch.Tensor]) -> list[Any]:
-    return [fn(x) if isinstance(x, torch.Tensor) and x.is_floating_point() else x for x in xs]
-
-
 def _with_params(model: torch.nn.Module, fn: Callable[[torch.Tensor], None]) -> torch.nn.Module:
     m = copy.deepcopy(model)
     with torch.no_grad():
