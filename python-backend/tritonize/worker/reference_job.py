@@ -497,13 +497,8 @@ class _Server:
                     self.send({"type": "trial_data", "name": name, "skip": "no constant mask or all-zero input"})
                     return
                 note = {"overrides": changed}
-                try:
-                    result = runner.run(inputs)
-                except torch.OutOfMemoryError:
-                    raise
-                except Exception as exc:
-                    self.send({"type": "trial_data", "name": name, "skip": (
-                        f"the reference fails with {', '.join(changed)} ({type(exc).__name__}: {str(exc)[:120]})")})
+                result = self._run_or_skip(runner, inputs, name, ", ".join(changed))
+                if result is None:
                     return
             elif kind == "heavy":
                 inputs = _heavy_tailed(_gen_inputs(mod, self.seed + 50, self.device), self.seed + 51)
@@ -513,23 +508,14 @@ class _Server:
                     self.send({"type": "trial_data", "name": name, "skip": "no input with two dims above 1"})
                     return
                 inputs = moved
-                try:  # a reference that needs contiguous inputs (y.view(-1)): no such trial (red team 13 c18)
-                    result = runner.run(inputs)
-                except torch.OutOfMemoryError:
-                    raise
-                except Exception as exc:
-                    self.send({"type": "trial_data", "name": name,
-                               "skip": f"the reference fails on strided inputs ({type(exc).__name__}: {str(exc)[:120]})"})
+                # a reference that needs contiguous inputs (y.view(-1)): no such trial (red team 13 c18)
+                result = self._run_or_skip(runner, inputs, name, "strided inputs")
+                if result is None:
                     return
             elif kind == "special":
                 inputs = _special_values(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 61)
-                try:
-                    result = runner.run(inputs)
-                except torch.OutOfMemoryError:
-                    raise
-                except Exception as exc:  # a reference that checks its inputs are finite
-                    self.send({"type": "trial_data", "name": name,
-                               "skip": f"the reference fails on NaN/inf inputs ({type(exc).__name__})"})
+                result = self._run_or_skip(runner, inputs, name, "NaN/inf inputs")  # one that checks they are finite
+                if result is None:
                     return
             elif kind == "bench":  # inputs only: timed calls are re-checked by the baseline worker
                 inputs = _gen_inputs(mod, self.seed + 100 + int(cmd["index"]), self.device)
@@ -619,6 +605,18 @@ class _Server:
                 return found
             why = found
         return why
+
+    def _run_or_skip(self, runner: _Runner, inputs: list[Any], name: str, what: str) -> dict[str, Any] | None:
+        """The reference on inputs a trial changed; where it raises on them (a reference that checks
+        its inputs, or views them as contiguous), the trial is skipped, saying so, and None returned."""
+        try:
+            return runner.run(inputs)
+        except torch.OutOfMemoryError:
+            raise
+        except Exception as exc:
+            self.send({"type": "trial_data", "name": name,
+                       "skip": f"the reference fails on {what} ({type(exc).__name__}: {str(exc)[:120]})"})
+            return None
 
     def _batch_one(self) -> Any:
         """The problem with its leading dimensions at 1. A string says why not."""
