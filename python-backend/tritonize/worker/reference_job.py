@@ -633,10 +633,13 @@ class _Server:
         zeros stay zero. A string says why there is no such trial."""
         g = torch.Generator().manual_seed(self.seed + 65)
         changed: list[str] = []
+        zeroed: list[str] = []
 
         def perturb(v: Any, where: str, zeros: bool) -> Any:
             if type(v) is float and math.isfinite(v) and (v != 0.0 or zeros):
                 changed.append(where)
+                if v == 0.0:
+                    zeroed.append(where)
                 z = float(torch.randn((), generator=g, dtype=torch.float64))
                 return float(v * math.exp(0.3 * z)) if v != 0.0 else 0.1 * math.exp(0.3 * z)
             if type(v) in (tuple, list):
@@ -650,6 +653,7 @@ class _Server:
 
         def attempt(zeros: bool) -> Any:
             changed.clear()
+            zeroed.clear()
             g.manual_seed(self.seed + 65)
             vinit = [perturb(v, str(i), zeros) for i, v in enumerate(self.init)]
             if not changed:
@@ -661,7 +665,7 @@ class _Server:
 
         try:
             found = attempt(zeros=True)
-            if found is not None and self._zeros_changed(changed) and not self._deterministic(found):
+            if found is not None and zeroed and not self._deterministic(found):
                 found = attempt(zeros=False)
         except Exception as exc:
             try:
@@ -672,17 +676,6 @@ class _Server:
             return "no floating constructor argument"
         vinit, vmodel, runner, inputs, result = found
         return {"init": vinit, "changed": list(changed)}, vinit, vmodel, runner, inputs, result
-
-    def _zeros_changed(self, changed: list[str]) -> bool:
-        import ast as _ast
-
-        def leaf(v: Any, path: str) -> Any:
-            head, _, rest = path.partition("[")
-            v = v[int(head)]
-            for key in rest.rstrip("]").split("][") if rest else []:
-                v = v[_ast.literal_eval(key)]
-            return float(v) if isinstance(v, torch.Tensor) else v
-        return any(leaf(self.init, c) == 0.0 for c in changed)
 
     def _deterministic(self, found: Any) -> bool:
         """The rebuilt reference gives the same outputs under another RNG state (no dropout switched on)."""
