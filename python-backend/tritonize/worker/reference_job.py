@@ -769,8 +769,11 @@ class _Server:
         if isinstance(found, str):
             return found
         runner, inputs, result = found
+        # _perturbed_run gives values to the exact zeros of these (floats: not constant)
+        params = {n for n, _ in self.model.named_parameters()}
+        zeros = [n for n in floats if n in params and bool((state[n] == 0).any())]
         return ({"constant_at_init": consts, "only_constant": only_constant, "shuffled": list(shuffled),
-                 "sign_flipped": sorted(flip), "zeros_filled": self.zeros_filled}, self.init, vmodel, runner, inputs, result)
+                 "sign_flipped": sorted(flip), "zeros_filled": zeros}, self.init, vmodel, runner, inputs, result)
 
     def _perturbed_run(self, vmodel: Any, consts: list[str], floats: list[str], shuffled: dict[str, str],
                        flip: set[str] | frozenset[str] = frozenset()) -> Any:
@@ -779,7 +782,6 @@ class _Server:
         g = torch.Generator().manual_seed(self.seed + 60)
         g_flip = torch.Generator().manual_seed(self.seed + 62)
         params = {n for n, _ in vmodel.named_parameters()}
-        self.zeros_filled: list[str] = []
         with torch.no_grad():
             for name, p in vmodel.state_dict(keep_vars=True).items():
                 if name in shuffled:
@@ -816,7 +818,6 @@ class _Server:
                         zero = new == 0
                         if name in params and bool(zero.any()):  # a sparsity only the init had (a tril
                             # weight, red team 13 c03): training fills it; buffers keep their zeros
-                            self.zeros_filled.append(name)
                             rms = float(new[~zero].pow(2).mean().sqrt())
                             new = torch.where(zero, rms * torch.randn(p.shape, generator=g, dtype=torch.float64), new)
                     if name in flip:  # its own generator: the other values are the same with or without flips
