@@ -50,6 +50,21 @@ _FLAG_ONLY = {
 }
 
 
+# A trial the reference skipped: the flag that says so, the start of a skip that needs no flag (the
+# trial has nothing to change), and the message. Kinds not here (the soft trials, batch-one) are
+# skipped silently: nothing to compare, or no leading dimension above 1.
+_SKIPPED: dict[str, tuple[str, str | None, str]] = {
+    "masks": ("varied_masks_skipped", "no constant", "varied-masks trial skipped: {why}"),
+    "init": ("perturbed_init_skipped", "no floating", "perturbed-init trial skipped: {why}; a kernel that "
+             "hard-codes a constructor argument is not caught"),
+    "params": ("perturbed_params_skipped", "Model has no parameter", "perturbed-params trial skipped: {why}; a "
+               "kernel that ignores a parameter or buffer, or keeps weights it cached before they were loaded, is "
+               "not caught"),
+    "extent": ("full_extent_skipped", None, "full-extent trial skipped: {why}"),
+    "variation": ("shape_variation_skipped", None, "shape variation skipped: {why}"),
+}
+
+
 class _Descs(list):
     """Descriptors from the reference forwarded verbatim to the candidate (CUDA IPC handles: the
     judge never maps the candidate's inputs)."""
@@ -552,30 +567,10 @@ class _Run:
         t0 = time.monotonic()
         td = self.ref.trial(name, kind, idx, flops=want_flops)
         t_ref = time.monotonic()
-        if td.get("skip") and kind in _FLAG_ONLY:
-            return  # the reference itself refuses NaN/inf, or no input has two dims: nothing to compare
-        if td.get("skip") and kind == "masks":
-            if not str(td["skip"]).startswith("no constant"):
-                correctness["flags"].append({"rule": "varied_masks_skipped", "message": f"varied-masks trial skipped: {td['skip']}"})
-            return
-        if td.get("skip") and kind == "one":
-            return  # no leading dimension above 1, or the reference needs more than one row
-        if td.get("skip") and kind == "init":
-            if not str(td["skip"]).startswith("no floating"):
-                correctness["flags"].append({"rule": "perturbed_init_skipped", "message": (
-                    f"perturbed-init trial skipped: {td['skip']}; a kernel that hard-codes a constructor argument is "
-                    "not caught")})
-            return
-        if td.get("skip") and kind == "params":
-            if not str(td["skip"]).startswith("Model has no parameter"):  # too large, or the reference fails
-                correctness["flags"].append({"rule": "perturbed_params_skipped", "message": (
-                    f"perturbed-params trial skipped: {td['skip']}; a kernel that ignores a parameter or buffer, "
-                    "or keeps weights it cached before they were loaded, is not caught")})
-            return  # nothing to perturb
         if td.get("skip"):
-            what = "full-extent trial" if kind == "extent" else "shape variation"
-            correctness["flags"].append({"rule": "full_extent_skipped" if kind == "extent" else "shape_variation_skipped",
-                                         "message": f"{what} skipped: {td['skip']}"})
+            how = _SKIPPED.get(kind)
+            if how is not None and not (how[1] and str(td["skip"]).startswith(how[1])):
+                correctness["flags"].append({"rule": how[0], "message": how[2].format(why=td["skip"])})
             return
         if first:
             self.info.update(input_bytes=td["input_bytes"], output_bytes=td["output_bytes"],
