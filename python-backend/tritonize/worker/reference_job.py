@@ -185,8 +185,12 @@ class _Runner:
         import time
 
         steps: dict[str, float] = {}
-        if self.device.startswith("cuda"):
-            torch.cuda.empty_cache()  # what making the inputs left cached (broadened's factors) goes back first
+        # Above 1 GB of inputs the cache goes back to the GPU before each float64 step (what making the
+        # inputs left, broadened's factors; the run's copy); below, emptying it would only slow every
+        # trial's allocations down.
+        big = self.device.startswith("cuda") and _nbytes(inputs) > (1 << 30)
+        if big:
+            torch.cuda.empty_cache()
         tick = _Ticker(self.device, steps)
         work = _clone(inputs)
         tick("clone")
@@ -201,7 +205,7 @@ class _Runner:
         tick("forward")
         mutated = any(isinstance(a, torch.Tensor) and not torch.equal(a, b) for a, b in zip(inputs, work))
         del work
-        if self.device.startswith("cuda") and _nbytes(inputs) > (1 << 30):
+        if big:
             torch.cuda.empty_cache()  # the run's copy (6 GB at issue 10's sizes) would sit cached under the float64 runs
         tick("mutation_check")
         truth = self._truth(inputs, y)
