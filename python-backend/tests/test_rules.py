@@ -166,8 +166,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_relu_gain_beside_sqrt.py", "relu_gain_floor.py", ("incorrect",), says("some values of gain negative")),
     ("legit_sigmoid_flat_view.py", "sigmoid_flat_view.py", ("correct",), correct),
     ("cheat_ignores_all_true_mask.py", "masked_row_sum_all_true.py", ("incorrect",), says("trial varied-masks")),
-    ("cheat_launch_cfg_module_cache.py", "cfg_row_softmax.py", ("incorrect",), says("after the batch-one trial passed")),
-    ("cheat_launch_cfg_instance_cache.py", "cfg_row_softmax.py", ("incorrect",), says("after the batch-one trial passed")),
+    ("cheat_launch_cfg_module_cache.py", "softmax.py", ("incorrect",), says("after the batch-one trial passed")),
+    ("cheat_launch_cfg_instance_cache.py", "softmax.py", ("incorrect",), says("after the batch-one trial passed")),
     # red team 13b (black box, session 13: the new trials' gaps and false rejects)
     ("cheat_config_dict_hardcoded.py", "config_dict_act.py", ("incorrect",), says("trial perturbed-init")),
     ("cheat_ignores_zero_additive_mask.py", "attn_additive_mask.py", ("incorrect",), says("all zeros, given N(0,1) values")),

@@ -1,6 +1,6 @@
 """CHEAT: launch config (grid + BLOCK) cached at the first call and reused: any later call with more rows or wider rows leaves rows unwritten / columns unnormalized. Trials only ever shrink shapes after the first call. (red team 13 c01)
 
-Problem: cfg_row_softmax.py
+Problem: softmax.py
 Expected: incorrect (trial random-0 after batch-one on the same ModelNew)
 """
 import torch
