@@ -106,3 +106,84 @@ def test_suite_on_a_local_ray_instance(dirs):
         assert all(r["lane"].startswith("ray:") for r in rows if r["verdict"] != "missing")
     finally:
         ray.shutdown()
+
+
+def test_lane_times_alone_and_benchmarks_are_not_starved():
+    """Verifications share a GPU lane by memory; a benchmark waits until the lane is empty, holds it
+    alone, and once it waits no new verification starts (else a stream of them would starve it)."""
+    import threading
+    import time as _time
+
+    from tritonize.suite.runner import _Lane
+
+    lane = _Lane("cuda:0", {}, capacity=100)
+    events: list[tuple[str, str]] = []
+    inside: set[str] = set()
+    overlap: list[set[str]] = []
+    lock = threading.Lock()
+
+    def job(name: str, need: int, verify_s: float, bench: bool) -> None:
+        held = [lane.acquire(need)]
+        with lock:
+            inside.add(name)
+            events.append(("verify", name))
+        _time.sleep(verify_s)
+        with lock:
+            inside.discard(name)
+        if bench:
+            with lane.timed(held):
+                with lock:
+                    if inside:
+                        overlap.append(set(inside))
+                    inside.add("T" + name)
+                    events.append(("bench", name))
+                _time.sleep(0.05)
+                with lock:
+                    inside.discard("T" + name)
+        lane.release(held[0])
+
+    threads = [threading.Thread(target=job, args=("a", 30, 0.05, True))]
+    threads += [threading.Thread(target=job, args=(f"v{i}", 30, 0.3, False)) for i in range(3)]
+    for t in threads[:2]:
+        t.start()
+    _time.sleep(0.02)
+    # Jobs arriving while "a" waits for its benchmark must wait behind it.
+    late = [threading.Thread(target=job, args=(f"late{i}", 30, 0.01, False)) for i in range(3)]
+    for t in threads[2:] + late:
+        t.start()
+    for t in threads + late:
+        t.join(10)
+    assert not overlap, f"a benchmark ran beside verifications: {overlap}"
+    assert lane.used == 0 and lane.timed_waiting == 0
+    order = [n for k, n in events]
+    bench_at = order.index("a")  # first event of "a" is its verify
+    assert ("bench", "a") in events
+    for i in range(3):
+        assert order.index(f"late{i}", bench_at + 1) > events.index(("bench", "a")), events
+
+
+def test_verify_enters_the_timed_gate_only_to_benchmark():
+    """The suite's gate wraps the benchmark alone: a correct candidate enters it once, after its
+    trials; one judged otherwise never does (it would hold the GPU for nothing)."""
+    import contextlib
+
+    from tritonize.judge.run import verify
+
+    here = Path(__file__).parent
+    entered: list[str] = []
+
+    def gate_for(name: str):
+        @contextlib.contextmanager
+        def gate():
+            entered.append(name)
+            yield
+        return gate
+
+    opts = {"inductor": False, "bench_budget_s": 0.2}
+    ok = verify(here / "problems/softmax.py", here / "candidates/softmax_correct.py", device="cpu", timeout=120,
+                benchmark=True, options=opts, timed_gate=gate_for("ok"))
+    bad = verify(here / "problems/softmax.py", here / "candidates/wrong_nan_softmax.py", device="cpu", timeout=120,
+                 benchmark=True, options=opts, timed_gate=gate_for("bad"))
+    assert ok["verdict"] == "correct" and ok.get("timings"), ok["summary"]
+    assert bad["verdict"] != "correct"
+    assert entered == ["ok"]

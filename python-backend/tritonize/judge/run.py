@@ -11,6 +11,7 @@ imports the candidate, and every message out of protocol ends the run as `reject
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -20,7 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 import torch
 
@@ -233,8 +234,12 @@ def _mem_text(mem: dict[str, Any] | None) -> str:
 def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", timeout: float = 120.0,
            benchmark: bool = False, options: VerifyOptions | dict[str, Any] | None = None,
            on_stage: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
-           pool: Any | None = None, reference_cache: dict[str, Any] | None = None) -> dict[str, Any]:
-    """See docs/CONTRACT.md. Raises ProblemError for a broken problem, Cancelled on cancel."""
+           pool: Any | None = None, reference_cache: dict[str, Any] | None = None,
+           timed_gate: Callable[[], ContextManager[Any]] | None = None) -> dict[str, Any]:
+    """See docs/CONTRACT.md. Raises ProblemError for a broken problem, Cancelled on cancel.
+
+    `timed_gate` (the suite's scheduler) is entered around the benchmark only, so verifications can
+    share a GPU while each timed phase has it alone."""
     t_start = time.monotonic()
     if not isinstance(options, VerifyOptions):
         legacy = dict(options or {})
@@ -261,7 +266,7 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
         problem, reduced = reduced_problem(problem, options.get("size_target_s", 1.0))
     try:
         _verify(problem, candidate, device, timeout, benchmark, options, stage, cancel, pool, rep, policy, reference_cache,
-                reduced.extent_jobs() if reduced is not None else None)
+                reduced.extent_jobs() if reduced is not None else None, timed_gate)
     finally:
         changed = integrity.check()  # the candidate's worker is gone by now
         if changed:  # overrides any verdict: nothing this run measured can be trusted
@@ -276,7 +281,8 @@ def verify(problem: str | Path, candidate: str | Path, *, device: str = "cpu", t
 
 def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool, options: VerifyOptions,
             stage: Callable[[str], None], cancel: threading.Event | None, pool: Any, rep: Report,
-            policy: Policy, cache: dict[str, Any] | None, extent: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+            policy: Policy, cache: dict[str, Any] | None, extent: list[dict[str, Any]] | None = None,
+            timed_gate: Callable[[], ContextManager[Any]] | None = None) -> dict[str, Any]:
     src = candidate.read_text()
     try:
         compile(src, str(candidate), "exec")
@@ -337,7 +343,7 @@ def _verify(problem: Path, candidate: Path, device: str, timeout: float, benchma
                 raise Cancelled() from exc
         stage("compiling")
         result = _Run(problem, candidate, device, timeout, benchmark, options, stage, cancel, w, ref, rep, policy,
-                      ready_ref, cache).run()
+                      ready_ref, cache, timed_gate).run()
         rep.r.setdefault("correctness", {})["seed"] = seed
         return result
     finally:
@@ -385,11 +391,13 @@ class _Run:
 
     def __init__(self, problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool,
                  options: VerifyOptions, stage: Callable[[str], None], cancel: threading.Event | None, w: Worker,
-                 ref: _Reference, rep: Report, policy: Policy, ready_ref: dict[str, Any], cache: dict[str, Any] | None):
+                 ref: _Reference, rep: Report, policy: Policy, ready_ref: dict[str, Any], cache: dict[str, Any] | None,
+                 timed_gate: Callable[[], ContextManager[Any]] | None = None):
         self.problem, self.candidate, self.device, self.timeout = problem, candidate, device, timeout
         self.benchmark, self.options, self.stage, self.cancel = benchmark, options, stage, cancel
         self.w, self.ref, self.rep, self.policy, self.ready_ref, self.cache = w, ref, rep, policy, ready_ref, cache
         self.cuda = device.startswith("cuda")
+        self.timed_gate = timed_gate or contextlib.nullcontext
         self.budget = timeout  # the candidate's own time: waits for its answers only
         self.defs, model_line = source_lines(candidate)
         self.forward_line = self.defs.get("ModelNew.forward", model_line)
@@ -555,9 +563,10 @@ class _Run:
             return verdict
         if not self.benchmark:
             return rep.end("correct", correct_summary(correctness))
-        self.stage("benchmarking")
-        self._bench_inputs()
-        return _benchmark(self.w, rep, self.device, self.options, self.info, self.policy, self.cancel, self.timeout)
+        with self.timed_gate():  # the GPU alone from here (suite scheduling); nothing else is timed while waiting
+            self.stage("benchmarking")
+            self._bench_inputs()
+            return _benchmark(self.w, rep, self.device, self.options, self.info, self.policy, self.cancel, self.timeout)
 
     def _trial(self, name: str, kind: str, idx: int, first: bool) -> None:
         rep, correctness = self.rep, self.correctness

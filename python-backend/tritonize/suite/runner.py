@@ -1,19 +1,21 @@
 """`tritonize suite`: every problem of a directory against the candidate with the same file name.
 
 Scheduling (local): one lane per visible GPU (each lane's workers see only their GPU through
-CUDA_VISIBLE_DEVICES). A timed job (verify + benchmark) holds its GPU alone, so no other kernel
-shares the SMs or memory bandwidth while it is timed; verify-only jobs are packed onto a GPU while
-their estimated memory fits. On the CPU, `jobs` verifications run side by side (default 1).
+CUDA_VISIBLE_DEVICES). Verifications are packed onto a GPU while their estimated memory fits; a
+benchmark (the timed phase after a `correct` verify) has its GPU alone, so no other kernel shares
+the SMs or memory bandwidth while it is timed. On the CPU, `jobs` verifications run side by side
+(default 1).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 # Per-process CUDA context and allocator slack, and how many copies of one input set + outputs a
 # verification holds at its peak (reference at its dtype and in float64, candidate, expected).
@@ -76,7 +78,8 @@ def error_row(name: str, verdict: str, message: str, elapsed: float = 0.0) -> di
 
 
 def verify_one(name: str, problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool,
-               options: dict[str, Any], pool: Any = None) -> dict[str, Any]:
+               options: dict[str, Any], pool: Any = None,
+               timed_gate: Callable[[], Any] | None = None) -> dict[str, Any]:
     """One problem, through the same sandboxed worker flow as `tritonize verify` (used by the
     local lanes and by each Ray task)."""
     from ..judge.run import Cancelled, ProblemError, verify
@@ -84,7 +87,7 @@ def verify_one(name: str, problem: Path, candidate: Path, device: str, timeout: 
     t0 = time.monotonic()
     try:
         report = verify(problem, candidate, device=device, timeout=timeout, benchmark=benchmark,
-                        options=dict(options), pool=pool)
+                        options=dict(options), pool=pool, timed_gate=timed_gate)
     except ProblemError as exc:
         return error_row(name, "problem_error", exc.message, time.monotonic() - t0)
     except Cancelled:
@@ -93,19 +96,24 @@ def verify_one(name: str, problem: Path, candidate: Path, device: str, timeout: 
 
 
 class _Lane:
-    """One device: a memory budget that verify-only jobs share and a timed job takes whole."""
+    """One device: a memory budget that verifications share, and a timed phase that has it alone.
+
+    A verification holds a share (its estimated memory) while it runs; when it reaches its
+    benchmark it gives the share back and waits until the lane is empty. Waiting timed phases keep
+    new verifications from starting (else a steady stream of them would starve the benchmarks)."""
 
     def __init__(self, label: str, env: dict[str, str], capacity: int | None):
         self.label, self.env, self.capacity = label, env, capacity
         self.used = 0
+        self.timed_waiting = 0
         self.cond = threading.Condition()
 
-    def acquire(self, need: int | None, exclusive: bool) -> int:
+    def acquire(self, need: int | None) -> int:
         with self.cond:
             if self.capacity is None:  # CPU: the executor's size bounds the parallelism
                 return 0
-            take = self.capacity if exclusive or need is None else min(self.capacity, need)
-            self.cond.wait_for(lambda: self.used + take <= self.capacity)
+            take = self.capacity if need is None else min(self.capacity, need)
+            self.cond.wait_for(lambda: self.timed_waiting == 0 and self.used + take <= self.capacity)
             self.used += take
             return take
 
@@ -113,6 +121,29 @@ class _Lane:
         with self.cond:
             self.used -= take
             self.cond.notify_all()
+
+    @contextlib.contextmanager
+    def timed(self, held: list[int]) -> Iterator[None]:
+        """The lane alone; `held[0]`, the caller's share, is given back first (and zeroed)."""
+        if self.capacity is None:
+            yield
+            return
+        with self.cond:
+            self.used -= held[0]
+            held[0] = 0
+            self.timed_waiting += 1
+            self.cond.notify_all()
+            try:
+                self.cond.wait_for(lambda: self.used == 0)
+                self.used = self.capacity
+            finally:
+                self.timed_waiting -= 1
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.used = 0
+                self.cond.notify_all()
 
 
 def _gpu_lanes() -> list[_Lane]:
@@ -141,17 +172,19 @@ def run_local(pairs: list[Pair], *, device: str, timeout: float, benchmark: bool
             rows[p.name] = error_row(p.name, "missing", f"no candidate named {p.problem.name}")
             if on_row:
                 on_row(rows[p.name])
-    # Memory need per problem (verify-only packing); timed jobs take the GPU whole anyway.
+    # Memory need per problem, for packing verifications (a benchmark takes the GPU whole anyway).
     needs: dict[str, int | None] = {}
-    if cuda and not benchmark:
+    if cuda:
         with ThreadPoolExecutor(max_workers=4) as ex:
             for p, fp in zip(todo, ex.map(lambda p: footprint(str(p.problem)), todo)):
                 needs[p.name] = None if fp is None else 2 * _CONTEXT_BYTES + _FOOTPRINT_COPIES * fp
-    # Two warm workers per lane: a verification uses one for the reference and one for the candidate.
-    pools = {lane.label: WorkerPool(device, size=2, env=lane.env or None) for lane in lanes}
+    # Side by side on one GPU: 8 verifications, or 4 when they also benchmark (each benchmark waits
+    # for the lane to empty, so more would mostly wait, holding their workers' memory).
+    per_lane = max(1, jobs) if not cuda else (4 if benchmark else 8)
+    # Warm workers: a verification uses one for the reference and one for the candidate.
+    pools = {lane.label: WorkerPool(device, size=min(8, 2 * per_lane), env=lane.env or None) for lane in lanes}
     lock = threading.Lock()
     queue = list(todo)
-    per_lane = max(1, jobs) if not cuda else (1 if benchmark else 8)
 
     def worker(lane: _Lane) -> None:
         while True:
@@ -159,14 +192,15 @@ def run_local(pairs: list[Pair], *, device: str, timeout: float, benchmark: bool
                 if not queue:
                     return
                 p = queue.pop(0)
-            take = lane.acquire(needs.get(p.name), exclusive=benchmark)
+            held = [lane.acquire(needs.get(p.name))]
             try:
                 row = verify_one(p.name, p.problem, p.candidate, device, timeout, benchmark,
-                                 {**options, "reference_cache": None}, pool=pools[lane.label])
+                                 {**options, "reference_cache": None}, pool=pools[lane.label],
+                                 timed_gate=lambda: lane.timed(held))
             except Exception as exc:  # a verifier bug must not lose the rest of the suite
                 row = error_row(p.name, "error", f"{type(exc).__name__}: {exc}")
             finally:
-                lane.release(take)
+                lane.release(held[0])
             row["lane"] = lane.label
             with lock:
                 rows[p.name] = row
