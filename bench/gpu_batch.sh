@@ -57,8 +57,9 @@ if [ "$part" = gen ]; then  # Inductor candidates only, with Inductor's raw outp
     ../bench/suite/problems "$CANDS" ${GEN_JOBS:-12} > "$OUT/gen.log" 2>&1; grep -v "^ok" "$OUT/gen.log" | tail -12
   tar -C "$CANDS" -czf "$OUT/cands.tgz" . 2>/dev/null
 fi
-if [ "$part" = suiterun ]; then  # the suite on candidates made earlier (CANDS, e.g. a carried folder)
-  timeout ${SUITE_TIMEOUT:-540} python3 -m tritonize.cli suite ../bench/suite/problems "$CANDS" --device cuda \
+if [ "$part" = suiterun ]; then  # the suite on candidates made earlier (CANDS, e.g. a carried folder; ONLY narrows it)
+  only=""; for n in ${ONLY:-}; do only="$only --only $n"; done  # a subset: ONLY="01_relu 02_gelu"
+  timeout ${SUITE_TIMEOUT:-540} python3 -m tritonize.cli suite ../bench/suite/problems "$CANDS" --device cuda $only \
     --budget ${BUDGET:-1} --json "$OUT/suite.json" --markdown "$OUT/suite.md" 2> "$OUT/suite.log"; echo "suite rc $?"
   cat "$OUT/suite.md"
 fi
