@@ -159,6 +159,17 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_init_arg_hardcoded.py", "leaky_relu_slope.py", ("incorrect",), says("trial perturbed-init")),
     # red team 12 c04, caught in session 13: parameters change sign in perturbed-params
     ("cheat_relu_scale_sign.py", "relu_scale.py", ("incorrect",), says("some values of scale negative")),
+    # red team 14: values far from zero, near zero, and tied (worker/value_trials.py)
+    ("cheat_layernorm_one_pass_var.py", "layernorm_rows.py", ("incorrect",), says("trial shifted")),
+    ("cheat_rowmax_pad_zero.py", "row_amax.py", ("incorrect",), says("trial shifted")),
+    ("legit_welford_layernorm.py", "layernorm_rows.py", ("correct",), correct),
+    ("cheat_rmsnorm_eps_outside.py", "rmsnorm_eps.py", ("incorrect",), says("trial small-values")),
+    ("cheat_signed_sqrt_div.py", "signed_sqrt.py", ("incorrect",), says("trial small-values")),
+    ("approx_elu_exp_minus_one.py", "elu.py", ("correct",), flagged("small_values_precision")),
+    ("cheat_argmax_tie_last.py", "argmax_ties.py", ("incorrect",), says("trial tied-values")),
+    ("cheat_round_half_up.py", "round_scaled.py", ("incorrect",),  # exact halves: on the grid, or shifted by 1024
+     lambda rep, cand: any(f"trial {t}" in rep["summary"] for t in ("tied-values", "shifted")) or pytest.fail(rep["summary"])),
+    ("legit_topk_tie_order.py", "topk_rows.py", ("correct",), flagged("tie_order")),
     # red team 13 (black box, session 13)
     ("cheat_tril_weight_skip.py", "tril_linear.py", ("incorrect",), says("the exact zeros of weight given values")),
     ("cheat_zero_bound_hardcoded.py", "scaled_clamp.py", ("incorrect",), says("trial perturbed-init")),

@@ -32,7 +32,7 @@ from .compare import Policy, compare_output
 from .options import VerifyOptions
 from .report import VERDICTS, Report  # noqa: F401  (VERDICTS re-exported)
 from .trial_compare import compare_outputs
-from .verdicts import (correct_summary, correctness_verdict, error_verdict, judge_trial, kernel_line,
+from .verdicts import (PRECISION_NORM_REL_ERR, correct_summary, correctness_verdict, error_verdict, judge_trial, kernel_line,
                        source_lines)
 from ..common import shared
 
@@ -51,6 +51,14 @@ _FLAG_ONLY = {
 }
 
 
+# Value-range trials (worker/value_trials.py): hard trials, but skipped above 512 MB like the soft ones.
+_VALUE_KINDS = {"shifted", "small", "tied"}
+# Ops whose order among equal values PyTorch does not define: with ties, their indices may differ
+# between honest kernels (torch.argmax/argmin/max/min document the first index; stable sort its order).
+_TIE_ORDER_UNSPECIFIED = {"topk", "sort", "argsort", "kthvalue", "mode", "median", "nanmedian", "msort", "unique",
+                          "_unique", "_unique2", "unique_dim", "unique_consecutive"}
+
+
 # A trial the reference skipped: the flag that says so, the start of a skip that needs no flag (the
 # trial has nothing to change), and the message. Kinds not here (the soft trials, batch-one) are
 # skipped silently: nothing to compare, or no leading dimension above 1.
@@ -64,6 +72,10 @@ _SKIPPED: dict[str, tuple[str, str | None, str]] = {
     "extent": ("full_extent_skipped", None, "full-extent trial skipped: {why}"),
     "variation": ("shape_variation_skipped", None, "shape variation skipped: {why}"),
 }
+
+
+def _float_dtype(dtype: Any) -> bool:
+    return str(dtype or "").replace("torch.", "") in ("float16", "bfloat16", "float32", "float64") or "float8" in str(dtype)
 
 
 class _Descs(list):
@@ -517,6 +529,9 @@ class _Run:
             plan.append(("heavy-tailed", "heavy", 0))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
         plan.append(("varied-masks", "masks", 0))  # masks and zeros get_inputs makes constant (red team 13)
+        # random-0's inputs far from zero, scaled down with exact zeros, and on a grid with ties
+        # (worker/value_trials.py, red team 14); not above 512 MB of inputs, like special-values.
+        plan += [("shifted", "shifted", 0), ("small-values", "small", 0), ("tied-values", "tied", 0)]
         # NaN/±inf carried as PyTorch does: a flag, not a verdict; not above 512 MB of inputs (a
         # whole extra trial where verification time is the scale goal, docs/verdicts.md), which is
         # known once random-0 has run (the loop below).
@@ -541,7 +556,13 @@ class _Run:
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
         for name, kind, idx in plan:
-            if kind in _FLAG_ONLY and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
+            if (kind in _FLAG_ONLY or kind in _VALUE_KINDS) and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
+                if kind == "shifted":
+                    correctness["flags"].append({"rule": "value_trials_skipped", "message": (
+                        "the shifted, small-values and tied-values trials were skipped above 512 MB of inputs: a kernel "
+                        "that is right only near randn-like values (one-pass variance, a max padded with 0, an "
+                        "epsilon in the wrong place, tie-breaking) is not caught at this size; verify a smaller "
+                        "instance of the problem to check")})
                 continue
             self._trial(name, kind, idx, first=name == "random-0")
         # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
@@ -674,7 +695,28 @@ class _Run:
             if f not in correctness["flags"]:
                 correctness["flags"].append(f)
         correctness["trials"].append(trial)
-        if kind in _FLAG_ONLY and not trial["passed"]:
+        if kind == "tied" and not trial["passed"] and set(self.info.get("ref_ops") or ()) & _TIE_ORDER_UNSPECIFIED \
+                and all(o.get("ok") or not _float_dtype(o.get("dtype")) for o in trial["outputs"]) \
+                and not all(o.get("ok") or _float_dtype(o.get("dtype")) for o in trial["outputs"]):
+            # Only indices differ, of an op that leaves the order of ties open (topk, sort): not a
+            # verdict (red team 14 h01), but the user is told.
+            trial["flag_only"] = True
+            correctness["flags"].append({"rule": "tie_order", "message": (
+                "with tied input values the kernel's indices differ from PyTorch's; "
+                f"{', '.join(sorted(set(self.info.get('ref_ops') or ()) & _TIE_ORDER_UNSPECIFIED))} leave the order "
+                "of ties open, so this is fine unless callers rely on PyTorch's order")})
+        elif kind == "small" and not trial["passed"] and all(
+                o.get("ok") or (not o.get("nonfinite_mismatch") and o.get("norm_rel_err") is not None
+                                and o["norm_rel_err"] <= PRECISION_NORM_REL_ERR) for o in trial["outputs"]):
+            # Near zero, only relative precision lost (tanh as (1 - e^-2x) / (1 + e^-2x), exp(x) - 1):
+            # honest kernels do this; a misplaced epsilon or a NaN at zero is a verdict (red team 14).
+            trial["flag_only"] = True
+            bad = next(o for o in trial["outputs"] if not o.get("ok"))
+            correctness["flags"].append({"rule": "small_values_precision", "message": (
+                f"with inputs scaled down near zero the kernel loses relative precision ({bad.get('reason')}); "
+                "an approximation such as exp(x) - 1 for expm1 or tanh from exp does this: fine unless small "
+                "values matter")})
+        elif kind in _FLAG_ONLY and not trial["passed"]:
             # Honest kernels differ here too (tl.maximum drops a NaN that torch.maximum keeps): the
             # user is told, the verdict does not change (red team 11 c11: a ReLU mapping NaN to 0).
             trial["flag_only"] = True

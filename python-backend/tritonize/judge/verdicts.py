@@ -324,6 +324,15 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "varied-masks":
             name = (f"varied-masks (random-0's inputs with {'; '.join(ref.get('masks_overrides') or [])}: the kernel "
                     "ignores an input that get_inputs makes constant, which callers will not)")
+        values = {"shifted": "far from zero: one-pass variance E[x^2]-E[x]^2 cancels there, and a max or min padded "
+                             "with 0 meets rows that are all negative",
+                  "small-values": "near zero, some exactly 0: an epsilon in the wrong place or x/sqrt|x| at zero is "
+                                  "wrong there, while next to values near 1 it sat inside the tolerance",
+                  "tied-values": "with equal values and exact halves: tie-breaking (argmax/argmin return the first index) "
+                                 "or rounding (PyTorch rounds half to even) differs"}
+        if name in values:
+            kind = {"shifted": "shifted", "small-values": "small", "tied-values": "tied"}[name]
+            name = f"{name} (random-0's inputs with {'; '.join(ref.get(f'{kind}_overrides') or [])}, {values[name]})"
         if name == "random-0" and ref.get("one_first"):
             name = ("random-0 (after the batch-one trial passed on the same ModelNew: a launch grid, block size or "
                     "buffer cached at the first call is sized for one row here)")

@@ -20,7 +20,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from . import errors, loader
-from . import masks
+from . import masks, value_trials
 from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
 from ..common.trial_kinds import REBUILT
@@ -504,6 +504,12 @@ class _Server:
                 result = self._run_or_skip(runner, inputs, name, ", ".join(changed))
                 if result is None:
                     return
+            elif kind in value_trials.KINDS:  # random-0's inputs shifted, scaled down or tied (red team 14)
+                found = self._values(kind, name)
+                if found is None:
+                    return
+                inputs, result, changed = found
+                note = {"overrides": changed}
             elif kind == "heavy":
                 inputs = _heavy_tailed(_gen_inputs(mod, self.seed + 50, self.device), self.seed + 51)
             elif kind == "strided":
@@ -557,7 +563,8 @@ class _Server:
                 var_params = describe_params(vmodel)
             else:
                 raise ValueError(f"unknown trial kind {kind!r}")
-            if kind not in REBUILT | {"broadened", "bench", "special", "strided", "masks"} or result is None:
+            if kind not in REBUILT | {"broadened", "bench", "special", "strided", "masks", *value_trials.KINDS} \
+                    or result is None:
                 tick("inputs")
                 runner.record_ops = kind == "random" and int(cmd.get("index", 0)) == 0
                 result = runner.run(inputs)
@@ -621,6 +628,31 @@ class _Server:
             self.send({"type": "trial_data", "name": name,
                        "skip": f"the reference fails on {what} ({type(exc).__name__}: {str(exc)[:120]})"})
             return None
+
+    def _values(self, kind: str, name: str) -> tuple[list[Any], dict[str, Any], list[str]] | None:
+        """A value-range trial's inputs and the reference's result on them; None (the judge told)
+        when there is nothing to change or the reference's outputs are not all finite there: the op
+        left its domain, and NaN against inf between honest kernels would decide the verdict. A
+        second set (value_trials.make) where the first leaves them non-finite or, shifted, constant."""
+        why = ""
+        for second in ((False, True) if kind in ("shifted", "small") else (False,)):
+            inputs, changed = value_trials.make(kind, _gen_inputs(self.mod, self.seed + 1, self.device), self.seed + 97,
+                                                second=second)
+            if not changed:
+                self.send({"type": "trial_data", "name": name, "skip": "no floating-point input to change"})
+                return None
+            result = self._run_or_skip(self.runner, inputs, name, "; ".join(changed))
+            if result is None:
+                return None
+            finite = _all_finite(result["outputs"])
+            flat = kind == "shifted" and all(masks.constant(o) for o in result["outputs"]
+                                             if isinstance(o, torch.Tensor) and o.numel() > 1)
+            if finite and (not flat or second):
+                return inputs, result, changed
+            why = f"the reference's outputs are not all finite at {'; '.join(changed)}" if not finite else why
+            del inputs, result
+        self.send({"type": "trial_data", "name": name, "skip": why or "the reference's outputs are constant"})
+        return None
 
     def _batch_one(self) -> Any:
         """The problem with its leading dimensions at 1. A string says why not."""
