@@ -64,7 +64,7 @@ if [ "$part" = suiterun ]; then  # the suite on candidates made earlier (CANDS, 
   cat "$OUT/suite.md"
 fi
 if [ "$part" = legit ]; then  # the false-reject table beside the library
-  (timeout 420 python3 ../bench/legit_table.py --device cuda --jobs 6 --json "$OUT/legit.json" > "$OUT/legit.md" 2> "$OUT/legit.err"; echo "legit rc $?" >> "$OUT/legit.md") &
+  (timeout ${LEGIT_TIMEOUT:-420} python3 ../bench/legit_table.py --device cuda --jobs 6 --json "$OUT/legit.json" > "$OUT/legit.md" 2> "$OUT/legit.err"; echo "legit rc $?" >> "$OUT/legit.md") &
   library ${LIB_TIMEOUT:-480}; tail -40 "$OUT/gpu_tests.log"
   wait; cat "$OUT/legit.md"
 fi
