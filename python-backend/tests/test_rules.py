@@ -138,7 +138,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("bug_stale_weight_transform.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
     ("legit_triton_op.py", "relu.py", ("correct",), correct),
     ("cheat_custom_op_hidden_relu.py", "relu.py", ("rejected",), rule("pytorch_fallback")),
-    ("cheat_array_interface_mse.py", "mse_loss.py", ("rejected",), rule("raw_pointer")),
+    ("cheat_array_interface_mse.py", "mse_loss.py", ("rejected",),
+     lambda rep, cand: rule("raw_pointer")(rep, cand) or says("id(t) with t._version")(rep, cand)),
     # red team 11 (black box, session 11)
     ("cheat_opoverload_redispatch.py", "matmul.py", ("rejected",), rule("dispatch_disabled")),
     ("cheat_setexclude_guard.py", "matmul.py", ("rejected",), rule("dispatch_disabled")),

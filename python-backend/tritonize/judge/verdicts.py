@@ -124,7 +124,8 @@ _CALL_RULES = {
     "dispatch_disabled": "forward switched off the op recorder ({call}): PyTorch ops run under it are invisible",
     "threads": "forward started concurrent work ({call}): ops on other threads escape the recorder and the timer",
     "raw_pointer": "the candidate's own code took a raw memory address ({call}): a NumPy/ctypes view over it computes "
-                   "on the host where no check sees it; pass the tensors to the Triton kernel instead",
+                   "on the host where no check sees it; pass the tensors to the Triton kernel instead (as a cache key, "
+                   "id(t) with t._version tells the same, red team 14 h05)",
     "host_function": "a kernel was given host code ({call}): plain Python called from a kernel runs on the host in "
                      "the CPU interpreter and cannot compile for a GPU",
 }
