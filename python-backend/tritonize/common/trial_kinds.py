@@ -1,5 +1,9 @@
-"""Trial kinds both sides of the judge/reference boundary name: the ones for which ModelNew is rebuilt
+"""Trial kinds both sides of the judge/reference boundary name. REBUILT: the ones for which ModelNew is rebuilt
 (other sizes or constructor arguments) or reloaded (other weights), with the reference's model and
 state sent along."""
 
 REBUILT = frozenset({"variation", "extent", "params", "init", "one"})
+
+# Value-range trials (worker/value_trials.py): kind -> the trial's name in reports. Hard trials, but
+# skipped above 512 MB of inputs like the soft ones.
+VALUE_TRIALS = {"shifted": "shifted", "small": "small-values", "tied": "tied-values"}

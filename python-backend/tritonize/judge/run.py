@@ -26,7 +26,7 @@ from typing import Any, Callable, ContextManager
 import torch
 
 from .process import Worker, WorkerDied, WorkerTimeout
-from ..common.trial_kinds import REBUILT
+from ..common.trial_kinds import REBUILT, VALUE_TRIALS
 from . import integrity, memory_plan, proc_evidence, signature, static_rules
 from .compare import Policy, compare_output
 from .options import VerifyOptions
@@ -51,8 +51,6 @@ _FLAG_ONLY = {
 }
 
 
-# Value-range trials (worker/value_trials.py): hard trials, but skipped above 512 MB like the soft ones.
-_VALUE_KINDS = {"shifted", "small", "tied"}
 # Ops whose order among equal values PyTorch does not define: with ties, their indices may differ
 # between honest kernels (torch.argmax/argmin/max/min document the first index; stable sort its order).
 _TIE_ORDER_UNSPECIFIED = {"topk", "sort", "argsort", "kthvalue", "mode", "median", "nanmedian", "msort", "unique",
@@ -531,7 +529,7 @@ class _Run:
         plan.append(("varied-masks", "masks", 0))  # masks and zeros get_inputs makes constant (red team 13)
         # random-0's inputs far from zero, scaled down with exact zeros, and on a grid with ties
         # (worker/value_trials.py, red team 14); not above 512 MB of inputs, like special-values.
-        plan += [("shifted", "shifted", 0), ("small-values", "small", 0), ("tied-values", "tied", 0)]
+        plan += [(name, kind, 0) for kind, name in VALUE_TRIALS.items()]
         # NaN/±inf carried as PyTorch does: a flag, not a verdict; not above 512 MB of inputs (a
         # whole extra trial where verification time is the scale goal, docs/verdicts.md), which is
         # known once random-0 has run (the loop below).
@@ -556,7 +554,7 @@ class _Run:
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
         for name, kind, idx in plan:
-            if (kind in _FLAG_ONLY or kind in _VALUE_KINDS) and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
+            if (kind in _FLAG_ONLY or kind in VALUE_TRIALS) and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
                 if kind == "shifted":
                     correctness["flags"].append({"rule": "value_trials_skipped", "message": (
                         "the shifted, small-values and tied-values trials were skipped above 512 MB of inputs: a kernel "
@@ -695,26 +693,23 @@ class _Run:
             if f not in correctness["flags"]:
                 correctness["flags"].append(f)
         correctness["trials"].append(trial)
-        if kind == "tied" and not trial["passed"] and set(self.info.get("ref_ops") or ()) & _TIE_ORDER_UNSPECIFIED \
-                and all(o.get("ok") or not _float_dtype(o.get("dtype")) for o in trial["outputs"]) \
-                and not all(o.get("ok") or _float_dtype(o.get("dtype")) for o in trial["outputs"]):
+        failing = [o for o in trial["outputs"] if not o.get("ok")]
+        plain = failing and not trial.get("mutated_inputs") and not trial.get("reused_outputs")  # only values differ
+        unordered = set(self.info.get("ref_ops") or ()) & _TIE_ORDER_UNSPECIFIED
+        if kind == "tied" and plain and unordered and not any(_float_dtype(o.get("dtype")) for o in failing):
             # Only indices differ, of an op that leaves the order of ties open (topk, sort): not a
             # verdict (red team 14 h01), but the user is told.
             trial["flag_only"] = True
             correctness["flags"].append({"rule": "tie_order", "message": (
-                "with tied input values the kernel's indices differ from PyTorch's; "
-                f"{', '.join(sorted(set(self.info.get('ref_ops') or ()) & _TIE_ORDER_UNSPECIFIED))} leave the order "
-                "of ties open, so this is fine unless callers rely on PyTorch's order")})
-        elif kind == "small" and not trial["passed"] and not trial.get("mutated_inputs") and not trial.get("reused_outputs") \
-                and any(not o.get("ok") for o in trial["outputs"]) and all(
-                o.get("ok") or (not o.get("nonfinite_mismatch") and o.get("norm_rel_err") is not None
-                                and o["norm_rel_err"] <= PRECISION_NORM_REL_ERR) for o in trial["outputs"]):
+                f"with tied input values the kernel's indices differ from PyTorch's; {', '.join(sorted(unordered))} "
+                "leave the order of ties open, so this is fine unless callers rely on PyTorch's order")})
+        elif kind == "small" and plain and all(not o.get("nonfinite_mismatch") and o.get("norm_rel_err") is not None
+                                               and o["norm_rel_err"] <= PRECISION_NORM_REL_ERR for o in failing):
             # Near zero, only relative precision lost (tanh as (1 - e^-2x) / (1 + e^-2x), exp(x) - 1):
             # honest kernels do this; a misplaced epsilon or a NaN at zero is a verdict (red team 14).
             trial["flag_only"] = True
-            bad = next(o for o in trial["outputs"] if not o.get("ok"))
             correctness["flags"].append({"rule": "small_values_precision", "message": (
-                f"with inputs scaled down near zero the kernel loses relative precision ({bad.get('reason')}); "
+                f"with inputs scaled down near zero the kernel loses relative precision ({failing[0].get('reason')}); "
                 "an approximation such as exp(x) - 1 for expm1 or tanh from exp does this: fine unless small "
                 "values matter")})
         elif kind in _FLAG_ONLY and not trial["passed"]:

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from ..common.op_names import ALLOC_AND_VIEW, DATA_MOVEMENT, REARRANGEMENTS
+from ..common.trial_kinds import VALUE_TRIALS
 from .compare import Policy, compare_output, degenerate
 from .fault_line import fault_line
 from .report import Report
@@ -293,7 +294,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     degenerate_dom = any(d.get("identity_of") is not None or d.get("constant") for d in ref.get("domain") or [])
     later = {"shape-variation", "batch-one", "broadened"}
     if degenerate_dom and any(n == "broadened" for n, _ in failures):
-        later |= {"shifted", "small-values", "tied-values"}
+        later |= set(VALUE_TRIALS.values())
     default_fail = [(n, t) for n, t in failures if n not in later]
     if default_fail:
         name, t = default_fail[0]
@@ -338,7 +339,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                   "tied-values": "with equal values and exact halves: tie-breaking (argmax/argmin return the first index) "
                                  "or rounding (PyTorch rounds half to even) differs"}
         if name in values:
-            kind = {"shifted": "shifted", "small-values": "small", "tied-values": "tied"}[name]
+            kind = next(k for k, n in VALUE_TRIALS.items() if n == name)
             name = f"{name} (random-0's inputs with {'; '.join(ref.get(f'{kind}_overrides') or [])}, {values[name]})"
         if name == "random-0" and ref.get("one_first"):
             name = ("random-0 (after the batch-one trial passed on the same ModelNew: a launch grid, block size or "

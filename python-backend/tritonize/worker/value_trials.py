@@ -25,8 +25,9 @@ from typing import Any
 import torch
 
 from . import masks
+from ..common.trial_kinds import VALUE_TRIALS
 
-KINDS = ("shifted", "small", "tied")
+KINDS = tuple(VALUE_TRIALS)
 
 
 def _changeable(x: Any) -> bool:
