@@ -49,6 +49,11 @@ KERNELS: list[tuple[str, Path, Path]] = [
     ("gather with int64 index input", C / "legit_gather_int_index.py", P / "gather_rows.py"),
     ("integer modulo (int inputs)", C / "legit_int_mod.py", P / "int_mod_small.py"),
     ("fp64 clamp, wide range", C / "legit_fp64_clamp.py", P / "clamp_fp64_big.py"),
+    # red team 14: a Welford LayerNorm (shifted trial), top-k with another order of ties (a flag),
+    # ELU with exp(x) - 1 (a flag: precision lost near zero only)
+    ("LayerNorm, Welford", C / "legit_welford_layernorm.py", P / "layernorm_rows.py"),
+    ("top-k, last of tied maxima", C / "legit_topk_tie_order.py", P / "topk_rows.py"),
+    ("ELU with exp(x) - 1", C / "approx_elu_exp_minus_one.py", P / "elu.py"),
 ]
 
 
@@ -80,8 +85,14 @@ def main() -> int:
     a = ap.parse_args()
     rows = [k for k in KERNELS if not a.only or any(s in k[0] or s in k[1].name for s in a.only)]
     t0 = time.monotonic()
+    def one(k: tuple[str, Path, Path]) -> dict:
+        r = verify(a.device, k[1], k[2], a.timeout)
+        # each row as it ends (stderr): a run stopped by a time limit still tells what finished
+        print(f"done: {k[0]}: {r['verdict']} {r.get('trials', '')} {r['wall_s']:.1f} s", file=sys.stderr, flush=True)
+        return r
+
     with ThreadPoolExecutor(a.jobs) as ex:
-        results = list(ex.map(lambda k: verify(a.device, k[1], k[2], a.timeout), rows))
+        results = list(ex.map(one, rows))
     print(f"| # | pattern | candidate | verdict | trials passed | wall s | diagnostics |\n|---|---|---|---|---|---|---|")
     for i, ((pat, cand, _), r) in enumerate(zip(rows, results), 1):
         print(f"| {i} | {pat} | `{cand.parent.name}/{cand.name}` | {r['verdict']} | {r.get('trials', '')} | "
