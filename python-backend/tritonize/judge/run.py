@@ -57,6 +57,20 @@ _TIE_ORDER_UNSPECIFIED = {"topk", "sort", "argsort", "kthvalue", "mode", "median
                           "_unique", "_unique2", "unique_dim", "unique_consecutive"}
 
 
+# Value trials whose mismatch is a flag while the outputs stay finite and their norm-relative error
+# within a bound: honest fp32 kernels measured in red team 14b lost up to 2.4e-5 on `shifted` (Welford
+# variance, two-pass log-softmax, cross-entropy; a one-pass variance loses 4e-2) and, near zero, tanh
+# computed from exp loses about 1e-2 (a misplaced epsilon in RMSNorm loses 0.4).
+_PRECISION_ONLY = {
+    "small": ("small_values_precision", PRECISION_NORM_REL_ERR,
+              "with inputs scaled down near zero the kernel loses relative precision ({why}); an approximation such "
+              "as exp(x) - 1 for expm1 or tanh from exp does this: fine unless small values matter"),
+    "shifted": ("shifted_values_precision", 1e-3,
+                "with inputs far from zero the kernel loses more precision than PyTorch ({why}); fp32 sums or means "
+                "of large values do this: fine unless such inputs matter"),
+}
+
+
 # A trial the reference skipped: the flag that says so, the start of a skip that needs no flag (the
 # trial has nothing to change), and the message. Kinds not here (the soft trials, batch-one) are
 # skipped silently: nothing to compare, or no leading dimension above 1.
@@ -703,15 +717,14 @@ class _Run:
             correctness["flags"].append({"rule": "tie_order", "message": (
                 f"with tied input values the kernel's indices differ from PyTorch's; {', '.join(sorted(unordered))} "
                 "leave the order of ties open, so this is fine unless callers rely on PyTorch's order")})
-        elif kind == "small" and plain and all(not o.get("nonfinite_mismatch") and o.get("norm_rel_err") is not None
-                                               and o["norm_rel_err"] <= PRECISION_NORM_REL_ERR for o in failing):
-            # Near zero, only relative precision lost (tanh as (1 - e^-2x) / (1 + e^-2x), exp(x) - 1):
-            # honest kernels do this; a misplaced epsilon or a NaN at zero is a verdict (red team 14).
+        elif kind in _PRECISION_ONLY and plain and all(not o.get("nonfinite_mismatch") and o.get("norm_rel_err") is not None
+                                                       and o["norm_rel_err"] <= _PRECISION_ONLY[kind][1] for o in failing):
+            # Only relative precision lost: near zero (tanh as (1 - e^-2x) / (1 + e^-2x), exp(x) - 1), or
+            # far from zero (an fp32 mean of values near 1000 rounds at 6e-5): honest kernels do this. A
+            # misplaced epsilon, a NaN at zero, a one-pass variance or a max padded with 0 is a verdict.
             trial["flag_only"] = True
-            correctness["flags"].append({"rule": "small_values_precision", "message": (
-                f"with inputs scaled down near zero the kernel loses relative precision ({failing[0].get('reason')}); "
-                "an approximation such as exp(x) - 1 for expm1 or tanh from exp does this: fine unless small "
-                "values matter")})
+            rule, text = _PRECISION_ONLY[kind][0], _PRECISION_ONLY[kind][2]
+            correctness["flags"].append({"rule": rule, "message": text.format(why=failing[0].get("reason"))})
         elif kind in _FLAG_ONLY and not trial["passed"]:
             # Honest kernels differ here too (tl.maximum drops a NaN that torch.maximum keeps): the
             # user is told, the verdict does not change (red team 11 c11: a ReLU mapping NaN to 0).
