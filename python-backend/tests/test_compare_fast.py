@@ -101,3 +101,19 @@ def test_complex_outputs_take_the_general_path():
     ref = t.to(torch.complex64)
     assert compare.fast_pass(0, ref.clone(), ref, t, Policy(), None, {}) is None
     assert compare_output(0, ref.clone(), ref, t, Policy())["ok"]
+
+
+def test_degenerate_reads_slices_with_the_whole_tensors_answer(monkeypatch):
+    """degenerate() reads outputs slice by slice (a float64 copy of a 6.4 GB output ran the H100 out
+    of memory, session 14); with tiny slices its answers are those of the whole tensor."""
+    import tritonize.judge.compare as cmp
+
+    monkeypatch.setattr(cmp, "_SLICE", 5)
+    t = torch.randn(4, 3, dtype=torch.float64)
+    assert cmp.degenerate([torch.randn(12)], [torch.zeros(12, dtype=torch.float64)]).startswith("the expected output is all zeros")
+    assert "constant" in cmp.degenerate([torch.randn(12)], [torch.full((12,), 3.0, dtype=torch.float64)])
+    assert cmp.degenerate([torch.zeros(4, 3)], [t]) == "the candidate's output is all zeros"
+    late = torch.zeros(12)
+    late[11] = 1.0  # the only nonzero in the last slice
+    assert cmp.degenerate([late], [t.reshape(-1)]) is None
+    assert cmp.degenerate([torch.randn(3, 4).t()], [t]) is None  # non-contiguous

@@ -279,17 +279,29 @@ def fast_pass(index: int, cand: torch.Tensor, ref: torch.Tensor, truth: torch.Te
     return res
 
 
+_SLICE = 1 << 26  # elements: degenerate() reads a 6 GB output in slices, never whole in float64
+
+
+def _slices(x: torch.Tensor) -> list[torch.Tensor]:
+    flat = x.reshape(-1) if x.is_contiguous() else x.flatten()
+    return [flat[i:i + _SLICE] for i in range(0, flat.numel(), _SLICE)]
+
+
 def degenerate(cands: list[Any], truths: list[torch.Tensor]) -> str | None:
-    """A check that an all-zero or constant output can pass proves little: say so."""
+    """A check that an all-zero or constant output can pass proves little: say so. Slice by slice:
+    a float64 copy of a 6.4 GB output (12.8 GB) ran the H100 out of memory (session 14)."""
     for c, t in zip(cands, truths):
         if not isinstance(c, torch.Tensor) or c.numel() < 2 or not c.dtype.is_floating_point:
             continue
-        t64 = t.double()
-        if float(t64.abs().max()) == 0.0:
+        lo, hi = math.inf, -math.inf
+        for part in _slices(t):
+            a, b = torch.aminmax(part)
+            lo, hi = min(lo, float(a)), max(hi, float(b))
+        big = max(abs(lo), abs(hi))
+        if big == 0.0:
             return "the expected output is all zeros: a kernel that writes nothing would pass; strengthen get_inputs"
-        if float(t64.std()) <= 1e-12 * max(1.0, float(t64.abs().max())):
+        if hi - lo <= 1e-12 * max(1.0, big):
             return "the expected output is constant: the check cannot tell a real kernel from a fill"
-        c64 = c.double()
-        if bool((c64 == 0).all()):
+        if all(not bool(torch.count_nonzero(part)) for part in _slices(c)):  # NaN counts as nonzero
             return "the candidate's output is all zeros"
     return None
