@@ -284,10 +284,18 @@ class _Session:
                                              if isinstance(a, torch.Tensor) and not torch.equal(a, x)]
         subclasses = sorted({type(o).__name__ for o in _outputs(y) if isinstance(o, torch.Tensor) and type(o) is not torch.Tensor})
         if cmd.get("profile") and self.cuda and self.kernels:
+            # Above 1 GB the profiled call runs on the inputs themselves (the outputs above are already
+            # taken, and the judge checks its own copy for writes) and its memory goes back to the GPU:
+            # at 6.4 GB a clone plus the profiled output kept 12.8 GB in this process while the judge
+            # ran out of memory (session 14, H100).
+            big = sum(x.numel() * x.element_size() for x in inputs if isinstance(x, torch.Tensor)) > POISON_ALL_BYTES
             try:
-                self.coverage = _coverage(target, [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs], self.kernels)
+                self.coverage = _coverage(target, inputs if big else [x.clone() if isinstance(x, torch.Tensor) else x
+                                                                      for x in inputs], self.kernels)
             except Exception as exc:
                 self.coverage = {"time_coverage": None, "error": str(exc)[:200]}
+            if big:
+                torch.cuda.empty_cache()
         mine = [o for o in _outputs(y) if isinstance(o, torch.Tensor)]
         if sum(o.untyped_storage().nbytes() for o in mine) <= _KEEP_OUTPUTS_BYTES:
             self.previous = mine
