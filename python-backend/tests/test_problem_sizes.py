@@ -184,3 +184,45 @@ def test_batch_of_one_sets_every_leading_dimension_to_one():
     rw = batch_of_one(src)
     assert "ROWS = 1" in rw.source and "COLS = 300" in rw.source and "torch.randn(1, 5)" in rw.source
     assert batch_of_one("import torch\n\ndef get_inputs():\n    return [torch.randn(1, 7)]\n").changes == {}
+
+
+ROPE_CACHE = '''import torch
+import torch.nn as nn
+B = 2
+H = 4
+S = 24
+D = 32
+MAX_POS = 128
+
+
+class Model(nn.Module):
+    def __init__(self, dim, max_pos):
+        super().__init__()
+        self.register_buffer("inv_freq", 1.0 / (10000.0 ** (torch.arange(0, dim, 2).float() / dim)), persistent=False)
+
+    def forward(self, x):
+        t = torch.arange(x.shape[-2], dtype=torch.float32)
+        emb = torch.outer(t, self.inv_freq).repeat(1, 2)
+        return x * emb.cos()
+
+
+def get_inputs():
+    return [torch.randn(B, H, S, D)]
+
+
+def get_init_inputs():
+    return [D, MAX_POS]
+'''
+
+
+def test_full_extent_keeps_a_constructor_size_at_least_the_kept_size():
+    """Red team 14b: a RoPE kernel sizes its cos/sin cache by max_pos and asserts S <= max_pos; the
+    full-extent trial kept S = 24 with MAX_POS reduced to 16, an honest kernel's runtime_error. A
+    size get_init_inputs reads, larger than the kept one, stays at least as large."""
+    src = ROPE_CACHE.replace("B = 2", "B = 64").replace("H = 4", "H = 16").replace("S = 24", "S = 1024") \
+        .replace("D = 32", "D = 64").replace("MAX_POS = 128", "MAX_POS = 2048")
+    rw = reduce_for_cpu(src, 1.0, timeout=600)
+    assert rw.changes and rw.extents, (rw.changes, rw.note)
+    for e in [rw] + rw.extents:
+        size = lambda name: e.changes.get(name, (None, {"S": 1024, "MAX_POS": 2048}[name]))[1]  # noqa: E731
+        assert size("S") <= size("MAX_POS"), (e.label, e.changes)

@@ -64,6 +64,7 @@ class _Site:
     value: int
     node: ast.Constant
     batch: bool  # a leading dimension (first size of a shape): the safest to change
+    init: bool = False  # read by get_init_inputs (a constructor argument such as max_positions)
 
 
 class SizeScanError(Exception):
@@ -117,6 +118,15 @@ def scan(source: str) -> list[_Site]:
             todo |= _names(value) - used
     sites: list[_Site] = []
     leading = _leading_names(funcs)
+    # What get_init_inputs reads, directly or through module-level expressions.
+    init_used: set[str] = set()
+    todo = set().union(*(_names(f) for f in funcs if f.name == "get_init_inputs"))
+    while todo:
+        name = todo.pop()
+        if name not in init_used:
+            init_used.add(name)
+            for value in assigns.get(name, []):
+                todo |= _names(value) - init_used
     for name in sorted(used):
         if name in consts and not _fixed_name(name):
             # A name assigned twice is ambiguous; rewriting only one assignment would lie.
@@ -124,7 +134,7 @@ def scan(source: str) -> list[_Site]:
                 continue
             c, v = consts[name][0]
             if v >= _MIN_SCALABLE:
-                sites.append(_Site(name, v, c, name in leading))
+                sites.append(_Site(name, v, c, name in leading, name in init_used))
     for f in funcs:
         sites += _literal_sites(f)
     return sites
@@ -204,7 +214,8 @@ def _literal_sites(func: ast.FunctionDef) -> list[_Site]:
             pass
         else:
             continue  # subscripts, arithmetic, comparisons: not a size we can reason about
-        sites.append(_Site(f"{func.name}:{node.lineno}:{node.col_offset}", node.value, node, batch))
+        sites.append(_Site(f"{func.name}:{node.lineno}:{node.col_offset}", node.value, node, batch,
+                           func.name == "get_init_inputs"))
     return sites
 
 
@@ -514,6 +525,7 @@ def _aligned(source: str, subset: list[_Site], mapping: dict[int, int], target: 
 
 def _full_extent(source: str, subset: list[_Site], mapping: dict[int, int], big: int, target: float,
                  floor: int) -> SizeRewrite | None:
+    init_sizes = {s.value for s in subset if s.init}
     at_floor = {v: floor | 1 for v in mapping if v != big}
     as_reduced = {v: n for v, n in mapping.items() if v != big}
     # The second choice only when it differs (one reduced size: both are empty, same work twice).
@@ -521,6 +533,9 @@ def _full_extent(source: str, subset: list[_Site], mapping: dict[int, int], big:
         kept = big
         while kept > mapping[big]:
             m = {**others, **({} if kept == big else {big: kept})}
+            # A constructor size larger than the kept one stays at least as large: a sequence length
+            # never exceeds a max_positions argument the kernel sizes its cache by (red team 14b).
+            m = {v: (max(n, kept) if v > big and v in init_sizes else n) for v, n in m.items()}
             try:
                 est = _estimate(apply(source, subset, m).source, "extent", EXTENT_SECONDS_PER_ROW)[0]
             except Exception:
