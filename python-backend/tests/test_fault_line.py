@@ -78,3 +78,15 @@ def test_an_interpreter_error_reads_as_the_kernels_own_error():
     assert _plain_message(InterpreterError(repr(InterpreterError(repr(inner))))) == \
         "ValueError: axis 1 out of bounds for shape ['constexpr[64]']"
     assert _plain_message(RuntimeError("x")) == "RuntimeError: x"
+
+
+def test_a_cuda_only_candidate_without_a_gpu_is_told_so():
+    """Red team 14b: `device="cuda"` in a candidate checked on a CPU-only machine ended with torch's
+    bare "Torch not compiled with CUDA enabled"; the message now says what to change."""
+    from tritonize.worker.errors import describe
+
+    try:
+        raise AssertionError("Torch not compiled with CUDA enabled")
+    except AssertionError as exc:
+        d = describe(exc, "candidate.py")
+    assert "x.device" in d["message"] and "--device cuda" in d["message"], d["message"]

@@ -140,6 +140,10 @@ def describe(exc: BaseException, path: str) -> dict[str, Any]:
     short = lines[0][:500] if lines else type(exc).__name__
     if len(lines) > 1 and is_triton_compile_error(exc):
         short = " ".join(s.strip() for s in lines if s.strip())[:500]
+    if "Torch not compiled with CUDA enabled" in message or "no NVIDIA driver" in message:
+        # A candidate written for a GPU, checked without one (red team 14b: the text alone did not say so).
+        short += (" (the code asks for CUDA, which this machine lacks: allocate on the inputs' device, "
+                  "x.device, or verify on a GPU with --device cuda)")
     return {
         "exc_type": type(exc).__name__,
         "message": short,
