@@ -108,7 +108,7 @@ def test_degenerate_reads_slices_with_the_whole_tensors_answer(monkeypatch):
     of memory, session 14); with tiny slices its answers are those of the whole tensor."""
     import tritonize.judge.compare as cmp
 
-    monkeypatch.setattr(cmp, "_SLICE", 5)
+    monkeypatch.setattr(cmp, "SLICE_ELEMENTS", 5)
     t = torch.randn(4, 3, dtype=torch.float64)
     assert cmp.degenerate([torch.randn(12)], [torch.zeros(12, dtype=torch.float64)]).startswith("the expected output is all zeros")
     assert "constant" in cmp.degenerate([torch.randn(12)], [torch.full((12,), 3.0, dtype=torch.float64)])

@@ -27,6 +27,8 @@ from typing import Any
 
 import torch
 
+from ..common.limits import SLICE_ELEMENTS
+
 KERNELBENCH_TOL = 1e-2  # KernelBench's atol = rtol for its correctness check
 # torch.testing.assert_close defaults by dtype (rtol, atol), used where float64 is impossible.
 _DTYPE_TOL = {
@@ -279,12 +281,9 @@ def fast_pass(index: int, cand: torch.Tensor, ref: torch.Tensor, truth: torch.Te
     return res
 
 
-_SLICE = 1 << 26  # elements: degenerate() reads a 6 GB output in slices, never whole in float64
-
-
 def _slices(x: torch.Tensor) -> list[torch.Tensor]:
     flat = x.reshape(-1) if x.is_contiguous() else x.flatten()
-    return [flat[i:i + _SLICE] for i in range(0, flat.numel(), _SLICE)]
+    return [flat[i:i + SLICE_ELEMENTS] for i in range(0, flat.numel(), SLICE_ELEMENTS)]
 
 
 def degenerate(cands: list[Any], truths: list[torch.Tensor]) -> str | None:

@@ -19,7 +19,7 @@ import torch
 
 from . import errors, hooks, loader
 from ..common import channel, shared
-from ..common.limits import POISON_ALL_BYTES
+from ..common.limits import LARGE_INPUT_BYTES, POISON_ALL_BYTES
 from .reference_job import _outputs, _to, describe_params
 
 channel._saver()  # torch.save as it is before any candidate code loads
@@ -288,7 +288,7 @@ class _Session:
             # taken, and the judge checks its own copy for writes) and its memory goes back to the GPU:
             # at 6.4 GB a clone plus the profiled output kept 12.8 GB in this process while the judge
             # ran out of memory (session 14, H100).
-            big = sum(x.numel() * x.element_size() for x in inputs if isinstance(x, torch.Tensor)) > POISON_ALL_BYTES
+            big = sum(x.numel() * x.element_size() for x in inputs if isinstance(x, torch.Tensor)) > LARGE_INPUT_BYTES
             try:
                 self.coverage = _coverage(target, inputs if big else [x.clone() if isinstance(x, torch.Tensor) else x
                                                                       for x in inputs], self.kernels)

@@ -28,6 +28,8 @@ from typing import Any, Callable
 
 import torch
 
+from ..common.limits import SLICE_ELEMENTS
+
 
 def _outs(y: Any) -> list[Any]:
     if isinstance(y, torch.Tensor):
@@ -204,7 +206,6 @@ def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[An
     return out
 
 
-_BROADEN_SLICE = 1 << 26  # elements per slice: the random factors of a 6 GB input never exist whole
 
 
 def _broadened_float(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
@@ -215,8 +216,8 @@ def _broadened_float(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     lim = torch.finfo(x.dtype).max / 64
     y = torch.empty(x.shape, dtype=x.dtype, device=x.device)
     xf, yf = x.reshape(-1), y.view(-1)
-    for a in range(0, xf.numel(), _BROADEN_SLICE):
-        xs = xf[a:a + _BROADEN_SLICE]
+    for a in range(0, xf.numel(), SLICE_ELEMENTS):
+        xs = xf[a:a + SLICE_ELEMENTS]
         m, dev = xs.numel(), xs.device
         sign = torch.randint(0, 2, (m,), generator=g, device=dev, dtype=torch.int8).to(wide).mul_(2).sub_(1)
         scale = torch.randn(m, generator=g, device=dev, dtype=wide).mul_(2.0).exp_()

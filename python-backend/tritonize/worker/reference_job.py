@@ -23,6 +23,7 @@ from . import errors, loader
 from . import masks, value_trials
 from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
+from ..common.limits import LARGE_INPUT_BYTES
 from ..common.trial_kinds import REBUILT
 from ..problem.sizes import batch_of_one, shape_variation
 
@@ -188,7 +189,7 @@ class _Runner:
         # Above 1 GB of inputs the cache goes back to the GPU before each float64 step (what making the
         # inputs left, broadened's factors; the run's copy); below, emptying it would only slow every
         # trial's allocations down.
-        big = self.device.startswith("cuda") and _nbytes(inputs) > (1 << 30)
+        big = self.device.startswith("cuda") and _nbytes(inputs) > LARGE_INPUT_BYTES
         if big:
             torch.cuda.empty_cache()
         tick = _Ticker(self.device, steps)
