@@ -86,8 +86,10 @@ _SKIPPED: dict[str, tuple[str, str | None, str]] = {
 }
 
 
-def _float_dtype(dtype: Any) -> bool:
-    return str(dtype or "").replace("torch.", "") in ("float16", "bfloat16", "float32", "float64") or "float8" in str(dtype)
+def _float_dtype(name: Any) -> bool:
+    """A report's dtype name ("float32", "int64") is a floating one: torch's own answer, float8 kinds included."""
+    dtype = getattr(torch, str(name or "").replace("torch.", ""), None)
+    return isinstance(dtype, torch.dtype) and dtype.is_floating_point
 
 
 class _Descs(list):

@@ -259,6 +259,16 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
 _MOVEMENT_OR_VIEW = ALLOC_AND_VIEW | DATA_MOVEMENT
 
 
+# What a value trial's failure means (worker/value_trials.py), by kind; and kind by report name.
+_VALUE_WHY = {"shifted": "far from zero: one-pass variance E[x^2]-E[x]^2 cancels there, and a max or min padded with 0 "
+                         "meets rows that are all negative",
+              "small": "near zero, some exactly 0: an epsilon in the wrong place or x/sqrt|x| at zero is wrong there, "
+                       "while next to values near 1 it sat inside the tolerance",
+              "tied": "with equal values and exact halves: tie-breaking (argmax/argmin return the first index) or "
+                      "rounding (PyTorch rounds half to even) differs"}
+_VALUE_KIND = {name: kind for kind, name in VALUE_TRIALS.items()}
+
+
 def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any],
                          failures: list[tuple[str, dict[str, Any]]], forward_line: int, ref: dict[str, Any]) -> dict[str, Any] | None:
     trials = correctness["trials"]
@@ -332,15 +342,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "varied-masks":
             name = (f"varied-masks (random-0's inputs with {'; '.join(ref.get('masks_overrides') or [])}: the kernel "
                     "ignores an input that get_inputs makes constant, which callers will not)")
-        values = {"shifted": "far from zero: one-pass variance E[x^2]-E[x]^2 cancels there, and a max or min padded "
-                             "with 0 meets rows that are all negative",
-                  "small-values": "near zero, some exactly 0: an epsilon in the wrong place or x/sqrt|x| at zero is "
-                                  "wrong there, while next to values near 1 it sat inside the tolerance",
-                  "tied-values": "with equal values and exact halves: tie-breaking (argmax/argmin return the first index) "
-                                 "or rounding (PyTorch rounds half to even) differs"}
-        if name in values:
-            kind = next(k for k, n in VALUE_TRIALS.items() if n == name)
-            name = f"{name} (random-0's inputs with {'; '.join(ref.get(f'{kind}_overrides') or [])}, {values[name]})"
+        kind = _VALUE_KIND.get(name)
+        if kind is not None:
+            name = f"{name} (random-0's inputs with {'; '.join(ref.get(f'{kind}_overrides') or [])}, {_VALUE_WHY[kind]})"
         if name == "random-0" and ref.get("one_first"):
             name = ("random-0 (after the batch-one trial passed on the same ModelNew: a launch grid, block size or "
                     "buffer cached at the first call is sized for one row here)")
