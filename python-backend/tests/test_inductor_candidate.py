@@ -204,3 +204,36 @@ def triton_red_fused_cumsum_0(in_ptr0, out_ptr0, XBLOCK: tl.constexpr):
         x, y = x.to(dev), y.to(dev)
         ns["triton_red_fused_cumsum_0_kernel"][(1,)](x, y, XBLOCK=64)
         assert torch.equal(y.cpu(), torch.arange(64, dtype=torch.float32).cumsum(0))
+
+
+def test_float_attributes_stay_inputs_of_the_traced_graph():
+    """Specialized, Dynamo baked `self.scale` into the kernels (`tl.full([1], 0.5, ...)`) and the
+    perturbed-init trial rejected the candidate (H100, session 14: 3 of 23 suite problems). Traced
+    unspecialized (on the CPU here: Inductor writes C++, the argument mapping is the same), the scale
+    is a 0-d tensor input read from the module at call time, so another scale gives another result;
+    LayerNorm's eps, which the op needs as a number, is specialized without a second graph."""
+    from torch._inductor.codecache import PyCodeCache
+
+    from tritonize.suite.inductor import _call_args, _trace
+
+    class Scaled(torch.nn.Module):
+        def __init__(self, scale):
+            super().__init__()
+            self.bias = torch.nn.Parameter(torch.randn(64))
+            self.ln = torch.nn.LayerNorm(64)
+            self.scale = scale
+
+        def forward(self, x):
+            return self.ln(torch.tanh((x + self.bias) * self.scale))
+
+    model = Scaled(0.5).eval()
+    x = torch.randn(8, 64)
+    _, code, specs = _trace(model, [x], max_autotune=False, specialize_float=False)
+    assert ("attr_tensor", "scale", "float64", "cpu") in specs
+    assert not any(sp[0] in ("attr", "attr_tensor") and "eps" in sp[1] for sp in specs)
+    module = PyCodeCache.load(code)
+    params = dict(model.named_parameters())
+    model.scale = 2.0  # what the perturbed-init trial does: the same module code, another constructor value
+    with torch.no_grad():
+        got = module.call(_call_args(specs, model, [x], params))[0]
+        torch.testing.assert_close(got, model(x), rtol=1e-5, atol=1e-5)

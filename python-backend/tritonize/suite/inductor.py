@@ -96,8 +96,9 @@ def _param_path(expr: ast.AST) -> str | None:
 
 
 def _arg_spec(source: str, forward_args: list[str]) -> tuple:
-    """One entry of _ARGS: ("input", i) | ("param", path) | ("size"/"stride", i, dim); generate() turns
-    a "param" that is no parameter or buffer into ("attr", path), a float attribute."""
+    """One entry of _ARGS: ("input", i) | ("param", path) | ("size"/"stride", i, dim); _trace() turns
+    a "param" that is no parameter or buffer into ("attr_tensor", path, dtype, device) (a float attribute
+    Dynamo lifted to a 0-d tensor) or ("attr", path) (a number)."""
     try:
         expr = ast.parse(source, mode="eval").body
     except SyntaxError as exc:
@@ -272,6 +273,8 @@ class ModelNew(nn.Module):
                 args.append(inputs[spec[1]].stride(spec[2]))
             elif spec[0] == "attr":
                 args.append(operator.attrgetter(spec[1])(self))
+            elif spec[0] == "attr_tensor":  # a float attribute Dynamo lifted to a 0-d tensor input
+                args.append(torch.tensor(operator.attrgetter(spec[1])(self), dtype=getattr(torch, spec[2]), device=spec[3]))
             elif spec[0] in ("param_size", "param_stride"):
                 t = self.get_parameter(spec[1]) if spec[1] in dict(self.named_parameters()) else self.get_buffer(spec[1])
                 args.append(t.size(spec[2]) if spec[0] == "param_size" else t.stride(spec[2]))
@@ -312,14 +315,110 @@ def _norm_shapes_from_input():
             cls.forward = fwd
 
 
-def generate(problem: Path, *, max_autotune: bool = True) -> str:
-    import importlib.util
+def _call_args(specs: list[tuple], model: Any, inputs: list[Any], params: dict[str, Any]) -> list[Any]:
+    """The output code's call() arguments, as ModelNew's forward builds them (same specs)."""
+    import torch
+
+    args: list[Any] = []
+    for sp in specs:
+        kind = sp[0]
+        args.append(inputs[sp[1]] if kind == "input" else inputs[sp[1]].size(sp[2]) if kind == "size"
+                    else inputs[sp[1]].stride(sp[2]) if kind == "stride"
+                    else operator.attrgetter(sp[1])(model) if kind == "attr"
+                    else torch.tensor(operator.attrgetter(sp[1])(model), dtype=getattr(torch, sp[2]), device=sp[3])
+                    if kind == "attr_tensor"
+                    else params[sp[1]].size(sp[2]) if kind == "param_size"
+                    else params[sp[1]].stride(sp[2]) if kind == "param_stride" else params[sp[1]])
+    return args
+
+
+def _trace(model: Any, inputs: list[Any], *, max_autotune: bool, specialize_float: bool) -> tuple[Any, str, list[tuple]]:
+    """(eager-compiled output, Inductor's output code, the call() argument specs) for one graph.
+
+    specialize_float=False keeps float attributes (self.scale) out of the kernels: Dynamo lifts each
+    to a 0-d float64 tensor input of call() (spec "attr_tensor"), so a ModelNew built with another
+    `scale` computes with it; specialized, `tl.full([1], 0.5, ...)` is baked into the kernel and the
+    perturbed-init trial rightly rejects the candidate (H100, session 14: 04, 19, 22). A float that
+    an op needs as a Python number (LayerNorm's eps) makes Dynamo restart with it specialized; only
+    the graph whose compile finished is recorded, so that restart is not a second graph."""
     import inspect
 
     import torch
+    import torch._dynamo.config as dconfig
     import torch._inductor.config as iconfig
+    import torch.fx.experimental._config as fxconfig
     from torch._inductor.compile_fx import compile_fx
     from torch._inductor.utils import run_and_get_code
+
+    forward_args = [p for p in inspect.signature(model.forward).parameters]
+    graphs: list[list[tuple[str, Any]]] = []
+
+    def backend(gm: torch.fx.GraphModule, example_inputs: list[Any]):
+        compiled = compile_fx(gm, example_inputs)
+        placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+        graphs.append([(_source_name(n), e) for n, e in zip(placeholders, example_inputs)])
+        return compiled
+
+    # GEMM/conv autotuning only (max_autotune_gemm): Triton templates instead of cuBLAS/cuDNN, without
+    # the minutes that autotuning every pointwise kernel would add.
+    patches = {"max_autotune_gemm": True, "max_autotune_gemm_backends": "TRITON", "max_autotune_conv_backends": "TRITON",
+               "triton.cudagraphs": False} if max_autotune else {"triton.cudagraphs": False}
+    torch._dynamo.reset()
+    # Every size symbolic, parameters' too (the shape-variation trial builds the model at other sizes),
+    # and one symbol per size (duck sizing would tie equal sizes together in the kernels).
+    dyn = {"force_parameter_static_shapes": False, "force_nn_module_property_static_shapes": False,
+           "specialize_float": specialize_float}
+    dyn = {k: v for k, v in dyn.items() if hasattr(dconfig, k)}
+    with iconfig.patch(patches), dconfig.patch(dyn), fxconfig.patch(use_duck_shape=False), torch.no_grad(), \
+            _norm_shapes_from_input():
+        compiled = torch.compile(model, backend=backend, dynamic=True, fullgraph=True)
+        try:
+            out, codes = run_and_get_code(compiled, *inputs)
+        except Exception as exc:
+            raise InductorCandidateError(f"Inductor failed on the problem: {type(exc).__name__}: {str(exc)[:400]}") from exc
+    if len(graphs) != 1 or len(codes) != 1:
+        raise InductorCandidateError(f"Inductor produced {len(graphs)} graphs / {len(codes)} output codes; only one is supported")
+    params = dict(model.named_parameters())
+    params.update(dict(model.named_buffers()))
+    specs = []
+    for source, example in graphs[0]:
+        sp = _arg_spec(source, forward_args)
+        if sp[0] == "param" and sp[1] not in params:  # an attribute of the module, not a parameter
+            sp = ("attr_tensor", sp[1], str(example.dtype).removeprefix("torch."), example.device.type) \
+                if isinstance(example, torch.Tensor) else ("attr", sp[1])
+        specs.append(sp)
+    return out, codes[0], specs
+
+
+def _traced_and_checked(model: Any, inputs: list[Any], params: dict[str, Any], problem: Path, *, max_autotune: bool,
+                        specialize_float: bool) -> tuple[Any, str, Any, list[tuple]]:
+    """_trace, then the output code loaded and called once through the argument mapping the candidate
+    will use: that autotunes every kernel of THIS module (the configs live in it) and checks the
+    mapping against eager before anything is written. Returns (output, code, loaded module, specs)."""
+    import torch
+    from torch._inductor.codecache import PyCodeCache
+
+    out, code, specs = _trace(model, inputs, max_autotune=max_autotune, specialize_float=specialize_float)
+    dump = os.environ.get("TRITONIZE_INDUCTOR_DUMP")  # a folder: keep Inductor's raw output code (debugging)
+    if dump:
+        Path(dump).mkdir(parents=True, exist_ok=True)
+        Path(dump, problem.stem + ".output_code.py").write_text(code)
+    module = PyCodeCache.load(code)
+    with torch.no_grad():
+        mine = module.call(_call_args(specs, model, inputs, params))
+        eager = model(*inputs)
+    eager = [eager] if isinstance(eager, torch.Tensor) else list(eager)
+    for a, b in zip(mine, eager):
+        if a.shape != b.shape or not torch.allclose(a.float(), b.float(), rtol=1e-2, atol=1e-2 * (b.float().abs().max().item() + 1)):
+            raise InductorCandidateError("the output code, called through the argument mapping, disagrees with eager "
+                                         f"(shape {tuple(a.shape)} vs {tuple(b.shape)}): unsupported graph")
+    return out, code, module, specs
+
+
+def generate(problem: Path, *, max_autotune: bool = True) -> str:
+    import importlib.util
+
+    import torch
 
     src = problem.read_text()
     spec = importlib.util.spec_from_file_location("_tritonize_inductor_problem", problem)
@@ -332,72 +431,20 @@ def generate(problem: Path, *, max_autotune: bool = True) -> str:
         inputs = [x.cuda() if isinstance(x, torch.Tensor) else x for x in mod.get_inputs()]
     except Exception as exc:
         raise InductorCandidateError(f"the problem does not run: {type(exc).__name__}: {exc}") from exc
-    forward_args = [p for p in inspect.signature(model.forward).parameters]
-    graphs: list[list[str]] = []
-
-    def backend(gm: torch.fx.GraphModule, example_inputs: list[Any]):
-        graphs.append([_source_name(n) for n in gm.graph.nodes if n.op == "placeholder"])
-        return compile_fx(gm, example_inputs)
-
-    # GEMM/conv autotuning only (max_autotune_gemm): Triton templates instead of cuBLAS/cuDNN, without
-    # the minutes that autotuning every pointwise kernel would add.
-    patches = {"max_autotune_gemm": True, "max_autotune_gemm_backends": "TRITON", "max_autotune_conv_backends": "TRITON",
-               "triton.cudagraphs": False} if max_autotune else {"triton.cudagraphs": False}
-    torch._dynamo.reset()
-    import torch._dynamo.config as dconfig
-    import torch.fx.experimental._config as fxconfig
-
-    # Every size symbolic, parameters' too (the shape-variation trial builds the model at other sizes),
-    # and one symbol per size (duck sizing would tie equal sizes together in the kernels).
-    # Float attributes (self.scale, self.ln.eps) as constants: unspecialized, Dynamo lifts them to
-    # 0-d tensor inputs (H200: `assert_size_stride(arg4_1, (), ())` "expected Tensor()"), and
-    # LayerNorm/GroupNorm were traced twice ("2 graphs").
-    dyn = {"force_parameter_static_shapes": False, "force_nn_module_property_static_shapes": False,
-           "specialize_float": True}
-    dyn = {k: v for k, v in dyn.items() if hasattr(dconfig, k)}
-    with iconfig.patch(patches), dconfig.patch(dyn), fxconfig.patch(use_duck_shape=False), torch.no_grad(), \
-            _norm_shapes_from_input():
-        compiled = torch.compile(model, backend=backend, dynamic=True, fullgraph=True)
-        try:
-            out, codes = run_and_get_code(compiled, *inputs)
-        except Exception as exc:
-            raise InductorCandidateError(f"Inductor failed on the problem: {type(exc).__name__}: {str(exc)[:400]}") from exc
-    # (A second call used to follow here; it could recompile (LayerNorm, GroupNorm: "2 graphs") and
-    # was not needed: the loaded module below runs, and so autotunes, every kernel it uses.)
-    if len(graphs) != 1 or len(codes) != 1:
-        raise InductorCandidateError(f"Inductor produced {len(graphs)} graphs / {len(codes)} output codes; only one is supported")
-    code = codes[0]
-    dump = os.environ.get("TRITONIZE_INDUCTOR_DUMP")  # a folder: keep Inductor's raw output code (debugging)
-    if dump:
-        Path(dump).mkdir(parents=True, exist_ok=True)
-        Path(dump, problem.stem + ".output_code.py").write_text(code)
     params = dict(model.named_parameters())
     params.update(dict(model.named_buffers()))
-    # A float attribute (self.scale, self.ln.eps) is a graph input of its own under dynamic=True:
-    # read from the module as it is, not as a parameter.
-    specs = [("attr", sp[1]) if sp[0] == "param" and sp[1] not in params else sp
-             for sp in (_arg_spec(s, forward_args) for s in graphs[0])]
-    # The kernels' autotuned configs live in the loaded output-code module.
-    from torch._inductor.codecache import PyCodeCache
-
-    module = PyCodeCache.load(code)
-    # Run the loaded module once through the argument mapping the candidate will use: it autotunes
-    # every kernel of THIS module and checks the mapping against eager before anything is written.
-    args = []
-    for sp in specs:
-        args.append(inputs[sp[1]] if sp[0] == "input" else inputs[sp[1]].size(sp[2]) if sp[0] == "size"
-                    else operator.attrgetter(sp[1])(model) if sp[0] == "attr"
-                    else inputs[sp[1]].stride(sp[2]) if sp[0] == "stride"
-                    else params[sp[1]].size(sp[2]) if sp[0] == "param_size"
-                    else params[sp[1]].stride(sp[2]) if sp[0] == "param_stride" else params[sp[1]])
-    with torch.no_grad():
-        mine = module.call(list(args))
-        eager = model(*inputs)
-    eager = [eager] if isinstance(eager, torch.Tensor) else list(eager)
-    for a, b in zip(mine, eager):
-        if a.shape != b.shape or not torch.allclose(a.float(), b.float(), rtol=1e-2, atol=1e-2 * (b.float().abs().max().item() + 1)):
-            raise InductorCandidateError("the output code, called through the argument mapping, disagrees with eager "
-                                         f"(shape {tuple(a.shape)} vs {tuple(b.shape)}): unsupported graph")
+    failures: list[InductorCandidateError] = []
+    # Unspecialized floats first (the kernels take float attributes as inputs); the specialized trace
+    # is the fallback, and then the candidate's header says its float attributes are constants.
+    for baked in (False, True):
+        try:
+            out, code, module, specs = _traced_and_checked(model, inputs, params, problem,
+                                                           max_autotune=max_autotune, specialize_float=baked)
+            break
+        except InductorCandidateError as exc:
+            failures.append(exc)
+    else:
+        raise failures[0]
     tree = ast.parse(code)
     positional: dict[str, int] = {}
     for node in ast.walk(tree):
@@ -416,5 +463,7 @@ def generate(problem: Path, *, max_autotune: bool = True) -> str:
     single = isinstance(out, torch.Tensor)
     header = (f'"""ModelNew for {problem.name} built from the Triton kernels TorchInductor generated '
               f'(`tritonize inductor-candidate`, torch {torch.__version__}, {torch.cuda.get_device_name()}).\n\n'
-              f'Generated code: the baseline to beat, not a file to edit.\n"""\n')
+              f'Generated code: the baseline to beat, not a file to edit.\n'
+              + ('Float attributes of the Model are constants in these kernels (Dynamo could not keep them as inputs).\n'
+                 if baked else '') + '"""\n')
     return build_source(src, code, specs, single, kernels, header)
