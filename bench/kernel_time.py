@@ -97,12 +97,15 @@ def ncu_target(idx: int, calls: int) -> None:
         torch.cuda.profiler.stop()
 
 
-def ncu_times(idx: int, calls: int, repeats: int) -> tuple[list[float] | None, str | None]:
-    """Per-repeat median of per-call kernel time (us) from ncu, or (None, why)."""
+def ncu_times(idx: int, calls: int, repeats: int, caches: str = "all") -> tuple[list[float] | None, str | None]:
+    """Per-repeat median of per-call kernel time (us) from ncu, or (None, why). caches="all" is ncu's
+    default (every cache invalidated before each kernel, instruction and constant caches included,
+    which no CUDA program can do); "none" keeps them, to show how much of ncu's per-kernel floor
+    that invalidation is."""
     ncu = shutil.which("ncu") or next((p for p in ("/usr/local/cuda/bin/ncu",) if os.path.exists(p)), None)
     if not ncu:
         return None, "ncu not found"
-    cmd = [ncu, "--clock-control", "none", "--cache-control", "all", "--profile-from-start", "off",
+    cmd = [ncu, "--clock-control", "none", "--cache-control", caches, "--profile-from-start", "off",
            "--metrics", "gpu__time_duration.sum", "--csv", "--print-units", "base",
            sys.executable, __file__, "--ncu-target", str(idx), "--calls", str(calls * repeats)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -144,7 +147,8 @@ def measure(idx: int, calls: int, repeats: int) -> dict:
             ev.append(statistics.median(c["event_ms"] for c in res["calls"]) * 1e3)
         db = [triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median") * 1e3 for _ in range(repeats)]
     nc, nerr = ncu_times(idx, calls, repeats)
-    return {"kernel": label, "output_ok": bool(ok), "host_us": host * 1e3, "tritonize_kernel_us": kern,
+    nc_keep, _ = ncu_times(idx, calls, repeats, caches="none")
+    return {"ncu_caches_kept_us": nc_keep, "kernel": label, "output_ok": bool(ok), "host_us": host * 1e3, "tritonize_kernel_us": kern,
             "tritonize_event_us": ev, "do_bench_us": db, "ncu_us": nc, "ncu_error": nerr, "profile_errors": errs[:2]}
 
 
@@ -160,7 +164,8 @@ def table(rows: list[dict]) -> str:
     ncu_floor, _ = _summ(floor["ncu_us"]) if floor else (None, None)
     k_floor, _ = _summ(floor["tritonize_kernel_us"]) if floor else (None, None)
     head = ("| kernel | ncu gpu__time_duration (us) | Tritonize kernel time (us) | Tritonize CUDA events (us) "
-            "| do_bench (us) | kernel time above its floor vs ncu above its floor |\n|---|---|---|---|---|---|")
+            "| do_bench (us) | kernel time above its floor vs ncu above its floor | ncu, caches kept (us) |"
+            "\n|---|---|---|---|---|---|---|")
     lines = [head]
     for r in rows:
         ncu, ncu_sp = _summ(r["ncu_us"])
@@ -176,7 +181,8 @@ def table(rows: list[dict]) -> str:
             return f"{med:.2f}{diff}, spread {100 * sp:.1f}%"
 
         nc = f"{ncu:.2f}, spread {100 * ncu_sp:.1f}%" if ncu else f"n/a ({r['ncu_error']})"
-        lines.append(f"| {r['kernel']} | {nc} | {cell('tritonize_kernel_us')} | {cell('tritonize_event_us')} | {cell('do_bench_us')} | {net} |")
+        lines.append(f"| {r['kernel']} | {nc} | {cell('tritonize_kernel_us')} | {cell('tritonize_event_us')} | {cell('do_bench_us')} "
+                     f"| {net} | {cell('ncu_caches_kept_us')} |")
     return "\n".join(lines)
 
 
