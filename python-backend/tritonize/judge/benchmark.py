@@ -23,12 +23,15 @@ import threading
 import time
 from typing import Any
 
-from ..common import nvml
+from ..common import nvml, shared
 from .compare import Policy, compare_output
 from .process import Worker, WorkerDied, WorkerTimeout
 
 _KEEP_BYTES = 2 << 30  # outputs kept per candidate block, on the GPU, for the secret re-check
 _MAX_CHECKS = 10
+# Candidate outputs the judge holds (on the device, cloned on receipt) for the re-check after the
+# rounds: at least one check, then more while they fit (a 6 GB output: one; 1 GB: four).
+_CHECK_BYTES = 4 << 30
 
 
 class BaselineFailed(Exception):
@@ -103,8 +106,21 @@ class Run:
         self.info: dict[str, Any] = {}
 
 
+def _values(msg: dict[str, Any], cuda_index: int | None) -> list[Any] | None:
+    """A worker's shared values (common/shared.py): mapped CUDA tensors or raw host tensors."""
+    descs = msg.get("values")
+    return None if descs is None else shared.load(descs, msg.pop("_raw", None), cuda_index)
+
+
+def _nbytes(values: list[Any] | None) -> int:
+    import torch
+
+    return sum(v.numel() * v.element_size() for v in values or [] if isinstance(v, torch.Tensor))
+
+
 def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: dict[str, Any], policy: Policy,
-        dev_props: dict[str, Any] | None, out_bytes: int, cancel: threading.Event | None, timeout: float) -> Run | dict[str, Any]:
+        dev_props: dict[str, Any] | None, out_bytes: int, cancel: threading.Event | None, timeout: float,
+        cuda_index: int | None = None) -> Run | dict[str, Any]:
     """Returns the evidence, or the candidate's error/tamper message (the caller maps it to a verdict)."""
     cuda = device.startswith("cuda")
     budget = float(options.get("bench_budget_s", 10.0 if cuda else 3.0))
@@ -173,12 +189,21 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                         return msg
                     lat = lat_c
                     # Rounds 0 and 1 (one profiled, one not) always, later ones at random.
-                    if len(r.checks) < _MAX_CHECKS and (rnd < 2 or secrets.randbelow(2) == 0):
+                    held = sum(_nbytes(c["outputs"]) for c in r.checks)
+                    if len(r.checks) < _MAX_CHECKS and (rnd < 2 or secrets.randbelow(2) == 0) \
+                            and (not r.checks or held + out_bytes <= _CHECK_BYTES):
                         pick = plan[secrets.randbelow(len(plan))][1]
-                        _dt, outs = _timed(cand, {"cmd": "outputs", "calls": [pick]}, step, cancel, "outputs")
+                        _dt, outs = _timed(cand, {"cmd": "outputs", "call": pick}, step, cancel, "outputs")
                         if outs.get("type") != "outputs":
                             return outs
-                        r.checks.append({"call": pick, "outputs": (outs.get("outputs") or {}).get(pick)})
+                        try:  # cloned now: the mapping is the candidate's memory, which it may reuse
+                            vals = _values(outs, cuda_index)
+                            vals = None if vals is None else [v.clone() if hasattr(v, "clone") else v for v in vals]
+                        except ValueError as exc:
+                            vals = None
+                            r.profile_errors.append(f"candidate: malformed outputs for a re-check: {exc}")
+                        del outs
+                        r.checks.append({"call": pick, "outputs": vals})
                 for rec in msg["calls"]:
                     r.calls.setdefault(rec["name"], []).append({**rec, "profiled": prof})
                 if msg.get("profile_error"):
@@ -223,10 +248,10 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
         # allowances on the host) came to 9.7 GB for a 1 GB attention-score output and exceeded the
         # channel's 8 GiB bound, so the problem was "not benchmarked" (H200, session 8).
         for c in r.checks:
-            _dt, exp = _base_timed(base, {"cmd": "expected", "calls": [c["call"]]}, step, cancel, "expected")
-            c["result"] = _recheck(c["outputs"], (exp.get("expected") or {}).get(c["call"]), policy)
+            _dt, exp = _base_timed(base, {"cmd": "expected", "call": c["call"]}, step, cancel, "expected")
+            c["result"] = _recheck(c["outputs"], _expected(exp, cuda_index), policy)
             c.pop("outputs", None)
-            del exp
+            del exp  # the baseline frees what it shared once the next command arrives
         if gpu:
             r.gpu_samples.append(gpu.sample())
         base.send({"cmd": "end"})
@@ -246,6 +271,20 @@ def _stable(r: Run, target: float) -> bool:
         if rel_sem([c["event_ms"] for c in recs]) >= target:
             return False
     return True
+
+
+def _expected(msg: dict[str, Any], cuda_index: int | None) -> dict[str, Any] | None:
+    """The baseline's flat reply -> {"outputs", "truth", "conditioning"} (None: it could not compute it)."""
+    vals = _values(msg, cuda_index)
+    n = msg.get("n")
+    if vals is None or type(n) is not int or n < 0:
+        return None
+    outs, rest = vals[:n], vals[n:]
+    truth = rest[:n] if msg.get("truth") else None
+    rest = rest[n:] if truth is not None else rest
+    conds = [{"magnitude": m, "count": k} if m is not None and k is not None else None
+             for m, k in zip(rest[:n], rest[n:2 * n])] if msg.get("cond") else None
+    return {"outputs": outs, "truth": truth, "conditioning": conds}
 
 
 def _recheck(cand: list[Any] | None, exp: dict[str, Any] | None, policy: Policy) -> dict[str, Any]:

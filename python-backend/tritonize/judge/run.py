@@ -601,7 +601,8 @@ class _Run:
         with self.timed_gate():  # the GPU alone from here (suite scheduling); nothing else is timed while waiting
             self.stage("benchmarking")
             self._bench_inputs()
-            return _benchmark(self.w, rep, self.device, self.options, self.info, self.policy, self.cancel, self.timeout)
+            return _benchmark(self.w, rep, self.device, self.options, self.info, self.policy, self.cancel, self.timeout,
+                              self.ref.cuda_index)
 
     def _trial(self, name: str, kind: str, idx: int, first: bool) -> None:
         rep, correctness = self.rep, self.correctness
@@ -806,7 +807,7 @@ class _Run:
 
 
 def _benchmark(w: Worker, rep: Report, device: str, options: VerifyOptions | dict[str, Any], ref: dict[str, Any], policy: Policy,
-               cancel: threading.Event | None, timeout: float) -> dict[str, Any]:
+               cancel: threading.Event | None, timeout: float, cuda_index: int | None = None) -> dict[str, Any]:
     """Eager/Inductor in a separate baseline worker, the candidate in its own; blocks alternated
     and checked by the judge (judge/benchmark.py), numbers analysed in judge/timing.py."""
     from . import benchmark
@@ -826,7 +827,7 @@ def _benchmark(w: Worker, rep: Report, device: str, options: VerifyOptions | dic
     try:
         run = benchmark.run(w, problem=rep.r["problem"], inputs_file=ref["inputs_file"], device=device, options=opts,
                             policy=policy, dev_props=rep.r.get("_device_props"), out_bytes=int(ref.get("output_bytes", 0)),
-                            cancel=cancel, timeout=timeout)
+                            cancel=cancel, timeout=timeout, cuda_index=cuda_index)
     except benchmark.BaselineFailed as exc:
         rep.r["timings"] = None
         return rep.end("correct", correct_summary(rep.r["correctness"]) + f"; not benchmarked: {str(exc).splitlines()[0]}")

@@ -12,10 +12,13 @@ expected output of any timed candidate call, and a cache keyed on pointers, shap
 never hits. Commands (judge -> worker), answered in order:
   {"cmd": "block", "plan": [[name, call], ...], "sleep_ms": {name: ms}, "profile": bool}
       -> {"type": "block", "calls": [...per-call records...], "block_s", "profile_error"}
-  {"cmd": "outputs", "calls": [call, ...]}   -> {"type": "outputs", "outputs": {call: [tensors]}}
-                                                (candidate: what those timed calls returned)
-  {"cmd": "expected", "calls": [call, ...]}  -> {"type": "expected", "expected": {call: {outputs, truth}}}
-                                                (baseline: eager and float64 outputs, same inputs)
+  {"cmd": "outputs", "call": call}  -> {"type": "outputs", "values": [outputs] | None}
+                                       (candidate: what that timed call returned)
+  {"cmd": "expected", "call": call} -> {"type": "expected", "n": n, "truth": bool, "cond": bool,
+                                        "values": [n outputs, n float64 truths, n magnitudes, n counts]}
+                                       (baseline: eager and float64 outputs on the same inputs)
+Values travel as the trials' do (common/shared.py): CUDA IPC handles on a GPU, raw bytes on the
+CPU; the sender holds them until its next command, by which time the judge has read them.
   {"cmd": "ping"} -> {"type": "pong"};  {"cmd": "end"} -> returns.
 """
 
@@ -27,10 +30,10 @@ from typing import Any, Callable
 
 import torch
 
-from ..common import channel
+from ..common import channel, shared
 from . import errors, hooks, loader
 from .conditioning import Conditioning
-from .reference_job import _cpu, _double, _outputs, _to
+from .reference_job import _double, _outputs, _to
 from .timer import Timer
 
 
@@ -107,10 +110,12 @@ class Session:
             self.kept[plan[i][1]] = [o.detach().clone() if isinstance(o, torch.Tensor) else o for o in _outputs(y)]
         return keep
 
-    def serve(self, in_fd: int, out_fd: int, on_expected: Callable[[list[int]], dict[int, Any]] | None = None,
+    def serve(self, in_fd: int, out_fd: int, on_expected: Callable[[int], dict[str, Any]] | None = None,
               keep_outputs: bool = False) -> None:
+        held: Any = None  # what the last reply shared, alive until the judge's next command
         while True:
             cmd = channel.recv(in_fd)
+            held = None
             op = cmd.get("cmd")
             if op == "block":
                 plan = [(str(n), int(c)) for n, c in cmd["plan"]]
@@ -122,10 +127,15 @@ class Session:
                                            keep=self._keep(plan) if keep_outputs else None)
                 channel.send(out_fd, {"type": "block", **res})
             elif op == "outputs":
-                channel.send(out_fd, {"type": "outputs", "outputs": {int(c): _cpu(self.kept[int(c)]) for c in cmd["calls"]
-                                                                     if int(c) in self.kept}})
+                # Shared, not pickled: host copies of a 1 GB output, its float64 truth and allowances
+                # took minutes per re-check and stalled the benchmark (H200, session 15).
+                held = self.kept.get(int(cmd.get("call", -1)))
+                descs, raw = shared.export(held) if held is not None else (None, [])
+                channel.send(out_fd, {"type": "outputs", "values": descs}, raw)
             elif op == "expected" and on_expected is not None:
-                channel.send(out_fd, {"type": "expected", "expected": on_expected([int(c) for c in cmd["calls"]])})
+                held = on_expected(int(cmd.get("call", -1)))
+                descs, raw = shared.export(held.pop("values"))
+                channel.send(out_fd, {"type": "expected", **held, "values": descs}, raw)
             elif op == "ping":
                 channel.send(out_fd, {"type": "pong"})
             else:  # "end" or anything unknown
@@ -229,24 +239,24 @@ def baseline(job: dict[str, Any], in_fd: int, out_fd: int) -> None:
     except Exception:
         pass
 
-    def expected(calls: list[int]) -> dict[int, Any]:
-        out = {}
+    def expected(call: int) -> dict[str, Any]:
+        """The eager output of timed call `call`'s inputs, its float64 truth and the trials'
+        summation allowance, as one flat list (see the module docstring), on the device."""
         with torch.no_grad():
-            for c in calls:
-                bufs.fill(c)
-                y = _cpu(_outputs(eager(*bufs.bufs)))
-                truth = None
-                if model64 is not None:
-                    try:
-                        truth = _cpu(_outputs(model64(*_double(bufs.bufs))))
-                    except Exception:
-                        truth = None
-                conds = (cond.per_trial(list(bufs.bufs), [o.dtype if isinstance(o, torch.Tensor) else None for o in y])
-                         if cond is not None and truth is not None else None)
-                out[c] = {"outputs": y, "truth": truth,
-                          "conditioning": [{k: v.cpu() for k, v in x.items()} if x else None for x in conds]
-                          if conds else None}
-        return out
+            bufs.fill(call)
+            y = _outputs(eager(*bufs.bufs))
+            truth = None
+            if model64 is not None:
+                try:
+                    truth = _outputs(model64(*_double(bufs.bufs)))
+                except Exception:
+                    truth = None
+            conds = (cond.per_trial(list(bufs.bufs), [o.dtype if isinstance(o, torch.Tensor) else None for o in y])
+                     if cond is not None and truth is not None else None)
+        mags = [(x or {}).get("magnitude") for x in conds] if conds else []
+        counts = [(x or {}).get("count") for x in conds] if conds else []
+        return {"n": len(y), "truth": truth is not None, "cond": bool(conds),
+                "values": list(y) + list(truth or []) + mags + counts}
 
     channel.send(out_fd, {"type": "bench_ready", "host_ms": host, "compile_s": compile_s, "inductor_error": inductor_error,
                           "cycles_per_ms": sess.timer.cycles_per_ms, "graph": graph, "graph_errors": graph_errors,
