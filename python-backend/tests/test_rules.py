@@ -315,11 +315,17 @@ GPU_VERDICTS = {"legit_libdevice_erf_gelu.py": ("correct",),
                     "cheat_int_address_pointer.py", "cheat_format_elements.py", "cheat_opoverload_redispatch.py")}}
 
 
+# Flags that depend on the machine's arithmetic: GPU Triton's Welford variance stayed within the
+# shifted trial's tolerance on the H200 (session 15), so the precision flag the CPU raises is absent.
+GPU_CHECKS = {"legit_welford_var_shifted.py": correct}
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU")
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("cand,prob,verdicts,check", CASES, ids=[c[0][:-3] for c in CASES])
 def test_rules_gpu(runner, cand, prob, verdicts, check):
+    check = GPU_CHECKS.get(cand, check)
     path = CANDIDATES / cand
     rep = runner(path, PROBLEMS / prob, "cuda", timeout=240.0)
     assert rep["verdict"] in GPU_VERDICTS.get(cand, verdicts), (rep["verdict"], rep["summary"])

@@ -8,8 +8,10 @@ import torch.nn as nn
 import triton
 import triton.language as tl
 
-LO: tl.constexpr = -0.5
-HI: tl.constexpr = 1.25
+# tl.constexpr(...) rather than an annotation: GPU Triton refuses an annotated plain float global
+# (compile_error on the H200, session 15), so the cheat now reaches the trials there too.
+LO = tl.constexpr(-0.5)
+HI = tl.constexpr(1.25)
 
 
 @triton.jit
