@@ -171,6 +171,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_round_half_up.py", "round_scaled.py", ("incorrect",),  # exact halves: on the grid, or shifted by 1024
      lambda rep, cand: any(f"trial {t}" in rep["summary"] for t in ("tied-values", "shifted")) or pytest.fail(rep["summary"])),
     ("legit_topk_tie_order.py", "topk_rows.py", ("correct",), flagged("tie_order")),
+    ("legit_topk_quantised_ties.py", "topk_quantised.py", ("correct",), flagged("tie_order")),
+    ("cheat_topk_repeated_index.py", "topk_quantised.py", ("incorrect",), says("integer values differ")),
     ("legit_welford_var_shifted.py", "var_rows_scaled.py", ("correct",), flagged("shifted_values_precision")),
     ("legit_log_softmax_two_pass.py", "log_softmax_wide.py", ("correct",), correct),
     # red team 13 (black box, session 13)

@@ -647,6 +647,8 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name == "random-1", "soft": kind in _FLAG_ONLY}
         values = {"inputs": td.pop("inputs")}
+        unordered = set(self.info.get("ref_ops") or ()) & _TIE_ORDER_UNSPECIFIED
+        trial_inputs = values["inputs"] if unordered else None  # for the tie check below (the reference keeps them alive)
         same = kind == "one" and bool((td.get("variation") or {}).get("same_init"))
         if kind in REBUILT and not same:  # other sizes or arguments: ModelNew is rebuilt
             cmd["params"] = td.get("params")
@@ -684,6 +686,8 @@ class _Run:
             exp = {"outputs": td["outputs"], "truth": td.get("truth"), "mutated": td.get("mutated")}
             trial = judge_trial(msg, exp, self.policy, self.info, self.forward_line, self.defs, rep, self.anticheat,
                                 correctness, results=results)
+            ties_only = bool(trial_inputs is not None and not trial["passed"]
+                             and self._ties_only(outs, td["outputs"], trial_inputs, trial["outputs"]))
             mutated = msg.get("mutated_inputs") or []
             if self.cuda:
                 mutated = self.ref.check_inputs()
@@ -712,10 +716,11 @@ class _Run:
         correctness["trials"].append(trial)
         failing = [o for o in trial["outputs"] if not o.get("ok")]
         plain = failing and not trial.get("mutated_inputs") and not trial.get("reused_outputs")  # only values differ
-        unordered = set(self.info.get("ref_ops") or ()) & _TIE_ORDER_UNSPECIFIED
-        if kind == "tied" and plain and unordered and not any(_float_dtype(o.get("dtype")) for o in failing):
+        if plain and unordered and not any(_float_dtype(o.get("dtype")) for o in failing) and (kind == "tied" or ties_only):
             # Only indices differ, of an op that leaves the order of ties open (topk, sort): not a
-            # verdict (red team 14 h01), but the user is told.
+            # verdict, but the user is told. On the tied-values trial by construction; on any other
+            # trial when they select the same input values as PyTorch's (judge/ties.py: an honest
+            # top-k of quantised scores, red team 14 h01).
             trial["flag_only"] = True
             correctness["flags"].append({"rule": "tie_order", "message": (
                 f"with tied input values the kernel's indices differ from PyTorch's; {', '.join(sorted(unordered))} "
@@ -788,6 +793,18 @@ class _Run:
         self.w.send({"cmd": "bench_inputs", **fields}, raw)
         self.expect("bench_ready")
         self.info["inputs_file"] = self._baseline_file(sets)
+
+    def _ties_only(self, outs: list[Any], ref_outs: list[Any], inputs: Any, results: list[dict[str, Any]]) -> bool:
+        """Every failing output is integer indices that pick the same input values as PyTorch's."""
+        from .ties import same_values
+
+        try:
+            xs = shared.load(list(inputs), None, self.ref.cuda_index) if isinstance(inputs, _Descs) else list(inputs)
+            failing = [i for i, r in enumerate(results) if not r.get("ok")]
+            return bool(failing) and all(i < len(outs) and isinstance(outs[i], torch.Tensor) and isinstance(ref_outs[i], torch.Tensor)
+                                         and same_values(outs[i], ref_outs[i], xs) for i in failing)
+        except Exception:  # a malformed output or input: no excuse, the mismatch stands
+            return False
 
     def _baseline_file(self, sets: list[Any]) -> str:
         """Eager and Inductor are timed in a separate baseline worker (judge/benchmark.py) that
