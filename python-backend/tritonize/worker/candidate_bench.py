@@ -41,6 +41,14 @@ def _factor(call: int) -> float:
     return 1.0 + ((call % 61) + 1) / 128.0
 
 
+_MIX = 1.0 / 64  # weight of the rolled copy mixed into every float input (see Buffers.fill)
+
+
+def _shift(call: int, n: int) -> int:
+    """Where call `call`'s rolled copy starts: spread over the whole tensor, 0 never."""
+    return 1 + (call * 2654435761) % (n - 1) if n > 1 else 0
+
+
 class Buffers:
     """Fixed input buffers whose contents change every call (the copy is not timed)."""
 
@@ -49,6 +57,12 @@ class Buffers:
         self.bufs = [x.clone() if isinstance(x, torch.Tensor) else x for x in self.sets[0]]
 
     def fill(self, call: int) -> None:
+        """set[call % n] * factor + _MIX * (the same set rolled by a per-call shift), floats only.
+        A scale factor alone left timed inputs a scaled copy of a few sets, and a matmul that cached
+        A0 @ B0 and returned it times the two scales was correct at 1/133 of the kernel's time (red
+        team 15, CPU). The rolled copy makes every call's inputs new values that no small cache of
+        products or sums covers; the baseline fills its buffers the same way, so the re-check's
+        expected outputs are exact. The mix is added in two slices: no input-sized temporary."""
         src = self.sets[call % len(self.sets)]
         f = _factor(call)
         for b, x in zip(self.bufs, src):
@@ -56,6 +70,13 @@ class Buffers:
                 b.copy_(x)
                 if b.is_floating_point():
                     b.mul_(f)
+                    n = b.numel()
+                    if n > 1 and b.is_contiguous() and x.is_contiguous():
+                        r, bf, xf = _shift(call, n), b.view(-1), x.reshape(-1)
+                        bf[r:].add_(xf[:n - r], alpha=_MIX)
+                        bf[:r].add_(xf[n - r:], alpha=_MIX)
+                    elif n > 1:
+                        b.add_(x.reshape(-1).roll(_shift(call, n)).view_as(b), alpha=_MIX)
 
 
 def _graphed(fn: Callable[[], Any], keep_streams: bool = True) -> Callable[[], Any]:
