@@ -28,7 +28,11 @@ from .compare import Policy, compare_output
 from .process import Worker, WorkerDied, WorkerTimeout
 
 _KEEP_BYTES = 2 << 30  # outputs kept per candidate block, on the GPU, for the secret re-check
-_MAX_CHECKS = 10
+# Timed calls re-checked: a uniform secret sample (reservoir) of every timed call, 32 while their
+# outputs fit _CHECK_BYTES. One call a block missed a candidate returning the previous output on
+# every 4th timed call with probability ~0.42 (red team 15: 3 of 12 calls checked); with 32 it is
+# ~1e-4, and a cheat confined to late rounds is as likely to be sampled as one in early rounds.
+_MAX_CHECKS = 32
 # Candidate outputs the judge holds (on the device, cloned on receipt) for the re-check after the
 # rounds: at least one check, then more while they fit (a 6 GB output: one; 1 GB: four).
 _CHECK_BYTES = 4 << 30
@@ -163,6 +167,8 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
         if out_bytes:
             m = max(1, min(m, _KEEP_BYTES // max(1, out_bytes)))
         min_rounds, max_rounds = (4, 400) if cuda else (2, 4)
+        cap = max(1, min(_MAX_CHECKS, _CHECK_BYTES // max(1, out_bytes)))  # re-checked calls (reservoir)
+        seen = 0
         target = float(options.get("target_rel_sem", 0.005))
         call = 0
         t_start = time.monotonic()
@@ -189,10 +195,11 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                         return msg
                     lat = lat_c
                     # Rounds 0 and 1 (one profiled, one not) always, later ones at random.
-                    held = sum(_nbytes(c["outputs"]) for c in r.checks)
-                    if len(r.checks) < _MAX_CHECKS and (rnd < 2 or secrets.randbelow(2) == 0) \
-                            and (not r.checks or held + out_bytes <= _CHECK_BYTES):
-                        pick = plan[secrets.randbelow(len(plan))][1]
+                    for _name, pick in plan:
+                        seen += 1
+                        slot = len(r.checks) if len(r.checks) < cap else secrets.randbelow(seen)
+                        if slot >= cap:
+                            continue
                         _dt, outs = _timed(cand, {"cmd": "outputs", "call": pick}, step, cancel, "outputs")
                         if outs.get("type") != "outputs":
                             return outs
@@ -203,7 +210,10 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                             vals = None
                             r.profile_errors.append(f"candidate: malformed outputs for a re-check: {exc}")
                         del outs
-                        r.checks.append({"call": pick, "outputs": vals})
+                        if slot < len(r.checks):
+                            r.checks[slot] = {"call": pick, "outputs": vals}
+                        else:
+                            r.checks.append({"call": pick, "outputs": vals})
                 for rec in msg["calls"]:
                     r.calls.setdefault(rec["name"], []).append({**rec, "profiled": prof})
                 if msg.get("profile_error"):
