@@ -77,7 +77,19 @@ def check_eager_untouched(rep: dict) -> None:
         assert t["eager"]["median_ms"] < t["candidate"]["median_ms"] or HAS_CUDA, _explain(rep)
 
 
+def check_path_flagged(rep: dict) -> None:
+    """Right outputs, another path while timed: flagged, and no comparison shown."""
+    if _guarded(rep):
+        return
+    assert rep["verdict"] == "correct", _explain(rep)
+    t = rep["timings"]
+    assert "timed_path_differs" in [f["rule"] for f in t["flags"]], _explain(rep)
+    assert t["speedup_vs_eager"] is None
+
+
 CASES = [
+    ("torch_when_timed.py", check_path_flagged),
+    ("stale_every_fourth.py", check_stale),
     ("patch_timer.py", check_forged),
     ("stack_inspect.py", check_stale),
     ("count_calls.py", check_stale),

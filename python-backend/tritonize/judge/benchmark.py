@@ -107,6 +107,7 @@ class Run:
         self.gpu_samples: list[dict[str, Any]] = []
         self.profile_errors: list[str] = []
         self.checks: list[dict[str, Any]] = []
+        self.timed_launches: list[int] = []  # Triton launches per timed candidate call
         self.info: dict[str, Any] = {}
 
 
@@ -194,6 +195,7 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                     if msg.get("type") != "block":
                         return msg
                     lat = lat_c
+                    r.timed_launches += [n for n in (msg.get("launches") or {}).values() if type(n) is int]
                     # Rounds 0 and 1 (one profiled, one not) always, later ones at random.
                     for _name, pick in plan:
                         seen += 1

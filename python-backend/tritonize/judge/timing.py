@@ -27,7 +27,7 @@ _SLACK = 0.9  # on the derived peaks before a time counts as impossible
 # minus this many ms. Generous: it must never fire on noise, only on a timer that lies.
 _OUTSIDE = {True: (0.5, 0.1), False: (0.25, 1.0)}
 _BASELINE_SLOWED = (1.15, 0.003)  # interleaved vs confirmation: ratio and ms
-_BLOCKING = {"timing_forged", "impossible_timing", "below_input_bound", "host_event_disagreement", "side_stream_work", "gpu_throttled",
+_BLOCKING = {"timing_forged", "timed_path_differs", "impossible_timing", "below_input_bound", "host_event_disagreement", "side_stream_work", "gpu_throttled",
              "clock_changed", "baseline_slowed"}
 
 CLOCK_SOURCE = {
@@ -94,6 +94,7 @@ def analyze(run: Any, ref: dict[str, Any], dev: dict[str, Any] | None, cuda: boo
     flags = out["flags"]
     _recheck(run, out)
     _outside(run, out, cuda, clock)
+    _timed_path(run, out)
     if not cuda or not stats.get("candidate") or not stats["candidate"]["median_ms"]:
         return out
 
@@ -202,6 +203,27 @@ def _outside(run: Any, out: dict[str, Any], cuda: bool, clock: str) -> None:
                              "message": f"the candidate's process claims {bad[1]:.3f} ms of {bad[0]} time per call, but "
                                         f"the judge's own clock saw at least {quiet:.3f} ms per call beyond the harness's "
                                         "cost in every block: its timer was tampered with, or the machine was too busy"})
+
+
+def _timed_path(run: Any, out: dict[str, Any]) -> None:
+    """The timed calls must run the verified kernels. A candidate that told timed calls from trials
+    (the harness reuses its input buffers) and ran PyTorch there had PyTorch's time reported as its
+    own, with right outputs and no flag (red team 15). Every trial launched a Triton kernel; a timed
+    call that launched none ran another path, so no comparison is shown. (The counter lives in the
+    candidate's process: this catches a different path, not a forger; the judge's clock and the
+    re-check stay the defences against forgery.)"""
+    if (run.info.get("graph") or {}).get("candidate"):
+        return  # a CUDA graph replays the kernels without launching them through Triton
+    trial = run.info.get("trial_launches") or []
+    timed = getattr(run, "timed_launches", None) or []
+    if not trial or not timed or min(trial) == 0:
+        return
+    none = sum(1 for n in timed if n == 0)
+    if none:
+        out["flags"].append({"rule": "timed_path_differs", "message": (
+            f"{none} of {len(timed)} timed calls launched no Triton kernel, though every trial launched at least "
+            f"{min(trial)}: the time would not be the verified kernel's (another path while timed?), so no "
+            "comparison is shown")})
 
 
 def _gpu_state(run: Any, out: dict[str, Any]) -> None:

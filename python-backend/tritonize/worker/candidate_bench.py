@@ -37,6 +37,10 @@ from .reference_job import _double, _outputs, _to
 from .timer import Timer
 
 
+def _launches() -> int:
+    return sum(hooks.LAUNCHES.kernels.values())
+
+
 def _factor(call: int) -> float:
     return 1.0 + ((call % 61) + 1) / 128.0
 
@@ -113,6 +117,7 @@ class Session:
         self.fns = fns
         self.timer = Timer(device, cycles_per_ms=cycles_per_ms)
         self.kept: dict[int, list[Any]] = {}
+        self.launches: dict[int, int] = {}  # Triton launches per timed call (candidate side)
 
     def warm(self, n: int = 3) -> dict[str, float]:
         """Warm-up calls, then each function's host (enqueue) time."""
@@ -127,8 +132,15 @@ class Session:
             return {name: self.timer.host_ms(fn) for name, fn in self.fns.items()}
 
     def _keep(self, plan: list[tuple[str, int]]) -> Callable[[int, Any], None]:
+        """Keeps each timed call's outputs (for the re-check) and counts its Triton launches (the
+        launch wrapper's counter, worker/hooks.py: a dict increment per launch, no cost to time)."""
+        mark = [_launches()]
+
         def keep(i: int, y: Any) -> None:
+            now = _launches()
+            self.launches[plan[i][1]] = now - mark[0]
             self.kept[plan[i][1]] = [o.detach().clone() if isinstance(o, torch.Tensor) else o for o in _outputs(y)]
+            mark[0] = _launches()  # the clone launches no Triton kernel; read again all the same
         return keep
 
     def serve(self, in_fd: int, out_fd: int, on_expected: Callable[[int], dict[str, Any]] | None = None,
@@ -140,13 +152,13 @@ class Session:
             op = cmd.get("cmd")
             if op == "block":
                 plan = [(str(n), int(c)) for n, c in cmd["plan"]]
-                self.kept = {}
+                self.kept, self.launches = {}, {}
                 with torch.no_grad():
                     res = self.timer.block({n: (lambda call, f=f: f()) for n, f in self.fns.items()}, plan,
                                            {k: float(v) for k, v in (cmd.get("sleep_ms") or {}).items()},
                                            prepare=self.b.fill, profile=bool(cmd.get("profile", True)),
                                            keep=self._keep(plan) if keep_outputs else None)
-                channel.send(out_fd, {"type": "block", **res})
+                channel.send(out_fd, {"type": "block", **res, "launches": dict(self.launches)})
             elif op == "outputs":
                 # Shared, not pickled: host copies of a 1 GB output, its float64 truth and allowances
                 # took minutes per re-check and stalled the benchmark (H200, session 15).
