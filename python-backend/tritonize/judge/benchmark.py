@@ -117,12 +117,6 @@ def _values(msg: dict[str, Any], cuda_index: int | None) -> list[Any] | None:
     return None if descs is None else shared.load(descs, msg.pop("_raw", None), cuda_index)
 
 
-def _nbytes(values: list[Any] | None) -> int:
-    import torch
-
-    return sum(v.numel() * v.element_size() for v in values or [] if isinstance(v, torch.Tensor))
-
-
 def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: dict[str, Any], policy: Policy,
         dev_props: dict[str, Any] | None, out_bytes: int, cancel: threading.Event | None, timeout: float,
         cuda_index: int | None = None) -> Run | dict[str, Any]:
@@ -196,7 +190,8 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                         return msg
                     lat = lat_c
                     r.timed_launches += [n for n in (msg.get("launches") or {}).values() if type(n) is int]
-                    # Rounds 0 and 1 (one profiled, one not) always, later ones at random.
+                    # Reservoir sampling over every timed call so far: each is re-checked with the same
+                    # chance, and only the calls that enter the sample are fetched.
                     for _name, pick in plan:
                         seen += 1
                         slot = len(r.checks) if len(r.checks) < cap else secrets.randbelow(seen)
