@@ -29,3 +29,15 @@ def test_argmax_style_indices_with_the_dimension_removed():
 def test_no_float_input_no_excuse():
     ref = torch.tensor([[0, 1]])
     assert not same_values(torch.tensor([[1, 0]]), ref, [torch.tensor([[1, 1]])])
+
+
+def test_the_input_must_be_the_ops_own():
+    """A quantised second input must not excuse indices that are wrong for the first: the reference's
+    values identify the input the indices point into."""
+    x = torch.tensor([[0.3, 0.9, 0.1, 0.5]])
+    y = torch.tensor([[1.0, 1.0, 1.0, 1.0]])  # every index "selects the same value" here
+    top = x.topk(2, dim=-1)
+    wrong = torch.tensor([[2, 0]])
+    assert not same_values(wrong, top.indices, [y, x], [top.values])
+    assert not same_values(wrong, top.indices, [y, x])  # indices alone: two inputs fit, no excuse
+    assert same_values(top.indices, top.indices, [y, x], [top.values])

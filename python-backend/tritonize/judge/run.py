@@ -802,7 +802,7 @@ class _Run:
             xs = shared.load(list(inputs), None, self.ref.cuda_index) if isinstance(inputs, _Descs) else list(inputs)
             failing = [i for i, r in enumerate(results) if not r.get("ok")]
             return bool(failing) and all(i < len(outs) and isinstance(outs[i], torch.Tensor) and isinstance(ref_outs[i], torch.Tensor)
-                                         and same_values(outs[i], ref_outs[i], xs) for i in failing)
+                                         and same_values(outs[i], ref_outs[i], xs, ref_outs) for i in failing)
         except Exception:  # a malformed output or input: no excuse, the mismatch stands
             return False
 

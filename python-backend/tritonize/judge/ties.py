@@ -36,18 +36,35 @@ def _distinct_like(cand: torch.Tensor, ref: torch.Tensor, dim: int) -> bool:
     return not bool((dup(cand) & ~dup(ref)).any())
 
 
-def same_values(cand: torch.Tensor, ref: torch.Tensor, inputs: list[Any]) -> bool:
-    """True when `cand` (integer indices) differs from `ref` only in which of equal values it picks."""
+def same_values(cand: torch.Tensor, ref: torch.Tensor, inputs: list[Any], values: list[Any] | None = None) -> bool:
+    """True when `cand` (integer indices) differs from `ref` only in which of equal values it picks.
+
+    The input the indices point into must be the op's own: where the reference also returned values
+    of the indices' shape (topk, sort, kthvalue, ...), an input and dimension qualify only if the
+    reference's indices gather exactly those values from it; with indices alone (argsort), only if
+    one (input, dimension) pair fits the indices at all. Otherwise a quantised second input could
+    excuse indices that are wrong for the first."""
     if cand.shape != ref.shape or cand.dtype != ref.dtype or cand.dtype.is_floating_point or not cand.numel():
         return False
+    outs = [v for v in values or [] if isinstance(v, torch.Tensor) and v.is_floating_point() and v.shape == ref.shape]
+    fits = []
     for x in inputs:
         if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.dim() == 0 or x.device != cand.device:
             continue
         for dim in range(x.dim()):
             n = x.shape[dim]
-            if bool(((cand < 0) | (cand >= n)).any()) or bool(((ref < 0) | (ref >= n)).any()):
+            if bool(((ref < 0) | (ref >= n)).any()):
                 continue
-            a, b = _gathered(x, dim, cand.long()), _gathered(x, dim, ref.long())
-            if a is not None and b is not None and _equal(a, b) and (cand.dim() != x.dim() or _distinct_like(cand, ref, dim)):
-                return True
+            b = _gathered(x, dim, ref.long())
+            if b is None or (outs and not any(_equal(b, v.to(b.dtype)) for v in outs)):
+                continue
+            fits.append((x, dim, b))
+    if not fits or (not outs and len(fits) > 1):
+        return False
+    for x, dim, b in fits:
+        if bool(((cand < 0) | (cand >= x.shape[dim])).any()):
+            continue
+        a = _gathered(x, dim, cand.long())
+        if a is not None and _equal(a, b) and (cand.dim() != x.dim() or _distinct_like(cand, ref, dim)):
+            return True
     return False
