@@ -173,6 +173,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_topk_tie_order.py", "topk_rows.py", ("correct",), flagged("tie_order")),
     ("legit_topk_quantised_ties.py", "topk_quantised.py", ("correct",), flagged("tie_order")),
     ("cheat_topk_repeated_index.py", "topk_quantised.py", ("incorrect",), says("integer values differ")),
+    ("cheat_topk_other_input.py", "topk_sum_quantised.py", ("incorrect",), says("integer values differ")),
+    ("cheat_argmax_last_beside_topk.py", "topk_and_argmax.py", ("incorrect",), says("integer values differ")),
+    ("cheat_stable_sort_reversed.py", "sort_stable_quantised.py", ("incorrect",), says("integer values differ")),
     ("legit_welford_var_shifted.py", "var_rows_scaled.py", ("correct",), flagged("shifted_values_precision")),
     ("legit_log_softmax_two_pass.py", "log_softmax_wide.py", ("correct",), correct),
     # red team 13 (black box, session 13)

@@ -282,7 +282,9 @@ class _OpNames(TorchDispatchMode):
         self.names: set[str] = set()
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
-        self.names.add(func.overloadpacket.__name__)
+        name = func.overloadpacket.__name__
+        # A stable sort fixes the order of ties: not an op whose indices may differ (judge/ties.py).
+        self.names.add(name + ".stable" if (kwargs or {}).get("stable") else name)
         return func(*args, **(kwargs or {}))
 
 
