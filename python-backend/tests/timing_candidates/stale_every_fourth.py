@@ -1,5 +1,4 @@
-# CHEAT (timing, red team 15): on every 4th timed call (told from trials by the reused input
-# tensors) returns the previous call's output. One re-checked call a block missed it with
+# CHEAT (timing, red team 15): on every 4th timed call (told from trials by the input's version counter) returns the previous call's output. One re-checked call a block missed it with
 # probability ~0.42. Problem: relu.py. Expected: incorrect (bench_output_mismatch).
 import torch
 import torch.nn as nn
@@ -15,14 +14,12 @@ def relu_kernel(x_ptr, out_ptr, n_elements, BLOCK: tl.constexpr):
     tl.store(out_ptr + offs, tl.maximum(x, 0.0), mask=mask)
 
 
-_seen = []
 _state = {"k": 0, "last": None}
 
 
 class ModelNew(nn.Module):
     def forward(self, x):
-        timed = any(x is s for s in _seen)
-        _seen.append(x)
+        timed = x._version > 2  # the benchmark refills its buffers in place before every call
         if timed:
             _state["k"] += 1
             if _state["k"] % 4 == 0 and _state["last"] is not None:

@@ -59,6 +59,7 @@ class Buffers:
     def __init__(self, sets: list[list[Any]], device: str):
         self.sets = [_to(s, device) for s in sets]
         self.bufs = [x.clone() if isinstance(x, torch.Tensor) else x for x in self.sets[0]]
+        self.fresh = list(self.bufs)
 
     def fill(self, call: int) -> None:
         """set[call % n] * factor + _MIX * (the same set rolled by a per-call shift), floats only.
@@ -81,6 +82,9 @@ class Buffers:
                         bf[:r].add_(xf[n - r:], alpha=_MIX)
                     elif n > 1:
                         b.add_(x.reshape(-1).roll(_shift(call, n)).view_as(b), alpha=_MIX)
+        # New tensor objects over the same memory for every call: the trials pass new objects, and the
+        # same objects on every timed call told a candidate it was being timed (`x is seen`, red team 15).
+        self.fresh = [b.detach() if isinstance(b, torch.Tensor) else b for b in self.bufs]
 
 
 def _graphed(fn: Callable[[], Any], keep_streams: bool = True) -> Callable[[], Any]:
@@ -181,7 +185,7 @@ def bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch.
     device = job["device"]
     cuda = device.startswith("cuda")
     bufs = Buffers(data["bench_sets"], device)
-    fn: Callable[[], Any] = lambda: model(*bufs.bufs)  # noqa: E731
+    fn: Callable[[], Any] = lambda: model(*bufs.fresh)  # noqa: E731
     graph_error = None
     try:
         with torch.no_grad():
