@@ -228,11 +228,11 @@ def test_float_attributes_stay_inputs_of_the_traced_graph():
 
     model = Scaled(0.5).eval()
     x = torch.randn(8, 64)
-    _, code, specs = _trace(model, [x], max_autotune=False, specialize_float=False)
+    params = dict(model.named_parameters())
+    _, code, specs = _trace(model, [x], params, max_autotune=False, specialize_float=False)
     assert ("attr_tensor", "scale", "float64", "cpu") in specs
     assert not any(sp[0] in ("attr", "attr_tensor") and "eps" in sp[1] for sp in specs)
     module = PyCodeCache.load(code)
-    params = dict(model.named_parameters())
     model.scale = 2.0  # what the perturbed-init trial does: the same module code, another constructor value
     with torch.no_grad():
         got = module.call(_call_args(specs, model, [x], params))[0]

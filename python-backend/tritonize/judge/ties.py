@@ -4,8 +4,8 @@ topk, sort and friends leave the order of equal values open, so on inputs with t
 (scores quantised to a few levels: red team 14 h01) an honest kernel's indices differ from
 PyTorch's while pointing at the same values. `same_values` checks exactly that, against the
 trial's inputs: the candidate's indices are in range, select the values the reference's indices
-select from some input along some dimension, and stay distinct where PyTorch's are, so returning
-one index k times for a tied row, or indices of the wrong values, is still a mismatch.
+select from the op's own input (see same_values), and stay distinct where PyTorch's are, so
+returning one index k times for a tied row, or indices of the wrong values, is still a mismatch.
 """
 
 from __future__ import annotations

@@ -332,8 +332,10 @@ def _call_args(specs: list[tuple], model: Any, inputs: list[Any], params: dict[s
     return args
 
 
-def _trace(model: Any, inputs: list[Any], *, max_autotune: bool, specialize_float: bool) -> tuple[Any, str, list[tuple]]:
-    """(eager-compiled output, Inductor's output code, the call() argument specs) for one graph.
+def _trace(model: Any, inputs: list[Any], params: dict[str, Any], *, max_autotune: bool,
+           specialize_float: bool) -> tuple[Any, str, list[tuple]]:
+    """(eager-compiled output, Inductor's output code, the call() argument specs) for one graph;
+    `params`: the module's parameters and buffers by name (any other module input is an attribute).
 
     specialize_float=False keeps float attributes (self.scale) out of the kernels: Dynamo lifts each
     to a 0-d float64 tensor input of call() (spec "attr_tensor"), so a ModelNew built with another
@@ -378,8 +380,6 @@ def _trace(model: Any, inputs: list[Any], *, max_autotune: bool, specialize_floa
             raise InductorCandidateError(f"Inductor failed on the problem: {type(exc).__name__}: {str(exc)[:400]}") from exc
     if len(graphs) != 1 or len(codes) != 1:
         raise InductorCandidateError(f"Inductor produced {len(graphs)} graphs / {len(codes)} output codes; only one is supported")
-    params = dict(model.named_parameters())
-    params.update(dict(model.named_buffers()))
     specs = []
     for source, example in graphs[0]:
         sp = _arg_spec(source, forward_args)
@@ -398,7 +398,7 @@ def _traced_and_checked(model: Any, inputs: list[Any], params: dict[str, Any], p
     import torch
     from torch._inductor.codecache import PyCodeCache
 
-    out, code, specs = _trace(model, inputs, max_autotune=max_autotune, specialize_float=specialize_float)
+    out, code, specs = _trace(model, inputs, params, max_autotune=max_autotune, specialize_float=specialize_float)
     dump = os.environ.get("TRITONIZE_INDUCTOR_DUMP")  # a folder: keep Inductor's raw output code (debugging)
     if dump:
         Path(dump).mkdir(parents=True, exist_ok=True)

@@ -206,8 +206,6 @@ def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[An
     return out
 
 
-
-
 def _broadened_float(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     """x with random signs and magnitudes e^(2z), one element in 32 a further 10^1..10^6 larger
     (clamp(x, -1e4, 1e4) on randn is the identity even at e^+-4 magnitudes), made slice by slice:
