@@ -38,19 +38,12 @@ def _no_speedup(rep: dict) -> None:
     assert t.get("speedup_vs_eager") is None or rep["verdict"] != "correct" or t.get("flags"), _explain(rep)
 
 
-def check_forged(rep: dict) -> None:
-    """Rejected (forged sum, or the patch seen), or its timing flagged timing_forged with no speedup."""
-    if rep["verdict"] == "correct" and rep["device"]["type"] == "cpu":
-        # CPU interpreter timings are never shown as speedups; the judge-clock flag is required on CUDA.
-        assert (rep.get("timings") or {}).get("speedup_vs_eager") is None, _explain(rep)
-        return
-    if rep["verdict"] == "correct":
-        t = rep["timings"]
-        assert "timing_forged" in [f["rule"] for f in t["flags"]], _explain(rep)
-        assert t["speedup_vs_eager"] is None and t["speedups"] is None
-        return
+def check_patched(rep: dict) -> None:
+    """The harness's timer rebound: the candidate worker's integrity check names it, during the
+    trials or at the end of the benchmark. Before session 16 the timer module was not covered:
+    `correct` with the kernel clock's speedup and forged CUDA-event times in the report (H100)."""
     assert rep["verdict"] == "rejected", _explain(rep)
-    assert any(r in rep["summary"] for r in ("timing_forged", "monkeypatch", "reads_reference", "introspection")), _explain(rep)
+    assert "monkeypatch" in rep["summary"] and "tritonize.timer._perf" in rep["summary"], _explain(rep)
 
 
 def _guarded(rep: dict) -> bool:
@@ -61,6 +54,11 @@ def _guarded(rep: dict) -> bool:
 
 def check_stale(rep: dict) -> None:
     if _guarded(rep):
+        return
+    if rep["verdict"] == "rejected" and rep["device"]["type"] == "cuda" and "no_triton_launch" in rep["summary"]:
+        # On CUDA the checks make more calls (the profiled coverage call): a call-counting cheat then
+        # starts returning its stale answer inside the checks, where a forward without a launch is
+        # refused (H100, session 16). Caught earlier, never `correct`.
         return
     assert rep["verdict"] == "incorrect", _explain(rep)
     assert "bench_output_mismatch" in rep["summary"], _explain(rep)
@@ -90,7 +88,8 @@ def check_path_flagged(rep: dict) -> None:
 CASES = [
     ("torch_when_timed.py", check_path_flagged),
     ("stale_every_fourth.py", check_stale),
-    ("patch_timer.py", check_forged),
+    ("patch_timer.py", check_patched),
+    ("patch_timer_when_timed.py", check_patched),
     ("stack_inspect.py", check_stale),
     ("count_calls.py", check_stale),
     ("spot_flush.py", check_stale),

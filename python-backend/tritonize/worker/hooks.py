@@ -944,6 +944,21 @@ def _critical() -> dict[str, Callable[[], Any]]:
         for n in list(vars(mod)):
             if not n.startswith("__") and n not in _STATE:
                 attr(f"{label}.{n}", mod, n)
+    # The benchmark's own code: its clocks were captured at import, but a candidate that rebound
+    # timer._perf and timer._elapsed (through sys.modules) had every CUDA-event time it reported
+    # divided by 100 and was `correct` with no flag on the H100 (session 16; tests/timing_candidates/
+    # patch_timer.py). Every global of both modules and every method of their classes.
+    from . import candidate_bench, timer
+
+    for mod, label in ((timer, "tritonize.timer"), (candidate_bench, "tritonize.candidate_bench")):
+        for n, v in list(vars(mod).items()):
+            if n.startswith("__"):
+                continue
+            attr(f"{label}.{n}", mod, n)
+            if isinstance(v, type) and v.__module__ == mod.__name__:
+                for m in list(vars(v)):
+                    if not m.startswith("__") or m in ("__init__", "__call__"):
+                        attr(f"{label}.{n}.{m}", v, m)
     for key in ("roots", "candidate"):  # the attribution table: its entries, not only the dict
         getters[f"tritonize.guard._CLASSIFY[{key}]"] = (lambda k=key: guard._CLASSIFY.get(k))
     for cls_, label in ((OpRecorder, "OpRecorder"), (Observation, "Observation"), (pd.TorchDispatchMode, "TorchDispatchMode"),

@@ -3,7 +3,8 @@
 Used by both benchmark workers (the baseline worker that times eager/Inductor and the candidate's
 worker); the judge decides the blocks, alternates them between the two processes and checks the
 numbers against its own clock (judge/timing.py). Everything the timer calls was captured at
-import, before any candidate was imported.
+import, before any candidate was imported, and the candidate's worker checks that none of this
+module's globals was rebound (worker/hooks.py `_critical`).
 
 Per call: flush L2 (a buffer larger than L2, not timed) -> device-wide synchronize -> host t0 ->
 event `pre` -> GPU sleep -> event `start` -> fn -> event `end` -> device-wide synchronize -> host
@@ -35,7 +36,7 @@ _sleep = getattr(torch.cuda, "_sleep", None)
 _clone = torch.Tensor.clone
 
 _SLEEP_KERNEL = "spin_kernel"  # torch.cuda._sleep's kernel (aten/src/ATen/cuda/Sleep.cu)
-_GPU_ACTIVITIES = {"kernel", "gpu_memcpy", "gpu_memset"}
+_GPU_ACTIVITIES = frozenset({"kernel", "gpu_memcpy", "gpu_memset"})  # frozen: the integrity check compares identity
 
 
 def _cuda_activity() -> Any:
