@@ -178,8 +178,9 @@ def trial_times(rep: dict) -> dict:
     for t in trials:
         for k, v in (t.get("time_s") or {}).items():
             if isinstance(v, dict):
+                pre = "cand" if k.startswith("candidate") else "ref"
                 for k2, v2 in v.items():
-                    total[f"ref.{k2}"] = round(total.get(f"ref.{k2}", 0.0) + v2, 3)
+                    total[f"{pre}.{k2}"] = round(total.get(f"{pre}.{k2}", 0.0) + v2, 3)
             elif isinstance(v, (int, float)):
                 total[k] = round(total.get(k, 0.0) + v, 3)
     total["trials"] = [t.get("name") for t in trials]

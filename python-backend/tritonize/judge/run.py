@@ -709,7 +709,10 @@ class _Run:
                     "after the call sees the old values")})
             del outs, msg["outputs"]
         # Where this trial's wall time went (diagnostic only: `bench/verify_scale.py` prints it).
-        trial["time_s"] = {"reference": round(t_ref - t0, 4), "reference_steps": td.get("steps_s"),
+        steps = msg.get("steps_s")  # the candidate's own account: a diagnostic, shown only if plain numbers
+        steps = ({str(k)[:20]: float(v) for k, v in list(steps.items())[:12] if isinstance(v, (int, float))}
+                 if isinstance(steps, dict) else None)
+        trial["time_s"] = {"reference": round(t_ref - t0, 4), "reference_steps": td.get("steps_s"), "candidate_steps": steps,
                            "send": round(t_send - t_ref, 4), "candidate": round(t_cand - t_send, 4),
                            "load_outputs": round(t_load - t_cand, 4), "compare": round(t_cmp - t_load, 4),
                            "judge_trial": round(time.monotonic() - t_cmp, 4)}
