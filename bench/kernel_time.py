@@ -97,6 +97,9 @@ def ncu_target(idx: int, calls: int) -> None:
         torch.cuda.profiler.stop()
 
 
+NCU_CLOCK: dict[tuple[int, str], float] = {}  # (kernel index, caches) -> median SM clock (MHz) ncu saw
+
+
 def ncu_times(idx: int, calls: int, repeats: int, caches: str = "all") -> tuple[list[float] | None, str | None]:
     """Per-repeat median of per-call kernel time (us) from ncu, or (None, why). caches="all" is ncu's
     default (every cache invalidated before each kernel, instruction and constant caches included,
@@ -106,11 +109,19 @@ def ncu_times(idx: int, calls: int, repeats: int, caches: str = "all") -> tuple[
     if not ncu:
         return None, "ncu not found"
     cmd = [ncu, "--clock-control", "none", "--cache-control", caches, "--profile-from-start", "off",
-           "--metrics", "gpu__time_duration.sum", "--csv", "--print-units", "base",
+           # The SM clock during each profiled kernel, to tell a clock that ncu's pauses let fall
+           # (clock-control none) from a fixed per-kernel cost.
+           "--metrics", "gpu__time_duration.sum,sm__cycles_elapsed.avg.per_second", "--csv", "--print-units", "base",
            sys.executable, __file__, "--ncu-target", str(idx), "--calls", str(calls * repeats)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    rows = [r for r in csv.DictReader(io.StringIO("\n".join(l for l in p.stdout.splitlines() if l.startswith('"'))))
-            if r.get("Metric Name") == "gpu__time_duration.sum"]
+    every = list(csv.DictReader(io.StringIO("\n".join(l for l in p.stdout.splitlines() if l.startswith('"')))))
+    rows = [r for r in every if r.get("Metric Name") == "gpu__time_duration.sum"]
+    hz = [float(r["Metric Value"].replace(",", "")) for r in every
+          if r.get("Metric Name") == "sm__cycles_elapsed.avg.per_second" and r.get("Metric Value")]
+    if hz:
+        unit = (next(r for r in every if r.get("Metric Name") == "sm__cycles_elapsed.avg.per_second").get("Metric Unit") or "")
+        NCU_CLOCK[(idx, caches)] = statistics.median(hz) / {"hz": 1e6, "cycle/second": 1e6, "khz": 1e3, "mhz": 1.0,
+                                                            "ghz": 1e-3}.get(unit.lower().replace("cycle/nsecond", "ghz"), 1e6)
     if not rows:
         return None, f"ncu gave no rows (rc {p.returncode}): {(p.stderr or p.stdout)[-400:]}"
     ns = [float(r["Metric Value"].replace(",", "")) for r in rows]
@@ -148,7 +159,8 @@ def measure(idx: int, calls: int, repeats: int) -> dict:
         db = [triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median") * 1e3 for _ in range(repeats)]
     nc, nerr = ncu_times(idx, calls, repeats)
     nc_keep, _ = ncu_times(idx, calls, repeats, caches="none")
-    return {"ncu_caches_kept_us": nc_keep, "kernel": label, "output_ok": bool(ok), "host_us": host * 1e3, "tritonize_kernel_us": kern,
+    return {"ncu_caches_kept_us": nc_keep, "ncu_sm_mhz": NCU_CLOCK.get((idx, "all")),
+            "ncu_caches_kept_sm_mhz": NCU_CLOCK.get((idx, "none")), "kernel": label, "output_ok": bool(ok), "host_us": host * 1e3, "tritonize_kernel_us": kern,
             "tritonize_event_us": ev, "do_bench_us": db, "ncu_us": nc, "ncu_error": nerr, "profile_errors": errs[:2]}
 
 
@@ -159,13 +171,17 @@ def _summ(xs: list | None) -> tuple[float | None, float | None]:
     return med, (max(xs) - min(xs)) / med if med else None
 
 
+def _mhz(v: float | None) -> str:
+    return f"{v:.0f}" if v else "n/a"
+
+
 def table(rows: list[dict]) -> str:
     floor = next((r for r in rows if r["kernel"] == FLOOR), None)
     ncu_floor, _ = _summ(floor["ncu_us"]) if floor else (None, None)
     k_floor, _ = _summ(floor["tritonize_kernel_us"]) if floor else (None, None)
     head = ("| kernel | ncu gpu__time_duration (us) | Tritonize kernel time (us) | Tritonize CUDA events (us) "
-            "| do_bench (us) | kernel time above its floor vs ncu above its floor | ncu, caches kept (us) |"
-            "\n|---|---|---|---|---|---|---|")
+            "| do_bench (us) | kernel time above its floor vs ncu above its floor | ncu, caches kept (us) | SM MHz under ncu (all / kept) |"
+            "\n|---|---|---|---|---|---|---|---|")
     lines = [head]
     for r in rows:
         ncu, ncu_sp = _summ(r["ncu_us"])
@@ -182,7 +198,7 @@ def table(rows: list[dict]) -> str:
 
         nc = f"{ncu:.2f}, spread {100 * ncu_sp:.1f}%" if ncu else f"n/a ({r['ncu_error']})"
         lines.append(f"| {r['kernel']} | {nc} | {cell('tritonize_kernel_us')} | {cell('tritonize_event_us')} | {cell('do_bench_us')} "
-                     f"| {net} | {cell('ncu_caches_kept_us')} |")
+                     f"| {net} | {cell('ncu_caches_kept_us')} | {_mhz(r.get('ncu_sm_mhz'))} / {_mhz(r.get('ncu_caches_kept_sm_mhz'))} |")
     return "\n".join(lines)
 
 
