@@ -87,6 +87,7 @@ def check_path_flagged(rep: dict) -> None:
 
 CASES = [
     ("torch_when_timed.py", check_path_flagged),
+    ("sliver_when_timed.py", check_path_flagged),
     ("stale_every_fourth.py", check_stale),
     ("patch_timer.py", check_patched),
     ("patch_timer_when_timed.py", check_patched),
@@ -114,6 +115,7 @@ def test_honest_candidate_cpu():
     t = rep["timings"]
     assert t["clock"] == "wall" and t["meaningful"] is False
     assert "forged" not in t
+    assert not [f for f in t["flags"] if f["rule"] == "timed_path_differs"], t["flags"]  # same path timed as checked
     assert t["recheck"]["sampled_calls"] >= 1 and t["recheck"]["failed"] is None
     out = t["outside"]
     # On a loaded two-core machine the overheads the judge subtracts can exceed a ~1 ms call: then

@@ -108,6 +108,7 @@ class Run:
         self.profile_errors: list[str] = []
         self.checks: list[dict[str, Any]] = []
         self.timed_launches: list[int] = []  # Triton launches per timed candidate call
+        self.timed_ops: set[str] = set()  # PyTorch compute ops the candidate's timed calls ran
         self.info: dict[str, Any] = {}
 
 
@@ -190,6 +191,8 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                         return msg
                     lat = lat_c
                     r.timed_launches += [n for n in (msg.get("launches") or {}).values() if type(n) is int]
+                    ops = msg.get("compute_ops")
+                    r.timed_ops |= {str(k)[:200] for k in ops} if isinstance(ops, dict) else set()
                     # Reservoir sampling over every timed call so far: each is re-checked with the same
                     # chance, and only the calls that enter the sample are fetched.
                     for _name, pick in plan:

@@ -877,6 +877,7 @@ def _benchmark(w: Worker, rep: Report, device: str, options: VerifyOptions | dic
     # Triton launches per trial forward, for the timed calls' path check (judge/timing.py)
     run.info["trial_launches"] = [sum(n for n in (tr.get("launches") or {}).values() if type(n) is int)
                                   for tr in rep.r["correctness"]["trials"] if tr.get("passed")]
+    run.info["trial_ops"] = list(rep.r["anticheat"].get("torch_compute_ops") or [])  # every trial's, with grad too
     rep.r["timings"] = t = analyze(run, ref, rep.r.get("_device_props"), cuda, policy)
     if t.get("recheck_failed"):
         # A timed call's output must still be right: a kernel that behaves under the checker and

@@ -214,6 +214,16 @@ def _timed_path(run: Any, out: dict[str, Any]) -> None:
     re-check stay the defences against forgery.)"""
     if (run.info.get("graph") or {}).get("candidate"):
         return  # a CUDA graph replays the kernels without launching them through Triton
+    # PyTorch compute the trials never ran: the time would be partly PyTorch's (red team 15b's
+    # sliver: its Triton kernel on 16 elements, torch.relu on the rest, launch count unchanged).
+    if "trial_ops" in run.info:
+        new = sorted(set(getattr(run, "timed_ops", set())) - set(run.info["trial_ops"]))
+        if new:
+            out["flags"].append({"rule": "timed_path_differs", "message": (
+                f"the timed calls ran PyTorch compute the trials never ran ({', '.join(new[:4])}"
+                f"{', ...' if len(new) > 4 else ''}): the time would not be the verified kernel's (another path "
+                "while timed?), so no comparison is shown")})
+            return
     trial = run.info.get("trial_launches") or []
     timed = getattr(run, "timed_launches", None) or []
     if not trial or not timed or min(trial) == 0:

@@ -116,9 +116,11 @@ class Session:
     """One worker's benchmark state: the functions to time, the buffers, the timer, and the
     outputs of the current block's timed calls (kept for the judge's secret re-check)."""
 
-    def __init__(self, device: str, bufs: Buffers, fns: dict[str, Callable[[], Any]], cycles_per_ms: float | None):
+    def __init__(self, device: str, bufs: Buffers, fns: dict[str, Callable[[], Any]], cycles_per_ms: float | None,
+                 ops: dict[str, int] | None = None):
         self.device, self.b = device, bufs
         self.fns = fns
+        self.ops = ops  # candidate side: PyTorch compute ops its calls ran (see bench)
         self.timer = Timer(device, cycles_per_ms=cycles_per_ms)
         self.kept: dict[int, list[Any]] = {}
         self.launches: dict[int, int] = {}  # Triton launches per timed call (candidate side)
@@ -162,7 +164,8 @@ class Session:
                                            {k: float(v) for k, v in (cmd.get("sleep_ms") or {}).items()},
                                            prepare=self.b.fill, profile=bool(cmd.get("profile", True)),
                                            keep=self._keep(plan) if keep_outputs else None)
-                channel.send(out_fd, {"type": "block", **res, "launches": dict(self.launches)})
+                extra = {"compute_ops": dict(self.ops)} if self.ops is not None else {}
+                channel.send(out_fd, {"type": "block", **res, "launches": dict(self.launches), **extra})
             elif op == "outputs":
                 # Shared, not pickled: host copies of a 1 GB output, its float64 truth and allowances
                 # took minutes per re-check and stalled the benchmark (H200, session 15).
@@ -185,7 +188,17 @@ def bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch.
     device = job["device"]
     cuda = device.startswith("cuda")
     bufs = Buffers(data["bench_sets"], device)
-    fn: Callable[[], Any] = lambda: model(*bufs.fresh)  # noqa: E731
+    # Every call runs under the trials' op recorder (TRACK off: no checksums), so the judge can
+    # tell PyTorch compute the trials never ran. Red team 15b's "sliver" launched its Triton kernel
+    # on 16 elements while timed and did the rest with torch.relu: the launch count matched the
+    # trials', and PyTorch's time was reported as the kernel's. The recorder costs host time only
+    # (measured in host_ms, covered by the sleep before each call), not GPU time.
+    # One recorder for every call: it looks up the candidate's line only for an op it has not seen.
+    rec = hooks.OpRecorder()
+
+    def fn() -> Any:
+        with rec:
+            return model(*bufs.fresh)
     graph_error = None
     try:
         with torch.no_grad():
@@ -195,7 +208,7 @@ def bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch.
                 except Exception as exc:
                     graph_error = f"{type(exc).__name__}: {str(exc)[:300]}"
                     torch.cuda.synchronize()
-            sess = Session(device, bufs, {"candidate": fn}, cmd.get("cycles_per_ms"))
+            sess = Session(device, bufs, {"candidate": fn}, cmd.get("cycles_per_ms"), ops=rec.compute)
             host = sess.warm()
     except BaseException as exc:
         channel.send(out_fd, {"type": "error", "stage": "bench", **errors.describe(exc, job["candidate"])})
