@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from typing import Any, Iterator
 
 import torch
@@ -24,6 +25,9 @@ MIN_ELEMENTS = 1 << 26  # below ~64M elements the torch passes take a few ms: no
 _DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _BLOCK = 2048
 _KERNELS: dict[str, Any] = {}
+# Triton's cache folder is process-wide: one launch at a time here, so a suite's parallel verifies
+# never compile with another thread's (restored) folder in force.
+_LOCK = threading.Lock()
 
 
 _TEST_INTERPRET = False  # tests run the kernels under Triton's interpreter on the CPU (a subprocess)
@@ -108,7 +112,7 @@ def figures(c: torch.Tensor, r: torch.Tensor, t: torch.Tensor | None, *, factor:
     assert k is not None
     n = r.numel()
     out = torch.empty((_grid(n)[0], 9), dtype=torch.float64, device=r.device)
-    with _trusted_cache(), _on(r.device):
+    with _LOCK, _trusted_cache(), _on(r.device):
         p = torch.tensor([factor, ulps_eps, kb_tol, rtol, atol], dtype=torch.float64, device=r.device)
         k["figures"][_grid(n)](c, r, t if t is not None else r, out, p, n, HAS_T=t is not None, GROSS=gross, BLOCK=_BLOCK,
                                num_warps=8, **_EXACT)
@@ -123,7 +127,7 @@ def conditioned(c: torch.Tensor, r: torch.Tensor, t: torch.Tensor, mag: torch.Te
     assert k is not None
     n = r.numel()
     out = torch.empty((_grid(n)[0], 4), dtype=torch.float64, device=r.device)
-    with _trusted_cache(), _on(r.device):
+    with _LOCK, _trusted_cache(), _on(r.device):
         p = torch.tensor([factor, ulps_eps, kb_tol, lam, acc_u, allowed], dtype=torch.float64, device=r.device)
         k["summation"][_grid(n)](c, r, t, mag, cnt, out, p, n, CNT_SCALAR=cnt.numel() == 1 and n != 1, BLOCK=_BLOCK,
                                  num_warps=8, **_EXACT)
