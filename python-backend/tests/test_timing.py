@@ -46,6 +46,10 @@ def check_patched(rep: dict) -> None:
     assert "monkeypatch" in rep["summary"] and "tritonize.timer._perf" in rep["summary"], _explain(rep)
 
 
+def check_rejected(rep: dict, rule: str) -> None:
+    assert rep["verdict"] == "rejected" and f"rule {rule}" in rep["summary"], _explain(rep)
+
+
 def _guarded(rep: dict) -> bool:
     """Stopped earlier by the audit guard (docs/verdicts.md): the frame or heap access a
     phase-detecting cheat needs is refused before any timing happens."""
@@ -88,6 +92,8 @@ def check_path_flagged(rep: dict) -> None:
 CASES = [
     ("torch_when_timed.py", check_path_flagged),
     ("sliver_when_timed.py", check_path_flagged),
+    ("deferred_subclass_when_timed.py", lambda rep: check_rejected(rep, "tensor_subclass_output")),
+    ("mode_left_when_timed.py", lambda rep: check_rejected(rep, "mode_left_active")),
     ("stale_every_fourth.py", check_stale),
     ("patch_timer.py", check_patched),
     ("patch_timer_when_timed.py", check_patched),

@@ -189,6 +189,10 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                     wall, msg = _timed(cand, {"cmd": "block", "plan": plan, "sleep_ms": sleep, "profile": prof}, step, cancel, "block")
                     if msg.get("type") != "block":
                         return msg
+                    bad = msg.get("violations")
+                    if isinstance(bad, list) and bad and isinstance(bad[0], dict):
+                        return {"type": "violation", "rule": str(bad[0].get("rule"))[:60],
+                                "message": str(bad[0].get("message"))[:300]}
                     lat = lat_c
                     r.timed_launches += [n for n in (msg.get("launches") or {}).values() if type(n) is int]
                     ops = msg.get("compute_ops")

@@ -871,6 +871,8 @@ def _benchmark(w: Worker, rep: Report, device: str, options: VerifyOptions | dic
             return error_verdict(run, rep, Path(rep.r["candidate"]))
         if run.get("type") == "tamper":
             return rep.end("rejected", f"rule monkeypatch: the candidate replaced {', '.join(run['changed'][:4])} during the benchmark")
+        if run.get("type") == "violation":  # a timed call did what no trial may (worker/candidate_bench.py)
+            return rep.end("rejected", f"rule {run['rule']}: {run['message']}")
         return rep.end("runtime_error", f"benchmark failed: {run.get('message')}")
     if cached:
         run.info["cached_inductor"], run.info["cached_clock"] = cached, base.get("clock")

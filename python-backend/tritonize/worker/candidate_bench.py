@@ -117,10 +117,11 @@ class Session:
     outputs of the current block's timed calls (kept for the judge's secret re-check)."""
 
     def __init__(self, device: str, bufs: Buffers, fns: dict[str, Callable[[], Any]], cycles_per_ms: float | None,
-                 ops: dict[str, int] | None = None):
+                 ops: dict[str, int] | None = None, violations: list[dict[str, str]] | None = None):
         self.device, self.b = device, bufs
         self.fns = fns
         self.ops = ops  # candidate side: PyTorch compute ops its calls ran (see bench)
+        self.violations = violations  # candidate side: what a timed call did that no trial may (see bench)
         self.timer = Timer(device, cycles_per_ms=cycles_per_ms)
         self.kept: dict[int, list[Any]] = {}
         self.launches: dict[int, int] = {}  # Triton launches per timed call (candidate side)
@@ -165,6 +166,8 @@ class Session:
                                            prepare=self.b.fill, profile=bool(cmd.get("profile", True)),
                                            keep=self._keep(plan) if keep_outputs else None)
                 extra = {"compute_ops": dict(self.ops)} if self.ops is not None else {}
+                if self.violations:
+                    extra["violations"] = list(self.violations)
                 channel.send(out_fd, {"type": "block", **res, "launches": dict(self.launches), **extra})
             elif op == "outputs":
                 # Shared, not pickled: host copies of a 1 GB output, its float64 truth and allowances
@@ -195,10 +198,25 @@ def bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch.
     # (measured in host_ms, covered by the sleep before each call), not GPU time.
     # One recorder for every call: it looks up the candidate's line only for an op it has not seen.
     rec = hooks.OpRecorder()
+    violations: list[dict[str, str]] = []
 
     def fn() -> Any:
+        modes = hooks.modes_active()
         with rec:
-            return model(*bufs.fresh)
+            y = model(*bufs.fresh)
+        # Checked before the harness touches the output: a tensor subclass returned from a timed call
+        # ran the rest of its kernel in __torch_function__ when the harness cloned the output for the
+        # re-check, after the clock had stopped (red team 16: half the time reported, re-check passed).
+        # The trials reject subclass outputs; so does every timed call now, and a mode left active.
+        if hooks.modes_active() != modes and not violations:
+            violations.append({"rule": "mode_left_active", "message": (
+                "a timed call left a torch function/dispatch mode active: the harness's own operations after the "
+                "call would run through it")})
+        if not violations and any(isinstance(o, torch.Tensor) and type(o) is not torch.Tensor for o in _outputs(y)):
+            violations.append({"rule": "tensor_subclass_output", "message": (
+                "a timed call returned a tensor subclass (the trials returned plain tensors): its methods run code "
+                "when the harness handles the output, after the clock stops")})
+        return None if violations else y
     graph_error = None
     try:
         with torch.no_grad():
@@ -208,7 +226,8 @@ def bench(job: dict[str, Any], cmd: dict[str, Any], cand_mod: Any, model: torch.
                 except Exception as exc:
                     graph_error = f"{type(exc).__name__}: {str(exc)[:300]}"
                     torch.cuda.synchronize()
-            sess = Session(device, bufs, {"candidate": fn}, cmd.get("cycles_per_ms"), ops=rec.compute)
+            sess = Session(device, bufs, {"candidate": fn}, cmd.get("cycles_per_ms"), ops=rec.compute,
+                           violations=violations)
             host = sess.warm()
     except BaseException as exc:
         channel.send(out_fd, {"type": "error", "stage": "bench", **errors.describe(exc, job["candidate"])})

@@ -263,7 +263,12 @@ class _Session:
             else:
                 args = [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs]
                 before = inputs
+            modes = hooks.modes_active()
             y, rec = _forward(target, args, self.device, self.read, grad=bool(cmd.get("grad")))
+            if hooks.modes_active() != modes:
+                channel.send(self.out_fd, {"type": "tamper", "stage": "forward", "changed": [
+                    "the torch function/dispatch mode stack (a mode entered in forward was left active)"]})
+                return False
             step("forward")
             for k, v in getattr(rec, "steps", {}).items():
                 steps[f"forward.{k}"] = round(steps.get(f"forward.{k}", 0.0) + v, 4)
