@@ -289,6 +289,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_arange_index_table.py", "flip_rows.py", ("correct",), correct),
     ("cheat_from_file_init_channel.py", "tanh_x2.py", ("rejected",), rule("host_compute")),
     ("cheat_device_print_capture.py", "c31_rt8_problem.py", ("rejected",), rule("kernel_host_code", "device_print")),
+    # 8. found by the session-16 red team
+    ("cheat_tensorbase_dict_numpy_clone.py", "relu.py", ("rejected", "runtime_error"),
+     lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),
 ]
 
 

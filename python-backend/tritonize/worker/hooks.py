@@ -88,6 +88,15 @@ def storage_key(t: torch.Tensor) -> tuple[str, int, int]:
 
 
 CHECKSUM_S = [0.0]  # seconds spent in checksum() (a diagnostic the trial's time_s shows)
+_FUNCTION_MODES = torch._C._len_torch_function_stack
+_DISPATCH_MODES = torch._C._len_torch_dispatch_stack
+
+
+def modes_active() -> int:
+    """Torch function and dispatch modes on their stacks now. A candidate that enters one in forward
+    and never leaves it sees every torch op the harness runs afterwards: the checksums, the copies
+    it keeps for the re-check (red team 16 finished a timed call's work there, off the clock)."""
+    return _FUNCTION_MODES() + _DISPATCH_MODES()
 
 
 def checksum(t: torch.Tensor) -> tuple[int, int]:
@@ -200,8 +209,8 @@ def _fresh_check(args: tuple, kwargs: dict, known: dict, is_kernel: bool) -> Non
         if now != FRESH[k]:
             FRESH.pop(k, None)
             sys.audit("tritonize.evidence", "call", "host_compute",
-                      "a buffer from torch.empty that a launch read, written by no PyTorch op and no kernel "
-                      "(a NumPy or other host view of it?)", _candidate_line() or 1)
+                      "a buffer from torch.empty (or a PyTorch copy) that a launch or copy read, changed by no PyTorch "
+                      "op and no kernel (a NumPy or other host view of it?)", _candidate_line() or 1)
         elif is_kernel:
             FRESH.pop(k, None)
 
@@ -559,13 +568,22 @@ class OpRecorder(TorchDispatchMode):
             bucket[key] = bucket.get(key, 0) + 1
             if inside:
                 self.in_callbacks[key] = self.in_callbacks.get(key, 0) + 1
+        moving = TRACK["on"] and not inside and base in _DATA_MOVEMENT
+        if moving and FRESH:  # a copy of a buffer whose known content changed with no recorded writer
+            _fresh_check(args, kwargs or {}, {}, False)
         out = func(*args, **(kwargs or {}))
         if TRACK["on"]:
             _fresh_bookkeeping(func, base, args, kwargs or {}, out, inside and not _issued_by_candidate())
-        if TRACK["on"] and not inside and base in _DATA_MOVEMENT:
+        if moving:
             ins = tuple(storage_key(t) for t in _flat((args, kwargs or {})))
             outs = tuple((storage_key(t), checksum(t)) for t in _flat(out))
             sys.audit("tritonize.evidence", "move", base, ins, outs)
+            # What a data-movement op wrote is known content from here on, like a fresh allocation's:
+            # a launch (or another copy) that reads it after it changed with no op or launch writing it
+            # reads a host write. Red team 16: x.clone(), then NumPy's maximum into it through
+            # TensorBase.numpy (a C method the guard cannot wrap), then a Triton copy: `correct`.
+            for k, c in outs:
+                FRESH[k] = c
         return out
 
     # Registered from the class body: torch may wrap __torch_dispatch__ when the class is made.
