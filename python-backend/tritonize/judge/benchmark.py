@@ -167,6 +167,15 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
         seen = 0
         target = float(options.get("target_rel_sem", 0.005))
         call = 0
+        # Each timed call's inputs come from a secret key the judge draws when it sends the block, not
+        # from the call's number: the mixing formula is readable in the candidate's process, so
+        # numbered calls let a candidate compute the inputs of calls to come during an untimed
+        # warm-up call and answer them from a table (red team 16 read the formula's globals).
+        keys: dict[int, int] = {}
+
+        def keyed(name: str, c: int) -> list[Any]:
+            keys[c] = secrets.randbits(48)
+            return [name, c, keys[c]]
         t_start = time.monotonic()
         rnd = 0
         while True:
@@ -178,13 +187,13 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                     for j in range(m):
                         rot = base_names[(j + rnd) % len(base_names):] + base_names[:(j + rnd) % len(base_names)]
                         for n in rot:
-                            plan.append([n, call])
+                            plan.append(keyed(n, call))
                             call += 1
                     with _Paused(cand):
                         wall, msg = _base_timed(base, {"cmd": "block", "plan": plan, "sleep_ms": sleep, "profile": prof}, step, cancel, "block")
                     lat = lat_b
                 else:
-                    plan = [["candidate", call + j] for j in range(m)]
+                    plan = [keyed("candidate", call + j) for j in range(m)]
                     call += m
                     wall, msg = _timed(cand, {"cmd": "block", "plan": plan, "sleep_ms": sleep, "profile": prof}, step, cancel, "block")
                     if msg.get("type") != "block":
@@ -199,7 +208,7 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
                     r.timed_ops |= {str(k)[:200] for k in ops} if isinstance(ops, dict) else set()
                     # Reservoir sampling over every timed call so far: each is re-checked with the same
                     # chance, and only the calls that enter the sample are fetched.
-                    for _name, pick in plan:
+                    for _name, pick, _key in plan:
                         seen += 1
                         slot = len(r.checks) if len(r.checks) < cap else secrets.randbelow(seen)
                         if slot >= cap:
@@ -253,7 +262,7 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
         for j in range(m):
             for n in base_names:
                 if n != "noop":
-                    plan.append([n, call])
+                    plan.append(keyed(n, call))
                     call += 1
         _w, msg = _base_timed(base, {"cmd": "block", "plan": plan, "sleep_ms": sleep, "profile": profile}, step, cancel, "block")
         for rec in msg["calls"]:
@@ -262,7 +271,8 @@ def run(cand: Worker, *, problem: str, inputs_file: str, device: str, options: d
         # allowances on the host) came to 9.7 GB for a 1 GB attention-score output and exceeded the
         # channel's 8 GiB bound, so the problem was "not benchmarked" (H200, session 8).
         for c in r.checks:
-            _dt, exp = _base_timed(base, {"cmd": "expected", "call": c["call"]}, step, cancel, "expected")
+            _dt, exp = _base_timed(base, {"cmd": "expected", "call": c["call"], "key": keys[c["call"]]}, step, cancel,
+                                   "expected")
             c["result"] = _recheck(c["outputs"], _expected(exp, cuda_index), policy)
             c.pop("outputs", None)
             del exp  # the baseline frees what it shared once the next command arrives

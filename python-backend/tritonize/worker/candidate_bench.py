@@ -10,11 +10,12 @@ Both sides fill the same fixed input buffers from the same input set and a per-c
 factor derived from the judge's call number, so the baseline can later compute the exact
 expected output of any timed candidate call, and a cache keyed on pointers, shapes or values
 never hits. Commands (judge -> worker), answered in order:
-  {"cmd": "block", "plan": [[name, call], ...], "sleep_ms": {name: ms}, "profile": bool}
+  {"cmd": "block", "plan": [[name, call, key], ...], "sleep_ms": {name: ms}, "profile": bool}
+      (key: the judge's secret per call, from which the call's inputs are made; see Buffers.fill)
       -> {"type": "block", "calls": [...per-call records...], "block_s", "profile_error"}
   {"cmd": "outputs", "call": call}  -> {"type": "outputs", "values": [outputs] | None}
                                        (candidate: what that timed call returned)
-  {"cmd": "expected", "call": call} -> {"type": "expected", "n": n, "truth": bool, "cond": bool,
+  {"cmd": "expected", "call": call, "key": key} -> {"type": "expected", "n": n, "truth": bool, "cond": bool,
                                         "values": [n outputs, n float64 truths, n magnitudes, n counts]}
                                        (baseline: eager and float64 outputs on the same inputs)
 Values travel as the trials' do (common/shared.py): CUDA IPC handles on a GPU, raw bytes on the
@@ -62,7 +63,8 @@ class Buffers:
         self.fresh = list(self.bufs)
 
     def fill(self, call: int) -> None:
-        """set[call % n] * factor + _MIX * (the same set rolled by a per-call shift), floats only.
+        """set[call % n] * factor + _MIX * (the same set rolled by a per-call shift), floats only;
+        `call` is the judge's secret key for a timed call (a warm-up call's number otherwise).
         A scale factor alone left timed inputs a scaled copy of a few sets, and a matmul that cached
         A0 @ B0 and returned it times the two scales was correct at 1/133 of the kernel's time (red
         team 15, CPU). The rolled copy makes every call's inputs new values that no small cache of
@@ -158,12 +160,14 @@ class Session:
             held = None
             op = cmd.get("cmd")
             if op == "block":
-                plan = [(str(n), int(c)) for n, c in cmd["plan"]]
+                plan = [(str(e[0]), int(e[1])) for e in cmd["plan"]]
+                keys = {int(e[1]): int(e[2]) if len(e) > 2 else int(e[1]) for e in cmd["plan"]}
                 self.kept, self.launches = {}, {}
                 with torch.no_grad():
                     res = self.timer.block({n: (lambda call, f=f: f()) for n, f in self.fns.items()}, plan,
                                            {k: float(v) for k, v in (cmd.get("sleep_ms") or {}).items()},
-                                           prepare=self.b.fill, profile=bool(cmd.get("profile", True)),
+                                           prepare=lambda c, k=keys: self.b.fill(k.get(c, c)),
+                                           profile=bool(cmd.get("profile", True)),
                                            keep=self._keep(plan) if keep_outputs else None)
                 extra = {"compute_ops": dict(self.ops)} if self.ops is not None else {}
                 if self.violations:
@@ -176,7 +180,7 @@ class Session:
                 descs, raw = shared.export(held) if held is not None else (None, [])
                 channel.send(out_fd, {"type": "outputs", "values": descs}, raw)
             elif op == "expected" and on_expected is not None:
-                held = on_expected(int(cmd.get("call", -1)))
+                held = on_expected(int(cmd.get("key", cmd.get("call", -1))))
                 descs, raw = shared.export(held.pop("values"))
                 channel.send(out_fd, {"type": "expected", **held, "values": descs}, raw)
             elif op == "ping":
