@@ -292,6 +292,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # 8. found by the session-16 red team
     ("cheat_tensorbase_dict_numpy_clone.py", "relu.py", ("rejected", "runtime_error"),
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),
+    ("cheat_ignores_storage_offset.py", "relu.py", ("incorrect",),
+     lambda rep, cand: "trial random-2 (its inputs were views" in rep["summary"] or pytest.fail(rep["summary"])),
 ]
 
 

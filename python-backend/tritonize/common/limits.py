@@ -14,3 +14,6 @@ LARGE_INPUT_BYTES = 1 << 30
 # (broadened's random factors, worker/conditioning.py; the judge's degenerate-output check,
 # judge/compare.py).
 SLICE_ELEMENTS = 1 << 26
+# random-2's inputs are views at a storage offset (worker/reference_job.py _at_offset) up to this size:
+# making them holds a second copy of the inputs for a moment.
+OFFSET_TRIAL_MAX_BYTES = 512 << 20

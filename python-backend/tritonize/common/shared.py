@@ -43,13 +43,21 @@ def dense_span(x: torch.Tensor) -> bool:
 
 def _raw_desc(x: torch.Tensor, raw: list[torch.Tensor]) -> dict[str, Any]:
     x = _plain(x.detach())
+    lead = 0
     if x.numel() and dense_span(x):  # send the storage span as is: layout (e.g. transposed) kept
-        flat, stride = x.as_strided((x.numel(),), (1,), x.storage_offset()), list(x.stride())
+        # A small storage offset travels too (a slice or chunk of a larger buffer: a kernel that
+        # ignored the offset was right on every trial, red team 16 c12).
+        off = x.storage_offset()
+        lead = off if off <= _MAX_LEAD else 0
+        flat, stride = x.as_strided((x.numel() + lead,), (1,), off - lead), list(x.stride())
     else:
         flat, stride = x.contiguous().reshape(-1), None
     raw.append(flat.contiguous())
     return {"kind": "raw", "index": len(raw) - 1, "shape": list(x.shape), "stride": stride,
-            "dtype": _dtype_name(x.dtype)}
+            "dtype": _dtype_name(x.dtype), "offset": lead}
+
+
+_MAX_LEAD = 256  # elements before a view that are sent with it to keep its storage offset
 
 
 def _ipc_desc(x: torch.Tensor) -> dict[str, Any]:
@@ -104,11 +112,14 @@ def load(descs: Any, raw: list[torch.Tensor] | None, cuda_index: int | None = No
             flat, shape = raw[idx], _ints(d.get("shape"))
             if flat.dtype != _dtype(d.get("dtype")):
                 raise ValueError("raw tensor dtype differs from its descriptor")
+            lead = d.get("offset", 0)
+            if type(lead) is not int or not 0 <= lead <= _MAX_LEAD:
+                raise ValueError("malformed raw tensor offset")
             if d.get("stride") is None:
                 out.append(flat.view(shape))
             else:
                 # as_strided checks the bounds against the storage: a forged geometry raises
-                out.append(flat.as_strided(shape, _ints(d["stride"], len(shape)), 0))
+                out.append(flat.as_strided(shape, _ints(d["stride"], len(shape)), lead))
         elif kind == "cuda":
             out.append(_open_ipc(d, cuda_index))
         else:

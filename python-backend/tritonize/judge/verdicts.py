@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from ..common.limits import OFFSET_TRIAL_MAX_BYTES
 from ..common.op_names import ALLOC_AND_VIEW, DATA_MOVEMENT, REARRANGEMENTS
 from ..common.trial_kinds import VALUE_TRIALS
 from .compare import Policy, compare_output, degenerate
@@ -339,6 +340,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "near-repeat":
             name = ("near-repeat (the first trial's inputs with about one element in a thousand changed: an output "
                     "kept from an earlier call and looked up by a sample of the inputs is stale here)")
+        if name == "random-2" and int(ref.get("input_bytes") or 0) <= OFFSET_TRIAL_MAX_BYTES:
+            name = ("random-2 (its inputs were views 16 bytes into larger buffers, as x.chunk() or a slice gives: a "
+                    "kernel that reads from the start of the storage instead of the tensor's own data is wrong here)")
         if name == "varied-masks":
             name = (f"varied-masks (random-0's inputs with {'; '.join(ref.get('masks_overrides') or [])}: the kernel "
                     "ignores an input that get_inputs makes constant, which callers will not)")

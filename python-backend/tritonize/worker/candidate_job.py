@@ -21,7 +21,7 @@ import torch
 from . import errors, hooks, loader
 from ..common import channel, shared
 from ..common.limits import LARGE_INPUT_BYTES, POISON_ALL_BYTES
-from .reference_job import _outputs, _to, describe_params
+from .reference_job import _outputs, _same_layout_copy, _to, describe_params
 
 channel._saver()  # torch.save as it is before any candidate code loads
 _DEVICE: list[str] = []  # read once, in the worker (not the zygote): the candidate does not see the variable
@@ -261,7 +261,7 @@ class _Session:
                 args = inputs  # the judge's private copy (IPC); the judge checks it for writes itself
                 before = None
             else:
-                args = [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs]
+                args = [_same_layout_copy(x) if isinstance(x, torch.Tensor) else x for x in inputs]
                 before = inputs
             modes = hooks.modes_active()
             y, rec = _forward(target, args, self.device, self.read, grad=bool(cmd.get("grad")))

@@ -23,7 +23,7 @@ from . import errors, loader
 from . import masks, value_trials
 from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
-from ..common.limits import LARGE_INPUT_BYTES
+from ..common.limits import LARGE_INPUT_BYTES, OFFSET_TRIAL_MAX_BYTES
 from ..common.trial_kinds import REBUILT
 from ..problem.sizes import batch_of_one, shape_variation
 
@@ -120,6 +120,29 @@ def _transposed(xs: list[Any]) -> list[Any] | None:
             x, changed = x.transpose(-1, -2).contiguous().transpose(-1, -2), True
         out.append(x)
     return out if changed else None
+
+
+def _at_offset(xs: list[Any]) -> list[Any]:
+    """The same values, each tensor a contiguous view 16 bytes into a larger buffer (storage offset
+    > 0, alignment kept), as x.chunk() or a slice hands a kernel: a kernel that read from the
+    storage's start was right on every trial (red team 16 c12)."""
+    out = []
+    for x in xs:
+        if isinstance(x, torch.Tensor) and x.numel() and x.is_contiguous():
+            lead = max(1, 16 // x.element_size())
+            buf = torch.empty(lead + x.numel(), dtype=x.dtype, device=x.device)
+            x = buf[lead:].view(x.shape).copy_(x)
+        out.append(x)
+    return out
+
+
+def _same_layout_copy(x: torch.Tensor) -> torch.Tensor:
+    """clone(), keeping a contiguous tensor's storage offset (see _at_offset)."""
+    off = x.storage_offset()
+    if not off or not x.is_contiguous():
+        return x.clone()
+    buf = torch.empty(off + x.numel(), dtype=x.dtype, device=x.device)
+    return buf[off:].view(x.shape).copy_(x)
 
 
 def _gen_inputs(mod: Any, seed: int, device: str = "cpu") -> list[Any]:
@@ -458,7 +481,7 @@ class _Server:
     def _for_candidate(self, xs: list[Any]) -> list[Any]:
         """Copies for the candidate, in a pool of their own (CUDA IPC exposes the whole segment)."""
         with shared.private_pool(self.device):
-            out = [_plain(x.detach()).clone() if isinstance(x, torch.Tensor) else x for x in xs]
+            out = [_same_layout_copy(_plain(x.detach())) if isinstance(x, torch.Tensor) else x for x in xs]
         self.held.append(out)
         return out
 
@@ -496,6 +519,8 @@ class _Server:
             mod, runner = self.mod, self.runner
             if kind == "random":
                 inputs = _gen_inputs(mod, self.seed + 1 + int(cmd["index"]), self.device)
+                if int(cmd["index"]) == 2 and _nbytes(inputs) <= OFFSET_TRIAL_MAX_BYTES:
+                    inputs = _at_offset(inputs)
             elif kind == "near":
                 inputs = _near_repeat(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 60)
             elif kind == "masks":  # what get_inputs makes constant (masks, zeros), varied
