@@ -294,6 +294,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),
     ("cheat_ignores_storage_offset.py", "relu.py", ("incorrect",),
      lambda rep, cand: "trial random-2 (its inputs were views" in rep["summary"] or pytest.fail(rep["summary"])),
+    ("cheat_eval_mode_leaky.py", "relu.py", ("incorrect",),
+     lambda rep, cand: "trial eval-mode" in rep["summary"] or pytest.fail(rep["summary"])),
+    ("legit_batchnorm_training_only.py", "batchnorm_train.py", ("correct",),
+     lambda rep, cand: "eval_mode_differs" in [f["rule"] for f in rep["correctness"]["flags"]] or pytest.fail(str(rep["correctness"]["flags"]))),
 ]
 
 

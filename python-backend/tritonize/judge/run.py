@@ -557,6 +557,7 @@ class _Run:
         if self.options.special_values:
             plan.append(("special-values", "special", 0))
             plan.append(("strided-inputs", "strided", 0))  # red team 12 c10: strides ignored
+        plan.append(("eval-mode", "eval", 0))  # fresh models in eval mode, as inference runs them (red team 16)
         plan.append(("perturbed-params", "params", 0))  # parameters constant at init, set to random values
         plan.append(("perturbed-init", "init", 0))  # float constructor arguments at other values
         full = 0
@@ -575,13 +576,14 @@ class _Run:
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
         for name, kind, idx in plan:
-            if (kind in _FLAG_ONLY or kind in VALUE_TRIALS) and int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
+            if (kind in _FLAG_ONLY or kind in VALUE_TRIALS or kind == "eval") and \
+                    int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
                 if kind == "shifted":
                     correctness["flags"].append({"rule": "value_trials_skipped", "message": (
-                        "the shifted, small-values and tied-values trials were skipped above 512 MB of inputs: a kernel "
-                        "that is right only near randn-like values (one-pass variance, a max padded with 0, an "
-                        "epsilon in the wrong place, tie-breaking) is not caught at this size; verify a smaller "
-                        "instance of the problem to check")})
+                        "the shifted, small-values, tied-values and eval-mode trials were skipped above 512 MB of inputs: a "
+                        "kernel that is right only near randn-like values (one-pass variance, a max padded with 0, an "
+                        "epsilon in the wrong place, tie-breaking) or only in training mode is not caught at this "
+                        "size; verify a smaller instance of the problem to check")})
                 continue
             self._trial(name, kind, idx, first=name == "random-0")
         # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
@@ -660,6 +662,7 @@ class _Run:
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])
             cmd["reload"] = kind == "params"  # other weights: loaded into the instance that has run
+            cmd["eval"] = kind == "eval"
         self.w.max_raw = sum(o.numel() * o.element_size() for o in td["outputs"] if isinstance(o, torch.Tensor)) + (1 << 20)
         before = proc_evidence.snapshot(self.pid)
         self.send(cmd, values)
@@ -735,6 +738,15 @@ class _Run:
                 correctness["flags"].append({"rule": "tie_order", "message": (
                     f"with tied input values the kernel's indices differ from PyTorch's; {', '.join(sorted(unordered))} "
                     "leave the order of ties open, so this is fine unless callers rely on PyTorch's order")})
+        elif kind == "eval" and plain and (self.info.get("eval_overrides") or {}).get("mode_dependent"):
+            # The problem itself changes in eval mode (running statistics, dropout) and the kernel
+            # follows training mode: honest for a training kernel, wrong for inference. Told, not judged.
+            # Where PyTorch's output does not depend on the mode, a kernel that does is a verdict.
+            trial["flag_only"] = True
+            correctness["flags"].append({"rule": "eval_mode_differs", "message": (
+                "in eval mode (model.eval(), as inference runs it) the kernel's outputs differ from PyTorch's, whose "
+                f"own outputs change with the mode ({next((o.get('reason') for o in failing), '')[:160]}): the kernel "
+                "implements training mode only; branch on self.training before using it for inference")})
         elif kind in _PRECISION_ONLY and plain and all(not o.get("nonfinite_mismatch") and o.get("norm_rel_err") is not None
                                                        and o["norm_rel_err"] <= _PRECISION_ONLY[kind][1] for o in failing):
             # Only relative precision lost: near zero (tanh as (1 - e^-2x) / (1 + e^-2x), exp(x) - 1), or

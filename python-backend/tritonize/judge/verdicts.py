@@ -343,6 +343,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "random-2" and int(ref.get("input_bytes") or 0) <= OFFSET_TRIAL_MAX_BYTES:
             name = ("random-2 (its inputs were views 16 bytes into larger buffers, as x.chunk() or a slice gives: a "
                     "kernel that reads from the start of the storage instead of the tensor's own data is wrong here)")
+        if name == "eval-mode":
+            name = ("eval-mode (a fresh ModelNew and Model in eval mode, as inference runs them; every other trial "
+                    "runs in training mode: the kernel differs when self.training is False)")
         if name == "varied-masks":
             name = (f"varied-masks (random-0's inputs with {'; '.join(ref.get('masks_overrides') or [])}: the kernel "
                     "ignores an input that get_inputs makes constant, which callers will not)")

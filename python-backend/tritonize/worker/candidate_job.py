@@ -252,6 +252,8 @@ class _Session:
             elif cmd.get("state") is not None:  # shape variation: a ModelNew for the varied sizes
                 target, _ = _build(self.mod, self.values(cmd, "init"), self.seed, self.values(cmd, "state"),
                                    cmd["params"], self.device)
+                if cmd.get("eval"):  # nn.Module's own train(False): an override of train() is not asked
+                    torch.nn.Module.train(target, False)
             inputs = self.values(cmd, "inputs")
             step("inputs")
             if self.cuda:

@@ -576,7 +576,7 @@ class _Server:
             elif kind in REBUILT:
                 found = (self._variation() if kind == "variation" else self._extent(int(cmd["index"])) if kind == "extent"
                          else self._init_perturbed() if kind == "init" else self._batch_one() if kind == "one"
-                         else self._perturbed())
+                         else self._eval_mode() if kind == "eval" else self._perturbed())
                 if isinstance(found, str):
                     self.send({"type": "trial_data", "name": name, "skip": found})
                     return
@@ -681,6 +681,35 @@ class _Server:
             del inputs, result
         self.send({"type": "trial_data", "name": name, "skip": why or "the reference's outputs are constant"})
         return None
+
+    def _eval_mode(self) -> Any:
+        """A fresh Model at the problem's sizes and init in eval mode, as inference runs it (every
+        other trial is in training mode, as KernelBench runs it): a kernel that switched on
+        `self.training` to something wrong was right on every trial (red team 16 c05). Fresh on both
+        sides, so running statistics the training-mode trials moved cannot differ. A string says
+        why there is no such trial."""
+        try:
+            vmodel = _build(self.mod, _to(self.init, self.device), self.init_seed, self.device)
+            torch.nn.Module.train(vmodel, False)  # the class's own train() is the user's code: not called
+            runner = _Runner(vmodel, self.device)  # its float64 twin is a deep copy: in eval mode too
+            inputs = _gen_inputs(self.mod, self.seed + 80, self.device)
+            result = runner.run(inputs)
+            # Does the problem itself change in eval mode (BatchNorm's running statistics, dropout)? Then
+            # a kernel written for training mode only differs honestly: the judge flags it instead.
+            twin = copy.deepcopy(vmodel)
+            torch.nn.Module.train(twin, True)
+            with torch.no_grad():
+                trained = _outputs(twin(*_clone(inputs)))
+            del twin
+            same = len(trained) == len(result["outputs"]) and all(
+                torch.equal(a, b) if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
+                and a.shape == b.shape and a.dtype == b.dtype else (a is b or a == b)
+                for a, b in zip(trained, result["outputs"]))
+        except torch.OutOfMemoryError:
+            raise
+        except Exception as exc:
+            return f"the reference fails in eval mode ({type(exc).__name__}: {str(exc)[:120]})"
+        return {"mode_dependent": not same}, self.init, vmodel, runner, inputs, result
 
     def _batch_one(self) -> Any:
         """The problem with its leading dimensions at 1. A string says why not."""
