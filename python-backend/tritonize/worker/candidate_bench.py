@@ -6,10 +6,10 @@ CANDIDATE's worker (after it passed the checks). The judge (judge/benchmark.py) 
 blocks of calls in turn, measures every block with its own clock, pauses the candidate's
 process while the baseline runs, and re-checks a secret sample of timed outputs.
 
-Both sides fill the same fixed input buffers from the same input set and a per-call scale
-factor derived from the judge's call number, so the baseline can later compute the exact
-expected output of any timed candidate call, and a cache keyed on pointers, shapes or values
-never hits. Commands (judge -> worker), answered in order:
+Both sides fill the same fixed input buffers from the same input set, a per-call scale factor
+and a rolled copy, all derived from a secret key the judge draws for each call, so the baseline
+can later compute the exact expected output of any timed candidate call, and a cache keyed on
+pointers, shapes or values never hits. Commands (judge -> worker), answered in order:
   {"cmd": "block", "plan": [[name, call, key], ...], "sleep_ms": {name: ms}, "profile": bool}
       (key: the judge's secret per call, from which the call's inputs are made; see Buffers.fill)
       -> {"type": "block", "calls": [...per-call records...], "block_s", "profile_error"}
