@@ -126,23 +126,20 @@ def _at_offset(xs: list[Any]) -> list[Any]:
     """The same values, each tensor a contiguous view 16 bytes into a larger buffer (storage offset
     > 0, alignment kept), as x.chunk() or a slice hands a kernel: a kernel that read from the
     storage's start was right on every trial (red team 16 c12)."""
-    out = []
-    for x in xs:
-        if isinstance(x, torch.Tensor) and x.numel() and x.is_contiguous():
-            lead = max(1, 16 // x.element_size())
-            buf = torch.empty(lead + x.numel(), dtype=x.dtype, device=x.device)
-            x = buf[lead:].view(x.shape).copy_(x)
-        out.append(x)
-    return out
+    return [_placed(x, max(1, 16 // x.element_size())) if isinstance(x, torch.Tensor) and x.numel()
+            and x.is_contiguous() else x for x in xs]
+
+
+def _placed(x: torch.Tensor, off: int) -> torch.Tensor:
+    """A contiguous copy of x `off` elements into a buffer of its own."""
+    buf = torch.empty(off + x.numel(), dtype=x.dtype, device=x.device)
+    return buf[off:].view(x.shape).copy_(x)
 
 
 def _same_layout_copy(x: torch.Tensor) -> torch.Tensor:
     """clone(), keeping a contiguous tensor's storage offset (see _at_offset)."""
     off = x.storage_offset()
-    if not off or not x.is_contiguous():
-        return x.clone()
-    buf = torch.empty(off + x.numel(), dtype=x.dtype, device=x.device)
-    return buf[off:].view(x.shape).copy_(x)
+    return _placed(x, off) if off and x.is_contiguous() else x.clone()
 
 
 def _gen_inputs(mod: Any, seed: int, device: str = "cpu") -> list[Any]:
