@@ -60,24 +60,12 @@ def _trusted_cache() -> Iterator[None]:
 
     folder = os.path.join(os.path.dirname(trusted_triton_cache()), "judge-kernels")
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    knobs = getattr(triton, "knobs", None)
-    if knobs is not None and hasattr(knobs, "cache"):
-        old = knobs.cache.dir
-        knobs.cache.dir = folder
-        try:
-            yield
-        finally:
-            knobs.cache.dir = old
-        return
-    old_env = os.environ.get("TRITON_CACHE_DIR")
-    os.environ["TRITON_CACHE_DIR"] = folder
+    old = triton.knobs.cache.dir  # Triton 3.6-3.8 all have knobs
+    triton.knobs.cache.dir = folder
     try:
         yield
     finally:
-        if old_env is None:
-            os.environ.pop("TRITON_CACHE_DIR", None)
-        else:
-            os.environ["TRITON_CACHE_DIR"] = old_env
+        triton.knobs.cache.dir = old
 
 
 def _kernels() -> dict[str, Any] | None:
@@ -103,33 +91,42 @@ def _on(device: torch.device) -> Any:
 _EXACT = {"enable_fp_fusion": False}
 
 
+def _launch(kernel: str, width: int, params: list[float], n: int, device: torch.device, *args: Any,
+            **meta: Any) -> list[float] | None:
+    """Per-program figures of one kernel, reduced to their maxima; None when it cannot compile or
+    launch here (no compiler, an unwritable cache folder, ...): the caller's torch passes decide."""
+    k = _kernels()
+    if k is None:
+        return None
+    try:
+        out = torch.empty((_grid(n)[0], width), dtype=torch.float64, device=device)
+        with _LOCK, _trusted_cache(), _on(device):
+            p = torch.tensor(params, dtype=torch.float64, device=device)
+            k[kernel][_grid(n)](*args, out, p, n, BLOCK=_BLOCK, num_warps=8, **meta, **_EXACT)
+        return out.amax(dim=0).tolist()
+    except Exception:
+        return None
+
+
 def figures(c: torch.Tensor, r: torch.Tensor, t: torch.Tensor | None, *, factor: float, ulps_eps: float,
-            kb_tol: float, rtol: float, atol: float, gross: bool) -> dict[str, Any]:
+            kb_tol: float, rtol: float, atol: float, gross: bool) -> dict[str, Any] | None:
     """fast_pass's maxima over the flat tensors: abs, rel, tol, ref, cand, scale (max |t|), and
     whether any element failed KernelBench's tolerance, was non-finite, was gross (with a truth and
-    `gross`) or outside the dtype tolerance (without a truth)."""
-    k = _kernels()
-    assert k is not None
-    n = r.numel()
-    out = torch.empty((_grid(n)[0], 9), dtype=torch.float64, device=r.device)
-    with _LOCK, _trusted_cache(), _on(r.device):
-        p = torch.tensor([factor, ulps_eps, kb_tol, rtol, atol], dtype=torch.float64, device=r.device)
-        k["figures"][_grid(n)](c, r, t if t is not None else r, out, p, n, HAS_T=t is not None, GROSS=gross, BLOCK=_BLOCK,
-                               num_warps=8, **_EXACT)
-    v = out.amax(dim=0).tolist()
+    `gross`) or outside the dtype tolerance (without a truth). None: use the torch passes."""
+    v = _launch("figures", 9, [factor, ulps_eps, kb_tol, rtol, atol], r.numel(), r.device,
+                c, r, t if t is not None else r, HAS_T=t is not None, GROSS=gross)
+    if v is None:
+        return None
     return {"abs": v[0], "rel": v[1], "tol": v[2], "kb_bad": v[3] > 0, "nonfinite": v[4] > 0, "scale": v[5],
             "ref": v[6], "cand": v[7], "bad": v[8] > 0}
 
 
 def conditioned(c: torch.Tensor, r: torch.Tensor, t: torch.Tensor, mag: torch.Tensor, cnt: torch.Tensor, *,
-                factor: float, ulps_eps: float, kb_tol: float, lam: float, acc_u: float, allowed: float) -> dict[str, Any]:
-    k = _kernels()
-    assert k is not None
+                factor: float, ulps_eps: float, kb_tol: float, lam: float, acc_u: float,
+                allowed: float) -> dict[str, Any] | None:
     n = r.numel()
-    out = torch.empty((_grid(n)[0], 4), dtype=torch.float64, device=r.device)
-    with _LOCK, _trusted_cache(), _on(r.device):
-        p = torch.tensor([factor, ulps_eps, kb_tol, lam, acc_u, allowed], dtype=torch.float64, device=r.device)
-        k["summation"][_grid(n)](c, r, t, mag, cnt, out, p, n, CNT_SCALAR=cnt.numel() == 1 and n != 1, BLOCK=_BLOCK,
-                                 num_warps=8, **_EXACT)
-    v = out.amax(dim=0).tolist()
+    v = _launch("summation", 4, [factor, ulps_eps, kb_tol, lam, acc_u, allowed], n, r.device,
+                c, r, t, mag, cnt, CNT_SCALAR=cnt.numel() == 1 and n != 1)
+    if v is None:
+        return None
     return {"summation": v[0], "allowed": v[1], "gross": v[2] > 0, "over": v[3] > 0}
