@@ -2,7 +2,7 @@
 (other sizes or constructor arguments) or reloaded (other weights), with the reference's model and
 state sent along."""
 
-REBUILT = frozenset({"variation", "extent", "params", "init", "one", "eval"})
+REBUILT = frozenset({"variation", "extent", "params", "init", "one", "larger", "eval"})
 
 # Value-range trials (worker/value_trials.py): kind -> the trial's name in reports. Hard trials, but
 # skipped above 512 MB of inputs like the soft ones.

@@ -77,7 +77,7 @@ _PRECISION_ONLY = {
 
 
 # A trial the reference skipped: the flag that says so, the start of a skip that needs no flag (the
-# trial has nothing to change), and the message. Kinds not here (the soft trials, batch-one) are
+# trial has nothing to change), and the message. Kinds not here (the soft trials, batch-one, batch-larger) are
 # skipped silently: nothing to compare, or no leading dimension above 1.
 _SKIPPED: dict[str, tuple[str, str | None, str]] = {
     "masks": ("varied_masks_skipped", "no constant", "varied-masks trial skipped: {why}"),
@@ -572,18 +572,22 @@ class _Run:
             # configuration or workspace cached at the first call (module or instance) is then too
             # small for every later trial (red team 13 c01, c02).
             plan.insert(0, ("batch-one", "one", 0))
+            # Leading dims at 2n + 1: every other size trial is smaller than the problem's, so a grid
+            # capped at its program count passed them all (red team 16 c08). Not above 512 MB.
+            plan.append(("batch-larger", "larger", 0))
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
         for name, kind, idx in plan:
-            if (kind in _FLAG_ONLY or kind in VALUE_TRIALS or kind == "eval") and \
+            if (kind in _FLAG_ONLY or kind in VALUE_TRIALS or kind in ("eval", "larger")) and \
                     int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
                 if kind == "shifted":
                     correctness["flags"].append({"rule": "value_trials_skipped", "message": (
-                        "the shifted, small-values, tied-values and eval-mode trials were skipped above 512 MB of inputs: a "
-                        "kernel that is right only near randn-like values (one-pass variance, a max padded with 0, an "
-                        "epsilon in the wrong place, tie-breaking) or only in training mode is not caught at this "
-                        "size; verify a smaller instance of the problem to check")})
+                        "the shifted, small-values, tied-values, eval-mode and batch-larger trials were skipped above "
+                        "512 MB of inputs: a kernel that is right only near randn-like values (one-pass variance, a max "
+                        "padded with 0, an epsilon in the wrong place, tie-breaking), only in training mode or only up "
+                        "to the problem's own batch is not caught at this size; verify a smaller instance of the "
+                        "problem to check")})
                 continue
             self._trial(name, kind, idx, first=name == "random-0")
         # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
@@ -657,7 +661,7 @@ class _Run:
         ref_ops = set(self.info.get("ref_ops") or ())
         unordered = ref_ops & _TIE_ORDER_UNSPECIFIED if not ref_ops & _TIE_ORDER_FIXED else set()
         trial_inputs = values["inputs"] if unordered else None  # for the tie check below (the reference keeps them alive)
-        same = kind == "one" and bool((td.get("variation") or {}).get("same_init"))
+        same = kind in ("one", "larger") and bool((td.get("variation") or {}).get("same_init"))
         if kind in REBUILT and not same:  # other sizes or arguments: ModelNew is rebuilt
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])

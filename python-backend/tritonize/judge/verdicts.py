@@ -303,7 +303,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     # Where broadened also failed on a degenerate domain (the op is the identity or a constant on the
     # problem's inputs), its rule below says more than a value trial's mismatch would.
     degenerate_dom = any(d.get("identity_of") is not None or d.get("constant") for d in ref.get("domain") or [])
-    later = {"shape-variation", "batch-one", "broadened"}
+    later = {"shape-variation", "batch-one", "batch-larger", "broadened"}
     if degenerate_dom and any(n == "broadened" for n, _ in failures):
         later |= set(VALUE_TRIALS.values())
     default_fail = [(n, t) for n, t in failures if n not in later]
@@ -413,13 +413,15 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         correctness["flags"].append({"rule": "domain_assumption", "message": msg})
         rep.diag(forward_line, msg, "domain_assumption", "warning")
     # Right at the problem's own sizes, wrong at other ones (odd, smaller; or a batch of one).
-    var = [(n, t) for n, t in failures if n in ("batch-one", "shape-variation")]
+    var = [(n, t) for n, t in failures if n in ("batch-one", "batch-larger", "shape-variation")]
     if var:
         name, t = var[0]
         bad = next((o for o in t["outputs"] if not o["ok"]), {"reason": "wrong result"})
-        at = ref.get("one_overrides") if name == "batch-one" else ref.get("variation_overrides")
-        msg = (f"correct at the problem's sizes but wrong at {at}{' (a batch of one)' if name == 'batch-one' else ''}: "
-               f"{bad['reason']} (hard-coded sizes, a special case for one row, or missing masks)")
+        at = ref.get({"batch-one": "one_overrides", "batch-larger": "larger_overrides"}.get(name, "variation_overrides"))
+        what = {"batch-one": " (a batch of one)", "batch-larger": " (leading dims larger than the problem's)"}.get(name, "")
+        msg = (f"correct at the problem's sizes but wrong at {at}{what}: "
+               f"{bad['reason']} (hard-coded sizes, a grid sized for the problem's own batch, a special case for one "
+               "row, or missing masks)")
         rep.diag(forward_line, msg, "shape_specialization")
         return rep.end("rejected", f"rule shape_specialization: {msg}")
     return None

@@ -269,6 +269,20 @@ def batch_of_one(source: str) -> SizeRewrite:
     return apply(source, sites, {s.value: 1 for s in sites})
 
 
+def batch_larger(source: str) -> SizeRewrite:
+    """Every leading dimension at 2n + 1: more rows than the problem's own, and odd. Every other size
+    trial shrinks (shape variation halves, batch-one is 1), so a launch grid capped at the program
+    count of the problem's own sizes was right on all of them and leaves the rest of a larger batch
+    unwritten (red team 16 c08)."""
+    try:
+        sites = [s for s in scan(source) if s.batch]
+    except SizeScanError as exc:
+        return SizeRewrite(source, {}, str(exc))
+    if not sites:
+        return SizeRewrite(source, {}, "no leading dimension")
+    return apply(source, sites, {s.value: 2 * s.value + 1 for s in sites})
+
+
 # --- reduced sizes for the CPU interpreter -------------------------------------------------------
 
 # Triton-interpreter cost model, measured with the kernels of bench/suite/cpu_candidates on the

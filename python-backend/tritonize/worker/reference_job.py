@@ -25,7 +25,7 @@ from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
 from ..common.limits import LARGE_INPUT_BYTES, OFFSET_TRIAL_MAX_BYTES
 from ..common.trial_kinds import REBUILT
-from ..problem.sizes import batch_of_one, shape_variation
+from ..problem.sizes import batch_larger, batch_of_one, shape_variation
 
 
 def _to(xs: list[Any], device: str) -> list[Any]:
@@ -573,6 +573,7 @@ class _Server:
             elif kind in REBUILT:
                 found = (self._variation() if kind == "variation" else self._extent(int(cmd["index"])) if kind == "extent"
                          else self._init_perturbed() if kind == "init" else self._batch_one() if kind == "one"
+                         else self._batch_larger() if kind == "larger"
                          else self._eval_mode() if kind == "eval" else self._perturbed())
                 if isinstance(found, str):
                     self.send({"type": "trial_data", "name": name, "skip": found})
@@ -580,10 +581,11 @@ class _Server:
                 sizes, vinit, vmodel, runner, inputs, result = found
                 extra = {"init": _cpu(vinit), "state": self._for_candidate(list(vmodel.state_dict().values()))}
                 note = {"overrides": sizes}
-                if kind == "one" and _same_init(vinit, self.init):
+                if kind in ("one", "larger") and _same_init(vinit, self.init):
                     # ModelNew as built for the problem takes these inputs: the batch of one runs on
                     # the instance every later trial uses (it comes first: a launch configuration
-                    # cached at the first call is then too small for the full sizes, red team 13 c02).
+                    # cached at the first call is then too small for the full sizes, red team 13 c02);
+                    # so does the larger batch (a grid or workspace sized at an earlier call).
                     note["same_init"] = True
                 var_params = describe_params(vmodel)
             else:
@@ -713,6 +715,12 @@ class _Server:
         rw = batch_of_one(open(self.problem).read())
         sizes = {k: v[1] for k, v in rw.changes.items()}
         return self._resized(rw.source, sizes, "problem_one", 75) if sizes else (rw.note or "no leading dimension")
+
+    def _batch_larger(self) -> Any:
+        """The problem with its leading dimensions at 2n + 1. A string says why not."""
+        rw = batch_larger(open(self.problem).read())
+        sizes = {k: v[1] for k, v in rw.changes.items()}
+        return self._resized(rw.source, sizes, "problem_larger", 85) if sizes else (rw.note or "no leading dimension")
 
     def _init_perturbed(self) -> Any:
         """Model built with its floating constructor arguments (a slope, an eps, a scale; inside a
