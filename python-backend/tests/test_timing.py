@@ -113,6 +113,18 @@ def test_timing_cheat_cpu(cand, check):
 
 
 @pytest.mark.timeout(300)
+def test_finalizer_precompute_cpu(monkeypatch):
+    """Red team 17: a finalizer on a timed input ran between the refill and the clock. The static
+    rules name weakref.finalize now; this checks the harness itself, with them off."""
+    from tritonize.judge import run
+
+    monkeypatch.setattr(run.static_rules, "check_source", lambda *a, **k: [])
+    rep = _bench(CANDS / "finalizer_precompute.py", "cpu")
+    check_stale(rep)
+    _no_speedup(rep)
+
+
+@pytest.mark.timeout(300)
 def test_honest_candidate_cpu():
     """An honest kernel passes every check: no forgery, its timed outputs re-checked and right,
     the judge's clock consistent with the claimed times."""

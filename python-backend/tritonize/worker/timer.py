@@ -22,6 +22,7 @@ and not Python/launch overhead (measured separately as `host_ms`). Clocks per ca
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any, Callable
 
@@ -34,6 +35,7 @@ _record = torch.cuda.Event.record
 _elapsed = torch.cuda.Event.elapsed_time
 _sleep = getattr(torch.cuda, "_sleep", None)
 _clone = torch.Tensor.clone
+_gc_enabled, _gc_disable, _gc_enable = gc.isenabled, gc.disable, gc.enable
 
 _SLEEP_KERNEL = "spin_kernel"  # torch.cuda._sleep's kernel (aten/src/ATen/cuda/Sleep.cu)
 _GPU_ACTIVITIES = frozenset({"kernel", "gpu_memcpy", "gpu_memset"})  # frozen: the integrity check compares identity
@@ -130,6 +132,13 @@ class Timer:
             except Exception as exc:  # CUPTI busy or missing: events and host clock only
                 prof, profile_error = None, f"{type(exc).__name__}: {str(exc)[:200]}"
         t_block = _perf()
+        # No cyclic garbage collection inside a block (as timeit does): a collection runs whatever
+        # finalizers the candidate left on its garbage, at a moment the harness's allocations decide;
+        # between `prepare` and the clock it saw the next call's inputs and computed off the clock
+        # (red team 17). Objects the harness itself drops are dropped before `prepare` (del y
+        # below, Buffers.fill), so no candidate code runs between the refill and the timed call.
+        gc_was = _gc_enabled()
+        _gc_disable()
         try:
             for i, (name, call) in enumerate(plan):
                 prepare(call)
@@ -141,6 +150,8 @@ class Timer:
                 calls.append({"name": name, "call": call, "event_ms": ev, "wall_ms": wall, "sleep_ms": slept,
                               "loop_ms": (_perf() - loop0) * 1e3, "kernel_ms": None, "kernels": None})
         finally:
+            if gc_was:
+                _gc_enable()
             if prof is not None:
                 if self.cuda:
                     _sync()
