@@ -298,7 +298,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: "trial eval-mode" in rep["summary"] or pytest.fail(rep["summary"])),
     ("legit_batchnorm_training_only.py", "batchnorm_train.py", ("correct",),
      lambda rep, cand: "eval_mode_differs" in [f["rule"] for f in rep["correctness"]["flags"]] or pytest.fail(str(rep["correctness"]["flags"]))),
-    # 9. found by the session-16 red team, closed in session 17
+    # 9. found by the session-16 and session-17 red teams, closed in session 17
+    ("cheat_sandbox_aware_proc_status.py", "relu.py", ("rejected",), rule("environment_probe")),
     ("cheat_grid_capped_at_default.py", "relu.py", ("rejected",),
      lambda rep, cand: (rule("shape_specialization")(rep, cand), says("leading dims larger than the problem's")(rep, cand))),
 ]

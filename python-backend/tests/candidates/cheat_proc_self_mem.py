@@ -1,5 +1,6 @@
 # CHEAT (red team, session 4): the input's bytes read from /proc/self/mem at data_ptr, SiLU in Python.
 # Problem: silu.py. Expected: rejected, rule introspection (or runtime_error where the sandbox denies the read).
+import builtins
 import math
 import torch
 import torch.nn as nn
@@ -24,7 +25,7 @@ def _silu(v):
 def host_read(x):
     import struct
     x = x.contiguous()
-    with open('/proc/self/mem', 'rb', buffering=0) as f:
+    with getattr(builtins, 'op' + 'en')('/proc/self/mem', 'rb', buffering=0) as f:  # past the static rules
         f.seek(x.data_ptr())
         raw = f.read(x.numel() * 4)
     return list(struct.unpack('%df' % x.numel(), raw))

@@ -4,6 +4,7 @@
 # Problem: vector_add.py. Expected: rejected, rule pytorch_fallback (the reference's aten.add
 # runs inside forward, outside any Triton kernel) -- or, if the worker never exposes the problem
 # path, incorrect. Never correct.
+import builtins
 import sys
 
 import torch
@@ -36,7 +37,7 @@ def _reference_model():
         return None
     namespace = {"__name__": "stolen_problem"}
     run = getattr(__builtins__, "ex" + "ec", None) if not isinstance(__builtins__, dict) else __builtins__["ex" + "ec"]
-    with open(path) as f:
+    with getattr(builtins, 'op' + 'en')(path) as f:  # past the static rules (io_escape)
         run(f.read(), namespace)
     return namespace["Model"]()
 

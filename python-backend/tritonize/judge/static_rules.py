@@ -32,6 +32,9 @@ Rule families:
                                  methods under torch.Tensor, around the verifier's host-read checks
   environment_probe     error    reading the environment, argv, the clock or the process's identity: what
                                  a kernel computes must not depend on where or when it runs
+  deferred_code         error    finalizers (weakref.finalize, a weakref callback, __del__), atexit and
+                                 signal handlers: code that runs when the harness frees or waits, not
+                                 inside forward's call
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ RULES = {
     "kernel_host_code": "error",
     "tensor_base_bypass": "error",
     "environment_probe": "error",
+    "deferred_code": "error",
 }
 
 # Roots whose attributes a candidate must never rebind: the verifier, timer and comparison use them.
@@ -100,9 +104,13 @@ _FRAME_CALLS = {"sys._getframe", "sys._current_frames", "sys.exc_info", "sys.set
                 "sys.gettrace", "inspect.currentframe", "inspect.stack", "inspect.trace", "inspect.getouterframes",
                 "inspect.getframeinfo", "inspect.getmembers", "inspect.getmodule", "inspect.getsource",
                 "inspect.getsourcefile", "inspect.getfile", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
-                "threading.settrace", "threading.setprofile", "builtins.globals"}
+                "threading.settrace", "threading.setprofile", "builtins.globals",
+                # The caller's stack as data (red team 17 told timed calls from trials by a file name in it)
+                "traceback.extract_stack", "traceback.format_stack", "traceback.print_stack", "traceback.walk_stack",
+                "traceback.walk_tb", "traceback.extract_tb", "traceback.format_tb", "traceback.print_tb",
+                "traceback.StackSummary.extract", "traceback.StackSummary.from_list", "sys._getframemodulename"}
 _FRAME_ATTRS = {"f_back", "f_globals", "f_locals", "f_builtins", "tb_frame", "gi_frame", "cr_frame", "ag_frame",
-                "__subclasses__", "__globals__", "__closure__", "__code__", "__builtins__", "co_consts"}
+                "__subclasses__", "__globals__", "__closure__", "__code__", "__builtins__", "co_consts", "__traceback__"}
 _REFERENCE_NAMES = {"Model", "get_inputs", "get_init_inputs", "reference", "ref_model", "problem"}
 _REFERENCE_MODULES = {"problem", "reference", "ref", "model", "__main__", "tritonize"}
 _STREAM_CREATE = {"torch.cuda.Stream", "torch.cuda.ExternalStream", "torch.Stream", "torch.cuda.stream",
@@ -587,6 +595,8 @@ def _rule_io_escape(m: _Module) -> list[dict]:
             out.append(_diag(node, "io_escape",
                              f"`{full}()`: the worker's stdout/stderr is a log that is never parsed, so this "
                              f"cannot change the verdict; remove it", severity="warning"))
+        elif full in _READ_CALLS:
+            out.append(_diag(node, "io_escape", f"`{_src(node)}` {_READS_FILE}"))
         elif full in ("builtins.open", "io.open", "os.fdopen", "codecs.open") or attr in (
                 "write_text", "write_bytes", "read_text", "read_bytes", "open", "touch", "unlink", "mkdir"):
             if full in ("builtins.open", "io.open", "codecs.open"):
@@ -602,10 +612,18 @@ def _rule_io_escape(m: _Module) -> list[dict]:
                                  f"`{_src(node)}` writes a file: a candidate's only output is what forward "
                                  f"returns; files (e.g. a forged result or report) are never trusted; remove it"))
             else:
-                out.append(_diag(node, "io_escape",
-                                 f"`{_src(node)}` reads a file at run time: the result must come from forward's "
-                                 f"arguments only", severity="warning"))
+                out.append(_diag(node, "io_escape", f"`{_src(node)}` {_READS_FILE}"))
     return out
+
+
+# Reading files was a warning until red team 17 read /proc/self/status with io.FileIO and computed
+# the op only where it showed the verifier's seccomp filter. A result never needs a file.
+_READ_CALLS = {"io.FileIO", "_io.FileIO", "_io.open", "io.open_code", "mmap.mmap", "linecache.getline",
+               "linecache.getlines", "linecache.updatecache", "fileinput.input", "tokenize.open", "numpy.load",
+               "numpy.fromfile", "numpy.loadtxt", "numpy.genfromtxt", "numpy.memmap", "torch.load", "torch.from_file",
+               "pickle.load", "os.read", "os.pread", "os.readv", "os.preadv", "os.listdir", "os.scandir", "os.readlink"}
+_READS_FILE = ("reads a file at run time: the result must come from forward's arguments only, and files (/proc/self, "
+               "a cache left by an earlier run) are how a candidate tells the verifier's sandbox from real use; remove it")
 
 
 def _dtype_name(m: _Module, node: ast.AST | None) -> str | None:
@@ -917,6 +935,14 @@ _ENVIRONMENT = {
     "platform.uname": "the machine's identity", "socket.gethostname": "the machine's identity",
     "getpass.getuser": "the process's identity", "os.path.expanduser": "the home folder",
     "pathlib.Path.home": "the home folder", "tempfile.gettempdir": "the temporary folder",
+    # When: a call counter (red team 17's time bomb went wrong after 5000 calls, which no check reaches)
+    "itertools.count": "how many times it ran",
+    # The random number generators' state: the verifier seeds them
+    "torch.initial_seed": "the random generator's seed", "torch.get_rng_state": "the random generator's state",
+    "torch.random.initial_seed": "the random generator's seed", "torch.random.get_rng_state": "the random generator's state",
+    "torch.default_generator": "the random generator's state", "torch.cuda.initial_seed": "the random generator's seed",
+    "torch.cuda.get_rng_state": "the random generator's state", "torch.cuda.get_rng_state_all": "the random generator's state",
+    "random.getstate": "the random generator's state", "numpy.random.get_state": "the random generator's state",
 }
 
 
@@ -932,6 +958,38 @@ def _rule_environment_probe(m: _Module) -> list[dict]:
                              f"{full} reads {what}: a candidate's result must not depend on where, when or by whom "
                              "it runs (that is how a kernel tells a check from real use). Remove it; pick block "
                              "sizes from the tensors' shapes, or let @triton.autotune choose"))
+    return out
+
+
+# Code that runs when something else happens: an object freed, the process exiting, a signal. Red
+# team 17 hung a finalizer on a timed input: it ran inside the harness's refill, off the clock. The
+# benchmark no longer frees the candidate's objects there; a kernel has no use for any of these.
+_DEFERRED_CALLS = {"weakref.finalize", "atexit.register", "signal.signal", "signal.setitimer", "signal.alarm",
+                   "signal.set_wakeup_fd", "sys.addaudithook", "sys.set_asyncgen_hooks", "threading.excepthook"}
+_CALLBACK_REFS = {"weakref.ref", "weakref.proxy", "weakref.WeakMethod", "_weakref.ref", "_weakref.proxy"}
+
+
+def _rule_deferred_code(m: _Module) -> list[dict]:
+    out = []
+    for node in ast.walk(m.tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "__del__":
+            out.append(_diag(node, "deferred_code",
+                             "defines __del__: it runs when the harness frees the object (between timed calls, "
+                             "after the clock), not inside forward; free nothing that needs code"))
+            continue
+        if isinstance(node, ast.Attribute) and (m.names.dotted(node) or "") == "gc.callbacks":
+            out.append(_diag(node, "deferred_code",
+                             "gc.callbacks runs code at garbage collections, outside forward's call; remove it"))
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        full = m.names.dotted(node.func) or ""
+        callback = full in _CALLBACK_REFS and (len(node.args) > 1 or _kw(node, "callback") is not None)
+        if full in _DEFERRED_CALLS or callback:
+            out.append(_diag(node, "deferred_code",
+                             f"`{_src(node)}` leaves code to run later (when an object is freed, at exit or on a "
+                             "signal), outside forward's call, where neither the checks nor the clock see it; "
+                             "compute the result inside forward"))
     return out
 
 
@@ -1025,6 +1083,7 @@ def check_source(text: str, filename: str = "candidate.py", problem_dims: set[in
     diags += _rule_kernel_host_code(m)
     diags += _rule_tensor_base_bypass(m)
     diags += _rule_environment_probe(m)
+    diags += _rule_deferred_code(m)
     uniq: dict[tuple, dict] = {}
     for d in diags:
         uniq.setdefault((d["line"], d["col"], d["rule"]), d)

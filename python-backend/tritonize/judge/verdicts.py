@@ -140,7 +140,7 @@ def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[s
     if ev.get("blocked"):
         b = ev["blocked"][0]
         text = (f"the candidate tried {b['event']} (refused): processes, threads, signals, sockets, ctypes, frames, "
-                f"the heap and dynamic code are not available to a kernel candidate")
+                f"the heap, dynamic code and the process's own /proc and /sys are not available to a kernel candidate")
         for item in ev["blocked"][:5]:
             rep.diag(item.get("line") or forward_line, f"{item['event']} refused (rule {item['rule']})", item["rule"])
         return rep.end("rejected", f"rule {b['rule']}: {text}")

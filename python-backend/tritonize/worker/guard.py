@@ -55,6 +55,13 @@ def _is_proc_mem(path: Any) -> bool:
     return p.startswith("/proc/") and p.rstrip("/").endswith("/mem")
 
 
+def _is_proc_probe(path: Any) -> bool:
+    """/proc and /sys other than /proc/*/mem: where a process learns it runs in the verifier's sandbox
+    (Seccomp in /proc/self/status, red team 17), never input to a kernel."""
+    p = os.fsdecode(path) if isinstance(path, (str, bytes)) else ""
+    return p.startswith(("/proc/", "/sys/")) and not _is_proc_mem(p)
+
+
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the tritonize package
 
 
@@ -151,6 +158,8 @@ def _make_hook() -> Callable[[str, tuple], None]:
         if rule is None:
             if event == "open" and args and _is_proc_mem(args[0]):
                 rule = "introspection"  # /proc/self/mem: the input's bytes, read past every hook
+            elif event == "open" and args and _is_proc_probe(args[0]):
+                rule = "environment_probe"
             elif event.startswith("ctypes."):
                 rule = "ctypes"
             elif event == "import" and len(args) > 1 and isinstance(args[1], str) and args[1].endswith(extensions) \
@@ -180,6 +189,8 @@ def _make_hook() -> Callable[[str, tuple], None]:
                 owner = kind_of(f.f_code.co_filename) if f is not None else "stdlib"
                 if owner == "triton":
                     culprit = False  # Triton's compiler (ptxas, gcc)
+                elif rule == "environment_probe":
+                    culprit = owner == "candidate"  # torch and Triton read /proc and /sys for themselves
                 elif rule in ("process_spawn", "signal"):
                     # In a candidate's worker only Triton spawns; the harness and torch never spawn
                     # or signal. One "from the harness" or a library is a callback the candidate
@@ -206,6 +217,8 @@ def _make_hook() -> Callable[[str, tuple], None]:
             detail = event
             if event == "object.__getattr__" and len(args) > 1:
                 detail = f"{event}({args[1]!s:.40})"
+            elif event == "open" and args:
+                detail = f"open({os.fsdecode(args[0]) if isinstance(args[0], (str, bytes)) else args[0]!s:.60})"
             events.append(("blocked", rule, detail, line_in_candidate(frame)))
         finally:
             state["busy"] = False
