@@ -206,6 +206,32 @@ def _refuse_stale(out: dict[str, Any]) -> None:
                            "argument, or select code that does not read it", int(first.get("line") or 0))
 
 
+# Calls that make a floating tensor in the default dtype unless given dtype= (torch.set_default_dtype).
+_DEFAULT_DTYPE_FACTORIES = {"linspace", "logspace", "arange", "zeros", "ones", "empty", "full", "rand", "randn",
+                            "eye", "tensor", "as_tensor", "normal", "zeros_like", "ones_like"}
+
+
+def _refuse_default_dtype(out: dict[str, Any], sel: Any, src: Any) -> None:
+    """The program runs the selection under another default dtype (torch.set_default_dtype(float64)):
+    the problem, the verifier and the kernel run under float32, so a tensor the selection makes
+    without dtype= would change dtype in the applied code (red team 17: float64 became float32, and
+    the next matmul failed)."""
+    default = out.get("default_dtype")
+    if default in (None, "torch.float32"):
+        return
+    for node in sel.nodes:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name)) and not any(
+                    k.arg == "dtype" for k in n.keywords):
+                name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id
+                if name in _DEFAULT_DTYPE_FACTORIES:
+                    raise ExtractError(f"the program sets PyTorch's default dtype to {default} where this code runs, "
+                                       f"and `{ast.unparse(n)[:60]}` makes a tensor in it; the problem and the kernel "
+                                       "run under float32, so the applied code would make float32 tensors here. Pass "
+                                       f"dtype= to that call (e.g. dtype={default}), or select code that makes no tensor",
+                                       src.line_of(src.span(n).start))
+
+
 def record_many(path: str, hooks: list[dict[str, Any]], entry: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
     """One run of the entry point records several selections (see extract(hooks=…))."""
     path = os.path.realpath(path)
@@ -313,6 +339,7 @@ class _Builder:
             if not self.recorded.get("ok", True):
                 raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
             _refuse_stale(self.recorded)
+            _refuse_default_dtype(self.recorded, self.sel, self.src)
             self.grad_enabled = self.recorded.get("grad_enabled")
             self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
             self.autocast = self.recorded.get("autocast") or []
@@ -331,6 +358,7 @@ class _Builder:
             self.notes.append(f"{ent['label']} did not run the selected code, so the input shapes are guessed")
             return None, None
         _refuse_stale(out)
+        _refuse_default_dtype(out, self.sel, self.src)
         out["entry"] = ent["label"]
         self.grad_enabled = out.get("grad_enabled")
         self.params_requiring_grad = out.get("params_requiring_grad") or []

@@ -70,12 +70,16 @@ def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[st
     literals: dict[str, str] = {}
     needs_grad: list[str] = []
     storages: dict[int, list[str]] = {}
+    shapes: dict[str, list[int]] = {}
+    layouts: dict[str, str] = {}
     for name, o in objs.items():
         if o is None:
             kinds[name] = "None"
         elif torch is not None and isinstance(o, torch.Tensor):
             if o.requires_grad:
                 needs_grad.append(name)
+            shapes[name] = list(o.shape)
+            layouts[name] = layout(o)
             ptr = _storage(o)
             if ptr:
                 storages.setdefault(ptr, []).append(name)
@@ -92,8 +96,36 @@ def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[st
             needs_grad += [f"{type(module).__name__}.{n}" for n, p in module.named_parameters() if p.requires_grad][:1]
         except Exception:  # noqa: BLE001 - not an nn.Module
             pass
+    default = str(torch.get_default_dtype()) if torch is not None else "torch.float32"
     return {"kinds": kinds, "literals": literals, "grad": needs_grad if grad_on else [], "autocast": _autocast(torch),
-            "aliases": [g for g in storages.values() if len(g) > 1]}
+            "aliases": [g for g in storages.values() if len(g) > 1], "broadcast": broadcast(shapes),
+            "layouts": layouts, "default_dtype": default}
+
+
+def broadcast(shapes: dict[str, list[int]]) -> str:
+    """How a call's tensors broadcast against each other: each one's rank, and at each position from
+    the right the tensors that are 1 there (or too short) while another is larger. A [32] bias in
+    one call and an [8, 32] residual in the next (red team 17) differ; sizes that only change do not.
+    apply.py's call-time guard computes the same string."""
+    ranks = ", ".join(f"{n} rank {len(s)}" for n, s in sorted(shapes.items()))
+    width = max((len(s) for s in shapes.values()), default=0)
+    spread = []
+    for p in range(1, width + 1):
+        at = {n: (s[-p] if len(s) >= p else 1) for n, s in shapes.items()}
+        if max(at.values()) > 1:
+            ones = sorted(n for n, v in at.items() if v == 1)
+            if ones:
+                spread.append(f"{'/'.join(ones)} broadcast at dim -{p}")
+    return "; ".join([ranks, *spread])
+
+
+def layout(t: Any) -> str:
+    """"contiguous", or the order of its dims from the largest stride down (a transposed view is
+    "dims 1, 0"): what the problem's get_inputs rebuilds (values.py) and later calls must keep."""
+    if t.is_contiguous() or t.dim() < 2:
+        return "contiguous"
+    order = sorted(range(t.dim()), key=lambda i: (-t.stride(i), i))
+    return "dims " + ", ".join(str(i) for i in order)
 
 
 def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict[str, Any]],
@@ -115,6 +147,19 @@ def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict
         if "tensor" in (was[:6], kind[:6]) or was == "None":
             return {"call": call, "what": "kind", "name": name,
                     "message": f"{name} is a {kind} in {where}, a {was} in the recorded (first) call"}
+    if now.get("broadcast") != first.get("broadcast"):
+        return {"call": call, "what": "shape", "name": "",
+                "message": f"the tensors are shaped so: {now.get('broadcast')} in {where}; {first.get('broadcast')} in the "
+                           "recorded (first) call"}
+    for name, val in now.get("layouts", {}).items():
+        was = first.get("layouts", {}).get(name)
+        if was is not None and was != val:
+            return {"call": call, "what": "layout", "name": name,
+                    "message": f"{name} has layout {val} in {where}, {was} in the recorded (first) call"}
+    if now.get("default_dtype") != first.get("default_dtype"):
+        return {"call": call, "what": "default_dtype", "name": "",
+                "message": f"the default dtype is {now.get('default_dtype')} in {where}, {first.get('default_dtype')} "
+                           "in the recorded (first) call"}
     for name, rep in now["literals"].items():
         was = first["literals"].get(name)
         if was is not None and was != rep:
@@ -389,6 +434,7 @@ def main(argv: list[str]) -> int:
         # The package the file runs in (`models` for models/net.py imported as models.net, '' or None
         # run as a script): how Apply imports a kernel module placed next to it.
         results[k] = {"ok": True, "error": None, "grad_enabled": grad, "autocast": _autocast(torch),
+                      "default_dtype": cond["default_dtype"],
                       "package": frame.f_globals.get("__package__") or "", "later": [], **res}
         if all(r is not None for r in results):
             flush()

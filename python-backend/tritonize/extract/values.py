@@ -21,28 +21,13 @@ def is_tensor(v: dict[str, Any]) -> bool:
 def render(name: str, v: dict[str, Any], line: int | None) -> str:
     kind = v.get("kind")
     if kind == "tensor":
-        shape = "(" + ", ".join(str(d) for d in v["shape"]) + ("," if len(v["shape"]) == 1 else "") + ")"
-        dtype = v["dtype"]
-        if dtype == "torch.bool":
-            frac = v.get("mean", 0.5)
-            return f"torch.rand({shape}) < {frac:.3g}"
-        if v.get("is_int"):
-            lo, hi = int(v.get("min", 0)), int(v.get("max", 0))
-            if v.get("values"):  # few distinct values (class ids, a mask of -100s): draw from those only
-                return f"torch.tensor({v['values']!r}, dtype={dtype})[torch.randint(0, {len(v['values'])}, {shape})]"
-            dense = f"torch.randint({lo}, {hi + 1}, {shape}, dtype={dtype})"
-            if v.get("sentinels"):  # labels with ignore_index=-100 / padding -1 among 0..V-1
-                pick = f"torch.tensor({v['sentinels']!r}, dtype={dtype})[torch.randint(0, {len(v['sentinels'])}, {shape})]"
-                return f"torch.where(torch.rand({shape}) < {v['sentinel_frac']:.3g}, {pick}, {dense})"
-            return dense
-        if v.get("is_complex"):
-            return f"torch.randn({shape}, dtype={dtype})"
-        lo, hi = v.get("min"), v.get("max")
-        if not v.get("finite", True) or lo is None or hi is None:
-            return f"torch.randn({shape}, dtype={dtype})"
-        if lo == hi:  # a freshly initialised constant (zeros, ones): its shape matters, not its value
-            return f"torch.randn({shape}, dtype={dtype})"
-        return f"torch.empty({shape}, dtype={dtype}).uniform_({lo!r}, {hi!r})"
+        order = v.get("order")
+        if order:  # made in its real layout: a transposed view stays one (red team 17: made contiguous, the
+            # problem verified a kernel that read the real, transposed input as if it were contiguous)
+            inv = sorted(range(len(order)), key=lambda i: order[i])
+            dims = [v["shape"][i] for i in order]
+            return f"({_values(v, dims)}).permute({', '.join(str(i) for i in inv)})"
+        return _values(v, v["shape"])
     if kind == "guess_tensor":
         return f"torch.randn{GUESSED_SHAPE}"
     if kind == "literal":
@@ -51,6 +36,37 @@ def render(name: str, v: dict[str, Any], line: int | None) -> str:
         raise ExtractError(f"'{name}' has no value when the selected code starts", line)
     raise ExtractError(f"'{name}' is a {v.get('type', 'value')}, neither a tensor nor a literal; "
                        "select code that takes tensors and numbers", line)
+
+
+def _values(v: dict[str, Any], dims: list[int]) -> str:
+    """A recorded tensor's values at shape `dims`."""
+    shape = "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+    dtype = v["dtype"]
+    if dtype == "torch.bool":
+        frac = v.get("mean", 0.5)
+        return f"torch.rand({shape}) < {frac:.3g}"
+    if v.get("is_int"):
+        lo, hi = int(v.get("min", 0)), int(v.get("max", 0))
+        if v.get("values"):  # few distinct values (class ids, a mask of -100s): draw from those only
+            return f"torch.tensor({v['values']!r}, dtype={dtype})[torch.randint(0, {len(v['values'])}, {shape})]"
+        dense = f"torch.randint({lo}, {hi + 1}, {shape}, dtype={dtype})"
+        if v.get("sentinels"):  # labels with ignore_index=-100 / padding -1 among 0..V-1
+            pick = f"torch.tensor({v['sentinels']!r}, dtype={dtype})[torch.randint(0, {len(v['sentinels'])}, {shape})]"
+            return f"torch.where(torch.rand({shape}) < {v['sentinel_frac']:.3g}, {pick}, {dense})"
+        return dense
+    if v.get("is_complex"):
+        return f"torch.randn({shape}, dtype={dtype})"
+    lo, hi = v.get("min"), v.get("max")
+    if lo is None or hi is None or lo == hi:  # a fresh constant (zeros, ones): its shape matters, not its value
+        expr = f"torch.randn({shape}, dtype={dtype})"
+    else:
+        expr = f"torch.empty({shape}, dtype={dtype}).uniform_({lo!r}, {hi!r})"
+    # The infinities and NaNs the real input had, in about the same share (a -inf attention mask:
+    # red team 17's softmax that ignored them was verified on finite inputs, then gave NaN).
+    for key, val in (("neginf", "float('-inf')"), ("posinf", "float('inf')"), ("nan", "float('nan')")):
+        if v.get(key):
+            expr = f"torch.where(torch.rand({shape}) < {max(v[key], 1e-3):.3g}, {val}, {expr})"
+    return expr
 
 
 def describe(value: Any) -> dict[str, Any]:
@@ -87,10 +103,20 @@ def describe(value: Any) -> dict[str, Any]:
                 f = v.float()
                 fin = torch.isfinite(f)
                 out["finite"] = bool(fin.all())
-                if out["finite"]:
-                    out["min"], out["max"] = float(f.min()), float(f.max())
+                if fin.any():
+                    out["min"], out["max"] = float(f[fin].min()), float(f[fin].max())
+                if not out["finite"]:
+                    n = f.numel()
+                    for key, hit in (("neginf", f == float("-inf")), ("posinf", f == float("inf")), ("nan", f != f)):
+                        c = int(hit.sum())
+                        if c:
+                            out[key] = c / n
         else:
             out["finite"] = False
+        if value.dim() >= 2 and not value.is_contiguous():
+            order = sorted(range(value.dim()), key=lambda i: (-value.stride(i), i))
+            if order != list(range(value.dim())):
+                out["order"] = order
         return out
     if isinstance(value, (torch.dtype, torch.device, torch.Size)):
         return {"kind": "literal", "repr": repr(value) if not isinstance(value, torch.device) else f"torch.device({str(value)!r})",
