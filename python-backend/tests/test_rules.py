@@ -300,6 +300,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: "eval_mode_differs" in [f["rule"] for f in rep["correctness"]["flags"]] or pytest.fail(str(rep["correctness"]["flags"]))),
     # 9. found by the session-16 and session-17 red teams, closed in session 17
     ("cheat_sandbox_aware_proc_status.py", "relu.py", ("rejected",), rule("environment_probe")),
+    # A dict's keys travel as one more (string) output: no kernel writes it, so not `correct`'s provenance check.
+    ("legit_dict_outputs.py", "dict_gate.py", ("correct",),
+     lambda rep, cand: len(rep["correctness"]["trials"][1]["outputs"]) == 3 or pytest.fail(str(rep["correctness"]["trials"][1]))),
+    ("cheat_dict_swapped_keys.py", "dict_gate.py", ("incorrect",), says("trial random-0")),
     ("cheat_grid_capped_at_default.py", "relu.py", ("rejected",),
      lambda rep, cand: (rule("shape_specialization")(rep, cand), says("leading dims larger than the problem's")(rep, cand))),
 ]

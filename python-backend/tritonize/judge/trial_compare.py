@@ -42,6 +42,10 @@ def compare_outputs(cands: list[Any], refs: list[Any], truths: list[Any] | None,
 
 def compare_one(i: int, c: Any, r: torch.Tensor, t: torch.Tensor | None, policy: Policy,
                 budget_bytes: int | None = None, cond: dict[str, torch.Tensor] | None = None) -> dict[str, Any]:
+    if not isinstance(r, torch.Tensor):  # a number, None, a string (a dict's keys): equal or not
+        same = type(c) is type(r) and (c == r or (isinstance(r, float) and c != c and r != r))
+        return {"index": i, "shape": None, "dtype": type(r).__name__, "ok": bool(same), "first_mismatch": None,
+                "reason": None if same else f"output {i} is {str(c)[:80]!r}, expected {str(r)[:80]!r}"}
     if isinstance(c, torch.Tensor) and c.device.type == "meta":
         if tuple(c.shape) == tuple(r.shape) and c.dtype == r.dtype:
             # The worker describes only outputs whose shape or dtype is wrong; this one is not.

@@ -48,10 +48,16 @@ def _double(xs: list[Any]) -> list[Any]:
 
 
 def _outputs(y: Any) -> list[Any]:
+    """forward's result as a list of outputs, on both sides. A dict's values in the order of its keys
+    (as strings), then the keys themselves as one string: a candidate must return the same keys. A
+    dict used to reach the comparison whole and crash the judge (red team 17)."""
     if isinstance(y, torch.Tensor):
         return [y]
     if isinstance(y, (tuple, list)):
         return list(y)
+    if isinstance(y, dict):
+        keys = sorted(y, key=str)
+        return [y[k] for k in keys] + ["dict keys: " + ", ".join(repr(k) for k in keys)]
     return [y]
 
 
@@ -248,7 +254,8 @@ class _Runner:
             return None
         try:
             with torch.no_grad():
-                truth = [_plain(o.detach()) for o in _outputs(self.model64(*_double(inputs)))]
+                truth = [_plain(o.detach()) if isinstance(o, torch.Tensor) else o
+                         for o in _outputs(self.model64(*_double(inputs)))]
         except torch.OutOfMemoryError:
             torch.cuda.empty_cache()
             return self._truth_chunked(inputs, y)
