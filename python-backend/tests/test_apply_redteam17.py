@@ -1,0 +1,120 @@
+"""Apply, red team 17b: properties of the real inputs the problem used to drop. Each of these applied
+and computed something else before: a bias that broadcasts in one call and a full tensor in the
+next, a transposed input made contiguous in the problem, an attention mask's -inf made finite, and
+a tensor made under torch.set_default_dtype(float64)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import torch
+
+from tritonize.extract.apply import apply_candidate
+from tritonize.extract.problem import extract
+
+from test_apply_redteam import lines_of
+from test_apply_redteam7 import kernel_like
+from test_apply_redteam8 import refused, run_raw
+
+
+def _problem_inputs(tmp_path, text: str, first: str) -> list:
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    e, _ = extract(text, str(path), *lines_of(text, first))
+    ns: dict = {}
+    exec(compile(e.problem, "problem.py", "exec"), ns)  # noqa: S102 - our own generated problem
+    return ns["get_inputs"]()
+
+
+BROADCASTS = textwrap.dedent('''\
+    import sys
+    import torch
+    import torch.nn.functional as F
+
+
+    def add_act(x, b):
+        return F.relu(x + b)
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x, bias, res = torch.randn(8, 32), torch.randn(32), torch.randn(8, 32)
+        h = add_act(x, bias)
+        if len(sys.argv) < 2:
+            print(round(add_act(h, res).sum().item(), 4))
+    ''')
+
+
+def test_a_later_call_that_broadcasts_differently_is_refused(tmp_path):
+    why = refused(tmp_path, BROADCASTS, "return F.relu")
+    assert "calls differ" in why and "broadcast" in why, why
+
+
+def test_the_wrapper_checks_broadcasts_at_every_call(tmp_path):
+    """The same program, recorded with one call: the second call, outside the recording, stops at
+    the wrapper's guard instead of computing [8, 32] + [32]'s kernel on two [8, 32] tensors."""
+    text = BROADCASTS.replace("    if len(sys.argv) < 2:", "    if len(sys.argv) > 1:")
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    rng = lines_of(text, "return F.relu")
+    e, src = extract(text, str(path), *rng)
+    res = apply_candidate(text, str(path), *rng, kernel_like(e.problem), extracted=(e, src))
+    path.write_text(res["text"])
+    assert run_raw(path).returncode == 0
+    later = run_raw(path, "later")
+    assert later.returncode != 0 and "broadcast" in later.stderr and "tritonize_" in later.stderr, later.stderr[-800:]
+
+
+def test_a_transposed_input_stays_transposed(tmp_path):
+    text = textwrap.dedent('''\
+        import torch
+
+
+        def scale_rows(t):
+            return t * 2.0 + 1.0
+
+
+        if __name__ == "__main__":
+            torch.manual_seed(0)
+            x = torch.randn(16, 8).t()
+            print(round(scale_rows(x).sum().item(), 4))
+        ''')
+    (x,) = _problem_inputs(tmp_path, text, "return t * 2.0")
+    assert x.shape == (8, 16) and not x.is_contiguous() and x.t().is_contiguous()
+
+
+def test_an_attention_masks_infinities_are_kept(tmp_path):
+    text = textwrap.dedent('''\
+        import torch
+
+
+        def probs(scores):
+            return torch.softmax(scores, dim=-1)
+
+
+        if __name__ == "__main__":
+            torch.manual_seed(0)
+            s = torch.randn(4, 16, 16)
+            s[:, :, :5] = float("-inf")
+            print(round(probs(s).sum().item(), 4))
+        ''')
+    (s,) = _problem_inputs(tmp_path, text, "return torch.softmax")
+    share = float((s == float("-inf")).float().mean())
+    assert 0.15 < share < 0.5 and bool(torch.isfinite(s).any()), share
+
+
+def test_a_tensor_made_under_another_default_dtype_is_refused(tmp_path):
+    text = textwrap.dedent('''\
+        import torch
+
+
+        def ramp(x):
+            return x * torch.linspace(0.0, 1.0, x.shape[-1])
+
+
+        if __name__ == "__main__":
+            torch.set_default_dtype(torch.float64)
+            print(ramp(torch.randn(4, 8)).dtype)
+        ''')
+    why = refused(tmp_path, text, "return x * torch.linspace")
+    assert "default dtype" in why and "dtype=" in why, why
