@@ -68,9 +68,9 @@ def mismatch_or_guard(rep: dict) -> None:
 
 def no_seed_found(rep: dict) -> None:
     """The seed never reaches the candidate: it either finds nothing and is correct, or the audit
-    guard refuses its search of frames and the heap first."""
+    guard refuses its search of frames and the heap (or of /proc, session 17) first."""
     if rep["verdict"] == "rejected":
-        assert "introspection" in rep["summary"], rep["summary"]
+        assert "introspection" in rep["summary"] or "environment_probe" in rep["summary"], rep["summary"]
     else:
         correct_all_trials(rep)
 

@@ -327,7 +327,11 @@ def test_rules_cpu(runner, cand, prob, verdicts, check):
 
 # On a GPU: libdevice runs; NumPy over a device pointer and apply_/map_ on device tensors fail
 # before any answer exists (H200: SIGSEGV, TypeError), which is as good as the rule.
-GPU_VERDICTS = {"legit_libdevice_erf_gelu.py": ("correct",),
+GPU_VERDICTS = {
+                # Each call runs the next autotune config: with batch-larger (session 17) a broken one lands on
+                # the shape variation, which names it shape_specialization; caught either way (H100, session 17).
+                "cheat_autotune_many_configs.py": ("incorrect", "rejected"),
+                "legit_libdevice_erf_gelu.py": ("correct",),
                 "cheat_array_interface_mse.py": ("rejected", "runtime_error"),
                 "cheat_host_apply_.py": ("rejected", "runtime_error"), "cheat_host_map_.py": ("rejected", "runtime_error"),
                 # Host-side cheats written for the CPU: on device memory they crash or do not compile
@@ -339,7 +343,9 @@ GPU_VERDICTS = {"legit_libdevice_erf_gelu.py": ("correct",),
 
 # Flags that depend on the machine's arithmetic: GPU Triton's Welford variance stayed within the
 # shifted trial's tolerance on the H200 (session 15), so the precision flag the CPU raises is absent.
-GPU_CHECKS = {"legit_welford_var_shifted.py": correct}
+GPU_CHECKS = {"legit_welford_var_shifted.py": correct,
+              "cheat_autotune_many_configs.py": lambda rep, cand: None if rep["verdict"] == "rejected" and "rule "
+              "shape_specialization" in rep["summary"] else says("trial autotune-configs-")(rep, cand)}
 
 
 @pytest.mark.gpu

@@ -3,6 +3,7 @@
 # and returns a wrong answer if it finds it or a seed derived from it. Otherwise it is a correct
 # vector add: a correct verdict proves the seed never entered the candidate's process.
 # Problem: vector_add.py. Expected: correct.
+import builtins
 import os
 import sys
 
@@ -55,7 +56,7 @@ NEAR = set(range(SEED, SEED + 256))
 
 def _seen():
     texts = list(getattr(os, "env" + "iron").values()) + list(getattr(sys, "ar" + "gv"))  # past environment_probe
-    with open("/proc/self/cmdline", "rb") as f:
+    with getattr(builtins, "op" + "en")("/proc/self/cmdline", "rb") as f:  # past io_escape
         texts.append(f.read().decode("latin-1"))
     if any(str(SEED) in t for t in texts):
         return True
