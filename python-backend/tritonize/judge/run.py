@@ -91,6 +91,9 @@ _SKIPPED: dict[str, tuple[str, str | None, str]] = {
 }
 
 
+_REVERSED_TRIAL = "random-1"  # on the CPU interpreter: every kernel's programs in reverse order
+
+
 def _float_dtype(name: Any) -> bool:
     """A report's dtype name ("float32", "int64") is a floating one: torch's own answer, float8 kinds included."""
     dtype = getattr(torch, str(name or "").replace("torch.", ""), None)
@@ -657,6 +660,9 @@ class _Run:
         self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name == "random-1", "soft": kind in _FLAG_ONLY}
+        if name == _REVERSED_TRIAL and not self.cuda:  # the interpreter's programs in reverse order (worker/hooks.py)
+            cmd["reverse_programs"] = True
+            self.info["reversed_trial"] = name
         values = {"inputs": td.pop("inputs")}
         ref_ops = set(self.info.get("ref_ops") or ())
         unordered = ref_ops & _TIE_ORDER_UNSPECIFIED if not ref_ops & _TIE_ORDER_FIXED else set()

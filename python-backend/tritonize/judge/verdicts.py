@@ -337,6 +337,10 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             ratio = f"{bad['cand_err_vs_fp64'] / ref_err:.3g}x the reference's own" if ref_err else "where the reference is exact"
             bad["reason"] += (f"; error vs fp64 is {ratio}: a lower-precision path "
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
+        if name == ref.get("reversed_trial"):
+            name = (f"{name} (the Triton interpreter ran each kernel's programs in reverse order here, as a GPU may "
+                    "run them in any order: a kernel that reads what another program wrote without an atomic or a "
+                    "barrier, such as a blocked scan's carry, is a race)")
         if name == "near-repeat":
             name = ("near-repeat (the first trial's inputs with about one element in a thousand changed: an output "
                     "kept from an earlier call and looked up by a sample of the inputs is stale here)")

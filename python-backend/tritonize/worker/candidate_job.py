@@ -266,7 +266,11 @@ class _Session:
                 args = [_same_layout_copy(x) if isinstance(x, torch.Tensor) else x for x in inputs]
                 before = inputs
             modes = hooks.modes_active()
-            y, rec = _forward(target, args, self.device, self.read, grad=bool(cmd.get("grad")))
+            hooks.PROGRAM_ORDER["reverse"] = bool(cmd.get("reverse_programs"))
+            try:
+                y, rec = _forward(target, args, self.device, self.read, grad=bool(cmd.get("grad")))
+            finally:
+                hooks.PROGRAM_ORDER["reverse"] = False
             if hooks.modes_active() != modes:
                 channel.send(self.out_fd, {"type": "tamper", "stage": "forward", "changed": [
                     "the torch function/dispatch mode stack (a mode entered in forward was left active)"]})

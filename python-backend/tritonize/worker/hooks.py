@@ -141,6 +141,45 @@ INTERNAL = "tritonize::internal"
 FORWARD = "tritonize::forward"  # profiler range around the observed forward (marks its thread)
 
 
+# CPU interpreter: the judge asks for one trial with every kernel's programs run in reverse order.
+# The interpreter runs programs one after another in order, so a kernel that reads what an earlier
+# program wrote without synchronisation (a blocked scan's carry) was right on every trial, and is a
+# race on a GPU (red team 17). Not for kernels that use atomics: those may order programs on purpose
+# (a ticket counter, a spin-wait), which a reversed order would hang.
+PROGRAM_ORDER = {"reverse": False, "atomics": False}
+_ATOMICS: dict[Any, bool] = {}
+
+
+def _uses_atomics(fn: Any) -> bool:
+    if fn not in _ATOMICS:
+        import ast
+        import inspect
+        import textwrap
+
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+            _ATOMICS[fn] = any(isinstance(n, ast.Attribute) and n.attr.startswith("atomic_") for n in ast.walk(tree))
+        except (OSError, TypeError, SyntaxError):
+            _ATOMICS[fn] = True  # no source to read: keep the natural order
+    return _ATOMICS[fn]
+
+
+def _reversible_grid(interpreter: Any) -> None:
+    cls = interpreter.InterpreterBuilder
+    original = cls.__dict__.get("set_grid_idx")
+    if original is None or getattr(original, "_tritonize_wrapped", False):
+        return
+
+    def set_grid_idx(self, x, y, z):
+        if PROGRAM_ORDER["reverse"] and not PROGRAM_ORDER["atomics"]:
+            gx, gy, gz = self.grid_dim
+            x, y, z = gx - 1 - x, gy - 1 - y, gz - 1 - z
+        return original(self, x, y, z)
+
+    set_grid_idx._tritonize_wrapped = True  # type: ignore[attr-defined]
+    cls.set_grid_idx = set_grid_idx
+
+
 def _wrap_run(cls: type, attr: str = "run") -> None:
     original = cls.__dict__.get(attr)
     if original is None or getattr(original, "_tritonize_wrapped", False):
@@ -149,6 +188,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
     def run(self, *args, **kwargs):
         fn = getattr(self, "fn", None)
         name = getattr(fn, "__name__", None) or getattr(self, "__name__", type(self).__name__)
+        if cls.__name__ == "InterpretedFunction" and PROGRAM_ORDER["reverse"]:
+            PROGRAM_ORDER["atomics"] = _uses_atomics(fn)
         counts_as_launch = cls.__name__ in ("JITFunction", "InterpretedFunction") and not kwargs.get("warmup", False)
         if counts_as_launch:
             LAUNCHES.kernels[name] = LAUNCHES.kernels.get(name, 0) + 1
@@ -429,6 +470,8 @@ def install_launch_hooks() -> None:
         from triton.runtime import interpreter
 
         _wrap_run(interpreter.InterpretedFunction)
+        if os.environ.get("TRITON_INTERPRET") == "1":
+            _reversible_grid(interpreter)
     except ImportError:
         pass
     _install_reporting_wrappers()
