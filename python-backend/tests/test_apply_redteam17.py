@@ -118,3 +118,42 @@ def test_a_tensor_made_under_another_default_dtype_is_refused(tmp_path):
         ''')
     why = refused(tmp_path, text, "return x * torch.linspace")
     assert "default dtype" in why and "dtype=" in why, why
+
+
+def test_scripting_works_under_future_annotations(tmp_path):
+    """c18: the wrapper annotates its number inputs for TorchScript; under `from __future__ import
+    annotations` they were the string 'float' and torch.jit.script of the model failed."""
+    text = textwrap.dedent('''\
+        from __future__ import annotations
+
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Act(nn.Module):
+            def __init__(self, scale: float = 2.0):
+                super().__init__()
+                self.scale = scale
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                y = F.gelu(x) * self.scale
+                return y + 1
+
+
+        if __name__ == "__main__":
+            torch.manual_seed(0)
+            m = Act()
+            x = torch.randn(4, 32)
+            with torch.no_grad():
+                print(round(m(x).sum().item(), 4), round(torch.jit.script(m)(x).sum().item(), 4))
+        ''')
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    before = run_raw(path)
+    rng = lines_of(text, "y = F.gelu")
+    e, src = extract(text, str(path), *rng)
+    res = apply_candidate(text, str(path), *rng, kernel_like(e.problem), extracted=(e, src))
+    path.write_text(res["text"])
+    after = run_raw(path)
+    assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]

@@ -402,6 +402,13 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                       "    if not (_ins and _torch.is_grad_enabled()):",
                       "        return _out",
                       *_marked_return_lines(nobackward, "    ")])]
+        # Numbers' annotations as types, not strings: under `from __future__ import annotations` in the
+        # user's file TorchScript got 'float' and scripting the model failed (red team 17b c18).
+        ann = {i.name: i.value.get("type") for i in (*ext.forward_inputs, *ext.init_inputs) if isinstance(i.value, dict)
+               and i.value.get("kind") == "literal" and i.value.get("type") in ("int", "float", "bool", "str")}
+        if ann:
+            block += [f"{wrapper}.__annotations__ = {{"
+                      + ", ".join(f"{n!r}: __import__('builtins').{k}" for n, k in ann.items()) + "}"]
         exported = wrapper
     if ext.kind == "module":
         # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
