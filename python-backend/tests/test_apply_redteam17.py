@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
 import torch
 
 from tritonize.extract.apply import apply_candidate
+from tritonize.extract.errors import ExtractError
 from tritonize.extract.problem import extract
 
 from test_apply_redteam import lines_of
@@ -157,3 +159,36 @@ def test_scripting_works_under_future_annotations(tmp_path):
     path.write_text(res["text"])
     after = run_raw(path)
     assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]
+
+
+def test_module_placement_for_a_file_loaded_by_path_is_refused(tmp_path):
+    """c09: a trainer loads models/net.py with importlib by its path; `from net_triton import ...`
+    in it then fails at import. Apply says so (same-file placement works there)."""
+    models = tmp_path / "models"
+    models.mkdir()
+    net = textwrap.dedent('''\
+        import torch
+
+
+        def act(x):
+            return torch.relu(x) * 2.0
+        ''')
+    (models / "net.py").write_text(net)
+    (tmp_path / "run.py").write_text(textwrap.dedent('''\
+        import importlib.util
+        import os
+
+        import torch
+
+        spec = importlib.util.spec_from_file_location("net", os.path.join(os.path.dirname(__file__), "models", "net.py"))
+        net = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(net)
+        print(round(net.act(torch.randn(4, 8)).sum().item(), 4))
+        '''))
+    rng = lines_of(net, "return torch.relu")
+    path = str(models / "net.py")
+    e, src = extract(net, path, *rng, entry=str(tmp_path / "run.py"))
+    with pytest.raises(ExtractError) as err:
+        apply_candidate(net, path, *rng, kernel_like(e.problem), placement="module", extracted=(e, src))
+    assert "by its path" in err.value.reason and "--placement same-file" in err.value.reason, err.value.reason
+    apply_candidate(net, path, *rng, kernel_like(e.problem), placement="same-file", extracted=(e, src))

@@ -438,6 +438,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # Inside a package (an __init__.py, or a namespace package: the recorded run imported the file
         # as pkg.mod) the import is relative; the same file run as a script has no package, so both.
         pkg = bool(ext.package) or os.path.exists(os.path.join(os.path.dirname(module_path), "__init__.py"))
+        if not pkg and ext.folder_on_path is False:
+            raise ExtractError(f"the recorded run loaded {stem}.py by its path (importlib), with its folder not on "
+                               f"sys.path: `from {module_name} import {exported}` would fail there. Apply with "
+                               "--placement same-file, or put the folder on sys.path", src.line_of(ext.start))
         line = (f"if __package__:\n    from .{module_name} import {exported}\nelse:\n    from {module_name} import {exported}"
                 if pkg else f"from {module_name} import {exported}")
         edits.append(Edit(at, at, ("\n" if mid else "") + line + ("\n" if not mid else "")))

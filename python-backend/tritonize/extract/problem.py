@@ -54,6 +54,7 @@ class Extraction:
     autocast: list[str] = field(default_factory=list)  # device types with autocast on where the code ran
     later: list[dict[str, Any]] = field(default_factory=list)  # later calls unlike the recorded one (record.py)
     package: str | None = None  # the file's __package__ in the recorded run (None: not recorded)
+    folder_on_path: bool | None = None  # its folder on sys.path there (None: not recorded)
 
     @property
     def forward_inputs(self) -> list[Input]:
@@ -291,6 +292,7 @@ class _Builder:
     later: list[dict[str, Any]] = []
     title: str = ""
     package: str | None = None
+    folder_on_path: bool | None = None
 
     def build(self) -> Extraction:
         ext = self._build()
@@ -304,6 +306,7 @@ class _Builder:
         ext.params_requiring_grad = self.params_requiring_grad
         ext.autocast = self.autocast
         ext.package = self.package
+        ext.folder_on_path = self.folder_on_path
         return ext
 
     def _build(self) -> Extraction:
@@ -345,6 +348,7 @@ class _Builder:
             self.autocast = self.recorded.get("autocast") or []
             self.later = self.recorded.get("later") or []
             self.package = self.recorded.get("package")
+            self.folder_on_path = self.recorded.get("folder_on_path")
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None
@@ -365,6 +369,7 @@ class _Builder:
         self.autocast = out.get("autocast") or []
         self.later = out.get("later") or []
         self.package = out.get("package")
+        self.folder_on_path = out.get("folder_on_path")
         return out, ent["label"]
 
     # -- lines or an expression of a function / module ----------------------------------------

@@ -119,6 +119,16 @@ def broadcast(shapes: dict[str, list[int]]) -> str:
     return "; ".join([ranks, *spread])
 
 
+def _folder_on_path(file: Any) -> bool | None:
+    """Whether the file's folder is on sys.path where the selection ran: a file loaded by path
+    (importlib.util.spec_from_file_location, as config-driven trainers do) is not, and a module
+    placed next to it cannot be imported by name there (red team 17b c09)."""
+    if not isinstance(file, str):
+        return None
+    here = os.path.realpath(os.path.dirname(os.path.abspath(file)))
+    return any(os.path.realpath(os.path.abspath(p or os.getcwd())) == here for p in sys.path if isinstance(p, str))
+
+
 def layout(t: Any) -> str:
     """"contiguous", or the order of its dims from the largest stride down (a transposed view is
     "dims 1, 0"): what the problem's get_inputs rebuilds (values.py) and later calls must keep."""
@@ -365,6 +375,11 @@ def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
 
 
 def main(argv: list[str]) -> int:
+    # `python -m` put this child's starting folder (the file's own) first on sys.path; the user's
+    # `python run.py` has only run.py's folder there. Without this, a file the program loads by
+    # path looked importable by name (red team 17b c09). Tritonize itself comes from PYTHONPATH.
+    if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.realpath(os.getcwd()):
+        del sys.path[0]
     spec = json.loads(open(argv[0]).read())
     out_path = argv[1]
     # Without a GPU, a kernel applied earlier (in this file or another) runs in the Triton
@@ -435,7 +450,8 @@ def main(argv: list[str]) -> int:
         # run as a script): how Apply imports a kernel module placed next to it.
         results[k] = {"ok": True, "error": None, "grad_enabled": grad, "autocast": _autocast(torch),
                       "default_dtype": cond["default_dtype"],
-                      "package": frame.f_globals.get("__package__") or "", "later": [], **res}
+                      "package": frame.f_globals.get("__package__") or "", "later": [],
+                      "folder_on_path": _folder_on_path(frame.f_globals.get("__file__")), **res}
         if all(r is not None for r in results):
             flush()
             lo, hi = LATER_SECONDS
