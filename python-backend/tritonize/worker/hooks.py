@@ -981,12 +981,6 @@ def _critical() -> dict[str, Callable[[], Any]]:
         for n in ("record", "elapsed_time", "synchronize", "query", "wait"):
             attr(f"torch.cuda.Event.{n}", torch.cuda.Event, n)
     attr("triton.JITFunction.run", tjit.JITFunction, "run")
-    try:  # the reversed program order's hook (CPU interpreter): put back, the race check is off
-        from triton.runtime import interpreter as tinterp
-
-        attr("triton.InterpreterBuilder.set_grid_idx", tinterp.InterpreterBuilder, "set_grid_idx")
-    except ImportError:
-        pass
     for n in ("send", "recv", "encode", "decode", "_saver", "_Pickling", "_SAVE"):
         attr(f"tritonize.channel.{n}", channel, n)
     # What the replies are serialized and the commands deserialized with: a Pickler put into the
