@@ -305,6 +305,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_dict_outputs.py", "dict_gate.py", ("correct",),
      lambda rep, cand: len(rep["correctness"]["trials"][1]["outputs"]) == 3 or pytest.fail(str(rep["correctness"]["trials"][1]))),
     ("cheat_dict_swapped_keys.py", "dict_gate.py", ("incorrect",), says("trial random-0")),
+    # Its dict, left whole (a key of its own type), cannot cross to the judge: protocol_violation.
+    ("cheat_dict_key_str_compute.py", "dict_gate.py", ("rejected", "incorrect"), lambda rep, cand: None),
     ("cheat_grid_capped_at_default.py", "relu.py", ("rejected",),
      lambda rep, cand: (rule("shape_specialization")(rep, cand), says("leading dims larger than the problem's")(rep, cand))),
 ]

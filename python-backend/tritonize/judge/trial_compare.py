@@ -43,7 +43,10 @@ def compare_outputs(cands: list[Any], refs: list[Any], truths: list[Any] | None,
 def compare_one(i: int, c: Any, r: torch.Tensor, t: torch.Tensor | None, policy: Policy,
                 budget_bytes: int | None = None, cond: dict[str, torch.Tensor] | None = None) -> dict[str, Any]:
     if not isinstance(r, torch.Tensor):  # a number, None, a string (a dict's keys): equal or not
-        same = type(c) is type(r) and (c == r or (isinstance(r, float) and c != c and r != r))
+        if type(c) is float and type(r) is float:  # loss.item(): as close as fp32 rounding allows
+            same = (c != c and r != r) or abs(c - r) <= 1e-6 + 1e-5 * abs(r)
+        else:
+            same = type(c) is type(r) and c == r
         return {"index": i, "shape": None, "dtype": type(r).__name__, "ok": bool(same), "first_mismatch": None,
                 "reason": None if same else f"output {i} is {str(c)[:80]!r}, expected {str(r)[:80]!r}"}
     if isinstance(c, torch.Tensor) and c.device.type == "meta":

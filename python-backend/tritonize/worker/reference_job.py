@@ -47,17 +47,27 @@ def _double(xs: list[Any]) -> list[Any]:
     return [x.double() if isinstance(x, torch.Tensor) and x.is_floating_point() else x for x in xs]
 
 
+_PLAIN_KEYS = (str, int, float, bool, type(None))
+
+
 def _outputs(y: Any) -> list[Any]:
-    """forward's result as a list of outputs, on both sides. A dict's values in the order of its keys
-    (as strings), then the keys themselves as one string: a candidate must return the same keys. A
-    dict used to reach the comparison whole and crash the judge (red team 17)."""
+    """forward's result as a flat list of outputs, on both sides: tuples, lists and dicts (nested too)
+    flattened, a dict as its values in key order then its keys as one string (a candidate must return
+    the same keys; a dict crashed the judge, red team 17). Read through the built-in types' own
+    methods (tuple.__iter__, dict.__getitem__) and only for keys of plain types: a container
+    subclass's __iter__, or a key's __str__, is candidate code that ran after the observation and
+    computed the answer there (review of session 17)."""
     if isinstance(y, torch.Tensor):
         return [y]
-    if isinstance(y, (tuple, list)):
-        return list(y)
-    if isinstance(y, dict):
-        keys = sorted(y, key=str)
-        return [y[k] for k in keys] + ["dict keys: " + ", ".join(repr(k) for k in keys)]
+    t = type(y)
+    if issubclass(t, (tuple, list)):
+        return [o for e in (tuple.__iter__(y) if issubclass(t, tuple) else list.__iter__(y)) for o in _outputs(e)]
+    if issubclass(t, dict):
+        keys = list(dict.__iter__(y))
+        if all(type(k) in _PLAIN_KEYS for k in keys):
+            keys.sort(key=lambda k: (type(k).__name__, repr(k)))
+            return [o for k in keys for o in _outputs(dict.__getitem__(y, k))] + [
+                "dict keys: " + ", ".join(repr(k) for k in keys)]
     return [y]
 
 
