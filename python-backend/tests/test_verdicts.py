@@ -203,8 +203,9 @@ def fallback_op_line(rep: dict, cand: Path) -> None:
 
 
 def compiled_hidden(rep: dict, cand: Path) -> None:
-    if any(f"rule {r}" in rep["summary"] for r in ("process_spawn", "dynamic_code", "introspection", "hidden_compute")):
-        return  # the audit guard / profiler witness stopped Inductor's machinery first
+    if any(f"rule {r}" in rep["summary"] for r in ("process_spawn", "dynamic_code", "introspection", "hidden_compute",
+                                                    "environment_probe")):
+        return  # the audit guard / profiler witness stopped Inductor's machinery first (its /proc reads: session 17)
     assert "copy_kernel" in rep["anticheat"]["triton_kernels"]
     if rep["device"]["type"] == "cpu" or rep["anticheat"]["torch_compute_ops"]:
         fallback("aten.add.Tensor", "copy_kernel")(rep, cand)

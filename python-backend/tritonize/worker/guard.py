@@ -50,16 +50,30 @@ _INTROSPECT = {"sys._getframe": "introspection", "sys._getframemodulename": "int
                "cpython.PyInterpreterState_Clear": "introspection", "sys.unraisablehook": "introspection",
                "sys.excepthook": "introspection", "cpython.run_command": "dynamic_code"}
 
-def _is_proc_mem(path: Any) -> bool:
-    p = os.fsdecode(path) if isinstance(path, (str, bytes)) else ""
-    return p.startswith("/proc/") and p.rstrip("/").endswith("/mem")
+def _opened(arg: Any) -> str | None:
+    """The file an `open` event names, resolved ("//proc", "../proc" and symlinks to it included:
+    review of session 17); None for a file descriptor; "?" for a path-like object of another type,
+    whose __fspath__ is candidate code that may answer differently when the file is opened."""
+    t = type(arg)
+    if t is int:
+        return None
+    if t in (str, bytes):
+        p = os.fsdecode(arg)
+    elif t.__module__ == "pathlib":
+        p = str(arg)
+    else:
+        return "?"
+    return os.path.realpath(p)
 
 
-def _is_proc_probe(path: Any) -> bool:
+def _is_proc_mem(path: str | None) -> bool:
+    return path is not None and path.startswith("/proc/") and path.rstrip("/").endswith("/mem")
+
+
+def _is_proc_probe(path: str | None) -> bool:
     """/proc and /sys other than /proc/*/mem: where a process learns it runs in the verifier's sandbox
     (Seccomp in /proc/self/status, red team 17), never input to a kernel."""
-    p = os.fsdecode(path) if isinstance(path, (str, bytes)) else ""
-    return p.startswith(("/proc/", "/sys/")) and not _is_proc_mem(p)
+    return path is not None and (path == "?" or path.startswith(("/proc/", "/sys/"))) and not _is_proc_mem(path)
 
 
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the tritonize package
@@ -89,6 +103,12 @@ def _roots() -> dict[str, str]:
 
 def _ordered_roots() -> list[tuple[str, str]]:
     return sorted(_roots().items(), key=lambda kv: -len(kv[0]))  # longest prefix wins
+
+
+def _stack(frame: Any) -> Any:
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
 
 
 def _make_hook() -> Callable[[str, tuple], None]:
@@ -156,9 +176,10 @@ def _make_hook() -> Callable[[str, tuple], None]:
             return
         rule = refused.get(event)
         if rule is None:
-            if event == "open" and args and _is_proc_mem(args[0]):
+            opened = _opened(args[0]) if event == "open" and args else None
+            if _is_proc_mem(opened):
                 rule = "introspection"  # /proc/self/mem: the input's bytes, read past every hook
-            elif event == "open" and args and _is_proc_probe(args[0]):
+            elif _is_proc_probe(opened):
                 rule = "environment_probe"
             elif event.startswith("ctypes."):
                 rule = "ctypes"
@@ -190,7 +211,10 @@ def _make_hook() -> Callable[[str, tuple], None]:
                 if owner == "triton":
                     culprit = False  # Triton's compiler (ptxas, gcc)
                 elif rule == "environment_probe":
-                    culprit = owner == "candidate"  # torch and Triton read /proc and /sys for themselves
+                    # torch and Triton read /proc and /sys for themselves; NumPy's loadtxt or any
+                    # other library reading it for the candidate is the candidate's doing.
+                    culprit = owner not in ("torch", "harness") and any(
+                        kind_of(g.f_code.co_filename) == "candidate" for g in _stack(f))
                 elif rule in ("process_spawn", "signal"):
                     # In a candidate's worker only Triton spawns; the harness and torch never spawn
                     # or signal. One "from the harness" or a library is a callback the candidate
@@ -218,7 +242,7 @@ def _make_hook() -> Callable[[str, tuple], None]:
             if event == "object.__getattr__" and len(args) > 1:
                 detail = f"{event}({args[1]!s:.40})"
             elif event == "open" and args:
-                detail = f"open({os.fsdecode(args[0]) if isinstance(args[0], (str, bytes)) else args[0]!s:.60})"
+                detail = f"open({_opened(args[0])!s:.60})"
             events.append(("blocked", rule, detail, line_in_candidate(frame)))
         finally:
             state["busy"] = False
