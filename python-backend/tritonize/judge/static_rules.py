@@ -966,6 +966,7 @@ def _rule_environment_probe(m: _Module) -> list[dict]:
 # benchmark no longer frees the candidate's objects there; a kernel has no use for any of these.
 _DEFERRED_CALLS = {"weakref.finalize", "atexit.register", "signal.signal", "signal.setitimer", "signal.alarm",
                    "signal.set_wakeup_fd", "sys.addaudithook", "sys.set_asyncgen_hooks", "threading.excepthook"}
+_GC_SWITCHES = {"gc.enable", "gc.disable", "gc.set_threshold", "gc.collect", "gc.freeze", "gc.unfreeze"}
 _CALLBACK_REFS = {"weakref.ref", "weakref.proxy", "weakref.WeakMethod", "_weakref.ref", "_weakref.proxy"}
 
 
@@ -976,6 +977,11 @@ def _rule_deferred_code(m: _Module) -> list[dict]:
             out.append(_diag(node, "deferred_code",
                              "defines __del__: it runs when the harness frees the object (between timed calls, "
                              "after the clock), not inside forward; free nothing that needs code"))
+            continue
+        if isinstance(node, ast.Attribute) and (m.names.dotted(node) or "") in _GC_SWITCHES:
+            out.append(_diag(node, "deferred_code",
+                             f"`{_src(node)}` switches the garbage collector, whose collections run finalizers at "
+                             "moments the harness does not choose (the benchmark keeps it off while timing); remove it"))
             continue
         if isinstance(node, ast.Attribute) and (m.names.dotted(node) or "") == "gc.callbacks":
             out.append(_diag(node, "deferred_code",

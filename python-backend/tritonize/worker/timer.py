@@ -141,6 +141,7 @@ class Timer:
         _gc_disable()
         try:
             for i, (name, call) in enumerate(plan):
+                _gc_disable()  # again: the candidate's forward may have switched it back on
                 prepare(call)
                 loop0 = _perf()
                 y, ev, wall, slept = self._one(lambda: fns[name](call), sleep_ms.get(name, 0.0))
