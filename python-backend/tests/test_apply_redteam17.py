@@ -192,3 +192,32 @@ def test_module_placement_for_a_file_loaded_by_path_is_refused(tmp_path):
         apply_candidate(net, path, *rng, kernel_like(e.problem), placement="module", extracted=(e, src))
     assert "by its path" in err.value.reason and "--placement same-file" in err.value.reason, err.value.reason
     apply_candidate(net, path, *rng, kernel_like(e.problem), placement="same-file", extracted=(e, src))
+
+
+def test_a_batch_of_one_or_none_later_is_not_a_new_broadcast(tmp_path):
+    """Review of session 17: the broadcast rule refused x [1, 32] + b [32] after x [8, 32] + b [32]
+    (and an empty batch); broadcasting in fewer places is the same computation."""
+    text = textwrap.dedent('''\
+        import torch
+        import torch.nn.functional as F
+
+
+        def add_act(x, b):
+            return F.relu(x + b)
+
+
+        if __name__ == "__main__":
+            torch.manual_seed(0)
+            bias = torch.randn(32)
+            outs = [add_act(torch.randn(n, 32), bias) for n in (8, 1, 0, 5)]
+            print([round(o.sum().item(), 4) for o in outs])
+        ''')
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    before = run_raw(path)
+    rng = lines_of(text, "return F.relu")
+    e, src = extract(text, str(path), *rng)
+    res = apply_candidate(text, str(path), *rng, kernel_like(e.problem), extracted=(e, src))
+    path.write_text(res["text"])
+    after = run_raw(path)
+    assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import inspect
 import os
 import re
 from dataclasses import dataclass
@@ -164,23 +165,16 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                               'was verified for ' + _dtypes[_n] + ' (the recorded call). Cast it to that '",
              "                               'dtype before the call, " + undo + "')"]
     if shapes:
-        # record.broadcast, inline: the applied file imports nothing of Tritonize.
-        lines += [
-             "    def _bc(shapes):",
-             "        ranks = ', '.join(n + ' rank ' + str(len(s)) for n, s in sorted(shapes.items()))",
-             "        spread = []",
-             "        for p in range(1, max((len(s) for s in shapes.values()), default=0) + 1):",
-             "            at = {n: (s[-p] if len(s) >= p else 1) for n, s in shapes.items()}",
-             "            ones = sorted(n for n, v in at.items() if v == 1)",
-             "            if max(at.values()) > 1 and ones:",
-             "                spread.append('/'.join(ones) + ' broadcast at dim -' + str(p))",
-             "        return '; '.join([ranks] + spread)",
+        # record.broadcast itself, its source copied in: the applied file imports nothing of Tritonize.
+        src_lines = inspect.getsource(record_broadcast).splitlines()
+        lines += ["    " + ln for ln in src_lines] + [
              f"    _want = {record_broadcast(shapes)!r}",
-             "    _now = _bc({_n: list(_x.shape) for _n, _x in _ts})",
-             "    if _now != _want:",
-             f"        raise RuntimeError('{wrapper}: the tensors are shaped so in this call: ' + _now + '; the Triton '",
-             "                           'kernel was verified for ' + _want + ' (the recorded call): another rank or '",
-             "                           'broadcast is another computation. Select code that always gets such shapes, " + undo + "')"]
+             f"    _now = {record_broadcast.__name__}({{_n: list(_x.shape) for _n, _x in _ts}})",
+             "    if [_r for _r in _now if ' rank ' in _r] != [_r for _r in _want if ' rank ' in _r] or not set(_now) <= set(_want):",
+             f"        raise RuntimeError('{wrapper}: the tensors broadcast so in this call: ' + ', '.join(_now) + '; the '",
+             "                           'Triton kernel was verified for ' + ', '.join(_want) + ' (the recorded call): '",
+             "                           'another rank or broadcast is another computation. Select code that always '",
+             "                           'gets such shapes, " + undo + "')"]
     if dims:
         lines += [
              f"    _dims = {dims!r}",

@@ -209,7 +209,7 @@ def _refuse_stale(out: dict[str, Any]) -> None:
 
 # Calls that make a floating tensor in the default dtype unless given dtype= (torch.set_default_dtype).
 _DEFAULT_DTYPE_FACTORIES = {"linspace", "logspace", "arange", "zeros", "ones", "empty", "full", "rand", "randn",
-                            "eye", "tensor", "as_tensor", "normal", "zeros_like", "ones_like"}
+                            "eye", "tensor", "as_tensor", "normal"}  # not *_like: those take their input's dtype
 
 
 def _refuse_default_dtype(out: dict[str, Any], sel: Any, src: Any) -> None:
@@ -222,10 +222,10 @@ def _refuse_default_dtype(out: dict[str, Any], sel: Any, src: Any) -> None:
         return
     for node in sel.nodes:
         for n in ast.walk(node):
-            if isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name)) and not any(
-                    k.arg == "dtype" for k in n.keywords):
-                name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id
-                if name in _DEFAULT_DTYPE_FACTORIES:
+            # torch.<factory>(...) only: np.zeros or a queue's empty() take no default from torch
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
+                    and n.func.value.id == "torch" and not any(k.arg == "dtype" for k in n.keywords):
+                if n.func.attr in _DEFAULT_DTYPE_FACTORIES:
                     raise ExtractError(f"the program sets PyTorch's default dtype to {default} where this code runs, "
                                        f"and `{ast.unparse(n)[:60]}` makes a tensor in it; the problem and the kernel "
                                        "run under float32, so the applied code would make float32 tensors here. Pass "

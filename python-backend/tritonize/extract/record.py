@@ -102,21 +102,24 @@ def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[st
             "layouts": layouts, "default_dtype": default}
 
 
-def broadcast(shapes: dict[str, list[int]]) -> str:
-    """How a call's tensors broadcast against each other: each one's rank, and at each position from
-    the right the tensors that are 1 there (or too short) while another is larger. A [32] bias in
-    one call and an [8, 32] residual in the next (red team 17) differ; sizes that only change do not.
-    apply.py's call-time guard computes the same string."""
-    ranks = ", ".join(f"{n} rank {len(s)}" for n, s in sorted(shapes.items()))
-    width = max((len(s) for s in shapes.values()), default=0)
-    spread = []
-    for p in range(1, width + 1):
+def broadcast(shapes: dict[str, list[int]]) -> list[str]:
+    """How a call's tensors broadcast against each other: "x rank 2" for each, and "b@-2" where b is 1
+    (or too short) at that position from the right while another tensor is larger. A later call may
+    broadcast in fewer places (a batch of 1 or 0) but in no new one and with the same ranks: a [32]
+    bias in one call and an [8, 32] residual in the next (red team 17b c10) differ. apply.py's
+    call-time guard runs this same function (its source is copied into the applied file)."""
+    out = [f"{n} rank {len(s)}" for n, s in sorted(shapes.items())]
+    for p in range(1, max((len(s) for s in shapes.values()), default=0) + 1):
         at = {n: (s[-p] if len(s) >= p else 1) for n, s in shapes.items()}
         if max(at.values()) > 1:
-            ones = sorted(n for n, v in at.items() if v == 1)
-            if ones:
-                spread.append(f"{'/'.join(ones)} broadcast at dim -{p}")
-    return "; ".join([ranks, *spread])
+            out += [f"{n}@-{p}" for n, v in sorted(at.items()) if v == 1]
+    return out
+
+
+def broadcast_fits(now: list[str], recorded: list[str]) -> bool:
+    """Same ranks, and no broadcast the recorded call did not have."""
+    ranks = lambda xs: [x for x in xs if " rank " in x]  # noqa: E731
+    return ranks(now) == ranks(recorded) and set(now) <= set(recorded)
 
 
 def _folder_on_path(file: Any) -> bool | None:
@@ -132,10 +135,10 @@ def _folder_on_path(file: Any) -> bool | None:
 def layout(t: Any) -> str:
     """"contiguous", or the order of its dims from the largest stride down (a transposed view is
     "dims 1, 0"): what the problem's get_inputs rebuilds (values.py) and later calls must keep."""
-    if t.is_contiguous() or t.dim() < 2:
-        return "contiguous"
-    order = sorted(range(t.dim()), key=lambda i: (-t.stride(i), i))
-    return "dims " + ", ".join(str(i) for i in order)
+    from tritonize.extract.values import stride_order  # as describe() is imported: this file runs as __main__
+
+    order = stride_order(t)
+    return "contiguous" if order is None else "dims " + ", ".join(str(i) for i in order)
 
 
 def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict[str, Any]],
@@ -157,10 +160,10 @@ def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict
         if "tensor" in (was[:6], kind[:6]) or was == "None":
             return {"call": call, "what": "kind", "name": name,
                     "message": f"{name} is a {kind} in {where}, a {was} in the recorded (first) call"}
-    if now.get("broadcast") != first.get("broadcast"):
+    if not broadcast_fits(now.get("broadcast") or [], first.get("broadcast") or []):
         return {"call": call, "what": "shape", "name": "",
-                "message": f"the tensors are shaped so: {now.get('broadcast')} in {where}; {first.get('broadcast')} in the "
-                           "recorded (first) call"}
+                "message": f"the tensors broadcast so: {', '.join(now.get('broadcast') or [])} in {where}; "
+                           f"{', '.join(first.get('broadcast') or [])} in the recorded (first) call"}
     for name, val in now.get("layouts", {}).items():
         was = first.get("layouts", {}).get(name)
         if was is not None and was != val:

@@ -113,10 +113,9 @@ def describe(value: Any) -> dict[str, Any]:
                             out[key] = c / n
         else:
             out["finite"] = False
-        if value.dim() >= 2 and not value.is_contiguous():
-            order = sorted(range(value.dim()), key=lambda i: (-value.stride(i), i))
-            if order != list(range(value.dim())):
-                out["order"] = order
+        order = stride_order(value)  # the same rule later calls are held to (record.layout)
+        if order is not None:
+            out["order"] = order
         return out
     if isinstance(value, (torch.dtype, torch.device, torch.Size)):
         return {"kind": "literal", "repr": repr(value) if not isinstance(value, torch.device) else f"torch.device({str(value)!r})",
@@ -150,3 +149,13 @@ def _literal(value: Any) -> bool:
         return ast.literal_eval(repr(value)) == value
     except Exception:
         return False
+
+
+def stride_order(t: Any) -> list[int] | None:
+    """The dims from the largest stride down, or None when they are already in order (contiguous, or
+    a slice of a wider tensor) or some stride is 0 (an expanded tensor): what get_inputs rebuilds as
+    a permuted dense tensor (values.py), and what later calls must keep (one rule for both)."""
+    if t.dim() < 2 or t.is_contiguous() or 0 in t.stride():
+        return None
+    order = sorted(range(t.dim()), key=lambda i: (-t.stride(i), i))
+    return None if order == list(range(t.dim())) else order
