@@ -88,6 +88,8 @@ _SKIPPED: dict[str, tuple[str, str | None, str]] = {
                "not caught"),
     "extent": ("full_extent_skipped", None, "full-extent trial skipped: {why}"),
     "variation": ("shape_variation_skipped", None, "shape variation skipped: {why}"),
+    "larger": ("batch_larger_skipped", "no leading", "batch-larger trial skipped: {why}; a grid or buffer sized "
+               "for the problem's own batch is not caught"),
 }
 
 

@@ -338,9 +338,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             bad["reason"] += (f"; error vs fp64 is {ratio}: a lower-precision path "
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
         if name == ref.get("reversed_trial"):
-            name = (f"{name} (the Triton interpreter ran each kernel's programs in reverse order here, as a GPU may "
-                    "run them in any order: a kernel that reads what another program wrote without an atomic or a "
-                    "barrier, such as a blocked scan's carry, is a race)")
+            name = (f"{name} (with gradients on, and the Triton interpreter ran each kernel's programs in reverse "
+                    "order, as a GPU may run them in any order: a kernel that reads what another program wrote "
+                    "without an atomic or a barrier, such as a blocked scan's carry, is a race)")
         if name == "near-repeat":
             name = ("near-repeat (the first trial's inputs with about one element in a thousand changed: an output "
                     "kept from an earlier call and looked up by a sample of the inputs is stale here)")
