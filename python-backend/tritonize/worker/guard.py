@@ -211,10 +211,13 @@ def _make_hook() -> Callable[[str, tuple], None]:
                 if owner == "triton":
                     culprit = False  # Triton's compiler (ptxas, gcc)
                 elif rule == "environment_probe":
-                    # torch and Triton read /proc and /sys for themselves; NumPy's loadtxt or any
-                    # other library reading it for the candidate is the candidate's doing.
-                    culprit = owner not in ("torch", "harness") and any(
-                        kind_of(g.f_code.co_filename) == "candidate" for g in _stack(f))
+                    # Whose read: the nearest frame that is the candidate's, torch's, Triton's or the
+                    # harness's. NumPy's loadtxt called by the candidate is the candidate's read;
+                    # filelock reading boot_id for Inductor's cache lock (torch between it and the
+                    # candidate) is torch's (an honest Inductor-derived candidate was refused).
+                    near = next((k for k in (kind_of(g.f_code.co_filename) for g in _stack(f))
+                                 if k in ("candidate", "torch", "triton", "harness")), None)
+                    culprit = near == "candidate"
                 elif rule in ("process_spawn", "signal"):
                     # In a candidate's worker only Triton spawns; the harness and torch never spawn
                     # or signal. One "from the harness" or a library is a callback the candidate
