@@ -19,6 +19,19 @@ from test_apply_redteam7 import kernel_like
 from test_apply_redteam8 import refused, run_raw
 
 
+def _applied_prints_the_same(tmp_path, text: str, first: str) -> None:
+    """Apply a kernel-like candidate at the line starting `first`; the program prints what it did."""
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    before = run_raw(path)
+    rng = lines_of(text, first)
+    e, src = extract(text, str(path), *rng)
+    res = apply_candidate(text, str(path), *rng, kernel_like(e.problem), extracted=(e, src))
+    path.write_text(res["text"])
+    after = run_raw(path)
+    assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]
+
+
 def _problem_inputs(tmp_path, text: str, first: str) -> list:
     path = tmp_path / "user.py"
     path.write_text(text)
@@ -150,15 +163,7 @@ def test_scripting_works_under_future_annotations(tmp_path):
             with torch.no_grad():
                 print(round(m(x).sum().item(), 4), round(torch.jit.script(m)(x).sum().item(), 4))
         ''')
-    path = tmp_path / "user.py"
-    path.write_text(text)
-    before = run_raw(path)
-    rng = lines_of(text, "y = F.gelu")
-    e, src = extract(text, str(path), *rng)
-    res = apply_candidate(text, str(path), *rng, kernel_like(e.problem), extracted=(e, src))
-    path.write_text(res["text"])
-    after = run_raw(path)
-    assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]
+    _applied_prints_the_same(tmp_path, text, "y = F.gelu")
 
 
 def test_module_placement_for_a_file_loaded_by_path_is_refused(tmp_path):
@@ -212,12 +217,4 @@ def test_a_batch_of_one_or_none_later_is_not_a_new_broadcast(tmp_path):
             outs = [add_act(torch.randn(n, 32), bias) for n in (8, 1, 0, 5)]
             print([round(o.sum().item(), 4) for o in outs])
         ''')
-    path = tmp_path / "user.py"
-    path.write_text(text)
-    before = run_raw(path)
-    rng = lines_of(text, "return F.relu")
-    e, src = extract(text, str(path), *rng)
-    res = apply_candidate(text, str(path), *rng, kernel_like(e.problem), extracted=(e, src))
-    path.write_text(res["text"])
-    after = run_raw(path)
-    assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]
+    _applied_prints_the_same(tmp_path, text, "return F.relu")
