@@ -229,11 +229,16 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
     return lines
 
 
-def _annotated(i: Any) -> str:
-    """`name: int` for a recorded int/float/bool/str input (what TorchScript needs to call the wrapper
-    with a number), the bare name otherwise (a tensor: TorchScript's default)."""
+def _number_type(i: Any) -> str | None:
+    """"int"/"float"/"bool"/"str" for a recorded input of that type (what TorchScript needs annotated
+    to call the wrapper with a number); None otherwise (a tensor: TorchScript's default)."""
     kind = i.value.get("type") if isinstance(i.value, dict) and i.value.get("kind") == "literal" else None
-    return f"{i.name}: {kind}" if kind in ("int", "float", "bool", "str") else i.name
+    return kind if kind in ("int", "float", "bool", "str") else None
+
+
+def _annotated(i: Any) -> str:
+    kind = _number_type(i)
+    return f"{i.name}: {kind}" if kind else i.name
 
 
 def _no_backward_lines(cls: str, who: str) -> list[str]:
@@ -398,8 +403,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                       *_marked_return_lines(nobackward, "    ")])]
         # Numbers' annotations as types, not strings: under `from __future__ import annotations` in the
         # user's file TorchScript got 'float' and scripting the model failed (red team 17b c18).
-        ann = {i.name: i.value.get("type") for i in (*ext.forward_inputs, *ext.init_inputs) if isinstance(i.value, dict)
-               and i.value.get("kind") == "literal" and i.value.get("type") in ("int", "float", "bool", "str")}
+        ann = {i.name: _number_type(i) for i in (*ext.forward_inputs, *ext.init_inputs) if _number_type(i)}
         if ann:
             block += [f"{wrapper}.__annotations__ = {{"
                       + ", ".join(f"{n!r}: __import__('builtins').{k}" for n, k in ann.items()) + "}"]
