@@ -77,7 +77,7 @@ _PRECISION_ONLY = {
 
 
 # A trial the reference skipped: the flag that says so, the start of a skip that needs no flag (the
-# trial has nothing to change), and the message. Kinds not here (the soft trials, batch-one, batch-larger) are
+# trial has nothing to change), and the message. Kinds not here (the soft trials, batch-one) are
 # skipped silently: nothing to compare, or no leading dimension above 1.
 _SKIPPED: dict[str, tuple[str, str | None, str]] = {
     "masks": ("varied_masks_skipped", "no constant", "varied-masks trial skipped: {why}"),
