@@ -10,6 +10,9 @@ import { HostToPanel, PanelToHost, type PanelState, type PanelToHostMessage } fr
 export const PANEL_VIEW_ID = 'tritonize.panel';
 /** At most one state message per this many ms (a streaming reply changes the state many times a second). */
 export const PUSH_INTERVAL_MS = 120;
+/** `change`: the state changed (throttled to one message per PUSH_INTERVAL_MS); `ready` and `visible`:
+ * the webview (re)loaded or was shown again and needs the whole state now. */
+export type PushReason = 'change' | 'ready' | 'visible';
 
 export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
@@ -17,7 +20,8 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
   private readonly resolvedEmitter = new vscode.EventEmitter<void>();
   /** Fires each time VS Code resolves the view (tests wait on it). */
   readonly onDidResolve = this.resolvedEmitter.event;
-  private readonly pushedEmitter = new vscode.EventEmitter<PanelState>();
+  /** Why a state went out: a change (throttled), or the panel asking (`ready`, shown again: at once). */
+  private readonly pushedEmitter = new vscode.EventEmitter<{ state: PanelState; reason: PushReason }>();
   /** Fires with each state actually posted to the panel (tests count them). */
   readonly onDidPush = this.pushedEmitter.event;
   private lastPush = 0;
@@ -49,7 +53,7 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
       view.webview.onDidReceiveMessage((raw) => this.receive(raw)),
       view.onDidDispose(() => { this.view = undefined; }),
       // A hidden webview view may drop messages: re-send when it becomes visible again.
-      view.onDidChangeVisibility(() => { if (view.visible) this.pushNow(); }),
+      view.onDidChangeVisibility(() => { if (view.visible) this.pushNow('visible'); }),
     );
     this.resolvedEmitter.fire();
   }
@@ -59,12 +63,12 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
   push(): void {
     if (!this.view) return;
     const wait = this.lastPush + PUSH_INTERVAL_MS - Date.now();
-    if (wait <= 0) this.pushNow();
-    else this.pending ??= setTimeout(() => { this.pending = undefined; this.pushNow(); }, wait);
+    if (wait <= 0) this.pushNow('change');
+    else this.pending ??= setTimeout(() => { this.pending = undefined; this.pushNow('change'); }, wait);
   }
 
   /** Send the current state now (no-op when the view is not open; it asks with `ready`). */
-  pushNow(): void {
+  pushNow(reason: PushReason): void {
     clearTimeout(this.pending);
     this.pending = undefined;
     if (!this.view) return;
@@ -76,7 +80,7 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
       return;
     }
     void this.view.webview.postMessage(msg.data);
-    this.pushedEmitter.fire(msg.data.state);
+    this.pushedEmitter.fire({ state: msg.data.state, reason });
   }
 
   async reveal(): Promise<void> {
@@ -93,7 +97,7 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
     const msg = parsed.data;
     this.log.debug(`panel → host: ${msg.type}`);
     if (msg.type === 'ready') {
-      this.pushNow();
+      this.pushNow('ready');
       return;
     }
     try {
