@@ -595,10 +595,12 @@ class _Run:
                         "problem to check")})
                 continue
             self._trial(name, kind, idx, first=name == "random-0")
+            if self._decided():
+                break
         # Each call of an autotuned kernel runs its next config (worker/hooks.py); with more configs
         # than calls, random inputs again until every config that can run has run (at most 24 more).
         extra = 0
-        while self.autotune_unchecked and extra < _AUTOTUNE_EXTRA_TRIALS and not self.failures:
+        while self.autotune_unchecked and extra < _AUTOTUNE_EXTRA_TRIALS and not self.failures and not self._decided():
             extra += 1
             self._trial(f"autotune-configs-{extra}", "random", 100 + extra, first=False)  # fresh inputs each
         if self.autotune_unchecked:
@@ -619,6 +621,13 @@ class _Run:
             self._bench_inputs()
             return _benchmark(self.w, rep, self.device, self.options, self.info, self.policy, self.cancel, self.timeout,
                               self.ref.cuda_index)
+
+    def _decided(self) -> bool:
+        """A refused event or a forbidden call seen: the verdict is `rejected` whatever later trials
+        show (judge/verdicts.py, evidence first), so they are not run. A cheat that reads every
+        element through a Python loop took 90 s of trials on the CPU for a verdict known after one."""
+        ev = self.anticheat.get("evidence") or {}
+        return bool(ev.get("blocked") or ev.get("calls"))
 
     def _trial(self, name: str, kind: str, idx: int, first: bool) -> None:
         rep, correctness = self.rep, self.correctness
