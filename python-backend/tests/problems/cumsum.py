@@ -7,7 +7,7 @@ has an error that grows with the prefix length. Both are correct fp32 implementa
 import torch
 import torch.nn as nn
 
-ROWS = 16
+ROWS = 4
 COLS = 8192
 
 
