@@ -12,7 +12,8 @@ from .runner import run_child
 
 def alias_info(ext: Any) -> dict[str, Any]:
     """What the child needs to tell a returned view of an input from an input updated in place."""
-    return {"input_names": [i.expr for i in ext.forward_inputs],
+    return {"whole_class": ext.name if ext.kind == "module" else None,
+            "input_names": [i.expr for i in ext.forward_inputs],
             "inplace_outputs": [k for k, o in enumerate(ext.outputs) if o.get("inplace")],
             "output_names": [o["target"] for o in ext.outputs]}
 
@@ -43,6 +44,6 @@ def behaviour_checks(pairs: list[dict[str, Any]], timeout: float) -> list[dict[s
                     f.write(m["text"])
             spec_pairs.append({"original": p["original"], "applied": p["applied"], "mod_dir": mod_dir,
                                "input_names": p.get("input_names"), "inplace_outputs": p.get("inplace_outputs"),
-                               "output_names": p.get("output_names"),
+                               "output_names": p.get("output_names"), "whole_class": p.get("whole_class"),
                                "module_name": os.path.splitext(os.path.basename(m["path"]))[0] if m else None})
         return run_child("tritonize.extract.check_child", {"pairs": spec_pairs}, timeout, "the behaviour checks")

@@ -92,12 +92,17 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         inputs1 = copy.deepcopy(inputs)
         torch.manual_seed(1)
         m0 = p0.Model(*init).to(device)
+        rng0 = torch.get_rng_state()
         torch.manual_seed(1)
         try:
             m1 = p1.Model(*copy.deepcopy(init)).to(device)
         except Exception as e:  # noqa: BLE001
             out["reason"] = f"the applied code cannot be constructed: {type(e).__name__}: {e}".splitlines()[0]
             return out
+        if pair.get("whole_class"):
+            reason = _whole_class_state(m0, m1, rng0, torch.get_rng_state(), pair["whole_class"])
+            if reason:
+                return {"ok": False, "reason": reason}
         if hasattr(m1, "load_state_dict") and set(m0.state_dict()) == set(m1.state_dict()):
             m1.load_state_dict(m0.state_dict())
         with torch.no_grad():
@@ -129,6 +134,46 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         sys.path.remove(pair["mod_dir"])
         if module:  # the next pair may bring its own module of the same name
             sys.modules.pop(module, None)
+
+
+def _whole_class_state(m0: Any, m1: Any, rng0: Any, rng1: Any, cls: str) -> str | None:
+    """A whole class replaced (`class Model(FFN)` on both sides): what the rest of the program sees of
+    an instance besides its forward. The check loads the original's weights into the candidate's
+    instance to compare forwards, which hid two differences (red team 17, Apply): a candidate that
+    creates its parameters in another order starts from other random values (c07: the program's
+    printed results changed), and one that drops a plain attribute breaks whoever reads it (c20: a
+    subclass reading self.hidden raised AttributeError)."""
+    import torch
+    internal = set(vars(torch.nn.Module()))
+    a0 = {k: v for k, v in vars(m0).items() if k not in internal}
+    a1 = {k: v for k, v in vars(m1).items() if k not in internal}
+    missing = sorted(set(a0) - set(a1))
+    if missing:
+        return (f"the candidate's {cls} does not set self.{missing[0]}"
+                + (f" (nor {', '.join('self.' + m for m in missing[1:4])})" if len(missing) > 1 else "")
+                + f", which the original {cls} sets: code outside the selection (a subclass, a caller) that reads it "
+                "would fail. Keep every attribute the original __init__ sets")
+    for k, v in a0.items():
+        w = a1[k]
+        if isinstance(v, (bool, int, float, str, type(None))) and (type(v) is not type(w) or (v != w and v == v)):
+            return (f"the candidate's {cls} sets self.{k} = {w!r} where the original sets {v!r}: code outside the "
+                    "selection that reads it would see another value. Keep the original's attributes")
+    s0 = torch.nn.Module.state_dict(m0)
+    s1 = torch.nn.Module.state_dict(m1)
+    if set(s0) == set(s1):
+        for name, t in s0.items():
+            u = s1[name]
+            if isinstance(t, torch.Tensor) and isinstance(u, torch.Tensor) and t.shape == u.shape and t.dtype == u.dtype \
+                    and not torch.equal(t.detach().cpu(), u.detach().cpu()):
+                return (f"built under the same random seed, the candidate's {cls} starts with other values of "
+                        f"{name} than the original (it creates its parameters in another order, or draws other "
+                        "random numbers): a program that trains or runs it from its random initialisation would "
+                        "change. Create the parameters as the original does, in the same order")
+    if not torch.equal(rng0, rng1):
+        return (f"building the candidate's {cls} draws other random numbers than the original's: every random "
+                "number the program draws after it (data, dropout, other layers' initial weights) would change. "
+                "Create the parameters as the original does, in the same order")
+    return None
 
 
 def _aliases(result: Any, inputs: list[Any]) -> dict[int, int]:
@@ -209,3 +254,4 @@ def _shapes(r: Any) -> Any:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
