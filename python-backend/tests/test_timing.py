@@ -125,6 +125,16 @@ def test_finalizer_precompute_cpu(monkeypatch):
 
 
 @pytest.mark.timeout(300)
+def test_output_finalizer_cache_is_never_correct_cpu():
+    """Red team 18 c6c: a finalizer on each output (installed under a computed name) precomputes into
+    a cache keyed by the input's shape and version. Its launches outside forward and the forwards that
+    launch nothing are the recorder's evidence; never `correct` with a comparison."""
+    rep = _bench(CANDS / "output_finalizer_versioned.py", "cpu")
+    check_rejected(rep, "recorder_tampered")
+    _no_speedup(rep)
+
+
+@pytest.mark.timeout(300)
 def test_honest_candidate_cpu():
     """An honest kernel passes every check: no forgery, its timed outputs re-checked and right,
     the judge's clock consistent with the claimed times."""
