@@ -218,3 +218,36 @@ def test_a_batch_of_one_or_none_later_is_not_a_new_broadcast(tmp_path):
             print([round(o.sum().item(), 4) for o in outs])
         ''')
     _applied_prints_the_same(tmp_path, text, "return F.relu")
+
+
+# c21: a hand-written momentum step read p.grad of its input p. The problem's p is a new tensor with
+# no gradient: its reference raised on None, and nothing said so before the LLM was asked.
+MOMENTUM = textwrap.dedent('''\
+    import torch
+
+
+    def step(params, bufs, lr=0.1, momentum=0.9):
+        with torch.no_grad():
+            for p, buf in zip(params, bufs):
+                buf.mul_(momentum).add_(p.grad)
+                p.add_(buf, alpha=-lr)
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        w = torch.randn(64, requires_grad=True)
+        bufs = [torch.zeros(64)]
+        (w * w).sum().backward()
+        step([w], bufs)
+        print(round(w.sum().item(), 4))
+    ''')
+
+
+def test_a_selection_that_reads_an_inputs_gradient_is_refused_at_extract(tmp_path):
+    path = tmp_path / "user.py"
+    path.write_text(MOMENTUM)
+    with pytest.raises(ExtractError) as err:
+        extract(MOMENTUM, str(path), *lines_of(MOMENTUM, "buf.mul_(momentum)", 2))
+    msg = err.value.reason
+    assert "reads p.grad" in msg and "g = p.grad" in msg, msg
+    assert err.value.line == 7, err.value.line  # the line that reads it

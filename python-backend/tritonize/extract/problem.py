@@ -198,6 +198,24 @@ class HookOnly(Exception):
     """Raised by extract(hooks=…) once the selection's recording hook is known."""
 
 
+# What PyTorch keeps on a tensor besides its values: the problem's inputs are new tensors made from
+# the recorded description, so these would read None (.grad) or another object there.
+_TENSOR_STATE = {"grad": "the gradient PyTorch stored on it by backward()", "grad_fn": "its autograd history"}
+
+
+def _refuse_tensor_state(sel: Any, inputs: list[Any]) -> None:
+    """Red team 17b c21: a hand-written optimizer step read p.grad of its input p; the problem's p had
+    no gradient, its reference raised, and nothing said so before the LLM turns."""
+    tensors = {i.expr for i in inputs if i.role == "tensor"}
+    for node in sel.nodes:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Attribute) and n.attr in _TENSOR_STATE and ast.unparse(n.value) in tensors:
+                x = ast.unparse(n.value)
+                raise ExtractError(f"the selection reads {x}.{n.attr}, {_TENSOR_STATE[n.attr]}; the problem gets {x} "
+                                   f"as a new tensor without it. Bind it to a name before the selection "
+                                   f"(g = {x}.{n.attr}) and select the code that uses that name", n.lineno)
+
+
 def _refuse_stale(out: dict[str, Any]) -> None:
     """The recorded run found a copied definition that differs from the file's text at the call."""
     stale = out.get("stale") or []
@@ -406,6 +424,7 @@ class _Builder:
                 inputs.append(Input(v.name, v.expr, role, desc, V.render(v.expr, desc, v.line), guessed=True,
                                     mutated=v.mutated))
                 guessed.append(v.expr)
+        _refuse_tensor_state(sel, inputs)
         if rec is not None:
             for v in an.values:
                 group = next((g for g in rec.get("aliases") or [] if v.expr in g), None)
