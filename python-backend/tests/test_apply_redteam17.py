@@ -251,3 +251,69 @@ def test_a_selection_that_reads_an_inputs_gradient_is_refused_at_extract(tmp_pat
     msg = err.value.reason
     assert "reads p.grad" in msg and "g = p.grad" in msg, msg
     assert err.value.line == 7, err.value.line  # the line that reads it
+
+
+# c15b, c16: the user's file binds `tl` itself (a time limit at module level; a crop in __main__).
+# Same-file placement re-aliases the candidate's `import triton.language as tl`. c16's binding, in
+# the __main__ block, was not seen as a clash: refused, naming lines of the edited text. c15b's was,
+# and `BLOCK: _tz_tl.constexpr` was no constexpr to Triton's CPU interpreter: refused with its
+# "arange's arguments must be of type tl.constexpr".
+GELU_KERNEL = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+    import triton
+    import triton.language as tl
+
+
+    @triton.jit
+    def gelu2_kernel(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+        offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        m = offs < n
+        z = tl.load(x_ptr + offs, mask=m)
+        tl.store(y_ptr + offs, 0.5 * z * (1.0 + tl.math.erf(z * 0.7071067811865476)) * 2.0, mask=m)
+
+
+    class ModelNew(nn.Module):
+        def forward(self, x):
+            x = x.contiguous()
+            y = torch.empty_like(x)
+            gelu2_kernel[(triton.cdiv(x.numel(), 256),)](x, y, x.numel(), BLOCK=256)
+            return y
+    ''')
+
+TL_AT_MODULE_LEVEL = textwrap.dedent('''\
+    import torch
+    import torch.nn.functional as F
+
+
+    def act(x):
+        y = F.gelu(x) * 2.0
+        return y + 1
+
+
+    tl = 0.25  # a time limit
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        print(round(act(torch.randn(4, 32)).sum().item(), 4), tl)
+    ''')
+
+TL_IN_MAIN = TL_AT_MODULE_LEVEL.replace("tl = 0.25  # a time limit\\n\\n\\n", "").replace(
+    "        print(round(act(torch.randn(4, 32)).sum().item(), 4), tl)",
+    "        img = torch.randn(4, 64)\\n        tl, tr = img[:, :32], img[:, 32:]  # top-left, top-right crops\\n"
+    "        print(round(act(tl).sum().item(), 4), round(act(tr).sum().item(), 4))")
+
+
+@pytest.mark.parametrize("text", [TL_AT_MODULE_LEVEL, TL_IN_MAIN], ids=["module-level", "in-main"])
+def test_a_file_that_binds_tl_gets_the_kernel_under_another_name(tmp_path, text):
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    before = run_raw(path)
+    line = lines_of(text, "y = F.gelu")[0][0]
+    rng = ((line, 9), (line, 24))  # F.gelu(x) * 2.0
+    e, src = extract(text, str(path), *rng)
+    res = apply_candidate(text, str(path), *rng, GELU_KERNEL, extracted=(e, src))
+    assert "import triton.language as tl\\n" not in res["text"], res["text"][:600]
+    after = run_raw(path, write=res["text"])
+    assert before.returncode == 0 and after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]

@@ -325,7 +325,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         if sp.start <= ext.start < sp.end and sp.start < at:
             at = src.line_start(sp.start)
     if placement == "same-file":
-        kern = C.prepare(code, cls, set(module_bindings(src.tree)) | {wrapper, builder},
+        # Every name the file uses, not only its module-level bindings: names the __main__ block binds
+        # are module globals when it runs (red team 17b c16: `tl, tr = img[:, :32], img[:, 32:]`
+        # there rebound the candidate's `tl` import).
+        kern = C.prepare(code, cls, taken | {wrapper, builder},
                          C.file_imports(src.tree, lambda s: src.span(s).end <= at))
     else:
         kern = C.prepare(code, cls, {wrapper, builder}, None)

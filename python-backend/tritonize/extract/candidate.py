@@ -95,9 +95,30 @@ def prepare(code: str, cls_name: str, taken: set[str], have_imports: dict[str, t
             have[b] = key
     # Text edits: rename global names, drop imports/__main__/problem helpers.
     edits: list[tuple[int, int, str]] = []
+    # `BLOCK: tl.constexpr` with triton.language re-aliased (the file binds `tl`): Triton's CPU
+    # interpreter reads annotations as text (its module compiles kernels under `from __future__ import
+    # annotations`) and knows `tl.constexpr` and `constexpr` only, so `_tz_tl.constexpr` was not a
+    # constexpr there ("arange's arguments must be of type tl.constexpr", red team 17b c15b). The bare
+    # name `constexpr`, imported from triton.language, is one to the interpreter and the compiler alike.
+    langs = {b for s in tree.body if isinstance(s, ast.Import) for a in s.names
+             if a.name == "triton.language" and (b := _bound(a, s)) in rename}
+    skip: set[int] = set()
+    if langs and "constexpr" not in taken and "constexpr" not in have and "constexpr" not in bindings:
+        for fn in ast.walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for arg in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs:
+                    ann = arg.annotation
+                    if isinstance(ann, ast.Attribute) and ann.attr == "constexpr" and isinstance(ann.value, ast.Name) \
+                            and ann.value.id in langs:
+                        edits.append((off(ann.lineno, ann.col_offset), off(ann.end_lineno, ann.end_col_offset),  # type: ignore[arg-type]
+                                      "constexpr"))
+                        skip.add(id(ann.value))
+        if skip:
+            imports.append("from triton.language import constexpr")
+            have["constexpr"] = ("from", "triton.language", 0, "constexpr")
     table = symtable.symtable(text, "<candidate>", "exec")
     for node, is_global in _names(tree, table):
-        if is_global and node.id in rename:
+        if is_global and node.id in rename and id(node) not in skip:
             s0 = off(node.lineno, node.col_offset)
             edits.append((s0, s0 + len(node.id), rename[node.id]))
     for node in ast.walk(tree):
