@@ -5,6 +5,7 @@ a tensor made under torch.set_default_dtype(float64)."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import pytest
@@ -299,10 +300,11 @@ TL_AT_MODULE_LEVEL = textwrap.dedent('''\
         print(round(act(torch.randn(4, 32)).sum().item(), 4), tl)
     ''')
 
-TL_IN_MAIN = TL_AT_MODULE_LEVEL.replace("tl = 0.25  # a time limit\\n\\n\\n", "").replace(
-    "        print(round(act(torch.randn(4, 32)).sum().item(), 4), tl)",
-    "        img = torch.randn(4, 64)\\n        tl, tr = img[:, :32], img[:, 32:]  # top-left, top-right crops\\n"
-    "        print(round(act(tl).sum().item(), 4), round(act(tr).sum().item(), 4))")
+TL_IN_MAIN = TL_AT_MODULE_LEVEL.replace("tl = 0.25  # a time limit\n\n\n", "").replace(
+    "    print(round(act(torch.randn(4, 32)).sum().item(), 4), tl)",
+    "    img = torch.randn(4, 64)\n    tl, tr = img[:, :32], img[:, 32:]  # top-left, top-right crops\n"
+    "    print(round(act(tl).sum().item(), 4), round(act(tr).sum().item(), 4))")
+assert "tl = 0.25" not in TL_IN_MAIN and "tl, tr = " in TL_IN_MAIN
 
 
 @pytest.mark.parametrize("text", [TL_AT_MODULE_LEVEL, TL_IN_MAIN], ids=["module-level", "in-main"])
@@ -314,6 +316,30 @@ def test_a_file_that_binds_tl_gets_the_kernel_under_another_name(tmp_path, text)
     rng = ((line, 9), (line, 24))  # F.gelu(x) * 2.0
     e, src = extract(text, str(path), *rng)
     res = apply_candidate(text, str(path), *rng, GELU_KERNEL, extracted=(e, src))
-    assert "import triton.language as tl\\n" not in res["text"], res["text"][:600]
+    assert "import triton.language as tl\n" not in res["text"], res["text"][:600]
     after = run_raw(path, write=res["text"])
     assert before.returncode == 0 and after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]
+
+
+def test_a_selection_that_calls_an_applied_kernel_is_refused_with_the_way_back(tmp_path):
+    """c08: applying again on `tritonize_...(x)` was refused for a reason inside the generated builder,
+    with advice to edit it. Both placements."""
+    for placement in ("same-file", "module"):
+        path = tmp_path / placement / "user.py"
+        path.parent.mkdir()
+        text = TL_AT_MODULE_LEVEL
+        path.write_text(text)
+        line = lines_of(text, "y = F.gelu")[0][0]
+        e, src = extract(text, str(path), (line, 9), (line, 24))
+        res = apply_candidate(text, str(path), (line, 9), (line, 24), GELU_KERNEL, placement=placement, extracted=(e, src))
+        if res.get("module"):
+            (path.parent / os.path.basename(res["module"]["path"])).write_text(res["module"]["text"])
+        path.write_text(res["text"])
+        applied = res["text"]
+        call_line = lines_of(applied, "y = tritonize_")[0][0]
+        end = applied.split("\n")[call_line - 1].index(")") + 2
+        with pytest.raises(ExtractError) as err:
+            extract(applied, str(path), (call_line, 9), (call_line, end))
+        msg = err.value.reason
+        assert "the Triton kernel of an earlier Apply" in msg and "undo that Apply" in msg, msg
+        assert err.value.line == call_line

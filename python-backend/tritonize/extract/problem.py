@@ -216,6 +216,29 @@ def _refuse_tensor_state(sel: Any, inputs: list[Any]) -> None:
                                    f"(g = {x}.{n.attr}) and select the code that uses that name", n.lineno)
 
 
+# The docstring every applied wrapper starts with (apply.py): "Expression act of model.py, replaced by ..."
+_APPLIED_MARK = "replaced by a verified Triton candidate"
+
+
+def _refuse_applied_call(src: Any, sel: Any) -> None:
+    """A selection that calls the wrapper of an earlier Apply (red team 17b c08): it was refused for
+    a reason inside Tritonize's generated builder, with advice to edit that code."""
+    wrappers: dict[str, int] = {}
+    for st in src.tree.body:
+        if isinstance(st, ast.FunctionDef) and _APPLIED_MARK in (ast.get_docstring(st) or ""):
+            wrappers[st.name] = st.lineno
+        elif isinstance(st, ast.ImportFrom):  # placement module: `from .model_triton import tritonize_act_expr`
+            for a in st.names:
+                if a.name.startswith("tritonize_") and (st.module or "").endswith("_triton"):
+                    wrappers[a.asname or a.name] = st.lineno
+    for node in sel.nodes:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id in wrappers:
+                raise ExtractError(f"the selection calls {n.id} (line {wrappers[n.id]}), the Triton kernel of an earlier "
+                                   "Apply; undo that Apply (or put the PyTorch code back) and select the PyTorch code "
+                                   "to generate a kernel for it again", n.lineno)
+
+
 def _refuse_stale(out: dict[str, Any]) -> None:
     """The recorded run found a copied definition that differs from the file's text at the call."""
     stale = out.get("stale") or []
@@ -283,6 +306,8 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
     if raw.end < raw.start:
         raise ExtractError("the range ends before it starts")
     sel = locate(src, raw)
+    if check_effects:  # (the re-extraction of applied code selects the wrapper's call on purpose)
+        _refuse_applied_call(src, sel)
     path = os.path.realpath(path)
     runner = None
     if recorded is None and record_inputs:
