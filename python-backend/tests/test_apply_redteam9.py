@@ -76,3 +76,47 @@ def test_a_trace_or_a_torch_func_transform_stops_with_our_message(applied, how, 
     assert after.returncode != 0, after.stdout
     last = after.stderr.strip().splitlines()[-1]
     assert says in last and "tritonize_block_forward" in last, after.stderr[-1500:]
+
+
+# Red team 17b c11: a model compiled with torch.compile after an eager call. Dynamo traced into the
+# applied wrapper and on into Triton's CPU interpreter, and failed there; the wrapper now runs outside
+# the graph under the interpreter.
+COMPILED = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class MLP(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.up = nn.Linear(d, 2 * d)
+
+        def forward(self, x):
+            h = self.up(x)
+            return F.gelu(h) * 2.0
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = MLP(16)
+        x = torch.randn(4, 16)
+        with torch.no_grad():
+            y0 = m(x)
+            y1 = torch.compile(m, backend="eager")(x)
+        print(round(y0.sum().item(), 4), round(y1.sum().item(), 4))
+    ''')
+
+
+def test_a_compiled_model_runs_the_applied_kernel(tmp_path):
+    from test_apply_redteam17 import GELU_KERNEL
+
+    path = tmp_path / "user.py"
+    before = run_raw(path, write=COMPILED)
+    line = lines_of(COMPILED, "return F.gelu")[0][0]
+    rng = ((line, 16), (line, 31))  # F.gelu(h) * 2.0
+    e, src = extract(COMPILED, str(path), *rng)
+    res = apply_candidate(COMPILED, str(path), *rng, GELU_KERNEL, extracted=(e, src))
+    after = run_raw(path, write=res["text"])
+    assert before.returncode == 0, before.stderr[-800:]
+    assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-1500:]

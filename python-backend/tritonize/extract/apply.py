@@ -410,6 +410,12 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         if ann:
             block += [f"{wrapper}.__annotations__ = {{"
                       + ", ".join(f"{n!r}: __import__('builtins').{k}" for n, k in ann.items()) + "}"]
+        # torch.compile of a model that calls the wrapper: Dynamo traced into Triton's CPU interpreter
+        # and failed inside it (red team 17b c11: "UnspecializedNNModuleVariable(MLP) is already tracked
+        # for mutation"). There the wrapper runs as Python, outside the graph; on a GPU Dynamo traces
+        # the Triton launch itself.
+        block += ["if __import__('os').environ.get('TRITON_INTERPRET') == '1':",
+                  f"    {wrapper} = __import__('torch').compiler.disable({wrapper})"]
         exported = wrapper
     if ext.kind == "module":
         # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
