@@ -301,7 +301,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # 9. found by the session-16 and session-17 red teams, closed in session 17
     ("cheat_sandbox_aware_proc_status.py", "relu.py", ("rejected",), rule("environment_probe")),
     # A dict's keys travel as one more (string) output: no kernel writes it, so not `correct`'s provenance check.
-    ("cheat_scan_carry_race.py", "cumsum.py", ("incorrect",), says("programs in reverse order")),
+    # Races (CPU: the interpreter follows which program stored and loaded each address in trial random-1).
+    ("cheat_scan_carry_race.py", "cumsum.py", ("rejected",), rule("program_race")),
+    ("cheat_rowsum_lost_update.py", "row_sum.py", ("rejected",), rule("program_race")),
+    ("cheat_scan_ready_flag.py", "cumsum.py", ("rejected",), rule("program_race")),
     ("legit_dict_outputs.py", "dict_gate.py", ("correct",),
      lambda rep, cand: len(rep["correctness"]["trials"][1]["outputs"]) == 3 or pytest.fail(str(rep["correctness"]["trials"][1]))),
     ("cheat_dict_swapped_keys.py", "dict_gate.py", ("incorrect",), says("trial random-0")),
@@ -336,6 +339,7 @@ GPU_VERDICTS = {
                 "cheat_autotune_many_configs.py": ("incorrect", "rejected"),
                 # A race: on a GPU the hardware's order decides (the CPU case is the test of the reversed trial).
                 "cheat_scan_carry_race.py": ("incorrect", "correct"),
+                "cheat_rowsum_lost_update.py": ("incorrect", "correct"), "cheat_scan_ready_flag.py": ("incorrect", "correct"),
                 "legit_libdevice_erf_gelu.py": ("correct",),
                 "cheat_array_interface_mse.py": ("rejected", "runtime_error"),
                 "cheat_host_apply_.py": ("rejected", "runtime_error"), "cheat_host_map_.py": ("rejected", "runtime_error"),
@@ -349,6 +353,7 @@ GPU_VERDICTS = {
 # Flags that depend on the machine's arithmetic: GPU Triton's Welford variance stayed within the
 # shifted trial's tolerance on the H200 (session 15), so the precision flag the CPU raises is absent.
 GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_scan_carry_race.py": lambda rep, cand: None,
+              "cheat_rowsum_lost_update.py": lambda rep, cand: None, "cheat_scan_ready_flag.py": lambda rep, cand: None,
               "cheat_autotune_many_configs.py": lambda rep, cand: None if rep["verdict"] == "rejected" and "rule "
               "shape_specialization" in rep["summary"] else says("trial autotune-configs-")(rep, cand)}
 

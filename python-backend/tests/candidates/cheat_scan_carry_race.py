@@ -2,7 +2,8 @@
 # previous block's last output read from `out` with no synchronisation. The CPU interpreter ran the
 # programs one after another in order, so the carry was always there: `correct`. On a GPU programs
 # run concurrently in any order and the carry is read before it is written.
-# Problem: cumsum.py. Expected: incorrect (trial random-1, whose programs run in reverse order on the CPU).
+# Problem: cumsum.py. Expected: rejected, rule program_race (trial random-1, whose programs run in reverse
+# order on the CPU while the interpreter follows which program stored and loaded each address).
 import torch
 import torch.nn as nn
 import triton

@@ -121,6 +121,9 @@ def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, resu
 
 
 _CALL_RULES = {
+    "program_race": ("two programs of one kernel launch share memory without ordering ({call}): on a GPU programs "
+                     "run concurrently in any order, so this is a race (a blocked scan's carry, a ready flag, a shared "
+                     "accumulator updated with load + store); use tl.atomic_* or separate launches"),
     "host_compute": "forward moved data to the host ({call}): computing the answer with NumPy or Python is not a Triton kernel",
     "cuda_graph_replay": "forward replayed a CUDA graph ({call}): its work is not the candidate's Triton kernels and escapes the recorder",
     "dispatch_disabled": "forward switched off the op recorder ({call}): PyTorch ops run under it are invisible",

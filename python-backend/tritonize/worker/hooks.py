@@ -180,6 +180,71 @@ def _reversible_grid(interpreter: Any) -> None:
     cls.set_grid_idx = set_grid_idx
 
 
+# In the same trial, the addresses each program stores to and loads from are remembered for the rest
+# of the launch. A program that loads what another program of the launch stored, or stores where
+# another program loaded (the last one that did), is a race on a GPU whatever order the interpreter
+# ran them in: nothing orders a plain store in one program and a plain load in another (only atomics
+# do, and kernels with atomics are left out as above). The reversed order shows a scan that reads its
+# carry before it is written as wrong values; this also shows what every sequential order gets right:
+# a lost update (load, add, store to one address from several programs: red team 17 race_rmw_sum)
+# and a carry taken only when its plain ready flag is set, recomputed otherwise (red team 18 c3b).
+# Launches that touch more than _RACE_MAX elements are not followed past that.
+_RACE: dict[str, Any] = {"writes": {}, "reads": {}, "seen": False}
+_RACE_MAX = 1 << 22
+
+
+def _race_watch(interpreter: Any) -> None:
+    cls = interpreter.InterpreterBuilder
+    load, store, dims = (cls.__dict__.get(n) for n in ("create_masked_load", "create_masked_store", "set_grid_dim"))
+    if load is None or store is None or dims is None or getattr(load, "_tritonize_wrapped", False):
+        return
+    import numpy as np
+
+    def addresses(ptrs: Any, mask: Any) -> list[int]:
+        p = np.asarray(ptrs.data)
+        m = np.broadcast_to(np.asarray(mask.data, dtype=bool), p.shape)
+        return p[m].tolist()
+
+    def set_grid_dim(self, nx, ny, nz):  # once per launch
+        _RACE["writes"].clear()
+        _RACE["reads"].clear()
+        _RACE["seen"] = False
+        return dims(self, nx, ny, nz)
+
+    def watching() -> bool:
+        return PROGRAM_ORDER["reverse"] and not PROGRAM_ORDER["atomics"] and not _RACE["seen"]
+
+    def create_masked_store(self, ptrs, value, mask, *rest):
+        writes, reads = _RACE["writes"], _RACE["reads"]
+        if watching() and len(writes) < _RACE_MAX:
+            me, at = self.grid_idx, addresses(ptrs, mask)
+            other = set(map(reads.get, at)) - {None, me} if reads else None
+            if other:
+                _race(f"program {me} of the launch stores where program {min(other)} of the same launch loaded")
+            writes.update(dict.fromkeys(at, me))
+        return store(self, ptrs, value, mask, *rest)
+
+    def create_masked_load(self, ptrs, mask, *rest):
+        writes, reads = _RACE["writes"], _RACE["reads"]
+        if watching() and len(reads) < _RACE_MAX:
+            me, at = self.grid_idx, addresses(ptrs, mask)
+            other = set(map(writes.get, at)) - {None, me} if writes else None
+            if other:
+                _race(f"program {me} of the launch loads what program {min(other)} of the same launch stored")
+            reads.update(dict.fromkeys(at, me))
+        return load(self, ptrs, mask, *rest)
+
+    def _race(what: str) -> None:
+        _RACE["seen"] = True
+        sys.audit("tritonize.evidence", "call", "program_race", what + ", with no atomic ordering the two",
+                  _candidate_line() or 1)
+
+    for f in (set_grid_dim, create_masked_store, create_masked_load):
+        f._tritonize_wrapped = True  # type: ignore[attr-defined]
+    cls.set_grid_dim, cls.create_masked_store, cls.create_masked_load = set_grid_dim, create_masked_store, create_masked_load
+    _EVIDENCE_CODE.append(_race.__code__)
+
+
 def _wrap_run(cls: type, attr: str = "run") -> None:
     original = cls.__dict__.get(attr)
     if original is None or getattr(original, "_tritonize_wrapped", False):
@@ -472,6 +537,7 @@ def install_launch_hooks() -> None:
         _wrap_run(interpreter.InterpretedFunction)
         if os.environ.get("TRITON_INTERPRET") == "1":
             _reversible_grid(interpreter)
+            _race_watch(interpreter)
     except ImportError:
         pass
     _install_reporting_wrappers()
