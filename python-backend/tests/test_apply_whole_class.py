@@ -94,7 +94,13 @@ def test_a_class_that_creates_its_layers_in_another_order_is_refused(tmp_path):
     # c07: the forward matched with the original's weights loaded; from its own random start the
     # program printed other numbers.
     msg = _refusal(tmp_path, "self.width = width\nself.out = nn.Linear(width, d)\nself.proj = nn.Linear(d, width)\n")
-    assert "starts with other values of" in msg and "same order" in msg, msg
+    assert "registers its parameters and buffers in another order" in msg, msg
+
+
+def test_a_class_that_initialises_a_layer_otherwise_is_refused(tmp_path):
+    msg = _refusal(tmp_path, "self.width = width\nself.proj = nn.Linear(d, width)\nself.out = nn.Linear(width, d)\n"
+                             "nn.init.zeros_(self.out.bias)\n")
+    assert "starts with other values of out.bias" in msg, msg
 
 
 def test_a_class_that_draws_more_random_numbers_is_refused(tmp_path):
@@ -102,3 +108,62 @@ def test_a_class_that_draws_more_random_numbers_is_refused(tmp_path):
     msg = _refusal(tmp_path, "self.width = width\nself.proj = nn.Linear(d, width)\nself.out = nn.Linear(width, d)\n"
                              "self.register_buffer('noise', torch.randn(1), persistent=False)\n")
     assert "draws other random numbers" in msg, msg
+
+
+def test_a_class_whose_constructor_takes_other_arguments_is_refused(tmp_path):
+    # Red team 19 c02: a renamed constructor argument broke Gate(d=8, width=16); another default changed Gate(8).
+    cand = _candidate("self.width = width\nself.proj = nn.Linear(d, width)\nself.out = nn.Linear(width, d)\n")
+    cand = cand.replace("def __init__(self, d, width):", "def __init__(self, d, size):").replace("width)\n", "size)\n", 1)
+    cand = cand.replace("self.width = width", "self.width = size").replace("nn.Linear(d, width)", "nn.Linear(d, size)") \
+        .replace("nn.Linear(width, d)", "nn.Linear(size, d)")
+    path = tmp_path / "user.py"
+    path.write_text(USER)
+    rng = lines_of(USER, "class Gate(nn.Module):", 11)
+    e, src = extract(USER, str(path), *rng)
+    with pytest.raises(ExtractError) as err:
+        apply_candidate(USER, str(path), *rng, cand, extracted=(e, src))
+    assert "takes (self, d, size) where the original takes (self, d, width)" in err.value.reason, err.value.reason
+
+
+def test_a_class_that_flattens_a_submodule_is_refused(tmp_path):
+    # Red team 19 c06: the weights kept, the nn.Linear gone: m.out raised AttributeError, print(m) changed.
+    msg = _refusal(tmp_path, "self.width = width\nself.proj = nn.Linear(d, width)\nlin = nn.Linear(width, d)\n"
+                             "self.out_w, self.out_b = lin.weight, lin.bias\n")
+    assert "has submodules ['proj'] where the original has ['proj', 'out']" in msg and "out is gone" in msg, msg
+
+
+def test_a_class_that_only_implements_training_mode_is_refused(tmp_path):
+    # Red team 19 c13: right in training mode (where the check ran), other results in eval().
+    cand = _candidate("self.width = width\nself.proj = nn.Linear(d, width)\nself.out = nn.Linear(width, d)\n")
+    cand = cand.replace("        return self.out(", "        if not self.training:\n            h = h * 0.5\n"
+                                                   "        return self.out(")
+    path = tmp_path / "user.py"
+    path.write_text(USER)
+    rng = lines_of(USER, "class Gate(nn.Module):", 11)
+    e, src = extract(USER, str(path), *rng)
+    with pytest.raises(ExtractError) as err:
+        apply_candidate(USER, str(path), *rng, cand, extracted=(e, src))
+    assert "result in eval mode" in err.value.reason and "training path only" in err.value.reason, err.value.reason
+
+
+def test_a_class_that_unfreezes_a_parameter_is_refused(tmp_path):
+    # Red team 19 c14 (a frozen parameter made trainable), and c01's kin: a buffer made persistent.
+    msg = _refusal(tmp_path, "self.width = width\nself.proj = nn.Linear(d, width)\nself.out = nn.Linear(width, d)\n"
+                             "self.proj.bias.requires_grad_(False)\n")
+    assert "parameter proj.bias with requires_grad=False where the original has True" in msg, msg
+    msg = _refusal(tmp_path, "self.width = width\nself.proj = nn.Linear(d, width)\nself.out = nn.Linear(width, d)\n"
+                             "self.register_buffer('scale', torch.ones(1))\n")
+    assert "saves" in msg and "checkpoints saved by one would not load into the other" in msg, msg
+
+
+def test_a_selection_in_generated_code_is_refused_with_the_way_back(tmp_path):
+    # Red team 19 c11: the generated class was selected and wrapped a second time; the guard class
+    # was refused with a reason about its own *args.
+    res, path = _apply(tmp_path, "self.width = width\nself.proj = nn.Linear(d, width)\nself.out = nn.Linear(width, d)\n")
+    text = res["text"]
+    for first in ("class _TritonizeGate", "class _TzGuardedGate"):
+        start = lines_of(text, first)[0][0]
+        end = start + 3
+        with pytest.raises(ExtractError) as err:
+            extract(text, str(path), (start, 1), (end, len(text.split("\n")[end - 1]) + 1), record_inputs=False)
+        assert "in code an earlier Apply generated" in err.value.reason, err.value.reason

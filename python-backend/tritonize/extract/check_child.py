@@ -90,6 +90,7 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         init = p0.get_init_inputs()
         inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in p0.get_inputs()]
         inputs1 = copy.deepcopy(inputs)
+        pristine = copy.deepcopy(inputs)  # for the eval-mode call of a whole class (the first may update inputs)
         torch.manual_seed(1)
         m0 = p0.Model(*init).to(device)
         rng0 = torch.get_rng_state()
@@ -126,6 +127,18 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         reason = compare(r0, r1, "result")
         for j, (a, b) in enumerate(zip(inputs, inputs1)):
             reason = reason or compare(a, b, f"input {j} after the call")
+        if pair.get("whole_class") and reason is None:
+            # Both modes: the comparison above runs in training mode (a new module's), and a candidate
+            # that implements only that path changed a program that runs its model in eval() (red team
+            # 19 c13: batch statistics where the original used its running buffer).
+            m0.eval()
+            m1.eval()
+            with torch.no_grad():
+                e0, e1 = m0(*copy.deepcopy(pristine)), m1(*copy.deepcopy(pristine))
+            bad = compare(e0, e1, "result in eval mode")
+            if bad:
+                return {"ok": False, "reason": bad + " (model.eval(), as inference runs it; the results in training "
+                        "mode are the same: does the candidate implement the training path only?)"}
         return {"ok": reason is None, "reason": reason or "same results", "device": device, "outputs": _shapes(r0)}
     except Exception as e:  # noqa: BLE001
         out["reason"] = f"the original problem failed: {type(e).__name__}: {e}".splitlines()[0]
@@ -143,7 +156,39 @@ def _whole_class_state(m0: Any, m1: Any, rng0: Any, rng1: Any, cls: str) -> str 
     creates its parameters in another order starts from other random values (c07: the program's
     printed results changed), and one that drops a plain attribute breaks whoever reads it (c20: a
     subclass reading self.hidden raised AttributeError)."""
+    import inspect
+
     import torch
+    sig0, sig1 = (inspect.signature(type(m).__init__) for m in (m0, m1))
+    if [(p.name, p.kind, p.default) for p in sig0.parameters.values()] != \
+            [(p.name, p.kind, p.default) for p in sig1.parameters.values()]:
+        return (f"the candidate's {cls} takes {sig1} where the original takes {sig0}: calls that pass arguments by name "
+                "or leave out one with a default would fail or build something else (red team 19 c02). Keep the "
+                "original's constructor arguments, names and defaults")
+    mods0 = [n for n, _ in torch.nn.Module.named_modules(m0) if n]
+    mods1 = [n for n, _ in torch.nn.Module.named_modules(m1) if n]
+    if set(mods0) != set(mods1):  # (their order: with the parameters', below)
+        gone = [n for n in mods0 if n not in mods1]
+        return (f"the candidate's {cls} has submodules {mods1 or 'none'} where the original has {mods0}"
+                + (f" ({gone[0]} is gone: code that reads self.{gone[0]} would fail, and print() and state_dict() change)"
+                   if gone else "") + ". Keep the original's submodules (their kernels can read their weights)")
+    s0 = torch.nn.Module.state_dict(m0)
+    s1 = torch.nn.Module.state_dict(m1)
+    if set(s0) != set(s1):
+        return (f"the candidate's {cls} saves {sorted(s1)[:6]} in its state_dict where the original saves "
+                f"{sorted(s0)[:6]}: checkpoints saved by one would not load into the other (a buffer made persistent, "
+                "a parameter renamed). Keep the original's parameters and buffers")
+    if list(s0) != list(s1):
+        return (f"the candidate's {cls} registers its parameters and buffers in another order ({list(s1)[:4]} where the "
+                f"original has {list(s0)[:4]}): model.parameters() lists them in that order, and an optimizer's saved "
+                "state maps to them by position. Create them in the original's order")
+    p0 = {n: p.requires_grad for n, p in torch.nn.Module.named_parameters(m0)}
+    p1 = {n: p.requires_grad for n, p in torch.nn.Module.named_parameters(m1)}
+    if p0 != p1:
+        name = next((n for n in p0 if p0[n] != p1.get(n)), next(iter(set(p1) - set(p0)), "?"))
+        return (f"the candidate's {cls} has parameter {name} with requires_grad={p1.get(name)} where the original has "
+                f"{p0.get(name)}: an optimizer, a frozen layer and the applied code's gradient check would see another "
+                "model. Keep the original's parameters as they are")
     internal = set(vars(torch.nn.Module()))
     a0 = {k: v for k, v in vars(m0).items() if k not in internal}
     a1 = {k: v for k, v in vars(m1).items() if k not in internal}
@@ -158,9 +203,7 @@ def _whole_class_state(m0: Any, m1: Any, rng0: Any, rng1: Any, cls: str) -> str 
         if isinstance(v, (bool, int, float, str, type(None))) and (type(v) is not type(w) or (v != w and v == v)):
             return (f"the candidate's {cls} sets self.{k} = {w!r} where the original sets {v!r}: code outside the "
                     "selection that reads it would see another value. Keep the original's attributes")
-    s0 = torch.nn.Module.state_dict(m0)
-    s1 = torch.nn.Module.state_dict(m1)
-    if set(s0) == set(s1):
+    if True:  # the same keys in the same order (above)
         for name, t in s0.items():
             u = s1[name]
             if isinstance(t, torch.Tensor) and isinstance(u, torch.Tensor) and t.shape == u.shape and t.dtype == u.dtype \
