@@ -220,6 +220,22 @@ def _refuse_tensor_state(sel: Any, inputs: list[Any]) -> None:
 _APPLIED_MARK = "replaced by a verified Triton candidate"
 
 
+def _refuse_in_generated(src: Any, raw: Any) -> None:
+    """A selection in the blocks Apply writes between its marker comments (red team 19 c11: the
+    generated class was wrapped a second time; its guard class was refused for its own *args)."""
+    first, last = src.line_of(raw.start), src.line_of(raw.end)
+    begin = None
+    for k, ln in enumerate(src.text.split("\n"), 1):
+        if ln.startswith("# --- Tritonize: "):
+            begin = k
+        elif ln.startswith("# --- end Tritonize ---") and begin is not None:
+            if first <= k and begin <= last:
+                raise ExtractError(f"the selection is in code an earlier Apply generated (lines {begin}-{k}); undo that "
+                                   "Apply (or put the PyTorch code back) and select the PyTorch code to generate a "
+                                   "kernel for it again", max(first, begin))
+            begin = None
+
+
 def _refuse_applied_call(src: Any, sel: Any) -> None:
     """A selection that calls the wrapper of an earlier Apply (red team 17b c08): it was refused for
     a reason inside Tritonize's generated builder, with advice to edit that code."""
@@ -305,8 +321,10 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
     raw = Span(src.offset(start[0], start[1] - 1), src.offset(end[0], end[1] - 1))
     if raw.end < raw.start:
         raise ExtractError("the range ends before it starts")
-    sel = locate(src, raw)
     if check_effects:  # (the re-extraction of applied code selects the wrapper's call on purpose)
+        _refuse_in_generated(src, raw)
+    sel = locate(src, raw)
+    if check_effects:
         _refuse_applied_call(src, sel)
     path = os.path.realpath(path)
     runner = None
