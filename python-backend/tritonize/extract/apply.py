@@ -128,7 +128,7 @@ def dim_inputs(ext: Extraction, src: SourceFile) -> dict[str, str]:
 
 def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool,
                  dtypes: dict[str, str] | None = None, dims: dict[str, str] | None = None,
-                 shapes: dict[str, list[int]] | None = None) -> list[str]:
+                 shapes: dict[str, list[int]] | None = None, numbers: dict[str, str] | None = None) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
     (a tensor of the recorded dtype for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
     interpreter); a later call under other
@@ -164,6 +164,16 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + str(_x.dtype) + ' in this call; the Triton kernel '",
              "                               'was verified for ' + _dtypes[_n] + ' (the recorded call). Cast it to that '",
              "                               'dtype before the call, " + undo + "')"]
+    if numbers:
+        # Next to integer tensors an int and a float give PyTorch results of other dtypes (red team 19 c12).
+        lines += [
+             f"    _numbers = {numbers!r}",
+             "    for _n, _x in zip(_names, xs):",
+             "        if _n in _numbers and type(_x).__name__ in ('int', 'float') and type(_x).__name__ != _numbers[_n]:",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is of type ' + type(_x).__name__ + ' in this call; the '",
+             "                               'Triton kernel was verified with type ' + _numbers[_n] + ' (the recorded call), and '",
+             "                               'next to integer tensors PyTorch gives a result of another dtype for the other. '",
+             "                               'Pass ' + _numbers[_n] + '(' + _n + '), " + undo + "')"]
     if shapes:
         # record.broadcast itself, its source copied in: the applied file imports nothing of Tritonize.
         src_lines = inspect.getsource(record_broadcast).splitlines()
@@ -350,6 +360,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   if len(tens) == sum(1 for i in ext.forward_inputs if isinstance(i.value, dict)
                                       and i.value.get("kind") in ("tensor", "guess_tensor")) else None)
         dims = dim_inputs(ext, src)
+        # Next to integer tensors, the type of a number input (int or float) is a result dtype.
+        int_tensors = any(str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
+        numbers = {i.expr: _number_type(i) for i in (*ext.forward_inputs, *ext.init_inputs)
+                   if int_tensors and _number_type(i) in ("int", "float")}
         recorded_init = tuple(i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
                               and (i.value.get("type") in ("bool", "str", "NoneType") or i.expr in dims) else None
                               for i in ext.init_inputs)
@@ -381,12 +395,20 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(v) + ' in this call; the Triton "
                   "kernel was verified for ' + _n + ' = ' + r + ' only (the recorded call). Select code that runs "
                   "with one value of ' + _n + ', or undo the Apply to keep the PyTorch code.')",
+                  *([f"    for _n, v in zip({tuple(i.expr for i in ext.init_inputs)!r}, init):",
+                     f"        _t = {numbers!r}.get(_n)",
+                     "        if _t is not None and type(v).__name__ in ('int', 'float') and type(v).__name__ != _t:",
+                     f"            raise RuntimeError('{wrapper}: ' + _n + ' is of type ' + type(v).__name__ + ' in this call; '",
+                     "                               'the Triton kernel was verified with type ' + _t + ' (the recorded call), and '",
+                     "                               'next to integer tensors PyTorch gives a result of another dtype for the '",
+                     "                               'other. Pass ' + _t + '(' + _n + '), or undo the Apply to keep the PyTorch code.')"]
+                    if any(i.expr in numbers for i in ext.init_inputs) else []),
                   f"    key = repr(init)",
                   f"    if key not in {cache}:",
                   f"        {cache}[key] = " + kern.cls + "(*init)",
                   f"    return {cache}[key]",
                   "", "",
-                  *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes,
+                  *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes, numbers=numbers,
                                 dims={k: v for k, v in dims.items() if k in exprs}, shapes=shapes),
                   "", "",
                   # TorchScript (torch.jit.script of a model calling this) runs it as Python instead of
@@ -632,6 +654,7 @@ def _refuse_autocast(ext: Extraction, src: SourceFile) -> None:
 _LATER_WAY_OUT = {
     "none": "select code that does not take {name} (e.g. the branch where it is not None)",
     "kind": "select code that always gets the same kind of value for {name}",
+    "number_type": "pass {name} as one type of number at every call (int({name}) or float({name}))",
     "dtype": "select code that always gets one dtype and device for {name}, or cast it before the call",
     "value": "select code that runs with one value of {name}, or make {name} a tensor input",
     "grad": "apply where gradients are off (torch.no_grad()) or, for code that never trains, apply with "

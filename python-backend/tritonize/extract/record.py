@@ -85,7 +85,7 @@ def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[st
                 storages.setdefault(ptr, []).append(name)
             kinds[name] = f"tensor of {str(o.dtype).replace('torch.', '')} on {o.device.type}"
         else:
-            kinds[name] = "number" if isinstance(o, (bool, int, float, complex)) else type(o).__name__
+            kinds[name] = f"number ({type(o).__name__})" if isinstance(o, (bool, int, float, complex)) else type(o).__name__
             # A flag or mode the kernel may have been written for (causal=True): another value is
             # another code path. Numbers (a scale, an Adam step count) are arithmetic and may vary.
             if o is None or type(o) in (bool, str):
@@ -160,6 +160,13 @@ def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict
         if "tensor" in (was[:6], kind[:6]) or was == "None":
             return {"call": call, "what": "kind", "name": name,
                     "message": f"{name} is a {kind} in {where}, a {was} in the recorded (first) call"}
+        # An int where a float was (or the reverse) next to integer tensors: PyTorch's result dtype
+        # follows it (counts * 3 is int64, counts * 0.5 float32), a kernel's does not (red team 19 c12).
+        if was.startswith("number") and kind.startswith("number") and any(
+                k.startswith(("tensor of int", "tensor of uint", "tensor of bool")) for k in now["kinds"].values()):
+            return {"call": call, "what": "number_type", "name": name,
+                    "message": f"{name} is a {kind} in {where}, a {was} in the recorded (first) call, next to integer "
+                               "tensors (PyTorch's result dtype follows the number's type)"}
     if not broadcast_fits(now.get("broadcast") or [], first.get("broadcast") or []):
         return {"call": call, "what": "shape", "name": "",
                 "message": f"the tensors broadcast so: {', '.join(now.get('broadcast') or [])} in {where}; "
