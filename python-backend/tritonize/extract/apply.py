@@ -279,7 +279,8 @@ def _marked_return_lines(cls: str, indent: str) -> list[str]:
 
 
 def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[str],
-                       inference_only: bool) -> list[str]:
+                       inference_only: bool, dtypes: list[str | None] | None = None,
+                       doc: str | None = None) -> list[str]:
     """A replaced nn.Module's forward checks gradients at every call, like the function wrapper: a
     class recorded under no_grad (or with frozen parameters) and trained later cut the graph
     silently — earlier layers got grad None (red team 11). Applied for inference only, the outputs
@@ -291,8 +292,29 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
         lines += _no_backward_lines(nobackward, name)
     lines += ["", "",
               f"class {guarded}({cls}):",
+              *([f"    {doc!r}", ""] if doc else []),  # the class's docstring stays its __doc__ (red team 19 c19)
               "    def forward(self, *args, **kwargs):",
               "        _torch = __import__('torch')",
+              # The dtypes of the recorded call's tensors and autocast off, as the function wrapper
+              # checks (red team 19 c07, c17: after the recording window, m.double() and autocast
+              # calls came back float32).
+              f"        _want = {list(dtypes or [])!r}",
+              "        for _i, _x in enumerate(args[:len(_want)]):",
+              "            if _want[_i] and isinstance(_x, _torch.Tensor) and str(_x.dtype) != _want[_i]:",
+              f"                raise RuntimeError('{name}: input ' + str(_i) + ' is ' + str(_x.dtype) + ' in this call; the '",
+              "                                   'Triton kernel was verified for ' + _want[_i] + ' (the recorded call). '",
+              "                                   'Cast it to that dtype before the call, or undo the Apply to keep the '",
+              "                                   'PyTorch code.')",
+              "        for _dev in dict.fromkeys(_x.device.type for _x in args if isinstance(_x, _torch.Tensor)):",
+              "            try:",
+              "                _on = _torch.is_autocast_enabled(_dev)",
+              "            except Exception:",
+              "                _on = False",
+              "            if _on:",
+              f"                raise RuntimeError('{name}: autocast is on for ' + _dev + ' in this call; the Triton kernel '",
+              "                                   'computes in the dtype of its inputs, not in the lower precision of '",
+              "                                   'autocast, so the result would differ from the PyTorch code. Call it '",
+              "                                   'outside torch.autocast, or undo the Apply to keep the PyTorch code.')",
               "        if not _torch.is_grad_enabled():",
               "            return super().forward(*args, **kwargs)",
               "        _ins = [p for p in self.parameters() if p.requires_grad] + [",
@@ -442,8 +464,11 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     if ext.kind == "module":
         # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
         guarded = C._fresh(f"_TzGuarded{_pascal(ext.name)}", taken | {wrapper, cls, builder})
+        cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
         block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded},
-                                    inference_only)
+                                    inference_only,
+                                    [i.value.get("dtype") if isinstance(i.value, dict) and i.value.get("kind") == "tensor"
+                                     else None for i in ext.forward_inputs], ast.get_docstring(cls_node, clean=False) if cls_node else None)
         block += ["", "", f"{guarded}.__name__ = {guarded}.__qualname__ = {ext.name!r}"]
         exported = guarded
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
