@@ -191,6 +191,7 @@ def _reversible_grid(interpreter: Any) -> None:
 # Launches that touch more than _RACE_MAX elements are not followed past that.
 _RACE: dict[str, Any] = {"writes": {}, "reads": {}, "seen": False}
 _RACE_MAX = 1 << 22
+_MANY = (-1, -1, -1)  # an address loaded by more than one program
 
 
 def _race_watch(interpreter: Any) -> None:
@@ -214,25 +215,33 @@ def _race_watch(interpreter: Any) -> None:
     def watching() -> bool:
         return PROGRAM_ORDER["reverse"] and not PROGRAM_ORDER["atomics"] and not _RACE["seen"]
 
-    def create_masked_store(self, ptrs, value, mask, *rest):
+    # (Called positionally by tl.load/tl.store, with keywords by tensor descriptors' loads: red team 19 f11.)
+    def create_masked_store(self, ptrs, value, mask, *rest, **kw):
         writes, reads = _RACE["writes"], _RACE["reads"]
         if watching() and len(writes) < _RACE_MAX:
             me, at = self.grid_idx, addresses(ptrs, mask)
             other = set(map(reads.get, at)) - {None, me} if reads else None
             if other:
-                _race(f"program {me} of the launch stores where program {min(other)} of the same launch loaded")
+                who = "several programs" if _MANY in other else f"program {min(other)}"
+                _race(f"program {me} of the launch stores where {who} of the same launch loaded")
             writes.update(dict.fromkeys(at, me))
-        return store(self, ptrs, value, mask, *rest)
+        return store(self, ptrs, value, mask, *rest, **kw)
 
-    def create_masked_load(self, ptrs, mask, *rest):
+    def create_masked_load(self, ptrs, mask, *rest, **kw):
         writes, reads = _RACE["writes"], _RACE["reads"]
         if watching() and len(reads) < _RACE_MAX:
             me, at = self.grid_idx, addresses(ptrs, mask)
             other = set(map(writes.get, at)) - {None, me} if writes else None
             if other:
                 _race(f"program {me} of the launch loads what program {min(other)} of the same launch stored")
+            # Loaded by another program before: remembered as "several", so a store by either one is seen
+            # (red team 19 c24: the last loader alone hid the first).
+            seen = list(map(reads.get, at))
             reads.update(dict.fromkeys(at, me))
-        return load(self, ptrs, mask, *rest)
+            shared = [a for a, p in zip(at, seen) if p is not None and p != me]
+            if shared:
+                reads.update(dict.fromkeys(shared, _MANY))
+        return load(self, ptrs, mask, *rest, **kw)
 
     def _race(what: str) -> None:
         _RACE["seen"] = True
