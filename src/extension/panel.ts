@@ -21,7 +21,7 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
   /** Fires each time VS Code resolves the view (tests wait on it). */
   readonly onDidResolve = this.resolvedEmitter.event;
   /** Why a state went out: a change (throttled), or the panel asking (`ready`, shown again: at once). */
-  private readonly pushedEmitter = new vscode.EventEmitter<{ state: PanelState; reason: PushReason }>();
+  private readonly pushedEmitter = new vscode.EventEmitter<{ state: PanelState; reason: PushReason; at: number }>();
   /** Fires with each state actually posted to the panel (tests count them). */
   readonly onDidPush = this.pushedEmitter.event;
   private lastPush = 0;
@@ -72,15 +72,17 @@ export class PanelHost implements vscode.WebviewViewProvider, vscode.Disposable 
     clearTimeout(this.pending);
     this.pending = undefined;
     if (!this.view) return;
-    this.lastPush = Date.now();
     // Checked on the way out too: a state the panel would reject is our bug, and the log says so.
     const msg = HostToPanel.safeParse({ type: 'state', state: this.state() });
     if (!msg.success) {
       this.log.error(`panel: state does not match the schema, not sent: ${msg.error.message.slice(0, 500)}`);
       return;
     }
+    // The interval counts from the send, not from before the schema check: on a busy machine the
+    // check's own time made two sends 75 ms apart (CI, session 18).
+    this.lastPush = Date.now();
     void this.view.webview.postMessage(msg.data);
-    this.pushedEmitter.fire({ state: msg.data.state, reason });
+    this.pushedEmitter.fire({ state: msg.data.state, reason, at: this.lastPush });
   }
 
   async reveal(): Promise<void> {

@@ -103,11 +103,11 @@ describe('generate (fake LLM, real kernel server on CPU)', function () {
     await selectInFile('gen_stream.py', 10, 'a + b');
     const pushes: number[] = [];
     const partials: string[] = [];
-    const sub = panel.onDidPush(({ state, reason }) => {
+    const sub = panel.onDidPush(({ state, reason, at }) => {
       // The webview's own `ready` (it may finish loading mid-stream on a busy machine) is answered
-      // at once, outside the throttle: only change pushes are counted.
+      // at once, outside the throttle: only change pushes are counted, at the time they were sent.
       if (reason !== 'change') return;
-      pushes.push(Date.now());
+      pushes.push(at);
       const c = state.current?.candidates.find((x) => x.stage === 'generating');
       if (c?.code) partials.push(c.code);
     });
