@@ -165,15 +165,7 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                               'was verified for ' + _dtypes[_n] + ' (the recorded call). Cast it to that '",
              "                               'dtype before the call, " + undo + "')"]
     if numbers:
-        # Next to integer tensors an int and a float give PyTorch results of other dtypes (red team 19 c12).
-        lines += [
-             f"    _numbers = {numbers!r}",
-             "    for _n, _x in zip(_names, xs):",
-             "        if _n in _numbers and type(_x).__name__ in ('int', 'float') and type(_x).__name__ != _numbers[_n]:",
-             f"            raise RuntimeError('{wrapper}: ' + _n + ' is of type ' + type(_x).__name__ + ' in this call; the '",
-             "                               'Triton kernel was verified with type ' + _numbers[_n] + ' (the recorded call), and '",
-             "                               'next to integer tensors PyTorch gives a result of another dtype for the other. '",
-             "                               'Pass ' + _numbers[_n] + '(' + _n + '), " + undo + "')"]
+        lines += _number_type_lines(wrapper, "zip(_names, xs)", numbers, "    ")
     if shapes:
         # record.broadcast itself, its source copied in: the applied file imports nothing of Tritonize.
         src_lines = inspect.getsource(record_broadcast).splitlines()
@@ -203,16 +195,7 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                                   'but the Triton kernel has no backward (it was applied for a call without '",
              "                                   'gradients), so training would silently stop updating through it. Call it '",
              "                                   'under torch.no_grad(), apply where gradients are off, " + undo + "')"]
-    lines += [
-             "    for _dev in dict.fromkeys(_x.device.type for _, _x in _ts):",
-             "        try:",
-             "            _on = __import__('torch').is_autocast_enabled(_dev)",
-             "        except Exception:",
-             "            _on = False",
-             "        if _on:",
-             f"            raise RuntimeError('{wrapper}: autocast is on for ' + _dev + ' in this call; the Triton kernel '",
-             "                               'computes in the dtype of its inputs, not in the lower precision of autocast, so the result '",
-             "                               'would differ from the PyTorch code. Call it outside torch.autocast, " + undo + "')"]
+    lines += _autocast_lines(wrapper, "(_x for _, _x in _ts)", "    ")
     if inplace:
         lines += [
              "    _spans = []",
@@ -237,6 +220,38 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                '. Run this code on a GPU, set TRITON_INTERPRET=1 to run the kernel on the CPU (slowly), '",
              "                '" + undo + "')"]
     return lines
+
+
+def _autocast_lines(who: str, tensors: str, indent: str) -> list[str]:
+    """Generated code that raises when autocast is on for the device of any tensor in `tensors` (an
+    expression): the kernel computes in its inputs' dtype, not autocast's. Shared by the function
+    wrapper's guard and a replaced class's forward."""
+    return [indent + ln for ln in (
+        f"for _dev in dict.fromkeys(_x.device.type for _x in {tensors}):",
+        "    try:",
+        "        _on = __import__('torch').is_autocast_enabled(_dev)",
+        "    except Exception:",
+        "        _on = False",
+        "    if _on:",
+        f"        raise RuntimeError('{who}: autocast is on for ' + _dev + ' in this call; the Triton kernel '",
+        "                           'computes in the dtype of its inputs, not in the lower precision of autocast, so the '",
+        "                           'result would differ from the PyTorch code. Call it outside torch.autocast, or undo '",
+        "                           'the Apply to keep the PyTorch code.')")]
+
+
+def _number_type_lines(who: str, pairs: str, numbers: dict[str, str], indent: str) -> list[str]:
+    """Generated code that raises when a number input named in `numbers` comes as the other of int and
+    float (`pairs`: an expression of (name, value) pairs). Next to integer tensors PyTorch's result
+    dtype follows the number's type and a kernel's does not (red team 19 c12). The wrapper's guard
+    checks its forward inputs, the builder its constructor inputs."""
+    return [indent + ln for ln in (
+        f"for _n, _v in {pairs}:",
+        f"    _t = {numbers!r}.get(_n)",
+        "    if _t is not None and type(_v).__name__ in ('int', 'float') and type(_v).__name__ != _t:",
+        f"        raise RuntimeError('{who}: ' + _n + ' is of type ' + type(_v).__name__ + ' in this call; the Triton '",
+        "                           'kernel was verified with type ' + _t + ' (the recorded call), and next to integer '",
+        "                           'tensors PyTorch gives a result of another dtype for the other. Pass ' + _t + '(' + _n",
+        "                           + '), or undo the Apply to keep the PyTorch code.')")]
 
 
 def _number_type(i: Any) -> str | None:
@@ -305,16 +320,7 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               "                                   'Triton kernel was verified for ' + _want[_i] + ' (the recorded call). '",
               "                                   'Cast it to that dtype before the call, or undo the Apply to keep the '",
               "                                   'PyTorch code.')",
-              "        for _dev in dict.fromkeys(_x.device.type for _x in args if isinstance(_x, _torch.Tensor)):",
-              "            try:",
-              "                _on = _torch.is_autocast_enabled(_dev)",
-              "            except Exception:",
-              "                _on = False",
-              "            if _on:",
-              f"                raise RuntimeError('{name}: autocast is on for ' + _dev + ' in this call; the Triton kernel '",
-              "                                   'computes in the dtype of its inputs, not in the lower precision of '",
-              "                                   'autocast, so the result would differ from the PyTorch code. Call it '",
-              "                                   'outside torch.autocast, or undo the Apply to keep the PyTorch code.')",
+              *_autocast_lines(name, "(_x for _x in args if isinstance(_x, _torch.Tensor))", "        "),
               "        if not _torch.is_grad_enabled():",
               "            return super().forward(*args, **kwargs)",
               "        _ins = [p for p in self.parameters() if p.requires_grad] + [",
@@ -417,13 +423,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(v) + ' in this call; the Triton "
                   "kernel was verified for ' + _n + ' = ' + r + ' only (the recorded call). Select code that runs "
                   "with one value of ' + _n + ', or undo the Apply to keep the PyTorch code.')",
-                  *([f"    for _n, v in zip({tuple(i.expr for i in ext.init_inputs)!r}, init):",
-                     f"        _t = {numbers!r}.get(_n)",
-                     "        if _t is not None and type(v).__name__ in ('int', 'float') and type(v).__name__ != _t:",
-                     f"            raise RuntimeError('{wrapper}: ' + _n + ' is of type ' + type(v).__name__ + ' in this call; '",
-                     "                               'the Triton kernel was verified with type ' + _t + ' (the recorded call), and '",
-                     "                               'next to integer tensors PyTorch gives a result of another dtype for the '",
-                     "                               'other. Pass ' + _t + '(' + _n + '), or undo the Apply to keep the PyTorch code.')"]
+                  *(_number_type_lines(wrapper, f"zip({tuple(i.expr for i in ext.init_inputs)!r}, init)", numbers, "    ")
                     if any(i.expr in numbers for i in ext.init_inputs) else []),
                   f"    key = repr(init)",
                   f"    if key not in {cache}:",
