@@ -182,7 +182,7 @@ def _reversible_grid(interpreter: Any) -> None:
 
 # In the same trial, the addresses each program stores to and loads from are remembered for the rest
 # of the launch. A program that loads what another program of the launch stored, or stores where
-# another program loaded (the last one that did), is a race on a GPU whatever order the interpreter
+# another program loaded, is a race on a GPU whatever order the interpreter
 # ran them in: nothing orders a plain store in one program and a plain load in another (only atomics
 # do, and kernels with atomics are left out as above). The reversed order shows a scan that reads its
 # carry before it is written as wrong values; this also shows what every sequential order gets right:
@@ -236,11 +236,10 @@ def _race_watch(interpreter: Any) -> None:
                 _race(f"program {me} of the launch loads what program {min(other)} of the same launch stored")
             # Loaded by another program before: remembered as "several", so a store by either one is seen
             # (red team 19 c24: the last loader alone hid the first).
-            seen = list(map(reads.get, at))
+            seen = list(map(reads.get, at)) if reads else []
             reads.update(dict.fromkeys(at, me))
-            shared = [a for a, p in zip(at, seen) if p is not None and p != me]
-            if shared:
-                reads.update(dict.fromkeys(shared, _MANY))
+            if set(seen) - {None, me}:  # (the per-address pass only where another program loaded)
+                reads.update(dict.fromkeys((a for a, p in zip(at, seen) if p is not None and p != me), _MANY))
         return load(self, ptrs, mask, *rest, **kw)
 
     def _race(what: str) -> None:
