@@ -58,18 +58,27 @@ def _candidate(init_body: str) -> str:
             + textwrap.indent(textwrap.dedent(init_body), "        ") + textwrap.indent(textwrap.dedent(FORWARD), "    "))
 
 
-def _apply(tmp_path, cand: str) -> tuple[dict, object]:
+def _apply_code(tmp_path, code: str) -> tuple[dict, object]:
     path = tmp_path / "user.py"
     path.write_text(USER)
     rng = lines_of(USER, "class Gate(nn.Module):", 11)
     e, src = extract(USER, str(path), *rng)
-    return apply_candidate(USER, str(path), *rng, _candidate(cand), extracted=(e, src)), path
+    return apply_candidate(USER, str(path), *rng, code, extracted=(e, src)), path
+
+
+def _apply(tmp_path, cand: str) -> tuple[dict, object]:
+    """Apply a ModelNew whose __init__ body is `cand` (FORWARD as its forward)."""
+    return _apply_code(tmp_path, _candidate(cand))
+
+
+def _refused_code(tmp_path, code: str) -> str:
+    with pytest.raises(ExtractError) as err:
+        _apply_code(tmp_path, code)
+    return err.value.reason
 
 
 def _refusal(tmp_path, cand: str) -> str:
-    with pytest.raises(ExtractError) as err:
-        _apply(tmp_path, cand)
-    return err.value.reason
+    return _refused_code(tmp_path, _candidate(cand))
 
 
 def test_a_faithful_class_applies_and_the_program_prints_the_same(tmp_path):
@@ -116,13 +125,8 @@ def test_a_class_whose_constructor_takes_other_arguments_is_refused(tmp_path):
     cand = cand.replace("def __init__(self, d, width):", "def __init__(self, d, size):").replace("width)\n", "size)\n", 1)
     cand = cand.replace("self.width = width", "self.width = size").replace("nn.Linear(d, width)", "nn.Linear(d, size)") \
         .replace("nn.Linear(width, d)", "nn.Linear(size, d)")
-    path = tmp_path / "user.py"
-    path.write_text(USER)
-    rng = lines_of(USER, "class Gate(nn.Module):", 11)
-    e, src = extract(USER, str(path), *rng)
-    with pytest.raises(ExtractError) as err:
-        apply_candidate(USER, str(path), *rng, cand, extracted=(e, src))
-    assert "takes (self, d, size) where the original takes (self, d, width)" in err.value.reason, err.value.reason
+    msg = _refused_code(tmp_path, cand)
+    assert "takes (self, d, size) where the original takes (self, d, width)" in msg, msg
 
 
 def test_a_class_that_flattens_a_submodule_is_refused(tmp_path):
@@ -137,13 +141,8 @@ def test_a_class_that_only_implements_training_mode_is_refused(tmp_path):
     cand = _candidate("self.width = width\nself.proj = nn.Linear(d, width)\nself.out = nn.Linear(width, d)\n")
     cand = cand.replace("        return self.out(", "        if not self.training:\n            h = h * 0.5\n"
                                                    "        return self.out(")
-    path = tmp_path / "user.py"
-    path.write_text(USER)
-    rng = lines_of(USER, "class Gate(nn.Module):", 11)
-    e, src = extract(USER, str(path), *rng)
-    with pytest.raises(ExtractError) as err:
-        apply_candidate(USER, str(path), *rng, cand, extracted=(e, src))
-    assert "result in eval mode" in err.value.reason and "training path only" in err.value.reason, err.value.reason
+    msg = _refused_code(tmp_path, cand)
+    assert "result in eval mode" in msg and "training path only" in msg, msg
 
 
 def test_a_class_that_unfreezes_a_parameter_is_refused(tmp_path):
