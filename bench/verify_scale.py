@@ -109,12 +109,26 @@ def _mem_kb(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
+def _what(pid: int) -> str:
+    """A short name for a process of the tree: its command line's module or script."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            args = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        return "?"
+    if "-m" in args[:-1]:  # forked workers keep their zygote's command line: the parent tells them apart
+        ppid = next((ln.split()[1] for ln in open(f"/proc/{pid}/status") if ln.startswith("PPid:")), "?")
+        return f"{args[args.index('-m') + 1].rsplit('.', 1)[-1]}[{pid}<{ppid}]"
+    return " ".join(Path(a).name for a in args[1:3]) or (Path(args[0]).name if args else "?")
+
+
 class Sampler:
     """Peak host memory of this process tree and peak device memory in use, sampled every 50 ms."""
 
     def __init__(self, cuda: bool):
         self.cuda, self.stop = cuda, threading.Event()
         self.peak_pss = self.peak_rss = self.peak_dev = 0
+        self.at_peak: list[dict] = []  # each process's share when the tree's PSS peaked
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -122,9 +136,13 @@ class Sampler:
 
         while not self.stop.is_set():
             pss = rss = 0
+            parts = []
             for p in _tree(os.getpid()):
                 a, b = _mem_kb(p)
                 pss, rss = pss + a, rss + b
+                parts.append({"pid": p, "what": _what(p), "pss_gb": round(a / 2**20, 3)})
+            if pss * 1024 > self.peak_pss:
+                self.at_peak = parts
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss * 1024), max(self.peak_rss, rss * 1024)
             if self.cuda:
                 free, total = torch.cuda.mem_get_info()
@@ -229,6 +247,7 @@ def main() -> int:
                    "phases_s": rep.get("phases_s"), "peak_host_pss_gb": round(s.peak_pss / 2**30, 2),
                    "peak_host_rss_gb": round(s.peak_rss / 2**30, 2),
                    "idle_host_pss_gb": round(idle.peak_pss / 2**30, 2),
+                   "host_pss_at_peak": s.at_peak, "host_pss_idle": idle.at_peak,
                    "peak_device_gb": round(s.peak_dev / 2**30, 2) if cuda else None,
                    "idle_device_gb": round(idle.peak_dev / 2**30, 2) if cuda else None,
                    "eager_s": round(eager["eager_s"], 3), "eager_forward_s": round(eager["eager_forward_s"], 4),
@@ -250,6 +269,9 @@ def main() -> int:
         print(f"{r['size']:>5} {r['verdict']:>9} {r['verify_s']:>9.2f} {r['eager_s']:>8.3f} {r['time_goal_s']:>7.2f} "
               f"{r['peak_host_pss_gb']:>12.2f} {r['peak_host_rss_gb']:>7.2f} {r['host_goal_gb']:>8.2f} "
               f"{(r['peak_device_gb'] if r['peak_device_gb'] is not None else float('nan')):>10.2f}")
+    for r in rows:  # where the host memory is: each process's PSS at the tree's peak, and at idle
+        print(r["size"], "at peak:", ", ".join(f"{q['what']} {q['pss_gb']:.2f}" for q in r["host_pss_at_peak"]),
+              "| idle:", ", ".join(f"{q['what']} {q['pss_gb']:.2f}" for q in r["host_pss_idle"]))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0
