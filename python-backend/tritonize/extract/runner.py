@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,7 @@ def run_child(module: str, spec: dict[str, Any], timeout: float, what: str,
         spec = {**spec, "tmp": tmp}
         Path(spec_path).write_text(json.dumps(spec))
         try:
-            proc = subprocess.run([sys.executable, "-m", module, spec_path, out_path], env=child_env(extra_path),
-                                  cwd=cwd or tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, timeout=timeout, text=True, errors="replace")
+            code, stderr = _run(module, [spec_path, out_path], child_env(extra_path), cwd or tmp, timeout, tmp)
         except subprocess.TimeoutExpired:
             raise ExtractError(f"{what} did not finish within {timeout:g} s") from None
         finally:
@@ -44,9 +43,71 @@ def run_child(module: str, spec: dict[str, Any], timeout: float, what: str,
             raise ExtractError(f"{what} wrote to {failed[0]}, and its earlier content could not be put back; "
                                "check that file")
         if not os.path.exists(out_path):
-            tail = (proc.stderr or "").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+            tail = stderr.strip().splitlines()[-1:] or [f"exit status {code}"]
             raise ExtractError(f"{what} failed: {tail[0]}")
         return json.loads(Path(out_path).read_text())
+
+
+def _run(module: str, args: list[str], env: dict[str, str], cwd: str, timeout: float, tmp: str) -> tuple[int, str]:
+    """`python -m module args...` in `cwd` with exactly `env`: forked from the fork server where
+    there is one (the same child without its 2-4 s of importing torch), else started. Returns the
+    exit status and stderr; raises subprocess.TimeoutExpired after killing the child's group."""
+    server = _fork_server()
+    if server is not None:
+        from ..judge.zygote import ZygoteError
+
+        err_path = os.path.join(tmp, "child-stderr.txt")
+        try:
+            with open(os.path.join(tmp, "child-stdout.txt"), "wb") as out, open(err_path, "wb") as err:
+                child = server.request({"module": module, "args": args, "env": env, "cwd": cwd},
+                                       [out.fileno(), err.fileno()])
+        except ZygoteError:
+            child = None  # e.g. torch failed to import there: a started child says why
+        if child is not None:
+            try:
+                code = child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(child.pid)
+                child.wait(30)
+                raise
+            return code, Path(err_path).read_text(errors="replace")
+    proc = subprocess.run([sys.executable, "-m", module, *args], env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout, text=True,
+                          errors="replace")
+    return proc.returncode, proc.stderr or ""
+
+
+def _kill_group(pid: int) -> None:
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGKILL)  # the forked child leads its own session (fork_server._child)
+    except OSError:
+        pass
+
+
+_SERVERS: dict[tuple[tuple[str, str], ...], Any] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
+def _fork_server() -> Any:
+    """The fork server for children of this interpreter and import-relevant environment (started on
+    first use and kept for the process's life), or None: off Linux, or TRITONIZE_NO_ZYGOTE=1."""
+    if not sys.platform.startswith("linux") or os.environ.get("TRITONIZE_NO_ZYGOTE") == "1":
+        return None
+    from ..judge.zygote import _IMPORT_ENV, Zygote
+
+    env = child_env()
+    key = tuple(sorted((k, v) for k, v in env.items() if k.startswith(_IMPORT_ENV)))
+    with _SERVERS_LOCK:
+        server = _SERVERS.get(key)
+        if server is None or not server.alive:
+            # An environment changed (e.g. TRITON_INTERPRET): idle ones beyond two go (closing one
+            # ends the server, and a running child's status with it).
+            for old in [k for k, z in _SERVERS.items() if not z.busy][:max(0, len(_SERVERS) - 1)]:
+                _SERVERS.pop(old).close()
+            server = _SERVERS[key] = Zygote(sys.executable, env, module="tritonize.extract.fork_server")
+        return server
 
 
 def restore_files(tmp: str) -> list[str]:

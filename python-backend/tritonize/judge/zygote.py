@@ -60,13 +60,16 @@ class ForkedProcess:
 
 
 class Zygote:
-    def __init__(self, python: str, env: dict[str, str]):
+    """The parent's side of a fork server: the CPU workers' (worker/zygote.py) or, with
+    `module="tritonize.extract.fork_server"`, the one for Apply's children."""
+
+    def __init__(self, python: str, env: dict[str, str], module: str = "tritonize.worker.zygote"):
         self._lock = threading.Lock()
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         log_fd, self.log_path = tempfile.mkstemp(prefix="tritonize-zygote-", suffix=".log")
         with os.fdopen(log_fd, "wb") as log:
             self.proc = subprocess.Popen(
-                [python, "-P", "-m", "tritonize.worker.zygote", "--sock-fd", str(theirs.fileno())],
+                [python, "-P", "-m", module, "--sock-fd", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=env, start_new_session=True, cwd=tempfile.gettempdir())
         theirs.close()
@@ -101,6 +104,12 @@ class Zygote:
     def fork(self, in_fd: int, out_fd: int, log_fd: int, env: dict[str, str], cwd: str, scratch: str) -> ForkedProcess:
         """A worker reading `in_fd`, writing `out_fd`, logging to `log_fd` (the caller keeps and
         closes its copies), with exactly `env` as its environment."""
+        return self.request({"env": env, "cwd": cwd, "scratch": scratch, "protect": [os.getpid()]},
+                            [in_fd, out_fd, log_fd])
+
+    def request(self, req: dict[str, Any], fds: list[int]) -> ForkedProcess:
+        """A child forked for `req`, given `fds` (the caller keeps and closes its copies) and, last,
+        the write end of its exit-status pipe."""
         with self._lock:
             try:
                 if not self._ready:
@@ -110,8 +119,7 @@ class Zygote:
                     self._ready = True
                 status_r, status_w = os.pipe()
                 try:
-                    req = {"env": env, "cwd": cwd, "scratch": scratch, "protect": [os.getpid()]}
-                    socket.send_fds(self._sock, [json.dumps(req).encode()], [in_fd, out_fd, log_fd, status_w])
+                    socket.send_fds(self._sock, [json.dumps(req).encode()], [*fds, status_w])
                 finally:
                     os.close(status_w)
                 msg = self._recv(60.0)
