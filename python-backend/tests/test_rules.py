@@ -53,9 +53,14 @@ def correct(rep: dict, cand: Path) -> None:
     trials = rep["correctness"]["trials"]
     assert trials and all(t["passed"] or t.get("flag_only") for t in trials), rep["summary"]
     assert rep["anticheat"]["torch_compute_ops"] == []
+    written = {p["index"] for t in trials for p in (t.get("evidence") or {}).get("provenance", [])
+               if p["source"] in ("kernel", "input_written")}
     for t in trials:
         for p in (t.get("evidence") or {}).get("provenance", []):
-            assert p["source"] in ("kernel", "input_written"), (t["name"], p)
+            # A launch that stored the bytes already there (an in-place ReLU of positive values)
+            # is the kernel's where that output was changed by a launch on another trial.
+            assert p["source"] in ("kernel", "input_written") or (
+                p["source"] == "launch_unchanged" and p["index"] in written), (t["name"], p)
 
 
 def unverified_on_cpu(feature: str) -> Check:
@@ -137,6 +142,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_strided_relu.py", "relu_transposed.py", ("correct",), correct),
     ("bug_stale_weight_transform.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
     ("legit_triton_op.py", "relu.py", ("correct",), correct),
+    ("legit_inplace_relu_on_clone.py", "relu.py", ("correct",), correct),  # red team 19 f13, f15
     ("cheat_custom_op_hidden_relu.py", "relu.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_array_interface_mse.py", "mse_loss.py", ("rejected",),
      lambda rep, cand: rule("raw_pointer")(rep, cand) or says("id(t) with t._version")(rep, cand)),

@@ -112,6 +112,9 @@ def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, resu
         i = p.get("index", 0)
         src = p.get("source")
         if src in ("kernel", "input_written"):
+            written = acc.setdefault("kernel_written", [])
+            if i not in written:
+                written.append(i)
             continue
         t = truths[i] if i < len(truths) else None
         constant = isinstance(t, torch.Tensor) and t.numel() > 0 and t.is_floating_point() and bool(
@@ -172,11 +175,14 @@ def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[s
         return rep.end("rejected", f"rule tensor_subclass_output: {text}")
     outs = ev.get("outputs") or []
     aliases = [o for o in outs if o["source"] == "input"]
-    unwritten = [o for o in outs if o["source"] in ("none", "rewritten", "no_storage") and not o["constant"]]
+    written = set(ev.get("kernel_written") or [])
+    unwritten = [o for o in outs if not o["constant"] and (o["source"] in ("none", "rewritten", "no_storage") or (
+        o["source"] == "launch_unchanged" and o["index"] not in written))]
     if unwritten:
         o = unwritten[0]
-        how = ("was changed after the last kernel that wrote it, by something the recorder cannot see"
-               if o["source"] == "rewritten" else "was never written by any Triton launch of this forward")
+        how = {"rewritten": "was changed after the last kernel that wrote it, by something the recorder cannot see",
+               "launch_unchanged": "was passed to Triton launches that changed none of it, on any trial"}.get(
+                   o["source"], "was never written by any Triton launch of this forward")
         text = (f"output {o['index']} (trial {o['trial']}) matches the reference but {how} (NumPy, a CUDA graph, another "
                 "thread or a cached tensor)")
         rep.diag(forward_line, text, "output_not_from_kernel")

@@ -985,9 +985,11 @@ class Observation:
                 self.witness_error = f"profiler events unreadable: {type(exc).__name__}"
         # Provenance: storages written by a launch, or filled from them by recorded data movement.
         state: dict[tuple, tuple] = {}
+        launched: set[tuple] = set()  # storages passed to a launch, changed by it or not
         for e in events:
             if e[0] == "launch":
                 for key, before, after in e[2]:
+                    launched.add(key)
                     if before != after or key in state:
                         state[key] = after
             elif e[0] == "move" and any(k in state for k in e[2]):
@@ -1010,7 +1012,10 @@ class Observation:
                 written = key in state and checksum(o) == state[key]
                 provenance.append({"index": i, "source": "input_written" if written else "input", "input": arg_keys[key]})
             elif key not in state:
-                provenance.append({"index": i, "source": "none"})
+                # A launch that stored what was there already (an in-place ReLU on a clone of
+                # positive inputs) changes no checksum: the judge accepts it only where the same
+                # output was changed by a launch on another trial (red team 19 f13, f15).
+                provenance.append({"index": i, "source": "launch_unchanged" if key in launched else "none"})
             elif checksum(o) != state[key]:
                 provenance.append({"index": i, "source": "rewritten"})
             else:
