@@ -143,6 +143,12 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("bug_stale_weight_transform.py", "linear.py", ("incorrect",), says("trial perturbed-params")),
     ("legit_triton_op.py", "relu.py", ("correct",), correct),
     ("legit_inplace_relu_on_clone.py", "relu.py", ("correct",), correct),  # red team 19 f13, f15
+    # Precision at other sizes than the problem's: a few ulps over the tolerance is a flag, a
+    # precision downgrade is still a verdict (session 19: Inductor's linear + ReLU at batch 1).
+    ("legit_rounding_at_batch_one.py", "relu.py", ("correct",),
+     lambda rep, cand: (correct(rep, cand), flagged("other_sizes_precision")(rep, cand))),
+    ("cheat_fp16_at_batch_one.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("shape_specialization")(rep, cand), says("a batch of one")(rep, cand))),
     ("cheat_custom_op_hidden_relu.py", "relu.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_array_interface_mse.py", "mse_loss.py", ("rejected",),
      lambda rep, cand: rule("raw_pointer")(rep, cand) or says("id(t) with t._version")(rep, cand)),
