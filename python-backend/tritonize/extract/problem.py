@@ -288,6 +288,18 @@ def _refuse_default_dtype(out: dict[str, Any], sel: Any, src: Any) -> None:
                                        "run under float32, so the applied code would make float32 tensors here. Pass "
                                        f"dtype= to that call (e.g. dtype={default}), or select code that makes no tensor",
                                        src.line_of(src.span(n).start))
+    # Integers and bools promote to the default dtype too (counts / dt, mask * 0.5): under float64
+    # the real run returned float64 where the kernel, verified under float32, returns float32 or
+    # float64 with float32's precision (red team 20 c09: 672.0 became 672.0000000298).
+    for name, v in (out.get("values") or {}).items():
+        dtype = v.get("dtype") or "" if isinstance(v, dict) and v.get("kind") == "tensor" else ""
+        if dtype == "torch.bool" or dtype.startswith(("torch.int", "torch.uint")):
+            raise ExtractError(f"the program sets PyTorch's default dtype to {default} where this code runs, and "
+                               f"input '{name}' is {dtype}: arithmetic that turns integers into floating point (/, "
+                               f"mean, * 0.5) makes {default} tensors there, but the problem and the kernel run under "
+                               f"float32, so the applied code would return float32 values. Convert the input first "
+                               f"(e.g. {name}.to({default})), or select code without integer inputs",
+                               src.line_of(sel.span.start))
 
 
 def record_many(path: str, hooks: list[dict[str, Any]], entry: dict[str, Any], timeout: float) -> list[dict[str, Any]]:

@@ -1,0 +1,49 @@
+"""Red team 20 (black box, session 19): Apply on programs whose recording differs from a plain run."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tritonize.extract import ExtractError
+from tritonize.extract.problem import extract
+
+from test_apply_redteam import lines_of
+
+DOUBLE_COUNTS = textwrap.dedent('''\
+    import torch
+
+    torch.set_default_dtype(torch.float64)  # this program works in double precision
+
+
+    def rates(counts, dt):
+        return counts / dt
+
+
+    if __name__ == "__main__":
+        counts = torch.arange(0, 64, dtype=torch.int64).reshape(8, 8)
+        with torch.no_grad():
+            r = rates(counts, 3.0)
+        print(r.dtype, "%.12f" % r.sum().item())
+    ''')
+
+
+def test_integer_inputs_under_another_default_dtype_are_refused(tmp_path):
+    # c09: int64 / float is float64 under the program's default dtype; the problem, the verifier and
+    # the kernel run under float32, so the applied code returned float32 (or float32's precision).
+    path = tmp_path / "rates.py"
+    path.write_text(DOUBLE_COUNTS)
+    with pytest.raises(ExtractError) as info:
+        extract(DOUBLE_COUNTS, str(path), *lines_of(DOUBLE_COUNTS, "return counts / dt"))
+    assert "default dtype to torch.float64" in info.value.reason and "'counts' is torch.int64" in info.value.reason
+    assert "counts.to(torch.float64)" in info.value.reason and info.value.line == 7
+
+
+def test_floating_inputs_under_another_default_dtype_still_extract(tmp_path):
+    # A float64 input keeps its dtype through the arithmetic: nothing takes the default dtype.
+    text = DOUBLE_COUNTS.replace("dtype=torch.int64", "dtype=torch.float64")
+    path = tmp_path / "rates.py"
+    path.write_text(text)
+    e, _ = extract(text, str(path), *lines_of(text, "return counts / dt"))
+    assert "torch.float64" in e.problem
