@@ -47,3 +47,33 @@ def test_floating_inputs_under_another_default_dtype_still_extract(tmp_path):
     path.write_text(text)
     e, _ = extract(text, str(path), *lines_of(text, "return counts / dt"))
     assert "torch.float64" in e.problem
+
+
+OMP_ONE = textwrap.dedent('''\
+    import os
+    os.environ["OMP_NUM_THREADS"] = "1"  # reproducible single-threaded runs
+    import torch
+
+
+    def shift(x, b):
+        return x + b
+
+
+    if __name__ == "__main__":
+        a = torch.randn(48, 32)
+        b = torch.randn(48)
+        # one thread: the transposed view as it is; several: a contiguous copy
+        xt = a.t() if torch.get_num_threads() == 1 else a.t().contiguous()
+        with torch.no_grad():
+            print(shift(xt, b).sum().item())
+    ''')
+
+
+def test_a_thread_setting_the_program_makes_before_importing_torch_is_recorded_with_it(tmp_path):
+    # c01, c14: the recording child imports torch before the program runs, so OMP_NUM_THREADS set by
+    # the program came too late there: 2 threads and a contiguous input, where the real run has one
+    # thread and the transposed view. The run is recorded again with the program's value.
+    path = tmp_path / "prog.py"
+    path.write_text(OMP_ONE)
+    e, _ = extract(OMP_ONE, str(path), *lines_of(OMP_ONE, "return x + b"))
+    assert ".permute(1, 0)" in e.problem, e.problem  # the real run's layout

@@ -255,6 +255,18 @@ def _refuse_applied_call(src: Any, sel: Any) -> None:
                                    "to generate a kernel for it again", n.lineno)
 
 
+def _refuse_import_env(out: dict[str, Any]) -> None:
+    """The program set a variable torch reads when it is imported; the recording had imported torch
+    before the program ran, so it ran with other thread pools or JIT setting than the real run."""
+    names = sorted(out.get("env_changed") or {})  # still changed when recorded with the program's values
+    if names:
+        raise ExtractError(f"the program sets {', '.join(names[:4])} itself, to a value that changes between runs; "
+                           "PyTorch reads it when it is imported, which the recording of the inputs does before the "
+                           "program runs, so the recorded run would not be the real one. Set it in the environment "
+                           "the program and Tritonize start in (the shell that starts the editor or the CLI) and "
+                           "remove the assignment")
+
+
 def _refuse_stale(out: dict[str, Any]) -> None:
     """The recorded run found a copied definition that differs from the file's text at the call."""
     stale = out.get("stale") or []
@@ -302,17 +314,29 @@ def _refuse_default_dtype(out: dict[str, Any], sel: Any, src: Any) -> None:
                                src.line_of(sel.span.start))
 
 
+def _recorded(spec: dict[str, Any], path: str, entry: dict[str, Any], timeout: float) -> Any:
+    """The recording child's results. Where the program set a variable torch reads at import (see
+    record.IMPORT_TIME_ENV) the run is recorded again with the program's values in the child's
+    environment from the start, as the real run imported torch with them (red team 20 c01, c14)."""
+    what = f"running {entry['label']} to record the inputs"
+    out = run_child("tritonize.extract.record", spec, timeout, what, cwd=os.path.dirname(path))
+    changed: dict[str, str | None] = {}
+    for o in out if isinstance(out, list) else [out]:
+        changed.update(o.get("env_changed") or {})
+    if changed:
+        out = run_child("tritonize.extract.record", spec, timeout, what, cwd=os.path.dirname(path), env_extra=changed)
+    return out
+
+
 def record_many(path: str, hooks: list[dict[str, Any]], entry: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
     """One run of the entry point records several selections (see extract(hooks=…))."""
     path = os.path.realpath(path)
-    out = run_child("tritonize.extract.record", {"file": path, "hooks": hooks, "entry": entry}, timeout,
-                    f"running {entry['label']} to record the inputs", cwd=os.path.dirname(path))
+    out = _recorded({"file": path, "hooks": hooks, "entry": entry}, path, entry, timeout)
     return [{**o, "entry": entry["label"]} for o in out]
 
 
 def record(src: SourceFile, path: str, hook: dict[str, Any], entry: dict[str, Any], timeout: float) -> dict[str, Any]:
-    out = run_child("tritonize.extract.record", {"file": path, "hook": hook, "entry": entry}, timeout,
-                    f"running {entry['label']} to record the inputs", cwd=os.path.dirname(path))
+    out = _recorded({"file": path, "hook": hook, "entry": entry}, path, entry, timeout)
     if not out.get("ok"):
         raise ExtractError(f"could not record the real inputs: {out.get('error')}")
     return out
@@ -415,6 +439,7 @@ class _Builder:
             if not self.recorded.get("ok", True):
                 raise ExtractError(f"could not record the real inputs: {self.recorded.get('error')}")
             _refuse_stale(self.recorded)
+            _refuse_import_env(self.recorded)
             _refuse_default_dtype(self.recorded, self.sel, self.src)
             self.grad_enabled = self.recorded.get("grad_enabled")
             self.params_requiring_grad = self.recorded.get("params_requiring_grad") or []
@@ -435,6 +460,7 @@ class _Builder:
             self.notes.append(f"{ent['label']} did not run the selected code, so the input shapes are guessed")
             return None, None
         _refuse_stale(out)
+        _refuse_import_env(out)
         _refuse_default_dtype(out, self.sel, self.src)
         out["entry"] = ent["label"]
         self.grad_enabled = out.get("grad_enabled")

@@ -62,6 +62,9 @@ def _autocast(torch: Any) -> list[str]:
 # took 4 s under the trace hook on a busy 2-core box).
 LATER_SECONDS = (5.0, 20.0)
 LATER_CALLS = 50
+# Environment variables torch reads when it is imported (its thread pools' sizes, the JIT switch),
+# not later: the recording imports torch before the program runs.
+IMPORT_TIME_ENV = ("OMP_", "MKL_", "KMP_", "GOMP_", "OPENBLAS_", "PYTORCH_JIT")
 
 
 def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[str, Any]:
@@ -423,6 +426,7 @@ def main(argv: list[str]) -> int:
     # after the first came past a 5 s wall window (CI, session 17). The watchdog below bounds it in
     # wall time too, for a program that sleeps or waits.
     started = time.process_time()
+    env_at_start = {k: v for k, v in os.environ.items() if k.startswith(IMPORT_TIME_ENV)}
     first: list[dict[str, Any] | None] = [None] * len(hooks)
     calls = [0] * len(hooks)
     tensors: dict[int, dict[str, Any]] = {}  # copied tensor globals at the first call, per hook
@@ -462,6 +466,12 @@ def main(argv: list[str]) -> int:
         grad = bool(torch.is_grad_enabled()) if torch is not None else None
         # The package the file runs in (`models` for models/net.py imported as models.net, '' or None
         # run as a script): how Apply imports a kernel module placed next to it.
+        # Settings torch reads when it is imported, which this child did before the program ran:
+        # a program that sets them itself (os.environ["OMP_NUM_THREADS"] = "1" before `import
+        # torch`) ran here with other ones (red team 20 c01, c14).
+        now_env = {k: v for k, v in os.environ.items() if k.startswith(IMPORT_TIME_ENV)}
+        res = {**res, "env_changed": {n: now_env.get(n) for n in sorted(set(now_env) | set(env_at_start))
+                                      if now_env.get(n) != env_at_start.get(n)}}
         results[k] = {"ok": True, "error": None, "grad_enabled": grad, "autocast": _autocast(torch),
                       "default_dtype": cond["default_dtype"],
                       "package": frame.f_globals.get("__package__") or "", "later": [],

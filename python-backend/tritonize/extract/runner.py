@@ -28,13 +28,21 @@ def child_env(extra_path: list[str] | None = None) -> dict[str, str]:
 
 
 def run_child(module: str, spec: dict[str, Any], timeout: float, what: str,
-              extra_path: list[str] | None = None, cwd: str | None = None) -> dict[str, Any]:
+              extra_path: list[str] | None = None, cwd: str | None = None,
+              env_extra: dict[str, str | None] | None = None) -> Any:
+    """`env_extra`: variables set (None: removed) in the child's environment from its start."""
+    env = child_env(extra_path)
+    for k, v in (env_extra or {}).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
     with tempfile.TemporaryDirectory(prefix="tritonize-extract-") as tmp:
         spec_path, out_path = os.path.join(tmp, "spec.json"), os.path.join(tmp, "out.json")
         spec = {**spec, "tmp": tmp}
         Path(spec_path).write_text(json.dumps(spec))
         try:
-            code, stderr = _run(module, [spec_path, out_path], child_env(extra_path), cwd or tmp, timeout, tmp)
+            code, stderr = _run(module, [spec_path, out_path], env, cwd or tmp, timeout, tmp)
         except subprocess.TimeoutExpired:
             raise ExtractError(f"{what} did not finish within {timeout:g} s") from None
         finally:
@@ -52,7 +60,7 @@ def _run(module: str, args: list[str], env: dict[str, str], cwd: str, timeout: f
     """`python -m module args...` in `cwd` with exactly `env`: forked from the fork server where
     there is one (the same child without its 2-4 s of importing torch), else started. Returns the
     exit status and stderr; raises subprocess.TimeoutExpired after killing the child's group."""
-    server = _fork_server()
+    server = _fork_server(env)
     if server is not None:
         from ..judge.zygote import ZygoteError
 
@@ -90,14 +98,15 @@ _SERVERS: dict[tuple[tuple[str, str], ...], Any] = {}
 _SERVERS_LOCK = threading.Lock()
 
 
-def _fork_server() -> Any:
-    """The fork server for children of this interpreter and import-relevant environment (started on
-    first use and kept for the process's life), or None: off Linux, or TRITONIZE_NO_ZYGOTE=1."""
+def _fork_server(child: dict[str, str]) -> Any:
+    """The fork server for children of this interpreter and the child's import-relevant environment
+    (started on first use and kept for the process's life), or None: off Linux, or
+    TRITONIZE_NO_ZYGOTE=1. Its PYTHONPATH is this package's alone (each child sets its own)."""
     if not sys.platform.startswith("linux") or os.environ.get("TRITONIZE_NO_ZYGOTE") == "1":
         return None
     from ..judge.zygote import _IMPORT_ENV, Zygote
 
-    env = child_env()
+    env = {**child, "PYTHONPATH": child_env()["PYTHONPATH"]}
     key = tuple(sorted((k, v) for k, v in env.items() if k.startswith(_IMPORT_ENV)))
     with _SERVERS_LOCK:
         server = _SERVERS.get(key)
