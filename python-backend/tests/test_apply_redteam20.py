@@ -77,3 +77,31 @@ def test_a_thread_setting_the_program_makes_before_importing_torch_is_recorded_w
     path.write_text(OMP_ONE)
     e, _ = extract(OMP_ONE, str(path), *lines_of(OMP_ONE, "return x + b"))
     assert ".permute(1, 0)" in e.problem, e.problem  # the real run's layout
+
+
+JIT_OFF = textwrap.dedent('''\
+    import os
+    os.environ["PYTORCH_JIT"] = "0"  # debugging: TorchScript functions run as Python
+    import torch
+
+
+    @torch.jit.script
+    def fused_act(x: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        h = x + b
+        return h * torch.sigmoid(h)
+
+
+    if __name__ == "__main__":
+        x = torch.randn(8, 32)
+        with torch.no_grad():
+            print(fused_act(x, torch.randn(32)).sum().item())
+    ''')
+
+
+def test_a_program_that_turns_the_jit_off_before_importing_torch_is_recorded(tmp_path):
+    # c02: with torch imported before the program, the JIT stayed on, the function was scripted and
+    # never traced: "the entry point finished without running the selected code".
+    path = tmp_path / "prog.py"
+    path.write_text(JIT_OFF)
+    e, _ = extract(JIT_OFF, str(path), *lines_of(JIT_OFF, "h = x + b", 2))
+    assert "torch.empty((8, 32)" in e.problem, e.problem

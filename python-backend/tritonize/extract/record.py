@@ -428,6 +428,13 @@ def main(argv: list[str]) -> int:
     started = time.process_time()
     env_at_start = {k: v for k, v in os.environ.items() if k.startswith(IMPORT_TIME_ENV)}
     first: list[dict[str, Any] | None] = [None] * len(hooks)
+
+    def _env_changed() -> dict[str, str | None]:
+        # Also where the selection never ran: a program that turned the JIT off (PYTORCH_JIT=0)
+        # before importing torch reached it only without the JIT (red team 20 c02).
+        now_env = {k: v for k, v in os.environ.items() if k.startswith(IMPORT_TIME_ENV)}
+        return {n: now_env.get(n) for n in sorted(set(now_env) | set(env_at_start)) if now_env.get(n) != env_at_start.get(n)}
+
     calls = [0] * len(hooks)
     tensors: dict[int, dict[str, Any]] = {}  # copied tensor globals at the first call, per hook
     deadline: list[float] = []
@@ -435,7 +442,8 @@ def main(argv: list[str]) -> int:
 
     def flush() -> None:
         with out_lock:
-            out = [r if r is not None else {"ok": False, "error": error[0]} for r in results]
+            out = [r if r is not None else {"ok": False, "error": error[0], "env_changed": _env_changed()}
+                   for r in results]
             tmp_out = out_path + ".part"
             with open(tmp_out, "w") as f:
                 json.dump(out if "hooks" in spec else out[0], f)
@@ -469,9 +477,7 @@ def main(argv: list[str]) -> int:
         # Settings torch reads when it is imported, which this child did before the program ran:
         # a program that sets them itself (os.environ["OMP_NUM_THREADS"] = "1" before `import
         # torch`) ran here with other ones (red team 20 c01, c14).
-        now_env = {k: v for k, v in os.environ.items() if k.startswith(IMPORT_TIME_ENV)}
-        res = {**res, "env_changed": {n: now_env.get(n) for n in sorted(set(now_env) | set(env_at_start))
-                                      if now_env.get(n) != env_at_start.get(n)}}
+        res = {**res, "env_changed": _env_changed()}
         results[k] = {"ok": True, "error": None, "grad_enabled": grad, "autocast": _autocast(torch),
                       "default_dtype": cond["default_dtype"],
                       "package": frame.f_globals.get("__package__") or "", "later": [],

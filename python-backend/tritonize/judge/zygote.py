@@ -148,7 +148,7 @@ _ZYGOTES: dict[tuple[str, tuple[tuple[str, str], ...]], Zygote] = {}
 _LOCK = threading.Lock()
 # Variables that can change what importing torch/Triton does; every other one (HOME, TMPDIR,
 # PYTEST_CURRENT_TEST, ...) is the child's own after the fork, so it must not start a new zygote.
-_IMPORT_ENV = ("PYTHON", "TORCH", "TRITON", "OMP_", "MKL", "OPENBLAS", "KMP_", "GOMP", "LD_", "CUDA", "NVIDIA",
+_IMPORT_ENV = ("PYTHON", "PYTORCH", "TORCH", "TRITON", "OMP_", "MKL", "OPENBLAS", "KMP_", "GOMP", "LD_", "CUDA", "NVIDIA",
                "HIP", "ROCM", "PATH")
 _MAX_ZYGOTES = 3
 
