@@ -77,6 +77,13 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
   const doc = await vscode.workspace.openTextDocument(target.uri);
   if (doc.getText(target.range) !== target.originalText)
     throw new Error(`The selection in ${path.basename(target.uri.fsPath)} changed since this run; select the code again and re-run.`);
+  // The recording runs the program as saved: typed lines not yet saved moved the selection away
+  // from what ran ("the entry point finished without running the selected code", or inputs of
+  // other code), which the CPU interpreter's slow start used to hide behind VS Code's own save.
+  if (doc.isDirty) {
+    if (quiet) throw new Error(`${path.basename(target.uri.fsPath)} has unsaved changes: the Apply preview waits for a save.`);
+    if (!(await doc.save())) throw new Error(`${path.basename(target.uri.fsPath)} could not be saved; Apply records the inputs by running the saved program.`);
+  }
   const defaultEntry = entryFor(target.uri);
   const params = {
     path: target.uri.fsPath, text: doc.getText(), range: toLspRange(site.selection), candidateCode: cand.code,

@@ -202,8 +202,15 @@ describe('questions and what follows a run (fake LLM, real kernel server on CPU)
     assert.equal(editor.document.getText(), typed);
     // Apply again, as the message says: the selection only moved down a line, so it applies there
     // (it was refused as "changed" in try-out 12b), keeping the user's line.
+    ctx.lastError = undefined;
     const again = vscode.commands.executeCommand('tritonize.applyCandidate', { runId: run!.id, placement: 'same-file' });
-    const q2 = await waitFor('the second Accept / Discard question', () => host.state().question, 120_000);
+    // A failed second Apply says why (the recording once ran the file as saved, without the typed
+    // line: the selection was never reached).
+    const q2 = await waitFor('the second Accept / Discard question', () => {
+      const failed = lastError(ctx)?.message;
+      if (failed) throw new Error(`the second Apply failed: ${failed}`);
+      return host.state().question;
+    }, 120_000);
     await host.onMessage({ type: 'answer', questionId: q2.id, action: 'Accept' });
     assert.equal(await again, true, lastError(ctx)?.message);
     const after = editor.document.getText();
