@@ -111,6 +111,8 @@ def _fork_server(child: dict[str, str]) -> Any:
     with _SERVERS_LOCK:
         server = _SERVERS.get(key)
         if server is None or not server.alive:
+            if server is not None:
+                server.close()  # it died (a child may kill it): its socket and log go with it
             # An environment changed (e.g. TRITON_INTERPRET): idle ones beyond two go (closing one
             # ends the server, and a running child's status with it).
             for old in [k for k, z in _SERVERS.items() if not z.busy][:max(0, len(_SERVERS) - 1)]:
