@@ -22,19 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import select
 import socket
 import sys
 import traceback
 
-from ..worker.zygote import _reap  # the same reaping: exit codes to each child's status fd
+from ..worker.zygote import serve  # the same fork loop as the CPU workers' fork server
 
 _OWN_PATH: set[str] = set()  # this server's PYTHONPATH entries (absolute)
 
 
 def _child(req: dict, fds: list[int]) -> int:
-    out_fd, err_fd, status_fd = fds
-    os.close(status_fd)
+    out_fd, err_fd = fds
     os.setsid()  # the parent kills the child's group on a timeout, as it would a started process
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -92,48 +90,7 @@ def main() -> int:
         sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
         return 3
     sock.send(json.dumps({"ready": os.getpid()}).encode())
-    children: dict[int, int] = {}
-    while True:
-        _reap(children)
-        if not select.select([sock], [], [], 0.2)[0]:
-            continue
-        try:
-            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 3)
-        except OSError:
-            break
-        if not data:  # the parent closed its end (or died)
-            break
-        try:
-            req = json.loads(data)
-            if len(fds) != 3:
-                raise ValueError(f"expected 3 fds, got {len(fds)}")
-        except ValueError as exc:
-            for fd in fds:
-                os.close(fd)
-            sock.send(json.dumps({"error": str(exc)}).encode())
-            continue
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                sock.close()
-                code = _child(req, fds)
-            except BaseException:  # noqa: BLE001
-                traceback.print_exc()
-            finally:
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                finally:
-                    os._exit(code & 0xFF)
-        for fd in fds[:2]:
-            os.close(fd)
-        children[pid] = fds[2]
-        sock.send(json.dumps({"pid": pid}).encode())
-    _reap(children)
-    return 0
+    return serve(sock, 3, _child)
 
 
 if __name__ == "__main__":

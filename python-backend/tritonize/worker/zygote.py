@@ -24,6 +24,7 @@ import select
 import socket
 import sys
 import traceback
+from typing import Callable
 
 
 def _reap(children: dict[int, int]) -> None:
@@ -43,13 +44,61 @@ def _reap(children: dict[int, int]) -> None:
             os.close(fd)
 
 
-def _child(req: dict, fds: list[int], sock: socket.socket) -> int:
-    in_fd, out_fd, log_fd, status_fd = fds
-    os.close(status_fd)
-    sock.close()
+def _child(req: dict, fds: list[int]) -> int:
+    in_fd, out_fd, log_fd = fds
     from . import __main__ as worker_main
 
     return worker_main.forked_main(req, in_fd, out_fd, log_fd)
+
+
+def serve(sock: socket.socket, nfds: int, child: Callable[[dict, list[int]], int]) -> int:
+    """The fork loop of a fork server (this one, and extract/fork_server.py): each request is JSON
+    with `nfds` descriptors, the last the write end of the child's exit-status pipe. The child gets
+    the others (without the socket or its status pipe) and `child(req, fds)` is its exit code; the
+    parent answers {"pid": N} and, when that child ends, writes its exit code to the status pipe."""
+    children: dict[int, int] = {}
+    while True:
+        _reap(children)
+        if not select.select([sock], [], [], 0.2)[0]:
+            continue
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, nfds)
+        except OSError:
+            break
+        if not data:  # the parent closed its end (or died): the children die with this process
+            break
+        try:
+            req = json.loads(data)
+            if len(fds) != nfds:
+                raise ValueError(f"expected {nfds} fds, got {len(fds)}")
+        except ValueError as exc:
+            for fd in fds:
+                os.close(fd)
+            sock.send(json.dumps({"error": str(exc)}).encode())
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                os.close(fds[-1])
+                sock.close()
+                code = child(req, fds[:-1])
+            except BaseException:  # noqa: BLE001 - the traceback goes to the child's own stderr
+                traceback.print_exc()
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code & 0xFF)
+        for fd in fds[:-1]:
+            os.close(fd)
+        children[pid] = fds[-1]
+        sock.send(json.dumps({"pid": pid}).encode())
+    _reap(children)
+    return 0
 
 
 def main() -> int:
@@ -67,45 +116,7 @@ def main() -> int:
         sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}).encode())
         return 3
     sock.send(json.dumps({"ready": os.getpid()}).encode())
-    children: dict[int, int] = {}
-    while True:
-        _reap(children)
-        if not select.select([sock], [], [], 0.2)[0]:
-            continue
-        try:
-            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 4)
-        except OSError:
-            break
-        if not data:  # the judge closed its end (or died): the children die with this process
-            break
-        try:
-            req = json.loads(data)
-            if len(fds) != 4:
-                raise ValueError(f"expected 4 fds, got {len(fds)}")
-        except ValueError as exc:
-            for fd in fds:
-                os.close(fd)
-            sock.send(json.dumps({"error": str(exc)}).encode())
-            continue
-        pid = os.fork()
-        if pid == 0:
-            code = 3
-            try:
-                code = _child(req, fds, sock)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                finally:
-                    os._exit(code)
-        for fd in fds[:3]:
-            os.close(fd)
-        children[pid] = fds[3]
-        sock.send(json.dumps({"pid": pid}).encode())
-    _reap(children)
-    return 0
+    return serve(sock, 4, _child)
 
 
 if __name__ == "__main__":
