@@ -134,7 +134,7 @@ def test_one_zygote_per_import_environment(monkeypatch):
 
     monkeypatch.delenv("TRITONIZE_NO_ZYGOTE", raising=False)
     made: list[tuple] = []
-    monkeypatch.setattr(zygote, "Zygote", lambda python, env: made.append((python, env)) or _FakeZygote())
+    monkeypatch.setattr(zygote, "Zygote", lambda python, env, module=None: made.append((python, env)) or _FakeZygote())
     monkeypatch.setattr(zygote, "_ZYGOTES", {})
     a = zygote.for_worker("cpu", None, worker_env("cpu"))
     monkeypatch.setenv("PYTEST_CURRENT_TEST", "another test")

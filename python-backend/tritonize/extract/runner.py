@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -94,31 +93,12 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-_SERVERS: dict[tuple[tuple[str, str], ...], Any] = {}
-_SERVERS_LOCK = threading.Lock()
-
-
 def _fork_server(child: dict[str, str]) -> Any:
     """The fork server for children of this interpreter and the child's import-relevant environment
-    (started on first use and kept for the process's life), or None: off Linux, or
-    TRITONIZE_NO_ZYGOTE=1. Its PYTHONPATH is this package's alone (each child sets its own)."""
-    if not sys.platform.startswith("linux") or os.environ.get("TRITONIZE_NO_ZYGOTE") == "1":
-        return None
-    from ..judge.zygote import _IMPORT_ENV, Zygote
+    (judge/zygote.shared), or None. Its PYTHONPATH is this package's alone (each child sets its own)."""
+    from ..judge.zygote import shared
 
-    env = {**child, "PYTHONPATH": child_env()["PYTHONPATH"]}
-    key = tuple(sorted((k, v) for k, v in env.items() if k.startswith(_IMPORT_ENV)))
-    with _SERVERS_LOCK:
-        server = _SERVERS.get(key)
-        if server is None or not server.alive:
-            if server is not None:
-                server.close()  # it died (a child may kill it): its socket and log go with it
-            # An environment changed (e.g. TRITON_INTERPRET): idle ones beyond two go (closing one
-            # ends the server, and a running child's status with it).
-            for old in [k for k, z in _SERVERS.items() if not z.busy][:max(0, len(_SERVERS) - 1)]:
-                _SERVERS.pop(old).close()
-            server = _SERVERS[key] = Zygote(sys.executable, env, module="tritonize.extract.fork_server")
-        return server
+    return shared("tritonize.extract.fork_server", sys.executable, {**child, "PYTHONPATH": child_env()["PYTHONPATH"]})
 
 
 def restore_files(tmp: str) -> list[str]:

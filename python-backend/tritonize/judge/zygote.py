@@ -144,7 +144,7 @@ class Zygote:
             pass
 
 
-_ZYGOTES: dict[tuple[str, tuple[tuple[str, str], ...]], Zygote] = {}
+_ZYGOTES: dict[tuple[str, str, tuple[tuple[str, str], ...]], Zygote] = {}
 _LOCK = threading.Lock()
 # Variables that can change what importing torch/Triton does; every other one (HOME, TMPDIR,
 # PYTEST_CURRENT_TEST, ...) is the child's own after the fork, so it must not start a new zygote.
@@ -156,13 +156,23 @@ _MAX_ZYGOTES = 3
 def for_worker(device: str, python: str | None, env: dict[str, str]) -> Zygote | None:
     """The zygote for CPU workers of this interpreter and import-relevant environment (started now
     if needed), or None where workers start as their own process."""
-    if device != "cpu" or not sys.platform.startswith("linux") or os.environ.get("TRITONIZE_NO_ZYGOTE") == "1":
+    if device != "cpu":
         return None
-    key = (python or sys.executable, tuple(sorted((k, v) for k, v in env.items() if k.startswith(_IMPORT_ENV))))
+    return shared("tritonize.worker.zygote", python or sys.executable, env)
+
+
+def shared(module: str, python: str, env: dict[str, str]) -> Zygote | None:
+    """The fork server `module` for this interpreter and import-relevant environment, started on
+    first use and kept; None off Linux or with TRITONIZE_NO_ZYGOTE=1."""
+    if not sys.platform.startswith("linux") or os.environ.get("TRITONIZE_NO_ZYGOTE") == "1":
+        return None
+    key = (module, python, tuple(sorted((k, v) for k, v in env.items() if k.startswith(_IMPORT_ENV))))
     with _LOCK:
         z = _ZYGOTES.pop(key, None)
         if z is None or not z.alive:
-            z = Zygote(key[0], env)
+            if z is not None:
+                z.close()  # it died (a child may kill it): its socket and log go with it
+            z = Zygote(python, env, module=module)
             # The oldest idle ones go (a zygote's workers die with it, so only ones with none alive).
             for old_key in [k for k, old in _ZYGOTES.items() if not old.busy][:max(0, len(_ZYGOTES) + 1 - _MAX_ZYGOTES)]:
                 _ZYGOTES.pop(old_key).close()
