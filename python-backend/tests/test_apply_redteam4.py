@@ -194,6 +194,17 @@ def test_a_later_call_with_gradients_on_is_refused_or_raises(tmp_path):
     assert "torch.no_grad()" in last and "undo the Apply" in last
 
 
+def test_time_spent_importing_does_not_end_the_watch_for_a_later_call(tmp_path):
+    """The first optimizer step imports torch._dynamo (2-5 s of CPU under the recording's trace hook):
+    the training loop's call under gradients came after the 5 s window, and Apply's refusal was
+    missed (session 19, under `pytest -n 2`). Here the import between the calls takes 6 s of CPU."""
+    (tmp_path / "slowmod.py").write_text(
+        "import time\nt = time.process_time()\nwhile time.process_time() - t < 6.0:\n    pass\n")
+    text = GRAD_LATER.replace("    opt = torch.optim.SGD", "    import slowmod\n    opt = torch.optim.SGD")
+    msg = refused_at_apply(tmp_path, text, "h = torch.tanh")
+    assert "gradients are on and h requires grad in call 2 of the selection in the recorded run" in msg, msg
+
+
 def test_inference_only_runs_under_gradients_and_a_backward_through_it_raises(tmp_path):
     """The user's word: inference only. The forward runs with gradients on (no guard at the call), and
     a training step that reaches the kernel stops with one line instead of silently missing the
