@@ -339,6 +339,8 @@ class Worker:
         except OSError:
             return ""
 
+    on_kill: Any = None  # the pool's refill (judge/pool.py), called once after the first kill
+
     def kill(self) -> None:
         """Ends the worker and everything it started (its own process group)."""
         for kill in (os.killpg, os.kill):  # the pid too: a just-forked worker may not have its own group yet
@@ -360,6 +362,9 @@ class Worker:
         except OSError:
             pass
         _remove_tree(self.scratch)
+        refill, self.on_kill = self.on_kill, None
+        if refill is not None:
+            refill()
 
 
 def _remove_tree(path: str) -> None:
