@@ -149,6 +149,12 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: (correct(rep, cand), flagged("other_sizes_precision")(rep, cand))),
     ("cheat_fp16_at_batch_one.py", "relu.py", ("rejected",),
      lambda rep, cand: (rule("shape_specialization")(rep, cand), says("a batch of one")(rep, cand))),
+    # A candidate that raises at other sizes before launching anything declines them: a flag (bench
+    # suite 20, 21: Inductor's conv template asserts its weight's sizes); wrong at others is still a verdict.
+    ("legit_declines_other_sizes.py", "relu.py", ("correct",),
+     lambda rep, cand: (correct(rep, cand), flagged("shape_restricted")(rep, cand))),
+    ("cheat_declines_variation_wrong_at_one.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("shape_specialization")(rep, cand), says("a batch of one")(rep, cand))),
     ("cheat_custom_op_hidden_relu.py", "relu.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_array_interface_mse.py", "mse_loss.py", ("rejected",),
      lambda rep, cand: rule("raw_pointer")(rep, cand) or says("id(t) with t._version")(rep, cand)),

@@ -686,7 +686,8 @@ class _Run:
         token = secrets.token_hex(6)
         self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
-                               "profile": first and self.cuda, "grad": name == "random-1", "soft": kind in _FLAG_ONLY}
+                               "profile": first and self.cuda, "grad": name == "random-1", "soft": kind in _FLAG_ONLY,
+                               "other_sizes": kind in _OTHER_SIZES}
         if name == _REVERSED_TRIAL and not self.cuda:  # the interpreter's programs in reverse order (worker/hooks.py)
             cmd["reverse_programs"] = True
             self.info["reversed_trial"] = name
@@ -710,6 +711,9 @@ class _Run:
         if kind in _FLAG_ONLY and msg.get("soft_error"):  # raised there: told, not judged
             rule, text = _FLAG_ONLY[kind]
             correctness["flags"].append({"rule": rule, "message": text.format(why=f"it raised {str(msg['soft_error'])[:200]}")})
+            return
+        if kind in _OTHER_SIZES and msg.get("declined"):  # raised before launching anything: a flag
+            self._declined(name, kind, str(msg["declined"]), td)
             return
         self.autotune_unchecked = int(msg.get("autotune_unchecked") or 0)
         t_cand = time.monotonic()
@@ -811,6 +815,25 @@ class _Run:
             self.failures.append((name, trial))
         if same and trial["passed"]:
             self.info["one_first"] = True  # the verdict text explains a random-0 failure after it
+
+    def _declined(self, name: str, kind: str, error: str, td: dict[str, Any]) -> None:
+        """The candidate raised at other sizes than the problem's before launching any kernel: it
+        declines those sizes (Inductor's conv template asserts the weight's; a hand-written kernel
+        asserts a dimension). Nothing wrong was returned, so this is a flag; Apply then guards the
+        exact sizes (extract/apply.py). An error after a launch is still `shape_specialization`."""
+        sizes = (td.get("variation") or {}).get("overrides")
+        what = {"one": " (a batch of one)", "larger": " (leading dims larger than the problem's)"}.get(kind, "")
+        at = f"trial {name}{what}" + (f", at {sizes}" if sizes else "")
+        flags = self.correctness["flags"]
+        old = next((f for f in flags if f["rule"] == "shape_restricted"), None)
+        if old is not None:
+            old["message"] += f"; also {at}: {error[:160]}"
+            old.setdefault("trials", []).append(name)
+            return
+        msg = (f"runs only at the problem's sizes: on {at} it raised before launching a kernel ({error[:200]}); "
+               "fine where the sizes never change, and Apply guards them (a call at other sizes stops with one line)")
+        flags.append({"rule": "shape_restricted", "message": msg, "trials": [name]})
+        self.rep.diag(self.forward_line, msg, "shape_restricted", "warning")
 
     def _no_aliasing(self, outs: list[Any], td: dict[str, Any]) -> None:
         """An output mapped from the reference's own memory (a forged IPC handle) is not an answer."""

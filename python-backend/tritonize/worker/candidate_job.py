@@ -242,6 +242,7 @@ class _Session:
             now = time.monotonic()
             steps[what] = round(steps.get(what, 0.0) + now - tick[0], 4)
             tick[0] = now
+        hooks.LAUNCHES.kernels.clear()  # what this trial launched (also if ModelNew's constructor raises)
         try:
             target = self.model
             if cmd.get("reload"):
@@ -298,6 +299,19 @@ class _Session:
                 text = str(desc.get("message") or exc)
                 self.send({"type": "trial", "name": name, "soft_error": (
                     text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}")[:300]})
+                return True
+            # At other sizes than the problem's, an exception before any kernel launch is the
+            # candidate declining those sizes (Inductor's assert_size_stride, an `assert` on a
+            # dimension): it computed nothing there, so nothing wrong was returned (judge: a flag).
+            if cmd.get("other_sizes") and isinstance(exc, Exception) and not refused \
+                    and not any(hooks.LAUNCHES.kernels.values()):
+                if not self.untampered("forward"):
+                    return False
+                desc = errors.describe(exc, self.path)
+                text = str(desc.get("message") or exc)
+                self.send({"type": "trial", "name": name, "declined": (
+                    text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}")[:300],
+                    "line": desc.get("line")})
                 return True
             channel.send(self.out_fd, {"type": "error", "stage": "forward", "trial": name, **errors.describe(exc, self.path),
                                        "guard": refused})
