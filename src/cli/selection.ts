@@ -25,6 +25,8 @@ Options:
   --confirm-shapes   apply: accept guessed shapes
   --inference-only   apply: the code never needs gradients here (inputs that require grad are then accepted;
                      the kernel has no backward)
+  --exact-sizes      apply: the candidate declined other sizes (verify flag shape_restricted); the applied
+                     code checks every input's shape
   --timeout S        limit for recording and for the behaviour check (default 120)
   --python P         Python with torch and triton (default: $TRITONIZE_PYTHON, ./.venv/bin/python, python3)
   --json             print the server's answer as JSON
@@ -74,7 +76,7 @@ export async function selectionCommand(argv: string[], env: NodeJS.ProcessEnv, r
       options: {
         range: { type: 'string' }, lines: { type: 'string' }, out: { type: 'string' }, candidate: { type: 'string' },
         placement: { type: 'string' }, 'dry-run': { type: 'boolean' }, entry: { type: 'string' }, 'no-record': { type: 'boolean' },
-        'confirm-shapes': { type: 'boolean' }, 'inference-only': { type: 'boolean' }, timeout: { type: 'string' }, python: { type: 'string' }, json: { type: 'boolean' },
+        'confirm-shapes': { type: 'boolean' }, 'inference-only': { type: 'boolean' }, 'exact-sizes': { type: 'boolean' }, timeout: { type: 'string' }, python: { type: 'string' }, json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -129,7 +131,8 @@ export async function selectionCommand(argv: string[], env: NodeJS.ProcessEnv, r
       return fail(`cannot read ${resolve(values.candidate as string)}`);
     }
     const res = await backend.apply({ ...common, candidateCode, placement: placement as 'same-file' | 'module',
-      confirmShapes: Boolean(values['confirm-shapes'] || values['no-record']), inferenceOnly: Boolean(values['inference-only']) });
+      confirmShapes: Boolean(values['confirm-shapes'] || values['no-record']), inferenceOnly: Boolean(values['inference-only']),
+      exactSizes: Boolean(values['exact-sizes']) });
     if (values['dry-run']) process.stdout.write(res.diff);
     else {
       await writeFile(path, applyTextEdits(text, res.edits));

@@ -35,6 +35,8 @@ export interface Candidate {
   runId: string;
   candidateId: string;
   summary: string;
+  /** The report's flag shape_restricted: the kernel declined other sizes than the verified ones. */
+  exactSizes?: boolean;
 }
 
 export type Placement = 'same-file' | 'new-module';
@@ -89,6 +91,8 @@ export async function buildApplyEdit(backend: Backend, target: ApplyTarget, cand
     path: target.uri.fsPath, text: doc.getText(), range: toLspRange(site.selection), candidateCode: cand.code,
     placement: placement === 'new-module' ? 'module' as const : 'same-file' as const, runLabel: `run ${cand.runId}, candidate ${cand.candidateId}`,
     ...(inferenceOnly ? { inferenceOnly: true } : {}),
+    // The verifier's flag: the kernel raised at other sizes than the problem's, so only these run.
+    ...(cand.exactSizes ? { exactSizes: true } : {}),
     ...(defaultEntry ? { defaultEntry } : {}),
   };
   // The end-of-run preview already ran the behaviour check on this very text: Apply right after

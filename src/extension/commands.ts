@@ -3,7 +3,7 @@
 // package.json hides them in untrusted workspaces (a keybinding or another extension can still call them).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { candidateLabel, reducedSuffix } from '../core/protocol/view';
+import { candidateLabel, reducedSuffix, shapeRestricted } from '../core/protocol/view';
 import { candidateReportMarkdown } from '../core/protocol/reportMarkdown';
 import { applyCandidate, pickPlacement, previewApply, type Placement } from './apply';
 import { readSettings, verifyOptions } from './config';
@@ -138,7 +138,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     const where = `${vscode.workspace.asRelativePath(origin.uri)}:${origin.range.start.line + 1}`;
     ctx.log.info(`apply: candidate ${label} of run ${run.id} (${cand.report?.verdict ?? 'not verified'}) into ${where} as ${placement}`);
     try {
-      const applied = await applyCandidate(await ctx.backend(), ctx.questions, origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '' }, origin.call, placement);
+      const applied = await applyCandidate(await ctx.backend(), ctx.questions, origin, { code: cand.code, runId: run.id, candidateId: cand.id, summary: cand.report?.summary ?? '', exactSizes: shapeRestricted(cand.report) }, origin.call, placement);
       if (applied) {
         ctx.log.info(`apply: candidate ${label} applied to ${where}`);
         // Verified in the interpreter: the edited program needs it too on a machine without a GPU.
@@ -166,7 +166,7 @@ export function registerCommands(ctx: Ctx, runs: RunsModel, panel: PanelHost, or
     const label = `candidate ${candidateLabel(cand, run)}`;
     if (origin?.call && verdict === 'correct') {
       try {
-        await previewApply(await ctx.backend(), origin, { code: cand.code, runId, candidateId, summary: cand.report?.summary ?? '' },
+        await previewApply(await ctx.backend(), origin, { code: cand.code, runId, candidateId, summary: cand.report?.summary ?? '', exactSizes: shapeRestricted(cand.report) },
           origin.call, 'new-module', label);
         return;
       } catch (err) {

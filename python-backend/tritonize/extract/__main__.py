@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--confirm-shapes", action="store_true", help="accept guessed input shapes")
             p.add_argument("--inference-only", action="store_true",
                            help="the code never needs gradients here: apply even where inputs require grad")
+            p.add_argument("--exact-sizes", action="store_true",
+                           help="the candidate declined other sizes (verify flag shape_restricted): the applied "
+                                "code checks every input's shape")
     args = ap.parse_args(argv)
     try:
         text, encoding = read_source(args.file)
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ExtractError(f"cannot read {args.candidate}: {e.strerror}") from None
         res = apply_candidate(text, str(args.file), start, end, code, placement=args.placement, entry=args.entry,
                               timeout=args.timeout, confirmed_shapes=args.confirm_shapes or args.no_record,
-                              inference_only=args.inference_only)
+                              inference_only=args.inference_only, exact_sizes=args.exact_sizes)
         if args.dry_run:
             sys.stdout.write(res["diff"])
         else:

@@ -128,7 +128,8 @@ def dim_inputs(ext: Extraction, src: SourceFile) -> dict[str, str]:
 
 def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool,
                  dtypes: dict[str, str] | None = None, dims: dict[str, str] | None = None,
-                 shapes: dict[str, list[int]] | None = None, numbers: dict[str, str] | None = None) -> list[str]:
+                 shapes: dict[str, list[int]] | None = None, numbers: dict[str, str] | None = None,
+                 exact: dict[str, list[int]] | None = None) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
     (a tensor of the recorded dtype for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
     interpreter); a later call under other
@@ -177,6 +178,17 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                           'Triton kernel was verified for ' + ', '.join(_want) + ' (the recorded call): '",
              "                           'another rank or broadcast is another computation. Select code that always '",
              "                           'gets such shapes, " + undo + "')"]
+    if exact:
+        # The candidate declined other sizes in verification (flag shape_restricted): only the
+        # recorded call's sizes ran, so a call at others stops here, not inside the kernel's code.
+        lines += [
+             f"    _sizes = {exact!r}",
+             "    for _n, _x in _ts:",
+             "        if _n in _sizes and list(_x.shape) != _sizes[_n]:",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' has shape ' + str(list(_x.shape)) + ' in this call; '",
+             "                               'the Triton kernel runs only at the sizes it was verified for (' + _n + ' '",
+             "                               + str(_sizes[_n]) + ', the recorded call): it declined other sizes. Select '",
+             "                               'code that always gets these sizes, " + undo + "')"]
     if dims:
         lines += [
              f"    _dims = {dims!r}",
@@ -295,7 +307,7 @@ def _marked_return_lines(cls: str, indent: str) -> list[str]:
 
 def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[str],
                        inference_only: bool, dtypes: list[str | None] | None = None,
-                       doc: str | None = None) -> list[str]:
+                       doc: str | None = None, exact: list[list[int] | None] | None = None) -> list[str]:
     """A replaced nn.Module's forward checks gradients at every call, like the function wrapper: a
     class recorded under no_grad (or with frozen parameters) and trained later cut the graph
     silently — earlier layers got grad None (red team 11). Applied for inference only, the outputs
@@ -320,6 +332,14 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               "                                   'Triton kernel was verified for ' + _want[_i] + ' (the recorded call). '",
               "                                   'Cast it to that dtype before the call, or undo the Apply to keep the '",
               "                                   'PyTorch code.')",
+              *([f"        _sizes = {exact!r}",
+                 "        for _i, _x in enumerate(args[:len(_sizes)]):",
+                 "            if _sizes[_i] is not None and isinstance(_x, _torch.Tensor) and list(_x.shape) != _sizes[_i]:",
+                 f"                raise RuntimeError('{name}: input ' + str(_i) + ' has shape ' + str(list(_x.shape)) + ' in this '",
+                 "                                   'call; the Triton kernel runs only at the sizes it was verified for ('",
+                 "                                   + str(_sizes[_i]) + ', the recorded call): it declined other sizes. '",
+                 "                                   'Select code that always gets these sizes, or undo the Apply to keep '",
+                 "                                   'the PyTorch code.')"] if exact else []),
               *_autocast_lines(name, "(_x for _x in args if isinstance(_x, _torch.Tensor))", "        "),
               "        if not _torch.is_grad_enabled():",
               "            return super().forward(*args, **kwargs)",
@@ -338,7 +358,7 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
 
 
 def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, placement: str,
-         run_label: str = "", inference_only: bool = False) -> dict[str, Any]:
+         run_label: str = "", inference_only: bool = False, exact_sizes: bool = False) -> dict[str, Any]:
     if ext.kind == "problem":
         raise ExtractError("the file is a KernelBench problem already; there is no selection to replace")
     if placement not in ("same-file", "module"):
@@ -431,7 +451,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   f"    return {cache}[key]",
                   "", "",
                   *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes, numbers=numbers,
-                                dims={k: v for k, v in dims.items() if k in exprs}, shapes=shapes),
+                                dims={k: v for k, v in dims.items() if k in exprs}, shapes=shapes,
+                                exact={i.expr: list(i.value["shape"]) for i in tens} if exact_sizes else None),
                   "", "",
                   # TorchScript (torch.jit.script of a model calling this) runs it as Python instead of
                   # compiling it (red team 11 c15: the script failed on the kernel); numbers are annotated
@@ -468,7 +489,9 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded},
                                     inference_only,
                                     [i.value.get("dtype") if isinstance(i.value, dict) and i.value.get("kind") == "tensor"
-                                     else None for i in ext.forward_inputs], ast.get_docstring(cls_node, clean=False) if cls_node else None)
+                                     else None for i in ext.forward_inputs], ast.get_docstring(cls_node, clean=False) if cls_node else None,
+                                    [list(i.value["shape"]) if isinstance(i.value, dict) and i.value.get("kind") == "tensor"
+                                     else None for i in ext.forward_inputs] if exact_sizes else None)
         block += ["", "", f"{guarded}.__name__ = {guarded}.__qualname__ = {ext.name!r}"]
         exported = guarded
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
@@ -564,11 +587,12 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
                     placement: str = "same-file", entry: str | None = None, default_entry: str | None = None,
                     timeout: float = 120.0,
                     check: bool = True, run_label: str = "", confirmed_shapes: bool = False,
-                    inference_only: bool = False,
+                    inference_only: bool = False, exact_sizes: bool = False,
                     extracted: tuple[Extraction, SourceFile] | None = None) -> dict[str, Any]:
     """`extracted`: the extraction of this same range, when the caller has it (saves recording again).
     `inference_only`: the user states the code never needs gradients here (the autograd refusal is
-    lifted; the kernel still has no backward)."""
+    lifted; the kernel still has no backward). `exact_sizes`: the candidate declined other sizes in
+    verification (flag shape_restricted): the applied code checks every tensor input's shape."""
     _refuse_non_utf8(text)
     ext, src = extracted or extract(text, path, start, end, entry=entry, default_entry=default_entry, timeout=timeout)
     if ext.guessed and not confirmed_shapes:
@@ -581,7 +605,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
         _refuse_autograd(ext, src)
     _refuse_later(ext, src, inference_only)
     _refuse_property_reads(ext, src)
-    p = plan(text, path, ext, src, code, placement, run_label, inference_only)
+    p = plan(text, path, ext, src, code, placement, run_label, inference_only, exact_sizes)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
     eol = "\r\n" if "\r\n" in text else "\n"

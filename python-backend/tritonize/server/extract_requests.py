@@ -82,7 +82,8 @@ def apply_request(params: Any, ctx: RequestContext, text_of: Callable[[Path], st
                               timeout=float(params.get("timeout") or 120),
                               run_label=str(params.get("runLabel") or ""),
                               confirmed_shapes=bool(params.get("confirmShapes")),
-                              inference_only=bool(params.get("inferenceOnly")))
+                              inference_only=bool(params.get("inferenceOnly")),
+                              exact_sizes=bool(params.get("exactSizes")))
         res.pop("text", None)  # the client applies `edits`; the whole text would double the message
         return res
 

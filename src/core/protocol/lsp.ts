@@ -158,6 +158,8 @@ export const ApplyParams = ExtractParams.extend({
   confirmShapes: z.boolean().optional(),
   /** The user states the code runs without gradients (lifts the autograd refusal; the kernel has no backward). */
   inferenceOnly: z.boolean().optional(),
+  /** The candidate declined other sizes in verification (flag shape_restricted): the applied code checks every input's shape. */
+  exactSizes: z.boolean().optional(),
   /** Shown in the kernel's header comment (run and candidate). */
   runLabel: z.string().optional(),
 });

@@ -30,6 +30,12 @@ export function reducedSizesText(report: VerifyReport | null | undefined): strin
 }
 
 /** " (checked at reduced sizes …)" after a summary, unless the backend's summary already says it. */
+/** The verifier's flag shape_restricted: the kernel raised at other sizes than the problem's before
+ * launching anything, so Apply makes the applied code check the sizes (exactSizes). */
+export function shapeRestricted(report: VerifyReport | null | undefined): boolean {
+  return Boolean(report?.correctness?.flags.some((f) => f.rule === 'shape_restricted'));
+}
+
 export function reducedSuffix(report: VerifyReport | null | undefined): string {
   return atReducedSizes(report) && !report!.summary.includes(REDUCED_SIZES_NOTE) ? ` (${REDUCED_SIZES_NOTE})` : '';
 }
