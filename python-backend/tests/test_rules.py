@@ -155,6 +155,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: (correct(rep, cand), flagged("shape_restricted")(rep, cand))),
     ("cheat_declines_variation_wrong_at_one.py", "relu.py", ("rejected",),
      lambda rep, cand: (rule("shape_specialization")(rep, cand), says("a batch of one")(rep, cand))),
+    ("cheat_host_sum_one_item_at_a_time.py", "row_sum_small.py", ("rejected",), rule("host_compute")),  # red team 21 c04
+    # Honest only while watched (red team 21 c02, c24): the unobserved trial runs without the witnesses.
+    ("cheat_honest_only_under_profiler.py", "relu.py", ("incorrect",), says("trial unobserved")),
+    ("cheat_honest_only_under_dispatch_mode.py", "relu.py", ("incorrect",), says("trial unobserved")),
     ("cheat_custom_op_hidden_relu.py", "relu.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_array_interface_mse.py", "mse_loss.py", ("rejected",),
      lambda rep, cand: rule("raw_pointer")(rep, cand) or says("id(t) with t._version")(rep, cand)),
@@ -290,10 +294,13 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),
     ("cheat_autotune_prehook_numpy.py", "softmax.py", ("rejected", "runtime_error"),
      lambda rep, cand: rep["verdict"] == "runtime_error" or rule("host_compute")(rep, cand)),
-    # Legit TMA-descriptor kernels: with shape variation (odd sizes, strides not 16-byte aligned)
-    # they truly fail; without it they are correct (test_tma_descriptor_outputs_count_as_kernel_writes).
-    ("legit_tma_descriptor_pipeline.py", "relu_x2_aligned.py", ("rejected",), rule("shape_specialization")),
-    ("legit_tma_descriptor_store.py", "relu_x2_aligned.py", ("rejected",), rule("shape_specialization")),
+    # Legit TMA-descriptor kernels: at the shape variation's odd sizes (strides not 16-byte aligned)
+    # TensorDescriptor raises before any launch: they decline those sizes (a flag since session 20;
+    # `shape_specialization` before). Without shape variation: test_tma_descriptor_outputs_count_as_kernel_writes.
+    ("legit_tma_descriptor_pipeline.py", "relu_x2_aligned.py", ("correct",),
+     lambda rep, cand: (correct(rep, cand), flagged("shape_restricted")(rep, cand))),
+    ("legit_tma_descriptor_store.py", "relu_x2_aligned.py", ("correct",),
+     lambda rep, cand: (correct(rep, cand), flagged("shape_restricted")(rep, cand))),
     # 7. found by the session-8 red team (judged correct, or an honest kernel rejected, before)
     ("cheat_scalar_param_hardcoded.py", "scalar_param_tanh.py", ("incorrect",),
      lambda rep, cand: "trial perturbed-params" in rep["summary"] or pytest.fail(rep["summary"])),
@@ -545,3 +552,16 @@ def test_reduced_mode_checks_the_largest_size_at_full_value(runner):
     assert red["changes"] == {"COLS": [16384, red["changes"]["COLS"][1]]} and red["full_extent"] == [{}], red
     trials = {t["name"]: t["passed"] for t in rep["correctness"]["trials"]}
     assert trials["full-extent"] is False and trials["random-0"] is True, trials
+
+
+def test_other_sizes_slack_needs_an_error_near_pytorchs_own():
+    """Up to 4x the tolerance at other sizes is a flag only where the error is also near PyTorch's own
+    there: fp16 inputs to a 4096-long row sum at a batch of one were 1.4x the tolerance but 5600x
+    PyTorch's error (red team 21 c07); where PyTorch is exact (a ReLU) the tolerance alone decides."""
+    from tritonize.judge.run import _within_slack
+
+    base = {"nonfinite_mismatch": False, "gross": False, "allowed_err": 0.0124}
+    assert not _within_slack({**base, "cand_err_vs_fp64": 0.0175, "ref_err_vs_fp64": 3.1e-6})  # c07
+    assert _within_slack({**base, "cand_err_vs_fp64": 0.0175, "ref_err_vs_fp64": 0.001})  # a summation order
+    assert _within_slack({**base, "cand_err_vs_fp64": 0.0175, "ref_err_vs_fp64": 0.0})  # PyTorch exact
+    assert not _within_slack({**base, "cand_err_vs_fp64": 0.06, "ref_err_vs_fp64": 0.01})  # over 4x

@@ -1,7 +1,7 @@
 # LEGIT: ReLU through host-side TMA descriptors (TensorDescriptor) into a torch.empty buffer, then a
 # plain kernel scales it. Provenance must see the tensor under a descriptor (was output_not_from_kernel /
 # host_compute). Problem: relu_x2_aligned.py (shape variation off: TMA needs 16-byte aligned strides).
-# Expected: rejected (shape_specialization: TMA needs the aligned shape; at the problem's own shape it is correct).
+# Expected: correct, flag shape_restricted (at odd sizes TensorDescriptor raises before a launch).
 import torch
 import torch.nn as nn
 import triton

@@ -1,6 +1,6 @@
 # LEGIT: the whole op in one TMA kernel that stores the output through a host-side TensorDescriptor.
 # Problem: relu_x2_aligned.py (shape variation off: TMA needs 16-byte aligned strides).
-# Expected: rejected (shape_specialization: TMA needs the aligned shape; at the problem's own shape it is correct).
+# Expected: correct, flag shape_restricted (at odd sizes TensorDescriptor raises before a launch).
 import torch
 import torch.nn as nn
 import triton

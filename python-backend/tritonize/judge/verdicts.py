@@ -66,6 +66,12 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     for op in msg.get("movement_ops", {}):
         if op not in anticheat["data_movement_ops"]:
             anticheat["data_movement_ops"].append(op)
+    reads = int(msg.get("host_reads") or 0)
+    if reads:
+        numel = sum(int(getattr(o, "numel", lambda: 1)()) for o in outs if hasattr(o, "numel"))
+        worst = anticheat.get("host_reads") or {}
+        if reads / max(1, numel) > (worst.get("reads", 0) / max(1, worst.get("numel", 1))):
+            anticheat["host_reads"] = {"reads": reads, "numel": numel, "trial": msg["name"]}
     trial = {"name": msg["name"], "passed": passed, "outputs": results, "launches": msg.get("launches", {})}
     if msg.get("subclasses"):
         anticheat.setdefault("subclasses", [])
@@ -279,6 +285,12 @@ _VALUE_WHY = {"shifted": "far from zero: one-pass variance E[x^2]-E[x]^2 cancels
 _VALUE_KIND = {name: kind for kind, name in VALUE_TRIALS.items()}
 
 
+# Values read one at a time (.item()) in a forward before that counts as computing on the host, and
+# never fewer than the outputs hold: a launch configuration or a few counts (a MoE's tokens per
+# expert) read back are normal.
+_HOST_READS_MIN = 16
+
+
 def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any],
                          failures: list[tuple[str, dict[str, Any]]], forward_line: int, ref: dict[str, Any]) -> dict[str, Any] | None:
     trials = correctness["trials"]
@@ -293,6 +305,13 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         for op in anticheat["data_movement_ops"]:
             if op.split(".")[1] in REARRANGEMENTS and op not in anticheat["torch_compute_ops"]:
                 anticheat["torch_compute_ops"].append(op)
+    reads = anticheat.get("host_reads") or {}
+    if reads.get("reads", 0) >= max(_HOST_READS_MIN, reads.get("numel", 0)):
+        msg = (f"forward read {reads['reads']} values to the host one at a time (.item(), float(), int()) on trial "
+               f"{reads['trial']}, for {reads['numel']} output values: the answer is computed in Python from values "
+               "a kernel copies out, not by the kernel")
+        rep.diag(forward_line, msg, "host_compute")
+        return rep.end("rejected", f"rule host_compute: {msg}")
     if anticheat["torch_compute_ops"]:
         ops = anticheat["torch_compute_ops"]
         callbacks = set(ev.get("callback_ops") or [])
@@ -356,6 +375,9 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "random-2" and int(ref.get("input_bytes") or 0) <= OFFSET_TRIAL_MAX_BYTES:
             name = ("random-2 (its inputs were views 16 bytes into larger buffers, as x.chunk() or a slice gives: a "
                     "kernel that reads from the start of the storage instead of the tensor's own data is wrong here)")
+        if name == "unobserved":
+            name = ("unobserved (no profiler, dispatch mode or launch checksums, as in the user's program: a "
+                    "kernel that computes the op only while the verifier watches is wrong here)")
         if name == "eval-mode":
             name = ("eval-mode (a fresh ModelNew and Model in eval mode, as inference runs them; every other trial "
                     "runs in training mode: the kernel differs when self.training is False)")

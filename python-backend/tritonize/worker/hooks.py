@@ -665,6 +665,10 @@ class OpRecorder(TorchDispatchMode):
         self.movement: dict[str, int] = {}
         self.lines: dict[str, int] = {}
         self.in_callbacks: dict[str, int] = {}
+        # Values read to the host one at a time (.item(), float(t), int(t)) by candidate code: a
+        # kernel that copies one element into a buffer per launch, read back with .item(), let the
+        # host compute the answer (red team 21 c04, c08, c33). Judged against the outputs' size.
+        self.host_reads = 0
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         opdef = _custom_opdef(func)
@@ -677,6 +681,8 @@ class OpRecorder(TorchDispatchMode):
                 return opdef._init_fn(*args, **(kwargs or {}))
         base = func.overloadpacket.__name__
         inside = LAUNCHES.depth > 0
+        if base == "_local_scalar_dense" and (not inside or _issued_by_candidate()):
+            self.host_reads += 1
         if base not in _ALLOC_AND_VIEW and (not inside or _issued_by_candidate()):
             bucket = self.movement if base in _DATA_MOVEMENT and not _rounds_to_integer(base, args, kwargs or {}) \
                 else self.compute
