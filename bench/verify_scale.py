@@ -95,7 +95,8 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _mem_kb(pid: int) -> tuple[int, int]:
+def _mem_kb(pid: int, split: dict[str, int] | None = None) -> tuple[int, int]:
+    """PSS and RSS in kB; `split` gets Pss_Anon / Pss_File / Pss_Shmem (heap or mapped libraries)."""
     pss = rss = 0
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -104,6 +105,8 @@ def _mem_kb(pid: int) -> tuple[int, int]:
                     pss = int(line.split()[1])
                 elif line.startswith("Rss:"):
                     rss = int(line.split()[1])
+                elif split is not None and line.startswith(("Pss_Anon:", "Pss_File:", "Pss_Shmem:")):
+                    split[line.split(":")[0][4:].lower()] = int(line.split()[1])
     except OSError:
         pass
     return pss, rss
@@ -138,9 +141,11 @@ class Sampler:
             pss = rss = 0
             parts = []
             for p in _tree(os.getpid()):
-                a, b = _mem_kb(p)
+                split: dict[str, int] = {}
+                a, b = _mem_kb(p, split)
                 pss, rss = pss + a, rss + b
-                parts.append({"pid": p, "what": _what(p), "pss_gb": round(a / 2**20, 3)})
+                parts.append({"pid": p, "what": _what(p), "pss_gb": round(a / 2**20, 3),
+                              **{f"{k}_gb": round(v / 2**20, 3) for k, v in split.items()}})
             if pss * 1024 > self.peak_pss:
                 self.at_peak = parts
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss * 1024), max(self.peak_rss, rss * 1024)
@@ -270,8 +275,10 @@ def main() -> int:
               f"{r['peak_host_pss_gb']:>12.2f} {r['peak_host_rss_gb']:>7.2f} {r['host_goal_gb']:>8.2f} "
               f"{(r['peak_device_gb'] if r['peak_device_gb'] is not None else float('nan')):>10.2f}")
     for r in rows:  # where the host memory is: each process's PSS at the tree's peak, and at idle
-        print(r["size"], "at peak:", ", ".join(f"{q['what']} {q['pss_gb']:.2f}" for q in r["host_pss_at_peak"]),
-              "| idle:", ", ".join(f"{q['what']} {q['pss_gb']:.2f}" for q in r["host_pss_idle"]))
+        def each(q: dict) -> str:  # PSS (anonymous: heap and mappings; file: libraries)
+            return f"{q['what']} {q['pss_gb']:.2f} (anon {q.get('anon_gb', 0):.2f}, file {q.get('file_gb', 0):.2f})"
+        print(r["size"], "at peak:", ", ".join(each(q) for q in r["host_pss_at_peak"]),
+              "| idle:", ", ".join(each(q) for q in r["host_pss_idle"]))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

@@ -288,7 +288,7 @@ _VALUE_KIND = {name: kind for kind, name in VALUE_TRIALS.items()}
 # Values read one at a time (.item()) in a forward before that counts as computing on the host, and
 # never fewer than the outputs hold: a launch configuration or a few counts (a MoE's tokens per
 # expert) read back are normal.
-_HOST_READS_MIN = 16
+HOST_READS_MIN = 16
 
 
 def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any],
@@ -306,7 +306,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             if op.split(".")[1] in REARRANGEMENTS and op not in anticheat["torch_compute_ops"]:
                 anticheat["torch_compute_ops"].append(op)
     reads = anticheat.get("host_reads") or {}
-    if reads.get("reads", 0) >= max(_HOST_READS_MIN, reads.get("numel", 0)):
+    if reads.get("reads", 0) >= max(HOST_READS_MIN, reads.get("numel", 0)):
         msg = (f"forward read {reads['reads']} values to the host one at a time (.item(), float(), int()) on trial "
                f"{reads['trial']}, for {reads['numel']} output values: the answer is computed in Python from values "
                "a kernel copies out, not by the kernel")
