@@ -220,6 +220,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_causal_mask_input_computed.py", "attn_causal_mask_input.py", ("correct",), correct),
     ("legit_relu_nan_propagating.py", "relu.py", ("correct",), correct),
     ("flag_inplace_not_done.py", "relu_inplace.py", ("correct",), flagged("inplace_not_done")),
+    ("legit_inplace_relu_returns_input.py", "relu_inplace.py", ("correct",), correct),  # red team 21 c29
+    ("legit_kernel_and_input_copy.py", "relu_and_copy.py", ("correct",), correct),  # red team 21 c23
+    ("cheat_copy_where_reference_computes.py", "relu_and_copy.py", ("incorrect", "rejected"),
+     lambda rep, cand: None if rep["verdict"] == "incorrect" else rule("output_not_from_kernel")(rep, cand)),
     ("flag_view_of_input.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),
     ("flag_strides_ignored.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),
     ("cheat_int64_as_int32.py", "int64_add.py", ("incorrect",), rule("broadened_mismatch")),

@@ -145,7 +145,9 @@ _CALL_RULES = {
 }
 
 
-def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any], forward_line: int) -> dict[str, Any] | None:
+def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any], forward_line: int,
+                     domain: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """`domain`: per reference output, facts true on every random trial (judge/run.py _and_domain)."""
     """Verdicts from what the recorder, the audit guard, the profiler witness and the provenance
     check saw (docs/verdicts.md, 'work the recorder does not see')."""
     ev = anticheat.get("evidence") or {}
@@ -180,9 +182,18 @@ def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[s
         rep.diag(forward_line, text, "tensor_subclass_output")
         return rep.end("rejected", f"rule tensor_subclass_output: {text}")
     outs = ev.get("outputs") or []
-    aliases = [o for o in outs if o["source"] == "input"]
     written = set(ev.get("kernel_written") or [])
-    unwritten = [o for o in outs if not o["constant"] and (o["source"] in ("none", "rewritten", "no_storage") or (
+    # An input returned after a launch that stored its bytes unchanged (an in-place ReLU, nn.ReLU(
+    # inplace=True), on all-positive inputs) is the kernel's where a launch changed it on another
+    # trial (red team 21 c29); unchanged on every trial, it is the identity.
+    aliases = [o for o in outs if o["source"] == "input" or (
+        o["source"] == "input_launch_unchanged" and o["index"] not in written)]
+    # An output the reference itself copies from an input (return relu(x), x.clone()) may be a copy
+    # here too (red team 21 c23); where the op is not the identity off the problem's distribution
+    # the broadened trial fails and `degenerate_domain` decides.
+    copies = {i for i, d in enumerate(domain or []) if d.get("identity_of") is not None}
+    unwritten = [o for o in outs if not o["constant"] and (o["source"] in ("rewritten", "no_storage") or (
+        o["source"] == "none" and o["index"] not in copies) or (
         o["source"] == "launch_unchanged" and o["index"] not in written))]
     if unwritten:
         o = unwritten[0]
@@ -297,7 +308,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     no_launch = [t["name"] for t in trials if not t["launches"]]
     ev = anticheat.get("evidence") or {}
     if ev.get("blocked") or ev.get("calls"):
-        return evidence_verdict(rep, anticheat, correctness, forward_line)
+        return evidence_verdict(rep, anticheat, correctness, forward_line, ref.get("domain"))
     # A problem that only moves data (its reference runs nothing but copies, views, pads, flips, rolls,
     # repeats): the same movement in the candidate is the answer, not its preparation.
     movement_only = set(ref.get("ref_ops") or ()) <= _MOVEMENT_OR_VIEW and bool(ref.get("ref_ops"))
@@ -325,7 +336,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     if no_launch:
         rep.diag(forward_line, f"forward launched no Triton kernel (trials: {', '.join(no_launch)})", "no_triton_launch")
         return rep.end("rejected", "rule no_triton_launch: forward launched no @triton.jit kernel")
-    verdict = evidence_verdict(rep, anticheat, correctness, forward_line)
+    verdict = evidence_verdict(rep, anticheat, correctness, forward_line, ref.get("domain"))
     if verdict is not None:
         return verdict
     # Where broadened also failed on a degenerate domain (the op is the identity or a constant on the

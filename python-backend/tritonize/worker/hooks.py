@@ -1015,8 +1015,11 @@ class Observation:
             if key in arg_keys:
                 # An input a kernel wrote into (in place) is the kernel's output; the judge deals
                 # with the mutation. An input returned untouched is the identity.
+                # Given to a launch that stored what was there (an in-place ReLU of positive inputs):
+                # the judge counts it as the kernel's only where a launch changed it on another trial.
                 written = key in state and checksum(o) == state[key]
-                provenance.append({"index": i, "source": "input_written" if written else "input", "input": arg_keys[key]})
+                src = "input_written" if written else "input_launch_unchanged" if key in launched else "input"
+                provenance.append({"index": i, "source": src, "input": arg_keys[key]})
             elif key not in state:
                 # A launch that stored what was there already (an in-place ReLU on a clone of
                 # positive inputs) changes no checksum: the judge accepts it only where the same
