@@ -156,6 +156,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_declines_variation_wrong_at_one.py", "relu.py", ("rejected",),
      lambda rep, cand: (rule("shape_specialization")(rep, cand), says("a batch of one")(rep, cand))),
     ("cheat_host_sum_one_item_at_a_time.py", "row_sum_small.py", ("rejected",), rule("host_compute")),  # red team 21 c04
+    ("cheat_global_object_operator.py", "relu.py", ("rejected", "compile_error", "runtime_error"),  # red team 21 c31
+     lambda rep, cand: None if rep["verdict"] != "rejected" else rule("host_function")(rep, cand)),  # GPU: Triton refuses it
     # Honest only while watched (red team 21 c02, c24): the unobserved trial runs without the witnesses.
     ("cheat_honest_only_under_profiler.py", "relu.py", ("incorrect",), says("trial unobserved")),
     ("cheat_honest_only_under_dispatch_mode.py", "relu.py", ("incorrect",), says("trial unobserved")),

@@ -287,6 +287,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
                 _host_data_check(args, kwargs, name)
             if TRACK["on"] and counts_as_launch:
                 _launch_args_check(args, kwargs, name)
+                if cls.__name__ == "InterpretedFunction":
+                    _kernel_globals_check(fn, name)
             try:
                 result = original(self, *args, **kwargs)
             except Exception as exc:  # annotate, never swallow: the verdict needs the kernel
@@ -378,10 +380,57 @@ def _launch_args_check(args: tuple, kwargs: dict, kernel: str) -> None:
                       f"{kernel} was passed a plain Python function ({getattr(v, '__name__', type(v).__name__)}), "
                       "which only the CPU interpreter can call from a kernel; make it @triton.jit",
                       _candidate_line() or 1)
+        elif _host_object(v):
+            sys.audit("tritonize.evidence", "call", "host_function",
+                      f"{kernel} was passed a {type(v).__name__} object of the candidate's: only the CPU interpreter "
+                      "runs kernel code on it (its operators run on the host); pass numbers, tensors or constexprs",
+                      _candidate_line() or 1)
+
+
+def _host_object(v: Any) -> bool:
+    """A value a GPU kernel could not use but the interpreter runs: an instance of a class of the
+    candidate's (its operators run on the host: `S + x` handed NumPy the block, red team 21 c28,
+    c31) or a plain Python function. Numbers, strings, dtypes, constexprs, modules, classes and
+    Triton's or torch's own objects are what kernels use."""
+    import types
+
+    from triton.runtime.jit import KernelInterface
+
+    if v is None or isinstance(v, (int, float, bool, str, bytes, torch.dtype, torch.Tensor, KernelInterface,
+                                   types.ModuleType, type)):
+        return False
+    if isinstance(v, (tuple, list)):
+        return any(_host_object(e) for e in v)
+    mod = type(v).__module__ or ""
+    if mod.startswith(("triton", "torch", "builtins", "numpy")) and not isinstance(v, types.FunctionType):
+        return False
+    if isinstance(v, types.FunctionType):
+        return not (v.__module__ or "").startswith(("triton", "math"))
+    return True
+
+
+def _kernel_globals_check(fn: Any, kernel: str) -> None:
+    """The Triton CPU interpreter runs a kernel's body as Python, so a global it reads may be any
+    object; a GPU build accepts constexprs, numbers and @triton.jit functions there. A candidate's
+    own object (or plain function) read by a kernel computed on the host (red team 21 c31)."""
+    code = getattr(fn, "__code__", None)
+    glob = getattr(fn, "__globals__", None)
+    if code is None or not isinstance(glob, dict):
+        return
+    import dis
+
+    for name in {i.argval for i in dis.get_instructions(code) if i.opname == "LOAD_GLOBAL"}:
+        if name in glob and _host_object(glob[name]):
+            v = glob[name]
+            sys.audit("tritonize.evidence", "call", "host_function",
+                      f"{kernel} reads the global {name}, a {type(v).__name__} of the candidate's: only the CPU "
+                      "interpreter runs kernel code on such an object (its methods run on the host); a GPU build "
+                      "takes constexprs, numbers and @triton.jit functions", _candidate_line() or 1)
+            return
 
 
 _EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__,  # allowed to add evidence (guard.register)
-                             _launch_args_check.__code__]
+                             _launch_args_check.__code__, _kernel_globals_check.__code__]
 
 
 _ROTATION = {"on": False}  # on from a candidate job's start to the end of its trials
