@@ -60,7 +60,7 @@ def correct(rep: dict, cand: Path) -> None:
             # A launch that stored the bytes already there (an in-place ReLU of positive values)
             # is the kernel's where that output was changed by a launch on another trial.
             assert p["source"] in ("kernel", "input_written") or (
-                p["source"] == "launch_unchanged" and p["index"] in written), (t["name"], p)
+                p["source"] in ("launch_unchanged", "input_launch_unchanged") and p["index"] in written), (t["name"], p)
 
 
 def unverified_on_cpu(feature: str) -> Check:
@@ -223,7 +223,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_relu_nan_propagating.py", "relu.py", ("correct",), correct),
     ("flag_inplace_not_done.py", "relu_inplace.py", ("correct",), flagged("inplace_not_done")),
     ("legit_inplace_relu_returns_input.py", "relu_inplace.py", ("correct",), correct),  # red team 21 c29
-    ("legit_kernel_and_input_copy.py", "relu_and_copy.py", ("correct",), correct),  # red team 21 c23
+    ("legit_kernel_and_input_copy.py", "relu_and_copy.py", ("correct",),  # red team 21 c23: output 1 is a copy
+     lambda rep, cand: all(t["passed"] or t.get("flag_only") for t in rep["correctness"]["trials"]) or pytest.fail(rep["summary"])),
     ("cheat_copy_where_reference_computes.py", "relu_and_copy.py", ("incorrect", "rejected"),
      lambda rep, cand: None if rep["verdict"] == "incorrect" else rule("output_not_from_kernel")(rep, cand)),
     ("flag_view_of_input.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),
