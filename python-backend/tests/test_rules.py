@@ -158,6 +158,12 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_host_sum_one_item_at_a_time.py", "row_sum_small.py", ("rejected",), rule("host_compute")),  # red team 21 c04
     ("cheat_global_object_operator.py", "relu.py", ("rejected", "compile_error", "runtime_error"),  # red team 21 c31
      lambda rep, cand: None if rep["verdict"] != "rejected" else rule("host_function")(rep, cand)),  # GPU: Triton refuses it
+    # red team 22 (black box, on session 20's rules)
+    ("cheat_numpy_when_unobserved.py", "relu.py", ("rejected",), rule("host_compute")),  # F1
+    ("cheat_getattr_in_kernel.py", "relu.py", ("rejected", "compile_error", "runtime_error"),  # F3 (GPU: Triton refuses it)
+     lambda rep, cand: None if rep["verdict"] != "rejected" else rule("host_function")(rep, cand)),
+    ("legit_reads_row_counts.py", "row_sum_small.py", ("correct",), correct),  # F4
+    ("cheat_alias_input_when_positive.py", "relu.py", ("rejected",), rule("identity_output")),  # F5
     # Honest only while watched (red team 21 c02, c24): the unobserved trial runs without the witnesses.
     ("cheat_honest_only_under_profiler.py", "relu.py", ("incorrect",), says("trial unobserved")),
     ("cheat_honest_only_under_dispatch_mode.py", "relu.py", ("incorrect",), says("trial unobserved")),

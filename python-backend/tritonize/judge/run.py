@@ -32,7 +32,7 @@ from .compare import Policy, compare_output
 from .options import VerifyOptions
 from .report import VERDICTS, Report  # noqa: F401  (VERDICTS re-exported)
 from .trial_compare import compare_outputs
-from .verdicts import (HOST_READS_MIN, PRECISION_NORM_REL_ERR, correct_summary, correctness_verdict, error_verdict, judge_trial, kernel_line,
+from .verdicts import (PRECISION_NORM_REL_ERR, correct_summary, correctness_verdict, error_verdict, host_reads_decide, judge_trial, kernel_line,
                        source_lines)
 from ..common import shared
 
@@ -653,7 +653,7 @@ class _Run:
         element through a Python loop took 90 s of trials on the CPU for a verdict known after one."""
         ev = self.anticheat.get("evidence") or {}
         reads = self.anticheat.get("host_reads") or {}  # judge/verdicts.py: host_compute from .item() reads
-        return bool(ev.get("blocked") or ev.get("calls")) or reads.get("reads", 0) >= max(HOST_READS_MIN, reads.get("numel", 0))
+        return bool(ev.get("blocked") or ev.get("calls")) or host_reads_decide(reads)
 
     def _trial(self, name: str, kind: str, idx: int, first: bool) -> None:
         rep, correctness = self.rep, self.correctness

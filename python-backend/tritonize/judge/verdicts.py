@@ -110,7 +110,7 @@ def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, resu
                 acc[key].append(item)
     if ev.get("witness_error") and not acc["witness"]:
         acc["witness"] = ev["witness_error"]
-    if msg.get("launches") and not ev.get("evidence_events"):
+    if msg.get("launches") and not ev.get("evidence_events") and not ev.get("unobserved"):
         acc["sink_silent"] = True  # launches ran but the evidence store heard nothing: tampered
     if not passed:
         return  # a wrong output is judged as wrong; provenance matters for outputs that pass
@@ -118,9 +118,9 @@ def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, resu
         i = p.get("index", 0)
         src = p.get("source")
         if src in ("kernel", "input_written"):
-            written = acc.setdefault("kernel_written", [])
-            if i not in written:
-                written.append(i)
+            for key in ("kernel_written",) + (("input_written",) if src == "input_written" else ()):
+                if i not in acc.setdefault(key, []):
+                    acc[key].append(i)
             continue
         t = truths[i] if i < len(truths) else None
         constant = isinstance(t, torch.Tensor) and t.numel() > 0 and t.is_floating_point() and bool(
@@ -186,8 +186,11 @@ def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[s
     # An input returned after a launch that stored its bytes unchanged (an in-place ReLU, nn.ReLU(
     # inplace=True), on all-positive inputs) is the kernel's where a launch changed it on another
     # trial (red team 21 c29); unchanged on every trial, it is the identity.
+    # ...written in place there, that is: an out-of-place kernel elsewhere does not excuse returning
+    # the caller's input where its launch changed nothing (red team 22 F5).
+    in_place = set(ev.get("input_written") or [])
     aliases = [o for o in outs if o["source"] == "input" or (
-        o["source"] == "input_launch_unchanged" and o["index"] not in written)]
+        o["source"] == "input_launch_unchanged" and o["index"] not in in_place)]
     # An output the reference itself copies from an input (return relu(x), x.clone()) may be a copy
     # here too (red team 21 c23); where the op is not the identity off the problem's distribution
     # the broadened trial fails and `degenerate_domain` decides.
@@ -297,9 +300,15 @@ _VALUE_KIND = {name: kind for kind, name in VALUE_TRIALS.items()}
 
 
 # Values read one at a time (.item()) in a forward before that counts as computing on the host, and
-# never fewer than the outputs hold: a launch configuration or a few counts (a MoE's tokens per
-# expert) read back are normal.
+# never fewer than a quarter of the outputs' values (a read carries at most 16 bytes, four fp32:
+# two packed per int64 read passed at half the outputs, red team 22 F2): a launch configuration or a
+# few counts (a MoE's tokens per expert) read back are normal.
 HOST_READS_MIN = 16
+HOST_READS_PER_OUTPUT = 0.25
+
+
+def host_reads_decide(reads: dict[str, Any]) -> bool:
+    return reads.get("reads", 0) >= max(HOST_READS_MIN, HOST_READS_PER_OUTPUT * reads.get("numel", 0))
 
 
 def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any],
@@ -317,7 +326,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             if op.split(".")[1] in REARRANGEMENTS and op not in anticheat["torch_compute_ops"]:
                 anticheat["torch_compute_ops"].append(op)
     reads = anticheat.get("host_reads") or {}
-    if reads.get("reads", 0) >= max(HOST_READS_MIN, reads.get("numel", 0)):
+    if host_reads_decide(reads):
         msg = (f"forward read {reads['reads']} values to the host one at a time (.item(), float(), int()) on trial "
                f"{reads['trial']}, for {reads['numel']} output values: the answer is computed in Python from values "
                "a kernel copies out, not by the kernel")

@@ -112,12 +112,16 @@ def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any,
         # No op recorder (a dispatch mode), no profiler, no argument checksums: a kernel that is
         # honest only while it sees them (torch.autograd.profiler._is_profiler_enabled(), the
         # dispatch mode stack) is wrong here, as in the user's program (red team 21 c02, c24).
-        # Only the outputs are judged; the other trials' evidence covers the rest.
+        # Judged: the outputs, and the audit guard's refusals and forbidden calls (NumPy on the
+        # host only where no mode is active: red team 22 F1), which stay on in every trial.
+        start = len(read())
         with torch.no_grad():
             y = model(*args)
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
-        return y, _Unobserved()
+        rec = _Unobserved()
+        rec.evidence = hooks.guard_evidence(read(), start)
+        return y, rec
     obs = hooks.Observation(read, hooks.held_tensors(model))  # op recorder + launch provenance + witness (hooks.py)
     # One trial runs with gradients on, as a user's plain `model(x)` does: a kernel that was honest
     # only under no_grad (the verifier's mode) passed every trial (red team 10).

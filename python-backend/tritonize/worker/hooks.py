@@ -409,6 +409,12 @@ def _host_object(v: Any) -> bool:
     return True
 
 
+_HOST_BUILTINS = frozenset({"getattr", "setattr", "delattr", "vars", "globals", "locals", "eval", "exec",
+                            "compile", "__import__", "open", "type", "object", "super"})
+_HOST_ATTRS = frozenset({"__getattribute__", "__getattr__", "__setattr__", "__dict__", "__class__", "handle",
+                         "__globals__", "__closure__", "__code__"})
+
+
 def _kernel_globals_check(fn: Any, kernel: str) -> None:
     """The Triton CPU interpreter runs a kernel's body as Python, so a global it reads may be any
     object; a GPU build accepts constexprs, numbers and @triton.jit functions there. A candidate's
@@ -419,7 +425,19 @@ def _kernel_globals_check(fn: Any, kernel: str) -> None:
         return
     import dis
 
-    for name in {i.argval for i in dis.get_instructions(code) if i.opname == "LOAD_GLOBAL"}:
+    ins = list(dis.get_instructions(code))
+    # Attribute access by computed name, or the interpreter's own objects behind a block
+    # (`getattr(v, "han" + "dle").data` handed NumPy the loaded values: red team 22 F3); a GPU
+    # build has no such attributes or builtins in a kernel.
+    loads = {i.argval for i in ins if i.opname == "LOAD_GLOBAL"}
+    attrs = {i.argval for i in ins if i.opname in ("LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR")}
+    bad = sorted((loads & _HOST_BUILTINS) - set(glob)) + sorted(attrs & _HOST_ATTRS)
+    if bad:
+        sys.audit("tritonize.evidence", "call", "host_function",
+                  f"{kernel} uses {bad[0]} in its body: in the CPU interpreter that reaches the host objects "
+                  "behind a block (a GPU build has no such builtin or attribute in a kernel)", _candidate_line() or 1)
+        return
+    for name in loads:
         if name in glob and _host_object(glob[name]):
             v = glob[name]
             sys.audit("tritonize.evidence", "call", "host_function",
@@ -852,7 +870,13 @@ HOST_SCALAR_METHODS = ("item", "__float__", "__int__", "__index__", "__complex__
 
 
 def _element_of_larger(t: Any, *_: Any) -> bool:
+    """A floating element of a larger tensor. Integer and bool elements (a count per row, an offset,
+    a flag read to size the next launch, as MoE and ragged kernels do) are left to the count of
+    values read one at a time (judge/verdicts.py HOST_READS_*): one such read was `host_compute`
+    (red team 22 F4)."""
     try:
+        if not (t.is_floating_point() or t.is_complex()):
+            return False
         return t.untyped_storage().nbytes() > 16 * t.element_size()
     except Exception:
         return True
@@ -1082,6 +1106,15 @@ class Observation:
         return {"blocked": blocked, "calls": calls, "callback_ops": callbacks, "hidden_ops": hidden,
                 "provenance": provenance, "threads_alive": alive, "witness_error": self.witness_error,
                 "evidence_events": len(events)}
+
+
+def guard_evidence(every: tuple, start: int) -> dict[str, Any]:
+    """The audit guard's evidence of an unobserved forward (events[start:]): refusals (since the
+    job started, as Observation.finish counts them) and forbidden calls; nothing else was watched."""
+    blocked = [{"rule": e[1], "event": e[2], "line": e[3]} for e in every if e[0] == "blocked"]
+    calls = [{"rule": e[1], "call": e[2], "line": e[3]} for e in every[start:] if e[0] == "call"]
+    return {"blocked": blocked, "calls": calls, "callback_ops": [], "hidden_ops": [], "provenance": [],
+            "threads_alive": [], "witness_error": None, "evidence_events": len(every) - start, "unobserved": True}
 
 
 # Globals of this module that change by design while a job runs (their objects stay the same or
