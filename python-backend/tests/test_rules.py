@@ -178,7 +178,11 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_constexpr_host_function.py", "matmul.py", ("rejected",), rule("host_function")),
     ("cheat_int_address_pointer.py", "matmul.py", ("rejected",), rule("raw_pointer")),
     ("cheat_format_elements.py", "relu.py", ("rejected",), rule("host_compute")),
-    ("cheat_autotune_many_configs.py", "relu.py", ("incorrect",), says("trial autotune-configs-")),
+    # Where the bad (16th) config first runs depends on how many calls the trials make: in the
+    # extra autotune trials (`incorrect`) or, since the unobserved trial, at the varied sizes.
+    ("cheat_autotune_many_configs.py", "relu.py", ("incorrect", "rejected"),
+     lambda rep, cand: None if rep["verdict"] == "rejected" and "rule shape_specialization" in rep["summary"]
+     else says("trial autotune-configs-")(rep, cand)),
     ("cheat_stale_float_buffer.py", "buffer_scale.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_stale_int_buffer.py", "perm_gather.py", ("incorrect",), says("trial perturbed-params")),
     ("legit_perm_buffer.py", "perm_gather.py", ("correct",), correct),
