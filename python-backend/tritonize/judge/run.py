@@ -97,6 +97,41 @@ def _within_slack(o: dict[str, Any]) -> bool:
             and (not ref_err or err <= _OTHER_SIZES_REF_RATIO * ref_err))
 
 
+# A floating output whose error against float64 is this many times PyTorch's own on every random
+# trial computes in lower precision than the reference: fp16-rounded inputs to a 32768-long fp32 sum
+# were 900-1900x and within the reductions' tolerance (red team 21 c15, c17: `correct`, and a 2x
+# faster memory-bound kernel); honest kernels with another summation order, Welford, two-pass or
+# exp(x) - 1 approximations were 0.5-4x (session 20, the CPU library).
+_LOWER_PRECISION_RATIO = 100.0
+_PROBLEM_SIZE_TRIALS = ("random-", "near-repeat", "unobserved")
+
+
+def _lower_precision(trials: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A flag, not a verdict: the result is within tolerance, but a speedup over eager compares
+    unlike precision (TF32 is Triton's default for fp32 tl.dot on a GPU)."""
+    worst: dict[int, float] = {}
+    seen: dict[int, int] = {}
+    for t in trials:
+        if not t.get("passed") or not str(t.get("name", "")).startswith(_PROBLEM_SIZE_TRIALS):
+            continue
+        for o in t.get("outputs") or []:
+            c, r, allowed = o.get("cand_err_vs_fp64"), o.get("ref_err_vs_fp64"), o.get("allowed_err")
+            if c is None or not r or not allowed or str(o.get("dtype")) not in ("float32", "float64"):
+                continue
+            i = int(o.get("index", 0))
+            ratio = c / r if c >= 0.01 * allowed else 0.0  # an error too small to matter is no evidence
+            worst[i] = min(worst.get(i, ratio), ratio)
+            seen[i] = seen.get(i, 0) + 1
+    hit = [(i, v) for i, v in worst.items() if seen[i] >= 3 and v >= _LOWER_PRECISION_RATIO]
+    if not hit:
+        return None
+    i, v = hit[0]
+    return {"rule": "lower_precision", "message": (
+        f"on every random trial output {i}'s error against float64 is at least {v:.0f}x PyTorch's own: the kernel "
+        "computes in lower precision than the reference (fp16/bf16 inputs or products, or TF32 in tl.dot, Triton's "
+        "default for fp32 operands on a GPU); within the tolerance, but a speedup over eager compares unlike precision")}
+
+
 # A trial the reference skipped: the flag that says so, the start of a skip that needs no flag (the
 # trial has nothing to change), and the message. Kinds not here (the soft trials, batch-one) are
 # skipped silently: nothing to compare, or no leading dimension above 1.
@@ -636,6 +671,9 @@ class _Run:
         self._verified(self.expect("verified"))
 
         rep.mark("candidate_checks")
+        low = _lower_precision(correctness["trials"])
+        if low is not None:
+            correctness["flags"].append(low)
         verdict = correctness_verdict(rep, self.anticheat, correctness, self.failures, self.forward_line, self.info)
         if verdict is not None:
             return verdict
