@@ -158,8 +158,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_host_sum_one_item_at_a_time.py", "row_sum_small.py", ("rejected",), rule("host_compute")),  # red team 21 c04
     ("cheat_global_object_operator.py", "relu.py", ("rejected", "compile_error", "runtime_error"),  # red team 21 c31
      lambda rep, cand: None if rep["verdict"] != "rejected" else rule("host_function")(rep, cand)),  # GPU: Triton refuses it
-    ("flag_fp16_inputs_long_sum.py", "row_sum_long.py", ("correct",),  # red team 21 c15, c17
-     lambda rep, cand: (correct(rep, cand), flagged("lower_precision")(rep, cand))),
+    # (its broadened trial overflows fp16: a domain_assumption flag, so not every trial passed)
+    ("flag_fp16_inputs_long_sum.py", "row_sum_long.py", ("correct",), flagged("lower_precision")),  # red team 21 c15, c17
     # red team 22 (black box, on session 20's rules)
     ("cheat_numpy_when_unobserved.py", "relu.py", ("rejected",), rule("host_compute")),  # F1
     ("cheat_getattr_in_kernel.py", "relu.py", ("rejected", "compile_error", "runtime_error"),  # F3 (GPU: Triton refuses it)
