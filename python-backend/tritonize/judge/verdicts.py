@@ -68,7 +68,7 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
             anticheat["data_movement_ops"].append(op)
     reads = int(msg.get("host_reads") or 0)
     if reads:
-        numel = sum(int(getattr(o, "numel", lambda: 1)()) for o in outs if hasattr(o, "numel"))
+        numel = sum(o.numel() for o in outs if isinstance(o, torch.Tensor))
         worst = anticheat.get("host_reads") or {}
         if reads / max(1, numel) > (worst.get("reads", 0) / max(1, worst.get("numel", 1))):
             anticheat["host_reads"] = {"reads": reads, "numel": numel, "trial": msg["name"]}
@@ -147,9 +147,9 @@ _CALL_RULES = {
 
 def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[str, Any], forward_line: int,
                      domain: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
-    """`domain`: per reference output, facts true on every random trial (judge/run.py _and_domain)."""
     """Verdicts from what the recorder, the audit guard, the profiler witness and the provenance
-    check saw (docs/verdicts.md, 'work the recorder does not see')."""
+    check saw (docs/verdicts.md, 'work the recorder does not see'). `domain`: per reference output,
+    facts true on every random trial (judge/run.py _and_domain)."""
     ev = anticheat.get("evidence") or {}
     if ev.get("blocked"):
         b = ev["blocked"][0]
@@ -184,10 +184,9 @@ def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[s
     outs = ev.get("outputs") or []
     written = set(ev.get("kernel_written") or [])
     # An input returned after a launch that stored its bytes unchanged (an in-place ReLU, nn.ReLU(
-    # inplace=True), on all-positive inputs) is the kernel's where a launch changed it on another
-    # trial (red team 21 c29); unchanged on every trial, it is the identity.
-    # ...written in place there, that is: an out-of-place kernel elsewhere does not excuse returning
-    # the caller's input where its launch changed nothing (red team 22 F5).
+    # inplace=True), on all-positive inputs) is the kernel's where a launch wrote that output in
+    # place on another trial (red team 21 c29); an out-of-place kernel elsewhere does not excuse
+    # returning the caller's input (red team 22 F5), and unchanged on every trial it is the identity.
     in_place = set(ev.get("input_written") or [])
     aliases = [o for o in outs if o["source"] == "input" or (
         o["source"] == "input_launch_unchanged" and o["index"] not in in_place)]

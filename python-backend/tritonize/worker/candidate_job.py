@@ -233,6 +233,11 @@ class _Session:
             return False
         return self.untampered("import")
 
+    def _error_line(self, exc: BaseException) -> str:
+        """One line naming the exception, for a trial that goes on after it (soft, declined)."""
+        text = str(errors.describe(exc, self.path).get("message") or exc)
+        return (text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}")[:300]
+
     def untampered(self, stage: str) -> bool:
         changed = self.integrity.changed()
         if changed:
@@ -320,10 +325,7 @@ class _Session:
             if cmd.get("soft") and isinstance(exc, Exception) and not refused:
                 if not self.untampered("forward"):
                     return False
-                desc = errors.describe(exc, self.path)
-                text = str(desc.get("message") or exc)
-                self.send({"type": "trial", "name": name, "soft_error": (
-                    text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}")[:300]})
+                self.send({"type": "trial", "name": name, "soft_error": self._error_line(exc)})
                 return True
             # At other sizes than the problem's, an exception before any kernel launch is the
             # candidate declining those sizes (Inductor's assert_size_stride, an `assert` on a
@@ -332,11 +334,7 @@ class _Session:
                     and not any(hooks.LAUNCHES.kernels.values()):
                 if not self.untampered("forward"):
                     return False
-                desc = errors.describe(exc, self.path)
-                text = str(desc.get("message") or exc)
-                self.send({"type": "trial", "name": name, "declined": (
-                    text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}")[:300],
-                    "line": desc.get("line")})
+                self.send({"type": "trial", "name": name, "declined": self._error_line(exc)})
                 return True
             channel.send(self.out_fd, {"type": "error", "stage": "forward", "trial": name, **errors.describe(exc, self.path),
                                        "guard": refused})

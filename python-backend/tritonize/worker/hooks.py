@@ -415,6 +415,16 @@ _HOST_ATTRS = frozenset({"__getattribute__", "__getattr__", "__setattr__", "__di
                          "__globals__", "__closure__", "__code__"})
 
 
+@functools.lru_cache(maxsize=256)
+def _code_names(code: Any) -> tuple[frozenset, frozenset]:
+    """(globals loaded, attributes used) by a kernel's code: disassembled once, not at every launch."""
+    import dis
+
+    ins = list(dis.get_instructions(code))
+    return (frozenset(i.argval for i in ins if i.opname == "LOAD_GLOBAL"),
+            frozenset(i.argval for i in ins if i.opname in ("LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR")))
+
+
 def _kernel_globals_check(fn: Any, kernel: str) -> None:
     """The Triton CPU interpreter runs a kernel's body as Python, so a global it reads may be any
     object; a GPU build accepts constexprs, numbers and @triton.jit functions there. A candidate's
@@ -423,14 +433,10 @@ def _kernel_globals_check(fn: Any, kernel: str) -> None:
     glob = getattr(fn, "__globals__", None)
     if code is None or not isinstance(glob, dict):
         return
-    import dis
-
-    ins = list(dis.get_instructions(code))
     # Attribute access by computed name, or the interpreter's own objects behind a block
     # (`getattr(v, "han" + "dle").data` handed NumPy the loaded values: red team 22 F3); a GPU
     # build has no such attributes or builtins in a kernel.
-    loads = {i.argval for i in ins if i.opname == "LOAD_GLOBAL"}
-    attrs = {i.argval for i in ins if i.opname in ("LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR")}
+    loads, attrs = _code_names(code)
     bad = sorted((loads & _HOST_BUILTINS) - set(glob)) + sorted(attrs & _HOST_ATTRS)
     if bad:
         sys.audit("tritonize.evidence", "call", "host_function",
@@ -1048,8 +1054,7 @@ class Observation:
         seen_ops = {e[1] for e in events if e[0] == "op"}
         # Refusals since the job started, not only in this window: a finalizer the candidate left on
         # an output runs when the harness drops it, between trials (the judge de-duplicates).
-        blocked = [{"rule": e[1], "event": e[2], "line": e[3]} for e in every if e[0] == "blocked"]
-        calls = [{"rule": e[1], "call": e[2], "line": e[3]} for e in events if e[0] == "call"]
+        blocked, calls = _guard_facts(every, self.start)
         callbacks = sorted({e[1] for e in events if e[0] == "op" and e[2] == "compute" and e[4]})
         hidden: list[str] = []
         if self.prof is not None:
@@ -1108,11 +1113,17 @@ class Observation:
                 "evidence_events": len(events)}
 
 
-def guard_evidence(every: tuple, start: int) -> dict[str, Any]:
-    """The audit guard's evidence of an unobserved forward (events[start:]): refusals (since the
-    job started, as Observation.finish counts them) and forbidden calls; nothing else was watched."""
+def _guard_facts(every: tuple, start: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The audit guard's refusals since the job started (a finalizer the candidate left on an output
+    runs between trials; the judge de-duplicates) and its forbidden calls since `start`."""
     blocked = [{"rule": e[1], "event": e[2], "line": e[3]} for e in every if e[0] == "blocked"]
     calls = [{"rule": e[1], "call": e[2], "line": e[3]} for e in every[start:] if e[0] == "call"]
+    return blocked, calls
+
+
+def guard_evidence(every: tuple, start: int) -> dict[str, Any]:
+    """The audit guard's evidence of an unobserved forward (events[start:]); nothing else was watched."""
+    blocked, calls = _guard_facts(every, start)
     return {"blocked": blocked, "calls": calls, "callback_ops": [], "hidden_ops": [], "provenance": [],
             "threads_alive": [], "witness_error": None, "evidence_events": len(every) - start, "unobserved": True}
 
