@@ -76,7 +76,7 @@ class ModelNew(nn.Module):
         return out
 """
 
-SIZES = {"64M": (4096, 4096), "256M": (16384, 4096), "1G": (16384, 16384), "6G": (4096, 393216)}
+SIZES = {"4M": (1024, 1024), "64M": (4096, 4096), "256M": (16384, 4096), "1G": (16384, 16384), "6G": (4096, 393216)}
 
 
 def _tree(pid: int) -> list[int]:
@@ -112,8 +112,15 @@ def _mem_kb(pid: int, split: dict[str, int] | None = None) -> tuple[int, int]:
     return pss, rss
 
 
+EVENTS: list[tuple] = []  # (t, type, trial) of each reference message, with --trace-growth
+T0 = [0.0]
+ROLES: dict[int, str] = {}  # pid -> "reference" (set by main's wrapper; other workers run the candidate)
+
+
 def _what(pid: int) -> str:
     """A short name for a process of the tree: its command line's module or script."""
+    if pid in ROLES:
+        return f"{ROLES[pid]}[{pid}]"
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             args = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
@@ -125,18 +132,41 @@ def _what(pid: int) -> str:
     return " ".join(Path(a).name for a in args[1:3]) or (Path(args[0]).name if args else "?")
 
 
-class Sampler:
-    """Peak host memory of this process tree and peak device memory in use, sampled every 50 ms."""
+def _top_anon(pid: int, n: int = 6) -> list[str]:
+    """The process's largest anonymous mappings (smaps): heap arenas, pinned buffers, mmaps."""
+    maps, cur = [], None
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                head = line.split()
+                if "-" in head[0] and not head[0].endswith(":"):
+                    cur = [head[0], head[5] if len(head) > 5 else "[anon]", 0]
+                    maps.append(cur)
+                elif head[0] == "Anonymous:" and cur is not None:
+                    cur[2] = int(head[1])
+    except (OSError, IndexError):
+        return []
+    maps.sort(key=lambda m: -m[2])
+    return [f"{m[1]} {m[0]} {m[2] / 1024:.0f} MB" for m in maps[:n] if m[2] >= 4096]
 
-    def __init__(self, cuda: bool):
-        self.cuda, self.stop = cuda, threading.Event()
+
+class Sampler:
+    """Peak host memory of this process tree and peak device memory in use, sampled every 50 ms.
+    With `trace`, each process's anonymous memory over time and, at each 64 MB step up, its largest
+    anonymous mappings (to tell which process grows during a verify, when, and in what)."""
+
+    def __init__(self, cuda: bool, trace: bool = False):
+        self.cuda, self.stop, self.trace = cuda, threading.Event(), trace
         self.peak_pss = self.peak_rss = self.peak_dev = 0
         self.at_peak: list[dict] = []  # each process's share when the tree's PSS peaked
+        self.growth: dict[int, list] = {}  # pid -> [(t, anon MB, top mappings)], at each 64 MB step
+        self.names: dict[int, str] = {}
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         import torch
 
+        t0 = T0[0] = time.perf_counter()
         while not self.stop.is_set():
             pss = rss = 0
             parts = []
@@ -146,6 +176,12 @@ class Sampler:
                 pss, rss = pss + a, rss + b
                 parts.append({"pid": p, "what": _what(p), "pss_gb": round(a / 2**20, 3),
                               **{f"{k}_gb": round(v / 2**20, 3) for k, v in split.items()}})
+                if self.trace and "anon" in split:
+                    steps = self.growth.setdefault(p, [])
+                    self.names.setdefault(p, parts[-1]["what"])
+                    mb = split["anon"] // 1024
+                    if not steps or mb >= steps[-1][1] + 64:
+                        steps.append((round(time.perf_counter() - t0, 2), mb, _top_anon(p) if steps else []))
             if pss * 1024 > self.peak_pss:
                 self.at_peak = parts
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss * 1024), max(self.peak_rss, rss * 1024)
@@ -216,14 +252,32 @@ def main() -> int:
     ap.add_argument("--sizes", default=None, help="comma list of " + ", ".join(SIZES))
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--trace-growth", action="store_true", help="each process's anonymous memory steps and mappings")
     args = ap.parse_args()
     sizes = (args.sizes or ("64M,1G,6G" if args.device == "cuda" else "256M")).split(",")
     if args.device == "cpu":
         os.environ["TRITON_INTERPRET"] = "1"
     import torch
 
+    from tritonize.judge import run as run_mod
     from tritonize.judge.pool import WorkerPool
     from tritonize.judge.run import verify
+
+    ref_init = run_mod._Reference.__init__
+
+    def _label_reference(self, *a, **k):  # the growth trace names the reference worker's process
+        ref_init(self, *a, **k)
+        ROLES[self.w.proc.pid] = "reference"
+
+    run_mod._Reference.__init__ = _label_reference
+    ref_recv = run_mod._Reference.recv
+
+    def _note_recv(self):  # the growth trace lines up the reference's steps with its messages
+        msg = ref_recv(self)
+        EVENTS.append((round(time.perf_counter() - T0[0], 2), msg.get("type"), msg.get("name") or msg.get("trial")))
+        return msg
+
+    run_mod._Reference.recv = _note_recv
 
     cuda = args.device == "cuda"
     if cuda:
@@ -244,9 +298,16 @@ def main() -> int:
             input_bytes = r * c * 4
             pool.wait_warm(timeout=300)  # as the server keeps them (the last verify's refills start cold)
             t0 = time.perf_counter()
-            with Sampler(cuda) as s:
+            with Sampler(cuda, trace=args.trace_growth) as s:
                 rep = verify(prob, cand, device=args.device, timeout=args.timeout, pool=pool)
             wall = time.perf_counter() - t0
+            if args.trace_growth:
+                print(f"reference messages {name}:", ", ".join(f"{t}s {k}:{n}" for t, k, n in EVENTS), flush=True)
+                EVENTS.clear()
+            for pid, steps in s.growth.items():  # --trace-growth: t (s), anonymous MB, largest mappings
+                print(f"growth {name} {f'reference[{pid}]' if pid in ROLES else s.names[pid]}:", " -> ".join(f"{t}s {mb} MB" for t, mb, _ in steps), flush=True)
+                for t, mb, top in steps[1:]:
+                    print(f"    at {t}s {mb} MB:", "; ".join(top), flush=True)
             eager = eager_trials(prob, args.device)
             row = {"size": name, "input_bytes": input_bytes, "verdict": rep["verdict"], "verify_s": round(wall, 2),
                    "phases_s": rep.get("phases_s"), "peak_host_pss_gb": round(s.peak_pss / 2**30, 2),
