@@ -84,6 +84,17 @@ def test_summary_fast_p_and_geomean():
     assert "**3/4 correct** (75%)" in markdown(rows, s)
 
 
+def test_a_row_carries_the_verdicts_flags_and_the_table_shows_the_ones_that_qualify_a_speedup():
+    from tritonize.suite.runner import row_from_report
+
+    rep = {"verdict": "correct", "summary": "s", "correctness": {"flags": [
+        {"rule": "shape_restricted", "message": "m"}, {"rule": "noncontiguous_inputs", "message": "m"}]}}
+    row = row_from_report("20_conv2d", rep)
+    assert row["flags"] == ["shape_restricted", "noncontiguous_inputs"]
+    table = markdown([row], summarize([row]))
+    assert "| 20_conv2d | correct (shape_restricted) |" in table and "noncontiguous" not in table
+
+
 def test_suite_on_a_local_ray_instance(dirs):
     ray = pytest.importorskip("ray", reason="ray is installed by scripts/setup.mjs")
     from tritonize.suite.ray_runner import run_ray

@@ -55,6 +55,8 @@ interface SuiteOptions {
 export interface SuiteRow {
   name: string; verdict: string; summary: string | null; candidate_ms: number | null; eager_ms: number | null;
   inductor_ms: number | null; speedup_vs_eager: number | null; speedup_vs_inductor: number | null;
+  /** The verdict's flags (shape_restricted, lower_precision, ...), as `tritonize suite`'s rows. */
+  flags: string[];
   diagnostics: unknown[]; reduced_sizes: unknown; turns: number; candidates: number; tokens: { prompt: number; completion: number };
   run_id: string;
 }
@@ -112,6 +114,7 @@ export function rowFromRun(name: string, run: Run): SuiteRow {
     name, verdict: report?.verdict ?? (run.status === 'failed' ? 'failed' : 'no_candidate'), summary: report?.summary ?? run.error,
     candidate_ms: ms(t?.candidate), eager_ms: ms(t?.eager), inductor_ms: ms(t?.inductor),
     speedup_vs_eager: meaningful ? t!.speedup_vs_eager ?? null : null, speedup_vs_inductor: meaningful ? t!.speedup_vs_inductor ?? null : null,
+    flags: (report?.correctness?.flags ?? []).map((f) => f.rule),
     diagnostics: (report?.diagnostics ?? []).slice(0, 10), reduced_sizes: (report as Record<string, unknown> | null)?.reduced_sizes ?? null,
     turns: run.turn, candidates: run.candidates.length, tokens: run.tokens, run_id: run.id,
   };
@@ -141,13 +144,18 @@ export function summarize(rows: SuiteRow[], p: number) {
   };
 }
 
+/** Flags shown next to the verdict in the table, as _TABLE_FLAGS in python-backend/tritonize/suite/summary.py. */
+const TABLE_FLAGS = ['shape_restricted', 'lower_precision', 'other_sizes_precision'];
+
 export function markdown(rows: SuiteRow[], s: ReturnType<typeof summarize>, title: string): string {
   const f = (x: number | null, d: number, suffix = '') => (x == null ? '—' : `${x.toFixed(d)}${suffix}`);
   const pct = (x: number | null) => (x == null ? '—' : `${Math.round(100 * x)}%`);
   const lines = [`### ${title}`, '', '| Problem | Verdict | Turns | Candidate (ms) | Eager (ms) | Inductor (ms) | vs eager | vs Inductor |',
     '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${r.verdict} | ${r.turns} | ${f(r.candidate_ms, 4)} | ${f(r.eager_ms, 4)} | ${f(r.inductor_ms, 4)} | ` +
+    const shown = (r.flags ?? []).filter((x) => TABLE_FLAGS.includes(x));
+    const verdict = shown.length ? `${r.verdict} (${shown.join(', ')})` : r.verdict;
+    lines.push(`| ${r.name} | ${verdict} | ${r.turns} | ${f(r.candidate_ms, 4)} | ${f(r.eager_ms, 4)} | ${f(r.inductor_ms, 4)} | ` +
       `${f(r.speedup_vs_eager, 2, 'x')} | ${f(r.speedup_vs_inductor, 2, 'x')} |`);
   }
   lines.push('', `**${s.correct}/${s.total} correct** (${pct(s.correct_rate)}). fast_1 vs eager ${pct(s.fast_1_vs_eager)}, ` +
@@ -240,6 +248,7 @@ export async function suiteMain(argv: string[], env: NodeJS.ProcessEnv = process
         const row: SuiteRow = run ? rowFromRun(name, run) : {
           name, verdict: 'problem_error', summary: `the problem does not run: ${check.error?.message ?? 'unknown error'}`,
           candidate_ms: null, eager_ms: null, inductor_ms: null, speedup_vs_eager: null, speedup_vs_inductor: null,
+          flags: [],
           diagnostics: [], reduced_sizes: null, turns: 0, candidates: 0, tokens: { prompt: 0, completion: 0 }, run_id: '' };
         const pick = run ? (run.candidates.find((c) => c.id === run!.bestCandidateId) ?? [...run.candidates].reverse().find((c) => c.path)) : null;
         if (pick?.path) await copyFile(pick.path, join(dirs.candidates, `${name}.py`));

@@ -65,6 +65,9 @@ def row_from_report(name: str, report: dict[str, Any]) -> dict[str, Any]:
         "inductor_ms": ms("inductor"), "speedup_vs_eager": t.get("speedup_vs_eager"),
         "speedup_vs_inductor": t.get("speedup_vs_inductor"), "timing_meaningful": t.get("meaningful"),
         "timing_flags": [f.get("rule") for f in t.get("flags") or []],
+        # What a `correct` verdict carries (shape_restricted, lower_precision, ...): a table that
+        # drops them compares a kernel verified at one size, or in lower precision, as an equal.
+        "flags": [f.get("rule") for f in (report.get("correctness") or {}).get("flags") or []],
         "diagnostics": diags[:10], "reduced_sizes": report.get("reduced_sizes"),
         "device": (report.get("device") or {}).get("name"),
     }
@@ -74,7 +77,7 @@ def error_row(name: str, verdict: str, message: str, elapsed: float = 0.0) -> di
     """A row for a problem that produced no verify report (no candidate, broken problem, cancelled)."""
     return {"name": name, "verdict": verdict, "summary": message, "elapsed_s": round(elapsed, 3), "candidate_ms": None,
             "eager_ms": None, "inductor_ms": None, "speedup_vs_eager": None, "speedup_vs_inductor": None,
-            "timing_meaningful": None, "timing_flags": [], "diagnostics": [], "reduced_sizes": None, "device": None}
+            "timing_meaningful": None, "timing_flags": [], "flags": [], "diagnostics": [], "reduced_sizes": None, "device": None}
 
 
 def verify_one(name: str, problem: Path, candidate: Path, device: str, timeout: float, benchmark: bool,

@@ -42,6 +42,10 @@ def summarize(rows: list[dict[str, Any]], p: float = 1.5) -> dict[str, Any]:
     }
 
 
+# Flags a reader of the table must see next to `correct` (the JSON row has them all).
+_TABLE_FLAGS = ("shape_restricted", "lower_precision", "other_sizes_precision")
+
+
 def _f(x: Any, fmt: str) -> str:
     return "—" if x is None else format(x, fmt)
 
@@ -51,7 +55,9 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any], title: str | N
     out += ["| Problem | Verdict | Candidate (ms) | Eager (ms) | Inductor (ms) | vs eager | vs Inductor |",
             "|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
-        v = r["verdict"] + (" (reduced sizes)" if (r.get("reduced_sizes") or {}).get("changes") else "")
+        notes = (["reduced sizes"] if (r.get("reduced_sizes") or {}).get("changes") else []) + \
+            [f for f in _TABLE_FLAGS if f in (r.get("flags") or [])]
+        v = r["verdict"] + (f" ({', '.join(notes)})" if notes else "")
         out.append(f"| {r['name']} | {v} | {_f(r.get('candidate_ms'), '.4g')} | {_f(r.get('eager_ms'), '.4g')} | "
                    f"{_f(r.get('inductor_ms'), '.4g')} | {_f(r.get('speedup_vs_eager'), '.2f')}{'x' if r.get('speedup_vs_eager') else ''} | "
                    f"{_f(r.get('speedup_vs_inductor'), '.2f')}{'x' if r.get('speedup_vs_inductor') else ''} |")
