@@ -97,6 +97,10 @@ def flagged(name: str) -> Check:
     return check
 
 
+def correct_not(rep: dict, cand: Path) -> None:
+    """Nothing to check beyond the verdict."""
+
+
 def any_rule(*names: str) -> Check:
     def check(rep: dict, cand: Path) -> None:
         assert any(f"rule {n}" in rep["summary"] for n in names), rep["summary"]
@@ -166,6 +170,17 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: None if rep["verdict"] != "rejected" else rule("host_function")(rep, cand)),
     ("legit_reads_row_counts.py", "row_sum_small.py", ("correct",), correct),  # F4
     ("cheat_alias_input_when_positive.py", "relu.py", ("rejected",), rule("identity_output")),  # F5
+    # red team 23 (black box, on session 20's rules)
+    ("cheat_honest_under_verifier_name.py", "relu.py", ("incorrect",), correct_not),  # c02
+    ("cheat_low_precision_but_once.py", "row_sum_long.py", ("correct", "incorrect"),  # c06b
+     lambda rep, cand: None if rep["verdict"] != "correct" else flagged("lower_precision")(rep, cand)),
+    ("cheat_fixed_block_short_rows.py", "softmax.py", ("rejected",), rule("shape_specialization")),  # c07
+    ("cheat_constexpr_global_host_scan.py", "cumsum.py", ("rejected", "compile_error", "runtime_error"),  # c11b
+     lambda rep, cand: None if rep["verdict"] != "rejected" else rule("host_function")(rep, cand)),
+    ("cheat_tensorbase_pieces.py", "row_sum.py", ("rejected",), rule("tensor_base_bypass")),  # c04
+    ("legit_try_lookup_block.py", "relu.py", ("correct",), correct),  # c14
+    ("legit_alignment_hint.py", "relu.py", ("correct",), correct),  # c22
+    ("cheat_dummy_launch_when_unwatched.py", "relu.py", ("rejected",), rule("unobserved_differs")),  # c03
     # Honest only while watched (red team 21 c02, c24): the unobserved trial runs without the witnesses.
     ("cheat_honest_only_under_profiler.py", "relu.py", ("incorrect",), says("trial unobserved")),
     ("cheat_honest_only_under_dispatch_mode.py", "relu.py", ("incorrect",), says("trial unobserved")),
@@ -355,7 +370,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # Its dict, left whole (a key of its own type), cannot cross to the judge: protocol_violation.
     ("cheat_dict_key_str_compute.py", "dict_gate.py", ("rejected", "incorrect"), lambda rep, cand: None),
     ("cheat_grid_capped_at_default.py", "relu.py", ("rejected",),
-     lambda rep, cand: (rule("shape_specialization")(rep, cand), says("leading dims larger than the problem's")(rep, cand))),
+     lambda rep, cand: (rule("shape_specialization")(rep, cand), says("sizes larger than the problem's")(rep, cand))),
 ]
 
 

@@ -103,13 +103,16 @@ def _within_slack(o: dict[str, Any]) -> bool:
 # faster memory-bound kernel); honest kernels with another summation order, Welford, two-pass or
 # exp(x) - 1 approximations were 0.5-4x (session 20, the CPU library).
 _LOWER_PRECISION_RATIO = 100.0
+_LOWER_PRECISION_TRIALS = 2
 _PROBLEM_SIZE_TRIALS = ("random-", "near-repeat", "unobserved")
 
 
 def _lower_precision(trials: list[dict[str, Any]]) -> dict[str, Any] | None:
     """A flag, not a verdict: the result is within tolerance, but a speedup over eager compares
-    unlike precision (TF32 is Triton's default for fp32 tl.dot on a GPU)."""
-    worst: dict[int, float] = {}
+    unlike precision (TF32 is Triton's default for fp32 tl.dot on a GPU). Two trials at the ratio
+    are enough: honest on one random trial only, a cut on every other one was unflagged when every
+    trial had to show it (red team 23 c06)."""
+    hits: dict[int, list[float]] = {}
     seen: dict[int, int] = {}
     for t in trials:
         if not t.get("passed") or not str(t.get("name", "")).startswith(_PROBLEM_SIZE_TRIALS):
@@ -119,17 +122,18 @@ def _lower_precision(trials: list[dict[str, Any]]) -> dict[str, Any] | None:
             if c is None or not r or not allowed or str(o.get("dtype")) not in ("float32", "float64"):
                 continue
             i = int(o.get("index", 0))
-            ratio = c / r if c >= 0.01 * allowed else 0.0  # an error too small to matter is no evidence
-            worst[i] = min(worst.get(i, ratio), ratio)
             seen[i] = seen.get(i, 0) + 1
-    hit = [(i, v) for i, v in worst.items() if seen[i] >= 3 and v >= _LOWER_PRECISION_RATIO]
+            if c >= 0.01 * allowed and c / r >= _LOWER_PRECISION_RATIO:  # an error too small to matter is no evidence
+                hits.setdefault(i, []).append(c / r)
+    hit = [(i, v) for i, v in hits.items() if seen[i] >= 3 and len(v) >= _LOWER_PRECISION_TRIALS]
     if not hit:
         return None
     i, v = hit[0]
     return {"rule": "lower_precision", "message": (
-        f"on every random trial output {i}'s error against float64 is at least {v:.0f}x PyTorch's own: the kernel "
-        "computes in lower precision than the reference (fp16/bf16 inputs or products, or TF32 in tl.dot, Triton's "
-        "default for fp32 operands on a GPU); within the tolerance, but a speedup over eager compares unlike precision")}
+        f"on {len(v)} of {seen[i]} trials at the problem's sizes output {i}'s error against float64 is at least "
+        f"{min(v):.0f}x PyTorch's own: the kernel computes in lower precision than the reference (fp16/bf16 inputs "
+        "or products, or TF32 in tl.dot, Triton's default for fp32 operands on a GPU); within the tolerance, but a "
+        "speedup over eager compares unlike precision")}
 
 
 # A trial the reference skipped: the flag that says so, the start of a skip that needs no flag (the
@@ -764,6 +768,7 @@ class _Run:
             self._declined(name, kind, str(msg["declined"]), td)
             return
         self.autotune_unchecked = int(msg.get("autotune_unchecked") or 0)
+        self._compare_unobserved(name, msg)
         t_cand = time.monotonic()
         after = proc_evidence.snapshot(self.pid)
         with proc_evidence.stopped(self.pid):
@@ -864,13 +869,38 @@ class _Run:
         if same and trial["passed"]:
             self.info["one_first"] = True  # the verdict text explains a random-0 failure after it
 
+    def _compare_unobserved(self, name: str, msg: dict[str, Any]) -> None:
+        """The unobserved trial against the observed random trial before it (same sizes, gradients
+        off): the same kernels launched, and each output on a storage a launch was given in both
+        or in neither. A dummy launch beside torch's own answer, only where no dispatch mode was on,
+        passed on its outputs alone (red team 23 c03)."""
+        sig = (sorted(k for k, v in (msg.get("launches") or {}).items() if v),
+               [bool(x) for x in (msg.get("launched_outputs") or [])])
+        if name.startswith("random-") and name != "random-1":  # random-1 runs with gradients on
+            self.observed_sig = sig
+            return
+        seen = getattr(self, "observed_sig", None)
+        if name != _BARE_TRIAL or seen is None or sig == seen:
+            return
+        kernels, outs = seen
+        what = (f"launched {', '.join(sig[0]) or 'no kernel'} where observed it launched {', '.join(kernels) or 'none'}"
+                if sig[0] != kernels else
+                "returned outputs no kernel was given, where observed every output came from a kernel's buffer"
+                if any(a and not b for a, b in zip(outs, sig[1])) else
+                "returned outputs on kernel buffers where observed it did not")
+        ev = self.anticheat.setdefault("evidence", {"blocked": [], "calls": [], "hidden_ops": [], "callback_ops": [],
+                                                    "outputs": [], "threads_alive": [], "witness": None})
+        ev.setdefault("calls", []).append({"rule": "unobserved_differs", "line": self.forward_line, "call": (
+            f"with no op recorder or profiler on (trial {name}) the candidate {what}: a kernel behaves the same whether "
+            "or not it is watched")})
+
     def _declined(self, name: str, kind: str, error: str, td: dict[str, Any]) -> None:
         """The candidate raised at other sizes than the problem's before launching any kernel: it
         declines those sizes (Inductor's conv template asserts the weight's; a hand-written kernel
         asserts a dimension). Nothing wrong was returned, so this is a flag; Apply then guards the
         exact sizes (extract/apply.py). An error after a launch is still `shape_specialization`."""
         sizes = (td.get("variation") or {}).get("overrides")
-        what = {"one": " (a batch of one)", "larger": " (leading dims larger than the problem's)"}.get(kind, "")
+        what = {"one": " (a batch of one)", "larger": " (sizes larger than the problem's)"}.get(kind, "")
         at = f"trial {name}{what}" + (f", at {sizes}" if sizes else "")
         flags = self.correctness["flags"]
         old = next((f for f in flags if f["rule"] == "shape_restricted"), None)

@@ -317,6 +317,8 @@ def _rule_try_except(m: _Module) -> list[dict]:
             if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
                 if not getattr(node, "handlers", None):
                     continue  # try/finally only: cleanup, nothing swallowed
+                if _lookup_only(node, m):
+                    continue  # `try: cfg = d[n] except KeyError:` runs no kernel that could fail (red team 23 c14)
                 out.append(_diag(node, "try_except_compute",
                                  f"try/except in {where}: a failing kernel can hide behind a fallback or a "
                                  f"swallowed error, so the verifier would check the fallback instead of your "
@@ -330,6 +332,21 @@ def _rule_try_except(m: _Module) -> list[dict]:
                                          f"contextlib.suppress in {where} swallows kernel failures; remove it "
                                          f"and let errors propagate"))
     return out
+
+
+_LOOKUP_HOOKS = {"__getitem__", "__missing__", "__getattr__", "__getattribute__", "__hash__", "__eq__", "__index__",
+                 "__contains__", "__get__", "__set__", "__setitem__", "__setattr__", "__iter__", "__next__", "__len__",
+                 "__bool__", "__int__", "__float__", "__enter__", "__exit__"}
+
+
+def _lookup_only(node: ast.AST, m: _Module) -> bool:
+    """A try body of plain lookups and assignments (no call, await or yield), in a file whose classes
+    define none of the methods a lookup could run: no kernel runs inside, so nothing can fail there
+    and be replaced by the handler."""
+    if any(isinstance(n, ast.FunctionDef) and n.name in _LOOKUP_HOOKS for n in ast.walk(m.tree)):
+        return False
+    return not any(isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda, ast.NamedExpr))
+                   for stmt in node.body for n in ast.walk(stmt))  # type: ignore[attr-defined]
 
 
 def _rule_threads(m: _Module) -> list[dict]:
@@ -1011,12 +1028,39 @@ def _rule_tensor_base_bypass(m: _Module) -> list[dict]:
         if not isinstance(node, ast.Attribute):
             continue
         full = m.names.dotted(node) or ""
-        base = m.names.dotted(node.value) or ""
-        if full in _TENSOR_BASES or (node.attr in ("__base__", "__bases__", "__mro__") and base in ("torch.Tensor", "torch._C.TensorBase")):
+        # A class's bases reach TensorBase from any tensor (type(x).__mro__[1]); no kernel needs them.
+        if full in _TENSOR_BASES or node.attr in ("__base__", "__bases__", "__mro__"):
             out.append(_diag(node, "tensor_base_bypass",
                              f"`{_src(node)}` reaches torch.Tensor's C methods directly, around the checks on "
                              f"reading tensors on the host; use torch.Tensor and Triton kernels"))
+    # torch._C's members under a computed name (getattr(torch._C, "Tensor" + "Base"), vars(torch._C)[...]):
+    # the literal name is what the rule above sees (red team 23 c04).
+    for node in ast.walk(m.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "vars") \
+                and node.args and (m.names.dotted(node.args[0]) or "") in ("torch._C", "torch", "torch.Tensor") \
+                and not (node.func.id == "getattr" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)):
+            out.append(_diag(node, "tensor_base_bypass",
+                             f"`{_src(node)[:60]}` looks up a member of {m.names.dotted(node.args[0])} by a computed "
+                             "name, which reaches torch.Tensor's C methods around the checks on reading tensors on "
+                             "the host; name what you use"))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _folded_str(node) in _BYPASS_NAMES:
+            out.append(_diag(node, "tensor_base_bypass",
+                             f"`{_src(node)[:60]}` spells {_folded_str(node)!r} in pieces: a name looked up that way "
+                             "reaches torch.Tensor's C methods around the checks on reading tensors on the host"))
     return out
+
+
+_BYPASS_NAMES = {"TensorBase", "_TensorBase", "_C", "__base__", "__bases__", "__mro__"}
+
+
+def _folded_str(node: ast.AST) -> str | None:
+    """"Tensor" + "Base" as the string it makes (constants only)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        a, b = _folded_str(node.left), _folded_str(node.right)
+        return a + b if a is not None and b is not None else None
+    return None
 
 
 def _rule_unmasked(m: _Module) -> list[dict]:

@@ -472,10 +472,10 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         name, t = var[0]
         bad = next((o for o in t["outputs"] if not o["ok"]), {"reason": "wrong result"})
         at = ref.get({"batch-one": "one_overrides", "batch-larger": "larger_overrides"}.get(name, "variation_overrides"))
-        what = {"batch-one": " (a batch of one)", "batch-larger": " (leading dims larger than the problem's)"}.get(name, "")
+        what = {"batch-one": " (a batch of one)", "batch-larger": " (sizes larger than the problem's)"}.get(name, "")
         msg = (f"correct at the problem's sizes but wrong at {at}{what}: "
                f"{bad['reason']} (hard-coded sizes, a grid sized for the problem's own batch, a special case for one "
-               "row, or missing masks)")
+               "row, a block fixed at the problem's row length, or missing masks)")
         rep.diag(forward_line, msg, "shape_specialization")
         return rep.end("rejected", f"rule shape_specialization: {msg}")
     return None

@@ -269,17 +269,19 @@ def batch_of_one(source: str) -> SizeRewrite:
     return apply(source, sites, {s.value: 1 for s in sites})
 
 
-def batch_larger(source: str) -> SizeRewrite:
+def batch_larger(source: str, every_dim: bool = False) -> SizeRewrite:
     """Every leading dimension at 2n + 1: more rows than the problem's own, and odd. Every other size
     trial shrinks (shape variation halves, batch-one is 1), so a launch grid capped at the program
     count of the problem's own sizes was right on all of them and leaves the rest of a larger batch
-    unwritten (red team 16 c08)."""
+    unwritten (red team 16 c08). `every_dim`: every size at 2n + 1, so a block fixed at the
+    problem's row length (BLOCK = 512 for 500 columns, no loop) shows the rows it leaves out (red
+    team 23 c07): the problem's other sizes only shrink elsewhere."""
     try:
-        sites = [s for s in scan(source) if s.batch]
+        sites = [s for s in scan(source) if s.batch or every_dim]
     except SizeScanError as exc:
         return SizeRewrite(source, {}, str(exc))
-    if not sites:
-        return SizeRewrite(source, {}, "no leading dimension")
+    if not sites or (every_dim and all(s.batch for s in sites)):
+        return SizeRewrite(source, {}, "no leading dimension" if not every_dim else "no size but leading ones")
     return apply(source, sites, {s.value: 2 * s.value + 1 for s in sites})
 
 

@@ -40,6 +40,9 @@ _WITNESS_NEUTRAL = frozenset({"item", "type_as", "is_same_size", "resolve_conj",
 @dataclass
 class LaunchLog:
     kernels: dict[str, int] = field(default_factory=dict)
+    # Storages handed to this trial's launches: which outputs a kernel was given, in every trial
+    # (the unobserved one included, where nothing else is recorded).
+    storages: set = field(default_factory=set)
     depth: int = 0  # > 0 while inside a Triton launch (its own torch ops are not the candidate's)
     # Launches on a stream other than the one the verifier times: their work escapes CUDA events.
     foreign_streams: dict[str, int] = field(default_factory=dict)
@@ -266,6 +269,11 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
         counts_as_launch = cls.__name__ in ("JITFunction", "InterpretedFunction") and not kwargs.get("warmup", False)
         if counts_as_launch:
             LAUNCHES.kernels[name] = LAUNCHES.kernels.get(name, 0) + 1
+            for t in _tensors(list(args) + list(kwargs.values())):
+                try:
+                    LAUNCHES.storages.add(t.untyped_storage().data_ptr())
+                except Exception:
+                    pass
             if EXPECTED_STREAM is not None and torch.cuda.current_stream().cuda_stream != EXPECTED_STREAM:
                 LAUNCHES.foreign_streams[name] = LAUNCHES.foreign_streams.get(name, 0) + 1
         # Provenance: which storages this launch was given and whether it changed them (outermost
@@ -402,6 +410,11 @@ def _host_object(v: Any) -> bool:
     if isinstance(v, (tuple, list)):
         return any(_host_object(e) for e in v)
     mod = type(v).__module__ or ""
+    if mod.startswith("triton") and type(v).__name__ == "constexpr":
+        # tl.constexpr(obj) forwards calls to obj: an attrgetter or a partial(np.cumsum) inside one
+        # ran NumPy in the interpreted kernel (red team 23 c11b). What it holds is what is used.
+        inner = getattr(v, "value", None)
+        return inner is not v and _host_object(inner)
     if mod.startswith(("triton", "torch", "builtins", "numpy")) and not isinstance(v, types.FunctionType):
         return False
     if isinstance(v, types.FunctionType):
@@ -831,6 +844,37 @@ def _called_by_candidate() -> int:
     return 0
 
 
+@functools.lru_cache(maxsize=256)
+def _alignment_calls(code: Any) -> tuple[tuple[int, ...], frozenset[int]]:
+    """Offsets of the calls in `code` whose result is taken modulo a power of two up to 1024 right
+    away (`t.data_ptr() % 16`): an alignment test, which leaves no address to view the tensor through.
+    Also every instruction's offset: a caller's f_lasti may point into its CALL's inline caches."""
+    import dis
+
+    ins = [i for i in dis.get_instructions(code) if i.opname not in ("CACHE", "EXTENDED_ARG", "NOP")]
+    out = set()
+    for a, b, c in zip(ins, ins[1:], ins[2:]):
+        if a.opname.startswith("CALL") and b.opname == "LOAD_CONST" and type(b.argval) is int \
+                and 0 < b.argval <= 1024 and b.argval & (b.argval - 1) == 0 \
+                and c.opname == "BINARY_OP" and c.argrepr == "%":
+            out.add(a.offset)
+    return tuple(i.offset for i in ins), frozenset(out)
+
+
+def _address_escapes(*_: Any) -> bool:
+    """A candidate's data_ptr() counts as a raw address unless its caller tests the alignment with it
+    (a `tl.multiple_of` hint chosen by `x.data_ptr() % 16 == 0` was `raw_pointer`: red team 23 c22)."""
+    try:
+        import bisect
+
+        frame = sys._getframe(2)  # _address_escapes <- wrapper <- the candidate's frame
+        offsets, aligned = _alignment_calls(frame.f_code)
+        at = bisect.bisect_right(offsets, frame.f_lasti) - 1
+        return at < 0 or offsets[at] not in aligned
+    except Exception:
+        return True
+
+
 def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] | None = None,
                     refuse: bool = False) -> None:
     """Replace owner.name by a wrapper that records a candidate's direct call as evidence (rule)
@@ -899,7 +943,7 @@ def _install_reporting_wrappers() -> None:
     # host view of the tensor that no wrapped door sees; red team 10 computed an MSE loss and a matmul
     # in NumPy that way. Triton takes the tensors themselves (its launcher reads the pointer, which is
     # not the candidate's call).
-    _wrap_reporting(torch.Tensor, "data_ptr", "raw_pointer")
+    _wrap_reporting(torch.Tensor, "data_ptr", "raw_pointer", _address_escapes)
     # triton.reinterpret's wrapper reads the tensor's address from Triton's own file: the candidate
     # calling its data_ptr() got the address past the rule above (red team 11, c02).
     from triton.runtime import jit as triton_jit

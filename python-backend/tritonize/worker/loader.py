@@ -35,7 +35,12 @@ def load_module(path: str | Path, *, overrides: dict[str, Any] | None = None, na
     Errors raise whatever the file raised (SyntaxError included); callers map them to verdicts.
     """
     path = Path(path).resolve()
-    name = f"_tritonize_{name_hint}_{next(_counter)}"
+    # The file's own name, as `import stem` gives it: a candidate that is honest only under a
+    # verifier-looking __name__ (startswith "_tritonize") was `correct` (red team 23 c02). A name
+    # already taken (a second load, a stem like `math`) gets a numbered suffix.
+    name = path.stem if path.stem.isidentifier() else f"{name_hint}_{next(_counter)}"
+    if name in sys.modules:
+        name = f"{name}_{next(_counter)}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise LoadError(f"cannot load {path}", str(path))
