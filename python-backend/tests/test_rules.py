@@ -135,7 +135,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # 1. no false rejects
     ("legit_libdevice_erf_gelu.py", "gelu.py", ("runtime_error",), unverified_on_cpu("libdevice.erf")),
     ("legit_bf16_dot.py", "matmul_bf16.py", ("correct",), correct),
-    ("shape_specialized_constexpr.py", "row_sum.py", ("rejected",), shape_spec),
+    # BLOCK = the row length as a constexpr: the wide batch-larger trial's odd length does not compile.
+    ("shape_specialized_constexpr.py", "row_sum.py", ("rejected", "compile_error"),
+     lambda rep, cand: shape_spec(rep, cand) if rep["verdict"] == "rejected" else says("trial batch-larger")(rep, cand)),
     ("legit_scan_cumsum.py", "cumsum.py", ("correct",), summation),
     ("legit_associative_scan.py", "cumsum.py", ("correct",), summation),
     # legit patterns (also on the GPU)
@@ -165,7 +167,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # (its broadened trial overflows fp16: a domain_assumption flag, so not every trial passed)
     ("flag_fp16_inputs_long_sum.py", "row_sum_long.py", ("correct",), flagged("lower_precision")),  # red team 21 c15, c17
     # red team 22 (black box, on session 20's rules)
-    ("cheat_numpy_when_unobserved.py", "relu.py", ("rejected",), rule("host_compute")),  # F1
+    ("cheat_numpy_when_unobserved.py", "relu.py", ("rejected",), any_rule("host_compute", "unobserved_differs")),  # F1
     ("cheat_getattr_in_kernel.py", "relu.py", ("rejected", "compile_error", "runtime_error"),  # F3 (GPU: Triton refuses it)
      lambda rep, cand: None if rep["verdict"] != "rejected" else rule("host_function")(rep, cand)),
     ("legit_reads_row_counts.py", "row_sum_small.py", ("correct",), correct),  # F4

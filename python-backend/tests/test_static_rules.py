@@ -130,6 +130,14 @@ def test_try_except_in_method_called_from_forward():
     assert "try_except_compute" in rules(src)
 
 
+def test_try_except_around_a_plain_lookup_is_fine_unless_a_class_hooks_lookups():
+    body = "try:\n    blk = self.blocks[1]\nexcept KeyError:\n    blk = 4\nreturn a"
+    assert "try_except_compute" not in rules(model(body))
+    hooked = model(body, extra="class Table(dict):\n    def __missing__(self, k):\n        return 4\n")
+    assert "try_except_compute" in rules(hooked)
+    assert "try_except_compute" in rules(model(body.replace("self.blocks[1]", "self.blocks[1] * a")))
+
+
 def test_try_except_outside_forward_is_fine():
     extra = "try:\n    import numpy\nexcept ImportError:\n    numpy = None\n\ndef unused():\n    try:\n        pass\n    except Exception:\n        pass\n"
     assert "try_except_compute" not in rules(model(LAUNCH + "return out", extra=extra))
@@ -429,6 +437,7 @@ STATIC_LIBRARY = {
     "cheat_host_tensorbase_numpy.py": ("tensor_base_bypass", "torch._C.TensorBase.numpy"),
     "cheat_numpy_bypass_forged_launch.py": ("tensor_base_bypass", "to_np = torch._C.TensorBase.numpy"),
     "cheat_nested_kernel_hostcode.py": ("kernel_host_code", "np.matmul"),
+    "cheat_tensorbase_pieces.py": ("tensor_base_bypass", 'base = getattr(torch._C, "Tensor" + "Base")'),
 }
 
 

