@@ -3,7 +3,7 @@ import torch
 import torch.nn as nn
 
 ROWS = 64
-COLS = 256
+COLS = 120  # the wide batch-larger trial (241) keeps the candidate's n x n tile small enough to compile on a GPU
 K = 4
 
 

@@ -572,7 +572,8 @@ class _Run:
     def _report(self, msg: dict[str, Any]) -> dict[str, Any]:
         kind = msg.get("type")
         if kind == "error":
-            return error_verdict(msg, self.rep, self.candidate, self.info.get("variation_overrides"),
+            sized = {"batch-larger": "larger_overrides", "batch-one": "one_overrides"}.get(msg.get("trial"), "variation_overrides")
+            return error_verdict(msg, self.rep, self.candidate, self.info.get(sized),
                                  self.info.get("extent_overrides"))
         if kind == "tamper":
             for name in msg.get("changed", []):
