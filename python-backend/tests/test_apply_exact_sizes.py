@@ -66,5 +66,5 @@ def test_a_class_applied_with_exact_sizes_stops_at_other_sizes_with_one_line(tmp
     other = run_raw(path, "other")
     assert other.returncode != 0, other.stdout
     last = other.stderr.strip().splitlines()[-1]
-    assert "input 0 has shape [3, 8] in this call; the Triton kernel runs only at the sizes it was verified for " \
-           "([4, 8]" in last, last
+    assert "Gate: x has shape [3, 8] in this call; the Triton kernel runs only at the sizes it was verified for " \
+           "(x [4, 8]" in last, last

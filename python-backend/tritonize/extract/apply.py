@@ -129,7 +129,8 @@ def dim_inputs(ext: Extraction, src: SourceFile) -> dict[str, str]:
 def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool,
                  dtypes: dict[str, str] | None = None, dims: dict[str, str] | None = None,
                  shapes: dict[str, list[int]] | None = None, numbers: dict[str, str] | None = None,
-                 exact: dict[str, list[int]] | None = None) -> list[str]:
+                 exact: dict[str, list[int]] | None = None, exact_numbers: dict[str, str] | None = None,
+                 float32_default: bool = False) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
     (a tensor of the recorded dtype for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
     interpreter); a later call under other
@@ -189,6 +190,27 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                               'the Triton kernel runs only at the sizes it was verified for (' + _n + ' '",
              "                               + str(_sizes[_n]) + ', the recorded call): it declined other sizes. Select '",
              "                               'code that always gets these sizes, " + undo + "')"]
+    if float32_default:
+        # The selection makes tensors in the default dtype (torch.linspace without dtype=): recorded
+        # and verified under float32, a default set to float64 after the recording window would
+        # make the applied code's tensors float32 where the PyTorch code's were float64 (red team 24 c12).
+        lines += [
+             "    if __import__('torch').get_default_dtype() != __import__('torch').float32:",
+             f"        raise RuntimeError('{wrapper}: the default dtype is ' + str(__import__('torch').get_default_dtype()) + ' in '",
+             "                           'this call; the code makes tensors in the default dtype and the Triton kernel was '",
+             "                           'verified under torch.float32 (the recorded call). Call it under that default, "
+             + undo + "')"]
+    if exact_numbers:
+        # An integer argument sets sizes as much as a shape does (x.unfold(-1, k, k)): under exact
+        # sizes it keeps its recorded value too (red team 24 c06).
+        lines += [
+             f"    _ints = {exact_numbers!r}",
+             "    for _n, _x in zip(_names, xs):",
+             "        if _n in _ints and type(_x) is int and repr(_x) != _ints[_n]:",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(_x) + ' in this call; the Triton kernel '",
+             "                               'runs only at the sizes it was verified for (' + _n + ' = ' + _ints[_n] + ', '",
+             "                               'the recorded call): it declined other sizes. Select code that always gets '",
+             "                               'this value, " + undo + "')"]
     if dims:
         lines += [
              f"    _dims = {dims!r}",
@@ -232,6 +254,49 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                '. Run this code on a GPU, set TRITON_INTERPRET=1 to run the kernel on the CPU (slowly), '",
              "                '" + undo + "')"]
     return lines
+
+
+def makes_default_dtype(ext: Any, src: SourceFile) -> bool:
+    """The selected code calls a torch factory that takes the default dtype (no dtype=)."""
+    from .problem import _DEFAULT_DTYPE_FACTORIES
+
+    lo, hi = src.line_of(ext.start), src.line_of(max(ext.start, ext.end - 1))
+    for n in ast.walk(src.tree):
+        if isinstance(n, ast.Call) and lo <= getattr(n, "lineno", 0) <= hi and isinstance(n.func, ast.Attribute) \
+                and isinstance(n.func.value, ast.Name) and n.func.value.id == "torch" \
+                and n.func.attr in _DEFAULT_DTYPE_FACTORIES and not any(k.arg == "dtype" for k in n.keywords):
+            return True
+    return False
+
+
+def _exact_numbers(inputs: list[Any], key: str = "name") -> dict[str, str]:
+    """The recorded integer arguments (not bools) by name or expression: their values under exact sizes."""
+    return {getattr(i, key): i.value["repr"] for i in inputs if isinstance(i.value, dict) and i.value.get("kind") == "literal"
+            and i.value.get("type") == "int" and "repr" in i.value}
+
+
+def _exact_init_lines(ext: Any, who: str) -> list[str]:
+    """A replaced class built at exact sizes: its integer constructor arguments are sizes too (a
+    Proj(8, 32) made after the recording ran the kernel built for Proj(8, 16): red team 24 c02)."""
+    recorded = [i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
+                and i.value.get("type") == "int" else None for i in ext.init_inputs]
+    if not any(recorded):
+        return []
+    return ["    def __init__(self, *args, **kwargs):",
+            "        _sig = __import__('inspect').signature(super().__init__)",
+            "        _b = _sig.bind(*args, **kwargs)",
+            "        _b.apply_defaults()",
+            f"        for _p, _r in zip(list(_sig.parameters.values()), {recorded!r}):",
+            "            _v = _b.arguments.get(_p.name)",
+            "            if _r is not None and type(_v) is int and repr(_v) != _r:",
+            f"                raise RuntimeError('{ext.name}: ' + _p.name + ' is ' + repr(_v) + ' here; the Triton kernel runs '",
+            "                                   'only at the sizes it was verified for (' + _p.name + ' = ' + _r + ', the '",
+            "                                   'recorded instance): it declined other sizes. Build it with that value, or '",
+            "                                   'undo the Apply to keep the PyTorch code.')",
+            "        super().__init__(*args, **kwargs)",
+            "",
+            f"    __init__.__signature__ = __import__('inspect').signature({who}.__init__)  # the constructor's own",
+            ""]
 
 
 def _autocast_lines(who: str, tensors: str, indent: str) -> list[str]:
@@ -306,41 +371,34 @@ def _marked_return_lines(cls: str, indent: str) -> list[str]:
 
 
 def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[str],
-                       inference_only: bool, dtypes: list[str | None] | None = None,
-                       doc: str | None = None, exact: list[list[int] | None] | None = None) -> list[str]:
-    """A replaced nn.Module's forward checks gradients at every call, like the function wrapper: a
-    class recorded under no_grad (or with frozen parameters) and trained later cut the graph
-    silently — earlier layers got grad None (red team 11). Applied for inference only, the outputs
-    get a backward that raises instead. A subclass, not `cls.forward = …`: the program's class
-    object is never changed after it is made."""
+                       inference_only: bool, guard: list[str] | None = None, guard_name: str = "",
+                       names: tuple[str, ...] = (), doc: str | None = None,
+                       init_check: list[str] | None = None) -> list[str]:
+    """A replaced nn.Module's forward checks every call as the function wrapper does (`guard`, the
+    lines of _guard_lines: None, dtype, rank and broadcast, number types, exact sizes, autocast,
+    CUDA), on the arguments bound to forward's signature, keywords and defaults included: the
+    class guard read positional arguments only, so `m(x=...)` at another dtype, a rank that
+    broadcasts otherwise and a None mask went unchecked (red team 24 c03, c10, c13). Gradients are
+    checked too: a class
+    recorded under no_grad (or with frozen parameters) and trained later cut the graph silently
+    (red team 11). Applied for inference only, the outputs get a backward that raises instead. A
+    subclass, not `cls.forward = …`: the program's class object is never changed after it is made."""
     nobackward = C._fresh(f"_TzInferenceOnlyModule_{base}", taken)
     lines: list[str] = []
     if inference_only:
         lines += _no_backward_lines(nobackward, name)
+    lines += ["", "", *(guard or [])]
     lines += ["", "",
               f"class {guarded}({cls}):",
               *([f"    {doc!r}", ""] if doc else []),  # the class's docstring stays its __doc__ (red team 19 c19)
+              *(init_check or []),
               "    def forward(self, *args, **kwargs):",
               "        _torch = __import__('torch')",
-              # The dtypes of the recorded call's tensors and autocast off, as the function wrapper
-              # checks (red team 19 c07, c17: after the recording window, m.double() and autocast
-              # calls came back float32).
-              f"        _want = {list(dtypes or [])!r}",
-              "        for _i, _x in enumerate(args[:len(_want)]):",
-              "            if _want[_i] and isinstance(_x, _torch.Tensor) and str(_x.dtype) != _want[_i]:",
-              f"                raise RuntimeError('{name}: input ' + str(_i) + ' is ' + str(_x.dtype) + ' in this call; the '",
-              "                                   'Triton kernel was verified for ' + _want[_i] + ' (the recorded call). '",
-              "                                   'Cast it to that dtype before the call, or undo the Apply to keep the '",
-              "                                   'PyTorch code.')",
-              *([f"        _sizes = {exact!r}",
-                 "        for _i, _x in enumerate(args[:len(_sizes)]):",
-                 "            if _sizes[_i] is not None and isinstance(_x, _torch.Tensor) and list(_x.shape) != _sizes[_i]:",
-                 f"                raise RuntimeError('{name}: input ' + str(_i) + ' has shape ' + str(list(_x.shape)) + ' in this '",
-                 "                                   'call; the Triton kernel runs only at the sizes it was verified for ('",
-                 "                                   + str(_sizes[_i]) + ', the recorded call): it declined other sizes. '",
-                 "                                   'Select code that always gets these sizes, or undo the Apply to keep '",
-                 "                                   'the PyTorch code.')"] if exact else []),
-              *_autocast_lines(name, "(_x for _x in args if isinstance(_x, _torch.Tensor))", "        "),
+              "        _sig = __import__('inspect').signature(super().forward)",
+              "        _b = _sig.bind(*args, **kwargs)",
+              "        _ps = list(_sig.parameters.values())",
+              "        _b.apply_defaults()",
+              f"        {guard_name}(*[_b.arguments.get(_p.name) for _p in _ps[:{len(names)}]])" if guard_name else "        pass",
               "        if not _torch.is_grad_enabled():",
               "            return super().forward(*args, **kwargs)",
               "        _ins = [p for p in self.parameters() if p.requires_grad] + [",
@@ -413,7 +471,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         numbers = {i.expr: _number_type(i) for i in (*ext.forward_inputs, *ext.init_inputs)
                    if int_tensors and _number_type(i) in ("int", "float")}
         recorded_init = tuple(i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
-                              and (i.value.get("type") in ("bool", "str", "NoneType") or i.expr in dims) else None
+                              and (i.value.get("type") in ("bool", "str", "NoneType") or i.expr in dims
+                                   or (exact_sizes and i.value.get("type") == "int")) else None  # sizes (red team 24 c06)
                               for i in ext.init_inputs)
         inplace = updates_inputs(ext, src)
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
@@ -452,7 +511,9 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   "", "",
                   *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes, numbers=numbers,
                                 dims={k: v for k, v in dims.items() if k in exprs}, shapes=shapes,
-                                exact={i.expr: list(i.value["shape"]) for i in tens} if exact_sizes else None),
+                                exact={i.expr: list(i.value["shape"]) for i in tens} if exact_sizes else None,
+                                exact_numbers=_exact_numbers(ext.forward_inputs, "expr") if exact_sizes else None,
+                                float32_default=makes_default_dtype(ext, src)),
                   "", "",
                   # TorchScript (torch.jit.script of a model calling this) runs it as Python instead of
                   # compiling it (red team 11 c15: the script failed on the kernel); numbers are annotated
@@ -485,13 +546,26 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     if ext.kind == "module":
         # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
         guarded = C._fresh(f"_TzGuarded{_pascal(ext.name)}", taken | {wrapper, cls, builder})
+        guard = C._fresh(f"_tz_guard_{base}", taken | {wrapper, cls, builder, guarded})
         cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
-        block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded},
-                                    inference_only,
-                                    [i.value.get("dtype") if isinstance(i.value, dict) and i.value.get("kind") == "tensor"
-                                     else None for i in ext.forward_inputs], ast.get_docstring(cls_node, clean=False) if cls_node else None,
-                                    [list(i.value["shape"]) if isinstance(i.value, dict) and i.value.get("kind") == "tensor"
-                                     else None for i in ext.forward_inputs] if exact_sizes else None)
+        exprs = tuple(i.name for i in ext.forward_inputs)
+        dtypes = {i.name: i.value.get("dtype") for i in ext.forward_inputs
+                  if isinstance(i.value, dict) and i.value.get("kind") == "tensor" and i.value.get("dtype")}
+        tens = [i for i in ext.forward_inputs if isinstance(i.value, dict) and i.value.get("kind") == "tensor"]
+        shapes = ({i.name: list(i.value["shape"]) for i in tens}
+                  if len(tens) == sum(1 for i in ext.forward_inputs if isinstance(i.value, dict)
+                                      and i.value.get("kind") in ("tensor", "guess_tensor")) else None)
+        int_tensors = any(str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
+        numbers = {i.name: _number_type(i) for i in ext.forward_inputs if int_tensors and _number_type(i) in ("int", "float")}
+        guard_lines = _guard_lines(guard, ext.name, exprs, grad=False, inplace=updates_inputs(ext, src), dtypes=dtypes,
+                                   numbers=numbers, shapes=shapes,
+                                   exact={i.name: list(i.value["shape"]) for i in tens} if exact_sizes else None,
+                                   exact_numbers=_exact_numbers(ext.forward_inputs) if exact_sizes else None,
+                                   float32_default=makes_default_dtype(ext, src))
+        block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded, guard},
+                                    inference_only, guard_lines, guard, exprs,
+                                    ast.get_docstring(cls_node, clean=False) if cls_node else None,
+                                    _exact_init_lines(ext, kern.cls) if exact_sizes else None)
         block += ["", "", f"{guarded}.__name__ = {guarded}.__qualname__ = {ext.name!r}"]
         exported = guarded
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
