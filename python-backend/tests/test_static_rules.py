@@ -136,6 +136,8 @@ def test_try_except_around_a_plain_lookup_is_fine_unless_a_class_hooks_lookups()
     hooked = model(body, extra="class Table(dict):\n    def __missing__(self, k):\n        return 4\n")
     assert "try_except_compute" in rules(hooked)
     assert "try_except_compute" in rules(model(body.replace("self.blocks[1]", "self.blocks[1] * a")))
+    prop = model(body, extra="class Fast:\n    @property\n    def blocks(self):\n        return {1: 4}\n")
+    assert "try_except_compute" in rules(prop)  # an attribute read runs a property (red team 25 c15)
 
 
 def test_try_except_outside_forward_is_fine():

@@ -157,6 +157,11 @@ _REVERSED_TRIAL = "random-1"  # on the CPU interpreter: every kernel's programs 
 # Runs unobserved (no op recorder, profiler or checksums; worker/candidate_job._forward): only its
 # outputs are judged. A kernel right only while observed is wrong there (red team 21 c02, c24).
 _BARE_TRIAL = "unobserved"
+# The heavy-tailed distribution unobserved too: values one random trial never reaches (a ReLU capped
+# at 6 only while unwatched) and a second trial for lower_precision (an fp16 cut only while
+# unwatched was 880x PyTorch's error on the one unobserved trial: red team 25 c10, c11).
+_BARE_HEAVY = "unobserved-heavy"
+_BARE_TRIALS = (_BARE_TRIAL, _BARE_HEAVY)
 
 
 def _float_dtype(name: Any) -> bool:
@@ -616,6 +621,7 @@ class _Run:
         plan.append((_BARE_TRIAL, "random", self.options.random_trials))  # fresh inputs, nothing watching
         if self.options.heavy_tailed:
             plan.append(("heavy-tailed", "heavy", 0))
+            plan.append((_BARE_HEAVY, "heavy", 1))
         plan.append(("broadened", "broadened", 0))  # outside a degenerate input domain (docs/verdicts.md)
         plan.append(("varied-masks", "masks", 0))  # masks and zeros get_inputs makes constant (red team 13)
         # random-0's inputs far from zero, scaled down with exact zeros, and on a grid with ties
@@ -740,7 +746,7 @@ class _Run:
         self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name == "random-1", "soft": kind in _FLAG_ONLY,
-                               "other_sizes": kind in _OTHER_SIZES, "bare": name == _BARE_TRIAL}
+                               "other_sizes": kind in _OTHER_SIZES, "bare": name in _BARE_TRIALS}
         if name == _REVERSED_TRIAL and not self.cuda:  # the interpreter's programs in reverse order (worker/hooks.py)
             cmd["reverse_programs"] = True
             self.info["reversed_trial"] = name
@@ -871,23 +877,20 @@ class _Run:
             self.info["one_first"] = True  # the verdict text explains a random-0 failure after it
 
     def _compare_unobserved(self, name: str, msg: dict[str, Any]) -> None:
-        """The unobserved trial against the observed random trial before it (same sizes, gradients
-        off): the same kernels launched, and each output on a storage a launch was given in both
-        or in neither. A dummy launch beside torch's own answer, only where no dispatch mode was on,
-        passed on its outputs alone (red team 23 c03)."""
-        sig = (sorted(k for k, v in (msg.get("launches") or {}).items() if v),
-               [bool(x) for x in (msg.get("launched_outputs") or [])])
+        """An unobserved trial against the observed random trial before it (same sizes, gradients
+        off): each output on a storage some launch was given in both, or in neither. A dummy launch
+        beside torch's own answer, only where no dispatch mode was on, passed on its outputs alone
+        (red team 23 c03). Which kernels ran is not compared: an honest kernel picked by the inputs'
+        alignment differs on random-2's offset views (red team 25 c07)."""
+        outs = [bool(x) for x in (msg.get("launched_outputs") or [])]
         if name.startswith("random-") and name != "random-1":  # random-1 runs with gradients on
-            self.observed_sig = sig
+            self.observed_sig = outs
             return
         seen = getattr(self, "observed_sig", None)
-        if name != _BARE_TRIAL or seen is None or sig == seen:
+        if name not in _BARE_TRIALS or seen is None or outs == seen:
             return
-        kernels, outs = seen
-        what = (f"launched {', '.join(sig[0]) or 'no kernel'} where observed it launched {', '.join(kernels) or 'none'}"
-                if sig[0] != kernels else
-                "returned outputs no kernel was given, where observed every output came from a kernel's buffer"
-                if any(a and not b for a, b in zip(outs, sig[1])) else
+        what = ("returned outputs no kernel was given, where observed every output came from a kernel's buffer"
+                if any(a and not b for a, b in zip(seen, outs)) else
                 "returned outputs on kernel buffers where observed it did not")
         ev = self.anticheat.setdefault("evidence", {"blocked": [], "calls": [], "hidden_ops": [], "callback_ops": [],
                                                     "outputs": [], "threads_alive": [], "witness": None})

@@ -343,8 +343,10 @@ def _lookup_only(node: ast.AST, m: _Module) -> bool:
     """A try body of plain lookups and assignments (no call, await or yield), in a file whose classes
     define none of the methods a lookup could run: no kernel runs inside, so nothing can fail there
     and be replaced by the handler."""
-    if any(isinstance(n, ast.FunctionDef) and n.name in _LOOKUP_HOOKS for n in ast.walk(m.tree)):
-        return False
+    if any(isinstance(n, ast.FunctionDef) and (n.name in _LOOKUP_HOOKS or any(
+            "property" in ast.unparse(d) or ast.unparse(d).endswith((".getter", ".setter")) for d in n.decorator_list))
+           for n in ast.walk(m.tree)):
+        return False  # an attribute read runs a property's code (red team 25 c15)
     # Assignments of names, attributes, subscripts and constants only: `a + b` is a tensor op too.
     plain = (ast.Assign, ast.AnnAssign, ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Tuple,
              ast.Load, ast.Store, ast.Slice)

@@ -396,9 +396,10 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "random-2" and int(ref.get("input_bytes") or 0) <= OFFSET_TRIAL_MAX_BYTES:
             name = ("random-2 (its inputs were views 16 bytes into larger buffers, as x.chunk() or a slice gives: a "
                     "kernel that reads from the start of the storage instead of the tensor's own data is wrong here)")
-        if name == "unobserved":
-            name = ("unobserved (no profiler, dispatch mode or launch checksums, as in the user's program: a "
-                    "kernel that computes the op only while the verifier watches is wrong here)")
+        if name in ("unobserved", "unobserved-heavy"):
+            name = (f"{name} (no profiler, dispatch mode or launch checksums, as in the user's program"
+                    + (", on heavy-tailed inputs" if name == "unobserved-heavy" else "")
+                    + ": a kernel that computes the op only while the verifier watches is wrong here)")
         if name == "eval-mode":
             name = ("eval-mode (a fresh ModelNew and Model in eval mode, as inference runs them; every other trial "
                     "runs in training mode: the kernel differs when self.training is False)")

@@ -845,32 +845,45 @@ def _called_by_candidate() -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _alignment_calls(code: Any) -> tuple[tuple[int, ...], frozenset[int]]:
-    """Offsets of the calls in `code` whose result is taken modulo a power of two up to 1024 right
-    away (`t.data_ptr() % 16`): an alignment test, which leaves no address to view the tensor through.
-    Also every instruction's offset: a caller's f_lasti may point into its CALL's inline caches."""
+def _alignment_calls(code: Any) -> tuple[tuple[int, ...], dict[int, tuple[str, str, Any]]]:
+    """The calls in `code` written `<expr>.data_ptr()` whose result is taken right away modulo, or
+    masked by, a number (`t.data_ptr() % 16`, `& 15`, `% ALIGN` with a module constant: red team 25
+    c20): by offset, (operator, where the number comes from, constant or global name). Also every
+    instruction's offset: a caller's f_lasti may point into its CALL's inline caches."""
     import dis
 
     ins = [i for i in dis.get_instructions(code) if i.opname not in ("CACHE", "EXTENDED_ARG", "NOP")]
-    out = set()
-    for a, b, c in zip(ins, ins[1:], ins[2:]):
-        if a.opname.startswith("CALL") and b.opname == "LOAD_CONST" and type(b.argval) is int \
-                and 0 < b.argval <= 1024 and b.argval & (b.argval - 1) == 0 \
-                and c.opname == "BINARY_OP" and c.argrepr == "%":
-            out.add(a.offset)
-    return tuple(i.offset for i in ins), frozenset(out)
+    out = {}
+    for k, (a, b, c) in enumerate(zip(ins, ins[1:], ins[2:])):
+        # ...and the call is `<expr>.data_ptr()` itself: through map() or reduce() the C code calls
+        # data_ptr and hands the whole address on, while the caller's own call is followed by
+        # `% 16` (red team 25 c16).
+        before = [i for i in ins[max(0, k - 3):k] if i.opname not in ("PRECALL", "KW_NAMES", "PUSH_NULL")]
+        if a.opname.startswith("CALL") and before and before[-1].opname in ("LOAD_METHOD", "LOAD_ATTR") \
+                and before[-1].argval == "data_ptr" and b.opname in ("LOAD_CONST", "LOAD_GLOBAL", "LOAD_NAME") \
+                and c.opname == "BINARY_OP" and c.argrepr in ("%", "&"):
+            out[a.offset] = (c.argrepr, "const" if b.opname == "LOAD_CONST" else "global", b.argval)
+    return tuple(i.offset for i in ins), out
 
 
 def _address_escapes(*_: Any) -> bool:
     """A candidate's data_ptr() counts as a raw address unless its caller tests the alignment with it
-    (a `tl.multiple_of` hint chosen by `x.data_ptr() % 16 == 0` was `raw_pointer`: red team 23 c22)."""
+    (a `tl.multiple_of` hint chosen by `x.data_ptr() % 16 == 0` was `raw_pointer`: red team 23 c22):
+    modulo a power of two up to 1024, or masked by one less."""
     try:
         import bisect
 
         frame = sys._getframe(2)  # _address_escapes <- wrapper <- the candidate's frame
         offsets, aligned = _alignment_calls(frame.f_code)
         at = bisect.bisect_right(offsets, frame.f_lasti) - 1
-        return at < 0 or offsets[at] not in aligned
+        if at < 0 or offsets[at] not in aligned:
+            return True
+        op, where, arg = aligned[offsets[at]]
+        v = arg if where == "const" else frame.f_globals.get(arg)
+        if type(v) is not int:
+            return True
+        v = v + 1 if op == "&" else v
+        return not (1 < v <= 1024 and v & (v - 1) == 0)
     except Exception:
         return True
 
