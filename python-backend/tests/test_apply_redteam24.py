@@ -134,3 +134,53 @@ DEFAULT_DTYPE = textwrap.dedent('''\
 def test_code_that_makes_tensors_in_the_default_dtype_stops_under_another_default(tmp_path):
     path = _apply(tmp_path, DEFAULT_DTYPE, "y = x * torch.linspace", 1)  # c12
     _stops(path, "float64", "the default dtype is torch.float64 in this call")
+
+
+# Red team 26 (black box, on the guards above).
+MODE = textwrap.dedent('''\
+    import inspect
+    import sys
+    import torch
+    import torch.nn as nn
+
+
+    class Pool(nn.Module):
+        def __init__(self, n):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(n) * 0.5)
+
+        def forward(self, x, reduction="mean"):
+            y = x * self.w
+            if reduction == "mean":
+                return y.mean(-1)
+            return y.sum(-1)
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = Pool(8)
+        x = torch.randn(4, 8)
+        with torch.no_grad():
+            print([round(v, 4) for v in m(x).tolist()], list(inspect.signature(m.forward).parameters))
+            if sys.argv[1:] == ["sum"]:
+                print(m(x, reduction="sum").tolist())
+    ''')
+
+
+def test_a_mode_passed_to_a_replaced_class_is_held_and_its_signature_shows(tmp_path):
+    path = _apply(tmp_path, MODE, "class Pool(nn.Module):", 10)  # the same output, forward's signature included
+    _stops(path, "sum", "reduction is 'sum' in this call")  # c16: the recorded 'mean' path only
+
+
+def test_a_candidate_whose_forward_renames_its_arguments_is_refused(tmp_path):
+    from tritonize.extract.errors import ExtractError
+
+    path = tmp_path / "prog.py"
+    path.write_text(MODE)
+    rng = lines_of(MODE, "class Pool(nn.Module):", 10)
+    e, src = extract(MODE, str(path), *rng)
+    cand = e.problem + ("\n\nclass ModelNew(Model):\n    def forward(self, inp, reduction='mean'):\n"
+                        "        return super().forward(inp, reduction)\n")
+    with pytest.raises(ExtractError) as err:  # c03: m(x=...) would fail, a default would change
+        apply_candidate(MODE, str(path), *rng, cand, extracted=(e, src))
+    assert "forward takes" in str(err.value) and "Keep the original's forward arguments" in str(err.value)
