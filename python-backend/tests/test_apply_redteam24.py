@@ -184,3 +184,32 @@ def test_a_candidate_whose_forward_renames_its_arguments_is_refused(tmp_path):
     with pytest.raises(ExtractError) as err:  # c03: m(x=...) would fail, a default would change
         apply_candidate(MODE, str(path), *rng, cand, extracted=(e, src))
     assert "forward takes" in str(err.value) and "Keep the original's forward arguments" in str(err.value)
+
+
+STEPS = textwrap.dedent('''\
+    import torch
+
+
+    def decay(x, step):
+        y = x * 0.9 ** step
+        return y
+
+
+    if __name__ == "__main__":
+        x = torch.ones(4, 8)
+        for step in range(3):
+            print(round(decay(x, step).sum().item(), 4))
+    ''')
+
+
+def test_an_integer_that_varies_in_the_recorded_run_is_refused_at_exact_sizes_only(tmp_path):
+    from tritonize.extract.errors import ExtractError
+
+    _apply(tmp_path, STEPS, "y = x * 0.9", 1)  # a step count: arithmetic, applied
+    path = tmp_path / "prog.py"
+    path.write_text(STEPS)
+    rng = lines_of(STEPS, "y = x * 0.9", 1)
+    e, src = extract(STEPS, str(path), *rng)
+    with pytest.raises(ExtractError) as err:  # red team 26 c06: held at 0, the program's second call died
+        apply_candidate(STEPS, str(path), *rng, faithful(e.problem), extracted=(e, src), exact_sizes=True)
+    assert "step is 1 in call 2" in str(err.value) and "holds step at its recorded value" in str(err.value)

@@ -698,7 +698,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     _refuse_none_inputs(ext, src)
     if not inference_only:
         _refuse_autograd(ext, src)
-    _refuse_later(ext, src, inference_only)
+    _refuse_later(ext, src, inference_only, exact_sizes)
     _refuse_property_reads(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label, inference_only, exact_sizes)
     recorded = _recorded(ext)
@@ -801,6 +801,8 @@ _LATER_WAY_OUT = {
     "number_type": "pass {name} as one type of number at every call (int({name}) or float({name}))",
     "dtype": "select code that always gets one dtype and device for {name}, or cast it before the call",
     "value": "select code that runs with one value of {name}, or make {name} a tensor input",
+    "int_value": "the kernel runs only at the sizes it was verified for and holds {name} at its recorded value: "
+                 "select code that runs with one value of {name}",
     "grad": "apply where gradients are off (torch.no_grad()) or, for code that never trains, apply with "
             "--inference-only",
     "autocast": "apply code that runs outside torch.autocast, or cast explicitly",
@@ -812,13 +814,16 @@ _LATER_WAY_OUT = {
 }
 
 
-def _refuse_later(ext: Extraction, src: SourceFile, inference_only: bool) -> None:
+def _refuse_later(ext: Extraction, src: SourceFile, inference_only: bool, exact_sizes: bool = False) -> None:
     """A later call of the selection in the recorded run (record.py watches a short while after the
     recorded one) ran under conditions the kernel was not verified for: the applied code would
-    compute something else there, or stop at its call-time guard."""
+    compute something else there, or stop at its call-time guard. An integer that varies is
+    arithmetic (a step count) unless the kernel runs at exact sizes, where the guard holds it: then
+    refused here, not at the program's second call (red team 26 c06)."""
     inplace = updates_inputs(ext, src)
     for d in ext.later:
-        if (d["what"] == "grad" and inference_only) or (d["what"] == "alias" and not inplace):
+        if (d["what"] == "grad" and inference_only) or (d["what"] == "alias" and not inplace) \
+                or (d["what"] == "int_value" and not exact_sizes):
             continue
         way = _LATER_WAY_OUT.get(d["what"], "").format(name=d.get("name", ""))
         raise ExtractError(f"the selection runs more than once and the calls differ: {d['message']}. The kernel is "

@@ -398,7 +398,7 @@ class _Builder:
         # Said before any LLM call: a kernel for this selection would be refused at Apply.
         inplace = updates_inputs(ext, self.src)
         ext.warnings += self.notes + [f"Apply will refuse a kernel for this selection: {d['message']}" for d in self.later
-                                      if d["what"] != "alias" or inplace]
+                                      if (d["what"] != "alias" or inplace) and d["what"] != "int_value"]
         ext.grad_enabled = self.grad_enabled
         ext.params_requiring_grad = self.params_requiring_grad
         ext.autocast = self.autocast

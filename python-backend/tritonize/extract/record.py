@@ -71,6 +71,7 @@ def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[st
     """What the applied code's call-time guard looks at, for one call of the selection."""
     kinds: dict[str, str] = {}
     literals: dict[str, str] = {}
+    ints: dict[str, str] = {}  # integers: sizes under --exact-sizes, arithmetic otherwise (apply._refuse_later)
     needs_grad: list[str] = []
     storages: dict[int, list[str]] = {}
     shapes: dict[str, list[int]] = {}
@@ -93,6 +94,8 @@ def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[st
             # another code path. Numbers (a scale, an Adam step count) are arithmetic and may vary.
             if o is None or type(o) in (bool, str):
                 literals[name] = repr(o)
+            elif type(o) is int:
+                ints[name] = repr(o)
     grad_on = bool(torch is not None and torch.is_grad_enabled())
     if grad_on and module is not None:
         try:
@@ -100,7 +103,7 @@ def _conditions(torch: Any, objs: dict[str, Any], module: Any = None) -> dict[st
         except Exception:  # noqa: BLE001 - not an nn.Module
             pass
     default = str(torch.get_default_dtype()) if torch is not None else "torch.float32"
-    return {"kinds": kinds, "literals": literals, "grad": needs_grad if grad_on else [], "autocast": _autocast(torch),
+    return {"kinds": kinds, "literals": literals, "ints": ints, "grad": needs_grad if grad_on else [], "autocast": _autocast(torch),
             "aliases": [g for g in storages.values() if len(g) > 1], "broadcast": broadcast(shapes),
             "layouts": layouts, "default_dtype": default}
 
@@ -204,6 +207,11 @@ def _differs(first: dict[str, Any] | None, now: dict[str, Any], stale: list[dict
     if stale:
         return {"call": call, "what": "stale", "name": "",
                 "message": f"before {where}: {stale[0]['message']}"}
+    for name, rep in (now.get("ints") or {}).items():  # last: only --exact-sizes refuses on it
+        was = (first.get("ints") or {}).get(name)
+        if was is not None and was != rep:
+            return {"call": call, "what": "int_value", "name": name,
+                    "message": f"{name} is {rep} in {where}, {was} in the recorded (first) call"}
     return None
 
 
