@@ -89,7 +89,7 @@ def test_a_replaced_class_checks_dtypes_and_autocast_at_every_call(tmp_path):
     res = apply_candidate(AFFINE, str(path), *rng, faithful(e.problem), extracted=(e, src))
     after = run_raw(path, write=res["text"])
     assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]  # the docstring kept
-    for how, says in (("double", "input 0 is torch.float64 in this call"), ("autocast", "autocast is on for cpu")):
+    for how, says in (("double", "x is torch.float64 in this call"), ("autocast", "autocast is on for cpu")):
         p = subprocess.run([sys.executable, str(path), how], capture_output=True, text=True, timeout=300, cwd=tmp_path,
                            env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1", TZ_LATER="1"))
         assert p.returncode != 0, p.stdout

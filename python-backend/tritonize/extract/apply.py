@@ -412,7 +412,10 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               "        _b = _sig.bind(*args, **kwargs)",
               "        _ps = list(_sig.parameters.values())",
               "        _b.apply_defaults()",
-              f"        {guard_name}(*[_b.arguments.get(_p.name) for _p in _ps[:{len(names)}]])" if guard_name else "        pass",
+              # In forward's order, a *args parameter's values in its place (a pass-through forward).
+              "        _vals = [_v for _p in _ps if _p.kind != _p.VAR_KEYWORD for _v in (",
+              "            _b.arguments.get(_p.name, ()) if _p.kind == _p.VAR_POSITIONAL else (_b.arguments.get(_p.name),))]",
+              f"        {guard_name}(*_vals[:{len(names)}])" if guard_name else "        pass",
               "        if not _torch.is_grad_enabled():",
               "            return super().forward(*args, **kwargs)",
               "        _ins = [p for p in self.parameters() if p.requires_grad] + [",

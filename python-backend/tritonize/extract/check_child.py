@@ -166,8 +166,10 @@ def _whole_class_state(m0: Any, m1: Any, rng0: Any, rng1: Any, cls: str) -> str 
                 "or leave out one with a default would fail or build something else (red team 19 c02). Keep the "
                 "original's constructor arguments, names and defaults")
     f0, f1 = (inspect.signature(type(m).forward) for m in (m0, m1))
-    if [(p.name, p.kind, p.default) for p in f0.parameters.values()] != \
-            [(p.name, p.kind, p.default) for p in f1.parameters.values()]:
+    kinds = [q.kind for q in f1.parameters.values()][1:]
+    through = kinds in ([inspect.Parameter.VAR_POSITIONAL], [inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD])
+    if not through and [(p.name, p.kind, p.default) for p in f0.parameters.values()] != \
+            [(p.name, p.kind, p.default) for p in f1.parameters.values()]:  # (self, *args): hands everything on
         return (f"the candidate's {cls}.forward takes {f1} where the original takes {f0}: calls that pass arguments by "
                 "name or leave one at its default would fail or compute something else (red team 26 c03). Keep the "
                 "original's forward arguments, names and defaults")

@@ -577,7 +577,7 @@ class _Run:
     def _report(self, msg: dict[str, Any]) -> dict[str, Any]:
         kind = msg.get("type")
         if kind == "error":
-            sized = {"batch-larger": "larger_overrides", "batch-one": "one_overrides"}.get(msg.get("trial"), "variation_overrides")
+            sized = "larger_overrides" if msg.get("trial") == "batch-larger" else "variation_overrides"
             return error_verdict(msg, self.rep, self.candidate, self.info.get(sized),
                                  self.info.get("extent_overrides"))
         if kind == "tamper":

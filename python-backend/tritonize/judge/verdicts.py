@@ -272,11 +272,11 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
         where = f" (trial aligned-sizes, at {extent_overrides.get('aligned-sizes')}: the reduced sizes aligned like the problem's)"
     rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
                       "traceback": msg.get("traceback")}
-    if msg.get("trial") in ("shape-variation", "batch-larger", "batch-one"):
+    if msg.get("trial") in ("shape-variation", "batch-larger"):
         # Every trial at the problem's own sizes ran; only other sizes break it: the kernel is
         # specialised to those sizes (a constexpr block equal to a dimension, a missing mask, ...).
-        # The larger and one-row trials too: a block that must be a power of two failed to compile
-        # at the wide batch-larger trial's odd sizes (session 21).
+        # The batch-larger trial too: a block that must be a power of two failed to compile at its
+        # wide odd sizes (session 21). Not batch-one: it runs first, before the problem's sizes.
         sizes = f" {variation_overrides} (trial {msg['trial']})" if variation_overrides else f" other sizes (trial {msg['trial']})"
         text = (f"compiles and runs at the problem's sizes but fails at{sizes} with a "
                 f"{kind.replace('_', ' ')}{at}: {msg.get('message')} (sizes hard-coded into the kernel or launch?)")
