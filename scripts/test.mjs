@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs every test stage, continuing past failures, then summarises: python in one lane and the
-// TypeScript stages in order in another (TRITONIZE_TEST_SERIAL=1: all in order, in one lane).
+// Runs every test stage in order, continuing past failures, then summarises.
 //   node scripts/test.mjs                 (`npm test` runs scripts/setup.mjs first)
 //   node scripts/test.mjs unit python     (only the named stages)
 // Stages: unit (mocha, out/test/unit), python (pytest, TRITON_INTERPRET=1 without a GPU),
@@ -8,7 +7,6 @@
 // e2e (mocha, out/test/e2e). The last line is always `total: N passed, M failed[, K skipped]`;
 // the exit code is non-zero if anything failed.
 // Env: TRITONIZE_STAGE_TIMEOUT_S (per stage, default 900).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -41,18 +39,13 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-// A stage that runs beside the python stage keeps its output and prints it when it ends, so the two
-// never interleave (see the lanes below).
-const quiet = new AsyncLocalStorage();
-
-/** Runs a command, echoing its output live (unless quiet) and returning it; kills its group on timeout. */
+/** Runs a command, echoing its output live and returning it; kills its group on timeout. */
 function runCaptured(cmd, args, env = {}, timeoutMs = stageTimeoutMs) {
-  const echo = !quiet.getStore();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running.add(child.pid);
     let out = '';
-    const onData = (stream) => (chunk) => { out += chunk; if (echo) stream.write(chunk); };
+    const onData = (stream) => (chunk) => { out += chunk; stream.write(chunk); };
     child.stdout.on('data', onData(process.stdout));
     child.stderr.on('data', onData(process.stderr));
     let timedOut = false;
@@ -194,18 +187,17 @@ if (unknown.length) {
   process.exit(2);
 }
 
+const results = [];
 const t0 = Date.now();
-const header = (name) => `\n=== ${name} ${'='.repeat(Math.max(0, 60 - name.length))}`;
-const done = new Map();
-
-async function runStage(stage, buffered) {
-  if (!buffered) console.log(header(stage.name));
+for (const stage of stages) {
+  if (only.length && !only.includes(stage.name)) continue;
+  console.log(`\n=== ${stage.name} ${'='.repeat(Math.max(0, 60 - stage.name.length))}`);
   const s = Date.now();
   let r;
-  const buildFailed = done.get('build')?.failed;
+  const buildFailed = results.some((x) => x.name === 'build' && x.failed);
   try {
     if (stage.needsBuild && buildFailed) r = { notRun: true, note: 'not run: the build failed' };
-    else r = buffered ? await quiet.run(true, () => stage.run()) : await stage.run();
+    else r = await stage.run();
   } catch (e) {
     r = { code: 1, out: '', note: `stage crashed: ${e.message}` };
   }
@@ -217,25 +209,8 @@ async function runStage(stage, buffered) {
     r.note ??= `exited with ${r.code} and reported no failing test`;
   }
   if (r.failed && r.out) r.failures = failuresOf(r.out);
-  if (buffered) console.log(`${header(`${stage.name} (ran beside python)`)}\n${r.out ?? ''}`);
-  done.set(stage.name, r);
-  return r;
+  results.push(r);
 }
-
-// Two lanes: the python stage (pytest on both cores, ~17 min here) and, beside it, the TypeScript
-// stages in order. pytest leaves about half of two cores idle (its verifies wait on their workers),
-// which the other stages use: in one lane the whole run took ~25 min on the 2-core box, past the
-// 20-minute budget (session 21). TRITONIZE_TEST_SERIAL=1 runs everything in one lane.
-const selected = stages.filter((st) => !only.length || only.includes(st.name));
-const py = selected.find((st) => st.name === 'python');
-if (selected[0]?.name === 'build') await runStage(selected[0], false);
-const rest = selected.filter((st) => st.name !== 'build' && st !== py);
-if (py && rest.length && process.env.TRITONIZE_TEST_SERIAL !== '1') {
-  await Promise.all([runStage(py, false), (async () => { for (const st of rest) await runStage(st, true); })()]);
-} else {
-  for (const st of selected) if (st.name !== 'build') await runStage(st, false);
-}
-const results = stages.map((st) => done.get(st.name)).filter(Boolean);
 
 console.log(`\n=== summary ${'='.repeat(53)}`);
 for (const r of results) {
