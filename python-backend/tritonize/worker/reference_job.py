@@ -129,7 +129,7 @@ def _special_values(xs: list[Any], seed: int) -> list[Any]:
 
 def _distinct_positions(n: int, k: int, g: torch.Generator) -> torch.Tensor:
     """k distinct positions below n, drawn without a permutation of all n: randperm(n) was a 128 MB
-    host tensor at 64 MB of input (12.8 GB at 6.4 GB)."""
+    host tensor at 64 MB of input (the trial runs up to 512 MB: 1 GB of indices)."""
     picked: list[int] = []
     while len(picked) < min(k, n):
         v = int(torch.randint(0, n, (1,), generator=g))
