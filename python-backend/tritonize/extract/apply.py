@@ -279,6 +279,20 @@ def makes_default_dtype(ext: Any, src: SourceFile) -> bool:
     return False
 
 
+def _tensor_facts(inputs: list[Any], key: str) -> tuple[dict[str, str], dict[str, list[int]] | None,
+                                                        dict[str, list[int]], bool]:
+    """Of the recorded tensor inputs, by name or expression: dtypes; every shape, for the guard's rank
+    and broadcast check (None when any shape was guessed); the shapes exact sizes hold; and whether
+    one is an integer tensor (next to which a number's type, int or float, is a result dtype). One
+    reading for the function wrapper's guard and a replaced class's."""
+    tens = [i for i in inputs if isinstance(i.value, dict) and i.value.get("kind") == "tensor"]
+    dtypes = {getattr(i, key): i.value["dtype"] for i in tens if i.value.get("dtype")}
+    sizes = {getattr(i, key): list(i.value["shape"]) for i in tens}
+    guessed = any(isinstance(i.value, dict) and i.value.get("kind") == "guess_tensor" for i in inputs)
+    ints = any(str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
+    return dtypes, None if guessed else sizes, sizes, ints
+
+
 def _exact_numbers(inputs: list[Any], key: str = "name") -> dict[str, str]:
     """The recorded integer arguments (not bools) by name or expression: their values under exact sizes."""
     return {getattr(i, key): i.value["repr"] for i in inputs if isinstance(i.value, dict) and i.value.get("kind") == "literal"
@@ -480,16 +494,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         cache = C._fresh(f"_tz_built_{base}", taken | {wrapper, cls, builder})
         guard = C._fresh(f"_tz_guard_{base}", taken | {wrapper, cls, builder, cache})
         exprs = tuple(i.expr for i in ext.forward_inputs)
-        dtypes = {i.expr: i.value.get("dtype") for i in ext.forward_inputs
-                  if isinstance(i.value, dict) and i.value.get("kind") == "tensor" and i.value.get("dtype")}
-        # Every tensor input's recorded shape (none guessed): the guard checks ranks and broadcasts.
-        tens = [i for i in ext.forward_inputs if isinstance(i.value, dict) and i.value.get("kind") == "tensor"]
-        shapes = ({i.expr: list(i.value["shape"]) for i in tens}
-                  if len(tens) == sum(1 for i in ext.forward_inputs if isinstance(i.value, dict)
-                                      and i.value.get("kind") in ("tensor", "guess_tensor")) else None)
+        dtypes, shapes, sizes, int_tensors = _tensor_facts(ext.forward_inputs, "expr")
         dims = dim_inputs(ext, src)
-        # Next to integer tensors, the type of a number input (int or float) is a result dtype.
-        int_tensors = any(str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
         numbers = {i.expr: _number_type(i) for i in (*ext.forward_inputs, *ext.init_inputs)
                    if int_tensors and _number_type(i) in ("int", "float")}
         recorded_init = tuple(i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
@@ -533,7 +539,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   "", "",
                   *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes, numbers=numbers,
                                 dims={k: v for k, v in dims.items() if k in exprs}, shapes=shapes,
-                                exact={i.expr: list(i.value["shape"]) for i in tens} if exact_sizes else None,
+                                exact=sizes if exact_sizes else None,
                                 exact_numbers=_exact_numbers(ext.forward_inputs, "expr") if exact_sizes else None,
                                 float32_default=makes_default_dtype(ext, src)),
                   "", "",
@@ -571,13 +577,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         guard = C._fresh(f"_tz_guard_{base}", taken | {wrapper, cls, builder, guarded})
         cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
         exprs = tuple(i.name for i in ext.forward_inputs)
-        dtypes = {i.name: i.value.get("dtype") for i in ext.forward_inputs
-                  if isinstance(i.value, dict) and i.value.get("kind") == "tensor" and i.value.get("dtype")}
-        tens = [i for i in ext.forward_inputs if isinstance(i.value, dict) and i.value.get("kind") == "tensor"]
-        shapes = ({i.name: list(i.value["shape"]) for i in tens}
-                  if len(tens) == sum(1 for i in ext.forward_inputs if isinstance(i.value, dict)
-                                      and i.value.get("kind") in ("tensor", "guess_tensor")) else None)
-        int_tensors = any(str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
+        dtypes, shapes, sizes, int_tensors = _tensor_facts(ext.forward_inputs, "name")
         numbers = {i.name: _number_type(i) for i in ext.forward_inputs if int_tensors and _number_type(i) in ("int", "float")}
         # A flag or mode passed to forward (relu=True, reduction="mean") is a code path verified only with
         # the recorded value (red team 26 c15b, c16: another one silently ran the recorded path).
@@ -585,7 +585,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                  and i.value.get("kind") == "literal" and i.value.get("type") in ("bool", "str", "NoneType")}
         guard_lines = _guard_lines(guard, ext.name, exprs, grad=False, inplace=updates_inputs(ext, src), dtypes=dtypes,
                                    numbers=numbers, shapes=shapes, dims=modes or None,
-                                   exact={i.name: list(i.value["shape"]) for i in tens} if exact_sizes else None,
+                                   exact=sizes if exact_sizes else None,
                                    exact_numbers=_exact_numbers(ext.forward_inputs) if exact_sizes else None,
                                    float32_default=makes_default_dtype(ext, src))
         block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded, guard},
