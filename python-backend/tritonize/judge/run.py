@@ -32,8 +32,8 @@ from .compare import Policy, compare_output
 from .options import VerifyOptions
 from .report import VERDICTS, Report  # noqa: F401  (VERDICTS re-exported)
 from .trial_compare import compare_outputs
-from .verdicts import (PRECISION_NORM_REL_ERR, correct_summary, correctness_verdict, error_verdict, host_reads_decide, judge_trial, kernel_line,
-                       source_lines)
+from .verdicts import (PRECISION_NORM_REL_ERR, correct_summary, correctness_verdict, error_verdict, evidence_record,
+                       host_reads_decide, judge_trial, kernel_line, source_lines)
 from ..common import shared
 
 
@@ -892,9 +892,7 @@ class _Run:
         what = ("returned outputs no kernel was given, where observed every output came from a kernel's buffer"
                 if any(a and not b for a, b in zip(seen, outs)) else
                 "returned outputs on kernel buffers where observed it did not")
-        ev = self.anticheat.setdefault("evidence", {"blocked": [], "calls": [], "hidden_ops": [], "callback_ops": [],
-                                                    "outputs": [], "threads_alive": [], "witness": None})
-        ev.setdefault("calls", []).append({"rule": "unobserved_differs", "line": self.forward_line, "call": (
+        evidence_record(self.anticheat)["calls"].append({"rule": "unobserved_differs", "line": self.forward_line, "call": (
             f"with no op recorder or profiler on (trial {name}) the candidate {what}: a kernel behaves the same whether "
             "or not it is watched")})
 

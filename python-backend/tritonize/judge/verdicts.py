@@ -95,11 +95,16 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     return trial
 
 
+def evidence_record(anticheat: dict[str, Any]) -> dict[str, Any]:
+    """The run's accumulated evidence (created empty on first use)."""
+    return anticheat.setdefault("evidence", {"blocked": [], "calls": [], "hidden_ops": [], "callback_ops": [],
+                                             "outputs": [], "threads_alive": [], "witness": None})
+
+
 def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, results: list[dict[str, Any]],
                      truths: list[Any], anticheat: dict[str, Any]) -> None:
     """Fold one trial's recorder evidence (worker/hooks.py Observation) into the anticheat record."""
-    acc = anticheat.setdefault("evidence", {"blocked": [], "calls": [], "hidden_ops": [], "callback_ops": [],
-                                            "outputs": [], "threads_alive": [], "witness": None})
+    acc = evidence_record(anticheat)
     for key in ("blocked", "calls"):
         for item in ev.get(key) or []:
             if item not in acc[key]:
