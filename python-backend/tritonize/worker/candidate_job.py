@@ -279,7 +279,7 @@ class _Session:
             steps[what] = round(steps.get(what, 0.0) + now - tick[0], 4)
             tick[0] = now
         hooks.LAUNCHES.kernels.clear()  # what this trial launched (also if ModelNew's constructor raises)
-        hooks.LAUNCHES.storages.clear()
+        hooks.LAUNCHES.storages = set()
         try:
             target = self.model
             if cmd.get("reload"):
@@ -384,6 +384,7 @@ class _Session:
         # Which outputs sit on a storage some launch was given: compared between an observed trial and
         # the unobserved one (judge/run.py), where a dummy launch beside torch's answer passed (red team 23 c03).
         launched = [isinstance(o, torch.Tensor) and _storage_ptr(o) in hooks.LAUNCHES.storages for o in _outputs(y)]
+        hooks.LAUNCHES.storages = None
         self.send({"type": "trial", "name": name, "subclasses": subclasses, "launches": dict(hooks.LAUNCHES.kernels),
                    "launched_outputs": launched,
                    "reused_outputs": reused,
@@ -402,6 +403,7 @@ class _Session:
                                    "autotune_rotated": hooks.autotune_rotated()})
 
     def bench(self, cmd: dict[str, Any]) -> None:
+        hooks.LAUNCHES.storages = None  # (a trial that ended in an error left it on)
         from .candidate_bench import bench
 
         # `seed` here is this process's public seed, not the reference's: the eager model's

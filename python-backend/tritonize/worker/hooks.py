@@ -41,8 +41,9 @@ _WITNESS_NEUTRAL = frozenset({"item", "type_as", "is_same_size", "resolve_conj",
 class LaunchLog:
     kernels: dict[str, int] = field(default_factory=dict)
     # Storages handed to this trial's launches: which outputs a kernel was given, in every trial
-    # (the unobserved one included, where nothing else is recorded).
-    storages: set = field(default_factory=set)
+    # (the unobserved one included, where nothing else is recorded). None outside a trial's forward:
+    # a timed launch does no bookkeeping.
+    storages: set | None = None
     depth: int = 0  # > 0 while inside a Triton launch (its own torch ops are not the candidate's)
     # Launches on a stream other than the one the verifier times: their work escapes CUDA events.
     foreign_streams: dict[str, int] = field(default_factory=dict)
@@ -269,11 +270,12 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
         counts_as_launch = cls.__name__ in ("JITFunction", "InterpretedFunction") and not kwargs.get("warmup", False)
         if counts_as_launch:
             LAUNCHES.kernels[name] = LAUNCHES.kernels.get(name, 0) + 1
-            for t in _tensors(list(args) + list(kwargs.values())):
-                try:
-                    LAUNCHES.storages.add(t.untyped_storage().data_ptr())
-                except Exception:
-                    pass
+            if LAUNCHES.storages is not None:
+                for t in _tensors(list(args) + list(kwargs.values())):
+                    try:
+                        LAUNCHES.storages.add(t.untyped_storage().data_ptr())
+                    except Exception:
+                        pass
             if EXPECTED_STREAM is not None and torch.cuda.current_stream().cuda_stream != EXPECTED_STREAM:
                 LAUNCHES.foreign_streams[name] = LAUNCHES.foreign_streams.get(name, 0) + 1
         # Provenance: which storages this launch was given and whether it changed them (outermost
