@@ -10,6 +10,7 @@ private allocator pool, apart from the expected outputs and parameters.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -771,11 +772,7 @@ class _Server:
     def _wide_fits(self, source: str) -> bool:
         """The rewritten problem's inputs, made on the meta device (no memory), are small enough."""
         try:
-            with tempfile.TemporaryDirectory(prefix="tritonize-wide-") as tmp:
-                vpath = os.path.join(tmp, os.path.basename(self.problem))
-                with open(vpath, "w") as fh:
-                    fh.write(source)
-                wmod = loader.load_module(vpath, name_hint="problem_wide")
+            with self._variant(source, "problem_wide") as wmod:
                 wide = meta_estimate(wmod, list(wmod.get_init_inputs()))
             own = meta_estimate(self.mod, self.init)
         except Exception:
@@ -1000,14 +997,19 @@ class _Server:
             return f"the reference fails with its parameters and buffers perturbed ({type(exc).__name__}: {str(exc)[:120]})"
         return runner, inputs, result
 
+    @contextlib.contextmanager
+    def _variant(self, source: str, hint: str) -> Any:
+        """The problem rewritten to `source`, loaded from a file of the problem's own name."""
+        with tempfile.TemporaryDirectory(prefix="tritonize-var-") as tmp:
+            vpath = os.path.join(tmp, os.path.basename(self.problem))
+            with open(vpath, "w") as fh:
+                fh.write(source)
+            yield loader.load_module(vpath, name_hint=hint)
+
     def _resized(self, source: str, sizes: dict[str, Any], hint: str, seed_offset: int) -> Any:
         """The reference built and run at the sizes of `source`, or a string saying why not."""
         try:
-            with tempfile.TemporaryDirectory(prefix="tritonize-var-") as tmp:
-                vpath = os.path.join(tmp, os.path.basename(self.problem))
-                with open(vpath, "w") as fh:
-                    fh.write(source)
-                mod = loader.load_module(vpath, name_hint=hint)
+            with self._variant(source, hint) as mod:
                 vinit = list(mod.get_init_inputs())
                 vmodel = _build(mod, _to(vinit, self.device), self.init_seed, self.device)
                 runner = _Runner(vmodel, self.device)
