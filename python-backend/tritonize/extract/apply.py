@@ -139,6 +139,12 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
     undo = "or undo the Apply to keep the PyTorch code."
     lines = [f"def {guard}(*xs):",
              f"    _names = {exprs!r}",
+             # torch.fx's symbolic trace hands over Proxies: said here, not as a broadcast of no
+             # tensors (red team 28 c07).
+             "    if any(type(_x).__module__.startswith('torch.fx') for _x in xs):",
+             f"        raise RuntimeError('{wrapper}: torch.fx symbolic tracing reached the Triton kernel; a trace '",
+             "                           'records no computation for it. Trace the PyTorch code, make the caller a leaf '",
+             "                           'module of the tracer, " + undo + "')",
              "    for _n, _x in zip(_names, xs):",
              "        if _x is None:",
              f"            raise RuntimeError('{wrapper}: ' + _n + ' is None in this call, but the Triton kernel was '",
@@ -157,7 +163,17 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "        if _wrapped(_x):",
              f"            raise RuntimeError('{wrapper}: ' + _n + ' comes from a torch.func transform (vmap, grad, '",
              "                               'jacrev, ...) in this call; the Triton kernel runs on plain tensors only. Call '",
-             "                               'it outside the transform, " + undo + "')"]
+             "                               'it outside the transform, " + undo + "')",
+             # Forward-mode AD (forward_ad.make_dual) passes dual tensors the kernel reads as plain
+             # ones: the tangent was silently dropped (red team 28 c16).
+             "    _fwad = __import__('torch').autograd.forward_ad",
+             "    if getattr(_fwad, '_current_level', -1) >= 0:",
+             "        for _n, _x in _ts:",
+             "            if _fwad.unpack_dual(_x).tangent is not None:",
+             f"                raise RuntimeError('{wrapper}: ' + _n + ' carries a forward-mode tangent '",
+             "                                   '(torch.autograd.forward_ad) in this call; the Triton kernel has no '",
+             "                                   'forward derivative, so the tangent would be lost. Compute it with the '",
+             "                                   'PyTorch code, " + undo + "')"]
     if dtypes:
         lines += [
              f"    _dtypes = {dtypes!r}",
@@ -206,7 +222,8 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
         lines += [
              f"    _ints = {exact_numbers!r}",
              "    for _n, _x in zip(_names, xs):",
-             "        if _n in _ints and type(_x) is int and repr(_x) != _ints[_n]:",
+             "        _v = tuple(_x) if type(_x) in (tuple, list) and all(type(_e) is int for _e in _x) else _x",
+             "        if _n in _ints and type(_v) in (int, tuple) and repr(_v) != _ints[_n]:",
              f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(_x) + ' in this call; the Triton kernel '",
              "                               'runs only at the sizes it was verified for (' + _n + ' = ' + _ints[_n] + ', '",
              "                               'the recorded call): it declined other sizes. Select code that always gets '",
@@ -256,12 +273,24 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
     return lines
 
 
-def makes_default_dtype(ext: Any, src: SourceFile) -> bool:
-    """The code a call runs (a class: its forward) calls a torch factory that makes a floating tensor
-    in the default dtype: no dtype=, and for arange/tensor/as_tensor a float among its arguments
-    (torch.arange(n) is int64 under any default: red team 26 c07, c21)."""
+# On integer tensors alone these make floats in the default dtype (torch.arange(4) / 2 is float32
+# under float32, float64 under float64: red team 28 c04).
+_INT_TO_DEFAULT = frozenset({"div", "div_", "true_divide", "true_divide_", "sqrt", "rsqrt", "exp", "exp2", "expm1",
+                             "log", "log2", "log10", "log1p", "sin", "cos", "tan", "tanh", "sigmoid", "erf",
+                             "reciprocal", "softmax", "log_softmax", "mean"})
+
+
+def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bool:
+    """The code a call runs (a class: its forward; and the file's functions it calls, red team 28 c05)
+    makes a floating tensor in the default dtype: a torch factory without dtype= (for
+    arange/tensor/as_tensor only with a float among its arguments: torch.arange(n) is int64 under
+    any default, red team 26 c07, c21), or, when every tensor input is an integer one, a division
+    or a float function of them (c04). A 0-d torch.tensor(0.5) next to a floating input changes
+    nothing: type promotion keeps the input's dtype (c24). `dtypes`: the recorded tensor inputs'."""
     from .problem import _DEFAULT_DTYPE_FACTORIES
 
+    floats_in = any(not str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
+    ints_only = bool(dtypes) and not floats_in
     lo, hi = src.line_of(ext.start), src.line_of(max(ext.start, ext.end - 1))
     if ext.kind == "module":  # __init__ runs once, before any call the guard sees
         cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
@@ -269,13 +298,30 @@ def makes_default_dtype(ext: Any, src: SourceFile) -> bool:
         if fwd is None:
             return False
         lo, hi = fwd.lineno, fwd.end_lineno or fwd.lineno
-    for n in ast.walk(src.tree):
-        if isinstance(n, ast.Call) and lo <= getattr(n, "lineno", 0) <= hi and isinstance(n.func, ast.Attribute) \
-                and isinstance(n.func.value, ast.Name) and n.func.value.id == "torch" \
-                and n.func.attr in _DEFAULT_DTYPE_FACTORIES and not any(k.arg == "dtype" for k in n.keywords):
-            if n.func.attr not in ("arange", "tensor", "as_tensor") or any(
-                    isinstance(c, ast.Constant) and isinstance(c.value, float) for c in ast.walk(n)):
+    funcs = {n.name: n for n in src.tree.body if isinstance(n, ast.FunctionDef)}
+    todo, seen = [(lo, hi)], set()
+    while todo:
+        lo, hi = todo.pop()
+        for n in ast.walk(src.tree):
+            if not (lo <= getattr(n, "lineno", 0) <= hi):
+                continue
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in funcs and n.func.id not in seen:
+                seen.add(n.func.id)
+                f = funcs[n.func.id]
+                todo.append((f.lineno, f.end_lineno or f.lineno))
+            if ints_only and (isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Div) or (
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _INT_TO_DEFAULT
+                    and not any(k.arg == "dtype" for k in n.keywords))):
                 return True
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
+                    and isinstance(n.func.value, ast.Name) and n.func.value.id == "torch" \
+                    and n.func.attr in _DEFAULT_DTYPE_FACTORIES and not any(k.arg == "dtype" for k in n.keywords):
+                if n.func.attr in ("tensor", "as_tensor") and floats_in and len(n.args) == 1 \
+                        and isinstance(n.args[0], ast.Constant):
+                    continue  # 0-d beside a floating input
+                if n.func.attr not in ("arange", "tensor", "as_tensor") or any(
+                        isinstance(c, ast.Constant) and isinstance(c.value, float) for c in ast.walk(n)):
+                    return True
     return False
 
 
@@ -294,16 +340,37 @@ def _tensor_facts(inputs: list[Any], key: str) -> tuple[dict[str, str], dict[str
 
 
 def _exact_numbers(inputs: list[Any], key: str = "name") -> dict[str, str]:
-    """The recorded integer arguments (not bools) by name or expression: their values under exact sizes."""
-    return {getattr(i, key): i.value["repr"] for i in inputs if isinstance(i.value, dict) and i.value.get("kind") == "literal"
-            and i.value.get("type") == "int" and "repr" in i.value}
+    """The recorded integer arguments (not bools), and tuples or lists of them (a pooling window, red
+    team 28 c08), by name or expression: their values under exact sizes (a list as its tuple)."""
+    out = {}
+    for i in inputs:
+        v = i.value if isinstance(i.value, dict) and i.value.get("kind") == "literal" else {}
+        if v.get("type") == "int" and "repr" in v:
+            out[getattr(i, key)] = v["repr"]
+        elif v.get("type") in ("tuple", "list") and "repr" in v:
+            try:
+                val = ast.literal_eval(v["repr"])
+            except (ValueError, SyntaxError):
+                continue
+            if all(type(e) is int for e in val):
+                out[getattr(i, key)] = repr(tuple(val))
+    return out
 
 
-def _exact_init_lines(ext: Any, who: str) -> list[str]:
-    """A replaced class built at exact sizes: its integer constructor arguments are sizes too (a
-    Proj(8, 32) made after the recording ran the kernel built for Proj(8, 16): red team 24 c02)."""
-    recorded = [i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
-                and i.value.get("type") == "int" else None for i in ext.init_inputs]
+def _init_check_lines(ext: Any, who: str, exact_sizes: bool) -> list[str]:
+    """A replaced class's constructor holds what verification never varied: a flag or mode (a bool,
+    str or None: Act("relu") ran the kernel verified for Act("gelu"), red team 28 c17) and, built
+    at exact sizes, an integer (a Proj(8, 32) made after the recording ran the kernel built for
+    Proj(8, 16): red team 24 c02)."""
+    def held(i: Any) -> tuple[str, str] | None:
+        v = i.value if isinstance(i.value, dict) and i.value.get("kind") == "literal" else {}
+        if v.get("type") in ("bool", "str", "NoneType"):
+            return "mode", v["repr"]
+        if exact_sizes and v.get("type") == "int":
+            return "size", v["repr"]
+        return None
+
+    recorded = [held(i) for i in ext.init_inputs]
     if not any(recorded):
         return []
     return ["    def __init__(self, *args, **kwargs):",
@@ -312,11 +379,16 @@ def _exact_init_lines(ext: Any, who: str) -> list[str]:
             "        _b.apply_defaults()",
             f"        for _p, _r in zip(list(_sig.parameters.values()), {recorded!r}):",
             "            _v = _b.arguments.get(_p.name)",
-            "            if _r is not None and type(_v) is int and repr(_v) != _r:",
+            "            if _r is not None and _r[0] == 'size' and type(_v) is int and repr(_v) != _r[1]:",
             f"                raise RuntimeError('{ext.name}: ' + _p.name + ' is ' + repr(_v) + ' here; the Triton kernel runs '",
-            "                                   'only at the sizes it was verified for (' + _p.name + ' = ' + _r + ', the '",
+            "                                   'only at the sizes it was verified for (' + _p.name + ' = ' + _r[1] + ', the '",
             "                                   'recorded instance): it declined other sizes. Build it with that value, or '",
             "                                   'undo the Apply to keep the PyTorch code.')",
+            "            if _r is not None and _r[0] == 'mode' and repr(_v) != _r[1]:",
+            f"                raise RuntimeError('{ext.name}: ' + _p.name + ' is ' + repr(_v) + ' here; the Triton kernel was '",
+            "                                   'verified for ' + _p.name + ' = ' + _r[1] + ' only (the recorded instance), '",
+            "                                   'and it picks the code path (a flag or a mode). Build it with that value, '",
+            "                                   'or undo the Apply to keep the PyTorch code.')",
             "        super().__init__(*args, **kwargs)",
             "",
             f"    __init__.__signature__ = __import__('inspect').signature({who}.__init__)  # the constructor's own",
@@ -350,9 +422,10 @@ def _number_type_lines(who: str, pairs: str, numbers: dict[str, str], indent: st
         f"    _t = {numbers!r}.get(_n)",
         "    if _t is not None and type(_v).__name__ in ('int', 'float') and type(_v).__name__ != _t:",
         f"        raise RuntimeError('{who}: ' + _n + ' is of type ' + type(_v).__name__ + ' in this call; the Triton '",
-        "                           'kernel was verified with type ' + _t + ' (the recorded call), and next to integer '",
-        "                           'tensors PyTorch gives a result of another dtype for the other. Pass ' + _t + '(' + _n",
-        "                           + '), or undo the Apply to keep the PyTorch code.')")]
+        "                           'kernel was verified with type ' + _t + ' only (the recorded call), and next to '",
+        "                           'integer tensors the other type is another computation (another result dtype or '",
+        "                           'value). Select code that always gets ' + _t + ' here, or undo the Apply to keep the '",
+        "                           'PyTorch code.')")]
 
 
 def _number_type(i: Any) -> str | None:
@@ -394,10 +467,57 @@ def _marked_return_lines(cls: str, indent: str) -> list[str]:
             f"{indent}return tuple(_mark(o) for o in _out) if isinstance(_out, tuple) else _mark(_out)"]
 
 
+def _torch_names(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """Names the file binds to the torch module, and to torch.no_grad / torch.inference_mode."""
+    mods, modes = set(), set()
+    for n in tree.body:
+        if isinstance(n, ast.Import):
+            mods |= {a.asname or a.name for a in n.names if a.name == "torch"}
+        elif isinstance(n, ast.ImportFrom) and n.module == "torch" and not n.level:
+            modes |= {a.asname or a.name for a in n.names if a.name in ("no_grad", "inference_mode")}
+    return mods, modes
+
+
+def _grad_off_mode(expr: ast.expr, tree: ast.Module) -> str | None:
+    """"no_grad" / "inference_mode" for `torch.no_grad()`-like expressions (any alias), else None."""
+    if not isinstance(expr, ast.Call) or expr.keywords or any(
+            not (isinstance(a, ast.Constant) and a.value is True) for a in expr.args):
+        return None
+    mods, modes = _torch_names(tree)
+    f = expr.func
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in mods \
+            and f.attr in ("no_grad", "inference_mode"):
+        return f.attr
+    if isinstance(f, ast.Name) and f.id in modes:
+        return {"no_grad": "no_grad", "inference_mode": "inference_mode"}.get(f.id, "no_grad")
+    return None
+
+
+def forward_wrappers(cls_node: ast.ClassDef | None, tree: ast.Module) -> tuple[list[str], str | None]:
+    """What wraps the original forward's body, for the replaced class to keep: its decorators (source,
+    outermost first: a @torch.no_grad() dropped made the recorded call itself fail its gradient
+    guard, a counting decorator lost its count: red team 28 c01, c02), and the grad mode when the
+    whole body is one `with torch.no_grad():` block (red team 28 c21: refused as if training)."""
+    fwd = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef)
+                and n.name == "forward"), None)
+    if fwd is None:
+        return [], None
+    decorators = [ast.unparse(d) for d in fwd.decorator_list]
+    body = fwd.body[1:] if ast.get_docstring(fwd, clean=False) is not None else fwd.body
+    if len(body) == 2 and isinstance(body[1], ast.Return) and all(  # `return y` after the block computes nothing
+            isinstance(n, (ast.Name, ast.Tuple, ast.Load)) for n in ast.walk(body[1].value or ast.Tuple([], ast.Load()))):
+        body = body[:1]
+    mode = None
+    if len(body) == 1 and isinstance(body[0], ast.With) and len(body[0].items) == 1 \
+            and body[0].items[0].optional_vars is None:
+        mode = _grad_off_mode(body[0].items[0].context_expr, tree)
+    return decorators, mode
+
+
 def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[str],
                        inference_only: bool, guard: list[str] | None = None, guard_name: str = "",
                        names: tuple[str, ...] = (), doc: str | None = None,
-                       init_check: list[str] | None = None) -> list[str]:
+                       init_check: list[str] | None = None, body_mode: str | None = None) -> list[str]:
     """A replaced nn.Module's forward checks every call as the function wrapper does (`guard`, the
     lines of _guard_lines: None, dtype, rank and broadcast, number types, exact sizes, autocast,
     CUDA), on the arguments bound to forward's signature, keywords and defaults included: the
@@ -448,7 +568,25 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
     # What inspect.signature(m.forward) shows is the kernel's forward (the check holds it to the
     # original's), not (*args, **kwargs): callers that filter options by it dropped one (red team 26 c17).
     lines += ["", "    forward.__signature__ = _tz_fsig"]
+    # The original's body ran under the grad mode its one `with` set, and its decorators wrapped it:
+    # so does this forward (the guard then sees the mode the kernel runs in).
+    # The original's body ran under the grad mode its one `with` set: so does this forward (the
+    # guard then sees the mode the kernel runs in). Its decorators are applied where the class was
+    # (decorated_site), as names of the file defined above it.
+    if body_mode:
+        lines += [f"    forward = __import__('torch').{body_mode}()(forward)"]
+    lines += [f"    forward.__qualname__ = {name + '.forward'!r}"]
     return lines
+
+
+def decorated_site(name: str, exported: str, decorators: list[str], doc: str | None) -> str:
+    """The replacement of a class whose forward was decorated: a subclass made where the class was,
+    applying the same decorators in the same order at the same point of the module's run."""
+    wrap = f"{exported}.forward"
+    for d in reversed(decorators):
+        wrap = f"({d})({wrap})"
+    return (f"class {name}({exported}):\n" + (f"    {doc!r}\n" if doc else "")
+            + f"    forward = {wrap}\n")
 
 
 def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, placement: str,
@@ -498,9 +636,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         dims = dim_inputs(ext, src)
         numbers = {i.expr: _number_type(i) for i in (*ext.forward_inputs, *ext.init_inputs)
                    if int_tensors and _number_type(i) in ("int", "float")}
+        sizes_held = _exact_numbers(ext.init_inputs, "expr") if exact_sizes else {}  # red team 24 c06, 28 c08
         recorded_init = tuple(i.value.get("repr") if isinstance(i.value, dict) and i.value.get("kind") == "literal"
                               and (i.value.get("type") in ("bool", "str", "NoneType") or i.expr in dims
-                                   or (exact_sizes and i.value.get("type") == "int")) else None  # sizes (red team 24 c06)
+                                   or i.expr in sizes_held) else None
                               for i in ext.init_inputs)
         inplace = updates_inputs(ext, src)
         # repr is a faithful key only for plain values (a tensor's repr is rounded or summarised):
@@ -534,6 +673,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                     if any(i.expr in numbers for i in ext.init_inputs) else []),
                   f"    key = repr(init)",
                   f"    if key not in {cache}:",
+                  # Bounded: a float that changes every step (a sampler's sigma) built one module per
+                  # value without end (red team 28 c20). Modules of literal values rebuild the same.
+                  f"        if len({cache}) >= 32:",
+                  f"            del {cache}[next(iter({cache}))]",
                   f"        {cache}[key] = " + kern.cls + "(*init)",
                   f"    return {cache}[key]",
                   "", "",
@@ -541,7 +684,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                                 dims={k: v for k, v in dims.items() if k in exprs}, shapes=shapes,
                                 exact=sizes if exact_sizes else None,
                                 exact_numbers=_exact_numbers(ext.forward_inputs, "expr") if exact_sizes else None,
-                                float32_default=makes_default_dtype(ext, src)),
+                                float32_default=makes_default_dtype(ext, src, dtypes)),
                   "", "",
                   # TorchScript (torch.jit.script of a model calling this) runs it as Python instead of
                   # compiling it (red team 11 c15: the script failed on the kernel); numbers are annotated
@@ -587,11 +730,12 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                                    numbers=numbers, shapes=shapes, dims=modes or None,
                                    exact=sizes if exact_sizes else None,
                                    exact_numbers=_exact_numbers(ext.forward_inputs) if exact_sizes else None,
-                                   float32_default=makes_default_dtype(ext, src))
+                                   float32_default=makes_default_dtype(ext, src, dtypes))
+        decorators, body_mode = forward_wrappers(cls_node, src.tree)
         block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded, guard},
                                     inference_only, guard_lines, guard, exprs,
                                     ast.get_docstring(cls_node, clean=False) if cls_node else None,
-                                    _exact_init_lines(ext, kern.cls) if exact_sizes else None)
+                                    _init_check_lines(ext, kern.cls, exact_sizes), body_mode)
         block += ["", "", f"{guarded}.__name__ = {guarded}.__qualname__ = {ext.name!r}"]
         exported = guarded
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
@@ -627,7 +771,11 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # The user's module owns the class (pickle finds it by __module__/__qualname__; repr and
         # type(m).__module__ show it): set where the name is bound, so __name__ is whatever the
         # module runs as ('__main__', 'pkg.user').
-        edits.append(Edit(ext.start, ext.end, f"{ext.name} = {exported}\n{ext.name}.__module__ = __name__"))
+        if decorators:
+            edits.append(Edit(ext.start, ext.end, decorated_site(
+                ext.name, exported, decorators, ast.get_docstring(cls_node, clean=False) if cls_node else None)))
+        else:
+            edits.append(Edit(ext.start, ext.end, f"{ext.name} = {exported}\n{ext.name}.__module__ = __name__"))
     elif ext.kind == "function":
         fn_node = next(n for n in src.tree.body if isinstance(n, ast.FunctionDef) and src.span(n).start == ext.start)
         s, e, t = _function_site(ext, fn_node, src, wrapper)
@@ -861,6 +1009,10 @@ def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:
     gradients, the applied code would cut the graph (`loss.backward()` fails or misses parameters)."""
     if not ext.grad_enabled:
         return
+    if ext.kind == "module":
+        cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
+        if forward_wrappers(cls_node, src.tree)[1]:
+            return  # the whole forward runs under no_grad / inference_mode: nothing to differentiate
     if ext.kind == "module" and ext.params_requiring_grad:
         raise ExtractError(f"{ext.name}'s parameter {ext.params_requiring_grad[0]} requires grad and the recorded "
                            "run has gradients on; a Triton kernel has no backward, so training would break. Apply "
