@@ -11,8 +11,9 @@ enters the sandbox with one thread (fork copies only the calling thread) before 
 Protocol (AF_UNIX SOCK_SEQPACKET, one request at a time): the judge sends a JSON request with four
 fds [to-worker read end, from-worker write end, log, exit-status write end]; the zygote answers
 {"pid": N} (or {"error": ...}) and, when that child ends, writes its exit code (Popen's
-convention: -signal for a signal) to the status fd and closes it. CUDA workers are not forked:
-they start as their own process (judge/process.py), since CUDA must not be touched before a fork.
+convention: -signal for a signal) to the status fd and closes it. CUDA workers are forked too: this
+process imports torch and Triton but must never initialise CUDA (a context does not survive a fork),
+which it checks before saying `ready`.
 """
 
 from __future__ import annotations
@@ -112,6 +113,13 @@ def main() -> int:
     sock = socket.socket(fileno=args.sock_fd)
     try:
         worker_main.preload()
+        import torch
+
+        if torch.cuda.is_initialized():  # an import touched CUDA: children could not start their own
+            raise RuntimeError("CUDA was initialised while importing; workers start as their own process")
+        import gc
+
+        gc.freeze()  # the imports' objects out of the collector's reach: children share their pages longer
     except Exception as exc:
         sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}).encode())
         return 3
