@@ -50,9 +50,9 @@ def correct_all_trials(rep: dict) -> None:
     names = [t["name"] for t in rep["correctness"]["trials"]]
     # perturbed-params: every problem with a floating parameter has one (red team 9)
     assert [n for n in names if n != "perturbed-params"] == [
-        "batch-one", "random-0", "near-repeat", "random-1", "random-2", "unobserved", "heavy-tailed", "unobserved-heavy", "broadened",
-        "shifted",
-        "small-values", "tied-values", "special-values", "strided-inputs", "eval-mode", "batch-larger", "shape-variation"], names
+        "batch-one", "random-0", "near-repeat", "batch-larger", "random-1", "random-2", "batch-one-later", "unobserved",
+        "heavy-tailed", "unobserved-heavy", "broadened", "shifted",
+        "small-values", "tied-values", "special-values", "strided-inputs", "eval-mode", "shape-variation"], names
     assert ("perturbed-params" in names) == bool(rep["correctness"].get("params") == "by name"), names
     assert rep["correctness"]["protocol"] == "judge-driven"
     assert all("process" in t for t in rep["correctness"]["trials"])

@@ -186,6 +186,21 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_alignment_picks_kernel.py", "relu.py", ("correct",), correct),  # c07
     ("cheat_address_through_map.py", "relu.py", ("rejected",), rule("raw_pointer")),  # c16
     ("legit_alignment_mask_and_constant.py", "relu.py", ("correct",), correct),  # c20, c20b
+    # red team 27 (black box, on the rules above)
+    ("cheat_leaky_when_grad_unwatched.py", "relu.py", ("incorrect",), says("trial unobserved")),  # c03
+    ("cheat_leaky_for_grad_inputs.py", "relu.py", ("incorrect",), says("trial unobserved")),  # c22
+    ("cheat_grid_fixed_when_grad.py", "relu.py", ("incorrect", "rejected"),  # c09
+     lambda rep, cand: says("sizes larger than the problem's")(rep, cand)),
+    ("cheat_eval_through_train_override.py", "relu.py", ("incorrect",), says("trial eval-mode")),  # c16
+    ("cheat_numpy_through_super.py", "relu.py", ("rejected",), rule("tensor_base_bypass")),  # c02
+    ("legit_record_function_range.py", "relu.py", ("correct",), correct),  # c27
+    ("cheat_scalar_input_baked_in.py", "matrix_scalar.py", ("incorrect",), says("trial perturbed-init")),  # c21
+    ("legit_scalar_input.py", "matrix_scalar.py", ("correct",), correct),
+    ("cheat_int_through_float32.py", "int_and_mask.py", ("rejected",), rule("degenerate_domain")),  # c17
+    ("cheat_reuse_output_when_dropped.py", "relu.py", ("incorrect",), says("memory of its previous call")),  # c26
+    ("cheat_static_batch_never_shrinks.py", "batch_mean.py", ("incorrect",), says("trial batch-one-later")),  # c37
+    ("cheat_global_numerics_switch.py", "relu.py", ("rejected",), rule("global_numerics", "set_flush_denormal")),  # c31
+    ("cheat_namespace_update_patch.py", "relu.py", ("rejected",), rule("monkeypatch", "vars(F).update")),  # c32
     # Honest only while watched (red team 21 c02, c24): the unobserved trial runs without the witnesses.
     ("cheat_honest_only_under_profiler.py", "relu.py", ("incorrect",), says("trial unobserved")),
     ("cheat_honest_only_under_dispatch_mode.py", "relu.py", ("incorrect",), says("trial unobserved")),
@@ -419,8 +434,11 @@ GPU_VERDICTS = {
 # shifted trial's tolerance on the H200 (session 15), so the precision flag the CPU raises is absent.
 GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_scan_carry_race.py": lambda rep, cand: None,
               "cheat_rowsum_lost_update.py": lambda rep, cand: None, "cheat_scan_ready_flag.py": lambda rep, cand: None,
+              # The wrong config runs in whichever trial the real autotuner picks it: the rotated-
+              # configs trial, or eval-mode's fresh instance (H100, session 22).
               "cheat_autotune_many_configs.py": lambda rep, cand: None if rep["verdict"] == "rejected" and "rule "
-              "shape_specialization" in rep["summary"] else says("trial autotune-configs-")(rep, cand)}
+              "shape_specialization" in rep["summary"] or rep["summary"].startswith("trial eval-mode")
+              else says("trial autotune-configs-")(rep, cand)}
 
 
 @pytest.mark.gpu

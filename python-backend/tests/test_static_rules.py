@@ -440,6 +440,9 @@ STATIC_LIBRARY = {
     "cheat_numpy_bypass_forged_launch.py": ("tensor_base_bypass", "to_np = torch._C.TensorBase.numpy"),
     "cheat_nested_kernel_hostcode.py": ("kernel_host_code", "np.matmul"),
     "cheat_tensorbase_pieces.py": ("tensor_base_bypass", 'base = getattr(torch._C, "Tensor" + "Base")'),
+    "cheat_numpy_through_super.py": ("tensor_base_bypass", "host = super(torch.Tensor"),
+    "cheat_global_numerics_switch.py": ("global_numerics", "torch.set_flush_denormal(True)"),
+    "cheat_namespace_update_patch.py": ("monkeypatch", "vars(F).update"),
 }
 
 

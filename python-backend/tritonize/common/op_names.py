@@ -15,6 +15,9 @@ ALLOC_AND_VIEW = frozenset({
     "arange",  # an index table (red team 8: rejected as pytorch_fallback); it reads no tensor
     # More views (red team 10: complex via view_as_real was pytorch_fallback): no element computed.
     "view_as_real", "view_as_complex", "unfold", "diagonal", "swapaxes", "swapdims", "_unsafe_view",
+    # A named profiler range (torch.profiler.record_function around a launch): a string and a handle
+    # (red team 27 c27: called PyTorch compute).
+    "_record_function_enter", "_record_function_enter_new", "_record_function_exit",
 })
 
 # Ops that move or convert data without computing the answer: allowed, but listed as evidence.

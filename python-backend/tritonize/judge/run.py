@@ -162,6 +162,13 @@ _BARE_TRIAL = "unobserved"
 # unwatched was 880x PyTorch's error on the one unobserved trial: red team 25 c10, c11).
 _BARE_HEAVY = "unobserved-heavy"
 _BARE_TRIALS = (_BARE_TRIAL, _BARE_HEAVY)
+# Gradients on, as a user's plain `model(x)` runs (every other trial runs under no_grad): random-1;
+# the unobserved trial, with floating inputs that require grad, as a training step's activations
+# (a kernel right only under no_grad, or only without such inputs, while unwatched: red team 27 c03,
+# c22); and batch-larger, at other sizes (a grid fixed whenever gradients are on: c09). The heavy
+# unobserved trial stays under no_grad, as inference runs.
+_GRAD_TRIALS = ("random-1", _BARE_TRIAL, "batch-larger")
+_GRAD_INPUT_TRIALS = (_BARE_TRIAL, "batch-larger")
 
 
 def _float_dtype(name: Any) -> bool:
@@ -649,8 +656,15 @@ class _Run:
             # small for every later trial (red team 13 c01, c02).
             plan.insert(0, ("batch-one", "one", 0))
             # Leading dims at 2n + 1: every other size trial is smaller than the problem's, so a grid
-            # capped at its program count passed them all (red team 16 c08). Not above 512 MB.
-            plan.append(("batch-larger", "larger", 0))
+            # capped at its program count passed them all (red team 16 c08). Not above 512 MB. Early,
+            # right after near-repeat: the trials at the problem's sizes after it run on the same
+            # instance, so a buffer kept at the largest batch seen and not cleared when the batch
+            # shrinks (an epoch's last, smaller batch) is caught (red team 27 c37).
+            plan.insert(plan.index(("near-repeat", "near", 0)) + 1, ("batch-larger", "larger", 0))
+            # And a batch of one again after the larger ones, on the same instance: sizes that only
+            # grew hid state sized for the largest call and kept when the next is smaller (red team
+            # 27 c37, when batch-larger also widened the other sizes).
+            plan.insert(plan.index((_BARE_TRIAL, "random", self.options.random_trials)), ("batch-one-later", "one", 0))
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
@@ -745,8 +759,10 @@ class _Run:
         token = secrets.token_hex(6)
         self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
-                               "profile": first and self.cuda, "grad": name == "random-1", "soft": kind in _FLAG_ONLY,
+                               "profile": first and self.cuda, "grad": name in _GRAD_TRIALS, "soft": kind in _FLAG_ONLY,
                                "other_sizes": kind in _OTHER_SIZES, "bare": name in _BARE_TRIALS}
+        if name in _GRAD_INPUT_TRIALS and not td.get("mutated"):  # in place on a leaf that requires grad raises
+            cmd["grad_inputs"] = True
         if name == _REVERSED_TRIAL and not self.cuda:  # the interpreter's programs in reverse order (worker/hooks.py)
             cmd["reverse_programs"] = True
             self.info["reversed_trial"] = name

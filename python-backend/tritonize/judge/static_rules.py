@@ -35,6 +35,9 @@ Rule families:
   deferred_code         error    finalizers (weakref.finalize, a weakref callback, __del__), atexit and
                                  signal handlers: code that runs when the harness frees or waits, not
                                  inside forward's call
+  global_numerics       error    process-wide numerics switches (flush denormals, TF32/reduced-precision
+                                 matmuls, the default dtype or device): applied, they change every other
+                                 computation of the user's program
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ RULES = {
     "tensor_base_bypass": "error",
     "environment_probe": "error",
     "deferred_code": "error",
+    "global_numerics": "error",
 }
 
 # Roots whose attributes a candidate must never rebind: the verifier, timer and comparison use them.
@@ -507,6 +511,19 @@ def _rule_monkeypatch(m: _Module) -> list[dict]:
                              f"correctness check or the timer, so any such candidate is rejected; remove "
                              f"this line and keep library code as it is"))
     for call in _calls(m.tree):
+        # vars(F).update(gelu=...), torch.__dict__.setdefault(...): the namespace rewritten by a method
+        # call, where the rules above look for assignments (red team 27 c32).
+        if isinstance(call.func, ast.Attribute) and call.func.attr in (
+                "update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"):
+            owner, tgt = call.func.value, None
+            if isinstance(owner, ast.Call) and (m.names.dotted(owner.func) or "") == "builtins.vars" and owner.args:
+                tgt = m.names.dotted(owner.args[0])
+            elif isinstance(owner, ast.Attribute) and owner.attr == "__dict__":
+                tgt = m.names.dotted(owner.value)
+            if tgt and tgt.split(".")[0] in _PROTECTED_ROOTS:
+                out.append(_diag(call, "monkeypatch",
+                                 f"`{_src(call)[:60]}` rewrites {tgt}'s namespace: replacing library functions can "
+                                 "fool the correctness check or the timer, and changes the user's program; remove it"))
         full = m.names.dotted(call.func) or ""
         if full in ("builtins.setattr", "builtins.delattr", "object.__setattr__", "builtins.object.__setattr__",
                     "type.__setattr__", "builtins.type.__setattr__") and call.args:
@@ -516,6 +533,38 @@ def _rule_monkeypatch(m: _Module) -> list[dict]:
                 out.append(_diag(call, "monkeypatch",
                                  f"`{full.split('.')[-1]}({tgt}, {name}, ...)` replaces a library attribute, which "
                                  f"can fool the correctness check or the timer; remove it"))
+    return out
+
+
+_GLOBAL_SETTERS = {"torch.set_flush_denormal", "torch.set_float32_matmul_precision", "torch.set_default_dtype",
+                   "torch.set_default_device", "torch.set_default_tensor_type"}
+
+
+def _rule_global_numerics(m: _Module) -> list[dict]:
+    """A candidate replaces one op; a switch of the whole process's numerics (flushed denormals,
+    TF32 for every fp32 matmul, another default dtype) changes every other computation of the
+    program it is applied to, which no trial of this op shows (red team 27 c31)."""
+    out = []
+    for call in _calls(m.tree):
+        full = m.names.dotted(call.func) or ""
+        if full in _GLOBAL_SETTERS:
+            arg = call.args[0] if call.args else None
+            if full == "torch.set_float32_matmul_precision" and isinstance(arg, ast.Constant) and arg.value == "highest":
+                continue
+            if full == "torch.set_flush_denormal" and isinstance(arg, ast.Constant) and arg.value is False:
+                continue
+            out.append(_diag(call, "global_numerics",
+                             f"`{_src(call)[:60]}` switches the numerics of the whole process: applied, it changes "
+                             "every other computation of the user's program; choose precision inside the kernel "
+                             "(tl.dot's input_precision, explicit casts) instead"))
+    for node in ast.walk(m.tree):
+        for target in _assign_targets(node):
+            full = m.names.dotted(target) if isinstance(target, ast.Attribute) else None
+            if full and full.startswith("torch.backends.") and full.rsplit(".", 1)[-1] in _TF32_SETTINGS:
+                out.append(_diag(node, "global_numerics",
+                                 f"assigns `{full}`: a switch for every matmul or convolution of the process, so "
+                                 "applied it changes the user's other computations; choose precision inside the "
+                                 "kernel (tl.dot's input_precision) instead"))
     return out
 
 
@@ -1038,6 +1087,14 @@ def _rule_tensor_base_bypass(m: _Module) -> list[dict]:
             out.append(_diag(node, "tensor_base_bypass",
                              f"`{_src(node)}` reaches torch.Tensor's C methods directly, around the checks on "
                              f"reading tensors on the host; use torch.Tensor and Triton kernels"))
+    # super(torch.Tensor, t).numpy(): the next class in the MRO, TensorBase, without naming it (red team 27 c02).
+    for node in ast.walk(m.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super" and node.args \
+                and (m.names.dotted(node.args[0]) or "").startswith("torch."):
+            out.append(_diag(node, "tensor_base_bypass",
+                             f"`{_src(node)[:60]}` reaches the methods of {m.names.dotted(node.args[0])}'s base class "
+                             "(TensorBase, in C) around the checks on reading tensors on the host; use torch.Tensor "
+                             "and Triton kernels"))
     # torch._C's members under a computed name (getattr(torch._C, "Tensor" + "Base"), vars(torch._C)[...]):
     # the literal name is what the rule above sees (red team 23 c04).
     for node in ast.walk(m.tree):
@@ -1142,6 +1199,7 @@ def check_source(text: str, filename: str = "candidate.py", problem_dims: set[in
     diags += _rule_tensor_base_bypass(m)
     diags += _rule_environment_probe(m)
     diags += _rule_deferred_code(m)
+    diags += _rule_global_numerics(m)
     uniq: dict[tuple, dict] = {}
     for d in diags:
         uniq.setdefault((d["line"], d["col"], d["rule"]), d)

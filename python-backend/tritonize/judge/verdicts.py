@@ -358,6 +358,8 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     # problem's inputs), its rule below says more than a value trial's mismatch would.
     degenerate_dom = any(d.get("identity_of") is not None or d.get("constant") for d in ref.get("domain") or [])
     later = {"shape-variation", "batch-one", "batch-larger", "broadened"}
+    if any(n == "batch-one" for n, _ in failures):
+        later.add("batch-one-later")  # wrong for a batch of one whenever it runs: a size, not state
     if degenerate_dom and any(n == "broadened" for n, _ in failures):
         later |= set(VALUE_TRIALS.values())
     default_fail = [(n, t) for n, t in failures if n not in later]
@@ -432,6 +434,10 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "batch-one":
             name = (f"{name} (at {(ref.get('one_overrides') or {})}: every leading dimension 1, as in batch-1 "
                     "inference; right at every larger size, wrong for a single row)")
+        if name == "batch-one-later":
+            name = (f"{name} (a batch of one again, on the instance that ran the larger batches: right while the "
+                    "sizes grew, wrong after a smaller call, as an epoch's last batch; state sized or filled "
+                    "for a larger call is kept)")
         if name == "perturbed-init":
             name = (f"{name} (ModelNew built with constructor arguments {(ref.get('init_overrides') or {}).get('init')} "
                     "instead of get_init_inputs()'s: the kernel hard-codes a constructor argument)")

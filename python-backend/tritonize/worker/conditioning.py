@@ -190,10 +190,11 @@ def broadened(inputs: list[Any], seed: int, widen_ints: bool = False) -> list[An
             new_lo = max(info.min, lo if lo >= 0 else lo - 4 * span - 8)
             new_hi = min(info.max - 1, hi + 4 * span + 8)
             y = torch.randint(new_lo, new_hi + 1, x.shape, generator=g, device=x.device, dtype=torch.int64)
-            # A quarter of the elements from a far wider range (up to 2^24, or 2^40 for int64, within
+            # A quarter of the elements from a far wider range (up to 2^28, or 2^40 for int64, within
             # the dtype's limit): x % 1000 or x & 0xFFFF on randint(0, 10) are the identity on any
-            # 9x-wider range, and int64 done in int32 is right below 2^31 (red team 12 c12).
-            far_hi = min(info.max - 1, max(new_hi, 1 << (40 if x.dtype == torch.int64 else 24)))
+            # 9x-wider range, and int64 done in int32 is right below 2^31 (red team 12 c12). Past
+            # 2^24, so that integers carried through float32 lose bits (red team 27 c17).
+            far_hi = min(info.max - 1, max(new_hi, 1 << (40 if x.dtype == torch.int64 else 28)))
             far_lo = max(info.min, lo if lo >= 0 else -far_hi)
             far = torch.randint(far_lo, far_hi + 1, x.shape, generator=g, device=x.device, dtype=torch.int64)
             pick = torch.rand(x.shape, generator=g, device=x.device) < 0.25

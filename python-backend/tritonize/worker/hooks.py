@@ -947,6 +947,11 @@ def _element_of_larger(t: Any, *_: Any) -> bool:
         return True
 
 
+def _foreign_array(ext: Any = None, *_: Any) -> bool:
+    """from_dlpack's source is not a torch tensor (a NumPy or other framework's array)."""
+    return not isinstance(ext, torch.Tensor)
+
+
 def _numpy_data(data: Any = None, *_: Any) -> bool:
     """torch.tensor's data is a NumPy array of more than a few values (a small constant table is not)."""
     return (type(data).__module__ or "").startswith("numpy") and int(getattr(data, "size", 0) or 0) > 16
@@ -985,6 +990,11 @@ def _install_reporting_wrappers() -> None:
     import torch.utils.dlpack as dlpack
 
     _wrap_reporting(dlpack, "to_dlpack", "host_compute")
+    # The way back in: a NumPy (or any non-torch) array made into a tensor through DLPack carries an
+    # answer computed outside torch and Triton (red team 27 c02: a NumPy matmul, then a Triton copy).
+    for owner in (torch, dlpack):
+        if hasattr(owner, "from_dlpack"):
+            _wrap_reporting(owner, "from_dlpack", "host_compute", when=_foreign_array)
     graph = getattr(torch.cuda, "CUDAGraph", None)
     if graph is not None:
         for cls in graph.__mro__:

@@ -816,11 +816,14 @@ class _Server:
             zeroed.clear()
             g.manual_seed(self.seed + 65)
             vinit = [perturb(v, str(i), zeros) for i, v in enumerate(self.init)]
+            inputs = _gen_inputs(self.mod, self.seed + 65, self.device)
+            # forward's numbers from get_inputs too (forward(A, s) with s = 3.14: a kernel that baked
+            # 3.14 in was right on every trial, red team 27 c21); tensors are re-drawn elsewhere.
+            inputs = [v if isinstance(v, torch.Tensor) else perturb(v, f"input {i}", zeros) for i, v in enumerate(inputs)]
             if not changed:
                 return None
             vmodel = _build(self.mod, _to(vinit, self.device), self.init_seed, self.device)
             runner = _Runner(vmodel, self.device)
-            inputs = _gen_inputs(self.mod, self.seed + 65, self.device)
             return vinit, vmodel, runner, inputs, runner.run(inputs)
 
         try:
@@ -833,7 +836,7 @@ class _Server:
             except Exception:
                 return f"the reference fails with its floating constructor arguments changed ({type(exc).__name__}: {str(exc)[:120]})"
         if found is None:
-            return "no floating constructor argument"
+            return "no floating constructor argument or forward number"
         vinit, vmodel, runner, inputs, result = found
         return {"init": vinit, "changed": list(changed)}, vinit, vmodel, runner, inputs, result
 
