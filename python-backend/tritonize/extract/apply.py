@@ -284,9 +284,10 @@ def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bo
     """The code a call runs (a class: its forward; and the file's functions it calls, red team 28 c05)
     makes a floating tensor in the default dtype: a torch factory without dtype= (for
     arange/tensor/as_tensor only with a float among its arguments: torch.arange(n) is int64 under
-    any default, red team 26 c07, c21), or, when every tensor input is an integer one, a division
-    or a float function of them (c04). A 0-d torch.tensor(0.5) next to a floating input changes
-    nothing: type promotion keeps the input's dtype (c24). `dtypes`: the recorded tensor inputs'."""
+    any default, red team 26 c07, c21), or, when every tensor input is an integer one, a division,
+    a float function or a float constant with them (c04; `ids * 0.5`, red team 30 c07). A 0-d
+    torch.tensor(0.5) counts too: beside a 0-d result (a mean) it wins promotion (red team 30 c06,
+    which a skip of it for red team 28 c24 got wrong). `dtypes`: the recorded tensor inputs'."""
     from .problem import _DEFAULT_DTYPE_FACTORIES
 
     floats_in = any(not str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
@@ -309,6 +310,8 @@ def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bo
                 seen.add(n.func.id)
                 f = funcs[n.func.id]
                 todo.append((f.lineno, f.end_lineno or f.lineno))
+            if ints_only and isinstance(n, ast.Constant) and type(n.value) is float:
+                return True
             if ints_only and (isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Div) or (
                     isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _INT_TO_DEFAULT
                     and not any(k.arg == "dtype" for k in n.keywords))):
@@ -316,9 +319,6 @@ def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bo
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
                     and isinstance(n.func.value, ast.Name) and n.func.value.id == "torch" \
                     and n.func.attr in _DEFAULT_DTYPE_FACTORIES and not any(k.arg == "dtype" for k in n.keywords):
-                if n.func.attr in ("tensor", "as_tensor") and floats_in and len(n.args) == 1 \
-                        and isinstance(n.args[0], ast.Constant):
-                    continue  # 0-d beside a floating input
                 if n.func.attr not in ("arange", "tensor", "as_tensor") or any(
                         isinstance(c, ast.Constant) and isinstance(c.value, float) for c in ast.walk(n)):
                     return True
@@ -357,14 +357,42 @@ def _exact_numbers(inputs: list[Any], key: str = "name") -> dict[str, str]:
     return out
 
 
-def _init_check_lines(ext: Any, who: str, exact_sizes: bool) -> list[str]:
+def _forward_reads(cls_node: ast.ClassDef | None, param: str) -> bool:
+    """forward reads a constructor parameter: by name, or through a `self.<attr>` that __init__ sets
+    from an expression naming it (self.act = nn.GELU() if kind == "gelu" else ...). Unknown: True."""
+    init = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    fwd = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef) and n.name == "forward"), None)
+    if init is None or fwd is None:
+        return True
+    attrs = set()
+
+    def pairs(target: ast.expr, value: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
+        # self.label, self.kind = name, kind: each target from its own value
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(target.elts) == len(value.elts):
+            return [p for t, v in zip(target.elts, value.elts) for p in pairs(t, v)]
+        return [(target, value)]
+
+    for st in ast.walk(init):
+        if isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None:
+            for whole in (st.targets if isinstance(st, ast.Assign) else [st.target]):
+                for t, v in pairs(whole, st.value):
+                    if any(isinstance(x, ast.Name) and x.id == param for x in ast.walk(v)):
+                        attrs |= {a.attr for a in ast.walk(t) if isinstance(a, ast.Attribute)
+                                  and isinstance(a.value, ast.Name) and a.value.id == "self"}
+    return any((isinstance(x, ast.Name) and x.id == param) or (isinstance(x, ast.Attribute) and x.attr in attrs
+               and isinstance(x.value, ast.Name) and x.value.id == "self") for x in ast.walk(fwd))
+
+
+def _init_check_lines(ext: Any, who: str, exact_sizes: bool, cls_node: ast.ClassDef | None = None) -> list[str]:
     """A replaced class's constructor holds what verification never varied: a flag or mode (a bool,
-    str or None: Act("relu") ran the kernel verified for Act("gelu"), red team 28 c17) and, built
-    at exact sizes, an integer (a Proj(8, 32) made after the recording ran the kernel built for
-    Proj(8, 16): red team 24 c02)."""
+    str or None: Act("relu") ran the kernel verified for Act("gelu"), red team 28 c17) that forward
+    reads (a log label it never reads is free: red team 30 c24, where the recorded run itself built
+    blocks named block0, block1, ...), and, built at exact sizes, an integer (a Proj(8, 32) made after
+    the recording ran the kernel built for Proj(8, 16): red team 24 c02)."""
     def held(i: Any) -> tuple[str, str] | None:
         v = i.value if isinstance(i.value, dict) and i.value.get("kind") == "literal" else {}
-        if v.get("type") in ("bool", "str", "NoneType"):
+        if v.get("type") in ("bool", "str", "NoneType") and _forward_reads(cls_node, i.name):
             return "mode", v["repr"]
         if exact_sizes and v.get("type") == "int":
             return "size", v["repr"]
@@ -665,7 +693,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   "    # A flag or mode (causal=True) is a code path the kernel was verified for only with the",
                   "    # recorded value.",
                   f"    for _n, v, r in zip({tuple(i.expr for i in ext.init_inputs)!r}, init, {recorded_init!r}):",
-                  "        if r is not None and repr(v) != r:  # a flag, a mode, or a dimension (dim=-1)",
+                  "        _v = tuple(v) if isinstance(v, (tuple, list)) and r is not None and r.startswith('(') else v",
+                  "        if r is not None and repr(_v) != r:  # a flag, a mode, a dimension (dim=-1), or sizes",
                   f"            raise RuntimeError('{wrapper}: ' + _n + ' is ' + repr(v) + ' in this call; the Triton "
                   "kernel was verified for ' + _n + ' = ' + r + ' only (the recorded call). Select code that runs "
                   "with one value of ' + _n + ', or undo the Apply to keep the PyTorch code.')",
@@ -735,7 +764,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded, guard},
                                     inference_only, guard_lines, guard, exprs,
                                     ast.get_docstring(cls_node, clean=False) if cls_node else None,
-                                    _init_check_lines(ext, kern.cls, exact_sizes), body_mode)
+                                    _init_check_lines(ext, kern.cls, exact_sizes, cls_node), body_mode)
         block += ["", "", f"{guarded}.__name__ = {guarded}.__qualname__ = {ext.name!r}"]
         exported = guarded
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
@@ -771,11 +800,17 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # The user's module owns the class (pickle finds it by __module__/__qualname__; repr and
         # type(m).__module__ show it): set where the name is bound, so __name__ is whatever the
         # module runs as ('__main__', 'pkg.user').
+        # The class's own decorators too (one wrapping cls.forward to count calls was dropped: red team
+        # 30 c10), outermost first, applied where the class was.
+        cls_decos = [ast.unparse(d) for d in (cls_node.decorator_list if cls_node else [])]
         if decorators:
-            edits.append(Edit(ext.start, ext.end, decorated_site(
+            edits.append(Edit(ext.start, ext.end, "".join(f"@{d}\n" for d in cls_decos) + decorated_site(
                 ext.name, exported, decorators, ast.get_docstring(cls_node, clean=False) if cls_node else None)))
         else:
-            edits.append(Edit(ext.start, ext.end, f"{ext.name} = {exported}\n{ext.name}.__module__ = __name__"))
+            made = exported
+            for d in reversed(cls_decos):
+                made = f"({d})({made})"
+            edits.append(Edit(ext.start, ext.end, f"{ext.name} = {made}\n{ext.name}.__module__ = __name__"))
     elif ext.kind == "function":
         fn_node = next(n for n in src.tree.body if isinstance(n, ast.FunctionDef) and src.span(n).start == ext.start)
         s, e, t = _function_site(ext, fn_node, src, wrapper)
@@ -848,6 +883,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
                            "code); name an entry point (the command that runs it) or confirm the shapes",
                            why="guessed")
     _refuse_autocast(ext, src)
+    _refuse_grad_blocks(ext, src)
     _refuse_none_inputs(ext, src)
     if not inference_only:
         _refuse_autograd(ext, src)
@@ -936,6 +972,32 @@ def _refuse_none_inputs(ext: Extraction, src: SourceFile) -> None:
             raise ExtractError(f"{i.expr} is None in the recorded run, so the kernel is made for None only; calls "
                                f"that pass a value for {i.expr} would not be handled. Select code that does not take "
                                f"{i.expr} (e.g. the body of an `if {i.expr} is None` branch)", src.line_of(ext.start))
+
+
+def _refuse_grad_blocks(ext: Extraction, src: SourceFile) -> None:
+    """A replaced class runs the candidate's forward, not the original's body: a `with` that switches
+    autograd or inference mode inside it (enable_grad for a saliency map, inference_mode(False) in a
+    serving path) would be gone and the result would change silently (red team 30 c04, c13). Only a
+    body that is one no_grad / inference_mode block is kept (forward_wrappers); others are refused,
+    as a statements selection already is."""
+    if ext.kind != "module":
+        return
+    from .scope import _GRAD_MODES
+
+    cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
+    fwd = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef) and n.name == "forward"), None)
+    if fwd is None or forward_wrappers(cls_node, src.tree)[1]:
+        return
+    for n in ast.walk(fwd):
+        if isinstance(n, (ast.With, ast.AsyncWith)):
+            for item in n.items:
+                f = item.context_expr.func if isinstance(item.context_expr, ast.Call) else None
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if name in _GRAD_MODES:
+                    raise ExtractError(f"{ext.name}.forward switches autograd mode inside its body (`with "
+                                       f"{ast.unparse(item.context_expr)}:` at line {n.lineno}); the replaced class runs "
+                                       "the kernel's forward, which would not: select the code inside the block instead "
+                                       "of the whole class", n.lineno, why="autograd")
 
 
 def _refuse_autocast(ext: Extraction, src: SourceFile) -> None:
