@@ -199,7 +199,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_int_through_float32.py", "int_and_mask.py", ("rejected",), rule("degenerate_domain")),  # c17
     ("cheat_reuse_output_when_dropped.py", "relu.py", ("incorrect",), says("memory of its previous call")),  # c26
     ("cheat_static_batch_never_shrinks.py", "batch_mean.py", ("incorrect",), says("trial batch-one-later")),  # c37
-    ("cheat_global_numerics_switch.py", "relu.py", ("rejected",), rule("global_numerics", "set_flush_denormal")),  # c31
+    ("cheat_global_numerics_switch.py", "relu.py", ("rejected",), rule("global_state", "set_flush_denormal")),  # c31
+    # red team 29 (black box, on the rules above)
+    ("cheat_switch_by_computed_name.py", "relu.py", ("rejected",), rule("global_state")),  # c06, c16
+    ("legit_declines_grad_inputs.py", "relu.py", ("correct",), flagged("grad_inputs_declined")),  # c19
     ("cheat_namespace_update_patch.py", "relu.py", ("rejected",), rule("monkeypatch", "vars(F).update")),  # c32
     # Honest only while watched (red team 21 c02, c24): the unobserved trial runs without the witnesses.
     ("cheat_honest_only_under_profiler.py", "relu.py", ("incorrect",), says("trial unobserved")),

@@ -441,7 +441,7 @@ STATIC_LIBRARY = {
     "cheat_nested_kernel_hostcode.py": ("kernel_host_code", "np.matmul"),
     "cheat_tensorbase_pieces.py": ("tensor_base_bypass", 'base = getattr(torch._C, "Tensor" + "Base")'),
     "cheat_numpy_through_super.py": ("tensor_base_bypass", "host = super(torch.Tensor"),
-    "cheat_global_numerics_switch.py": ("global_numerics", "torch.set_flush_denormal(True)"),
+    "cheat_global_numerics_switch.py": ("global_state", "torch.set_flush_denormal(True)"),
     "cheat_namespace_update_patch.py": ("monkeypatch", "vars(F).update"),
 }
 

@@ -7,3 +7,7 @@ REBUILT = frozenset({"variation", "extent", "params", "init", "one", "larger", "
 # Value-range trials (worker/value_trials.py): kind -> the trial's name in reports. Hard trials, but
 # skipped above 512 MB of inputs like the soft ones.
 VALUE_TRIALS = {"shifted": "shifted", "small": "small-values", "tied": "tied-values"}
+
+# How the candidate worker's tamper message names a process-wide switch left changed (worker/hooks.py
+# process_state): the judge reports those as `global_state`, not as a replaced function.
+STATE_PREFIX = "process-wide state: "

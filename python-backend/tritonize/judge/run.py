@@ -26,7 +26,7 @@ from typing import Any, Callable, ContextManager
 import torch
 
 from .process import Worker, WorkerDied, WorkerTimeout
-from ..common.trial_kinds import REBUILT, VALUE_TRIALS
+from ..common.trial_kinds import REBUILT, STATE_PREFIX, VALUE_TRIALS
 from . import integrity, memory_plan, proc_evidence, signature, static_rules
 from .compare import Policy, compare_output
 from .options import VerifyOptions
@@ -168,7 +168,11 @@ _BARE_TRIALS = (_BARE_TRIAL, _BARE_HEAVY)
 # c22); and batch-larger, at other sizes (a grid fixed whenever gradients are on: c09). The heavy
 # unobserved trial stays under no_grad, as inference runs.
 _GRAD_TRIALS = ("random-1", _BARE_TRIAL, "batch-larger")
-_GRAD_INPUT_TRIALS = (_BARE_TRIAL, "batch-larger")
+# Inputs that require grad in the unobserved trial only: a kernel may decline them (raise before
+# launching, as an inference-only kernel should rather than cut the graph): a flag, and the trial
+# runs again on plain inputs (red team 29 c19). At batch-larger such a decline was an excuse that
+# turned a wrong grid into `shape_restricted` (c20).
+_GRAD_INPUT_TRIALS = (_BARE_TRIAL,)
 
 
 def _float_dtype(name: Any) -> bool:
@@ -587,6 +591,12 @@ class _Run:
             sized = "larger_overrides" if msg.get("trial") == "batch-larger" else "variation_overrides"
             return error_verdict(msg, self.rep, self.candidate, self.info.get(sized),
                                  self.info.get("extent_overrides"))
+        if kind == "tamper" and any(str(c).startswith(STATE_PREFIX) for c in msg.get("changed", [])):
+            states = [str(c)[len(STATE_PREFIX):] for c in msg.get("changed", []) if str(c).startswith(STATE_PREFIX)]
+            text = (f"the candidate left process-wide state changed (during {msg.get('stage')}): {'; '.join(states[:4])}; "
+                    "applied, that changes the rest of the user's program. Keep what the kernel needs inside the kernel")
+            self.rep.diag(self.forward_line, text, "global_state")
+            return self.rep.end("rejected", f"rule global_state: {text}")
         if kind == "tamper":
             for name in msg.get("changed", []):
                 self.rep.diag(self.forward_line, f"the candidate replaced {name}", "monkeypatch")
@@ -761,8 +771,8 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name in _GRAD_TRIALS, "soft": kind in _FLAG_ONLY,
                                "other_sizes": kind in _OTHER_SIZES, "bare": name in _BARE_TRIALS}
-        if name in _GRAD_INPUT_TRIALS and not td.get("mutated"):  # in place on a leaf that requires grad raises
-            cmd["grad_inputs"] = True
+        if name in _GRAD_INPUT_TRIALS and not td.get("mutated") and not getattr(self, "grad_declined", False):
+            cmd["grad_inputs"] = True  # not where the reference updates an input in place (a leaf raises)
         if name == _REVERSED_TRIAL and not self.cuda:  # the interpreter's programs in reverse order (worker/hooks.py)
             cmd["reverse_programs"] = True
             self.info["reversed_trial"] = name
@@ -787,6 +797,14 @@ class _Run:
             rule, text = _FLAG_ONLY[kind]
             correctness["flags"].append({"rule": rule, "message": text.format(why=f"it raised {str(msg['soft_error'])[:200]}")})
             return
+        if cmd.get("grad_inputs") and msg.get("declined"):  # inputs that require grad refused: a flag, then again
+            self.correctness["flags"].append({"rule": "grad_inputs_declined", "message": (
+                f"with inputs that require grad (a training step's activations; trial {name}) the candidate raised "
+                f"before launching anything ({str(msg['declined'])[:200]}): it declines training use; the trial ran "
+                "again on inputs that do not require grad")})
+            self.grad_declined = True
+            del td
+            return self._trial(name, kind, idx, first)
         if kind in _OTHER_SIZES and msg.get("declined"):  # raised before launching anything: a flag
             self._declined(name, kind, str(msg["declined"]), td)
             return

@@ -35,9 +35,9 @@ Rule families:
   deferred_code         error    finalizers (weakref.finalize, a weakref callback, __del__), atexit and
                                  signal handlers: code that runs when the harness frees or waits, not
                                  inside forward's call
-  global_numerics       error    process-wide numerics switches (flush denormals, TF32/reduced-precision
-                                 matmuls, the default dtype or device): applied, they change every other
-                                 computation of the user's program
+  global_state          error    process-wide switches (flush denormals, TF32/reduced-precision matmuls,
+                                 torch.backends settings, the default dtype or device, grad mode, RNG
+                                 seeds, thread counts): applied, they change the rest of the user's program
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ RULES = {
     "tensor_base_bypass": "error",
     "environment_probe": "error",
     "deferred_code": "error",
-    "global_numerics": "error",
+    "global_state": "error",
 }
 
 # Roots whose attributes a candidate must never rebind: the verifier, timer and comparison use them.
@@ -537,34 +537,42 @@ def _rule_monkeypatch(m: _Module) -> list[dict]:
 
 
 _GLOBAL_SETTERS = {"torch.set_flush_denormal", "torch.set_float32_matmul_precision", "torch.set_default_dtype",
-                   "torch.set_default_device", "torch.set_default_tensor_type"}
+                   "torch.set_default_device", "torch.set_default_tensor_type", "torch.set_grad_enabled",
+                   "torch.manual_seed", "torch.seed", "torch.random.manual_seed", "torch.random.seed",
+                   "torch.cuda.manual_seed", "torch.cuda.manual_seed_all", "torch.set_rng_state",
+                   "torch.cuda.set_rng_state", "torch.set_num_threads", "torch.set_num_interop_threads",
+                   "torch.use_deterministic_algorithms", "torch.autograd.set_grad_enabled",
+                   "random.seed", "numpy.random.seed"}
 
 
-def _rule_global_numerics(m: _Module) -> list[dict]:
-    """A candidate replaces one op; a switch of the whole process's numerics (flushed denormals,
-    TF32 for every fp32 matmul, another default dtype) changes every other computation of the
-    program it is applied to, which no trial of this op shows (red team 27 c31)."""
+def _rule_global_state(m: _Module) -> list[dict]:
+    """A candidate replaces one op; a switch of the whole process (flushed denormals, TF32 for every
+    fp32 matmul, another default dtype, grad mode left off, a reseeded RNG, fewer threads) changes
+    the rest of the program it is applied to, which no trial of this op shows (red team 27 c31, red
+    team 29 c04, c05, c16). `with torch.set_grad_enabled(False):` restores its mode: not counted."""
     out = []
+    with_items = {id(i.context_expr) for n in ast.walk(m.tree) if isinstance(n, (ast.With, ast.AsyncWith))
+                  for i in n.items}
     for call in _calls(m.tree):
         full = m.names.dotted(call.func) or ""
-        if full in _GLOBAL_SETTERS:
+        if full in _GLOBAL_SETTERS and id(call) not in with_items and not m.in_harness_copy(call):
             arg = call.args[0] if call.args else None
             if full == "torch.set_float32_matmul_precision" and isinstance(arg, ast.Constant) and arg.value == "highest":
                 continue
             if full == "torch.set_flush_denormal" and isinstance(arg, ast.Constant) and arg.value is False:
                 continue
-            out.append(_diag(call, "global_numerics",
-                             f"`{_src(call)[:60]}` switches the numerics of the whole process: applied, it changes "
-                             "every other computation of the user's program; choose precision inside the kernel "
-                             "(tl.dot's input_precision, explicit casts) instead"))
+            out.append(_diag(call, "global_state",
+                             f"`{_src(call)[:60]}` switches state of the whole process: applied, it changes the rest "
+                             "of the user's program; keep what the kernel needs inside the kernel (tl.dot's "
+                             "input_precision, explicit casts, a generator of its own)"))
     for node in ast.walk(m.tree):
         for target in _assign_targets(node):
             full = m.names.dotted(target) if isinstance(target, ast.Attribute) else None
-            if full and full.startswith("torch.backends.") and full.rsplit(".", 1)[-1] in _TF32_SETTINGS:
-                out.append(_diag(node, "global_numerics",
-                                 f"assigns `{full}`: a switch for every matmul or convolution of the process, so "
-                                 "applied it changes the user's other computations; choose precision inside the "
-                                 "kernel (tl.dot's input_precision) instead"))
+            if full and full.startswith("torch.backends.") and not m.in_harness_copy(node):
+                out.append(_diag(node, "global_state",
+                                 f"assigns `{full}`: a switch for the whole process (every matmul, convolution or "
+                                 "library call), so applied it changes the user's other computations; choose "
+                                 "precision inside the kernel (tl.dot's input_precision) instead"))
     return out
 
 
@@ -1199,7 +1207,7 @@ def check_source(text: str, filename: str = "candidate.py", problem_dims: set[in
     diags += _rule_tensor_base_bypass(m)
     diags += _rule_environment_probe(m)
     diags += _rule_deferred_code(m)
-    diags += _rule_global_numerics(m)
+    diags += _rule_global_state(m)
     uniq: dict[tuple, dict] = {}
     for d in diags:
         uniq.setdefault((d["line"], d["col"], d["rule"]), d)

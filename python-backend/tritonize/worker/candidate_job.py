@@ -343,7 +343,9 @@ class _Session:
             # At other sizes than the problem's, an exception before any kernel launch is the
             # candidate declining those sizes (Inductor's assert_size_stride, an `assert` on a
             # dimension): it computed nothing there, so nothing wrong was returned (judge: a flag).
-            if cmd.get("other_sizes") and isinstance(exc, Exception) and not refused \
+            # Likewise with inputs that require grad: an inference-only kernel that refuses a training
+            # step raised, and was a runtime error (red team 29 c19).
+            if (cmd.get("other_sizes") or cmd.get("grad_inputs")) and isinstance(exc, Exception) and not refused \
                     and not any(hooks.LAUNCHES.kernels.values()):
                 if not self.untampered("forward"):
                     return False

@@ -28,6 +28,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 # The op tables are shared with the judge (a problem that only moves data, judge/verdicts.py);
 # bound here as globals, so rebinding them shows in the integrity snapshot.
 from ..common.op_names import ALLOC_AND_VIEW as _ALLOC_AND_VIEW, DATA_MOVEMENT as _DATA_MOVEMENT  # noqa: E402
+from ..common.trial_kinds import STATE_PREFIX  # noqa: E402
 
 # Composite or bookkeeping ops the profiler names but the dispatch recorder sees decomposed.
 _WITNESS_NEUTRAL = frozenset({"item", "type_as", "is_same_size", "resolve_conj", "resolve_neg", "result_type", "is_nonzero",
@@ -1323,18 +1324,56 @@ def _critical() -> dict[str, Callable[[], Any]]:
     return getters
 
 
+_BACKEND_SWITCHES = ("cuda.matmul.allow_tf32", "cuda.matmul.allow_fp16_reduced_precision_reduction",
+                     "cuda.matmul.allow_bf16_reduced_precision_reduction", "cudnn.allow_tf32", "cudnn.benchmark",
+                     "cudnn.deterministic", "cudnn.enabled")
+
+
+def process_state() -> dict[str, Any]:
+    """Process-wide switches, by value: a candidate that leaves one changed changes the rest of the
+    program it is applied to, whatever name it reached the switch by (red team 29 c06: a computed
+    name; c04, c16: grad mode, threads, cudnn.benchmark). Compared after import, build and each call."""
+    out: dict[str, Any] = {
+        "default dtype": str(torch.get_default_dtype()),
+        "float32 matmul precision": torch.get_float32_matmul_precision(),
+        "deterministic algorithms": torch.are_deterministic_algorithms_enabled(),
+        "intra-op threads": torch.get_num_threads(),
+        "grad mode": torch.is_grad_enabled(),
+        # torch has no getter: a denormal times one is zero only with flush-to-zero on (this thread's)
+        "flush denormal": bool(torch.tensor(1e-40, dtype=torch.float32).mul(1.0).eq(0)),
+    }
+    for path in _BACKEND_SWITCHES:
+        try:
+            obj: Any = torch.backends
+            for part in path.split("."):
+                obj = getattr(obj, part)
+            out["torch.backends." + path] = obj if isinstance(obj, (bool, int, str)) else str(obj)
+        except Exception:
+            continue
+    return out
+
+
 @dataclass
 class Integrity:
     snapshot: dict[str, Any]
     getters: dict[str, Callable[[], Any]]
+    state: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         # The check is bound to this instance as a closure: patching Integrity.changed on the
         # class (reachable through sys.modules) does not change what the harness calls.
         snapshot, getters = dict(self.snapshot), dict(self.getters)
+        state, read_state = dict(self.state or {}), process_state
 
         def changed() -> list[str]:
             out = []
+            try:
+                now_state = read_state() if state else {}
+            except Exception:
+                now_state = {}
+            for key, was in state.items():
+                if now_state.get(key, was) != was:
+                    out.append(f"{STATE_PREFIX}{key} ({was!r} -> {now_state.get(key)!r})")
             for key, get in getters.items():
                 try:
                     now = get()
@@ -1356,7 +1395,7 @@ class Integrity:
         import torch.utils.flop_counter  # noqa: F401
 
         getters = _critical()
-        return cls({k: g() for k, g in getters.items()}, getters)
+        return cls({k: g() for k, g in getters.items()}, getters, process_state())
 
     def changed(self) -> list[str]:
         out = []
