@@ -443,6 +443,7 @@ STATIC_LIBRARY = {
     "cheat_numpy_through_super.py": ("tensor_base_bypass", "host = super(torch.Tensor"),
     "cheat_global_numerics_switch.py": ("global_state", "torch.set_flush_denormal(True)"),
     "cheat_namespace_update_patch.py": ("monkeypatch", "vars(F).update"),
+    "cheat_numpy_through_mro_call.py": ("tensor_base_bypass", "host = torch.Tensor.mro()[1].numpy"),
 }
 
 

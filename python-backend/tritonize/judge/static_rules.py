@@ -1091,7 +1091,8 @@ def _rule_tensor_base_bypass(m: _Module) -> list[dict]:
             continue
         full = m.names.dotted(node) or ""
         # A class's bases reach TensorBase from any tensor (type(x).__mro__[1]); no kernel needs them.
-        if full in _TENSOR_BASES or node.attr in ("__base__", "__bases__", "__mro__"):
+        # .mro() and inspect.getmro() list the same bases (red team 29 c18: Tensor.mro()[1].numpy).
+        if full in _TENSOR_BASES or node.attr in ("__base__", "__bases__", "__mro__", "mro") or full == "inspect.getmro":
             out.append(_diag(node, "tensor_base_bypass",
                              f"`{_src(node)}` reaches torch.Tensor's C methods directly, around the checks on "
                              f"reading tensors on the host; use torch.Tensor and Triton kernels"))

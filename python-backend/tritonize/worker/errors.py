@@ -30,6 +30,12 @@ def interpreter_unsupported(exc: BaseException) -> str | None:
             return text.split(" not supported", 1)[0].strip() or "this feature"
         # The interpreter's builder lacks a method the compiled builder has (e.g. bf16 arithmetic:
         # 'InterpreterBuilder' object has no attribute 'get_bf16').
+        # The Triton tutorials' `DEVICE = triton.runtime.driver.active.get_active_torch_device()` (or an
+        # SM count from the driver): the interpreter has no driver (red team 27 c19: Triton's raw
+        # "0 active drivers" read as the kernel's error).
+        if isinstance(e, RuntimeError) and "active drivers" in text:
+            return ("Triton's GPU driver (triton.runtime.driver.active: get_active_torch_device(), device "
+                    "properties), which the interpreter does not have")
         if isinstance(e, AttributeError) and "'InterpreterBuilder' object has no attribute" in text:
             attr = text.rsplit("attribute", 1)[-1].strip(" '\"")
             what = {"get_bf16": "bfloat16 arithmetic (convert with .to(tl.float32) first on the CPU)"}.get(attr, attr)
