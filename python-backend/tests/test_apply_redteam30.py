@@ -140,3 +140,36 @@ def test_held_sizes_match_as_a_list_or_size(tmp_path):  # c25
     path = _apply(tmp_path, POOL, "def pool(", 2, exact_sizes=True)
     run = run_raw(path, "list")
     assert run.returncode == 0 and run.stdout.split()[1:] == [run.stdout.split()[0]] * 2, run.stdout + run.stderr[-600:]
+
+
+ENSEMBLE = textwrap.dedent('''\
+    import sys
+    import torch
+    import torch.nn as nn
+    from torch.func import functional_call, stack_module_state
+
+
+    class Gate(nn.Module):
+        def __init__(self, n):
+            super().__init__()
+            self.register_buffer("w", torch.linspace(0.5, 1.5, n))
+
+        def forward(self, x):
+            return torch.relu(x * self.w)
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x = torch.randn(4, 8)
+        print(round(Gate(8)(x).sum().item(), 4))
+        if sys.argv[1:] == ["vmap"]:
+            models = [Gate(8) for _ in range(3)]
+            params, buffers = stack_module_state(models)
+            base = Gate(8).to("meta")
+            run = lambda p, b: functional_call(base, (p, b), (x,))
+            print(torch.vmap(run)(params, buffers).shape)
+    ''')
+
+
+def test_vmap_over_the_modules_own_tensors_stops_at_the_guard(tmp_path):  # c22
+    _stops(_apply(tmp_path, ENSEMBLE, "class Gate(nn.Module):", 7), "vmap", "come from a torch.func transform")

@@ -580,6 +580,14 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               "        _vals = [_v for _p in _ps if _p.kind != _p.VAR_KEYWORD for _v in (",
               "            _b.arguments.get(_p.name, ()) if _p.kind == _p.VAR_POSITIONAL else (_b.arguments.get(_p.name),))]",
               f"        {guard_name}(*_vals[:{len(names)}])" if guard_name else "        pass",
+              # torch.func over the module's own tensors (an ensemble: vmap of functional_call with
+              # stacked parameters) hands the kernel batched parameters, not inputs (red team 30 c22).
+              "        _wr = getattr(_torch._C._functorch, 'is_functorch_wrapped_tensor', lambda t: False)",
+              "        if any(_wr(_t) for _t in (*self.parameters(), *self.buffers())):",
+              f"            raise RuntimeError({name!r} + ': its parameters or buffers come from a torch.func transform '",
+              "                               '(vmap over functional_call, an ensemble) in this call; the Triton kernel runs '",
+              "                               'on plain tensors only. Call it outside the transform, or undo the Apply to '",
+              "                               'keep the PyTorch code.')",
               "        if not _torch.is_grad_enabled():",
               "            return super().forward(*args, **kwargs)",
               "        _ins = [p for p in self.parameters() if p.requires_grad] + [",
