@@ -273,6 +273,15 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
     return lines
 
 
+def _selected_class(ext: Any, src: SourceFile) -> ast.ClassDef | None:
+    """The class a whole-class selection names, in the file's top level."""
+    return next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
+
+
+def _method(cls_node: ast.ClassDef | None, name: str) -> ast.FunctionDef | None:
+    return next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef) and n.name == name), None)
+
+
 # On integer tensors alone these make floats in the default dtype (torch.arange(4) / 2 is float32
 # under float32, float64 under float64: red team 28 c04).
 _INT_TO_DEFAULT = frozenset({"div", "div_", "true_divide", "true_divide_", "sqrt", "rsqrt", "exp", "exp2", "expm1",
@@ -294,8 +303,7 @@ def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bo
     ints_only = bool(dtypes) and not floats_in
     lo, hi = src.line_of(ext.start), src.line_of(max(ext.start, ext.end - 1))
     if ext.kind == "module":  # __init__ runs once, before any call the guard sees
-        cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
-        fwd = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef) and n.name == "forward"), None)
+        fwd = _method(_selected_class(ext, src), "forward")
         if fwd is None:
             return False
         lo, hi = fwd.lineno, fwd.end_lineno or fwd.lineno
@@ -360,8 +368,7 @@ def _exact_numbers(inputs: list[Any], key: str = "name") -> dict[str, str]:
 def _forward_reads(cls_node: ast.ClassDef | None, param: str) -> bool:
     """forward reads a constructor parameter: by name, or through a `self.<attr>` that __init__ sets
     from an expression naming it (self.act = nn.GELU() if kind == "gelu" else ...). Unknown: True."""
-    init = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    fwd = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef) and n.name == "forward"), None)
+    init, fwd = _method(cls_node, "__init__"), _method(cls_node, "forward")
     if init is None or fwd is None:
         return True
     attrs = set()
@@ -495,14 +502,16 @@ def _marked_return_lines(cls: str, indent: str) -> list[str]:
             f"{indent}return tuple(_mark(o) for o in _out) if isinstance(_out, tuple) else _mark(_out)"]
 
 
-def _torch_names(tree: ast.Module) -> tuple[set[str], set[str]]:
-    """Names the file binds to the torch module, and to torch.no_grad / torch.inference_mode."""
-    mods, modes = set(), set()
+def _torch_names(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
+    """Names the file binds to the torch module, and to torch.no_grad / torch.inference_mode (alias ->
+    the function's own name)."""
+    mods: set[str] = set()
+    modes: dict[str, str] = {}
     for n in tree.body:
         if isinstance(n, ast.Import):
             mods |= {a.asname or a.name for a in n.names if a.name == "torch"}
         elif isinstance(n, ast.ImportFrom) and n.module == "torch" and not n.level:
-            modes |= {a.asname or a.name for a in n.names if a.name in ("no_grad", "inference_mode")}
+            modes.update({a.asname or a.name: a.name for a in n.names if a.name in ("no_grad", "inference_mode")})
     return mods, modes
 
 
@@ -516,9 +525,7 @@ def _grad_off_mode(expr: ast.expr, tree: ast.Module) -> str | None:
     if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in mods \
             and f.attr in ("no_grad", "inference_mode"):
         return f.attr
-    if isinstance(f, ast.Name) and f.id in modes:
-        return {"no_grad": "no_grad", "inference_mode": "inference_mode"}.get(f.id, "no_grad")
-    return None
+    return modes.get(f.id) if isinstance(f, ast.Name) else None
 
 
 def forward_wrappers(cls_node: ast.ClassDef | None, tree: ast.Module) -> tuple[list[str], str | None]:
@@ -526,8 +533,7 @@ def forward_wrappers(cls_node: ast.ClassDef | None, tree: ast.Module) -> tuple[l
     outermost first: a @torch.no_grad() dropped made the recorded call itself fail its gradient
     guard, a counting decorator lost its count: red team 28 c01, c02), and the grad mode when the
     whole body is one `with torch.no_grad():` block (red team 28 c21: refused as if training)."""
-    fwd = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef)
-                and n.name == "forward"), None)
+    fwd = _method(cls_node, "forward")
     if fwd is None:
         return [], None
     decorators = [ast.unparse(d) for d in fwd.decorator_list]
@@ -755,7 +761,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # The class keeps its name for whatever prints or dispatches on it (type(m).__name__, repr).
         guarded = C._fresh(f"_TzGuarded{_pascal(ext.name)}", taken | {wrapper, cls, builder})
         guard = C._fresh(f"_tz_guard_{base}", taken | {wrapper, cls, builder, guarded})
-        cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
+        cls_node = _selected_class(ext, src)
         exprs = tuple(i.name for i in ext.forward_inputs)
         dtypes, shapes, sizes, int_tensors = _tensor_facts(ext.forward_inputs, "name")
         numbers = {i.name: _number_type(i) for i in ext.forward_inputs if int_tensors and _number_type(i) in ("int", "float")}
@@ -992,8 +998,8 @@ def _refuse_grad_blocks(ext: Extraction, src: SourceFile) -> None:
         return
     from .scope import _GRAD_MODES
 
-    cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
-    fwd = next((n for n in (cls_node.body if cls_node else []) if isinstance(n, ast.FunctionDef) and n.name == "forward"), None)
+    cls_node = _selected_class(ext, src)
+    fwd = _method(cls_node, "forward")
     if fwd is None or forward_wrappers(cls_node, src.tree)[1]:
         return
     for n in ast.walk(fwd):
@@ -1080,8 +1086,7 @@ def _refuse_autograd(ext: Extraction, src: SourceFile) -> None:
     if not ext.grad_enabled:
         return
     if ext.kind == "module":
-        cls_node = next((n for n in src.tree.body if isinstance(n, ast.ClassDef) and n.name == ext.name), None)
-        if forward_wrappers(cls_node, src.tree)[1]:
+        if forward_wrappers(_selected_class(ext, src), src.tree)[1]:
             return  # the whole forward runs under no_grad / inference_mode: nothing to differentiate
     if ext.kind == "module" and ext.params_requiring_grad:
         raise ExtractError(f"{ext.name}'s parameter {ext.params_requiring_grad[0]} requires grad and the recorded "

@@ -518,6 +518,7 @@ class _Run:
         self.forward_line = self.defs.get("ModelNew.forward", model_line)
         self.info: dict[str, Any] = {}  # facts from the reference's trials (sizes, domain, bench checks)
         self.tokens: dict[str, str] = {}  # the opaque name the candidate saw for each trial -> the trial's name
+        self.grad_declined = False  # the candidate refused inputs that require grad (flag grad_inputs_declined)
 
     # -- talking to the candidate's worker ---------------------------------------------------
     def send(self, msg: dict[str, Any], values: dict[str, Any] | None = None) -> None:
@@ -771,7 +772,7 @@ class _Run:
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name in _GRAD_TRIALS, "soft": kind in _FLAG_ONLY,
                                "other_sizes": kind in _OTHER_SIZES, "bare": name in _BARE_TRIALS}
-        if name in _GRAD_INPUT_TRIALS and not td.get("mutated") and not getattr(self, "grad_declined", False):
+        if name in _GRAD_INPUT_TRIALS and not td.get("mutated") and not self.grad_declined:
             cmd["grad_inputs"] = True  # not where the reference updates an input in place (a leaf raises)
         if name == _REVERSED_TRIAL and not self.cuda:  # the interpreter's programs in reverse order (worker/hooks.py)
             cmd["reverse_programs"] = True
