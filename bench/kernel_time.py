@@ -148,20 +148,45 @@ def measure(idx: int, calls: int, repeats: int) -> dict:
         torch.cuda.synchronize()
         host = timer.host_ms(fn)
         sleep = {"k": min(50.0, 2 * host + 0.05)}
-        kern, ev, errs = [], [], []
+        kern, span, bare, ev, errs = [], [], [], [], []
         for _ in range(repeats):
             res = timer.block({"k": lambda c: fn()}, [("k", i) for i in range(calls)], sleep, prepare=lambda c: None)
             if res["profile_error"]:
                 errs.append(res["profile_error"])
             ks = [c["kernel_ms"] for c in res["calls"] if c["kernel_ms"] is not None]
             kern.append(statistics.median(ks) * 1e3 if ks else None)
+            sp = [c["span_ms"] for c in res["calls"] if c.get("span_ms") is not None]
+            span.append(statistics.median(sp) * 1e3 if sp else None)
             ev.append(statistics.median(c["event_ms"] for c in res["calls"]) * 1e3)
+            bare.append(_bare_span(timer, fn, calls, sleep["k"]))
         db = [triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median") * 1e3 for _ in range(repeats)]
     nc, nerr = ncu_times(idx, calls, repeats)
-    nc_keep, _ = ncu_times(idx, calls, repeats, caches="none")
+    nc_keep = None if os.environ.get("KT_NO_KEPT") == "1" else ncu_times(idx, calls, repeats, caches="none")[0]
     return {"ncu_caches_kept_us": nc_keep, "ncu_sm_mhz": NCU_CLOCK.get((idx, "all")),
-            "ncu_caches_kept_sm_mhz": NCU_CLOCK.get((idx, "none")), "kernel": label, "output_ok": bool(ok), "host_us": host * 1e3, "tritonize_kernel_us": kern,
+            "ncu_caches_kept_sm_mhz": NCU_CLOCK.get((idx, "none")), "kernel": label, "output_ok": bool(ok), "host_us": host * 1e3, "tritonize_kernel_us": kern, "tritonize_span_us": span, "span_no_events_us": bare,
             "tritonize_event_us": ev, "do_bench_us": db, "ncu_us": nc, "ncu_error": nerr, "profile_errors": errs[:2]}
+
+
+def _bare_span(timer, fn, calls: int, sleep_ms: float) -> float | None:
+    """Median GPU span per call (end of the start marker to the end of the call's last activity)
+    with the same flush and markers as Timer.block but no CUDA event records in the stream: what an
+    event record adds to the span, next to the timer's own span column."""
+    import torch
+
+    from tritonize.worker import timer as tm
+
+    recs = [{"kernel_ms": None} for _ in range(calls)]
+    with tm._cuda_activity() as prof:
+        for _ in range(calls):
+            torch.sum(timer._flush, dim=0, out=timer._sink)
+            torch.cuda.synchronize()
+            tm._sleep(max(1000, int(sleep_ms * timer.cycles_per_ms)))
+            fn()
+            tm._sleep(1000)
+            torch.cuda.synchronize()
+    if tm.attach_kernel_times(recs, tm._gpu_activities(prof)) is not None:
+        return None
+    return statistics.median(r["span_ms"] for r in recs) * 1e3
 
 
 def _summ(xs: list | None) -> tuple[float | None, float | None]:
@@ -179,9 +204,9 @@ def table(rows: list[dict]) -> str:
     floor = next((r for r in rows if r["kernel"] == FLOOR), None)
     ncu_floor, _ = _summ(floor["ncu_us"]) if floor else (None, None)
     k_floor, _ = _summ(floor["tritonize_kernel_us"]) if floor else (None, None)
-    head = ("| kernel | ncu gpu__time_duration (us) | Tritonize kernel time (us) | Tritonize CUDA events (us) "
+    head = ("| kernel | ncu gpu__time_duration (us) | Tritonize kernel time (us) | Tritonize GPU span (us) | GPU span, no event records (us) | Tritonize CUDA events (us) "
             "| do_bench (us) | kernel time above its floor vs ncu above its floor | ncu, caches kept (us) | SM MHz under ncu (all / kept) |"
-            "\n|---|---|---|---|---|---|---|---|")
+            "\n|---|---|---|---|---|---|---|---|---|---|")
     lines = [head]
     for r in rows:
         ncu, ncu_sp = _summ(r["ncu_us"])
@@ -197,7 +222,7 @@ def table(rows: list[dict]) -> str:
             return f"{med:.2f}{diff}, spread {100 * sp:.1f}%"
 
         nc = f"{ncu:.2f}, spread {100 * ncu_sp:.1f}%" if ncu else f"n/a ({r['ncu_error']})"
-        lines.append(f"| {r['kernel']} | {nc} | {cell('tritonize_kernel_us')} | {cell('tritonize_event_us')} | {cell('do_bench_us')} "
+        lines.append(f"| {r['kernel']} | {nc} | {cell('tritonize_kernel_us')} | {cell('tritonize_span_us')} | {cell('span_no_events_us')} | {cell('tritonize_event_us')} | {cell('do_bench_us')} "
                      f"| {net} | {cell('ncu_caches_kept_us')} | {_mhz(r.get('ncu_sm_mhz'))} / {_mhz(r.get('ncu_caches_kept_sm_mhz'))} |")
     return "\n".join(lines)
 

@@ -166,6 +166,15 @@ def test_kernel_time_split():
     assert attach_kernel_times(calls, acts) is None
     assert calls[0]["kernel_ms"] == pytest.approx(0.040) and calls[0]["kernels"] == 1
     assert calls[1]["kernel_ms"] == pytest.approx(0.032) and calls[1]["kernels"] == 2
+    # The span runs from the end of the start marker to the last activity's end: launch gaps in,
+    # overlapping side-stream work counted once.
+    assert calls[0]["span_ms"] == pytest.approx(0.04001) and calls[1]["span_ms"] == pytest.approx(0.03001)
+    # A kernel on another stream that ran under the start marker counts from its own start.
+    hidden = [(0, 100, "fill"), (10, 50_000, "spin_kernel"), (20, 40_000, "side_kernel"), (50_020, 10, "tiny"),
+              (50_100, 1000, "spin_kernel")]
+    calls = [{"kernel_ms": None}]
+    assert attach_kernel_times(calls, hidden) is None
+    assert calls[0]["span_ms"] == pytest.approx(0.05001) and calls[0]["kernel_ms"] == pytest.approx(0.04001)
     calls = [{"kernel_ms": None}, {"kernel_ms": None}]
     assert "delimiter" in attach_kernel_times(calls, acts + [(130_000, 10, "spin_kernel")])
 
@@ -219,38 +228,47 @@ def test_kernel_clock_cuda(graph):
                  options={"bench_budget_s": 3.0, "cuda_graph": graph})
     assert rep["verdict"] == "correct", _explain(rep)
     t = rep["timings"]
-    assert t["clock"] == "kernel", t.get("notes")
-    k, e = t["kernel"]["candidate"]["median_ms"], t["event"]["candidate"]["median_ms"]
-    assert 0 < k <= e * 1.02, (k, e)
+    assert t["clock"] == "span", t.get("notes")
+    k, sp, e = (t[c]["candidate"]["median_ms"] for c in ("kernel", "span", "event"))
+    # One stream: the kernels' sum <= their span (launch gaps added) <= events (an event record added).
+    assert 0 < k <= sp * 1.01 and sp <= e * 1.02, (k, sp, e)
     assert t["recheck"]["sampled_calls"] >= 1 and t["recheck"]["failed"] is None
     if graph:
         assert t["cuda_graph"]["used"].get("candidate") is True, t["cuda_graph"]
 
 
-def _synthetic_run(claim_ms: float, true_ms: float, cached_clock: str | None = None):
+def _synthetic_run(claim_ms: float, true_ms: float, cached_clock: str | None = None, profiled: bool = False):
     """Evidence as judge/benchmark.py collects it, for a candidate whose calls really take
-    `true_ms` (the judge's clock) but which reports `claim_ms`."""
+    `true_ms` (the judge's clock) but which reports `claim_ms`. `profiled`: even rounds ran under
+    the profiler (span and kernel sum, no events: worker/timer.py)."""
     from tritonize.judge.benchmark import Run
 
     r = Run()
     call = 0
     for rnd in range(6):
+        prof = profiled and rnd % 2 == 0
+
+        def rec(name: str, c: int, ms: float, loop: float) -> dict:
+            if prof:
+                return {"name": name, "call": c, "event_ms": None, "wall_ms": None, "loop_ms": loop,
+                        "kernel_ms": 0.9 * ms, "kernels": 1, "span_ms": ms, "profiled": True}
+            return {"name": name, "call": c, "event_ms": ms, "wall_ms": ms, "loop_ms": loop,
+                    "kernel_ms": None, "kernels": None, "span_ms": None, "profiled": False}
+
         recs = []
         for name, ms in (("eager", 2.0), ("noop", 0.0)):
             for _ in range(3):
-                recs.append({"name": name, "call": call, "event_ms": ms, "wall_ms": ms, "loop_ms": ms + 1.0,
-                             "kernel_ms": None, "kernels": None, "profiled": False})
+                recs.append(rec(name, call, ms, ms + 1.0))
                 call += 1
-        for rec in recs:
-            r.calls.setdefault(rec["name"], []).append(rec)
+        for rc in recs:
+            r.calls.setdefault(rc["name"], []).append(rc)
         r.blocks.append({"side": "baseline", "wall_s": (9.0 + 6) / 1e3 + 0.001, "latency_s": 0.001, "n": 6,
-                         "profiled": False, "block_s": 0.015, "calls": [c["call"] for c in recs]})
-        cand = [{"name": "candidate", "call": call + j, "event_ms": claim_ms, "wall_ms": claim_ms, "loop_ms": true_ms + 1.0,
-                 "kernel_ms": None, "kernels": None, "profiled": False} for j in range(3)]
+                         "profiled": prof, "block_s": 0.015, "calls": [c["call"] for c in recs]})
+        cand = [rec("candidate", call + j, claim_ms, true_ms + 1.0) for j in range(3)]
         call += 3
         r.calls.setdefault("candidate", []).extend(cand)
         r.blocks.append({"side": "candidate", "wall_s": 3 * (true_ms + 1.0) / 1e3 + 0.001, "latency_s": 0.001, "n": 3,
-                         "profiled": False, "block_s": None, "calls": [c["call"] for c in cand]})
+                         "profiled": prof, "block_s": None, "calls": [c["call"] for c in cand]})
     r.info = {"host_ms": {"eager": 0.1, "candidate": 0.1}, "rounds": 6}
     if cached_clock:
         r.info.update(cached_inductor={"median_ms": 1.5}, cached_clock=cached_clock)
@@ -268,6 +286,23 @@ def test_analyze_judge_clock_catches_forged_claims():
     assert [f["rule"] for f in lying["flags"]] == ["timing_forged"] and "judge's own clock" in lying["flags"][0]["message"]
     # The sum of claims can't exceed what the judge watched either.
     assert "watched" in analyze(_synthetic_run(500.0, 20.0), {}, None, False, Policy())["forged"]
+
+
+def test_analyze_span_clock_from_profiled_blocks():
+    """Profiled blocks carry the GPU span and no events: the span is the clock, the events of the
+    other blocks are reported beside it, and the judge's clock still holds the unprofiled blocks'
+    claims (and every block's sum) against what it watched."""
+    from tritonize.judge.compare import Policy
+    from tritonize.judge.timing import analyze
+
+    honest = analyze(_synthetic_run(20.0, 20.0, profiled=True), {}, None, True, Policy())
+    assert honest["clock"] == "span" and "launch gaps" in honest["clock_source"]
+    assert honest["candidate"]["median_ms"] == pytest.approx(20.0) and honest["kernel"]["candidate"]["median_ms"] == pytest.approx(18.0)
+    assert honest["event"]["candidate"]["median_ms"] == pytest.approx(20.0) and "forged" not in honest
+    assert honest["outside"]["blocks"] == 2  # the unprofiled candidate blocks after the first
+    lying = analyze(_synthetic_run(0.2, 20.0, profiled=True), {}, None, True, Policy())
+    assert "timing_forged" in [f["rule"] for f in lying["flags"]]
+    assert "watched" in analyze(_synthetic_run(500.0, 20.0, profiled=True), {}, None, True, Policy())["forged"]
 
 
 def test_analyze_cached_baseline_needs_the_same_clock():

@@ -292,7 +292,8 @@ def _stable(r: Run, target: float) -> bool:
         recs = r.calls.get(name)
         if not recs:
             continue
-        if rel_sem([c["event_ms"] for c in recs]) >= target:
+        # Profiled calls have the span and no events (worker/timer.py): each call's GPU time either way.
+        if rel_sem([c["event_ms"] if c.get("event_ms") is not None else c.get("span_ms") or 0.0 for c in recs]) >= target:
             return False
     return True
 

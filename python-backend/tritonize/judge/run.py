@@ -1043,7 +1043,7 @@ def _benchmark(w: Worker, rep: Report, device: str, options: VerifyOptions | dic
     # baseline cache) saves the compile and its timing; eager is always re-timed side by side.
     base = options.get("baseline") or {}
     # Only a baseline measured on the clock this run will use (the profiler's, on a GPU) is reused.
-    usable = base.get("clock") == ("kernel" if cuda and options.get("profile", True) else ("event" if cuda else "wall"))
+    usable = base.get("clock") == ("span" if cuda and options.get("profile", True) else ("event" if cuda else "wall"))
     cached = base.get("inductor") if options.get("inductor", cuda) and usable else None
     opts["inductor"] = bool(options.get("inductor", cuda)) and not cached
     try:

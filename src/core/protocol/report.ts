@@ -114,10 +114,11 @@ export const Timings = z.looseObject({
   flags: z.array(Flag).default([]),
   roofline: Roofline.nullable().optional(),
   /** Which clock eager/inductor/candidate and the speedups come from (docs/benchmark.md). */
-  clock: z.enum(['kernel', 'event', 'wall']).optional(),
+  clock: z.enum(['span', 'kernel', 'event', 'wall']).optional(),
   clock_source: z.string().optional(),
   event: z.record(z.string(), Stat).nullable().optional(),
   kernel: z.record(z.string(), Stat).nullable().optional(),
+  span: z.record(z.string(), Stat).nullable().optional(),
   speedups: z.record(z.string(), z.record(z.string(), num.nullable())).nullable().optional(),
   outside: z.looseObject({ judge_ms_per_call: num, claimed_ms_per_call: num }).nullable().optional(),
   recheck: z.looseObject({ sampled_calls: z.number().int(), failed: z.looseObject({ reason: z.string().nullable() }).nullable() }).optional(),
