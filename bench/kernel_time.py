@@ -157,7 +157,10 @@ def measure(idx: int, calls: int, repeats: int) -> dict:
             kern.append(statistics.median(ks) * 1e3 if ks else None)
             sp = [c["span_ms"] for c in res["calls"] if c.get("span_ms") is not None]
             span.append(statistics.median(sp) * 1e3 if sp else None)
-            ev.append(statistics.median(c["event_ms"] for c in res["calls"]) * 1e3)
+            # Profiled blocks record no events (worker/timer.py): the events come from a block without the profiler.
+            plain = timer.block({"k": lambda c: fn()}, [("k", i) for i in range(calls)], sleep, prepare=lambda c: None,
+                                profile=False)
+            ev.append(statistics.median(c["event_ms"] for c in plain["calls"]) * 1e3)
             bare.append(_bare_span(timer, fn, calls, sleep["k"]))
         db = [triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median") * 1e3 for _ in range(repeats)]
     nc, nerr = ncu_times(idx, calls, repeats)
