@@ -1329,6 +1329,12 @@ _BACKEND_SWITCHES = ("cuda.matmul.allow_tf32", "cuda.matmul.allow_fp16_reduced_p
                      "cudnn.deterministic", "cudnn.enabled")
 
 
+_GLOBAL_HOOKS = ("_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks",
+                 "_global_backward_pre_hooks", "_global_forward_hooks_with_kwargs", "_global_forward_hooks_always_called",
+                 "_global_module_registration_hooks", "_global_parameter_registration_hooks",
+                 "_global_buffer_registration_hooks", "_global_is_full_backward_hook")
+
+
 def process_state() -> dict[str, Any]:
     """Process-wide switches, by value: a candidate that leaves one changed changes the rest of the
     program it is applied to, whatever name it reached the switch by (red team 29 c06: a computed
@@ -1342,6 +1348,24 @@ def process_state() -> dict[str, Any]:
         # torch has no getter: a denormal times one is zero only with flush-to-zero on (this thread's)
         "flush denormal": bool(torch.tensor(1e-40, dtype=torch.float32).mul(1.0).eq(0)),
     }
+    for dev in ("cpu", "cuda"):  # autocast switched on outside any `with` (red team 31 c22)
+        try:
+            out[f"autocast {dev}"] = (bool(torch.is_autocast_enabled(dev)), str(torch.get_autocast_dtype(dev)))
+        except Exception:
+            continue
+    # Hooks every nn.Module of the program runs (register_module_forward_hook, red team 31 c11).
+    mm = sys.modules.get("torch.nn.modules.module")
+    for name in _GLOBAL_HOOKS:
+        hooks_ = getattr(mm, name, None)
+        out[f"torch.nn.modules.module.{name}"] = tuple(hooks_) if isinstance(hooks_, dict) else repr(hooks_)
+    # Python kernels registered for ATen's own operators (torch.library.Library("aten", "IMPL"),
+    # red team 31 c12): every later torch.relu of the program would run it. Meta kernels are
+    # torch's own (registered lazily on imports).
+    lib = sys.modules.get("torch.library")
+    impls = getattr(lib, "_impls", None)
+    if isinstance(impls, set):
+        out["ATen kernels registered from Python"] = tuple(sorted(
+            k for k in impls if isinstance(k, str) and k.startswith("aten/") and not k.endswith("/Meta")))
     for path in _BACKEND_SWITCHES:
         try:
             obj: Any = torch.backends
