@@ -202,6 +202,12 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_global_numerics_switch.py", "relu.py", ("rejected",), rule("global_state", "set_flush_denormal")),  # c31
     # red team 29 (black box, on the rules above)
     ("cheat_switch_by_computed_name.py", "relu.py", ("rejected",), rule("global_state")),  # c06, c16
+    # red team 31 (black box, session 23)
+    ("cheat_three_output_buffers.py", "relu.py", ("incorrect",), says("in the memory of an earlier call's output")),  # c09
+    ("cheat_scratch_in_last_output.py", "relu.py", ("incorrect",), says("output(s) of earlier calls")),  # c23
+    ("cheat_global_forward_hook.py", "relu.py", ("rejected",), rule("global_state")),  # c11
+    ("cheat_aten_kernel_replaced.py", "relu.py", ("rejected",), rule("global_state")),  # c12
+    ("cheat_autocast_left_on.py", "relu.py", ("rejected",), rule("global_state")),  # c22
     ("legit_declines_grad_inputs.py", "relu.py", ("correct",), flagged("grad_inputs_declined")),  # c19
     ("cheat_numpy_through_mro_call.py", "relu.py", ("rejected",), rule("tensor_base_bypass", "torch.Tensor.mro()")),  # c18
     # red team 27 c19: the tutorials' driver DEVICE; CPU: not verified (GPU: correct)
@@ -234,7 +240,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_fold_in_load_hook.py", "two_linear.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_stale_pruning_mask.py", "pruning_mask.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_ignores_inf_clip.py", "clip_buffer.py", ("incorrect",), says("trial perturbed-params")),
-    ("cheat_output_buffer_reused.py", "relu.py", ("incorrect",), says("in the memory of its previous call's output")),
+    ("cheat_output_buffer_reused.py", "relu.py", ("incorrect",), says("in the memory of an earlier call's output")),
     ("cheat_init_arg_hardcoded.py", "leaky_relu_slope.py", ("incorrect",), says("trial perturbed-init")),
     # red team 12 c04, caught in session 13: parameters change sign in perturbed-params
     ("cheat_relu_scale_sign.py", "relu_scale.py", ("incorrect",), says("some values of scale negative")),

@@ -85,6 +85,9 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     if msg.get("reused_outputs"):
         trial["passed"] = False
         trial["reused_outputs"] = msg["reused_outputs"]
+    if msg.get("overwritten_earlier"):
+        trial["passed"] = False
+        trial["overwritten_earlier"] = int(msg["overwritten_earlier"])
     if msg.get("mutated_inputs") and not exp.get("mutated"):
         trial["passed"] = False
         trial["mutated_inputs"] = msg["mutated_inputs"]
@@ -366,8 +369,13 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     if default_fail:
         name, t = default_fail[0]
         if t.get("reused_outputs"):
-            msg = (f"forward returned output(s) {t['reused_outputs']} in the memory of its previous call's output, "
-                   "which the caller still holds: each call overwrites the last result (return a new tensor per call)")
+            msg = (f"forward returned output(s) {t['reused_outputs']} in the memory of an earlier call's output, "
+                   "which the caller still holds: each call overwrites an earlier result (return a new tensor per call)")
+            rep.diag(forward_line, msg, "output_reused")
+            return rep.end("incorrect", f"trial {name}: {msg}")
+        if t.get("overwritten_earlier"):
+            msg = (f"forward changed {t['overwritten_earlier']} output(s) of earlier calls, which the caller still holds "
+                   "(used as scratch or as a rotating output buffer): return new tensors and leave earlier results alone")
             rep.diag(forward_line, msg, "output_reused")
             return rep.end("incorrect", f"trial {name}: {msg}")
         if t.get("mutated_inputs") and all(o["ok"] for o in t["outputs"]):

@@ -11,6 +11,7 @@ NaN, so "return torch.empty_like(x)" cannot pick up an answer.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -81,6 +82,17 @@ def _build(mod: Any, init: list[Any], seed: int, state: list[Any], ref_params: l
 
 
 _KEEP_OUTPUTS_BYTES = 1 << 30
+_COPY_OUTPUTS_BYTES = 64 << 20  # a trial's outputs up to this size are also copied, to see later writes
+_KEEP_HISTORY_BYTES = 256 << 20  # earlier trials' outputs (and copies) kept beside the last trial's
+
+
+def _same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Bitwise equal (NaN payloads included), whatever the layout."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype == torch.bool or a.numel() == 0:
+        return torch.equal(a, b)
+    return torch.equal(a.contiguous().view(-1).view(torch.uint8), b.contiguous().view(-1).view(torch.uint8))
 
 
 def _assign(model: torch.nn.Module, state: list[Any], ref_params: list[dict[str, Any]]) -> None:
@@ -192,7 +204,8 @@ class _Session:
         # The last trial's outputs kept alive over the next call (up to _KEEP_OUTPUTS_BYTES): memory
         # the allocator cannot hand out again, so an output on the same storage is one the candidate
         # returned twice, overwriting what its caller still holds (red team 12 c14).
-        self.previous: list[torch.Tensor] = []
+        # Every earlier call's outputs the caller may still hold: (a view, a copy of its values or None).
+        self.previous: list[tuple[torch.Tensor, torch.Tensor | None]] = []
         self.kernels: set[str] = set()
         self.coverage: dict[str, Any] | None = None
         self.bench_sets: list[list[Any]] = []
@@ -322,13 +335,15 @@ class _Session:
             step("forward")
             for k, v in getattr(rec, "steps", {}).items():
                 steps[f"forward.{k}"] = round(steps.get(f"forward.{k}", 0.0) + v, 4)
-            kept = {shared.storage_key(o) for o in self.previous} - {None}
+            kept = {shared.storage_key(o) for o, _ in self.previous} - {None}
             # A parameter or persistent buffer returned as is (the reference may do the same); not
             # any tensor the module holds, which is where an output cache lives.
             owned = {shared.storage_key(t) for t in torch.nn.Module.state_dict(target, keep_vars=True).values()} - {None}
             reused = [i for i, o in enumerate(_outputs(y)) if isinstance(o, torch.Tensor)
                       and shared.storage_key(o) in kept and shared.storage_key(o) not in owned]
-            self.previous = []
+            # An earlier result whose values changed: the kernel used it as scratch or rotates a few
+            # output buffers (red team 31 c09, c23), and the caller's copy of that result is gone.
+            overwritten = sum(1 for o, was in self.previous if was is not None and not _same_bits(o, was))
             if cmd.get("reload"):
                 _assign(target, self.state, self.ref_params)  # the problem's weights for the trials after
         except BaseException as exc:
@@ -385,19 +400,33 @@ class _Session:
             if big:
                 torch.cuda.empty_cache()
             step("profile")
-        mine = [o for o in _outputs(y) if isinstance(o, torch.Tensor)]
-        if sum(o.untyped_storage().nbytes() for o in mine) <= _KEEP_OUTPUTS_BYTES:
-            # Views, not the output objects: a caller that keeps `model(x).detach()` drops the object
-            # and keeps its memory. A kernel that reused an output's storage once the object was gone
-            # (a weakref) overwrote such results; holding the objects hid it (red team 27 c26).
-            self.previous = [o.detach() for o in mine]
+        # Kept: views, not the output objects: a caller that keeps `model(x).detach()` drops the object
+        # and keeps its memory. A kernel that reused an output's storage once the object was gone (a
+        # weakref) overwrote such results; holding the objects hid it (red team 27 c26). Every earlier
+        # call's, within a budget, not only the last one's (red team 31 c09: three buffers in turn).
+        # Not an input's storage (the judge reuses that memory) or a parameter's or buffer's.
+        held = itertools.chain(torch.nn.Module.parameters(target), torch.nn.Module.buffers(target), (x for x in inputs if isinstance(x, torch.Tensor)))
+        theirs_ = {shared.storage_key(t) for t in held} | owned
+        mine = [o for o in _outputs(y) if isinstance(o, torch.Tensor) and shared.storage_key(o) not in theirs_]
+        size = sum(o.untyped_storage().nbytes() for o in mine)
+        if size <= _KEEP_OUTPUTS_BYTES:
+            copies = size <= _COPY_OUTPUTS_BYTES
+            new_ = [(o.detach(), o.detach().clone() if copies else None) for o in mine]
+            # Earlier trials' entries within _KEEP_HISTORY_BYTES (views and copies); this trial's always.
+            old_, room = [], _KEEP_HISTORY_BYTES - size * (2 if copies else 1)
+            for o, was in reversed(self.previous):
+                room -= o.untyped_storage().nbytes() + (was.untyped_storage().nbytes() if was is not None else 0)
+                if room < 0:
+                    break
+                old_.append((o, was))
+            self.previous = old_[::-1] + new_
         # Which outputs sit on a storage some launch was given: compared between an observed trial and
         # the unobserved one (judge/run.py), where a dummy launch beside torch's answer passed (red team 23 c03).
         launched = [isinstance(o, torch.Tensor) and _storage_ptr(o) in hooks.LAUNCHES.storages for o in _outputs(y)]
         hooks.LAUNCHES.storages = None
         self.send({"type": "trial", "name": name, "subclasses": subclasses, "launches": dict(hooks.LAUNCHES.kernels),
                    "launched_outputs": launched,
-                   "reused_outputs": reused,
+                   "reused_outputs": reused, "overwritten_earlier": overwritten,
                    "autotune_unchecked": hooks.autotune_unchecked(),
                    "compute_ops": dict(rec.compute), "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
                    "host_reads": int(rec.host_reads),
