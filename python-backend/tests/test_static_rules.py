@@ -157,12 +157,23 @@ def test_contextlib_suppress_in_forward():
 
 # -- threads ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("imp", ["import threading", "from concurrent.futures import ThreadPoolExecutor",
+@pytest.mark.parametrize("imp", ["from threading import Thread", "from concurrent.futures import ThreadPoolExecutor",
                                  "import multiprocessing as mp", "import torch.multiprocessing", "import asyncio"])
 def test_thread_imports(imp):
     src = model(LAUNCH + "return out", extra=imp)
     (d,) = rules(src)["threads"]
     assert d["line"] == line_of(src, imp) and d["severity"] == "error"
+
+
+@pytest.mark.parametrize("extra,flagged", [
+    ("import threading\n_LOCK = threading.Lock()", False),  # red team 31 f03: a lock runs no thread
+    ("from threading import RLock, local\n_L, _T = RLock(), local()", False),
+    ("import threading\n_W = threading.Thread(target=print)", True),
+    ("import threading as th\n_L = th.Lock()\n_M = getattr(th, 'Ti' + 'mer')", True),
+    ("import threading\n_M = threading", True),
+])
+def test_threading_locks_only(extra, flagged):
+    assert ("threads" in rules(model(LAUNCH + "return out", extra=extra))) is flagged
 
 
 def test_os_fork():
