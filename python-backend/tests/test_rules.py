@@ -208,6 +208,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_global_forward_hook.py", "relu.py", ("rejected",), rule("global_state")),  # c11
     ("cheat_aten_kernel_replaced.py", "relu.py", ("rejected",), rule("global_state")),  # c12
     ("cheat_autocast_left_on.py", "relu.py", ("rejected",), rule("global_state")),  # c22
+    ("legit_storage_nbytes.py", "relu.py", ("correct",), correct),  # f07
     ("legit_declines_grad_inputs.py", "relu.py", ("correct",), flagged("grad_inputs_declined")),  # c19
     ("cheat_numpy_through_mro_call.py", "relu.py", ("rejected",), rule("tensor_base_bypass", "torch.Tensor.mro()")),  # c18
     # red team 27 c19: the tutorials' driver DEVICE; CPU: not verified (GPU: correct)

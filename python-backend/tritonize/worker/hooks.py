@@ -925,8 +925,12 @@ def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] 
 # apply_/map_/map2_ run a Python function per element and record no aten op (red team 8 computed
 # the answer with them, then copied it with a Triton kernel); from_file maps a file a candidate can
 # rewrite with plain file I/O between launches.
-HOST_TENSOR_METHODS = ("numpy", "__array__", "tolist", "storage", "untyped_storage", "_typed_storage", "__dlpack__",
+HOST_TENSOR_METHODS = ("numpy", "__array__", "tolist", "storage", "_typed_storage", "__dlpack__",
                        "__reduce_ex__", "apply_", "map_", "map2_")
+# untyped_storage() itself is metadata (nbytes, device, an alias test: red team 31 f07 was a false
+# `host_compute`); the doors from it to the values are these (a tensor set_() on it is a tensor, and
+# its tolist/numpy are the doors above).
+HOST_STORAGE_METHODS = ("tolist", "__getitem__", "__iter__", "_write_file", "__reduce__", "__reduce_ex__")
 HOST_TORCH_FUNCTIONS = ("from_numpy", "frombuffer", "as_tensor", "save", "from_file")
 # One element to a Python number: fine for a scalar parameter, a host read for an element of a
 # larger tensor (red team: `for v in row: acc += float(v)`, then a Triton copy of the result).
@@ -970,6 +974,9 @@ def _install_reporting_wrappers() -> None:
     # in NumPy that way. Triton takes the tensors themselves (its launcher reads the pointer, which is
     # not the candidate's call).
     _wrap_reporting(torch.Tensor, "data_ptr", "raw_pointer", _address_escapes)
+    for name in HOST_STORAGE_METHODS:
+        _wrap_reporting(torch.UntypedStorage, name, "host_compute")
+    _wrap_reporting(torch.UntypedStorage, "data_ptr", "raw_pointer", _address_escapes)
     # triton.reinterpret's wrapper reads the tensor's address from Triton's own file: the candidate
     # calling its data_ptr() got the address past the rule above (red team 11, c02).
     from triton.runtime import jit as triton_jit
@@ -1303,6 +1310,8 @@ def _critical() -> dict[str, Callable[[], Any]]:
                 attr(f"{label}.{n}", cls_, n)
     for n in (*HOST_TENSOR_METHODS, *HOST_SCALAR_METHODS):
         attr(f"torch.Tensor.{n}", torch.Tensor, n)
+    for n in (*HOST_STORAGE_METHODS, "data_ptr"):
+        attr(f"torch.UntypedStorage.{n}", torch.UntypedStorage, n)
     for n in (*HOST_TORCH_FUNCTIONS, "tensor"):
         attr(f"torch.{n}", torch, n)
     import torch.utils.dlpack as dlpack
