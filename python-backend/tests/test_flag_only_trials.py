@@ -31,3 +31,10 @@ def test_a_kernel_that_makes_its_input_contiguous_is_not_flagged(runner):
     rep = runner(CANDIDATES / "legit_relu_nan_propagating.py", PROBLEMS / "relu.py")
     assert rep["verdict"] == "correct" and "noncontiguous_inputs" not in _flags(rep)
     assert next(t for t in rep["correctness"]["trials"] if t["name"] == "strided-inputs")["passed"]
+
+
+def test_an_image_batch_is_also_tried_channels_last(runner):
+    """Red team 31 c21: right on contiguous and transposed inputs, wrong on channels-last memory."""
+    rep = runner(CANDIDATES / "flag_channels_last_misread.py", PROBLEMS / "channel_bias.py")
+    assert rep["verdict"] == "correct", rep["summary"]
+    assert "channels-last" in _flags(rep)["noncontiguous_inputs"], _flags(rep)

@@ -45,7 +45,8 @@ _FLAG_ONLY = {
     "special": ("special_values", "where the inputs hold NaN, ±inf or exact zeros, the kernel's outputs differ from "
                 "PyTorch's ({why}); a max or clamp that drops NaN, arithmetic that turns inf finite, or x / |x| at zero "
                 "does this: fine if such inputs never reach it"),
-    "strided": ("noncontiguous_inputs", "with the same values in a transposed (non-contiguous) layout, the kernel's "
+    "strided": ("noncontiguous_inputs", "with the same values in another dense layout (the last two dims transposed; "
+                "channels-last for image batches), the kernel's "
                 "outputs differ ({why}): it reads its inputs as if contiguous; fine if they always are, otherwise call "
                 ".contiguous() or pass the strides"),
 }

@@ -140,11 +140,16 @@ def _distinct_positions(n: int, k: int, g: torch.Generator) -> torch.Tensor:
 
 
 def _transposed(xs: list[Any]) -> list[Any] | None:
-    """The same values with the last two dims stored transposed (dense, not contiguous), for every
-    tensor with two dims above 1; None when there is none."""
+    """The same values stored in another dense order, for every tensor with two dims above 1: an
+    image batch (4-D, 5-D with channels and pixels above 1) channels-last, as convolutional models
+    hand it over (a kernel right for contiguous and transposed layouts walked channels-last memory
+    in the wrong order: red team 31 c21); any other the last two dims transposed. None when none."""
     out, changed = [], False
     for x in xs:
-        if isinstance(x, torch.Tensor) and x.dim() >= 2 and x.shape[-1] > 1 and x.shape[-2] > 1:
+        if isinstance(x, torch.Tensor) and x.dim() in (4, 5) and x.shape[1] > 1 and math.prod(x.shape[2:]) > 1:
+            fmt = torch.channels_last if x.dim() == 4 else torch.channels_last_3d
+            x, changed = x.contiguous(memory_format=fmt), True
+        elif isinstance(x, torch.Tensor) and x.dim() >= 2 and x.shape[-1] > 1 and x.shape[-2] > 1:
             x, changed = x.transpose(-1, -2).contiguous().transpose(-1, -2), True
         out.append(x)
     return out if changed else None
