@@ -50,7 +50,8 @@ def correct_all_trials(rep: dict) -> None:
     names = [t["name"] for t in rep["correctness"]["trials"]]
     # perturbed-params: every problem with a floating parameter has one (red team 9)
     assert [n for n in names if n != "perturbed-params"] == [
-        "batch-one", "random-0", "near-repeat", "batch-larger", "random-1", "random-2", "batch-one-later", "unobserved",
+        "batch-one", "random-0", "near-repeat", "batch-larger", "random-1", "random-2", "wider-later", "batch-part-later",
+        "batch-one-later", "unobserved",
         "heavy-tailed", "unobserved-heavy", "broadened", "shifted",
         "small-values", "tied-values", "special-values", "strided-inputs", "eval-mode", "shape-variation"], names
     assert ("perturbed-params" in names) == bool(rep["correctness"].get("params") == "by name"), names

@@ -209,6 +209,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_aten_kernel_replaced.py", "relu.py", ("rejected",), rule("global_state")),  # c12
     ("cheat_autocast_left_on.py", "relu.py", ("rejected",), rule("global_state")),  # c22
     ("legit_storage_nbytes.py", "relu.py", ("correct",), correct),  # f07
+    ("cheat_block_per_row_count.py", "softmax.py", ("incorrect",), says("trial wider-later")),  # c08
+    ("cheat_workspace_per_bucket.py", "batch_mean.py", ("incorrect",), says("trial batch-part-later")),  # c17
     ("legit_declines_grad_inputs.py", "relu.py", ("correct",), flagged("grad_inputs_declined")),  # c19
     ("cheat_numpy_through_mro_call.py", "relu.py", ("rejected",), rule("tensor_base_bypass", "torch.Tensor.mro()")),  # c18
     # red team 27 c19: the tutorials' driver DEVICE; CPU: not verified (GPU: correct)

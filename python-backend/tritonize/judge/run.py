@@ -26,7 +26,7 @@ from typing import Any, Callable, ContextManager
 import torch
 
 from .process import Worker, WorkerDied, WorkerTimeout
-from ..common.trial_kinds import REBUILT, STATE_PREFIX, VALUE_TRIALS
+from ..common.trial_kinds import REBUILT, SAME_INSTANCE, STATE_PREFIX, VALUE_TRIALS
 from . import integrity, memory_plan, proc_evidence, signature, static_rules
 from .compare import Policy, compare_output
 from .options import VerifyOptions
@@ -83,7 +83,7 @@ _PRECISION_ONLY = {
 # 18_linear_relu, H200, session 19) while right at the problem's sizes. Up to this many times the
 # tolerance, with no gross element, is a flag there; a precision downgrade (fp16, TF32: ~100x and
 # more) or a wrong row is still a verdict.
-_OTHER_SIZES = {"one", "larger", "variation"}
+_OTHER_SIZES = {"one", "larger", "part", "wider", "variation"}
 _OTHER_SIZES_SLACK = 4.0
 # ...and, where PyTorch's own result is inexact there, within this many times PyTorch's error: fp16
 # inputs to a 4096-long row sum at a batch of one were 1.4x the tolerance but 5600x PyTorch's own
@@ -677,11 +677,16 @@ class _Run:
             # grew hid state sized for the largest call and kept when the next is smaller (red team
             # 27 c37, when batch-larger also widened the other sizes).
             plan.insert(plan.index((_BARE_TRIAL, "random", self.options.random_trials)), ("batch-one-later", "one", 0))
+            # Before it, on the same instance after calls at the problem's sizes: other sizes at the
+            # problem's batch (a block width cached per row count, red team 31 c08), and a batch a
+            # quarter smaller, in the same power-of-two bucket (a workspace reused per bucket, c17).
+            at = plan.index(("batch-one-later", "one", 0))
+            plan[at:at] = [("wider-later", "wider", 0), ("batch-part-later", "part", 0)]
             plan.append(("shape-variation", "variation", 0))
         self.failures: list[tuple[str, dict[str, Any]]] = []
         self.autotune_unchecked = 0
         for name, kind, idx in plan:
-            if (kind in _FLAG_ONLY or kind in VALUE_TRIALS or kind in ("eval", "larger")) and \
+            if (kind in _FLAG_ONLY or kind in VALUE_TRIALS or kind in ("eval", "larger", "part", "wider")) and \
                     int(self.info.get("input_bytes") or 0) > _SPECIAL_MAX_BYTES:
                 if kind == "shifted":
                     correctness["flags"].append({"rule": "value_trials_skipped", "message": (
@@ -782,7 +787,7 @@ class _Run:
         ref_ops = set(self.info.get("ref_ops") or ())
         unordered = ref_ops & _TIE_ORDER_UNSPECIFIED if not ref_ops & _TIE_ORDER_FIXED else set()
         trial_inputs = values["inputs"] if unordered else None  # for the tie check below (the reference keeps them alive)
-        same = kind in ("one", "larger") and bool((td.get("variation") or {}).get("same_init"))
+        same = kind in SAME_INSTANCE and bool((td.get("variation") or {}).get("same_init"))
         if kind in REBUILT and not same:  # other sizes or arguments: ModelNew is rebuilt
             cmd["params"] = td.get("params")
             values.update(init=td["init"], state=td["state"])
@@ -938,7 +943,8 @@ class _Run:
         asserts a dimension). Nothing wrong was returned, so this is a flag; Apply then guards the
         exact sizes (extract/apply.py). An error after a launch is still `shape_specialization`."""
         sizes = (td.get("variation") or {}).get("overrides")
-        what = {"one": " (a batch of one)", "larger": " (sizes larger than the problem's)"}.get(kind, "")
+        what = {"one": " (a batch of one)", "larger": " (sizes larger than the problem's)", "part": " (a smaller batch)",
+                "wider": " (other sizes larger at the problem's batch)"}.get(kind, "")
         at = f"trial {name}{what}" + (f", at {sizes}" if sizes else "")
         flags = self.correctness["flags"]
         old = next((f for f in flags if f["rule"] == "shape_restricted"), None)

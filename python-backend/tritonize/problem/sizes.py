@@ -285,6 +285,31 @@ def batch_larger(source: str, every_dim: bool = False) -> SizeRewrite:
     return apply(source, sites, {s.value: 2 * s.value + 1 for s in sites})
 
 
+def batch_part(source: str) -> SizeRewrite:
+    """Every leading dimension at n - max(1, n // 4): a smaller batch than one seen before, as an
+    epoch's last partial batch is, in the same power-of-two bucket (a workspace rounded up to a
+    bucket and reused kept the earlier batch's rows: red team 31 c17)."""
+    try:
+        sites = [s for s in scan(source) if s.batch and s.value > 2]
+    except SizeScanError as exc:
+        return SizeRewrite(source, {}, str(exc))
+    if not sites:
+        return SizeRewrite(source, {}, "no leading dimension above 2")
+    return apply(source, sites, {s.value: s.value - max(1, s.value // 4) for s in sites})
+
+
+def wider(source: str) -> SizeRewrite:
+    """Every size but the leading ones at 2n + 1, the batch kept: a longer sequence or wider row at a
+    batch size seen before (a block width cached per row count was too narrow: red team 31 c08)."""
+    try:
+        sites = [s for s in scan(source) if not s.batch]
+    except SizeScanError as exc:
+        return SizeRewrite(source, {}, str(exc))
+    if not sites:
+        return SizeRewrite(source, {}, "no size but leading ones")
+    return apply(source, sites, {s.value: 2 * s.value + 1 for s in sites})
+
+
 # --- reduced sizes for the CPU interpreter -------------------------------------------------------
 
 # Triton-interpreter cost model, measured with the kernels of bench/suite/cpu_candidates on the

@@ -25,8 +25,8 @@ from . import masks, value_trials
 from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
 from ..common.limits import LARGE_INPUT_BYTES, OFFSET_TRIAL_MAX_BYTES
-from ..common.trial_kinds import REBUILT
-from ..problem.sizes import batch_larger, batch_of_one, shape_variation
+from ..common.trial_kinds import REBUILT, SAME_INSTANCE as _SAME_INSTANCE
+from ..problem.sizes import batch_larger, batch_of_one, batch_part, shape_variation, wider
 
 
 def _to(xs: list[Any], device: str) -> list[Any]:
@@ -618,7 +618,8 @@ class _Server:
             elif kind in REBUILT:
                 found = (self._variation() if kind == "variation" else self._extent(int(cmd["index"])) if kind == "extent"
                          else self._init_perturbed() if kind == "init" else self._batch_one() if kind == "one"
-                         else self._batch_larger() if kind == "larger"
+                         else self._batch_larger() if kind == "larger" else self._batch_part() if kind == "part"
+                         else self._wider() if kind == "wider"
                          else self._eval_mode() if kind == "eval" else self._perturbed())
                 if isinstance(found, str):
                     self.send({"type": "trial_data", "name": name, "skip": found})
@@ -626,7 +627,7 @@ class _Server:
                 sizes, vinit, vmodel, runner, inputs, result = found
                 extra = {"init": _cpu(vinit), "state": self._for_candidate(list(vmodel.state_dict().values()))}
                 note = {"overrides": sizes}
-                if kind in ("one", "larger") and _same_init(vinit, self.init):
+                if kind in _SAME_INSTANCE and _same_init(vinit, self.init):
                     # ModelNew as built for the problem takes these inputs: the batch of one runs on
                     # the instance every later trial uses (it comes first: a launch configuration
                     # cached at the first call is then too small for the full sizes, red team 13 c02);
@@ -773,6 +774,22 @@ class _Server:
         rw = batch_larger(source)
         sizes = {k: v[1] for k, v in rw.changes.items()}
         return self._resized(rw.source, sizes, "problem_larger", 85) if sizes else (rw.note or "no leading dimension")
+
+    def _batch_part(self) -> Any:
+        """The problem's batch shrunk by a quarter (problem/sizes.py batch_part). A string says why not."""
+        rw = batch_part(open(self.problem).read())
+        sizes = {k: v[1] for k, v in rw.changes.items()}
+        return self._resized(rw.source, sizes, "problem_part", 87) if sizes else (rw.note or "no leading dimension")
+
+    def _wider(self) -> Any:
+        """The problem's other sizes at 2n + 1, its batch kept, where that stays small. A string says why not."""
+        rw = wider(open(self.problem).read())
+        sizes = {k: v[1] for k, v in rw.changes.items()}
+        if not sizes:
+            return rw.note or "no size but leading ones"
+        if not self._wide_fits(rw.source):
+            return "the wider sizes would not stay small"
+        return self._resized(rw.source, sizes, "problem_wider", 89)
 
     def _wide_fits(self, source: str) -> bool:
         """The rewritten problem's inputs, made on the meta device (no memory), are small enough."""
