@@ -151,6 +151,14 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                               'applied for calls where ' + _n + ' is a tensor (the recorded call). Apply code '",
              "                               'that does not take ' + _n + ', " + undo + "')",
              "    _ts = [(_n, _x) for _n, _x in zip(_names, xs) if isinstance(_x, __import__('torch').Tensor)]",
+             # A tensor subclass of the user's own (__torch_function__ / __torch_dispatch__) sees every op
+             # of the PyTorch code; inside a Triton kernel it sees none and a plain tensor comes out
+             # (red team 32 c22). torch's own subclasses (Parameter, FakeTensor) pass.
+             "    for _n, _x in _ts:",
+             "        if not type(_x).__module__.startswith('torch'):",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is a ' + type(_x).__name__ + ' (a tensor subclass) in this '",
+             "                               'call; its __torch_function__/__torch_dispatch__ would see none of the Triton '",
+             "                               'kernel\\'s work and a plain tensor would come out. Pass a plain tensor, " + undo + "')",
              # A trace records no computation for a Triton launch, and a torch.func transform (vmap,
              # grad, jacrev) hands the kernel wrapped tensors it cannot read: said here, not as
              # Triton's "invalid operands" or "Cannot access storage of BatchedTensorImpl" (red team 11).
@@ -594,6 +602,29 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               "                               '(vmap over functional_call, an ensemble) in this call; the Triton kernel runs '",
               "                               'on plain tensors only. Call it outside the transform, or undo the Apply to '",
               "                               'keep the PyTorch code.')",
+              # Dual parameters (forward-mode AD through functional_call): the tangent would be lost (red team 32 c15).
+              "        _fw = _torch.autograd.forward_ad",
+              "        if getattr(_fw, '_current_level', -1) >= 0 and any(",
+              "                _fw.unpack_dual(_t).tangent is not None for _t in (*self.parameters(), *self.buffers())):",
+              f"            raise RuntimeError({name!r} + ': its parameters or buffers carry forward-mode tangents '",
+              "                               '(torch.autograd.forward_ad) in this call; the Triton kernel has no forward '",
+              "                               'derivative, so the tangents would be lost. Compute it with the PyTorch code, or '",
+              "                               'undo the Apply to keep the PyTorch code.')",
+              # Submodules as at the first call, without hooks: the kernel computes forward's math as
+              # verified, so a submodule swapped later (m.act = nn.ReLU()) or a hook on one (m.fc's
+              # forward hook) would be silently left out (red team 32 c13, c14).
+              "        _kids = self.__dict__.setdefault('_tz_kids', dict(self._modules))",
+              "        if self._modules.keys() != _kids.keys() or any(self._modules[_k] is not _m for _k, _m in _kids.items()):",
+              "            _k = next((_k for _k in {**_kids, **self._modules} if self._modules.get(_k) is not _kids.get(_k)), '?')",
+              f"            raise RuntimeError({name!r} + ': submodule ' + _k + ' was replaced, added or removed after the first '",
+              "                               'call; the Triton kernel computes the math of the recorded submodules. Build a '",
+              "                               'new instance, or undo the Apply to keep the PyTorch code.')",
+              "        for _k, _m in self.named_modules():",
+              "            if _m is not self and (_m._forward_hooks or _m._forward_pre_hooks or _m._backward_hooks",
+              "                                   or getattr(_m, '_backward_pre_hooks', None)):",
+              f"                raise RuntimeError({name!r} + ': submodule ' + _k + ' has hooks in this call; the Triton kernel '",
+              "                                   'computes the whole forward, so they would not run. Remove them, or undo the '",
+              "                                   'Apply to keep the PyTorch code.')",
               "        if not _torch.is_grad_enabled():",
               "            return super().forward(*args, **kwargs)",
               "        _ins = [p for p in self.parameters() if p.requires_grad] + [",
@@ -880,6 +911,16 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
     return ext1.problem
 
 
+def _refuse_star_imports(src: SourceFile) -> None:
+    """`from numpy import *` rebinds any, max, abs, ...: the wrapper and guards Apply inserts read
+    Python's builtins by those names (red team 32 c11: every call then failed with a false message)."""
+    for node in src.tree.body:
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            raise ExtractError(f"line {node.lineno} imports * from {node.module or '.'}: it can rebind Python's builtins "
+                               "(any, max, ...), which the code Apply inserts uses. Import the names you need instead",
+                               node.lineno)
+
+
 def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int, int], code: str, *,
                     placement: str = "same-file", entry: str | None = None, default_entry: str | None = None,
                     timeout: float = 120.0,
@@ -896,6 +937,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
         raise ExtractError("the input shapes of " + ", ".join(ext.guessed) + " are guessed (no entry point ran the "
                            "code); name an entry point (the command that runs it) or confirm the shapes",
                            why="guessed")
+    _refuse_star_imports(src)
     _refuse_autocast(ext, src)
     _refuse_grad_blocks(ext, src)
     _refuse_none_inputs(ext, src)
@@ -957,6 +999,17 @@ def _refuse_lost_members(ext: Extraction, src: SourceFile) -> None:
             continue  # docstring
         elif not isinstance(m, ast.Pass):
             lost.append((type(m).__name__.lower() + " statement", m.lineno))
+    fwd = next((m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "forward"), None)
+    me = fwd.args.args[0].arg if fwd is not None and fwd.args.args else None
+    for n in ast.walk(fwd) if me else ():
+        targets = (n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign))
+                   else [])
+        for t in targets:
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me:
+                # red team 32 c31: forward's `self.aux_loss = …` was never set by the candidate's class
+                raise ExtractError(f"{ext.name}.forward sets {me}.{t.attr} (line {n.lineno}); the class that replaces it "
+                                   f"computes forward's outputs only and would not set it. Select the body of "
+                                   f"{ext.name}.forward instead (the assignment is then one of its outputs)", n.lineno)
     if lost:
         what = "; ".join(f"{n}, line {ln}" for n, ln in lost[:3]) + ("; ..." if len(lost) > 3 else "")
         raise ExtractError(f"class {ext.name} has members other than __init__ and forward ({what}); the class that "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import keyword
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import ExtractError
 from .selection import Selection
@@ -172,6 +173,18 @@ class _Events(ast.NodeVisitor):
         raise ExtractError(f"the selection has a side effect the kernel would drop ({what}, line {line}); "
                            "select the computation only", line)
 
+    def visit_Expr(self, node: ast.Expr) -> None:
+        # A call whose result is dropped is there for an effect. The ones a kernel can keep are
+        # in-place updates of tensors (x.add_(…), torch.nn.init.zeros_(w), out=, inplace=True); any
+        # other (a global switch, printing by another name, a file written by a method) would be
+        # dropped, and no list of spellings covers them (red team 32 c27-c30).
+        call = node.value
+        if isinstance(call, ast.Call) and not _updates_in_place(call) and not output_effect(call) \
+                and not rng_effect(call, self.user_names):  # those two are refused by name in visit_Call
+            self._side_effect(f"{_short(ast.unparse(call.func))}(…) as a statement: its result is not used, so it "
+                              "is called for an effect", node.lineno)
+        self.generic_visit(node)
+
     def visit_Assert(self, node: ast.Assert) -> None:
         self._side_effect("assert", node.lineno)
 
@@ -192,6 +205,11 @@ class _Events(ast.NodeVisitor):
         if isinstance(f, ast.Attribute):
             if not self._attr(f, True, "load"):
                 self.visit(f.value)
+            if f.attr in _METADATA_INPLACE:
+                raise ExtractError(f"the selection changes a tensor's shape or strides in place (.{f.attr}(…), line "
+                                   f"{node.lineno}); the result is written back into the tensor's memory, which "
+                                   f"cannot change its shape or the views that share it. Use the out-of-place form "
+                                   f"(.{f.attr[:-1]}(…)) and assign it", node.lineno)
             if f.attr.endswith("_") and not f.attr.startswith("_"):
                 root = f.value
                 while isinstance(root, ast.Attribute):
@@ -519,10 +537,12 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
             # the file reads it, and the definite-assignment check below then refuses it.
             must = _must(list(sel.nodes), self_name) or set()  # type: ignore[arg-type]
             read_after = read_after | must | _read_outside(src, sel)
+        if fn is not None and table is not None and any(not k.startswith(f"{self_name}.") for k in stored):
+            _no_frame_reads(fn)
         for key in stored:
             if key.startswith(f"{self_name}."):
                 outputs.append(Output(key))
-            elif key in read_after:
+            elif key in read_after or (table is not None and _visible_outside(table, key)):
                 outputs.append(Output(key))
         out_keys = {o.target for o in outputs}
         for key, node in ev.mutations:
@@ -690,6 +710,61 @@ def _read_after(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]
                     sel.span.start <= sp.start < sel.span.end):
                 out.add(node.id)
     return out
+
+
+def _visible_outside(table: Any, name: str) -> bool:
+    """A local the function shares: declared `global` or `nonlocal` there, or read by a nested
+    function or lambda (a closure), wherever that is defined: the read is not a later `name` in the
+    text (red team 32 c03, c05, c07: the new value was dropped)."""
+    try:
+        sym = table.lookup(name)
+    except KeyError:
+        return False
+    if sym.is_declared_global() or sym.is_free():
+        return True
+    stack = list(table.get_children())
+    while stack:
+        child = stack.pop()
+        try:
+            if child.lookup(name).is_free():
+                return True
+        except KeyError:
+            pass
+        stack.extend(child.get_children())
+    return False
+
+
+def _no_frame_reads(fn: ast.AST) -> None:
+    """locals(), vars(), eval and exec read the function's names by string: what the selection
+    assigns may be read after it with no name in the text (red team 32 c08)."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
+                node.func.id in ("locals", "eval", "exec") or node.func.id == "vars" and not node.args):
+            raise ExtractError(f"{getattr(fn, 'name', 'the function')} calls {node.func.id}() (line {node.lineno}), "
+                               "which reads its local names by string: the names the selection assigns could be read "
+                               "there, and the call would not set them the same way. Select code in a function "
+                               "without it", node.lineno)
+
+
+# In-place methods that change a tensor's metadata, not (only) its values (red team 32 c01: x.t_()
+# written back with x.copy_(…) overwrote the tensor x viewed).
+_METADATA_INPLACE = frozenset({"t_", "transpose_", "swapdims_", "swapaxes_", "squeeze_", "unsqueeze_", "resize_",
+                               "resize_as_", "as_strided_", "set_"})
+_NO_EFFECT_STATEMENTS = frozenset({"torch.cuda.synchronize", "torch.cuda.empty_cache"})
+
+
+def _updates_in_place(call: ast.Call) -> bool:
+    f = call.func
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    if name.endswith("_") and not name.startswith("_"):
+        return True
+    if any(k.arg in ("out", "inplace") for k in call.keywords):
+        return True
+    return ast.unparse(f) in _NO_EFFECT_STATEMENTS
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _read_outside(src: SourceFile, sel: Selection) -> set[str]:
