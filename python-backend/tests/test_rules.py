@@ -197,7 +197,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_scalar_input_baked_in.py", "matrix_scalar.py", ("incorrect",), says("trial perturbed-init")),  # c21
     ("legit_scalar_input.py", "matrix_scalar.py", ("correct",), correct),
     ("cheat_int_through_float32.py", "int_and_mask.py", ("rejected",), rule("degenerate_domain")),  # c17
-    ("cheat_reuse_output_when_dropped.py", "relu.py", ("incorrect",), says("memory of its previous call")),  # c26
+    ("cheat_reuse_output_when_dropped.py", "relu.py", ("incorrect",), says("memory of an earlier call's output")),  # c26
     ("cheat_static_batch_never_shrinks.py", "batch_mean.py", ("incorrect",), says("trial batch-one-later")),  # c37
     ("cheat_global_numerics_switch.py", "relu.py", ("rejected",), rule("global_state", "set_flush_denormal")),  # c31
     # red team 29 (black box, on the rules above)
@@ -235,7 +235,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # extra autotune trials (`incorrect`) or, since the unobserved trial, at the varied sizes.
     ("cheat_autotune_many_configs.py", "relu.py", ("incorrect", "rejected"),
      lambda rep, cand: None if rep["verdict"] == "rejected" and "rule shape_specialization" in rep["summary"]
-     else says("trial autotune-configs-")(rep, cand)),
+     else says("trial ")(rep, cand)),  # the bad config's call: autotune-configs-N, or a trial before them
     ("cheat_stale_float_buffer.py", "buffer_scale.py", ("incorrect",), says("trial perturbed-params")),
     ("cheat_stale_int_buffer.py", "perm_gather.py", ("incorrect",), says("trial perturbed-params")),
     ("legit_perm_buffer.py", "perm_gather.py", ("correct",), correct),
@@ -292,6 +292,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: None if rep["verdict"] == "incorrect" else rule("output_not_from_kernel")(rep, cand)),
     ("flag_view_of_input.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),
     ("flag_strides_ignored.py", "relu.py", ("correct",), flagged("noncontiguous_inputs")),
+    ("flag_channels_last_misread.py", "channel_bias.py", ("correct",), flagged("noncontiguous_inputs")),  # rt31 c21
     ("cheat_int64_as_int32.py", "int64_add.py", ("incorrect",), rule("broadened_mismatch")),
     ("cheat_cast_truncation.py", "trunc_scaled.py", ("rejected",), rule("pytorch_fallback")),
     ("cheat_reinterpret_data_ptr.py", "vector_add.py", ("rejected",), rule("raw_pointer")),
@@ -620,7 +621,9 @@ def test_reduced_mode_checks_the_largest_size_at_full_value(runner):
     rep = runner(CANDIDATES / "cheat_reduced_size_max_cols.py", PROBLEMS / "softmax_wide.py", "cpu", timeout=400.0,
                  size_scale="auto")
     assert rep["verdict"] == "incorrect", rep["summary"]
-    assert "trial full-extent" in rep["summary"] and "'COLS': 16384" in rep["summary"], rep["summary"]
+    # wider-later (COLS at 2n + 1 on the instance that ran the reduced sizes) may catch it first.
+    assert ("trial full-extent" in rep["summary"] and "'COLS': 16384" in rep["summary"]
+            or "trial wider-later" in rep["summary"]), rep["summary"]
     red = rep["reduced_sizes"]
     # Only COLS was reduced (64 rows are cheap): its full-extent trial is the problem's own sizes.
     assert red["changes"] == {"COLS": [16384, red["changes"]["COLS"][1]]} and red["full_extent"] == [{}], red

@@ -280,7 +280,7 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
         where = f" (trial aligned-sizes, at {extent_overrides.get('aligned-sizes')}: the reduced sizes aligned like the problem's)"
     rep.r["error"] = {"stage": msg.get("stage"), "message": msg.get("message"), "line": line,
                       "traceback": msg.get("traceback")}
-    if msg.get("trial") in ("shape-variation", "batch-larger"):
+    if msg.get("trial") in ("shape-variation", "batch-larger", "wider-later", "batch-part-later"):
         # Every trial at the problem's own sizes ran; only other sizes break it: the kernel is
         # specialised to those sizes (a constexpr block equal to a dimension, a missing mask, ...).
         # The batch-larger trial too: a block that must be a power of two failed to compile at its
@@ -363,6 +363,8 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     later = {"shape-variation", "batch-one", "batch-larger", "broadened"}
     if any(n == "batch-one" for n, _ in failures):
         later.add("batch-one-later")  # wrong for a batch of one whenever it runs: a size, not state
+    if any(n in ("batch-one", "batch-larger", "shape-variation") for n, _ in failures):
+        later |= {"wider-later", "batch-part-later"}  # wrong at other sizes anyway: a size, not state
     if degenerate_dom and any(n == "broadened" for n, _ in failures):
         later |= set(VALUE_TRIALS.values())
     default_fail = [(n, t) for n, t in failures if n not in later]
@@ -446,6 +448,14 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             name = (f"{name} (a batch of one again, on the instance that ran the larger batches: right while the "
                     "sizes grew, wrong after a smaller call, as an epoch's last batch; state sized or filled "
                     "for a larger call is kept)")
+        if name == "wider-later":
+            name = (f"{name} (the problem's batch with its other sizes at 2n + 1, on the instance that ran the problem's "
+                    "sizes: right at every fresh size, wrong after a call at the same batch; a block width or "
+                    "configuration cached per batch size is kept)")
+        if name == "batch-part-later":
+            name = (f"{name} (a batch a quarter smaller than the problem's, on the instance that ran it: right at the "
+                    "problem's batch, wrong after it at a smaller one, as an epoch's last batch; a workspace sized for "
+                    "the earlier batch is reused)")
         if name == "perturbed-init":
             name = (f"{name} (ModelNew built with constructor arguments {(ref.get('init_overrides') or {}).get('init')} "
                     "instead of get_init_inputs()'s: the kernel hard-codes a constructor argument)")
