@@ -246,3 +246,23 @@ def test_a_replaced_class_stops_at_hooks_swaps_and_dual_parameters(tmp_path):  #
     _stops(path, "hook", "submodule fc has hooks")
     _stops(path, "swap", "submodule act was replaced")
     _stops(path, "dual", "forward-mode tangents")
+
+
+def test_a_window_function_under_another_default_dtype_stops(tmp_path):  # c16
+    text = textwrap.dedent('''\
+        import sys
+        import torch
+
+
+        def taper(frames):
+            return frames * torch.hann_window(frames.shape[-1])
+
+
+        if __name__ == "__main__":
+            x = torch.ones(2, 8)
+            print(round(taper(x).sum().item(), 5))
+            if sys.argv[1:] == ["f64"]:
+                torch.set_default_dtype(torch.float64)
+                print(taper(x).dtype)
+        ''')
+    _stops(_apply(tmp_path, text, "return frames * torch.hann_window", 1), "f64", "the default dtype is torch.float64")

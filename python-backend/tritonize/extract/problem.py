@@ -278,7 +278,10 @@ def _refuse_stale(out: dict[str, Any]) -> None:
 
 # Calls that make a floating tensor in the default dtype unless given dtype= (torch.set_default_dtype).
 _DEFAULT_DTYPE_FACTORIES = {"linspace", "logspace", "arange", "zeros", "ones", "empty", "full", "rand", "randn",
-                            "eye", "tensor", "as_tensor", "normal"}  # not *_like: those take their input's dtype
+                            "eye", "tensor", "as_tensor", "normal", "empty_strided", "scalar_tensor",
+                            # window functions (red team 32 c16: torch.hann_window under a float64 default)
+                            "hann_window", "hamming_window", "blackman_window", "bartlett_window",
+                            "kaiser_window"}  # not *_like: those take their input's dtype
 
 
 def _refuse_default_dtype(out: dict[str, Any], sel: Any, src: Any) -> None:
