@@ -613,7 +613,9 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               # Submodules as at the first call, without hooks: the kernel computes forward's math as
               # verified, so a submodule swapped later (m.act = nn.ReLU()) or a hook on one (m.fc's
               # forward hook) would be silently left out (red team 32 c13, c14).
-              "        _kids = self.__dict__.setdefault('_tz_kids', dict(self._modules))",
+              "        _kids = self.__dict__.get('_tz_kids')",
+              "        if _kids is None:",
+              "            _kids = self.__dict__['_tz_kids'] = dict(self._modules)",
               "        if self._modules.keys() != _kids.keys() or any(self._modules[_k] is not _m for _k, _m in _kids.items()):",
               "            _k = next((_k for _k in {**_kids, **self._modules} if self._modules.get(_k) is not _kids.get(_k)), '?')",
               f"            raise RuntimeError({name!r} + ': submodule ' + _k + ' was replaced, added or removed after the first '",
@@ -670,6 +672,7 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         raise ExtractError(f"unknown placement '{placement}' (same-file or module)")
     if ext.kind == "module":
         _refuse_lost_members(ext, src)
+        _refuse_forward_attribute_sets(ext, src)
     stem = os.path.splitext(os.path.basename(path))[0]
     taken = set(module_bindings(src.tree)) | {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)}
     base = _ident(ext.name)
@@ -999,22 +1002,25 @@ def _refuse_lost_members(ext: Extraction, src: SourceFile) -> None:
             continue  # docstring
         elif not isinstance(m, ast.Pass):
             lost.append((type(m).__name__.lower() + " statement", m.lineno))
-    fwd = next((m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "forward"), None)
-    me = fwd.args.args[0].arg if fwd is not None and fwd.args.args else None
-    for n in ast.walk(fwd) if me else ():
-        targets = (n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign))
-                   else [])
-        for t in targets:
-            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me:
-                # red team 32 c31: forward's `self.aux_loss = …` was never set by the candidate's class
-                raise ExtractError(f"{ext.name}.forward sets {me}.{t.attr} (line {n.lineno}); the class that replaces it "
-                                   f"computes forward's outputs only and would not set it. Select the body of "
-                                   f"{ext.name}.forward instead (the assignment is then one of its outputs)", n.lineno)
     if lost:
         what = "; ".join(f"{n}, line {ln}" for n, ln in lost[:3]) + ("; ..." if len(lost) > 3 else "")
         raise ExtractError(f"class {ext.name} has members other than __init__ and forward ({what}); the class that "
                            f"replaces it would not have them. Select the body of {ext.name}.forward instead",
                            lost[0][1])
+
+
+def _refuse_forward_attribute_sets(ext: Extraction, src: SourceFile) -> None:
+    """A whole class whose forward sets `self.<attr>` (red team 32 c31: `self.aux_loss = …`): the
+    candidate's class computes forward's outputs only and would never set it."""
+    fwd = _method(_selected_class(ext, src), "forward")
+    me = fwd.args.args[0].arg if fwd is not None and fwd.args.args else None
+    for n in ast.walk(fwd) if me else ():
+        targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []
+        for t in targets:
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me:
+                raise ExtractError(f"{ext.name}.forward sets {me}.{t.attr} (line {n.lineno}); the class that replaces it "
+                                   f"computes forward's outputs only and would not set it. Select the body of "
+                                   f"{ext.name}.forward instead (the assignment is then one of its outputs)", n.lineno)
 
 
 def _refuse_non_utf8(text: str) -> None:

@@ -294,6 +294,9 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
     return rep.end(kind, f"{msg.get('stage')} failed{where}{at}: {msg.get('message')}")
 
 
+# Trials that only change sizes (on a fresh or rebuilt instance): a failure there is shape_specialization.
+_SIZE_TRIALS = ("batch-one", "batch-larger", "shape-variation")
+
 # What a reference may run and still only move data.
 _MOVEMENT_OR_VIEW = ALLOC_AND_VIEW | DATA_MOVEMENT
 
@@ -363,7 +366,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
     later = {"shape-variation", "batch-one", "batch-larger", "broadened"}
     if any(n == "batch-one" for n, _ in failures):
         later.add("batch-one-later")  # wrong for a batch of one whenever it runs: a size, not state
-    if any(n in ("batch-one", "batch-larger", "shape-variation") for n, _ in failures):
+    if any(n in _SIZE_TRIALS for n, _ in failures):
         later |= {"wider-later", "batch-part-later"}  # wrong at other sizes anyway: a size, not state
     if degenerate_dom and any(n == "broadened" for n, _ in failures):
         later |= set(VALUE_TRIALS.values())
@@ -499,7 +502,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         correctness["flags"].append({"rule": "domain_assumption", "message": msg})
         rep.diag(forward_line, msg, "domain_assumption", "warning")
     # Right at the problem's own sizes, wrong at other ones (odd, smaller; or a batch of one).
-    var = [(n, t) for n, t in failures if n in ("batch-one", "batch-larger", "shape-variation")]
+    var = [(n, t) for n, t in failures if n in _SIZE_TRIALS]
     if var:
         name, t = var[0]
         bad = next((o for o in t["outputs"] if not o["ok"]), {"reason": "wrong result"})

@@ -257,16 +257,21 @@ def shape_variation(source: str, *, batch_only: bool = False) -> SizeRewrite:
     return rw
 
 
-def batch_of_one(source: str) -> SizeRewrite:
-    """Every leading dimension set to 1: a single row or sample, as in batch-1 inference, which a kernel
-    may special-case wrongly while every larger size is right (red team 12 c09)."""
+def _rewrite(source: str, pick: Callable[[_Site], bool], size: Callable[[int], int], none: str) -> SizeRewrite:
+    """The sites `pick` chooses, each at `size(value)`; `none` says why there is nothing to change."""
     try:
-        sites = [s for s in scan(source) if s.batch and s.value > 1]
+        sites = [s for s in scan(source) if pick(s)]
     except SizeScanError as exc:
         return SizeRewrite(source, {}, str(exc))
     if not sites:
-        return SizeRewrite(source, {}, "no leading dimension above 1")
-    return apply(source, sites, {s.value: 1 for s in sites})
+        return SizeRewrite(source, {}, none)
+    return apply(source, sites, {s.value: size(s.value) for s in sites})
+
+
+def batch_of_one(source: str) -> SizeRewrite:
+    """Every leading dimension set to 1: a single row or sample, as in batch-1 inference, which a kernel
+    may special-case wrongly while every larger size is right (red team 12 c09)."""
+    return _rewrite(source, lambda s: s.batch and s.value > 1, lambda v: 1, "no leading dimension above 1")
 
 
 def batch_larger(source: str, every_dim: bool = False) -> SizeRewrite:
@@ -289,25 +294,13 @@ def batch_part(source: str) -> SizeRewrite:
     """Every leading dimension at n - max(1, n // 4): a smaller batch than one seen before, as an
     epoch's last partial batch is, in the same power-of-two bucket (a workspace rounded up to a
     bucket and reused kept the earlier batch's rows: red team 31 c17)."""
-    try:
-        sites = [s for s in scan(source) if s.batch and s.value > 2]
-    except SizeScanError as exc:
-        return SizeRewrite(source, {}, str(exc))
-    if not sites:
-        return SizeRewrite(source, {}, "no leading dimension above 2")
-    return apply(source, sites, {s.value: s.value - max(1, s.value // 4) for s in sites})
+    return _rewrite(source, lambda s: s.batch and s.value > 2, lambda v: v - max(1, v // 4), "no leading dimension above 2")
 
 
 def wider(source: str) -> SizeRewrite:
     """Every size but the leading ones at 2n + 1, the batch kept: a longer sequence or wider row at a
     batch size seen before (a block width cached per row count was too narrow: red team 31 c08)."""
-    try:
-        sites = [s for s in scan(source) if not s.batch]
-    except SizeScanError as exc:
-        return SizeRewrite(source, {}, str(exc))
-    if not sites:
-        return SizeRewrite(source, {}, "no size but leading ones")
-    return apply(source, sites, {s.value: 2 * s.value + 1 for s in sites})
+    return _rewrite(source, lambda s: not s.batch, lambda v: 2 * v + 1, "no size but leading ones")
 
 
 # --- reduced sizes for the CPU interpreter -------------------------------------------------------

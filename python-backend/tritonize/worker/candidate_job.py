@@ -86,6 +86,11 @@ _COPY_OUTPUTS_BYTES = 64 << 20  # a trial's outputs up to this size are also cop
 _KEEP_HISTORY_BYTES = 256 << 20  # earlier trials' outputs (and copies) kept beside the last trial's
 
 
+def _kept_bytes(entry: tuple[torch.Tensor, torch.Tensor | None]) -> int:
+    view, copy = entry
+    return view.untyped_storage().nbytes() + (copy.untyped_storage().nbytes() if copy is not None else 0)
+
+
 def _same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
     """Bitwise equal (NaN payloads included), whatever the layout."""
     if a.shape != b.shape or a.dtype != b.dtype:
@@ -201,10 +206,10 @@ class _Session:
         self.path, self.device = job["candidate"], job["device"]
         self.cuda = self.device.startswith("cuda")
         self.held: Any = None  # the last trial's outputs: shared with the judge until the next command
-        # The last trial's outputs kept alive over the next call (up to _KEEP_OUTPUTS_BYTES): memory
-        # the allocator cannot hand out again, so an output on the same storage is one the candidate
-        # returned twice, overwriting what its caller still holds (red team 12 c14).
-        # Every earlier call's outputs the caller may still hold: (a view, a copy of its values or None).
+        # Earlier calls' outputs the caller may still hold, kept alive (the last call's up to
+        # _KEEP_OUTPUTS_BYTES, earlier ones within _KEEP_HISTORY_BYTES): memory the allocator cannot
+        # hand out again, so an output on one of these storages is one the candidate returned twice,
+        # overwriting what its caller holds (red team 12 c14). Each as (a view, a copy of its bits or None).
         self.previous: list[tuple[torch.Tensor, torch.Tensor | None]] = []
         self.kernels: set[str] = set()
         self.coverage: dict[str, Any] | None = None
@@ -405,21 +410,21 @@ class _Session:
         # weakref) overwrote such results; holding the objects hid it (red team 27 c26). Every earlier
         # call's, within a budget, not only the last one's (red team 31 c09: three buffers in turn).
         # Not an input's storage (the judge reuses that memory) or a parameter's or buffer's.
-        held = itertools.chain(torch.nn.Module.parameters(target), torch.nn.Module.buffers(target), (x for x in inputs if isinstance(x, torch.Tensor)))
-        theirs_ = {shared.storage_key(t) for t in held} | owned
+        held = itertools.chain(torch.nn.Module.parameters(target), torch.nn.Module.buffers(target),
+                               (x for x in inputs if isinstance(x, torch.Tensor)))
+        theirs_ = {shared.storage_key(t) for t in held}
         mine = [o for o in _outputs(y) if isinstance(o, torch.Tensor) and shared.storage_key(o) not in theirs_]
         size = sum(o.untyped_storage().nbytes() for o in mine)
-        if size <= _KEEP_OUTPUTS_BYTES:
-            copies = size <= _COPY_OUTPUTS_BYTES
-            new_ = [(o.detach(), o.detach().clone() if copies else None) for o in mine]
-            # Earlier trials' entries within _KEEP_HISTORY_BYTES (views and copies); this trial's always.
-            old_, room = [], _KEEP_HISTORY_BYTES - size * (2 if copies else 1)
-            for o, was in reversed(self.previous):
-                room -= o.untyped_storage().nbytes() + (was.untyped_storage().nbytes() if was is not None else 0)
-                if room < 0:
-                    break
-                old_.append((o, was))
-            self.previous = old_[::-1] + new_
+        new_ = ([(o.detach(), o.detach().clone() if size <= _COPY_OUTPUTS_BYTES else None) for o in mine]
+                if size <= _KEEP_OUTPUTS_BYTES else [])
+        # Earlier trials' entries, newest first, within what this trial's leave of _KEEP_HISTORY_BYTES.
+        old_, room = [], _KEEP_HISTORY_BYTES - sum(map(_kept_bytes, new_))
+        for entry in reversed(self.previous):
+            room -= _kept_bytes(entry)
+            if room < 0:
+                break
+            old_.append(entry)
+        self.previous = old_[::-1] + new_
         # Which outputs sit on a storage some launch was given: compared between an observed trial and
         # the unobserved one (judge/run.py), where a dummy launch beside torch's answer passed (red team 23 c03).
         launched = [isinstance(o, torch.Tensor) and _storage_ptr(o) in hooks.LAUNCHES.storages for o in _outputs(y)]

@@ -1338,12 +1338,6 @@ _BACKEND_SWITCHES = ("cuda.matmul.allow_tf32", "cuda.matmul.allow_fp16_reduced_p
                      "cudnn.deterministic", "cudnn.enabled")
 
 
-_GLOBAL_HOOKS = ("_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks",
-                 "_global_backward_pre_hooks", "_global_forward_hooks_with_kwargs", "_global_forward_hooks_always_called",
-                 "_global_module_registration_hooks", "_global_parameter_registration_hooks",
-                 "_global_buffer_registration_hooks", "_global_is_full_backward_hook")
-
-
 def process_state() -> dict[str, Any]:
     """Process-wide switches, by value: a candidate that leaves one changed changes the rest of the
     program it is applied to, whatever name it reached the switch by (red team 29 c06: a computed
@@ -1364,9 +1358,9 @@ def process_state() -> dict[str, Any]:
             continue
     # Hooks every nn.Module of the program runs (register_module_forward_hook, red team 31 c11).
     mm = sys.modules.get("torch.nn.modules.module")
-    for name in _GLOBAL_HOOKS:
-        hooks_ = getattr(mm, name, None)
-        out[f"torch.nn.modules.module.{name}"] = tuple(hooks_) if isinstance(hooks_, dict) else repr(hooks_)
+    for name, hooks_ in sorted(vars(mm).items() if mm is not None else ()):
+        if name.startswith("_global_"):  # every global hook table torch has (forward, backward, registration)
+            out[f"torch.nn.modules.module.{name}"] = tuple(hooks_) if isinstance(hooks_, dict) else repr(hooks_)
     # Python kernels registered for ATen's own operators (torch.library.Library("aten", "IMPL"),
     # red team 31 c12): every later torch.relu of the program would run it. Meta kernels are
     # torch's own (registered lazily on imports).

@@ -680,7 +680,7 @@ class _Server:
         when that breaks a relation the problem needs, only the leading dims. A string says why not."""
         why = "the problem has no size to vary"
         for batch_only in (False, True):
-            rw = shape_variation(open(self.problem).read(), batch_only=batch_only)
+            rw = shape_variation(self._source(), batch_only=batch_only)
             sizes = {k: v[1] for k, v in rw.changes.items()}
             if not sizes:
                 return why if batch_only else (rw.note or why)
@@ -756,40 +756,41 @@ class _Server:
             return f"the reference fails in eval mode ({type(exc).__name__}: {str(exc)[:120]})"
         return {"mode_dependent": not same}, self.init, vmodel, runner, inputs, result
 
+    def _source(self) -> str:
+        """The problem file's text, read once (every size trial rewrites it)."""
+        if getattr(self, "_text", None) is None:
+            self._text = open(self.problem).read()
+        return self._text
+
+    def _rewritten(self, rw: Any, hint: str, seed_offset: int) -> Any:
+        """The reference at a size rewrite's sizes (_resized), or a string saying why there is none."""
+        sizes = {k: v[1] for k, v in rw.changes.items()}
+        return self._resized(rw.source, sizes, hint, seed_offset) if sizes else (rw.note or "no size to change")
+
     def _batch_one(self) -> Any:
         """The problem with its leading dimensions at 1. A string says why not."""
-        rw = batch_of_one(open(self.problem).read())
-        sizes = {k: v[1] for k, v in rw.changes.items()}
-        return self._resized(rw.source, sizes, "problem_one", 75) if sizes else (rw.note or "no leading dimension")
+        return self._rewritten(batch_of_one(self._source()), "problem_one", 75)
 
     def _batch_larger(self) -> Any:
         """The problem with every size at 2n + 1 where that stays small (_WIDE_BYTES, and at most
         _WIDE_FACTOR x the problem's inputs), else its leading dimensions only. A string says why not."""
-        source = open(self.problem).read()
-        wide = batch_larger(source, every_dim=True)
+        wide = batch_larger(self._source(), every_dim=True)
         if wide.changes and self._wide_fits(wide.source):
-            found = self._resized(wide.source, {k: v[1] for k, v in wide.changes.items()}, "problem_larger", 85)
+            found = self._rewritten(wide, "problem_larger", 85)
             if not isinstance(found, str):
                 return found
-        rw = batch_larger(source)
-        sizes = {k: v[1] for k, v in rw.changes.items()}
-        return self._resized(rw.source, sizes, "problem_larger", 85) if sizes else (rw.note or "no leading dimension")
+        return self._rewritten(batch_larger(self._source()), "problem_larger", 85)
 
     def _batch_part(self) -> Any:
         """The problem's batch shrunk by a quarter (problem/sizes.py batch_part). A string says why not."""
-        rw = batch_part(open(self.problem).read())
-        sizes = {k: v[1] for k, v in rw.changes.items()}
-        return self._resized(rw.source, sizes, "problem_part", 87) if sizes else (rw.note or "no leading dimension")
+        return self._rewritten(batch_part(self._source()), "problem_part", 87)
 
     def _wider(self) -> Any:
         """The problem's other sizes at 2n + 1, its batch kept, where that stays small. A string says why not."""
-        rw = wider(open(self.problem).read())
-        sizes = {k: v[1] for k, v in rw.changes.items()}
-        if not sizes:
-            return rw.note or "no size but leading ones"
-        if not self._wide_fits(rw.source):
+        rw = wider(self._source())
+        if rw.changes and not self._wide_fits(rw.source):
             return "the wider sizes would not stay small"
-        return self._resized(rw.source, sizes, "problem_wider", 89)
+        return self._rewritten(rw, "problem_wider", 89)
 
     def _wide_fits(self, source: str) -> bool:
         """The rewritten problem's inputs, made on the meta device (no memory), are small enough."""
