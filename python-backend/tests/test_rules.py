@@ -452,9 +452,9 @@ GPU_VERDICTS = {
 GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_scan_carry_race.py": lambda rep, cand: None,
               "cheat_rowsum_lost_update.py": lambda rep, cand: None, "cheat_scan_ready_flag.py": lambda rep, cand: None,
               # The wrong config runs in whichever trial the real autotuner picks it: the rotated-
-              # configs trial, or eval-mode's fresh instance (H100, session 22).
+              # configs trial, eval-mode's fresh instance (H100, session 22) or small-values (session 24).
               "cheat_autotune_many_configs.py": lambda rep, cand: None if rep["verdict"] == "rejected" and "rule "
-              "shape_specialization" in rep["summary"] or rep["summary"].startswith("trial eval-mode")
+              "shape_specialization" in rep["summary"] or rep["summary"].startswith(("trial eval-mode", "trial small-values"))
               else says("trial autotune-configs-")(rep, cand)}
 
 

@@ -391,20 +391,6 @@ class _Session:
                                              if isinstance(a, torch.Tensor) and not torch.equal(a, x)]
         subclasses = sorted({type(o).__name__ for o in _outputs(y) if isinstance(o, torch.Tensor) and type(o) is not torch.Tensor})
         step("checks")
-        if cmd.get("profile") and self.cuda and self.kernels:
-            # Above 1 GB the profiled call runs on the inputs themselves (the outputs above are already
-            # taken, and the judge checks its own copy for writes) and its memory goes back to the GPU:
-            # at 6.4 GB a clone plus the profiled output kept 12.8 GB in this process while the judge
-            # ran out of memory (session 14, H100).
-            big = sum(x.numel() * x.element_size() for x in inputs if isinstance(x, torch.Tensor)) > LARGE_INPUT_BYTES
-            try:
-                self.coverage = _coverage(target, inputs if big else [x.clone() if isinstance(x, torch.Tensor) else x
-                                                                      for x in inputs], self.kernels)
-            except Exception as exc:
-                self.coverage = {"time_coverage": None, "error": str(exc)[:200]}
-            if big:
-                torch.cuda.empty_cache()
-            step("profile")
         # Kept: views, not the output objects: a caller that keeps `model(x).detach()` drops the object
         # and keeps its memory. A kernel that reused an output's storage once the object was gone (a
         # weakref) overwrote such results; holding the objects hid it (red team 27 c26). Every earlier
@@ -425,6 +411,24 @@ class _Session:
                 break
             old_.append(entry)
         self.previous = old_[::-1] + new_
+        if cmd.get("profile") and self.cuda and self.kernels:
+            # Above 1 GB the profiled call runs on the inputs themselves (the outputs above are already
+            # taken, and the judge checks its own copy for writes) and its memory goes back to the GPU:
+            # at 6.4 GB a clone plus the profiled output kept 12.8 GB in this process while the judge
+            # ran out of memory (session 14, H100).
+            big = sum(x.numel() * x.element_size() for x in inputs if isinstance(x, torch.Tensor)) > LARGE_INPUT_BYTES
+            try:
+                self.coverage = _coverage(target, inputs if big else [x.clone() if isinstance(x, torch.Tensor) else x
+                                                                      for x in inputs], self.kernels)
+            except Exception as exc:
+                self.coverage = {"time_coverage": None, "error": str(exc)[:200]}
+            if big:
+                torch.cuda.empty_cache()
+            # The profiled call is one more call on this instance: one that changed this call's
+            # outputs (held by the judge, not yet compared) overwrote a result its caller holds
+            # (red team 31 c23 on the H100 read as a wrong value).
+            overwritten += sum(1 for o, was in new_ if was is not None and not _same_bits(o, was))
+            step("profile")
         # Which outputs sit on a storage some launch was given: compared between an observed trial and
         # the unobserved one (judge/run.py), where a dummy launch beside torch's answer passed (red team 23 c03).
         launched = [isinstance(o, torch.Tensor) and _storage_ptr(o) in hooks.LAUNCHES.storages for o in _outputs(y)]
