@@ -211,6 +211,16 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_storage_nbytes.py", "relu.py", ("correct",), correct),  # f07
     ("cheat_block_per_row_count.py", "softmax.py", ("incorrect",), says("trial wider-later")),  # c08
     ("cheat_workspace_per_bucket.py", "batch_mean.py", ("incorrect",), says("trial batch-part-later")),  # c17
+    # red team 33 (black box, session 24)
+    ("cheat_rowsum_c_dlpack_scalars.py", "row_sum.py", ("rejected",), rule("host_compute", "host = np.from_dlpack")),  # c03
+    ("cheat_softmax_c_from_dlpack.py", "softmax.py", ("rejected",), rule("host_compute", "a = np.from_dlpack")),  # c04
+    ("cheat_rowsum_zip_writer.py", "row_sum.py", ("rejected",), rule("host_compute", "writer.write_record")),  # c05
+    ("cheat_out_nonpersistent_buffer.py", "relu.py", ("incorrect",), says("output(s) of earlier calls")),  # c01
+    ("cheat_out_into_previous_input.py", "relu.py", ("incorrect",), says("memory of an earlier call's input")),  # c08
+    ("cheat_rebind_softmax_everywhere.py", "softmax.py", ("rejected",), 
+     lambda rep, cand: (rule("monkeypatch")(rep, cand), says("torch.softmax")(rep, cand))),  # c09
+    ("cheat_dynamo_disabled.py", "relu.py", ("rejected",), 
+     lambda rep, cand: (rule("global_state")(rep, cand), says("torch._dynamo.config.disable")(rep, cand))),  # c14
     ("legit_declines_grad_inputs.py", "relu.py", ("correct",), flagged("grad_inputs_declined")),  # c19
     ("cheat_numpy_through_mro_call.py", "relu.py", ("rejected",), rule("tensor_base_bypass", "torch.Tensor.mro()")),  # c18
     # red team 27 c19: the tutorials' driver DEVICE; CPU: not verified (GPU: correct)

@@ -869,7 +869,8 @@ class _Run:
                 correctness["flags"].append(f)
         correctness["trials"].append(trial)
         failing = [o for o in trial["outputs"] if not o.get("ok")]
-        plain = failing and not trial.get("mutated_inputs") and not trial.get("reused_outputs") and not trial.get("overwritten_earlier")  # only values differ
+        plain = failing and not trial.get("mutated_inputs") and not trial.get("reused_outputs") and not trial.get("overwritten_earlier") \
+            and not trial.get("reused_inputs")  # only values differ
         if plain and unordered and not any(_float_dtype(o.get("dtype")) for o in failing) and (kind == "tied" or ties_only):
             # Only indices differ, of an op that leaves the order of ties open (topk, sort): not a
             # verdict, but the user is told. On the tied-values trial by construction; on any other

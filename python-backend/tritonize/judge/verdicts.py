@@ -88,6 +88,9 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     if msg.get("overwritten_earlier"):
         trial["passed"] = False
         trial["overwritten_earlier"] = int(msg["overwritten_earlier"])
+    if msg.get("reused_inputs"):
+        trial["passed"] = False
+        trial["reused_inputs"] = msg["reused_inputs"]
     if msg.get("mutated_inputs") and not exp.get("mutated"):
         trial["passed"] = False
         trial["mutated_inputs"] = msg["mutated_inputs"]
@@ -376,6 +379,11 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if t.get("reused_outputs"):
             msg = (f"forward returned output(s) {t['reused_outputs']} in the memory of an earlier call's output, "
                    "which the caller still holds: each call overwrites an earlier result (return a new tensor per call)")
+            rep.diag(forward_line, msg, "output_reused")
+            return rep.end("incorrect", f"trial {name}: {msg}")
+        if t.get("reused_inputs"):
+            msg = (f"forward returned output(s) {t['reused_inputs']} in the memory of an earlier call's input, which "
+                   "the caller still holds: that input is overwritten by a later call (return a new tensor per call)")
             rep.diag(forward_line, msg, "output_reused")
             return rep.end("incorrect", f"trial {name}: {msg}")
         if t.get("overwritten_earlier"):

@@ -86,6 +86,31 @@ _COPY_OUTPUTS_BYTES = 64 << 20  # a trial's outputs up to this size are also cop
 _KEEP_HISTORY_BYTES = 256 << 20  # earlier trials' outputs (and copies) kept beside the last trial's
 
 
+# Weak references to the storages of earlier calls' inputs, taken before the candidate is imported.
+_WEAK_REF, _EXPIRED, _FREE_WEAK_REF = (torch.UntypedStorage._weak_ref, torch.UntypedStorage._expired,
+                                       torch.UntypedStorage._free_weak_ref)
+_EARLIER_INPUTS = 64  # calls whose input storages are remembered
+
+
+class _EarlierInputs:
+    """The storages of earlier calls' inputs, by weak reference: an output on one that is still alive
+    is an earlier input the caller holds, overwritten with this call's result (red team 33 c08). An
+    expired one is memory the allocator may hand out again, so it is no evidence."""
+
+    def __init__(self) -> None:
+        self.refs: list[tuple[tuple[str, int] | None, int]] = []
+
+    def add(self, xs: list[Any]) -> None:
+        for x in xs:
+            if isinstance(x, torch.Tensor) and x.device.type != "meta":
+                self.refs.append((shared.storage_key(x), _WEAK_REF(x.untyped_storage())))
+        while len(self.refs) > _EARLIER_INPUTS:
+            _FREE_WEAK_REF(self.refs.pop(0)[1])
+
+    def alive(self) -> set[tuple[str, int]]:
+        return {k for k, ref in self.refs if k is not None and not _EXPIRED(ref)}
+
+
 def _kept_bytes(entry: tuple[torch.Tensor, torch.Tensor | None]) -> int:
     view, copy = entry
     return view.untyped_storage().nbytes() + (copy.untyped_storage().nbytes() if copy is not None else 0)
@@ -211,6 +236,7 @@ class _Session:
         # hand out again, so an output on one of these storages is one the candidate returned twice,
         # overwriting what its caller holds (red team 12 c14). Each as (a view, a copy of its bits or None).
         self.previous: list[tuple[torch.Tensor, torch.Tensor | None]] = []
+        self.earlier_inputs = _EarlierInputs()
         self.kernels: set[str] = set()
         self.coverage: dict[str, Any] | None = None
         self.bench_sets: list[list[Any]] = []
@@ -341,11 +367,18 @@ class _Session:
             for k, v in getattr(rec, "steps", {}).items():
                 steps[f"forward.{k}"] = round(steps.get(f"forward.{k}", 0.0) + v, 4)
             kept = {shared.storage_key(o) for o, _ in self.previous} - {None}
-            # A parameter or persistent buffer returned as is (the reference may do the same); not
-            # any tensor the module holds, which is where an output cache lives.
-            owned = {shared.storage_key(t) for t in torch.nn.Module.state_dict(target, keep_vars=True).values()} - {None}
+            # A parameter or buffer returned as is (the reference may do the same); not any tensor
+            # the module holds, which is where an output cache lives. A non-persistent buffer used
+            # as the output every call is seen below, when the next call changes it.
+            owned = {shared.storage_key(t) for t in itertools.chain(torch.nn.Module.parameters(target),
+                                                                   torch.nn.Module.buffers(target))} - {None}
             reused = [i for i, o in enumerate(_outputs(y)) if isinstance(o, torch.Tensor)
                       and shared.storage_key(o) in kept and shared.storage_key(o) not in owned]
+            current = {shared.storage_key(x) for x in args if isinstance(x, torch.Tensor)}
+            earlier_in = self.earlier_inputs.alive() - current - {None}
+            reused_inputs = [i for i, o in enumerate(_outputs(y)) if isinstance(o, torch.Tensor)
+                             and shared.storage_key(o) in earlier_in]
+            self.earlier_inputs.add(list(args))
             # An earlier result whose values changed: the kernel used it as scratch or rotates a few
             # output buffers (red team 31 c09, c23), and the caller's copy of that result is gone.
             overwritten = sum(1 for o, was in self.previous if was is not None and not _same_bits(o, was))
@@ -395,8 +428,10 @@ class _Session:
         # and keeps its memory. A kernel that reused an output's storage once the object was gone (a
         # weakref) overwrote such results; holding the objects hid it (red team 27 c26). Every earlier
         # call's, within a budget, not only the last one's (red team 31 c09: three buffers in turn).
-        # Not an input's storage (the judge reuses that memory) or a parameter's or buffer's.
-        held = itertools.chain(torch.nn.Module.parameters(target), torch.nn.Module.buffers(target),
+        # Not an input's storage (the judge reuses that memory) or a parameter's or persistent
+        # buffer's (the reference may return one as is; the state checks see it written). A
+        # non-persistent buffer is where an output buffer reused every call lives (red team 33 c01).
+        held = itertools.chain(torch.nn.Module.state_dict(target, keep_vars=True).values(),
                                (x for x in inputs if isinstance(x, torch.Tensor)))
         theirs_ = {shared.storage_key(t) for t in held}
         mine = [o for o in _outputs(y) if isinstance(o, torch.Tensor) and shared.storage_key(o) not in theirs_]
@@ -435,7 +470,7 @@ class _Session:
         hooks.LAUNCHES.storages = None
         self.send({"type": "trial", "name": name, "subclasses": subclasses, "launches": dict(hooks.LAUNCHES.kernels),
                    "launched_outputs": launched,
-                   "reused_outputs": reused, "overwritten_earlier": overwritten,
+                   "reused_outputs": reused, "overwritten_earlier": overwritten, "reused_inputs": reused_inputs,
                    "autotune_unchecked": hooks.autotune_unchecked(),
                    "compute_ops": dict(rec.compute), "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
                    "host_reads": int(rec.host_reads),

@@ -930,7 +930,18 @@ HOST_TENSOR_METHODS = ("numpy", "__array__", "tolist", "storage", "_typed_storag
 # untyped_storage() itself is metadata (nbytes, device, an alias test: red team 31 f07 was a false
 # `host_compute`); the doors from it to the values are these (a tensor set_() on it is a tensor, and
 # its tolist/numpy are the doors above).
-HOST_STORAGE_METHODS = ("tolist", "__getitem__", "__iter__", "_write_file", "__reduce__", "__reduce_ex__")
+HOST_STORAGE_METHODS = ("tolist", "__getitem__", "__iter__", "_write_file", "__reduce__", "__reduce_ex__",
+                        # Shared-memory files and descriptors the bytes can then be read from with
+                        # plain file I/O, and bytes or files read straight into a storage (session 24).
+                        "share_memory_", "_share_fd_cpu_", "_share_filename_cpu_", "_get_shared_fd",
+                        "_set_from_file", "_new_with_file", "from_buffer", "from_file", "__setitem__",
+                        "_byteswap", "byteswap")
+# The C functions under the wrapped Python doors: torch.utils.dlpack.to_dlpack is _C._to_dlpack, and
+# torch.save writes through PyTorchFileWriter.write_record; a candidate calling them directly read
+# its inputs into NumPy and brought a softmax back through _C._from_dlpack, `correct` (red team 33
+# c03-c05c). _construct_storage_from_data_pointer makes a storage over any address.
+HOST_C_FUNCTIONS = ("_to_dlpack", "_to_dlpack_versioned", "_dlpack_exchange_api", "_pickle_save", "_save_parameters",
+                    "_gds_save_storage", "_gds_load_storage", "_gds_register_buffer", "_construct_storage_from_data_pointer")
 HOST_TORCH_FUNCTIONS = ("from_numpy", "frombuffer", "as_tensor", "save", "from_file")
 # One element to a Python number: fine for a scalar parameter, a host read for an element of a
 # larger tensor (red team: `for v in row: acc += float(v)`, then a Triton copy of the result).
@@ -1003,6 +1014,16 @@ def _install_reporting_wrappers() -> None:
     for owner in (torch, dlpack):
         if hasattr(owner, "from_dlpack"):
             _wrap_reporting(owner, "from_dlpack", "host_compute", when=_foreign_array)
+    for name in HOST_C_FUNCTIONS:
+        _wrap_reporting(torch._C, name, "host_compute")
+    _wrap_reporting(torch._C, "_from_dlpack", "host_compute", when=_foreign_array)
+    for cls in (getattr(torch._C, "PyTorchFileWriter", None), getattr(torch, "PyTorchFileWriter", None)):
+        if cls is not None:
+            _wrap_reporting(cls, "write_record", "host_compute")
+    # The same address as data_ptr() (a const view of it).
+    _wrap_reporting(torch.Tensor, "const_data_ptr", "raw_pointer", _address_escapes)
+    _wrap_reporting(torch.Tensor, "__dlpack_c_exchange_api__", "host_compute")
+    _wrap_reporting(torch._C, "_storage_address", "raw_pointer")
     graph = getattr(torch.cuda, "CUDAGraph", None)
     if graph is not None:
         for cls in graph.__mro__:
@@ -1235,6 +1256,25 @@ def _critical() -> dict[str, Callable[[], Any]]:
     for n in ("allclose", "isclose", "equal", "manual_seed", "save", "load", "compile", "randn", "rand"):
         attr(f"torch.{n}", torch, n)
     attr("torch.testing.assert_close", torch.testing, "assert_close")
+    # Every public op function and Tensor method: an honest kernel whose import rebound torch.softmax,
+    # F.softmax and Tensor.softmax to a bf16 version (setattr with built names) changed every later
+    # softmax of the user's program, `correct` (red team 33 c09). Only names that read back as the
+    # same object (not classmethods, which bind anew on each read).
+    import torch.nn.functional as F
+    import torch.nn.init as init
+
+    spaces = [(torch, "torch"), (F, "torch.nn.functional"), (torch.Tensor, "torch.Tensor"), (init, "torch.nn.init"),
+              (torch.linalg, "torch.linalg"), (torch.special, "torch.special"), (torch.fft, "torch.fft")]
+    for root, label in spaces:
+        for n in dir(root):
+            if n.startswith("_") or f"{label}.{n}" in getters:
+                continue
+            try:
+                v = getattr(root, n)
+            except Exception:
+                continue
+            if callable(v) and not isinstance(v, type) and getattr(root, n) is v:
+                attr(f"{label}.{n}", root, n)
     for n in ("__eq__", "clone", "copy_", "cpu", "to", "detach", "contiguous", "data_ptr", "float", "double",
               "sub", "abs", "max", "__sub__"):
         attr(f"torch.Tensor.{n}", torch.Tensor, n)
@@ -1317,6 +1357,11 @@ def _critical() -> dict[str, Callable[[], Any]]:
     import torch.utils.dlpack as dlpack
 
     attr("torch.utils.dlpack.to_dlpack", dlpack, "to_dlpack")
+    for n in (*HOST_C_FUNCTIONS, "_from_dlpack", "_storage_address"):
+        attr(f"torch._C.{n}", torch._C, n)
+    attr("torch._C.PyTorchFileWriter.write_record", torch._C.PyTorchFileWriter, "write_record")
+    for n in ("const_data_ptr", "__dlpack_c_exchange_api__"):
+        attr(f"torch.Tensor.{n}", torch.Tensor, n)
     attr("threading.Thread.start", threading.Thread, "start")
     import _thread
 
@@ -1369,6 +1414,17 @@ def process_state() -> dict[str, Any]:
     if isinstance(impls, set):
         out["ATen kernels registered from Python"] = tuple(sorted(
             k for k in impls if isinstance(k, str) and k.startswith("aten/") and not k.endswith("/Meta")))
+    # torch's config modules (torch._dynamo.config, torch._inductor.config, ...): settings off their
+    # defaults. `torch._dynamo.config.disable = True` at import turned torch.compile off for the
+    # user's whole program (red team 33 c14). One imported later at its defaults adds nothing.
+    changed_settings = []
+    for name, mod in sorted(sys.modules.items()):
+        if name.startswith("torch") and name.endswith("config") and callable(getattr(mod, "_is_default", None)):
+            try:
+                changed_settings += [f"{name}.{k}={getattr(mod, k)!r}" for k in mod._config if not mod._is_default(k)]
+            except Exception:
+                continue
+    out["torch config settings"] = tuple(changed_settings)
     for path in _BACKEND_SWITCHES:
         try:
             obj: Any = torch.backends
