@@ -135,7 +135,8 @@ def test_a_parameter_or_a_result_that_requires_grad_stays_one(tmp_path):
     assert "a Parameter became a Tensor" in msg, msg
     msg = refusal(tmp_path, GRAD_RESULT, "xa = x.clone()", expr="x.clone().detach().requires_grad_(True)",
                   cand=kernel_like)
-    assert "requires_grad True became False" in msg, msg
+    # Refused at the selection since session 24 (red team 34 c13: autograd state changed in place).
+    assert "requires_grad True became False" in msg or "autograd state in place (.requires_grad_" in msg, msg
 
 
 DTYPE_LATER = textwrap.dedent('''\

@@ -65,12 +65,19 @@ def _call_site(ext: Extraction, fn: str, src: SourceFile) -> str:
     if ext.returns:
         return f"return {call}"
     outs = ext.outputs
+    # `TABLE: torch.Tensor = …` at module or class level puts TABLE in __annotations__ (typing.
+    # get_type_hints, dataclass fields): the annotation stays, as a statement of its own (red team 34 c28).
+    names = {o["target"] for o in outs}
+    anns = [f"{n.target.id}: {ast.unparse(n.annotation)}" for n in ast.walk(src.tree)
+            if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.target.id in names
+            and ext.start <= src.span(n).start and src.span(n).end <= ext.end]
+    head = "".join(a + "\n" + ind for a in anns)
     if not any(o["inplace"] for o in outs):
-        return f"{', '.join(o['target'] for o in outs)} = {call}"
+        return f"{head}{', '.join(o['target'] for o in outs)} = {call}"
     if len(outs) == 1:
-        return f"{outs[0]['target']}.copy_({call})"
+        return f"{head}{outs[0]['target']}.copy_({call})"
     tmp = "_tz_out"
-    lines = [f"{tmp} = {call}"]
+    lines = [*anns, f"{tmp} = {call}"]
     for k, o in enumerate(outs):
         lines.append(f"{o['target']}.copy_({tmp}[{k}])" if o["inplace"] else f"{o['target']} = {tmp}[{k}]")
     return ("\n" + ind).join(lines)
@@ -130,7 +137,7 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
                  dtypes: dict[str, str] | None = None, dims: dict[str, str] | None = None,
                  shapes: dict[str, list[int]] | None = None, numbers: dict[str, str] | None = None,
                  exact: dict[str, list[int]] | None = None, exact_numbers: dict[str, str] | None = None,
-                 float32_default: bool = False) -> list[str]:
+                 float32_default: bool = False, reals: dict[str, str] | None = None) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
     (a tensor of the recorded dtype for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
     interpreter); a later call under other
@@ -155,13 +162,24 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              # of the PyTorch code; inside a Triton kernel it sees none and a plain tensor comes out
              # (red team 32 c22). torch's own subclasses (Parameter, FakeTensor) pass.
              "    for _n, _x in _ts:",
-             "        if not type(_x).__module__.startswith('torch'):",
+             # The package, not a prefix: a user module named torch_utils passed (red team 34 c26).
+             "        if type(_x).__module__.split('.')[0] != 'torch':",
              f"            raise RuntimeError('{wrapper}: ' + _n + ' is a ' + type(_x).__name__ + ' (a tensor subclass) in this '",
              "                               'call; its __torch_function__/__torch_dispatch__ would see none of the Triton '",
              "                               'kernel\\'s work and a plain tensor would come out. Pass a plain tensor, " + undo + "')",
              # A trace records no computation for a Triton launch, and a torch.func transform (vmap,
              # grad, jacrev) hands the kernel wrapped tensors it cannot read: said here, not as
              # Triton's "invalid operands" or "Cannot access storage of BatchedTensorImpl" (red team 11).
+             # A mode of the user's own (a precision-emulation TorchDispatchMode, FlopCounterMode) sees
+             # every op of the PyTorch code and none of a Triton launch (red team 34 c04, c04b); torch's
+             # internal modes (fake tensors under torch.compile, the default-device context) pass.
+             *_user_mode_lines(wrapper, undo),
+             # A meta tensor has no values to run a kernel on (shape inference with the PyTorch code
+             # works): said here, not as Triton's "Cannot copy out of meta tensor" (red team 34 c05).
+             "    for _n, _x in _ts:",
+             "        if _x.device.type == 'meta':",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is on the meta device in this call; a Triton kernel '",
+             "                               'needs real values. Run the PyTorch code for shape inference, " + undo + "')",
              "    if __import__('torch').jit.is_tracing():",
              f"        raise RuntimeError('{wrapper}: torch.jit.trace reached the Triton kernel; a trace records no '",
              "                           'computation for a Triton launch, so the traced program would be wrong. Trace '",
@@ -192,6 +210,16 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                               'dtype before the call, " + undo + "')"]
     if numbers:
         lines += _number_type_lines(wrapper, "zip(_names, xs)", numbers, "    ")
+    if reals:
+        # A complex number where the recorded call had a real one is another computation (PyTorch
+        # makes a complex result); Triton's interpreter failed on it (red team 34 c09).
+        lines += [
+             f"    _reals = {reals!r}",
+             "    for _n, _v in zip(_names, xs):",
+             "        if _n in _reals and type(_v) is complex:",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is a complex number in this call; the Triton kernel '",
+             "                               'was verified with a real ' + _reals[_n] + ' (the recorded call), and a complex '",
+             "                               'one makes a complex result in PyTorch. Pass a real number, " + undo + "')"]
     if shapes:
         # record.broadcast itself, its source copied in: the applied file imports nothing of Tritonize.
         src_lines = inspect.getsource(record_broadcast).splitlines()
@@ -294,7 +322,12 @@ def _method(cls_node: ast.ClassDef | None, name: str) -> ast.FunctionDef | None:
 # under float32, float64 under float64: red team 28 c04).
 _INT_TO_DEFAULT = frozenset({"div", "div_", "true_divide", "true_divide_", "sqrt", "rsqrt", "exp", "exp2", "expm1",
                              "log", "log2", "log10", "log1p", "sin", "cos", "tan", "tanh", "sigmoid", "erf",
-                             "reciprocal", "softmax", "log_softmax", "mean"})
+                             "reciprocal", "softmax", "log_softmax", "mean",
+                             # red team 34 c19: atan2 and torch.special's functions too
+                             "atan2", "arctan2", "expit", "logit", "sinh", "cosh", "asin", "acos", "atan", "asinh",
+                             "acosh", "atanh", "arcsin", "arccos", "arctan", "erfc", "erfinv", "lgamma", "digamma",
+                             "i0", "sinc", "logsumexp", "var", "std", "norm", "nanmean", "hypot", "xlogy", "entr",
+                             "ndtr", "ndtri", "log_ndtr", "erfcx", "logaddexp", "logaddexp2", "deg2rad", "rad2deg"})
 
 
 def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bool:
@@ -327,6 +360,10 @@ def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bo
                 f = funcs[n.func.id]
                 todo.append((f.lineno, f.end_lineno or f.lineno))
             if ints_only and isinstance(n, ast.Constant) and type(n.value) is float:
+                return True
+            # The default dtype read by name (`a.to(torch.get_default_dtype())`, red team 34 c19 v8).
+            if isinstance(n, (ast.Attribute, ast.Name)) and (getattr(n, "attr", None) or getattr(n, "id", None)) \
+                    == "get_default_dtype":
                 return True
             if ints_only and (isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Div) or (
                     isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _INT_TO_DEFAULT
@@ -436,6 +473,21 @@ def _init_check_lines(ext: Any, who: str, exact_sizes: bool, cls_node: ast.Class
             "",
             f"    __init__.__signature__ = __import__('inspect').signature({who}.__init__)  # the constructor's own",
             ""]
+
+
+def _user_mode_lines(who: str, undo: str, indent: str = "    ") -> list[str]:
+    """Generated code that raises when a torch function or dispatch mode of the user's own (or
+    FlopCounterMode) is active: it would not see the kernel's work."""
+    return [indent + ln for ln in (
+        "_pd = __import__('torch').utils._python_dispatch",
+        "_modes = [*getattr(_pd, '_get_current_dispatch_mode_stack', lambda: [])(),",
+        "          *getattr(__import__('torch').overrides, '_get_current_function_mode_stack', lambda: [])()]",
+        "for _mode in _modes:",
+        "    _mm = type(_mode).__module__",
+        "    if _mm.split('.')[0] != 'torch' or _mm == 'torch.utils.flop_counter':",
+        f"        raise RuntimeError('{who}: ' + type(_mode).__name__ + ' (a torch function/dispatch mode) is active in '",
+        "                           'this call; it sees every op of the PyTorch code but none inside the Triton kernel, '",
+        "                           'so what it computes or counts would change. Call it outside the mode, " + undo + "')")]
 
 
 def _autocast_lines(who: str, tensors: str, indent: str) -> list[str]:
@@ -621,6 +673,16 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               f"            raise RuntimeError({name!r} + ': submodule ' + _k + ' was replaced, added or removed after the first '",
               "                               'call; the Triton kernel computes the math of the recorded submodules. Build a '",
               "                               'new instance, or undo the Apply to keep the PyTorch code.')",
+              # Global module hooks (register_module_forward_hook: int8 calibration, activation
+              # statistics) run for every submodule call the PyTorch code makes (red team 34 c22).
+              "        _mmod = _torch.nn.modules.module",
+              "        _glob = [_h for _h in dir(_mmod) if _h.startswith('_global_') and _h.endswith('hooks')",
+              "                 and isinstance(getattr(_mmod, _h), dict) and getattr(_mmod, _h)]",
+              "        if _glob and any(_m is not self for _m in self.modules()):",
+              f"            raise RuntimeError({name!r} + ': global module hooks (' + _glob[0] + ', torch.nn.modules.module.'",
+              "                               'register_module_*_hook) are registered in this call; the Triton kernel '",
+              "                               'computes the whole forward, so they would not see its submodules. Remove '",
+              "                               'them, or undo the Apply to keep the PyTorch code.')",
               "        for _k, _m in self.named_modules():",
               "            if _m is not self and (_m._forward_hooks or _m._forward_pre_hooks or _m._backward_hooks",
               "                                   or getattr(_m, '_backward_pre_hooks', None)):",
@@ -673,6 +735,13 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     if ext.kind == "module":
         _refuse_lost_members(ext, src)
         _refuse_forward_attribute_sets(ext, src)
+    for i in (*ext.forward_inputs, *ext.init_inputs):
+        if isinstance(i.value, dict) and i.value.get("subclass"):
+            # The applied guard stops every such call: an Apply that can only stop is refused here.
+            raise ExtractError(f"{getattr(i, 'expr', None) or i.name} is a {i.value['subclass']} (a tensor subclass of "
+                               "your own) in the recorded call; its __torch_function__/__torch_dispatch__ would see "
+                               "none of the Triton kernel's work and a plain tensor would come out. Apply where the "
+                               "code gets plain tensors")
     stem = os.path.splitext(os.path.basename(path))[0]
     taken = set(module_bindings(src.tree)) | {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)}
     base = _ident(ext.name)
@@ -748,20 +817,33 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   "with one value of ' + _n + ', or undo the Apply to keep the PyTorch code.')",
                   *(_number_type_lines(wrapper, f"zip({tuple(i.expr for i in ext.init_inputs)!r}, init)", numbers, "    ")
                     if any(i.expr in numbers for i in ext.init_inputs) else []),
+                  # A complex number where the recorded call had a real one (red team 34 c09).
+                  f"    for _n, v in zip({tuple(i.expr for i in ext.init_inputs)!r}, init):",
+                  f"        if type(v) is complex and _n in {tuple(i.expr for i in ext.init_inputs if _number_type(i) in ('int', 'float'))!r}:",
+                  f"            raise RuntimeError('{wrapper}: ' + _n + ' is a complex number in this call; the Triton kernel "
+                  "was verified with a real number (the recorded call), and a complex one makes a complex result in "
+                  "PyTorch. Pass a real number, or undo the Apply to keep the PyTorch code.')",
                   f"    key = repr(init)",
                   f"    if key not in {cache}:",
                   # Bounded: a float that changes every step (a sampler's sigma) built one module per
                   # value without end (red team 28 c20). Modules of literal values rebuild the same.
                   f"        if len({cache}) >= 32:",
                   f"            del {cache}[next(iter({cache}))]",
-                  f"        {cache}[key] = " + kern.cls + "(*init)",
+                  # Built at the first call (and per new literal): a candidate drawing random numbers
+                  # in __init__ would move the program's global generator there, and every later
+                  # random number with it (red team 34 c16).
+                  "        _torch = __import__('torch')",
+                  "        with _torch.random.fork_rng(devices=range(_torch.cuda.device_count()) "
+                  "if _torch.cuda.is_initialized() else ()):",
+                  f"            {cache}[key] = " + kern.cls + "(*init)",
                   f"    return {cache}[key]",
                   "", "",
                   *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes, numbers=numbers,
                                 dims={k: v for k, v in dims.items() if k in exprs}, shapes=shapes,
                                 exact=sizes if exact_sizes else None,
                                 exact_numbers=_exact_numbers(ext.forward_inputs, "expr") if exact_sizes else None,
-                                float32_default=makes_default_dtype(ext, src, dtypes)),
+                                float32_default=makes_default_dtype(ext, src, dtypes),
+                                reals={i.expr: t for i in ext.forward_inputs if (t := _number_type(i)) in ("int", "float")}),
                   "", "",
                   # TorchScript (torch.jit.script of a model calling this) runs it as Python instead of
                   # compiling it (red team 11 c15: the script failed on the kernel); numbers are annotated
@@ -807,7 +889,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                                    numbers=numbers, shapes=shapes, dims=modes or None,
                                    exact=sizes if exact_sizes else None,
                                    exact_numbers=_exact_numbers(ext.forward_inputs) if exact_sizes else None,
-                                   float32_default=makes_default_dtype(ext, src, dtypes))
+                                   float32_default=makes_default_dtype(ext, src, dtypes),
+                                   reals={i.name: t for i in ext.forward_inputs if (t := _number_type(i)) in ("int", "float")})
         decorators, body_mode = forward_wrappers(cls_node, src.tree)
         block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded, guard},
                                     inference_only, guard_lines, guard, exprs,
@@ -818,6 +901,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
     kernel_text = header + "\n" + "\n".join(block) + "\n# --- end Tritonize ---\n"
 
+    if placement == "same-file":
+        _refuse_shadowed_builtins(kernel_text, src)
     edits: list[Edit] = []
     # At the end of an import line (the usual place) the text goes after a newline; at the start of a
     # line (the file's start, or before a module-level selection) it ends with one.
@@ -912,6 +997,51 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
     ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded, check_effects=False,
                       output_order=[o["target"] for o in ext.outputs])
     return ext1.problem
+
+
+def _module_globals(src: SourceFile) -> dict[str, int]:
+    """Names the file binds as module globals -> a line: at the top level (the __main__ block's
+    assignments and loop variables included) and through `global` in its functions (symtable)."""
+    import symtable
+
+    top = symtable.symtable(src.text, "<user>", "exec")
+    out = {s.get_name(): 0 for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    todo = list(top.get_children())
+    while todo:
+        t = todo.pop()
+        todo += t.get_children()
+        for sym in t.get_symbols():
+            if sym.is_declared_global() and sym.is_assigned():
+                out.setdefault(sym.get_name(), 0)
+    for n in ast.walk(src.tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in out and not out[n.id]:
+            out[n.id] = n.lineno
+    return out
+
+
+def _refuse_shadowed_builtins(kernel_text: str, src: SourceFile) -> None:
+    """The inserted code calls builtins (type, zip, len, range, ...) that a module global of the same
+    name would replace when it runs in the user's file: `type = "relu"` in the __main__ block made
+    every call fail (red team 34 c01). Refused there; a module of its own has its own globals."""
+    import builtins
+
+    import symtable
+
+    top = symtable.symtable(kernel_text, "<kernel>", "exec")
+    own = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    used, todo = set(), [top]
+    while todo:  # globals each scope reads (a parameter named `input` is its function's own)
+        t = todo.pop()
+        todo += t.get_children()
+        used |= {s.get_name() for s in t.get_symbols() if s.is_referenced() and (s.is_global() or t is top)}
+    used = {n for n in used - own if hasattr(builtins, n)}
+    bound = _module_globals(src)
+    clash = sorted(used & set(bound))
+    if clash:
+        raise ExtractError(f"the file binds {', '.join(repr(c) for c in clash[:3])} as a module global (line "
+                           f"{bound[clash[0]] or '?'}), a builtin the inserted kernel code calls: in this file it would "
+                           "call the file's value instead. Apply with --placement module (the kernel code in a module "
+                           "of its own), or rename that variable", bound[clash[0]] or None)
 
 
 def _refuse_star_imports(src: SourceFile) -> None:
@@ -1086,7 +1216,8 @@ def _refuse_autocast(ext: Extraction, src: SourceFile) -> None:
 _LATER_WAY_OUT = {
     "none": "select code that does not take {name} (e.g. the branch where it is not None)",
     "kind": "select code that always gets the same kind of value for {name}",
-    "number_type": "pass {name} as one type of number at every call (int({name}) or float({name}))",
+    # float({name}) keeps every value; int(…) of 0.5 would not (red team 34 c08)
+    "number_type": "pass {name} as one type of number at every call (float({name}) where it can be fractional)",
     "dtype": "select code that always gets one dtype and device for {name}, or cast it before the call",
     "value": "select code that runs with one value of {name}, or make {name} a tensor input",
     "int_value": "the kernel runs only at the sizes it was verified for and holds {name} at its recorded value: "

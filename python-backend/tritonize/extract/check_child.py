@@ -48,6 +48,12 @@ def compare(a: Any, b: Any, where: str) -> str | None:
         if a.requires_grad != b.requires_grad:
             return (f"{where}: requires_grad {a.requires_grad} became {b.requires_grad} (a kernel's result has no "
                     "autograd history)")
+        # A contiguous result that came back in another layout: the program's later x.view(…) on it
+        # raised (red team 34 c03: a column-major candidate output).
+        if a.numel() > 1 and a.is_contiguous() and not b.is_contiguous():
+            return (f"{where}: a contiguous tensor became a non-contiguous one (strides {tuple(b.stride())} for "
+                    f"{tuple(a.stride())}); code after the selection that views it (.view, data_ptr arithmetic) "
+                    "would change. Ask for a candidate that returns a contiguous result")
         a, b = a.detach().cpu(), b.detach().cpu()
         if not a.is_floating_point() and not a.is_complex():
             return None if torch.equal(a, b) else f"{where}: values differ"

@@ -185,6 +185,19 @@ class _Events(ast.NodeVisitor):
                               "is called for an effect", node.lineno)
         self.generic_visit(node)
 
+    def _process_switch(self, f: ast.expr) -> str | None:
+        """`mod.set_x(…)`, `mod.use_deterministic_algorithms(…)` of an imported module (torch, numpy,
+        random, ...) or such a function imported by name: a process-wide setting, not a value."""
+        root = f
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        if not (isinstance(root, ast.Name) and root.id in self.imported):
+            return None
+        if name.startswith("set_") or name in _PROCESS_SWITCHES:
+            return _short(ast.unparse(f))
+        return None
+
     def visit_Assert(self, node: ast.Assert) -> None:
         self._side_effect("assert", node.lineno)
 
@@ -202,9 +215,18 @@ class _Events(ast.NodeVisitor):
         effect = output_effect(node)  # the same list as for copied helpers (effects.py)
         if effect:
             self._side_effect(effect, node.lineno)
+        switch = self._process_switch(f)
+        if switch:
+            # Also where the result is kept (`prev = torch.set_grad_enabled(False)`): the statement
+            # rule above saw only dropped results (red team 34 c12).
+            self._side_effect(f"{switch}(…) changes process-wide state; a kernel call would not", node.lineno)
         if isinstance(f, ast.Attribute):
             if not self._attr(f, True, "load"):
                 self.visit(f.value)
+            if f.attr in _AUTOGRAD_INPLACE:
+                raise ExtractError(f"the selection changes a tensor's autograd state in place (.{f.attr}(…), line "
+                                   f"{node.lineno}); the kernel's result is written back into the tensor's values only, "
+                                   "so the change would be lost. Do it outside the selection", node.lineno)
             if f.attr in _METADATA_INPLACE:
                 raise ExtractError(f"the selection changes a tensor's shape or strides in place (.{f.attr}(…), line "
                                    f"{node.lineno}); the result is written back into the tensor's memory, which "
@@ -240,6 +262,15 @@ class _Events(ast.NodeVisitor):
                 self._mutates(node.args[0])
 
     def _mutates(self, target: ast.AST) -> None:
+        # w.data.mul_(…) and w.detach().mul_(…) write w's memory: an update of w (red team 34 c14).
+        while True:
+            if isinstance(target, ast.Attribute) and target.attr == "data":
+                target = target.value
+            elif isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) \
+                    and target.func.attr == "detach" and not target.args and not target.keywords:
+                target = target.func.value
+            else:
+                break
         if isinstance(target, ast.Name):
             self.mutations.append((target.id, target))
         else:
@@ -750,6 +781,12 @@ def _no_frame_reads(fn: ast.AST) -> None:
 # written back with x.copy_(…) overwrote the tensor x viewed).
 _METADATA_INPLACE = frozenset({"t_", "transpose_", "swapdims_", "swapaxes_", "squeeze_", "unsqueeze_", "resize_",
                                "resize_as_", "as_strided_", "set_"})
+# Autograd state changed in place: the tensor's values are what a kernel's result is written into
+# (red team 34 c13: w.requires_grad_(False) was written back with copy_ and w stayed trainable).
+_AUTOGRAD_INPLACE = frozenset({"requires_grad_", "detach_", "retain_grad", "register_hook",
+                               "register_post_accumulate_grad_hook"})
+_PROCESS_SWITCHES = frozenset({"use_deterministic_algorithms", "set_detect_anomaly", "seterr", "setrecursionlimit",
+                               "setswitchinterval", "filterwarnings", "simplefilter"})
 _NO_EFFECT_STATEMENTS = frozenset({"torch.cuda.synchronize", "torch.cuda.empty_cache"})
 
 

@@ -76,6 +76,8 @@ def describe(value: Any) -> dict[str, Any]:
     if isinstance(value, torch.Tensor):
         out: dict[str, Any] = {"kind": "tensor", "shape": list(value.shape), "dtype": str(value.dtype),
                                "device": str(value.device)}
+        if type(value).__module__.split(".")[0] != "torch":  # the user's own subclass (red team 34 c26b)
+            out["subclass"] = type(value).__qualname__
         if value.requires_grad:
             out["requires_grad"] = True
         v = value.detach()
