@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from programs import run_program
+
 from tritonize.extract.apply import apply_candidate
 from tritonize.extract.errors import ExtractError
 from tritonize.extract.problem import extract
@@ -108,8 +110,7 @@ SIMPLE = textwrap.dedent('''\
 
 
 def run(path: Path) -> str:
-    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=path.parent,
-                       env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1"))  # a Triton kernel on the CPU
+    p = run_program(path, env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1"))  # a Triton kernel on the CPU
     assert p.returncode == 0, p.stderr[-2000:]
     return p.stdout
 

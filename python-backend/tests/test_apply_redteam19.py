@@ -81,6 +81,7 @@ def test_a_replaced_class_checks_dtypes_and_autocast_at_every_call(tmp_path):
 
     from test_apply_redteam import faithful, lines_of
     from test_apply_redteam8 import run_raw
+    from programs import run_program
 
     path = tmp_path / "prog.py"
     before = run_raw(path, write=AFFINE)
@@ -90,8 +91,7 @@ def test_a_replaced_class_checks_dtypes_and_autocast_at_every_call(tmp_path):
     after = run_raw(path, write=res["text"])
     assert after.returncode == 0 and after.stdout == before.stdout, after.stderr[-800:]  # the docstring kept
     for how, says in (("double", "x is torch.float64 in this call"), ("autocast", "autocast is on for cpu")):
-        p = subprocess.run([sys.executable, str(path), how], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                           env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1", TZ_LATER="1"))
+        p = run_program(path, how, env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1", TZ_LATER="1"))
         assert p.returncode != 0, p.stdout
         last = p.stderr.strip().splitlines()[-1]
         assert last.startswith("RuntimeError: Affine: ") and says in last, last

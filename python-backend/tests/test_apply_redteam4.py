@@ -11,6 +11,8 @@ import textwrap
 
 import pytest
 
+from programs import run_program
+
 from tritonize.extract.apply import apply_candidate
 from tritonize.extract.errors import ExtractError
 from tritonize.extract.problem import extract
@@ -139,8 +141,7 @@ def apply_then_fail(tmp_path, text: str, first: str, count: int = 1, **kw) -> tu
     assert e.later == [], e.later
     res = apply_candidate(text, str(path), *lines_of(text, first, count), faithful(e.problem), extracted=(e, src), **kw)
     path.write_text(res["text"])
-    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                       env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1", TZ_LATER="1"))
+    p = run_program(path, env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1", TZ_LATER="1"))
     assert p.returncode != 0, p.stdout
     return p.stdout, p.stderr.strip().splitlines()[-1]
 
@@ -220,11 +221,10 @@ def test_inference_only_runs_under_gradients_and_a_backward_through_it_raises(tm
     path.write_text(res["text"])
     (tmp_path / "orig.py").write_text(text)
     env = dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1")
-    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    p = run_program(path, env=env)
     assert p.returncode == 0, p.stderr
     assert p.stdout == run(tmp_path / "orig.py")
-    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                       env={**env, "TZ_LATER": "1"})
+    p = run_program(path, env={**env, "TZ_LATER": "1"})
     assert p.returncode != 0, p.stdout
     last = p.stderr.strip().splitlines()[-1]
     assert last.startswith("RuntimeError: tritonize_mlp_forward_lines: the Triton kernel was applied for inference "

@@ -19,13 +19,13 @@ from tritonize.extract.deps import module_bindings
 
 from test_apply_redteam import faithful, lines_of
 from test_apply_redteam7 import kernel_like
+from programs import run_program
 
 
 def run_raw(path, *args, write=None):
     if write is not None:
         path.write_text(write)
-    return subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True, timeout=300,
-                          cwd=path.parent, env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1"))
+    return run_program(path, *args, env=dict(os.environ, PYTHONHASHSEED="0", TRITON_INTERPRET="1"))
 
 
 def refused(tmp_path, text: str, first: str, count: int = 1, **kw) -> str:
