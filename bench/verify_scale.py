@@ -112,6 +112,7 @@ def _mem_kb(pid: int, split: dict[str, int] | None = None) -> tuple[int, int]:
     return pss, rss
 
 
+TRACE_STEP_MB = int(os.environ.get("TRACE_STEP_MB", "64"))  # --trace-growth's step
 EVENTS: list[tuple] = []  # (t, type, trial) of each reference message, with --trace-growth
 T0 = [0.0]
 ROLES: dict[int, str] = {}  # pid -> "reference" (set by main's wrapper; other workers run the candidate)
@@ -180,7 +181,7 @@ class Sampler:
                     steps = self.growth.setdefault(p, [])
                     self.names.setdefault(p, parts[-1]["what"])
                     mb = split["anon"] // 1024
-                    if not steps or mb >= steps[-1][1] + 64:
+                    if not steps or mb >= steps[-1][1] + TRACE_STEP_MB:
                         steps.append((round(time.perf_counter() - t0, 2), mb, _top_anon(p) if steps else []))
             if pss * 1024 > self.peak_pss:
                 self.at_peak = parts
