@@ -272,3 +272,26 @@ ANNOTATED = textwrap.dedent('''\
 def test_a_module_annotation_stays(tmp_path):  # c28
     path = _apply(tmp_path, ANNOTATED, "TABLE: torch.Tensor", 1)
     assert "TABLE: torch.Tensor\n" in path.read_text()
+
+
+DEFAULT_ARG = textwrap.dedent('''\
+    import torch
+
+
+    def scale(x, w=torch.linspace(0.0, 1.0, 8) * 2.0):
+        return x * w
+
+
+    if __name__ == "__main__":
+        print(scale(torch.ones(2, 8)).sum().item())
+    ''')
+
+
+def test_a_default_argument_value_is_refused_as_such(tmp_path):  # c24
+    path = tmp_path / "user.py"
+    path.write_text(DEFAULT_ARG)
+    line = DEFAULT_ARG.splitlines()[3]
+    a = line.index("torch.linspace")
+    with pytest.raises(ExtractError) as err:
+        extract(DEFAULT_ARG, str(path), (4, a + 1), (4, len(line) - 1))
+    assert "a default argument value, evaluated once" in err.value.reason, err.value.reason

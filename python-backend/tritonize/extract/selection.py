@@ -88,6 +88,13 @@ def locate(src: SourceFile, raw: Span) -> Selection:
     if getattr(best, "ctx", None) is not None and not isinstance(best.ctx, ast.Load):  # type: ignore[attr-defined]
         raise ExtractError("the selection is an assignment target; select the whole statement", line)
     for p in _ancestors(src, best):
+        if isinstance(p, ast.arguments) or isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and any(best is d or _inside(src, best, d) for d in getattr(p, "decorator_list", [])):
+            # Evaluated once, where the def runs (a default value is one object shared by every call):
+            # the recording waited for a call of it that never comes (red team 34 c24).
+            what = "a default argument value" if isinstance(p, ast.arguments) else "a decorator"
+            raise ExtractError(f"the selection is {what}, evaluated once when the def statement runs, not at each "
+                               "call; select code in a function body (compute the default there when it is None)", line)
         if isinstance(p, (ast.comprehension, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)):
             # Its variables exist only per element; the whole comprehension works where it runs over
             # tensors (a list of tensors as input is refused too: red team 9 followed this hint).
@@ -99,6 +106,10 @@ def locate(src: SourceFile, raw: Span) -> Selection:
             break
     scope, cls = _enclosing(src, best)
     return Selection("expression", span, [best], scope, cls)
+
+
+def _inside(src: SourceFile, node: ast.AST, outer: ast.AST) -> bool:
+    return any(p is outer for p in _ancestors(src, node))
 
 
 def _ancestors(src: SourceFile, node: ast.AST):
