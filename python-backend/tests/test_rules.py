@@ -219,6 +219,20 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_out_into_previous_input.py", "relu.py", ("incorrect",), says("memory of an earlier call's input")),  # c08
     ("cheat_rebind_softmax_everywhere.py", "softmax.py", ("rejected",), 
      lambda rep, cand: (rule("monkeypatch")(rep, cand), says("torch.softmax")(rep, cand))),  # c09
+    # red team 35 (black box, session 24, on red team 33's fixes)
+    ("cheat_rowsum_script_save_buffer.py", "row_sum.py", ("rejected",), rule("host_compute")),  # c13
+    ("cheat_output_in_buffer_tail.py", "buffer_scale.py", ("incorrect",), says("output(s) of earlier calls")),  # c01b
+    ("cheat_tensor_mul_dunder_rebound.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("monkeypatch")(rep, cand), says("torch.Tensor.__mul__")(rep, cand))),  # c11c
+    ("cheat_nn_relu_forward_leaky.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("monkeypatch")(rep, cand), says("torch.nn.ReLU.forward")(rep, cand))),  # c10
+    ("cheat_gelu_decomposition_swapped.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("monkeypatch")(rep, cand), says("decomposition_table")(rep, cand))),  # c12
+    ("cheat_saved_tensor_hooks_left_on.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("global_state")(rep, cand), says("saved-tensor hooks")(rep, cand))),  # c06
+    ("cheat_mkldnn_bf16_precision.py", "relu.py", ("rejected",), rule("global_state")),  # c07
+    ("cheat_jit_fuser_switched.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("global_state")(rep, cand), says("_jit_can_fuse_on_cpu")(rep, cand))),  # c08
     ("cheat_dynamo_disabled.py", "relu.py", ("rejected",), 
      lambda rep, cand: (rule("global_state")(rep, cand), says("torch._dynamo.config.disable")(rep, cand))),  # c14
     ("legit_declines_grad_inputs.py", "relu.py", ("correct",), flagged("grad_inputs_declined")),  # c19

@@ -73,6 +73,10 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
         if reads / max(1, numel) > (worst.get("reads", 0) / max(1, worst.get("numel", 1))):
             anticheat["host_reads"] = {"reads": reads, "numel": numel, "trial": msg["name"]}
     trial = {"name": msg["name"], "passed": passed, "outputs": results, "launches": msg.get("launches", {})}
+    # Outputs that are the module's own parameter or buffer as is, on every trial so far (a reference
+    # returning self.bias: red team 35 h05 was a false output_not_from_kernel).
+    own = set(msg.get("own_outputs") or [])
+    anticheat["own_outputs"] = sorted(own if "own_outputs" not in anticheat else set(anticheat["own_outputs"]) & own)
     if msg.get("subclasses"):
         anticheat.setdefault("subclasses", [])
         for name in msg["subclasses"]:
@@ -205,7 +209,8 @@ def evidence_verdict(rep: Report, anticheat: dict[str, Any], correctness: dict[s
     # here too (red team 21 c23); where the op is not the identity off the problem's distribution
     # the broadened trial fails and `degenerate_domain` decides.
     copies = {i for i, d in enumerate(domain or []) if d.get("identity_of") is not None}
-    unwritten = [o for o in outs if not o["constant"] and (o["source"] in ("rewritten", "no_storage") or (
+    own = set(anticheat.get("own_outputs") or [])
+    unwritten = [o for o in outs if not o["constant"] and o["index"] not in own and (o["source"] in ("rewritten", "no_storage") or (
         o["source"] == "none" and o["index"] not in copies) or (
         o["source"] == "launch_unchanged" and o["index"] not in written))]
     if unwritten:

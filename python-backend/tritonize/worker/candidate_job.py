@@ -111,6 +111,11 @@ class _EarlierInputs:
         return {k for k, ref in self.refs if k is not None and not _EXPIRED(ref)}
 
 
+def _region(t: torch.Tensor) -> tuple[Any, ...]:
+    """The memory a tensor views: storage, offset, shape, strides."""
+    return (shared.storage_key(t), t.storage_offset(), tuple(t.shape), tuple(t.stride()))
+
+
 def _kept_bytes(entry: tuple[torch.Tensor, torch.Tensor | None]) -> int:
     view, copy = entry
     return view.untyped_storage().nbytes() + (copy.untyped_storage().nbytes() if copy is not None else 0)
@@ -422,7 +427,12 @@ class _Session:
                      (i >= len(specs) or list(o.shape) != specs[i]["shape"] or str(o.dtype)[6:] != specs[i]["dtype"])}
         mutated = [] if before is None else [i for i, (a, x) in enumerate(zip(args, before))
                                              if isinstance(a, torch.Tensor) and not torch.equal(a, x)]
-        subclasses = sorted({type(o).__name__ for o in _outputs(y) if isinstance(o, torch.Tensor) and type(o) is not torch.Tensor})
+        # The module's own parameter returned as is, as a reference returning self.bias does (red team
+        # 35 h05 was a false `tensor_subclass_output`); an unregistered Parameter still counts.
+        own = {id(t) for t in itertools.chain(torch.nn.Module.parameters(target), torch.nn.Module.buffers(target))}
+        subclasses = sorted({type(o).__name__ for o in _outputs(y) if isinstance(o, torch.Tensor)
+                             and type(o) is not torch.Tensor and id(o) not in own})
+        own_outputs = [i for i, o in enumerate(_outputs(y)) if isinstance(o, torch.Tensor) and id(o) in own]
         step("checks")
         # Kept: views, not the output objects: a caller that keeps `model(x).detach()` drops the object
         # and keeps its memory. A kernel that reused an output's storage once the object was gone (a
@@ -431,10 +441,13 @@ class _Session:
         # Not an input's storage (the judge reuses that memory) or a parameter's or persistent
         # buffer's (the reference may return one as is; the state checks see it written). A
         # non-persistent buffer is where an output buffer reused every call lives (red team 33 c01).
-        held = itertools.chain(torch.nn.Module.state_dict(target, keep_vars=True).values(),
-                               (x for x in inputs if isinstance(x, torch.Tensor)))
-        theirs_ = {shared.storage_key(t) for t in held}
-        mine = [o for o in _outputs(y) if isinstance(o, torch.Tensor) and shared.storage_key(o) not in theirs_]
+        # A parameter or persistent buffer itself, exactly: a view into one's storage elsewhere (an
+        # output slot carved from a buffer's tail, red team 35 c01b) is kept and its bits checked.
+        theirs_ = {shared.storage_key(x) for x in inputs if isinstance(x, torch.Tensor)}
+        state = {_region(t) for t in torch.nn.Module.state_dict(target, keep_vars=True).values()
+                 if isinstance(t, torch.Tensor)}
+        mine = [o for o in _outputs(y) if isinstance(o, torch.Tensor) and shared.storage_key(o) not in theirs_
+                and _region(o) not in state]
         size = sum(o.untyped_storage().nbytes() for o in mine)
         new_ = ([(o.detach(), o.detach().clone() if size <= _COPY_OUTPUTS_BYTES else None) for o in mine]
                 if size <= _KEEP_OUTPUTS_BYTES else [])
@@ -468,7 +481,8 @@ class _Session:
         # the unobserved one (judge/run.py), where a dummy launch beside torch's answer passed (red team 23 c03).
         launched = [isinstance(o, torch.Tensor) and _storage_ptr(o) in hooks.LAUNCHES.storages for o in _outputs(y)]
         hooks.LAUNCHES.storages = None
-        self.send({"type": "trial", "name": name, "subclasses": subclasses, "launches": dict(hooks.LAUNCHES.kernels),
+        self.send({"type": "trial", "name": name, "subclasses": subclasses, "own_outputs": own_outputs,
+                   "launches": dict(hooks.LAUNCHES.kernels),
                    "launched_outputs": launched,
                    "reused_outputs": reused, "overwritten_earlier": overwritten, "reused_inputs": reused_inputs,
                    "autotune_unchecked": hooks.autotune_unchecked(),

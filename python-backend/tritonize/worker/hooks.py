@@ -941,7 +941,11 @@ HOST_STORAGE_METHODS = ("tolist", "__getitem__", "__iter__", "_write_file", "__r
 # its inputs into NumPy and brought a softmax back through _C._from_dlpack, `correct` (red team 33
 # c03-c05c). _construct_storage_from_data_pointer makes a storage over any address.
 HOST_C_FUNCTIONS = ("_to_dlpack", "_to_dlpack_versioned", "_dlpack_exchange_api", "_pickle_save", "_save_parameters",
-                    "_gds_save_storage", "_gds_load_storage", "_gds_register_buffer", "_construct_storage_from_data_pointer")
+                    "_gds_save_storage", "_gds_load_storage", "_gds_register_buffer", "_construct_storage_from_data_pointer",
+                    # TorchScript's serializers write a module's tensors' bytes (red team 35 c13:
+                    # ScriptModule.save_to_buffer, then a NumPy row sum).
+                    "_save_jit_module", "_save_jit_module_to_bytes", "_save_mobile_module", "_save_mobile_module_to_bytes")
+SCRIPT_MODULE_SAVES = ("save", "save_to_buffer", "_save_for_mobile", "_save_to_buffer_for_mobile")
 HOST_TORCH_FUNCTIONS = ("from_numpy", "frombuffer", "as_tensor", "save", "from_file")
 # One element to a Python number: fine for a scalar parameter, a host read for an element of a
 # larger tensor (red team: `for v in row: acc += float(v)`, then a Triton copy of the result).
@@ -969,7 +973,19 @@ def _foreign_array(ext: Any = None, *_: Any) -> bool:
 
 
 def _numpy_data(data: Any = None, *_: Any) -> bool:
-    """torch.tensor's data is a NumPy array of more than a few values (a small constant table is not)."""
+    """torch.tensor's data is a NumPy array of more than a few values (a small constant table is not),
+    or a Python list of many numbers: values made on the host (red team 35 c13 brought a NumPy row sum
+    back as a list)."""
+    if isinstance(data, (list, tuple)):
+        n, todo = 0, [data]
+        while todo and n <= 64:
+            d = todo.pop()
+            for e in d:
+                if isinstance(e, (list, tuple)):
+                    todo.append(e)
+                else:
+                    n += 1
+        return n > 64
     return (type(data).__module__ or "").startswith("numpy") and int(getattr(data, "size", 0) or 0) > 16
 
 
@@ -1020,6 +1036,8 @@ def _install_reporting_wrappers() -> None:
     for cls in (getattr(torch._C, "PyTorchFileWriter", None), getattr(torch, "PyTorchFileWriter", None)):
         if cls is not None:
             _wrap_reporting(cls, "write_record", "host_compute")
+    for name in SCRIPT_MODULE_SAVES:
+        _wrap_reporting(torch._C.ScriptModule, name, "host_compute")
     # The same address as data_ptr() (a const view of it).
     _wrap_reporting(torch.Tensor, "const_data_ptr", "raw_pointer", _address_escapes)
     _wrap_reporting(torch.Tensor, "__dlpack_c_exchange_api__", "host_compute")
@@ -1275,6 +1293,25 @@ def _critical() -> dict[str, Callable[[], Any]]:
                 continue
             if callable(v) and not isinstance(v, type) and getattr(root, n) is v:
                 attr(f"{label}.{n}", root, n)
+    # Tensor's operators (red team 35 c11c: setattr(type(torch.empty(0)), "__mul__", ...)).
+    for n in dir(torch.Tensor):
+        if n.startswith("__") and n.endswith("__") and f"torch.Tensor.{n}" not in getters:
+            v = getattr(torch.Tensor, n, None)
+            if callable(v) and not isinstance(v, type) and getattr(torch.Tensor, n, None) is v:
+                attr(f"torch.Tensor.{n}", torch.Tensor, n)
+    # The methods of torch.nn's own modules (red team 35 c10: nn.ReLU.forward replaced by leaky ReLU).
+    for cname, cls_ in vars(torch.nn).items():
+        if isinstance(cls_, type) and issubclass(cls_, torch.nn.Module):
+            for n, v in list(vars(cls_).items()):
+                if callable(v) and not isinstance(v, type) and getattr(cls_, n, None) is getattr(cls_, n, None):
+                    attr(f"torch.nn.{cname}.{n}", cls_, n)
+    # Decompositions torch.compile and export use: one replaced changed the user's compiled numerics
+    # (red team 35 c12). Each entry there at the snapshot (imports may add more).
+    decomp = sys.modules.get("torch._decomp")
+    table = getattr(decomp, "decomposition_table", None)
+    if isinstance(table, dict):
+        for k in list(table):
+            getters[f"torch._decomp.decomposition_table[{k}]"] = (lambda k=k: table.get(k))
     for n in ("__eq__", "clone", "copy_", "cpu", "to", "detach", "contiguous", "data_ptr", "float", "double",
               "sub", "abs", "max", "__sub__"):
         attr(f"torch.Tensor.{n}", torch.Tensor, n)
@@ -1360,6 +1397,8 @@ def _critical() -> dict[str, Callable[[], Any]]:
     for n in (*HOST_C_FUNCTIONS, "_from_dlpack", "_storage_address"):
         attr(f"torch._C.{n}", torch._C, n)
     attr("torch._C.PyTorchFileWriter.write_record", torch._C.PyTorchFileWriter, "write_record")
+    for n in SCRIPT_MODULE_SAVES:
+        attr(f"torch._C.ScriptModule.{n}", torch._C.ScriptModule, n)
     for n in ("const_data_ptr", "__dlpack_c_exchange_api__"):
         attr(f"torch.Tensor.{n}", torch.Tensor, n)
     attr("threading.Thread.start", threading.Thread, "start")
@@ -1380,16 +1419,32 @@ def _critical() -> dict[str, Callable[[], Any]]:
 
 _BACKEND_SWITCHES = ("cuda.matmul.allow_tf32", "cuda.matmul.allow_fp16_reduced_precision_reduction",
                      "cuda.matmul.allow_bf16_reduced_precision_reduction", "cudnn.allow_tf32", "cudnn.benchmark",
-                     "cudnn.deterministic", "cudnn.enabled")
+                     "cudnn.deterministic", "cudnn.enabled",
+                     # The newer precision switches (red team 35 c07: mkldnn.matmul.fp32_precision = "bf16").
+                     "fp32_precision", "cuda.matmul.fp32_precision", "cudnn.fp32_precision", "cudnn.conv.fp32_precision",
+                     "cudnn.rnn.fp32_precision", "mkldnn.fp32_precision", "mkldnn.matmul.fp32_precision",
+                     "mkldnn.conv.fp32_precision", "mkldnn.rnn.fp32_precision", "mkldnn.enabled", "mkldnn.deterministic",
+                     "cuda.matmul.allow_fp16_accumulation", "nnpack.enabled", "opt_einsum.enabled", "opt_einsum.strategy")
+# TorchScript's fuser switches (red team 35 c08: _jit_override_can_fuse_on_cpu(True) at import).
+_JIT_GETTERS = ("_jit_can_fuse_on_cpu", "_jit_can_fuse_on_cpu_legacy", "_jit_can_fuse_on_gpu", "_jit_texpr_fuser_enabled",
+                "_jit_texpr_reductions_enabled", "_jit_texpr_dynamic_shape_enabled")
 
 
 def process_state() -> dict[str, Any]:
     """Process-wide switches, by value: a candidate that leaves one changed changes the rest of the
     program it is applied to, whatever name it reached the switch by (red team 29 c06: a computed
     name; c04, c16: grad mode, threads, cudnn.benchmark). Compared after import, build and each call."""
+    def read(get: Callable[[], Any]) -> Any:
+        # A getter that raises is a state too: get_float32_matmul_precision() raises once the legacy and
+        # new precision APIs were mixed (red team 35 c07), and that read as "unchanged".
+        try:
+            return get()
+        except Exception as exc:
+            return f"<unreadable: {type(exc).__name__}: {str(exc)[:80]}>"
+
     out: dict[str, Any] = {
         "default dtype": str(torch.get_default_dtype()),
-        "float32 matmul precision": torch.get_float32_matmul_precision(),
+        "float32 matmul precision": read(torch.get_float32_matmul_precision),
         "deterministic algorithms": torch.are_deterministic_algorithms_enabled(),
         "intra-op threads": torch.get_num_threads(),
         "grad mode": torch.is_grad_enabled(),
@@ -1425,6 +1480,21 @@ def process_state() -> dict[str, Any]:
             except Exception:
                 continue
     out["torch config settings"] = tuple(changed_settings)
+    for name in _JIT_GETTERS:
+        get = getattr(torch._C, name, None)
+        if get is not None:
+            try:
+                out[f"torch._C.{name}()"] = bool(get())
+            except Exception:
+                continue
+    # Autograd's default saved-tensor hooks: `saved_tensors_hooks(pack, unpack).__enter__()` at import
+    # changed what every later backward of the program saves (red team 35 c06: fp16 packing).
+    top = getattr(torch._C._autograd, "_top_saved_tensors_default_hooks", None)
+    if top is not None:
+        try:
+            out["autograd saved-tensor hooks"] = top(False) is not None
+        except Exception:
+            pass
     for path in _BACKEND_SWITCHES:
         try:
             obj: Any = torch.backends
@@ -1452,8 +1522,8 @@ class Integrity:
             out = []
             try:
                 now_state = read_state() if state else {}
-            except Exception:
-                now_state = {}
+            except Exception as exc:  # unreadable now: changed (it was read at the snapshot)
+                now_state = {k: f"<unreadable: {type(exc).__name__}>" for k in state}
             for key, was in state.items():
                 if now_state.get(key, was) != was:
                     out.append(f"{STATE_PREFIX}{key} ({was!r} -> {now_state.get(key)!r})")
