@@ -101,11 +101,11 @@ DATA_UPDATE = textwrap.dedent('''\
     ''')
 
 
-def test_an_update_through_data_is_an_output(tmp_path):  # c14
-    (tmp_path / "p.py").write_text(DATA_UPDATE)
-    e, _ = extract(DATA_UPDATE, str(tmp_path / "p.py"), *lines_of(DATA_UPDATE, "w.data.mul_(0.9)", 2))
-    assert any(o["target"] == "w" and o["inplace"] for o in e.outputs), e.outputs
-    _apply(tmp_path, DATA_UPDATE, "w.data.mul_(0.9)", 2)
+def test_an_update_through_data_is_refused(tmp_path):  # c14; red team 36 c04, c04b
+    # Session 24 first wrote it back as an output (w.copy_): autograd then saw an update it never saw
+    # in the original (a version bump, a leaf that requires grad), and backward raised.
+    reason = refused(tmp_path, DATA_UPDATE, "w.data.mul_(0.9)", 2)
+    assert "through .data or .detach()" in reason, reason
 
 
 NOISE = textwrap.dedent('''\

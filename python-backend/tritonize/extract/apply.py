@@ -327,7 +327,8 @@ _INT_TO_DEFAULT = frozenset({"div", "div_", "true_divide", "true_divide_", "sqrt
                              "atan2", "arctan2", "expit", "logit", "sinh", "cosh", "asin", "acos", "atan", "asinh",
                              "acosh", "atanh", "arcsin", "arccos", "arctan", "erfc", "erfinv", "lgamma", "digamma",
                              "i0", "sinc", "logsumexp", "var", "std", "norm", "nanmean", "hypot", "xlogy", "entr",
-                             "ndtr", "ndtri", "log_ndtr", "erfcx", "logaddexp", "logaddexp2", "deg2rad", "rad2deg"})
+                             "ndtr", "ndtri", "log_ndtr", "erfcx", "logaddexp", "logaddexp2", "deg2rad", "rad2deg",
+                             "pow", "float_power"})
 
 
 def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bool:
@@ -340,8 +341,9 @@ def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bo
     which a skip of it for red team 28 c24 got wrong). `dtypes`: the recorded tensor inputs'."""
     from .problem import _DEFAULT_DTYPE_FACTORIES
 
-    floats_in = any(not str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
-    ints_only = bool(dtypes) and not floats_in
+    # Any integer tensor input, not only all of them: `x * idx.pow(0.5)` makes idx's root in the default
+    # dtype beside a float32 x (red team 36 c03c, c03d).
+    ints_only = any(str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
     lo, hi = src.line_of(ext.start), src.line_of(max(ext.start, ext.end - 1))
     if ext.kind == "module":  # __init__ runs once, before any call the guard sees
         fwd = _method(_selected_class(ext, src), "forward")
@@ -360,6 +362,12 @@ def makes_default_dtype(ext: Any, src: SourceFile, dtypes: dict[str, str]) -> bo
                 f = funcs[n.func.id]
                 todo.append((f.lineno, f.end_lineno or f.lineno))
             if ints_only and isinstance(n, ast.Constant) and type(n.value) is float:
+                return True
+            # The legacy constructor torch.Tensor([...]) makes the default dtype (red team 36 c03a).
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "Tensor" \
+                    and isinstance(n.func.value, ast.Name) and n.func.value.id == "torch":
+                return True
+            if ints_only and isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow):
                 return True
             # The default dtype read by name (`a.to(torch.get_default_dtype())`, red team 34 c19 v8).
             if isinstance(n, (ast.Attribute, ast.Name)) and (getattr(n, "attr", None) or getattr(n, "id", None)) \
@@ -484,7 +492,7 @@ def _user_mode_lines(who: str, undo: str, indent: str = "    ") -> list[str]:
         "          *getattr(__import__('torch').overrides, '_get_current_function_mode_stack', lambda: [])()]",
         "for _mode in _modes:",
         "    _mm = type(_mode).__module__",
-        "    if _mm.split('.')[0] != 'torch' or _mm == 'torch.utils.flop_counter':",
+        "    if _mm.split('.')[0] != 'torch' or _mm.startswith(('torch.utils.flop_counter', 'torch.utils._debug_mode')):",
         f"        raise RuntimeError('{who}: ' + type(_mode).__name__ + ' (a torch function/dispatch mode) is active in '",
         "                           'this call; it sees every op of the PyTorch code but none inside the Triton kernel, '",
         "                           'so what it computes or counts would change. Call it outside the mode, " + undo + "')")]
@@ -1035,6 +1043,13 @@ def _refuse_shadowed_builtins(kernel_text: str, src: SourceFile) -> None:
         todo += t.get_children()
         used |= {s.get_name() for s in t.get_symbols() if s.is_referenced() and (s.is_global() or t is top)}
     used = {n for n in used - own if hasattr(builtins, n)}
+    # globals().update(vars(args)) binds names no text shows (red team 36 c11: an option --type).
+    dyn = next((n.lineno for n in ast.walk(src.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                and n.func.id == "globals"), None)
+    if dyn is not None and used:
+        raise ExtractError(f"the file sets module globals through globals() (line {dyn}), which could rebind a builtin "
+                           "the inserted kernel code calls (type, len, ...). Apply with --placement module (the kernel "
+                           "code in a module of its own)", dyn)
     bound = _module_globals(src)
     clash = sorted(used & set(bound))
     if clash:

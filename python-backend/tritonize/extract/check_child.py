@@ -54,6 +54,14 @@ def compare(a: Any, b: Any, where: str) -> str | None:
             return (f"{where}: a contiguous tensor became a non-contiguous one (strides {tuple(b.stride())} for "
                     f"{tuple(a.stride())}); code after the selection that views it (.view, data_ptr arithmetic) "
                     "would change. Ask for a candidate that returns a contiguous result")
+        # A channels-last result that came back in another order (red team 36 c14): the memory
+        # format the program asked for is part of the result.
+        fmt = {4: torch.channels_last, 5: torch.channels_last_3d}.get(a.dim())
+        if fmt is not None and a.numel() > 1 and not a.is_contiguous() and a.is_contiguous(memory_format=fmt) \
+                and not b.is_contiguous(memory_format=fmt):
+            return (f"{where}: a channels-last tensor came back in another memory format (strides {tuple(b.stride())} "
+                    f"for {tuple(a.stride())}); code after the selection sees another layout. Ask for a candidate that "
+                    "returns its result channels-last (torch.empty_like keeps it)")
         a, b = a.detach().cpu(), b.detach().cpu()
         if not a.is_floating_point() and not a.is_complex():
             return None if torch.equal(a, b) else f"{where}: values differ"

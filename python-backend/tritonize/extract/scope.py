@@ -262,15 +262,18 @@ class _Events(ast.NodeVisitor):
                 self._mutates(node.args[0])
 
     def _mutates(self, target: ast.AST) -> None:
-        # w.data.mul_(…) and w.detach().mul_(…) write w's memory: an update of w (red team 34 c14).
-        while True:
-            if isinstance(target, ast.Attribute) and target.attr == "data":
-                target = target.value
-            elif isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) \
-                    and target.func.attr == "detach" and not target.args and not target.keywords:
-                target = target.func.value
-            else:
-                break
+        # w.data.mul_(…) and w.detach().mul_(…) write w's memory without autograd seeing it (no version
+        # bump, allowed on a leaf that requires grad): a write-back into w cannot do the same (red team
+        # 34 c14 dropped the update; red team 36 c04, c04b: written back as w.copy_, backward raised).
+        base = target
+        while isinstance(base, (ast.Attribute, ast.Call)):
+            if isinstance(base, ast.Attribute) and base.attr == "data" or isinstance(base, ast.Call) \
+                    and isinstance(base.func, ast.Attribute) and base.func.attr == "detach":
+                raise ExtractError(f"the selection updates a tensor in place through .data or .detach() "
+                                   f"({_short(ast.unparse(target))}, line {target.lineno}), which autograd does not "
+                                   "see; the kernel's result would be written back as an update autograd sees. Keep "
+                                   "that update outside the selection", target.lineno)
+            base = base.value if isinstance(base, ast.Attribute) else base.func
         if isinstance(target, ast.Name):
             self.mutations.append((target.id, target))
         else:
