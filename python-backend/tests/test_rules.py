@@ -233,6 +233,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_mkldnn_bf16_precision.py", "relu.py", ("rejected",), rule("global_state")),  # c07
     ("cheat_jit_fuser_switched.py", "relu.py", ("rejected",),
      lambda rep, cand: (rule("global_state")(rep, cand), says("_jit_can_fuse_on_cpu")(rep, cand))),  # c08
+    # Output 1 is the parameter itself, which no launch writes: not the provenance `correct` checks.
+    ("legit_returns_own_bias.py", "relu_bias_and_bias.py", ("correct",), says("matches the reference")),  # h05
     ("cheat_dynamo_disabled.py", "relu.py", ("rejected",), 
      lambda rep, cand: (rule("global_state")(rep, cand), says("torch._dynamo.config.disable")(rep, cand))),  # c14
     ("legit_declines_grad_inputs.py", "relu.py", ("correct",), flagged("grad_inputs_declined")),  # c19

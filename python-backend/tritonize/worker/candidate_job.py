@@ -387,7 +387,19 @@ class _Session:
             # An earlier result whose values changed: the kernel used it as scratch or rotates a few
             # output buffers (red team 31 c09, c23), and the caller's copy of that result is gone.
             overwritten = sum(1 for o, was in self.previous if was is not None and not _same_bits(o, was))
+            own_pre: list[int] | None = None
             if cmd.get("reload"):
+                # An output on a parameter's or buffer's memory (self.bias returned as is) is copied
+                # before the problem's weights are written back into it below: it read stale values
+                # (red team 35 h05). Which outputs were the module's own is taken first.
+                held_ = list(itertools.chain(torch.nn.Module.parameters(target), torch.nn.Module.buffers(target)))
+                keys = {shared.storage_key(t) for t in held_} - {None}
+                flat = _outputs(y)
+                if any(isinstance(o, torch.Tensor) and shared.storage_key(o) in keys for o in flat):
+                    ids = {id(t) for t in held_}
+                    own_pre = [i for i, o in enumerate(flat) if isinstance(o, torch.Tensor) and id(o) in ids]
+                    y = [o.detach().clone() if isinstance(o, torch.Tensor) and shared.storage_key(o) in keys else o
+                         for o in flat]
                 _assign(target, self.state, self.ref_params)  # the problem's weights for the trials after
         except BaseException as exc:
             refused = _refused(self.read)
@@ -430,9 +442,10 @@ class _Session:
         # The module's own parameter returned as is, as a reference returning self.bias does (red team
         # 35 h05 was a false `tensor_subclass_output`); an unregistered Parameter still counts.
         own = {id(t) for t in itertools.chain(torch.nn.Module.parameters(target), torch.nn.Module.buffers(target))}
-        subclasses = sorted({type(o).__name__ for o in _outputs(y) if isinstance(o, torch.Tensor)
-                             and type(o) is not torch.Tensor and id(o) not in own})
-        own_outputs = [i for i, o in enumerate(_outputs(y)) if isinstance(o, torch.Tensor) and id(o) in own]
+        own_outputs = own_pre if own_pre is not None else [
+            i for i, o in enumerate(_outputs(y)) if isinstance(o, torch.Tensor) and id(o) in own]
+        subclasses = sorted({type(o).__name__ for i, o in enumerate(_outputs(y)) if isinstance(o, torch.Tensor)
+                             and type(o) is not torch.Tensor and i not in own_outputs})
         step("checks")
         # Kept: views, not the output objects: a caller that keeps `model(x).detach()` drops the object
         # and keeps its memory. A kernel that reused an output's storage once the object was gone (a
