@@ -1300,8 +1300,10 @@ def _critical() -> dict[str, Callable[[], Any]]:
             if callable(v) and not isinstance(v, type) and getattr(torch.Tensor, n, None) is v:
                 attr(f"torch.Tensor.{n}", torch.Tensor, n)
     # The methods of torch.nn's own modules (red team 35 c10: nn.ReLU.forward replaced by leaky ReLU).
+    # Not Module itself: torch.compile's Dynamo wraps Module.__init__ and __setstate__ when it first
+    # compiles (generation tagging); Module's __call__ and _call_impl are listed above.
     for cname, cls_ in vars(torch.nn).items():
-        if isinstance(cls_, type) and issubclass(cls_, torch.nn.Module):
+        if isinstance(cls_, type) and issubclass(cls_, torch.nn.Module) and cls_ is not torch.nn.Module:
             for n, v in list(vars(cls_).items()):
                 if callable(v) and not isinstance(v, type) and getattr(cls_, n, None) is getattr(cls_, n, None):
                     attr(f"torch.nn.{cname}.{n}", cls_, n)
