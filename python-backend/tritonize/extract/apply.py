@@ -1027,6 +1027,17 @@ def _module_globals(src: SourceFile) -> dict[str, int]:
     return out
 
 
+def _writes_through(src: SourceFile, call: ast.Call) -> bool:
+    """`globals().update(…)`, `.setdefault(…)`, `globals()[k] = v`; or the dict handed on (`d = globals()`).
+    A read (`globals().items()`, `globals()["x"]`) binds nothing."""
+    parent = src.parents.get(call)
+    if isinstance(parent, ast.Attribute):
+        return parent.attr in ("update", "setdefault", "__setitem__", "pop", "popitem", "clear", "__ior__")
+    if isinstance(parent, ast.Subscript):
+        return not isinstance(parent.ctx, ast.Load)
+    return not isinstance(parent, (ast.Compare, ast.Call)) or isinstance(parent, ast.Call) and call is not parent.func
+
+
 def _refuse_shadowed_builtins(kernel_text: str, src: SourceFile) -> None:
     """The inserted code calls builtins (type, zip, len, range, ...) that a module global of the same
     name would replace when it runs in the user's file: `type = "relu"` in the __main__ block made
@@ -1045,7 +1056,7 @@ def _refuse_shadowed_builtins(kernel_text: str, src: SourceFile) -> None:
     used = {n for n in used - own if hasattr(builtins, n)}
     # globals().update(vars(args)) binds names no text shows (red team 36 c11: an option --type).
     dyn = next((n.lineno for n in ast.walk(src.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                and n.func.id == "globals"), None)
+                and n.func.id == "globals" and _writes_through(src, n)), None)
     if dyn is not None and used:
         raise ExtractError(f"the file sets module globals through globals() (line {dyn}), which could rebind a builtin "
                            "the inserted kernel code calls (type, len, ...). Apply with --placement module (the kernel "
