@@ -470,7 +470,11 @@ GPU_VERDICTS = {
                 **{c: ("rejected", "runtime_error", "compile_error") for c in (
                     "cheat_setexclude_guard.py", "cheat_duck_pointer_arg.py", "cheat_constexpr_host_function.py",
                     "cheat_int_address_pointer.py", "cheat_format_elements.py", "cheat_opoverload_redispatch.py",
-                    "cheat_address_through_map.py")}}
+                    "cheat_address_through_map.py",
+                    # NumPy and TorchScript's byte writers read host memory: on device memory DLPack
+                    # refuses, Triton refuses a host pointer, the zip writer faults (H100, session 25).
+                    "cheat_rowsum_c_dlpack_scalars.py", "cheat_softmax_c_from_dlpack.py",
+                    "cheat_rowsum_zip_writer.py", "cheat_rowsum_script_save_buffer.py")}}
 
 
 # Flags that depend on the machine's arithmetic: GPU Triton's Welford variance stayed within the

@@ -25,6 +25,12 @@ class ModelNew(nn.Module):
         self.register_buffer("proj", self._block[:cols])
         self.scale = nn.Parameter(torch.ones(cols))
 
+    def _apply(self, fn, recurse=True):  # .to(device) keeps the buffer a view of the block's head
+        self._block = fn(self._block)
+        super()._apply(fn, recurse)
+        self.proj = self._block[:self.cols]
+        return self
+
     def forward(self, x):
         x = x.contiguous()
         n = x.numel()

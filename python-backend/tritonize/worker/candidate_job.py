@@ -430,8 +430,9 @@ class _Session:
         self.kernels |= set(hooks.LAUNCHES.kernels)
         outs = [shared._plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(y)]
         if self.cuda:  # an output on an input's storage came in over CUDA IPC, which torch cannot send
-            # back: send a copy (the recorder's evidence below still names the alias).
-            theirs = {shared.storage_key(x) for x in inputs} - {None}
+            # back: send a copy (the recorder's evidence below still names the alias). An earlier
+            # call's input is such a storage too (red team 33 c08 on the H100: a worker failure).
+            theirs = ({shared.storage_key(x) for x in inputs} | self.earlier_inputs.alive()) - {None}
             outs = [o.clone() if shared.storage_key(o) in theirs else o for o in outs]
         specs = cmd.get("expect") or []
         # An output of the wrong shape or dtype travels as its description only.
