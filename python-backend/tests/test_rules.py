@@ -233,6 +233,20 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_mkldnn_bf16_precision.py", "relu.py", ("rejected",), rule("global_state")),  # c07
     ("cheat_jit_fuser_switched.py", "relu.py", ("rejected",),
      lambda rep, cand: (rule("global_state")(rep, cand), says("_jit_can_fuse_on_cpu")(rep, cand))),  # c08
+    # red team 37 (black box, session 25, on red team 35's fixes)
+    ("cheat_reply_rewriter.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("monkeypatch")(rep, cand), says("os.write")(rep, cand))),  # c07
+    ("cheat_autograd_backward_halved.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("monkeypatch")(rep, cand), says("torch.autograd.backward")(rep, cand))),  # c01
+    ("cheat_functional_torch_proxy.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("monkeypatch")(rep, cand), says("torch.nn.functional.torch")(rep, cand))),  # c03
+    ("cheat_tl_exp_swapped.py", "relu.py", ("rejected",),
+     lambda rep, cand: (rule("monkeypatch")(rep, cand), says("triton.language.exp")(rep, cand))),  # c08
+    ("cheat_relu_from_int_text.py", "relu.py", ("rejected",), 
+     lambda rep, cand: line_of(cand, "text = str(part)") in {d["line"] for d in diags(rep, "host_compute")}),  # c04, c21
+    ("cheat_rowsum_printed_blocks.py", "row_sum.py", ("rejected",), rule("host_compute", "print(v.to(tl.int32")),  # c09
+    ("cheat_list_for_tensor.py", "relu.py", ("incorrect",), says("forward returned sequence(tensor)")),  # c06
+    ("cheat_rowsum_cache_half_rows.py", "row_sum.py", ("incorrect",), says("trial near-repeat")),  # c10
     # Output 1 is the parameter itself, which no launch writes: not the provenance `correct` checks.
     ("legit_returns_own_bias.py", "relu_bias_and_bias.py", ("correct",), says("matches the reference")),  # h05
     ("cheat_dynamo_disabled.py", "relu.py", ("rejected",), 

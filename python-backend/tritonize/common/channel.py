@@ -20,6 +20,11 @@ import struct
 from typing import Any, Callable, Sequence
 
 _HEADER = struct.Struct(">Q")
+# The system calls and buffer types every message goes through, bound when this module loads (before
+# any candidate code): a candidate that rebound os.write decoded each reply at send time, deleted its
+# evidence and sent it on, `correct` (red team 37 c07). The identity snapshot watches os too.
+_WRITE, _READ, _READV = os.write, os.read, os.readv
+_BytesIO, _memoryview = io.BytesIO, memoryview
 MAX_MESSAGE = 8 << 30  # 8 GiB: bigger than any sane problem, small enough to refuse garbage
 _CHUNK = 1 << 24
 
@@ -31,7 +36,7 @@ class ChannelClosed(EOFError):
 def _read_exact(fd: int, n: int) -> bytes:
     chunks = []
     while n:
-        chunk = os.read(fd, min(n, 1 << 20))
+        chunk = _READ(fd, min(n, 1 << 20))
         if not chunk:
             raise ChannelClosed("channel closed")
         chunks.append(chunk)
@@ -42,7 +47,7 @@ def _read_exact(fd: int, n: int) -> bytes:
 def _read_into(fd: int, view: memoryview) -> None:
     pos, n = 0, len(view)
     while pos < n:
-        got = os.readv(fd, [view[pos:min(n, pos + _CHUNK)]])
+        got = _READV(fd, [view[pos:min(n, pos + _CHUNK)]])
         if not got:
             raise ChannelClosed("channel closed")
         pos += got
@@ -65,9 +70,9 @@ def _grow(fd: int) -> None:
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
-    view = memoryview(data)
+    view = _memoryview(data)
     while view:
-        written = os.write(fd, view[:_CHUNK])
+        written = _WRITE(fd, view[:_CHUNK])
         view = view[written:]
 
 
@@ -76,8 +81,8 @@ def _bytes_of(t: Any) -> memoryview:
     and numpy is not a dependency)."""
     n = t.numel() * t.element_size()
     if n == 0:
-        return memoryview(b"")
-    return memoryview((ctypes.c_char * n).from_address(t.data_ptr())).cast("B")
+        return _memoryview(b"")
+    return _memoryview((ctypes.c_char * n).from_address(t.data_ptr())).cast("B")
 
 
 class _Pickling:
@@ -102,7 +107,7 @@ def _saver() -> Any:
 
 
 def encode(obj: Any) -> memoryview:
-    buf = io.BytesIO()
+    buf = _BytesIO()
     _saver()(obj, buf, pickle_module=_Pickling)
     return buf.getbuffer()
 
@@ -110,7 +115,7 @@ def encode(obj: Any) -> memoryview:
 def decode(payload: bytes) -> Any:
     import torch
 
-    return torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
+    return torch.load(_BytesIO(payload), weights_only=True, map_location="cpu")
 
 
 def _dtype(name: Any) -> Any:

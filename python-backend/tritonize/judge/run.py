@@ -834,7 +834,7 @@ class _Run:
                 torch.cuda.empty_cache()
             t_cmp = time.monotonic()
             msg["outputs"] = outs
-            exp = {"outputs": td["outputs"], "truth": td.get("truth"), "mutated": td.get("mutated")}
+            exp = {"outputs": td["outputs"], "truth": td.get("truth"), "mutated": td.get("mutated"), "form": td.get("form")}
             trial = judge_trial(msg, exp, self.policy, self.info, self.forward_line, self.defs, rep, self.anticheat,
                                 correctness, results=results)
             ties_only = bool(trial_inputs is not None and not trial["passed"]

@@ -999,11 +999,13 @@ def _rule_kernel_host_code(m: _Module) -> list[dict]:
                                  f"kernel {name} reads `.handle`, the Triton interpreter's host array: that is not "
                                  "Triton code and does not compile for a GPU"))
             elif isinstance(node, ast.Call) and (m.names.dotted(node.func) or "") in (
-                    "triton.language.device_print", "triton.language.core.device_print"):
+                    "triton.language.device_print", "triton.language.core.device_print",
+                    # the interpreter's static_print is print() of the block's values (red team 37 c09)
+                    "triton.language.static_print", "triton.language.core.static_print"):
                 # Red team 8: the interpreter's print of the inputs, captured by swapping sys.stdout,
                 # gave the exact bits; the answer was summed in Python and stored by scalar launches.
                 out.append(_diag(node, "kernel_host_code",
-                                 f"kernel {name} calls tl.device_print: its output comes back to the candidate's "
+                                 f"kernel {name} calls tl.{node.func.attr if isinstance(node.func, ast.Attribute) else 'device_print'}: its output comes back to the candidate's "
                                  "process on the host (a way to read the inputs outside the kernel); remove debug "
                                  "prints before verifying"))
             elif isinstance(node, ast.Call):

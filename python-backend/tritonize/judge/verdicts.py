@@ -46,7 +46,12 @@ def judge_trial(msg: dict[str, Any], exp: dict[str, Any], policy: Policy, ref: d
     """`results`: the per-output comparison when the caller already made it (the judge compares
     large outputs in slices, see trial_compare); otherwise compared here."""
     outs, refs, truths = msg["outputs"], exp["outputs"], exp.get("truth")
-    if len(outs) != len(refs):
+    form, ref_form = msg.get("form"), exp.get("form")
+    if isinstance(form, str) and isinstance(ref_form, str) and form != ref_form:
+        # [y] where the reference returns y (red team 37 c06): the flat outputs matched
+        results = [{"index": 0, "ok": False, "reason": f"forward returned {form[:200]}, the reference returns "
+                                                        f"{ref_form[:200]}"}]
+    elif len(outs) != len(refs):
         results = [{"index": 0, "ok": False, "reason": f"forward returned {len(outs)} outputs, expected {len(refs)}"}]
     elif results is None:
         results = []
@@ -424,8 +429,8 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                     "order, as a GPU may run them in any order: a kernel that reads what another program wrote "
                     "without an atomic or a barrier, such as a blocked scan's carry, is a race)")
         if name == "near-repeat":
-            name = ("near-repeat (the first trial's inputs with about one element in a thousand changed: an output "
-                    "kept from an earlier call and looked up by a sample of the inputs is stale here)")
+            name = ("near-repeat (the first trial's inputs with one element changed: an output kept from an "
+                    "earlier call and looked up by a part or a sample of the inputs is stale here)")
         if name == "random-2" and int(ref.get("input_bytes") or 0) <= OFFSET_TRIAL_MAX_BYTES:
             name = ("random-2 (its inputs were views 16 bytes into larger buffers, as x.chunk() or a slice gives: a "
                     "kernel that reads from the start of the storage instead of the tensor's own data is wrong here)")

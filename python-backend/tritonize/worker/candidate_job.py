@@ -22,7 +22,7 @@ import torch
 from . import errors, hooks, loader
 from ..common import channel, shared
 from ..common.limits import LARGE_INPUT_BYTES, POISON_ALL_BYTES
-from .reference_job import _outputs, _same_layout_copy, _to, describe_params
+from .reference_job import _outputs, _same_layout_copy, _to, describe_params, result_form
 
 channel._saver()  # torch.save as it is before any candidate code loads
 _DEVICE: list[str] = []  # read once, in the worker (not the zygote): the candidate does not see the variable
@@ -364,6 +364,7 @@ class _Session:
                                   bare=bool(cmd.get("bare")))
             finally:
                 hooks.PROGRAM_ORDER["reverse"] = False
+            form = result_form(y)
             if hooks.modes_active() != modes:
                 channel.send(self.out_fd, {"type": "tamper", "stage": "forward", "changed": [
                     "the torch function/dispatch mode stack (a mode entered in forward was left active)"]})
@@ -495,7 +496,7 @@ class _Session:
         # the unobserved one (judge/run.py), where a dummy launch beside torch's answer passed (red team 23 c03).
         launched = [isinstance(o, torch.Tensor) and _storage_ptr(o) in hooks.LAUNCHES.storages for o in _outputs(y)]
         hooks.LAUNCHES.storages = None
-        self.send({"type": "trial", "name": name, "subclasses": subclasses, "own_outputs": own_outputs,
+        self.send({"type": "trial", "name": name, "form": form, "subclasses": subclasses, "own_outputs": own_outputs,
                    "launches": dict(hooks.LAUNCHES.kernels),
                    "launched_outputs": launched,
                    "reused_outputs": reused, "overwritten_earlier": overwritten, "reused_inputs": reused_inputs,

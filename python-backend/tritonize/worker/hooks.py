@@ -607,6 +607,60 @@ def _interpreter_support() -> None:
         return dot(self, widen(a), widen(b), d, *args, **kwargs)
 
     builder.create_dot = create_dot
+    _interpreter_prints(interpreter)
+
+
+def _candidate_frame(depth: int = 16) -> int:
+    """Line of the nearest candidate frame among the callers (a kernel body the interpreter runs)."""
+    from .guard import classify
+
+    f = sys._getframe(2)
+    for _ in range(depth):
+        if f is None:
+            return 0
+        if classify(f.f_code.co_filename) == "candidate":
+            return f.f_lineno or 1
+        f = f.f_back
+    return 0
+
+
+def _interpreter_prints(interpreter: Any) -> None:
+    """The interpreter runs a kernel as Python on the host, where printing a block shows its values:
+    tl.static_print is the builtin print there, and block tensors' str/repr are their NumPy data's.
+    Red team 37 c09 captured a static_print of each loaded block with redirect_stdout, summed the
+    rows in Python and stored them, `correct`. Any print from a candidate's kernel body is a host
+    read here (a GPU build prints only constants at compile time)."""
+    patch_tensor = getattr(interpreter, "_patch_lang_tensor", None)
+    builder = interpreter.InterpreterBuilder
+    if patch_tensor is None or getattr(patch_tensor, "_tritonize_wrapped", False):
+        return
+
+    def report(what: str) -> None:
+        line = _candidate_frame()
+        if line:
+            sys.audit("tritonize.evidence", "call", "host_compute", what, line)
+    _EVIDENCE_CODE.append(report.__code__)  # the guard takes evidence only from the harness's own code
+
+    def patched(tensor: Any, scope: Any) -> None:
+        patch_tensor(tensor, scope)
+        for name in ("__repr__", "__str__"):  # the interpreter's own, set for this launch
+            inner = tensor.__dict__.get(name)
+            if inner is None:
+                continue
+
+            def shown(self: Any, _inner: Any = inner, _name: str = name) -> Any:
+                report(f"a Triton block's {_name} in the interpreter")
+                return _inner(self)
+            setattr(tensor, name, shown)  # the scope puts back what was there before the launch
+
+    patched._tritonize_wrapped = True  # type: ignore[attr-defined]
+    interpreter._patch_lang_tensor = patched
+    create_print = builder.create_print
+
+    def printed(self: Any, *args: Any, **kwargs: Any) -> Any:
+        report("tl.device_print in the interpreter")
+        return create_print(self, *args, **kwargs)
+    builder.create_print = printed
 
 
 INSTALLED = False
@@ -967,6 +1021,19 @@ def _element_of_larger(t: Any, *_: Any) -> bool:
         return True
 
 
+_TEXT_METHODS = frozenset({"__format__", "__repr__", "__str__"})
+
+
+def _text_of_values(t: Any, *_: Any) -> bool:
+    """str()/repr()/format() of a tensor of more than one element is its values on the host as text,
+    whatever the dtype: red team 37 c04 printed 64-element int32 views of the input and computed a
+    ReLU from the digits, `correct`. One element: the rule for elements above."""
+    try:
+        return t.numel() > 1 or _element_of_larger(t)
+    except Exception:
+        return True
+
+
 def _foreign_array(ext: Any = None, *_: Any) -> bool:
     """from_dlpack's source is not a torch tensor (a NumPy or other framework's array)."""
     return not isinstance(ext, torch.Tensor)
@@ -1013,7 +1080,8 @@ def _install_reporting_wrappers() -> None:
     # .item() / float() of a scalar parameter is fine; of an element of a larger tensor, one at a
     # time, it is a way to read the input on the host.
     for name in HOST_SCALAR_METHODS:
-        _wrap_reporting(torch.Tensor, name, "host_compute", when=_element_of_larger)
+        _wrap_reporting(torch.Tensor, name, "host_compute",
+                        when=_text_of_values if name in _TEXT_METHODS else _element_of_larger)
     for name in HOST_TORCH_FUNCTIONS:
         # from_file at any time: a file-backed tensor made in __init__, rewritten with plain file
         # I/O during forward, passed 2 of 3 runs (red team 8).
@@ -1261,6 +1329,8 @@ _STATE = frozenset({"EXPECTED_STREAM", "FRESH"})
 def _critical() -> dict[str, Callable[[], Any]]:
     """Name -> getter of each object whose replacement would let a candidate fool the verifier."""
     import builtins
+    import inspect
+    import os
 
     import triton.runtime.jit as tjit
 
@@ -1281,8 +1351,14 @@ def _critical() -> dict[str, Callable[[], Any]]:
     import torch.nn.functional as F
     import torch.nn.init as init
 
+    import triton.language as tl
+
+    # torch.autograd's functions (red team 37 c01: autograd.backward halved every gradient) and
+    # Triton's language (c08: tl.exp set to tl.exp2 changed every later kernel of the program).
     spaces = [(torch, "torch"), (F, "torch.nn.functional"), (torch.Tensor, "torch.Tensor"), (init, "torch.nn.init"),
-              (torch.linalg, "torch.linalg"), (torch.special, "torch.special"), (torch.fft, "torch.fft")]
+              (torch.linalg, "torch.linalg"), (torch.special, "torch.special"), (torch.fft, "torch.fft"),
+              (torch.autograd, "torch.autograd"), (tl, "triton.language"), (tl.math, "triton.language.math"),
+              (tl.tensor, "triton.language.tensor")]
     for root, label in spaces:
         for n in dir(root):
             if n.startswith("_") or f"{label}.{n}" in getters:
@@ -1307,6 +1383,17 @@ def _critical() -> dict[str, Callable[[], Any]]:
             for n, v in list(vars(cls_).items()):
                 if callable(v) and not isinstance(v, type) and getattr(cls_, n, None) is getattr(cls_, n, None):
                     attr(f"torch.nn.{cname}.{n}", cls_, n)
+    # The globals torch's Python layers call through: red team 37 c03 replaced the name `torch` inside
+    # torch.nn.functional with a proxy whose relu was leaky; F.relu kept its identity, yet every F.relu
+    # and nn.ReLU of the program changed. Every module or function a global of these names.
+    for mname, mod in list(sys.modules.items()):
+        if mod is None or not (mname in ("torch.nn.functional", "torch.nn.init", "torch.functional", "torch._tensor",
+                                         "torch.autograd", "torch.autograd.function", "torch.autograd.grad_mode")
+                               or mname.startswith("torch.nn.modules.")):
+            continue
+        for n, v in list(vars(mod).items()):
+            if not n.startswith("__") and f"{mname}.{n}" not in getters and (callable(v) or inspect.ismodule(v)):
+                attr(f"{mname}.{n}", mod, n)
     # Decompositions torch.compile and export use: one replaced changed the user's compiled numerics
     # (red team 35 c12). Each entry there at the snapshot (imports may add more).
     decomp = sys.modules.get("torch._decomp")
@@ -1327,8 +1414,9 @@ def _critical() -> dict[str, Callable[[], Any]]:
         for n in ("record", "elapsed_time", "synchronize", "query", "wait"):
             attr(f"torch.cuda.Event.{n}", torch.cuda.Event, n)
     attr("triton.JITFunction.run", tjit.JITFunction, "run")
-    for n in ("send", "recv", "encode", "decode", "_saver", "_Pickling", "_SAVE"):
-        attr(f"tritonize.channel.{n}", channel, n)
+    for n in vars(channel):  # every global: the bound system calls and buffer types too
+        if not n.startswith("__"):
+            attr(f"tritonize.channel.{n}", channel, n)
     # What the replies are serialized and the commands deserialized with: a Pickler put into the
     # pickle module's dict rewrote the evidence, an Unpickler subclass read the trial names (red
     # team 9). Every callable of these modules, however it was replaced (setattr or the dict).
@@ -1337,7 +1425,8 @@ def _critical() -> dict[str, Callable[[], Any]]:
     import _pickle
     import torch.serialization as tser
 
-    mods = [(pickle, "pickle"), (_pickle, "_pickle"), (tser, "torch.serialization"), (io, "io")]
+    # os too: its write carried every reply (red team 37 c07).
+    mods = [(pickle, "pickle"), (_pickle, "_pickle"), (tser, "torch.serialization"), (io, "io"), (os, "os")]
     try:
         import torch._weights_only_unpickler as wou
 

@@ -72,14 +72,39 @@ def _outputs(y: Any) -> list[Any]:
     return [y]
 
 
+def result_form(y: Any, depth: int = 0) -> str:
+    """What forward returned, tensors and numbers aside: a tensor, a sequence of what (a tuple and a
+    list alike), a dict with which keys. The outputs are compared flat; a candidate returning [y]
+    where the reference returns y was `correct`, and `model(x) + 1` would fail in the user's program
+    (red team 37 c06). Read through the base types' own methods, as _outputs does."""
+    if isinstance(y, torch.Tensor):
+        return "tensor"
+    t = type(y)
+    if depth > 6:
+        return "..."
+    if issubclass(t, (tuple, list)):
+        items = tuple.__iter__(y) if issubclass(t, tuple) else list.__iter__(y)
+        return "sequence(" + ", ".join(result_form(e, depth + 1) for e in items)[:400] + ")"
+    if issubclass(t, dict):
+        keys = list(dict.__iter__(y))
+        if all(type(k) in _PLAIN_KEYS for k in keys):
+            keys.sort(key=lambda k: (type(k).__name__, repr(k)))
+        return "dict(" + ", ".join(f"{k!r}: {result_form(dict.__getitem__(y, k), depth + 1)}" for k in keys)[:400] + ")"
+    if y is None or t in (bool, int, float, complex, str):
+        return t.__name__ if y is not None else "None"
+    return "object"
+
+
 def _clone(xs: list[Any]) -> list[Any]:
     return [x.clone() if isinstance(x, torch.Tensor) else x for x in xs]
 
 
 def _near_repeat(xs: list[Any], seed: int) -> list[Any]:
-    """The same tensors with about one element in a thousand (at least one) replaced by another
-    element of the same tensor: still the problem's distribution (and valid indices), but not the
-    inputs of the earlier call."""
+    """The same tensors with one element, at a secret random place, replaced by another element of
+    the same tensor: still the problem's distribution (and valid indices), but not the inputs of the
+    earlier call. One, not one in a thousand: a cache keyed on half of each row (a checksum of the
+    rows' first halves) saw one of a thousand changes in its key every time and recomputed, `correct`
+    (red team 37 c10); one change outside the key returns its stale result."""
     g = torch.Generator().manual_seed(seed)
     out = []
     for x in xs:
@@ -88,7 +113,7 @@ def _near_repeat(xs: list[Any], seed: int) -> list[Any]:
             x = x.clone()
             flat = x.view(-1) if x.is_contiguous() else None
             if flat is not None:
-                k = max(1, x.numel() // 1024)
+                k = 1
                 dst = torch.randint(0, x.numel(), (k,), generator=g).to(x.device)
                 src = torch.randint(0, x.numel(), (k,), generator=g).to(x.device)
                 flat[dst] = flat[src].clone()
@@ -251,7 +276,10 @@ class _Runner:
         t0 = time.perf_counter()
         names = _OpNames() if self.record_ops else contextlib.nullcontext()
         with torch.no_grad(), names:
-            y = [_plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(self.model(*work))]
+            raw = self.model(*work)
+            form = result_form(raw)
+            y = [_plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(raw)]
+            del raw
         ops = sorted(names.names) if self.record_ops else None  # type: ignore[union-attr]
         self.record_ops = False
         _sync(self.device)
@@ -274,7 +302,7 @@ class _Runner:
             torch.cuda.empty_cache()
         tick("empty_cache")
         return {"outputs": y, "truth": truth, "mutated": mutated, "ref_s": elapsed, "conditioning": cond, "steps": steps,
-                "ops": ops}
+                "ops": ops, "form": form}
 
     def _truth(self, inputs: list[Any], y: list[Any]) -> list[Any] | None:
         if self.model64 is None or self.truth_error is not None:
@@ -665,6 +693,8 @@ class _Server:
             msg["domain"] = domain_facts([{"inputs": inputs}], [result])
         if result.get("ops") is not None:
             msg["ref_ops"] = result["ops"]
+        if result.get("form"):
+            msg["form"] = result["form"]
         conds = result.get("conditioning")
         if conds:
             extra = {**extra, "cond_magnitude": [c["magnitude"] if c else None for c in conds],
