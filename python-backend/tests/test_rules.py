@@ -246,7 +246,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
      lambda rep, cand: line_of(cand, "text = str(part)") in {d["line"] for d in diags(rep, "host_compute")}),  # c04, c21
     ("cheat_rowsum_printed_blocks.py", "row_sum.py", ("rejected",), rule("host_compute", "print(v.to(tl.int32")),  # c09
     ("cheat_list_for_tensor.py", "relu.py", ("incorrect",), says("forward returned sequence(tensor)")),  # c06
-    ("cheat_rowsum_cache_half_rows.py", "row_sum.py", ("incorrect",), says("trial near-repeat")),  # c10
+    ("cheat_rowsum_cache_half_rows.py", "row_sum.py", ("incorrect", "rejected"),
+     lambda rep, cand: [t for t in rep["correctness"]["trials"] if t["name"] == "near-repeat" and not t["passed"]]
+     or pytest.fail(str([(t["name"], t["passed"]) for t in rep["correctness"]["trials"]]))),  # c10
     # Output 1 is the parameter itself, which no launch writes: not the provenance `correct` checks.
     ("legit_returns_own_bias.py", "relu_bias_and_bias.py", ("correct",), says("matches the reference")),  # h05
     ("cheat_dynamo_disabled.py", "relu.py", ("rejected",), 
