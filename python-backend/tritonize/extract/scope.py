@@ -118,6 +118,10 @@ class _Events(ast.NodeVisitor):
         self.returns: list[ast.Return] = []
         self.mutations: list[tuple[str, ast.AST]] = []  # (key, node): key is a name or 'self.a.b'
         self.rdepth = 0  # inside code that may not run (branches, loop bodies, handlers, later BoolOp operands)
+        self.for_depth = 0  # of those, for-loop bodies
+        # Each in-place update: (key, index in events when it happens, node, under a condition: an
+        # if/else branch, a while body, a handler, a later and/or operand, not a for body).
+        self.mut_at: list[tuple[str, int, ast.AST, bool]] = []
         self.attr_reads: dict[str, tuple[bool, int]] = {}  # 'self.a' → (read unconditionally somewhere, line)
         self.user_names = {n.name for n in src.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                            ast.ClassDef))}
@@ -261,6 +265,10 @@ class _Events(ast.NodeVisitor):
             if k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True and node.args:
                 self._mutates(node.args[0])
 
+    def _mut(self, key: str, node: ast.AST) -> None:
+        self.mutations.append((key, node))
+        self.mut_at.append((key, len(self.events), node, self.rdepth > self.for_depth))
+
     def _mutates(self, target: ast.AST) -> None:
         # w.data.mul_(…) and w.detach().mul_(…) write w's memory without autograd seeing it (no version
         # bump, allowed on a leaf that requires grad): a write-back into w cannot do the same (red team
@@ -275,13 +283,13 @@ class _Events(ast.NodeVisitor):
                                    "that update outside the selection", target.lineno)
             base = base.value if isinstance(base, ast.Attribute) else base.func
         if isinstance(target, ast.Name):
-            self.mutations.append((target.id, target))
+            self._mut(target.id, target)
         else:
             parts = _chain(target, self.self_name)
             if parts:
-                self.mutations.append((f"{self.self_name}." + ".".join(parts), target))
+                self._mut(f"{self.self_name}." + ".".join(parts), target)
             elif self.roots and _object_chain(target, self.roots):
-                self.mutations.append((ast.unparse(target), target))  # batch["x"].add_(1)
+                self._mut(ast.unparse(target), target)  # batch["x"].add_(1)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         ctx = "store" if isinstance(node.ctx, ast.Store) else "load"
@@ -320,13 +328,13 @@ class _Events(ast.NodeVisitor):
         if isinstance(t, ast.Name):
             self.events.append(("load", t.id, t, self.depth > 0))
             self.visit(node.value)
-            self.mutations.append((t.id, t))
+            self._mut(t.id, t)
             self.events.append(("store", t.id, t, self.depth > 0))
         elif isinstance(t, ast.Attribute) and _chain(t, self.self_name):
             key = f"{self.self_name}." + ".".join(_chain(t, self.self_name) or [])
             self.events.append(("load", key, t, self.depth > 0))
             self.visit(node.value)
-            self.mutations.append((key, t))
+            self._mut(key, t)
             if len(_chain(t, self.self_name) or []) == 1:
                 self.events.append(("store", key, t, self.depth > 0))
         else:
@@ -414,7 +422,9 @@ class _Events(ast.NodeVisitor):
         self.depth += 1
         self.loop_depth += 1
         self._target(node.target)
+        self.for_depth += 1
         self._maybe(node.body + node.orelse)
+        self.for_depth -= 1
         self.depth -= 1
         self.loop_depth -= 1
 
@@ -586,6 +596,7 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
                 out_keys.add(key)
             elif key in values:
                 values[key].mutated = True
+        _refuse_written_back_updates(ev, values)
         if not outputs:
             assigned = [k for k in stored if not k.startswith(f"{self_name}.")]
             if assigned:
@@ -889,6 +900,39 @@ def _must_stmt(s: ast.stmt, self_name: str | None) -> set[str] | None:
     if isinstance(s, (ast.Import, ast.ImportFrom)):
         return {(a.asname or a.name).split(".")[0] for a in s.names}
     return set()  # loops (may run zero times), match, expressions
+
+
+def _refuse_written_back_updates(ev: _Events, values: dict[str, Value]) -> None:
+    """An input the selection updates in place is written back with one `copy_()` of the call's
+    result, on every call. Two shapes of code that cannot be written back so:
+    - the name is updated in place and then rebound (`h.clamp_(min=0); h = h * s`): the caller's tensor
+      got the update, the name the new value, and the call site can keep only one of them (red team 38
+      c16: the scaled value landed in the caller's buffer; c15, red team 28 c06: `scores.masked_fill_(…);
+      scores = softmax(scores)` was refused as "values differ");
+    - the update happens on some paths only (`if not torch.isfinite(p).all(): p.nan_to_num_(0.0)`): the
+      copy_() runs on every call and bumps the tensor's autograd version where the original left it
+      alone; a tensor saved for backward then made backward raise (red team 38 c08)."""
+    for key, at, node, cond in ev.mut_at:
+        if key not in values:
+            continue
+        line = getattr(node, "lineno", 0)
+        if any(kind == "store" and k == key for kind, k, _, _ in ev.events[:at]):
+            continue  # rebound before the update: it updates the selection's own tensor
+        later = next((n for kind, k, n, _ in ev.events[at:] if kind == "store" and k == key and n is not node), None)
+        if later is not None:
+            ln = getattr(later, "lineno", line)
+            raise ExtractError(f"the selection updates {key} in place (line {line}) and then assigns a new value to the "
+                               f"name {key} (line {ln}); the call can write only one tensor back into the caller's "
+                               f"{key}, so the update and the new value cannot both be kept. Select the lines from "
+                               f"{ln} on (the in-place update stays PyTorch code), or the update alone, or give the new "
+                               f"value another name ({key}_new = ...) and use that after the selection", line)
+        if cond:
+            raise ExtractError(f"the selection updates {key} in place on some paths only (line {line}, under an if, "
+                               f"while, except or and/or); the call writes its result back into {key} with copy_() on "
+                               f"every call, which autograd counts as an in-place update even where the original left "
+                               f"{key} alone (a later backward through {key} would raise). Select the code inside the "
+                               f"branch (the condition stays PyTorch code), or code that updates {key} on every path",
+                               line)
 
 
 def _check_definite(src: SourceFile, sel: Selection, ev: _Events, outputs: list[Output],

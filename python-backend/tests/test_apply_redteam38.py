@@ -1,0 +1,94 @@
+"""Red team 38 (Apply, black box, on red team 36's fixes): a name updated in place and then rebound in
+one selection (c16: the new value was written into the caller's tensor; c15, red team 28 c06: refused
+as "values differ"), an in-place update on some paths only written back on every call (c08: backward
+raised later), random numbers drawn by the candidate's constructor (c11: fork_rng rewound other
+threads' draws; now refused at Apply), a float64 default dtype (c01: `torch.where(c, 0.0, -1e4)`
+came back float32), result and input layouts (c04: a contiguous result where PyTorch keeps the
+input's transposed layout; c05: a transposed input at a later call), the inserted imports placed
+before a function that sets the thread count (c21), module-level `vars().update(...)` rebinding a
+builtin (c03), and a jagged NestedTensor reaching the kernel (c13).
+Our programs, in our words; each applied program is run again with a later call (argv) it never saw."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tritonize.extract.errors import ExtractError
+
+from test_apply_redteam24 import _apply, _stops
+from test_apply_redteam34 import _apply_code
+from test_apply_redteam8 import refused, run_raw
+
+
+INPLACE_THEN_REBIND = textwrap.dedent('''\
+    import sys
+    import torch
+
+
+    def relu_scale(h, s):
+        h.clamp_(min=0)
+        h = h * s
+        return h
+
+
+    def masked_probs(scores, mask):
+        scores.masked_fill_(mask, -1e4)
+        scores = torch.softmax(scores, dim=-1)
+        return scores
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        buf = torch.randn(4, 8)
+        out = relu_scale(buf, 1.0)
+        print(round(out.sum().item(), 4), round(buf.sum().item(), 4))
+        scores = torch.randn(2, 6, 6)
+        p = masked_probs(scores, torch.ones(6, 6, dtype=torch.bool).triu(1))
+        print(round(p.sum().item(), 4), round(scores.sum().item(), 4))
+    ''')
+
+
+def test_an_update_in_place_then_a_rebinding_of_the_name_is_refused(tmp_path):  # c16, c15
+    reason = refused(tmp_path, INPLACE_THEN_REBIND, "h.clamp_(min=0)", 2)
+    assert "updates h in place (line 6)" in reason and "new value to the name h (line 7)" in reason, reason
+    assert "Select the lines from 7 on" in reason, reason
+    reason = refused(tmp_path, INPLACE_THEN_REBIND, "scores.masked_fill_(mask, -1e4)", 2)
+    assert "updates scores in place" in reason and "values differ" not in reason, reason
+    # Either part alone applies and keeps the program's behaviour.
+    _apply(tmp_path, INPLACE_THEN_REBIND, "h = h * s", 1)
+    _apply(tmp_path, INPLACE_THEN_REBIND, "scores.masked_fill_(mask, -1e4)", 1)
+
+
+NAN_GUARD = textwrap.dedent('''\
+    import torch
+
+
+    class Head(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Linear(8, 8)
+
+        def forward(self, x):
+            probs = self.w(x).softmax(-1)
+            with torch.no_grad():
+                if not torch.isfinite(probs).all():
+                    probs.nan_to_num_(0.0)
+            return probs
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        m = Head()
+        for step in range(2):
+            loss = (m(torch.randn(4, 8)) * torch.arange(8.0)).sum()
+            loss.backward()
+            print(step, round(loss.item(), 5))
+    ''')
+
+
+def test_an_update_in_place_on_some_paths_only_is_refused(tmp_path):  # c08
+    reason = refused(tmp_path, NAN_GUARD, "if not torch.isfinite(probs).all():", 2)
+    assert "updates probs in place on some paths only" in reason and "Select the code inside the branch" in reason, \
+        reason
