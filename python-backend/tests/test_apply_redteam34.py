@@ -123,10 +123,21 @@ NOISE = textwrap.dedent('''\
 
 
 def test_random_numbers_drawn_by_the_candidate_constructor_leave_the_program_stream(tmp_path):  # c16
+    # Session 24 built the module under fork_rng; red team 38 c11 showed that rewinds other threads'
+    # draws, so such a candidate is refused now (the program's stream would move at the first call).
+    with pytest.raises(ExtractError) as err:
+        _apply_code(tmp_path, NOISE, "return torch.relu(x) + 1.0", 1, '''\
+            def __init__(self, *args):
+                super().__init__(*args)
+                self.tag = int(torch.randint(0, 1000, (1,)))
+            ''')
+    assert "draws random numbers" in err.value.reason and "deterministic to build" in err.value.reason, \
+        err.value.reason
+    # A candidate that draws nothing applies, and the program's stream is the same.
     path, res = _apply_code(tmp_path, NOISE, "return torch.relu(x) + 1.0", 1, '''\
         def __init__(self, *args):
             super().__init__(*args)
-            self.tag = int(torch.randint(0, 1000, (1,)))
+            self.tag = 7
         ''')
     before = run_raw(tmp_path / "orig.py", write=NOISE)
     after = run_raw(path, write=res["text"])

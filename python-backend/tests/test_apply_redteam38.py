@@ -92,3 +92,47 @@ def test_an_update_in_place_on_some_paths_only_is_refused(tmp_path):  # c08
     reason = refused(tmp_path, NAN_GUARD, "if not torch.isfinite(probs).all():", 2)
     assert "updates probs in place on some paths only" in reason and "Select the code inside the branch" in reason, \
         reason
+
+
+RNG_RESTORE = textwrap.dedent('''\
+    import torch
+
+    import rng_watch
+
+
+    def act(h, b):
+        y = torch.nn.functional.gelu(h + b)
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        print(round(act(torch.randn(4, 8), torch.randn(8)).sum().item(), 4), torch.rand(2).tolist())
+        print("generator restored:", rng_watch.restored)
+    ''')
+
+# A module of the program's (a profiler, a test harness) that counts who sets the generator back.
+RNG_WATCH = textwrap.dedent('''\
+    import torch
+
+    restored = []
+    _set = torch.set_rng_state
+
+
+    def counted(state):
+        restored.append(1)
+        return _set(state)
+
+
+    torch.set_rng_state = counted
+    torch.random.set_rng_state = counted
+    ''')
+
+
+def test_the_applied_code_never_restores_the_global_generator(tmp_path):  # c11
+    # fork_rng around the module's construction set the generator back afterwards, undoing the draws
+    # other threads made meanwhile (their random numbers repeated). A constructor that draws is
+    # refused at Apply instead (test_apply_redteam34's c16 test).
+    (tmp_path / "rng_watch.py").write_text(RNG_WATCH)
+    path = _apply(tmp_path, RNG_RESTORE, "y = torch.nn.functional.gelu(h + b)", 1)
+    assert "generator restored: []" in run_raw(path).stdout

@@ -837,13 +837,10 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                   # value without end (red team 28 c20). Modules of literal values rebuild the same.
                   f"        if len({cache}) >= 32:",
                   f"            del {cache}[next(iter({cache}))]",
-                  # Built at the first call (and per new literal): a candidate drawing random numbers
-                  # in __init__ would move the program's global generator there, and every later
-                  # random number with it (red team 34 c16).
-                  "        _torch = __import__('torch')",
-                  "        with _torch.random.fork_rng(devices=range(_torch.cuda.device_count()) "
-                  "if _torch.cuda.is_initialized() else ()):",
-                  f"            {cache}[key] = " + kern.cls + "(*init)",
+                  # Built at the first call (and per new literal). A candidate whose __init__ draws
+                  # random numbers is refused by the behaviour check (red team 34 c16); fork_rng here
+                  # restored the global generator and so rewound other threads' draws (red team 38 c11).
+                  f"        {cache}[key] = " + kern.cls + "(*init)",
                   f"    return {cache}[key]",
                   "", "",
                   *_guard_lines(guard, wrapper, exprs, grad=not inference_only, inplace=inplace, dtypes=dtypes, numbers=numbers,

@@ -121,16 +121,20 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         if hasattr(m1, "load_state_dict") and set(m0.state_dict()) == set(m1.state_dict()):
             m1.load_state_dict(m0.state_dict())
         with torch.no_grad():
+            torch.manual_seed(2)
             r0 = m0(*inputs)
+            drawn0 = _rng_states(torch)
             if r0 is None:
                 out["reason"] = "the original code returns nothing"
                 return out
+            torch.manual_seed(2)
             try:
-                r1 = m1(*inputs1)
+                r1 = m1(*inputs1)  # the first call builds the candidate's module
             except Exception as e:  # noqa: BLE001
                 tb = traceback.extract_tb(e.__traceback__)
                 out["reason"] = f"the applied code raised {type(e).__name__}: {e} (line {tb[-1].lineno})".splitlines()[0]
                 return out
+            drawn1 = _rng_states(torch)
         if device == "cuda":
             torch.cuda.synchronize()
         view = _aliased_output(r0, inputs, r1, inputs1, pair.get("input_names") or [],
@@ -141,6 +145,16 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         reason = compare(r0, r1, "result")
         for j, (a, b) in enumerate(zip(inputs, inputs1)):
             reason = reason or compare(a, b, f"input {j} after the call")
+        if reason is None and _rng_moved(drawn0, drawn1):
+            # The candidate's module is built at the first call: random numbers its constructor (or its
+            # forward) draws move the program's global generator, and every random number the program
+            # draws after it (red team 34 c16). The applied code used to build it under fork_rng, which
+            # restores the generator and so rewound other threads' draws (red team 38 c11).
+            reason = ("building or running the candidate's module draws random numbers from the global generator "
+                      "(torch.rand/randn/randint, nn.init or a layer made with random weights in its __init__) where "
+                      "the original code draws none or others: every random number the program draws after the first "
+                      "call would change. Make the kernel's module deterministic to build (no random initialisation: "
+                      "compute its constants, or take them as arguments) and draw nothing in its forward")
         if pair.get("whole_class") and reason is None:
             # Both modes: the comparison above runs in training mode (a new module's), and a candidate
             # that implements only that path changed a program that runs its model in eval() (red team
@@ -161,6 +175,19 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         sys.path.remove(pair["mod_dir"])
         if module:  # the next pair may bring its own module of the same name
             sys.modules.pop(module, None)
+
+
+def _rng_states(torch: Any) -> list[Any]:
+    """The global CPU generator's state, and each initialised CUDA device's."""
+    states = [torch.get_rng_state()]
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states += list(torch.cuda.get_rng_state_all())
+    return states
+
+
+def _rng_moved(a: list[Any], b: list[Any]) -> bool:
+    import torch
+    return len(a) != len(b) or any(not torch.equal(x, y) for x, y in zip(a, b))
 
 
 def _whole_class_state(m0: Any, m1: Any, rng0: Any, rng1: Any, cls: str) -> str | None:
