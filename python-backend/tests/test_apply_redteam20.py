@@ -40,13 +40,16 @@ def test_integer_inputs_under_another_default_dtype_are_refused(tmp_path):
     assert "counts.to(torch.float64)" in info.value.reason and info.value.line == 7
 
 
-def test_floating_inputs_under_another_default_dtype_still_extract(tmp_path):
-    # A float64 input keeps its dtype through the arithmetic: nothing takes the default dtype.
+def test_floating_inputs_under_another_default_dtype_are_refused_too(tmp_path):
+    # Session 19 let a float64 input through (nothing here takes the default dtype); red team 38 c01
+    # (torch.where with two Python numbers) showed a static reading keeps missing ways the default
+    # decides a result dtype, so any other default where the selection runs is refused.
     text = DOUBLE_COUNTS.replace("dtype=torch.int64", "dtype=torch.float64")
     path = tmp_path / "rates.py"
     path.write_text(text)
-    e, _ = extract(text, str(path), *lines_of(text, "return counts / dt"))
-    assert "torch.float64" in e.problem
+    with pytest.raises(ExtractError) as info:
+        extract(text, str(path), *lines_of(text, "return counts / dt"))
+    assert "default dtype to torch.float64 where this code runs" in info.value.reason, info.value.reason
 
 
 OMP_ONE = textwrap.dedent('''\

@@ -136,3 +136,34 @@ def test_the_applied_code_never_restores_the_global_generator(tmp_path):  # c11
     (tmp_path / "rng_watch.py").write_text(RNG_WATCH)
     path = _apply(tmp_path, RNG_RESTORE, "y = torch.nn.functional.gelu(h + b)", 1)
     assert "generator restored: []" in run_raw(path).stdout
+
+
+WHERE_NUMBERS = textwrap.dedent('''\
+    import sys
+    import torch
+
+
+    def bias(scores):
+        b = torch.where(scores > 0, 0.0, -1e4)
+        return b
+
+
+    if __name__ == "__main__":
+        s = torch.linspace(-1, 1, 12, dtype=torch.float32).reshape(3, 4)
+        print(bias(s).dtype, bias(s).sum().item())
+        if sys.argv[1:] == ["f64-later"]:
+            torch.set_default_dtype(torch.float64)
+            print(bias(s).dtype, bias(s).sum().item())
+    ''')
+
+
+def test_another_default_dtype_is_refused_where_recorded_and_stops_at_a_later_call(tmp_path):  # c01
+    # torch.where with two Python numbers makes a tensor in the default dtype: float64 in the real run,
+    # float32 in the problem and the kernel. No static list of calls covers it: any other default
+    # where the selection runs is refused, and every call checks the default.
+    f64 = WHERE_NUMBERS.replace('if __name__ == "__main__":\n', 'if __name__ == "__main__":\n'
+                                '    torch.set_default_dtype(torch.float64)\n')
+    reason = refused(tmp_path, f64, "b = torch.where(scores > 0, 0.0, -1e4)", 1)
+    assert "default dtype to torch.float64 where this code runs" in reason and "float32 default" in reason, reason
+    path = _apply(tmp_path, WHERE_NUMBERS, "b = torch.where(scores > 0, 0.0, -1e4)", 1)
+    _stops(path, "f64-later", "the default dtype is torch.float64 in this call")

@@ -242,16 +242,19 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                               'the Triton kernel runs only at the sizes it was verified for (' + _n + ' '",
              "                               + str(_sizes[_n]) + ', the recorded call): it declined other sizes. Select '",
              "                               'code that always gets these sizes, " + undo + "')"]
-    if float32_default:
-        # The selection makes tensors in the default dtype (torch.linspace without dtype=): recorded
-        # and verified under float32, a default set to float64 after the recording window would
-        # make the applied code's tensors float32 where the PyTorch code's were float64 (red team 24 c12).
-        lines += [
-             "    if __import__('torch').get_default_dtype() != __import__('torch').float32:",
-             f"        raise RuntimeError('{wrapper}: the default dtype is ' + str(__import__('torch').get_default_dtype()) + ' in '",
-             "                           'this call; the code makes tensors in the default dtype and the Triton kernel was '",
-             "                           'verified under torch.float32 (the recorded call). Call it under that default, "
-             + undo + "')"]
+    # Recorded and verified under float32 (Apply refuses another default where the selection ran); a
+    # default set to float64 after the recording window changes what PyTorch's code returns in more ways
+    # than a static reading finds (factories, integer arithmetic, torch.where with Python numbers: red
+    # team 24 c12, 38 c01), so every call checks it. `float32_default`: the code makes tensors in the
+    # default dtype, said in the message.
+    made = "the code makes tensors in the default dtype" if float32_default else \
+        "PyTorch\\'s result dtypes can follow the default dtype"
+    lines += [
+         "    if __import__('torch').get_default_dtype() != __import__('torch').float32:",
+         f"        raise RuntimeError('{wrapper}: the default dtype is ' + str(__import__('torch').get_default_dtype()) + ' in '",
+         f"                           'this call; {made} and the Triton kernel was '",
+         "                           'verified under torch.float32 (the recorded call). Call it under that default, "
+         + undo + "')"]
     if exact_numbers:
         # An integer argument sets sizes as much as a shape does (x.unfold(-1, k, k)): under exact
         # sizes it keeps its recorded value too (red team 24 c06).

@@ -315,6 +315,14 @@ def _refuse_default_dtype(out: dict[str, Any], sel: Any, src: Any) -> None:
                                f"float32, so the applied code would return float32 values. Convert the input first "
                                f"(e.g. {name}.to({default})), or select code without integer inputs",
                                src.line_of(sel.span.start))
+    # Anything else: the default dtype decides more results than any list of calls covers
+    # (`torch.where(c, 0.0, -1e4)` with two Python numbers made float64 there and float32 in the
+    # kernel: red team 38 c01), and the problem, the verifier and the kernel run under float32.
+    raise ExtractError(f"the program sets PyTorch's default dtype to {default} where this code runs; the problem, the "
+                       "verifier and the Triton kernel run under torch.float32, and PyTorch gives other result dtypes "
+                       "under another default (Python numbers, torch.where with numbers, factories without dtype=). "
+                       "Select code that runs under the float32 default (set the other default after it, or only "
+                       "around the code that needs it), or keep the PyTorch code here", src.line_of(sel.span.start))
 
 
 def _recorded(spec: dict[str, Any], path: str, entry: dict[str, Any], timeout: float) -> Any:
