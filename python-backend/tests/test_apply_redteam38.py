@@ -167,3 +167,55 @@ def test_another_default_dtype_is_refused_where_recorded_and_stops_at_a_later_ca
     assert "default dtype to torch.float64 where this code runs" in reason and "float32 default" in reason, reason
     path = _apply(tmp_path, WHERE_NUMBERS, "b = torch.where(scores > 0, 0.0, -1e4)", 1)
     _stops(path, "f64-later", "the default dtype is torch.float64 in this call")
+
+
+LAYOUT = textwrap.dedent('''\
+    import sys
+    import torch
+    import torch.nn.functional as F
+
+
+    def act(h, b):
+        y = F.gelu(h + b)
+        return y
+
+
+    def probs(x):
+        p = torch.softmax(x, dim=-1)
+        return p
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x = torch.randn(2, 8, 16)
+        with torch.no_grad():
+            y = act(x.transpose(1, 2), torch.randn(8))
+            print(y.stride(), round(y.sum().item(), 4))
+            later = sys.argv[1:]
+            xt = x.transpose(1, 2) if later == ["transposed"] else x
+            p = probs(xt)
+            print(p.stride(), round(p.sum().item(), 4))
+            if later == ["packed"]:
+                h = torch.nested.nested_tensor([torch.randn(3, 8), torch.randn(5, 8)], layout=torch.jagged)
+                print(round(act(h, torch.randn(8)).values().sum().item(), 4))
+    ''')
+
+
+def test_a_result_in_another_layout_than_pytorchs_is_refused(tmp_path):  # c04
+    # PyTorch keeps the transposed input's layout in the elementwise result; a kernel that writes into
+    # empty_like(h.contiguous()) returns a contiguous one, and a later .view succeeds where it raised.
+    with pytest.raises(ExtractError) as err:
+        _apply_code(tmp_path, LAYOUT, "y = F.gelu(h + b)", 1, '''\
+            def forward(self, *args):
+                return super().forward(*args).contiguous()
+            ''')
+    reason = err.value.reason
+    assert "strides (128, 8, 1) where PyTorch returns strides (128, 1, 16)" in reason and "torch.empty_like" in reason, \
+        reason
+
+
+def test_a_later_call_with_another_input_layout_or_a_nested_tensor_stops(tmp_path):  # c05, c13
+    path = _apply(tmp_path, LAYOUT, "p = torch.softmax(x, dim=-1)", 1)
+    _stops(path, "transposed", "x has strides (128, 1, 16) in this call", "verified for x contiguous")
+    path = _apply(tmp_path, LAYOUT, "y = F.gelu(h + b)", 1)
+    _stops(path, "packed", "h is a nested (jagged) tensor in this call")

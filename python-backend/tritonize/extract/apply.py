@@ -137,7 +137,8 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
                  dtypes: dict[str, str] | None = None, dims: dict[str, str] | None = None,
                  shapes: dict[str, list[int]] | None = None, numbers: dict[str, str] | None = None,
                  exact: dict[str, list[int]] | None = None, exact_numbers: dict[str, str] | None = None,
-                 float32_default: bool = False, reals: dict[str, str] | None = None) -> list[str]:
+                 float32_default: bool = False, reals: dict[str, str] | None = None,
+                 layouts: dict[str, Any] | None = None) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
     (a tensor of the recorded dtype for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
     interpreter); a later call under other
@@ -200,6 +201,41 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                                   '(torch.autograd.forward_ad) in this call; the Triton kernel has no '",
              "                                   'forward derivative, so the tangent would be lost. Compute it with the '",
              "                                   'PyTorch code, " + undo + "')"]
+    # A nested (jagged) tensor, a sparse or other non-strided one passes the subclass test (torch's own)
+    # and the dtype and rank checks; the kernel reads a dense tensor's memory (red team 38 c13: Triton's
+    # "invalid python storage" on a jagged NestedTensor).
+    lines += [
+         "    for _n, _x in _ts:",
+         "        if _x.is_nested or _x.layout != __import__('torch').strided:",
+         f"            raise RuntimeError('{wrapper}: ' + _n + ' is a ' + ('nested (jagged) tensor' if _x.is_nested else "
+         "str(_x.layout) + ' tensor') + ' in this call; '",
+         "                               'the Triton kernel was verified for a dense (strided) tensor (the recorded call) '",
+         "                               'and reads its memory as one. Pass a dense tensor (to_padded_tensor, to_dense), "
+         + undo + "')"]
+    if layouts:
+        # The kernel ran on the recorded layout only: a contiguous input in the recorded call and a
+        # transposed one later (red team 38 c05: the candidate kept the input's layout where softmax
+        # returns a contiguous result), or the reverse, is another computation for a kernel that reads
+        # memory by its own indexing. The order of dims by stride is record.layout's rule.
+        lines += [
+             f"    _layouts = {layouts!r}",
+             "    for _n, _x in _ts:",
+             "        if _n not in _layouts or _x.dim() == 0 or _x.numel() <= 1:",
+             "            continue",
+             "        _want = _layouts[_n]",
+             "        if _want == 'contiguous':",
+             "            _ok = _x.is_contiguous()",
+             "        else:",
+             "            _st = _x.stride()",
+             "            _ok = not _x.is_contiguous() and 0 not in _st and "
+             "sorted(range(_x.dim()), key=lambda _i: (-_st[_i], _i)) == _want",
+             "        if not _ok:",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' has strides ' + str(tuple(_x.stride())) + ' in this call; '",
+             "                               'the Triton kernel was verified for ' + _n + ' ' + ('contiguous' if _want == "
+             "'contiguous' else 'in the layout of the recorded call (dims ' + str(_want) + ' from the largest stride)') "
+             "+ ' (the recorded call), and another layout is another computation for it (what it reads, and the layout '",
+             "                               'PyTorch returns). Pass ' + _n + ' in that layout (' + _n + '.contiguous()), "
+             "select code that always gets one layout, " + undo + "')"]
     if dtypes:
         lines += [
              f"    _dtypes = {dtypes!r}",
@@ -401,6 +437,20 @@ def _tensor_facts(inputs: list[Any], key: str) -> tuple[dict[str, str], dict[str
     guessed = any(isinstance(i.value, dict) and i.value.get("kind") == "guess_tensor" for i in inputs)
     ints = any(str(d).startswith(("torch.int", "torch.uint", "torch.bool")) for d in dtypes.values())
     return dtypes, None if guessed else sizes, sizes, ints
+
+
+def _layouts(inputs: list[Any], key: str) -> dict[str, Any]:
+    """The recorded tensor inputs' layouts, by name or expression: "contiguous", or the order of dims
+    from the largest stride (a transposed view). A non-contiguous input in stride order (a slice of a
+    wider tensor, an expanded one) is not held: the problem rebuilds it dense."""
+    out: dict[str, Any] = {}
+    for i in inputs:
+        v = i.value if isinstance(i.value, dict) and i.value.get("kind") == "tensor" else {}
+        if v.get("order"):
+            out[getattr(i, key)] = list(v["order"])
+        elif v.get("contiguous"):
+            out[getattr(i, key)] = "contiguous"
+    return out
 
 
 def _exact_numbers(inputs: list[Any], key: str = "name") -> dict[str, str]:
@@ -851,7 +901,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                                 exact=sizes if exact_sizes else None,
                                 exact_numbers=_exact_numbers(ext.forward_inputs, "expr") if exact_sizes else None,
                                 float32_default=makes_default_dtype(ext, src, dtypes),
-                                reals={i.expr: t for i in ext.forward_inputs if (t := _number_type(i)) in ("int", "float")}),
+                                reals={i.expr: t for i in ext.forward_inputs if (t := _number_type(i)) in ("int", "float")},
+                                layouts=_layouts(ext.forward_inputs, "expr")),
                   "", "",
                   # TorchScript (torch.jit.script of a model calling this) runs it as Python instead of
                   # compiling it (red team 11 c15: the script failed on the kernel); numbers are annotated
@@ -898,7 +949,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                                    exact=sizes if exact_sizes else None,
                                    exact_numbers=_exact_numbers(ext.forward_inputs) if exact_sizes else None,
                                    float32_default=makes_default_dtype(ext, src, dtypes),
-                                   reals={i.name: t for i in ext.forward_inputs if (t := _number_type(i)) in ("int", "float")})
+                                   reals={i.name: t for i in ext.forward_inputs if (t := _number_type(i)) in ("int", "float")},
+                                   layouts=_layouts(ext.forward_inputs, "name"))
         decorators, body_mode = forward_wrappers(cls_node, src.tree)
         block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded, guard},
                                     inference_only, guard_lines, guard, exprs,

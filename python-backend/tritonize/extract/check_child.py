@@ -62,6 +62,19 @@ def compare(a: Any, b: Any, where: str) -> str | None:
             return (f"{where}: a channels-last tensor came back in another memory format (strides {tuple(b.stride())} "
                     f"for {tuple(a.stride())}); code after the selection sees another layout. Ask for a candidate that "
                     "returns its result channels-last (torch.empty_like keeps it)")
+        # Any other layout (red team 38 c04: PyTorch keeps a transposed input's layout in an elementwise
+        # result, the candidate returned a contiguous one, and the program's later .view succeeded
+        # where it raised): strides must match, but for dims of size 1, where a stride means nothing.
+        if a.layout == torch.strided and b.layout == torch.strided and a.numel() > 1 and not a.is_nested and any(
+                n > 1 and s != t for n, s, t in zip(a.shape, a.stride(), b.stride())):
+            how = ("a contiguous tensor: allocate it with torch.empty(shape) or make it .contiguous()"
+                   if a.is_contiguous() else
+                   "the layout of the input it follows (an elementwise op keeps a transposed or channels-last "
+                   "input's layout): make the kernel allocate its output with torch.empty_like(x) of that input, "
+                   "not of x.contiguous()")
+            return (f"{where}: strides {tuple(b.stride())} where PyTorch returns strides {tuple(a.stride())}; code "
+                    f"after the selection (.view, .stride(), data_ptr arithmetic) would see another layout. PyTorch "
+                    f"returns {how}")
         a, b = a.detach().cpu(), b.detach().cpu()
         if not a.is_floating_point() and not a.is_complex():
             return None if torch.equal(a, b) else f"{where}: values differ"

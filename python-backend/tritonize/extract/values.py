@@ -118,6 +118,8 @@ def describe(value: Any) -> dict[str, Any]:
         order = stride_order(value)  # the same rule later calls are held to (record.layout)
         if order is not None:
             out["order"] = order
+        # What the applied guard holds later calls to (apply._guard_lines: red team 38 c05).
+        out["contiguous"] = bool(value.is_contiguous())
         return out
     if isinstance(value, (torch.dtype, torch.device, torch.Size)):
         return {"kind": "literal", "repr": repr(value) if not isinstance(value, torch.device) else f"torch.device({str(value)!r})",
