@@ -219,3 +219,42 @@ def test_a_later_call_with_another_input_layout_or_a_nested_tensor_stops(tmp_pat
     _stops(path, "transposed", "x has strides (128, 1, 16) in this call", "verified for x contiguous")
     path = _apply(tmp_path, LAYOUT, "y = F.gelu(h + b)", 1)
     _stops(path, "packed", "h is a nested (jagged) tensor in this call")
+
+
+SETUP_FIRST = textwrap.dedent('''\
+    """Pins the thread count before torch is imported."""
+    import os
+    import sys
+
+
+    def configure_threads(n="1"):
+        os.environ["OMP_NUM_THREADS"] = n
+        print("torch imported before the setup:", "torch" in sys.modules)
+
+
+    configure_threads()
+
+    import torch
+    import torch.nn.functional as F
+
+
+    def act(h, b):
+        y = F.gelu(h + b)
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        with torch.no_grad():
+            print(torch.get_num_threads(), round(act(torch.randn(4, 8), torch.randn(8)).sum().item(), 4))
+    ''')
+
+
+def test_the_inserted_code_comes_after_the_files_own_import_torch(tmp_path):  # c21
+    # The block went after `import os` (the last import before the first def), so torch was imported
+    # before configure_threads() ran and the thread setting was ignored.
+    # (The tests run programs in a fork server that has imported torch: the order is checked in the text.)
+    path = _apply(tmp_path, SETUP_FIRST, "y = F.gelu(h + b)", 1)
+    text = path.read_text()
+    assert text.index("configure_threads()\n") < text.index("import torch.nn.functional as F\n") \
+        < text.index("# --- Tritonize"), text[:800]

@@ -38,10 +38,8 @@ def _pascal(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in _ident(name).split("_") if p)
 
 
-def import_block_end(src: SourceFile) -> int:
-    """Offset after the module docstring and the last top-level import that comes before the first
-    top-level def/class: statements between imports (`os.environ["TRITON_INTERPRET"] = "1"` before
-    `import torch`) keep running before the inserted `import triton`."""
+def _leading_imports_end(src: SourceFile) -> int:
+    """Offset after the module docstring and the last top-level import before the first def/class."""
     at = 0
     body = src.tree.body
     i = 0
@@ -53,6 +51,27 @@ def import_block_end(src: SourceFile) -> int:
         if isinstance(body[i], (ast.Import, ast.ImportFrom)):
             at = src.line_end(src.span(body[i]).end)
         i += 1
+    return at
+
+
+def import_block_end(src: SourceFile) -> int:
+    """Offset after the module docstring and the last top-level import that comes before the first
+    top-level def/class: statements between imports (`os.environ["TRITON_INTERPRET"] = "1"` before
+    `import torch`) keep running before the inserted `import triton`."""
+    at = _leading_imports_end(src)
+    body = src.tree.body
+    # The inserted code imports torch: not before the file's own first `import torch` (and the imports
+    # right after it), so whatever the file runs before it (a function it defines and calls to set
+    # OMP_NUM_THREADS, red team 38 c21) still runs before torch is first imported.
+    first = next((k for k, st in enumerate(body) if any(
+        isinstance(n, ast.Import) and any(a.name.split(".")[0] == "torch" for a in n.names)
+        or isinstance(n, ast.ImportFrom) and not n.level and (n.module or "").split(".")[0] == "torch"
+        for n in ast.walk(st)) and not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), None)
+    if first is not None and src.line_end(src.span(body[first]).end) > at:
+        k = first
+        while k + 1 < len(body) and isinstance(body[k + 1], (ast.Import, ast.ImportFrom)):
+            k += 1
+        at = src.line_end(src.span(body[k]).end)
     return at
 
 
@@ -816,6 +835,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     module_path = os.path.join(folder, module_name + ".py")
 
     at = import_block_end(src)
+    if ext.kind == "module" and ext.start < at:  # the class's site must come after the inserted block
+        at = min(at, _leading_imports_end(src))
     for st in src.tree.body:  # a module-level selection between imports (a notebook export): before it
         sp = src.span(st)
         if sp.start <= ext.start < sp.end and sp.start < at:
