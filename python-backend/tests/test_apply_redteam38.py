@@ -258,3 +258,32 @@ def test_the_inserted_code_comes_after_the_files_own_import_torch(tmp_path):  # 
     text = path.read_text()
     assert text.index("configure_threads()\n") < text.index("import torch.nn.functional as F\n") \
         < text.index("# --- Tritonize"), text[:800]
+
+
+VARS_UPDATE = textwrap.dedent('''\
+    import argparse
+    import torch
+    import torch.nn.functional as F
+
+
+    def act(h, b):
+        y = F.gelu(h + b)
+        return y
+
+
+    if __name__ == "__main__":
+        p = argparse.ArgumentParser()
+        p.add_argument("--type", default="gelu")
+        vars().update(vars(p.parse_args()))
+        print(type, round(act(torch.ones(2, 4), torch.zeros(4)).sum().item(), 4))
+    ''')
+
+
+@pytest.mark.parametrize("write", ["vars().update(vars(p.parse_args()))", "locals().update(vars(p.parse_args()))",
+                                   "setattr(sys.modules[__name__], 'type', p.parse_args().type)"])
+def test_module_level_vars_and_locals_writes_refuse_same_file_placement(tmp_path, write):  # c03
+    # At module level vars() and locals() are globals(): `--type gelu` rebound the builtin the guard calls.
+    text = VARS_UPDATE.replace("vars().update(vars(p.parse_args()))", write).replace("import argparse",
+                                                                                    "import argparse\nimport sys")
+    reason = refused(tmp_path, text, "y = F.gelu(h + b)", 1)
+    assert "sets module globals through" in reason and "--placement module" in reason, reason

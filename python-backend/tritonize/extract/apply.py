@@ -1111,6 +1111,22 @@ def _writes_through(src: SourceFile, call: ast.Call) -> bool:
     return not isinstance(parent, (ast.Compare, ast.Call)) or isinstance(parent, ast.Call) and call is not parent.func
 
 
+def _at_module_level(src: SourceFile, node: ast.AST) -> bool:
+    """Not inside a def, lambda or class body: there vars() and locals() are the module's globals()."""
+    p = src.parents.get(node)
+    while p is not None:
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        p = src.parents.get(p)
+    return True
+
+
+def _this_module(expr: ast.expr) -> bool:
+    """`sys.modules[__name__]`: the module object, whose attributes are its globals."""
+    return isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Name) and expr.slice.id == "__name__" \
+        and isinstance(expr.value, ast.Attribute) and expr.value.attr == "modules"
+
+
 def _refuse_shadowed_builtins(kernel_text: str, src: SourceFile) -> None:
     """The inserted code calls builtins (type, zip, len, range, ...) that a module global of the same
     name would replace when it runs in the user's file: `type = "relu"` in the __main__ block made
@@ -1127,11 +1143,18 @@ def _refuse_shadowed_builtins(kernel_text: str, src: SourceFile) -> None:
         todo += t.get_children()
         used |= {s.get_name() for s in t.get_symbols() if s.is_referenced() and (s.is_global() or t is top)}
     used = {n for n in used - own if hasattr(builtins, n)}
-    # globals().update(vars(args)) binds names no text shows (red team 36 c11: an option --type).
-    dyn = next((n.lineno for n in ast.walk(src.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                and n.func.id == "globals" and _writes_through(src, n)), None)
+    # globals().update(vars(args)) binds names no text shows (red team 36 c11: an option --type); at
+    # module level vars() and locals() are globals() (red team 38 c03: vars().update(vars(args))), and
+    # setattr(sys.modules[__name__], k, v) writes the same dict.
+    dyn = next(((n.lineno, n.func.id) for n in ast.walk(src.tree) if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name) and (
+                    n.func.id == "globals" and _writes_through(src, n)
+                    or n.func.id in ("vars", "locals") and not n.args and not n.keywords and _at_module_level(src, n)
+                    and _writes_through(src, n)
+                    or n.func.id == "setattr" and n.args and _this_module(n.args[0]))), (None, ""))
+    dyn, how = dyn
     if dyn is not None and used:
-        raise ExtractError(f"the file sets module globals through globals() (line {dyn}), which could rebind a builtin "
+        raise ExtractError(f"the file sets module globals through {how}() (line {dyn}), which could rebind a builtin "
                            "the inserted kernel code calls (type, len, ...). Apply with --placement module (the kernel "
                            "code in a module of its own)", dyn)
     bound = _module_globals(src)
