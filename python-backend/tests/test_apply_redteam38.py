@@ -287,3 +287,30 @@ def test_module_level_vars_and_locals_writes_refuse_same_file_placement(tmp_path
                                                                                     "import argparse\nimport sys")
     reason = refused(tmp_path, text, "y = F.gelu(h + b)", 1)
     assert "sets module globals through" in reason and "--placement module" in reason, reason
+
+
+MODULATE = textwrap.dedent('''\
+    import sys
+    import torch
+
+
+    def modulate(x, shift, scale):
+        y = x * (1 + scale) + shift
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        x = torch.randn(2, 8, 16)
+        if sys.argv[1:] == ["uncond"]:
+            shift, scale = 0.0, 0.0
+        else:
+            shift, scale = torch.randn(2, 1, 16), torch.randn(2, 1, 16)
+        with torch.no_grad():
+            print(round(modulate(x, shift, scale).sum().item(), 4))
+    ''')
+
+
+def test_a_number_where_a_tensor_was_recorded_is_named_as_such(tmp_path):  # c10
+    path = _apply(tmp_path, MODULATE, "y = x * (1 + scale) + shift", 1)
+    _stops(path, "uncond", "scale is a float in this call, a tensor in the recorded call")

@@ -256,6 +256,15 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                               'PyTorch returns). Pass ' + _n + ' in that layout (' + _n + '.contiguous()), "
              "select code that always gets one layout, " + undo + "')"]
     if dtypes:
+        # A number where the recorded call had a tensor (an AdaLN shift of 0.0 in an unconditional run):
+        # said so, not as a broadcast of fewer tensors (red team 38 c10).
+        lines += [
+             f"    for _n, _x in zip(_names, xs):",
+             f"        if _n in {sorted(dtypes)!r} and not isinstance(_x, __import__('torch').Tensor):",
+             f"            raise RuntimeError('{wrapper}: ' + _n + ' is a ' + type(_x).__name__ + ' in this call, a tensor in '",
+             "                               'the recorded call; the Triton kernel was verified for a tensor ' + _n + ' '",
+             "                               '(its shape, dtype and broadcast). Pass a tensor (e.g. torch.full_like(x, v) '",
+             "                               'or torch.tensor(v) where the PyTorch code broadcasts it), " + undo + "')"]
         lines += [
              f"    _dtypes = {dtypes!r}",
              "    for _n, _x in _ts:",
