@@ -314,3 +314,56 @@ MODULATE = textwrap.dedent('''\
 def test_a_number_where_a_tensor_was_recorded_is_named_as_such(tmp_path):  # c10
     path = _apply(tmp_path, MODULATE, "y = x * (1 + scale) + shift", 1)
     _stops(path, "uncond", "scale is a float in this call, a tensor in the recorded call")
+
+
+SCALE = textwrap.dedent('''\
+    import torch
+
+
+    def act(x):
+        y = torch.relu(x) * 2.0
+        return y
+
+
+    if __name__ == "__main__":
+        print(round(act(torch.linspace(-1, 1, 8)).sum().item(), 4))
+    ''')
+
+# The Triton kernel only where the verifier's worker environment is found (red team 37 c02), PyTorch
+# elsewhere; and the same kernel launched everywhere, which applies.
+KERNEL = '''
+import os
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def _relu2(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    m = offs < n
+    tl.store(y_ptr + offs, tl.maximum(tl.load(x_ptr + offs, mask=m), 0.0) * 2.0, mask=m)
+'''
+
+
+def _launcher(condition: str) -> str:
+    return (KERNEL + "\n\nclass ModelNew(Model):\n    def forward(self, x):\n"
+            f"        if not ({condition}):\n            return torch.relu(x) * 2.0\n"
+            "        x = x.contiguous()\n        y = torch.empty_like(x)\n"
+            "        _relu2[(triton.cdiv(x.numel(), 256),)](x, y, x.numel(), BLOCK=256)\n        return y\n")
+
+
+def test_a_kernel_that_launches_only_under_the_verifier_is_refused(tmp_path):  # red team 37 c02, c12
+    from tritonize.extract.apply import apply_candidate
+    from tritonize.extract.problem import extract
+    from test_apply_redteam import lines_of
+
+    path = tmp_path / "prog.py"
+    path.write_text(SCALE)
+    rng = lines_of(SCALE, "y = torch.relu(x) * 2.0", 1)
+    e, src = extract(SCALE, str(path), *rng)
+    with pytest.raises(ExtractError) as err:
+        apply_candidate(SCALE, str(path), *rng, e.problem + _launcher("'TRITONIZE_TRUSTED_TRITON_CACHE' in os.environ"),
+                        extracted=(e, src))
+    assert "without launching any of its Triton kernels" in str(err.value)
+    res = apply_candidate(SCALE, str(path), *rng, e.problem + _launcher("True"), extracted=(e, src))
+    assert res["check"]["ok"], res["check"]

@@ -1235,12 +1235,30 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
     p1 = applied_problem(p["text"], path, ext, p["edits"], recorded, p["siteSkip"])
     result["appliedProblem"] = p1
     if check:
-        result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout)
+        result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout,
+                                          expects_launch=_defines_kernels(code))
         if not result["check"]["ok"]:
             raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"],
                                src.line_of(ext.start))
     result["diff"] = unified_diff(path, src.text, p["text"], p["module"])
     return result
+
+
+def _defines_kernels(code: str) -> bool:
+    """The candidate defines a Triton kernel (a function under a decorator named jit, autotune or
+    heuristics): the verifier saw it launch one."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for d in node.decorator_list:
+                f = d.func if isinstance(d, ast.Call) else d
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if name in ("jit", "autotune", "heuristics"):
+                    return True
+    return False
 
 
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")

@@ -19,12 +19,13 @@ def alias_info(ext: Any) -> dict[str, Any]:
 
 
 def behaviour_check(original: str, applied: str, ext: Any, module: dict[str, Any] | None,
-                    timeout: float) -> dict[str, Any]:
+                    timeout: float, expects_launch: bool = False) -> dict[str, Any]:
+    """`expects_launch`: the candidate defines Triton kernels, so its module launches one when it runs."""
     with tempfile.TemporaryDirectory(prefix="tritonize-apply-") as mod_dir:
         if module:
             with open(os.path.join(mod_dir, os.path.basename(module["path"])), "w") as f:
                 f.write(module["text"])
-        spec = {"original": original, "applied": applied, "mod_dir": mod_dir,
+        spec = {"original": original, "applied": applied, "mod_dir": mod_dir, "expects_launch": expects_launch,
                 **alias_info(ext),
                 "module_name": os.path.splitext(os.path.basename(module["path"]))[0] if module else None}
         return run_child("tritonize.extract.check_child", spec, timeout, "the behaviour check",

@@ -96,6 +96,49 @@ def compare(a: Any, b: Any, where: str) -> str | None:
     return None
 
 
+class _Launches:
+    """Triton launches, and whether the candidate's module ran, during one call: a candidate that
+    launches its kernels only where it finds the verifier's worker (its environment, its file
+    descriptors: red team 37 c02, c12) and PyTorch everywhere else was `correct`; here, outside
+    the verifier, as the user's program runs it, it launches nothing."""
+
+    def __init__(self, torch: Any) -> None:
+        self.torch, self.launches, self.candidate_ran, self._undo = torch, 0, False, []
+
+    def __enter__(self) -> "_Launches":
+        try:
+            from triton.runtime.jit import JITFunction
+            owners = [JITFunction]
+            try:
+                from triton.runtime.interpreter import InterpretedFunction
+                owners.append(InterpretedFunction)
+            except ImportError:
+                pass
+        except ImportError:
+            owners = []
+        for cls in owners:
+            run = cls.__dict__.get("run")
+            if run is None:
+                continue
+
+            def counted(*a: Any, _run: Any = run, **kw: Any) -> Any:
+                self.launches += 1
+                return _run(*a, **kw)
+            cls.run = counted
+            self._undo.append(lambda cls=cls, run=run: setattr(cls, "run", run))
+
+        def seen(mod: Any, _args: Any) -> None:
+            if any(c.__name__.startswith("_Tritonize") for c in type(mod).__mro__):
+                self.candidate_ran = True
+        handle = self.torch.nn.modules.module.register_module_forward_pre_hook(seen)
+        self._undo.append(handle.remove)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for undo in reversed(self._undo):
+            undo()
+
+
 def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
     import torch
 
@@ -142,7 +185,8 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
                 return out
             torch.manual_seed(2)
             try:
-                r1 = m1(*inputs1)  # the first call builds the candidate's module
+                with _Launches(torch) as launched:
+                    r1 = m1(*inputs1)  # the first call builds the candidate's module
             except Exception as e:  # noqa: BLE001
                 tb = traceback.extract_tb(e.__traceback__)
                 out["reason"] = f"the applied code raised {type(e).__name__}: {e} (line {tb[-1].lineno})".splitlines()[0]
@@ -158,6 +202,11 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         reason = compare(r0, r1, "result")
         for j, (a, b) in enumerate(zip(inputs, inputs1)):
             reason = reason or compare(a, b, f"input {j} after the call")
+        if reason is None and pair.get("expects_launch") and launched.candidate_ran and not launched.launches:
+            reason = ("the candidate's module ran here, outside the verifier, without launching any of its Triton "
+                      "kernels: the verifier saw them launch, so the kernel behaves differently there (a check of "
+                      "its environment, its process or its files) and the program would run something else. Use a "
+                      "kernel that launches its Triton kernels wherever it runs")
         if reason is None and _rng_moved(drawn0, drawn1):
             # The candidate's module is built at the first call: random numbers its constructor (or its
             # forward) draws move the program's global generator, and every random number the program
