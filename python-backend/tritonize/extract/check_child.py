@@ -127,11 +127,13 @@ class _Launches:
             cls.run = counted
             self._undo.append(lambda cls=cls, run=run: setattr(cls, "run", run))
 
-        def seen(mod: Any, _args: Any) -> None:
-            if any(c.__name__.startswith("_Tritonize") for c in type(mod).__mro__):
+        # A profile function, not a global module hook: the applied guard stops where one is set.
+        def seen(frame: Any, event: str, _arg: Any) -> None:
+            if event == "call" and frame.f_code.co_qualname.startswith("_Tritonize"):
                 self.candidate_ran = True
-        handle = self.torch.nn.modules.module.register_module_forward_pre_hook(seen)
-        self._undo.append(handle.remove)
+        before = sys.getprofile()
+        sys.setprofile(seen)
+        self._undo.append(lambda: sys.setprofile(before))
         return self
 
     def __exit__(self, *exc: Any) -> None:
