@@ -249,6 +249,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_rowsum_cache_half_rows.py", "row_sum.py", ("incorrect", "rejected"),
      lambda rep, cand: [t for t in rep["correctness"]["trials"] if t["name"] == "near-repeat" and not t["passed"]]
      or pytest.fail(str([(t["name"], t["passed"]) for t in rep["correctness"]["trials"]]))),  # c10
+    # red team 39 (black box, session 25, on red team 37's fixes)
+    ("cheat_builder_exp_replaced.py", "softmax.py", ("rejected",), rule("host_compute")),  # c01, c07
+    ("cheat_values_through_vector_str.py", "relu.py", ("rejected",), rule("host_compute", 'getattr(getattr(torch, "_tensor"')),  # c03, c16
     # Output 1 is the parameter itself, which no launch writes: not the provenance `correct` checks.
     ("legit_returns_own_bias.py", "relu_bias_and_bias.py", ("correct",), says("matches the reference")),  # h05
     ("cheat_dynamo_disabled.py", "relu.py", ("rejected",), 
@@ -480,6 +483,8 @@ GPU_VERDICTS = {
                 "cheat_rowsum_lost_update.py": ("incorrect", "correct"), "cheat_scan_ready_flag.py": ("incorrect", "correct"),
                 "legit_libdevice_erf_gelu.py": ("correct",),
                 "cheat_array_interface_mse.py": ("rejected", "runtime_error"),
+                # The interpreter's builder exists on the CPU only: on a GPU the kernel stores exp(x).
+                "cheat_builder_exp_replaced.py": ("incorrect", "rejected"),
                 "cheat_host_apply_.py": ("rejected", "runtime_error"), "cheat_host_map_.py": ("rejected", "runtime_error"),
                 # Host-side cheats written for the CPU: on device memory they crash or do not compile
                 # (session 13 on the H100), which is as far from `correct` as the rule they trip on the CPU.

@@ -502,7 +502,7 @@ class _Session:
                    "reused_outputs": reused, "overwritten_earlier": overwritten, "reused_inputs": reused_inputs,
                    "autotune_unchecked": hooks.autotune_unchecked(),
                    "compute_ops": dict(rec.compute), "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
-                   "host_reads": int(rec.host_reads),
+                   "host_reads": int(rec.host_reads) + hooks.text_reads(rec.evidence),
                    "mutated_inputs": mutated, "evidence": rec.evidence, "steps_s": steps}, outs, meta_only=meta_only)
         self.held = (outs, y)
         return True

@@ -663,6 +663,58 @@ def _interpreter_prints(interpreter: Any) -> None:
     builder.create_print = printed
 
 
+def _interpreter_intact(interpreter: Any) -> None:
+    """Each interpreted launch, before and after, checks the interpreter as this worker left it: red
+    team 39 c01 set a NumPy softmax as `create_exp` on the `interpreter_builder` object (an instance
+    attribute, not the class the identity snapshot watches) during forward and took it away before
+    returning: a kernel that stored tl.exp(x) returned a host-computed softmax, `correct`. The
+    builder and semantic objects hold no functions of their own; the class's and the module's
+    functions are the ones they were."""
+    fn_cls = interpreter.InterpretedFunction
+    cls = interpreter.InterpreterBuilder
+    objs = {n: getattr(interpreter, n, None) for n in ("interpreter_builder", "interpreter_semantic")}
+    class_fns = {k: v for k, v in vars(cls).items() if callable(v)}
+    mod_fns = {k: v for k, v in vars(interpreter).items() if callable(v)}
+    run = fn_cls.__dict__.get("run")
+    if run is None or getattr(run, "_tritonize_intact", False):
+        return
+
+    def changed() -> str | None:
+        for n, o in objs.items():
+            if getattr(interpreter, n, None) is not o:
+                return f"triton.runtime.interpreter.{n} replaced"
+            own = [k for k, v in vars(o).items() if callable(v)] if o is not None else []
+            if own:
+                return f"{n}.{own[0]} set on the object"
+        for k, v in vars(cls).items():
+            if callable(v) and class_fns.get(k) is not v:
+                return f"InterpreterBuilder.{k}"
+        for k, v in mod_fns.items():
+            if vars(interpreter).get(k) is not v:
+                return f"triton.runtime.interpreter.{k}"
+        return None
+
+    def report(what: str) -> None:
+        line = _candidate_frame()
+        sys.audit("tritonize.evidence", "call", "host_compute",
+                  f"the Triton interpreter changed ({what}): a kernel op ran other code on the host", line or 1)
+    _EVIDENCE_CODE.append(report.__code__)
+
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bad = changed()
+        if bad:
+            report(bad)
+        try:
+            return run(self, *args, **kwargs)
+        finally:
+            bad = changed()
+            if bad:
+                report(bad)
+    checked._tritonize_intact = True  # type: ignore[attr-defined]
+    checked._tritonize_wrapped = True  # type: ignore[attr-defined]
+    fn_cls.run = checked
+
+
 INSTALLED = False
 
 
@@ -689,6 +741,7 @@ def install_launch_hooks() -> None:
         if os.environ.get("TRITON_INTERPRET") == "1":
             _reversible_grid(interpreter)
             _race_watch(interpreter)
+            _interpreter_intact(interpreter)  # last: after every patch of ours to the interpreter
     except ImportError:
         pass
     _install_reporting_wrappers()
@@ -901,6 +954,38 @@ def _called_by_candidate() -> int:
     return 0
 
 
+_PRINTING = frozenset({"__repr__", "__str__", "__format__"})
+
+
+def _called_through_torch() -> int:
+    """Line of the candidate frame that reached the wrapped function through torch's own Python code
+    only (no print of a tensor on the way: that is counted as text), else 0. Red team 39 c03, c16:
+    torch._tensor_str._vector_str(x, ..., formatter) ran x.tolist() in torch's frame and handed every
+    value to the candidate's formatter; a NumPy matmul came back through scalar kernel arguments."""
+    from .guard import classify
+
+    frame = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return 0
+        kind = classify(frame.f_code.co_filename)
+        if kind == "candidate":
+            return 0 if _is_triton_binder(frame) else frame.f_lineno or 1
+        if kind != "torch" or frame.f_code.co_name in _PRINTING:
+            return 0
+        frame = frame.f_back
+    return 0
+
+
+def _many_values(t: Any = None, *_: Any) -> bool:
+    """More than a few values, or floating ones: torch's own helpers read small integer tensors
+    (sizes, counts) to the host as metadata."""
+    try:
+        return t.numel() > 16 or t.is_floating_point() or t.is_complex()
+    except Exception:
+        return True
+
+
 @functools.lru_cache(maxsize=256)
 def _alignment_calls(code: Any) -> tuple[tuple[int, ...], dict[int, tuple[str, str, Any]]]:
     """The calls in `code` written `<expr>.data_ptr()` whose result is taken right away modulo, or
@@ -946,7 +1031,8 @@ def _address_escapes(*_: Any) -> bool:
 
 
 def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] | None = None,
-                    refuse: bool = False) -> None:
+                    refuse: bool = False, counted: Callable[..., int] | None = None,
+                    through_torch: bool = False) -> None:
     """Replace owner.name by a wrapper that records a candidate's direct call as evidence (rule)
     and then behaves exactly like the original. `when(*args)`: only calls it accepts count.
     `refuse`: the call is refused whenever the candidate makes it (import and __init__ included),
@@ -957,7 +1043,12 @@ def _wrap_reporting(owner: Any, name: str, rule: str, when: Callable[..., bool] 
 
     def wrapper(*args, **kwargs):
         line = _called_by_candidate()
-        if line and (when is None or when(*args)):
+        if not line and through_torch and _many_values(*args[:1]):
+            line = _called_through_torch()
+        n = counted(*args) if line and counted is not None else 0
+        if n:  # values read as text: counted against the outputs' size like .item() reads
+            sys.audit("tritonize.evidence", "text", n, line)
+        elif line and (when is None or when(*args)):
             what = f"{getattr(owner, '__name__', owner)}.{name}"
             if refuse:
                 sys.audit("tritonize.evidence", "blocked", rule, what, line)
@@ -1024,14 +1115,17 @@ def _element_of_larger(t: Any, *_: Any) -> bool:
 _TEXT_METHODS = frozenset({"__format__", "__repr__", "__str__"})
 
 
-def _text_of_values(t: Any, *_: Any) -> bool:
+def _text_values(t: Any, *_: Any) -> int:
     """str()/repr()/format() of a tensor of more than one element is its values on the host as text,
     whatever the dtype: red team 37 c04 printed 64-element int32 views of the input and computed a
-    ReLU from the digits, `correct`. One element: the rule for elements above."""
+    ReLU from the digits, `correct`. Counted as host reads, as .item() reads are (judged against the
+    outputs' size: a debug print of a few values is not a host computation, red team 39 h09). One
+    element: the rule for elements above."""
     try:
-        return t.numel() > 1 or _element_of_larger(t)
+        n = int(t.numel())
+        return n if n > 1 else 0
     except Exception:
-        return True
+        return 1 << 30
 
 
 def _foreign_array(ext: Any = None, *_: Any) -> bool:
@@ -1062,7 +1156,7 @@ def _install_reporting_wrappers() -> None:
     import torch.utils._python_dispatch as pd
 
     for name in HOST_TENSOR_METHODS:
-        _wrap_reporting(torch.Tensor, name, "host_compute")
+        _wrap_reporting(torch.Tensor, name, "host_compute", through_torch=True)
     # A raw address in the candidate's own code: NumPy's __array_interface__ (or ctypes) over it is a
     # host view of the tensor that no wrapped door sees; red team 10 computed an MSE loss and a matmul
     # in NumPy that way. Triton takes the tensors themselves (its launcher reads the pointer, which is
@@ -1080,8 +1174,8 @@ def _install_reporting_wrappers() -> None:
     # .item() / float() of a scalar parameter is fine; of an element of a larger tensor, one at a
     # time, it is a way to read the input on the host.
     for name in HOST_SCALAR_METHODS:
-        _wrap_reporting(torch.Tensor, name, "host_compute",
-                        when=_text_of_values if name in _TEXT_METHODS else _element_of_larger)
+        _wrap_reporting(torch.Tensor, name, "host_compute", when=_element_of_larger,
+                        counted=_text_values if name in _TEXT_METHODS else None)
     for name in HOST_TORCH_FUNCTIONS:
         # from_file at any time: a file-backed tensor made in __init__, rewritten with plain file
         # I/O during forward, passed 2 of 3 runs (red team 8).
@@ -1303,7 +1397,7 @@ class Observation:
         alive = [t.name for t in threading.enumerate() if t.ident not in self.threads_before and t.is_alive()]
         return {"blocked": blocked, "calls": calls, "callback_ops": callbacks, "hidden_ops": hidden,
                 "provenance": provenance, "threads_alive": alive, "witness_error": self.witness_error,
-                "evidence_events": len(events)}
+                "evidence_events": len(events), "text_reads": _text_reads(events)}
 
 
 def _guard_facts(every: tuple, start: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -1314,11 +1408,20 @@ def _guard_facts(every: tuple, start: int) -> tuple[list[dict[str, Any]], list[d
     return blocked, calls
 
 
+def text_reads(evidence: dict[str, Any]) -> int:
+    return int(evidence.get("text_reads") or 0)
+
+
+def _text_reads(events: tuple) -> int:
+    return sum(int(e[1]) for e in events if e[0] == "text")
+
+
 def guard_evidence(every: tuple, start: int) -> dict[str, Any]:
     """The audit guard's evidence of an unobserved forward (events[start:]); nothing else was watched."""
     blocked, calls = _guard_facts(every, start)
     return {"blocked": blocked, "calls": calls, "callback_ops": [], "hidden_ops": [], "provenance": [],
-            "threads_alive": [], "witness_error": None, "evidence_events": len(every) - start, "unobserved": True}
+            "threads_alive": [], "witness_error": None, "evidence_events": len(every) - start, "unobserved": True,
+            "text_reads": _text_reads(every[start:])}
 
 
 # Globals of this module that change by design while a job runs (their objects stay the same or
