@@ -364,6 +364,15 @@ def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
             continue
         try:
             if e["kind"] == "computed":
+                if getattr(live, "requires_grad", False) is True:
+                    # A parameter at module level (W = nn.Parameter(...)) read by copied code: the kernel
+                    # would compute with its frozen copy; no gradient reaches W and the optimizer's
+                    # updates never reach the kernel (red team 40 c07, c07c, c13).
+                    out.append({"line": e.get("line", 0), "message": f"'{name}' (a tensor the copied code reads, "
+                                f"line {e.get('line')}) requires grad: the program trains it, and the kernel would "
+                                f"compute with a copy that its gradients never reach and the optimizer's updates never "
+                                f"change"})
+                    continue
                 if seen is None:
                     continue
                 fp = _fingerprint(live)

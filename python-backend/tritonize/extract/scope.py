@@ -422,9 +422,13 @@ class _Events(ast.NodeVisitor):
         self.depth += 1
         self.loop_depth += 1
         self._target(node.target)
-        self.for_depth += 1
+        # A loop body runs on every call only over a non-empty constant range: `for _ in range(iters)`
+        # with iters = 0 left P alone where the write-back's copy_() bumped its autograd version and a
+        # later backward raised (red team 40 c06).
+        always = _runs_at_least_once(node.iter)
+        self.for_depth += always
         self._maybe(node.body + node.orelse)
-        self.for_depth -= 1
+        self.for_depth -= always
         self.depth -= 1
         self.loop_depth -= 1
 
@@ -902,6 +906,17 @@ def _must_stmt(s: ast.stmt, self_name: str | None) -> set[str] | None:
     return set()  # loops (may run zero times), match, expressions
 
 
+def _runs_at_least_once(it: ast.expr) -> bool:
+    """`range(N)` or `range(A, B)` with integer constants and at least one step, or a non-empty literal."""
+    if isinstance(it, (ast.List, ast.Tuple)):
+        return bool(it.elts)
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and not it.keywords
+            and 1 <= len(it.args) <= 2 and all(isinstance(a, ast.Constant) and type(a.value) is int for a in it.args)):
+        return False
+    lo, hi = (0, it.args[0].value) if len(it.args) == 1 else (it.args[0].value, it.args[1].value)
+    return hi > lo
+
+
 def _refuse_written_back_updates(ev: _Events, values: dict[str, Value]) -> None:
     """An input the selection updates in place is written back with one `copy_()` of the call's
     result, on every call. Two shapes of code that cannot be written back so:
@@ -928,7 +943,7 @@ def _refuse_written_back_updates(ev: _Events, values: dict[str, Value]) -> None:
                                f"value another name ({key}_new = ...) and use that after the selection", line)
         if cond:
             raise ExtractError(f"the selection updates {key} in place on some paths only (line {line}, under an if, "
-                               f"while, except or and/or); the call writes its result back into {key} with copy_() on "
+                               f"a loop that may run zero times, except or and/or); the call writes its result back into {key} with copy_() on "
                                f"every call, which autograd counts as an in-place update even where the original left "
                                f"{key} alone (a later backward through {key} would raise). Select the code inside the "
                                f"branch (the condition stays PyTorch code), or code that updates {key} on every path",
