@@ -230,7 +230,13 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
          "str(_x.layout) + ' tensor') + ' in this call; '",
          "                               'the Triton kernel was verified for a dense (strided) tensor (the recorded call) '",
          "                               'and reads its memory as one. Pass a dense tensor (to_padded_tensor, to_dense), "
-         + undo + "')"]
+         + undo + "')",
+         # A lazily negated or conjugated view (x.conj().imag, torch._neg_view) holds its values only with
+         # the flag applied; the kernel reads the raw memory (red team 42 c12: the negation was lost).
+         "        if _x.is_neg() or _x.is_conj():",
+         f"            raise RuntimeError('{wrapper}: ' + _n + ' is a lazily ' + ('negated' if _x.is_neg() else "
+         "'conjugated') + ' view in this call (x.conj().imag, torch._neg_view); the Triton kernel reads its memory '",
+         "                               'without the flag. Pass x.resolve_neg().resolve_conj(), " + undo + "')"]
     if layouts:
         # The kernel ran on the recorded layout only: a contiguous input in the recorded call and a
         # transposed one later (red team 38 c05: the candidate kept the input's layout where softmax
@@ -1160,7 +1166,10 @@ def _refuse_shadowed_builtins(kernel_text: str, src: SourceFile) -> None:
                     n.func.id == "globals" and _writes_through(src, n)
                     or n.func.id in ("vars", "locals") and not n.args and not n.keywords and _at_module_level(src, n)
                     and _writes_through(src, n)
-                    or n.func.id == "setattr" and n.args and _this_module(n.args[0]))), (None, ""))
+                    or n.func.id == "setattr" and n.args and _this_module(n.args[0])
+                    # exec(open("config.py").read()) at module level binds whatever the text says
+                    # (red team 42 c02: nanoGPT's configurator set `type = "gelu"`).
+                    or n.func.id == "exec" and _at_module_level(src, n))), (None, ""))
     dyn, how = dyn
     if dyn is not None and used:
         raise ExtractError(f"the file sets module globals through {how}() (line {dyn}), which could rebind a builtin "
