@@ -52,3 +52,30 @@ EXEC_CONFIG = textwrap.dedent('''\
 def test_a_module_level_exec_refuses_same_file_placement(tmp_path):  # c02
     reason = refused(tmp_path, EXEC_CONFIG, "return torch.relu(x) * 2.0")
     assert "exec()" in reason or "type" in reason, reason
+
+
+INTERPRET_AFTER_TORCH = textwrap.dedent('''\
+    import os
+    import torch
+
+    # no GPU here: Triton kernels in the interpreter
+    os.environ["TRITON_INTERPRET"] = "1"
+
+
+    def act(x):
+        y = torch.relu(x) * 2.0
+        return y
+
+
+    if __name__ == "__main__":
+        print(round(act(torch.linspace(-1, 1, 8)).sum().item(), 4))
+    ''')
+
+
+def test_the_inserted_code_comes_after_environment_settings_that_follow_import_torch(tmp_path):  # c01
+    from tritonize.extract.apply import import_block_end
+    from tritonize.extract.source import SourceFile
+
+    src = SourceFile(INTERPRET_AFTER_TORCH, str(tmp_path / "prog.py"))
+    at = import_block_end(src)
+    assert INTERPRET_AFTER_TORCH[:at].rstrip().endswith('os.environ["TRITON_INTERPRET"] = "1"'), INTERPRET_AFTER_TORCH[:at]

@@ -72,7 +72,28 @@ def import_block_end(src: SourceFile) -> int:
         while k + 1 < len(body) and isinstance(body[k + 1], (ast.Import, ast.ImportFrom)):
             k += 1
         at = src.line_end(src.span(body[k]).end)
+    # Environment settings right after that block (`os.environ["TRITON_INTERPRET"] = "1"` after
+    # `import torch`) run before the inserted `import triton` too (red team 42 c01: "0 active drivers").
+    for st in body:
+        if src.span(st).start < at:
+            continue
+        if isinstance(st, (ast.Import, ast.ImportFrom)) or _sets_environment(st):
+            at = src.line_end(src.span(st).end)
+            continue
+        break
     return at
+
+
+def _sets_environment(st: ast.stmt) -> bool:
+    """`os.environ[...] = ...`, `os.environ.setdefault/update(...)`, `os.putenv(...)` as a statement."""
+    def environ(e: ast.expr) -> bool:
+        return isinstance(e, ast.Attribute) and e.attr == "environ"
+    if isinstance(st, ast.Assign):
+        return any(isinstance(t, ast.Subscript) and environ(t.value) for t in st.targets)
+    if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute):
+        f = st.value.func
+        return f.attr in ("setdefault", "update") and environ(f.value) or f.attr == "putenv"
+    return False
 
 
 def _call_site(ext: Extraction, fn: str, src: SourceFile) -> str:
