@@ -102,8 +102,8 @@ class _Launches:
     descriptors: red team 37 c02, c12) and PyTorch everywhere else was `correct`; here, outside
     the verifier, as the user's program runs it, it launches nothing."""
 
-    def __init__(self, torch: Any) -> None:
-        self.torch, self.launches, self.candidate_ran, self._undo = torch, 0, False, []
+    def __init__(self) -> None:
+        self.launches, self.candidate_ran, self._undo = 0, False, []
 
     def __enter__(self) -> "_Launches":
         try:
@@ -187,7 +187,7 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
                 return out
             torch.manual_seed(2)
             try:
-                with _Launches(torch) as launched:
+                with _Launches() as launched:
                     r1 = m1(*inputs1)  # the first call builds the candidate's module
             except Exception as e:  # noqa: BLE001
                 tb = traceback.extract_tb(e.__traceback__)
