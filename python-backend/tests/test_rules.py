@@ -249,6 +249,14 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_rowsum_cache_half_rows.py", "row_sum.py", ("incorrect", "rejected"),
      lambda rep, cand: [t for t in rep["correctness"]["trials"] if t["name"] == "near-repeat" and not t["passed"]]
      or pytest.fail(str([(t["name"], t["passed"]) for t in rep["correctness"]["trials"]]))),  # c10
+    # red team 41 (black box, session 25, on red team 39's fixes; fixed in session 26): the CPU
+    # interpreter's rewritten kernel bodies, its names in the kernel's module, the grid function, linecache
+    ("cheat_interp_cached_body_swapped.py", "softmax.py", ("rejected",), rule("kernel_source")),  # c01
+    ("cheat_interp_rewrite_attr.py", "softmax.py", ("rejected",), rule("kernel_source")),  # c02
+    ("cheat_interp_semantic_global.py", "softmax.py", ("rejected",), rule("host_compute")),  # c08
+    ("cheat_grid_function_computes.py", "softmax.py", ("compile_error",), says("Did you forget")),  # c11
+    ("cheat_linecache_kernel_text.py", "softmax.py", ("rejected",), rule("kernel_source")),  # c14
+    ("cheat_linecache_before_jit.py", "softmax.py", ("incorrect",), says("trial")),
     # red team 39 (black box, session 25, on red team 37's fixes)
     ("cheat_builder_exp_replaced.py", "softmax.py", ("rejected",), rule("host_compute")),  # c01, c07
     ("cheat_values_through_vector_str.py", "relu.py", ("rejected",), rule("host_compute", 'getattr(getattr(torch, "_tensor"')),  # c03, c16
@@ -485,6 +493,11 @@ GPU_VERDICTS = {
                 "cheat_array_interface_mse.py": ("rejected", "runtime_error"),
                 # The interpreter's builder exists on the CPU only: on a GPU the kernel stores exp(x).
                 "cheat_builder_exp_replaced.py": ("incorrect", "rejected"),
+                # Red team 41's interpreter cheats run their copy kernel on a GPU; the grid function fails
+                # on device tensors; the source put into linecache before @triton.jit is what a GPU build compiles.
+                "cheat_interp_cached_body_swapped.py": ("incorrect",), "cheat_interp_rewrite_attr.py": ("incorrect",),
+                "cheat_interp_semantic_global.py": ("incorrect",), "cheat_grid_function_computes.py": ("compile_error", "runtime_error"),
+                "cheat_linecache_kernel_text.py": ("incorrect",), "cheat_linecache_before_jit.py": ("rejected",),
                 "cheat_host_apply_.py": ("rejected", "runtime_error"), "cheat_host_map_.py": ("rejected", "runtime_error"),
                 # Host-side cheats written for the CPU: on device memory they crash or do not compile
                 # (session 13 on the H100), which is as far from `correct` as the rule they trip on the CPU.
@@ -500,7 +513,8 @@ GPU_VERDICTS = {
 
 # Flags that depend on the machine's arithmetic: GPU Triton's Welford variance stayed within the
 # shifted trial's tolerance on the H200 (session 15), so the precision flag the CPU raises is absent.
-GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_scan_carry_race.py": lambda rep, cand: None,
+GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_linecache_before_jit.py": rule("kernel_source"),
+              "cheat_grid_function_computes.py": lambda rep, cand: None, "cheat_scan_carry_race.py": lambda rep, cand: None,
               "cheat_rowsum_lost_update.py": lambda rep, cand: None, "cheat_scan_ready_flag.py": lambda rep, cand: None,
               # The wrong config runs in whichever trial the real autotuner picks it: the rotated-
               # configs trial, eval-mode's fresh instance (H100, session 22) or small-values (session 24).
@@ -518,8 +532,8 @@ def test_rules_gpu(runner, cand, prob, verdicts, check):
     path = CANDIDATES / cand
     rep = runner(path, PROBLEMS / prob, "cuda", timeout=240.0)
     assert rep["verdict"] in GPU_VERDICTS.get(cand, verdicts), (rep["verdict"], rep["summary"])
-    if rep["verdict"] in verdicts:  # a GPU-only verdict (the cheat failed on device memory) has no rule to check
-        check(rep, path)
+    if cand in GPU_CHECKS or rep["verdict"] in verdicts:  # a GPU-only verdict (the cheat failed on device memory)
+        check(rep, path)                                   # has no rule to check unless GPU_CHECKS names one
 
 
 @pytest.mark.gpu

@@ -160,6 +160,8 @@ _CALL_RULES = {
     "raw_pointer": "the candidate's own code took a raw memory address ({call}): a NumPy/ctypes view over it computes "
                    "on the host where no check sees it; pass the tensors to the Triton kernel instead (as a cache key, "
                    "id(t) with t._version tells the same, red team 14 h05)",
+    "kernel_source": ("the kernel that ran is not the one in the candidate's file ({call}): Triton compiles and "
+                      "interprets a kernel from its source text, which must be the file the static rules read"),
     "host_function": "a kernel was given host code ({call}): plain Python called from a kernel runs on the host in "
                      "the CPU interpreter and cannot compile for a GPU",
 }

@@ -29,6 +29,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 # bound here as globals, so rebinding them shows in the integrity snapshot.
 from ..common.op_names import ALLOC_AND_VIEW as _ALLOC_AND_VIEW, DATA_MOVEMENT as _DATA_MOVEMENT  # noqa: E402
 from ..common.trial_kinds import STATE_PREFIX  # noqa: E402
+from . import kernel_source  # noqa: E402
 
 # Composite or bookkeeping ops the profiler names but the dispatch recorder sees decomposed.
 _WITNESS_NEUTRAL = frozenset({"item", "type_as", "is_same_size", "resolve_conj", "resolve_neg", "result_type", "is_nonzero",
@@ -300,6 +301,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
                 _launch_args_check(args, kwargs, name)
                 if cls.__name__ == "InterpretedFunction":
                     _kernel_globals_check(fn, name)
+                else:
+                    _kernel_source_check(self, name)
             try:
                 result = original(self, *args, **kwargs)
             except Exception as exc:  # annotate, never swallow: the verdict needs the kernel
@@ -469,8 +472,26 @@ def _kernel_globals_check(fn: Any, kernel: str) -> None:
             return
 
 
+def _kernel_source_check(kernel: Any, name: str) -> None:
+    """A launched kernel, and the @triton.jit functions of its module, compile from the candidate's
+    file as the judge wrote it (kernel_source.py): not from text put into linecache before the
+    decorator read it, nor from a `_src` set afterwards."""
+    bad = kernel_source.pin_changed()
+    if bad is None:
+        glob = getattr(getattr(kernel, "fn", None), "__globals__", None)
+        others = [v for v in list(glob.values()) if isinstance(v, type(kernel)) and v is not kernel] \
+            if isinstance(glob, dict) else []
+        for k in [kernel] + others:
+            bad = kernel_source.source_changed(k)
+            if bad:
+                break
+    if bad:
+        sys.audit("tritonize.evidence", "call", "kernel_source", f"{name}: {bad}", _candidate_line() or 1)
+
+
 _EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__,  # allowed to add evidence (guard.register)
-                             _launch_args_check.__code__, _kernel_globals_check.__code__]
+                             _launch_args_check.__code__, _kernel_globals_check.__code__,
+                             _kernel_source_check.__code__]
 
 
 _ROTATION = {"on": False}  # on from a candidate job's start to the end of its trials
@@ -668,51 +689,139 @@ def _interpreter_intact(interpreter: Any) -> None:
     team 39 c01 set a NumPy softmax as `create_exp` on the `interpreter_builder` object (an instance
     attribute, not the class the identity snapshot watches) during forward and took it away before
     returning: a kernel that stored tl.exp(x) returned a host-computed softmax, `correct`. The
-    builder and semantic objects hold no functions of their own; the class's and the module's
-    functions are the ones they were."""
+    builder and semantic objects hold no functions of their own; the classes' and the module's
+    functions are the ones they were.
+
+    What the interpreter runs for a kernel is the body its rewriter made from the file's text
+    (kernel_source.py): red team 41 put a NumPy body into the class's cache of rewritten bodies
+    (c01), set `rewrite` on the kernel object (c02), defined `interpreter_semantic` in its own module,
+    where the rewritten `a = v` looks it up (c08), and swapped the file's text in linecache (c14).
+    Each body the rewriter makes is remembered with its kernel; every entry of the cache must be one."""
     fn_cls = interpreter.InterpretedFunction
     cls = interpreter.InterpreterBuilder
-    objs = {n: getattr(interpreter, n, None) for n in ("interpreter_builder", "interpreter_semantic")}
-    class_fns = {k: v for k, v in vars(cls).items() if callable(v)}
-    mod_fns = {k: v for k, v in vars(interpreter).items() if callable(v)}
+    fr_cls = getattr(interpreter, "FunctionRewriter", None)
     run = fn_cls.__dict__.get("run")
     if run is None or getattr(run, "_tritonize_intact", False):
         return
+    cache = fn_cls.__dict__.get("rewritten_fn")
+    made: dict[int, tuple[Any, Any]] = {}
+    if isinstance(cache, dict):
+        made.update({id(k): (k, v) for k, v in cache.items()})  # made before any candidate code ran
+    rewrite_ast = fr_cls.__dict__.get("rewrite_ast") if isinstance(fr_cls, type) else None
+    if rewrite_ast is not None:
+        def rewritten(self: Any) -> Any:
+            bad = kernel_source.pin_changed()
+            if bad:
+                report("kernel_source", bad)
+            out = rewrite_ast(self)
+            made[id(self.fn)] = (self.fn, out)
+            return out
+        fr_cls.rewrite_ast = rewritten
+    names = ("interpreter_builder", "interpreter_semantic")
+    objs = {n: getattr(interpreter, n, None) for n in names}
+    transformer = getattr(fr_cls, "ast_transformer", None)
+    if transformer is not None:
+        objs["FunctionRewriter.ast_transformer"] = transformer
+    classes = [c for c in (cls, fn_cls, fr_cls, getattr(interpreter, "GridExecutor", None),
+                           getattr(interpreter, "ASTTransformer", None)) if isinstance(c, type)]
+    class_fns: dict[type, dict[str, Any]] = {}  # taken below, once `checked` is in place
+    mod_fns = {k: v for k, v in vars(interpreter).items() if callable(v)}
 
-    def changed() -> str | None:
+    def current(n: str) -> Any:
+        return getattr(fr_cls, "ast_transformer", None) if n.startswith("FunctionRewriter") else getattr(interpreter, n, None)
+
+    def changed() -> tuple[str, str] | None:
         for n, o in objs.items():
-            if getattr(interpreter, n, None) is not o:
-                return f"triton.runtime.interpreter.{n} replaced"
+            if current(n) is not o:
+                return "host_compute", f"triton.runtime.interpreter.{n} replaced"
             own = [k for k, v in vars(o).items() if callable(v)] if o is not None else []
             if own:
-                return f"{n}.{own[0]} set on the object"
-        for k, v in vars(cls).items():
-            if callable(v) and class_fns.get(k) is not v:
-                return f"InterpreterBuilder.{k}"
+                return "host_compute", f"{n}.{own[0]} set on the object"
+        for c, fns in class_fns.items():
+            for k, v in vars(c).items():
+                if callable(v) and fns.get(k) is not v:
+                    return "host_compute", f"{c.__name__}.{k}"
         for k, v in mod_fns.items():
             if vars(interpreter).get(k) is not v:
-                return f"triton.runtime.interpreter.{k}"
+                return "host_compute", f"triton.runtime.interpreter.{k}"
+        if fn_cls.__dict__.get("rewritten_fn") is not cache:
+            return "kernel_source", "InterpretedFunction.rewritten_fn replaced"
+        for k, v in list(cache.items()) if isinstance(cache, dict) else []:
+            m = made.get(id(k))
+            if m is None or m[0] is not k or m[1] is not v:
+                return "kernel_source", (f"the body run for {getattr(k, '__name__', '?')} is not the one the interpreter "
+                                         "made from the file")
+            glob = getattr(k, "__globals__", None)
+            for n in names if isinstance(glob, dict) else ():
+                if n in glob and glob[n] is not objs[n]:
+                    return "host_compute", f"{n} defined in the module of {getattr(k, '__name__', '?')}"
+        bad = kernel_source.pin_changed()
+        return ("kernel_source", bad) if bad else None
+
+    def kernel_changed(kernel: Any) -> tuple[str, str] | None:
+        state = getattr(kernel, "__dict__", {})
+        own = [k for k, v in state.items() if callable(v) and k != "fn"]
+        if own:
+            return "kernel_source", f"{own[0]} set on the kernel object"
+        rw = state.get("rewriter")
+        if rw is not None and (type(rw) is not fr_cls or getattr(rw, "fn", None) is not state.get("fn")
+                               or any(callable(v) and k != "fn" for k, v in vars(rw).items())):
+            return "kernel_source", "the kernel object's rewriter replaced"
         return None
 
-    def report(what: str) -> None:
+    def report(rule: str, what: str) -> None:
         line = _candidate_frame()
-        sys.audit("tritonize.evidence", "call", "host_compute",
-                  f"the Triton interpreter changed ({what}): a kernel op ran other code on the host", line or 1)
+        text = (f"the Triton interpreter changed ({what}): a kernel op ran other code on the host"
+                if rule == "host_compute" else f"CPU interpreter: {what}")
+        sys.audit("tritonize.evidence", "call", rule, text, line or 1)
     _EVIDENCE_CODE.append(report.__code__)
 
     def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        bad = changed()
+        bad = changed() or kernel_changed(self)
         if bad:
-            report(bad)
+            report(*bad)
         try:
             return run(self, *args, **kwargs)
         finally:
-            bad = changed()
+            bad = changed() or kernel_changed(self)
             if bad:
-                report(bad)
+                report(*bad)
     checked._tritonize_intact = True  # type: ignore[attr-defined]
     checked._tritonize_wrapped = True  # type: ignore[attr-defined]
     fn_cls.run = checked
+    class_fns.update({c: {k: v for k, v in vars(c).items() if callable(v)} for c in classes})
+
+
+def _grid_first(interpreter: Any) -> None:
+    """A grid function runs as it does on a GPU: before the launch, given the launch's own arguments.
+    The interpreter calls it inside the launch, with triton.language already set up for kernel code
+    and its host copies of the tensors: red team 41 c11's grid function tl.load-ed each row, computed
+    a softmax in NumPy and tl.store-d it for a kernel that stored nothing, `correct`. Called first,
+    tl.load outside a kernel fails as on a GPU. (Inside the launch wrapper: its ops count as the
+    launch's, as Triton's own grid call does on a GPU.)"""
+    import inspect
+
+    fn_cls = interpreter.InterpretedFunction
+    original = fn_cls.__dict__.get("run")
+    if original is None or getattr(original, "_tritonize_grid", False):
+        return
+
+    def evaluate(kernel: Any, grid: Any, args: tuple, kwargs: dict) -> Any:
+        try:
+            sig = inspect.signature(kernel.fn)
+            bound = sig.bind(*args, **{k: v for k, v in kwargs.items() if k in sig.parameters})
+        except (TypeError, ValueError):
+            return grid  # the launch reports the arguments itself
+        bound.apply_defaults()
+        out = grid(dict(bound.arguments))  # a GPU build's JITFunction.run calls grid(bound_args)
+        return tuple(out) if isinstance(out, list) else out
+
+    def run(self: Any, *args: Any, grid: Any = None, warmup: bool = False, **kwargs: Any) -> Any:
+        if callable(grid) and not warmup:
+            grid = evaluate(self, grid, args, kwargs)
+        return original(self, *args, grid=grid, warmup=warmup, **kwargs)
+    run._tritonize_grid = True  # type: ignore[attr-defined]
+    fn_cls.run = run
 
 
 INSTALLED = False
@@ -737,6 +846,8 @@ def install_launch_hooks() -> None:
     try:
         from triton.runtime import interpreter
 
+        if os.environ.get("TRITON_INTERPRET") == "1":
+            _grid_first(interpreter)  # innermost: under the launch wrapper, as on a GPU
         _wrap_run(interpreter.InterpretedFunction)
         if os.environ.get("TRITON_INTERPRET") == "1":
             _reversible_grid(interpreter)
@@ -758,6 +869,10 @@ def arm(candidate_path: str) -> Callable[[], tuple]:
     from . import guard
 
     CANDIDATE_PATH = candidate_path
+    try:
+        kernel_source.pin(candidate_path)
+    except (OSError, UnicodeDecodeError):
+        pass  # no file to read: the import fails on its own
     guard.set_candidate(candidate_path)
     read = guard.reader()
     guard.arm(candidate_path)
@@ -1529,7 +1644,14 @@ def _critical() -> dict[str, Callable[[], Any]]:
     import torch.serialization as tser
 
     # os too: its write carried every reply (red team 37 c07).
-    mods = [(pickle, "pickle"), (_pickle, "_pickle"), (tser, "torch.serialization"), (io, "io"), (os, "os")]
+    # linecache too: Triton reads every kernel's source through it (kernel_source.py).
+    import linecache
+
+    mods = [(pickle, "pickle"), (_pickle, "_pickle"), (tser, "torch.serialization"), (io, "io"), (os, "os"),
+            (linecache, "linecache")]
+    for n in ("getsource", "getsourcelines", "findsource", "getblock", "getfile", "getsourcefile", "getmodule",
+              "unwrap", "signature", "getcallargs", "getfullargspec"):
+        attr(f"inspect.{n}", inspect, n)
     try:
         import torch._weights_only_unpickler as wou
 
@@ -1552,7 +1674,7 @@ def _critical() -> dict[str, Callable[[], Any]]:
     attr("sys.audit", _sys, "audit")
     attr("sys.addaudithook", _sys, "addaudithook")
     this = _sys.modules[__name__]
-    for mod, label in ((this, "tritonize.hooks"), (guard, "tritonize.guard")):
+    for mod, label in ((this, "tritonize.hooks"), (guard, "tritonize.guard"), (kernel_source, "tritonize.kernel_source")):
         # Every global, not only functions: the op allow-lists and attribution tables are data.
         for n in list(vars(mod)):
             if not n.startswith("__") and n not in _STATE:
