@@ -18,6 +18,7 @@ from .deps import Dependencies, module_bindings
 from .errors import ExtractError
 from .problem import Extraction, extract, updates_inputs, _Builder
 from .record import broadcast as record_broadcast
+from .record import table_fingerprint
 from .selection import Selection
 from .source import SourceFile, Span, apply_lsp_edits
 
@@ -173,12 +174,84 @@ def dim_inputs(ext: Extraction, src: SourceFile) -> dict[str, str]:
     return used
 
 
+def _table_lines(guard: str, wrapper: str, tables: list[dict[str, Any]], path: str | None, exported: str) -> list[str]:
+    """Module-level tensors that copied code reads (a positional table read by a helper) live in the
+    kernel's module as copies made from the file's line: the program may train the table later or
+    change it in place (red team 42 c07, c08, c11), and the kernel would compute with a stale copy,
+    silently. Passing them at the call site would change the problem the candidate was written for
+    (its helpers read a global, not an argument), so the guard holds the program's own tensor instead:
+    at the first call its value must be the recorded one (the problem's, which the kernel was verified
+    with), and at every call it must be the same object at the same in-place version, and must not
+    require grad while gradients are on; otherwise the call stops, naming the tensor. Cheap per call
+    (identity, version counter, flags). A write through `.data` does not move the version: not seen.
+    `path`: the user's file, where the kernel has a module of its own (None: the guard is in that file)."""
+    if not tables:
+        return []
+    undo = "or undo the Apply to keep the PyTorch code."
+    specs = [(t["name"], t["line"], t["shape"], t["dtype"], t["fp"]) for t in tables]
+    find = [f"        _g = {guard}.__globals__"] if path is None else [
+        # The user's module by its file, else the module that imported the exported name; neither (the
+        # behaviour check's problem, which has no such table): nothing to hold.
+        "        _sys, _os = __import__('sys'), __import__('os')",
+        f"        _me, _g = {guard}.__globals__.get({exported!r}), None",
+        "        for _m in list(_sys.modules.values()):",
+        "            _f = getattr(_m, '__file__', None)",
+        f"            if isinstance(_f, str) and _os.path.realpath(_f) == {os.path.realpath(path)!r}:",
+        "                _g = vars(_m)",
+        "                break",
+        "        for _m in ([] if _g is not None else list(_sys.modules.values())):",
+        "            try:",
+        "                if _m is not _sys.modules.get(__name__) and any(_v is _me for _v in vars(_m).values()):",
+        "                    _g = vars(_m)",
+        "                    break",
+        "            except Exception:",
+        "                continue",
+        "        _g = {} if _g is None else _g"]
+    fp_src = inspect.getsource(table_fingerprint).splitlines()
+    return [
+        "    _torch = __import__('torch')",
+        "    def _ver(_t):",
+        "        try:",
+        "            return _t._version",
+        "        except Exception:",
+        "            return None",
+        f"    _st = {guard}.__dict__",
+        "    if '_tz_held' not in _st:",
+        *find,
+        *["        " + ln for ln in fp_src],
+        "        _held = []",
+        f"        for _tn, _tl, _shape, _dtype, _fp in {specs!r}:",
+        "            _t = _g.get(_tn)",
+        "            if not isinstance(_t, _torch.Tensor):",
+        "                continue",
+        f"            if list(_t.shape) != _shape or str(_t.dtype) != _dtype or any(abs(_a - _b) > 1e-9 * max(abs(_a), abs(_b)) + 1e-12 for _a, _b in zip({table_fingerprint.__name__}(_t), _fp)):",
+        f"                raise RuntimeError('{wrapper}: ' + _tn + ' (the module-level tensor of line ' + str(_tl) + ', which "
+        "the replaced code reads) is not the value it had in the recorded call, at this first call: the program "
+        "changed it before (in place, or through a helper). The module of the Triton kernel holds a copy made from "
+        "line ' + str(_tl) + ', so it would compute with a stale table. Select code that reads ' + _tn + ' itself "
+        "(it is then passed at each call), or pass it to the helper as an argument, " + undo + "')",
+        "            _held.append((_tn, _tl, _t, _ver(_t)))",
+        "        _st['_tz_g'], _st['_tz_held'] = _g, _held",
+        "    for _tn, _tl, _t0, _v0 in _st['_tz_held']:",
+        "        _t = _st['_tz_g'].get(_tn)",
+        "        if _t is not _t0 or _ver(_t) != _v0:",
+        f"            raise RuntimeError('{wrapper}: ' + _tn + ' (the module-level tensor of line ' + str(_tl) + ', which the "
+        "replaced code reads) was changed in place or replaced since the first call; the module of the Triton kernel "
+        "holds a copy of the value it had then, so it would compute with a stale table. Select code that reads ' + _tn + "
+        "' itself (it is then passed at each call), or pass it to the helper as an argument, " + undo + "')",
+        "        if _t.requires_grad and _torch.is_grad_enabled():",
+        f"            raise RuntimeError('{wrapper}: gradients are on and ' + _tn + ' (the module-level tensor of line ' + "
+        "str(_tl) + ', which the replaced code reads) requires grad in this call: the program trains it, but the "
+        "module of the Triton kernel holds a copy that no gradient reaches. Call it under torch.no_grad(), select code "
+        "that reads ' + _tn + ' itself, " + undo + "')"]
+
+
 def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool,
                  dtypes: dict[str, str] | None = None, dims: dict[str, str] | None = None,
                  shapes: dict[str, list[int]] | None = None, numbers: dict[str, str] | None = None,
                  exact: dict[str, list[int]] | None = None, exact_numbers: dict[str, str] | None = None,
                  float32_default: bool = False, reals: dict[str, str] | None = None,
-                 layouts: dict[str, Any] | None = None) -> list[str]:
+                 layouts: dict[str, Any] | None = None, tables: list[str] | None = None) -> list[str]:
     """Call-time guards of the wrapper: the kernel was verified for the conditions of the recorded call
     (a tensor of the recorded dtype for each input, gradients and autocast off, separate tensors, CUDA tensors or the Triton
     interpreter); a later call under other
@@ -390,6 +463,7 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                                   'separate tensors and would compute something else. Pass separate tensors '",
              "                                   '(e.g. ' + _n + '.clone()), " + undo + "')",
              "        _spans.append((_n, _lo, _lo + _size))"]
+    lines += tables or []
     # A Triton kernel runs on CUDA tensors (or under TRITON_INTERPRET=1): said in words at the call,
     # not as Triton's "0 active drivers" (new-user try-out, session 7).
     lines += [
@@ -959,7 +1033,9 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                                 exact_numbers=_exact_numbers(ext.forward_inputs, "expr") if exact_sizes else None,
                                 float32_default=makes_default_dtype(ext, src, dtypes),
                                 reals={i.expr: t for i in ext.forward_inputs if (t := _number_type(i)) in ("int", "float")},
-                                layouts=_layouts(ext.forward_inputs, "expr")),
+                                layouts=_layouts(ext.forward_inputs, "expr"),
+                                tables=_table_lines(guard, wrapper, ext.tables, None if placement == "same-file" else path,
+                                                    wrapper)),
                   "", "",
                   # TorchScript (torch.jit.script of a model calling this) runs it as Python instead of
                   # compiling it (red team 11 c15: the script failed on the kernel); numbers are annotated
@@ -1007,7 +1083,9 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
                                    exact_numbers=_exact_numbers(ext.forward_inputs) if exact_sizes else None,
                                    float32_default=makes_default_dtype(ext, src, dtypes),
                                    reals={i.name: t for i in ext.forward_inputs if (t := _number_type(i)) in ("int", "float")},
-                                   layouts=_layouts(ext.forward_inputs, "name"))
+                                   layouts=_layouts(ext.forward_inputs, "name"),
+                                   tables=_table_lines(guard, ext.name, ext.tables,
+                                                       None if placement == "same-file" else path, guarded))
         decorators, body_mode = forward_wrappers(cls_node, src.tree)
         block += _module_grad_guard(kern.cls, guarded, ext.name, base, taken | {wrapper, cls, builder, guarded, guard},
                                     inference_only, guard_lines, guard, exprs,
@@ -1268,7 +1346,8 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
         result["check"] = behaviour_check(ext.problem, p1, ext, p["module"], timeout,
                                           expects_launch=_defines_kernels(code))
         if not result["check"]["ok"]:
-            raise ExtractError("the applied code does not behave like the original: " + result["check"]["reason"],
+            raise ExtractError(("" if result["check"].get("own") else "the applied code does not behave like the "
+                                "original: ") + result["check"]["reason"],
                                src.line_of(ext.start))
     result["diff"] = unified_diff(path, src.text, p["text"], p["module"])
     return result

@@ -26,7 +26,7 @@ def behaviour_check(original: str, applied: str, ext: Any, module: dict[str, Any
             with open(os.path.join(mod_dir, os.path.basename(module["path"])), "w") as f:
                 f.write(module["text"])
         spec = {"original": original, "applied": applied, "mod_dir": mod_dir, "expects_launch": expects_launch,
-                **alias_info(ext),
+                **alias_info(ext), "tables": list(getattr(ext, "tables", None) or []),
                 "module_name": os.path.splitext(os.path.basename(module["path"]))[0] if module else None}
         return run_child("tritonize.extract.check_child", spec, timeout, "the behaviour check",
                          extra_path=[mod_dir])

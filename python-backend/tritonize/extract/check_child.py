@@ -158,6 +158,9 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         except Exception as e:  # noqa: BLE001
             out["reason"] = f"the applied code does not import: {type(e).__name__}: {e}".splitlines()[0]
             return out
+        reason = _table_differs(p0, pair.get("tables") or [])
+        if reason:  # the program's code, not the candidate: said as it is
+            return {"ok": False, "reason": reason, "own": True}
         torch.manual_seed(0)
         init = p0.get_init_inputs()
         inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in p0.get_inputs()]
@@ -239,6 +242,33 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         sys.path.remove(pair["mod_dir"])
         if module:  # the next pair may bring its own module of the same name
             sys.modules.pop(module, None)
+
+
+def _table_differs(p0: Any, tables: list[dict[str, Any]]) -> str | None:
+    """A module-level tensor that copied code reads is copied into the problem and the kernel's module
+    by its initializer: where the program had changed it before the recorded call (scaled in place
+    through a helper, red team 42 c11) or its initializer draws random numbers, the kernel would
+    compute with another table than the program's, silently."""
+    import math
+
+    import torch
+
+    from .record import table_fingerprint
+
+    for t in tables:
+        mine = getattr(p0, t["name"], None)
+        if not isinstance(mine, torch.Tensor):
+            continue
+        same = list(mine.shape) == t["shape"] and str(mine.dtype) == t["dtype"] and all(
+            math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(table_fingerprint(mine), t["fp"]))
+        if not same:
+            return (f"'{t['name']}' (a module-level tensor that code copied with the selection reads, line {t['line']}) "
+                    "is not the value its line makes where the selection runs: the program changed it before the "
+                    "recorded call (in place, or through a helper), or its initializer draws random numbers. The "
+                    f"kernel's module would hold a copy made from line {t['line']} and compute with another table "
+                    f"than the program's. Select code that reads {t['name']} itself (it is then passed at each call), "
+                    "or pass it to the helper as an argument")
+    return None
 
 
 def _rng_states(torch: Any) -> list[Any]:

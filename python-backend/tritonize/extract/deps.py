@@ -225,7 +225,9 @@ class Dependencies:
                 if len(targets) == 1 and isinstance(targets[0], ast.Name):
                     if lit is not None:
                         out.append({"name": targets[0].id, "kind": "value", "repr": lit, "line": stmt.lineno})
-                    elif isinstance(stmt.value, ast.Call):  # MEAN = torch.tensor([...]): watched in later calls
+                    elif not isinstance(stmt.value, (ast.Name, ast.Attribute)):
+                        # MEAN = torch.tensor([...]), POS = torch.randn(16, 8) * 0.02: watched in later
+                        # calls, and a tensor is held to its recorded value (record._tables).
                         out.append({"name": targets[0].id, "kind": "computed", "line": stmt.lineno})
         return out
 

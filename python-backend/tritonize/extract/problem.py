@@ -55,6 +55,9 @@ class Extraction:
     later: list[dict[str, Any]] = field(default_factory=list)  # later calls unlike the recorded one (record.py)
     package: str | None = None  # the file's __package__ in the recorded run (None: not recorded)
     folder_on_path: bool | None = None  # its folder on sys.path there (None: not recorded)
+    # Module-level tensors that copied code reads, at the recorded call (record._tables): name, line,
+    # shape, dtype and fingerprint. Apply holds the kernel's copy and every later call to them.
+    tables: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def forward_inputs(self) -> list[Input]:
@@ -401,6 +404,7 @@ class _Builder:
     title: str = ""
     package: str | None = None
     folder_on_path: bool | None = None
+    tables: list[dict[str, Any]] = []
 
     def build(self) -> Extraction:
         ext = self._build()
@@ -415,6 +419,7 @@ class _Builder:
         ext.autocast = self.autocast
         ext.package = self.package
         ext.folder_on_path = self.folder_on_path
+        ext.tables = self.tables
         return ext
 
     def _build(self) -> Extraction:
@@ -458,6 +463,7 @@ class _Builder:
             self.later = self.recorded.get("later") or []
             self.package = self.recorded.get("package")
             self.folder_on_path = self.recorded.get("folder_on_path")
+            self.tables = self.recorded.get("tables") or []
             return self.recorded, self.recorded.get("entry")
         if self.runner is None:
             return None, None
@@ -480,6 +486,7 @@ class _Builder:
         self.later = out.get("later") or []
         self.package = out.get("package")
         self.folder_on_path = out.get("folder_on_path")
+        self.tables = out.get("tables") or []
         return out, ent["label"]
 
     # -- lines or an expression of a function / module ----------------------------------------

@@ -122,6 +122,21 @@ def broadcast(shapes: dict[str, list[int]]) -> list[str]:
     return out
 
 
+def table_fingerprint(t) -> list:
+    """A tensor's values in two numbers (the sum of magnitudes and a sum weighted by position), in
+    float64 on the CPU: equal for equal values on any device, different for a table scaled, shifted or
+    filled since (red team 42 c11). apply.py's call-time guard runs this same function (its source is
+    copied into the applied file) on a module-level tensor that copied code reads, at the first call."""
+    import torch
+
+    d = t.detach()
+    if d.is_complex():
+        d = torch.view_as_real(d)
+    d = d.reshape(-1).to("cpu", torch.float64).nan_to_num(nan=0.5, posinf=1.5, neginf=-1.5)
+    w = (torch.arange(d.numel(), dtype=torch.int64) * 2654435761 % 1009).to(torch.float64) + 1.0
+    return [float(d.abs().sum()), float((d * w).sum())]
+
+
 def broadcast_fits(now: list[str], recorded: list[str]) -> bool:
     """Same ranks, and no broadcast the recorded call did not have."""
     ranks = lambda xs: [x for x in xs if " rank " in x]  # noqa: E731
@@ -349,6 +364,24 @@ def _fingerprint(t: Any) -> tuple[Any, ...] | None:
     return (tuple(d.shape), str(d.dtype), d.data_ptr(), t._version, total)
 
 
+def _tables(copied: list[dict[str, Any]], g: dict[str, Any]) -> list[dict[str, Any]]:
+    """Module-level tensors that copied code reads, as the recorded call sees them: Apply holds the
+    problem's copy (the file's initializer) to these values, and the applied guard holds the live
+    tensor to them at its first call (red team 42 c07, c08, c11)."""
+    torch = sys.modules.get("torch")
+    out = []
+    for e in copied:
+        live = g.get(e["name"], _MISSING)
+        if e["kind"] != "computed" or torch is None or not isinstance(live, torch.Tensor):
+            continue
+        try:
+            out.append({"name": e["name"], "line": e.get("line", 0), "shape": list(live.shape),
+                        "dtype": str(live.dtype), "fp": table_fingerprint(live)})
+        except Exception:  # noqa: BLE001 - a tensor that cannot be read here (meta, fake) is not held
+            continue
+    return out
+
+
 def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
            seen: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Copied definitions (deps.Dependencies.expectations) whose live object at the recorded call is
@@ -485,7 +518,7 @@ def main(argv: list[str]) -> int:
                 raise _Captured
             return
         first[k] = cond
-        res = {**res, "stale": stale}
+        res = {**res, "stale": stale, "tables": _tables(hooks[k].get("copied") or [], frame.f_globals)}
         if "aliases" in res:  # a line hook: inputs that share memory in the real run (f(x, x[0]))
             res["aliases"] = cond["aliases"]
         # Autograd mode where the selected code runs: a Triton kernel has no backward.
