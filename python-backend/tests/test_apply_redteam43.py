@@ -120,3 +120,60 @@ def test_a_copied_table_changed_before_the_first_call_of_a_later_run_stops(tmp_p
     _stops(path, "4.0", "POS", "not the value")
     run = run_raw(path, "1.0")
     assert run.returncode == 0, run.stderr[-800:]
+
+
+# c04: a helper the selection calls updates its argument in place, only when it holds an inf.
+HELPER_SOME_PATHS = textwrap.dedent('''\
+    import torch
+
+
+    def sanitize_(t):
+        if not torch.isfinite(t).all():
+            t.nan_to_num_(0.0, posinf=1e4, neginf=-1e4)
+        return t
+
+
+    def normalize(h):
+        scale = sanitize_(h).abs().amax(dim=-1, keepdim=True)
+        return h / scale
+
+
+    if __name__ == "__main__":
+        for step in range(3):
+            h = torch.linspace(-5, 5, 32).view(4, 8) * (step + 1)
+            if step == 2:
+                h[0, 0] = float("inf")
+            out = normalize(h)
+            print(step, round(out.sum().item(), 4), torch.isfinite(h).all().item())
+    ''')
+
+
+def test_a_helper_that_updates_the_input_on_some_paths_is_refused(tmp_path):  # c04
+    reason = refused(tmp_path, HELPER_SOME_PATHS, "scale = sanitize_(h).abs()")
+    assert "sanitize_(h)" in reason and "some paths only" in reason and "line 6" in reason, reason
+
+
+# The same helper updating on every path: the update is the selection's, written back at the call.
+HELPER_EVERY_PATH = textwrap.dedent('''\
+    import torch
+
+
+    def clip_(t):
+        t.clamp_(min=-1.0, max=1.0)
+        return t
+
+
+    def squash(h):
+        y = clip_(h) * 2.0
+        return y
+
+
+    if __name__ == "__main__":
+        h = torch.linspace(-3, 3, 32).view(4, 8)
+        y = squash(h)
+        print(round(y.sum().item(), 4), round(h.abs().max().item(), 4))
+    ''')
+
+
+def test_a_helper_that_updates_the_input_on_every_path_is_written_back(tmp_path):
+    _apply(tmp_path, HELPER_EVERY_PATH, "y = clip_(h) * 2.0", 1)

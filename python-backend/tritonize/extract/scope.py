@@ -122,6 +122,9 @@ class _Events(ast.NodeVisitor):
         # Each in-place update: (key, index in events when it happens, node, under a condition: an
         # if/else branch, a while body, a handler, a later and/or operand, not a for body).
         self.mut_at: list[tuple[str, int, ast.AST, bool]] = []
+        # In-place updates made by a helper of this file the selection calls (`sanitize_(h)`): the
+        # argument node -> (helper name, line of the update in the helper, on some paths only there).
+        self.via: dict[int, tuple[str, int, bool]] = {}
         self.attr_reads: dict[str, tuple[bool, int]] = {}  # 'self.a' → (read unconditionally somewhere, line)
         self.user_names = {n.name for n in src.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                            ast.ClassDef))}
@@ -257,6 +260,20 @@ class _Events(ast.NodeVisitor):
         if isinstance(f, ast.Name) and f.id.endswith("_") and not f.id.startswith("_") and f.id in self.imported \
                 and node.args:  # from torch import relu_; relu_(x)
             self._mutates(node.args[0])
+        if isinstance(f, ast.Name) and f.id in self.user_names:
+            # A helper of this file that updates an argument in place updates the caller's tensor as the
+            # selection's own `h.nan_to_num_()` would: the same write-back and the same refusals (red team
+            # 42 c04: `sanitize_(h)` ran nan_to_num_() only when h had an inf; the applied call left h alone).
+            fdef = next((n for n in self.src.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                         and n.name == f.id), None)
+            updates = _param_updates(self.src, fdef) if fdef is not None else {}
+            params = [a.arg for a in (fdef.args.posonlyargs + fdef.args.args)] if fdef is not None else []
+            bound = list(zip(params, node.args)) + [(k.arg, k.value) for k in node.keywords if k.arg]
+            for param, arg in bound:
+                if param in updates and isinstance(arg, ast.Name):
+                    line, some = updates[param]
+                    self.via[id(arg)] = (f.id, line, some)
+                    self._mut(arg.id, arg, some)
         for k in node.keywords:
             self.visit(k.value)
             if k.arg == "out":
@@ -265,9 +282,9 @@ class _Events(ast.NodeVisitor):
             if k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True and node.args:
                 self._mutates(node.args[0])
 
-    def _mut(self, key: str, node: ast.AST) -> None:
+    def _mut(self, key: str, node: ast.AST, cond: bool = False) -> None:
         self.mutations.append((key, node))
-        self.mut_at.append((key, len(self.events), node, self.rdepth > self.for_depth))
+        self.mut_at.append((key, len(self.events), node, cond or self.rdepth > self.for_depth))
 
     def _mutates(self, target: ast.AST) -> None:
         # w.data.mul_(…) and w.detach().mul_(…) write w's memory without autograd seeing it (no version
@@ -917,6 +934,68 @@ def _runs_at_least_once(it: ast.expr) -> bool:
     return hi > lo
 
 
+_SOME_PATHS = (ast.If, ast.While, ast.For, ast.AsyncFor, ast.Try, ast.IfExp, ast.BoolOp, ast.ExceptHandler,
+               ast.comprehension, ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.With)
+
+
+def _param_updates(src: SourceFile, fdef: ast.FunctionDef | ast.AsyncFunctionDef,
+                   depth: int = 0) -> dict[str, tuple[int, bool]]:
+    """Parameters a helper of the file updates in place (`t.nan_to_num_(…)`, `t[m] = 0`, `t += 1`,
+    `out=t`, or handing `t` to another such helper): name -> (line, on some paths only: under an if,
+    a loop, a handler, an and/or, or after a `return` of the body). A parameter rebound before the
+    update (`t = t.clone()`) updates the helper's own tensor. Methods and nested functions: not seen."""
+    params = {a.arg for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
+    stores: dict[str, int] = {}
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in params:
+            stores[n.id] = min(stores.get(n.id, n.lineno), n.lineno)
+    returns = [n.lineno for n in ast.walk(fdef) if isinstance(n, ast.Return)]
+    out: dict[str, tuple[int, bool]] = {}
+
+    def note(target: ast.AST, at: ast.AST, inner: bool) -> None:
+        if isinstance(target, ast.Name) and target.id in params and target.id not in out \
+                and stores.get(target.id, 1 << 30) > at.lineno:
+            out[target.id] = (at.lineno, inner or any(r < at.lineno for r in returns))
+
+    def walk(node: ast.AST, inner: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            c = inner or (isinstance(node, _SOME_PATHS) and not (isinstance(node, ast.If) and child is node.test)
+                          and not (isinstance(node, (ast.For, ast.AsyncFor)) and child is node.iter)
+                          and not (isinstance(node, ast.With) and child not in node.body)
+                          and not (isinstance(node, ast.BoolOp) and child is node.values[0]))
+            if isinstance(child, ast.Call):
+                f = child.func
+                if isinstance(f, ast.Attribute) and f.attr.endswith("_") and not f.attr.startswith("_") \
+                        and f.attr != "requires_grad_":
+                    note(f.value, child, c)
+                    if child.args and isinstance(f.value, ast.Name) and f.value.id not in params:
+                        note(child.args[0], child, c)  # torch.sigmoid_(t), nn.init.zeros_(t)
+                for k in child.keywords:
+                    if k.arg == "out" or k.arg == "inplace" and isinstance(k.value, ast.Constant) \
+                            and k.value.value is True and child.args:
+                        note(k.value if k.arg == "out" else child.args[0], child, c)
+                if isinstance(f, ast.Name) and depth < 3:
+                    g = next((n for n in src.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                              and n.name == f.id and n is not fdef), None)
+                    if g is not None:
+                        inner_updates = _param_updates(src, g, depth + 1)
+                        names = [a.arg for a in g.args.posonlyargs + g.args.args]
+                        for param, arg in list(zip(names, child.args)) + [(k.arg, k.value) for k in child.keywords]:
+                            if param in inner_updates:
+                                note(arg, child, c or inner_updates[param][1])
+            elif isinstance(child, ast.AugAssign):
+                note(child.target, child, c)
+            elif isinstance(child, (ast.Assign, ast.AugAssign)):
+                for t in child.targets:
+                    if isinstance(t, ast.Subscript):
+                        note(t.value, child, c)
+            walk(child, c)
+
+    for st in fdef.body:
+        walk(ast.Module(body=[st], type_ignores=[]), False)
+    return out
+
+
 def _refuse_written_back_updates(ev: _Events, values: dict[str, Value]) -> None:
     """An input the selection updates in place is written back with one `copy_()` of the call's
     result, on every call. Two shapes of code that cannot be written back so:
@@ -941,6 +1020,14 @@ def _refuse_written_back_updates(ev: _Events, values: dict[str, Value]) -> None:
                                f"{key}, so the update and the new value cannot both be kept. Select the lines from "
                                f"{ln} on (the in-place update stays PyTorch code), or the update alone, or give the new "
                                f"value another name ({key}_new = ...) and use that after the selection", line)
+        if cond and id(node) in ev.via:
+            helper, hl, _ = ev.via[id(node)]
+            raise ExtractError(f"the selection calls {helper}({key}) (line {line}), which updates {key} in place on some "
+                               f"paths only (line {hl}: under an if, a loop or after a return); the call writes its "
+                               f"result back into {key} with copy_() on every call, which autograd counts as an in-place "
+                               f"update even where the original left {key} alone. Call {helper}({key}) before the "
+                               f"selection (it stays PyTorch code) and select the code after it, or make {helper} "
+                               f"return a new tensor ({key} = torch.nan_to_num({key}), not an in-place update)", line)
         if cond:
             raise ExtractError(f"the selection updates {key} in place on some paths only (line {line}, under an if, "
                                f"a loop that may run zero times, except or and/or); the call writes its result back into {key} with copy_() on "
