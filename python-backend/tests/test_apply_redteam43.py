@@ -177,3 +177,31 @@ HELPER_EVERY_PATH = textwrap.dedent('''\
 
 def test_a_helper_that_updates_the_input_on_every_path_is_written_back(tmp_path):
     _apply(tmp_path, HELPER_EVERY_PATH, "y = clip_(h) * 2.0", 1)
+
+
+# c05: a torch.distributions draw in the selection was refused only at Apply, blaming the candidate.
+DIST_DRAW = textwrap.dedent('''\
+    import torch
+    from torch.distributions import Normal
+
+
+    def jitter(x):
+        y = x + Normal(0.0, 1e-6).sample(x.shape)
+        return y
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        print(round(jitter(torch.linspace(-1, 1, 8)).sum().item(), 4))
+    ''')
+
+
+def test_a_torch_distributions_draw_is_refused_at_extract_naming_it(tmp_path):  # c05
+    path = tmp_path / "user.py"
+    path.write_text(DIST_DRAW)
+    import pytest
+    from tritonize.extract.errors import ExtractError
+
+    with pytest.raises(ExtractError) as err:
+        extract(DIST_DRAW, str(path), *lines_of(DIST_DRAW, "y = x + Normal"))
+    assert "draws random numbers" in err.value.reason and "Normal(0.0, 1e-06).sample" in err.value.reason, err.value.reason

@@ -83,6 +83,15 @@ def rng_effect(node: ast.Call, user_names: set[str] = frozenset()) -> str | None
         name = f.attr
         # torch.rand_like(x), x.uniform_(…), np.random.rand(…), random.random(); not self.normal(…)
         rooted = not (isinstance(root, ast.Name) and root.id in ("self", "cls"))
+        # torch.distributions: Normal(0, s).sample(shape), d.rsample() draw from torch's generator (red team
+        # 42 c05: refused only at Apply, as the candidate's fault). `.sample` of a distribution made in
+        # the call (a capitalised class) or named through torch.distributions; rsample is theirs alone.
+        dist = name in ("rsample", "sample_n") or name == "sample" and (
+            "distributions" in ast.unparse(f.value) or isinstance(f.value, ast.Call)
+            and isinstance(f.value.func, (ast.Name, ast.Attribute))
+            and (f.value.func.id if isinstance(f.value.func, ast.Name) else f.value.func.attr)[:1].isupper())
+        if dist:
+            return f"{ast.unparse(f)}(…), a torch.distributions draw"
         if name in ("random", "uniform", "choice", "choices", "shuffle", "sample", "gauss", "randrange",
                     "normalvariate", "permutation", "seed") and not _mentions_random(f.value):
             rooted = False  # Python's random module / numpy.random only
