@@ -497,7 +497,11 @@ GPU_VERDICTS = {
                 # on device tensors; the source put into linecache before @triton.jit is what a GPU build compiles.
                 "cheat_interp_cached_body_swapped.py": ("incorrect",), "cheat_interp_rewrite_attr.py": ("incorrect",),
                 "cheat_interp_semantic_global.py": ("incorrect",), "cheat_grid_function_computes.py": ("compile_error", "runtime_error"),
-                "cheat_linecache_kernel_text.py": ("incorrect",), "cheat_linecache_before_jit.py": ("rejected",),
+                "cheat_linecache_before_jit.py": ("rejected",),
+                # The swapped linecache entry is still there at the GPU launch: the pin check sees it (H100, s26).
+                "cheat_linecache_kernel_text.py": ("incorrect", "rejected"),
+                # A GPU build refuses tl.static_print of a block: compile_error (H100, session 26).
+                "cheat_rowsum_printed_blocks.py": ("rejected", "compile_error"),
                 "cheat_host_apply_.py": ("rejected", "runtime_error"), "cheat_host_map_.py": ("rejected", "runtime_error"),
                 # Host-side cheats written for the CPU: on device memory they crash or do not compile
                 # (session 13 on the H100), which is as far from `correct` as the rule they trip on the CPU.
@@ -514,6 +518,17 @@ GPU_VERDICTS = {
 # Flags that depend on the machine's arithmetic: GPU Triton's Welford variance stayed within the
 # shifted trial's tolerance on the H200 (session 15), so the precision flag the CPU raises is absent.
 GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_linecache_before_jit.py": rule("kernel_source"),
+              "cheat_linecache_kernel_text.py": lambda rep, cand: None if rep["verdict"] == "incorrect"
+              else rule("kernel_source")(rep, cand),
+              "cheat_rowsum_printed_blocks.py": lambda rep, cand: None,
+              # The caller's earlier input is CUDA IPC memory on a GPU: the write shows as an in-place
+              # change of that input (H100, session 26); `incorrect` either way.
+              "cheat_out_into_previous_input.py": lambda rep, cand: None if "in place" in rep["summary"]
+              else says("memory of an earlier call's input")(rep, cand),
+              # Where near-repeat's one changed element falls depends on the device's generator: on the
+              # H100 (session 26) it fell inside the key and special-values failed instead.
+              "cheat_rowsum_cache_half_rows.py": lambda rep, cand: [t for t in rep["correctness"]["trials"]
+                                                                    if not t["passed"]] or pytest.fail(rep["summary"]),
               "cheat_grid_function_computes.py": lambda rep, cand: None, "cheat_scan_carry_race.py": lambda rep, cand: None,
               "cheat_rowsum_lost_update.py": lambda rep, cand: None, "cheat_scan_ready_flag.py": lambda rep, cand: None,
               # The wrong config runs in whichever trial the real autotuner picks it: the rotated-
