@@ -1037,6 +1037,15 @@ _ENVIRONMENT = {
     "platform.uname": "the machine's identity", "socket.gethostname": "the machine's identity",
     "getpass.getuser": "the process's identity", "os.path.expanduser": "the home folder",
     "pathlib.Path.home": "the home folder", "tempfile.gettempdir": "the temporary folder",
+    # Every clock, not only the wall clock's: red team 43 c07 was honest for 300 s after import, reading
+    # the time through os.times().elapsed, then skipped a scale (no trial runs that late).
+    **dict.fromkeys(["time.monotonic", "time.monotonic_ns", "time.perf_counter", "time.perf_counter_ns",
+                     "time.process_time", "time.process_time_ns", "time.thread_time", "time.thread_time_ns",
+                     "time.clock_gettime", "time.clock_gettime_ns", "time.asctime", "time.get_clock_info",
+                     "os.times", "resource.getrusage", "uuid.uuid1", "datetime.datetime.utcfromtimestamp",
+                     "triton.testing.do_bench", "triton.testing.do_bench_cudagraph",
+                     "torch.utils.benchmark.Timer", "timeit.default_timer", "timeit.timeit", "timeit.repeat"],
+                    "the clock"),
     # When: a call counter (red team 17's time bomb went wrong after 5000 calls, which no check reaches)
     "itertools.count": "how many times it ran",
     # The random number generators' state: the verifier seeds them
@@ -1048,13 +1057,28 @@ _ENVIRONMENT = {
 }
 
 
+# Clocks read through an object or inside a kernel (`event.elapsed_time`, the GPU's own timers).
+_CLOCK_ATTRS = frozenset({"elapsed_time", "globaltimer", "globaltimer_lo", "globaltimer_hi", "clock64"})
+# The same timers through inline PTX (`mov.u64 $0, %globaltimer;`).
+_CLOCK_REGISTERS = ("%globaltimer", "%clock")
+
+
 def _rule_environment_probe(m: _Module) -> list[dict]:
     out = []
     for node in ast.walk(m.tree):
-        if not isinstance(node, (ast.Attribute, ast.Name)) or m.in_harness_copy(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and not m.in_harness_copy(node) \
+                and any(r in node.value for r in _CLOCK_REGISTERS):
+            out.append(_diag(node, "environment_probe",
+                             "inline assembly reads a GPU clock register: a candidate's result must not depend on "
+                             "when it runs (that is how a kernel tells a check from real use). Remove it"))
+    for node in ast.walk(m.tree):
+        if not isinstance(node, (ast.Attribute, ast.Name)) or m.in_harness_copy(node) \
+                or not isinstance(node.ctx, ast.Load):  # a clock replaced is the monkeypatch rule's
             continue
         full = m.names.dotted(node) or ""
         what = _ENVIRONMENT.get(full)
+        if not what and isinstance(node, ast.Attribute) and node.attr in _CLOCK_ATTRS:
+            full, what = f".{node.attr}", "the clock"  # on any object: a CUDA event, a kernel's tl.extra.cuda
         if what:
             out.append(_diag(node, "environment_probe",
                              f"{full} reads {what}: a candidate's result must not depend on where, when or by whom "

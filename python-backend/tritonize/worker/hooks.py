@@ -195,7 +195,7 @@ def _reversible_grid(interpreter: Any) -> None:
 # a lost update (load, add, store to one address from several programs: red team 17 race_rmw_sum)
 # and a carry taken only when its plain ready flag is set, recomputed otherwise (red team 18 c3b).
 # Launches that touch more than _RACE_MAX elements are not followed past that.
-_RACE: dict[str, Any] = {"writes": {}, "reads": {}, "seen": False}
+_RACE: dict[str, Any] = {"writes": {}, "reads": {}, "values": {}, "seen": False}
 _RACE_MAX = 1 << 22
 _MANY = (-1, -1, -1)  # an address loaded by more than one program
 
@@ -212,9 +212,20 @@ def _race_watch(interpreter: Any) -> None:
         m = np.broadcast_to(np.asarray(mask.data, dtype=bool), p.shape)
         return p[m].tolist()
 
+    def stored(ptrs: Any, value: Any, mask: Any) -> list[Any] | None:
+        """The bits each address gets (NaN payloads and signed zeros told apart), or None."""
+        try:
+            p = np.asarray(ptrs.data)
+            m = np.broadcast_to(np.asarray(mask.data, dtype=bool), p.shape)
+            v = np.ascontiguousarray(np.broadcast_to(np.asarray(value.data), p.shape)[m])
+            return (v.view(f"u{v.dtype.itemsize}") if v.dtype.itemsize in (1, 2, 4, 8) else v).tolist()
+        except Exception:  # a handle without plain data: the address check alone
+            return None
+
     def set_grid_dim(self, nx, ny, nz):  # once per launch
         _RACE["writes"].clear()
         _RACE["reads"].clear()
+        _RACE["values"].clear()
         _RACE["seen"] = False
         return dims(self, nx, ny, nz)
 
@@ -230,6 +241,19 @@ def _race_watch(interpreter: Any) -> None:
             if other:
                 who = "several programs" if _MANY in other else f"program {min(other)}"
                 _race(f"program {me} of the launch stores where {who} of the same launch loaded")
+            # Two programs storing different values to one address: which lands last is the GPU's
+            # choice (red team 43 c02: a garbage store between two neighbours' good ones, right in
+            # both sequential orders). Equal values are no race.
+            bits, values = stored(ptrs, value, mask), _RACE["values"]
+            if bits is not None and len(bits) == len(at):
+                earlier = list(map(writes.get, at)) if writes else []
+                if set(earlier) - {None, me}:
+                    for a, w, b in zip(at, earlier, bits):
+                        if w is not None and w != me and values.get(a, b) != b:
+                            _race(f"program {me} of the launch stores another value where program {w} of the same "
+                                  "launch stored")
+                            break
+                values.update(zip(at, bits))
             writes.update(dict.fromkeys(at, me))
         return store(self, ptrs, value, mask, *rest, **kw)
 
@@ -697,6 +721,8 @@ def _interpreter_intact(interpreter: Any) -> None:
     (c01), set `rewrite` on the kernel object (c02), defined `interpreter_semantic` in its own module,
     where the rewritten `a = v` looks it up (c08), and swapped the file's text in linecache (c14).
     Each body the rewriter makes is remembered with its kernel; every entry of the cache must be one."""
+    import inspect
+
     fn_cls = interpreter.InterpretedFunction
     cls = interpreter.InterpreterBuilder
     fr_cls = getattr(interpreter, "FunctionRewriter", None)
@@ -726,6 +752,12 @@ def _interpreter_intact(interpreter: Any) -> None:
                            getattr(interpreter, "ASTTransformer", None)) if isinstance(c, type)]
     class_fns: dict[type, dict[str, Any]] = {}  # taken below, once `checked` is in place
     mod_fns = {k: v for k, v in vars(interpreter).items() if callable(v)}
+    # The modules the interpreter computes with (its `np`, `math`) and their functions: red team 43
+    # c04 set NumPy's `exp` to a GELU during forward and put it back after; a kernel that stored
+    # tl.exp(x) returned GELU(x), `correct`.
+    mod_mods = {k: v for k, v in vars(interpreter).items() if inspect.ismodule(v)}
+    lib_fns = {m: {k: v for k, v in vars(m).items() if callable(v)}
+               for m in mod_mods.values() if m.__name__.split(".")[0] in ("numpy", "math")}
 
     def current(n: str) -> Any:
         return getattr(fr_cls, "ast_transformer", None) if n.startswith("FunctionRewriter") else getattr(interpreter, n, None)
@@ -744,6 +776,14 @@ def _interpreter_intact(interpreter: Any) -> None:
         for k, v in mod_fns.items():
             if vars(interpreter).get(k) is not v:
                 return "host_compute", f"triton.runtime.interpreter.{k}"
+        for k, v in mod_mods.items():
+            if vars(interpreter).get(k) is not v:
+                return "host_compute", f"triton.runtime.interpreter.{k} replaced"
+        for m, fns in lib_fns.items():
+            own = vars(m)
+            for k, v in fns.items():
+                if own.get(k) is not v:
+                    return "host_compute", f"{m.__name__}.{k}, which the interpreter computes with"
         if fn_cls.__dict__.get("rewritten_fn") is not cache:
             return "kernel_source", "InterpretedFunction.rewritten_fn replaced"
         for k, v in list(cache.items()) if isinstance(cache, dict) else []:
