@@ -382,6 +382,23 @@ def _tables(copied: list[dict[str, Any]], g: dict[str, Any]) -> list[dict[str, A
     return out
 
 
+def _holds_state(live: Any) -> str | None:
+    """What a module-level object is, when it holds tensors the program can change (an nn.Module with
+    parameters or buffers, a dict/list/tuple of tensors); None for plain values and stateless modules."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    if isinstance(live, torch.nn.Module):
+        if any(True for _ in live.parameters()) or any(True for _ in live.buffers()):
+            return f"an nn.{type(live).__name__}" if type(live).__module__.startswith("torch.nn") else \
+                f"a {type(live).__name__} (an nn.Module with weights)"
+        return None
+    items = live.values() if isinstance(live, dict) else live if isinstance(live, (list, tuple)) else ()
+    if any(isinstance(v, (torch.Tensor, torch.nn.Module)) for v in list(items)[:64]):
+        return f"a {type(live).__name__} of tensors"
+    return None
+
+
 def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
            seen: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Copied definitions (deps.Dependencies.expectations) whose live object at the recorded call is
@@ -397,6 +414,15 @@ def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
             continue
         try:
             if e["kind"] == "computed":
+                held = _holds_state(live)
+                if held:
+                    # A module-level nn.Module with weights (EMB = nn.Embedding(...)) read by copied code: the
+                    # kernel's module builds its own from the file's line, which never sees the weights the
+                    # program loads, trains or moves (red team 44 c11, c15: load_state_dict before the call).
+                    out.append({"line": e.get("line", 0), "message": f"'{name}' (line {e.get('line')}) is {held} "
+                                f"that the copied code reads: the kernel's module would build its own from line "
+                                f"{e.get('line')}, which never sees the weights the program loads, trains or moves"})
+                    continue
                 if getattr(live, "requires_grad", False) is True:
                     # A parameter at module level (W = nn.Parameter(...)) read by copied code: the kernel
                     # would compute with its frozen copy; no gradient reaches W and the optimizer's
