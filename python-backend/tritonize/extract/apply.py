@@ -1094,7 +1094,15 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         block += ["", "", f"{guarded}.__name__ = {guarded}.__qualname__ = {ext.name!r}"]
         exported = guarded
     header = f"# --- Tritonize: {ext.kind} {ext.name}" + (f", {run_label}" if run_label else "") + " ---"
-    kernel_text = header + "\n" + "\n".join(block) + "\n# --- end Tritonize ---\n"
+    # The guard stops a call with its own exception, a BaseException: a program's `except RuntimeError`
+    # (an out-of-memory skip) or `except Exception` swallowed the guard's stop, and training silently
+    # skipped every batch (red team 44 c06). Stopping, not running something else, stays the guard's job.
+    stop = C._fresh("_TritonizeGuardStop", taken | {wrapper, cls, builder})
+    body = "\n".join(block).replace("raise RuntimeError(", f"raise {stop}(")
+    if stop + "(" in body:
+        body = (f"class {stop}(BaseException):\n    \"\"\"A call the Triton kernel was not verified for (raised by "
+                "Tritonize's guard; not an Exception, so that error handling does not hide it).\"\"\"\n\n\n" + body)
+    kernel_text = header + "\n" + body + "\n# --- end Tritonize ---\n"
 
     if placement == "same-file":
         _refuse_shadowed_builtins(kernel_text, src)

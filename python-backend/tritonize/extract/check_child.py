@@ -155,7 +155,8 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         p0 = _load(os.path.join(tmp, f"_tz_original_{k}.py"), f"_tz_original_{k}")
         try:
             p1 = _load(os.path.join(tmp, f"_tz_applied_{k}.py"), f"_tz_applied_{k}")
-        except Exception as e:  # noqa: BLE001
+        except BaseException as e:  # noqa: BLE001
+            _exits(e)
             out["reason"] = f"the applied code does not import: {type(e).__name__}: {e}".splitlines()[0]
             return out
         reason = _table_differs(p0, pair.get("tables") or [])
@@ -172,7 +173,8 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         torch.manual_seed(1)
         try:
             m1 = p1.Model(*copy.deepcopy(init)).to(device)
-        except Exception as e:  # noqa: BLE001
+        except BaseException as e:  # noqa: BLE001
+            _exits(e)
             out["reason"] = f"the applied code cannot be constructed: {type(e).__name__}: {e}".splitlines()[0]
             return out
         if pair.get("whole_class"):
@@ -192,7 +194,8 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
             try:
                 with _Launches() as launched:
                     r1 = m1(*inputs1)  # the first call builds the candidate's module
-            except Exception as e:  # noqa: BLE001
+            except BaseException as e:  # noqa: BLE001
+                _exits(e)
                 tb = traceback.extract_tb(e.__traceback__)
                 out["reason"] = f"the applied code raised {type(e).__name__}: {e} (line {tb[-1].lineno})".splitlines()[0]
                 return out
@@ -235,13 +238,21 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
                 return {"ok": False, "reason": bad + " (model.eval(), as inference runs it; the results in training "
                         "mode are the same: does the candidate implement the training path only?)"}
         return {"ok": reason is None, "reason": reason or "same results", "device": device, "outputs": _shapes(r0)}
-    except Exception as e:  # noqa: BLE001
+    except BaseException as e:  # noqa: BLE001
+        _exits(e)
         out["reason"] = f"the original problem failed: {type(e).__name__}: {e}".splitlines()[0]
         return out
     finally:
         sys.path.remove(pair["mod_dir"])
         if module:  # the next pair may bring its own module of the same name
             sys.modules.pop(module, None)
+
+
+def _exits(e: BaseException) -> None:
+    """What the applied code raises is reported, Exception or the applied guard's stop (a BaseException
+    subclass, apply.py); an interrupt or exit goes on."""
+    if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise e
 
 
 def _table_differs(p0: Any, tables: list[dict[str, Any]]) -> str | None:
