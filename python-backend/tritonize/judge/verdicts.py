@@ -301,8 +301,14 @@ def error_verdict(msg: dict[str, Any], rep: Report, candidate: Path,
         # The batch-larger trial too: a block that must be a power of two failed to compile at its
         # wide odd sizes (session 21). Not batch-one: it runs first, before the problem's sizes.
         sizes = f" {variation_overrides} (trial {msg['trial']})" if variation_overrides else f" other sizes (trial {msg['trial']})"
+        err = str(msg.get("message") or "")
+        # A TMA tensor descriptor at a size whose rows are not 16-byte aligned (red team 43 c15): the
+        # kernel works for some shapes only; the way out is to decline them, not to unhard-code sizes.
+        hint = ("a TMA tensor descriptor needs 16-byte aligned strides and base: check the shape on the host and "
+                "decline such sizes (docs/verdicts.md, shape_restricted) or use plain loads for them"
+                if "16-byte" in err or "aligned" in err else "sizes hard-coded into the kernel or launch?")
         text = (f"compiles and runs at the problem's sizes but fails at{sizes} with a "
-                f"{kind.replace('_', ' ')}{at}: {msg.get('message')} (sizes hard-coded into the kernel or launch?)")
+                f"{kind.replace('_', ' ')}{at}: {err} ({hint})")
         rep.diag(line, text, "shape_specialization")
         return rep.end("rejected", f"rule shape_specialization: {text}")
     rep.diag(line, msg.get("message", "error"), kind)
