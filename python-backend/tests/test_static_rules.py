@@ -635,3 +635,14 @@ def test_environment_probe_every_clock(probe):
 def test_clock_free_code_is_no_probe():
     src = KERNEL + "\nclass ModelNew(nn.Module):\n    def forward(self, a):\n        ev = torch.cuda.Event()\n        return a\n"
     assert not rules(src).get("environment_probe")
+
+
+# red team 45: counters that grow with age (c13), unseeded chance (c04), inference mode (c06).
+@pytest.mark.parametrize("probe", ["gc.get_stats()[0]['collections']", "gc.get_count()[0]", "torch.cuda.memory_allocated()",
+                                   "os.urandom(2)[0]", "random.SystemRandom().random()", "secrets.randbelow(1024)",
+                                   "uuid.uuid4().int", "a.is_inference()", "torch.is_inference_mode_enabled()"])
+def test_environment_probe_age_chance_and_mode(probe):
+    src = KERNEL + ("import gc, os, random, secrets, uuid\n\nclass ModelNew(nn.Module):\n"
+                    f"    def forward(self, a):\n        flag = {probe}\n        return a\n")
+    found = rules(src)["environment_probe"]
+    assert found and found[0]["severity"] == "error" and found[0]["line"] == line_of(src, "flag = "), found

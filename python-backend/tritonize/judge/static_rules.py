@@ -1046,6 +1046,19 @@ _ENVIRONMENT = {
                      "triton.testing.do_bench", "triton.testing.do_bench_cudagraph",
                      "torch.utils.benchmark.Timer", "timeit.default_timer", "timeit.timeit", "timeit.repeat"],
                     "the clock"),
+    # Counters that grow with the program's age work as clocks (red team 45 c13: wrong after 500,000
+    # garbage collections, read with gc.get_stats()): the collector's and the allocators' statistics.
+    **dict.fromkeys(["gc.get_stats", "gc.get_count", "sys.getallocatedblocks",
+                     "torch.cuda.memory_stats", "torch.cuda.memory_allocated", "torch.cuda.max_memory_allocated",
+                     "torch.cuda.memory_reserved", "torch.cuda.max_memory_reserved", "torch.cuda.memory_summary",
+                     "torch.cuda.memory_snapshot"], "how long it has run"),
+    # Chance the verifier does not seed (red team 45 c04: one call in 1024, drawn with SystemRandom,
+    # scaled its output: ~25 checked calls pass 98% of the time; a long run is corrupted).
+    **dict.fromkeys(["os.urandom", "os.getrandom", "random.SystemRandom", "secrets.token_bytes", "secrets.token_hex",
+                     "secrets.randbelow", "secrets.randbits", "secrets.choice", "secrets.SystemRandom", "uuid.uuid4"],
+                    "chance the verifier does not seed"),
+    # How it is called: inference mode (red team 45 c06: leaky only on inference tensors, which no trial makes).
+    "torch.is_inference_mode_enabled": "how it is called", "torch.is_inference": "how it is called",
     # When: a call counter (red team 17's time bomb went wrong after 5000 calls, which no check reaches)
     "itertools.count": "how many times it ran",
     # The random number generators' state: the verifier seeds them
@@ -1059,6 +1072,8 @@ _ENVIRONMENT = {
 
 # Clocks read through an object or inside a kernel (`event.elapsed_time`, the GPU's own timers).
 _CLOCK_ATTRS = frozenset({"elapsed_time", "globaltimer", "globaltimer_lo", "globaltimer_hi", "clock64"})
+# Read through a tensor: whether it was made under inference mode (red team 45 c06).
+_CALL_ATTRS = frozenset({"is_inference"})
 # The same timers through inline PTX (`mov.u64 $0, %globaltimer;`).
 _CLOCK_REGISTERS = ("%globaltimer", "%clock")
 
@@ -1079,6 +1094,8 @@ def _rule_environment_probe(m: _Module) -> list[dict]:
         what = _ENVIRONMENT.get(full)
         if not what and isinstance(node, ast.Attribute) and node.attr in _CLOCK_ATTRS:
             full, what = f".{node.attr}", "the clock"  # on any object: a CUDA event, a kernel's tl.extra.cuda
+        elif not what and isinstance(node, ast.Attribute) and node.attr in _CALL_ATTRS:
+            full, what = f".{node.attr}", "how it is called"
         if what:
             out.append(_diag(node, "environment_probe",
                              f"{full} reads {what}: a candidate's result must not depend on where, when or by whom "
