@@ -262,6 +262,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("legit_same_value_halo.py", "relu.py", ("correct",), correct),
     ("cheat_numpy_exp_swapped.py", "gelu.py", ("rejected",), rule("host_compute")),  # c04
     ("cheat_clock_process_times.py", "relu.py", ("rejected",), rule("environment_probe", "_born = os.times()")),  # c07
+    # red team 45 (black box, session 26, on red team 43's fixes)
+    ("cheat_atomic_never_runs_race.py", "relu.py", ("rejected",), rule("program_race")),  # c03
     # red team 39 (black box, session 25, on red team 37's fixes)
     ("cheat_builder_exp_replaced.py", "softmax.py", ("rejected",), rule("host_compute")),  # c01, c07
     ("cheat_values_through_vector_str.py", "relu.py", ("rejected",), rule("host_compute", 'getattr(getattr(torch, "_tensor"')),  # c03, c16
@@ -505,6 +507,7 @@ GPU_VERDICTS = {
                 "cheat_linecache_before_jit.py": ("rejected",),
                 # Red team 43: the race is the hardware's on a GPU; NumPy plays no part there.
                 "cheat_race_write_sandwich.py": ("incorrect", "correct"), "cheat_numpy_exp_swapped.py": ("incorrect",),
+                "cheat_atomic_never_runs_race.py": ("incorrect", "correct"),
                 # The swapped linecache entry is still there at the GPU launch: the pin check sees it (H100, s26).
                 "cheat_linecache_kernel_text.py": ("incorrect", "rejected"),
                 # A GPU build refuses tl.static_print of a block: compile_error (H100, session 26).
@@ -525,6 +528,7 @@ GPU_VERDICTS = {
 # Flags that depend on the machine's arithmetic: GPU Triton's Welford variance stayed within the
 # shifted trial's tolerance on the H200 (session 15), so the precision flag the CPU raises is absent.
 GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_race_write_sandwich.py": lambda rep, cand: None,
+              "cheat_atomic_never_runs_race.py": lambda rep, cand: None,
               "cheat_linecache_before_jit.py": rule("kernel_source"),
               "cheat_linecache_kernel_text.py": lambda rep, cand: None if rep["verdict"] == "incorrect"
               else rule("kernel_source")(rep, cand),

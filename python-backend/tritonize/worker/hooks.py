@@ -195,7 +195,17 @@ def _reversible_grid(interpreter: Any) -> None:
 # a lost update (load, add, store to one address from several programs: red team 17 race_rmw_sum)
 # and a carry taken only when its plain ready flag is set, recomputed otherwise (red team 18 c3b).
 # Launches that touch more than _RACE_MAX elements are not followed past that.
-_RACE: dict[str, Any] = {"writes": {}, "reads": {}, "values": {}, "seen": False}
+_RACE: dict[str, Any] = {"writes": {}, "reads": {}, "values": {}, "seen": False, "waw": None, "atomic_ran": False}
+
+
+def _race_flush() -> None:
+    """At an interpreted launch's end: a write-write race kept back because the kernel names atomics,
+    when none ran."""
+    what, _RACE["waw"] = _RACE.get("waw"), None
+    if what and not _RACE.get("atomic_ran") and not _RACE.get("seen"):
+        _RACE["seen"] = True
+        sys.audit("tritonize.evidence", "call", "program_race", what + ", with no atomic ordering the two",
+                  _candidate_line() or 1)
 _RACE_MAX = 1 << 22
 _MANY = (-1, -1, -1)  # an address loaded by more than one program
 
@@ -226,18 +236,35 @@ def _race_watch(interpreter: Any) -> None:
         _RACE["writes"].clear()
         _RACE["reads"].clear()
         _RACE["values"].clear()
-        _RACE["seen"] = False
+        _RACE["seen"], _RACE["waw"], _RACE["atomic_ran"] = False, None, False
         return dims(self, nx, ny, nz)
 
     def watching() -> bool:
         return PROGRAM_ORDER["reverse"] and not PROGRAM_ORDER["atomics"] and not _RACE["seen"]
 
+    def waw_watching() -> bool:
+        # Different values stored to one address race in any order, so this needs no reversed order:
+        # a kernel whose source names an atomic keeps its natural order (a spin-wait would hang
+        # reversed), but only an atomic that runs can order two plain stores. Red team 45 c03 put a
+        # tl.atomic_add that never ran into its kernel to turn the whole watch off.
+        return PROGRAM_ORDER["reverse"] and not _RACE["seen"] and not _RACE["atomic_ran"]
+
+    def atomic(original: Any) -> Any:
+        def ran(self, *args, **kwargs):
+            _RACE["atomic_ran"] = True
+            return original(self, *args, **kwargs)
+        ran._tritonize_wrapped = True  # type: ignore[attr-defined]
+        return ran
+    for n, f in list(vars(cls).items()):
+        if n.startswith("create_atomic") and callable(f):
+            setattr(cls, n, atomic(f))
+
     # (Called positionally by tl.load/tl.store, with keywords by tensor descriptors' loads: red team 19 f11.)
     def create_masked_store(self, ptrs, value, mask, *rest, **kw):
         writes, reads = _RACE["writes"], _RACE["reads"]
-        if watching() and len(writes) < _RACE_MAX:
+        if (watching() or waw_watching()) and len(writes) < _RACE_MAX:
             me, at = self.grid_idx, addresses(ptrs, mask)
-            other = set(map(reads.get, at)) - {None, me} if reads else None
+            other = set(map(reads.get, at)) - {None, me} if reads and watching() else None
             if other:
                 who = "several programs" if _MANY in other else f"program {min(other)}"
                 _race(f"program {me} of the launch stores where {who} of the same launch loaded")
@@ -249,9 +276,12 @@ def _race_watch(interpreter: Any) -> None:
                 earlier = list(map(writes.get, at)) if writes else []
                 if set(earlier) - {None, me}:
                     for a, w, b in zip(at, earlier, bits):
-                        if w is not None and w != me and values.get(a, b) != b:
-                            _race(f"program {me} of the launch stores another value where program {w} of the same "
-                                  "launch stored")
+                        if w is not None and w != me and values.get(a, b) != b and not _RACE["waw"]:
+                            what = f"program {me} of the launch stores another value where program {w} of the same launch stored"
+                            if PROGRAM_ORDER["atomics"]:
+                                _RACE["waw"] = what  # said at the launch's end unless an atomic ran (_race_flush)
+                            else:
+                                _race(what)
                             break
                 values.update(zip(at, bits))
             writes.update(dict.fromkeys(at, me))
@@ -329,6 +359,8 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
                     _kernel_source_check(self, name)
             try:
                 result = original(self, *args, **kwargs)
+                if cls.__name__ == "InterpretedFunction" and _RACE.get("waw"):
+                    _race_flush()
             except Exception as exc:  # annotate, never swallow: the verdict needs the kernel
                 if not hasattr(exc, "_tritonize_kernel"):
                     try:
@@ -515,7 +547,7 @@ def _kernel_source_check(kernel: Any, name: str) -> None:
 
 _EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__,  # allowed to add evidence (guard.register)
                              _launch_args_check.__code__, _kernel_globals_check.__code__,
-                             _kernel_source_check.__code__]
+                             _kernel_source_check.__code__, _race_flush.__code__]
 
 
 _ROTATION = {"on": False}  # on from a candidate job's start to the end of its trials
