@@ -264,6 +264,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_clock_process_times.py", "relu.py", ("rejected",), rule("environment_probe", "_born = os.times()")),  # c07
     # red team 45 (black box, session 26, on red team 43's fixes)
     ("cheat_atomic_never_runs_race.py", "relu.py", ("rejected",), rule("program_race")),  # c03
+    ("cheat_fp16_exact_rows.py", "softmax.py", ("incorrect",), says("trial random-2")),  # c01
     # red team 39 (black box, session 25, on red team 37's fixes)
     ("cheat_builder_exp_replaced.py", "softmax.py", ("rejected",), rule("host_compute")),  # c01, c07
     ("cheat_values_through_vector_str.py", "relu.py", ("rejected",), rule("host_compute", 'getattr(getattr(torch, "_tensor"')),  # c03, c16
@@ -316,7 +317,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("approx_elu_exp_minus_one.py", "elu.py", ("correct",), flagged("small_values_precision")),
     ("cheat_argmax_tie_last.py", "argmax_ties.py", ("incorrect",), says("trial tied-values")),
     ("cheat_round_half_up.py", "round_scaled.py", ("incorrect",),  # exact halves: on the grid, or shifted by 1024
-     lambda rep, cand: any(f"trial {t}" in rep["summary"] for t in ("tied-values", "shifted")) or pytest.fail(rep["summary"])),
+     # random-2's fp16-exact half (session 26) has exact halves too
+     lambda rep, cand: any(f"trial {t}" in rep["summary"] for t in ("tied-values", "shifted", "random-2"))
+     or pytest.fail(rep["summary"])),
     ("legit_topk_tie_order.py", "topk_rows.py", ("correct",), flagged("tie_order")),
     ("legit_topk_quantised_ties.py", "topk_quantised.py", ("correct",), flagged("tie_order")),
     ("cheat_topk_repeated_index.py", "topk_quantised.py", ("incorrect",), says("integer values differ")),

@@ -439,9 +439,14 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
         if name == "near-repeat":
             name = ("near-repeat (the first trial's inputs with one element changed: an output kept from an "
                     "earlier call and looked up by a part or a sample of the inputs is stale here)")
+        half = ("the first half of each float input's rows held values exact in fp16, as activations upcast from "
+                "half precision do (red team 45 c01)")
         if name == "random-2" and int(ref.get("input_bytes") or 0) <= OFFSET_TRIAL_MAX_BYTES:
             name = ("random-2 (its inputs were views 16 bytes into larger buffers, as x.chunk() or a slice gives: a "
-                    "kernel that reads from the start of the storage instead of the tensor's own data is wrong here)")
+                    "kernel that reads from the start of the storage instead of the tensor's own data is wrong here; "
+                    f"and {half})")
+        elif name == "random-2":
+            name = f"random-2 ({half})"
         if name in ("unobserved", "unobserved-heavy"):
             name = (f"{name} (no profiler, dispatch mode or launch checksums, as in the user's program"
                     + (", on heavy-tailed inputs" if name == "unobserved-heavy" else "")

@@ -180,6 +180,20 @@ def _transposed(xs: list[Any]) -> list[Any] | None:
     return out if changed else None
 
 
+def _half_exact_rows(xs: list[Any]) -> list[Any]:
+    """The first half of each float32/float64 input's rows (dim 0) rounded through float16, as
+    activations upcast from half precision are: a softmax that scaled rows whose values were all
+    exactly representable in fp16 was right on every trial (red team 45 c01). Values beyond fp16's
+    range are kept."""
+    for x in xs:  # in place: the inputs were just drawn; in chunks: a 6 GB input's temporaries stay small
+        if isinstance(x, torch.Tensor) and x.dtype in (torch.float32, torch.float64) and x.dim() and x.shape[0] > 1:
+            part = x[: x.shape[0] // 2]
+            flat = part.view(-1) if part.is_contiguous() else None
+            for c in ([part] if flat is None else flat.split(1 << 24)):
+                torch.where(c.abs() <= 60000.0, c.to(torch.float16).to(x.dtype), c, out=c)
+    return xs
+
+
 def _at_offset(xs: list[Any]) -> list[Any]:
     """The same values, each tensor a contiguous view 16 bytes into a larger buffer (storage offset
     > 0, alignment kept), as x.chunk() or a slice hands a kernel: a kernel that read from the
@@ -588,8 +602,10 @@ class _Server:
             mod, runner = self.mod, self.runner
             if kind == "random":
                 inputs = _gen_inputs(mod, self.seed + 1 + int(cmd["index"]), self.device)
-                if int(cmd["index"]) == 2 and _nbytes(inputs) <= OFFSET_TRIAL_MAX_BYTES:
-                    inputs = _at_offset(inputs)
+                if int(cmd["index"]) == 2:
+                    inputs = _half_exact_rows(inputs)
+                    if _nbytes(inputs) <= OFFSET_TRIAL_MAX_BYTES:
+                        inputs = _at_offset(inputs)
             elif kind == "near":
                 inputs = _near_repeat(_gen_inputs(mod, self.seed + 1, self.device), self.seed + 60)
             elif kind == "masks":  # what get_inputs makes constant (masks, zeros), varied
