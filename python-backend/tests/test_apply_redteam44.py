@@ -88,3 +88,20 @@ def test_the_guards_stop_is_not_swallowed_by_except_runtimeerror(tmp_path):  # c
     assert run.returncode != 0 and "skipped" not in run.stdout, (run.stdout, run.stderr[-600:])
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith("_TritonizeGuardStop: ") and "POS" in last and "requires grad" in last, last
+
+
+def test_the_candidates_own_runtime_errors_stay_runtime_errors(tmp_path):
+    """The guard's raises become _TritonizeGuardStop; a `raise RuntimeError` in the candidate's code does not."""
+    from tritonize.extract.apply import apply_candidate
+    from tritonize.extract.problem import extract
+
+    from test_apply_redteam import faithful, lines_of
+
+    path = tmp_path / "prog.py"
+    path.write_text(SKIPS)
+    rng = lines_of(SKIPS, "y = torch.tanh(add_pos(x))")
+    e, src = extract(SKIPS, str(path), *rng)
+    cand = faithful(e.problem) + "\n\ndef _declines():\n    raise RuntimeError('candidate: size not supported')\n"
+    res = apply_candidate(SKIPS, str(path), *rng, cand, extracted=(e, src))
+    assert "raise RuntimeError('candidate: size not supported')" in res["text"]
+    assert "raise _TritonizeGuardStop(" in res["text"]

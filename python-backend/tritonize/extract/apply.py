@@ -1098,7 +1098,8 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
     # (an out-of-memory skip) or `except Exception` swallowed the guard's stop, and training silently
     # skipped every batch (red team 44 c06). Stopping, not running something else, stays the guard's job.
     stop = C._fresh("_TritonizeGuardStop", taken | {wrapper, cls, builder})
-    body = "\n".join(block).replace("raise RuntimeError(", f"raise {stop}(")
+    # Only the generated lines: the candidate's own code (block[0]) raises what it was verified raising.
+    body = "\n".join([block[0]] + [b.replace("raise RuntimeError(", f"raise {stop}(") for b in block[1:]])
     if stop + "(" in body:
         body = (f"class {stop}(BaseException):\n    \"\"\"A call the Triton kernel was not verified for (raised by "
                 "Tritonize's guard; not an Exception, so that error handling does not hide it).\"\"\"\n\n\n" + body)
