@@ -198,14 +198,20 @@ def _reversible_grid(interpreter: Any) -> None:
 _RACE: dict[str, Any] = {"writes": {}, "reads": {}, "values": {}, "seen": False, "waw": None, "atomic_ran": False}
 
 
+def _race(what: str) -> None:
+    _RACE["seen"] = True
+    sys.audit("tritonize.evidence", "call", "program_race", what + ", with no atomic ordering the two",
+              _candidate_line() or 1)
+
+
 def _race_flush() -> None:
     """At an interpreted launch's end: a write-write race kept back because the kernel names atomics,
     when none ran."""
     what, _RACE["waw"] = _RACE.get("waw"), None
     if what and not _RACE.get("atomic_ran") and not _RACE.get("seen"):
-        _RACE["seen"] = True
-        sys.audit("tritonize.evidence", "call", "program_race", what + ", with no atomic ordering the two",
-                  _candidate_line() or 1)
+        _race(what)
+
+
 _RACE_MAX = 1 << 22
 _MANY = (-1, -1, -1)  # an address loaded by more than one program
 
@@ -301,11 +307,6 @@ def _race_watch(interpreter: Any) -> None:
             if set(seen) - {None, me}:  # (the per-address pass only where another program loaded)
                 reads.update(dict.fromkeys((a for a, p in zip(at, seen) if p is not None and p != me), _MANY))
         return load(self, ptrs, mask, *rest, **kw)
-
-    def _race(what: str) -> None:
-        _RACE["seen"] = True
-        sys.audit("tritonize.evidence", "call", "program_race", what + ", with no atomic ordering the two",
-                  _candidate_line() or 1)
 
     for f in (set_grid_dim, create_masked_store, create_masked_load):
         f._tritonize_wrapped = True  # type: ignore[attr-defined]
@@ -547,7 +548,7 @@ def _kernel_source_check(kernel: Any, name: str) -> None:
 
 _EVIDENCE_CODE: list[Any] = [_fresh_check.__code__, _host_data_check.__code__,  # allowed to add evidence (guard.register)
                              _launch_args_check.__code__, _kernel_globals_check.__code__,
-                             _kernel_source_check.__code__, _race_flush.__code__]
+                             _kernel_source_check.__code__]
 
 
 _ROTATION = {"on": False}  # on from a candidate job's start to the end of its trials
