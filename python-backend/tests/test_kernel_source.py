@@ -105,3 +105,36 @@ def after():
 '''
     out = run(tmp_path, text)
     assert out["pin_after"] is None and out["pin_again"] is None  # dropped is no attack: put back quietly
+
+
+SWAPPED = '''
+import triton
+import triton.language as tl
+
+
+def body(x_ptr, BLOCK: tl.constexpr):
+    tl.store(x_ptr + tl.arange(0, BLOCK), 0.0)
+
+
+def pick(fn):
+    return body
+
+
+@triton.jit
+@pick
+def k(x_ptr, BLOCK: tl.constexpr):
+    v = tl.load(x_ptr + tl.arange(0, BLOCK))
+    tl.store(x_ptr + tl.arange(0, BLOCK), v)
+'''
+
+
+def test_a_kernel_must_run_from_a_jit_definition_of_the_file(tmp_path):
+    """Red team 47 c05: @triton.jit over a decorator that returned another, undecorated function."""
+    assert "body (line 6) runs as a kernel but is not a @triton.jit definition" in run(tmp_path, SWAPPED)["before"]
+
+
+def test_jit_by_call_and_by_alias_are_kernels(tmp_path):
+    text = ("import triton\nimport triton.language as tl\nfrom triton import jit as J\n\n\n"
+            "def body(x_ptr, BLOCK: tl.constexpr):\n    tl.store(x_ptr + tl.arange(0, BLOCK), 0.0)\n\n\n"
+            "k = triton.jit(body)\n\n\n@J\ndef other(x_ptr):\n    pass\n")
+    assert run(tmp_path, text)["before"] is None

@@ -195,7 +195,11 @@ def _reversible_grid(interpreter: Any) -> None:
 # a lost update (load, add, store to one address from several programs: red team 17 race_rmw_sum)
 # and a carry taken only when its plain ready flag is set, recomputed otherwise (red team 18 c3b).
 # Launches that touch more than _RACE_MAX elements are not followed past that.
-_RACE: dict[str, Any] = {"writes": {}, "reads": {}, "values": {}, "seen": False, "waw": None, "atomic_ran": False}
+# Addresses are elements' first bytes while every access of the launch has one element size; from the
+# first access of another size on (an int16 view of an fp32 output), every byte is its own address
+# (red team 47 c08: a garbage half-word stored into a neighbour's float, then overwritten).
+_RACE: dict[str, Any] = {"writes": {}, "reads": {}, "values": {}, "seen": False, "waw": None, "atomic_ran": False,
+                         "size": None, "bytes": False, "atomics": {}}
 
 
 def _race(what: str) -> None:
@@ -223,10 +227,34 @@ def _race_watch(interpreter: Any) -> None:
         return
     import numpy as np
 
+    def size_of(ptrs: Any) -> int:
+        try:
+            return max(1, int(ptrs.dtype.element_ty.primitive_bitwidth) // 8)
+        except Exception:
+            return 0  # unknown: counted as a size of its own
+
+    def to_bytes() -> None:
+        """The launch's first access of a second element size: what was kept per element is now kept
+        per byte (an element's stored bits split little-endian, as in memory)."""
+        k = _RACE["size"] or 1
+        _RACE["bytes"] = True
+        for key in ("writes", "reads"):
+            _RACE[key] = {a + i: p for a, p in _RACE[key].items() for i in range(k)}
+        _RACE["values"] = {a + i: (b >> (8 * i)) & 0xFF if isinstance(b, int) else b
+                           for a, b in _RACE["values"].items() for i in range(k)}
+
     def addresses(ptrs: Any, mask: Any) -> list[int]:
+        k = size_of(ptrs)
+        if _RACE["size"] is None:
+            _RACE["size"] = k
+        elif k != _RACE["size"] and not _RACE["bytes"]:
+            to_bytes()
         p = np.asarray(ptrs.data)
         m = np.broadcast_to(np.asarray(mask.data, dtype=bool), p.shape)
-        return p[m].tolist()
+        at = p[m]
+        if _RACE["bytes"]:
+            at = (at.astype(np.int64)[:, None] + np.arange(max(k, 1), dtype=np.int64)).ravel()
+        return at.tolist()
 
     def stored(ptrs: Any, value: Any, mask: Any) -> list[Any] | None:
         """The bits each address gets (NaN payloads and signed zeros told apart), or None."""
@@ -234,15 +262,16 @@ def _race_watch(interpreter: Any) -> None:
             p = np.asarray(ptrs.data)
             m = np.broadcast_to(np.asarray(mask.data, dtype=bool), p.shape)
             v = np.ascontiguousarray(np.broadcast_to(np.asarray(value.data), p.shape)[m])
+            if _RACE["bytes"]:
+                return v.view(np.uint8).tolist() if v.dtype.itemsize == size_of(ptrs) else None
             return (v.view(f"u{v.dtype.itemsize}") if v.dtype.itemsize in (1, 2, 4, 8) else v).tolist()
         except Exception:  # a handle without plain data: the address check alone
             return None
 
     def set_grid_dim(self, nx, ny, nz):  # once per launch
-        _RACE["writes"].clear()
-        _RACE["reads"].clear()
-        _RACE["values"].clear()
+        _RACE["writes"], _RACE["reads"], _RACE["values"], _RACE["atomics"] = {}, {}, {}, {}
         _RACE["seen"], _RACE["waw"], _RACE["atomic_ran"] = False, None, False
+        _RACE["size"], _RACE["bytes"] = None, False
         return dims(self, nx, ny, nz)
 
     def watching() -> bool:
@@ -256,8 +285,29 @@ def _race_watch(interpreter: Any) -> None:
         return PROGRAM_ORDER["reverse"] and not _RACE["seen"] and not _RACE["atomic_ran"]
 
     def atomic(original: Any) -> Any:
+        """Counts as ordering the launch's plain stores only when some address is taken atomically by
+        two programs (a lock, a ticket counter): red team 47 c03 turned the check off with an atomic
+        whose mask was all false; a program's atomic on an address no other program touches orders
+        nothing either."""
+        import inspect
+
+        params = list(inspect.signature(original).parameters)
+
         def ran(self, *args, **kwargs):
-            _RACE["atomic_ran"] = True
+            try:
+                if _RACE["atomic_ran"]:
+                    return original(self, *args, **kwargs)
+                bound = dict(zip(params, (self,) + args), **kwargs)
+                p = np.asarray(bound["ptr"].data)
+                m = bound.get("mask")
+                at = p[np.broadcast_to(np.asarray(m.data, dtype=bool), p.shape)] if m is not None else p.ravel()
+                me, seen = self.grid_idx, _RACE["atomics"]
+                for a in at.tolist():
+                    if seen.setdefault(a, me) != me:
+                        _RACE["atomic_ran"] = True
+                        break
+            except Exception:
+                _RACE["atomic_ran"] = True  # a form not read here: as before, trusted to order
             return original(self, *args, **kwargs)
         ran._tritonize_wrapped = True  # type: ignore[attr-defined]
         return ran
@@ -267,9 +317,9 @@ def _race_watch(interpreter: Any) -> None:
 
     # (Called positionally by tl.load/tl.store, with keywords by tensor descriptors' loads: red team 19 f11.)
     def create_masked_store(self, ptrs, value, mask, *rest, **kw):
-        writes, reads = _RACE["writes"], _RACE["reads"]
-        if (watching() or waw_watching()) and len(writes) < _RACE_MAX:
+        if (watching() or waw_watching()) and len(_RACE["writes"]) < _RACE_MAX:
             me, at = self.grid_idx, addresses(ptrs, mask)
+            writes, reads = _RACE["writes"], _RACE["reads"]  # (after: addresses() may turn them per-byte)
             other = set(map(reads.get, at)) - {None, me} if reads and watching() else None
             if other:
                 who = "several programs" if _MANY in other else f"program {min(other)}"
@@ -294,9 +344,9 @@ def _race_watch(interpreter: Any) -> None:
         return store(self, ptrs, value, mask, *rest, **kw)
 
     def create_masked_load(self, ptrs, mask, *rest, **kw):
-        writes, reads = _RACE["writes"], _RACE["reads"]
-        if watching() and len(reads) < _RACE_MAX:
+        if watching() and len(_RACE["reads"]) < _RACE_MAX:
             me, at = self.grid_idx, addresses(ptrs, mask)
+            writes, reads = _RACE["writes"], _RACE["reads"]
             other = set(map(writes.get, at)) - {None, me} if writes else None
             if other:
                 _race(f"program {me} of the launch loads what program {min(other)} of the same launch stored")
@@ -356,8 +406,7 @@ def _wrap_run(cls: type, attr: str = "run") -> None:
                 _launch_args_check(args, kwargs, name)
                 if cls.__name__ == "InterpretedFunction":
                     _kernel_globals_check(fn, name)
-                else:
-                    _kernel_source_check(self, name)
+                _kernel_source_check(self, name)
             try:
                 result = original(self, *args, **kwargs)
                 if cls.__name__ == "InterpretedFunction" and _RACE.get("waw"):

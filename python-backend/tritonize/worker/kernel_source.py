@@ -68,13 +68,51 @@ def _definition(src: str) -> str | None:
     return None
 
 
+_KERNEL_LINES: dict[str, frozenset[int]] = {}  # path -> first lines of the file's kernel definitions
+
+
+def _last_name(node: ast.AST) -> str | None:
+    node = node.func if isinstance(node, ast.Call) else node
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+
+
+def kernel_lines(path: str) -> frozenset[int]:
+    """First lines (decorators included, as `co_firstlineno` counts them) of the definitions the
+    static rules read as kernels: decorated with a `jit` (any import alias of it), or passed by
+    name to one (`kernel = triton.jit(body)`)."""
+    if path not in _KERNEL_LINES:
+        try:
+            tree = _parse("".join(_PINNED[path][1]))
+        except (SyntaxError, ValueError, KeyError):
+            _KERNEL_LINES[path] = frozenset()
+            return _KERNEL_LINES[path]
+        jit = {"jit"}
+        for node in ast.walk(tree):  # from triton import jit as J; J = triton.jit
+            if isinstance(node, ast.ImportFrom):
+                jit.update(a.asname for a in node.names if a.name == "jit" and a.asname)
+            elif isinstance(node, ast.Assign) and _last_name(node.value) == "jit" and not isinstance(node.value, ast.Call):
+                jit.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        passed = {a.id for n in ast.walk(tree) if isinstance(n, ast.Call) and _last_name(n.func) in jit
+                  for a in n.args if isinstance(a, ast.Name)}
+        _KERNEL_LINES[path] = frozenset(
+            min([d.lineno] + [x.lineno for x in d.decorator_list]) for d in defs
+            if d.name in passed or any(_last_name(x) in jit for x in d.decorator_list))
+    return _KERNEL_LINES[path]
+
+
 def source_changed(kernel: Any) -> str | None:
     """For a JITFunction defined in a pinned file: None when the source Triton compiles from is the
-    file's definition (compared as syntax trees: Triton strips decorators and indentation)."""
+    file's definition (compared as syntax trees: Triton strips decorators and indentation), and that
+    definition is one of the file's kernels (red team 47 c05: `@triton.jit` over a decorator that
+    returned another, undecorated function of the file, which no kernel rule had read)."""
     fn = getattr(kernel, "fn", None)
     code = getattr(fn, "__code__", None)
     if code is None or code.co_filename not in _PINNED:
         return None
+    if code.co_firstlineno not in kernel_lines(code.co_filename):
+        return (f"{getattr(fn, '__name__', '?')} (line {code.co_firstlineno}) runs as a kernel but is not a "
+                "@triton.jit definition of the candidate's file: the kernel checks read the decorated definitions")
     state = getattr(kernel, "__dict__", {})
     src = state.get("_src", state.get("src"))
     if not isinstance(src, str):
