@@ -169,6 +169,9 @@ _BARE_TRIALS = (_BARE_TRIAL, _BARE_HEAVY)
 # c22); and batch-larger, at other sizes (a grid fixed whenever gradients are on: c09). The heavy
 # unobserved trial stays under no_grad, as inference runs.
 _GRAD_TRIALS = ("random-1", _BARE_TRIAL, "batch-larger")
+# Under torch.inference_mode(), as serving code runs a model: a kernel that told the mode apart (a
+# fresh tensor's dispatch keys) and was wrong only there passed every no_grad trial (red team 47 c04).
+_INFERENCE_TRIALS = (_BARE_HEAVY,)
 # Inputs that require grad in the unobserved trial only: a kernel may decline them (raise before
 # launching, as an inference-only kernel should rather than cut the graph): a flag, and the trial
 # runs again on plain inputs (red team 29 c19). At batch-larger such a decline was an excuse that
@@ -777,7 +780,8 @@ class _Run:
         self.tokens[token] = name
         cmd: dict[str, Any] = {"cmd": "trial", "name": token, "expect": expect, "output_bytes": td["output_bytes"],
                                "profile": first and self.cuda, "grad": name in _GRAD_TRIALS, "soft": kind in _FLAG_ONLY,
-                               "other_sizes": kind in _OTHER_SIZES, "bare": name in _BARE_TRIALS}
+                               "other_sizes": kind in _OTHER_SIZES, "bare": name in _BARE_TRIALS,
+                               "inference": name in _INFERENCE_TRIALS}
         if name in _GRAD_INPUT_TRIALS and not td.get("mutated") and not self.grad_declined:
             cmd["grad_inputs"] = True  # not where the reference updates an input in place (a leaf raises)
         if name == _REVERSED_TRIAL and not self.cuda:  # the interpreter's programs in reverse order (worker/hooks.py)

@@ -432,15 +432,19 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             ratio = f"{bad['cand_err_vs_fp64'] / ref_err:.3g}x the reference's own" if ref_err else "where the reference is exact"
             bad["reason"] += (f"; error vs fp64 is {ratio}: a lower-precision path "
                               "(fp16/bf16/TF32 inside an fp32 op) or an approximation")
+        low = ("its float inputs held values exact in both bf16 and fp16, as activations upcast from half "
+               "precision do (red team 47)")
         if name == ref.get("reversed_trial"):
             name = (f"{name} (with gradients on, and the Triton interpreter ran each kernel's programs in reverse "
                     "order, as a GPU may run them in any order: a kernel that reads what another program wrote "
-                    "without an atomic or a barrier, such as a blocked scan's carry, is a race)")
+                    f"without an atomic or a barrier, such as a blocked scan's carry, is a race; and {low})")
+        elif name == "random-1":
+            name = f"random-1 (with gradients on; {low})"
         if name == "near-repeat":
             name = ("near-repeat (the first trial's inputs with one element changed: an output kept from an "
                     "earlier call and looked up by a part or a sample of the inputs is stale here)")
-        half = ("the first half of each float input's rows held values exact in fp16, as activations upcast from "
-                "half precision do (red team 45 c01)")
+        half = ("each float input's values were exact in fp16, finely from its middle row on, as activations upcast "
+                "from half precision are, and in bf16 before it (red teams 45 c01, 47 c02)")
         if name == "random-2" and int(ref.get("input_bytes") or 0) <= OFFSET_TRIAL_MAX_BYTES:
             name = ("random-2 (its inputs were views 16 bytes into larger buffers, as x.chunk() or a slice gives: a "
                     "kernel that reads from the start of the storage instead of the tensor's own data is wrong here; "
@@ -449,8 +453,10 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             name = f"random-2 ({half})"
         if name in ("unobserved", "unobserved-heavy"):
             name = (f"{name} (no profiler, dispatch mode or launch checksums, as in the user's program"
-                    + (", on heavy-tailed inputs" if name == "unobserved-heavy" else "")
-                    + ": a kernel that computes the op only while the verifier watches is wrong here)")
+                    + (", on heavy-tailed inputs, under torch.inference_mode() as serving code runs"
+                       if name == "unobserved-heavy" else "")
+                    + ": a kernel that computes the op only while the verifier watches"
+                    + (", or only outside inference mode," if name == "unobserved-heavy" else "") + " is wrong here)")
         if name == "eval-mode":
             name = ("eval-mode (a fresh ModelNew and Model in eval mode, as inference runs them; every other trial "
                     "runs in training mode: the kernel differs when self.training is False)")

@@ -160,8 +160,12 @@ class _Unobserved:
     steps: dict = {}
 
 
+def _grad_mode(grad: bool, inference: bool) -> Any:
+    return torch.inference_mode() if inference else torch.enable_grad() if grad else torch.no_grad()
+
+
 def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any,
-             grad: bool = False, bare: bool = False) -> tuple[Any, Any]:
+             grad: bool = False, bare: bool = False, inference: bool = False) -> tuple[Any, Any]:
     if bare:
         # No op recorder (a dispatch mode), no profiler, no argument checksums: a kernel that is
         # honest only while it sees them (torch.autograd.profiler._is_profiler_enabled(), the
@@ -169,7 +173,7 @@ def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any,
         # Judged: the outputs, and the audit guard's refusals and forbidden calls (NumPy on the
         # host only where no mode is active: red team 22 F1), which stay on in every trial.
         start = len(read())
-        with torch.enable_grad() if grad else torch.no_grad():
+        with _grad_mode(grad, inference):
             y = model(*args)
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
@@ -180,7 +184,7 @@ def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any,
     # One trial runs with gradients on, as a user's plain `model(x)` does: a kernel that was honest
     # only under no_grad (the verifier's mode) passed every trial (red team 10).
     t0, c0 = time.monotonic(), hooks.CHECKSUM_S[0]
-    with (torch.enable_grad() if grad else torch.no_grad()), obs:
+    with _grad_mode(grad, inference), obs:
         t1 = time.monotonic()
         y = model(*args)
         if device.startswith("cuda"):
@@ -361,7 +365,7 @@ class _Session:
             hooks.PROGRAM_ORDER["reverse"] = bool(cmd.get("reverse_programs"))
             try:
                 y, rec = _forward(target, args, self.device, self.read, grad=bool(cmd.get("grad")),
-                                  bare=bool(cmd.get("bare")))
+                                  bare=bool(cmd.get("bare")), inference=bool(cmd.get("inference")))
             finally:
                 hooks.PROGRAM_ORDER["reverse"] = False
             form = result_form(y)
