@@ -646,3 +646,13 @@ def test_environment_probe_age_chance_and_mode(probe):
                     f"    def forward(self, a):\n        flag = {probe}\n        return a\n")
     found = rules(src)["environment_probe"]
     assert found and found[0]["severity"] == "error" and found[0]["line"] == line_of(src, "flag = "), found
+
+
+# red team 47: a Random() of its own seeds itself from the OS (c06); a clock read through logging (c07).
+@pytest.mark.parametrize("probe", ["random.Random().random()", "random.random()", "np.random.default_rng().random()",
+                                   "logging.makeLogRecord({}).created", "os.stat('.').st_mtime", "torch.seed()"])
+def test_environment_probe_own_random_and_indirect_clocks(probe):
+    src = KERNEL + ("import logging, os, random\nimport numpy as np\n\nclass ModelNew(nn.Module):\n"
+                    f"    def forward(self, a):\n        flag = {probe}\n        return a\n")
+    found = rules(src)["environment_probe"]
+    assert found and found[0]["severity"] == "error" and found[0]["line"] == line_of(src, "flag = "), found

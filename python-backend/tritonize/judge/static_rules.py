@@ -1057,6 +1057,13 @@ _ENVIRONMENT = {
     **dict.fromkeys(["os.urandom", "os.getrandom", "random.SystemRandom", "secrets.token_bytes", "secrets.token_hex",
                      "secrets.randbelow", "secrets.randbits", "secrets.choice", "secrets.SystemRandom", "uuid.uuid4"],
                     "chance the verifier does not seed"),
+    # Clocks that other modules read for you (red team 47 c07: wrong after a date, read through
+    # logging.makeLogRecord({}).created); a file's times are the clock of whoever last wrote it.
+    **dict.fromkeys(["logging.makeLogRecord", "logging.LogRecord", "logging.Formatter.formatTime",
+                     "os.stat", "os.lstat", "os.fstat", "os.path.getmtime", "os.path.getatime", "os.path.getctime",
+                     "pathlib.Path.stat", "pathlib.Path.lstat"], "the clock"),
+    "torch.seed": "chance the verifier does not seed", "torch.random.seed": "chance the verifier does not seed",
+    "torch.cuda.seed": "chance the verifier does not seed", "torch.cuda.seed_all": "chance the verifier does not seed",
     # How it is called: inference mode (red team 45 c06: leaky only on inference tensors, which no trial makes).
     "torch.is_inference_mode_enabled": "how it is called", "torch.is_inference": "how it is called",
     # When: a call counter (red team 17's time bomb went wrong after 5000 calls, which no check reaches)
@@ -1070,6 +1077,7 @@ _ENVIRONMENT = {
 }
 
 
+_OWN_RANDOM = ("random.", "numpy.random.", "_random.")
 # Clocks read through an object or inside a kernel (`event.elapsed_time`, the GPU's own timers).
 _CLOCK_ATTRS = frozenset({"elapsed_time", "globaltimer", "globaltimer_lo", "globaltimer_hi", "clock64"})
 # Read through a tensor: whether it was made under inference mode (red team 45 c06).
@@ -1092,7 +1100,11 @@ def _rule_environment_probe(m: _Module) -> list[dict]:
             continue
         full = m.names.dotted(node) or ""
         what = _ENVIRONMENT.get(full)
-        if not what and isinstance(node, ast.Attribute) and node.attr in _CLOCK_ATTRS:
+        if not what and full.startswith(_OWN_RANDOM):
+            # Python's and NumPy's generators: a Random() of its own seeds itself from the OS (red team
+            # 47 c06: wrong on one call in 500); a kernel's result needs neither.
+            what = "a random stream of its own (a kernel's result needs none; torch's generator is the verifier's to seed)"
+        elif not what and isinstance(node, ast.Attribute) and node.attr in _CLOCK_ATTRS:
             full, what = f".{node.attr}", "the clock"  # on any object: a CUDA event, a kernel's tl.extra.cuda
         elif not what and isinstance(node, ast.Attribute) and node.attr in _CALL_ATTRS:
             full, what = f".{node.attr}", "how it is called"

@@ -36,11 +36,39 @@ def interpreter_unsupported(exc: BaseException) -> str | None:
         if isinstance(e, RuntimeError) and "active drivers" in text:
             return ("Triton's GPU driver (triton.runtime.driver.active: get_active_torch_device(), device "
                     "properties), which the interpreter does not have")
+        scalar = _scalar_as_tensor(e)
+        if scalar:
+            return scalar
         if isinstance(e, AttributeError) and "'InterpreterBuilder' object has no attribute" in text:
             attr = text.rsplit("attribute", 1)[-1].strip(" '\"")
             what = {"get_bf16": "bfloat16 arithmetic (convert with .to(tl.float32) first on the CPU)"}.get(attr, attr)
             return f"{what} (the interpreter's builder has no {attr!r})"
     return None
+
+
+def _scalar_as_tensor(e: BaseException) -> str | None:
+    """`row.to(tl.int64)` on a `tl.range` loop variable: a scalar tl.tensor when compiled, a Python int
+    in the interpreter (red team 47 c11, an honest persistent kernel read as the kernel's error).
+    Only for a tensor method called in a kernel's own frame (a kernel object of that name in its
+    module), not in host code, where the same AttributeError is the candidate's on a GPU too."""
+    if not isinstance(e, AttributeError) or not isinstance(getattr(e, "obj", None), (bool, int, float)):
+        return None
+    import triton.language as tl
+
+    name = getattr(e, "name", None)
+    if not isinstance(name, str) or not hasattr(tl.tensor, name):
+        return None
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return None
+    code, glob = tb.tb_frame.f_code, tb.tb_frame.f_globals
+    if not any(getattr(getattr(v, "fn", None), "__name__", None) == code.co_name for v in list(glob.values())):
+        return None
+    kind = type(e.obj).__name__
+    return (f"a Python {kind} used as a scalar tensor (.{name}() on a loop variable of tl.range or a constant: "
+            f"compiled Triton makes it a tl.tensor, the interpreter leaves it a Python {kind})")
 
 
 def _chain(exc: BaseException):
