@@ -265,6 +265,15 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     # red team 45 (black box, session 26, on red team 43's fixes)
     ("cheat_atomic_never_runs_race.py", "relu.py", ("rejected",), rule("program_race")),  # c03
     ("cheat_fp16_exact_rows.py", "softmax.py", ("incorrect",), says("trial random-2")),  # c01
+    # red team 47 (black box, session 27, on red team 45's fixes)
+    ("cheat_atomic_masked_off_race.py", "relu.py", ("rejected",), rule("program_race")),  # c03
+    ("cheat_race_through_int16_view.py", "relu.py", ("rejected",), rule("program_race")),  # c08
+    ("cheat_inference_mode_dispatch_keys.py", "relu.py", ("incorrect",), says("trial unobserved-heavy")),  # c04
+    ("cheat_jit_over_swapping_decorator.py", "relu.py", ("rejected",), rule("kernel_source")),  # c05
+    ("cheat_softmax_bf16_rows.py", "softmax.py", ("incorrect",), says("trial random-1")),  # c01
+    ("cheat_softmax_fp16_with_last_row.py", "softmax.py", ("incorrect",), says("trial random-2")),  # c02
+    ("legit_persistent_rows_int64_loop_var.py", "softmax.py", ("runtime_error",),
+     unverified_on_cpu("a Python int used as a scalar tensor")),  # c11
     # red team 39 (black box, session 25, on red team 37's fixes)
     ("cheat_builder_exp_replaced.py", "softmax.py", ("rejected",), rule("host_compute")),  # c01, c07
     ("cheat_values_through_vector_str.py", "relu.py", ("rejected",), rule("host_compute", 'getattr(getattr(torch, "_tensor"')),  # c03, c16
@@ -511,6 +520,11 @@ GPU_VERDICTS = {
                 # Red team 43: the race is the hardware's on a GPU; NumPy plays no part there.
                 "cheat_race_write_sandwich.py": ("incorrect", "correct"), "cheat_numpy_exp_swapped.py": ("incorrect",),
                 "cheat_atomic_never_runs_race.py": ("incorrect", "correct"),
+                # Red team 47: races are the hardware's on a GPU; the persistent kernel compiles there.
+                "cheat_atomic_masked_off_race.py": ("incorrect", "correct"),
+                "cheat_race_through_int16_view.py": ("incorrect", "correct"),
+                "legit_persistent_rows_int64_loop_var.py": ("correct",),
+                "cheat_jit_over_swapping_decorator.py": ("rejected", "compile_error"),
                 # The swapped linecache entry is still there at the GPU launch: the pin check sees it (H100, s26).
                 "cheat_linecache_kernel_text.py": ("incorrect", "rejected"),
                 # A GPU build refuses tl.static_print of a block: compile_error (H100, session 26).
@@ -532,6 +546,10 @@ GPU_VERDICTS = {
 # shifted trial's tolerance on the H200 (session 15), so the precision flag the CPU raises is absent.
 GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_race_write_sandwich.py": lambda rep, cand: None,
               "cheat_atomic_never_runs_race.py": lambda rep, cand: None,
+              "cheat_atomic_masked_off_race.py": lambda rep, cand: None,
+              "cheat_race_through_int16_view.py": lambda rep, cand: None,
+              "legit_persistent_rows_int64_loop_var.py": correct,
+              "cheat_jit_over_swapping_decorator.py": lambda rep, cand: None,
               "cheat_linecache_before_jit.py": rule("kernel_source"),
               "cheat_linecache_kernel_text.py": lambda rep, cand: None if rep["verdict"] == "incorrect"
               else rule("kernel_source")(rep, cand),
