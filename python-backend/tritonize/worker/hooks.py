@@ -195,11 +195,12 @@ def _reversible_grid(interpreter: Any) -> None:
 # a lost update (load, add, store to one address from several programs: red team 17 race_rmw_sum)
 # and a carry taken only when its plain ready flag is set, recomputed otherwise (red team 18 c3b).
 # Launches that touch more than _RACE_MAX elements are not followed past that.
-# Addresses are elements' first bytes while every access of the launch has one element size; from the
-# first access of another size on (an int16 view of an fp32 output), every byte is its own address
-# (red team 47 c08: a garbage half-word stored into a neighbour's float, then overwritten).
+# Addresses are elements' first bytes while the spans accessed with each element size stay apart (an
+# int8 mask next to an fp32 output); from the first access whose span meets another size's on (an
+# int16 view of an fp32 output), every byte is its own address (red team 47 c08: a garbage half-word
+# stored into a neighbour's float, then overwritten).
 _RACE: dict[str, Any] = {"writes": {}, "reads": {}, "values": {}, "seen": False, "waw": None, "atomic_ran": False,
-                         "size": None, "bytes": False, "atomics": {}}
+                         "spans": {}, "bytes": False, "atomics": {}}
 
 
 def _race(what: str) -> None:
@@ -234,24 +235,33 @@ def _race_watch(interpreter: Any) -> None:
             return 0  # unknown: counted as a size of its own
 
     def to_bytes() -> None:
-        """The launch's first access of a second element size: what was kept per element is now kept
-        per byte (an element's stored bits split little-endian, as in memory)."""
-        k = _RACE["size"] or 1
+        """What was kept per element is now kept per byte (an element's stored bits split
+        little-endian, as in memory); each element's size is that of the span it lies in."""
+        spans = list(_RACE["spans"].items())
+
+        def size_at(a: int) -> int:
+            return next((max(k, 1) for k, (lo, hi) in spans if lo <= a < hi), 1)
         _RACE["bytes"] = True
         for key in ("writes", "reads"):
-            _RACE[key] = {a + i: p for a, p in _RACE[key].items() for i in range(k)}
+            _RACE[key] = {a + i: p for a, p in _RACE[key].items() for i in range(size_at(a))}
         _RACE["values"] = {a + i: (b >> (8 * i)) & 0xFF if isinstance(b, int) else b
-                           for a, b in _RACE["values"].items() for i in range(k)}
+                           for a, b in _RACE["values"].items() for i in range(size_at(a))}
 
     def addresses(ptrs: Any, mask: Any) -> list[int]:
         k = size_of(ptrs)
-        if _RACE["size"] is None:
-            _RACE["size"] = k
-        elif k != _RACE["size"] and not _RACE["bytes"]:
-            to_bytes()
         p = np.asarray(ptrs.data)
         m = np.broadcast_to(np.asarray(mask.data, dtype=bool), p.shape)
         at = p[m]
+        if not at.size:
+            return []
+        if not _RACE["bytes"]:
+            lo, hi = int(at.min()), int(at.max()) + max(k, 1)
+            spans = _RACE["spans"]
+            if any(s != k and a < hi and lo < b for s, (a, b) in spans.items()):
+                to_bytes()
+            else:
+                old = spans.get(k)
+                spans[k] = (min(lo, old[0]), max(hi, old[1])) if old else (lo, hi)
         if _RACE["bytes"]:
             at = (at.astype(np.int64)[:, None] + np.arange(max(k, 1), dtype=np.int64)).ravel()
         return at.tolist()
@@ -271,7 +281,7 @@ def _race_watch(interpreter: Any) -> None:
     def set_grid_dim(self, nx, ny, nz):  # once per launch
         _RACE["writes"], _RACE["reads"], _RACE["values"], _RACE["atomics"] = {}, {}, {}, {}
         _RACE["seen"], _RACE["waw"], _RACE["atomic_ran"] = False, None, False
-        _RACE["size"], _RACE["bytes"] = None, False
+        _RACE["spans"], _RACE["bytes"] = {}, False
         return dims(self, nx, ny, nz)
 
     def watching() -> bool:
