@@ -272,6 +272,7 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_jit_over_swapping_decorator.py", "relu.py", ("rejected",), rule("kernel_source")),  # c05
     ("cheat_softmax_bf16_rows.py", "softmax.py", ("incorrect",), says("trial random-1")),  # c01
     ("cheat_softmax_fp16_with_last_row.py", "softmax.py", ("incorrect",), says("trial random-2")),  # c02
+    ("cheat_torch_rand_lottery.py", "relu.py", ("rejected",), rule("random_draws")),
     ("legit_persistent_rows_int64_loop_var.py", "softmax.py", ("runtime_error",),
      unverified_on_cpu("a Python int used as a scalar tensor")),  # c11
     # red team 39 (black box, session 25, on red team 37's fixes)

@@ -856,6 +856,12 @@ class _Run:
                 correctness["flags"].append({"rule": "inplace_not_done", "message": (
                     "the reference updates its input(s) in place and this kernel does not: code that reads the input "
                     "after the call sees the old values")})
+            # Draws from torch's generators that the reference does not make: a lottery (rng_watch.py).
+            self.info["ref_drew"] = bool(self.info.get("ref_drew")) or bool(td.get("drew_random"))
+            if msg.get("drew_random") is True and not self.info["ref_drew"] \
+                    and not any(c["rule"] == "random_draws" for c in evidence_record(self.anticheat)["calls"]):
+                evidence_record(self.anticheat)["calls"].append({"rule": "random_draws", "line": self.forward_line,
+                                                                 "call": f"trial {name}"})
             del outs, msg["outputs"]
         # Where this trial's wall time went (diagnostic only: `bench/verify_scale.py` prints it).
         steps = msg.get("steps_s")  # the candidate's own account: a diagnostic, shown only if plain numbers

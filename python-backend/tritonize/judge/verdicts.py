@@ -150,6 +150,9 @@ def collect_evidence(ev: dict[str, Any], msg: dict[str, Any], passed: bool, resu
 
 
 _CALL_RULES = {
+    "random_draws": ("forward drew from torch's random number generator ({call}), which the reference does not: the "
+                     "result of a deterministic op must not depend on chance (a lottery that is wrong on one call in N "
+                     "passes a few checked calls); remove the draws"),
     "program_race": ("two programs of one kernel launch share memory without ordering ({call}): on a GPU programs "
                      "run concurrently in any order, so this is a race (a blocked scan's carry, a ready flag, a shared "
                      "accumulator updated with load + store); use tl.atomic_* or separate launches"),

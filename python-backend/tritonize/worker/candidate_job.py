@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from . import errors, hooks, loader
+from . import errors, hooks, loader, rng_watch
 from ..common import channel, shared
 from ..common.limits import LARGE_INPUT_BYTES, POISON_ALL_BYTES
 from .reference_job import _outputs, _same_layout_copy, _to, describe_params, result_form
@@ -173,17 +173,20 @@ def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any,
         # Judged: the outputs, and the audit guard's refusals and forbidden calls (NumPy on the
         # host only where no mode is active: red team 22 F1), which stay on in every trial.
         start = len(read())
+        rng = rng_watch.snapshot()
         with _grad_mode(grad, inference):
             y = model(*args)
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
         rec = _Unobserved()
         rec.evidence = hooks.guard_evidence(read(), start)
+        rec.drew = rng_watch.drew(rng)
         return y, rec
     obs = hooks.Observation(read, hooks.held_tensors(model))  # op recorder + launch provenance + witness (hooks.py)
     # One trial runs with gradients on, as a user's plain `model(x)` does: a kernel that was honest
     # only under no_grad (the verifier's mode) passed every trial (red team 10).
     t0, c0 = time.monotonic(), hooks.CHECKSUM_S[0]
+    rng = rng_watch.snapshot()
     with _grad_mode(grad, inference), obs:
         t1 = time.monotonic()
         y = model(*args)
@@ -191,6 +194,7 @@ def _forward(model: torch.nn.Module, args: list[Any], device: str, read: Any,
             torch.cuda.synchronize()
         t2 = time.monotonic()
     t3 = time.monotonic()
+    obs.rec.drew = rng_watch.drew(rng)  # type: ignore[attr-defined]
     obs.rec.evidence = obs.finish(_outputs(y), args)  # type: ignore[attr-defined]
     # Where the forward's time went (diagnostic): the observation's set-up and tear-down, the call
     # (the checksums of launch arguments included), and the evidence read back after it.
@@ -507,7 +511,8 @@ class _Session:
                    "autotune_unchecked": hooks.autotune_unchecked(),
                    "compute_ops": dict(rec.compute), "movement_ops": dict(rec.movement), "op_lines": dict(rec.lines),
                    "host_reads": int(rec.host_reads) + hooks.text_reads(rec.evidence),
-                   "mutated_inputs": mutated, "evidence": rec.evidence, "steps_s": steps}, outs, meta_only=meta_only)
+                   "mutated_inputs": mutated, "evidence": rec.evidence, "steps_s": steps,
+                   "drew_random": bool(getattr(rec, "drew", False))}, outs, meta_only=meta_only)
         self.held = (outs, y)
         return True
 

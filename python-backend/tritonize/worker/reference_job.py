@@ -21,7 +21,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from . import errors, loader
-from . import masks, value_trials
+from . import masks, rng_watch, value_trials
 from .conditioning import Conditioning, broadened, domain_facts
 from ..common import channel, shared
 from ..common.limits import LARGE_INPUT_BYTES, OFFSET_TRIAL_MAX_BYTES
@@ -312,8 +312,10 @@ class _Runner:
         tick("clone")
         t0 = time.perf_counter()
         names = _OpNames() if self.record_ops else contextlib.nullcontext()
+        rng = rng_watch.snapshot()
         with torch.no_grad(), names:
             raw = self.model(*work)
+            drew = rng_watch.drew(rng)
             form = result_form(raw)
             y = [_plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(raw)]
             del raw
@@ -339,6 +341,7 @@ class _Runner:
             torch.cuda.empty_cache()
         tick("empty_cache")
         return {"outputs": y, "truth": truth, "mutated": mutated, "ref_s": elapsed, "conditioning": cond, "steps": steps,
+                "drew_random": drew,
                 "ops": ops, "form": form}
 
     def _truth(self, inputs: list[Any], y: list[Any]) -> list[Any] | None:
@@ -726,6 +729,7 @@ class _Server:
             self.pristine, self.for_candidate = inputs, cand
         self.held += [result["outputs"], result["truth"]]
         msg = {"type": "trial_data", "name": name, "mutated": result["mutated"], "ref_s": result["ref_s"],
+               "drew_random": bool(result.get("drew_random")),
                "truth_error": runner.truth_error, "variation": note,
                "input_bytes": _nbytes(inputs), "output_bytes": _nbytes(result["outputs"]), "steps_s": steps}
         if kind in REBUILT:  # a ModelNew rebuilt or reloaded
