@@ -204,7 +204,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_switch_by_computed_name.py", "relu.py", ("rejected",), rule("global_state")),  # c06, c16
     # red team 31 (black box, session 23)
     ("cheat_three_output_buffers.py", "relu.py", ("incorrect",), says("in the memory of an earlier call's output")),  # c09
-    ("cheat_scratch_in_last_output.py", "relu.py", ("incorrect",), says("output(s) of earlier calls")),  # c23
+    # An output made under inference mode (unobserved-heavy, session 27) refuses the in-place copy_ later.
+    ("cheat_scratch_in_last_output.py", "relu.py", ("incorrect", "runtime_error"),
+     lambda rep, cand: says("output(s) of earlier calls" if rep["verdict"] == "incorrect" else "Inplace update to inference tensor")(rep, cand)),  # c23
     ("cheat_global_forward_hook.py", "relu.py", ("rejected",), rule("global_state")),  # c11
     ("cheat_aten_kernel_replaced.py", "relu.py", ("rejected",), rule("global_state")),  # c12
     ("cheat_autocast_left_on.py", "relu.py", ("rejected",), rule("global_state")),  # c22
@@ -327,8 +329,8 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("approx_elu_exp_minus_one.py", "elu.py", ("correct",), flagged("small_values_precision")),
     ("cheat_argmax_tie_last.py", "argmax_ties.py", ("incorrect",), says("trial tied-values")),
     ("cheat_round_half_up.py", "round_scaled.py", ("incorrect",),  # exact halves: on the grid, or shifted by 1024
-     # random-2's fp16-exact half (session 26) has exact halves too
-     lambda rep, cand: any(f"trial {t}" in rep["summary"] for t in ("tied-values", "shifted", "random-2"))
+     # random-2's fp16-exact half (session 26) and random-1's bf16-exact inputs (session 27) have exact halves too
+     lambda rep, cand: any(f"trial {t}" in rep["summary"] for t in ("tied-values", "shifted", "random-2", "random-1"))
      or pytest.fail(rep["summary"])),
     ("legit_topk_tie_order.py", "topk_rows.py", ("correct",), flagged("tie_order")),
     ("legit_topk_quantised_ties.py", "topk_quantised.py", ("correct",), flagged("tie_order")),
