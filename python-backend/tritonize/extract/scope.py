@@ -116,6 +116,7 @@ class _Events(ast.NodeVisitor):
         self.depth = 0  # inside conditional constructs
         self.loop_depth = 0
         self.returns: list[ast.Return] = []
+        self.imports: dict[str, ast.stmt] = {}  # name an import in the selection binds → that import
         self.mutations: list[tuple[str, ast.AST]] = []  # (key, node): key is a name or 'self.a.b'
         self.rdepth = 0  # inside code that may not run (branches, loop bodies, handlers, later BoolOp operands)
         self.for_depth = 0  # of those, for-loop bodies
@@ -383,6 +384,19 @@ class _Events(ast.NodeVisitor):
                                    "the with block", node.lineno)
         self.generic_visit(node)
 
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
+        # An import binds a name like an assignment: reads of it later in the selection see it, and a
+        # read after the selection is refused in analyze() (red team 46 c03, c14).
+        for a in node.names:
+            if a.name == "*":
+                raise ExtractError("the selection has a star import (`" + _short(ast.unparse(node)) + "`); the names "
+                                   "it binds cannot be followed. Move the import out of the selection", node.lineno)
+            key = (a.asname or a.name).split(".")[0]
+            self.imports.setdefault(key, node)
+            self.events.append(("store", key, node, self.depth > 0))
+
+    visit_ImportFrom = visit_Import
+
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         raise ExtractError("the selection uses an assignment expression (:=); rewrite it as a statement", node.lineno)
 
@@ -604,7 +618,11 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
             read_after = read_after | must | _read_outside(src, sel)
         if fn is not None and table is not None and any(not k.startswith(f"{self_name}.") for k in stored):
             _no_frame_reads(fn)
+        _refuse_imports_read_after(src, sel, fn, ev, read_after if fn is not None else
+                                   _read_after(src, sel, fn) | _read_outside(src, sel), table)
         for key in stored:
+            if key in ev.imports:
+                continue
             if key.startswith(f"{self_name}."):
                 outputs.append(Output(key))
             elif key in read_after or (table is not None and _visible_outside(table, key)):
@@ -619,7 +637,7 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
                 values[key].mutated = True
         _refuse_written_back_updates(ev, values)
         if not outputs:
-            assigned = [k for k in stored if not k.startswith(f"{self_name}.")]
+            assigned = [k for k in stored if not k.startswith(f"{self_name}.") and k not in ev.imports]
             if assigned:
                 outputs.append(Output(assigned[-1]))
             else:
@@ -776,6 +794,51 @@ def _read_after(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]
                     sel.span.start <= sp.start < sel.span.end):
                 out.add(node.id)
     return out
+
+
+def _refuse_imports_read_after(src: SourceFile, sel: Selection, fn: ast.AST | None, ev: _Events,
+                               read_after: set[str], table: Any) -> None:
+    """A name an import in the selection binds and code outside it reads: the call that replaces the
+    selection binds nothing, so that read would find another value (a module-level `def gelu` the
+    import shadowed) or none (red team 46 c03, c14). At module level a name bound nowhere else in the
+    file is no reason to refuse: dropping it makes a later import of it from this module fail loudly."""
+    for key, imp in ev.imports.items():
+        if fn is None:
+            if key not in read_after and not _bound_elsewhere(src, sel, key):
+                continue
+        elif key not in read_after and not (table is not None and _visible_outside(table, key)):
+            continue
+        scope = fn if fn is not None else src.tree
+        later = sorted(n.lineno for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == key
+                       and isinstance(n.ctx, (ast.Load, ast.Del))
+                       and not (sel.span.start <= src.span(n).start < sel.span.end))
+        where = f"which line {later[0]} reads" if later else (
+            "which a nested function reads" if fn is not None else "which other code in this module binds too")
+        raise ExtractError(f"the selection's `{_short(ast.unparse(imp))}` (line {imp.lineno}) binds '{key}', "
+                           f"{where}; the call that replaces the selection would not bind it, so "
+                           f"that code would see another '{key}'. Move the import out of the selection (above it)",
+                           imp.lineno)
+
+
+def _bound_elsewhere(src: SourceFile, sel: Selection, name: str) -> bool:
+    """Whether module-level code outside the selection binds `name` (an assignment, import, def or class)."""
+    stack: list[ast.AST] = list(src.tree.body)
+    while stack:
+        node = stack.pop()
+        if sel.span.start <= src.span(node).start < sel.span.end if hasattr(node, "lineno") else False:
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == name:
+                return True
+            continue  # their bodies are scopes of their own
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name).split(".")[0] == name:
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _visible_outside(table: Any, name: str) -> bool:

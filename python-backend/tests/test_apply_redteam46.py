@@ -1,0 +1,76 @@
+"""Red team 46 (Apply, black box): an import in the selection whose name code after it reads (c03,
+c14); a copied helper wrapped by the file's own decorator (c08); an input updated in place that is
+the module-level tensor a copied helper reads (c17); the behaviour check's input order (c19, c20).
+Our programs, in our words."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tritonize.extract.errors import ExtractError
+from tritonize.extract.problem import extract
+
+from test_apply_redteam import lines_of
+
+
+def _extract_refused(tmp_path, text: str, first: str, count: int = 1) -> str:
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    with pytest.raises(ExtractError) as err:
+        extract(text, str(path), *lines_of(text, first, count), record_inputs=False)
+    return err.value.reason
+
+
+# c03: the import inside the function shadows the module's own approximate gelu for the rest of the
+# function; after Apply the later call found the module's gelu.
+LOCAL_IMPORT = textwrap.dedent('''\
+    import torch
+
+
+    def gelu(t):
+        return t * torch.sigmoid(1.702 * t)
+
+
+    def block(x, b):
+        h = x + b
+        from torch.nn.functional import gelu
+        h = h * 2.0
+        return gelu(h)
+    ''')
+
+# c14: the same at module level; a function defined after the selection calls gelu.
+MODULE_IMPORT = textwrap.dedent('''\
+    import torch
+
+
+    def gelu(t):
+        return t * torch.sigmoid(1.702 * t)
+
+
+    x0 = torch.ones(4, 8)
+    from torch.nn.functional import gelu
+    y0 = x0 * 2.0
+
+
+    def head(t):
+        return gelu(t) + 1.0
+    ''')
+
+
+@pytest.mark.parametrize("text", [LOCAL_IMPORT, MODULE_IMPORT], ids=["function", "module"])
+def test_an_import_in_the_selection_read_after_it_is_refused(tmp_path, text):  # c03, c14
+    reason = _extract_refused(tmp_path, text, "from torch.nn.functional import gelu", 2)
+    line = text.splitlines().index(next(ln for ln in text.splitlines() if "return gelu" in ln)) + 1
+    assert "`from torch.nn.functional import gelu` (line" in reason and f"which line {line} reads" in reason, reason
+    assert "Move the import out of the selection" in reason, reason
+
+
+def test_an_import_used_only_inside_the_selection_is_extracted_with_it(tmp_path):
+    text = LOCAL_IMPORT.replace("from torch.nn.functional import gelu", "import math").replace(
+        "h = h * 2.0", "h = h * math.pi")
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    e, _ = extract(text, str(path), *lines_of(text, "import math", 2), record_inputs=False)
+    assert "import math\n        h = h * math.pi" in e.problem, e.problem
