@@ -74,3 +74,39 @@ def test_an_import_used_only_inside_the_selection_is_extracted_with_it(tmp_path)
     path.write_text(text)
     e, _ = extract(text, str(path), *lines_of(text, "import math", 2), record_inputs=False)
     assert "import math\n        h = h * math.pi" in e.problem, e.problem
+
+
+# c08: a helper wrapped by the program's own decorator; the wrapper counts (or prints) at every call,
+# which the kernel in the helper's place would not do.
+COUNTED = textwrap.dedent('''\
+    import functools
+    import torch
+
+    STATS = {"calls": 0}
+
+
+    def counted(fn):
+        @functools.wraps(fn)
+        def wrapper(t):
+            STATS["calls"] += 1
+            return fn(t)
+        return wrapper
+
+
+    @counted
+    def act(t):
+        return torch.tanh(t) * 2.0
+
+
+    def block(x, b):
+        h = x + b
+        y = act(h) + 1.0
+        return y
+    ''')
+
+
+@pytest.mark.parametrize("wrapper", ['STATS["calls"] += 1', 'print("calling", fn.__name__)'])
+def test_a_helper_wrapped_by_the_programs_own_decorator_is_refused(tmp_path, wrapper):  # c08, b, c
+    reason = _extract_refused(tmp_path, COUNTED.replace('STATS["calls"] += 1', wrapper), "y = act(h) + 1.0")
+    assert "uses act (line 16)" in reason and "own decorator @counted (line 15)" in reason, reason
+    assert "Remove the decorator from act" in reason, reason

@@ -271,7 +271,7 @@ class Dependencies:
         from .effects import check_copied
 
         check_copied([st for st in sub.stmts if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))],
-                     sub.bindings)
+                     sub.bindings, importer=path)
         mine = {n: [ast.dump(st) for st in sts] for n, sts in self.bindings.items()}
         for st in sub.stmts:
             for b in module_bindings(ast.Module(body=[st], type_ignores=[])):

@@ -445,7 +445,7 @@ class _Builder:
         used = run_time_names([selected] if selected is not None else list(self.sel.nodes))
         used |= run_time_names([s for s in deps.stmts if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                           ast.ClassDef))])
-        check_copied([s for s in deps.stmts if getattr(s, "name", None) in used], deps.bindings)
+        check_copied([s for s in deps.stmts if getattr(s, "name", None) in used], deps.bindings, importer=self.path)
 
     def _values(self, hook: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
         if self.hooks is not None:
