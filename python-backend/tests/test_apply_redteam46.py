@@ -13,6 +13,8 @@ from tritonize.extract.errors import ExtractError
 from tritonize.extract.problem import extract
 
 from test_apply_redteam import lines_of
+from test_apply_redteam8 import refused
+from test_apply_redteam24 import _apply, _stops
 
 
 def _extract_refused(tmp_path, text: str, first: str, count: int = 1) -> str:
@@ -110,3 +112,49 @@ def test_a_helper_wrapped_by_the_programs_own_decorator_is_refused(tmp_path, wra
     reason = _extract_refused(tmp_path, COUNTED.replace('STATS["calls"] += 1', wrapper), "y = act(h) + 1.0")
     assert "uses act (line 16)" in reason and "own decorator @counted (line 15)" in reason, reason
     assert "Remove the decorator from act" in reason, reason
+
+
+# c17: the caller passes the module-level table itself as the input the selection updates in place;
+# the helper reads the table: in the original it sees the update, in the kernel's module its own copy.
+TABLE_INPUT = textwrap.dedent('''\
+    import sys
+    import torch
+
+    TABLE = torch.linspace(0.0, 1.0, 32).reshape(4, 8)
+
+
+    def half_table():
+        return TABLE * 0.5
+
+
+    def block(h):
+        h.mul_(2.0)
+        y = h + half_table()
+        return y
+
+
+    if __name__ == "__main__":
+        with torch.no_grad():
+            print(block(CALL).sum().item())
+            if sys.argv[1:] == ["table"]:
+                print(block(TABLE).sum().item())
+    ''')
+
+
+def test_an_input_updated_in_place_that_is_a_table_copied_code_reads_is_refused(tmp_path):  # c17
+    reason = refused(tmp_path, TABLE_INPUT.replace("CALL", "TABLE"), "h.mul_(2.0)", 2)
+    assert reason.startswith("h is the module-level tensor TABLE (line 4) in the recorded call"), reason
+    assert "Pass a separate tensor (e.g. TABLE.clone())" in reason, reason
+
+
+def test_a_later_call_passing_the_table_as_the_updated_input_stops(tmp_path):  # c17, after Apply
+    path = _apply(tmp_path, TABLE_INPUT.replace("CALL", "torch.ones(4, 8)"), "h.mul_(2.0)", 2)
+    _stops(path, "table", "h shares memory with TABLE", "updates an input in place")
+
+
+def test_a_global_read_by_the_selection_and_by_a_helper_it_copies_is_refused(tmp_path):  # c17 b
+    text = TABLE_INPUT.replace("CALL", "torch.ones(4, 8)").replace("def block(h):\n    h.mul_(2.0)\n    y = h + half_table()",
+                               "def block(x):\n    TABLE.mul_(2.0)\n    y = x + half_table()")
+    reason = _extract_refused(tmp_path, text, "TABLE.mul_(2.0)", 2)
+    assert "reads the module global 'TABLE' (line 4) and so does a function it calls" in reason, reason
+    assert "Pass 'TABLE' to that function as an argument" in reason, reason

@@ -464,6 +464,22 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                                   '(e.g. ' + _n + '.clone()), " + undo + "')",
              "        _spans.append((_n, _lo, _lo + _size))"]
     lines += tables or []
+    if tables and inplace:
+        # An input updated in place that shares memory with a held table: the original's helper reads
+        # the updated table, the kernel's module its own copy (red team 46 c17).
+        lines += [
+             f"    for _tn, _tl, _t0, _v0 in {guard}.__dict__['_tz_held']:",
+             "        _tst = _t0.untyped_storage()",
+             "        _a, _b = _tst.data_ptr(), _tst.data_ptr() + _tst.nbytes()",
+             "        for _n, _x in _ts:",
+             "            _xs = _x.untyped_storage()",
+             "            _lo, _size = _xs.data_ptr(), _xs.nbytes()",
+             "            if _size and _b > _a and (_lo == _a or (_lo < _b and _a < _lo + _size)):",
+             f"                raise RuntimeError('{wrapper}: ' + _n + ' shares memory with ' + _tn + ' (the module-level tensor of '",
+             "                                   'line ' + str(_tl) + ', which the replaced code reads) in this call, and the '",
+             "                                   'code updates an input in place: the module of the Triton kernel reads its own '",
+             "                                   'copy of ' + _tn + ', which would not see the update. Pass a separate tensor '",
+             "                                   '(e.g. ' + _n + '.clone()), " + undo + "')"]
     # A Triton kernel runs on CUDA tensors (or under TRITON_INTERPRET=1): said in words at the call,
     # not as Triton's "0 active drivers" (new-user try-out, session 7).
     lines += [
@@ -1326,6 +1342,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
         _refuse_autograd(ext, src)
     _refuse_later(ext, src, inference_only, exact_sizes)
     _refuse_property_reads(ext, src)
+    _refuse_table_aliases(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label, inference_only, exact_sizes)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
@@ -1516,6 +1533,23 @@ def _refuse_later(ext: Extraction, src: SourceFile, inference_only: bool, exact_
                            f"verified for the recorded call only, so it would compute something else there (or stop "
                            f"at its call-time check). {way[:1].upper() + way[1:]}, or keep the PyTorch code",
                            src.line_of(ext.start), why="autograd" if d["what"] == "grad" else None)
+
+
+def _refuse_table_aliases(ext: Extraction, src: SourceFile) -> None:
+    """An input the selection updates in place is, in the recorded call, the module-level tensor that
+    copied code (a helper the selection calls) reads: the original's helper reads the updated value,
+    the kernel's module reads its own copy of the table (red team 46 c17). The guard stops such a call
+    later (_guard_lines); the recorded one is refused here."""
+    if not updates_inputs(ext, src):
+        return
+    for t in ext.tables:
+        if t.get("shares"):
+            expr = t["shares"][0]
+            raise ExtractError(f"{expr} is the module-level tensor {t['name']} (line {t['line']}) in the recorded call "
+                               f"(they share memory), which code the selection calls reads, and the selection updates "
+                               f"{expr} in place: the kernel's module reads its own copy of {t['name']}, so that code "
+                               f"would not see the update. Pass a separate tensor (e.g. {t['name']}.clone()) at that "
+                               f"call, or pass {t['name']} to the helper as an argument", src.line_of(ext.start))
 
 
 def _refuse_property_reads(ext: Extraction, src: SourceFile) -> None:
