@@ -158,3 +158,47 @@ def test_a_global_read_by_the_selection_and_by_a_helper_it_copies_is_refused(tmp
     reason = _extract_refused(tmp_path, text, "TABLE.mul_(2.0)", 2)
     assert "reads the module global 'TABLE' (line 4) and so does a function it calls" in reason, reason
     assert "Pass 'TABLE' to that function as an argument" in reason, reason
+
+
+# c20: the input updated in place (h) is not the problem's first input: the applied code's problem
+# listed it first, and the behaviour check handed it the original's inputs (b, h) as (h, b).
+SECOND_UPDATED = textwrap.dedent('''\
+    import torch
+
+
+    def block(h, b):
+        y = b * 2.0
+        h.sub_(y)
+        return h
+
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        b = torch.randn(8)
+        h = torch.randn(4, 8)
+        with torch.no_grad():
+            print(block(h, b).sum().item())
+    ''')
+
+
+def test_the_behaviour_check_passes_the_inputs_in_the_problems_order(tmp_path):  # c20, c19 b
+    from tritonize.extract.apply import apply_candidate
+
+    from test_apply_redteam import faithful
+
+    path = tmp_path / "user.py"
+    path.write_text(SECOND_UPDATED)
+    rng = lines_of(SECOND_UPDATED, "y = b * 2.0", 2)
+    e, src = extract(SECOND_UPDATED, str(path), *rng)
+    assert "def forward(self, b, h):" in e.problem, e.problem
+    res = apply_candidate(SECOND_UPDATED, str(path), *rng, faithful(e.problem), extracted=(e, src))
+    assert "h.copy_(tritonize_block_lines(b, h))" in res["text"]
+    assert "def forward(self, b, h):" in res["appliedProblem"], res["appliedProblem"]
+
+
+def test_an_input_the_selection_resizes_is_refused_as_such(tmp_path):  # c19
+    text = SECOND_UPDATED.replace("y = b * 2.0\n    h.sub_(y)", "torch.mm(b, h, out=out)\n    out.relu_()").replace(
+        "def block(h, b):", "def block(b, h, out):").replace("return h", "return out").replace(
+        "block(h, b)", "block(b.view(1, 8), h.t(), torch.empty(0))")
+    reason = refused(tmp_path, text, "torch.mm(b, h, out=out)", 2)
+    assert reason.startswith("the selected code resizes out (shape [0] in the recorded call, [1, 4] after it"), reason

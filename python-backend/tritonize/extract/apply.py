@@ -1215,7 +1215,7 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
     # Outputs in the original's order: `acc += …; r = …` becomes `acc.copy_(…); r = …`, whose analysis
     # lists r first (red team 9: a tuple compared position by position).
     ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded, check_effects=False,
-                      output_order=[o["target"] for o in ext.outputs])
+                      output_order=[o["target"] for o in ext.outputs], input_order=[i.expr for i in ext.inputs])
     return ext1.problem
 
 
