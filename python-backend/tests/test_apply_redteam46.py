@@ -202,3 +202,51 @@ def test_an_input_the_selection_resizes_is_refused_as_such(tmp_path):  # c19
         "block(h, b)", "block(b.view(1, 8), h.t(), torch.empty(0))")
     reason = refused(tmp_path, text, "torch.mm(b, h, out=out)", 2)
     assert reason.startswith("the selected code resizes out (shape [0] in the recorded call, [1, 4] after it"), reason
+
+
+def test_a_name_a_local_import_binds_before_the_selection_is_an_input(tmp_path):  # c02
+    text = textwrap.dedent('''\
+        import torch
+
+
+        def act(t):
+            return torch.relu(t)
+
+
+        def block(x, w):
+            from torch import tanh as act
+            h = x @ w
+            y = act(h) * 2.0
+            return y
+        ''')
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    e, _ = extract(text, str(path), *lines_of(text, "y = act(h) * 2.0"), record_inputs=False)
+    assert "act" in [i.expr for i in e.inputs], e.problem  # the local tanh, not the module's act
+
+
+def test_the_candidates_import_of_a_name_the_program_rebinds_is_re_aliased(tmp_path):  # c15
+    from tritonize.extract.apply import apply_candidate
+
+    text = textwrap.dedent('''\
+        import torch
+        import torch.nn.functional as F
+
+
+        def block(h):
+            y = h * torch.sigmoid(h)
+            return y
+
+
+        if __name__ == "__main__":
+            B, T, F = 4, 8, 16
+            print(block(torch.randn(B * T, F)).sum().item())
+        ''')
+    cand = ("import torch\nimport torch.nn.functional as F\n\n\nclass ModelNew(torch.nn.Module):\n"
+            "    def forward(self, h):\n        return F.silu(h)\n")
+    path = tmp_path / "user.py"
+    path.write_text(text)
+    rng = lines_of(text, "y = h * torch.sigmoid(h)")
+    e, src = extract(text, str(path), *rng, record_inputs=False)
+    res = apply_candidate(text, str(path), *rng, cand, extracted=(e, src), check=False, confirmed_shapes=True)
+    assert "import torch.nn.functional as _tz_F\n" in res["text"] and "_tz_F.silu(h)" in res["text"], res["text"]

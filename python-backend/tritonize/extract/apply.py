@@ -14,7 +14,7 @@ from typing import Any
 
 from . import candidate as C
 from .check import behaviour_check
-from .deps import Dependencies, module_bindings
+from .deps import Dependencies, module_bindings, rebound_imports
 from .errors import ExtractError
 from .problem import Extraction, extract, updates_inputs, _Builder
 from .record import broadcast as record_broadcast
@@ -971,8 +971,11 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # Every name the file uses, not only its module-level bindings: names the __main__ block binds
         # are module globals when it runs (red team 17b c16: `tl, tr = img[:, :32], img[:, 32:]`
         # there rebound the candidate's `tl` import).
-        kern = C.prepare(code, cls, taken | {wrapper, builder},
-                         C.file_imports(src.tree, lambda s: src.span(s).end <= at))
+        # An import the program binds again (`B, T, F = 4, 8, 16` in __main__) is not the candidate's
+        # import: its own is re-aliased (red team 46 c15: refused, in the applied text's line numbers).
+        again = rebound_imports(src.tree)
+        have = {k: v for k, v in C.file_imports(src.tree, lambda s: src.span(s).end <= at).items() if k not in again}
+        kern = C.prepare(code, cls, taken | {wrapper, builder}, have)
     else:
         kern = C.prepare(code, cls, {wrapper, builder}, None)
     block = [kern.body.rstrip()]

@@ -775,6 +775,11 @@ def _bound_before(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[st
                 out.add(node.id)
         elif isinstance(node, ast.alias) and fn is None:
             out.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and fn is not None and (
+                src.span(node).start < sel.span.start or any(_inside(src, node, lp) for lp in loops)):
+            # `from torch import tanh as act` earlier in the function (red team 46 c02: it was taken
+            # for a read before assignment)
+            out |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node is not scope:
             if src.span(node).start < sel.span.start:
                 out.add(node.name)
