@@ -204,7 +204,7 @@ def test_an_input_the_selection_resizes_is_refused_as_such(tmp_path):  # c19
     assert reason.startswith("the selected code resizes out (shape [0] in the recorded call, [1, 4] after it"), reason
 
 
-def test_a_name_a_local_import_binds_before_the_selection_is_an_input(tmp_path):  # c02
+def test_a_name_a_local_import_binds_before_the_selection_is_refused_as_such(tmp_path):  # c02
     text = textwrap.dedent('''\
         import torch
 
@@ -219,10 +219,9 @@ def test_a_name_a_local_import_binds_before_the_selection_is_an_input(tmp_path):
             y = act(h) * 2.0
             return y
         ''')
-    path = tmp_path / "user.py"
-    path.write_text(text)
-    e, _ = extract(text, str(path), *lines_of(text, "y = act(h) * 2.0"), record_inputs=False)
-    assert "act" in [i.expr for i in e.inputs], e.problem  # the local tanh, not the module's act
+    reason = _extract_refused(tmp_path, text, "y = act(h) * 2.0")  # was "read before it is assigned"
+    assert reason.startswith("the selection reads 'act', which `from torch import tanh as act` (line 9) imports "
+                             "inside block"), reason
 
 
 def test_the_candidates_import_of_a_name_the_program_rebinds_is_re_aliased(tmp_path):  # c15

@@ -557,6 +557,7 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
         return s.is_local() or s.is_parameter() or s.is_free()
 
     bound_before = _bound_before(src, sel, fn)
+    local_imports = _local_imports(src, sel, fn)
     deps = Dependencies(src, copy_computed=False)
     values: dict[str, Value] = {}
     definite: set[str] = set()
@@ -571,6 +572,12 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
             if key.startswith(f"{self_name}.") or key in chained:
                 _value(values, key, node, src, line)
             elif is_local(key) or (table is None and _assigned_only(deps, key)):
+                if key in local_imports and key not in stored:
+                    imp = local_imports[key]
+                    raise ExtractError(f"the selection reads '{key}', which `{_short(ast.unparse(imp))}` (line "
+                                       f"{imp.lineno}) imports inside {fn.name}; the kernel's module would not "  # type: ignore[union-attr]
+                                       "have it. Move the import to the top of the file, or into the selection",
+                                       line)
                 if key in bound_before:
                     _value(values, key, node, src, line)
                 elif key not in stored:
@@ -784,6 +791,26 @@ def _bound_before(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[st
             if src.span(node).start < sel.span.start:
                 out.add(node.name)
     return out
+
+
+def _local_imports(src: SourceFile, sel: Selection, fn: ast.AST | None) -> dict[str, ast.stmt]:
+    """Names only an import of the function binds before the selection (no assignment anywhere in
+    it): a module, or a function like `from torch import tanh as act` (red team 46 c02)."""
+    if fn is None:
+        return {}
+    imports: dict[str, ast.stmt] = {}
+    assigned: set[str] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and src.span(node).start < sel.span.start:
+            for a in node.names:
+                imports.setdefault((a.asname or a.name).split(".")[0], node)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            assigned.add(node.id)
+        elif isinstance(node, ast.arg):
+            assigned.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not fn:
+            assigned.add(node.name)
+    return {k: v for k, v in imports.items() if k not in assigned}
 
 
 def _read_after(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]:
