@@ -14,7 +14,7 @@ from typing import Any
 
 from . import candidate as C
 from .check import behaviour_check
-from .deps import Dependencies, module_bindings
+from .deps import Dependencies, module_bindings, rebound_imports
 from .errors import ExtractError
 from .problem import Extraction, extract, updates_inputs, _Builder
 from .record import broadcast as record_broadcast
@@ -464,6 +464,22 @@ def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool
              "                                   '(e.g. ' + _n + '.clone()), " + undo + "')",
              "        _spans.append((_n, _lo, _lo + _size))"]
     lines += tables or []
+    if tables and inplace:
+        # An input updated in place that shares memory with a held table: the original's helper reads
+        # the updated table, the kernel's module its own copy (red team 46 c17).
+        lines += [
+             f"    for _tn, _tl, _t0, _v0 in {guard}.__dict__['_tz_held']:",
+             "        _tst = _t0.untyped_storage()",
+             "        _a, _b = _tst.data_ptr(), _tst.data_ptr() + _tst.nbytes()",
+             "        for _n, _x in _ts:",
+             "            _xs = _x.untyped_storage()",
+             "            _lo, _size = _xs.data_ptr(), _xs.nbytes()",
+             "            if _size and _b > _a and (_lo == _a or (_lo < _b and _a < _lo + _size)):",
+             f"                raise RuntimeError('{wrapper}: ' + _n + ' shares memory with ' + _tn + ' (the module-level tensor of '",
+             "                                   'line ' + str(_tl) + ', which the replaced code reads) in this call, and the '",
+             "                                   'code updates an input in place: the module of the Triton kernel reads its own '",
+             "                                   'copy of ' + _tn + ', which would not see the update. Pass a separate tensor '",
+             "                                   '(e.g. ' + _n + '.clone()), " + undo + "')"]
     # A Triton kernel runs on CUDA tensors (or under TRITON_INTERPRET=1): said in words at the call,
     # not as Triton's "0 active drivers" (new-user try-out, session 7).
     lines += [
@@ -955,8 +971,11 @@ def plan(text: str, path: str, ext: Extraction, src: SourceFile, code: str, plac
         # Every name the file uses, not only its module-level bindings: names the __main__ block binds
         # are module globals when it runs (red team 17b c16: `tl, tr = img[:, :32], img[:, 32:]`
         # there rebound the candidate's `tl` import).
-        kern = C.prepare(code, cls, taken | {wrapper, builder},
-                         C.file_imports(src.tree, lambda s: src.span(s).end <= at))
+        # An import the program binds again (`B, T, F = 4, 8, 16` in __main__) is not the candidate's
+        # import: its own is re-aliased (red team 46 c15: refused, in the applied text's line numbers).
+        again = rebound_imports(src.tree)
+        have = {k: v for k, v in C.file_imports(src.tree, lambda s: src.span(s).end <= at).items() if k not in again}
+        kern = C.prepare(code, cls, taken | {wrapper, builder}, have)
     else:
         kern = C.prepare(code, cls, {wrapper, builder}, None)
     block = [kern.body.rstrip()]
@@ -1199,7 +1218,7 @@ def applied_problem(new_text: str, path: str, ext: Extraction, edits: list[Edit]
     # Outputs in the original's order: `acc += …; r = …` becomes `acc.copy_(…); r = …`, whose analysis
     # lists r first (red team 9: a tuple compared position by position).
     ext1, _ = extract(new_text, path, (s_line, s_col), (e_line, e_col), recorded=recorded, check_effects=False,
-                      output_order=[o["target"] for o in ext.outputs])
+                      output_order=[o["target"] for o in ext.outputs], input_order=[i.expr for i in ext.inputs])
     return ext1.problem
 
 
@@ -1326,6 +1345,7 @@ def apply_candidate(text: str, path: str, start: tuple[int, int], end: tuple[int
         _refuse_autograd(ext, src)
     _refuse_later(ext, src, inference_only, exact_sizes)
     _refuse_property_reads(ext, src)
+    _refuse_table_aliases(ext, src)
     p = plan(text, path, ext, src, code, placement, run_label, inference_only, exact_sizes)
     recorded = _recorded(ext)
     # The backend works on LF text; what is written keeps the file's own line endings.
@@ -1516,6 +1536,23 @@ def _refuse_later(ext: Extraction, src: SourceFile, inference_only: bool, exact_
                            f"verified for the recorded call only, so it would compute something else there (or stop "
                            f"at its call-time check). {way[:1].upper() + way[1:]}, or keep the PyTorch code",
                            src.line_of(ext.start), why="autograd" if d["what"] == "grad" else None)
+
+
+def _refuse_table_aliases(ext: Extraction, src: SourceFile) -> None:
+    """An input the selection updates in place is, in the recorded call, the module-level tensor that
+    copied code (a helper the selection calls) reads: the original's helper reads the updated value,
+    the kernel's module reads its own copy of the table (red team 46 c17). The guard stops such a call
+    later (_guard_lines); the recorded one is refused here."""
+    if not updates_inputs(ext, src):
+        return
+    for t in ext.tables:
+        if t.get("shares"):
+            expr = t["shares"][0]
+            raise ExtractError(f"{expr} is the module-level tensor {t['name']} (line {t['line']}) in the recorded call "
+                               f"(they share memory), which code the selection calls reads, and the selection updates "
+                               f"{expr} in place: the kernel's module reads its own copy of {t['name']}, so that code "
+                               f"would not see the update. Pass a separate tensor (e.g. {t['name']}.clone()) at that "
+                               f"call, or pass {t['name']} to the helper as an argument", src.line_of(ext.start))
 
 
 def _refuse_property_reads(ext: Extraction, src: SourceFile) -> None:

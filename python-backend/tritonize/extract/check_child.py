@@ -190,6 +190,9 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
             if r0 is None:
                 out["reason"] = "the original code returns nothing"
                 return out
+            resized = None if pair.get("whole_class") else _resized_input(inputs, pristine, pair.get("input_names") or [])
+            if resized:  # the program's code, not the candidate: said as it is
+                return {"ok": False, "reason": resized, "own": True}
             torch.manual_seed(2)
             try:
                 with _Launches() as launched:
@@ -246,6 +249,21 @@ def check_pair(pair: dict[str, Any], tmp: str, k: int) -> dict[str, Any]:
         sys.path.remove(pair["mod_dir"])
         if module:  # the next pair may bring its own module of the same name
             sys.modules.pop(module, None)
+
+
+def _resized_input(inputs: list[Any], before: list[Any], names: list[str]) -> str | None:
+    """An input the original code resizes (`torch.mm(a, b, out=out)` with an empty `out`): the applied
+    code writes the kernel's result back into it with copy_(), which cannot resize it (red team 46 c19)."""
+    import torch
+
+    for j, (a, b) in enumerate(zip(inputs, before)):
+        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape != b.shape:
+            name = names[j] if j < len(names) else f"input {j}"
+            return (f"the selected code resizes {name} (shape {list(b.shape)} in the recorded call, "
+                    f"{list(a.shape)} after it: an out= tensor of another size, or resize_()); the applied code "
+                    f"writes the kernel's result back into {name} with copy_(), which cannot resize it. Pass {name} "
+                    f"with the result's shape ({list(a.shape)}), or keep the PyTorch code")
+    return None
 
 
 def _exits(e: BaseException) -> None:

@@ -126,6 +126,8 @@ class Dependencies:
         """`direct`: the extracted code itself reads `name` (a computed global then becomes an input
         of a snippet); names its dependencies read are always copied."""
         if name in self._seen:
+            if (name in self.inputs) != direct and not self.copy_computed:
+                self._read_both_ways(name, line, direct)
             return
         self._seen.add(name)
         stmts = [s for s in self.bindings.get(name, []) if s not in exclude]
@@ -200,6 +202,29 @@ class Dependencies:
                     raise ExtractError(f"'{name}' is set by a statement that cannot be copied", stmt.lineno)
                 self.inputs.append(name)
 
+    def _read_both_ways(self, name: str, line: int | None, direct: bool) -> None:
+        """The selection reads module global `name` (an input, passed at each call) and so does code it
+        copies (a helper, which reads the kernel module's own `name`), or the other way round. A
+        constant is copied for the helper too; another value would be two objects, and an update of
+        the input would not reach the helper's (red team 46 c17b: the problem failed on a NameError)."""
+        stmts = self.bindings.get(name, [])
+        if not direct and stmts and name not in self.rebound and all(
+                isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None
+                and is_constant_expr(st.value, self.constants) for st in stmts):
+            for st in stmts:
+                self._add(st)
+            return
+        if direct and not any(st in self.stmts and isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None
+                              and not is_constant_expr(st.value, self.constants)
+                              and not isinstance(st.value, (ast.Name, ast.Attribute)) for st in stmts):
+            return  # read by the selection from the copy, as before: a constant, an alias, a def
+        at = f" (line {stmts[0].lineno})" if stmts else ""
+        fn = "a function it calls" + ("" if direct or line is None else f" (line {line})")
+        raise ExtractError(f"the selection reads the module global '{name}'{at} and so does {fn}; the selection would get the program's '{name}' at each call while "
+                           f"the copied function reads the kernel module's own copy, two different tensors. Pass "
+                           f"'{name}' to that function as an argument, or select code where only one of them reads it",
+                           line)
+
     def expectations(self) -> list[dict[str, Any]]:
         """What the copied definitions are in the file, for the recording run to compare with the
         live module where the selection runs: a copy is the file's text, so a helper another module
@@ -271,7 +296,7 @@ class Dependencies:
         from .effects import check_copied
 
         check_copied([st for st in sub.stmts if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))],
-                     sub.bindings)
+                     sub.bindings, importer=path)
         mine = {n: [ast.dump(st) for st in sts] for n, sts in self.bindings.items()}
         for st in sub.stmts:
             for b in module_bindings(ast.Module(body=[st], type_ignores=[])):

@@ -177,6 +177,10 @@ MODULE_DUNDERS = frozenset({"__name__", "__file__", "__package__", "__spec__", "
                             "__cached__", "__builtins__"})
 
 
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def refuse_module_dunder(name: str, line: int, who: str = "the selection") -> None:
     if name in MODULE_DUNDERS:
         raise ExtractError(f"{who} reads {name} (line {line}); in the kernel it would be the kernel module's "
@@ -204,9 +208,62 @@ def run_time_names(nodes: list[ast.AST]) -> set[str]:
     return out
 
 
-def check_copied(defs: list[ast.stmt], module_names: dict[str, list[ast.stmt]], what: str | None = None) -> None:
+def _returns_its_argument(fdef: ast.AST) -> bool:
+    """A decorator `def register(fn): REGISTRY[...] = fn; return fn`: it returns the function it gets,
+    unchanged (no nested function, class or lambda, no attribute set on it), so calls of the decorated
+    function run that function alone. Its own body runs where the function is defined, which Apply
+    keeps in the user's file."""
+    if not isinstance(fdef, ast.FunctionDef) or not fdef.args.args or fdef.args.vararg:
+        return False
+    param = fdef.args.args[0].arg
+    returns = 0
+    for n in ast.walk(fdef):
+        if n is fdef:
+            continue
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Yield, ast.YieldFrom)):
+            return False
+        if isinstance(n, ast.Return):
+            if not (isinstance(n.value, ast.Name) and n.value.id == param):
+                return False
+            returns += 1
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and not isinstance(n.ctx, ast.Load) \
+                and isinstance(_object_root(n), ast.Name) and _object_root(n).id == param:  # type: ignore[union-attr]
+            return False
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("setattr", "delattr"):
+            return False
+    return returns > 0 and isinstance(fdef.body[-1], ast.Return)
+
+
+def _user_decorator(deco: ast.expr, module_names: dict[str, list[ast.stmt]], importer: str | None) -> str | None:
+    """The source of a decorator that is the user's own code (a def or class of this file, or a name
+    imported from the user's own modules) and may wrap the function in code that runs at every call
+    (red team 46 c08: a counting or printing wrapper was dropped with the helper's body); None for
+    decorators of installed libraries (torch.no_grad(), functools.lru_cache) and for a registry's
+    decorator that returns the function unchanged."""
+    root = _root(deco)
+    if not isinstance(root, ast.Name):
+        return None
+    stmts = module_names.get(root.id) or []
+    user = False
+    for st in stmts:
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if isinstance(deco, ast.Name) and _returns_its_argument(st):
+                continue
+            user = True
+        elif isinstance(st, ast.ImportFrom) and any((a.asname or a.name).split(".")[0] == root.id for a in st.names):
+            from .deps import sibling_module
+            user = user or bool(st.level) or bool(
+                importer and st.module and sibling_module(importer, st.module, st.level))
+        elif isinstance(st, (ast.Assign, ast.AnnAssign, ast.If, ast.Try)):
+            user = True  # `counted = make_counter()`: a value the file computes
+    return ast.unparse(deco) if user else None
+
+
+def check_copied(defs: list[ast.stmt], module_names: dict[str, list[ast.stmt]], what: str | None = None,
+                 importer: str | None = None) -> None:
     """Refuse when a function or class copied into the problem (`what` None: a helper the selection
-    calls; else the selected function or class itself) has an effect the kernel would drop."""
+    calls; else the selected function or class itself) has an effect the kernel would drop.
+    `importer`: the user's file (to tell the user's own modules from installed ones)."""
     user_names = {n for n, stmts in module_names.items()
                   if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for s in stmts)}
     for d in sorted(defs, key=lambda s: s.lineno):
@@ -214,6 +271,16 @@ def check_copied(defs: list[ast.stmt], module_names: dict[str, list[ast.stmt]], 
             continue
         bound = _bound_names(d)
         who = what or f"the selection uses {d.name} (line {d.lineno}), which"
+        if what is None:  # a selected def keeps its decorators in the user's file; a helper's are not run
+            methods = [m for m in (d.body if isinstance(d, ast.ClassDef) else [])
+                       if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            for deco in d.decorator_list + [x for m in methods for x in m.decorator_list]:
+                shown = _user_decorator(deco, module_names, importer)
+                if shown:
+                    raise ExtractError(f"{who} is wrapped by this program's own decorator @{_short(shown)} (line "
+                                       f"{deco.lineno}): what it wraps {d.name} in runs at every call (a count, a print, "
+                                       f"a cache), and the kernel would not run it. Remove the decorator from "
+                                       f"{d.name}, or select code that does not call {d.name}", deco.lineno)
         # A class's construction (parameter initialisation) draws random numbers by design; the
         # replacement builds its own parameters. Its other methods run per call.
         init_nodes = {id(n) for m in (d.body if isinstance(d, ast.ClassDef) else [])

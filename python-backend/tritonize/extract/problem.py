@@ -362,7 +362,8 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
             default_entry: str | None = None, record_inputs: bool = True, timeout: float = 120.0,
             recorded: dict[str, Any] | None = None,
             hooks: list[dict[str, Any]] | None = None,
-            check_effects: bool = True, output_order: list[str] | None = None) -> tuple[Extraction, SourceFile]:
+            check_effects: bool = True, output_order: list[str] | None = None,
+            input_order: list[str] | None = None) -> tuple[Extraction, SourceFile]:
     """`start`/`end`: 1-based line, 1-based column, end column exclusive. `recorded`: inputs recorded
     already (see record_many); `hooks`: only append the selection's recording hook and raise HookOnly.
     `check_effects`: refuse copied helpers with effects a kernel drops (off for the applied code,
@@ -386,6 +387,7 @@ def extract(text: str, path: str, start: tuple[int, int], end: tuple[int, int], 
     builder.hooks = hooks
     builder.check_effects = check_effects
     builder.output_order = output_order
+    builder.input_order = input_order
     return builder.build(), src
 
 
@@ -436,6 +438,10 @@ class _Builder:
     hooks: list[dict[str, Any]] | None = None
     check_effects: bool = True
     output_order: list[str] | None = None  # the applied code's problem returns in the original's order
+    # and takes its inputs in the original's order: the behaviour check passes both problems the
+    # original's get_inputs() (red team 46 c19, c20: `h.copy_(f(b, h))` listed h first and the applied
+    # code got b as h).
+    input_order: list[str] | None = None
 
     def _effects(self, deps: Dependencies, selected: ast.stmt | None = None, what: str = "") -> None:
         if not self.check_effects:
@@ -445,7 +451,7 @@ class _Builder:
         used = run_time_names([selected] if selected is not None else list(self.sel.nodes))
         used |= run_time_names([s for s in deps.stmts if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                           ast.ClassDef))])
-        check_copied([s for s in deps.stmts if getattr(s, "name", None) in used], deps.bindings)
+        check_copied([s for s in deps.stmts if getattr(s, "name", None) in used], deps.bindings, importer=self.path)
 
     def _values(self, hook: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
         if self.hooks is not None:
@@ -523,6 +529,8 @@ class _Builder:
                 inputs.append(Input(v.name, v.expr, role, desc, V.render(v.expr, desc, v.line), guessed=True,
                                     mutated=v.mutated))
                 guessed.append(v.expr)
+        if self.input_order and sorted(i.expr for i in inputs) == sorted(self.input_order):
+            inputs.sort(key=lambda i: self.input_order.index(i.expr))  # type: ignore[union-attr]
         _refuse_tensor_state(sel, inputs)
         if rec is not None:
             for v in an.values:

@@ -364,10 +364,12 @@ def _fingerprint(t: Any) -> tuple[Any, ...] | None:
     return (tuple(d.shape), str(d.dtype), d.data_ptr(), t._version, total)
 
 
-def _tables(copied: list[dict[str, Any]], g: dict[str, Any]) -> list[dict[str, Any]]:
+def _tables(copied: list[dict[str, Any]], g: dict[str, Any], objs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Module-level tensors that copied code reads, as the recorded call sees them: Apply holds the
     problem's copy (the file's initializer) to these values, and the applied guard holds the live
-    tensor to them at its first call (red team 42 c07, c08, c11)."""
+    tensor to them at its first call (red team 42 c07, c08, c11). "shares": the selection's inputs
+    (by expression) that share memory with the table in this call (red team 46 c17: the caller
+    passed the table itself as the input the selection updates in place)."""
     torch = sys.modules.get("torch")
     out = []
     for e in copied:
@@ -375,8 +377,10 @@ def _tables(copied: list[dict[str, Any]], g: dict[str, Any]) -> list[dict[str, A
         if e["kind"] != "computed" or torch is None or not isinstance(live, torch.Tensor):
             continue
         try:
+            ptr = _storage(live)
+            shares = sorted(k for k, o in (objs or {}).items() if ptr and _storage(o) == ptr)
             out.append({"name": e["name"], "line": e.get("line", 0), "shape": list(live.shape),
-                        "dtype": str(live.dtype), "fp": table_fingerprint(live)})
+                        "dtype": str(live.dtype), "fp": table_fingerprint(live), "shares": shares})
         except Exception:  # noqa: BLE001 - a tensor that cannot be read here (meta, fake) is not held
             continue
     return out
@@ -544,7 +548,7 @@ def main(argv: list[str]) -> int:
                 raise _Captured
             return
         first[k] = cond
-        res = {**res, "stale": stale, "tables": _tables(hooks[k].get("copied") or [], frame.f_globals)}
+        res = {**res, "stale": stale, "tables": _tables(hooks[k].get("copied") or [], frame.f_globals, objs)}
         if "aliases" in res:  # a line hook: inputs that share memory in the real run (f(x, x[0]))
             res["aliases"] = cond["aliases"]
         # Autograd mode where the selected code runs: a Triton kernel has no backward.

@@ -116,6 +116,7 @@ class _Events(ast.NodeVisitor):
         self.depth = 0  # inside conditional constructs
         self.loop_depth = 0
         self.returns: list[ast.Return] = []
+        self.imports: dict[str, ast.stmt] = {}  # name an import in the selection binds → that import
         self.mutations: list[tuple[str, ast.AST]] = []  # (key, node): key is a name or 'self.a.b'
         self.rdepth = 0  # inside code that may not run (branches, loop bodies, handlers, later BoolOp operands)
         self.for_depth = 0  # of those, for-loop bodies
@@ -383,6 +384,19 @@ class _Events(ast.NodeVisitor):
                                    "the with block", node.lineno)
         self.generic_visit(node)
 
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
+        # An import binds a name like an assignment: reads of it later in the selection see it, and a
+        # read after the selection is refused in analyze() (red team 46 c03, c14).
+        for a in node.names:
+            if a.name == "*":
+                raise ExtractError("the selection has a star import (`" + _short(ast.unparse(node)) + "`); the names "
+                                   "it binds cannot be followed. Move the import out of the selection", node.lineno)
+            key = (a.asname or a.name).split(".")[0]
+            self.imports.setdefault(key, node)
+            self.events.append(("store", key, node, self.depth > 0))
+
+    visit_ImportFrom = visit_Import
+
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         raise ExtractError("the selection uses an assignment expression (:=); rewrite it as a statement", node.lineno)
 
@@ -543,6 +557,7 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
         return s.is_local() or s.is_parameter() or s.is_free()
 
     bound_before = _bound_before(src, sel, fn)
+    local_imports = _local_imports(src, sel, fn)
     deps = Dependencies(src, copy_computed=False)
     values: dict[str, Value] = {}
     definite: set[str] = set()
@@ -557,6 +572,12 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
             if key.startswith(f"{self_name}.") or key in chained:
                 _value(values, key, node, src, line)
             elif is_local(key) or (table is None and _assigned_only(deps, key)):
+                if key in local_imports and key not in stored:
+                    imp = local_imports[key]
+                    raise ExtractError(f"the selection reads '{key}', which `{_short(ast.unparse(imp))}` (line "
+                                       f"{imp.lineno}) imports inside {fn.name}; the kernel's module would not "  # type: ignore[union-attr]
+                                       "have it. Move the import to the top of the file, or into the selection",
+                                       line)
                 if key in bound_before:
                     _value(values, key, node, src, line)
                 elif key not in stored:
@@ -604,7 +625,11 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
             read_after = read_after | must | _read_outside(src, sel)
         if fn is not None and table is not None and any(not k.startswith(f"{self_name}.") for k in stored):
             _no_frame_reads(fn)
+        _refuse_imports_read_after(src, sel, fn, ev, read_after if fn is not None else
+                                   _read_after(src, sel, fn) | _read_outside(src, sel), table)
         for key in stored:
+            if key in ev.imports:
+                continue
             if key.startswith(f"{self_name}."):
                 outputs.append(Output(key))
             elif key in read_after or (table is not None and _visible_outside(table, key)):
@@ -619,7 +644,7 @@ def analyze(src: SourceFile, sel: Selection, roots: frozenset[str] = frozenset()
                 values[key].mutated = True
         _refuse_written_back_updates(ev, values)
         if not outputs:
-            assigned = [k for k in stored if not k.startswith(f"{self_name}.")]
+            assigned = [k for k in stored if not k.startswith(f"{self_name}.") and k not in ev.imports]
             if assigned:
                 outputs.append(Output(assigned[-1]))
             else:
@@ -757,10 +782,35 @@ def _bound_before(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[st
                 out.add(node.id)
         elif isinstance(node, ast.alias) and fn is None:
             out.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and fn is not None and (
+                src.span(node).start < sel.span.start or any(_inside(src, node, lp) for lp in loops)):
+            # `from torch import tanh as act` earlier in the function (red team 46 c02: it was taken
+            # for a read before assignment)
+            out |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node is not scope:
             if src.span(node).start < sel.span.start:
                 out.add(node.name)
     return out
+
+
+def _local_imports(src: SourceFile, sel: Selection, fn: ast.AST | None) -> dict[str, ast.stmt]:
+    """Names only an import of the function binds before the selection (no assignment anywhere in
+    it): a module, or a function like `from torch import tanh as act` (red team 46 c02)."""
+    if fn is None:
+        return {}
+    imports: dict[str, ast.stmt] = {}
+    assigned: set[str] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and src.span(node).start < sel.span.start:
+            for a in node.names:
+                imports.setdefault((a.asname or a.name).split(".")[0], node)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            assigned.add(node.id)
+        elif isinstance(node, ast.arg):
+            assigned.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not fn:
+            assigned.add(node.name)
+    return {k: v for k, v in imports.items() if k not in assigned}
 
 
 def _read_after(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]:
@@ -776,6 +826,51 @@ def _read_after(src: SourceFile, sel: Selection, fn: ast.AST | None) -> set[str]
                     sel.span.start <= sp.start < sel.span.end):
                 out.add(node.id)
     return out
+
+
+def _refuse_imports_read_after(src: SourceFile, sel: Selection, fn: ast.AST | None, ev: _Events,
+                               read_after: set[str], table: Any) -> None:
+    """A name an import in the selection binds and code outside it reads: the call that replaces the
+    selection binds nothing, so that read would find another value (a module-level `def gelu` the
+    import shadowed) or none (red team 46 c03, c14). At module level a name bound nowhere else in the
+    file is no reason to refuse: dropping it makes a later import of it from this module fail loudly."""
+    for key, imp in ev.imports.items():
+        if fn is None:
+            if key not in read_after and not _bound_elsewhere(src, sel, key):
+                continue
+        elif key not in read_after and not (table is not None and _visible_outside(table, key)):
+            continue
+        scope = fn if fn is not None else src.tree
+        later = sorted(n.lineno for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == key
+                       and isinstance(n.ctx, (ast.Load, ast.Del))
+                       and not (sel.span.start <= src.span(n).start < sel.span.end))
+        where = f"which line {later[0]} reads" if later else (
+            "which a nested function reads" if fn is not None else "which other code in this module binds too")
+        raise ExtractError(f"the selection's `{_short(ast.unparse(imp))}` (line {imp.lineno}) binds '{key}', "
+                           f"{where}; the call that replaces the selection would not bind it, so "
+                           f"that code would see another '{key}'. Move the import out of the selection (above it)",
+                           imp.lineno)
+
+
+def _bound_elsewhere(src: SourceFile, sel: Selection, name: str) -> bool:
+    """Whether module-level code outside the selection binds `name` (an assignment, import, def or class)."""
+    stack: list[ast.AST] = list(src.tree.body)
+    while stack:
+        node = stack.pop()
+        if sel.span.start <= src.span(node).start < sel.span.end if hasattr(node, "lineno") else False:
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == name:
+                return True
+            continue  # their bodies are scopes of their own
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name).split(".")[0] == name:
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _visible_outside(table: Any, name: str) -> bool:
