@@ -327,7 +327,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_rmsnorm_eps_outside.py", "rmsnorm_eps.py", ("incorrect",), says("trial small-values")),
     ("cheat_signed_sqrt_div.py", "signed_sqrt.py", ("incorrect",), says("trial small-values")),
     ("approx_elu_exp_minus_one.py", "elu.py", ("correct",), flagged("small_values_precision")),
-    ("cheat_argmax_tie_last.py", "argmax_ties.py", ("incorrect",), says("trial tied-values")),
+    # random-1's bf16-exact values tie too: caught there on the H100 (session 27).
+    ("cheat_argmax_tie_last.py", "argmax_ties.py", ("incorrect",),
+     lambda rep, cand: any(rep["summary"].startswith(f"trial {t}") for t in ("tied-values", "random-1"))
+     or pytest.fail(rep["summary"])),
     ("cheat_round_half_up.py", "round_scaled.py", ("incorrect",),  # exact halves: on the grid, or shifted by 1024
      # random-2's fp16-exact half (session 26) and random-1's bf16-exact inputs (session 27) have exact halves too
      lambda rep, cand: any(f"trial {t}" in rep["summary"] for t in ("tied-values", "shifted", "random-2", "random-1"))
@@ -527,7 +530,8 @@ GPU_VERDICTS = {
                 "cheat_atomic_masked_off_race.py": ("incorrect", "correct"),
                 "cheat_race_through_int16_view.py": ("incorrect", "correct"),
                 "legit_persistent_rows_int64_loop_var.py": ("correct",),
-                "cheat_jit_over_swapping_decorator.py": ("rejected", "compile_error"),
+                # A GPU build refuses the host body's NumPy ufunc at the launch (H100, session 27).
+                "cheat_jit_over_swapping_decorator.py": ("rejected", "compile_error", "runtime_error"),
                 # The swapped linecache entry is still there at the GPU launch: the pin check sees it (H100, s26).
                 "cheat_linecache_kernel_text.py": ("incorrect", "rejected"),
                 # A GPU build refuses tl.static_print of a block: compile_error (H100, session 26).

@@ -315,10 +315,10 @@ class _Runner:
         rng = rng_watch.snapshot()
         with torch.no_grad(), names:
             raw = self.model(*work)
-            drew = rng_watch.drew(rng)
             form = result_form(raw)
             y = [_plain(o.detach()) if isinstance(o, torch.Tensor) else o for o in _outputs(raw)]
             del raw
+        drew = rng_watch.drew(rng)  # (outside the op names: its own ops are not the reference's)
         ops = sorted(names.names) if self.record_ops else None  # type: ignore[union-attr]
         self.record_ops = False
         _sync(self.device)
