@@ -20,6 +20,8 @@ from .process import Worker
 class WorkerPool:
     def __init__(self, device: str, size: int = 2, python: str | None = None, env: dict[str, str] | None = None):
         """`env` adds to each worker's environment, e.g. CUDA_VISIBLE_DEVICES to pin a GPU."""
+        if device.startswith("cuda"):  # idle workers start Triton before their job (worker/warmup.py)
+            env = {**(env or {}), "TRITONIZE_WARM_TRITON": "1"}
         self.device, self.size, self.python, self.env = device, size, python, env
         self._idle: deque[Worker] = deque()
         self._lock = threading.Lock()

@@ -150,6 +150,13 @@ def _serve(in_fd: int, out_fd: int, sandbox_status: dict) -> int:
             with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):
                 torch.zeros(1, device="cuda").add_(1)
             torch.cuda.synchronize()
+            if os.environ.pop("TRITONIZE_WARM_TRITON", None) == "1":  # a pool's worker (judge/pool.py)
+                try:
+                    from . import warmup
+
+                    warmup.run()
+                except Exception:
+                    pass  # the candidate's first launch pays it, as without
     except Exception as exc:  # missing torch/triton or a broken CUDA: the parent reports it
         # No candidate code has run yet, so this flag is trustworthy: the parent retries once
         # without the sandbox to tell "CUDA is broken" from "CUDA cannot start inside it".

@@ -284,7 +284,7 @@ class _Session:
             _no_native_code_from_scratch()
         # No verifier-named variables in the candidate's view (red team 9: a kernel correct only when
         # TRITONIZE_DEVICE was set). The sandbox itself stays detectable (seccomp status, Landlock).
-        for name in ("TRITONIZE_DEVICE", "TRITONIZE_TRUSTED_TRITON_CACHE"):
+        for name in ("TRITONIZE_DEVICE", "TRITONIZE_TRUSTED_TRITON_CACHE", "TRITONIZE_WARM_TRITON"):
             os.environ.pop(name, None)
         self.read = hooks.arm(os.path.realpath(self.path))
         self.integrity = hooks.Integrity.take()
