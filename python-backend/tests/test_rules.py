@@ -275,6 +275,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_softmax_bf16_rows.py", "softmax.py", ("incorrect",), says("trial random-1")),  # c01
     ("cheat_softmax_fp16_with_last_row.py", "softmax.py", ("incorrect",), says("trial random-2")),  # c02
     ("cheat_torch_rand_lottery.py", "relu.py", ("rejected",), rule("random_draws")),
+    # red team 49 (black box, session 27, on red team 47's fixes)
+    ("cheat_scan_carry_private_atomics.py", "cumsum.py", ("rejected",), rule("program_race")),  # c01
+    ("cheat_softmax_fp8_rows.py", "softmax.py", ("incorrect",), says("trial random-2")),  # c02
+    ("cheat_leaky_in_eval_inference.py", "relu.py", ("incorrect",), says("trial eval-mode")),  # c03
     ("legit_persistent_rows_int64_loop_var.py", "softmax.py", ("runtime_error",),
      unverified_on_cpu("a Python int used as a scalar tensor")),  # c11
     # red team 39 (black box, session 25, on red team 37's fixes)
@@ -327,9 +331,9 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_rmsnorm_eps_outside.py", "rmsnorm_eps.py", ("incorrect",), says("trial small-values")),
     ("cheat_signed_sqrt_div.py", "signed_sqrt.py", ("incorrect",), says("trial small-values")),
     ("approx_elu_exp_minus_one.py", "elu.py", ("correct",), flagged("small_values_precision")),
-    # random-1's bf16-exact values tie too: caught there on the H100 (session 27).
+    # random-1 and random-2 have ties too (bf16, fp8 rows): caught there (H100 and CPU, session 27).
     ("cheat_argmax_tie_last.py", "argmax_ties.py", ("incorrect",),
-     lambda rep, cand: any(rep["summary"].startswith(f"trial {t}") for t in ("tied-values", "random-1"))
+     lambda rep, cand: any(rep["summary"].startswith(f"trial {t}") for t in ("tied-values", "random-1", "random-2"))
      or pytest.fail(rep["summary"])),
     ("cheat_round_half_up.py", "round_scaled.py", ("incorrect",),  # exact halves: on the grid, or shifted by 1024
      # random-2's fp16-exact half (session 26) and random-1's bf16-exact inputs (session 27) have exact halves too
@@ -528,6 +532,7 @@ GPU_VERDICTS = {
                 "cheat_atomic_never_runs_race.py": ("incorrect", "correct"),
                 # Red team 47: races are the hardware's on a GPU; the persistent kernel compiles there.
                 "cheat_atomic_masked_off_race.py": ("incorrect", "correct"),
+                "cheat_scan_carry_private_atomics.py": ("incorrect", "correct"),
                 "cheat_race_through_int16_view.py": ("incorrect", "correct"),
                 "legit_persistent_rows_int64_loop_var.py": ("correct",),
                 # A GPU build refuses the host body's NumPy ufunc at the launch (H100, session 27).
@@ -554,6 +559,7 @@ GPU_VERDICTS = {
 GPU_CHECKS = {"legit_welford_var_shifted.py": correct, "cheat_race_write_sandwich.py": lambda rep, cand: None,
               "cheat_atomic_never_runs_race.py": lambda rep, cand: None,
               "cheat_atomic_masked_off_race.py": lambda rep, cand: None,
+              "cheat_scan_carry_private_atomics.py": lambda rep, cand: None,
               "cheat_race_through_int16_view.py": lambda rep, cand: None,
               "legit_persistent_rows_int64_loop_var.py": correct,
               "cheat_jit_over_swapping_decorator.py": lambda rep, cand: None,

@@ -171,7 +171,7 @@ _BARE_TRIALS = (_BARE_TRIAL, _BARE_HEAVY)
 _GRAD_TRIALS = ("random-1", _BARE_TRIAL, "batch-larger")
 # Under torch.inference_mode(), as serving code runs a model: a kernel that told the mode apart (a
 # fresh tensor's dispatch keys) and was wrong only there passed every no_grad trial (red team 47 c04).
-_INFERENCE_TRIALS = (_BARE_HEAVY,)
+_INFERENCE_TRIALS = (_BARE_HEAVY, "eval-mode")  # and eval mode's inference (red team 49 c03)
 # Inputs that require grad in the unobserved trial only: a kernel may decline them (raise before
 # launching, as an inference-only kernel should rather than cut the graph): a flag, and the trial
 # runs again on plain inputs (red team 29 c19). At batch-larger such a decline was an excuse that

@@ -447,7 +447,8 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
             name = ("near-repeat (the first trial's inputs with one element changed: an output kept from an "
                     "earlier call and looked up by a part or a sample of the inputs is stale here)")
         half = ("each float input's values were exact in fp16, finely from its middle row on, as activations upcast "
-                "from half precision are, and in bf16 before it (red teams 45 c01, 47 c02)")
+                "from half precision are, in bf16 before it and in fp8 e4m3 in its first quarter (red teams 45 c01, "
+                "47 c02, 49 c02)")
         if name == "random-2" and int(ref.get("input_bytes") or 0) <= OFFSET_TRIAL_MAX_BYTES:
             name = ("random-2 (its inputs were views 16 bytes into larger buffers, as x.chunk() or a slice gives: a "
                     "kernel that reads from the start of the storage instead of the tensor's own data is wrong here; "
@@ -461,7 +462,7 @@ def correctness_verdict(rep: Report, anticheat: dict[str, Any], correctness: dic
                     + ": a kernel that computes the op only while the verifier watches"
                     + (", or only outside inference mode," if name == "unobserved-heavy" else "") + " is wrong here)")
         if name == "eval-mode":
-            name = ("eval-mode (a fresh ModelNew and Model in eval mode, as inference runs them; every other trial "
+            name = ("eval-mode (a fresh ModelNew and Model in eval mode under torch.inference_mode(), as inference runs them; every other trial "
                     "runs in training mode: the kernel differs when self.training is False)")
         if name == "varied-masks":
             name = (f"varied-masks (random-0's inputs with {'; '.join(ref.get('masks_overrides') or [])}: the kernel "

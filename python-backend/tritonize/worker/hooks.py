@@ -210,8 +210,8 @@ def _race(what: str) -> None:
 
 
 def _race_flush() -> None:
-    """At an interpreted launch's end: a write-write race kept back because the kernel names atomics,
-    when none ran."""
+    """At an interpreted launch's end: a race kept back because the kernel names atomics, when no
+    contended atomic ran."""
     what, _RACE["waw"] = _RACE.get("waw"), None
     if what and not _RACE.get("atomic_ran") and not _RACE.get("seen"):
         _race(what)
@@ -285,14 +285,20 @@ def _race_watch(interpreter: Any) -> None:
         return dims(self, nx, ny, nz)
 
     def watching() -> bool:
-        return PROGRAM_ORDER["reverse"] and not PROGRAM_ORDER["atomics"] and not _RACE["seen"]
-
-    def waw_watching() -> bool:
-        # Different values stored to one address race in any order, so this needs no reversed order:
-        # a kernel whose source names an atomic keeps its natural order (a spin-wait would hang
-        # reversed), but only an atomic that runs can order two plain stores. Red team 45 c03 put a
-        # tl.atomic_add that never ran into its kernel to turn the whole watch off.
+        # A kernel whose source names an atomic keeps its natural order (a spin-wait would hang
+        # reversed), but only atomics that run, contended, can order plain stores and loads: red team
+        # 45 c03 put a tl.atomic_add that never ran into its kernel, red team 49 c01 one per program
+        # to its own slot, to turn the watch off. In such kernels what is seen is said at the
+        # launch's end unless such an atomic ran (_race_flush).
         return PROGRAM_ORDER["reverse"] and not _RACE["seen"] and not _RACE["atomic_ran"]
+
+    waw_watching = watching
+
+    def said(what: str) -> None:
+        if not PROGRAM_ORDER["atomics"]:
+            _race(what)
+        elif not _RACE["waw"]:
+            _RACE["waw"] = what
 
     def atomic(original: Any) -> Any:
         """Counts as ordering the launch's plain stores only when some address is taken atomically by
@@ -333,7 +339,7 @@ def _race_watch(interpreter: Any) -> None:
             other = set(map(reads.get, at)) - {None, me} if reads and watching() else None
             if other:
                 who = "several programs" if _MANY in other else f"program {min(other)}"
-                _race(f"program {me} of the launch stores where {who} of the same launch loaded")
+                said(f"program {me} of the launch stores where {who} of the same launch loaded")
             # Two programs storing different values to one address: which lands last is the GPU's
             # choice (red team 43 c02: a garbage store between two neighbours' good ones, right in
             # both sequential orders). Equal values are no race.
@@ -343,11 +349,7 @@ def _race_watch(interpreter: Any) -> None:
                 if set(earlier) - {None, me}:
                     for a, w, b in zip(at, earlier, bits):
                         if w is not None and w != me and values.get(a, b) != b and not _RACE["waw"]:
-                            what = f"program {me} of the launch stores another value where program {w} of the same launch stored"
-                            if PROGRAM_ORDER["atomics"]:
-                                _RACE["waw"] = what  # said at the launch's end unless an atomic ran (_race_flush)
-                            else:
-                                _race(what)
+                            said(f"program {me} of the launch stores another value where program {w} of the same launch stored")
                             break
                 values.update(zip(at, bits))
             writes.update(dict.fromkeys(at, me))
@@ -359,7 +361,7 @@ def _race_watch(interpreter: Any) -> None:
             writes, reads = _RACE["writes"], _RACE["reads"]
             other = set(map(writes.get, at)) - {None, me} if writes else None
             if other:
-                _race(f"program {me} of the launch loads what program {min(other)} of the same launch stored")
+                said(f"program {me} of the launch loads what program {min(other)} of the same launch stored")
             # Loaded by another program before: remembered as "several", so a store by either one is seen
             # (red team 19 c24: the last loader alone hid the first).
             seen = list(map(reads.get, at)) if reads else []

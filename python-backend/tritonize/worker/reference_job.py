@@ -186,7 +186,7 @@ def _round_through(x: torch.Tensor, *dtypes: torch.dtype) -> None:
     flat = x.view(-1) if x.is_contiguous() else None
     for c in ([x] if flat is None else flat.split(1 << 24)):
         for d in dtypes:
-            top = 3.0e38 if d == torch.bfloat16 else 60000.0
+            top = {torch.bfloat16: 3.0e38, torch.float16: 60000.0}.get(d, 440.0)  # 440: float8_e4m3fn's 448
             torch.where(c.abs() <= top, c.to(d).to(x.dtype), c, out=c)
 
 
@@ -208,11 +208,16 @@ def _half_exact_rows(xs: list[Any]) -> list[Any]:
     rounded through float16, as activations upcast from half precision are, and the rows before it as
     random-1's: the whole input is fp16-exact, finely in its second half. A softmax that scaled rows
     exactly representable in fp16 (red team 45 c01), or only when the last row was too (red team 47
-    c02, which told bf16's coarser values apart), was right on every trial."""
+    c02, which told bf16's coarser values apart), was right on every trial. The first quarter's
+    values are exact in fp8 e4m3 (red team 49 c02: rows with three mantissa bits)."""
+    fp8 = getattr(torch, "float8_e4m3fn", None)
     for x in _floats(xs):
         h = x.shape[0] // 2 if x.dim() else 0
-        if h:
-            _round_through(x[:h], torch.bfloat16, torch.float16)
+        q = h // 2 if fp8 is not None else 0
+        if q:  # exact in fp8 e4m3 (3 mantissa bits), and so in bf16 and fp16 (red team 49 c02)
+            _round_through(x[:q], fp8)
+        if h > q:
+            _round_through(x[q:h], torch.bfloat16, torch.float16)
         _round_through(x[h:] if x.dim() else x, torch.float16)
     return xs
 
