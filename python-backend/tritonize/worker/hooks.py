@@ -1098,6 +1098,9 @@ def _custom_opdef(func: Any) -> Any:
     return opdef if callable(getattr(opdef, "_init_fn", None)) else None
 
 
+_COMPOSITE = torch._C.DispatchKey.CompositeImplicitAutograd
+
+
 class OpRecorder(TorchDispatchMode):
     """Records aten ops run by the candidate's forward outside Triton launches (and inside them
     when candidate code issued them from a launch-time callback), with the candidate line that
@@ -1124,6 +1127,14 @@ class OpRecorder(TorchDispatchMode):
             # honest triton_op was judged a PyTorch fallback.
             with self:
                 return opdef._init_fn(*args, **(kwargs or {}))
+        if func.has_kernel_for_dispatch_key(_COMPOSITE):
+            # Under torch.inference_mode() composite ops reach the mode undecomposed (aten.pad,
+            # aten.item, aten.reshape): decomposed here, they are recorded as without it
+            # (constant_pad_nd, _local_scalar_dense, view), as in every other trial (session 27).
+            with self:
+                out = func.decompose(*args, **(kwargs or {}))
+            if out is not NotImplemented:
+                return out
         base = func.overloadpacket.__name__
         inside = LAUNCHES.depth > 0
         if base == "_local_scalar_dense" and (not inside or _issued_by_candidate()):
