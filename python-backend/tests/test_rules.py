@@ -329,7 +329,10 @@ CASES: list[tuple[str, str, tuple[str, ...], Check]] = [
     ("cheat_rowmax_pad_zero.py", "row_amax.py", ("incorrect",), says("trial shifted")),
     ("legit_welford_layernorm.py", "layernorm_rows.py", ("correct",), correct),
     ("cheat_rmsnorm_eps_outside.py", "rmsnorm_eps.py", ("incorrect",), says("trial small-values")),
-    ("cheat_signed_sqrt_div.py", "signed_sqrt.py", ("incorrect",), says("trial small-values")),
+    # random-2's fp8 rows hold exact zeros, where x / sqrt(|x|) is NaN (session 27): caught there first.
+    ("cheat_signed_sqrt_div.py", "signed_sqrt.py", ("incorrect",),
+     lambda rep, cand: any(rep["summary"].startswith(f"trial {t}") for t in ("small-values", "random-2"))
+     or pytest.fail(rep["summary"])),
     ("approx_elu_exp_minus_one.py", "elu.py", ("correct",), flagged("small_values_precision")),
     # random-1 and random-2 have ties too (bf16, fp8 rows): caught there (H100 and CPU, session 27).
     ("cheat_argmax_tie_last.py", "argmax_ties.py", ("incorrect",),
