@@ -190,3 +190,72 @@ def test_a_helper_wrapped_with_functools_wraps_at_run_time_is_refused(tmp_path):
                         placement="module")
     assert "'scale_act' (defined at line 15) is another function where the selection runs" in err.value.reason, \
         err.value.reason
+
+
+# c08: a module-level table made with torch.from_numpy, decayed in place through the NumPy array after
+# the first call: the tensor's version counter does not move.
+NUMPY_TABLE = textwrap.dedent('''\
+    import sys
+    import numpy as np
+    import torch
+
+    _SCALES = np.ones(8, dtype=np.float32)
+    SCALES = torch.from_numpy(_SCALES)
+
+
+    def apply_scale(h):
+        return h * SCALES
+
+
+    def layer(x, w):
+        y = apply_scale(torch.relu(x @ w))
+        return y
+
+
+    if __name__ == "__main__":
+        w = torch.ones(8, 8) * 0.5
+        print(round(layer(torch.ones(4, 8), w).sum().item(), 4))
+        if sys.argv[1:] == ["decay"]:
+            np.multiply(_SCALES, 0.5, out=_SCALES)
+        print(round(layer(torch.ones(4, 8), w).sum().item(), 4))
+    ''')
+
+
+def test_a_table_written_through_numpy_after_the_first_call_stops(tmp_path):  # c08
+    path = _apply(tmp_path, NUMPY_TABLE, "y = apply_scale(torch.relu(x @ w))", 1)
+    _stops(path, "decay", "SCALES (the module-level tensor of line 6", "holds other values than at the first call")
+
+
+# c20: a config dict that a copied helper reads, changed through an alias after the recorded call.
+CONFIG = textwrap.dedent('''\
+    import sys
+    import torch
+
+    CFG = {"slope": 0.01, "scale": 1.0}
+
+
+    def act(h):
+        return torch.nn.functional.leaky_relu(h, CFG["slope"]) * CFG["scale"]
+
+
+    def layer(x, w):
+        y = act(x @ w)
+        return y
+
+
+    def anneal(cfg):
+        cfg["slope"] = 0.2
+
+
+    if __name__ == "__main__":
+        w = torch.ones(8, 8) * -0.5
+        print(round(layer(torch.ones(4, 8), w).sum().item(), 4))
+        if sys.argv[1:] == ["anneal"]:
+            anneal(CFG)
+        print(round(layer(torch.ones(4, 8), w).sum().item(), 4))
+    ''')
+
+
+def test_a_config_dict_copied_code_reads_changed_later_stops(tmp_path):  # c20
+    path = _apply(tmp_path, CONFIG, "y = act(x @ w)", 1)
+    _stops(path, "anneal", "CFG (the module-level dict of line 4", "has 'slope' = 0.2 in this call, 0.01 in the recorded call")

@@ -222,7 +222,7 @@ def _table_lines(guard: str, wrapper: str, tables: list[dict[str, Any]], path: s
         "    if '_tz_held' not in _st:",
         *find,
         *["        " + ln for ln in fp_src],
-        "        _held = []",
+        "        _held, _fps = [], []",
         f"        for _tn, _tl, _shape, _dtype, _fp in {specs!r}:",
         "            _t = _g.get(_tn)",
         "            if not isinstance(_t, _torch.Tensor):",
@@ -234,20 +234,23 @@ def _table_lines(guard: str, wrapper: str, tables: list[dict[str, Any]], path: s
         "line ' + str(_tl) + ', so it would compute with a stale table. Select code that reads ' + _tn + ' itself "
         "(it is then passed at each call), or pass it to the helper as an argument, " + undo + "')",
         "            _held.append((_tn, _tl, _t, _ver(_t)))",
+        "            if _t.device.type == 'cpu' and _t.numel() <= 65536:",
+        f"                _fps.append((_tn, _tl, _t, {table_fingerprint.__name__}(_t)))",
         *["        " + ln for ln in inspect.getsource(module_attrs).splitlines()],
         "        _mods = []",
         f"        for _tn, _tl, _a in {mods!r}:",
         "            _o = _g.get(_tn)",
-        "            if isinstance(_o, _torch.nn.Module):",
+        "            if isinstance(_o, (_torch.nn.Module, dict)):",
         "                _mods.append((_tn, _tl, _o, _a))",
         f"        _st['_tz_mods'], _st['_tz_attrs'] = _mods, {module_attrs.__name__}",
+        f"        _st['_tz_fps'], _st['_tz_fp'] = _fps, {table_fingerprint.__name__}",
         "        _st['_tz_g'], _st['_tz_held'] = _g, _held",
         "    for _tn, _tl, _o, _a in _st['_tz_mods']:",
         "        _now = _st['_tz_attrs'](_o) if _st['_tz_g'].get(_tn) is _o else None",
         "        if _now != _a:",
         "            _k = '' if _now is None else next((_k for _k in {**_a, **_now} if _a.get(_k) != _now.get(_k)), '')",
-        f"            raise RuntimeError('{wrapper}: ' + _tn + ' (the module-level module of line ' + str(_tl) + ', which the "
-        "replaced code calls) ' + ('was replaced' if _now is None else 'has ' + _k + ' = ' + str(_now.get(_k, '(none)')) + "
+        f"            raise RuntimeError('{wrapper}: ' + _tn + ' (the module-level ' + ('dict' if isinstance(_o, dict) else 'module') + ' of line ' + str(_tl) + ', which the "
+        "replaced code reads) ' + ('was replaced' if _now is None else 'has ' + _k + ' = ' + str(_now.get(_k, '(none)')) + "
         "' in this call, ' + str(_a.get(_k, '(none)')) + ' in the recorded call') + '; the module of the Triton kernel holds a copy "
         "made from line ' + str(_tl) + ', so it would compute with the old setting. Select code that reads ' + _tn + ' itself, "
         "or pass it to the helper as an argument, " + undo + "')",
@@ -262,7 +265,14 @@ def _table_lines(guard: str, wrapper: str, tables: list[dict[str, Any]], path: s
         f"            raise RuntimeError('{wrapper}: gradients are on and ' + _tn + ' (the module-level tensor of line ' + "
         "str(_tl) + ', which the replaced code reads) requires grad in this call: the program trains it, but the "
         "module of the Triton kernel holds a copy that no gradient reaches. Call it under torch.no_grad(), select code "
-        "that reads ' + _tn + ' itself, " + undo + "')"]
+        "that reads ' + _tn + ' itself, " + undo + "')",
+        "    for _tn, _tl, _t, _fp in _st['_tz_fps']:",
+        "        if _st['_tz_fp'](_t) != _fp:",
+        f"            raise RuntimeError('{wrapper}: ' + _tn + ' (the module-level tensor of line ' + str(_tl) + ', which the "
+        "replaced code reads) holds other values than at the first call: the program wrote to its memory without "
+        "PyTorch (through the NumPy array of torch.from_numpy, or .data). The module of the Triton kernel holds a copy of "
+        "the value it had then, so it would compute with a stale table. Select code that reads ' + _tn + ' itself "
+        "(it is then passed at each call), or pass it to the helper as an argument, " + undo + "')"]
 
 
 def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool,

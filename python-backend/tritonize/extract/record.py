@@ -146,9 +146,11 @@ def module_attrs(m) -> dict:
     the applied file)."""
     import torch
 
-    base = set(vars(torch.nn.Module()))
     plain = (bool, int, float, complex, str, bytes, type(None))
     out = {}
+    if isinstance(m, dict):  # a config dict (CFG["slope"]): its plain entries (red team 48 c20)
+        return {repr(k): repr(v) for k, v in m.items() if type(k) in plain and type(v) in plain}
+    base = set(vars(torch.nn.Module()))
     for k, sub in m.named_modules():
         out[(k + "." if k else "") + "__class__"] = type(sub).__module__ + "." + type(sub).__qualname__
         for a, v in vars(sub).items():
@@ -394,8 +396,8 @@ def _tables(copied: list[dict[str, Any]], g: dict[str, Any], objs: dict[str, Any
     out = []
     for e in copied:
         live = g.get(e["name"], _MISSING)
-        if e["kind"] == "computed" and torch is not None and isinstance(live, torch.nn.Module) \
-                and _holds_state(live) is None:
+        if e["kind"] in ("computed", "value") and torch is not None and _holds_state(live) is None and (
+                isinstance(live, torch.nn.Module) or (type(live) is dict and module_attrs(live))):
             try:
                 out.append({"name": e["name"], "line": e.get("line", 0), "kind": "module",
                             "attrs": module_attrs(live), "shares": []})
