@@ -18,7 +18,7 @@ from .deps import Dependencies, module_bindings, rebound_imports
 from .errors import ExtractError
 from .problem import Extraction, extract, updates_inputs, _Builder
 from .record import broadcast as record_broadcast
-from .record import table_fingerprint
+from .record import module_attrs, table_fingerprint
 from .selection import Selection
 from .source import SourceFile, Span, apply_lsp_edits
 
@@ -188,7 +188,10 @@ def _table_lines(guard: str, wrapper: str, tables: list[dict[str, Any]], path: s
     if not tables:
         return []
     undo = "or undo the Apply to keep the PyTorch code."
-    specs = [(t["name"], t["line"], t["shape"], t["dtype"], t["fp"]) for t in tables]
+    specs = [(t["name"], t["line"], t["shape"], t["dtype"], t["fp"]) for t in tables if t.get("kind") != "module"]
+    # Stateless modules (ACT = nn.GELU()) that copied code calls: held to their recorded settings at
+    # every call, the class and plain attributes of record.module_attrs (red team 48 c16).
+    mods = [(t["name"], t["line"], t["attrs"]) for t in tables if t.get("kind") == "module"]
     find = [f"        _g = {guard}.__globals__"] if path is None else [
         # The user's module by its file, else the module that imported the exported name; neither (the
         # behaviour check's problem, which has no such table): nothing to hold.
@@ -219,7 +222,7 @@ def _table_lines(guard: str, wrapper: str, tables: list[dict[str, Any]], path: s
         "    if '_tz_held' not in _st:",
         *find,
         *["        " + ln for ln in fp_src],
-        "        _held = []",
+        "        _held, _fps = [], []",
         f"        for _tn, _tl, _shape, _dtype, _fp in {specs!r}:",
         "            _t = _g.get(_tn)",
         "            if not isinstance(_t, _torch.Tensor):",
@@ -231,7 +234,26 @@ def _table_lines(guard: str, wrapper: str, tables: list[dict[str, Any]], path: s
         "line ' + str(_tl) + ', so it would compute with a stale table. Select code that reads ' + _tn + ' itself "
         "(it is then passed at each call), or pass it to the helper as an argument, " + undo + "')",
         "            _held.append((_tn, _tl, _t, _ver(_t)))",
+        "            if _t.device.type == 'cpu' and _t.numel() <= 65536:",
+        f"                _fps.append((_tn, _tl, _t, {table_fingerprint.__name__}(_t)))",
+        *["        " + ln for ln in inspect.getsource(module_attrs).splitlines()],
+        "        _mods = []",
+        f"        for _tn, _tl, _a in {mods!r}:",
+        "            _o = _g.get(_tn)",
+        "            if isinstance(_o, (_torch.nn.Module, dict)):",
+        "                _mods.append((_tn, _tl, _o, _a))",
+        f"        _st['_tz_mods'], _st['_tz_attrs'] = _mods, {module_attrs.__name__}",
+        f"        _st['_tz_fps'], _st['_tz_fp'] = _fps, {table_fingerprint.__name__}",
         "        _st['_tz_g'], _st['_tz_held'] = _g, _held",
+        "    for _tn, _tl, _o, _a in _st['_tz_mods']:",
+        "        _now = _st['_tz_attrs'](_o) if _st['_tz_g'].get(_tn) is _o else None",
+        "        if _now != _a:",
+        "            _k = '' if _now is None else next((_k for _k in {**_a, **_now} if _a.get(_k) != _now.get(_k)), '')",
+        f"            raise RuntimeError('{wrapper}: ' + _tn + ' (the module-level ' + ('dict' if isinstance(_o, dict) else 'module') + ' of line ' + str(_tl) + ', which the "
+        "replaced code reads) ' + ('was replaced' if _now is None else 'has ' + _k + ' = ' + str(_now.get(_k, '(none)')) + "
+        "' in this call, ' + str(_a.get(_k, '(none)')) + ' in the recorded call') + '; the module of the Triton kernel holds a copy "
+        "made from line ' + str(_tl) + ', so it would compute with the old setting. Select code that reads ' + _tn + ' itself, "
+        "or pass it to the helper as an argument, " + undo + "')",
         "    for _tn, _tl, _t0, _v0 in _st['_tz_held']:",
         "        _t = _st['_tz_g'].get(_tn)",
         "        if _t is not _t0 or _ver(_t) != _v0:",
@@ -243,7 +265,14 @@ def _table_lines(guard: str, wrapper: str, tables: list[dict[str, Any]], path: s
         f"            raise RuntimeError('{wrapper}: gradients are on and ' + _tn + ' (the module-level tensor of line ' + "
         "str(_tl) + ', which the replaced code reads) requires grad in this call: the program trains it, but the "
         "module of the Triton kernel holds a copy that no gradient reaches. Call it under torch.no_grad(), select code "
-        "that reads ' + _tn + ' itself, " + undo + "')"]
+        "that reads ' + _tn + ' itself, " + undo + "')",
+        "    for _tn, _tl, _t, _fp in _st['_tz_fps']:",
+        "        if _st['_tz_fp'](_t) != _fp:",
+        f"            raise RuntimeError('{wrapper}: ' + _tn + ' (the module-level tensor of line ' + str(_tl) + ', which the "
+        "replaced code reads) holds other values than at the first call: the program wrote to its memory without "
+        "PyTorch (through the NumPy array of torch.from_numpy, or .data). The module of the Triton kernel holds a copy of "
+        "the value it had then, so it would compute with a stale table. Select code that reads ' + _tn + ' itself "
+        "(it is then passed at each call), or pass it to the helper as an argument, " + undo + "')"]
 
 
 def _guard_lines(guard: str, wrapper: str, exprs: tuple[str, ...], *, grad: bool, inplace: bool,
@@ -835,7 +864,7 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
     lines += ["", "",
               f"class {guarded}({cls}):",
               *([f"    {doc!r}", ""] if doc else []),  # the class's docstring stays its __doc__ (red team 19 c19)
-              *(init_check or []),
+              *_built_lines(cls, init_check),
               # Once per class, not per call (a launch's host time is what kernel engineers measure).
               f"    _tz_fsig = __import__('inspect').signature({cls}.forward)",
               "",
@@ -881,6 +910,31 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
               "                               'new instance, or undo the Apply to keep the PyTorch code.')",
               # Global module hooks (register_module_forward_hook: int8 calibration, activation
               # statistics) run for every submodule call the PyTorch code makes (red team 34 c22).
+              # Submodule types and forwards, and plain attributes (numbers, bools, strings) of the
+              # instance and its submodules, as its constructor left them: a candidate computes the
+              # math of the submodules it was built with and may fold a constructor value into a
+              # constant, so an adapter swapped in before the first call (m.fc1 = LoRALinear(m.fc1))
+              # or an annealed m.temperature ran the verified math silently (red team 48 c18, c22).
+              "        _st = self.__dict__.get('_tz_built')",
+              "        if _st is None:",
+              "            _st = self.__dict__['_tz_built'] = self._tz_snap()",
+              "        _mods, _attrs = self._tz_snap()",
+              "        for _k, _t in _st[0].items():",
+              "            _n = _mods.get(_k)",
+              "            if _n != _t:",
+              "                _what = ('is gone in this call' if _n is None else 'is of class ' + _n[0].__qualname__ + ' in this call, '",
+              "                         + _t[0].__qualname__ + ' when the instance was built' if _n[0] is not _t[0] else",
+              "                         'has another forward in this call than when the instance was built')",
+              f"                raise RuntimeError({name!r} + ': submodule ' + _k + ' ' + _what + '; the Triton kernel '",
+              "                                   'computes the math of the submodules the constructor made. Build the model '",
+              "                                   'with that submodule in the class, or undo the Apply to keep the PyTorch code.')",
+              "        for (_k, _a), _r in _st[1].items():",
+              "            if _attrs.get((_k, _a)) != _r:",
+              "                _p = (_k + '.' if _k else '') + _a",
+              f"                raise RuntimeError({name!r} + ': attribute ' + _p + ' is ' + str(_attrs.get((_k, _a), 'deleted')) + ' in this call, '",
+              "                                   + _r + ' when the instance was built; the Triton kernel was verified for the values '",
+              "                                   'its constructor sets (it may hold them as constants). Build a new instance with '",
+              "                                   'that value, or undo the Apply to keep the PyTorch code.')",
               "        _mmod = _torch.nn.modules.module",
               "        _glob = [_h for _h in dir(_mmod) if _h.startswith('_global_') and _h.endswith('hooks')",
               "                 and isinstance(getattr(_mmod, _h), dict) and getattr(_mmod, _h)]",
@@ -920,6 +974,38 @@ def _module_grad_guard(cls: str, guarded: str, name: str, base: str, taken: set[
         lines += [f"    forward = __import__('torch').{body_mode}()(forward)"]
     lines += [f"    forward.__qualname__ = {name + '.forward'!r}"]
     return lines
+
+
+def _built_lines(cls: str, init_check: list[str] | None) -> list[str]:
+    """The replaced class's constructor records what forward's guard holds the instance to (see
+    _module_grad_guard): each submodule's type, its class's forward and an instance forward, and the
+    plain attributes (bool, int, float, complex, str, bytes, None) of the instance and its submodules
+    other than nn.Module's own (training). An instance made without the constructor records at its
+    first call."""
+    snap = "        self.__dict__['_tz_built'] = self._tz_snap()"
+    if init_check:
+        lines = []
+        for ln in init_check:
+            lines.append(ln)
+            if ln == "        super().__init__(*args, **kwargs)":
+                lines.append(snap)
+    else:
+        lines = ["    def __init__(self, *args, **kwargs):",
+                 "        super().__init__(*args, **kwargs)",
+                 snap,
+                 "",
+                 f"    __init__.__signature__ = __import__('inspect').signature({cls}.__init__)  # the constructor's own",
+                 ""]
+    return lines + [
+        "    _tz_base = frozenset(vars(__import__('torch').nn.Module()))",
+        "",
+        "    def _tz_snap(self):",
+        "        _plain = (bool, int, float, complex, str, bytes, type(None))",
+        "        _ms = list(self.named_modules())",
+        "        return ({_k: (type(_m), type(_m).forward, _m.__dict__.get('forward')) for _k, _m in _ms if _m is not self},",
+        "                {(_k, _a): repr(_v) for _k, _m in _ms for _a, _v in vars(_m).items()",
+        "                 if type(_v) in _plain and _a not in self._tz_base and not _a.startswith('_tz_')})",
+        ""]
 
 
 def decorated_site(name: str, exported: str, decorators: list[str], doc: str | None) -> str:

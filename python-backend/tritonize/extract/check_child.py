@@ -284,8 +284,20 @@ def _table_differs(p0: Any, tables: list[dict[str, Any]]) -> str | None:
 
     from .record import table_fingerprint
 
+    from .record import module_attrs
+
     for t in tables:
         mine = getattr(p0, t["name"], None)
+        if t.get("kind") == "module":
+            if isinstance(mine, (torch.nn.Module, dict)) and module_attrs(mine) != t["attrs"]:
+                diff = next(k for k in {**t["attrs"], **module_attrs(mine)}
+                            if t["attrs"].get(k) != module_attrs(mine).get(k))
+                return (f"'{t['name']}' (a module-level {'dict' if isinstance(mine, dict) else 'module'} that code copied with the selection calls, line "
+                        f"{t['line']}) has {diff} = {t['attrs'].get(diff, '(none)')} where the selection runs, "
+                        f"{module_attrs(mine).get(diff, '(none)')} as its line makes it: the program changed it before "
+                        f"the recorded call. The kernel's module would hold a copy made from line {t['line']}. "
+                        f"Select code that reads {t['name']} itself, or pass it to the helper as an argument")
+            continue
         if not isinstance(mine, torch.Tensor):
             continue
         same = list(mine.shape) == t["shape"] and str(mine.dtype) == t["dtype"] and all(

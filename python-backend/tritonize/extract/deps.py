@@ -235,7 +235,8 @@ class Dependencies:
         for stmt in self.stmts:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 out.append({"name": stmt.name, "kind": "def",
-                            "lines": sorted({stmt.lineno, *(d.lineno for d in stmt.decorator_list)})})
+                            "lines": sorted({stmt.lineno, *(d.lineno for d in stmt.decorator_list)}),
+                            "decorated": bool(stmt.decorator_list)})
             elif isinstance(stmt, ast.ClassDef):
                 attrs = {}
                 for b in stmt.body:

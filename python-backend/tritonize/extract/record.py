@@ -137,6 +137,28 @@ def table_fingerprint(t) -> list:
     return [float(d.abs().sum()), float((d * w).sum())]
 
 
+def module_attrs(m) -> dict:
+    """A stateless module's settings: the class and the plain attributes (numbers, bools, strings,
+    None) of it and its submodules, other than nn.Module's own (training), as reprs. A module-level
+    nn.GELU() that copied code calls is copied into the kernel's module from the file's line, so a
+    setting the program changes (ACT.approximate = "tanh" through an alias) would not reach the kernel
+    (red team 48 c16). apply.py's call-time guard runs this same function (its source is copied into
+    the applied file)."""
+    import torch
+
+    plain = (bool, int, float, complex, str, bytes, type(None))
+    out = {}
+    if isinstance(m, dict):  # a config dict (CFG["slope"]): its plain entries (red team 48 c20)
+        return {repr(k): repr(v) for k, v in m.items() if type(k) in plain and type(v) in plain}
+    base = set(vars(torch.nn.Module()))
+    for k, sub in m.named_modules():
+        out[(k + "." if k else "") + "__class__"] = type(sub).__module__ + "." + type(sub).__qualname__
+        for a, v in vars(sub).items():
+            if type(v) in plain and a not in base:
+                out[(k + "." if k else "") + a] = repr(v)
+    return out
+
+
 def broadcast_fits(now: list[str], recorded: list[str]) -> bool:
     """Same ranks, and no broadcast the recorded call did not have."""
     ranks = lambda xs: [x for x in xs if " rank " in x]  # noqa: E731
@@ -374,6 +396,14 @@ def _tables(copied: list[dict[str, Any]], g: dict[str, Any], objs: dict[str, Any
     out = []
     for e in copied:
         live = g.get(e["name"], _MISSING)
+        if e["kind"] in ("computed", "value") and torch is not None and _holds_state(live) is None and (
+                isinstance(live, torch.nn.Module) or (type(live) is dict and module_attrs(live))):
+            try:
+                out.append({"name": e["name"], "line": e.get("line", 0), "kind": "module",
+                            "attrs": module_attrs(live), "shares": []})
+            except Exception:  # noqa: BLE001 - a module whose attributes cannot be read here is not held
+                pass
+            continue
         if e["kind"] != "computed" or torch is None or not isinstance(live, torch.Tensor):
             continue
         try:
@@ -445,7 +475,11 @@ def _stale(copied: list[dict[str, Any]], g: dict[str, Any], target: str,
                     out.append({"line": e.get("line", 0), "message": f"'{name}' (a tensor the copied code reads, "
                                 f"line {e.get('line')}) changed since the recorded call: the program updated it"})
             elif e["kind"] == "def":
-                f = inspect.unwrap(live) if callable(live) else live
+                # The object actually bound, not what its __wrapped__ names: a functools.wraps wrapper
+                # installed at run time (globals()["f"] = counted(f)) is another function whose calls
+                # the kernel's copy would skip (red team 48 c07). Only a def the file itself decorates
+                # is looked through, to the function its decorators wrapped.
+                f = inspect.unwrap(live) if callable(live) and e.get("decorated", True) else live
                 code = getattr(f, "__code__", None)
                 if code is not None and (os.path.realpath(code.co_filename) != target
                                          or code.co_firstlineno not in e["lines"]):
