@@ -640,19 +640,13 @@ def test_clock_free_code_is_no_probe():
 # red team 45: counters that grow with age (c13), unseeded chance (c04), inference mode (c06).
 @pytest.mark.parametrize("probe", ["gc.get_stats()[0]['collections']", "gc.get_count()[0]", "torch.cuda.memory_allocated()",
                                    "os.urandom(2)[0]", "random.SystemRandom().random()", "secrets.randbelow(1024)",
-                                   "uuid.uuid4().int", "a.is_inference()", "torch.is_inference_mode_enabled()"])
-def test_environment_probe_age_chance_and_mode(probe):
-    src = KERNEL + ("import gc, os, random, secrets, uuid\n\nclass ModelNew(nn.Module):\n"
-                    f"    def forward(self, a):\n        flag = {probe}\n        return a\n")
-    found = rules(src)["environment_probe"]
-    assert found and found[0]["severity"] == "error" and found[0]["line"] == line_of(src, "flag = "), found
-
-
-# red team 47: a Random() of its own seeds itself from the OS (c06); a clock read through logging (c07).
-@pytest.mark.parametrize("probe", ["random.Random().random()", "random.random()", "np.random.default_rng().random()",
+                                   "uuid.uuid4().int", "a.is_inference()", "torch.is_inference_mode_enabled()",
+                                   # red team 47: a Random() of its own (c06), a clock through logging (c07)
+                                   "random.Random().random()", "random.random()", "np.random.default_rng().random()",
                                    "logging.makeLogRecord({}).created", "os.stat('.').st_mtime", "torch.seed()"])
-def test_environment_probe_own_random_and_indirect_clocks(probe):
-    src = KERNEL + ("import logging, os, random\nimport numpy as np\n\nclass ModelNew(nn.Module):\n"
+def test_environment_probe_age_chance_and_mode(probe):
+    src = KERNEL + ("import gc, logging, os, random, secrets, uuid\nimport numpy as np\n\nclass ModelNew(nn.Module):\n"
                     f"    def forward(self, a):\n        flag = {probe}\n        return a\n")
     found = rules(src)["environment_probe"]
     assert found and found[0]["severity"] == "error" and found[0]["line"] == line_of(src, "flag = "), found
+
