@@ -292,8 +292,6 @@ def _race_watch(interpreter: Any) -> None:
         # launch's end unless such an atomic ran (_race_flush).
         return PROGRAM_ORDER["reverse"] and not _RACE["seen"] and not _RACE["atomic_ran"]
 
-    waw_watching = watching
-
     def said(what: str) -> None:
         if not PROGRAM_ORDER["atomics"]:
             _race(what)
@@ -333,7 +331,7 @@ def _race_watch(interpreter: Any) -> None:
 
     # (Called positionally by tl.load/tl.store, with keywords by tensor descriptors' loads: red team 19 f11.)
     def create_masked_store(self, ptrs, value, mask, *rest, **kw):
-        if (watching() or waw_watching()) and len(_RACE["writes"]) < _RACE_MAX:
+        if watching() and len(_RACE["writes"]) < _RACE_MAX:
             me, at = self.grid_idx, addresses(ptrs, mask)
             writes, reads = _RACE["writes"], _RACE["reads"]  # (after: addresses() may turn them per-byte)
             other = set(map(reads.get, at)) - {None, me} if reads and watching() else None
